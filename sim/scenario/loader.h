@@ -1,0 +1,58 @@
+// Reading scenario files: YAML with limits, `extends:` and `--set` overrides.
+//
+// Nothing here knows any model. The loader turns text into a located Value
+// tree, refusing what a scenario file never needs to be (binary data, alias
+// bombs, thousands of nesting levels, files of many megabytes) with the same
+// care as a typo: a ScenarioError naming file, line and column.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/scenario/error.h"
+#include "sim/scenario/value.h"
+
+namespace terrasim::sim {
+
+struct ParseLimits {
+  std::size_t max_bytes = 4u << 20;     // a scenario is text of a few kilobytes
+  int max_depth = 64;                   // nesting of mappings and lists
+  std::size_t max_nodes = 1'000'000;    // after expanding aliases
+};
+
+// Parses one YAML document. Scalars become Value::String with their text (a
+// quoted scalar stays a string whatever it says; an unquoted `~`/`null` or an
+// empty value becomes Null). Refuses: empty or blank text, NUL bytes and
+// invalid UTF-8, more than one document, duplicate keys in a mapping,
+// non-scalar keys, nesting deeper than max_depth, more than max_nodes nodes
+// once aliases are expanded, YAML syntax errors (with yaml-cpp's message).
+Value parse_yaml(std::string_view text, const std::string& file_name, const ParseLimits& limits = {});
+
+// Reads a file and parses it. A file that cannot be opened, is a directory,
+// or exceeds max_bytes is refused with a ScenarioError naming it.
+Value parse_yaml_file(const std::string& path, const ParseLimits& limits = {});
+
+// The document of `path` with its `extends:` chain resolved. `extends` is a
+// path relative to the folder of the file that names it. The parent is
+// loaded first and the child merged over it: mappings key by key (the child
+// wins), lists and scalars replaced whole. Cycles are refused, naming the
+// chain; so are chains longer than 16 files. The `extends` key is removed.
+// `files_read`, when given, receives the canonical paths read, top first.
+Value resolve_extends(const std::string& path, std::vector<std::string>* files_read = nullptr,
+                      const ParseLimits& limits = {});
+
+// Applies one `path=value` override (from `--set` or Python) to `document`.
+// `path` is dotted; list items are selected by index (`zones[0].x_km` or
+// `zones.0.x_km`) or by the value of their `name` field (`zones.Centre.x_km`).
+// Missing mapping keys are created (validation then judges them); a missing
+// list item is an error. The value is parsed as a YAML scalar or flow
+// collection. Errors point into the assignment as written, located in the
+// pseudo-file "--set #<index>" (1-based) with column numbers in `assignment`.
+void apply_override(Value& document, std::string_view assignment, int index);
+
+// Merges `child` over `parent` as resolve_extends does.
+Value merge(const Value& parent, const Value& child);
+
+}  // namespace terrasim::sim
