@@ -1,1 +1,84 @@
-// placeholder
+// Scenario loading: the fields common to every model, then the model's own.
+#include "sim/core/scenario.h"
+
+#include <fmt/format.h>
+
+#include "sim/scenario/loader.h"
+#include "sim/util/sha256.h"
+
+namespace terrasim::sim {
+
+std::string Scenario::title() const {
+  const Value& t = config["title"];
+  return t.is_null() ? source : t.as_string();
+}
+
+void declare_common_fields(Record& root, const ModelInfo& model, const ModelRegistry& registry) {
+  (void)registry;
+  root.string("model").choices({model.name}).doc("the model this scenario runs");
+  root.string("extends").optional().doc(
+      "a scenario file that this one extends, relative to this file's folder: its fields are this one's defaults");
+  root.string("title").optional().doc("a short title, used in reports and output headers");
+  root.string("description").optional().doc("what the scenario represents, and where its numbers come from");
+  root.integer("seed").range(0, 9007199254740991.0).def(1).doc(
+      "random seed: the same seed gives the same output, whatever the number of threads");
+  root.integer("months").range(1, 1200).def(model.default_months).unit("months").doc("months to simulate");
+  root.month("start").def("2015-01").doc("calendar month of the first simulated month (t = 0)");
+}
+
+Record scenario_record(const ModelInfo& model, const ModelRegistry& registry) {
+  Record root;
+  root.doc(model.summary);
+  declare_common_fields(root, model, registry);
+  model.declare_parameters(root);
+  return root;
+}
+
+namespace {
+// The model named by the document, or a ScenarioError saying why there is none.
+const ModelInfo& model_of(const Value& doc, const ModelRegistry& registry) {
+  const Value* m = doc.find("model");
+  if (m && !m->is_null() && m->is_scalar()) {
+    if (const ModelInfo* info = registry.find(m->text())) return *info;
+  }
+  // Let the validator word the error (missing field, or not one of the
+  // known models with the closest one suggested), with the excerpt.
+  Record only_model;
+  only_model.string("model").choices(registry.names()).doc("the model this scenario runs");
+  Value just_model = Value::map(doc.location());
+  if (m) just_model.set("model", *m);
+  validate(just_model, only_model);
+  throw ScenarioError({{doc.location(), "model", "no model could be determined", ""}});
+}
+}  // namespace
+
+Scenario scenario_from_document(Value document, std::string source, const std::vector<std::string>& overrides,
+                                const ModelRegistry& registry) {
+  for (std::size_t i = 0; i < overrides.size(); ++i) apply_override(document, overrides[i], static_cast<int>(i + 1));
+  const ModelInfo& model = model_of(document, registry);
+  Scenario s;
+  s.source = std::move(source);
+  s.model = &model;
+  s.config = validate(document, scenario_record(model, registry));
+  s.config_sha256 = sha256_hex(s.config.to_json());
+  return s;
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
+                       const ModelRegistry& registry) {
+  std::vector<std::string> files;
+  Value doc = resolve_extends(path, &files);
+  Scenario s = scenario_from_document(std::move(doc), path, overrides, registry);
+  s.files = std::move(files);
+  s.file_sha256 = sha256_file(path);
+  return s;
+}
+
+std::string month_label(const std::string& start, int t) {
+  const int year = std::stoi(start.substr(0, 4));
+  const int month = std::stoi(start.substr(5, 2)) - 1;
+  const int total = year * 12 + month + t;
+  return fmt::format("{:04d}-{:02d}", total / 12, total % 12 + 1);
+}
+
+}  // namespace terrasim::sim

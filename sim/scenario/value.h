@@ -84,6 +84,10 @@ class Value {
   friend bool operator==(const Value& a, const Value& b);
 
  private:
+  // The loader and the validator (sim/scenario/value_access.h, internal)
+  // read and write the two members below, which are not part of the API.
+  friend struct ValueAccess;
+
   Kind kind_ = Kind::Null;
   Location loc_;
   bool b_ = false;
@@ -92,6 +96,13 @@ class Value {
   std::string text_;
   std::vector<Value> items_;
   std::vector<Entry> entries_;
+  // An unquoted YAML scalar, whose type validation decides ("12" may become
+  // an integer). A quoted scalar, or a string made by the program, is a
+  // string whatever it says.
+  bool plain_ = false;
+  // Where the key of this value was written, when the value sits in a
+  // mapping read from a file: "unknown field" points at the key.
+  Location key_loc_;
 };
 
 }  // namespace terrasim::sim

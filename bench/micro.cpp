@@ -1,0 +1,108 @@
+// Micro-benchmarks of the hot paths: random numbers and the dock model's
+// monthly phases at the specification's defaults.
+//
+//   build/release/bench/bench_micro --benchmark_min_time=0.5
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+
+#include "models/dock/dock.h"
+#include "sim/core/scenario.h"
+#include "sim/core/simulation.h"
+#include "sim/rng/distributions.h"
+#include "sim/rng/philox.h"
+
+namespace {
+using namespace terrasim;
+
+void BM_PhiloxBits(benchmark::State& state) {
+  sim::rng::Draws d(1, 2, 3, 4);
+  for (auto _ : state) benchmark::DoNotOptimize(d.bits());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_PhiloxBits);
+
+void BM_DrawsConstructionAndUniform(benchmark::State& state) {
+  std::uint64_t unit = 0;
+  for (auto _ : state) {
+    sim::rng::Draws d(1, 2, 3, unit++);
+    benchmark::DoNotOptimize(d.uniform());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DrawsConstructionAndUniform);
+
+void BM_GeometricGap(benchmark::State& state) {
+  sim::rng::Draws d(1, 2, 3, 4);
+  const double l = std::log1p(-0.02);
+  for (auto _ : state) benchmark::DoNotOptimize(sim::rng::geometric_gap(d, l));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_GeometricGap);
+
+void BM_Normal(benchmark::State& state) {
+  sim::rng::Draws d(1, 2, 3, 4);
+  for (auto _ : state) benchmark::DoNotOptimize(sim::rng::normal(d));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Normal);
+
+// One phase of the dock model, on a warmed-up state of the default scenario
+// (24 months in), on one thread. Each iteration restores the state first
+// (excluded from the timing), so every iteration does the same work.
+template <class Phase>
+void dock_phase(benchmark::State& state, Phase phase) {
+  const std::string scenario = std::string(TERRASIM_SOURCE_DIR) + "/scenarios/dock/default.yaml";
+  sim::Simulation s(sim::load_scenario(scenario, {"months=25"}), 1);
+  while (s.month() < 24) s.step();
+  auto& model = dynamic_cast<models::dock::DockModel&>(s.model());
+  sim::ArchiveWriter saved;
+  model.save(saved);
+  const sim::MonthContext ctx{24, s.scenario().seed()};
+  tbb::task_arena arena(1);
+  for (auto _ : state) {
+    state.PauseTiming();
+    sim::ArchiveReader in(saved.bytes(), "memory");
+    model.load(in);
+    state.ResumeTiming();
+    arena.execute([&] { phase(model, ctx); });
+  }
+  state.SetItemsProcessed(state.iterations() * model.params().workers);
+}
+
+void BM_DockSeparations(benchmark::State& st) {
+  dock_phase(st, [](auto& m, const auto& c) { m.separate_workers(c); });
+}
+void BM_DockTargetsExitsDismissals(benchmark::State& st) {
+  dock_phase(st, [](auto& m, const auto& c) {
+    m.update_targets_and_exits(c);
+    m.release_dismissed_and_closed(c);
+  });
+}
+void BM_DockMonth(benchmark::State& st) {
+  dock_phase(st, [](auto& m, const auto& c) {
+    m.separate_workers(c);
+    m.update_targets_and_exits(c);
+    m.release_dismissed_and_closed(c);
+    m.enter_firms(c);
+    m.match(c);
+  });
+}
+BENCHMARK(BM_DockSeparations)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DockTargetsExitsDismissals)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DockMonth)->Unit(benchmark::kMicrosecond);
+
+void BM_RecorderRow(benchmark::State& state) {
+  sim::Recorder rec;
+  for (int i = 0; i < 20; ++i) rec.add_series("s" + std::to_string(i), "");
+  int t = 0;
+  for (auto _ : state) {
+    rec.begin_row(t++, "2015-01");
+    for (int i = 0; i < 20; ++i) rec.set(i, i * 0.5);
+  }
+}
+BENCHMARK(BM_RecorderRow);
+
+}  // namespace
+
+BENCHMARK_MAIN();

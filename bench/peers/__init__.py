@@ -1,0 +1,1 @@
+"""Independent peer implementations of project models, for docking."""

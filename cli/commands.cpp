@@ -1,0 +1,227 @@
+// The subcommands of `terrasim`.
+#include "cli/commands.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "sim/checkpoint/archive.h"
+#include "sim/core/scenario.h"
+#include "sim/core/simulation.h"
+#include "sim/scenario/error.h"
+#include "sim/scenario/schema.h"
+
+namespace terrasim::cli {
+
+namespace fs = std::filesystem;
+using sim::Simulation;
+
+namespace {
+
+// Prints a progress line on stderr once a run has taken more than two
+// seconds, at most four times a second.
+class ProgressLine {
+ public:
+  ProgressLine(Progress mode, std::ostream& err)
+      : err_(err), enabled_(mode == Progress::Always || (mode == Progress::Auto && ::isatty(STDERR_FILENO))) {
+    // TERRASIM_PROGRESS_AFTER (seconds) lets tests see the line on short runs.
+    if (const char* after = std::getenv("TERRASIM_PROGRESS_AFTER")) after_ = std::atof(after);
+  }
+
+  bool operator()(int done, int total) {
+    if (!enabled_) return true;
+    const double elapsed = seconds();
+    if (elapsed < after_ || (shown_ && elapsed - last_ < 0.25)) return true;
+    last_ = elapsed;
+    const double left = done > 0 ? elapsed * (total - done) / done : 0.0;
+    err_ << fmt::format("\rterrasim: month {}/{} ({:.0f}%), {:.1f} s, about {:.0f} s left   ", done, total,
+                        100.0 * done / total, elapsed, std::ceil(left))
+         << std::flush;
+    shown_ = true;
+    return true;
+  }
+  void finish() {
+    if (shown_) err_ << fmt::format("\rterrasim: done in {:.1f} s{:30}\n", seconds(), "");
+  }
+
+ private:
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count(); }
+  std::ostream& err_;
+  bool enabled_;
+  bool shown_ = false;
+  double last_ = 0.0;
+  double after_ = 2.0;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+};
+
+// Refuses an output folder that cannot be one, before any work is done.
+bool output_folder_usable(const std::string& dir, std::ostream& err) {
+  if (dir.empty()) return true;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    err << "terrasim: --out " << dir << ": exists and is not a folder\n";
+    return false;
+  }
+  return true;
+}
+
+// Writes the outputs of a finished run: to `out` (no folder), or as files in
+// the folder, each written atomically. Returns an exit code.
+int write_outputs(const Simulation& s, const RunRequest& r, std::ostream& out, std::ostream& err) {
+  const auto header = s.provenance();
+  const auto& rec = s.recorder();
+  try {
+    if (r.out_dir.empty()) {
+      out << (r.format == "json" ? rec.to_json(header) : rec.series_csv(header));
+      out.flush();
+      return out ? kOk : kFailure;
+    }
+    fs::create_directories(r.out_dir);
+    const fs::path dir(r.out_dir);
+    if (r.format == "json") {
+      sim::write_file_atomically((dir / "run.json").string(), rec.to_json(header));
+    } else {
+      sim::write_file_atomically((dir / "series.csv").string(), rec.series_csv(header));
+      for (const auto& b : rec.breakdowns())
+        sim::write_file_atomically((dir / (b.name + ".csv")).string(), rec.breakdown_csv(b, header));
+    }
+    sim::write_file_atomically((dir / "config.json").string(), s.scenario().config.to_json(2) + "\n");
+  } catch (const std::exception& e) {
+    err << "terrasim: " << e.what() << "\n";
+    return kFailure;
+  }
+  return kOk;
+}
+
+int simulate(Simulation& s, const RunRequest& r, std::ostream& out, std::ostream& err) {
+  if (r.checkpoint_at && (r.checkpoint_at->first < s.month() || r.checkpoint_at->first > s.months())) {
+    err << fmt::format("terrasim: --checkpoint-at {}: expected a month between {} and {}\n", r.checkpoint_at->first,
+                       s.month(), s.months());
+    return kBadInput;
+  }
+  if (!output_folder_usable(r.out_dir, err)) return kBadInput;
+  ProgressLine progress(r.progress, err);
+  try {
+    s.run([&](int done) {
+      if (r.checkpoint_at && r.checkpoint_at->first == done) s.save_checkpoint(r.checkpoint_at->second);
+      return progress(done, s.months());
+    });
+    if (r.checkpoint_at && r.checkpoint_at->first == s.months()) s.save_checkpoint(r.checkpoint_at->second);
+  } catch (const std::exception& e) {
+    err << "terrasim: " << e.what() << "\n";
+    return kFailure;
+  }
+  progress.finish();
+  if (r.profile) err << s.scheduler().profile_table();
+  return write_outputs(s, r, out, err);
+}
+
+}  // namespace
+
+int run_command(const RunRequest& r, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> overrides = r.overrides;
+  if (r.seed) overrides.push_back(fmt::format("seed={}", *r.seed));
+  if (r.months) overrides.push_back(fmt::format("months={}", *r.months));
+  std::unique_ptr<Simulation> s;
+  try {
+    s = std::make_unique<Simulation>(sim::load_scenario(r.scenario, overrides), r.threads);
+  } catch (const sim::ScenarioError& e) {
+    err << e.what() << "\n";
+    return kBadInput;
+  } catch (const std::bad_alloc&) {
+    err << "terrasim: not enough memory for this scenario's population\n";
+    return kFailure;
+  }
+  return simulate(*s, r, out, err);
+}
+
+int resume_command(const RunRequest& r, std::ostream& out, std::ostream& err) {
+  std::unique_ptr<Simulation> s;
+  try {
+    s = Simulation::resume(r.scenario, r.threads);
+  } catch (const sim::CheckpointError& e) {
+    err << "terrasim: " << e.what() << "\n";
+    return kBadInput;
+  } catch (const sim::ScenarioError& e) {
+    err << "terrasim: " << r.scenario << ": the configuration saved in the checkpoint is not valid:\n" << e.what() << "\n";
+    return kBadInput;
+  }
+  return simulate(*s, r, out, err);
+}
+
+int check_command(const std::string& scenario, const std::vector<std::string>& overrides, bool print,
+                  std::ostream& out, std::ostream& err) {
+  try {
+    const sim::Scenario s = sim::load_scenario(scenario, overrides);
+    if (print) {
+      out << s.config.to_json(2) << "\n";
+    } else {
+      out << fmt::format("{}: ok (model {}, {} months from {}, seed {}; config sha256 {})\n", scenario, s.model->name,
+                         s.months(), s.start(), s.seed(), s.config_sha256);
+    }
+    return kOk;
+  } catch (const sim::ScenarioError& e) {
+    err << e.what() << "\n";
+    return kBadInput;
+  }
+}
+
+int schema_command(const std::string& model, const std::string& format, std::ostream& out, std::ostream& err) {
+  const auto& registry = sim::ModelRegistry::global();
+  std::vector<const sim::ModelInfo*> models;
+  if (model.empty()) {
+    for (const auto& name : registry.names()) models.push_back(registry.find(name));
+  } else if (const auto* m = registry.find(model)) {
+    models.push_back(m);
+  } else {
+    err << fmt::format("terrasim: no model named '{}'; the models are: {}\n", model, fmt::join(registry.names(), ", "));
+    return kBadInput;
+  }
+  if (format == "markdown") {
+    out << "# Scenario reference\n\n"
+           "<!-- Generated by `terrasim schema --format markdown` from the parameter declarations in the\n"
+           "     source; do not edit by hand (scripts/gen-docs regenerates it, and a test checks it). -->\n\n"
+           "A scenario is a YAML file. It names its `model`, may `extends:` another file (whose fields\n"
+           "become its defaults: mappings are merged key by key, lists and values replaced), and sets\n"
+           "the fields below. Every field is checked when the file is loaded: type, range, unknown keys\n"
+           "(with the closest known key suggested), references. Fields without a default are required.\n"
+           "Any field can be overridden from the command line: `terrasim run FILE --set path=value`\n"
+           "(`--set zones.Centre.x_km=1`, `--set zones[0].x_km=1`).\n\n";
+    for (const auto* m : models)
+      out << sim::markdown_reference(sim::scenario_record(*m, registry), "Model `" + m->name + "`", 2) << "\n";
+    return kOk;
+  }
+  if (models.size() == 1) {
+    out << sim::json_schema(sim::scenario_record(*models[0], registry), "terrasim scenario (model " + models[0]->name + ")")
+        << "\n";
+    return kOk;
+  }
+  // Several models: one schema per model, each an embedded resource.
+  out << "{\n  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
+         "  \"title\": \"terrasim scenario\",\n  \"oneOf\": [\n";
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    std::string one = sim::json_schema(sim::scenario_record(*models[i], registry), "model " + models[i]->name);
+    one.insert(one.find('{') + 1, fmt::format("\n  \"$id\": \"urn:terrasim:scenario:{}\",", models[i]->name));
+    out << one << (i + 1 < models.size() ? ",\n" : "\n");
+  }
+  out << "  ]\n}\n";
+  return kOk;
+}
+
+int models_command(std::ostream& out) {
+  for (const auto& name : sim::ModelRegistry::global().names()) {
+    const auto* m = sim::ModelRegistry::global().find(name);
+    out << fmt::format("{:<12} {}\n", m->name, m->summary);
+  }
+  return kOk;
+}
+
+}  // namespace terrasim::cli

@@ -1,0 +1,85 @@
+// terrasim: the command-line program. Parses arguments, dispatches.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "sim/core/simulation.h"
+
+int main(int argc, char** argv) {
+  using namespace terrasim::cli;
+  CLI::App app{"terrasim: an agent-based territorial economic simulator", "terrasim"};
+  app.set_version_flag("--version", std::string("terrasim ") + terrasim::sim::kVersion);
+  app.require_subcommand(1);
+
+  RunRequest run;
+  std::string progress = "auto";
+  std::vector<std::string> checkpoint_at;
+  auto add_run_options = [&](CLI::App* sub, bool with_scenario_options) {
+    if (with_scenario_options) {
+      sub->add_option("--seed", run.seed, "random seed (overrides the scenario's)");
+      sub->add_option("--months", run.months, "months to simulate (overrides the scenario's)");
+      sub->add_option("--set", run.overrides, "override a field: path=value (repeatable)")->take_all();
+    }
+    sub->add_option("--threads", run.threads, "threads (0: every core); the output does not depend on it")
+        ->check(CLI::Range(0, 1024));
+    sub->add_option("--out", run.out_dir, "folder for the output files (default: series as CSV on stdout)");
+    sub->add_option("--format", run.format, "output format")->check(CLI::IsMember({"csv", "json"}));
+    sub->add_flag("--profile", run.profile, "print the time spent in each phase on stderr");
+    sub->add_option("--progress", progress, "progress line on stderr: auto (when stderr is a terminal), always, never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    sub->add_option("--checkpoint-at", checkpoint_at, "save the state after MONTH months to FILE")
+        ->expected(2)
+        ->type_name("MONTH FILE");
+  };
+
+  auto* run_cmd = app.add_subcommand("run", "run a scenario");
+  run_cmd->add_option("scenario", run.scenario, "scenario file (YAML)")->required();
+  add_run_options(run_cmd, true);
+
+  auto* resume_cmd = app.add_subcommand("resume", "continue a run from a checkpoint");
+  resume_cmd->add_option("checkpoint", run.scenario, "checkpoint file")->required();
+  add_run_options(resume_cmd, false);
+
+  std::string check_file;
+  std::vector<std::string> check_overrides;
+  bool check_print = false;
+  auto* check_cmd = app.add_subcommand("check", "check a scenario without running it");
+  check_cmd->add_option("scenario", check_file, "scenario file (YAML)")->required();
+  check_cmd->add_option("--set", check_overrides, "override a field: path=value (repeatable)")->take_all();
+  check_cmd->add_flag("--print", check_print, "print the complete configuration (defaults filled in) as JSON");
+
+  std::string schema_model, schema_format = "json";
+  auto* schema_cmd = app.add_subcommand("schema", "print the scenario format: JSON Schema or Markdown reference");
+  schema_cmd->add_option("model", schema_model, "one model (default: every model)");
+  schema_cmd->add_option("--format", schema_format, "json or markdown")->check(CLI::IsMember({"json", "markdown"}));
+
+  auto* models_cmd = app.add_subcommand("models", "list the models");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kOk : kBadInput;
+  }
+
+  run.progress = progress == "always" ? Progress::Always : progress == "never" ? Progress::Never : Progress::Auto;
+  if (!checkpoint_at.empty()) {
+    try {
+      std::size_t used = 0;
+      const int month = std::stoi(checkpoint_at[0], &used);
+      if (used != checkpoint_at[0].size()) throw std::invalid_argument("junk");
+      run.checkpoint_at = std::make_pair(month, checkpoint_at[1]);
+    } catch (const std::exception&) {
+      std::cerr << "terrasim: --checkpoint-at: expected a month number, found '" << checkpoint_at[0] << "'\n";
+      return kBadInput;
+    }
+  }
+
+  if (*run_cmd) return run_command(run, std::cout, std::cerr);
+  if (*resume_cmd) return resume_command(run, std::cout, std::cerr);
+  if (*check_cmd) return check_command(check_file, check_overrides, check_print, std::cout, std::cerr);
+  if (*schema_cmd) return schema_command(schema_model, schema_format, std::cout, std::cerr);
+  if (*models_cmd) return models_command(std::cout);
+  return kBadInput;
+}

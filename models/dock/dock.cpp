@@ -1,0 +1,737 @@
+// The docking model: parameters, initial state and the five monthly rules of
+// shared/reference/dock-model.md, each a phase.
+//
+// Layout: workers are three columns (home zone, skill, employer slot: 6 bytes
+// a worker); firms are columns by slot. Randomness: every rule draws from its
+// own named stream, keyed by fixed blocks of workers (rare events, drawn by
+// skipping), by worker id (search and choice) or by firm id (targets, exits,
+// offers), so the output does not depend on the number of threads.
+#include "models/dock/dock.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/parallel_reduce.h>
+
+#include "sim/rng/distributions.h"
+#include "sim/rng/philox.h"
+#include "sim/rng/sampling.h"
+#include "sim/territory/territory.h"
+
+namespace terrasim::models::dock {
+
+using sim::rng::Draws;
+using sim::rng::stream_id;
+
+namespace {
+
+// One stream per cause.
+constexpr std::uint64_t kInitWorkers = stream_id("dock.init.workers");
+constexpr std::uint64_t kInitFirms = stream_id("dock.init.firms");
+constexpr std::uint64_t kInitOrder = stream_id("dock.init.order");
+constexpr std::uint64_t kSeparations = stream_id("dock.separations");
+constexpr std::uint64_t kTargets = stream_id("dock.targets");
+constexpr std::uint64_t kDismissals = stream_id("dock.dismissals");
+constexpr std::uint64_t kExits = stream_id("dock.exits");
+constexpr std::uint64_t kEntries = stream_id("dock.entries");
+constexpr std::uint64_t kSearch = stream_id("dock.search");
+constexpr std::uint64_t kAcceptance = stream_id("dock.acceptance");
+constexpr std::uint64_t kOffers = stream_id("dock.offers");
+constexpr std::uint64_t kChoice = stream_id("dock.choice");
+
+// Workers are processed in fixed blocks: the unit of the block-keyed streams
+// and of parallel work. Changing it changes the random numbers (not their
+// distribution), so it is part of the model's definition.
+constexpr std::size_t kWorkerBlock = 8192;
+constexpr std::size_t kFirmGrain = 512;
+
+std::size_t blocks_of(std::size_t n, std::size_t block) { return (n + block - 1) / block; }
+
+std::vector<double> cumulative(const std::vector<double>& shares) {
+  std::vector<double> c(shares.size());
+  std::partial_sum(shares.begin(), shares.end(), c.begin());
+  return c;
+}
+
+template <class T>
+void put(sim::ArchiveWriter& out, const char* name, const std::vector<T>& v) {
+  out.tag(name);
+  out.put_vector(v);
+}
+template <class T>
+void get(sim::ArchiveReader& in, const char* name, std::vector<T>& v) {
+  in.expect_tag(name);
+  v = in.get_vector<T>();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- parameters
+
+void declare_parameters(sim::Record& root) {
+  root.integer("workers").range(1, 50'000'000).def(100000).unit("workers").doc("N, number of workers");
+  root.integer("firms").range(1, 10'000'000).def(9500).unit("firms").doc("M0, initial number of firms");
+  root.integer("skills").range(1, 255).def(4).doc("S, number of skill types");
+  root.number("separation_rate").range(0, 1).def(0.02).unit("1/month").doc(
+      "delta, monthly probability that an employed worker leaves its job");
+  root.number("target_volatility").range(0, 5).def(0.10).doc("sigma, volatility of a firm's latent size target");
+  root.number("exit_rate").range(0, 1).def(0.005).unit("1/month").doc("monthly probability that a firm closes");
+  root.number("entry_rate").range(0, 1e6).def(48.0).unit("firms/month").doc(
+      "lambda, mean number of new firms a month (Poisson)");
+  root.number("entrant_size_mean").range(0, 1e6).def(8.0).unit("workers").doc(
+      "entrant latent target = 1 + Poisson(this)");
+  root.number("init_size_mu").range(-20, 20).def(1.5).doc("initial latent target = exp(mu + sigma Z): mu");
+  root.number("init_size_sigma").range(0, 10).def(1.2).doc("initial latent target = exp(mu + sigma Z): sigma");
+  root.integer("applications").range(1, 16).def(3).doc("a, applications sent by each unemployed worker a month");
+  root.number("distance_scale_km").range(0, 1e6).exclusive_min().def(8.0).unit("km").doc(
+      "L, distance decay of job search");
+  root.number("mismatch_acceptance").range(0, 1).def(0.25).doc(
+      "probability that an application across skills is acceptable");
+  auto& zone = root.list("zones").min_items(1).max_items(255).doc("zones: centres and shares of workers and firms").item();
+  zone.string("name").doc("zone name");
+  zone.number("x_km").range(-1e5, 1e5).unit("km").doc("x coordinate of the zone centre");
+  zone.number("y_km").range(-1e5, 1e5).unit("km").doc("y coordinate of the zone centre");
+  zone.number("worker_share").range(0, 1).doc("share of workers living in the zone");
+  zone.number("firm_share").range(0, 1).doc("share of firms located in the zone");
+  root.check([](const sim::Value& cfg, const auto& report) {
+    const sim::Value& zones = cfg["zones"];
+    double workers = 0, firms = 0;
+    for (std::size_t i = 0; i < zones.items().size(); ++i) {
+      const sim::Value& z = zones.items()[i];
+      workers += z["worker_share"].as_double();
+      firms += z["firm_share"].as_double();
+      for (std::size_t j = 0; j < i; ++j) {
+        if (zones.items()[j]["name"].as_string() == z["name"].as_string())
+          report(z["name"], fmt::format("zones[{}].name", i),
+                 fmt::format("zone name {:?} is used twice (also zones[{}])", z["name"].as_string(), j));
+      }
+    }
+    if (std::fabs(workers - 1.0) > 1e-9)
+      report(zones, "zones", fmt::format("worker shares sum to {:.6g}, expected 1", workers));
+    if (std::fabs(firms - 1.0) > 1e-9)
+      report(zones, "zones", fmt::format("firm shares sum to {:.6g}, expected 1", firms));
+  });
+}
+
+Params Params::from_config(const sim::Value& c) {
+  Params p;
+  p.workers = c["workers"].as_int();
+  p.firms = c["firms"].as_int();
+  p.skills = static_cast<int>(c["skills"].as_int());
+  p.separation_rate = c["separation_rate"].as_double();
+  p.target_volatility = c["target_volatility"].as_double();
+  p.exit_rate = c["exit_rate"].as_double();
+  p.entry_rate = c["entry_rate"].as_double();
+  p.entrant_size_mean = c["entrant_size_mean"].as_double();
+  p.init_size_mu = c["init_size_mu"].as_double();
+  p.init_size_sigma = c["init_size_sigma"].as_double();
+  p.applications = static_cast<int>(c["applications"].as_int());
+  p.distance_scale_km = c["distance_scale_km"].as_double();
+  p.mismatch_acceptance = c["mismatch_acceptance"].as_double();
+  for (const auto& z : c["zones"].items()) {
+    p.zone_names.push_back(z["name"].as_string());
+    p.zone_x.push_back(z["x_km"].as_double());
+    p.zone_y.push_back(z["y_km"].as_double());
+    p.worker_share.push_back(z["worker_share"].as_double());
+    p.firm_share.push_back(z["firm_share"].as_double());
+  }
+  return p;
+}
+
+namespace {
+const sim::ModelRegistration kRegistration{{
+    "dock",
+    "the docking model of shared/reference/dock-model.md: a small labour market specified exactly",
+    120,
+    declare_parameters,
+    [](const sim::Value& config) { return std::make_unique<DockModel>(Params::from_config(config)); },
+}};
+}  // namespace
+
+// ---------------------------------------------------------------- the model
+
+DockModel::DockModel(Params p) : p_(std::move(p)) {
+  worker_cum_ = cumulative(p_.worker_share);
+  firm_cum_ = cumulative(p_.firm_share);
+  std::vector<sim::Zone> zones;
+  for (std::size_t z = 0; z < p_.zone_names.size(); ++z) zones.push_back({p_.zone_names[z], p_.zone_x[z], p_.zone_y[z]});
+  decay_ = (-sim::Territory(zones, {}).straight_line_km().array() / p_.distance_scale_km).exp().matrix();
+  const std::size_t nz = p_.zone_names.size();
+  workers_by_zone_.assign(nz, 0);
+  workers_by_skill_.assign(static_cast<std::size_t>(p_.skills), 0);
+  unemployed_by_zone_.assign(nz, 0);
+  unemployed_by_skill_.assign(static_cast<std::size_t>(p_.skills), 0);
+}
+
+std::uint32_t DockModel::draw_zone(double u, const std::vector<double>& cum) const {
+  // Shares sum to 1 within 1e-9; scale u by the actual total so that the
+  // last zone is never skipped through rounding.
+  const double x = u * cum.back();
+  const auto it = std::upper_bound(cum.begin(), cum.end(), x);
+  return static_cast<std::uint32_t>(std::min<std::size_t>(static_cast<std::size_t>(it - cum.begin()), cum.size() - 1));
+}
+
+std::uint32_t DockModel::firm_target_of(double latent) const {
+  // n* = max(1, round(T)) with round(x) = floor(x + 0.5); capped at N, which
+  // no firm can exceed anyway, so that absurd targets cannot overflow.
+  const double r = std::floor(latent + 0.5);
+  if (!(r >= 1.0)) return 1;
+  if (r >= static_cast<double>(p_.workers)) return static_cast<std::uint32_t>(p_.workers);
+  return static_cast<std::uint32_t>(r);
+}
+
+std::uint32_t DockModel::allocate_firm_slot() {
+  if (!free_slots_.empty()) {
+    const std::uint32_t s = free_slots_.back();
+    free_slots_.pop_back();
+    return s;
+  }
+  firm_id_.push_back(0);
+  firm_zone_.push_back(0);
+  firm_skill_.push_back(0);
+  firm_alive_.push_back(0);
+  firm_latent_.push_back(0.0);
+  firm_target_.push_back(0);
+  firm_size_.push_back(0);
+  return static_cast<std::uint32_t>(firm_id_.size() - 1);
+}
+
+void DockModel::declare(sim::Recorder& rec) {
+  s_unemp_ = rec.add_series("unemployment_rate", "unemployed workers / N");
+  s_firms_ = rec.add_series("firms", "firms alive");
+  s_vac_ = rec.add_series("vacancies", "sum of max(0, n*_f - size_f) after matching");
+  s_hires_ = rec.add_series("hires", "workers hired in the matching round");
+  s_sep_ = rec.add_series("separations", "workers who lost a job: separations, dismissals, closures");
+  s_entries_ = rec.add_series("entries", "new firms (K)");
+  s_exits_ = rec.add_series("exits", "firms closed");
+  b_zones_ = rec.add_breakdown("zones", "zone", p_.zone_names,
+                               {{"workers", "workers living in the zone"},
+                                {"unemployed", "unemployed workers living in the zone"},
+                                {"unemployment_rate", "unemployed / workers of the zone"}});
+  std::vector<std::string> skills;
+  for (int s = 0; s < p_.skills; ++s) skills.push_back(std::to_string(s));
+  b_skills_ = rec.add_breakdown("skills", "skill", skills,
+                                {{"workers", "workers of the skill"},
+                                 {"unemployed", "unemployed workers of the skill"},
+                                 {"unemployment_rate", "unemployed / workers of the skill"}});
+}
+
+void DockModel::initialize(std::uint64_t seed) {
+  const auto n = static_cast<std::size_t>(p_.workers);
+  const auto m = static_cast<std::size_t>(p_.firms);
+
+  // 1. Workers: home zone and skill, drawn per fixed block of workers.
+  home_.resize(n);
+  skill_.resize(n);
+  employer_.assign(n, kNoFirm);
+  tbb::parallel_for(std::size_t{0}, blocks_of(n, kWorkerBlock), [&](std::size_t b) {
+    Draws d(seed, kInitWorkers, 0, b);
+    const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+    for (std::size_t w = b * kWorkerBlock; w < end; ++w) {
+      home_[w] = static_cast<std::uint8_t>(draw_zone(d.uniform(), worker_cum_));
+      skill_[w] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
+    }
+  });
+  for (std::size_t w = 0; w < n; ++w) {
+    ++workers_by_zone_[home_[w]];
+    ++workers_by_skill_[skill_[w]];
+  }
+
+  // 2. Firms: zone, skill, latent target, each keyed by the firm's id.
+  for (std::size_t f = 0; f < m; ++f) allocate_firm_slot();
+  tbb::parallel_for(std::size_t{0}, m, [&](std::size_t f) {
+    Draws d(seed, kInitFirms, 0, f);
+    firm_id_[f] = f;
+    firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
+    firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
+    firm_latent_[f] = std::exp(p_.init_size_mu + p_.init_size_sigma * sim::rng::normal(d));
+    firm_target_[f] = firm_target_of(firm_latent_[f]);
+    firm_alive_[f] = 1;
+  });
+  next_firm_id_ = m;
+  firms_alive_ = initial_firms_ = static_cast<std::int64_t>(m);
+
+  // 3. Workers in a random order fill firms in a random order.
+  std::vector<std::uint32_t> worker_order(n), firm_order(m);
+  std::iota(worker_order.begin(), worker_order.end(), 0u);
+  std::iota(firm_order.begin(), firm_order.end(), 0u);
+  Draws order_w(seed, kInitOrder, 0, 0), order_f(seed, kInitOrder, 0, 1);
+  for (std::size_t i = n; i > 1; --i) std::swap(worker_order[i - 1], worker_order[order_w.below(i)]);
+  for (std::size_t i = m; i > 1; --i) std::swap(firm_order[i - 1], firm_order[order_f.below(i)]);
+  std::size_t next = 0;
+  for (std::size_t k = 0; k < m && next < n; ++k) {
+    const std::uint32_t f = firm_order[k];
+    const std::size_t take = std::min<std::size_t>(firm_target_[f], n - next);
+    for (std::size_t j = 0; j < take; ++j) employer_[worker_order[next + j]] = f;
+    firm_size_[f] = static_cast<std::uint32_t>(take);
+    next += take;
+  }
+  employed_ = static_cast<std::int64_t>(next);
+}
+
+std::vector<sim::Phase> DockModel::phases() {
+  return {
+      {"separations", [this](const sim::MonthContext& c) { separate_workers(c); }},
+      {"targets and exits", [this](const sim::MonthContext& c) { update_targets_and_exits(c); }},
+      {"dismissals and closures", [this](const sim::MonthContext& c) { release_dismissed_and_closed(c); }},
+      {"entries", [this](const sim::MonthContext& c) { enter_firms(c); }},
+      {"matching", [this](const sim::MonthContext& c) { match(c); }},
+  };
+}
+
+// Step 1. Each employed worker leaves its job with probability delta. Hits
+// are drawn by skipping geometric gaps over each fixed block of workers (one
+// draw per event, not per worker); a hit on an unemployed worker does nothing,
+// which leaves each employed worker an independent Bernoulli(delta) trial.
+void DockModel::separate_workers(const sim::MonthContext& ctx) {
+  separations_ = hires_ = entries_ = exits_ = 0;
+  if (p_.separation_rate <= 0.0) return;
+  const std::size_t n = employer_.size();
+  const double log1m = std::log1p(-p_.separation_rate);
+  separations_ = tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, blocks_of(n, kWorkerBlock)), std::int64_t{0},
+      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t count) {
+        for (std::size_t b = r.begin(); b != r.end(); ++b) {
+          Draws d(ctx.seed, kSeparations, static_cast<std::uint64_t>(ctx.month), b);
+          const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+          const std::size_t begin = b * kWorkerBlock;
+          const std::uint64_t first = sim::rng::geometric_gap(d, log1m);
+          if (first >= end - begin) continue;
+          std::size_t w = begin + first;
+          for (;;) {
+            const std::uint32_t f = employer_[w];
+            if (f != kNoFirm) {
+              std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_sub(1, std::memory_order_relaxed);
+              employer_[w] = kNoFirm;
+              ++count;
+            }
+            const std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
+            if (gap >= end - w - 1) break;  // the next hit would be past the block
+            w += 1 + gap;
+          }
+        }
+        return count;
+      },
+      std::plus<>());
+  employed_ -= separations_;
+}
+
+// Steps 2 and 3, the draws. Each firm alive at the start of the month updates
+// its latent target by a log-normal shock and, if it holds more employees than
+// its new integer target, chooses which ranks among its employees to dismiss
+// (Floyd's sampling of k distinct ranks, uniform over k-subsets). Each then
+// closes with probability exit_rate. Entrants of this month do not exist yet.
+void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
+  const std::size_t slots = firm_id_.size();
+  excess_.assign(slots, 0);
+  closing_.assign(slots, 0);
+  const double sigma = p_.target_volatility;
+  const double drift = -0.5 * sigma * sigma;
+  const auto month = static_cast<std::uint64_t>(ctx.month);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+      if (!firm_alive_[f]) continue;
+      Draws d(ctx.seed, kTargets, month, firm_id_[f]);
+      firm_latent_[f] *= std::exp(sigma * sim::rng::normal(d) + drift);
+      firm_target_[f] = firm_target_of(firm_latent_[f]);
+      if (firm_size_[f] > firm_target_[f]) excess_[f] = firm_size_[f] - firm_target_[f];
+      Draws e(ctx.seed, kExits, month, firm_id_[f]);
+      closing_[f] = e.bernoulli(p_.exit_rate) ? 1 : 0;
+    }
+  });
+  // Which ranks each shrinking firm dismisses. A closing firm releases every
+  // employee anyway, so it needs none.
+  chosen_offset_.assign(slots + 1, 0);
+  for (std::size_t f = 0; f < slots; ++f) chosen_offset_[f + 1] = chosen_offset_[f] + (closing_[f] ? 0 : excess_[f]);
+  chosen_ranks_.resize(chosen_offset_[slots]);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+      const std::uint32_t k = chosen_offset_[f + 1] - chosen_offset_[f];
+      if (k == 0) continue;
+      auto* out = chosen_ranks_.data() + chosen_offset_[f];
+      Draws d(ctx.seed, kDismissals, month, firm_id_[f]);
+      sim::rng::sample_sorted(d, firm_size_[f], k, out);
+    }
+  });
+}
+
+// Steps 2 and 3, applied in one pass over the workers: the employees of a
+// closing firm are released; an employee of a shrinking firm whose rank among
+// that firm's employees (in worker order) was chosen is dismissed. Then the
+// closed firms' slots are freed.
+void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
+  const std::size_t slots = firm_id_.size();
+  bool any = false;
+  for (std::size_t f = 0; f < slots && !any; ++f) any = closing_[f] || excess_[f];
+  std::int64_t released = 0;
+  if (any) {
+    std::vector<std::uint32_t> seen(slots, 0), next(slots);
+    for (std::size_t f = 0; f < slots; ++f) next[f] = chosen_offset_[f];
+    const std::size_t n = employer_.size();
+    for (std::size_t w = 0; w < n; ++w) {
+      const std::uint32_t f = employer_[w];
+      if (f == kNoFirm) continue;
+      if (closing_[f]) {
+        employer_[w] = kNoFirm;
+        ++released;
+        continue;
+      }
+      if (next[f] == chosen_offset_[f + 1]) continue;
+      if (seen[f]++ == chosen_ranks_[next[f]]) {
+        ++next[f];
+        employer_[w] = kNoFirm;
+        --firm_size_[f];
+        ++released;
+      }
+    }
+  }
+  for (std::size_t f = 0; f < slots; ++f) {
+    if (!closing_[f]) continue;
+    firm_alive_[f] = 0;
+    firm_size_[f] = 0;
+    free_slots_.push_back(static_cast<std::uint32_t>(f));
+    ++exits_;
+  }
+  // Reuse the lowest free slots first, whatever order they were freed in.
+  std::sort(free_slots_.begin(), free_slots_.end(), std::greater<>());
+  firms_alive_ -= exits_;
+  separations_ += released;
+  employed_ -= released;
+}
+
+// Step 4. K ~ Poisson(lambda) entrants, each with a zone, a skill and a
+// latent target 1 + Poisson(entrant_size_mean), keyed by the entrant's id.
+void DockModel::enter_firms(const sim::MonthContext& ctx) {
+  const auto month = static_cast<std::uint64_t>(ctx.month);
+  Draws count(ctx.seed, kEntries, month, 0);
+  const std::uint64_t k = sim::rng::poisson(count, p_.entry_rate);
+  for (std::uint64_t j = 0; j < k; ++j) {
+    const std::uint32_t f = allocate_firm_slot();
+    const std::uint64_t id = next_firm_id_++;
+    Draws d(ctx.seed, kEntries, month, 1 + j);
+    firm_id_[f] = id;
+    firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
+    firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
+    firm_latent_[f] = 1.0 + static_cast<double>(sim::rng::poisson(d, p_.entrant_size_mean));
+    firm_target_[f] = firm_target_of(firm_latent_[f]);
+    firm_size_[f] = 0;
+    firm_alive_[f] = 1;
+  }
+  entries_ = static_cast<std::int64_t>(k);
+  firms_alive_ += entries_;
+}
+
+// Step 5, one simultaneous round.
+void DockModel::match(const sim::MonthContext& ctx) {
+  const std::size_t slots = firm_id_.size();
+  const std::size_t nz = p_.zone_names.size();
+  const auto a = static_cast<std::size_t>(p_.applications);
+  const auto month = static_cast<std::uint64_t>(ctx.month);
+
+  // a. Vacancies fixed for the round. Each vacancy is one entry (its firm's
+  // slot) in a list grouped by zone, so that drawing a firm of zone z with
+  // probability proportional to v_f is one uniform index into z's part.
+  std::vector<std::uint32_t> zone_start(nz + 1, 0);
+  for (std::size_t f = 0; f < slots; ++f)
+    if (firm_alive_[f] && firm_size_[f] < firm_target_[f]) zone_start[firm_zone_[f] + 1] += firm_target_[f] - firm_size_[f];
+  for (std::size_t z = 0; z < nz; ++z) zone_start[z + 1] += zone_start[z];
+  vacancy_slots_.resize(zone_start[nz]);
+  {
+    std::vector<std::uint32_t> fill(zone_start.begin(), zone_start.end() - 1);
+    for (std::size_t f = 0; f < slots; ++f) {
+      if (!firm_alive_[f] || firm_size_[f] >= firm_target_[f]) continue;
+      auto* out = vacancy_slots_.data() + fill[firm_zone_[f]];
+      const std::uint32_t v = firm_target_[f] - firm_size_[f];
+      std::fill(out, out + v, static_cast<std::uint32_t>(f));
+      fill[firm_zone_[f]] += v;
+    }
+  }
+  std::vector<double> vac_zone(nz);
+  for (std::size_t z = 0; z < nz; ++z) vac_zone[z] = zone_start[z + 1] - zone_start[z];
+  const bool any_vacancy = zone_start[nz] > 0;
+  // Zone choice for a worker living in h: weights V_z exp(-d(h, z) / L).
+  std::vector<double> zone_pick(nz * nz);
+  for (std::size_t h = 0; h < nz; ++h) {
+    double acc = 0;
+    for (std::size_t z = 0; z < nz; ++z) {
+      acc += vac_zone[z] * decay_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
+      zone_pick[h * nz + z] = acc;
+    }
+  }
+
+  // The unemployed, in worker order, by fixed blocks (counted, then placed).
+  const std::size_t n = employer_.size();
+  const std::size_t nblocks = blocks_of(n, kWorkerBlock);
+  std::vector<std::uint32_t> block_start(nblocks + 1, 0);
+  tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+    std::uint32_t c = 0;
+    const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+    for (std::size_t w = b * kWorkerBlock; w < end; ++w) c += employer_[w] == kNoFirm;
+    block_start[b + 1] = c;
+  });
+  for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
+  unemployed_.resize(block_start[nblocks]);
+  tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+    std::uint32_t k = block_start[b];
+    const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+    for (std::size_t w = b * kWorkerBlock; w < end; ++w)
+      if (employer_[w] == kNoFirm) unemployed_[k++] = static_cast<std::uint32_t>(w);
+  });
+  const std::size_t nu = unemployed_.size();
+  applications_.assign(nu * a, kNoFirm);
+  offered_.assign(nu * a, 0);
+
+  if (any_vacancy && nu > 0) {
+    // b, c. Applications: zone, then firm; repeats count once; each distinct
+    // application across skills is acceptable with probability m.
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nu, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t i = r.begin(); i != r.end(); ++i) {
+        const std::uint32_t w = unemployed_[i];
+        Draws search(ctx.seed, kSearch, month, w);
+        Draws accept(ctx.seed, kAcceptance, month, w);
+        const double* pick = &zone_pick[home_[w] * nz];
+        const double total = pick[nz - 1];
+        // No vacancy within reach (every weight underflowed): no application.
+        if (!(total > 0.0)) continue;
+        std::uint32_t* apps = &applications_[i * a];
+        for (std::size_t j = 0; j < a; ++j) {
+          // One word per draw: the zone from its high half, the vacancy
+          // (so the firm, proportionally to v_f) from its low half. x is
+          // below the total, so the zone counted is one of positive weight.
+          const std::uint64_t word = search.bits();
+          const double x = static_cast<double>(word >> 32) * 0x1.0p-32 * total;
+          std::size_t z = 0;
+          for (std::size_t k = 0; k + 1 < nz; ++k) z += x >= pick[k];
+          const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
+          const std::uint32_t f = vacancy_slots_[first + search.below32(static_cast<std::uint32_t>(word), count)];
+          bool repeat = false;
+          for (std::size_t q = 0; q < j; ++q) repeat |= apps[q] == f;
+          if (repeat) continue;
+          const bool acceptable = skill_[w] == firm_skill_[f] || accept.uniform() < p_.mismatch_acceptance;
+          if (acceptable) apps[j] = f;
+        }
+      }
+    });
+
+    // d. Applications grouped by firm, in worker order (a counting sort);
+    // each firm offers min(v_f, applicants) jobs to applicants chosen
+    // uniformly (a partial Fisher-Yates shuffle keyed by the firm's id).
+    bucket_offset_.assign(slots + 1, 0);
+    for (std::uint32_t f : applications_)
+      if (f != kNoFirm) ++bucket_offset_[f + 1];
+    for (std::size_t f = 0; f < slots; ++f) bucket_offset_[f + 1] += bucket_offset_[f];
+    bucket_.resize(bucket_offset_[slots]);
+    {
+      std::vector<std::uint32_t> fill(bucket_offset_.begin(), bucket_offset_.end() - 1);
+      for (std::size_t i = 0; i < applications_.size(); ++i) {
+        const std::uint32_t f = applications_[i];
+        if (f != kNoFirm) bucket_[fill[f]++] = static_cast<std::uint32_t>(i);
+      }
+    }
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t f = r.begin(); f != r.end(); ++f) {
+        const std::uint32_t begin = bucket_offset_[f], count = bucket_offset_[f + 1] - begin;
+        if (count == 0) continue;
+        const std::uint32_t vacancies = firm_target_[f] - firm_size_[f];
+        std::uint32_t* apps = bucket_.data() + begin;
+        if (count <= vacancies) {
+          for (std::uint32_t i = 0; i < count; ++i) offered_[apps[i]] = 1;
+          continue;
+        }
+        Draws d(ctx.seed, kOffers, month, firm_id_[f]);
+        for (std::uint32_t i = 0; i < vacancies; ++i) {
+          std::swap(apps[i], apps[i + d.below(count - i)]);
+          offered_[apps[i]] = 1;
+        }
+      }
+    });
+
+    // e. Each worker with offers accepts one, chosen uniformly.
+    hires_ = tbb::parallel_reduce(
+        tbb::blocked_range<std::size_t>(0, nu, 1024), std::int64_t{0},
+        [&](const tbb::blocked_range<std::size_t>& r, std::int64_t hired) {
+          for (std::size_t i = r.begin(); i != r.end(); ++i) {
+            std::uint32_t offers = 0;
+            for (std::size_t j = 0; j < a; ++j) offers += offered_[i * a + j];
+            if (offers == 0) continue;
+            const std::uint32_t w = unemployed_[i];
+            std::uint64_t pick = 0;
+            if (offers > 1) {
+              Draws d(ctx.seed, kChoice, month, w);
+              pick = d.below(offers);
+            }
+            for (std::size_t j = 0; j < a; ++j) {
+              if (!offered_[i * a + j]) continue;
+              if (pick-- == 0) {
+                const std::uint32_t f = applications_[i * a + j];
+                employer_[w] = f;
+                std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_add(1, std::memory_order_relaxed);
+                ++hired;
+                break;
+              }
+            }
+          }
+          return hired;
+        },
+        std::plus<>());
+  }
+  employed_ += hires_;
+
+  // Who is still unemployed, by zone and skill, for the breakdowns.
+  std::fill(unemployed_by_zone_.begin(), unemployed_by_zone_.end(), 0);
+  std::fill(unemployed_by_skill_.begin(), unemployed_by_skill_.end(), 0);
+  for (std::uint32_t w : unemployed_) {
+    if (employer_[w] != kNoFirm) continue;
+    ++unemployed_by_zone_[home_[w]];
+    ++unemployed_by_skill_[skill_[w]];
+  }
+}
+
+void DockModel::record(sim::Recorder& rec, const sim::MonthContext&) {
+  const auto n = static_cast<double>(p_.workers);
+  std::int64_t vacancies = 0;
+  for (std::size_t f = 0; f < firm_id_.size(); ++f)
+    if (firm_alive_[f] && firm_target_[f] > firm_size_[f]) vacancies += firm_target_[f] - firm_size_[f];
+  rec.set(s_unemp_, static_cast<double>(p_.workers - employed_) / n);
+  rec.set(s_firms_, static_cast<double>(firms_alive_));
+  rec.set(s_vac_, static_cast<double>(vacancies));
+  rec.set(s_hires_, static_cast<double>(hires_));
+  rec.set(s_sep_, static_cast<double>(separations_));
+  rec.set(s_entries_, static_cast<double>(entries_));
+  rec.set(s_exits_, static_cast<double>(exits_));
+  auto rate = [](std::int64_t u, std::int64_t w) { return w ? static_cast<double>(u) / static_cast<double>(w) : 0.0; };
+  for (std::size_t z = 0; z < workers_by_zone_.size(); ++z) {
+    rec.set(b_zones_, z, 0, static_cast<double>(workers_by_zone_[z]));
+    rec.set(b_zones_, z, 1, static_cast<double>(unemployed_by_zone_[z]));
+    rec.set(b_zones_, z, 2, rate(unemployed_by_zone_[z], workers_by_zone_[z]));
+  }
+  for (std::size_t s = 0; s < workers_by_skill_.size(); ++s) {
+    rec.set(b_skills_, s, 0, static_cast<double>(workers_by_skill_[s]));
+    rec.set(b_skills_, s, 1, static_cast<double>(unemployed_by_skill_[s]));
+    rec.set(b_skills_, s, 2, rate(unemployed_by_skill_[s], workers_by_skill_[s]));
+  }
+}
+
+// ---------------------------------------------------------------- checkpoints
+
+void DockModel::save(sim::ArchiveWriter& out) const {
+  out.tag("dock");
+  put(out, "home", home_);
+  put(out, "skill", skill_);
+  put(out, "employer", employer_);
+  put(out, "firm_id", firm_id_);
+  put(out, "firm_zone", firm_zone_);
+  put(out, "firm_skill", firm_skill_);
+  put(out, "firm_alive", firm_alive_);
+  put(out, "firm_latent", firm_latent_);
+  put(out, "firm_target", firm_target_);
+  put(out, "firm_size", firm_size_);
+  put(out, "free_slots", free_slots_);
+  out.tag("counters");
+  out.put(next_firm_id_);
+  out.put(employed_);
+  out.put(firms_alive_);
+  out.put(initial_firms_);
+  put(out, "workers_by_zone", workers_by_zone_);
+  put(out, "workers_by_skill", workers_by_skill_);
+  put(out, "unemployed_by_zone", unemployed_by_zone_);
+  put(out, "unemployed_by_skill", unemployed_by_skill_);
+}
+
+void DockModel::load(sim::ArchiveReader& in) {
+  in.expect_tag("dock");
+  get(in, "home", home_);
+  get(in, "skill", skill_);
+  get(in, "employer", employer_);
+  get(in, "firm_id", firm_id_);
+  get(in, "firm_zone", firm_zone_);
+  get(in, "firm_skill", firm_skill_);
+  get(in, "firm_alive", firm_alive_);
+  get(in, "firm_latent", firm_latent_);
+  get(in, "firm_target", firm_target_);
+  get(in, "firm_size", firm_size_);
+  get(in, "free_slots", free_slots_);
+  in.expect_tag("counters");
+  next_firm_id_ = in.get<std::uint64_t>();
+  employed_ = in.get<std::int64_t>();
+  firms_alive_ = in.get<std::int64_t>();
+  initial_firms_ = in.get<std::int64_t>();
+  get(in, "workers_by_zone", workers_by_zone_);
+  get(in, "workers_by_skill", workers_by_skill_);
+  get(in, "unemployed_by_zone", unemployed_by_zone_);
+  get(in, "unemployed_by_skill", unemployed_by_skill_);
+  // The checkpoint must describe this configuration's population.
+  const std::size_t n = static_cast<std::size_t>(p_.workers), slots = firm_id_.size();
+  if (home_.size() != n || skill_.size() != n || employer_.size() != n)
+    in.fail("the worker columns do not match the configuration's number of workers");
+  if (firm_zone_.size() != slots || firm_skill_.size() != slots || firm_alive_.size() != slots ||
+      firm_latent_.size() != slots || firm_target_.size() != slots || firm_size_.size() != slots)
+    in.fail("the firm columns differ in length");
+  if (workers_by_zone_.size() != p_.zone_names.size() || unemployed_by_zone_.size() != p_.zone_names.size() ||
+      workers_by_skill_.size() != static_cast<std::size_t>(p_.skills) ||
+      unemployed_by_skill_.size() != static_cast<std::size_t>(p_.skills))
+    in.fail("the breakdown counters do not match the configuration");
+  for (std::uint32_t f : employer_)
+    if (f != kNoFirm && (f >= slots || !firm_alive_[f])) in.fail("a worker is employed by a firm that does not exist");
+  for (std::uint32_t f : free_slots_)
+    if (f >= slots || firm_alive_[f]) in.fail("a free firm slot is in use");
+  for (std::size_t w = 0; w < n; ++w)
+    if (home_[w] >= p_.zone_names.size() || skill_[w] >= p_.skills) in.fail("a worker has an unknown zone or skill");
+}
+
+// ---------------------------------------------------------------- invariants
+
+std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) const {
+  std::vector<std::string> bad;
+  const std::size_t slots = firm_id_.size();
+  std::vector<std::uint32_t> counted(slots, 0);
+  std::int64_t employed = 0;
+  for (std::size_t w = 0; w < employer_.size(); ++w) {
+    const std::uint32_t f = employer_[w];
+    if (f == kNoFirm) continue;
+    if (f >= slots || !firm_alive_[f]) {
+      bad.push_back(fmt::format("worker {} is employed by firm slot {}, which is not alive", w, f));
+      continue;
+    }
+    ++counted[f];
+    ++employed;
+  }
+  if (employed != employed_) bad.push_back(fmt::format("{} workers employed, the counter says {}", employed, employed_));
+  std::int64_t alive = 0;
+  for (std::size_t f = 0; f < slots; ++f) {
+    alive += firm_alive_[f];
+    if (counted[f] != firm_size_[f])
+      bad.push_back(fmt::format("firm slot {} has {} employees, its size says {}", f, counted[f], firm_size_[f]));
+    if (firm_alive_[f] && firm_size_[f] > firm_target_[f] && rec.rows() > 0)
+      bad.push_back(fmt::format("firm slot {} holds {} employees over a target of {}", f, firm_size_[f], firm_target_[f]));
+  }
+  if (alive != firms_alive_) bad.push_back(fmt::format("{} firms alive, the counter says {}", alive, firms_alive_));
+  std::int64_t unemployed = 0;
+  for (auto u : unemployed_by_zone_) unemployed += u;
+  if (rec.rows() > 0 && unemployed + employed != p_.workers)
+    bad.push_back(fmt::format("{} unemployed + {} employed != {} workers", unemployed, employed, p_.workers));
+  const std::size_t r = rec.rows();
+  if (r > 0) {
+    const auto firms = rec.series("firms"), entries = rec.series("entries"), exits = rec.series("exits");
+    const auto hires = rec.series("hires"), seps = rec.series("separations"), ur = rec.series("unemployment_rate");
+    const double before = r > 1 ? firms[r - 2] : static_cast<double>(initial_firms_);
+    if (firms[r - 1] - before != entries[r - 1] - exits[r - 1])
+      bad.push_back(fmt::format("firms went from {} to {} with {} entries and {} exits", before, firms[r - 1],
+                                entries[r - 1], exits[r - 1]));
+    if (r > 1) {
+      const double n = static_cast<double>(p_.workers);
+      const double emp_now = std::round(n * (1.0 - ur[r - 1])), emp_before = std::round(n * (1.0 - ur[r - 2]));
+      if (emp_now - emp_before != hires[r - 1] - seps[r - 1])
+        bad.push_back(fmt::format("employment changed by {} with {} hires and {} separations", emp_now - emp_before,
+                                  hires[r - 1], seps[r - 1]));
+    }
+  }
+  return bad;
+}
+
+}  // namespace terrasim::models::dock

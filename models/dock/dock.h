@@ -1,0 +1,121 @@
+// The docking model (shared/reference/dock-model.md): a small labour market
+// specified exactly, so that independent implementations can be docked and
+// timed against each other. This implementation runs through the ordinary
+// engine: scenario file, phases, recorder, checkpoints.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "sim/core/model.h"
+
+namespace terrasim::models::dock {
+
+inline constexpr std::uint32_t kNoFirm = 0xFFFFFFFFu;
+
+struct Params {
+  std::int64_t workers = 100000;
+  std::int64_t firms = 9500;
+  int skills = 4;
+  double separation_rate = 0.02;
+  double target_volatility = 0.10;
+  double exit_rate = 0.005;
+  double entry_rate = 48;
+  double entrant_size_mean = 8.0;
+  double init_size_mu = 1.5;
+  double init_size_sigma = 1.2;
+  int applications = 3;
+  double distance_scale_km = 8.0;
+  double mismatch_acceptance = 0.25;
+  std::vector<std::string> zone_names;
+  std::vector<double> zone_x, zone_y, worker_share, firm_share;
+
+  static Params from_config(const sim::Value& config);
+};
+
+// Declares the model's scenario fields (see the table in dock.cpp).
+void declare_parameters(sim::Record& root);
+
+class DockModel final : public sim::Model {
+ public:
+  explicit DockModel(Params p);
+
+  void declare(sim::Recorder& rec) override;
+  void initialize(std::uint64_t seed) override;
+  std::vector<sim::Phase> phases() override;
+  void record(sim::Recorder& rec, const sim::MonthContext& ctx) override;
+  void save(sim::ArchiveWriter& out) const override;
+  void load(sim::ArchiveReader& in) override;
+  std::vector<std::string> check_invariants(const sim::Recorder& rec) const override;
+
+  // Read access for tests and bindings.
+  const Params& params() const { return p_; }
+  const std::vector<std::uint32_t>& employer() const { return employer_; }
+  const std::vector<std::uint8_t>& home() const { return home_; }
+  const std::vector<std::uint8_t>& skill() const { return skill_; }
+  const std::vector<std::uint8_t>& firm_alive() const { return firm_alive_; }
+  const std::vector<std::uint32_t>& firm_size() const { return firm_size_; }
+  const std::vector<std::uint32_t>& firm_target() const { return firm_target_; }
+  std::int64_t firms_alive() const { return firms_alive_; }
+  std::int64_t employed() const { return employed_; }
+
+  // The phases, public so that unit tests and benchmarks can drive one rule.
+  void separate_workers(const sim::MonthContext& ctx);
+  void update_targets_and_exits(const sim::MonthContext& ctx);
+  void release_dismissed_and_closed(const sim::MonthContext& ctx);
+  void enter_firms(const sim::MonthContext& ctx);
+  void match(const sim::MonthContext& ctx);
+
+ private:
+  std::uint32_t allocate_firm_slot();
+  std::uint32_t draw_zone(double u, const std::vector<double>& cumulative) const;
+  std::uint32_t firm_target_of(double latent) const;
+
+  Params p_;
+  std::vector<double> worker_cum_, firm_cum_;  // cumulative zone shares
+  Eigen::MatrixXd decay_;                      // exp(-d(i, j) / L)
+
+  // Workers: 6 bytes each.
+  std::vector<std::uint8_t> home_;
+  std::vector<std::uint8_t> skill_;
+  std::vector<std::uint32_t> employer_;  // firm slot, or kNoFirm
+
+  // Firms, by slot. A closed firm's slot is reused by a later entrant; ids
+  // are never reused and key the firm's random streams.
+  std::vector<std::uint64_t> firm_id_;
+  std::vector<std::uint8_t> firm_zone_;
+  std::vector<std::uint8_t> firm_skill_;
+  std::vector<std::uint8_t> firm_alive_;
+  std::vector<double> firm_latent_;
+  std::vector<std::uint32_t> firm_target_;
+  std::vector<std::uint32_t> firm_size_;
+  std::vector<std::uint32_t> free_slots_;
+  std::uint64_t next_firm_id_ = 0;
+
+  // Scratch of the current month (not part of the state between months).
+  std::vector<std::uint32_t> excess_;          // dismissals per firm slot
+  std::vector<std::uint8_t> closing_;          // exits drawn this month
+  std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_
+  std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm
+  std::vector<std::uint32_t> vacancy_slots_;   // firm slot per vacancy, grouped by zone
+  std::vector<std::uint32_t> unemployed_;      // worker indices
+  std::vector<std::uint32_t> applications_;    // firm slot per (unemployed, draw), kNoFirm if none
+  std::vector<std::uint8_t> offered_;
+  std::vector<std::uint32_t> bucket_offset_;   // applications grouped by firm
+  std::vector<std::uint32_t> bucket_;
+
+  // Counters of the current month and totals.
+  std::int64_t employed_ = 0;
+  std::int64_t firms_alive_ = 0;
+  std::int64_t initial_firms_ = 0;
+  std::int64_t separations_ = 0, hires_ = 0, entries_ = 0, exits_ = 0;
+  std::vector<std::int64_t> workers_by_zone_, workers_by_skill_;
+  std::vector<std::int64_t> unemployed_by_zone_, unemployed_by_skill_;  // after matching
+
+  int s_unemp_ = 0, s_firms_ = 0, s_vac_ = 0, s_hires_ = 0, s_sep_ = 0, s_entries_ = 0, s_exits_ = 0;
+  int b_zones_ = 0, b_skills_ = 0;
+};
+
+}  // namespace terrasim::models::dock

@@ -1,0 +1,99 @@
+// Binary archives for checkpoints: what a simulation writes to continue later.
+//
+// A checkpoint file is
+//   magic "TSIMCKPT" (8 bytes) | format version (u32) | payload size (u64) |
+//   payload | SHA-256 of the payload (32 bytes)
+// in little-endian byte order. The reader refuses a file with another magic
+// ("not a terrasim checkpoint"), another format version, a size that does
+// not match ("truncated") or a hash that does not match ("corrupt"), naming
+// the file, before anything is restored.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace terrasim::sim {
+
+class CheckpointError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+inline constexpr std::uint32_t kCheckpointFormat = 1;
+
+class ArchiveWriter {
+ public:
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  void put(const T& v) {
+    append(&v, sizeof(T));
+  }
+  void put_string(std::string_view s) {
+    put<std::uint64_t>(s.size());
+    append(s.data(), s.size());
+  }
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  void put_vector(const std::vector<T>& v) {
+    put<std::uint64_t>(v.size());
+    append(v.data(), v.size() * sizeof(T));
+  }
+  // A named section marker, checked on reading so that a model that reads
+  // fields in another order than it wrote them fails loudly.
+  void tag(std::string_view name) { put_string(name); }
+
+  const std::string& bytes() const { return buf_; }
+
+  // Writes magic, version, payload and hash to `path` through a temporary
+  // file and a rename, so a crash never leaves half a checkpoint.
+  void write_file(const std::string& path) const;
+
+ private:
+  void append(const void* p, std::size_t n) { buf_.append(static_cast<const char*>(p), n); }
+  std::string buf_;
+};
+
+class ArchiveReader {
+ public:
+  // Reads and verifies a checkpoint file; throws CheckpointError.
+  static ArchiveReader from_file(const std::string& path);
+  ArchiveReader(std::string payload, std::string origin) : buf_(std::move(payload)), origin_(std::move(origin)) {}
+
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  T get() {
+    T v;
+    take(&v, sizeof(T));
+    return v;
+  }
+  std::string get_string();
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  std::vector<T> get_vector() {
+    const auto n = get<std::uint64_t>();
+    if (n > (buf_.size() - pos_) / (sizeof(T) ? sizeof(T) : 1)) fail("a column is longer than the file");
+    std::vector<T> v(n);
+    take(v.data(), n * sizeof(T));
+    return v;
+  }
+  void expect_tag(std::string_view name);
+  bool at_end() const { return pos_ == buf_.size(); }
+  [[noreturn]] void fail(const std::string& what) const;
+
+ private:
+  void take(void* p, std::size_t n);
+  std::string buf_;
+  std::string origin_;
+  std::size_t pos_ = 0;
+};
+
+// Writes `content` to `path` atomically: a temporary file in the same folder,
+// flushed, then renamed over `path`. Throws std::runtime_error naming the path.
+void write_file_atomically(const std::string& path, std::string_view content);
+
+}  // namespace terrasim::sim

@@ -1,0 +1,181 @@
+"""End-to-end tests of the `terrasim` command-line program."""
+import csv
+import io
+import json
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SMALL = ROOT / "scenarios" / "dock" / "small.yaml"
+DEFAULT = ROOT / "scenarios" / "dock" / "default.yaml"
+
+
+def series(text):
+    rows = [line for line in text.splitlines() if not line.startswith("#")]
+    return list(csv.DictReader(io.StringIO("\n".join(rows))))
+
+
+def test_run_prints_series_with_provenance(terrasim):
+    p = terrasim("run", SMALL, "--months", 6, "--seed", 3, check=0)
+    header = [l for l in p.stdout.splitlines() if l.startswith("#")]
+    assert any(l.startswith("# terrasim: ") for l in header)
+    assert any(l.startswith("# scenario_sha256: ") and len(l.split(": ")[1]) == 64 for l in header)
+    assert "# seed: 3" in header
+    rows = series(p.stdout)
+    assert len(rows) == 6
+    assert rows[0]["month"] == "2015-01" and rows[5]["month"] == "2015-06"
+    assert set(rows[0]) == {"t", "month", "unemployment_rate", "firms", "vacancies", "hires", "separations",
+                            "entries", "exits"}
+    assert 0 < float(rows[-1]["unemployment_rate"]) < 1
+
+
+def test_run_writes_files_atomically_into_out(terrasim, tmp_path):
+    out = tmp_path / "result"
+    terrasim("run", SMALL, "--months", 4, "--out", out, check=0)
+    names = sorted(os.listdir(out))
+    assert names == ["config.json", "series.csv", "skills.csv", "zones.csv"]
+    zones = series((out / "zones.csv").read_text())
+    assert len(zones) == 4 * 6 and zones[0]["zone"] == "Centre"
+    config = json.loads((out / "config.json").read_text())
+    assert config["workers"] == 10000 and config["model"] == "dock"
+
+
+def test_json_format(terrasim, tmp_path):
+    terrasim("run", SMALL, "--months", 3, "--format", "json", "--out", tmp_path, check=0)
+    doc = json.loads((tmp_path / "run.json").read_text())
+    assert doc["month"] == ["2015-01", "2015-02", "2015-03"]
+    assert len(doc["series"]["hires"]) == 3
+    assert doc["provenance"]["seed"] == "1"
+    assert len(doc["breakdowns"]["zones"]["columns"]["unemployment_rate"][0]) == 6
+
+
+@pytest.mark.parametrize("scenario", sorted((ROOT / "scenarios").rglob("*.yaml")), ids=lambda p: p.name)
+def test_every_scenario_is_byte_identical_on_1_and_2_threads(terrasim, tmp_path, scenario):
+    for threads in (1, 2):
+        terrasim("run", scenario, "--threads", threads, "--out", tmp_path / f"t{threads}", check=0)
+    for name in os.listdir(tmp_path / "t1"):
+        assert (tmp_path / "t1" / name).read_bytes() == (tmp_path / "t2" / name).read_bytes(), name
+
+
+def test_seed_changes_output_and_same_seed_repeats(terrasim):
+    a = terrasim("run", SMALL, "--months", 12, "--seed", 5, check=0).stdout
+    b = terrasim("run", SMALL, "--months", 12, "--seed", 5, check=0).stdout
+    c = terrasim("run", SMALL, "--months", 12, "--seed", 6, check=0).stdout
+    assert a == b
+    assert series(a) != series(c)
+
+
+def test_set_overrides_a_field(terrasim):
+    p = terrasim("run", SMALL, "--months", 3, "--set", "entry_rate=0", "--set", "exit_rate=0", check=0)
+    rows = series(p.stdout)
+    assert all(r["entries"] == "0" and r["exits"] == "0" for r in rows)
+
+
+def test_checkpoint_and_resume_continue_bit_identically(terrasim, tmp_path):
+    full = tmp_path / "full"
+    terrasim("run", SMALL, "--months", 30, "--out", full, check=0)
+    ckpt = tmp_path / "state.ckpt"
+    first = tmp_path / "first"
+    terrasim("run", SMALL, "--months", 30, "--checkpoint-at", 11, ckpt, "--out", first, check=0)
+    assert ckpt.is_file()
+    resumed = tmp_path / "resumed"
+    terrasim("resume", ckpt, "--threads", 1, "--out", resumed, check=0)
+    for name in ("series.csv", "zones.csv", "skills.csv"):
+        assert (full / name).read_bytes() == (resumed / name).read_bytes(), name
+        assert (full / name).read_bytes() == (first / name).read_bytes(), name
+
+
+def test_truncated_or_foreign_checkpoint_is_refused(terrasim, tmp_path):
+    ckpt = tmp_path / "state.ckpt"
+    terrasim("run", SMALL, "--months", 5, "--checkpoint-at", 2, ckpt, check=0)
+    data = ckpt.read_bytes()
+    (tmp_path / "cut.ckpt").write_bytes(data[: len(data) // 2])
+    p = terrasim("resume", tmp_path / "cut.ckpt", "--out", tmp_path / "o1", check=2)
+    assert "truncated" in p.stderr and "cut.ckpt" in p.stderr
+    p = terrasim("resume", SMALL, "--out", tmp_path / "o2", check=2)
+    assert "not a terrasim checkpoint" in p.stderr
+    assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
+
+
+def test_checkpoint_month_out_of_range_is_refused(terrasim, tmp_path):
+    p = terrasim("run", SMALL, "--months", 5, "--checkpoint-at", 9, tmp_path / "c", check=2)
+    assert "between 0 and 5" in p.stderr
+    p = terrasim("run", SMALL, "--checkpoint-at", "soon", tmp_path / "c", check=2)
+    assert "expected a month number" in p.stderr
+
+
+def test_scenario_error_names_file_line_column_and_writes_nothing(terrasim, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: " + str(SMALL) + "\nseparaton_rate: 0.03\n")
+    out = tmp_path / "out"
+    p = terrasim("run", bad, "--out", out, check=2)
+    assert f"{bad}:2:1: error: separaton_rate: unknown field" in p.stderr
+    assert "separation_rate" in p.stderr  # the suggestion
+    assert not out.exists()
+    assert p.stdout == ""
+
+
+def test_bad_set_value_is_located_in_the_argument(terrasim):
+    p = terrasim("run", SMALL, "--set", "separation_rate=1.5", check=2)
+    assert "--set #1" in p.stderr and "separation_rate" in p.stderr and "1.5" in p.stderr
+
+
+def test_out_that_is_a_file_is_refused_before_running(terrasim, tmp_path):
+    f = tmp_path / "file"
+    f.write_text("keep me")
+    p = terrasim("run", SMALL, "--months", 2, "--out", f, check=2)
+    assert "not a folder" in p.stderr
+    assert f.read_text() == "keep me"
+
+
+def test_check_reports_ok_and_prints_the_configuration(terrasim):
+    p = terrasim("check", SMALL, check=0)
+    assert "ok (model dock, 120 months from 2015-01, seed 1" in p.stdout
+    config = json.loads(terrasim("check", SMALL, "--print", check=0).stdout)
+    assert config["entry_rate"] == 4.8 and len(config["zones"]) == 6
+
+
+def test_missing_file_is_a_clear_error(terrasim, tmp_path):
+    p = terrasim("run", tmp_path / "nope.yaml", check=2)
+    assert "nope.yaml" in p.stderr
+
+
+def test_models_lists_dock(terrasim):
+    assert terrasim("models", check=0).stdout.startswith("dock ")
+
+
+def test_schema_is_json_schema(terrasim):
+    schema = json.loads(terrasim("schema", check=0).stdout)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    text = json.dumps(schema)
+    assert "separation_rate" in text and "zones" in text
+    assert terrasim("schema", "nomodel", check=2).stderr.startswith("terrasim: no model named")
+
+
+def test_generated_scenario_reference_is_up_to_date(terrasim):
+    generated = terrasim("schema", "--format", "markdown", check=0).stdout
+    committed = (ROOT / "docs" / "scenarios.md").read_text()
+    assert generated == committed, "docs/scenarios.md is stale: run scripts/gen-docs"
+
+
+def test_profile_prints_the_phase_table(terrasim):
+    p = terrasim("run", SMALL, "--months", 3, "--profile", check=0)
+    for phase in ("separations", "targets and exits", "dismissals and closures", "entries", "matching", "total"):
+        assert phase in p.stderr
+
+
+def test_progress_line_when_asked(terrasim):
+    p = terrasim("run", SMALL, "--months", 24, "--progress", "always", check=0,
+                 env={"TERRASIM_PROGRESS_AFTER": "0"})
+    assert "terrasim: month " in p.stderr and "left" in p.stderr and "done in" in p.stderr
+    quiet = terrasim("run", SMALL, "--months", 24, "--progress", "never", check=0,
+                     env={"TERRASIM_PROGRESS_AFTER": "0"})
+    assert "terrasim: month" not in quiet.stderr
+
+
+def test_usage_errors_exit_2(terrasim):
+    assert terrasim(check=2).returncode == 2
+    assert terrasim("run", check=2).returncode == 2
+    assert terrasim("run", SMALL, "--threads", "-1", check=2).returncode == 2

@@ -1,0 +1,249 @@
+// The docking model: the conformance suite, each rule of the specification,
+// and docking against the independent NumPy implementation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "models/dock/dock.h"
+#include "sim/core/scenario.h"
+#include "sim/core/simulation.h"
+#include "sim/scenario/loader.h"
+#include "tests/conformance/conformance.h"
+#include "tests/support/stats.h"
+
+using namespace terrasim;
+namespace ts = terrasim::testing;
+using models::dock::DockModel;
+using models::dock::kNoFirm;
+
+namespace {
+const std::string kDefault = std::string(TERRASIM_SOURCE_DIR) + "/scenarios/dock/default.yaml";
+const std::string kSmall = std::string(TERRASIM_SOURCE_DIR) + "/scenarios/dock/small.yaml";
+
+std::unique_ptr<sim::Simulation> make(const std::string& scenario, std::vector<std::string> overrides, int threads = 2) {
+  return std::make_unique<sim::Simulation>(sim::load_scenario(scenario, overrides), threads);
+}
+DockModel& dock(sim::Simulation& s) { return dynamic_cast<DockModel&>(s.model()); }
+double sum(std::span<const double> v, std::size_t from = 0) { return std::accumulate(v.begin() + from, v.end(), 0.0); }
+}  // namespace
+
+// ------------------------------------------------------------ conformance
+
+TEST(DockConformance, SmallScenario) { ts::run_conformance_suite(kSmall, {"months=36"}, 17); }
+
+TEST(DockConformance, DefaultSizeIsThreadIndependent) {
+  // 100,000 workers: thirteen worker blocks, so the parallel loops really split.
+  ts::expect_same_output_across_threads(kDefault, {"months=12"});
+}
+
+TEST(DockConformance, InvariantsUnderHeavyChurn) {
+  ts::expect_invariants_every_month(kSmall, {"months=24", "separation_rate=0.5", "exit_rate=0.2",
+                                                  "target_volatility=0.8", "entry_rate=100"});
+}
+
+// ------------------------------------------------------------ initial state
+
+TEST(DockRules, InitialStateFillsFirmsInRandomOrder) {
+  // The specification: with the defaults about 87% of workers start employed.
+  auto s = make(kDefault, {});
+  const auto& m = dock(*s);
+  const double share = static_cast<double>(m.employed()) / 100000.0;
+  EXPECT_GT(share, 0.84);
+  EXPECT_LT(share, 0.90);
+  // Every firm is at its target except at most one, partly filled when the
+  // workers ran out, and the ones after it, empty.
+  std::size_t partial = 0;
+  for (std::size_t f = 0; f < m.firm_size().size(); ++f)
+    if (m.firm_size()[f] != 0 && m.firm_size()[f] != m.firm_target()[f]) ++partial;
+  EXPECT_LE(partial, 1u);
+  EXPECT_EQ(m.firms_alive(), 9500);
+}
+
+TEST(DockRules, HomeZonesFollowWorkerShares) {
+  auto s = make(kDefault, {});
+  const auto& m = dock(*s);
+  std::vector<double> obs(6, 0), exp;
+  for (auto z : m.home()) ++obs[z];
+  for (double share : {0.30, 0.15, 0.15, 0.15, 0.15, 0.10}) exp.push_back(share * 100000);
+  EXPECT_LT(ts::chi_square(obs, exp), ts::chi_square_critical(5));
+}
+
+// ------------------------------------------------------------ monthly rules
+
+TEST(DockRules, NothingMovesWhenNothingCan) {
+  auto s = make(kSmall, {"months=12", "separation_rate=0", "exit_rate=0", "target_volatility=0", "entry_rate=0"});
+  s->run();
+  const auto& r = s->recorder();
+  EXPECT_EQ(sum(r.series("separations")), 0);
+  EXPECT_EQ(sum(r.series("exits")), 0);
+  EXPECT_EQ(sum(r.series("entries")), 0);
+  // Firms only fill up: employment never falls.
+  const auto ur = r.series("unemployment_rate");
+  for (std::size_t t = 1; t < ur.size(); ++t) EXPECT_LE(ur[t], ur[t - 1]);
+}
+
+TEST(DockRules, SeparationsHappenAtTheirRate) {
+  // Without target shocks or exits every separation is a step-1 separation.
+  auto s = make(kDefault, {"months=24", "exit_rate=0", "target_volatility=0", "entry_rate=0"});
+  double trials = 0, events = 0;
+  while (!s->done()) {
+    trials += static_cast<double>(dock(*s).employed());
+    s->step();
+    events += s->recorder().series("separations").back();
+  }
+  const double p = 0.02;
+  EXPECT_NEAR(events / trials, p, 5 * std::sqrt(p * (1 - p) / trials));
+}
+
+TEST(DockRules, FirmsExitAtTheirRate) {
+  auto s = make(kDefault, {"months=24", "exit_rate=0.05", "entry_rate=0"});
+  double trials = 0, exits = 0;
+  while (!s->done()) {
+    trials += static_cast<double>(dock(*s).firms_alive());
+    s->step();
+    exits += s->recorder().series("exits").back();
+  }
+  EXPECT_NEAR(exits / trials, 0.05, 5 * std::sqrt(0.05 * 0.95 / trials));
+}
+
+TEST(DockRules, EntriesArePoisson) {
+  auto s = make(kSmall, {"months=240", "entry_rate=48"});
+  s->run();
+  const auto e = s->recorder().series("entries");
+  const double mean = sum(e) / 240.0;
+  double var = 0;
+  for (double x : e) var += (x - mean) * (x - mean);
+  var /= 239.0;
+  EXPECT_NEAR(mean, 48, 5 * std::sqrt(48.0 / 240));
+  EXPECT_NEAR(var / mean, 1.0, 0.35);  // Poisson: variance equals mean
+}
+
+TEST(DockRules, ClosingFirmReleasesExactlyItsEmployees) {
+  // With every firm closing in month 0, every employee is released and
+  // only entrants hire.
+  auto s = make(kSmall, {"months=1", "exit_rate=1", "separation_rate=0", "target_volatility=0"});
+  const double employed_before = static_cast<double>(dock(*s).employed());
+  s->step();
+  const auto& r = s->recorder();
+  EXPECT_EQ(r.series("exits")[0], 950);
+  EXPECT_EQ(r.series("separations")[0], employed_before);
+  for (std::size_t f = 0; f < dock(*s).firm_alive().size(); ++f) {
+    if (dock(*s).firm_alive()[f]) {
+      EXPECT_LE(dock(*s).firm_size()[f], dock(*s).firm_target()[f]);
+    }
+  }
+  EXPECT_EQ(r.series("firms")[0], r.series("entries")[0]);
+}
+
+TEST(DockRules, ShrinkingFirmsDismissExactlyTheirExcess) {
+  auto s = make(kDefault, {"months=1", "separation_rate=0", "exit_rate=0", "target_volatility=0.5", "entry_rate=0"});
+  auto& m = dock(*s);
+  const std::vector<std::uint32_t> size_before = m.firm_size();
+  sim::MonthContext ctx{0, s->scenario().seed()};
+  m.separate_workers(ctx);
+  m.update_targets_and_exits(ctx);
+  std::int64_t expected = 0;
+  for (std::size_t f = 0; f < size_before.size(); ++f)
+    if (size_before[f] > m.firm_target()[f]) expected += size_before[f] - m.firm_target()[f];
+  const std::int64_t employed_before = m.employed();
+  m.release_dismissed_and_closed(ctx);
+  EXPECT_GT(expected, 1000) << "the test needs shrinking firms";
+  EXPECT_EQ(employed_before - m.employed(), expected);
+  for (std::size_t f = 0; f < size_before.size(); ++f)
+    EXPECT_EQ(m.firm_size()[f], std::min(size_before[f], m.firm_target()[f])) << "firm " << f;
+}
+
+TEST(DockRules, WithoutMismatchEveryHireMatchesSkills) {
+  // Everybody separates each month, so all employment is this month's hires.
+  auto s = make(kSmall, {"months=3", "separation_rate=1", "mismatch_acceptance=0"});
+  s->run();
+  const auto& m = dock(*s);
+  EXPECT_GT(m.employed(), 1000);
+  // Firm skills are not public columns; check through the hires: a firm's
+  // employees all share one skill.
+  std::vector<int> firm_skill(m.firm_size().size(), -1);
+  for (std::size_t w = 0; w < m.employer().size(); ++w) {
+    const auto f = m.employer()[w];
+    if (f == kNoFirm) continue;
+    if (firm_skill[f] < 0) firm_skill[f] = m.skill()[w];
+    ASSERT_EQ(firm_skill[f], m.skill()[w]) << "worker " << w;
+  }
+}
+
+TEST(DockRules, ShortSearchDistanceKeepsWorkersHome) {
+  // L = 1 m: exp(-d/L) underflows to 0 between zones 4 km or more apart.
+  auto s = make(kSmall, {"months=3", "separation_rate=1", "distance_scale_km=0.001"});
+  s->run();
+  const auto& m = dock(*s);
+  EXPECT_GT(m.employed(), 1000);
+  // A firm's employees all live in one zone, its own.
+  std::vector<int> zone(m.firm_size().size(), -1);
+  for (std::size_t w = 0; w < m.employer().size(); ++w) {
+    const auto f = m.employer()[w];
+    if (f == kNoFirm) continue;
+    if (zone[f] < 0) zone[f] = m.home()[w];
+    ASSERT_EQ(zone[f], m.home()[w]);
+  }
+}
+
+TEST(DockRules, HiresNeverExceedVacancies) {
+  auto s = make(kSmall, {"months=24"});
+  while (!s->done()) {
+    const auto& m = dock(*s);
+    s->step();
+    for (std::size_t f = 0; f < m.firm_size().size(); ++f)
+      if (m.firm_alive()[f]) {
+        ASSERT_LE(m.firm_size()[f], m.firm_target()[f]);
+      }
+  }
+}
+
+TEST(DockRules, NoApplicationsWithoutVacancies) {
+  // Targets of 1 and firms full: nobody can be hired, whatever else happens.
+  auto s = make(kSmall, {"months=6", "init_size_mu=-20", "init_size_sigma=0", "target_volatility=0",
+                         "entry_rate=0", "exit_rate=0", "separation_rate=0", "firms=10000", "workers=10000"});
+  EXPECT_EQ(dock(*s).employed(), 10000);
+  s->run();
+  EXPECT_EQ(sum(s->recorder().series("hires")), 0);
+  EXPECT_EQ(s->recorder().series("vacancies").back(), 0);
+}
+
+TEST(DockRules, BreakdownsAddUpToTheTotal) {
+  auto s = make(kSmall, {"months=6"});
+  s->run();
+  const auto& r = s->recorder();
+  for (const auto& b : r.breakdowns()) {
+    const std::size_t nc = b.categories.size(), ncol = b.columns.size();
+    for (std::size_t t = 0; t < r.rows(); ++t) {
+      double workers = 0, unemployed = 0;
+      for (std::size_t c = 0; c < nc; ++c) {
+        workers += b.values[(t * nc + c) * ncol + 0];
+        unemployed += b.values[(t * nc + c) * ncol + 1];
+      }
+      EXPECT_EQ(workers, 10000) << b.name;
+      EXPECT_DOUBLE_EQ(unemployed / 10000, r.series("unemployment_rate")[t]) << b.name;
+    }
+  }
+}
+
+// ------------------------------------------------------------ scenario checks
+
+TEST(DockScenario, SharesMustSumToOne) {
+  try {
+    sim::load_scenario(kSmall, {"zones.Centre.worker_share=0.5"});
+    FAIL() << "accepted shares that do not sum to 1";
+  } catch (const sim::ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("worker shares sum to 1.2, expected 1"), std::string::npos) << e.what();
+  }
+}
+
+TEST(DockScenario, AbsurdPopulationIsRefused) {
+  try {
+    sim::load_scenario(kSmall, {"workers=1000000000"});
+    FAIL() << "accepted a billion workers";
+  } catch (const sim::ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("workers"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("50000000"), std::string::npos) << e.what();
+  }
+}

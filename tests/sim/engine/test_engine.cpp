@@ -1,0 +1,219 @@
+// Engine parts that do not need a model: recorder, territory, checkpoints,
+// scheduler, month labels.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/checkpoint/archive.h"
+#include "sim/core/scenario.h"
+#include "sim/core/scheduler.h"
+#include "sim/record/recorder.h"
+#include "sim/territory/territory.h"
+
+using namespace terrasim::sim;
+namespace fs = std::filesystem;
+
+namespace {
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+void spit(const std::string& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("terrasim-engine-" + std::to_string(::getpid()));
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+Recorder sample_recorder() {
+  Recorder r;
+  const int a = r.add_series("rate", "a rate");
+  const int b = r.add_series("count", "a count");
+  const int z = r.add_breakdown("zones", "zone", {"A", "B"}, {{"n", "number"}});
+  for (int t = 0; t < 3; ++t) {
+    r.begin_row(t, month_label("2015-11", t));
+    r.set(a, 0.1 * (t + 1));
+    r.set(b, 1000.0 * t);
+    r.set(z, 0, 0, t);
+    r.set(z, 1, 0, -t);
+  }
+  return r;
+}
+}  // namespace
+
+TEST(Recorder, CsvHasProvenanceHeaderAndShortestNumbers) {
+  const Recorder r = sample_recorder();
+  EXPECT_EQ(r.series_csv({{"seed", "1"}}),
+            "# seed: 1\n"
+            "t,month,rate,count\n"
+            "0,2015-11,0.1,0\n"
+            "1,2015-12,0.2,1000\n"
+            "2,2016-01,0.30000000000000004,2000\n");
+  EXPECT_EQ(r.breakdown_csv(r.breakdowns()[0], {}),
+            "t,month,zone,n\n0,2015-11,A,0\n0,2015-11,B,0\n1,2015-12,A,1\n1,2015-12,B,-1\n2,2016-01,A,2\n2,2016-01,B,-2\n");
+}
+
+TEST(Recorder, SeriesAreContiguousColumns) {
+  const Recorder r = sample_recorder();
+  const auto s = r.series("count");
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(&s[1], &s[0] + 1);
+  EXPECT_EQ(s[2], 2000.0);
+  EXPECT_THROW(r.series("nope"), std::out_of_range);
+}
+
+TEST(Recorder, JsonIsParseableAndComplete) {
+  const std::string j = sample_recorder().to_json({{"k", "v\"q"}});
+  EXPECT_NE(j.find("\"provenance\": {\"k\": \"v\\\"q\"}"), std::string::npos);
+  EXPECT_NE(j.find("\"rate\": [0.1, 0.2, 0.30000000000000004]"), std::string::npos);
+  EXPECT_NE(j.find("\"n\": [[0, 0], [1, -1], [2, -2]]"), std::string::npos);
+}
+
+TEST(Recorder, DeclaringAfterTheFirstRowIsABug) {
+  Recorder r = sample_recorder();
+  EXPECT_THROW(r.add_series("late", ""), std::logic_error);
+}
+
+TEST(Recorder, SaveLoadRoundTrip) {
+  const Recorder r = sample_recorder();
+  ArchiveWriter w;
+  r.save(w);
+  ArchiveReader in(w.bytes(), "memory");
+  Recorder back;
+  back.load(in);
+  EXPECT_TRUE(in.at_end());
+  EXPECT_EQ(back.series_csv({}), r.series_csv({}));
+  EXPECT_EQ(back.to_json({}), r.to_json({}));
+}
+
+TEST(MonthLabel, CountsAcrossYears) {
+  EXPECT_EQ(month_label("2015-01", 0), "2015-01");
+  EXPECT_EQ(month_label("2015-01", 11), "2015-12");
+  EXPECT_EQ(month_label("2015-01", 12), "2016-01");
+  EXPECT_EQ(month_label("2014-12", 61), "2020-01");
+}
+
+TEST(Territory, TravelTimesAreShortestPaths) {
+  // A-B 10, B-C 10, A-C 30: A to C is quicker through B. D is cut off.
+  Territory t({{"A"}, {"B"}, {"C"}, {"D"}}, {{0, 1, 10}, {1, 2, 10}, {0, 2, 30}});
+  const auto& m = t.travel_minutes();
+  EXPECT_EQ(m(0, 2), 20);
+  EXPECT_EQ(m(2, 0), 20);
+  EXPECT_EQ(m(1, 1), 0);
+  EXPECT_TRUE(std::isinf(m(0, 3)));
+  EXPECT_EQ(t.index_of("C"), 2u);
+  EXPECT_THROW(t.index_of("Z"), std::out_of_range);
+  EXPECT_THROW(Territory({{"A"}}, {{0, 1, 1}}), std::out_of_range);
+  EXPECT_THROW(Territory({{"A"}, {"B"}}, {{0, 1, -1}}), std::invalid_argument);
+}
+
+TEST(Territory, StraightLineDistances) {
+  Territory t({{"O", 0, 0}, {"P", 3, 4}}, {});
+  const auto d = t.straight_line_km();
+  EXPECT_EQ(d(0, 1), 5.0);
+  EXPECT_EQ(d(1, 0), 5.0);
+  EXPECT_EQ(d(0, 0), 0.0);
+}
+
+TEST(Checkpoint, RoundTripThroughAFile) {
+  TempDir dir;
+  ArchiveWriter w;
+  w.tag("section");
+  w.put<std::int32_t>(-5);
+  w.put_string("hello");
+  w.put_vector(std::vector<double>{1.5, 2.5});
+  w.write_file(dir.file("a.ckpt"));
+  auto r = ArchiveReader::from_file(dir.file("a.ckpt"));
+  r.expect_tag("section");
+  EXPECT_EQ(r.get<std::int32_t>(), -5);
+  EXPECT_EQ(r.get_string(), "hello");
+  EXPECT_EQ(r.get_vector<double>(), (std::vector<double>{1.5, 2.5}));
+  EXPECT_TRUE(r.at_end());
+}
+
+namespace {
+std::string checkpoint_error(const std::string& path) {
+  try {
+    ArchiveReader::from_file(path);
+  } catch (const CheckpointError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+}  // namespace
+
+TEST(Checkpoint, RefusesForeignTruncatedCorruptAndNewerFiles) {
+  TempDir dir;
+  ArchiveWriter w;
+  w.put_string(std::string(1000, 'x'));
+  w.write_file(dir.file("good.ckpt"));
+  const std::string good = slurp(dir.file("good.ckpt"));
+
+  spit(dir.file("foreign"), "model: dock\nworkers: 10\n");
+  EXPECT_NE(checkpoint_error(dir.file("foreign")).find("not a terrasim checkpoint"), std::string::npos);
+
+  spit(dir.file("truncated"), good.substr(0, good.size() - 100));
+  EXPECT_NE(checkpoint_error(dir.file("truncated")).find("truncated"), std::string::npos);
+
+  spit(dir.file("header-only"), good.substr(0, 10));
+  EXPECT_NE(checkpoint_error(dir.file("header-only")).find("truncated"), std::string::npos);
+
+  std::string corrupt = good;
+  corrupt[500] ^= 1;
+  spit(dir.file("corrupt"), corrupt);
+  EXPECT_NE(checkpoint_error(dir.file("corrupt")).find("corrupt"), std::string::npos);
+
+  std::string newer = good;
+  newer[8] = 99;  // format version
+  spit(dir.file("newer"), newer);
+  EXPECT_NE(checkpoint_error(dir.file("newer")).find("format 99 is not supported"), std::string::npos);
+
+  EXPECT_NE(checkpoint_error(dir.file("missing")).find("cannot open"), std::string::npos);
+  EXPECT_NE(checkpoint_error(dir.path.string()).find("directory"), std::string::npos);
+  EXPECT_NE(checkpoint_error(dir.file("foreign")).find(dir.file("foreign")), std::string::npos) << "names the file";
+}
+
+TEST(Checkpoint, ReaderRefusesToReadPastTheEnd) {
+  ArchiveWriter w;
+  w.put<std::uint64_t>(1u << 30);  // a vector length with no data behind it
+  ArchiveReader r(w.bytes(), "memory");
+  EXPECT_THROW(r.get_vector<double>(), CheckpointError);
+  ArchiveReader r2(std::string("ab"), "memory");
+  EXPECT_THROW(r2.get<std::uint64_t>(), CheckpointError);
+  ArchiveWriter t;
+  t.tag("one");
+  ArchiveReader r3(t.bytes(), "memory");
+  EXPECT_THROW(r3.expect_tag("two"), CheckpointError);
+}
+
+TEST(AtomicWrite, ReplacesWholeAndLeavesNoTemporary) {
+  TempDir dir;
+  write_file_atomically(dir.file("out.csv"), "first");
+  write_file_atomically(dir.file("out.csv"), "second");
+  EXPECT_EQ(slurp(dir.file("out.csv")), "second");
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir.path)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1);
+  EXPECT_THROW(write_file_atomically(dir.file("no/such/folder/x"), "x"), std::runtime_error);
+}
+
+TEST(Scheduler, RunsPhasesInOrderAndTimesThem) {
+  Scheduler s;
+  std::vector<std::string> order;
+  s.set_phases({{"a", [&](const MonthContext&) { order.push_back("a"); }},
+                {"b", [&](const MonthContext& c) { order.push_back("b" + std::to_string(c.month)); }}});
+  s.run_month({0, 1});
+  s.run_month({1, 1});
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "b0", "a", "b1"}));
+  ASSERT_EQ(s.profile().size(), 2u);
+  EXPECT_EQ(s.profile()[0].calls, 2u);
+  const std::string table = s.profile_table();
+  EXPECT_NE(table.find("phase"), std::string::npos);
+  EXPECT_NE(table.find("total"), std::string::npos);
+}
