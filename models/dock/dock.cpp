@@ -3,9 +3,10 @@
 //
 // Layout: workers are three columns (home zone, skill, employer slot: 6 bytes
 // a worker); firms are columns by slot. Randomness: every rule draws from its
-// own named stream, keyed by fixed blocks of workers (rare events, drawn by
-// skipping), by worker id (search and choice) or by firm id (targets, exits,
-// offers), so the output does not depend on the number of threads.
+// own named stream, keyed by fixed blocks of workers (separations, rare
+// events drawn by skipping), by worker id (search, acceptance, choice) or by
+// firm id (targets, exits, dismissals, offers), so the output depends neither
+// on the number of threads nor, for one agent, on what the others drew.
 #include "models/dock/dock.h"
 
 #include <algorithm>
@@ -333,14 +334,17 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   const double sigma = p_.target_volatility;
   const double drift = -0.5 * sigma * sigma;
   const auto month = static_cast<std::uint64_t>(ctx.month);
+  const sim::rng::BlockedStream target_draws(ctx.seed, kTargets, month, next_firm_id_);
+  const sim::rng::BlockedStream exit_draws(ctx.seed, kExits, month, next_firm_id_);
+  const sim::rng::BlockedStream dismissal_draws(ctx.seed, kDismissals, month, next_firm_id_);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t f = r.begin(); f != r.end(); ++f) {
       if (!firm_alive_[f]) continue;
-      Draws d(ctx.seed, kTargets, month, firm_id_[f]);
+      auto d = target_draws(firm_id_[f]);
       firm_latent_[f] *= std::exp(sigma * sim::rng::normal(d) + drift);
       firm_target_[f] = firm_target_of(firm_latent_[f]);
       if (firm_size_[f] > firm_target_[f]) excess_[f] = firm_size_[f] - firm_target_[f];
-      Draws e(ctx.seed, kExits, month, firm_id_[f]);
+      auto e = exit_draws(firm_id_[f]);
       closing_[f] = e.bernoulli(p_.exit_rate) ? 1 : 0;
     }
   });
@@ -354,7 +358,7 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
       const std::uint32_t k = chosen_offset_[f + 1] - chosen_offset_[f];
       if (k == 0) continue;
       auto* out = chosen_ranks_.data() + chosen_offset_[f];
-      Draws d(ctx.seed, kDismissals, month, firm_id_[f]);
+      auto d = dismissal_draws(firm_id_[f]);
       sim::rng::sample_sorted(d, firm_size_[f], k, out);
     }
   });
@@ -366,30 +370,36 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
 // closed firms' slots are freed.
 void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   const std::size_t slots = firm_id_.size();
-  bool any = false;
-  for (std::size_t f = 0; f < slots && !any; ++f) any = closing_[f] || excess_[f];
-  std::int64_t released = 0;
-  if (any) {
-    std::vector<std::uint32_t> seen(slots, 0), next(slots);
-    for (std::size_t f = 0; f < slots; ++f) next[f] = chosen_offset_[f];
-    const std::size_t n = employer_.size();
-    for (std::size_t w = 0; w < n; ++w) {
-      const std::uint32_t f = employer_[w];
-      if (f == kNoFirm) continue;
-      if (closing_[f]) {
-        employer_[w] = kNoFirm;
-        ++released;
-        continue;
-      }
-      if (next[f] == chosen_offset_[f + 1]) continue;
-      if (seen[f]++ == chosen_ranks_[next[f]]) {
-        ++next[f];
-        employer_[w] = kNoFirm;
-        --firm_size_[f];
-        ++released;
-      }
-    }
+  // What happens to each firm's employees: nothing, all released (closing),
+  // or the chosen ranks dismissed.
+  enum : std::uint8_t { kKeep = 0, kClose = 1, kDismiss = 2 };
+  std::vector<std::uint8_t> fate(slots, kKeep);
+  std::vector<std::uint32_t> seen(slots, 0), next(slots);
+  for (std::size_t f = 0; f < slots; ++f) {
+    next[f] = chosen_offset_[f];
+    fate[f] = closing_[f] ? kClose : next[f] < chosen_offset_[f + 1] ? kDismiss : kKeep;
   }
+  // One pass over the workers, which also lists the unemployed (in worker
+  // order) for the month's matching: entries do not change who is employed.
+  std::int64_t released = 0;
+  const std::size_t n = employer_.size();
+  unemployed_.clear();
+  for (std::size_t w = 0; w < n; ++w) {
+    const std::uint32_t f = employer_[w];
+    if (f != kNoFirm) {
+      const std::uint8_t what = fate[f];
+      if (what == kKeep) continue;
+      if (what == kDismiss) {
+        if (seen[f]++ != chosen_ranks_[next[f]]) continue;
+        if (++next[f] == chosen_offset_[f + 1]) fate[f] = kKeep;
+        --firm_size_[f];
+      }
+      employer_[w] = kNoFirm;
+      ++released;
+    }
+    unemployed_.push_back(static_cast<std::uint32_t>(w));
+  }
+  unemployed_listed_ = true;
   for (std::size_t f = 0; f < slots; ++f) {
     if (!closing_[f]) continue;
     firm_alive_[f] = 0;
@@ -464,24 +474,28 @@ void DockModel::match(const sim::MonthContext& ctx) {
     }
   }
 
-  // The unemployed, in worker order, by fixed blocks (counted, then placed).
+  // The unemployed, in worker order: listed by the release pass of this
+  // month, or here by fixed blocks (counted, then placed).
   const std::size_t n = employer_.size();
-  const std::size_t nblocks = blocks_of(n, kWorkerBlock);
-  std::vector<std::uint32_t> block_start(nblocks + 1, 0);
-  tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
-    std::uint32_t c = 0;
-    const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
-    for (std::size_t w = b * kWorkerBlock; w < end; ++w) c += employer_[w] == kNoFirm;
-    block_start[b + 1] = c;
-  });
-  for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
-  unemployed_.resize(block_start[nblocks]);
-  tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
-    std::uint32_t k = block_start[b];
-    const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
-    for (std::size_t w = b * kWorkerBlock; w < end; ++w)
-      if (employer_[w] == kNoFirm) unemployed_[k++] = static_cast<std::uint32_t>(w);
-  });
+  if (!unemployed_listed_) {
+    const std::size_t nblocks = blocks_of(n, kWorkerBlock);
+    std::vector<std::uint32_t> block_start(nblocks + 1, 0);
+    tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+      std::uint32_t c = 0;
+      const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+      for (std::size_t w = b * kWorkerBlock; w < end; ++w) c += employer_[w] == kNoFirm;
+      block_start[b + 1] = c;
+    });
+    for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
+    unemployed_.resize(block_start[nblocks]);
+    tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+      std::uint32_t k = block_start[b];
+      const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+      for (std::size_t w = b * kWorkerBlock; w < end; ++w)
+        if (employer_[w] == kNoFirm) unemployed_[k++] = static_cast<std::uint32_t>(w);
+    });
+  }
+  unemployed_listed_ = false;
   const std::size_t nu = unemployed_.size();
   applications_.assign(nu * a, kNoFirm);
   offered_.assign(nu * a, 0);
@@ -489,15 +503,18 @@ void DockModel::match(const sim::MonthContext& ctx) {
   if (any_vacancy && nu > 0) {
     // b, c. Applications: zone, then firm; repeats count once; each distinct
     // application across skills is acceptable with probability m.
+    const sim::rng::BlockedStream search_draws(ctx.seed, kSearch, month, n);
+    const sim::rng::BlockedStream accept_draws(ctx.seed, kAcceptance, month, n);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nu, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+      // Two loops, so that the independent draws of many workers overlap in
+      // the processor instead of waiting on each other's loads.
       for (std::size_t i = r.begin(); i != r.end(); ++i) {
         const std::uint32_t w = unemployed_[i];
-        Draws search(ctx.seed, kSearch, month, w);
-        Draws accept(ctx.seed, kAcceptance, month, w);
         const double* pick = &zone_pick[home_[w] * nz];
         const double total = pick[nz - 1];
         // No vacancy within reach (every weight underflowed): no application.
         if (!(total > 0.0)) continue;
+        auto search = search_draws(w);
         std::uint32_t* apps = &applications_[i * a];
         for (std::size_t j = 0; j < a; ++j) {
           // One word per draw: the zone from its high half, the vacancy
@@ -508,12 +525,28 @@ void DockModel::match(const sim::MonthContext& ctx) {
           std::size_t z = 0;
           for (std::size_t k = 0; k + 1 < nz; ++k) z += x >= pick[k];
           const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
-          const std::uint32_t f = vacancy_slots_[first + search.below32(static_cast<std::uint32_t>(word), count)];
+          apps[j] = vacancy_slots_[first + search.below32(static_cast<std::uint32_t>(word), count)];
+        }
+      }
+      for (std::size_t i = r.begin(); i != r.end(); ++i) {
+        const std::uint32_t w = unemployed_[i];
+        auto accept = accept_draws(w);
+        std::uint32_t* apps = &applications_[i * a];
+        std::uint32_t drawn[16];  // the firms drawn, before any is refused
+        std::copy(apps, apps + a, drawn);
+        const std::uint8_t skill = skill_[w];
+        for (std::size_t j = 0; j < a; ++j) {
+          const std::uint32_t f = drawn[j];
+          if (f == kNoFirm) continue;
           bool repeat = false;
-          for (std::size_t q = 0; q < j; ++q) repeat |= apps[q] == f;
-          if (repeat) continue;
-          const bool acceptable = skill_[w] == firm_skill_[f] || accept.uniform() < p_.mismatch_acceptance;
-          if (acceptable) apps[j] = f;
+          for (std::size_t q = 0; q < j; ++q) repeat |= drawn[q] == f;
+          if (repeat) {
+            apps[j] = kNoFirm;
+            continue;
+          }
+          // One acceptance draw per distinct application, used when the skills differ.
+          const bool acceptable = (skill == firm_skill_[f]) | (accept.uniform() < p_.mismatch_acceptance);
+          apps[j] = acceptable ? f : kNoFirm;
         }
       }
     });
@@ -533,6 +566,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         if (f != kNoFirm) bucket_[fill[f]++] = static_cast<std::uint32_t>(i);
       }
     }
+    const sim::rng::BlockedStream offer_draws(ctx.seed, kOffers, month, next_firm_id_);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
       for (std::size_t f = r.begin(); f != r.end(); ++f) {
         const std::uint32_t begin = bucket_offset_[f], count = bucket_offset_[f + 1] - begin;
@@ -543,7 +577,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
           for (std::uint32_t i = 0; i < count; ++i) offered_[apps[i]] = 1;
           continue;
         }
-        Draws d(ctx.seed, kOffers, month, firm_id_[f]);
+        auto d = offer_draws(firm_id_[f]);
         for (std::uint32_t i = 0; i < vacancies; ++i) {
           std::swap(apps[i], apps[i + d.below(count - i)]);
           offered_[apps[i]] = 1;
@@ -552,6 +586,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     });
 
     // e. Each worker with offers accepts one, chosen uniformly.
+    const sim::rng::BlockedStream choice_draws(ctx.seed, kChoice, month, n);
     hires_ = tbb::parallel_reduce(
         tbb::blocked_range<std::size_t>(0, nu, 1024), std::int64_t{0},
         [&](const tbb::blocked_range<std::size_t>& r, std::int64_t hired) {
@@ -562,8 +597,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
             const std::uint32_t w = unemployed_[i];
             std::uint64_t pick = 0;
             if (offers > 1) {
-              Draws d(ctx.seed, kChoice, month, w);
-              pick = d.below(offers);
+              pick = choice_draws(w).below(offers);
             }
             for (std::size_t j = 0; j < a; ++j) {
               if (!offered_[i * a + j]) continue;
@@ -591,6 +625,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     ++unemployed_by_skill_[skill_[w]];
   }
 }
+
 
 void DockModel::record(sim::Recorder& rec, const sim::MonthContext&) {
   const auto n = static_cast<double>(p_.workers);

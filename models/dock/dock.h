@@ -101,6 +101,7 @@ class DockModel final : public sim::Model {
   std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm
   std::vector<std::uint32_t> vacancy_slots_;   // firm slot per vacancy, grouped by zone
   std::vector<std::uint32_t> unemployed_;      // worker indices
+  bool unemployed_listed_ = false;             // unemployed_ is this month's
   std::vector<std::uint32_t> applications_;    // firm slot per (unemployed, draw), kNoFirm if none
   std::vector<std::uint8_t> offered_;
   std::vector<std::uint32_t> bucket_offset_;   // applications grouped by firm

@@ -6,26 +6,32 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <numbers>
 
 #include "sim/rng/philox.h"
 
 namespace terrasim::sim::rng {
 
-// Standard normal by Box-Muller (one value per call; the second is dropped so
-// that each draw uses a fixed number of words: two).
-inline double normal(Draws& d) {
-  const double u1 = d.uniform_positive();
-  const double u2 = d.uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+// Standard normal by Marsaglia's polar method (one value per call; its twin
+// is dropped so that a draw depends on nothing but its own words). No
+// trigonometry; about 1.27 pairs of words per value.
+template <class G>
+double normal(G& d) {
+  for (;;) {
+    const double u = 2.0 * d.uniform() - 1.0;
+    const double v = 2.0 * d.uniform() - 1.0;
+    const double s = u * u + v * v;
+    if (s < 1.0 && s > 0.0) return u * std::sqrt(-2.0 * std::log(s) / s);
+  }
 }
 
-inline double exponential(Draws& d) { return -std::log(d.uniform_positive()); }
+template <class G>
+double exponential(G& d) { return -std::log(d.uniform_positive()); }
 
 // Number of failures before the first success of Bernoulli(p) trials, by
 // inversion: the gap to the next event when events of probability p are drawn
 // by skipping. p in (0, 1]. `log1m_p` = log(1 - p), precomputed by the caller.
-inline std::uint64_t geometric_gap(Draws& d, double log1m_p) {
+template <class G>
+std::uint64_t geometric_gap(G& d, double log1m_p) {
   if (log1m_p == -std::numeric_limits<double>::infinity()) return 0;  // p == 1
   const double g = std::floor(std::log(d.uniform_positive()) / log1m_p);
   if (!(g < 9.0e18)) return std::numeric_limits<std::uint64_t>::max();

@@ -1,22 +1,33 @@
 // Counter-based random numbers that do not depend on threads.
 //
-// Every draw is a pure function of (seed, stream, month, unit, index): a
-// Philox4x64-10 block cipher (Salmon et al., SC'11, via Random123) applied to
-// the counter (month, unit, index / 4, 0) under the key (seed, stream). A unit
-// is an agent id or the index of a fixed block of agents. Nothing is shared
-// between threads and nothing depends on the order in which units are
-// processed, so a run gives the same bits on 1, 2 or 64 threads.
+// Every draw is a pure function of (seed, stream, month, unit, index). Two
+// generators give such draws:
 //
-// Streams are named by cause ("dock.separations", "territory.portal.creations")
-// and their ids are hashes of those names: a process that a policy adds draws
-// from its own stream and never shifts the draws of the others, which is what
-// makes two scenarios run with one seed share their common random numbers.
+// - Draws: a Philox4x64-10 block cipher (Salmon et al., SC'11, via
+//   Random123) applied to the counter (month, unit, index / 4, 0) under the
+//   key (seed, stream). For units that draw many numbers in sequence (a
+//   fixed block of agents scanned by skipping, the month's entrants).
+// - UnitDraws, from a BlockedStream: Philox keys each fixed block of units
+//   (agent ids) once a month; inside the block, draw i of unit u is the
+//   SplitMix64 output function (Steele, Lea & Flood, OOPSLA 2014) of
+//   block_key + (u * 2^24 + i) * golden_gamma. One cipher call serves
+//   thousands of agents, and each agent's draws still depend on nothing but
+//   its id: not on the other agents, the thread or the schedule.
+//
+// Nothing is shared between threads and nothing depends on the order in
+// which units are processed, so a run gives the same bits on 1, 2 or 64
+// threads. Streams are named by cause ("dock.separations",
+// "territory.portal.creations") and their ids are hashes of those names: a
+// process that a policy adds draws from its own stream and never shifts the
+// draws of the others, which is what makes two scenarios run with one seed
+// share their common random numbers.
 #pragma once
 
 #include <Random123/philox.h>
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace terrasim::sim::rng {
 
@@ -32,8 +43,55 @@ constexpr std::uint64_t stream_id(std::string_view name) {
   return h;
 }
 
-// The draws of one unit (agent or block) for one stream and month.
-class Draws {
+// What every generator offers on top of its bits(): uniform reals and
+// integers, written out so that their results are ours on every platform.
+template <class G>
+class DrawInterface {
+ public:
+  // Uniform on [0, 1), 53 bits of resolution.
+  double uniform() { return static_cast<double>(self().bits() >> 11) * 0x1.0p-53; }
+
+  // Uniform on (0, 1]: safe to take the logarithm of.
+  double uniform_positive() { return static_cast<double>((self().bits() >> 11) + 1) * 0x1.0p-53; }
+
+  bool bernoulli(double p) { return uniform() < p; }
+
+  // Uniform integer in [0, n), n > 0, without modulo bias (Lemire 2019).
+  std::uint64_t below(std::uint64_t n) {
+    uint128 m = static_cast<uint128>(self().bits()) * n;
+    auto low = static_cast<std::uint64_t>(m);
+    if (low < n) {
+      const std::uint64_t threshold = (0 - n) % n;
+      while (low < threshold) {
+        m = static_cast<uint128>(self().bits()) * n;
+        low = static_cast<std::uint64_t>(m);
+      }
+    }
+    return static_cast<std::uint64_t>(m >> 64);
+  }
+
+  // Uniform integer in [0, n) from 32 random bits `x` (Lemire's
+  // multiply-shift with rejection: exactly uniform; a rejection takes 32 more
+  // bits). For hot loops that split one word into two draws. 0 < n <= 2^32 - 1.
+  std::uint32_t below32(std::uint32_t x, std::uint32_t n) {
+    std::uint64_t m = std::uint64_t{x} * n;
+    auto low = static_cast<std::uint32_t>(m);
+    if (low < n) {
+      const std::uint32_t threshold = (0u - n) % n;
+      while (low < threshold) {
+        m = (self().bits() >> 32) * n;
+        low = static_cast<std::uint32_t>(m);
+      }
+    }
+    return static_cast<std::uint32_t>(m >> 32);
+  }
+
+ private:
+  G& self() { return static_cast<G&>(*this); }
+};
+
+// The Philox draws of one unit (agent or block) for one stream and month.
+class Draws : public DrawInterface<Draws> {
  public:
   Draws(std::uint64_t seed, std::uint64_t stream, std::uint64_t month, std::uint64_t unit)
       : key_{{seed, stream}}, ctr_{{month, unit, 0, 0}} {}
@@ -42,55 +100,6 @@ class Draws {
   std::uint64_t bits() {
     if (used_ == 4) refill();
     return out_.v[used_++];
-  }
-
-  // Uniform on [0, 1), 53 bits of resolution.
-  double uniform() { return static_cast<double>(bits() >> 11) * 0x1.0p-53; }
-
-  // Uniform on (0, 1]: safe to take the logarithm of.
-  double uniform_positive() { return static_cast<double>((bits() >> 11) + 1) * 0x1.0p-53; }
-
-  // Uniform integer in [0, n), n > 0, without modulo bias (Lemire 2019).
-  std::uint64_t below(std::uint64_t n) {
-    uint128 m = static_cast<uint128>(bits()) * n;
-    auto low = static_cast<std::uint64_t>(m);
-    if (low < n) {
-      const std::uint64_t threshold = (0 - n) % n;
-      while (low < threshold) {
-        m = static_cast<uint128>(bits()) * n;
-        low = static_cast<std::uint64_t>(m);
-      }
-    }
-    return static_cast<std::uint64_t>(m >> 64);
-  }
-
-  bool bernoulli(double p) { return uniform() < p; }
-
-  // Two draws from one word, for hot loops that need many small ones: the
-  // high 32 bits as a uniform on [0, 1) with 32 bits of resolution, and an
-  // integer in [0, n) from the low 32 bits (Lemire's multiply-shift with
-  // rejection, so exactly uniform; a rejection takes 32 more bits). n <= 2^32.
-  struct Pair {
-    double uniform;
-    std::uint32_t index;
-  };
-  Pair uniform_and_below(std::uint32_t n) {
-    const std::uint64_t w = bits();
-    return {static_cast<double>(w >> 32) * 0x1.0p-32, below32(static_cast<std::uint32_t>(w), n)};
-  }
-
-  // Uniform integer in [0, n) from 32 random bits `x`, n > 0.
-  std::uint32_t below32(std::uint32_t x, std::uint32_t n) {
-    std::uint64_t m = std::uint64_t{x} * n;
-    auto low = static_cast<std::uint32_t>(m);
-    if (low < n) {
-      const std::uint32_t threshold = (0u - n) % n;
-      while (low < threshold) {
-        m = (bits() >> 32) * n;
-        low = static_cast<std::uint32_t>(m);
-      }
-    }
-    return static_cast<std::uint32_t>(m >> 32);
   }
 
   // How many blocks of four words this object has consumed.
@@ -109,6 +118,50 @@ class Draws {
   Philox::ctr_type ctr_;
   Philox::ctr_type out_{};
   int used_ = 4;
+};
+
+inline constexpr std::uint64_t kGoldenGamma = 0x9e3779b97f4a7c15ull;
+
+// The SplitMix64 output function: a bijective 64-bit mixer.
+constexpr std::uint64_t splitmix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// The draws of one unit inside a keyed block (see BlockedStream).
+class UnitDraws : public DrawInterface<UnitDraws> {
+ public:
+  UnitDraws(std::uint64_t block_key, std::uint64_t unit_in_block)
+      : state_(block_key + (unit_in_block << 24) * kGoldenGamma) {}
+  std::uint64_t bits() {
+    state_ += kGoldenGamma;
+    return splitmix64(state_);
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
+// One stream for one month, over units 0..n-1 (agent ids) in fixed blocks of
+// kUnitsPerBlock: a Philox key per block, computed once; then draws for any
+// unit in O(1). A unit may take up to 2^24 draws a month.
+class BlockedStream {
+ public:
+  static constexpr std::uint64_t kUnitsPerBlock = 4096;
+
+  BlockedStream(std::uint64_t seed, std::uint64_t stream, std::uint64_t month, std::uint64_t units) {
+    const std::uint64_t blocks = (units + kUnitsPerBlock - 1) / kUnitsPerBlock;
+    keys_.reserve(blocks);
+    for (std::uint64_t b = 0; b < blocks; ++b) keys_.push_back(Draws(seed, stream, month, b).bits());
+  }
+  // The draws of `unit`; unit < units.
+  UnitDraws operator()(std::uint64_t unit) const {
+    return UnitDraws(keys_[unit / kUnitsPerBlock], unit % kUnitsPerBlock);
+  }
+
+ private:
+  std::vector<std::uint64_t> keys_;
 };
 
 }  // namespace terrasim::sim::rng

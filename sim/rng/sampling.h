@@ -13,8 +13,8 @@ namespace terrasim::sim::rng {
 // (Bentley & Floyd, "Programming pearls: a sample of brilliance", 1987):
 // exactly k draws, whatever n. Needs k <= n. The membership test is linear,
 // which is fastest for the small k of dismissals and offers.
-template <class T>
-void sample_sorted(Draws& d, std::uint64_t n, std::uint64_t k, T* out) {
+template <class G, class T>
+void sample_sorted(G& d, std::uint64_t n, std::uint64_t k, T* out) {
   std::uint64_t taken = 0;
   for (std::uint64_t j = n - k; j < n; ++j) {
     const auto t = static_cast<T>(d.below(j + 1));

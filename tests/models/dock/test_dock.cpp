@@ -171,6 +171,19 @@ TEST(DockRules, WithoutMismatchEveryHireMatchesSkills) {
   }
 }
 
+TEST(DockRules, RepeatedDrawsOfOneFirmCountOnce) {
+  // One firm with room for everybody, everybody separated every month, 16
+  // draws each: every draw hits that firm, which is one application with one
+  // acceptance draw. Workers of its skill (half) are all hired; the others
+  // with probability 0.25, not 1 - 0.75^16 as if each draw were a new chance.
+  auto s = make(kSmall, {"months=1", "workers=20000", "firms=1", "skills=2", "applications=16", "init_size_mu=20",
+                         "init_size_sigma=0", "separation_rate=1", "target_volatility=0", "exit_rate=0",
+                         "entry_rate=0", "mismatch_acceptance=0.25"});
+  s->run();
+  const double hired = s->recorder().series("hires")[0] / 20000.0;
+  EXPECT_NEAR(hired, 0.5 + 0.5 * 0.25, 5 * std::sqrt(0.25 * 0.75 / 10000) + 5 * std::sqrt(0.25 / 20000));
+}
+
 TEST(DockRules, ShortSearchDistanceKeepsWorkersHome) {
   // L = 1 m: exp(-d/L) underflows to 0 between zones 4 km or more apart.
   auto s = make(kSmall, {"months=3", "separation_rate=1", "distance_scale_km=0.001"});

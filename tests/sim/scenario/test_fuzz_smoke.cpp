@@ -62,7 +62,7 @@ TEST(FuzzSmoke, SeededMutations) {
   const std::string interesting(raw, sizeof raw - 1);
   std::mt19937_64 rng(20240611);
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
-  for (int round = 0; round < 1200; ++round) {
+  for (int round = 0; round < 1500; ++round) {
     std::string s = round % 3 == 0 ? bad : good;
     const int edits = 1 + static_cast<int>(pick(8));
     for (int e = 0; e < edits && !s.empty(); ++e) {
