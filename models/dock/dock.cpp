@@ -384,8 +384,10 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   std::int64_t released = 0;
   const std::size_t n = employer_.size();
   unemployed_.clear();
+  unemployed_.reserve(n);  // once: the capacity stays between months
+  std::uint32_t* employer = employer_.data();
   for (std::size_t w = 0; w < n; ++w) {
-    const std::uint32_t f = employer_[w];
+    const std::uint32_t f = employer[w];
     if (f != kNoFirm) {
       const std::uint8_t what = fate[f];
       if (what == kKeep) continue;
@@ -394,7 +396,7 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
         if (++next[f] == chosen_offset_[f + 1]) fate[f] = kKeep;
         --firm_size_[f];
       }
-      employer_[w] = kNoFirm;
+      employer[w] = kNoFirm;
       ++released;
     }
     unemployed_.push_back(static_cast<std::uint32_t>(w));
@@ -464,13 +466,23 @@ void DockModel::match(const sim::MonthContext& ctx) {
   std::vector<double> vac_zone(nz);
   for (std::size_t z = 0; z < nz; ++z) vac_zone[z] = zone_start[z + 1] - zone_start[z];
   const bool any_vacancy = zone_start[nz] > 0;
-  // Zone choice for a worker living in h: weights V_z exp(-d(h, z) / L).
+  // Zone choice for a worker living in h: weights V_z exp(-d(h, z) / L),
+  // cumulated, with a guide table (Chen & Asau's indexed search): guide[g]
+  // is the first zone whose cumulative weight passes g/G of the total, so a
+  // draw starts there and moves on rarely more than once.
+  constexpr std::size_t kGuide = 64;
   std::vector<double> zone_pick(nz * nz);
+  std::vector<std::uint8_t> zone_guide(nz * kGuide);
   for (std::size_t h = 0; h < nz; ++h) {
     double acc = 0;
     for (std::size_t z = 0; z < nz; ++z) {
       acc += vac_zone[z] * decay_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
       zone_pick[h * nz + z] = acc;
+    }
+    std::size_t z = 0;
+    for (std::size_t g = 0; g < kGuide; ++g) {
+      while (z + 1 < nz && zone_pick[h * nz + z] <= acc * static_cast<double>(g) / kGuide) ++z;
+      zone_guide[h * kGuide + g] = static_cast<std::uint8_t>(z);
     }
   }
 
@@ -510,7 +522,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
       // the processor instead of waiting on each other's loads.
       for (std::size_t i = r.begin(); i != r.end(); ++i) {
         const std::uint32_t w = unemployed_[i];
-        const double* pick = &zone_pick[home_[w] * nz];
+        const std::size_t h = home_[w];
+        const double* pick = &zone_pick[h * nz];
+        const std::uint8_t* guide = &zone_guide[h * kGuide];
         const double total = pick[nz - 1];
         // No vacancy within reach (every weight underflowed): no application.
         if (!(total > 0.0)) continue;
@@ -521,9 +535,10 @@ void DockModel::match(const sim::MonthContext& ctx) {
           // (so the firm, proportionally to v_f) from its low half. x is
           // below the total, so the zone counted is one of positive weight.
           const std::uint64_t word = search.bits();
-          const double x = static_cast<double>(word >> 32) * 0x1.0p-32 * total;
-          std::size_t z = 0;
-          for (std::size_t k = 0; k + 1 < nz; ++k) z += x >= pick[k];
+          const double u = static_cast<double>(word >> 32) * 0x1.0p-32;
+          const double x = u * total;
+          std::size_t z = guide[static_cast<std::size_t>(u * kGuide)];
+          while (x >= pick[z]) ++z;
           const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
           apps[j] = vacancy_slots_[first + search.below32(static_cast<std::uint32_t>(word), count)];
         }
