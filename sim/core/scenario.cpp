@@ -60,6 +60,9 @@ Scenario scenario_from_document(Value document, std::string source, const std::v
   s.source = std::move(source);
   s.model = &model;
   s.config = validate(document, scenario_record(model, registry));
+  // Resolved: the frozen configuration stands alone, and can itself be run
+  // as a scenario (the config.json of every output folder).
+  s.config.erase("extends");
   s.config_sha256 = sha256_hex(s.config.to_json());
   return s;
 }

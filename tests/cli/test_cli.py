@@ -42,6 +42,13 @@ def test_run_writes_files_atomically_into_out(terrasim, tmp_path):
     assert config["workers"] == 10000 and config["model"] == "dock"
 
 
+def test_config_json_of_an_output_reruns_the_same_run(terrasim, tmp_path):
+    terrasim("run", SMALL, "--months", 5, "--seed", 9, "--set", "exit_rate=0.01", "--out", tmp_path / "a", check=0)
+    again = terrasim("run", tmp_path / "a" / "config.json", check=0).stdout
+    strip = lambda text: [l for l in text.splitlines() if not l.startswith("#")]
+    assert strip(again) == strip((tmp_path / "a" / "series.csv").read_text())
+
+
 def test_json_format(terrasim, tmp_path):
     terrasim("run", SMALL, "--months", 3, "--format", "json", "--out", tmp_path, check=0)
     doc = json.loads((tmp_path / "run.json").read_text())
