@@ -35,6 +35,7 @@ namespace {
 constexpr std::uint64_t kInitWorkers = stream_id("dock.init.workers");
 constexpr std::uint64_t kInitFirms = stream_id("dock.init.firms");
 constexpr std::uint64_t kInitOrder = stream_id("dock.init.order");
+constexpr std::uint64_t kInitFirmOrder = stream_id("dock.init.firm_order");
 constexpr std::uint64_t kSeparations = stream_id("dock.separations");
 constexpr std::uint64_t kTargets = stream_id("dock.targets");
 constexpr std::uint64_t kDismissals = stream_id("dock.dismissals");
@@ -230,10 +231,10 @@ void DockModel::initialize(std::uint64_t seed) {
   home_.resize(n);
   skill_.resize(n);
   employer_.assign(n, kNoFirm);
-  tbb::parallel_for(std::size_t{0}, blocks_of(n, kWorkerBlock), [&](std::size_t b) {
-    Draws d(seed, kInitWorkers, 0, b);
-    const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
-    for (std::size_t w = b * kWorkerBlock; w < end; ++w) {
+  const sim::rng::BlockedStream worker_draws(seed, kInitWorkers, 0, n);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, kWorkerBlock), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t w = r.begin(); w != r.end(); ++w) {
+      auto d = worker_draws(w);
       home_[w] = static_cast<std::uint8_t>(draw_zone(d.uniform(), worker_cum_));
       skill_[w] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
     }
@@ -245,8 +246,9 @@ void DockModel::initialize(std::uint64_t seed) {
 
   // 2. Firms: zone, skill, latent target, each keyed by the firm's id.
   for (std::size_t f = 0; f < m; ++f) allocate_firm_slot();
+  const sim::rng::BlockedStream firm_draws(seed, kInitFirms, 0, m);
   tbb::parallel_for(std::size_t{0}, m, [&](std::size_t f) {
-    Draws d(seed, kInitFirms, 0, f);
+    auto d = firm_draws(f);
     firm_id_[f] = f;
     firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
     firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
@@ -261,7 +263,10 @@ void DockModel::initialize(std::uint64_t seed) {
   std::vector<std::uint32_t> worker_order(n), firm_order(m);
   std::iota(worker_order.begin(), worker_order.end(), 0u);
   std::iota(firm_order.begin(), firm_order.end(), 0u);
-  Draws order_w(seed, kInitOrder, 0, 0), order_f(seed, kInitOrder, 0, 1);
+  // Two long sequences, each the only unit of its stream: SplitMix64 from
+  // one Philox key, with a period of 2^64.
+  auto order_w = sim::rng::BlockedStream(seed, kInitOrder, 0, 1)(0);
+  auto order_f = sim::rng::BlockedStream(seed, kInitFirmOrder, 0, 1)(0);
   for (std::size_t i = n; i > 1; --i) std::swap(worker_order[i - 1], worker_order[order_w.below(i)]);
   for (std::size_t i = m; i > 1; --i) std::swap(firm_order[i - 1], firm_order[order_f.below(i)]);
   std::size_t next = 0;
@@ -548,7 +553,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         auto accept = accept_draws(w);
         std::uint32_t* apps = &applications_[i * a];
         std::uint32_t drawn[16];  // the firms drawn, before any is refused
-        std::copy(apps, apps + a, drawn);
+        for (std::size_t j = 0; j < a; ++j) drawn[j] = apps[j];
         const std::uint8_t skill = skill_[w];
         for (std::size_t j = 0; j < a; ++j) {
           const std::uint32_t f = drawn[j];

@@ -145,7 +145,8 @@ class UnitDraws : public DrawInterface<UnitDraws> {
 
 // One stream for one month, over units 0..n-1 (agent ids) in fixed blocks of
 // kUnitsPerBlock: a Philox key per block, computed once; then draws for any
-// unit in O(1). A unit may take up to 2^24 draws a month.
+// unit in O(1). A unit may take up to 2^24 draws a month, unless it is the
+// only unit of its stream (units = 1): then its sequence has period 2^64.
 class BlockedStream {
  public:
   static constexpr std::uint64_t kUnitsPerBlock = 4096;
