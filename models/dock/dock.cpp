@@ -522,6 +522,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // application across skills is acceptable with probability m.
     const sim::rng::BlockedStream search_draws(ctx.seed, kSearch, month, n);
     const sim::rng::BlockedStream accept_draws(ctx.seed, kAcceptance, month, n);
+    const double mismatch = p_.mismatch_acceptance;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nu, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
       // Two loops, so that the independent draws of many workers overlap in
       // the processor instead of waiting on each other's loads.
@@ -564,8 +565,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
             apps[j] = kNoFirm;
             continue;
           }
-          // One acceptance draw per distinct application, used when the skills differ.
-          const bool acceptable = (skill == firm_skill_[f]) | (accept.uniform() < p_.mismatch_acceptance);
+          // Across skills, one acceptance draw per distinct application.
+          const bool acceptable = skill == firm_skill_[f] || accept.uniform() < mismatch;
           apps[j] = acceptable ? f : kNoFirm;
         }
       }
