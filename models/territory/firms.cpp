@@ -1,0 +1,417 @@
+// The firms' rules (demand and targets, cash and failure, closures and
+// dismissals, creation) and the investors' (funding of start-ups and
+// expansions, new establishments of outside companies).
+#include <atomic>
+#include <cmath>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/parallel_reduce.h>
+
+#include "models/territory/detail.h"
+#include "models/territory/territory.h"
+#include "sim/rng/distributions.h"
+
+namespace terrasim::models::territory {
+
+using namespace detail;
+using sim::rng::BlockedStream;
+using sim::rng::Draws;
+
+// Demand and employment targets.
+//  - Productivity: a new firm's shortfall falls linearly to 0 over its first
+//    young_age_months; a firm of an open cluster gains
+//    (1 + elasticity x log(1 + cluster jobs / reference)) x (1 + lab spillover).
+//  - Market share: a firm's latent share follows a mean-one log-normal shock.
+//  - Tradable part: tradable_share x share x sector growth index x
+//    productivity^(elasticity - 1) jobs (output grows as productivity^elasticity).
+//  - Local part: sector outputs X = (I - A)^-1 (exports + local final
+//    demand), local final demand moving with residents' income; the local
+//    output of a sector, in jobs, is split among its firms by market share.
+void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
+  const std::size_t slots = firm_id_.size(), ns = p_.sectors.size(), nc = p_.clusters.size();
+  const int t = ctx.month;
+  std::fill(cluster_jobs_.begin(), cluster_jobs_.end(), 0.0);
+  std::vector<std::int16_t> cluster(slots, -1);
+  for (std::size_t f = 0; f < slots; ++f) {
+    if (!firm_alive_[f]) continue;
+    const std::size_t c = cluster_of(static_cast<std::uint32_t>(f));
+    if (c < nc && p_.clusters[c].opening >= 0 && t >= p_.clusters[c].opening) {
+      cluster[f] = static_cast<std::int16_t>(c);
+      cluster_jobs_[c] += static_cast<double>(firm_size_[f]);
+    }
+  }
+  std::vector<double> cluster_gain(nc);
+  for (std::size_t c = 0; c < nc; ++c) cluster_gain[c] = cluster_productivity(c);
+
+  const double sigma = p_.demand_volatility, drift = -0.5 * sigma * sigma;
+  const double eps = p_.productivity_demand_elasticity;
+  const BlockedStream shocks(ctx.seed, kDemand, static_cast<std::uint64_t>(t), next_firm_id_);
+  std::vector<double> tradable(slots, 0.0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+      if (!firm_alive_[f]) continue;
+      if (firm_age_[f] < 0xFFFF) ++firm_age_[f];
+      const double young = std::max(0.0, 1.0 - static_cast<double>(firm_age_[f]) / p_.young_age_months);
+      double prod = 1.0 - p_.young_productivity_penalty * young;
+      if (cluster[f] >= 0) prod *= cluster_gain[static_cast<std::size_t>(cluster[f])];
+      firm_prod_[f] = static_cast<float>(prod);
+      firm_wage_[f] = static_cast<float>(std::pow(prod, p_.wage_productivity_elasticity));
+      auto d = shocks(firm_id_[f]);
+      if (firm_event_[f] < 0) firm_latent_[f] *= std::exp(sigma * sim::rng::normal(d) + drift);
+      const auto& s = p_.sectors[firm_sector_[f]];
+      tradable[f] = s.tradable_share * firm_latent_[f] * growth_index_[firm_sector_[f]] * std::pow(prod, eps - 1.0);
+    }
+  });
+  // Sector sums in slot order (deterministic).
+  const auto nse = static_cast<Eigen::Index>(ns);
+  Eigen::VectorXd exports = Eigen::VectorXd::Zero(nse);
+  std::vector<double> share_sum(ns, 0.0);
+  for (std::size_t f = 0; f < slots; ++f) {
+    if (!firm_alive_[f]) continue;
+    const std::size_t s = firm_sector_[f];
+    exports(static_cast<Eigen::Index>(s)) += p_.sectors[s].value_added() * static_cast<double>(firm_prod_[f]) * tradable[f];
+    share_sum[s] += firm_latent_[f];
+  }
+  const double exo = p_.exogenous_income_share / (1.0 - p_.exogenous_income_share) * income0_;
+  const double income_ratio = income0_ > 0 ? (exo + income_) / (exo + income0_) : 1.0;
+  const Eigen::VectorXd output = leontief_ * (exports + local_demand0_ * income_ratio);
+  std::vector<double> local_jobs(ns);
+  for (std::size_t s = 0; s < ns; ++s) {
+    const auto i = static_cast<Eigen::Index>(s);
+    local_jobs[s] = std::max(0.0, output(i) - exports(i)) / p_.sectors[s].value_added();
+  }
+  dismiss_prob_.assign(slots, 0.0f);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+      if (!firm_alive_[f]) continue;
+      const std::size_t s = firm_sector_[f];
+      double target = tradable[f];
+      if (share_sum[s] > 0) target += local_jobs[s] * firm_latent_[f] / share_sum[s];
+      if (firm_event_[f] >= 0) target = firm_latent_[f];  // a plant awaiting its closure keeps its jobs
+      firm_target_[f] = std::max<std::uint32_t>(1, clamp_cast<std::uint32_t>(std::floor(target + 0.5), 4e9));
+      if (firm_size_[f] > firm_target_[f])
+        dismiss_prob_[f] = static_cast<float>(static_cast<double>(firm_size_[f] - firm_target_[f]) / firm_size_[f]);
+    }
+  });
+}
+
+// Cash: value added (at the firm's productivity, on the jobs its demand
+// pays for) minus wages, capital costs (gross margin - net margin of the
+// value added of its jobs) and the fixed cost, plus a profit shock whose size
+// grows as the square root of the firm's jobs (smaller for ESS firms); cash
+// above the buffer is paid out. A firm whose cash is negative fails. Plants
+// of closure events close at their month (and do not fail before).
+void TerritoryModel::account_cash_and_fail(const sim::MonthContext& ctx) {
+  const std::size_t slots = firm_id_.size();
+  closing_.assign(slots, 0);
+  const BlockedStream shocks(ctx.seed, kCash, static_cast<std::uint64_t>(ctx.month), next_firm_id_);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+      if (!firm_alive_[f]) continue;
+      if (firm_event_[f] >= 0) {
+        closing_[f] = p_.events[static_cast<std::size_t>(firm_event_[f])].month == ctx.month ? 1 : 0;
+        continue;
+      }
+      const auto& s = p_.sectors[firm_sector_[f]];
+      const double unit_wage = mean_skill_wage_[firm_sector_[f]] * static_cast<double>(firm_wage_[f]);
+      const double size = static_cast<double>(firm_size_[f]);
+      const double sold = std::min(size, static_cast<double>(firm_target_[f]));
+      const double va = s.value_added() * static_cast<double>(firm_prod_[f]);
+      auto d = shocks(firm_id_[f]);
+      const double vol = p_.cash_volatility * (firm_ess_[f] ? p_.ess_volatility_factor : 1.0);
+      const double shock = vol * s.value_added() * std::sqrt(std::max(1.0, size)) * sim::rng::normal(d);
+      // Capital costs take the gross margin down to the net margin, on the
+      // jobs the firm is equipped for (its employees).
+      const double capital = (s.margin - p_.net_margin) * s.value_added() * size;
+      firm_cash_[f] += va * sold - unit_wage * size - capital - p_.fixed_cost_eur + shock;
+      const double cap = p_.cash_buffer_months * unit_wage * std::max(1.0, size);
+      firm_cash_[f] = std::min(firm_cash_[f], cap);
+      if (firm_cash_[f] < 0) closing_[f] = 1;
+    }
+  });
+}
+
+// One pass over the workers: employees of closing firms are all released;
+// an employee of a firm above its target is dismissed with probability
+// (employees - target) / employees. Then the closed firms' slots are freed.
+void TerritoryModel::release_workers(const sim::MonthContext& ctx) {
+  const std::size_t n = status_.size(), slots = firm_id_.size();
+  for (std::size_t f = 0; f < slots; ++f)
+    if (closing_[f] && firm_event_[f] >= 0) event_released_[static_cast<std::size_t>(firm_event_[f])] = firm_size_[f];
+  const BlockedStream draws(ctx.seed, kDismissals, static_cast<std::uint64_t>(ctx.month), n);
+  const std::int64_t released = tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, blocks_of(n, kWorkerBlock)), std::int64_t{0},
+      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t acc) {
+        for (std::size_t b = r.begin(); b != r.end(); ++b) {
+          for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w) {
+            if (status_[w] != kEmployed) continue;
+            const std::uint32_t f = employer_[w];
+            if (f >= slots) continue;
+            if (!closing_[f] && !(dismiss_prob_[f] > 0 && draws(w).uniform() < static_cast<double>(dismiss_prob_[f])))
+              continue;
+            std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_sub(1, std::memory_order_relaxed);
+            employer_[w] = kNoFirm;
+            status_[w] = kUnemployed;
+            duration_[w] = 0;
+            ++acc;
+          }
+        }
+        return acc;
+      },
+      std::plus<>());
+  separations_ += released;
+  for (std::size_t f = 0; f < slots; ++f) {
+    if (!closing_[f]) continue;
+    firm_alive_[f] = 0;
+    firm_size_[f] = 0;
+    firm_event_[f] = -1;
+    free_firms_.push_back(static_cast<std::uint32_t>(f));
+    ++closures_;
+  }
+  std::sort(free_firms_.begin(), free_firms_.end(), std::greater<>());
+  firms_alive_ -= closures_;
+}
+
+std::size_t TerritoryModel::draw_sector_for_creation(double u) const { return draw_index(u, sector_creation_cum_); }
+
+// Where a new firm of `sector` locates: at the site of an open cluster of
+// its sector with room left, with the cluster's creation share; otherwise in
+// proportion to the zones' jobs.
+std::size_t TerritoryModel::draw_zone_for_firm(double u, std::size_t sector) const {
+  double acc = 0;
+  for (std::size_t c = 0; c < p_.clusters.size(); ++c) {
+    const auto& k = p_.clusters[c];
+    if (k.sector != sector || k.opening < 0 || cluster_jobs_[c] >= k.capacity_jobs) continue;
+    // cluster_jobs_ is > 0 or the cluster just opened; opening is checked by update_demand's month.
+    acc += k.creation_share;
+    if (u < acc) return k.site;
+  }
+  const double v = acc >= 1 ? 0.0 : (u - acc) / (1 - acc);
+  return draw_index(std::clamp(v, 0.0, 0.999999999), zone_job_cum_);
+}
+
+// Firm creation.
+//  - The baseline process: Poisson(baseline_per_year / 12) new firms; the
+//    portal and the creation subsidy add their own Poisson streams while
+//    they run (creation_boost x the baseline rate).
+//  - Entrepreneurs: each unemployed resident creates a firm with the
+//    unemployed's rate (raised by entrepreneur support), each employed
+//    resident with the employed's rate; the founder works in it.
+//  - Arrival events open their plant.
+//  - New firms start with startup_cash_months of wage bill; the portal adds
+//    supported_cash_months to the firms it supports, the subsidies their
+//    grants; investors may fund them (fund_startups).
+void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
+  const int t = ctx.month;
+  const auto month = static_cast<std::uint64_t>(t);
+  const std::uint64_t first_new_id = next_firm_id_;
+  // Cluster openings are known from the month (update_demand ran before).
+  auto bill = [&](std::size_t s, double jobs) { return std::max(1.0, jobs) * mean_skill_wage_[s]; };
+  auto startup = [&](std::uint64_t stream, std::uint64_t unit, std::size_t sector, std::size_t zone, double jobs) {
+    return open_firm(ctx.seed, stream, t, unit, sector, zone, jobs, p_.startup_cash_months * bill(sector, jobs), false);
+  };
+  const double base = p_.baseline_creations_per_year / 12.0;
+  struct Process {
+    std::uint64_t stream;
+    double mean;
+    bool portal;
+  };
+  const bool portal = p_.portal.active(t) && spent_[kPortal] < budget_[kPortal];
+  const bool subsidy = p_.creation_subsidy.active(t) && spent_[kCreationSubsidy] < budget_[kCreationSubsidy];
+  const Process processes[] = {{kCreations, base, false},
+                               {kPortalCreations, portal ? base * p_.portal.creation_boost : 0.0, true},
+                               {kSubsidyCreations, subsidy ? base * p_.creation_subsidy.creation_boost : 0.0, false}};
+  for (const auto& proc : processes) {
+    if (!(proc.mean > 0)) continue;
+    Draws count(ctx.seed, proc.stream, month, 0);
+    const std::uint64_t k = sim::rng::poisson(count, proc.mean);
+    for (std::uint64_t j = 0; j < k; ++j) {
+      Draws d(ctx.seed, proc.stream, month, 1 + j);
+      const std::size_t sector = draw_sector_for_creation(d.uniform());
+      const std::size_t zone = draw_zone_for_firm(d.uniform(), sector);
+      const double jobs = 1.0 + static_cast<double>(sim::rng::poisson(d, std::max(0.0, p_.startup_size_mean - 1.0)));
+      const std::uint32_t f = startup(proc.stream, 1 + j, sector, zone, jobs);
+      // The portal supports its own creations and, while it runs, every
+      // baseline creation that asks (all of them, budget permitting).
+      if (portal && spend(kPortal, p_.portal.cost_per_creation_eur) >= p_.portal.cost_per_creation_eur) {
+        firm_cash_[f] += p_.portal.supported_cash_months * bill(sector, jobs);
+        firm_supported_[f] = 1;
+      }
+    }
+  }
+
+  // Entrepreneurs, drawn per worker; the draw is compared with the base
+  // rate and with the boosted rate, so support only adds founders.
+  const std::size_t n = status_.size();
+  const bool support = p_.entrepreneur_support.active(t) && spent_[kEntrepreneurSupport] < budget_[kEntrepreneurSupport];
+  const double ru = p_.entrepreneur_rate_unemployed, re = p_.entrepreneur_rate_employed;
+  const double ru_boosted = support ? ru * (1.0 + p_.entrepreneur_support.rate_boost) : ru;
+  if (ru_boosted > 0 || re > 0) {
+    const BlockedStream draws(ctx.seed, kEntrepreneurs, month, n);
+    std::vector<std::uint32_t> founders;
+    for (std::size_t w = 0; w < n; ++w) {
+      const std::uint8_t s = status_[w];
+      if (home_[w] == p_.outside || (s != kUnemployed && s != kEmployed)) continue;
+      const double u = draws(w).uniform();
+      if (s == kUnemployed ? u < ru_boosted : u < re) founders.push_back(static_cast<std::uint32_t>(w));
+    }
+    for (std::uint32_t w : founders) {
+      Draws d(ctx.seed, kFounderFirms, month, w);
+      const bool supported = status_[w] == kUnemployed && !(draws(w).uniform() < ru);
+      const std::size_t sector = sector_[w];
+      const std::size_t zone = home_[w];
+      const double jobs = 1.0 + static_cast<double>(sim::rng::poisson(d, std::max(0.0, p_.startup_size_mean - 1.0)));
+      const std::uint32_t f = startup(kFounderFirms, w, sector, zone, jobs);
+      if (supported || (support && status_[w] == kUnemployed)) {
+        const double grant = spend(kEntrepreneurSupport, p_.entrepreneur_support.grant_eur);
+        firm_cash_[f] += grant;
+        firm_supported_[f] = grant > 0 ? 1 : 0;
+      }
+      // The founder works in the firm.
+      if (status_[w] == kEmployed) {
+        if (employer_[w] < firm_size_.size()) --firm_size_[employer_[w]];
+        ++separations_;
+      }
+      employer_[w] = f;
+      status_[w] = kEmployed;
+      duration_[w] = 0;
+      wage_[w] = static_cast<float>(wage_for(f, skill_[w]));
+      ++firm_size_[f];
+      ++hires_;
+    }
+  }
+
+  // Arrival events: an established company opens a plant of the stated size.
+  for (std::size_t e = 0; e < p_.events.size(); ++e) {
+    const auto& ev = p_.events[e];
+    if (ev.closure || ev.month != t) continue;
+    const auto jobs = static_cast<double>(ev.jobs);
+    const std::uint32_t f = open_firm(ctx.seed, kArrivalEvents, t, e, ev.sector, ev.zone, jobs,
+                                      p_.cash_buffer_months * bill(ev.sector, jobs), false);
+    firm_age_[f] = static_cast<std::uint16_t>(p_.young_age_months);
+    firm_prod_[f] = 1.0f;
+    firm_wage_[f] = 1.0f;
+  }
+
+  // The creation subsidy's grant to every new firm, in id order.
+  std::vector<std::uint32_t> fresh;
+  for (std::size_t f = 0; f < firm_id_.size(); ++f)
+    if (firm_alive_[f] && firm_id_[f] >= first_new_id) fresh.push_back(static_cast<std::uint32_t>(f));
+  std::sort(fresh.begin(), fresh.end(), [&](std::uint32_t x, std::uint32_t y) { return firm_id_[x] < firm_id_[y]; });
+  if (subsidy)
+    for (std::uint32_t f : fresh) firm_cash_[f] += spend(kCreationSubsidy, p_.creation_subsidy.eur_per_creation);
+
+  // Investors fund start-ups: an aware investor that prefers the sector is
+  // asked with its start-up share and invests one ticket if the expected
+  // return clears its hurdle over the interest rate and its funds allow.
+  for (std::uint32_t f : fresh) {
+    const std::size_t s = firm_sector_[f];
+    const std::size_t c = cluster_of(f);
+    const double gain = c < p_.clusters.size() && p_.clusters[c].opening >= 0 && t >= p_.clusters[c].opening
+                            ? cluster_productivity(c) : 1.0;
+    const double expected = p_.sectors[s].return_rate * gain;
+    Draws d(ctx.seed, kStartupFunding, month, firm_id_[f]);
+    for (std::size_t k = 0; k < p_.investors.size(); ++k) {
+      const auto& inv = p_.investors[k];
+      const double u = d.uniform();
+      if (inv.kind == InvestorKind::OutsideCompany) continue;
+      double wmax = 0;
+      for (double x : inv.sector_weight) wmax = std::max(wmax, x);
+      const double awareness = std::min(1.0, inv.awareness + awareness_gain_[k]);
+      const double p_ask = wmax > 0 ? inv.startup_share * awareness * inv.sector_weight[s] / wmax : 0.0;
+      if (u >= p_ask || expected < inv.hurdle_rate + interest_ || investor_funds_[k] < inv.ticket_eur) continue;
+      investor_funds_[k] -= inv.ticket_eur;
+      month_investment_[k] += inv.ticket_eur;
+      firm_cash_[f] += inv.ticket_eur;
+      firm_latent_[f] += inv.ticket_eur / 1e6 * p_.jobs_per_meur;
+    }
+  }
+}
+
+// Investors' monthly round: their funds grow by their yearly capital / 12
+// and by the partner funds that run; each considers Poisson(deals / 12)
+// expansions of existing firms (a random live firm, funded under the same
+// conditions as a start-up); outside companies consider Poisson(arrivals /
+// 12 x awareness) new establishments and choose their site by a logit over
+// the territory's zones: weight = job share x exp(a_cluster log(1 + cluster
+// jobs of their sector there) + a_lab [lab of their sector there] +
+// a_labour log(1 + job seekers within gravity reach)).
+void TerritoryModel::invest(const sim::MonthContext& ctx) {
+  const int t = ctx.month;
+  const auto month = static_cast<std::uint64_t>(t);
+  const std::size_t nz = p_.zones.size(), slots = firm_id_.size();
+  for (std::size_t k = 0; k < p_.investors.size(); ++k) investor_funds_[k] += p_.investors[k].capital_eur_per_year / 12.0;
+  const std::size_t fund0 = kFirstTraining + p_.training.size() + p_.clusters.size();
+  for (std::size_t j = 0; j < p_.partner_funds.size(); ++j) {
+    const auto& fund = p_.partner_funds[j];
+    if (!fund.active(t)) continue;
+    const double per_month = fund.budget_eur / static_cast<double>(fund.end - fund.start + 1);
+    investor_funds_[fund.investor] += spend(fund0 + j, per_month);
+  }
+  // Job seekers within reach of each zone, for site choice.
+  std::vector<double> seekers(nz, 0.0);
+  for (std::size_t w = 0; w < status_.size(); ++w)
+    if (status_[w] == kUnemployed) seekers[home_[w]] += 1;
+  for (std::size_t k = 0; k < p_.investors.size(); ++k) {
+    const auto& inv = p_.investors[k];
+    const std::uint64_t stream = investor_stream(inv.name);
+    const double awareness = std::min(1.0, inv.awareness + awareness_gain_[k]);
+    double wmax = 0, wsum = 0;
+    for (double x : inv.sector_weight) wmax = std::max(wmax, x), wsum += x;
+    Draws count(ctx.seed, stream, month, 0);
+    if (inv.kind != InvestorKind::OutsideCompany) {
+      const std::uint64_t deals = sim::rng::poisson(count, inv.deals_per_year / 12.0);
+      for (std::uint64_t j = 0; j < deals && slots > 0; ++j) {
+        Draws d(ctx.seed, stream, month, 1 + j);
+        std::uint32_t f = kNoFirm;
+        for (int tries = 0; tries < 8 && f == kNoFirm; ++tries) {
+          const auto x = static_cast<std::uint32_t>(d.below(slots));
+          if (firm_alive_[x] && firm_event_[x] < 0) f = x;
+        }
+        const double u = d.uniform();
+        if (f == kNoFirm || wmax <= 0 || u >= awareness * inv.sector_weight[firm_sector_[f]] / wmax) continue;
+        const double expected = p_.sectors[firm_sector_[f]].return_rate * static_cast<double>(firm_prod_[f]);
+        if (expected < inv.hurdle_rate + interest_ || investor_funds_[k] < inv.ticket_eur) continue;
+        investor_funds_[k] -= inv.ticket_eur;
+        month_investment_[k] += inv.ticket_eur;
+        firm_cash_[f] += inv.ticket_eur;
+        firm_latent_[f] += inv.ticket_eur / 1e6 * p_.jobs_per_meur;
+      }
+      continue;
+    }
+    // An outside company.
+    const std::uint64_t arrivals = sim::rng::poisson(count, inv.arrivals_per_year / 12.0 * awareness);
+    for (std::uint64_t j = 0; j < arrivals && wsum > 0; ++j) {
+      Draws d(ctx.seed, stream, month, 1 + j);
+      const std::size_t sector = draw_index(d.uniform(), cumulative(inv.sector_weight));
+      if (p_.sectors[sector].return_rate < inv.hurdle_rate + interest_ || investor_funds_[k] < inv.ticket_eur) continue;
+      std::vector<double> weight(nz, 0.0);
+      for (std::size_t z = 0; z < nz; ++z) {
+        if (z == p_.outside) continue;
+        double score = 0, prior = p_.zones[z].job_share;
+        for (std::size_t c = 0; c < p_.clusters.size(); ++c) {
+          const auto& cl = p_.clusters[c];
+          if (cl.site != z || cl.sector != sector || cl.opening < 0 || t < cl.opening) continue;
+          score += p_.attract_cluster * std::log1p(cluster_jobs_[c] / p_.scale) + (cl.lab ? p_.attract_lab : 0.0);
+          prior = std::max(prior, 0.05);
+        }
+        double reach = 0;
+        for (std::size_t h = 0; h < nz; ++h) reach += seekers[h] * gravity_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
+        score += p_.attract_labour * std::log1p(reach / p_.scale);
+        weight[z] = prior * std::exp(score);
+      }
+      const std::size_t zone = draw_index(d.uniform(), cumulative(weight));
+      const double jobs = 1.0 + static_cast<double>(sim::rng::poisson(d, std::max(0.0, inv.plant_jobs_mean - 1.0)));
+      investor_funds_[k] -= inv.ticket_eur;
+      month_investment_[k] += inv.ticket_eur;
+      const std::uint32_t f = open_firm(ctx.seed, stream, t, 1 + j, sector, zone, jobs,
+                                        inv.ticket_eur + p_.cash_buffer_months * jobs * mean_skill_wage_[sector], false);
+      firm_age_[f] = static_cast<std::uint16_t>(p_.young_age_months);
+      firm_prod_[f] = 1.0f;
+      firm_wage_[f] = 1.0f;
+    }
+  }
+}
+
+}  // namespace terrasim::models::territory

@@ -1,0 +1,450 @@
+// The workers' rules: ageing, retirement and migration; entry into the
+// labour force; separations; training; job search and matching; outside
+// jobs; discouragement. Every pass over workers runs in parallel over fixed
+// blocks, each worker drawing from its own keyed stream, so the result does
+// not depend on the number of threads; employee counts of firms change by
+// commutative atomic integer additions.
+#include <atomic>
+#include <cmath>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/parallel_reduce.h>
+
+#include "models/territory/detail.h"
+#include "models/territory/territory.h"
+#include "sim/rng/distributions.h"
+
+namespace terrasim::models::territory {
+
+using namespace detail;
+using sim::rng::BlockedStream;
+using sim::rng::Draws;
+
+namespace {
+
+// Runs body(w) for every worker slot, in parallel over fixed blocks, and
+// sums the integer it returns.
+template <class Body>
+std::int64_t for_workers(std::size_t n, Body body) {
+  return tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, blocks_of(n, kWorkerBlock)), std::int64_t{0},
+      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t acc) {
+        for (std::size_t b = r.begin(); b != r.end(); ++b) {
+          const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+          for (std::size_t w = b * kWorkerBlock; w < end; ++w) acc += body(w);
+        }
+        return acc;
+      },
+      std::plus<>());
+}
+
+void leave_firm(std::vector<std::uint32_t>& size, std::uint32_t f) {
+  if (f < size.size()) std::atomic_ref<std::uint32_t>(size[f]).fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+// The national context of the month, policy clocks, and counters reset.
+void TerritoryModel::update_context(const sim::MonthContext& ctx) {
+  const int t = ctx.month;
+  hires_ = separations_ = creations_ = closures_ = retirements_ = 0;
+  in_migrants_ = out_migrants_ = entrants_ = training_starts_ = 0;
+  month_spending_ = 0;
+  std::fill(month_investment_.begin(), month_investment_.end(), 0.0);
+  std::fill(month_policy_spending_.begin(), month_policy_spending_.end(), 0.0);
+  national_u_ = interpolate(p_.national_unemployment, t);
+  gdp_growth_ = interpolate(p_.gdp_growth, t);
+  interest_ = interpolate(p_.interest_rate, t);
+  // Tradable demand follows national growth net of the productivity trend,
+  // with each sector's elasticity.
+  for (std::size_t s = 0; s < p_.sectors.size(); ++s) {
+    const double g = 1.0 + p_.sectors[s].growth_elasticity * (gdp_growth_ - p_.productivity_trend);
+    growth_index_[s] *= std::pow(std::max(g, 0.01), 1.0 / 12.0);
+  }
+  // Territorial marketing: money spent raises every investor's awareness of
+  // the territory; the gain decays.
+  double marketing = 0;
+  if (p_.marketing.active(t)) marketing = spend(kMarketing, p_.marketing.monthly_spend_eur);
+  for (auto& g : awareness_gain_)
+    g = g * (1.0 - p_.marketing.awareness_decay) + marketing / 1e6 * p_.marketing.awareness_per_meur;
+  // Clusters cost their running cost once open.
+  for (std::size_t c = 0; c < p_.clusters.size(); ++c)
+    if (p_.clusters[c].opening >= 0 && t >= p_.clusters[c].opening)
+      spend(kFirstTraining + p_.training.size() + c, p_.clusters[c].monthly_cost_eur);
+}
+
+// Residents age a month; those at the retirement age retire; others move
+// out with a probability that grows with the gap between local and national
+// unemployment (measured last month) above the reference gap. Their slots
+// are freed; a job they held ends.
+void TerritoryModel::age_retire_and_migrate(const sim::MonthContext& ctx) {
+  const std::size_t n = status_.size();
+  const auto retire_at = static_cast<std::uint16_t>(p_.retirement_age * 12);
+  const double push = std::max(0.0, 1.0 + p_.migration_gap_sensitivity * 100.0 * (last_local_u_ - national_u_ - p_.reference_gap));
+  const double out_u = p_.out_migration_unemployed * push, out_e = p_.out_migration_employed * push;
+  const BlockedStream draws(ctx.seed, kAgeing, static_cast<std::uint64_t>(ctx.month), n);
+  std::atomic<std::int64_t> retired{0}, moved{0};
+  separations_ += for_workers(n, [&](std::size_t w) -> std::int64_t {
+    const std::uint8_t s = status_[w];
+    if (s == kFreeSlot || home_[w] == p_.outside) return 0;
+    ++age_months_[w];
+    bool leaves = false;
+    if (age_months_[w] >= retire_at) {
+      leaves = true;
+      retired.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      auto d = draws(w);
+      if (d.uniform() < (s == kEmployed ? out_e : out_u)) {
+        leaves = true;
+        moved.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    if (!leaves) return 0;
+    const bool had_job = s == kEmployed;
+    if (had_job) leave_firm(firm_size_, employer_[w]);
+    status_[w] = kFreeSlot;
+    employer_[w] = kNoFirm;
+    return had_job ? 1 : 0;
+  });
+  retirements_ = retired.load();
+  out_migrants_ = moved.load();
+}
+
+// Young people, the graduates who stay, and in-migrants (fewer when the
+// local labour market is worse than usual) enter as job seekers. They take
+// the lowest free slots.
+void TerritoryModel::enter_labour_force(const sim::MonthContext& ctx) {
+  free_workers_.clear();
+  for (std::size_t w = status_.size(); w-- > 0;)
+    if (status_[w] == kFreeSlot) free_workers_.push_back(static_cast<std::uint32_t>(w));
+  std::vector<double> lf;
+  for (std::size_t z = 0; z < p_.zones.size(); ++z) lf.push_back(z == p_.outside ? 0.0 : static_cast<double>(p_.zones[z].labour_force));
+  const auto lf_cum = cumulative(lf);
+  const auto month = static_cast<std::uint64_t>(ctx.month);
+  const double pull = std::max(0.0, 1.0 - p_.migration_gap_sensitivity * 100.0 * (last_local_u_ - national_u_ - p_.reference_gap));
+  const int age_span = (p_.retirement_age - p_.entry_age) * 12;
+  struct Flow {
+    std::uint64_t stream;
+    double mean;
+  };
+  const Flow flows[] = {{kEntrants, p_.entrants_per_year / 12.0},
+                        {kGraduates, p_.graduates_per_year * p_.graduate_retention / 12.0},
+                        {kInMigrants, p_.in_migrants_per_year * pull / 12.0}};
+  for (std::size_t k = 0; k < 3; ++k) {
+    Draws count(ctx.seed, flows[k].stream, month, 0);
+    const std::uint64_t m = sim::rng::poisson(count, flows[k].mean);
+    for (std::uint64_t j = 0; j < m; ++j) {
+      Draws d(ctx.seed, flows[k].stream, month, 1 + j);
+      const std::uint32_t w = new_worker_slot();
+      home_[w] = static_cast<std::uint8_t>(draw_index(d.uniform(), lf_cum));
+      const std::size_t top = p_.skills.size() - 1;
+      skill_[w] = static_cast<std::uint8_t>(k == 1 ? top : draw_index(d.uniform(), skill_cum_));
+      sector_[w] = static_cast<std::uint8_t>(draw_index(d.uniform(), sector_job_cum_));
+      const int age = k == 0   ? p_.entry_age * 12
+                      : k == 1 ? std::min(p_.entry_age + 3, p_.retirement_age - 1) * 12
+                               : p_.entry_age * 12 + static_cast<int>(d.below(static_cast<std::uint64_t>(age_span)));
+      age_months_[w] = static_cast<std::uint16_t>(age);
+      status_[w] = kUnemployed;
+      duration_[w] = 0;
+      employer_[w] = kNoFirm;
+      // The wage they expect: the sector's wage for their skill.
+      wage_[w] = static_cast<float>(p_.sectors[sector_[w]].wage_eur * p_.skills[skill_[w]].wage_factor);
+      if (k == 2) ++in_migrants_;
+      else ++entrants_;
+    }
+  }
+}
+
+// Each job ends with the monthly separation probability (quits, ends of
+// contracts), inside the territory or outside.
+void TerritoryModel::separate_workers(const sim::MonthContext& ctx) {
+  const std::size_t n = status_.size();
+  const BlockedStream draws(ctx.seed, kSeparations, static_cast<std::uint64_t>(ctx.month), n);
+  separations_ += for_workers(n, [&](std::size_t w) -> std::int64_t {
+    if (status_[w] != kEmployed) return 0;
+    if (!draws(w).bernoulli(p_.separation_rate)) return 0;
+    leave_firm(firm_size_, employer_[w]);
+    employer_[w] = kNoFirm;
+    status_[w] = kUnemployed;
+    duration_[w] = 0;
+    return 1;
+  });
+}
+
+// Training programmes. Trainees who finish succeed with the programme's
+// success rate: a skill level up and the programme's sector as their
+// affinity; all return to search. Then each active programme fills its
+// places of the month (Poisson around places/12, as the budget allows) with
+// eligible unemployed residents chosen uniformly by keyed priorities.
+void TerritoryModel::run_training(const sim::MonthContext& ctx) {
+  const std::size_t n = status_.size();
+  const auto month = static_cast<std::uint64_t>(ctx.month);
+  if (p_.training.empty()) return;
+  const BlockedStream outcome(ctx.seed, kTrainingOutcome, month, n);
+  const auto top = static_cast<std::uint8_t>(p_.skills.size() - 1);
+  for_workers(n, [&](std::size_t w) -> std::int64_t {
+    if (status_[w] != kInTraining) return 0;
+    if (duration_[w] > 1) {
+      --duration_[w];
+      return 0;
+    }
+    const auto& prog = p_.training[employer_[w]];
+    if (outcome(w).bernoulli(prog.success_rate)) {
+      skill_[w] = std::min<std::uint8_t>(top, static_cast<std::uint8_t>(skill_[w] + 1));
+      sector_[w] = static_cast<std::uint8_t>(prog.target_sector);
+    }
+    status_[w] = kUnemployed;
+    employer_[w] = kNoFirm;
+    duration_[w] = 0;
+    return 0;
+  });
+  for (std::size_t i = 0; i < p_.training.size(); ++i) {
+    const auto& prog = p_.training[i];
+    if (!prog.active(ctx.month)) continue;
+    Draws count(ctx.seed, kTrainingPlaces, month, i);
+    auto places = sim::rng::poisson(count, prog.places_per_year / 12.0);
+    const std::size_t k = kFirstTraining + i;
+    if (prog.cost_per_place_eur > 0)
+      places = std::min<std::uint64_t>(places, static_cast<std::uint64_t>(std::floor((budget_[k] - spent_[k]) / prog.cost_per_place_eur)));
+    if (places == 0) continue;
+    const BlockedStream choice(ctx.seed, kTrainingChoice ^ (i * 0x9e3779b97f4a7c15ull), month, n);
+    std::vector<std::pair<double, std::uint32_t>> eligible;
+    for (std::size_t w = 0; w < n; ++w)
+      if (status_[w] == kUnemployed && home_[w] != p_.outside && duration_[w] >= prog.min_unemployment_months)
+        eligible.emplace_back(choice(w).uniform(), static_cast<std::uint32_t>(w));
+    const std::size_t take = std::min<std::size_t>(eligible.size(), places);
+    std::nth_element(eligible.begin(), eligible.begin() + static_cast<std::ptrdiff_t>(take), eligible.end());
+    for (std::size_t j = 0; j < take; ++j) {
+      const std::uint32_t w = eligible[j].second;
+      status_[w] = kInTraining;
+      employer_[w] = static_cast<std::uint32_t>(i);
+      duration_[w] = static_cast<std::uint16_t>(prog.duration_months);
+    }
+    spend(k, static_cast<double>(take) * prog.cost_per_place_eur);
+    training_starts_ += static_cast<std::int64_t>(take);
+  }
+}
+
+// One round of search and matching.
+//  a. Vacancies (target - employees) are listed, grouped by zone.
+//  b. Searchers: every unemployed resident or outside job seeker, and each
+//     employed resident with the on-the-job search probability.
+//  c. Each sends `applications`: a zone with probability proportional to its
+//     vacancies times exp(-travel minutes / gravity_minutes), then a vacancy
+//     of that zone uniformly (a firm in proportion to its vacancies). It
+//     applies only if the firm's wage for its skill reaches its reservation
+//     wage (unemployed) or its wage plus the switch gain (employed); the
+//     firm finds it acceptable if skill and sector match, or else with the
+//     mismatch acceptance probabilities.
+//  d. Each firm offers its vacancies to the acceptable applicants with the
+//     highest keyed priorities (uniform, plus a bonus for subsidised hires).
+//  e. Each searcher with offers takes the best paid.
+void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
+  const std::size_t n = status_.size(), slots = firm_id_.size(), nz = p_.zones.size();
+  const auto month = static_cast<std::uint64_t>(ctx.month);
+  const auto a = static_cast<std::size_t>(p_.applications);
+
+  std::vector<std::uint32_t> zone_start(nz + 1, 0);
+  for (std::size_t f = 0; f < slots; ++f)
+    if (firm_alive_[f] && firm_size_[f] < firm_target_[f]) zone_start[firm_zone_[f] + 1] += firm_target_[f] - firm_size_[f];
+  for (std::size_t z = 0; z < nz; ++z) zone_start[z + 1] += zone_start[z];
+  vacancy_slots_.resize(zone_start[nz]);
+  {
+    std::vector<std::uint32_t> fill(zone_start.begin(), zone_start.end() - 1);
+    for (std::size_t f = 0; f < slots; ++f) {
+      if (!firm_alive_[f] || firm_size_[f] >= firm_target_[f]) continue;
+      const std::uint32_t v = firm_target_[f] - firm_size_[f];
+      std::fill_n(vacancy_slots_.data() + fill[firm_zone_[f]], v, static_cast<std::uint32_t>(f));
+      fill[firm_zone_[f]] += v;
+    }
+  }
+  if (zone_start[nz] == 0) return;
+  std::vector<double> pick(nz * nz);
+  for (std::size_t h = 0; h < nz; ++h) {
+    double acc = 0;
+    for (std::size_t z = 0; z < nz; ++z) {
+      acc += static_cast<double>(zone_start[z + 1] - zone_start[z]) *
+             gravity_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
+      pick[h * nz + z] = acc;
+    }
+  }
+
+  // b. Searchers in worker order: counted per block, then placed.
+  const BlockedStream on_the_job(ctx.seed, kOnTheJob, month, n);
+  auto searching = [&](std::size_t w) {
+    const std::uint8_t s = status_[w];
+    if (s == kUnemployed) return true;
+    return s == kEmployed && home_[w] != p_.outside && on_the_job(w).bernoulli(p_.on_the_job_search);
+  };
+  const std::size_t nblocks = blocks_of(n, kWorkerBlock);
+  std::vector<std::uint32_t> block_start(nblocks + 1, 0);
+  tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+    std::uint32_t c = 0;
+    for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w) c += searching(w);
+    block_start[b + 1] = c;
+  });
+  for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
+  searchers_.resize(block_start[nblocks]);
+  tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+    std::uint32_t k = block_start[b];
+    for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w)
+      if (searching(w)) searchers_[k++] = static_cast<std::uint32_t>(w);
+  });
+  const std::size_t ns = searchers_.size();
+  applications_.assign(ns * a, kNoFirm);
+  offered_.assign(ns * a, 0);
+
+  // c. Applications.
+  const BlockedStream search(ctx.seed, kSearch, month, n);
+  const BlockedStream accept(ctx.seed, kAcceptance, month, n);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ns, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i != r.end(); ++i) {
+      const std::uint32_t w = searchers_[i];
+      const double* row = &pick[home_[w] * nz];
+      const double total = row[nz - 1];
+      if (!(total > 0)) continue;
+      auto ds = search(w);
+      auto da = accept(w);
+      const bool employed = status_[w] == kEmployed;
+      const double floor_wage = employed ? static_cast<double>(wage_[w]) * (1.0 + p_.switch_gain) : reservation_wage(w);
+      std::uint32_t* apps = &applications_[i * a];
+      for (std::size_t j = 0; j < a; ++j) {
+        const std::uint64_t word = ds.bits();
+        const double x = static_cast<double>(word >> 32) * 0x1.0p-32 * total;
+        std::size_t z = 0;
+        for (std::size_t q = 0; q + 1 < nz; ++q) z += x >= row[q];
+        const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
+        if (count == 0) continue;
+        const std::uint32_t f = vacancy_slots_[first + ds.below32(static_cast<std::uint32_t>(word), count)];
+        if (f == employer_[w]) continue;
+        bool repeat = false;
+        for (std::size_t q = 0; q < j; ++q) repeat |= apps[q] == f;
+        if (repeat || wage_for(f, skill_[w]) < floor_wage) continue;
+        const bool skill_ok = skill_[w] >= firm_skill_[f] || da.uniform() < p_.underqualified_acceptance;
+        const bool sector_ok = sector_[w] == firm_sector_[f] || da.uniform() < p_.sector_mismatch_acceptance;
+        if (skill_ok && sector_ok) apps[j] = f;
+      }
+    }
+  });
+
+  // d. Applications grouped by firm (counting sort, in searcher order).
+  bucket_offset_.assign(slots + 1, 0);
+  for (std::uint32_t f : applications_)
+    if (f != kNoFirm) ++bucket_offset_[f + 1];
+  for (std::size_t f = 0; f < slots; ++f) bucket_offset_[f + 1] += bucket_offset_[f];
+  bucket_.resize(bucket_offset_[slots]);
+  {
+    std::vector<std::uint32_t> fill(bucket_offset_.begin(), bucket_offset_.end() - 1);
+    for (std::size_t i = 0; i < applications_.size(); ++i)
+      if (applications_[i] != kNoFirm) bucket_[fill[applications_[i]]++] = static_cast<std::uint32_t>(i);
+  }
+  const bool subsidy = p_.hiring_subsidy.active(ctx.month) && spent_[kHiringSubsidy] < budget_[kHiringSubsidy];
+  auto eligible = [&](std::uint32_t w) {
+    return subsidy && status_[w] == kUnemployed && home_[w] != p_.outside &&
+           duration_[w] >= p_.hiring_subsidy.min_unemployment_months;
+  };
+  const BlockedStream offers(ctx.seed, kOffers, month, next_firm_id_);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+    std::vector<std::pair<double, std::uint32_t>> ranked;
+    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+      const std::uint32_t begin = bucket_offset_[f], count = bucket_offset_[f + 1] - begin;
+      if (count == 0) continue;
+      const std::uint32_t vacancies = firm_target_[f] - firm_size_[f];
+      if (count <= vacancies) {
+        for (std::uint32_t i = 0; i < count; ++i) offered_[bucket_[begin + i]] = 1;
+        continue;
+      }
+      auto d = offers(firm_id_[f]);
+      ranked.clear();
+      for (std::uint32_t i = 0; i < count; ++i) {
+        const std::uint32_t app = bucket_[begin + i];
+        const double bonus = eligible(searchers_[app / a]) ? p_.hiring_subsidy.priority_bonus : 0.0;
+        ranked.emplace_back(-(d.uniform() + bonus), app);
+      }
+      std::nth_element(ranked.begin(), ranked.begin() + vacancies, ranked.end());
+      for (std::uint32_t i = 0; i < vacancies; ++i) offered_[ranked[i].second] = 1;
+    }
+  });
+
+  // e. Acceptance: the best paid offer.
+  std::vector<std::uint8_t> subsidised(ns, 0);
+  std::atomic<std::int64_t> switched{0};
+  const std::int64_t hired = tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, ns, 1024), std::int64_t{0},
+      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t acc) {
+        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+          const std::uint32_t w = searchers_[i];
+          std::uint32_t best = kNoFirm;
+          double best_wage = -1;
+          for (std::size_t j = 0; j < a; ++j) {
+            if (!offered_[i * a + j]) continue;
+            const std::uint32_t f = applications_[i * a + j];
+            const double wf = wage_for(f, skill_[w]);
+            if (wf > best_wage) best_wage = wf, best = f;
+          }
+          if (best == kNoFirm) continue;
+          subsidised[i] = eligible(w) ? 1 : 0;
+          if (status_[w] == kEmployed) {
+            leave_firm(firm_size_, employer_[w]);
+            switched.fetch_add(1, std::memory_order_relaxed);
+          }
+          std::atomic_ref<std::uint32_t>(firm_size_[best]).fetch_add(1, std::memory_order_relaxed);
+          employer_[w] = best;
+          status_[w] = kEmployed;
+          duration_[w] = 0;
+          wage_[w] = static_cast<float>(best_wage);
+          sector_[w] = firm_sector_[best];
+          ++acc;
+        }
+        return acc;
+      },
+      std::plus<>());
+  hires_ += hired;
+  separations_ += switched.load();
+  // The hiring subsidy is paid, in searcher order, while its budget lasts.
+  if (subsidy)
+    for (std::size_t i = 0; i < ns; ++i)
+      if (subsidised[i]) firm_cash_[employer_[searchers_[i]]] += spend(kHiringSubsidy, p_.hiring_subsidy.eur_per_hire);
+}
+
+// Unemployed residents find jobs outside the territory at a rate that
+// follows the national labour market: outside_job_finding x (national rate
+// at the start / national rate now)^elasticity.
+void TerritoryModel::find_outside_jobs(const sim::MonthContext& ctx) {
+  const std::size_t n = status_.size();
+  const double rate = std::min(1.0, p_.outside_job_finding * std::pow(national_u0_ / std::max(national_u_, 1e-3),
+                                                                       p_.outside_finding_elasticity));
+  const BlockedStream draws(ctx.seed, kOutsideJobs, static_cast<std::uint64_t>(ctx.month), n);
+  hires_ += for_workers(n, [&](std::size_t w) -> std::int64_t {
+    if (status_[w] != kUnemployed || home_[w] == p_.outside) return 0;
+    if (!draws(w).bernoulli(rate)) return 0;
+    status_[w] = kEmployed;
+    employer_[w] = kOutsideJob;
+    duration_[w] = 0;
+    wage_[w] = static_cast<float>(p_.sectors[sector_[w]].wage_eur * p_.skills[skill_[w]].wage_factor);
+    return 1;
+  });
+}
+
+// Unemployment lengthens; long-term unemployed residents may leave the
+// labour force (discouragement) and inactive residents may return to it.
+void TerritoryModel::drift_labour_force(const sim::MonthContext& ctx) {
+  const std::size_t n = status_.size();
+  const BlockedStream draws(ctx.seed, kDiscouragement, static_cast<std::uint64_t>(ctx.month), n);
+  for_workers(n, [&](std::size_t w) -> std::int64_t {
+    const std::uint8_t s = status_[w];
+    if (s == kUnemployed) {
+      if (duration_[w] < 0xFFFF) ++duration_[w];
+      if (home_[w] != p_.outside && duration_[w] >= p_.discouragement_after_months &&
+          draws(w).bernoulli(p_.discouragement_rate))
+        status_[w] = kInactive;
+    } else if (s == kInactive) {
+      if (draws(w).bernoulli(p_.return_rate)) status_[w] = kUnemployed;
+    }
+    return 0;
+  });
+  count_population();
+}
+
+}  // namespace terrasim::models::territory

@@ -1,0 +1,308 @@
+// The territorial model: workers, firms and investors of a territory (Amiens
+// Métropole in scenarios/amiens/), its cluster sites, its policies and the
+// national context. docs/model.md describes it by the ODD protocol and names,
+// for every rule, the function below that implements it.
+//
+// Layout. Workers are columns indexed by slot (16 bytes a worker); a retired
+// or emigrated worker frees its slot, which a later entrant reuses. Firms are
+// columns by slot too, with a stable id that keys their random streams. No
+// firm keeps a list of its employees: a worker's `employer_` column is the
+// only link, and every pass that touches employees is one pass over the
+// workers, in parallel over fixed blocks, with per-firm counts updated by
+// commutative atomic integer additions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "sim/core/model.h"
+
+namespace terrasim::models::territory {
+
+inline constexpr std::uint32_t kNoFirm = 0xFFFFFFFFu;
+inline constexpr std::uint32_t kOutsideJob = 0xFFFFFFFEu;  // a resident employed outside the territory
+
+enum Status : std::uint8_t { kEmployed = 0, kUnemployed = 1, kInTraining = 2, kInactive = 3, kFreeSlot = 4 };
+enum class ZoneKind : std::uint8_t { Commune, Site, Outside };
+enum class InvestorKind : std::uint8_t { Angel, PublicFund, VentureCapital, OutsideCompany };
+
+// A policy's window and money: active from `start` to `end` (months since
+// the scenario's start, both included) while its budget lasts.
+struct Window {
+  bool enabled = false;
+  int start = 0, end = 0;
+  double budget_eur = 0;
+  bool active(int t) const { return enabled && t >= start && t <= end; }
+};
+
+struct ZoneSpec {
+  std::string name;
+  ZoneKind kind = ZoneKind::Commune;
+  std::int64_t labour_force = 0;
+  double job_share = 0;
+};
+struct LinkSpec {
+  std::size_t from = 0, to = 0;
+  double minutes = 0;
+};
+struct SkillSpec {
+  std::string name;
+  double share = 0, wage_factor = 1, unemployment_rate = 0;
+};
+struct SectorSpec {
+  std::string name;
+  double job_share = 0, tradable_share = 0, growth_elasticity = 1, wage_eur = 2000, margin = 0.3;
+  double required_skill = 0, creation_share = 0, return_rate = 0.05;
+  double value_added() const { return wage_eur / (1.0 - margin); }  // EUR per job and month
+};
+struct ClusterSpec {
+  std::string name;
+  std::size_t sector = 0, site = 0;
+  int opening = -1;  // month index; -1: never opens
+  double capacity_jobs = 0, agglomeration_elasticity = 0, reference_jobs = 100;
+  bool lab = false;
+  double lab_spillover = 0, creation_share = 0, budget_eur = 0, monthly_cost_eur = 0;
+};
+struct InvestorSpec {
+  std::string name;
+  InvestorKind kind = InvestorKind::Angel;
+  double capital_eur_per_year = 0, hurdle_rate = 0, ticket_eur = 0, awareness = 0;
+  double startup_share = 0, deals_per_year = 0, arrivals_per_year = 0, plant_jobs_mean = 0;
+  std::vector<double> sector_weight;  // per sector
+};
+struct PortalSpec : Window {
+  double creation_boost = 0, supported_cash_months = 0, cost_per_creation_eur = 0;
+};
+struct EntrepreneurSupportSpec : Window {
+  double rate_boost = 0, grant_eur = 0;
+};
+struct TrainingSpec : Window {
+  std::string name;
+  double places_per_year = 0, cost_per_place_eur = 0, success_rate = 0;
+  int duration_months = 6, min_unemployment_months = 0;
+  std::size_t target_sector = 0;
+};
+struct HiringSubsidySpec : Window {
+  double eur_per_hire = 0;
+  int min_unemployment_months = 12;
+  double priority_bonus = 0.5;
+};
+struct CreationSubsidySpec : Window {
+  double eur_per_creation = 0, creation_boost = 0;
+};
+struct MarketingSpec : Window {
+  double monthly_spend_eur = 0, awareness_per_meur = 0, awareness_decay = 0;
+};
+struct PartnerFundSpec : Window {
+  std::string name;
+  std::size_t investor = 0;
+};
+struct EventSpec {
+  std::string name;
+  bool closure = true;  // else an arrival
+  int month = 0;
+  std::size_t zone = 0, sector = 0;
+  std::int64_t jobs = 0;
+};
+
+struct Params {
+  double scale = 1;
+  std::string start;  // "YYYY-MM"
+  int months = 72;
+
+  std::vector<ZoneSpec> zones;
+  std::vector<LinkSpec> links;
+  std::size_t outside = 0;  // the zone of kind outside
+  std::vector<SkillSpec> skills;
+  std::vector<SectorSpec> sectors;
+  Eigen::MatrixXd io;  // io(i, j): local purchases from sector i per EUR of sector j's output
+
+  // workers
+  int entry_age = 20, retirement_age = 62;
+  double initial_duration_mean_months = 12;
+  double separation_rate = 0.02, on_the_job_search = 0.05;
+  int applications = 3;
+  double gravity_minutes = 20, sector_mismatch_acceptance = 0.3, underqualified_acceptance = 0.2;
+  double reservation_decay = 0.02, reservation_floor_eur = 1450, switch_gain = 0.05;
+  double entrants_per_year = 0, graduates_per_year = 0, graduate_retention = 0;
+  double in_migrants_per_year = 0, out_migration_unemployed = 0, out_migration_employed = 0;
+  double migration_gap_sensitivity = 0, reference_gap = 0;
+  double discouragement_rate = 0, return_rate = 0;
+  int discouragement_after_months = 12;
+  // commuting
+  std::int64_t in_commuters = 0, outside_job_seekers = 0;
+  double out_commuter_share = 0, outside_job_finding = 0, outside_finding_elasticity = 1;
+  // firms
+  std::int64_t firms = 0;
+  double size_sigma = 1.2, initial_vacancy_rate = 0.02, demand_volatility = 0.03;
+  double cash_buffer_months = 3, cash_volatility = 0.1, fixed_cost_eur = 0, net_margin = 0.05;
+  int young_age_months = 36;
+  double young_productivity_penalty = 0.2, startup_cash_months = 3, startup_size_mean = 2;
+  double ess_share = 0, ess_volatility_factor = 1, productivity_demand_elasticity = 2;
+  double wage_productivity_elasticity = 0.5, exogenous_income_share = 0.3, benefit_replacement = 0.6;
+  double productivity_trend = 0.01, jobs_per_meur = 8;
+  // creation
+  double baseline_creations_per_year = 0, entrepreneur_rate_unemployed = 0, entrepreneur_rate_employed = 0;
+  // attractiveness of sites for outside companies
+  double attract_cluster = 1, attract_lab = 0.5, attract_labour = 0.5;
+
+  std::vector<ClusterSpec> clusters;
+  std::vector<InvestorSpec> investors;
+
+  // context: (month index, value) points, linearly interpolated
+  std::vector<std::pair<int, double>> national_unemployment, gdp_growth, interest_rate;
+
+  PortalSpec portal;
+  EntrepreneurSupportSpec entrepreneur_support;
+  std::vector<TrainingSpec> training;
+  HiringSubsidySpec hiring_subsidy;
+  CreationSubsidySpec creation_subsidy;
+  MarketingSpec marketing;
+  std::vector<PartnerFundSpec> partner_funds;
+  std::vector<EventSpec> events;
+
+  static Params from_config(const sim::Value& config);
+  std::int64_t scaled(double count) const;  // round(count * scale)
+};
+
+// Months between two "YYYY-MM" labels (to - from).
+int months_between(const std::string& from, const std::string& to);
+// A context series at month t: linear between points, flat beyond them.
+double interpolate(const std::vector<std::pair<int, double>>& points, int t);
+
+// Declares the model's scenario fields (params.cpp).
+void declare_parameters(sim::Record& root);
+
+class TerritoryModel final : public sim::Model {
+ public:
+  explicit TerritoryModel(Params p);
+
+  void declare(sim::Recorder& rec) override;
+  void initialize(std::uint64_t seed) override;
+  std::vector<sim::Phase> phases() override;
+  void record(sim::Recorder& rec, const sim::MonthContext& ctx) override;
+  void save(sim::ArchiveWriter& out) const override;
+  void load(sim::ArchiveReader& in) override;
+  std::vector<std::string> check_invariants(const sim::Recorder& rec) const override;
+
+  // The phases, in order, public so that tests can drive one rule.
+  void update_context(const sim::MonthContext& ctx);
+  void age_retire_and_migrate(const sim::MonthContext& ctx);
+  void enter_labour_force(const sim::MonthContext& ctx);
+  void separate_workers(const sim::MonthContext& ctx);
+  void update_demand(const sim::MonthContext& ctx);
+  void account_cash_and_fail(const sim::MonthContext& ctx);
+  void release_workers(const sim::MonthContext& ctx);
+  void create_firms(const sim::MonthContext& ctx);
+  void invest(const sim::MonthContext& ctx);
+  void run_training(const sim::MonthContext& ctx);
+  void match_jobs(const sim::MonthContext& ctx);
+  void find_outside_jobs(const sim::MonthContext& ctx);
+  void drift_labour_force(const sim::MonthContext& ctx);
+
+  // Read access for tests.
+  const Params& params() const { return p_; }
+  const std::vector<std::uint8_t>& status() const { return status_; }
+  const std::vector<std::uint8_t>& home() const { return home_; }
+  const std::vector<std::uint32_t>& employer() const { return employer_; }
+  const std::vector<std::uint8_t>& firm_alive() const { return firm_alive_; }
+  const std::vector<std::uint32_t>& firm_size() const { return firm_size_; }
+  const std::vector<std::uint32_t>& firm_target() const { return firm_target_; }
+  const std::vector<double>& firm_cash() const { return firm_cash_; }
+  const std::vector<float>& firm_productivity() const { return firm_prod_; }
+  const std::vector<std::uint8_t>& firm_sector() const { return firm_sector_; }
+  const std::vector<std::uint8_t>& firm_zone() const { return firm_zone_; }
+  std::int64_t firms_alive() const { return firms_alive_; }
+  std::int64_t month_creations() const { return creations_; }
+  std::int64_t month_closures() const { return closures_; }
+  std::int64_t event_released(std::size_t e) const { return event_released_[e]; }
+  double policy_spent(std::size_t k) const { return spent_[k]; }
+  double policy_budget(std::size_t k) const { return budget_[k]; }
+  const std::vector<std::string>& policy_names() const { return policy_names_; }
+  double cluster_jobs(std::size_t c) const { return cluster_jobs_[c]; }
+  double cluster_productivity(std::size_t c) const;
+  // Test hook: sets a firm's cash (the rule under test is what follows).
+  void set_firm_cash(std::size_t slot, double cash) { firm_cash_[slot] = cash; }
+
+ private:
+  std::uint32_t allocate_firm_slot();
+  std::uint32_t open_firm(std::uint64_t seed, std::uint64_t stream, int month, std::uint64_t unit, std::size_t sector,
+                          std::size_t zone, double latent, double cash, bool ess);
+  std::size_t draw_sector_for_creation(double u) const;
+  std::size_t draw_zone_for_firm(double u, std::size_t sector) const;
+  double wage_for(std::uint32_t firm, std::uint8_t skill) const;
+  double reservation_wage(std::size_t w) const;
+  std::size_t cluster_of(std::uint32_t f) const;  // clusters.size() if none
+  // Spends up to `amount` from policy k's budget; returns what was spent.
+  double spend(std::size_t k, double amount);
+  std::uint32_t new_worker_slot();
+  void count_population();
+
+  Params p_;
+  Eigen::MatrixXd travel_, gravity_;  // minutes; exp(-minutes / gravity_minutes)
+  Eigen::MatrixXd leontief_;         // (I - A)^-1
+  std::vector<double> zone_job_cum_;
+  std::vector<double> sector_creation_cum_;
+  std::vector<double> skill_cum_;
+  std::vector<double> sector_job_cum_;
+  std::vector<double> mean_skill_wage_;  // per sector: sector wage x mean skill factor
+
+  // Workers: 16 bytes each.
+  std::vector<std::uint8_t> home_, skill_, sector_, status_;
+  std::vector<std::uint16_t> age_months_, duration_;  // unemployment (or training) months
+  std::vector<std::uint32_t> employer_;             // firm slot, kOutsideJob, kNoFirm; programme while in training
+  std::vector<float> wage_;                         // current or last wage, EUR/month
+  std::vector<std::uint32_t> free_workers_;         // free slots, highest first
+
+  // Firms, by slot.
+  std::vector<std::uint64_t> firm_id_;
+  std::vector<std::uint8_t> firm_sector_, firm_zone_, firm_alive_, firm_ess_, firm_skill_, firm_supported_;
+  std::vector<std::uint16_t> firm_age_;
+  std::vector<std::int16_t> firm_event_;  // index of the closure event that closes it, or -1
+  std::vector<std::uint32_t> firm_size_, firm_target_;
+  std::vector<double> firm_latent_, firm_cash_;
+  std::vector<float> firm_prod_, firm_wage_;  // productivity; wage offer factor
+  std::vector<std::uint32_t> free_firms_;
+  std::uint64_t next_firm_id_ = 0;
+
+  // Context and aggregates carried between months.
+  double national_u_ = 0, national_u0_ = 0, gdp_growth_ = 0, interest_ = 0;
+  std::vector<double> growth_index_;      // per sector
+  Eigen::VectorXd local_demand0_;         // final local demand at the start, per sector
+  double income0_ = 0, income_ = 0;       // residents' income (wages, benefits, exogenous)
+  std::vector<double> awareness_gain_;    // per investor, from marketing
+  std::vector<double> investor_funds_;    // per investor: money available
+  std::vector<double> spent_, budget_;    // per policy
+  std::vector<std::string> policy_names_;
+  std::vector<double> cluster_jobs_;      // per cluster, at the last demand update
+  std::vector<std::int64_t> event_released_;
+  double last_local_u_ = 0;
+
+  // Counters of the month.
+  std::int64_t hires_ = 0, separations_ = 0, creations_ = 0, closures_ = 0, retirements_ = 0;
+  std::int64_t in_migrants_ = 0, out_migrants_ = 0, entrants_ = 0, training_starts_ = 0;
+  std::int64_t firms_alive_ = 0, initial_firms_ = 0;
+  double month_spending_ = 0;
+  std::vector<double> month_investment_;  // per investor
+  std::vector<double> month_policy_spending_;
+
+  // Scratch of the month.
+  std::vector<std::uint8_t> closing_;
+  std::vector<float> dismiss_prob_;
+  std::vector<std::uint32_t> searchers_, applications_, bucket_offset_, bucket_;
+  std::vector<std::uint8_t> offered_;
+  std::vector<std::uint32_t> vacancy_slots_;
+
+  // Recorder handles.
+  int s_unemp_ = 0, s_lf_ = 0, s_emp_ = 0, s_unemployed_ = 0, s_training_ = 0, s_inactive_ = 0, s_firms_ = 0;
+  int s_creations_ = 0, s_closures_ = 0, s_vacancies_ = 0, s_hires_ = 0, s_separations_ = 0, s_wage_ = 0;
+  int s_jobs_ = 0, s_jobs_res_ = 0, s_in_comm_ = 0, s_out_comm_ = 0, s_spending_ = 0, s_spending_cum_ = 0;
+  int s_national_ = 0;
+  std::vector<int> s_cluster_, s_invest_;
+  int b_zones_ = 0, b_skills_ = 0, b_sectors_ = 0, b_policies_ = 0;
+};
+
+}  // namespace terrasim::models::territory
