@@ -186,3 +186,15 @@ def test_usage_errors_exit_2(terrasim):
     assert terrasim(check=2).returncode == 2
     assert terrasim("run", check=2).returncode == 2
     assert terrasim("run", SMALL, "--threads", "-1", check=2).returncode == 2
+
+
+def test_amiens_summary_prints_the_paired_table(terrasim_bin):
+    import subprocess
+    out = subprocess.run(["/usr/bin/python3", str(ROOT / "scripts" / "amiens-summary"), "--replicates", "2"],
+                         capture_output=True, text=True, timeout=600, check=True).stdout
+    assert "2 paired replicates" in out
+    lines = {l.split("  ")[0].strip(): l for l in out.splitlines()}
+    assert "unemployment 2019-12" in lines and "creations 2016" in lines
+    assert any(k.startswith("jobs, cluster energie") for k in lines)
+    header = out.splitlines()[1].split()
+    assert header == ["baseline", "pacte"]
