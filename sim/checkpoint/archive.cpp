@@ -112,6 +112,7 @@ ArchiveReader ArchiveReader::from_file(const std::string& path) {
 }
 
 void ArchiveReader::take(void* p, std::size_t n) {
+  if (n == 0) return;  // an empty column: p may be null, which memcpy refuses
   if (n > buf_.size() - pos_) fail(fmt::format("needed {} more bytes at offset {}", n, pos_));
   std::memcpy(p, buf_.data() + pos_, n);
   pos_ += n;

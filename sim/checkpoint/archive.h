@@ -54,7 +54,9 @@ class ArchiveWriter {
   void write_file(const std::string& path) const;
 
  private:
-  void append(const void* p, std::size_t n) { buf_.append(static_cast<const char*>(p), n); }
+  void append(const void* p, std::size_t n) {
+    if (n) buf_.append(static_cast<const char*>(p), n);  // an empty column's data() may be null
+  }
   std::string buf_;
 };
 
