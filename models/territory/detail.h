@@ -32,6 +32,7 @@ inline constexpr std::uint64_t kCreations = stream_id("territory.creations.basel
 inline constexpr std::uint64_t kPortalCreations = stream_id("territory.creations.portal");
 inline constexpr std::uint64_t kSubsidyCreations = stream_id("territory.creations.subsidy");
 inline constexpr std::uint64_t kEntrepreneurs = stream_id("territory.entrepreneurs");
+inline constexpr std::uint64_t kSupportedEntrepreneurs = stream_id("territory.entrepreneurs.support");
 inline constexpr std::uint64_t kFounderFirms = stream_id("territory.entrepreneurs.firms");
 inline constexpr std::uint64_t kArrivalEvents = stream_id("territory.events.arrival");
 inline constexpr std::uint64_t kStartupFunding = stream_id("territory.invest.startups");

@@ -3,6 +3,7 @@
 // expansions, new establishments of outside companies).
 #include <atomic>
 #include <cmath>
+#include <limits>
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -11,6 +12,7 @@
 #include "models/territory/detail.h"
 #include "models/territory/territory.h"
 #include "sim/rng/distributions.h"
+#include "sim/rng/sampling.h"
 
 namespace terrasim::models::territory {
 
@@ -47,20 +49,44 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
   const double sigma = p_.demand_volatility, drift = -0.5 * sigma * sigma;
   const double eps = p_.productivity_demand_elasticity;
   const BlockedStream shocks(ctx.seed, kDemand, static_cast<std::uint64_t>(t), next_firm_id_);
+  // Productivity and its two powers as functions of age, for firms outside
+  // open clusters: a table for the young ages; 1 (and powers 1) after.
+  const double wpe = p_.wage_productivity_elasticity;
+  const std::size_t young_ages = static_cast<std::size_t>(std::clamp(p_.young_age_months, 0, 0xFFFF));
+  auto productivity = [&](std::uint16_t age) {
+    const double young = std::max(0.0, 1.0 - static_cast<double>(age) / p_.young_age_months);
+    return 1.0 - p_.young_productivity_penalty * young;
+  };
+  std::vector<double> prod_of(young_ages), wage_of(young_ages), sales_of(young_ages);
+  for (std::size_t age = 0; age < young_ages; ++age) {
+    prod_of[age] = productivity(static_cast<std::uint16_t>(age));
+    wage_of[age] = std::pow(prod_of[age], wpe);
+    sales_of[age] = std::pow(prod_of[age], eps - 1.0);
+  }
   std::vector<double> tradable(slots, 0.0);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t f = r.begin(); f != r.end(); ++f) {
       if (!firm_alive_[f]) continue;
       if (firm_age_[f] < 0xFFFF) ++firm_age_[f];
-      const double young = std::max(0.0, 1.0 - static_cast<double>(firm_age_[f]) / p_.young_age_months);
-      double prod = 1.0 - p_.young_productivity_penalty * young;
-      if (cluster[f] >= 0) prod *= cluster_gain[static_cast<std::size_t>(cluster[f])];
+      const std::uint16_t age = firm_age_[f];
+      double prod = 1.0, wage = 1.0, sales = 1.0;  // pow(1, x) = 1 exactly
+      if (cluster[f] >= 0) {
+        prod = productivity(age) * cluster_gain[static_cast<std::size_t>(cluster[f])];
+        wage = std::pow(prod, wpe);
+        sales = std::pow(prod, eps - 1.0);
+      } else if (age < young_ages) {
+        prod = prod_of[age];
+        wage = wage_of[age];
+        sales = sales_of[age];
+      }
       firm_prod_[f] = static_cast<float>(prod);
-      firm_wage_[f] = static_cast<float>(std::pow(prod, p_.wage_productivity_elasticity));
-      auto d = shocks(firm_id_[f]);
-      if (firm_event_[f] < 0) firm_latent_[f] *= std::exp(sigma * sim::rng::normal(d) + drift);
-      const auto& s = p_.sectors[firm_sector_[f]];
-      tradable[f] = s.tradable_share * firm_latent_[f] * growth_index_[firm_sector_[f]] * std::pow(prod, eps - 1.0);
+      firm_wage_[f] = static_cast<float>(wage);
+      if (firm_event_[f] < 0) {
+        auto d = shocks(firm_id_[f]);
+        firm_latent_[f] *= std::exp(sigma * sim::rng::normal(d) + drift);
+      }
+      const std::size_t s = firm_sector_[f];
+      tradable[f] = p_.sectors[s].tradable_share * firm_latent_[f] * growth_index_[s] * sales;
     }
   });
   // Sector sums in slot order (deterministic).
@@ -81,7 +107,6 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
     const auto i = static_cast<Eigen::Index>(s);
     local_jobs[s] = std::max(0.0, output(i) - exports(i)) / p_.sectors[s].value_added();
   }
-  dismiss_prob_.assign(slots, 0.0f);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t f = r.begin(); f != r.end(); ++f) {
       if (!firm_alive_[f]) continue;
@@ -90,8 +115,6 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
       if (share_sum[s] > 0) target += local_jobs[s] * firm_latent_[f] / share_sum[s];
       if (firm_event_[f] >= 0) target = firm_latent_[f];  // a plant awaiting its closure keeps its jobs
       firm_target_[f] = std::max<std::uint32_t>(1, clamp_cast<std::uint32_t>(std::floor(target + 0.5), 4e9));
-      if (firm_size_[f] > firm_target_[f])
-        dismiss_prob_[f] = static_cast<float>(static_cast<double>(firm_size_[f] - firm_target_[f]) / firm_size_[f]);
     }
   });
 }
@@ -132,34 +155,86 @@ void TerritoryModel::account_cash_and_fail(const sim::MonthContext& ctx) {
   });
 }
 
-// One pass over the workers: employees of closing firms are all released;
-// an employee of a firm above its target is dismissed with probability
-// (employees - target) / employees. Then the closed firms' slots are freed.
+namespace {
+// k distinct ranks drawn uniformly from [0, n), written in increasing order:
+// Floyd's algorithm, as sim::rng::sample_sorted, whose draws and result it
+// reproduces; for large k the membership test is a table instead of a scan.
+template <class G>
+void sample_ranks(G& d, std::uint32_t n, std::uint32_t k, std::uint32_t* out, std::vector<std::uint8_t>& mark) {
+  if (k <= 64) {
+    sim::rng::sample_sorted(d, n, k, out);
+    return;
+  }
+  mark.assign(n, 0);
+  for (std::uint32_t j = n - k; j < n; ++j) {
+    const auto t = static_cast<std::uint32_t>(d.below(std::uint64_t{j} + 1));
+    mark[mark[t] ? j : t] = 1;
+  }
+  std::uint32_t taken = 0;
+  for (std::uint32_t r = 0; r < n; ++r)
+    if (mark[r]) out[taken++] = r;
+}
+}  // namespace
+
+// Which employees each shrinking firm dismisses: exactly its excess
+// (employees - target), as ranks among its employees in worker order drawn
+// uniformly over the subsets of that size (Floyd's sampling, keyed by the
+// firm's id). A closing firm releases everyone and draws nothing.
+void TerritoryModel::choose_dismissals(const sim::MonthContext& ctx) {
+  const std::size_t slots = firm_id_.size();
+  chosen_offset_.assign(slots + 1, 0);
+  for (std::size_t f = 0; f < slots; ++f) {
+    const bool shrinks = firm_alive_[f] && !closing_[f] && firm_size_[f] > firm_target_[f];
+    chosen_offset_[f + 1] = chosen_offset_[f] + (shrinks ? firm_size_[f] - firm_target_[f] : 0);
+  }
+  chosen_ranks_.resize(chosen_offset_[slots]);
+  const BlockedStream draws(ctx.seed, kDismissals, static_cast<std::uint64_t>(ctx.month), next_firm_id_);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+    std::vector<std::uint8_t> mark;
+    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+      const std::uint32_t k = chosen_offset_[f + 1] - chosen_offset_[f];
+      if (k == 0) continue;
+      auto d = draws(firm_id_[f]);
+      sample_ranks(d, firm_size_[f], k, chosen_ranks_.data() + chosen_offset_[f], mark);
+    }
+  });
+}
+
+// Closures and dismissals, in one ordered pass over the workers: the
+// employees of closing firms are all released; an employee of a shrinking
+// firm whose rank among that firm's employees (in worker order) was chosen
+// by choose_dismissals is dismissed, so the firm ends at its target. Then the
+// closed firms' slots are freed.
 void TerritoryModel::release_workers(const sim::MonthContext& ctx) {
   const std::size_t n = status_.size(), slots = firm_id_.size();
   for (std::size_t f = 0; f < slots; ++f)
     if (closing_[f] && firm_event_[f] >= 0) event_released_[static_cast<std::size_t>(firm_event_[f])] = firm_size_[f];
-  const BlockedStream draws(ctx.seed, kDismissals, static_cast<std::uint64_t>(ctx.month), n);
-  const std::int64_t released = tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, blocks_of(n, kWorkerBlock)), std::int64_t{0},
-      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t acc) {
-        for (std::size_t b = r.begin(); b != r.end(); ++b) {
-          for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w) {
-            if (status_[w] != kEmployed) continue;
-            const std::uint32_t f = employer_[w];
-            if (f >= slots) continue;
-            if (!closing_[f] && !(dismiss_prob_[f] > 0 && draws(w).uniform() < static_cast<double>(dismiss_prob_[f])))
-              continue;
-            std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_sub(1, std::memory_order_relaxed);
-            employer_[w] = kNoFirm;
-            status_[w] = kUnemployed;
-            duration_[w] = 0;
-            ++acc;
-          }
-        }
-        return acc;
-      },
-      std::plus<>());
+  choose_dismissals(ctx);
+  enum : std::uint8_t { kKeep = 0, kClose = 1, kDismiss = 2 };
+  std::vector<std::uint8_t> fate(slots, kKeep);
+  std::vector<std::uint32_t> seen(slots, 0), next(slots);
+  bool any = false;
+  for (std::size_t f = 0; f < slots; ++f) {
+    next[f] = chosen_offset_[f];
+    fate[f] = closing_[f] ? kClose : next[f] < chosen_offset_[f + 1] ? kDismiss : kKeep;
+    any |= fate[f] != kKeep;
+  }
+  std::int64_t released = 0;
+  const std::uint32_t* employer = employer_.data();
+  for (std::size_t w = 0; any && w < n; ++w) {
+    const std::uint32_t f = employer[w];
+    // Trainees carry their programme in employer_: the status tells.
+    if (f >= slots || fate[f] == kKeep || status_[w] != kEmployed) continue;
+    if (fate[f] == kDismiss) {
+      if (seen[f]++ != chosen_ranks_[next[f]]) continue;
+      if (++next[f] == chosen_offset_[f + 1]) fate[f] = kKeep;
+    }
+    --firm_size_[f];
+    employer_[w] = kNoFirm;
+    status_[w] = kUnemployed;
+    duration_[w] = 0;
+    ++released;
+  }
   separations_ += released;
   for (std::size_t f = 0; f < slots; ++f) {
     if (!closing_[f]) continue;
@@ -241,24 +316,58 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
     }
   }
 
-  // Entrepreneurs, drawn per worker; the draw is compared with the base
-  // rate and with the boosted rate, so support only adds founders.
+  // Entrepreneurs. Candidates are drawn by skipping, in worker order, each
+  // block of workers with its own keyed stream: at the higher of the two
+  // base rates, a candidate's next draw v deciding (a founder if v x top is
+  // below its own rate). Entrepreneur support adds founders from its own
+  // stream, among the unemployed who are not founders already, at the rate
+  // that brings theirs to rate x (1 + boost): support only adds founders.
   const std::size_t n = status_.size();
   const bool support = p_.entrepreneur_support.active(t) && spent_[kEntrepreneurSupport] < budget_[kEntrepreneurSupport];
   const double ru = p_.entrepreneur_rate_unemployed, re = p_.entrepreneur_rate_employed;
-  const double ru_boosted = support ? ru * (1.0 + p_.entrepreneur_support.rate_boost) : ru;
-  if (ru_boosted > 0 || re > 0) {
-    const BlockedStream draws(ctx.seed, kEntrepreneurs, month, n);
-    std::vector<std::uint32_t> founders;
-    for (std::size_t w = 0; w < n; ++w) {
-      const std::uint8_t s = status_[w];
-      if (home_[w] == p_.outside || (s != kUnemployed && s != kEmployed)) continue;
-      const double u = draws(w).uniform();
-      if (s == kUnemployed ? u < ru_boosted : u < re) founders.push_back(static_cast<std::uint32_t>(w));
+  const double extra = support && ru < 1 ? std::min(1.0, ru * p_.entrepreneur_support.rate_boost / (1.0 - ru)) : 0.0;
+  struct Founder {
+    std::uint32_t w;
+    bool supported;  // founded thanks to entrepreneur support
+  };
+  std::vector<Founder> founders;
+  const auto outside = static_cast<std::uint8_t>(p_.outside);
+  auto candidates = [&](std::uint64_t stream, double top, auto take) {
+    if (!(top > 0)) return;
+    const double log1m = top >= 1 ? -std::numeric_limits<double>::infinity() : std::log1p(-top);
+    for (std::size_t b = 0; b < blocks_of(n, kWorkerBlock); ++b) {
+      Draws d(ctx.seed, stream, month, b);
+      const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+      for (std::size_t w = b * kWorkerBlock;;) {
+        const std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
+        if (gap >= end - w) break;
+        w += gap;
+        if (home_[w] != outside) take(static_cast<std::uint32_t>(w), d);
+        ++w;
+      }
     }
-    for (std::uint32_t w : founders) {
+  };
+  const double top = std::min(1.0, std::max(ru, re));
+  candidates(kEntrepreneurs, top, [&](std::uint32_t w, Draws& d) {
+    const double v = d.uniform() * top;
+    const std::uint8_t s = status_[w];
+    if (s == kUnemployed ? v < ru : s == kEmployed && v < re) founders.push_back({w, false});
+  });
+  const std::size_t base_founders = founders.size();
+  candidates(kSupportedEntrepreneurs, extra, [&](std::uint32_t w, Draws&) {
+    if (status_[w] == kUnemployed) founders.push_back({w, true});
+  });
+  if (founders.size() > base_founders) {
+    // In worker order; a base founder is not founded twice.
+    std::stable_sort(founders.begin(), founders.end(), [](const Founder& x, const Founder& y) { return x.w < y.w; });
+    founders.erase(std::unique(founders.begin(), founders.end(), [](const Founder& x, const Founder& y) { return x.w == y.w; }),
+                   founders.end());
+  }
+  {
+    for (const auto& founder : founders) {
+      const std::uint32_t w = founder.w;
       Draws d(ctx.seed, kFounderFirms, month, w);
-      const bool supported = status_[w] == kUnemployed && !(draws(w).uniform() < ru);
+      const bool supported = founder.supported;
       const std::size_t sector = sector_[w];
       const std::size_t zone = home_[w];
       const double jobs = 1.0 + static_cast<double>(sim::rng::poisson(d, std::max(0.0, p_.startup_size_mean - 1.0)));

@@ -6,6 +6,7 @@
 // commutative atomic integer additions.
 #include <atomic>
 #include <cmath>
+#include <limits>
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -33,6 +34,36 @@ std::int64_t for_workers(std::size_t n, Body body) {
         for (std::size_t b = r.begin(); b != r.end(); ++b) {
           const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
           for (std::size_t w = b * kWorkerBlock; w < end; ++w) acc += body(w);
+        }
+        return acc;
+      },
+      std::plus<>());
+}
+
+// Runs body(w, d) for the candidates of a rare event: each worker slot is a
+// candidate independently with probability p, found by skipping geometric
+// gaps inside fixed blocks of workers, each block with its own keyed stream
+// (so the result does not depend on the threads). The body decides, from
+// the worker's state (and more draws from d for thinning), whether the event
+// happens, and returns what to add to the sum.
+template <class Body>
+std::int64_t for_candidates(std::size_t n, std::uint64_t seed, std::uint64_t stream, std::uint64_t month, double p,
+                            Body body) {
+  if (!(p > 0) || n == 0) return 0;
+  const double log1m = p >= 1 ? -std::numeric_limits<double>::infinity() : std::log1p(-p);
+  return tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, blocks_of(n, kWorkerBlock)), std::int64_t{0},
+      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t acc) {
+        for (std::size_t b = r.begin(); b != r.end(); ++b) {
+          Draws d(seed, stream, month, b);
+          const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+          for (std::size_t w = b * kWorkerBlock;;) {
+            const std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
+            if (gap >= end - w) break;
+            w += gap;
+            acc += body(w, d);
+            ++w;
+          }
         }
         return acc;
       },
@@ -80,33 +111,37 @@ void TerritoryModel::update_context(const sim::MonthContext& ctx) {
 // are freed; a job they held ends.
 void TerritoryModel::age_retire_and_migrate(const sim::MonthContext& ctx) {
   const std::size_t n = status_.size();
-  const auto retire_at = static_cast<std::uint16_t>(p_.retirement_age * 12);
+  const auto retire_at = static_cast<std::uint16_t>(std::clamp(p_.retirement_age * 12, 0, 0xFFFF));
   const double push = std::max(0.0, 1.0 + p_.migration_gap_sensitivity * 100.0 * (last_local_u_ - national_u_ - p_.reference_gap));
   const double out_u = p_.out_migration_unemployed * push, out_e = p_.out_migration_employed * push;
-  const BlockedStream draws(ctx.seed, kAgeing, static_cast<std::uint64_t>(ctx.month), n);
-  std::atomic<std::int64_t> retired{0}, moved{0};
-  separations_ += for_workers(n, [&](std::size_t w) -> std::int64_t {
-    const std::uint8_t s = status_[w];
-    if (s == kFreeSlot || home_[w] == p_.outside) return 0;
-    ++age_months_[w];
-    bool leaves = false;
-    if (age_months_[w] >= retire_at) {
-      leaves = true;
-      retired.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      auto d = draws(w);
-      if (d.uniform() < (s == kEmployed ? out_e : out_u)) {
-        leaves = true;
-        moved.fetch_add(1, std::memory_order_relaxed);
-      }
-    }
-    if (!leaves) return 0;
-    const bool had_job = s == kEmployed;
+  const auto outside = static_cast<std::uint8_t>(p_.outside);
+  auto leave = [&](std::size_t w) -> std::int64_t {
+    const bool had_job = status_[w] == kEmployed;
     if (had_job) leave_firm(firm_size_, employer_[w]);
     status_[w] = kFreeSlot;
     employer_[w] = kNoFirm;
     return had_job ? 1 : 0;
+  };
+  // Ageing and retirement: every resident.
+  std::atomic<std::int64_t> retired{0};
+  separations_ += for_workers(n, [&](std::size_t w) -> std::int64_t {
+    if (status_[w] == kFreeSlot || home_[w] == outside) return 0;
+    if (++age_months_[w] < retire_at) return 0;
+    retired.fetch_add(1, std::memory_order_relaxed);
+    return leave(w);
   });
+  // Out-migration: candidates drawn by skipping at the higher of the two
+  // rates, then kept with their own rate over it (thinning).
+  const double top = std::max(out_u, out_e);
+  std::atomic<std::int64_t> moved{0};
+  separations_ += for_candidates(n, ctx.seed, kAgeing, static_cast<std::uint64_t>(ctx.month), top,
+                                 [&](std::size_t w, Draws& d) -> std::int64_t {
+                                   const std::uint8_t s = status_[w];
+                                   if (s == kFreeSlot || home_[w] == outside) return 0;
+                                   if (!(d.uniform() * top < (s == kEmployed ? out_e : out_u))) return 0;
+                                   moved.fetch_add(1, std::memory_order_relaxed);
+                                   return leave(w);
+                                 });
   retirements_ = retired.load();
   out_migrants_ = moved.load();
 }
@@ -157,19 +192,18 @@ void TerritoryModel::enter_labour_force(const sim::MonthContext& ctx) {
 }
 
 // Each job ends with the monthly separation probability (quits, ends of
-// contracts), inside the territory or outside.
+// contracts), inside the territory or outside: the candidates are drawn by
+// skipping (for_candidates), and a candidate who holds a job loses it.
 void TerritoryModel::separate_workers(const sim::MonthContext& ctx) {
-  const std::size_t n = status_.size();
-  const BlockedStream draws(ctx.seed, kSeparations, static_cast<std::uint64_t>(ctx.month), n);
-  separations_ += for_workers(n, [&](std::size_t w) -> std::int64_t {
-    if (status_[w] != kEmployed) return 0;
-    if (!draws(w).bernoulli(p_.separation_rate)) return 0;
-    leave_firm(firm_size_, employer_[w]);
-    employer_[w] = kNoFirm;
-    status_[w] = kUnemployed;
-    duration_[w] = 0;
-    return 1;
-  });
+  separations_ += for_candidates(status_.size(), ctx.seed, kSeparations, static_cast<std::uint64_t>(ctx.month),
+                                 p_.separation_rate, [&](std::size_t w, Draws&) -> std::int64_t {
+                                   if (status_[w] != kEmployed) return 0;
+                                   leave_firm(firm_size_, employer_[w]);
+                                   employer_[w] = kNoFirm;
+                                   status_[w] = kUnemployed;
+                                   duration_[w] = 0;
+                                   return 1;
+                                 });
 }
 
 // Training programmes. Trainees who finish succeed with the programme's
@@ -238,7 +272,9 @@ void TerritoryModel::run_training(const sim::MonthContext& ctx) {
 //     firm finds it acceptable if skill and sector match, or else with the
 //     mismatch acceptance probabilities.
 //  d. Each firm offers its vacancies to the acceptable applicants with the
-//     highest keyed priorities (uniform, plus a bonus for subsidised hires).
+//     highest keyed priorities (uniform, plus a bonus for subsidised hires);
+//     without an eligible applicant, a uniform choice by a partial
+//     Fisher-Yates shuffle keyed by the firm's id.
 //  e. Each searcher with offers takes the best paid.
 void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   const std::size_t n = status_.size(), slots = firm_id_.size(), nz = p_.zones.size();
@@ -260,7 +296,12 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
     }
   }
   if (zone_start[nz] == 0) return;
+  // Zone choice for a worker living in h: cumulative weights, with a guide
+  // table (Chen & Asau's indexed search): guide[g] is the first zone whose
+  // cumulative weight passes g/G of the total, where a draw starts looking.
+  constexpr std::size_t kGuide = 64;
   std::vector<double> pick(nz * nz);
+  std::vector<std::uint8_t> guide(nz * kGuide);
   for (std::size_t h = 0; h < nz; ++h) {
     double acc = 0;
     for (std::size_t z = 0; z < nz; ++z) {
@@ -268,20 +309,44 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
              gravity_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
       pick[h * nz + z] = acc;
     }
+    std::size_t z = 0;
+    for (std::size_t g = 0; g < kGuide; ++g) {
+      while (z + 1 < nz && pick[h * nz + z] <= acc * static_cast<double>(g) / kGuide) ++z;
+      guide[h * kGuide + g] = static_cast<std::uint8_t>(z);
+    }
   }
 
-  // b. Searchers in worker order: counted per block, then placed.
-  const BlockedStream on_the_job(ctx.seed, kOnTheJob, month, n);
-  auto searching = [&](std::size_t w) {
-    const std::uint8_t s = status_[w];
-    if (s == kUnemployed) return true;
-    return s == kEmployed && home_[w] != p_.outside && on_the_job(w).bernoulli(p_.on_the_job_search);
-  };
+  // b. Searchers in worker order: every unemployed worker, and the employed
+  // residents among the on-the-job candidates (drawn by skipping, each
+  // block of workers with its own keyed stream); marked and counted per
+  // block, then placed.
+  const auto outside = static_cast<std::uint8_t>(p_.outside);
+  const double otj = p_.on_the_job_search;
+  const double otj_log1m = otj >= 1 ? -std::numeric_limits<double>::infinity() : std::log1p(-otj);
   const std::size_t nblocks = blocks_of(n, kWorkerBlock);
   std::vector<std::uint32_t> block_start(nblocks + 1, 0);
+  searching_.resize(n);
   tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+    const std::size_t begin = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock);
     std::uint32_t c = 0;
-    for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w) c += searching(w);
+    for (std::size_t w = begin; w < end; ++w) {
+      const bool unemployed = status_[w] == kUnemployed;
+      searching_[w] = unemployed;
+      c += unemployed;
+    }
+    if (otj > 0) {
+      Draws d(ctx.seed, kOnTheJob, month, b);
+      for (std::size_t w = begin;;) {
+        const std::uint64_t gap = sim::rng::geometric_gap(d, otj_log1m);
+        if (gap >= end - w) break;
+        w += gap;
+        if (status_[w] == kEmployed && home_[w] != outside) {
+          searching_[w] = 1;
+          ++c;
+        }
+        ++w;
+      }
+    }
     block_start[b + 1] = c;
   });
   for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
@@ -289,7 +354,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
     std::uint32_t k = block_start[b];
     for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w)
-      if (searching(w)) searchers_[k++] = static_cast<std::uint32_t>(w);
+      if (searching_[w]) searchers_[k++] = static_cast<std::uint32_t>(w);
   });
   const std::size_t ns = searchers_.size();
   applications_.assign(ns * a, kNoFirm);
@@ -298,31 +363,45 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   // c. Applications.
   const BlockedStream search(ctx.seed, kSearch, month, n);
   const BlockedStream accept(ctx.seed, kAcceptance, month, n);
+  const double underqualified = p_.underqualified_acceptance, mismatch = p_.sector_mismatch_acceptance;
+  const double switch_factor = 1.0 + p_.switch_gain;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ns, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+    const std::uint32_t* vac = vacancy_slots_.data();
+    const std::uint32_t* zstart = zone_start.data();
+    const std::uint8_t* fskill = firm_skill_.data();
+    const std::uint8_t* fsector = firm_sector_.data();
+    const float* fwage = firm_wage_.data();
+    const double* sw = skill_wage_.data();
+    const std::size_t nk = p_.skills.size();
     for (std::size_t i = r.begin(); i != r.end(); ++i) {
       const std::uint32_t w = searchers_[i];
       const double* row = &pick[home_[w] * nz];
+      const std::uint8_t* zguide = &guide[home_[w] * kGuide];
       const double total = row[nz - 1];
       if (!(total > 0)) continue;
       auto ds = search(w);
       auto da = accept(w);
       const bool employed = status_[w] == kEmployed;
-      const double floor_wage = employed ? static_cast<double>(wage_[w]) * (1.0 + p_.switch_gain) : reservation_wage(w);
+      const double floor_wage = employed ? static_cast<double>(wage_[w]) * switch_factor : reservation_wage(w);
+      const std::uint8_t skill = skill_[w], sector = sector_[w];
+      const std::uint32_t current = employer_[w];
       std::uint32_t* apps = &applications_[i * a];
       for (std::size_t j = 0; j < a; ++j) {
         const std::uint64_t word = ds.bits();
-        const double x = static_cast<double>(word >> 32) * 0x1.0p-32 * total;
-        std::size_t z = 0;
-        for (std::size_t q = 0; q + 1 < nz; ++q) z += x >= row[q];
-        const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
+        const double u = static_cast<double>(word >> 32) * 0x1.0p-32;
+        const double x = u * total;
+        // The first zone whose cumulative weight exceeds x (x < total).
+        std::size_t z = zguide[static_cast<std::size_t>(u * kGuide)];
+        while (z + 1 < nz && x >= row[z]) ++z;
+        const std::uint32_t first = zstart[z], count = zstart[z + 1] - first;
         if (count == 0) continue;
-        const std::uint32_t f = vacancy_slots_[first + ds.below32(static_cast<std::uint32_t>(word), count)];
-        if (f == employer_[w]) continue;
+        const std::uint32_t f = vac[first + ds.below32(static_cast<std::uint32_t>(word), count)];
+        if (f == current) continue;
         bool repeat = false;
         for (std::size_t q = 0; q < j; ++q) repeat |= apps[q] == f;
-        if (repeat || wage_for(f, skill_[w]) < floor_wage) continue;
-        const bool skill_ok = skill_[w] >= firm_skill_[f] || da.uniform() < p_.underqualified_acceptance;
-        const bool sector_ok = sector_[w] == firm_sector_[f] || da.uniform() < p_.sector_mismatch_acceptance;
+        if (repeat || sw[fsector[f] * nk + skill] * static_cast<double>(fwage[f]) < floor_wage) continue;  // wage_for
+        const bool skill_ok = skill >= fskill[f] || da.uniform() < underqualified;
+        const bool sector_ok = sector == fsector[f] || da.uniform() < mismatch;
         if (skill_ok && sector_ok) apps[j] = f;
       }
     }
@@ -344,23 +423,39 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
     return subsidy && status_[w] == kUnemployed && home_[w] != p_.outside &&
            duration_[w] >= p_.hiring_subsidy.min_unemployment_months;
   };
+  // A firm with more applicants than vacancies offers its vacancies to the
+  // applicants with the highest keyed priorities: uniform, plus the
+  // subsidy's bonus for eligible ones. Without an eligible applicant that is
+  // a uniform choice, drawn by a partial Fisher-Yates shuffle (one draw per
+  // vacancy, not one per applicant).
   const BlockedStream offers(ctx.seed, kOffers, month, next_firm_id_);
+  const double bonus = p_.hiring_subsidy.priority_bonus;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
     std::vector<std::pair<double, std::uint32_t>> ranked;
     for (std::size_t f = r.begin(); f != r.end(); ++f) {
       const std::uint32_t begin = bucket_offset_[f], count = bucket_offset_[f + 1] - begin;
       if (count == 0) continue;
       const std::uint32_t vacancies = firm_target_[f] - firm_size_[f];
+      std::uint32_t* apps = bucket_.data() + begin;
       if (count <= vacancies) {
-        for (std::uint32_t i = 0; i < count; ++i) offered_[bucket_[begin + i]] = 1;
+        for (std::uint32_t i = 0; i < count; ++i) offered_[apps[i]] = 1;
         continue;
       }
       auto d = offers(firm_id_[f]);
+      bool favoured = false;
+      if (subsidy && bonus != 0)
+        for (std::uint32_t i = 0; i < count && !favoured; ++i) favoured = eligible(searchers_[apps[i] / a]);
+      if (!favoured) {
+        for (std::uint32_t i = 0; i < vacancies; ++i) {
+          std::swap(apps[i], apps[i + d.below(count - i)]);
+          offered_[apps[i]] = 1;
+        }
+        continue;
+      }
       ranked.clear();
       for (std::uint32_t i = 0; i < count; ++i) {
-        const std::uint32_t app = bucket_[begin + i];
-        const double bonus = eligible(searchers_[app / a]) ? p_.hiring_subsidy.priority_bonus : 0.0;
-        ranked.emplace_back(-(d.uniform() + bonus), app);
+        const std::uint32_t app = apps[i];
+        ranked.emplace_back(-(d.uniform() + (eligible(searchers_[app / a]) ? bonus : 0.0)), app);
       }
       std::nth_element(ranked.begin(), ranked.begin() + vacancies, ranked.end());
       for (std::uint32_t i = 0; i < vacancies; ++i) offered_[ranked[i].second] = 1;
@@ -412,39 +507,107 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
 // follows the national labour market: outside_job_finding x (national rate
 // at the start / national rate now)^elasticity.
 void TerritoryModel::find_outside_jobs(const sim::MonthContext& ctx) {
-  const std::size_t n = status_.size();
   const double rate = std::min(1.0, p_.outside_job_finding * std::pow(national_u0_ / std::max(national_u_, 1e-3),
                                                                        p_.outside_finding_elasticity));
-  const BlockedStream draws(ctx.seed, kOutsideJobs, static_cast<std::uint64_t>(ctx.month), n);
-  hires_ += for_workers(n, [&](std::size_t w) -> std::int64_t {
-    if (status_[w] != kUnemployed || home_[w] == p_.outside) return 0;
-    if (!draws(w).bernoulli(rate)) return 0;
-    status_[w] = kEmployed;
-    employer_[w] = kOutsideJob;
-    duration_[w] = 0;
-    wage_[w] = static_cast<float>(p_.sectors[sector_[w]].wage_eur * p_.skills[skill_[w]].wage_factor);
-    return 1;
-  });
+  const auto outside = static_cast<std::uint8_t>(p_.outside);
+  hires_ += for_candidates(status_.size(), ctx.seed, kOutsideJobs, static_cast<std::uint64_t>(ctx.month), rate,
+                           [&](std::size_t w, Draws&) -> std::int64_t {
+                             if (status_[w] != kUnemployed || home_[w] == outside) return 0;
+                             status_[w] = kEmployed;
+                             employer_[w] = kOutsideJob;
+                             duration_[w] = 0;
+                             wage_[w] = static_cast<float>(skill_wage_[sector_[w] * p_.skills.size() + skill_[w]]);
+                             return 1;
+                           });
 }
 
 // Unemployment lengthens; long-term unemployed residents may leave the
 // labour force (discouragement) and inactive residents may return to it.
+// The same pass takes the month's census (census_pass).
 void TerritoryModel::drift_labour_force(const sim::MonthContext& ctx) {
-  const std::size_t n = status_.size();
-  const BlockedStream draws(ctx.seed, kDiscouragement, static_cast<std::uint64_t>(ctx.month), n);
-  for_workers(n, [&](std::size_t w) -> std::int64_t {
-    const std::uint8_t s = status_[w];
-    if (s == kUnemployed) {
-      if (duration_[w] < 0xFFFF) ++duration_[w];
-      if (home_[w] != p_.outside && duration_[w] >= p_.discouragement_after_months &&
-          draws(w).bernoulli(p_.discouragement_rate))
-        status_[w] = kInactive;
-    } else if (s == kInactive) {
-      if (draws(w).bernoulli(p_.return_rate)) status_[w] = kUnemployed;
-    }
-    return 0;
-  });
+  census_pass(&ctx);
+  census_month_ = ctx.month;
   count_population();
+}
+
+void TerritoryModel::census_pass(const sim::MonthContext* drift) {
+  const std::size_t n = status_.size(), nz = p_.zones.size(), nk = p_.skills.size();
+  const std::size_t nblocks = blocks_of(n, kWorkerBlock);
+  const auto outside = static_cast<std::uint8_t>(p_.outside);
+  const BlockedStream draws(drift ? drift->seed : 0, kDiscouragement, drift ? static_cast<std::uint64_t>(drift->month) : 0,
+                            drift ? n : 0);
+  const auto after = static_cast<std::uint16_t>(std::clamp(p_.discouragement_after_months, 0, 0xFFFF));
+  block_census_.resize(nblocks);
+  const std::uint8_t* status = status_.data();
+  const std::uint8_t* home = home_.data();
+  const std::uint8_t* skill = skill_.data();
+  const std::uint32_t* employer = employer_.data();
+  const float* wage = wage_.data();
+  const std::uint8_t* fzone = firm_zone_.data();
+  tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+    Census& c = block_census_[b];
+    c.reset(nz, nk);
+    // Scalars in locals, so that the compiler keeps them in registers.
+    std::int64_t jobs = 0, in_comm = 0, employed = 0, unemployed = 0, out_comm = 0, others = 0, training = 0;
+    double job_wages = 0, resident_wages = 0;
+    std::int64_t* zone_lf = c.zone_lf.data();
+    std::int64_t* zone_un = c.zone_unemployed.data();
+    std::int64_t* zone_jobs = c.zone_jobs.data();
+    std::int64_t* skill_lf = c.skill_lf.data();
+    std::int64_t* skill_un = c.skill_unemployed.data();
+    const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+    for (std::size_t w = b * kWorkerBlock; w < end; ++w) {
+      std::uint8_t s = status[w];
+      const std::uint8_t h = home[w];
+      if (drift) {
+        if (s == kUnemployed) {
+          if (duration_[w] < 0xFFFF) ++duration_[w];
+          if (h != outside && duration_[w] >= after && draws(w).bernoulli(p_.discouragement_rate)) status_[w] = s = kInactive;
+        } else if (s == kInactive) {
+          if (draws(w).bernoulli(p_.return_rate)) status_[w] = s = kUnemployed;
+        }
+      }
+      const bool resident = h != outside;
+      if (s == kEmployed) {
+        const std::uint32_t f = employer[w];
+        const double pay = static_cast<double>(wage[w]);
+        if (f != kOutsideJob) {
+          ++jobs;
+          job_wages += pay;
+          ++zone_jobs[fzone[f]];
+          in_comm += !resident;
+        }
+        ++zone_lf[h];
+        if (!resident) continue;
+        ++employed;
+        resident_wages += pay;
+        out_comm += f == kOutsideJob;
+        ++skill_lf[skill[w]];
+      } else if (s == kUnemployed) {
+        ++zone_lf[h];
+        if (!resident) continue;
+        ++unemployed;
+        ++zone_un[h];
+        ++skill_lf[skill[w]];
+        ++skill_un[skill[w]];
+      } else if (resident) {
+        training += s == kInTraining;
+        others += s == kInactive;
+      }
+    }
+    c.jobs = jobs;
+    c.in_comm = in_comm;
+    c.employed = employed;
+    c.unemployed = unemployed;
+    c.out_comm = out_comm;
+    c.training = training;
+    c.inactive = others;
+    c.job_wages = job_wages;
+    c.resident_wages = resident_wages;
+  });
+  // Block sums added in block order: the same bits on any number of threads.
+  census_.reset(nz, nk);
+  for (const auto& c : block_census_) census_.add(c);
 }
 
 }  // namespace terrasim::models::territory

@@ -59,6 +59,8 @@ TerritoryModel::TerritoryModel(Params p) : p_(std::move(p)) {
   }
   skill_cum_ = cumulative(w);
   for (const auto& s : p_.sectors) mean_skill_wage_.push_back(s.wage_eur * mean_factor);
+  for (const auto& s : p_.sectors)
+    for (const auto& k : p_.skills) skill_wage_.push_back(s.wage_eur * k.wage_factor);
 
   policy_names_ = {"portal", "entrepreneur_support", "hiring_subsidy", "creation_subsidy", "marketing"};
   budget_ = {p_.portal.enabled ? p_.portal.budget_eur : 0.0,
@@ -106,15 +108,6 @@ double TerritoryModel::cluster_productivity(std::size_t c) const {
   const auto& k = p_.clusters[c];
   return (1.0 + k.agglomeration_elasticity * std::log1p(cluster_jobs_[c] / (k.reference_jobs * p_.scale))) *
          (1.0 + (k.lab ? k.lab_spillover : 0.0));
-}
-
-double TerritoryModel::wage_for(std::uint32_t f, std::uint8_t skill) const {
-  return p_.sectors[firm_sector_[f]].wage_eur * p_.skills[skill].wage_factor * static_cast<double>(firm_wage_[f]);
-}
-
-double TerritoryModel::reservation_wage(std::size_t w) const {
-  const double r = static_cast<double>(wage_[w]) * (1.0 - p_.reservation_decay * duration_[w]);
-  return std::max(r, p_.reservation_floor_eur);
 }
 
 std::uint32_t TerritoryModel::allocate_firm_slot() {
@@ -429,6 +422,8 @@ void TerritoryModel::initialize(std::uint64_t seed) {
   }
   for (Eigen::Index s = 0; s < ns; ++s) e0(s) = p_.sectors[static_cast<std::size_t>(s)].tradable_share * x0(s);
   local_demand0_ = (x0 - p_.io * x0 - e0).cwiseMax(0.0);
+  take_census();
+  census_month_ = -1;
   count_population();
   income0_ = income_;
   national_u0_ = interpolate(p_.national_unemployment, 0);
@@ -456,57 +451,61 @@ std::vector<sim::Phase> TerritoryModel::phases() {
 
 // ---------------------------------------------------------------- counting
 
-// Residents' income and unemployment rate after the month's rules: read,
-// the next month, by local demand and migration.
-void TerritoryModel::count_population() {
-  const std::size_t n = status_.size();
-  double wages = 0;
-  std::int64_t unemployed = 0;
-  for (std::size_t w = 0; w < n; ++w) {
-    if (home_[w] == p_.outside) continue;
-    if (status_[w] == kEmployed) wages += static_cast<double>(wage_[w]);
-    unemployed += status_[w] == kUnemployed;
-  }
-  std::int64_t employed = 0;
-  for (std::size_t w = 0; w < n; ++w) employed += home_[w] != p_.outside && status_[w] == kEmployed;
-  const double mean = employed ? wages / static_cast<double>(employed) : 0.0;
-  income_ = wages + p_.benefit_replacement * mean * static_cast<double>(unemployed);
-  last_local_u_ = employed + unemployed ? static_cast<double>(unemployed) / static_cast<double>(employed + unemployed) : 0.0;
+void TerritoryModel::Census::reset(std::size_t zones, std::size_t skills) {
+  zone_lf.assign(zones, 0);
+  zone_unemployed.assign(zones, 0);
+  zone_jobs.assign(zones, 0);
+  skill_lf.assign(skills, 0);
+  skill_unemployed.assign(skills, 0);
+  employed = unemployed = training = inactive = in_comm = out_comm = jobs = 0;
+  job_wages = resident_wages = 0;
 }
 
-void TerritoryModel::record(sim::Recorder& rec, const sim::MonthContext&) {
-  const std::size_t nz = p_.zones.size(), nk = p_.skills.size(), ns = p_.sectors.size();
-  std::vector<std::int64_t> zlf(nz, 0), zun(nz, 0), zjobs(nz, 0), klf(nk, 0), kun(nk, 0);
-  std::int64_t employed = 0, unemployed = 0, training = 0, inactive = 0, in_comm = 0, out_comm = 0, jobs = 0;
-  double wages = 0;
-  for (std::size_t w = 0; w < status_.size(); ++w) {
-    const std::uint8_t s = status_[w];
-    if (s == kFreeSlot) continue;
-    const bool resident = home_[w] != p_.outside;
-    if (s == kEmployed && employer_[w] != kOutsideJob) {
-      ++jobs;
-      wages += static_cast<double>(wage_[w]);
-      ++zjobs[firm_zone_[employer_[w]]];
-      in_comm += !resident;
-    }
-    if (!resident) {
-      zlf[home_[w]] += s == kEmployed || s == kUnemployed;
-      continue;
-    }
-    if (s == kEmployed) {
-      ++employed;
-      out_comm += employer_[w] == kOutsideJob;
-    }
-    unemployed += s == kUnemployed;
-    training += s == kInTraining;
-    inactive += s == kInactive;
-    if (s == kEmployed || s == kUnemployed) {
-      ++zlf[home_[w]];
-      ++klf[skill_[w]];
-      zun[home_[w]] += s == kUnemployed;
-      kun[skill_[w]] += s == kUnemployed;
-    }
+void TerritoryModel::Census::add(const Census& o) {
+  for (std::size_t z = 0; z < zone_lf.size(); ++z) {
+    zone_lf[z] += o.zone_lf[z];
+    zone_unemployed[z] += o.zone_unemployed[z];
+    zone_jobs[z] += o.zone_jobs[z];
   }
+  for (std::size_t k = 0; k < skill_lf.size(); ++k) {
+    skill_lf[k] += o.skill_lf[k];
+    skill_unemployed[k] += o.skill_unemployed[k];
+  }
+  employed += o.employed;
+  unemployed += o.unemployed;
+  training += o.training;
+  inactive += o.inactive;
+  in_comm += o.in_comm;
+  out_comm += o.out_comm;
+  jobs += o.jobs;
+  job_wages += o.job_wages;
+  resident_wages += o.resident_wages;
+}
+
+// Residents' income and unemployment rate after the month's rules, from the
+// census: read, the next month, by local demand and migration.
+void TerritoryModel::count_population() {
+  const auto& c = census_;
+  const double mean = c.employed ? c.resident_wages / static_cast<double>(c.employed) : 0.0;
+  income_ = c.resident_wages + p_.benefit_replacement * mean * static_cast<double>(c.unemployed);
+  last_local_u_ = c.employed + c.unemployed
+                      ? static_cast<double>(c.unemployed) / static_cast<double>(c.employed + c.unemployed)
+                      : 0.0;
+}
+
+void TerritoryModel::record(sim::Recorder& rec, const sim::MonthContext& ctx) {
+  const std::size_t nz = p_.zones.size(), nk = p_.skills.size(), ns = p_.sectors.size();
+  // The census of this month's last pass over the workers (drift_labour_force).
+  if (census_month_ != ctx.month) take_census();
+  const Census& c = census_;
+  const auto& zlf = c.zone_lf;
+  const auto& zun = c.zone_unemployed;
+  const auto& zjobs = c.zone_jobs;
+  const auto& klf = c.skill_lf;
+  const auto& kun = c.skill_unemployed;
+  const std::int64_t employed = c.employed, unemployed = c.unemployed, training = c.training, inactive = c.inactive;
+  const std::int64_t in_comm = c.in_comm, out_comm = c.out_comm, jobs = c.jobs;
+  const double wages = c.job_wages;
   std::vector<std::int64_t> sjobs(ns, 0), sfirms(ns, 0), svac(ns, 0);
   std::int64_t vacancies = 0;
   for (std::size_t f = 0; f < firm_id_.size(); ++f) {
@@ -536,16 +535,20 @@ void TerritoryModel::record(sim::Recorder& rec, const sim::MonthContext&) {
   rec.set(s_jobs_res_, d(employed));
   rec.set(s_in_comm_, d(in_comm));
   rec.set(s_out_comm_, d(out_comm));
-  for (std::size_t c = 0; c < p_.clusters.size(); ++c) {
-    double cj = 0;
-    const bool open = p_.clusters[c].opening >= 0 && rec.rows() > 0 &&
-                      rec.months().back() >= p_.clusters[c].opening;
-    if (open)
-      for (std::size_t f = 0; f < firm_id_.size(); ++f)
-        if (firm_alive_[f] && firm_zone_[f] == p_.clusters[c].site && firm_sector_[f] == p_.clusters[c].sector)
-          cj += static_cast<double>(firm_size_[f]);
-    rec.set(s_cluster_[c], cj);
+  std::vector<double> cluster_jobs(p_.clusters.size(), 0.0);
+  std::vector<std::uint8_t> open(p_.clusters.size(), 0);
+  bool any_open = false;
+  for (std::size_t k = 0; k < p_.clusters.size(); ++k) {
+    open[k] = p_.clusters[k].opening >= 0 && rec.rows() > 0 && rec.months().back() >= p_.clusters[k].opening;
+    any_open |= open[k] != 0;
   }
+  if (any_open)
+    for (std::size_t f = 0; f < firm_id_.size(); ++f) {
+      if (!firm_alive_[f]) continue;
+      const std::size_t k = cluster_of(static_cast<std::uint32_t>(f));
+      if (k < open.size() && open[k]) cluster_jobs[k] += static_cast<double>(firm_size_[f]);
+    }
+  for (std::size_t k = 0; k < p_.clusters.size(); ++k) rec.set(s_cluster_[k], cluster_jobs[k]);
   for (std::size_t k = 0; k < p_.investors.size(); ++k) rec.set(s_invest_[k], month_investment_[k]);
   double cum = 0;
   for (double x : spent_) cum += x;

@@ -12,6 +12,7 @@
 // commutative atomic integer additions.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -208,6 +209,7 @@ class TerritoryModel final : public sim::Model {
   const std::vector<std::uint8_t>& status() const { return status_; }
   const std::vector<std::uint8_t>& home() const { return home_; }
   const std::vector<std::uint32_t>& employer() const { return employer_; }
+  const std::vector<std::uint16_t>& unemployment_months() const { return duration_; }
   const std::vector<std::uint8_t>& firm_alive() const { return firm_alive_; }
   const std::vector<std::uint32_t>& firm_size() const { return firm_size_; }
   const std::vector<std::uint32_t>& firm_target() const { return firm_target_; }
@@ -215,7 +217,12 @@ class TerritoryModel final : public sim::Model {
   const std::vector<float>& firm_productivity() const { return firm_prod_; }
   const std::vector<std::uint8_t>& firm_sector() const { return firm_sector_; }
   const std::vector<std::uint8_t>& firm_zone() const { return firm_zone_; }
+  const std::vector<std::uint64_t>& firm_id() const { return firm_id_; }
   std::int64_t firms_alive() const { return firms_alive_; }
+  std::int64_t month_out_migrants() const { return out_migrants_; }
+  std::int64_t month_hires() const { return hires_; }
+  // An investor's awareness of the territory: its own plus what marketing added.
+  double investor_awareness(std::size_t k) const { return std::min(1.0, p_.investors[k].awareness + awareness_gain_[k]); }
   std::int64_t month_creations() const { return creations_; }
   std::int64_t month_closures() const { return closures_; }
   std::int64_t event_released(std::size_t e) const { return event_released_[e]; }
@@ -233,13 +240,39 @@ class TerritoryModel final : public sim::Model {
                           std::size_t zone, double latent, double cash, bool ess);
   std::size_t draw_sector_for_creation(double u) const;
   std::size_t draw_zone_for_firm(double u, std::size_t sector) const;
-  double wage_for(std::uint32_t firm, std::uint8_t skill) const;
-  double reservation_wage(std::size_t w) const;
+  // The wage firm f pays a worker of `skill`: the sector's wage x the
+  // skill's factor (a table) x the firm's wage factor.
+  double wage_for(std::uint32_t f, std::uint8_t skill) const {
+    return skill_wage_[firm_sector_[f] * p_.skills.size() + skill] * static_cast<double>(firm_wage_[f]);
+  }
+  // An unemployed worker's reservation wage: the last wage, decaying with
+  // the months of unemployment, down to the floor.
+  double reservation_wage(std::size_t w) const {
+    const double r = static_cast<double>(wage_[w]) * (1.0 - p_.reservation_decay * duration_[w]);
+    return r > p_.reservation_floor_eur ? r : p_.reservation_floor_eur;
+  }
   std::size_t cluster_of(std::uint32_t f) const;  // clusters.size() if none
   // Spends up to `amount` from policy k's budget; returns what was spent.
   double spend(std::size_t k, double amount);
   std::uint32_t new_worker_slot();
   void count_population();
+  // The census of the workers (the counts that record() and next month's
+  // demand and migration read), taken by drift_labour_force in its pass, or
+  // by take_census() when the month's pass did not run.
+  struct Census {
+    std::vector<std::int64_t> zone_lf, zone_unemployed, zone_jobs, skill_lf, skill_unemployed;
+    std::int64_t employed = 0, unemployed = 0, training = 0, inactive = 0, in_comm = 0, out_comm = 0, jobs = 0;
+    double job_wages = 0;       // wages of the jobs in the territory
+    double resident_wages = 0;  // wages of the employed residents (anywhere)
+    void reset(std::size_t zones, std::size_t skills);
+    void add(const Census& o);
+  };
+  // One pass over the workers that applies the month's drift rule first
+  // when `drift` is given, then counts (labour.cpp).
+  void census_pass(const sim::MonthContext* drift);
+  void take_census() { census_pass(nullptr); }
+  // Dismissals of the month: chooses the ranks each shrinking firm dismisses.
+  void choose_dismissals(const sim::MonthContext& ctx);
 
   Params p_;
   Eigen::MatrixXd travel_, gravity_;  // minutes; exp(-minutes / gravity_minutes)
@@ -249,6 +282,7 @@ class TerritoryModel final : public sim::Model {
   std::vector<double> skill_cum_;
   std::vector<double> sector_job_cum_;
   std::vector<double> mean_skill_wage_;  // per sector: sector wage x mean skill factor
+  std::vector<double> skill_wage_;       // [sector x skills + skill]: sector wage x skill factor
 
   // Workers: 16 bytes each.
   std::vector<std::uint8_t> home_, skill_, sector_, status_;
@@ -291,7 +325,11 @@ class TerritoryModel final : public sim::Model {
 
   // Scratch of the month.
   std::vector<std::uint8_t> closing_;
-  std::vector<float> dismiss_prob_;
+  std::vector<std::uint32_t> chosen_offset_, chosen_ranks_;  // per firm: ranks of employees dismissed
+  std::vector<std::uint8_t> searching_;
+  Census census_;
+  std::vector<Census> block_census_;
+  int census_month_ = -1;  // month of the last census (-1: the initial state)
   std::vector<std::uint32_t> searchers_, applications_, bucket_offset_, bucket_;
   std::vector<std::uint8_t> offered_;
   std::vector<std::uint32_t> vacancy_slots_;

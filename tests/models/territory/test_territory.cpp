@@ -137,6 +137,259 @@ TEST(TerritoryRules, PlantClosureReleasesExactlyItsWorkers) {
   for (auto w : staff) EXPECT_EQ(m.status()[w], models::territory::kUnemployed);
 }
 
+// A shrinking firm dismisses exactly its excess (employees - target), chosen
+// uniformly among its employees (ranks in worker order); a closing firm
+// releases everyone.
+TEST(TerritoryRules, DismissalsAreExactAndUniform) {
+  using models::territory::kEmployed;
+  std::int64_t shrinking = 0, dismissed = 0;
+  double rank_sum = 0;  // (rank + 1/2) / employees, over the dismissed workers
+  for (int month = 0; month < 6; ++month) {
+    auto s = make(kBaseline, {"scale=0.2", "months=8", "firms.demand_volatility=0.08"});
+    auto& m = model(*s);
+    for (int t = 0; t < month; ++t) s->step();
+    run_phases_until(*s, "closures and dismissals");
+    const std::size_t slots = m.firm_alive().size();
+    std::vector<std::vector<std::uint32_t>> staff(slots);
+    for (std::size_t w = 0; w < m.employer().size(); ++w)
+      if (m.status()[w] == kEmployed && m.employer()[w] < slots) staff[m.employer()[w]].push_back(static_cast<std::uint32_t>(w));
+    const std::vector<std::uint32_t> target(m.firm_target());
+    const std::vector<std::uint8_t> alive(m.firm_alive());
+    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+    m.release_workers(ctx);
+    for (std::size_t f = 0; f < slots; ++f) {
+      if (!alive[f] || staff[f].size() <= target[f]) continue;
+      if (!m.firm_alive()[f]) {  // closed this month: everyone released
+        EXPECT_EQ(m.firm_size()[f], 0u);
+        continue;
+      }
+      ++shrinking;
+      EXPECT_EQ(m.firm_size()[f], target[f]) << "firm slot " << f;
+      std::uint32_t kept = 0;
+      for (std::size_t r = 0; r < staff[f].size(); ++r) {
+        const auto w = staff[f][r];
+        if (m.status()[w] == kEmployed && m.employer()[w] == f) {
+          ++kept;
+        } else {
+          EXPECT_EQ(m.status()[w], models::territory::kUnemployed);
+          ++dismissed;
+          rank_sum += (static_cast<double>(r) + 0.5) / static_cast<double>(staff[f].size());
+        }
+      }
+      EXPECT_EQ(kept, target[f]) << "firm slot " << f;
+    }
+  }
+  EXPECT_GT(shrinking, 200);
+  ASSERT_GT(dismissed, 500);
+  // Uniform ranks: the mean relative rank is 1/2 (sd 0.29 / sqrt(dismissed)).
+  EXPECT_NEAR(rank_sum / static_cast<double>(dismissed), 0.5, 4 * 0.29 / std::sqrt(static_cast<double>(dismissed)));
+}
+
+// The hiring subsidy's bonus makes firms prefer long-term job seekers: more
+// of them are hired in the same month from the same state (common random
+// numbers), and the subsidy never spends more than its budget.
+TEST(TerritoryRules, HiringSubsidyRaisesEligibleHiresWithinBudget) {
+  using models::territory::kEmployed;
+  using models::territory::kUnemployed;
+  std::int64_t with = 0, without = 0;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const std::string sd = "seed=" + std::to_string(seed);
+    std::int64_t hired[2] = {0, 0};
+    for (int subsidised = 0; subsidised < 2; ++subsidised) {
+      std::vector<std::string> o{"scale=0.2", "months=2", sd};
+      if (subsidised)
+        o.insert(o.end(), {"policies.hiring_subsidy.enabled=true", "policies.hiring_subsidy.start=2015-01",
+                           "policies.hiring_subsidy.budget_eur=1e9", "policies.hiring_subsidy.eur_per_hire=3000",
+                           "policies.hiring_subsidy.priority_bonus=0.5"});
+      auto s = make(kBaseline, o);
+      auto& m = model(*s);
+      run_phases_until(*s, "job matching");
+      std::vector<std::uint32_t> eligible;
+      const auto outside = m.params().outside;
+      for (std::size_t w = 0; w < m.status().size(); ++w)
+        if (m.status()[w] == kUnemployed && m.home()[w] != outside &&
+            m.unemployment_months()[w] >= m.params().hiring_subsidy.min_unemployment_months)
+          eligible.push_back(static_cast<std::uint32_t>(w));
+      m.match_jobs(sim::MonthContext{0, s->scenario().seed()});
+      for (auto w : eligible) hired[subsidised] += m.status()[w] == kEmployed;
+      if (subsidised) {
+        EXPECT_NEAR(m.policy_spent(2), 3000.0 * static_cast<double>(hired[1]), 1e-6);
+      }
+    }
+    EXPECT_GT(hired[1], hired[0]) << "seed " << seed;
+    without += hired[0];
+    with += hired[1];
+  }
+  EXPECT_GT(static_cast<double>(with), 1.2 * static_cast<double>(without));
+  // A small budget (scaled: 50,000 EUR at 1:20): spent out, never over, in
+  // every month, though it does not divide by the subsidy per hire.
+  auto s = make(kBaseline, {kSmall, "months=12", "policies.hiring_subsidy.enabled=true", "policies.hiring_subsidy.start=2015-01",
+                            "policies.hiring_subsidy.budget_eur=1e6", "policies.hiring_subsidy.eur_per_hire=3000"});
+  auto& m = model(*s);
+  while (!s->done()) {
+    s->step();
+    ASSERT_LE(m.policy_spent(2), m.policy_budget(2) + 1e-6);
+  }
+  EXPECT_NEAR(m.policy_budget(2), 50000.0, 1e-6);
+  EXPECT_NEAR(m.policy_spent(2), m.policy_budget(2), 1e-6);
+}
+
+TEST(TerritoryRules, CreationSubsidyRaisesCreations) {
+  double with = 0, without = 0;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const std::string sd = "seed=" + std::to_string(seed);
+    auto a = make(kBaseline, {kSmall, "months=24", sd});
+    auto b = make(kBaseline, {kSmall, "months=24", sd, "policies.creation_subsidy.enabled=true",
+                              "policies.creation_subsidy.start=2015-01", "policies.creation_subsidy.budget_eur=1e9",
+                              "policies.creation_subsidy.eur_per_creation=5000", "policies.creation_subsidy.creation_boost=0.5"});
+    a->run();
+    b->run();
+    const double wo = sum(a->recorder().series("creations"), 0, 24), w = sum(b->recorder().series("creations"), 0, 24);
+    EXPECT_GT(w, wo) << "seed " << seed;  // its own stream: it only adds creations
+    with += w;
+    without += wo;
+  }
+  EXPECT_NEAR(with / without, 1.0 + 0.5 * 900.0 / 1034.0, 0.15);
+}
+
+// Marketing raises every investor's awareness, and with it the arrivals of
+// outside companies (Poisson(arrivals x awareness) a month).
+TEST(TerritoryRules, MarketingRaisesAwarenessAndArrivals) {
+  double with = 0, without = 0;
+  const std::size_t outside_companies = 4;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    const std::string sd = "seed=" + std::to_string(seed);
+    // At 1:20, arrivals (scaled) as many as at 1:1 with 200 a year, funds
+    // that never bind, small plants.
+    const std::string more = "investors.4.arrivals_per_year=200", rich = "investors.4.capital_eur_per_year=1e12",
+                      small = "investors.4.plant_jobs_mean=2";
+    auto a = make(kBaseline, {kSmall, "months=36", sd, more, rich, small});
+    auto b = make(kBaseline, {kSmall, "months=36", sd, more, rich, small, "policies.marketing.enabled=true", "policies.marketing.start=2015-01",
+                              "policies.marketing.budget_eur=1e9", "policies.marketing.monthly_spend_eur=2000000",
+                              "policies.marketing.awareness_per_meur=2"});
+    a->run();
+    b->run();
+    auto& ma = model(*a);
+    auto& mb = model(*b);
+    ASSERT_EQ(ma.params().investors[outside_companies].kind, models::territory::InvestorKind::OutsideCompany);
+    for (std::size_t k = 0; k < ma.params().investors.size(); ++k) {
+      EXPECT_DOUBLE_EQ(ma.investor_awareness(k), ma.params().investors[k].awareness);
+      EXPECT_GT(mb.investor_awareness(k), ma.investor_awareness(k)) << k;
+    }
+    const double ticket = ma.params().investors[outside_companies].ticket_eur;
+    without += sum(a->recorder().series("investment_outside_companies"), 0, 36) / ticket;
+    with += sum(b->recorder().series("investment_outside_companies"), 0, 36) / ticket;
+  }
+  // 10 a year x 0.3 awareness vs about 10 x 1: 36 vs about 110 arrivals in 4 x 3 years.
+  EXPECT_GT(with, 2.0 * without);
+  EXPECT_GT(without, 10.0);
+}
+
+// Investors fund a start-up only if its expected return clears their hurdle
+// over the interest rate.
+TEST(TerritoryRules, InvestorsFundStartupsOnlyAboveTheirHurdle) {
+  // Business angels (investor 0) fund start-ups only; no sector returns 20%.
+  auto low = make(kBaseline, {kSmall, "months=24", "investors.0.hurdle_rate=0.0"});
+  auto high = make(kBaseline, {kSmall, "months=24", "investors.0.hurdle_rate=0.2"});
+  // Only digital (12%) clears 8% + the interest rate (2% to 1.5%).
+  auto digital = make(kBaseline, {kSmall, "months=24", "investors.0.hurdle_rate=0.08", "investors.0.startup_share=1",
+                                  "investors.0.awareness=1"});
+  low->run();
+  high->run();
+  digital->run();
+  EXPECT_GT(sum(low->recorder().series("investment_business_angels"), 0, 24), 0.0);
+  EXPECT_EQ(sum(high->recorder().series("investment_business_angels"), 0, 24), 0.0);
+  // With a hurdle only digital clears, the funded start-ups are digital.
+  auto& m = model(*digital);
+  const double funded = sum(digital->recorder().series("investment_business_angels"), 0, 24) / m.params().investors[0].ticket_eur;
+  EXPECT_GT(funded, 0.0);
+  std::size_t digital_sector = 0;
+  while (m.params().sectors[digital_sector].name != "digital") ++digital_sector;
+  const double total_startups = sum(digital->recorder().series("creations"), 0, 24);
+  // Digital is 5% of creations: funding every start-up would be 20 times more.
+  EXPECT_LT(funded, 0.2 * total_startups);
+}
+
+// Outside companies choose sites by attractiveness: with a stronger weight on
+// the cluster's size, more of their establishments open at cluster sites.
+TEST(TerritoryRules, OutsideCompaniesPreferAttractiveSites) {
+  std::int64_t at_sites[2] = {0, 0}, arrivals[2] = {0, 0};
+  const double weights[2] = {0.0, 1.5};
+  for (int i = 0; i < 2; ++i) {
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      auto s = make(kPacte, {kSmall, "months=24", "seed=" + std::to_string(seed), "creation.baseline_per_year=0",
+                             "creation.entrepreneur_rate_unemployed=0", "creation.entrepreneur_rate_employed=0",
+                             "policies.portal.enabled=false", "policies.entrepreneur_support.enabled=false",
+                             "investors.4.arrivals_per_year=20000", "investors.4.awareness=1",
+                             "investors.4.capital_eur_per_year=1e12", "investors.4.plant_jobs_mean=2",
+                             "attractiveness.cluster=" + std::to_string(weights[i])});
+      auto& m = model(*s);
+      // Let the clusters open and grow, then look at each month's new firms
+      // (the arrivals: every other creation process is off).
+      while (s->month() < 18) s->step();
+      while (!s->done()) {
+        const std::uint64_t first = *std::max_element(m.firm_id().begin(), m.firm_id().end()) + 1;
+        s->step();
+        for (std::size_t f = 0; f < m.firm_id().size(); ++f) {
+          if (!m.firm_alive()[f] || m.firm_id()[f] < first) continue;
+          ++arrivals[i];
+          bool site = false;
+          for (const auto& c : m.params().clusters) site |= m.firm_zone()[f] == c.site && m.firm_sector()[f] == c.sector;
+          at_sites[i] += site;
+        }
+      }
+    }
+  }
+  ASSERT_GT(arrivals[0], 300);
+  ASSERT_GT(arrivals[1], 300);
+  const double p0 = static_cast<double>(at_sites[0]) / static_cast<double>(arrivals[0]);
+  const double p1 = static_cast<double>(at_sites[1]) / static_cast<double>(arrivals[1]);
+  EXPECT_GT(p1, p0 + 0.05) << p0 << " vs " << p1;
+}
+
+// Out-migration rises with the gap between local and national unemployment.
+TEST(TerritoryRules, OutMigrationRisesWithTheGap) {
+  std::int64_t moved[2] = {0, 0};
+  const char* national[2] = {"{2014-12: 0.12}", "{2014-12: 0.06}"};  // gap about 0 vs 6 points
+  for (int i = 0; i < 2; ++i) {
+    auto s = make(kBaseline, {"months=6", std::string("context.national_unemployment_rate=") + national[i]});
+    auto& m = model(*s);
+    while (!s->done()) {
+      s->step();
+      moved[i] += m.month_out_migrants();
+    }
+  }
+  // push = 1 + 0.2 x 100 x (gap - 0.025): about 0.5 vs 1.7.
+  EXPECT_GT(static_cast<double>(moved[1]), 2.0 * static_cast<double>(moved[0])) << moved[0] << " vs " << moved[1];
+}
+
+// The unemployed create firms at their rate, the employed at theirs.
+TEST(TerritoryRules, EntrepreneurshipHigherAmongTheUnemployed) {
+  using models::territory::kEmployed;
+  using models::territory::kUnemployed;
+  double founders[2] = {0, 0}, exposed[2] = {0, 0};  // unemployed, employed
+  for (int month = 0; month < 3; ++month) {
+    auto s = make(kBaseline, {"months=4", "creation.entrepreneur_rate_unemployed=0.01",
+                              "creation.entrepreneur_rate_employed=0.001"});
+    auto& m = model(*s);
+    for (int t = 0; t < month; ++t) s->step();
+    run_phases_until(*s, "firm creation");
+    const std::vector<std::uint8_t> status(m.status());
+    const std::vector<std::uint32_t> employer(m.employer());
+    m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()});
+    for (std::size_t w = 0; w < status.size(); ++w) {
+      if (m.home()[w] == m.params().outside || (status[w] != kEmployed && status[w] != kUnemployed)) continue;
+      const int k = status[w] == kUnemployed ? 0 : 1;
+      exposed[k] += 1;
+      founders[k] += m.employer()[w] != employer[w];  // only founders change employer here
+    }
+  }
+  const double ru = founders[0] / exposed[0], re = founders[1] / exposed[1];
+  EXPECT_NEAR(ru, 0.01, 4 * std::sqrt(0.01 / exposed[0]));
+  EXPECT_NEAR(re, 0.001, 4 * std::sqrt(0.001 / exposed[1]));
+  EXPECT_GT(ru, 5 * re);
+}
+
 TEST(TerritoryRules, TrainingPutsJobSeekersInTrainingWithinBudget) {
   auto s = make(kPacte, {kSmall, "months=24"});
   s->run();
