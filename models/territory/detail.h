@@ -27,6 +27,7 @@ inline constexpr std::uint64_t kInMigrants = stream_id("territory.migration.in")
 inline constexpr std::uint64_t kSeparations = stream_id("territory.separations");
 inline constexpr std::uint64_t kDemand = stream_id("territory.demand");
 inline constexpr std::uint64_t kCash = stream_id("territory.cash");
+inline constexpr std::uint64_t kCessations = stream_id("territory.cessations");
 inline constexpr std::uint64_t kDismissals = stream_id("territory.dismissals");
 inline constexpr std::uint64_t kCreations = stream_id("territory.creations.baseline");
 inline constexpr std::uint64_t kPortalCreations = stream_id("territory.creations.portal");

@@ -155,6 +155,34 @@ void TerritoryModel::account_cash_and_fail(const sim::MonthContext& ctx) {
   });
 }
 
+// Voluntary cessations (the owner retires, sells or stops, without running
+// out of cash): each live firm that does not fail this month ceases with
+// probability 1 - exp(-h / 12), where the yearly hazard
+// h = (cessation_rate + (young_cessation_rate - cessation_rate) x
+// max(0, 1 - age / young_age_months)) x max(1, employees)^-cessation_size_elasticity
+// falls with age to the mature rate and with size. One uniform per firm and
+// month from its own stream, keyed by the firm's id, so that no other draw
+// shifts. Plants of closure events close at their month only.
+void TerritoryModel::cease_firms(const sim::MonthContext& ctx) {
+  if (!(p_.cessation_rate > 0) && !(p_.young_cessation_rate > 0)) return;
+  const std::size_t slots = firm_id_.size();
+  closing_.resize(slots, 0);
+  const BlockedStream draws(ctx.seed, kCessations, static_cast<std::uint64_t>(ctx.month), next_firm_id_);
+  const double young_months = static_cast<double>(p_.young_age_months);
+  const double beta = p_.cessation_size_elasticity;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+      if (!firm_alive_[f] || firm_event_[f] >= 0 || closing_[f]) continue;
+      auto d = draws(firm_id_[f]);
+      const double u = d.uniform();
+      const double youth = std::max(0.0, 1.0 - static_cast<double>(firm_age_[f]) / young_months);
+      double h = p_.cessation_rate + (p_.young_cessation_rate - p_.cessation_rate) * youth;
+      if (beta > 0 && firm_size_[f] > 1) h *= std::pow(static_cast<double>(firm_size_[f]), -beta);
+      if (u < -std::expm1(-h / 12.0)) closing_[f] = 1;
+    }
+  });
+}
+
 namespace {
 // k distinct ranks drawn uniformly from [0, n), written in increasing order:
 // Floyd's algorithm, as sim::rng::sample_sorted, whose draws and result it

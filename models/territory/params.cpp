@@ -159,6 +159,12 @@ void declare_parameters(sim::Record& root) {
     f.number("fixed_cost_eur").range(0, 1e7).def(0.0).unit("EUR/month").doc("fixed cost of an establishment");
     f.integer("young_age_months").range(1, 600).def(36).unit("months").doc("age over which a new firm's productivity reaches its level");
     f.number("young_productivity_penalty").range(0, 0.9).def(0.2).doc("productivity shortfall of a new firm (falls linearly to 0)");
+    f.number("cessation_rate").range(0, 1).def(0.0).unit("1/year").doc(
+        "voluntary cessations: yearly hazard of a mature one-job establishment (owner retires, sells, stops)");
+    f.number("young_cessation_rate").range(0, 1).def(0.0).unit("1/year").doc(
+        "yearly cessation hazard of a one-job establishment at creation; falls linearly to `cessation_rate` at `young_age_months`");
+    f.number("cessation_size_elasticity").range(0, 3).def(0.0).doc(
+        "the cessation hazard scales as employees^-this (larger establishments cease less often)");
     f.number("startup_cash_months").range(0, 120).def(3.0).unit("months").doc("initial cash of a new firm, in months of its wage bill");
     f.number("startup_size_mean").range(1, 1000).def(2.0).unit("jobs").doc("mean initial target of a new firm (1 + Poisson)");
     f.number("ess_share").range(0, 1).def(0.0).doc("share of firms in the social and solidarity economy (ESS)");
@@ -519,6 +525,9 @@ Params Params::from_config(const sim::Value& c) {
   p.net_margin = f["net_margin"].as_double();
   p.young_age_months = static_cast<int>(f["young_age_months"].as_int());
   p.young_productivity_penalty = f["young_productivity_penalty"].as_double();
+  p.cessation_rate = f["cessation_rate"].as_double();
+  p.young_cessation_rate = f["young_cessation_rate"].as_double();
+  p.cessation_size_elasticity = f["cessation_size_elasticity"].as_double();
   p.startup_cash_months = f["startup_cash_months"].as_double();
   p.startup_size_mean = f["startup_size_mean"].as_double();
   p.ess_share = f["ess_share"].as_double();

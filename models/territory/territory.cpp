@@ -439,6 +439,7 @@ std::vector<sim::Phase> TerritoryModel::phases() {
       {"separations", [this](const sim::MonthContext& c) { separate_workers(c); }},
       {"demand and targets", [this](const sim::MonthContext& c) { update_demand(c); }},
       {"cash and failures", [this](const sim::MonthContext& c) { account_cash_and_fail(c); }},
+      {"cessations", [this](const sim::MonthContext& c) { cease_firms(c); }},
       {"closures and dismissals", [this](const sim::MonthContext& c) { release_workers(c); }},
       {"firm creation", [this](const sim::MonthContext& c) { create_firms(c); }},
       {"investment", [this](const sim::MonthContext& c) { invest(c); }},

@@ -142,6 +142,7 @@ struct Params {
   double cash_buffer_months = 3, cash_volatility = 0.1, fixed_cost_eur = 0, net_margin = 0.05;
   int young_age_months = 36;
   double young_productivity_penalty = 0.2, startup_cash_months = 3, startup_size_mean = 2;
+  double cessation_rate = 0, young_cessation_rate = 0, cessation_size_elasticity = 0;  // voluntary cessations
   double ess_share = 0, ess_volatility_factor = 1, productivity_demand_elasticity = 2;
   double wage_productivity_elasticity = 0.5, exogenous_income_share = 0.3, benefit_replacement = 0.6;
   double productivity_trend = 0.01, jobs_per_meur = 8;
@@ -196,6 +197,7 @@ class TerritoryModel final : public sim::Model {
   void separate_workers(const sim::MonthContext& ctx);
   void update_demand(const sim::MonthContext& ctx);
   void account_cash_and_fail(const sim::MonthContext& ctx);
+  void cease_firms(const sim::MonthContext& ctx);
   void release_workers(const sim::MonthContext& ctx);
   void create_firms(const sim::MonthContext& ctx);
   void invest(const sim::MonthContext& ctx);
