@@ -23,6 +23,7 @@
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
 #include "sim/territory/territory.h"
+#include "sim/util/detmath.h"
 
 namespace terrasim::models::dock {
 
@@ -162,7 +163,9 @@ DockModel::DockModel(Params p) : p_(std::move(p)) {
   firm_cum_ = cumulative(p_.firm_share);
   std::vector<sim::Zone> zones;
   for (std::size_t z = 0; z < p_.zone_names.size(); ++z) zones.push_back({p_.zone_names[z], p_.zone_x[z], p_.zone_y[z]});
-  decay_ = (-sim::Territory(zones, {}).straight_line_km().array() / p_.distance_scale_km).exp().matrix();
+  decay_ = (-sim::Territory(zones, {}).straight_line_km().array() / p_.distance_scale_km)
+               .unaryExpr([](double v) { return sim::dmath::exp(v); })
+               .matrix();
   const std::size_t nz = p_.zone_names.size();
   workers_by_zone_.assign(nz, 0);
   workers_by_skill_.assign(static_cast<std::size_t>(p_.skills), 0);
@@ -252,7 +255,7 @@ void DockModel::initialize(std::uint64_t seed) {
     firm_id_[f] = f;
     firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
     firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
-    firm_latent_[f] = std::exp(p_.init_size_mu + p_.init_size_sigma * sim::rng::normal(d));
+    firm_latent_[f] = sim::dmath::exp(p_.init_size_mu + p_.init_size_sigma * sim::rng::normal(d));
     firm_target_[f] = firm_target_of(firm_latent_[f]);
     firm_alive_[f] = 1;
   });
@@ -298,7 +301,7 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
   separations_ = hires_ = entries_ = exits_ = 0;
   if (p_.separation_rate <= 0.0) return;
   const std::size_t n = employer_.size();
-  const double log1m = std::log1p(-p_.separation_rate);
+  const double log1m = sim::dmath::log1p(-p_.separation_rate);
   separations_ = tbb::parallel_reduce(
       tbb::blocked_range<std::size_t>(0, blocks_of(n, kWorkerBlock)), std::int64_t{0},
       [&](const tbb::blocked_range<std::size_t>& r, std::int64_t count) {
@@ -346,7 +349,7 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
     for (std::size_t f = r.begin(); f != r.end(); ++f) {
       if (!firm_alive_[f]) continue;
       auto d = target_draws(firm_id_[f]);
-      firm_latent_[f] *= std::exp(sigma * sim::rng::normal(d) + drift);
+      firm_latent_[f] *= sim::dmath::exp(sigma * sim::rng::normal(d) + drift);
       firm_target_[f] = firm_target_of(firm_latent_[f]);
       if (firm_size_[f] > firm_target_[f]) excess_[f] = firm_size_[f] - firm_target_[f];
       auto e = exit_draws(firm_id_[f]);

@@ -1,17 +1,16 @@
 // Poisson sampling (see distributions.h).
 #include "sim/rng/distributions.h"
 
-#include <math.h>  // lgamma_r: std::lgamma writes the global signgam (a data race)
-
 #include <cmath>
+
+#include "sim/util/detmath.h"
 
 namespace terrasim::sim::rng {
 
 namespace {
-double log_factorial(double k) {
-  int sign = 0;
-  return ::lgamma_r(k + 1.0, &sign);
-}
+// dmath::lgamma, not the C library's: its bits do not depend on the CPU, and
+// it writes no global signgam (std::lgamma does: a data race).
+double log_factorial(double k) { return dmath::lgamma(k + 1.0); }
 }  // namespace
 
 std::uint64_t poisson(Draws& d, double mean) {
@@ -19,7 +18,7 @@ std::uint64_t poisson(Draws& d, double mean) {
   if (mean < 10.0) {
     // Inversion: walk the cumulative distribution until it passes u.
     const double u = d.uniform();
-    double p = std::exp(-mean);
+    double p = dmath::exp(-mean);
     double cumulative = p;
     std::uint64_t k = 0;
     while (u >= cumulative && k < 1000) {
@@ -31,7 +30,7 @@ std::uint64_t poisson(Draws& d, double mean) {
   }
   // PTRS (Hormann 1993).
   const double slam = std::sqrt(mean);
-  const double loglam = std::log(mean);
+  const double loglam = dmath::log(mean);
   const double b = 0.931 + 2.53 * slam;
   const double a = -0.059 + 0.02483 * b;
   const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
@@ -43,7 +42,7 @@ std::uint64_t poisson(Draws& d, double mean) {
     const double k = std::floor((2.0 * a / us + b) * u + mean + 0.43);
     if (us >= 0.07 && v <= vr) return static_cast<std::uint64_t>(k);
     if (k < 0.0 || (us < 0.013 && v > us)) continue;
-    if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <=
+    if (dmath::log(v) + dmath::log(inv_alpha) - dmath::log(a / (us * us) + b) <=
         -mean + k * loglam - log_factorial(k)) {
       return static_cast<std::uint64_t>(k);
     }
