@@ -47,7 +47,10 @@ Eigen::MatrixXd Territory::straight_line_km() const {
     for (Eigen::Index j = 0; j < n; ++j) {
       const auto& a = zones_[static_cast<std::size_t>(i)];
       const auto& b = zones_[static_cast<std::size_t>(j)];
-      d(i, j) = i == j ? 0.0 : std::hypot(a.x_km - b.x_km, a.y_km - b.y_km);
+      // sqrt is correctly rounded everywhere; std::hypot's bits depend on the
+      // glibc version (rewritten in 2.35).
+      const double dx = a.x_km - b.x_km, dy = a.y_km - b.y_km;
+      d(i, j) = i == j ? 0.0 : std::sqrt(dx * dx + dy * dy);
     }
   return d;
 }
