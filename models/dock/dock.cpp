@@ -19,6 +19,7 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/parallel_reduce.h>
 
+#include "sim/core/parallel.h"
 #include "sim/rng/distributions.h"
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
@@ -235,8 +236,8 @@ void DockModel::initialize(std::uint64_t seed) {
   skill_.resize(n);
   employer_.assign(n, kNoFirm);
   const sim::rng::BlockedStream worker_draws(seed, kInitWorkers, 0, n);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, kWorkerBlock), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t w = r.begin(); w != r.end(); ++w) {
+  sim::for_ranges(0, n, kWorkerBlock, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t w = lo; w != hi; ++w) {
       auto d = worker_draws(w);
       home_[w] = static_cast<std::uint8_t>(draw_zone(d.uniform(), worker_cum_));
       skill_[w] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
@@ -302,10 +303,10 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
   if (p_.separation_rate <= 0.0) return;
   const std::size_t n = employer_.size();
   const double log1m = sim::dmath::log1p(-p_.separation_rate);
-  separations_ = tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, blocks_of(n, kWorkerBlock)), std::int64_t{0},
-      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t count) {
-        for (std::size_t b = r.begin(); b != r.end(); ++b) {
+  separations_ = sim::sum_ranges<std::int64_t>(
+      0, blocks_of(n, kWorkerBlock), 1, [&](std::size_t lo, std::size_t hi) {
+        std::int64_t count = 0;
+        for (std::size_t b = lo; b != hi; ++b) {
           Draws d(ctx.seed, kSeparations, static_cast<std::uint64_t>(ctx.month), b);
           const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
           const std::size_t begin = b * kWorkerBlock;
@@ -325,8 +326,7 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
           }
         }
         return count;
-      },
-      std::plus<>());
+      });
   employed_ -= separations_;
 }
 
@@ -345,8 +345,8 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   const sim::rng::BlockedStream target_draws(ctx.seed, kTargets, month, next_firm_id_);
   const sim::rng::BlockedStream exit_draws(ctx.seed, kExits, month, next_firm_id_);
   const sim::rng::BlockedStream dismissal_draws(ctx.seed, kDismissals, month, next_firm_id_);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+  sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t f = lo; f != hi; ++f) {
       if (!firm_alive_[f]) continue;
       auto d = target_draws(firm_id_[f]);
       firm_latent_[f] *= sim::dmath::exp(sigma * sim::rng::normal(d) + drift);
@@ -361,8 +361,8 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   chosen_offset_.assign(slots + 1, 0);
   for (std::size_t f = 0; f < slots; ++f) chosen_offset_[f + 1] = chosen_offset_[f] + (closing_[f] ? 0 : excess_[f]);
   chosen_ranks_.resize(chosen_offset_[slots]);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+  sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t f = lo; f != hi; ++f) {
       const std::uint32_t k = chosen_offset_[f + 1] - chosen_offset_[f];
       if (k == 0) continue;
       auto* out = chosen_ranks_.data() + chosen_offset_[f];
@@ -526,10 +526,10 @@ void DockModel::match(const sim::MonthContext& ctx) {
     const sim::rng::BlockedStream search_draws(ctx.seed, kSearch, month, n);
     const sim::rng::BlockedStream accept_draws(ctx.seed, kAcceptance, month, n);
     const double mismatch = p_.mismatch_acceptance;
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nu, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+    sim::for_ranges(0, nu, 1024, [&](std::size_t lo, std::size_t hi) {
       // Two loops, so that the independent draws of many workers overlap in
       // the processor instead of waiting on each other's loads.
-      for (std::size_t i = r.begin(); i != r.end(); ++i) {
+      for (std::size_t i = lo; i != hi; ++i) {
         const std::uint32_t w = unemployed_[i];
         const std::size_t h = home_[w];
         const double* pick = &zone_pick[h * nz];
@@ -552,7 +552,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
           apps[j] = vacancy_slots_[first + search.below32(static_cast<std::uint32_t>(word), count)];
         }
       }
-      for (std::size_t i = r.begin(); i != r.end(); ++i) {
+      for (std::size_t i = lo; i != hi; ++i) {
         const std::uint32_t w = unemployed_[i];
         auto accept = accept_draws(w);
         std::uint32_t* apps = &applications_[i * a];
@@ -591,8 +591,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
       }
     }
     const sim::rng::BlockedStream offer_draws(ctx.seed, kOffers, month, next_firm_id_);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
-      for (std::size_t f = r.begin(); f != r.end(); ++f) {
+    sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t f = lo; f != hi; ++f) {
         const std::uint32_t begin = bucket_offset_[f], count = bucket_offset_[f + 1] - begin;
         if (count == 0) continue;
         const std::uint32_t vacancies = firm_target_[f] - firm_size_[f];
@@ -611,10 +611,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
 
     // e. Each worker with offers accepts one, chosen uniformly.
     const sim::rng::BlockedStream choice_draws(ctx.seed, kChoice, month, n);
-    hires_ = tbb::parallel_reduce(
-        tbb::blocked_range<std::size_t>(0, nu, 1024), std::int64_t{0},
-        [&](const tbb::blocked_range<std::size_t>& r, std::int64_t hired) {
-          for (std::size_t i = r.begin(); i != r.end(); ++i) {
+    hires_ = sim::sum_ranges<std::int64_t>(0, nu, 1024, [&](std::size_t lo, std::size_t hi) {
+          std::int64_t hired = 0;
+          for (std::size_t i = lo; i != hi; ++i) {
             std::uint32_t offers = 0;
             for (std::size_t j = 0; j < a; ++j) offers += offered_[i * a + j];
             if (offers == 0) continue;
@@ -635,8 +634,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
             }
           }
           return hired;
-        },
-        std::plus<>());
+        });
   }
   employed_ += hires_;
 
