@@ -1,13 +1,56 @@
 // terrasim: the command-line program. Parses arguments, dispatches.
+// Subcommands implemented in Python (sweep, forecast...) are handed to
+// `/usr/bin/python3 -m terrasim`, with the build tree's package on PYTHONPATH.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "sim/core/simulation.h"
 
+namespace {
+
+// Replaces this process by `/usr/bin/python3 -m terrasim ARGS...`; returns
+// only if that fails. The package is looked for beside the program's build
+// folder (<build>/cli/terrasim -> <build>/python).
+int hand_to_python(int argc, char** argv) {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::string python_dir = (exe.parent_path().parent_path() / "python").string();
+    const char* old = std::getenv("PYTHONPATH");
+    const std::string path = old && *old ? python_dir + ":" + old : python_dir;
+    ::setenv("PYTHONPATH", path.c_str(), 1);
+  }
+  std::vector<char*> args{const_cast<char*>("/usr/bin/python3"), const_cast<char*>("-m"),
+                          const_cast<char*>("terrasim")};
+  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  std::cerr << "terrasim: " << argv[1] << ": cannot start /usr/bin/python3: " << std::strerror(errno) << "\n";
+  return terrasim::cli::kFailure;
+}
+
+bool implemented_here(std::string_view command) {
+  for (std::string_view c : {"run", "resume", "check", "schema", "models"})
+    if (command == c) return true;
+  return command.starts_with("-");  // options (--help, --version, typos) are CLI11's
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace terrasim::cli;
+  if (argc > 1 && !implemented_here(argv[1])) return hand_to_python(argc, argv);
   CLI::App app{"terrasim: an agent-based territorial economic simulator", "terrasim"};
   app.set_version_flag("--version", std::string("terrasim ") + terrasim::sim::kVersion);
   app.require_subcommand(1);

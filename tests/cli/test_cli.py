@@ -198,3 +198,19 @@ def test_amiens_summary_prints_the_paired_table(terrasim_bin):
     assert any(k.startswith("jobs, cluster energie") for k in lines)
     header = out.splitlines()[1].split()
     assert header == ["baseline", "pacte"]
+
+
+def test_subcommands_it_does_not_implement_go_to_python(terrasim, tmp_path):
+    import sqlite3
+    db = tmp_path / "sweep.sqlite"
+    p = terrasim("sweep", f"base={SMALL}", "--months", 3, "--replicates", 2, "--db", db, "--workers", 1,
+                 "--progress", "never", check=0)
+    assert "2 runs done" in p.stderr
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
+    con.close()
+    assert "2015-03" in terrasim("results", db, "--fan", check=0).stdout
+    bad = terrasim("no-such-command", check=2)
+    assert "invalid choice: 'no-such-command'" in bad.stderr
+    # what the C++ program implements stays with it
+    assert "no-such-command" not in terrasim("--help", check=0).stdout

@@ -1,0 +1,138 @@
+// Scenarios: loading from a file or a Python dict, overrides, validation
+// errors as terrasim.ScenarioError, the models and their schemas.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bindings/bindings.h"
+#include "sim/core/model.h"
+#include "sim/core/scenario.h"
+#include "sim/scenario/error.h"
+#include "sim/scenario/schema.h"
+#include "sim/scenario/value.h"
+
+namespace py = pybind11;
+
+namespace terrasim::bindings {
+namespace {
+
+using sim::Value;
+
+// The type object of terrasim._core.ScenarioError; the module holds the reference.
+PyObject* scenario_error_type = nullptr;
+
+// A Python value (already reduced by terrasim/scenario.py to dict, list,
+// str, int, float, bool, None) as a scenario document. Typed scalars are
+// given their type here; validation then checks them as it checks YAML.
+Value to_value(py::handle h, const std::string& path) {
+  const sim::Location loc{"<dict>", 0, 0};
+  if (h.is_none()) return Value::null(loc);
+  if (py::isinstance<py::bool_>(h)) return Value::boolean(h.cast<bool>(), loc);
+  if (py::isinstance<py::int_>(h)) {
+    try {
+      return Value::integer(h.cast<std::int64_t>(), loc);
+    } catch (const py::cast_error&) {
+      throw py::value_error(path + ": integer too large for 64 bits");
+    }
+  }
+  if (py::isinstance<py::float_>(h)) return Value::number(h.cast<double>(), loc);
+  if (py::isinstance<py::str>(h)) return Value::string(h.cast<std::string>(), loc);
+  if (py::isinstance<py::dict>(h)) {
+    Value map = Value::map(loc);
+    for (auto item : h.cast<py::dict>()) {
+      if (!py::isinstance<py::str>(item.first))
+        throw py::type_error(path + ": mapping keys must be strings, found " +
+                             std::string(py::str(py::type::of(item.first).attr("__name__"))));
+      auto key = item.first.cast<std::string>();
+      map.set(key, to_value(item.second, path.empty() ? key : path + "." + key));
+    }
+    return map;
+  }
+  if (py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h)) {
+    Value list = Value::list(loc);
+    std::size_t i = 0;
+    for (auto item : h) list.push_back(to_value(item, path + "[" + std::to_string(i++) + "]"));
+    return list;
+  }
+  throw py::type_error((path.empty() ? std::string("scenario") : path) + ": cannot use a value of type " +
+                       std::string(py::str(py::type::of(h).attr("__name__"))) + " in a scenario");
+}
+
+}  // namespace
+
+void bind_scenario(py::module_& m) {
+  py::class_<sim::Diagnostic>(m, "Diagnostic", "One problem in a scenario: where, which field, what is wrong.")
+      .def_property_readonly("file", [](const sim::Diagnostic& d) { return d.location.file; })
+      .def_property_readonly("line", [](const sim::Diagnostic& d) { return d.location.line; })
+      .def_property_readonly("column", [](const sim::Diagnostic& d) { return d.location.column; })
+      .def_readonly("path", &sim::Diagnostic::path)
+      .def_readonly("message", &sim::Diagnostic::message)
+      .def_readonly("source_line", &sim::Diagnostic::source_line)
+      .def("__str__", [](const sim::Diagnostic& d) { return sim::ScenarioError::format(d); })
+      .def("__repr__", [](const sim::Diagnostic& d) {
+        return "<Diagnostic " + d.location.file + ":" + std::to_string(d.location.line) + ":" +
+               std::to_string(d.location.column) + " " + d.path + ": " + d.message + ">";
+      });
+
+  scenario_error_type = py::exception<sim::ScenarioError>(m, "ScenarioError", PyExc_ValueError).ptr();
+  py::register_exception<sim::CheckpointError>(m, "CheckpointError", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const sim::ScenarioError& e) {
+      auto type = py::reinterpret_borrow<py::object>(scenario_error_type);
+      py::object error = type(py::str(e.what()));
+      error.attr("diagnostics") = py::cast(e.diagnostics());
+      const sim::Diagnostic* first = e.diagnostics().empty() ? nullptr : &e.diagnostics().front();
+      error.attr("file") = first ? py::cast(first->location.file) : py::none();
+      error.attr("line") = first ? py::cast(first->location.line) : py::none();
+      error.attr("column") = first ? py::cast(first->location.column) : py::none();
+      error.attr("path") = first ? py::cast(first->path) : py::none();
+      error.attr("message") = first ? py::cast(first->message) : py::none();
+      PyErr_SetObject(scenario_error_type, error.ptr());
+    }
+  });
+
+  py::class_<sim::Scenario>(m, "Scenario", "A validated, frozen scenario (the engine's object).")
+      .def_readonly("source", &sim::Scenario::source)
+      .def_readonly("files", &sim::Scenario::files)
+      .def_readonly("file_sha256", &sim::Scenario::file_sha256)
+      .def_readonly("config_sha256", &sim::Scenario::config_sha256)
+      .def_property_readonly("model", [](const sim::Scenario& s) { return s.model->name; })
+      .def_property_readonly("seed", &sim::Scenario::seed)
+      .def_property_readonly("months", &sim::Scenario::months)
+      .def_property_readonly("start", &sim::Scenario::start)
+      .def_property_readonly("title", &sim::Scenario::title)
+      .def("config_json", [](const sim::Scenario& s, int indent) { return s.config.to_json(indent); },
+           py::arg("indent") = -1);
+
+  m.def("load_scenario",
+        [](const std::string& path, const std::vector<std::string>& overrides) {
+          return sim::load_scenario(path, overrides);
+        },
+        py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
+        "Loads a scenario file, resolves `extends`, applies `path=value` overrides, validates.");
+  m.def("scenario_from_dict",
+        [](const py::dict& document, const std::vector<std::string>& overrides, std::string source) {
+          return sim::scenario_from_document(to_value(document, ""), std::move(source), overrides);
+        },
+        py::arg("document"), py::arg("overrides") = std::vector<std::string>{}, py::arg("source") = "<dict>",
+        "Validates a scenario given as a dict (plain Python values), after `path=value` overrides.");
+  m.def("month_label", &sim::month_label, py::arg("start"), py::arg("t"));
+  m.def("models", [] {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& name : sim::ModelRegistry::global().names())
+      out.emplace_back(name, sim::ModelRegistry::global().find(name)->summary);
+    return out;
+  });
+  m.def("schema_json", [](const std::string& model) {
+    const auto* info = sim::ModelRegistry::global().find(model);
+    if (!info) throw py::key_error("no model named '" + model + "'");
+    return sim::json_schema(sim::scenario_record(*info), "terrasim scenario (model " + info->name + ")");
+  });
+}
+
+}  // namespace terrasim::bindings

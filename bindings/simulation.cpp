@@ -1,0 +1,91 @@
+// The Simulation: construction, stepping and running with the GIL released
+// (Ctrl-C is checked between months), checkpoints, provenance, profile.
+#include <pybind11/functional.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+
+#include "bindings/bindings.h"
+#include "sim/core/simulation.h"
+
+namespace py = pybind11;
+
+namespace terrasim::bindings {
+
+void bind_simulation(py::module_& m) {
+  using sim::Simulation;
+  py::class_<Simulation, std::unique_ptr<Simulation>>(m, "Simulation", "A running simulation (the engine's object).")
+      .def(py::init([](const sim::Scenario& scenario, int threads) {
+             sim::Scenario copy = scenario;
+             py::gil_scoped_release release;
+             return std::make_unique<Simulation>(std::move(copy), threads);
+           }),
+           py::arg("scenario"), py::arg("threads") = 0)
+      .def_static("resume",
+                  [](const std::string& path, int threads) {
+                    py::gil_scoped_release release;
+                    return Simulation::resume(path, threads);
+                  },
+                  py::arg("path"), py::arg("threads") = 0)
+      .def_property_readonly("month", &Simulation::month)
+      .def_property_readonly("months", &Simulation::months)
+      .def_property_readonly("done", &Simulation::done)
+      .def_property_readonly("threads", &Simulation::threads)
+      .def_property_readonly("scenario", &Simulation::scenario, py::return_value_policy::reference_internal)
+      .def_property_readonly("recorder", &Simulation::recorder, py::return_value_policy::reference_internal)
+      .def("step",
+           [](Simulation& s) {
+             py::gil_scoped_release release;
+             s.step();
+           })
+      // Runs to the end (or to month `until`) without the GIL. Between months
+      // it takes the GIL back briefly to let Python handle signals (Ctrl-C
+      // raises KeyboardInterrupt here, leaving the simulation at a month
+      // boundary) and to call `progress(month, months)` when given.
+      .def("run",
+           [](Simulation& s, int until, py::object progress, bool check_signals) {
+             const int stop = until < 0 ? s.months() : until;
+             bool interrupted = false;
+             {
+               py::gil_scoped_release release;
+               s.run([&](int done) {
+                 if (done >= stop) return false;
+                 if (!check_signals && progress.is_none()) return true;
+                 py::gil_scoped_acquire acquire;
+                 if (check_signals && PyErr_CheckSignals() != 0) {
+                   interrupted = true;
+                   return false;
+                 }
+                 if (!progress.is_none()) {
+                   try {
+                     progress(done, s.months());
+                   } catch (py::error_already_set& e) {
+                     e.restore();
+                     interrupted = true;
+                     return false;
+                   }
+                 }
+                 return true;
+               });
+             }
+             if (interrupted) throw py::error_already_set();
+             return s.done();
+           },
+           py::arg("until") = -1, py::arg("progress") = py::none(), py::arg("check_signals") = true)
+      .def("save_checkpoint",
+           [](const Simulation& s, const std::string& path) {
+             py::gil_scoped_release release;
+             s.save_checkpoint(path);
+           },
+           py::arg("path"))
+      .def("provenance", &Simulation::provenance)
+      .def("profile", [](const Simulation& s) {
+        py::list rows;
+        for (const auto& t : s.scheduler().profile()) rows.append(py::make_tuple(t.name, t.calls, t.seconds));
+        return rows;
+      });
+}
+
+}  // namespace terrasim::bindings

@@ -1,0 +1,210 @@
+"""``python3 -m terrasim``: every subcommand of ``terrasim``, and those the C++
+program hands over (``sweep``, ``results``).
+
+    python3 -m terrasim run scenarios/dock/small.yaml --months 12 --set exit_rate=0.01
+    python3 -m terrasim sweep baseline=a.yaml pact=b.yaml --replicates 500 --db mc.sqlite
+    python3 -m terrasim results mc.sqlite --fan unemployment_rate --scenario pact
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List, Optional
+
+
+def _scenario_arg(text: str):
+    """NAME=PATH or PATH."""
+    name, sep, path = text.partition("=")
+    if sep and not os.path.exists(text):
+        return name, path
+    return None, text
+
+
+def _grid_arg(text: str):
+    path, sep, values = text.partition("=")
+    if not sep or not values:
+        raise argparse.ArgumentTypeError(f"expected PATH=V1,V2,..., found {text!r}")
+    return path, [v for v in values.split(",")]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="terrasim", description="terrasim: an agent-based territorial economic simulator")
+    from . import __version__
+    p.add_argument("--version", action="version", version=f"terrasim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a scenario; print its series as CSV")
+    run.add_argument("scenario")
+    run.add_argument("--seed", type=int)
+    run.add_argument("--months", type=int)
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    run.add_argument("--threads", type=int, default=0)
+    run.add_argument("--out", help="folder for series.csv, one CSV per breakdown and config.json")
+
+    resume = sub.add_parser("resume", help="continue a run from a checkpoint")
+    resume.add_argument("checkpoint")
+    resume.add_argument("--threads", type=int, default=0)
+    resume.add_argument("--out")
+
+    check = sub.add_parser("check", help="check a scenario without running it")
+    check.add_argument("scenario")
+    check.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    check.add_argument("--print", action="store_true", help="print the complete configuration as JSON")
+
+    sub.add_parser("models", help="list the models")
+    schema = sub.add_parser("schema", help="print the JSON Schema of a model's scenarios")
+    schema.add_argument("model")
+
+    sw = sub.add_parser("sweep", help="scenarios x parameter grid x replicates into a SQLite database",
+                        description="Runs a Monte Carlo sweep; rerun the same command to resume an interrupted one.")
+    sw.add_argument("scenarios", nargs="+", type=_scenario_arg, metavar="[NAME=]SCENARIO")
+    sw.add_argument("--db", required=True, help="SQLite database (created, or resumed)")
+    sw.add_argument("--replicates", "-r", type=int, default=1)
+    sw.add_argument("--seed", type=int, default=1, help="base seed: replicate r uses seed+r in every scenario")
+    sw.add_argument("--months", type=int)
+    sw.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                    help="override applied to every scenario")
+    sw.add_argument("--grid", action="append", default=[], type=_grid_arg, metavar="PATH=V1,V2,...",
+                    help="a grid dimension (repeatable; the sweep runs their product)")
+    sw.add_argument("--series", action="append", help="keep only these series (repeatable)")
+    sw.add_argument("--breakdowns", action="store_true", help="keep the breakdowns too")
+    sw.add_argument("--executor", default="local",
+                    help="local (a process per core), mpi (under mpiexec ... -m mpi4py.futures), "
+                         "or dask://HOST:PORT (a running dask scheduler)")
+    sw.add_argument("--workers", type=int, help="worker processes for the local executor")
+    sw.add_argument("--progress", choices=["auto", "always", "never"], default="auto")
+
+    res = sub.add_parser("results", help="summaries of a sweep database")
+    res.add_argument("db")
+    res.add_argument("--series", default="unemployment_rate")
+    res.add_argument("--scenario")
+    res.add_argument("--point", type=int)
+    res.add_argument("--fan", action="store_true", help="quantiles per month")
+    res.add_argument("--diff", nargs=2, metavar=("A", "B"), help="paired difference A - B per month")
+    res.add_argument("--at-most", type=float, metavar="THRESHOLD", help="P(series <= THRESHOLD at --at)")
+    res.add_argument("--at", metavar="YYYY-MM")
+    res.add_argument("--csv", metavar="FILE", help="export every value to CSV")
+    return p
+
+
+def _write_outputs(sim, out: Optional[str]) -> None:
+    if not out:
+        sys.stdout.write(sim.series_csv())
+        return
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "series.csv"), "w") as f:
+        f.write(sim.series_csv())
+    for name in sim.breakdown_names:
+        with open(os.path.join(out, f"{name}.csv"), "w") as f:
+            f.write(sim.breakdown_csv(name))
+    with open(os.path.join(out, "config.json"), "w") as f:
+        f.write(sim.scenario.to_json(2) + "\n")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    import terrasim as ts
+    try:
+        if args.command == "run":
+            ov = list(args.overrides)
+            if args.seed is not None:
+                ov.append(f"seed={args.seed}")
+            if args.months is not None:
+                ov.append(f"months={args.months}")
+            sim = ts.Simulation(ts.Scenario.load(args.scenario, ov), threads=args.threads)
+            sim.run()
+            _write_outputs(sim, args.out)
+        elif args.command == "resume":
+            sim = ts.Simulation.resume(args.checkpoint, threads=args.threads)
+            sim.run()
+            _write_outputs(sim, args.out)
+        elif args.command == "check":
+            sc = ts.Scenario.load(args.scenario, args.overrides)
+            if args.print:
+                print(sc.to_json(2))
+            else:
+                print(f"{args.scenario}: ok (model {sc.model}, {sc.months} months from {sc.start}, seed {sc.seed}; "
+                      f"config sha256 {sc.config_sha256})")
+        elif args.command == "models":
+            for name, summary in ts.models().items():
+                print(f"{name:<12} {summary}")
+        elif args.command == "schema":
+            print(ts._core.schema_json(args.model))
+        elif args.command == "sweep":
+            return _sweep(ts, args)
+        elif args.command == "results":
+            return _results(ts, args)
+    except ts.ScenarioError as e:
+        print(e, file=sys.stderr)
+        return 2
+    except (ts.SweepError, ts.CheckpointError, FileNotFoundError, KeyError, ValueError) as e:
+        print(f"terrasim: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nterrasim: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _sweep(ts, args) -> int:
+    scenarios = {}
+    unnamed = []
+    for name, path in args.scenarios:
+        if name:
+            scenarios[name] = path
+        else:
+            unnamed.append(path)
+    if unnamed:
+        from .sweep import named_scenarios
+        for name, sc in named_scenarios(unnamed).items():
+            scenarios.setdefault(name, sc)
+    grid = {path: [_yaml_scalar(v) for v in values] for path, values in args.grid} or None
+    executor, client = args.executor, None
+    if executor.startswith("dask://") or executor.startswith("tcp://"):
+        from distributed import Client
+        client = Client(executor.replace("dask://", "tcp://"))
+        executor = client
+    try:
+        summary = ts.sweep(scenarios, grid=grid, replicates=args.replicates, db=args.db, executor=executor,
+                           workers=args.workers, base_seed=args.seed, months=args.months,
+                           overrides=args.overrides, series=args.series, breakdowns=args.breakdowns,
+                           progress={"auto": "auto", "always": True, "never": False}[args.progress])
+    finally:
+        if client is not None:
+            client.close()
+    print(f"terrasim sweep: {summary.completed} runs done, {summary.skipped} already in {summary.db}, "
+          f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _yaml_scalar(text: str):
+    """A grid value from the command line: a JSON number/bool/null, else the text."""
+    import json
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _results(ts, args) -> int:
+    import pandas as pd
+    pd.set_option("display.width", 200)
+    res = ts.SweepResults(args.db)
+    if args.csv:
+        res.to_csv(args.csv)
+    if args.fan:
+        print(res.fan(args.series, args.scenario, args.point).to_string())
+    if args.diff:
+        print(res.paired_difference(args.series, args.diff[0], args.diff[1], args.point).to_string())
+    if args.at_most is not None:
+        if not args.at:
+            raise ValueError("--at-most needs --at YYYY-MM")
+        print(res.probability_at_most(args.series, args.at_most, args.at, args.scenario, args.point))
+    if not (args.csv or args.fan or args.diff or args.at_most is not None):
+        print(res.runs().groupby(["scenario", "point_id"]).size().rename("runs").to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Reading a sweep database: fan data, paired differences, probabilities, exports.
+
+>>> res = terrasim.SweepResults("sweep.sqlite")
+>>> res.fan("unemployment_rate", scenario="baseline")          # quantiles per month
+>>> res.paired_difference("unemployment_rate", "pact", "baseline")
+>>> res.probability_at_most("unemployment_rate", 0.09, at="2019-12", scenario="pact")
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import sqlite3
+from typing import Dict, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+Point = Union[None, int, Dict]
+
+
+def _normal_quantile(p: float) -> float:
+    """Inverse standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9)."""
+    a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+         -3.066479806614716e+01, 2.506628277459239e+00]
+    b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+         -1.328068155288572e+01]
+    c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+         4.374664141464968e+00, 2.938163982698783e+00]
+    d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+    lo = 0.02425
+    if p < lo:
+        q = math.sqrt(-2 * math.log(p))
+        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / \
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    if p > 1 - lo:
+        return -_normal_quantile(1 - p)
+    q = p - 0.5
+    r = q * q
+    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / \
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+
+
+def _t_quantile(p: float, dof: int) -> float:
+    try:
+        from scipy import stats
+        return float(stats.t.ppf(p, dof))
+    except ImportError:  # normal approximation with a Cornish-Fisher correction
+        z = _normal_quantile(p)
+        return z + (z ** 3 + z) / (4 * dof) if dof > 0 else float("nan")
+
+
+@dataclasses.dataclass
+class Probability:
+    """P(series <= threshold at a month), estimated from `n` replicates."""
+    p: float
+    n: int
+    stderr: float     # Monte Carlo standard error, sqrt(p(1-p)/n)
+    ci_low: float     # Wilson score interval at `level`
+    ci_high: float
+    level: float
+
+    def __str__(self) -> str:
+        return (f"{self.p:.3f} (Monte Carlo s.e. {self.stderr:.3f}; {self.level:.0%} interval "
+                f"{self.ci_low:.3f}-{self.ci_high:.3f}; {self.n} runs)")
+
+
+class SweepResults:
+    """A sweep database opened read-only."""
+
+    def __init__(self, db: Union[str, os.PathLike]):
+        self.path = os.fspath(db)
+        if not os.path.exists(self.path):
+            raise FileNotFoundError(self.path)
+        self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _query(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
+        return pd.read_sql_query(sql, self._con, params=list(params))
+
+    # -- what is there -------------------------------------------------------
+    def scenarios(self) -> pd.DataFrame:
+        return self._query("SELECT scenario_id, name, model, title, start, months, config_sha256, source "
+                           "FROM scenarios ORDER BY scenario_id").set_index("name")
+
+    def points(self) -> pd.DataFrame:
+        """Grid points: one column per overridden path."""
+        rows = self._con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id").fetchall()
+        return pd.DataFrame([{"point_id": pid, **json.loads(text)} for pid, text in rows]).set_index("point_id")
+
+    def runs(self) -> pd.DataFrame:
+        return self._query(
+            "SELECT r.run_id, s.name AS scenario, r.point_id, r.replicate, r.seed, r.config_sha256, "
+            "r.terrasim_version, r.seconds, r.host, r.finished_at FROM runs r "
+            "JOIN scenarios s USING (scenario_id) ORDER BY s.name, r.point_id, r.replicate")
+
+    def series_names(self) -> list:
+        return [r[0] for r in self._con.execute("SELECT DISTINCT name FROM series ORDER BY name")]
+
+    # -- data ----------------------------------------------------------------
+    def _point_id(self, point: Point) -> int:
+        if point is None:
+            ids = [r[0] for r in self._con.execute("SELECT point_id FROM parameters ORDER BY point_id")]
+            if len(ids) != 1:
+                raise ValueError(f"this sweep has {len(ids)} grid points: name one (point=<id> or a dict)")
+            return ids[0]
+        if isinstance(point, int):
+            return point
+        from .sweep import _canonical
+        row = self._con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?",
+                                (_canonical(point),)).fetchone()
+        if not row:
+            raise KeyError(f"no grid point {point!r}")
+        return row[0]
+
+    def _scenario_name(self, scenario: Optional[str]) -> str:
+        if scenario is not None:
+            return scenario
+        names = [r[0] for r in self._con.execute("SELECT name FROM scenarios")]
+        if len(names) != 1:
+            raise ValueError(f"this sweep has scenarios {names}: name one")
+        return names[0]
+
+    def matrix(self, name: str, scenario: Optional[str] = None, point: Point = None) -> pd.DataFrame:
+        """One series of one scenario and grid point: rows = replicates, columns = months."""
+        df = self._query(
+            "SELECT r.replicate, v.month, v.value FROM series v JOIN runs r USING (run_id) "
+            "JOIN scenarios s USING (scenario_id) WHERE s.name = ? AND r.point_id = ? AND v.name = ?",
+            (self._scenario_name(scenario), self._point_id(point), name))
+        if df.empty:
+            raise KeyError(f"no values of series {name!r} for scenario {scenario!r}, point {point!r}")
+        m = df.pivot(index="replicate", columns="month", values="value").sort_index()
+        m.columns = pd.PeriodIndex(m.columns, freq="M", name="month")
+        return m
+
+    def to_pandas(self, name: Optional[str] = None) -> pd.DataFrame:
+        """Every value, long: scenario, point_id, replicate, seed, series, month, value."""
+        where, params = ("WHERE v.name = ?", (name,)) if name else ("", ())
+        df = self._query(
+            "SELECT s.name AS scenario, r.point_id, r.replicate, r.seed, v.name AS series, v.month, v.value "
+            f"FROM series v JOIN runs r USING (run_id) JOIN scenarios s USING (scenario_id) {where} "
+            "ORDER BY s.name, r.point_id, r.replicate, v.name, v.t", params)
+        return df
+
+    def to_csv(self, path: Union[str, os.PathLike], name: Optional[str] = None) -> None:
+        self.to_pandas(name).to_csv(path, index=False)
+
+    # -- statistics ----------------------------------------------------------
+    def fan(self, name: str, scenario: Optional[str] = None, point: Point = None,
+            quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> pd.DataFrame:
+        """Quantiles across replicates, per month (fan-chart data), plus the mean and the count."""
+        m = self.matrix(name, scenario, point)
+        out = m.quantile(list(quantiles)).T
+        out.columns = [float(q) for q in quantiles]
+        out["mean"] = m.mean()
+        out["n"] = m.count()
+        return out
+
+    def paired_difference(self, name: str, a: str, b: str, point: Point = None, point_b: Point = "same",
+                          level: float = 0.95) -> pd.DataFrame:
+        """Mean of (a - b) per month over replicates paired by seed, with a t confidence interval."""
+        ma = self.matrix(name, a, point)
+        mb = self.matrix(name, b, point if point_b == "same" else point_b)
+        common = ma.index.intersection(mb.index)
+        d = ma.loc[common] - mb.loc[common]
+        n = d.count()
+        mean, sd = d.mean(), d.std(ddof=1)
+        t = np.array([_t_quantile(0.5 + level / 2, int(k) - 1) if k > 1 else np.nan for k in n])
+        half = t * sd / np.sqrt(n)
+        return pd.DataFrame({"mean": mean, "sd": sd, "n": n, "ci_low": mean - half, "ci_high": mean + half})
+
+    def probability_at_most(self, name: str, threshold: float, at: str, scenario: Optional[str] = None,
+                            point: Point = None, level: float = 0.95) -> Probability:
+        """P(series <= threshold in month `at`) with its Monte Carlo uncertainty."""
+        m = self.matrix(name, scenario, point)
+        month = pd.Period(at, freq="M")
+        if month not in m.columns:
+            raise KeyError(f"month {at} is not simulated (months {m.columns[0]}..{m.columns[-1]})")
+        values = m[month].dropna().to_numpy()
+        n = len(values)
+        p = float(np.mean(values <= threshold)) if n else float("nan")
+        z = _normal_quantile(0.5 + level / 2)
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return Probability(p=p, n=n, stderr=math.sqrt(p * (1 - p) / n), ci_low=max(0.0, centre - half),
+                           ci_high=min(1.0, centre + half), level=level)

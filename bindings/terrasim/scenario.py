@@ -1,0 +1,167 @@
+"""Scenarios from files or dicts, with overrides, validated by the engine.
+
+>>> sc = terrasim.Scenario.load("scenarios/dock/small.yaml", {"months": 24, "seed": 3})
+>>> sc.config["workers"]
+10000
+
+Invalid input raises :class:`terrasim.ScenarioError`, a ``ValueError`` whose
+``file``, ``line``, ``column``, ``path`` and ``message`` describe the first
+problem and whose ``diagnostics`` lists them all.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any, Iterable, Union
+
+from . import _core
+
+ScenarioError = _core.ScenarioError
+
+Overrides = Union[None, Mapping[str, Any], Iterable[str]]
+
+
+def _plain(value: Any, path: str = "") -> Any:
+    """Reduces NumPy scalars, tuples, Mappings, paths... to dict/list/str/int/float/bool/None."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():  # NumPy scalar
+        return _plain(value.item(), path)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, Sequence) or hasattr(value, "tolist"):
+        items = value.tolist() if hasattr(value, "tolist") else value
+        return [_plain(v, f"{path}[{i}]") for i, v in enumerate(items)]
+    if hasattr(value, "strftime"):  # date, datetime, pandas Period/Timestamp: a month
+        return value.strftime("%Y-%m")
+    raise TypeError(f"{path or 'scenario'}: cannot use a value of type {type(value).__name__} in a scenario")
+
+
+def format_override_value(value: Any) -> str:
+    """The YAML text of one override value (the engine parses it as YAML)."""
+    value = _plain(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return {math.inf: ".inf", -math.inf: "-.inf"}.get(value, ".nan")
+        return repr(value)
+    if isinstance(value, (int, str)):
+        return str(value)
+    return json.dumps(value)  # lists and mappings: JSON is YAML flow style
+
+
+def override_list(overrides: Overrides) -> list[str]:
+    """``{"a.b": 1}`` or ``["a.b=1"]`` as the engine's ``path=value`` assignments."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, Mapping):
+        return [f"{path}={format_override_value(v)}" for path, v in overrides.items()]
+    if isinstance(overrides, str):
+        return [overrides]
+    out = []
+    for item in overrides:
+        if not isinstance(item, str) or "=" not in item:
+            raise TypeError(f"an override is a 'path=value' string, found {item!r}")
+        out.append(item)
+    return out
+
+
+class Scenario:
+    """A validated scenario: the frozen configuration (every field present)."""
+
+    __slots__ = ("_core", "overrides")
+
+    def __init__(self, core: "_core.Scenario", overrides: Sequence[str] = ()):
+        self._core = core
+        self.overrides = tuple(overrides)
+
+    # -- construction -------------------------------------------------------
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike], overrides: Overrides = None) -> "Scenario":
+        """Loads a YAML file (``extends:`` resolved), applies overrides, validates."""
+        ov = override_list(overrides)
+        return cls(_core.load_scenario(os.fspath(path), ov), ov)
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any], overrides: Overrides = None,
+                  source: str = "<dict>") -> "Scenario":
+        """Validates a scenario given as a dict (as a YAML file would hold it)."""
+        ov = override_list(overrides)
+        return cls(_core.scenario_from_dict(_plain(document), ov, source), ov)
+
+    @classmethod
+    def coerce(cls, scenario: "ScenarioLike", overrides: Overrides = None) -> "Scenario":
+        """A Scenario from a Scenario, a path or a dict."""
+        if isinstance(scenario, Scenario):
+            return scenario.with_overrides(overrides) if overrides else scenario
+        if isinstance(scenario, Mapping):
+            return cls.from_dict(scenario, overrides)
+        return cls.load(scenario, overrides)
+
+    def with_overrides(self, overrides: Overrides) -> "Scenario":
+        """A new scenario: this one's configuration with more overrides."""
+        ov = override_list(overrides)
+        if not ov:
+            return self
+        core = _core.scenario_from_dict(self.config, ov, self.source)
+        return Scenario(core, self.overrides + tuple(ov))
+
+    # -- what it is ---------------------------------------------------------
+    @property
+    def config(self) -> dict:
+        """The complete configuration (defaults filled in), a fresh dict."""
+        return json.loads(self._core.config_json())
+
+    def to_json(self, indent: int = 2) -> str:
+        return self._core.config_json(indent)
+
+    model = property(lambda self: self._core.model, doc="the model's name")
+    seed = property(lambda self: self._core.seed)
+    months = property(lambda self: self._core.months)
+    start = property(lambda self: self._core.start, doc="first month, YYYY-MM")
+    title = property(lambda self: self._core.title)
+    source = property(lambda self: self._core.source, doc="the file loaded, or '<dict>'")
+    files = property(lambda self: list(self._core.files))
+    config_sha256 = property(lambda self: self._core.config_sha256)
+    file_sha256 = property(lambda self: self._core.file_sha256)
+
+    def __repr__(self) -> str:
+        return (f"<terrasim.Scenario {self.title!r} model={self.model} months={self.months} "
+                f"start={self.start} seed={self.seed} sha256={self.config_sha256[:12]}>")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scenario) and other.config_sha256 == self.config_sha256
+
+    def __hash__(self) -> int:
+        return hash(self.config_sha256)
+
+    def __reduce__(self):  # picklable: rebuilt from its configuration
+        return (_from_config_json, (self._core.config_json(), self.source, self.overrides))
+
+
+def _from_config_json(text: str, source: str, overrides: Sequence[str]) -> Scenario:
+    return Scenario(_core.scenario_from_dict(json.loads(text), [], source), overrides)
+
+
+ScenarioLike = Union[Scenario, str, os.PathLike, Mapping[str, Any]]
+
+
+def load(scenario: ScenarioLike, overrides: Overrides = None) -> Scenario:
+    """``terrasim.load(path_or_dict, overrides)``: a validated :class:`Scenario`."""
+    return Scenario.coerce(scenario, overrides)
+
+
+def validate(scenario: ScenarioLike, overrides: Overrides = None) -> Scenario:
+    """Same as :func:`load`; raises :class:`ScenarioError` listing every problem."""
+    return Scenario.coerce(scenario, overrides)

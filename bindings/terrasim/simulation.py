@@ -1,0 +1,302 @@
+"""Running a scenario: step by step or to the end, with pandas and NumPy views.
+
+The engine runs without the GIL; between months it takes the GIL back for a
+moment so that Ctrl-C raises ``KeyboardInterrupt`` and leaves the simulation
+at a clean month boundary (call :meth:`Simulation.run` again to continue).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from .scenario import Overrides, Scenario, ScenarioLike
+
+
+class StaleViewError(RuntimeError):
+    """A zero-copy view read after its simulation advanced past the month it was taken at."""
+
+
+class View:
+    """A read-only NumPy view of engine memory, valid while the simulation stays at one month.
+
+    The engine appends a row each month, which may move its columns; a view
+    taken at month *t* therefore refuses to be read once the simulation has
+    moved on (``StaleViewError``) instead of reading freed memory. The view
+    keeps its simulation alive. ``np.asarray(view)`` gives the underlying
+    array without copying (checked at that moment; do not keep that array
+    across a step: take a new view).
+    """
+
+    __slots__ = ("_owner", "_array", "_month", "name")
+
+    def __init__(self, owner: "Simulation", array: np.ndarray, name: str):
+        self._owner = owner
+        self._array = array
+        self._month = owner.month
+        self.name = name
+
+    @property
+    def taken_at(self) -> int:
+        """The month (number of months simulated) at which the view was taken."""
+        return self._month
+
+    @property
+    def stale(self) -> bool:
+        return self._owner.month != self._month
+
+    def _checked(self) -> np.ndarray:
+        if self._owner.month != self._month:
+            raise StaleViewError(
+                f"the view of {self.name!r} was taken after month {self._month}, and the simulation has "
+                f"since advanced to month {self._owner.month}: its memory may have been reallocated. "
+                f"Take a new view (sim.view({self.name!r})) after stepping.")
+        return self._array
+
+    @property
+    def array(self) -> np.ndarray:
+        """The read-only ndarray itself (no copy)."""
+        return self._checked()
+
+    def copy(self) -> np.ndarray:
+        """A writable copy that stays valid forever."""
+        return self._checked().copy()
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._checked()
+        if copy:
+            return a.astype(dtype or a.dtype, copy=True)
+        return a if dtype is None else a.astype(dtype)
+
+    def __len__(self) -> int:
+        return len(self._checked())
+
+    def __getitem__(self, key):
+        return self._checked()[key]
+
+    def __iter__(self):
+        return iter(self._checked())
+
+    @property
+    def shape(self):
+        return self._checked().shape
+
+    @property
+    def dtype(self):
+        return self._array.dtype
+
+    def __repr__(self) -> str:
+        state = "stale" if self.stale else repr(self._array)
+        return f"<terrasim.View {self.name!r} at month {self._month}: {state}>"
+
+
+def _period_index(labels: Sequence[str]) -> pd.PeriodIndex:
+    return pd.PeriodIndex(list(labels), freq="M", name="month")
+
+
+class Simulation:
+    """A simulation of one scenario.
+
+    >>> sim = terrasim.Simulation("scenarios/dock/small.yaml", {"months": 24})
+    >>> sim.run()
+    >>> sim.series()["unemployment_rate"].tail()
+    """
+
+    def __init__(self, scenario: ScenarioLike, overrides: Overrides = None, threads: int = 1,
+                 *, _core_sim: Optional["_core.Simulation"] = None):
+        if _core_sim is not None:
+            self._sim = _core_sim
+            self._scenario = Scenario(_core_sim.scenario)
+        else:
+            self._scenario = Scenario.coerce(scenario, overrides)
+            self._sim = _core.Simulation(self._scenario._core, threads)
+        self._recorder = self._sim.recorder
+
+    # -- state ---------------------------------------------------------------
+    scenario = property(lambda self: self._scenario)
+    month = property(lambda self: self._sim.month, doc="months simulated so far")
+    months = property(lambda self: self._sim.months, doc="months to simulate in all")
+    done = property(lambda self: self._sim.done)
+    threads = property(lambda self: self._sim.threads)
+
+    @property
+    def current_month(self) -> Optional[pd.Period]:
+        """The calendar month last simulated (None before the first)."""
+        if self.month == 0:
+            return None
+        return pd.Period(_core.month_label(self._scenario.start, self.month - 1), freq="M")
+
+    @property
+    def provenance(self) -> Dict[str, str]:
+        return dict(self._sim.provenance())
+
+    def profile(self) -> pd.DataFrame:
+        """Seconds spent in each phase so far."""
+        rows = self._sim.profile()
+        return pd.DataFrame(rows, columns=["phase", "calls", "seconds"]).set_index("phase")
+
+    # -- running -------------------------------------------------------------
+    def step(self, months: int = 1) -> "Simulation":
+        """Simulates `months` more months (stops at the end)."""
+        for _ in range(months):
+            if self._sim.done:
+                break
+            self._sim.step()
+        return self
+
+    def run(self, until: Union[int, str, None] = None,
+            progress: Optional[Callable[[int, int], Any]] = None) -> "Simulation":
+        """Simulates to the end, or until `until` months have been simulated
+        (an int, or a month "YYYY-MM" that is the last one to simulate).
+        Ctrl-C raises KeyboardInterrupt between two months; the simulation
+        stays usable."""
+        if until is None:
+            stop = -1
+        elif isinstance(until, int):
+            stop = until
+        else:
+            start = pd.Period(self._scenario.start, freq="M")
+            stop = (pd.Period(until, freq="M") - start).n + 1
+        self._sim.run(stop, progress, True)
+        return self
+
+    def __iter__(self) -> Iterator[int]:
+        """Steps to the end, yielding the number of months simulated after each."""
+        while not self._sim.done:
+            self._sim.step()
+            yield self._sim.month
+
+    # -- outputs -------------------------------------------------------------
+    @property
+    def series_names(self) -> List[str]:
+        return list(self._recorder.series_names)
+
+    @property
+    def breakdown_names(self) -> List[str]:
+        return list(self._recorder.breakdown_names)
+
+    @property
+    def labels(self) -> List[str]:
+        return list(self._recorder.labels)
+
+    def view(self, name: str) -> View:
+        """A zero-copy, read-only view of one monthly series (see :class:`View`)."""
+        return View(self, self._recorder.series_view(name), name)
+
+    def breakdown_view(self, name: str) -> View:
+        """A zero-copy, read-only view of a breakdown: shape (months, categories, columns)."""
+        return View(self, self._recorder.breakdown_view(name), name)
+
+    def series(self) -> pd.DataFrame:
+        """The monthly series (a copy), indexed by month (a PeriodIndex)."""
+        data = {name: np.array(self._recorder.series_view(name)) for name in self._recorder.series_names}
+        return pd.DataFrame(data, index=_period_index(self._recorder.labels))
+
+    def breakdown(self, name: str) -> pd.DataFrame:
+        """One breakdown (a copy), indexed by (month, category)."""
+        label, categories, columns = self._recorder.breakdown_info(name)
+        values = np.array(self._recorder.breakdown_view(name))
+        rows = values.shape[0]
+        index = pd.MultiIndex.from_product(
+            [_period_index(self._recorder.labels[:rows]), pd.Index(categories, name=label)])
+        return pd.DataFrame(values.reshape(rows * len(categories), len(columns)), index=index, columns=columns)
+
+    def breakdowns(self) -> Dict[str, pd.DataFrame]:
+        return {name: self.breakdown(name) for name in self.breakdown_names}
+
+    def series_csv(self) -> str:
+        """The series exactly as ``terrasim run`` prints them."""
+        return self._recorder.series_csv(self._sim.provenance())
+
+    def breakdown_csv(self, name: str) -> str:
+        """A breakdown exactly as ``terrasim run --out`` writes it."""
+        return self._recorder.breakdown_csv(name, self._sim.provenance())
+
+    def to_json(self) -> str:
+        """Series and breakdowns exactly as ``terrasim run --format json`` writes them."""
+        return self._recorder.to_json(self._sim.provenance())
+
+    # -- checkpoints and forks ----------------------------------------------
+    def save_checkpoint(self, path: Union[str, os.PathLike]) -> None:
+        """Saves the whole state; :meth:`resume` continues it bit-identically."""
+        self._sim.save_checkpoint(os.fspath(path))
+
+    @classmethod
+    def resume(cls, path: Union[str, os.PathLike], threads: int = 1) -> "Simulation":
+        return cls(None, _core_sim=_core.Simulation.resume(os.fspath(path), threads))
+
+    def fork(self, variants: Union[int, Sequence[Overrides]] = 1, *, check_history: bool = True) -> List["Simulation"]:
+        """Copies of this simulation at its current month.
+
+        ``fork(n)``: n identical copies (through a checkpoint): each continues
+        exactly as this one would.
+
+        ``fork([overrides, ...])``: one simulation per variant of the
+        scenario (say a policy that starts after the current month), each
+        brought to the current month with the same seed, so that all variants
+        share their random numbers. The engine cannot yet change a
+        configuration on resume, so the warm-up months are simulated again;
+        with ``check_history`` the variants' recorded months must equal this
+        simulation's (the override must not act before the fork), else
+        ValueError.
+        """
+        if isinstance(variants, int):
+            with tempfile.TemporaryDirectory(prefix="terrasim-fork-") as tmp:
+                path = os.path.join(tmp, "state.ckpt")
+                self.save_checkpoint(path)
+                return [Simulation.resume(path, self.threads) for _ in range(variants)]
+        out = []
+        for overrides in variants:
+            child = Simulation(self._scenario.with_overrides(overrides), threads=self.threads)
+            child.run(until=self.month)
+            if check_history:
+                for name in self.series_names:
+                    a, b = np.asarray(self.view(name)), np.asarray(child.view(name))
+                    if not np.array_equal(a, b, equal_nan=True):
+                        raise ValueError(
+                            f"variant {overrides!r} differs from the parent before month {self.month} "
+                            f"(series {name!r}): the override acts during the warm-up, so the fork would not "
+                            f"share the parent's history")
+            out.append(child)
+        return out
+
+    def __repr__(self) -> str:
+        return f"<terrasim.Simulation {self._scenario.title!r} month {self.month}/{self.months}>"
+
+
+class Result:
+    """The outputs of a finished run: series, breakdowns, configuration, provenance."""
+
+    def __init__(self, sim: Simulation, seconds: float):
+        self.series = sim.series()
+        self.breakdowns = sim.breakdowns()
+        self.config = sim.scenario.config
+        self.provenance = sim.provenance
+        self.scenario = sim.scenario
+        self.seconds = seconds
+
+    def __repr__(self) -> str:
+        return (f"<terrasim.Result {self.scenario.title!r}: {len(self.series)} months, "
+                f"series {list(self.series.columns)}>")
+
+
+def run(scenario: ScenarioLike, overrides: Overrides = None, *, seed: Optional[int] = None,
+        months: Optional[int] = None, threads: int = 1,
+        progress: Optional[Callable[[int, int], Any]] = None) -> Result:
+    """Runs a scenario (path, dict or Scenario) to the end; returns a :class:`Result`."""
+    sc = Scenario.coerce(scenario, overrides)
+    extra = {}
+    if seed is not None:
+        extra["seed"] = seed
+    if months is not None:
+        extra["months"] = months
+    sc = sc.with_overrides(extra)
+    t0 = time.perf_counter()
+    sim = Simulation(sc, threads=threads)
+    sim.run(progress=progress)
+    return Result(sim, time.perf_counter() - t0)

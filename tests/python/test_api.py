@@ -1,0 +1,312 @@
+"""Tests of the terrasim Python package: scenarios, runs, views, checkpoints, forks."""
+import csv
+import gc
+import io
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import terrasim as ts
+from terrasim import _core
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SMALL = ROOT / "scenarios" / "dock" / "small.yaml"
+DEFAULT = ROOT / "scenarios" / "dock" / "default.yaml"
+TERRASIM_BIN = pathlib.Path(os.environ.get("TERRASIM_BIN", ROOT / "build" / "release" / "cli" / "terrasim"))
+
+
+def small(months=6, **overrides):
+    return ts.Scenario.load(SMALL, {"months": months, **overrides})
+
+
+# ---------------------------------------------------------------------------
+# scenarios
+
+def test_load_file_with_overrides():
+    sc = ts.Scenario.load(SMALL, {"months": 12, "seed": 7, "exit_rate": 0.01})
+    assert (sc.model, sc.months, sc.seed, sc.start) == ("dock", 12, 7, "2015-01")
+    assert sc.config["exit_rate"] == 0.01 and sc.config["workers"] == 10000
+    assert len(sc.config_sha256) == 64 and len(sc.file_sha256) == 64
+    assert sc.source == str(SMALL)
+    assert ts.Scenario.load(SMALL, ["months=12", "seed=7", "exit_rate=0.01"]) == sc
+
+
+def test_load_from_dict_matches_file():
+    sc = ts.Scenario.load(SMALL)
+    again = ts.Scenario.from_dict(sc.config)
+    assert again.config_sha256 == sc.config_sha256
+    assert again.source == "<dict>"
+    doc = sc.config
+    doc["workers"] = np.int64(5000)  # NumPy scalars are accepted
+    doc["zones"][0]["x_km"] = np.float64(1.5)
+    changed = ts.Scenario.from_dict(doc, {"zones.Centre.y_km": 2})
+    assert changed.config["workers"] == 5000 and changed.config["zones"][0]["x_km"] == 1.5
+    assert changed.config["zones"][0]["y_km"] == 2
+
+
+def test_with_overrides_and_pickle():
+    import pickle
+    sc = small()
+    sc2 = sc.with_overrides({"seed": 11})
+    assert sc2.seed == 11 and sc.seed == 1 and sc2.overrides[-1] == "seed=11"
+    assert pickle.loads(pickle.dumps(sc2)) == sc2
+
+
+def test_scenario_error_from_file_has_location(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {SMALL}\nmonths: 6\nseparaton_rate: 0.02\n")
+    with pytest.raises(ts.ScenarioError) as info:
+        ts.Scenario.load(bad)
+    e = info.value
+    assert isinstance(e, ValueError)
+    assert (e.file, e.line, e.column, e.path) == (str(bad), 3, 1, "separaton_rate")
+    assert "did you mean `separation_rate`" in e.message
+    assert "separaton_rate" in str(e)
+    assert e.diagnostics[0].line == 3 and e.diagnostics[0].path == "separaton_rate"
+
+
+def test_scenario_error_lists_every_problem_of_a_dict():
+    doc = small().config
+    doc["workers"] = "many"
+    doc["exit_rate"] = -1.0
+    with pytest.raises(ts.ScenarioError) as info:
+        ts.Scenario.from_dict(doc)
+    paths = {d.path for d in info.value.diagnostics}
+    assert {"workers", "exit_rate"} <= paths
+    assert info.value.file == "<dict>"
+
+
+def test_scenario_error_from_an_override():
+    with pytest.raises(ts.ScenarioError) as info:
+        ts.Scenario.load(SMALL, {"months": 0})
+    assert info.value.path == "months"
+
+
+def test_unsupported_python_value_is_a_type_error():
+    doc = small().config
+    doc["workers"] = object()
+    with pytest.raises(TypeError, match="workers"):
+        ts.Scenario.from_dict(doc)
+
+
+# ---------------------------------------------------------------------------
+# runs and outputs
+
+def test_run_gives_dataframes_indexed_by_month():
+    result = ts.run(SMALL, months=12, seed=3)
+    s = result.series
+    assert isinstance(s.index, pd.PeriodIndex) and s.index.name == "month"
+    assert str(s.index[0]) == "2015-01" and str(s.index[-1]) == "2015-12"
+    assert "unemployment_rate" in s.columns and len(s) == 12
+    zones = result.breakdowns["zones"]
+    assert zones.index.names == ["month", "zone"]
+    assert len(zones) == 12 * 6 and zones.loc[("2015-03", "Centre"), "workers"] > 0
+    assert result.provenance["seed"] == "3"
+
+
+def test_same_numbers_as_the_command_line():
+    args = ["--months", "12", "--seed", "5", "--set", "exit_rate=0.01"]
+    cli = subprocess.run([str(TERRASIM_BIN), "run", str(SMALL), *args], capture_output=True, text=True, check=True)
+    sim = ts.Simulation(ts.Scenario.load(SMALL, ["exit_rate=0.01", "seed=5", "months=12"]))
+    sim.run()
+    rows = [l for l in cli.stdout.splitlines() if not l.startswith("#")]
+    ours = [l for l in sim.series_csv().splitlines() if not l.startswith("#")]
+    assert rows == ours
+    table = list(csv.DictReader(io.StringIO("\n".join(rows))))
+    df = sim.series()
+    for name in df.columns:
+        assert [float(r[name]) for r in table] == df[name].tolist()  # bit for bit
+
+
+def test_python_command_line_run_matches():
+    cli = subprocess.run([str(TERRASIM_BIN), "run", str(SMALL), "--months", "4"], capture_output=True, text=True,
+                         check=True)
+    py = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", str(SMALL), "--months", "4"],
+                        capture_output=True, text=True, check=True)
+    assert py.stdout == cli.stdout
+
+
+def test_step_month_by_month_equals_run():
+    a = ts.Simulation(small(8))
+    months = [a.step().month for _ in range(3)]
+    assert months == [1, 2, 3] and str(a.current_month) == "2015-03"
+    assert list(a) == [4, 5, 6, 7, 8] and a.done
+    b = ts.Simulation(small(8)).run()
+    pd.testing.assert_frame_equal(a.series(), b.series())
+    with pytest.raises(Exception):
+        a._sim.step()  # done: the engine refuses
+
+
+def test_run_until_month():
+    sim = ts.Simulation(small(12))
+    sim.run(until="2015-04")
+    assert sim.month == 4
+    sim.run(until=6)
+    assert sim.month == 6
+    calls = []
+    sim.run(progress=lambda done, total: calls.append((done, total)))
+    assert sim.done and calls[0] == (6, 12) and calls[-1] == (11, 12)
+
+
+# ---------------------------------------------------------------------------
+# zero-copy views
+
+def test_views_share_memory_and_are_read_only():
+    sim = ts.Simulation(small(6)).step(3)
+    v = sim.view("hires")
+    a, b = np.asarray(v), sim.view("hires").array
+    assert np.shares_memory(a, b)  # the engine's column, not a copy
+    assert not a.flags.writeable and not a.flags.owndata
+    with pytest.raises(ValueError):
+        a[0] = 1.0
+    assert list(v) == sim.series()["hires"].tolist()
+    zones = sim.breakdown_view("zones")
+    assert zones.shape == (3, 6, 3) and np.shares_memory(np.asarray(zones), sim.breakdown_view("zones").array)
+
+
+def test_view_keeps_its_simulation_alive():
+    sim = ts.Simulation(small(4)).step(2)
+    v = sim.view("unemployment_rate")
+    expected = v.copy()
+    del sim
+    gc.collect()
+    np.testing.assert_array_equal(np.asarray(v), expected)
+
+
+def test_stale_view_raises_instead_of_reading_freed_memory():
+    sim = ts.Simulation(small(40)).step(2)
+    v = sim.view("hires")
+    z = sim.breakdown_view("zones")
+    assert len(v) == 2 and not v.stale
+    sim.run()  # many reallocations of the columns
+    assert v.stale
+    for read in (lambda: v[0], lambda: np.asarray(v), lambda: len(v), lambda: v.array, lambda: z.shape):
+        with pytest.raises(ts.StaleViewError, match="taken after month 2"):
+            read()
+    assert len(sim.view("hires")) == 40  # a new view is fine
+
+
+def test_unknown_series_is_a_key_error():
+    sim = ts.Simulation(small(2))
+    with pytest.raises(KeyError):
+        sim.view("no_such_series")
+    with pytest.raises(KeyError):
+        sim.breakdown("no_such_breakdown")
+
+
+# ---------------------------------------------------------------------------
+# checkpoints and forks
+
+def test_checkpoint_continues_bit_identically(tmp_path):
+    full = ts.Simulation(small(12)).run().series()
+    sim = ts.Simulation(small(12)).run(until=5)
+    sim.save_checkpoint(tmp_path / "at5.ckpt")
+    restored = ts.Simulation.resume(tmp_path / "at5.ckpt")
+    assert restored.month == 5 and restored.scenario.config_sha256 == sim.scenario.config_sha256
+    restored.run()
+    pd.testing.assert_frame_equal(restored.series(), full, check_exact=True)
+    pd.testing.assert_frame_equal(sim.run().series(), full, check_exact=True)
+
+
+def test_bad_checkpoint_is_a_checkpoint_error(tmp_path):
+    (tmp_path / "junk").write_bytes(b"not a checkpoint at all")
+    with pytest.raises(ts.CheckpointError, match="checkpoint"):
+        ts.Simulation.resume(tmp_path / "junk")
+
+
+def test_fork_identical_copies_continue_identically():
+    sim = ts.Simulation(small(10)).run(until=4)
+    forks = sim.fork(2)
+    assert [f.month for f in forks] == [4, 4]
+    final = sim.run().series()
+    for f in forks:
+        pd.testing.assert_frame_equal(f.run().series(), final, check_exact=True)
+
+
+def test_fork_variants_share_history_and_random_numbers():
+    sim = ts.Simulation(small(10)).run(until=4)
+    # `months` does not act before month 4: the variants share the first 4 months.
+    a, b = sim.fork([{"months": 10}, {"months": 12}])
+    assert a.month == b.month == 4
+    pd.testing.assert_frame_equal(a.series(), sim.series(), check_exact=True)
+    a.run(), b.run(), sim.run()
+    pd.testing.assert_frame_equal(a.series(), sim.series(), check_exact=True)
+    pd.testing.assert_frame_equal(b.series().iloc[:10], sim.series(), check_exact=True)
+    with pytest.raises(ValueError, match="differs from the parent"):
+        ts.Simulation(small(10)).run(until=4).fork([{"exit_rate": 0.05}])
+
+
+# ---------------------------------------------------------------------------
+# the GIL and Ctrl-C
+
+def _long_scenario():
+    return ts.Scenario.load(DEFAULT, {"months": 90})
+
+
+def test_gil_is_released_while_cpp_runs():
+    for check_signals in (False, True):
+        core = _core.Simulation(_long_scenario()._core, 1)
+        thread = threading.Thread(target=core.run, args=(-1, None, check_signals))
+        ticks = 0
+        thread.start()
+        t0 = time.perf_counter()
+        while thread.is_alive():
+            ticks += 1
+        elapsed = time.perf_counter() - t0
+        thread.join()
+        assert core.done and elapsed > 0.1
+        # Pure-Python work went on the whole time (millions of ticks a second
+        # when the GIL is free; a handful if the run held it).
+        assert ticks / elapsed > 100_000, (check_signals, ticks, elapsed)
+
+
+def test_ctrl_c_stops_a_long_run_cleanly():
+    reference = ts.Simulation(_long_scenario()).run().series()
+    sim = ts.Simulation(_long_scenario())
+    timer = threading.Timer(0.15, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        sim.run()
+    timer.join()
+    assert time.perf_counter() - t0 < 5
+    assert 0 < sim.month < sim.months  # stopped between two months
+    sim.run()  # and continues as if nothing happened
+    pd.testing.assert_frame_equal(sim.series(), reference, check_exact=True)
+
+
+def test_models_and_version():
+    assert "dock" in ts.models()
+    assert ts.__version__ == _core.__version__
+    schema = json.loads(_core.schema_json("dock"))
+    assert "properties" in json.dumps(schema)
+
+
+def test_python_command_line_writes_the_same_files(tmp_path):
+    args = [str(SMALL), "--months", "5", "--seed", "2", "--set", "exit_rate=0.01"]
+    subprocess.run([str(TERRASIM_BIN), "run", *args, "--out", str(tmp_path / "cpp")], check=True)
+    subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", *args, "--out", str(tmp_path / "py")], check=True)
+    names = sorted(os.listdir(tmp_path / "cpp"))
+    assert names == sorted(os.listdir(tmp_path / "py"))
+    for name in names:
+        assert (tmp_path / "cpp" / name).read_bytes() == (tmp_path / "py" / name).read_bytes(), name
+    # and resume through Python continues a checkpoint the C++ program wrote
+    subprocess.run([str(TERRASIM_BIN), "run", *args, "--checkpoint-at", "3", str(tmp_path / "c.ckpt"),
+                    "--out", str(tmp_path / "full")], check=True)
+    resumed = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "resume", str(tmp_path / "c.ckpt")],
+                             capture_output=True, text=True, check=True).stdout
+    strip = lambda text: [l for l in text.splitlines() if not l.startswith("#")]
+    assert strip(resumed) == strip((tmp_path / "full" / "series.csv").read_text())
+    check = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "check", str(SMALL)], capture_output=True,
+                           text=True, check=True).stdout
+    cpp_check = subprocess.run([str(TERRASIM_BIN), "check", str(SMALL)], capture_output=True, text=True,
+                               check=True).stdout
+    assert check == cpp_check

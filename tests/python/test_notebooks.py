@@ -1,0 +1,33 @@
+"""The notebooks run end to end (nbclient), at a small size (TERRASIM_NB_REPLICATES)."""
+import os
+import pathlib
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_notebooks_are_committed_without_outputs():
+    assert [p.name for p in NOTEBOOKS] == ["01-quickstart.ipynb", "02-monte-carlo.ipynb"]
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs(path, tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRASIM_ROOT", str(ROOT))
+    monkeypatch.setenv("TERRASIM_NB_REPLICATES", os.environ.get("TERRASIM_NB_REPLICATES", "4"))
+    monkeypatch.setenv("TERRASIM_NB_MONTHS", os.environ.get("TERRASIM_NB_MONTHS", "12"))
+    monkeypatch.setenv("TERRASIM_NB_DB", str(tmp_path / "mc.sqlite"))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
