@@ -21,6 +21,7 @@
 
 #include "sim/core/parallel.h"
 #include "sim/rng/distributions.h"
+#include "sim/rng/guided.h"
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
 #include "sim/territory/territory.h"
@@ -62,16 +63,6 @@ std::vector<double> cumulative(const std::vector<double>& shares) {
   return c;
 }
 
-template <class T>
-void put(sim::ArchiveWriter& out, const char* name, const std::vector<T>& v) {
-  out.tag(name);
-  out.put_vector(v);
-}
-template <class T>
-void get(sim::ArchiveReader& in, const char* name, std::vector<T>& v) {
-  in.expect_tag(name);
-  v = in.get_vector<T>();
-}
 
 }  // namespace
 
@@ -474,25 +465,11 @@ void DockModel::match(const sim::MonthContext& ctx) {
   std::vector<double> vac_zone(nz);
   for (std::size_t z = 0; z < nz; ++z) vac_zone[z] = zone_start[z + 1] - zone_start[z];
   const bool any_vacancy = zone_start[nz] > 0;
-  // Zone choice for a worker living in h: weights V_z exp(-d(h, z) / L),
-  // cumulated, with a guide table (Chen & Asau's indexed search): guide[g]
-  // is the first zone whose cumulative weight passes g/G of the total, so a
-  // draw starts there and moves on rarely more than once.
-  constexpr std::size_t kGuide = 64;
-  std::vector<double> zone_pick(nz * nz);
-  std::vector<std::uint8_t> zone_guide(nz * kGuide);
-  for (std::size_t h = 0; h < nz; ++h) {
-    double acc = 0;
-    for (std::size_t z = 0; z < nz; ++z) {
-      acc += vac_zone[z] * decay_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
-      zone_pick[h * nz + z] = acc;
-    }
-    std::size_t z = 0;
-    for (std::size_t g = 0; g < kGuide; ++g) {
-      while (z + 1 < nz && zone_pick[h * nz + z] <= acc * static_cast<double>(g) / kGuide) ++z;
-      zone_guide[h * kGuide + g] = static_cast<std::uint8_t>(z);
-    }
-  }
+  // Zone choice for a worker living in h: weights V_z exp(-d(h, z) / L).
+  sim::rng::GuidedRows zone_pick(nz, nz);
+  zone_pick.assign([&](std::size_t h, std::size_t z) {
+    return vac_zone[z] * decay_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
+  });
 
   // The unemployed, in worker order: listed by the release pass of this
   // month, or here by fixed blocks (counted, then placed).
@@ -532,11 +509,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
       for (std::size_t i = lo; i != hi; ++i) {
         const std::uint32_t w = unemployed_[i];
         const std::size_t h = home_[w];
-        const double* pick = &zone_pick[h * nz];
-        const std::uint8_t* guide = &zone_guide[h * kGuide];
-        const double total = pick[nz - 1];
         // No vacancy within reach (every weight underflowed): no application.
-        if (!(total > 0.0)) continue;
+        if (!(zone_pick.total(h) > 0.0)) continue;
         auto search = search_draws(w);
         std::uint32_t* apps = &applications_[i * a];
         for (std::size_t j = 0; j < a; ++j) {
@@ -544,10 +518,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
           // (so the firm, proportionally to v_f) from its low half. x is
           // below the total, so the zone counted is one of positive weight.
           const std::uint64_t word = search.bits();
-          const double u = static_cast<double>(word >> 32) * 0x1.0p-32;
-          const double x = u * total;
-          std::size_t z = guide[static_cast<std::size_t>(u * kGuide)];
-          while (x >= pick[z]) ++z;
+          const std::size_t z = zone_pick.find(h, static_cast<double>(word >> 32) * 0x1.0p-32);
           const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
           apps[j] = vacancy_slots_[first + search.below32(static_cast<std::uint32_t>(word), count)];
         }
@@ -678,50 +649,50 @@ void DockModel::record(sim::Recorder& rec, const sim::MonthContext&) {
 
 void DockModel::save(sim::ArchiveWriter& out) const {
   out.tag("dock");
-  put(out, "home", home_);
-  put(out, "skill", skill_);
-  put(out, "employer", employer_);
-  put(out, "firm_id", firm_id_);
-  put(out, "firm_zone", firm_zone_);
-  put(out, "firm_skill", firm_skill_);
-  put(out, "firm_alive", firm_alive_);
-  put(out, "firm_latent", firm_latent_);
-  put(out, "firm_target", firm_target_);
-  put(out, "firm_size", firm_size_);
-  put(out, "free_slots", free_slots_);
+  out.put_column("home", home_);
+  out.put_column("skill", skill_);
+  out.put_column("employer", employer_);
+  out.put_column("firm_id", firm_id_);
+  out.put_column("firm_zone", firm_zone_);
+  out.put_column("firm_skill", firm_skill_);
+  out.put_column("firm_alive", firm_alive_);
+  out.put_column("firm_latent", firm_latent_);
+  out.put_column("firm_target", firm_target_);
+  out.put_column("firm_size", firm_size_);
+  out.put_column("free_slots", free_slots_);
   out.tag("counters");
   out.put(next_firm_id_);
   out.put(employed_);
   out.put(firms_alive_);
   out.put(initial_firms_);
-  put(out, "workers_by_zone", workers_by_zone_);
-  put(out, "workers_by_skill", workers_by_skill_);
-  put(out, "unemployed_by_zone", unemployed_by_zone_);
-  put(out, "unemployed_by_skill", unemployed_by_skill_);
+  out.put_column("workers_by_zone", workers_by_zone_);
+  out.put_column("workers_by_skill", workers_by_skill_);
+  out.put_column("unemployed_by_zone", unemployed_by_zone_);
+  out.put_column("unemployed_by_skill", unemployed_by_skill_);
 }
 
 void DockModel::load(sim::ArchiveReader& in) {
   in.expect_tag("dock");
-  get(in, "home", home_);
-  get(in, "skill", skill_);
-  get(in, "employer", employer_);
-  get(in, "firm_id", firm_id_);
-  get(in, "firm_zone", firm_zone_);
-  get(in, "firm_skill", firm_skill_);
-  get(in, "firm_alive", firm_alive_);
-  get(in, "firm_latent", firm_latent_);
-  get(in, "firm_target", firm_target_);
-  get(in, "firm_size", firm_size_);
-  get(in, "free_slots", free_slots_);
+  in.get_column("home", home_);
+  in.get_column("skill", skill_);
+  in.get_column("employer", employer_);
+  in.get_column("firm_id", firm_id_);
+  in.get_column("firm_zone", firm_zone_);
+  in.get_column("firm_skill", firm_skill_);
+  in.get_column("firm_alive", firm_alive_);
+  in.get_column("firm_latent", firm_latent_);
+  in.get_column("firm_target", firm_target_);
+  in.get_column("firm_size", firm_size_);
+  in.get_column("free_slots", free_slots_);
   in.expect_tag("counters");
   next_firm_id_ = in.get<std::uint64_t>();
   employed_ = in.get<std::int64_t>();
   firms_alive_ = in.get<std::int64_t>();
   initial_firms_ = in.get<std::int64_t>();
-  get(in, "workers_by_zone", workers_by_zone_);
-  get(in, "workers_by_skill", workers_by_skill_);
-  get(in, "unemployed_by_zone", unemployed_by_zone_);
-  get(in, "unemployed_by_skill", unemployed_by_skill_);
+  in.get_column("workers_by_zone", workers_by_zone_);
+  in.get_column("workers_by_skill", workers_by_skill_);
+  in.get_column("unemployed_by_zone", unemployed_by_zone_);
+  in.get_column("unemployed_by_skill", unemployed_by_skill_);
   // The checkpoint must describe this configuration's population.
   const std::size_t n = static_cast<std::size_t>(p_.workers), slots = firm_id_.size();
   if (home_.size() != n || skill_.size() != n || employer_.size() != n)

@@ -15,6 +15,7 @@
 #include "models/territory/detail.h"
 #include "models/territory/territory.h"
 #include "sim/rng/distributions.h"
+#include "sim/rng/guided.h"
 
 namespace terrasim::models::territory {
 
@@ -296,25 +297,12 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
     }
   }
   if (zone_start[nz] == 0) return;
-  // Zone choice for a worker living in h: cumulative weights, with a guide
-  // table (Chen & Asau's indexed search): guide[g] is the first zone whose
-  // cumulative weight passes g/G of the total, where a draw starts looking.
-  constexpr std::size_t kGuide = 64;
-  std::vector<double> pick(nz * nz);
-  std::vector<std::uint8_t> guide(nz * kGuide);
-  for (std::size_t h = 0; h < nz; ++h) {
-    double acc = 0;
-    for (std::size_t z = 0; z < nz; ++z) {
-      acc += static_cast<double>(zone_start[z + 1] - zone_start[z]) *
-             gravity_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
-      pick[h * nz + z] = acc;
-    }
-    std::size_t z = 0;
-    for (std::size_t g = 0; g < kGuide; ++g) {
-      while (z + 1 < nz && pick[h * nz + z] <= acc * static_cast<double>(g) / kGuide) ++z;
-      guide[h * kGuide + g] = static_cast<std::uint8_t>(z);
-    }
-  }
+  // Zone choice for a worker living in h: vacancies weighted by gravity.
+  sim::rng::GuidedRows zone_pick(nz, nz);
+  zone_pick.assign([&](std::size_t h, std::size_t z) {
+    return static_cast<double>(zone_start[z + 1] - zone_start[z]) *
+           gravity_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
+  });
 
   // b. Searchers in worker order: every unemployed worker, and the employed
   // residents among the on-the-job candidates (drawn by skipping, each
@@ -375,10 +363,8 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
     const std::size_t nk = p_.skills.size();
     for (std::size_t i = r.begin(); i != r.end(); ++i) {
       const std::uint32_t w = searchers_[i];
-      const double* row = &pick[home_[w] * nz];
-      const std::uint8_t* zguide = &guide[home_[w] * kGuide];
-      const double total = row[nz - 1];
-      if (!(total > 0)) continue;
+      const std::size_t h = home_[w];
+      if (!(zone_pick.total(h) > 0)) continue;
       auto ds = search(w);
       auto da = accept(w);
       const bool employed = status_[w] == kEmployed;
@@ -388,11 +374,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
       std::uint32_t* apps = &applications_[i * a];
       for (std::size_t j = 0; j < a; ++j) {
         const std::uint64_t word = ds.bits();
-        const double u = static_cast<double>(word >> 32) * 0x1.0p-32;
-        const double x = u * total;
-        // The first zone whose cumulative weight exceeds x (x < total).
-        std::size_t z = zguide[static_cast<std::size_t>(u * kGuide)];
-        while (z + 1 < nz && x >= row[z]) ++z;
+        const std::size_t z = zone_pick.find(h, static_cast<double>(word >> 32) * 0x1.0p-32);
         const std::uint32_t first = zstart[z], count = zstart[z + 1] - first;
         if (count == 0) continue;
         const std::uint32_t f = vac[first + ds.below32(static_cast<std::uint32_t>(word), count)];

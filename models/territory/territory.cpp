@@ -19,18 +19,6 @@ namespace terrasim::models::territory {
 using namespace detail;
 using sim::rng::Draws;
 
-namespace {
-template <class T>
-void put(sim::ArchiveWriter& out, const char* name, const std::vector<T>& v) {
-  out.tag(name);
-  out.put_vector(v);
-}
-template <class T>
-void get(sim::ArchiveReader& in, const char* name, std::vector<T>& v) {
-  in.expect_tag(name);
-  v = in.get_vector<T>();
-}
-}  // namespace
 
 TerritoryModel::TerritoryModel(Params p) : p_(std::move(p)) {
   std::vector<sim::Zone> zones;
@@ -583,31 +571,31 @@ void TerritoryModel::record(sim::Recorder& rec, const sim::MonthContext& ctx) {
 
 void TerritoryModel::save(sim::ArchiveWriter& out) const {
   out.tag("territory");
-  put(out, "home", home_);
-  put(out, "skill", skill_);
-  put(out, "sector", sector_);
-  put(out, "status", status_);
-  put(out, "age", age_months_);
-  put(out, "duration", duration_);
-  put(out, "employer", employer_);
-  put(out, "wage", wage_);
-  put(out, "free_workers", free_workers_);
-  put(out, "firm_id", firm_id_);
-  put(out, "firm_sector", firm_sector_);
-  put(out, "firm_zone", firm_zone_);
-  put(out, "firm_alive", firm_alive_);
-  put(out, "firm_ess", firm_ess_);
-  put(out, "firm_skill", firm_skill_);
-  put(out, "firm_supported", firm_supported_);
-  put(out, "firm_age", firm_age_);
-  put(out, "firm_event", firm_event_);
-  put(out, "firm_size", firm_size_);
-  put(out, "firm_target", firm_target_);
-  put(out, "firm_latent", firm_latent_);
-  put(out, "firm_cash", firm_cash_);
-  put(out, "firm_prod", firm_prod_);
-  put(out, "firm_wage", firm_wage_);
-  put(out, "free_firms", free_firms_);
+  out.put_column("home", home_);
+  out.put_column("skill", skill_);
+  out.put_column("sector", sector_);
+  out.put_column("status", status_);
+  out.put_column("age", age_months_);
+  out.put_column("duration", duration_);
+  out.put_column("employer", employer_);
+  out.put_column("wage", wage_);
+  out.put_column("free_workers", free_workers_);
+  out.put_column("firm_id", firm_id_);
+  out.put_column("firm_sector", firm_sector_);
+  out.put_column("firm_zone", firm_zone_);
+  out.put_column("firm_alive", firm_alive_);
+  out.put_column("firm_ess", firm_ess_);
+  out.put_column("firm_skill", firm_skill_);
+  out.put_column("firm_supported", firm_supported_);
+  out.put_column("firm_age", firm_age_);
+  out.put_column("firm_event", firm_event_);
+  out.put_column("firm_size", firm_size_);
+  out.put_column("firm_target", firm_target_);
+  out.put_column("firm_latent", firm_latent_);
+  out.put_column("firm_cash", firm_cash_);
+  out.put_column("firm_prod", firm_prod_);
+  out.put_column("firm_wage", firm_wage_);
+  out.put_column("free_firms", free_firms_);
   out.tag("aggregates");
   out.put(next_firm_id_);
   out.put(national_u_);
@@ -619,43 +607,43 @@ void TerritoryModel::save(sim::ArchiveWriter& out) const {
   out.put(last_local_u_);
   out.put(firms_alive_);
   out.put(initial_firms_);
-  put(out, "growth_index", growth_index_);
+  out.put_column("growth_index", growth_index_);
   std::vector<double> d0(local_demand0_.data(), local_demand0_.data() + local_demand0_.size());
-  put(out, "local_demand0", d0);
-  put(out, "awareness_gain", awareness_gain_);
-  put(out, "investor_funds", investor_funds_);
-  put(out, "spent", spent_);
-  put(out, "cluster_jobs", cluster_jobs_);
-  put(out, "event_released", event_released_);
+  out.put_column("local_demand0", d0);
+  out.put_column("awareness_gain", awareness_gain_);
+  out.put_column("investor_funds", investor_funds_);
+  out.put_column("spent", spent_);
+  out.put_column("cluster_jobs", cluster_jobs_);
+  out.put_column("event_released", event_released_);
 }
 
 void TerritoryModel::load(sim::ArchiveReader& in) {
   in.expect_tag("territory");
-  get(in, "home", home_);
-  get(in, "skill", skill_);
-  get(in, "sector", sector_);
-  get(in, "status", status_);
-  get(in, "age", age_months_);
-  get(in, "duration", duration_);
-  get(in, "employer", employer_);
-  get(in, "wage", wage_);
-  get(in, "free_workers", free_workers_);
-  get(in, "firm_id", firm_id_);
-  get(in, "firm_sector", firm_sector_);
-  get(in, "firm_zone", firm_zone_);
-  get(in, "firm_alive", firm_alive_);
-  get(in, "firm_ess", firm_ess_);
-  get(in, "firm_skill", firm_skill_);
-  get(in, "firm_supported", firm_supported_);
-  get(in, "firm_age", firm_age_);
-  get(in, "firm_event", firm_event_);
-  get(in, "firm_size", firm_size_);
-  get(in, "firm_target", firm_target_);
-  get(in, "firm_latent", firm_latent_);
-  get(in, "firm_cash", firm_cash_);
-  get(in, "firm_prod", firm_prod_);
-  get(in, "firm_wage", firm_wage_);
-  get(in, "free_firms", free_firms_);
+  in.get_column("home", home_);
+  in.get_column("skill", skill_);
+  in.get_column("sector", sector_);
+  in.get_column("status", status_);
+  in.get_column("age", age_months_);
+  in.get_column("duration", duration_);
+  in.get_column("employer", employer_);
+  in.get_column("wage", wage_);
+  in.get_column("free_workers", free_workers_);
+  in.get_column("firm_id", firm_id_);
+  in.get_column("firm_sector", firm_sector_);
+  in.get_column("firm_zone", firm_zone_);
+  in.get_column("firm_alive", firm_alive_);
+  in.get_column("firm_ess", firm_ess_);
+  in.get_column("firm_skill", firm_skill_);
+  in.get_column("firm_supported", firm_supported_);
+  in.get_column("firm_age", firm_age_);
+  in.get_column("firm_event", firm_event_);
+  in.get_column("firm_size", firm_size_);
+  in.get_column("firm_target", firm_target_);
+  in.get_column("firm_latent", firm_latent_);
+  in.get_column("firm_cash", firm_cash_);
+  in.get_column("firm_prod", firm_prod_);
+  in.get_column("firm_wage", firm_wage_);
+  in.get_column("free_firms", free_firms_);
   in.expect_tag("aggregates");
   next_firm_id_ = in.get<std::uint64_t>();
   national_u_ = in.get<double>();
@@ -667,14 +655,14 @@ void TerritoryModel::load(sim::ArchiveReader& in) {
   last_local_u_ = in.get<double>();
   firms_alive_ = in.get<std::int64_t>();
   initial_firms_ = in.get<std::int64_t>();
-  get(in, "growth_index", growth_index_);
+  in.get_column("growth_index", growth_index_);
   std::vector<double> d0;
-  get(in, "local_demand0", d0);
-  get(in, "awareness_gain", awareness_gain_);
-  get(in, "investor_funds", investor_funds_);
-  get(in, "spent", spent_);
-  get(in, "cluster_jobs", cluster_jobs_);
-  get(in, "event_released", event_released_);
+  in.get_column("local_demand0", d0);
+  in.get_column("awareness_gain", awareness_gain_);
+  in.get_column("investor_funds", investor_funds_);
+  in.get_column("spent", spent_);
+  in.get_column("cluster_jobs", cluster_jobs_);
+  in.get_column("event_released", event_released_);
   const std::size_t n = home_.size(), slots = firm_id_.size();
   if (skill_.size() != n || sector_.size() != n || status_.size() != n || age_months_.size() != n ||
       duration_.size() != n || employer_.size() != n || wage_.size() != n)

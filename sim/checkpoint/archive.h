@@ -46,6 +46,13 @@ class ArchiveWriter {
   // A named section marker, checked on reading so that a model that reads
   // fields in another order than it wrote them fails loudly.
   void tag(std::string_view name) { put_string(name); }
+  // A named column of agents: its tag, then its values.
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  void put_column(std::string_view name, const std::vector<T>& v) {
+    tag(name);
+    put_vector(v);
+  }
 
   const std::string& bytes() const { return buf_; }
 
@@ -84,6 +91,13 @@ class ArchiveReader {
     return v;
   }
   void expect_tag(std::string_view name);
+  // Reads a column written by put_column under the same name.
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  void get_column(std::string_view name, std::vector<T>& v) {
+    expect_tag(name);
+    v = get_vector<T>();
+  }
   bool at_end() const { return pos_ == buf_.size(); }
   [[noreturn]] void fail(const std::string& what) const;
 
