@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/checkpoint/archive.h"
+#include "sim/scenario/value.h"
 
 namespace terrasim::sim {
 
@@ -63,23 +64,6 @@ void csv_header(std::string& out, const Recorder::Provenance& header) {
   for (const auto& [k, v] : header) out += fmt::format("# {}: {}\n", k, v);
 }
 
-void json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        else out += c;
-    }
-  }
-  out += '"';
-}
-
 void json_number(std::string& out, double v) {
   if (!std::isfinite(v)) out += "null";
   else out += format_number(v);
@@ -127,21 +111,21 @@ std::string Recorder::to_json(const Provenance& header) const {
   std::string out = "{\n  \"provenance\": {";
   for (std::size_t i = 0; i < header.size(); ++i) {
     out += i ? ", " : "";
-    json_string(out, header[i].first);
+    append_json_string(out, header[i].first);
     out += ": ";
-    json_string(out, header[i].second);
+    append_json_string(out, header[i].second);
   }
   out += "},\n  \"t\": [";
   for (std::size_t r = 0; r < months_.size(); ++r) out += fmt::format("{}{}", r ? ", " : "", months_[r]);
   out += "],\n  \"month\": [";
   for (std::size_t r = 0; r < labels_.size(); ++r) {
     out += r ? ", " : "";
-    json_string(out, labels_[r]);
+    append_json_string(out, labels_[r]);
   }
   out += "],\n  \"series\": {";
   for (std::size_t s = 0; s < info_.size(); ++s) {
     out += s ? ",\n    " : "\n    ";
-    json_string(out, info_[s].name);
+    append_json_string(out, info_[s].name);
     out += ": [";
     for (std::size_t r = 0; r < columns_[s].size(); ++r) {
       out += r ? ", " : "";
@@ -153,19 +137,19 @@ std::string Recorder::to_json(const Provenance& header) const {
   for (std::size_t bi = 0; bi < breakdowns_.size(); ++bi) {
     const auto& b = breakdowns_[bi];
     out += bi ? ",\n    " : "\n    ";
-    json_string(out, b.name);
+    append_json_string(out, b.name);
     out += ": {\"category\": ";
-    json_string(out, b.category_label);
+    append_json_string(out, b.category_label);
     out += ", \"categories\": [";
     for (std::size_t c = 0; c < b.categories.size(); ++c) {
       out += c ? ", " : "";
-      json_string(out, b.categories[c]);
+      append_json_string(out, b.categories[c]);
     }
     out += "], \"columns\": {";
     const std::size_t nc = b.columns.size(), ncat = b.categories.size();
     for (std::size_t c = 0; c < nc; ++c) {
       out += c ? ", " : "";
-      json_string(out, b.columns[c].name);
+      append_json_string(out, b.columns[c].name);
       out += ": [";
       for (std::size_t r = 0; r < labels_.size(); ++r) {
         out += r ? ", [" : "[";

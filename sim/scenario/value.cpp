@@ -35,28 +35,6 @@ std::string number_text(double d) {
   return s;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(u));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 void newline(std::string& out, int indent, int depth) {
   if (indent < 0) return;
@@ -117,6 +95,29 @@ void append_json(std::string& out, const Value& v, int indent, int depth) {
 }
 
 }  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(u));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
 
 Value Value::null(Location loc) {
   Value v;

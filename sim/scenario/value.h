@@ -105,4 +105,7 @@ class Value {
   Location key_loc_;
 };
 
+// Appends `s` to `out` as a JSON string literal, quotes and escapes included.
+void append_json_string(std::string& out, std::string_view s);
+
 }  // namespace terrasim::sim
