@@ -22,6 +22,7 @@
 #include "sim/core/parallel.h"
 #include "sim/rng/distributions.h"
 #include "sim/rng/guided.h"
+#include "sim/rng/ziggurat.h"
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
 #include "sim/territory/territory.h"
@@ -247,7 +248,7 @@ void DockModel::initialize(std::uint64_t seed) {
     firm_id_[f] = f;
     firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
     firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
-    firm_latent_[f] = sim::dmath::exp(p_.init_size_mu + p_.init_size_sigma * sim::rng::normal(d));
+    firm_latent_[f] = sim::dmath::exp(p_.init_size_mu + p_.init_size_sigma * sim::rng::normal_ziggurat(d));
     firm_target_[f] = firm_target_of(firm_latent_[f]);
     firm_alive_[f] = 1;
   });
@@ -340,7 +341,7 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
     for (std::size_t f = lo; f != hi; ++f) {
       if (!firm_alive_[f]) continue;
       auto d = target_draws(firm_id_[f]);
-      firm_latent_[f] *= sim::dmath::exp(sigma * sim::rng::normal(d) + drift);
+      firm_latent_[f] *= sim::dmath::exp(sigma * sim::rng::normal_ziggurat(d) + drift);
       firm_target_[f] = firm_target_of(firm_latent_[f]);
       if (firm_size_[f] > firm_target_[f]) excess_[f] = firm_size_[f] - firm_target_[f];
       auto e = exit_draws(firm_id_[f]);

@@ -8,6 +8,7 @@
 #include "sim/rng/distributions.h"
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
+#include "sim/rng/ziggurat.h"
 #include "tests/support/stats.h"
 
 using terrasim::sim::rng::Draws;
@@ -68,6 +69,35 @@ TEST(Distributions, NormalPassesKolmogorovSmirnov) {
   for (auto& v : x) v = rng::normal(d);
   EXPECT_LT(ts::ks_statistic(x, [](double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }),
             ts::ks_critical(x.size()));
+}
+
+TEST(Distributions, ZigguratNormalPassesKolmogorovSmirnov) {
+  Draws d(3, stream_id("ks.ziggurat"), 0, 0);
+  std::vector<double> x(400000);
+  for (auto& v : x) v = rng::normal_ziggurat(d);
+  EXPECT_LT(ts::ks_statistic(x, [](double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }),
+            ts::ks_critical(x.size()));
+}
+
+TEST(Distributions, ZigguratNormalHasItsTailsAndMoments) {
+  // The tail beyond R = 3.44 and the wedges are separate code paths: check
+  // the mass beyond 3 and beyond 3.5 (binomial, 5 standard errors), the
+  // variance and the fourth moment.
+  Draws d(4, stream_id("tail.ziggurat"), 0, 0);
+  const int n = 2000000;
+  double beyond3 = 0, beyond35 = 0, m2 = 0, m4 = 0;
+  for (int i = 0; i < n; ++i) {
+    const double z = rng::normal_ziggurat(d);
+    beyond3 += std::fabs(z) > 3.0;
+    beyond35 += std::fabs(z) > 3.5;
+    m2 += z * z;
+    m4 += z * z * z * z;
+  }
+  const double p3 = std::erfc(3.0 / std::sqrt(2.0)), p35 = std::erfc(3.5 / std::sqrt(2.0));
+  EXPECT_NEAR(beyond3 / n, p3, 5 * std::sqrt(p3 / n));
+  EXPECT_NEAR(beyond35 / n, p35, 5 * std::sqrt(p35 / n));
+  EXPECT_NEAR(m2 / n, 1.0, 5 * std::sqrt(2.0 / n));
+  EXPECT_NEAR(m4 / n, 3.0, 5 * std::sqrt(96.0 / n));
 }
 
 TEST(Distributions, BelowIsUniformChiSquare) {
