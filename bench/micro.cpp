@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "models/dock/dock.h"
 #include "sim/core/scenario.h"
 #include "sim/core/simulation.h"
@@ -94,7 +96,7 @@ BENCHMARK(BM_DockMonth)->Unit(benchmark::kMicrosecond);
 
 void BM_RecorderRow(benchmark::State& state) {
   sim::Recorder rec;
-  for (int i = 0; i < 20; ++i) rec.add_series("s" + std::to_string(i), "");
+  for (int i = 0; i < 20; ++i) rec.add_series(fmt::format("s{}", i), "");
   int t = 0;
   for (auto _ : state) {
     rec.begin_row(t++, "2015-01");

@@ -1,11 +1,16 @@
 // The Simulation: construction, stepping and running with the GIL released
-// (Ctrl-C is checked between months), checkpoints, provenance, profile.
+// (Ctrl-C is checked between months), checkpoints, provenance, profile, and
+// the model's agent columns as read-only NumPy arrays sharing the engine's
+// memory (each array's base is the Simulation, which it keeps alive; the
+// package wraps them in views that check `generation`).
 #include <pybind11/functional.h>
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bindings/bindings.h"
 #include "sim/core/simulation.h"
@@ -13,6 +18,18 @@
 namespace py = pybind11;
 
 namespace terrasim::bindings {
+namespace {
+
+py::array column_array(py::handle owner, const sim::ColumnView& c) {
+  const py::dtype dtype(std::string("<") + c.dtype);  // the engine's platforms are little-endian
+  const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(c.size)};
+  py::array a = c.size == 0 || c.data == nullptr ? py::array(dtype, shape)  // empty: an array of its own
+                                                 : py::array(dtype, shape, std::vector<py::ssize_t>{}, c.data, owner);
+  a.attr("setflags")(py::arg("write") = false);
+  return a;
+}
+
+}  // namespace
 
 void bind_simulation(py::module_& m) {
   using sim::Simulation;
@@ -80,6 +97,28 @@ void bind_simulation(py::module_& m) {
              s.save_checkpoint(path);
            },
            py::arg("path"))
+      .def_property_readonly("generation", &Simulation::generation,
+                             "Changes of state so far (steps, resume): a view taken at one generation is stale at the next.")
+      .def("columns",
+           [](const Simulation& s) {
+             py::list out;
+             for (const auto& c : s.model().columns()) out.append(py::make_tuple(c.agents, c.name, c.dtype, c.size, c.doc));
+             return out;
+           },
+           "The model's agent columns: a list of (agents, name, dtype, size, doc).")
+      .def("column",
+           [](py::object self, const std::string& agents, const std::string& name) {
+             const auto& s = self.cast<const Simulation&>();
+             const auto columns = s.model().columns();
+             for (const auto& c : columns)
+               if (c.agents == agents && c.name == name) return column_array(self, c);
+             std::string known;
+             for (const auto& c : columns) known += (known.empty() ? "" : ", ") + c.agents + "." + c.name;
+             throw py::key_error("the " + s.scenario().model->name + " model has no column '" + agents + "." + name +
+                                 "' (it has: " + (known.empty() ? "none" : known) + ")");
+           },
+           py::arg("agents"), py::arg("name"),
+           "One agent column as a read-only array sharing the engine's memory, valid until the next step.")
       .def("provenance", &Simulation::provenance)
       .def("profile", [](const Simulation& s) {
         py::list rows;

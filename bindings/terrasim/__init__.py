@@ -4,6 +4,7 @@
     sc = terrasim.Scenario.load("scenarios/dock/small.yaml", {"months": 24})
     result = terrasim.run(sc)                    # series and breakdowns as pandas
     sim = terrasim.Simulation(sc); sim.step(12)  # month by month, zero-copy views
+    sim.column("workers", "employer")            # agent columns as read-only NumPy views
     terrasim.sweep({"a": sc}, replicates=100, db="a.sqlite")
     terrasim.SweepResults("a.sqlite").fan("unemployment_rate")
 """
@@ -11,7 +12,7 @@ from . import _core
 from ._core import CheckpointError, Diagnostic, ScenarioError
 from .results import Probability, SweepResults
 from .scenario import Scenario, load, validate
-from .simulation import Result, Simulation, StaleViewError, View, run
+from .simulation import ColumnInfo, Result, Simulation, StaleViewError, View, run
 from .sweep import SweepError, SweepSummary, sweep
 
 __version__ = _core.__version__
@@ -23,7 +24,7 @@ def models() -> dict:
 
 
 __all__ = [
-    "CheckpointError", "Diagnostic", "Probability", "Result", "Scenario", "ScenarioError", "Simulation",
+    "CheckpointError", "ColumnInfo", "Diagnostic", "Probability", "Result", "Scenario", "ScenarioError", "Simulation",
     "StaleViewError", "SweepError", "SweepResults", "SweepSummary", "View", "load", "models", "run", "sweep",
     "validate", "__version__",
 ]

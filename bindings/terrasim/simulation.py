@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -25,20 +25,23 @@ class StaleViewError(RuntimeError):
 class View:
     """A read-only NumPy view of engine memory, valid while the simulation stays at one month.
 
-    The engine appends a row each month, which may move its columns; a view
-    taken at month *t* therefore refuses to be read once the simulation has
-    moved on (``StaleViewError``) instead of reading freed memory. The view
-    keeps its simulation alive. ``np.asarray(view)`` gives the underlying
-    array without copying (checked at that moment; do not keep that array
-    across a step: take a new view).
+    The engine appends a row each month, and the model's agent columns change
+    (and may be reallocated) each month too; a view taken at month *t*
+    therefore refuses to be read once the simulation has moved on
+    (``StaleViewError``, checked against the engine's generation counter)
+    instead of reading freed memory. The view keeps its simulation alive.
+    ``np.asarray(view)`` gives the underlying array without copying (checked
+    at that moment; do not keep that array across a step: take a new view).
     """
 
-    __slots__ = ("_owner", "_array", "_month", "name")
+    __slots__ = ("_owner", "_array", "_month", "_generation", "_retake", "name")
 
-    def __init__(self, owner: "Simulation", array: np.ndarray, name: str):
+    def __init__(self, owner: "Simulation", array: np.ndarray, name: str, retake: Optional[str] = None):
         self._owner = owner
         self._array = array
         self._month = owner.month
+        self._generation = owner._sim.generation
+        self._retake = retake or f"sim.view({name!r})"
         self.name = name
 
     @property
@@ -48,14 +51,14 @@ class View:
 
     @property
     def stale(self) -> bool:
-        return self._owner.month != self._month
+        return self._owner._sim.generation != self._generation
 
     def _checked(self) -> np.ndarray:
-        if self._owner.month != self._month:
+        if self._owner._sim.generation != self._generation:
             raise StaleViewError(
                 f"the view of {self.name!r} was taken after month {self._month}, and the simulation has "
                 f"since advanced to month {self._owner.month}: its memory may have been reallocated. "
-                f"Take a new view (sim.view({self.name!r})) after stepping.")
+                f"Take a new view ({self._retake}) after stepping.")
         return self._array
 
     @property
@@ -97,6 +100,15 @@ class View:
 
 def _period_index(labels: Sequence[str]) -> pd.PeriodIndex:
     return pd.PeriodIndex(list(labels), freq="M", name="month")
+
+
+class ColumnInfo(NamedTuple):
+    """One agent column of a model (see :meth:`Simulation.columns`)."""
+    agents: str  # "workers", "firms"...
+    name: str
+    dtype: str   # NumPy type code, e.g. "u1", "u4", "f8"
+    size: int    # elements (slots) at the current month
+    doc: str
 
 
 class Simulation:
@@ -191,6 +203,35 @@ class Simulation:
     def breakdown_view(self, name: str) -> View:
         """A zero-copy, read-only view of a breakdown: shape (months, categories, columns)."""
         return View(self, self._recorder.breakdown_view(name), name)
+
+    # -- agents ---------------------------------------------------------------
+    def columns(self) -> List[ColumnInfo]:
+        """The model's agent columns at the current month: (agents, name, dtype, size, doc)."""
+        return [ColumnInfo(*c) for c in self._sim.columns()]
+
+    def column(self, agents: str, name: str) -> View:
+        """A zero-copy, read-only view of one agent column, by slot (see :class:`View`).
+
+        Stale after the next step (agents enter and leave, columns move).
+        Slots may be free: the workers' ``status`` or the firms' ``alive``
+        column says which hold an agent. KeyError for an unknown column."""
+        return View(self, self._sim.column(agents, name), f"{agents}.{name}",
+                    retake=f"sim.column({agents!r}, {name!r})")
+
+    def agents(self, kind: str) -> pd.DataFrame:
+        """All the columns of one kind of agent as a DataFrame indexed by slot.
+
+        A copy: it stays valid after the simulation steps on, but does not
+        follow it. Free slots are included (filter on ``status`` or ``alive``).
+        KeyError for a kind of agent the model does not expose."""
+        names = [c.name for c in self.columns() if c.agents == kind]
+        if not names:
+            kinds = sorted({c.agents for c in self.columns()})
+            raise KeyError(f"the {self._scenario.model} model has no agents {kind!r} (it has: {', '.join(kinds) or 'none'})")
+        data = {name: np.array(self._sim.column(kind, name)) for name in names}
+        frame = pd.DataFrame(data)
+        frame.index.name = "slot"
+        return frame
 
     def series(self) -> pd.DataFrame:
         """The monthly series (a copy), indexed by month (a PeriodIndex)."""

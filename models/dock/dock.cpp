@@ -764,3 +764,25 @@ std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) c
 }
 
 }  // namespace terrasim::models::dock
+
+// ---------------------------------------------------------------- columns
+
+namespace terrasim::models::dock {
+
+std::vector<sim::ColumnView> DockModel::columns() const {
+  using sim::column_view;
+  return {
+      column_view("workers", "home", home_, "home zone (index into the scenario's zones)"),
+      column_view("workers", "skill", skill_, "skill level, 0 to skills - 1"),
+      column_view("workers", "employer", employer_, "employing firm's slot, or 4294967295 (0xFFFFFFFF) if unemployed"),
+      column_view("firms", "id", firm_id_, "firm id (never reused; keys the firm's random streams)"),
+      column_view("firms", "zone", firm_zone_, "zone of the firm (index into the scenario's zones)"),
+      column_view("firms", "skill", firm_skill_, "skill level the firm requires"),
+      column_view("firms", "alive", firm_alive_, "1 if the slot holds a live firm, 0 if free (a closed firm's slot)"),
+      column_view("firms", "target", firm_target_, "target number of employees"),
+      column_view("firms", "size", firm_size_, "current number of employees"),
+      column_view("firms", "latent", firm_latent_, "latent target, a real number (target = max(1, round(latent)))"),
+  };
+}
+
+}  // namespace terrasim::models::dock

@@ -49,6 +49,7 @@ class DockModel final : public sim::Model {
   void save(sim::ArchiveWriter& out) const override;
   void load(sim::ArchiveReader& in) override;
   std::vector<std::string> check_invariants(const sim::Recorder& rec) const override;
+  std::vector<sim::ColumnView> columns() const override;  // workers and firms (by slot), for bindings
 
   // Read access for tests and bindings.
   const Params& params() const { return p_; }

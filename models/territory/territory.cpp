@@ -756,3 +756,39 @@ std::vector<std::string> TerritoryModel::check_invariants(const sim::Recorder& r
 }
 
 }  // namespace terrasim::models::territory
+
+// ---------------------------------------------------------------- columns
+
+namespace terrasim::models::territory {
+
+std::vector<sim::ColumnView> TerritoryModel::columns() const {
+  using sim::column_view;
+  return {
+      column_view("workers", "status", status_,
+                  "0 employed, 1 unemployed, 2 in training, 3 inactive, 4 free slot (no worker)"),
+      column_view("workers", "home", home_, "home zone (index into the scenario's zones; the outside zone for in-commuters)"),
+      column_view("workers", "skill", skill_, "skill level (index into the scenario's skills)"),
+      column_view("workers", "sector", sector_, "sector of the worker's trade (index into the scenario's sectors)"),
+      column_view("workers", "age_months", age_months_, "age in months"),
+      column_view("workers", "duration", duration_, "months of unemployment (or of training)"),
+      column_view("workers", "employer", employer_,
+                  "firm slot; 4294967294 (0xFFFFFFFE) a job outside the territory; 4294967295 (0xFFFFFFFF) none; "
+                  "the training programme while in training"),
+      column_view("workers", "wage", wage_, "current or last monthly gross wage, EUR"),
+      column_view("firms", "id", firm_id_, "firm id (never reused; keys the firm's random streams)"),
+      column_view("firms", "alive", firm_alive_, "1 if the slot holds a live firm, 0 if free"),
+      column_view("firms", "sector", firm_sector_, "sector (index into the scenario's sectors)"),
+      column_view("firms", "zone", firm_zone_, "zone (index into the scenario's zones)"),
+      column_view("firms", "skill", firm_skill_, "skill level the firm requires"),
+      column_view("firms", "ess", firm_ess_, "1 for a firm of the social and solidarity economy"),
+      column_view("firms", "age_months", firm_age_, "age in months"),
+      column_view("firms", "size", firm_size_, "current number of employees"),
+      column_view("firms", "target", firm_target_, "target number of employees"),
+      column_view("firms", "latent", firm_latent_, "latent size in jobs, moved by demand (real; the target follows it)"),
+      column_view("firms", "cash", firm_cash_, "cash, EUR"),
+      column_view("firms", "productivity", firm_prod_, "productivity factor"),
+      column_view("firms", "wage_factor", firm_wage_, "wage offer factor (x the sector's and skill's wage)"),
+  };
+}
+
+}  // namespace terrasim::models::territory

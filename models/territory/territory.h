@@ -189,6 +189,7 @@ class TerritoryModel final : public sim::Model {
   void save(sim::ArchiveWriter& out) const override;
   void load(sim::ArchiveReader& in) override;
   std::vector<std::string> check_invariants(const sim::Recorder& rec) const override;
+  std::vector<sim::ColumnView> columns() const override;  // workers and firms (by slot), for bindings
 
   // The phases, in order, public so that tests can drive one rule.
   void update_context(const sim::MonthContext& ctx);

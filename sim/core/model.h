@@ -7,9 +7,12 @@
 // the Python bindings) is the engine's and works for every model.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "sim/checkpoint/archive.h"
@@ -19,6 +22,42 @@
 #include "sim/scenario/value.h"
 
 namespace terrasim::sim {
+
+// One column of a model's agents, for zero-copy reading (the Python
+// bindings' NumPy views). `data` points into the model's own storage and is
+// valid only until the next month (or load): the storage may be reallocated.
+struct ColumnView {
+  std::string agents;  // the kind of agent: "workers", "firms"...
+  std::string name;
+  std::string dtype;   // NumPy type code: "u1", "u2", "u4", "u8", "i2", "i8", "f4", "f8"
+  const void* data = nullptr;
+  std::size_t size = 0;  // elements
+  std::string doc;
+};
+
+// The NumPy type code of a column's element type.
+template <class T>
+constexpr const char* numpy_dtype() {
+  if constexpr (std::is_same_v<T, std::uint8_t>) return "u1";
+  else if constexpr (std::is_same_v<T, std::uint16_t>) return "u2";
+  else if constexpr (std::is_same_v<T, std::uint32_t>) return "u4";
+  else if constexpr (std::is_same_v<T, std::uint64_t>) return "u8";
+  else if constexpr (std::is_same_v<T, std::int8_t>) return "i1";
+  else if constexpr (std::is_same_v<T, std::int16_t>) return "i2";
+  else if constexpr (std::is_same_v<T, std::int32_t>) return "i4";
+  else if constexpr (std::is_same_v<T, std::int64_t>) return "i8";
+  else if constexpr (std::is_same_v<T, float>) return "f4";
+  else {
+    static_assert(std::is_same_v<T, double>, "no NumPy type code for this element type");
+    return "f8";
+  }
+}
+
+// A ColumnView of a vector (its current storage).
+template <class T>
+ColumnView column_view(std::string agents, std::string name, const std::vector<T>& column, std::string doc) {
+  return ColumnView{std::move(agents), std::move(name), numpy_dtype<T>(), column.data(), column.size(), std::move(doc)};
+}
 
 // The state of one running simulation of a model. Created from a validated
 // configuration; the engine then calls declare, initialize (or load), and
@@ -45,6 +84,10 @@ class Model {
   // rows recorded so far; returns one sentence per violation. The
   // conformance suite calls it after every month.
   virtual std::vector<std::string> check_invariants(const Recorder& rec) const = 0;
+
+  // The agents' columns, for reading without copying (by slot; a model with
+  // free slots says so in a column). None unless the model opts in.
+  virtual std::vector<ColumnView> columns() const { return {}; }
 };
 
 struct ModelInfo {

@@ -46,6 +46,7 @@ Simulation::Simulation(Scenario scenario, int threads) : Simulation(std::move(sc
 void Simulation::step() {
   if (done()) throw std::logic_error("the simulation has already run all its months");
   const MonthContext ctx{month_, scenario_.seed()};
+  ++generation_;  // before the month: a step that throws halfway has changed the state too
   arena_.execute([&] { scheduler_.run_month(ctx); });
   const auto t0 = std::chrono::steady_clock::now();
   recorder_.begin_row(month_, month_label(scenario_.start(), month_));
@@ -116,6 +117,7 @@ std::unique_ptr<Simulation> Simulation::resume(const std::string& path, int thre
   in.expect_tag("end");
   if (!in.at_end()) in.fail("data after the end");
   sim->month_ = month;
+  sim->generation_ = static_cast<std::uint64_t>(month);
   return sim;
 }
 

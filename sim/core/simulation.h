@@ -2,6 +2,7 @@
 // schedule, and the threads it runs on.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +31,10 @@ class Simulation {
   int month() const { return month_; }  // months simulated so far
   int months() const { return scenario_.months(); }
   bool done() const { return month_ >= months(); }
+  // Counts the changes of state (each step, and a resume): a pointer into
+  // the model's or the recorder's storage taken at one generation may be
+  // invalid at the next.
+  std::uint64_t generation() const { return generation_; }
 
   // Simulates one month. Throws std::logic_error when done().
   void step();
@@ -60,6 +65,7 @@ class Simulation {
   Scheduler scheduler_;
   tbb::task_arena arena_;
   int month_ = 0;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace terrasim::sim

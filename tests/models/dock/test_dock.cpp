@@ -260,3 +260,38 @@ TEST(DockScenario, AbsurdPopulationIsRefused) {
     EXPECT_NE(std::string(e.what()).find("50000000"), std::string::npos) << e.what();
   }
 }
+
+// ------------------------------------------------------------ columns
+
+TEST(DockColumns, SizesMatchThePopulation) {
+  auto s = make(kSmall, {"months=6"});
+  EXPECT_EQ(s->generation(), 0u);
+  s->run();
+  EXPECT_EQ(s->generation(), 6u);
+  const auto& m = dock(*s);
+  const auto columns = s->model().columns();
+  ASSERT_EQ(columns.size(), 10u);
+  std::size_t workers = 0, firms = 0;
+  for (const auto& c : columns) {
+    EXPECT_NE(c.data, nullptr) << c.name;
+    EXPECT_FALSE(c.doc.empty()) << c.name;
+    if (c.agents == "workers") {
+      ++workers;
+      EXPECT_EQ(c.size, static_cast<std::size_t>(m.params().workers)) << c.name;
+    } else {
+      ASSERT_EQ(c.agents, "firms");
+      ++firms;
+      EXPECT_EQ(c.size, m.firm_alive().size()) << c.name;
+    }
+    if (c.name == "employer") {
+      EXPECT_EQ(c.data, m.employer().data());
+      EXPECT_EQ(c.dtype, "u4");
+    }
+  }
+  EXPECT_EQ(workers, 3u);
+  EXPECT_EQ(firms, 7u);
+  std::int64_t alive = 0;
+  for (auto a : m.firm_alive()) alive += a;
+  EXPECT_EQ(alive, m.firms_alive());
+  EXPECT_GE(m.firm_alive().size(), static_cast<std::size_t>(m.firms_alive()));
+}

@@ -1,0 +1,141 @@
+"""Agent columns from Python: zero-copy read-only NumPy views that keep their
+simulation alive and refuse to be read once a later month has made them stale;
+DataFrame copies of whole kinds of agents."""
+import gc
+import pathlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import terrasim as ts
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SMALL = ROOT / "scenarios" / "dock" / "small.yaml"
+BASELINE = ROOT / "scenarios" / "amiens" / "baseline.yaml"
+NO_FIRM = 0xFFFFFFFF
+
+
+def dock(months=6):
+    return ts.Simulation(ts.Scenario.load(SMALL, {"months": months}))
+
+
+def territory(months=3):
+    return ts.Simulation(ts.Scenario.load(BASELINE, {"months": months, "scale": 0.05}))
+
+
+def test_columns_are_listed_with_their_types():
+    sim = dock()
+    cols = {(c.agents, c.name): c for c in sim.columns()}
+    for key in [("workers", "home"), ("workers", "skill"), ("workers", "employer"), ("firms", "id"),
+                ("firms", "zone"), ("firms", "skill"), ("firms", "alive"), ("firms", "target"), ("firms", "size"),
+                ("firms", "latent")]:
+        assert key in cols, key
+    assert cols[("workers", "employer")].dtype == "u4" and cols[("workers", "employer")].size == 10000
+    assert cols[("firms", "latent")].dtype == "f8" and cols[("firms", "id")].dtype == "u8"
+    assert all(c.doc for c in cols.values())
+    for c in cols.values():
+        a = sim.column(c.agents, c.name).array
+        assert a.dtype == np.dtype(c.dtype) and a.shape == (c.size,)
+
+
+def test_column_is_zero_copy_and_read_only():
+    sim = dock().step(2)
+    a = np.asarray(sim.column("workers", "employer"))
+    b = sim.column("workers", "employer").array
+    assert np.shares_memory(a, b)  # the engine's column, read twice in one month
+    assert a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    assert not a.flags.writeable and not a.flags.owndata
+    with pytest.raises(ValueError):
+        a[0] = 1
+    with pytest.raises(ValueError):
+        sim.column("firms", "latent").array[:] = 0.0
+
+
+def test_column_keeps_its_simulation_alive():
+    sim = dock().step(2)
+    v = sim.column("workers", "employer")
+    raw = sim._sim.column("workers", "home")  # the bare array: its base keeps the engine alive
+    expected, expected_home = v.copy(), raw.copy()
+    del sim
+    gc.collect()
+    np.testing.assert_array_equal(np.asarray(v), expected)
+    np.testing.assert_array_equal(raw, expected_home)
+
+
+def test_stale_column_raises_a_clear_error():
+    sim = dock(12).step(2)
+    v = sim.column("firms", "size")
+    assert not v.stale
+    sim.step()  # firms enter and exit: the columns may move
+    assert v.stale
+    for read in (lambda: v[0], lambda: np.asarray(v), lambda: len(v), lambda: v.array, lambda: v.copy()):
+        with pytest.raises(ts.StaleViewError, match=r"'firms.size' was taken after month 2.*month 3") as info:
+            read()
+        assert "sim.column('firms', 'size')" in str(info.value)
+    assert len(sim.column("firms", "size")) > 0  # a new view is fine
+
+
+def test_generation_counts_steps_and_resume(tmp_path):
+    sim = dock(6)
+    assert sim._sim.generation == 0
+    sim.step(3)
+    assert sim._sim.generation == 3
+    sim.save_checkpoint(tmp_path / "c.ckpt")
+    restored = ts.Simulation.resume(tmp_path / "c.ckpt")
+    assert restored._sim.generation == 3
+    np.testing.assert_array_equal(restored.column("workers", "employer").array,
+                                  sim.column("workers", "employer").array)
+
+
+def test_unknown_column_or_agents_is_a_key_error():
+    sim = dock()
+    with pytest.raises(KeyError, match="workers.employer"):  # the message lists the columns there are
+        sim.column("workers", "salary")
+    with pytest.raises(KeyError, match="workers, firms|firms, workers"):
+        sim.agents("investors")
+
+
+def test_dock_columns_agree_with_the_recorder():
+    sim = dock(8)
+    for _ in sim:
+        employer = sim.column("workers", "employer").array
+        size = sim.column("firms", "size").array
+        alive = sim.column("firms", "alive").array
+        employed = int(np.count_nonzero(employer != NO_FIRM))
+        ur = sim.view("unemployment_rate")[-1]
+        assert employed == round((1 - ur) * len(employer))
+        assert int(alive.sum()) == sim.view("firms")[-1]
+        assert np.array_equal(np.bincount(employer[employer != NO_FIRM], minlength=len(size)), size)
+        assert (size[alive == 0] == 0).all()
+
+
+def test_agents_dataframe_is_a_copy():
+    sim = dock(4).step(2)
+    workers = sim.agents("workers")
+    assert isinstance(workers, pd.DataFrame) and workers.index.name == "slot"
+    assert list(workers.columns) == ["home", "skill", "employer"] and len(workers) == 10000
+    assert workers["employer"].dtype == np.uint32
+    assert not np.shares_memory(workers["employer"].to_numpy(), sim.column("workers", "employer").array)
+    before = workers.copy()
+    workers.loc[0, "home"] = 5  # writable, and the engine is untouched
+    assert sim.column("workers", "home")[0] == before.loc[0, "home"]
+    sim.step()
+    pd.testing.assert_frame_equal(workers.drop(index=0), before.drop(index=0))  # still valid after the step
+
+
+def test_territory_columns_agree_with_the_recorder():
+    sim = territory(3)
+    outside = [z["kind"] for z in sim.scenario.config["zones"]].index("outside")
+    names = {(c.agents, c.name) for c in sim.columns()}
+    assert {("workers", "status"), ("workers", "employer"), ("firms", "alive"), ("firms", "cash")} <= names
+    for _ in sim:
+        w = sim.agents("workers")
+        resident = w["home"] != outside
+        last = sim.series().iloc[-1]
+        assert ((w["status"] == 0) & resident).sum() == last["employed"]
+        assert ((w["status"] == 1) & resident).sum() == last["unemployed"]
+        assert ((w["status"] == 0) & ~resident).sum() == last["in_commuters"]
+        assert sim.agents("firms")["alive"].sum() == last["firms"]
+        status = sim.column("workers", "status").array
+        assert np.shares_memory(status, sim.column("workers", "status").array) and not status.flags.writeable
