@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
   CLI::App app{"terrasim: an agent-based territorial economic simulator", "terrasim"};
   app.set_version_flag("--version", std::string("terrasim ") + terrasim::sim::kVersion);
   app.require_subcommand(1);
+  app.footer(
+      "More subcommands, run by the Python package (python3 -m terrasim):\n"
+      "  sweep     Monte Carlo sweeps into a resumable SQLite database (terrasim sweep --help)\n"
+      "  results   fan quantiles, paired differences, probabilities from a sweep database");
 
   RunRequest run;
   std::string progress = "auto";

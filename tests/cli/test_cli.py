@@ -214,3 +214,8 @@ def test_subcommands_it_does_not_implement_go_to_python(terrasim, tmp_path):
     assert "invalid choice: 'no-such-command'" in bad.stderr
     # what the C++ program implements stays with it
     assert "no-such-command" not in terrasim("--help", check=0).stdout
+
+
+def test_help_lists_the_python_subcommands(terrasim):
+    out = terrasim("--help", check=0).stdout
+    assert "sweep" in out and "results" in out and "run" in out
