@@ -20,6 +20,7 @@
 #include <oneapi/tbb/parallel_reduce.h>
 
 #include "sim/core/parallel.h"
+#include "sim/core/grouping.h"
 #include "sim/rng/distributions.h"
 #include "sim/rng/guided.h"
 #include "sim/rng/ziggurat.h"
@@ -448,21 +449,11 @@ void DockModel::match(const sim::MonthContext& ctx) {
   // a. Vacancies fixed for the round. Each vacancy is one entry (its firm's
   // slot) in a list grouped by zone, so that drawing a firm of zone z with
   // probability proportional to v_f is one uniform index into z's part.
-  std::vector<std::uint32_t> zone_start(nz + 1, 0);
-  for (std::size_t f = 0; f < slots; ++f)
-    if (firm_alive_[f] && firm_size_[f] < firm_target_[f]) zone_start[firm_zone_[f] + 1] += firm_target_[f] - firm_size_[f];
-  for (std::size_t z = 0; z < nz; ++z) zone_start[z + 1] += zone_start[z];
-  vacancy_slots_.resize(zone_start[nz]);
-  {
-    std::vector<std::uint32_t> fill(zone_start.begin(), zone_start.end() - 1);
-    for (std::size_t f = 0; f < slots; ++f) {
-      if (!firm_alive_[f] || firm_size_[f] >= firm_target_[f]) continue;
-      auto* out = vacancy_slots_.data() + fill[firm_zone_[f]];
-      const std::uint32_t v = firm_target_[f] - firm_size_[f];
-      std::fill(out, out + v, static_cast<std::uint32_t>(f));
-      fill[firm_zone_[f]] += v;
-    }
-  }
+  std::vector<std::uint32_t> zone_start;
+  sim::group_with_multiplicity(
+      slots, nz, [&](std::size_t f) { return firm_zone_[f]; },
+      [&](std::size_t f) { return firm_alive_[f] && firm_size_[f] < firm_target_[f] ? firm_target_[f] - firm_size_[f] : 0u; },
+      zone_start, vacancy_slots_);
   std::vector<double> vac_zone(nz);
   for (std::size_t z = 0; z < nz; ++z) vac_zone[z] = zone_start[z + 1] - zone_start[z];
   const bool any_vacancy = zone_start[nz] > 0;

@@ -14,6 +14,7 @@
 
 #include "models/territory/detail.h"
 #include "models/territory/territory.h"
+#include "sim/core/grouping.h"
 #include "sim/rng/distributions.h"
 #include "sim/rng/guided.h"
 
@@ -282,20 +283,11 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   const auto month = static_cast<std::uint64_t>(ctx.month);
   const auto a = static_cast<std::size_t>(p_.applications);
 
-  std::vector<std::uint32_t> zone_start(nz + 1, 0);
-  for (std::size_t f = 0; f < slots; ++f)
-    if (firm_alive_[f] && firm_size_[f] < firm_target_[f]) zone_start[firm_zone_[f] + 1] += firm_target_[f] - firm_size_[f];
-  for (std::size_t z = 0; z < nz; ++z) zone_start[z + 1] += zone_start[z];
-  vacancy_slots_.resize(zone_start[nz]);
-  {
-    std::vector<std::uint32_t> fill(zone_start.begin(), zone_start.end() - 1);
-    for (std::size_t f = 0; f < slots; ++f) {
-      if (!firm_alive_[f] || firm_size_[f] >= firm_target_[f]) continue;
-      const std::uint32_t v = firm_target_[f] - firm_size_[f];
-      std::fill_n(vacancy_slots_.data() + fill[firm_zone_[f]], v, static_cast<std::uint32_t>(f));
-      fill[firm_zone_[f]] += v;
-    }
-  }
+  std::vector<std::uint32_t> zone_start;
+  sim::group_with_multiplicity(
+      slots, nz, [&](std::size_t f) { return firm_zone_[f]; },
+      [&](std::size_t f) { return firm_alive_[f] && firm_size_[f] < firm_target_[f] ? firm_target_[f] - firm_size_[f] : 0u; },
+      zone_start, vacancy_slots_);
   if (zone_start[nz] == 0) return;
   // Zone choice for a worker living in h: vacancies weighted by gravity.
   sim::rng::GuidedRows zone_pick(nz, nz);

@@ -23,25 +23,8 @@ using ::testing::StartsWith;
 using testing::data_path;
 namespace fs = std::filesystem;
 
-template <class F>
-std::string error_text(F&& f) {
-  try {
-    f();
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "<no ScenarioError>";
-}
-
-template <class F>
-std::vector<Diagnostic> diagnostics_of(F&& f) {
-  try {
-    f();
-  } catch (const ScenarioError& e) {
-    return e.diagnostics();
-  }
-  return {};
-}
+using testing::diagnostics_of;
+using testing::error_text;
 
 Value parse(std::string_view text, ParseLimits limits = {}) { return parse_yaml(text, "t.yaml", limits); }
 std::string parse_error(std::string_view text, ParseLimits limits = {}) {

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "sim/scenario/schema.h"
 
@@ -46,6 +47,28 @@ inline Record test_record() {
     if (std::fabs(total - 1.0) > 1e-9) report(zones, "zones", fmt::format("shares sum to {}, expected 1", total));
   });
   return r;
+}
+
+// The report of the ScenarioError that f() throws, or "<no ScenarioError>".
+template <class F>
+std::string error_text(F&& f) {
+  try {
+    f();
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "<no ScenarioError>";
+}
+
+// The diagnostics of the ScenarioError that f() throws (none if it throws none).
+template <class F>
+std::vector<Diagnostic> diagnostics_of(F&& f) {
+  try {
+    f();
+  } catch (const ScenarioError& e) {
+    return e.diagnostics();
+  }
+  return {};
 }
 
 }  // namespace terrasim::sim::testing

@@ -20,25 +20,8 @@ using ::testing::StartsWith;
 using testing::data_path;
 using testing::test_record;
 
-template <class F>
-std::string error_text(F&& f) {
-  try {
-    f();
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "<no ScenarioError>";
-}
-
-template <class F>
-std::vector<Diagnostic> diagnostics_of(F&& f) {
-  try {
-    f();
-  } catch (const ScenarioError& e) {
-    return e.diagnostics();
-  }
-  return {};
-}
+using testing::diagnostics_of;
+using testing::error_text;
 
 const std::string kMinimal = "model: dock\nzones: [{name: Centre, x_km: 0, share: 1}]\n";
 
