@@ -65,14 +65,38 @@ class Probability:
         return (f"{self.p:.3f} (Monte Carlo s.e. {self.stderr:.3f}; {self.level:.0%} interval "
                 f"{self.ci_low:.3f}-{self.ci_high:.3f}; {self.n} runs)")
 
+    @property
+    def successes(self) -> int:
+        return int(round(self.p * self.n)) if self.n else 0
+
+    @classmethod
+    def from_outcomes(cls, outcomes, level: float = 0.95) -> "Probability":
+        """The share of true outcomes (one per replicate), with its Wilson score interval."""
+        outcomes = np.asarray(outcomes, dtype=bool)
+        n = int(outcomes.size)
+        if n == 0:
+            nan = float("nan")
+            return cls(p=nan, n=0, stderr=nan, ci_low=nan, ci_high=nan, level=level)
+        p = float(outcomes.mean())
+        z = _normal_quantile(0.5 + level / 2)
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return cls(p=p, n=n, stderr=math.sqrt(p * (1 - p) / n), ci_low=max(0.0, centre - half),
+                   ci_high=min(1.0, centre + half), level=level)
+
 
 class SweepResults:
-    """A sweep database opened read-only."""
+    """A sweep database opened read-only.
 
-    def __init__(self, db: Union[str, os.PathLike]):
+    replicates: use only replicates 0..replicates-1 (seeds base_seed..base_seed+replicates-1)
+    of a database that may hold more, so that a figure does not depend on what else was run.
+    """
+
+    def __init__(self, db: Union[str, os.PathLike], replicates: Optional[int] = None):
         self.path = os.fspath(db)
         if not os.path.exists(self.path):
             raise FileNotFoundError(self.path)
+        self.replicates = replicates
         self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
 
     def close(self) -> None:
@@ -132,10 +156,11 @@ class SweepResults:
 
     def matrix(self, name: str, scenario: Optional[str] = None, point: Point = None) -> pd.DataFrame:
         """One series of one scenario and grid point: rows = replicates, columns = months."""
+        limit, params = ("", ()) if self.replicates is None else (" AND r.replicate < ?", (self.replicates,))
         df = self._query(
             "SELECT r.replicate, v.month, v.value FROM series v JOIN runs r USING (run_id) "
-            "JOIN scenarios s USING (scenario_id) WHERE s.name = ? AND r.point_id = ? AND v.name = ?",
-            (self._scenario_name(scenario), self._point_id(point), name))
+            "JOIN scenarios s USING (scenario_id) WHERE s.name = ? AND r.point_id = ? AND v.name = ?" + limit,
+            (self._scenario_name(scenario), self._point_id(point), name) + params)
         if df.empty:
             raise KeyError(f"no values of series {name!r} for scenario {scenario!r}, point {point!r}")
         m = df.pivot(index="replicate", columns="month", values="value").sort_index()
@@ -186,10 +211,4 @@ class SweepResults:
         if month not in m.columns:
             raise KeyError(f"month {at} is not simulated (months {m.columns[0]}..{m.columns[-1]})")
         values = m[month].dropna().to_numpy()
-        n = len(values)
-        p = float(np.mean(values <= threshold)) if n else float("nan")
-        z = _normal_quantile(0.5 + level / 2)
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return Probability(p=p, n=n, stderr=math.sqrt(p * (1 - p) / n), ci_low=max(0.0, centre - half),
-                           ci_high=min(1.0, centre + half), level=level)
+        return Probability.from_outcomes(values <= threshold, level)
