@@ -14,6 +14,7 @@ import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
@@ -47,9 +48,23 @@ class CMakeBuild(build_ext):
         shutil.copyfile(os.path.join(built, module), target)
 
 
+class BuildPyWithScenarios(build_py):
+    """The package with its copy of scenarios/amiens (what `terrasim forecast` compares by default)."""
+
+    def run(self):
+        super().run()
+        source = os.path.join(ROOT, "scenarios", "amiens")
+        target = os.path.join(self.build_lib, "terrasim", "scenarios", "amiens")
+        os.makedirs(target, exist_ok=True)
+        for name in sorted(os.listdir(source)):
+            if name.endswith((".yaml", ".md")):
+                shutil.copyfile(os.path.join(source, name), os.path.join(target, name))
+
+
 # setuptools' metadata goes under build/, not beside the sources.
 EGG_BASE = os.path.join("build", "egg-info")
 os.makedirs(os.path.join(ROOT, EGG_BASE), exist_ok=True)
 
-setup(version=version(), ext_modules=[Extension("terrasim._core", sources=[])], cmdclass={"build_ext": CMakeBuild},
+setup(version=version(), ext_modules=[Extension("terrasim._core", sources=[])],
+      cmdclass={"build_ext": CMakeBuild, "build_py": BuildPyWithScenarios},
       options={"egg_info": {"egg_base": EGG_BASE}})

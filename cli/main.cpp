@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
   app.footer(
       "More subcommands, run by the Python package (python3 -m terrasim):\n"
       "  sweep     Monte Carlo sweeps into a resumable SQLite database (terrasim sweep --help)\n"
-      "  results   fan quantiles, paired differences, probabilities from a sweep database");
+      "  results   fan quantiles, paired differences, probabilities from a sweep database\n"
+      "  forecast  the council report: scenarios compared over paired replicates (terrasim forecast --help)");
 
   RunRequest run;
   std::string progress = "auto";

@@ -7,9 +7,11 @@
     sim.column("workers", "employer")            # agent columns as read-only NumPy views
     terrasim.sweep({"a": sc}, replicates=100, db="a.sqlite")
     terrasim.SweepResults("a.sqlite").fan("unemployment_rate")
+    terrasim.forecast(replicates=200)            # the council report: Amiens baseline against the pact
 """
 from . import _core
 from ._core import CheckpointError, Diagnostic, ScenarioError
+from .forecast import ForecastError, ForecastResult, ForecastSpec, forecast
 from .results import Probability, SweepResults
 from .scenario import Scenario, load, validate
 from .simulation import ColumnInfo, Result, Simulation, StaleViewError, View, run
@@ -24,7 +26,7 @@ def models() -> dict:
 
 
 __all__ = [
-    "CheckpointError", "ColumnInfo", "Diagnostic", "Probability", "Result", "Scenario", "ScenarioError", "Simulation",
-    "StaleViewError", "SweepError", "SweepResults", "SweepSummary", "View", "load", "models", "run", "sweep",
-    "validate", "__version__",
+    "CheckpointError", "ColumnInfo", "Diagnostic", "ForecastError", "ForecastResult", "ForecastSpec", "Probability",
+    "Result", "Scenario", "ScenarioError", "Simulation", "StaleViewError", "SweepError", "SweepResults",
+    "SweepSummary", "View", "forecast", "load", "models", "run", "sweep", "validate", "__version__",
 ]

@@ -1,13 +1,15 @@
 """``python3 -m terrasim``: every subcommand of ``terrasim``, and those the C++
-program hands over (``sweep``, ``results``).
+program hands over (``sweep``, ``results``, ``forecast``).
 
     python3 -m terrasim run scenarios/dock/small.yaml --months 12 --set exit_rate=0.01
     python3 -m terrasim sweep baseline=a.yaml pact=b.yaml --replicates 500 --db mc.sqlite
     python3 -m terrasim results mc.sqlite --fan unemployment_rate --scenario pact
+    python3 -m terrasim forecast                     # the Amiens council report
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from typing import List, Optional
@@ -26,6 +28,34 @@ def _grid_arg(text: str):
     if not sep or not values:
         raise argparse.ArgumentTypeError(f"expected PATH=V1,V2,..., found {text!r}")
     return path, [v for v in values.split(",")]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}")
+    return value
+
+
+def _year_count(text: str):
+    year, sep, count = text.partition("=")
+    try:
+        if sep:
+            return int(year), float(count)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"expected YEAR=COUNT (e.g. 2013=1034), found {text!r}")
+
+
+def _executor_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--executor", default="local",
+                        help="local (a process per core), mpi (under mpiexec ... -m mpi4py.futures), "
+                             "or dask://HOST:PORT (a running dask scheduler)")
+    parser.add_argument("--workers", type=_positive_int, help="worker processes for the local executor")
+    parser.add_argument("--progress", choices=["auto", "always", "never"], default="auto")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,11 +99,30 @@ def _parser() -> argparse.ArgumentParser:
                     help="a grid dimension (repeatable; the sweep runs their product)")
     sw.add_argument("--series", action="append", help="keep only these series (repeatable)")
     sw.add_argument("--breakdowns", action="store_true", help="keep the breakdowns too")
-    sw.add_argument("--executor", default="local",
-                    help="local (a process per core), mpi (under mpiexec ... -m mpi4py.futures), "
-                         "or dask://HOST:PORT (a running dask scheduler)")
-    sw.add_argument("--workers", type=int, help="worker processes for the local executor")
-    sw.add_argument("--progress", choices=["auto", "always", "never"], default="auto")
+    _executor_options(sw)
+
+    fc = sub.add_parser(
+        "forecast", help="the council report: scenarios compared over paired replicates (HTML, PDF, CSV)",
+        description="Runs paired Monte Carlo replicates of scenarios (the first is the reference; none: the "
+                    "Amiens baseline against the pact, shipped with terrasim), keeps them in a sweep database "
+                    "that a second call reuses, and writes a report folder: report.html (self-contained), "
+                    "report.pdf (with Chromium), charts/ (SVG, PNG), tables/ (CSV).")
+    fc.add_argument("scenarios", nargs="*", type=_scenario_arg, metavar="[NAME=]SCENARIO",
+                    help="scenario files, the reference first; or one forecast file (default: the Amiens forecast)")
+    fc.add_argument("--replicates", "-r", type=_positive_int, default=200, help="paired replicates (default 200)")
+    fc.add_argument("--out", help="report folder, replaced whole (default: forecast-<names> here)")
+    fc.add_argument("--db", help="sweep database (default: runs.sqlite inside the report folder)")
+    fc.add_argument("--seed", type=int, default=1, help="base seed: replicate r uses seed+r in every scenario")
+    fc.add_argument("--months", type=_positive_int, help="months to simulate (every scenario)")
+    fc.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                    help="override applied to every scenario (e.g. --set scale=0.1 for a quick, reduced run)")
+    fc.add_argument("--lang", choices=["fr", "en"], help="report language (default: the scenarios' locale)")
+    fc.add_argument("--level", type=float, help="a fixed level of the target series, read beside the target "
+                                                "(default: the forecast file's; Amiens: 0.10)")
+    fc.add_argument("--creations-reference", type=_year_count, metavar="YEAR=COUNT",
+                    help="firm creations of a past year, drawn for comparison (Amiens: 2013=1034)")
+    fc.add_argument("--no-pdf", action="store_true", help="do not print report.pdf")
+    _executor_options(fc)
 
     res = sub.add_parser("results", help="summaries of a sweep database")
     res.add_argument("db")
@@ -135,6 +184,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             return _sweep(ts, args)
         elif args.command == "results":
             return _results(ts, args)
+        elif args.command == "forecast":
+            return _forecast(ts, args)
     except ts.ScenarioError as e:
         print(e, file=sys.stderr)
         return 2
@@ -160,21 +211,50 @@ def _sweep(ts, args) -> int:
         for name, sc in named_scenarios(unnamed).items():
             scenarios.setdefault(name, sc)
     grid = {path: [_yaml_scalar(v) for v in values] for path, values in args.grid} or None
-    executor, client = args.executor, None
-    if executor.startswith("dask://") or executor.startswith("tcp://"):
-        from distributed import Client
-        client = Client(executor.replace("dask://", "tcp://"))
-        executor = client
-    try:
+    with _executor(args.executor) as executor:
         summary = ts.sweep(scenarios, grid=grid, replicates=args.replicates, db=args.db, executor=executor,
                            workers=args.workers, base_seed=args.seed, months=args.months,
                            overrides=args.overrides, series=args.series, breakdowns=args.breakdowns,
-                           progress={"auto": "auto", "always": True, "never": False}[args.progress])
-    finally:
-        if client is not None:
-            client.close()
+                           progress=_PROGRESS[args.progress])
     print(f"terrasim sweep: {summary.completed} runs done, {summary.skipped} already in {summary.db}, "
           f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
+_PROGRESS = {"auto": "auto", "always": True, "never": False}
+
+
+@contextlib.contextmanager
+def _executor(name: str):
+    """--executor: "local", "mpi", or dask://HOST:PORT (a Client, closed afterwards)."""
+    if not (name.startswith("dask://") or name.startswith("tcp://")):
+        yield name
+        return
+    from distributed import Client
+    client = Client(name.replace("dask://", "tcp://"))
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _forecast(ts, args) -> int:
+    scenarios = [path if name is None else (name, path) for name, path in args.scenarios] or None
+    try:
+        with _executor(args.executor) as executor:
+            result = ts.forecast(scenarios, replicates=args.replicates, out=args.out, db=args.db, lang=args.lang,
+                                 base_seed=args.seed, months=args.months, overrides=args.overrides,
+                                 level=args.level, creations_reference=args.creations_reference,
+                                 executor=executor, workers=args.workers, pdf=not args.no_pdf,
+                                 progress=_PROGRESS[args.progress])
+    except KeyboardInterrupt:
+        print("\nterrasim forecast: interrupted; the finished runs are kept: the same command resumes from them",
+              file=sys.stderr)
+        return 130
+    for sentence in result.summary:
+        print(f"- {sentence}")
+    print(f"report: {result.html}" + (f" (and {result.pdf.name})" if result.pdf else ""))
+    print(f"terrasim forecast: done in {result.wall_seconds:.1f} s", file=sys.stderr)
     return 0
 
 

@@ -58,7 +58,11 @@ def test_json_format(terrasim, tmp_path):
     assert len(doc["breakdowns"]["zones"]["columns"]["unemployment_rate"][0]) == 6
 
 
-@pytest.mark.parametrize("scenario", sorted((ROOT / "scenarios").rglob("*.yaml")), ids=lambda p: p.name)
+# Every scenario file; forecast.yaml files name scenarios to compare (terrasim forecast), they are not scenarios.
+SCENARIOS = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml") if p.name != "forecast.yaml")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.name)
 def test_every_scenario_is_byte_identical_on_1_and_2_threads(terrasim, tmp_path, scenario):
     for threads in (1, 2):
         terrasim("run", scenario, "--threads", threads, "--out", tmp_path / f"t{threads}", check=0)
@@ -218,4 +222,6 @@ def test_subcommands_it_does_not_implement_go_to_python(terrasim, tmp_path):
 
 def test_help_lists_the_python_subcommands(terrasim):
     out = terrasim("--help", check=0).stdout
-    assert "sweep" in out and "results" in out and "run" in out
+    assert "sweep" in out and "results" in out and "run" in out and "forecast" in out
+    forecast = terrasim("forecast", "--help", check=0).stdout
+    assert "--replicates" in forecast and "--out" in forecast and "--lang" in forecast

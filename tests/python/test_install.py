@@ -22,6 +22,7 @@ def test_pip_install_into_a_venv_offline(tmp_path):
     shutil.copytree(ROOT / "bindings", src / "bindings", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "setup.py", "CMakeLists.txt"):
         shutil.copy(ROOT / name, src / name)
+    shutil.copytree(ROOT / "scenarios" / "amiens", src / "scenarios" / "amiens")  # shipped inside the package
     venv = tmp_path / "venv"
     subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", str(venv)], check=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -30,9 +31,15 @@ def test_pip_install_into_a_venv_offline(tmp_path):
                          capture_output=True, text=True, env=env, timeout=300)
     assert pip.returncode == 0, pip.stdout + pip.stderr
     code = ("import os, terrasim as ts; print(os.path.dirname(ts.__file__)); "
-            f"r = ts.run({str(ROOT / 'scenarios' / 'dock' / 'small.yaml')!r}, months=2); print(len(r.series))")
+            f"r = ts.run({str(ROOT / 'scenarios' / 'dock' / 'small.yaml')!r}, months=2); print(len(r.series)); "
+            "import terrasim.report; print(ts.ForecastSpec.default().source)")
     out = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, env=env,
                          cwd=tmp_path, check=True).stdout.split()
     assert out[0].startswith(str(venv)) and out[1] == "2"
     installed = pathlib.Path(out[0])
     assert (installed / "py.typed").exists() and (installed / "_core.pyi").exists()
+    # the default forecast's scenarios travel with the package, `extends:` and all
+    assert out[2] == str(installed / "scenarios" / "amiens" / "forecast.yaml")
+    for name in ("baseline.yaml", "pacte.yaml", "forecast.yaml"):
+        assert (installed / "scenarios" / "amiens" / name).read_bytes() == \
+            (ROOT / "scenarios" / "amiens" / name).read_bytes()

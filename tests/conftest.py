@@ -1,11 +1,11 @@
-"""Fixtures for the end-to-end tests of the `terrasim` program."""
+"""Fixtures of the Python suites (tests/cli, tests/python): the `terrasim` program."""
 import os
 import pathlib
 import subprocess
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +16,7 @@ def terrasim_bin():
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def terrasim(terrasim_bin):
     """Runs the program; returns the CompletedProcess (text mode)."""
     def run(*args, cwd=None, check=None, env=None):

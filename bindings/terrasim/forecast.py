@@ -1,0 +1,590 @@
+"""The council forecast: scenarios compared over paired Monte Carlo replicates, as a report.
+
+>>> terrasim.forecast()                                    # the Amiens baseline against the pact
+>>> terrasim.forecast(["a.yaml", "b.yaml"], replicates=500, out="report-ab", lang="en")
+
+The first scenario is the reference. Replicate r of every scenario uses seed
+``base_seed + r`` (common random numbers), the runs are kept in a sweep
+database (by default ``runs.sqlite`` inside the report folder) so that a
+second call reuses them, and the report folder (``report.html``, ``report.pdf``
+when Chromium is installed, ``charts/``, ``tables/``) is written whole or not
+at all: it is assembled in a hidden folder beside ``out`` and renamed into
+place.
+
+A *forecast file* (``scenarios/amiens/forecast.yaml``, which ships inside the
+package with the Amiens scenarios) names the scenarios and the outside
+figures the report draws beside the model's results:
+
+    scenarios:                       # paths relative to this file; the first is the reference
+      - {file: baseline.yaml, label: {fr: Sans le pacte, en: Without the pact}}
+      - {file: pacte.yaml, label: {fr: Avec le pacte, en: With the pact}}
+    title: {fr: ..., en: ...}        # optional
+    level: {value: 0.10, source: ...}                          # optional: a fixed level
+    creations_reference: {year: 2013, count: 1034, source: ...}  # optional
+
+Each scenario states its own target (``target:`` in the scenario file). The
+report reads it twice when a ``level`` is given: as stated (for Amiens: at or
+below the national rate of the same month) and against the fixed level (at
+or below 10%), each for the target month and for the mean of the three
+months that end with it. A scenario without a target gets a report whose
+target sections say so.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import pathlib
+import shutil
+import sqlite3
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from . import _core
+from .scenario import Overrides, Scenario, ScenarioError, override_list
+from .sweep import SweepError, SweepSummary, sweep
+
+#: Series every scenario of a forecast must record.
+REQUIRED_SERIES = ("unemployment_rate", "jobs_in_territory", "policy_spending_cumulative", "creations")
+#: Marks a folder as a forecast report (and holds what made it).
+MARKER = "forecast.json"
+DB_NAME = "runs.sqlite"
+DEFAULT_REPLICATES = 200
+
+
+class ForecastError(ValueError):
+    """Bad input to a forecast: the message names the file or option, the field and what was expected."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """A scenario's target: `series` at or below (above) `reference` + `threshold`, or `threshold`, at `date`."""
+    series: str
+    threshold: float
+    reference: Optional[str]
+    direction: str
+    date: Optional[str]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Optional["Target"]:
+        section = scenario.config.get("target")
+        if not section or (section.get("threshold") is None and not section.get("reference")):
+            return None
+        return cls(series=section.get("series") or "unemployment_rate",
+                   threshold=float(section.get("threshold") or 0.0), reference=section.get("reference") or None,
+                   direction=section.get("direction") or "below", date=section.get("date") or None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Level:
+    """A fixed level of the target's series: the target's second reading."""
+    value: float
+    source: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class CreationsReference:
+    """Firm creations of a past year, drawn beside the simulated years."""
+    year: int
+    count: float
+    source: str = ""
+
+
+@dataclasses.dataclass
+class ForecastScenario:
+    name: str
+    scenario: Scenario
+    label: Dict[str, str] = dataclasses.field(default_factory=dict)
+    files: List[str] = dataclasses.field(default_factory=list)  # the file and those it extends, as loaded
+
+    def __post_init__(self):
+        if not self.files:
+            self.files = list(self.scenario.files)
+
+    def display(self, lang: str) -> str:
+        return self.label.get(lang) or next(iter(self.label.values()), None) or self.name
+
+    @property
+    def target(self) -> Optional[Target]:
+        return Target.of(self.scenario)
+
+    @property
+    def scale(self) -> float:
+        return float(self.scenario.config.get("scale", 1.0))
+
+
+@dataclasses.dataclass
+class ForecastSpec:
+    """What a forecast compares: scenarios (the first is the reference) and outside figures."""
+    scenarios: List[ForecastScenario]
+    title: Dict[str, str] = dataclasses.field(default_factory=dict)
+    level: Optional[Level] = None
+    creations_reference: Optional[CreationsReference] = None
+    source: Optional[str] = None  # the forecast file, if any
+
+    @property
+    def reference(self) -> ForecastScenario:
+        return self.scenarios[0]
+
+    @property
+    def names(self) -> List[str]:
+        return [s.name for s in self.scenarios]
+
+    def scenario(self, name: str) -> ForecastScenario:
+        return next(s for s in self.scenarios if s.name == name)
+
+    @property
+    def locale(self) -> str:
+        """The report's language by default: the reference scenario's `locale`."""
+        return self.reference.scenario.config.get("locale") or "fr"
+
+    # -- construction --------------------------------------------------------
+    @classmethod
+    def default(cls) -> "ForecastSpec":
+        """The Amiens baseline against the pact, from the scenarios shipped with the package."""
+        return cls.load(default_forecast_file())
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike]) -> "ForecastSpec":
+        """Reads a forecast file (see the module's documentation)."""
+        path = pathlib.Path(path)
+        doc = _read_yaml(path)
+        if not is_forecast_document(doc):
+            raise ForecastError(f"{path}: not a forecast file: expected a mapping with `scenarios:` (a list)")
+        known = {"scenarios", "title", "level", "creations_reference"}
+        for key in doc:
+            if key not in known:
+                raise ForecastError(f"{path}: {key}: unknown field; expected one of {', '.join(sorted(known))}")
+        entries = doc["scenarios"]
+        if not isinstance(entries, list) or len(entries) < 2:
+            raise ForecastError(f"{path}: scenarios: expected a list of at least two scenarios (the first is the "
+                                f"reference), found {entries!r}")
+        scenarios = []
+        for i, entry in enumerate(entries):
+            where = f"{path}: scenarios[{i}]"
+            if isinstance(entry, str):
+                entry = {"file": entry}
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("file"), str):
+                raise ForecastError(f"{where}: expected a file name or {{file: NAME.yaml, label: ...}}, "
+                                    f"found {entry!r}")
+            for key in entry:
+                if key not in ("file", "name", "label"):
+                    raise ForecastError(f"{where}.{key}: unknown field; expected file, name or label")
+            file = path.parent / entry["file"]
+            name = entry.get("name") or file.stem
+            scenarios.append(ForecastScenario(name, _load_scenario(file, f"{where}.file"),
+                                              _texts(entry.get("label"), f"{where}.label")))
+        spec = cls(scenarios, title=_texts(doc.get("title"), f"{path}: title"), source=str(path))
+        if doc.get("level") is not None:
+            spec.level = Level(_number(doc["level"], "value", f"{path}: level"),
+                               str(_field(doc["level"], "source", f"{path}: level", "")))
+        if doc.get("creations_reference") is not None:
+            ref, where = doc["creations_reference"], f"{path}: creations_reference"
+            year = _number(ref, "year", where)
+            if year != int(year):
+                raise ForecastError(f"{where}.year: expected a year, found {year!r}")
+            spec.creations_reference = CreationsReference(int(year), _number(ref, "count", where),
+                                                          str(_field(ref, "source", where, "")))
+        spec._check_names()
+        return spec
+
+    @classmethod
+    def from_arguments(cls, arguments: Sequence[Union[str, os.PathLike, Tuple[Optional[str], str], Scenario]]
+                       ) -> "ForecastSpec":
+        """Scenario files (or ``(name, path)`` pairs, or Scenarios); one argument may be a forecast file."""
+        items = list(arguments)
+        if len(items) == 1 and isinstance(items[0], (str, os.PathLike)) and _looks_like_forecast_file(items[0]):
+            return cls.load(items[0])
+        scenarios = []
+        for item in items:
+            name = None
+            if isinstance(item, tuple):
+                name, item = item
+            if isinstance(item, Scenario):
+                sc = item
+                name = name or (pathlib.Path(sc.source).stem if sc.source not in ("<dict>", "<checkpoint>")
+                                else sc.title)
+            else:
+                if _looks_like_forecast_file(item):
+                    raise ForecastError(f"{item}: a forecast file comes alone, not among scenario files")
+                sc = _load_scenario(pathlib.Path(item), "scenario")
+                name = name or pathlib.Path(item).stem
+            scenarios.append(ForecastScenario(str(name), sc))
+        if len(scenarios) < 2:
+            raise ForecastError("a forecast compares at least two scenarios (the first is the reference); "
+                                f"found {len(scenarios)}")
+        spec = cls(scenarios)
+        spec._check_names()
+        return spec
+
+    def configured(self, months: Optional[int] = None, overrides: Overrides = None,
+                   level: Optional[float] = None,
+                   creations_reference: Optional[Tuple[int, float]] = None) -> "ForecastSpec":
+        """A copy with `months` and `overrides` applied to every scenario, and the outside figures replaced."""
+        extra = override_list(overrides)
+        if months is not None:
+            extra.append(f"months={months}")
+        scenarios = []
+        for s in self.scenarios:
+            try:
+                sc = s.scenario.with_overrides(extra)
+            except ScenarioError as e:
+                raise ForecastError(f"{s.scenario.source}: {e}") from None
+            scenarios.append(ForecastScenario(s.name, sc, dict(s.label), list(s.files)))
+        spec = dataclasses.replace(self, scenarios=scenarios)
+        if level is not None:
+            spec.level = Level(float(level), "--level")
+        if creations_reference is not None:
+            spec.creations_reference = CreationsReference(int(creations_reference[0]),
+                                                          float(creations_reference[1]), "--creations-reference")
+        return spec
+
+    def check_series(self) -> None:
+        """Every scenario records the series the report needs (its target's too); raises ForecastError."""
+        for s in self.scenarios:
+            recorded = set(_core.Simulation(s.scenario._core, 1).recorder.series_names)
+            needed = list(REQUIRED_SERIES)
+            target = s.target
+            if target:
+                needed += [target.series] + ([target.reference] if target.reference else [])
+            missing = [n for n in needed if n not in recorded]
+            if missing:
+                raise ForecastError(
+                    f"{s.scenario.source}: a forecast needs the series {', '.join(missing)}, which model "
+                    f"{s.scenario.model} does not record (it records {', '.join(sorted(recorded))})")
+            if target and target.date and not (s.scenario.start <= target.date):
+                raise ForecastError(f"{s.scenario.source}: target.date: {target.date} is before the start "
+                                    f"({s.scenario.start})")
+
+    def _check_names(self) -> None:
+        seen = set()
+        for s in self.scenarios:
+            if s.name in seen:
+                raise ForecastError(f"two scenarios are named {s.name!r}: name them (NAME=PATH)")
+            seen.add(s.name)
+
+    def to_json(self) -> Dict[str, Any]:
+        return {
+            "source": self.source,
+            "scenarios": [{"name": s.name, "label": s.label, "file": s.scenario.source,
+                           "config_sha256": s.scenario.config_sha256} for s in self.scenarios],
+            "title": self.title,
+            "level": dataclasses.asdict(self.level) if self.level else None,
+            "creations_reference": dataclasses.asdict(self.creations_reference) if self.creations_reference else None,
+        }
+
+
+def default_forecast_file() -> pathlib.Path:
+    """``scenarios/amiens/forecast.yaml`` as shipped inside the package (or the source tree's)."""
+    here = pathlib.Path(__file__).resolve().parent
+    for candidate in (here / "scenarios" / "amiens" / "forecast.yaml",
+                      here.parent.parent / "scenarios" / "amiens" / "forecast.yaml"):
+        if candidate.is_file():
+            return candidate
+    raise ForecastError(f"the default forecast is missing from this installation ({here / 'scenarios'}): "
+                        "give scenario files, or reinstall terrasim")
+
+
+def is_forecast_document(doc: Any) -> bool:
+    return isinstance(doc, Mapping) and "scenarios" in doc and "model" not in doc and "extends" not in doc
+
+
+def _looks_like_forecast_file(path) -> bool:
+    path = pathlib.Path(path)
+    if not path.is_file() or path.suffix not in (".yaml", ".yml"):
+        return False
+    try:
+        return is_forecast_document(_read_yaml(path))
+    except ForecastError:
+        return False
+
+
+def _read_yaml(path: pathlib.Path) -> Any:
+    import yaml
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except FileNotFoundError:
+        raise ForecastError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ForecastError(f"{path}: is a folder, expected a YAML file") from None
+    except yaml.YAMLError as e:
+        raise ForecastError(f"{path}: not valid YAML: {e}") from None
+
+
+def _load_scenario(path: pathlib.Path, field: str) -> Scenario:
+    if not path.exists():
+        raise ForecastError(f"{path}: no such scenario file ({field})")
+    if path.is_dir():
+        raise ForecastError(f"{path}: is a folder, expected a scenario file ({field})")
+    return Scenario.load(path)  # a ScenarioError names the file, line, column and field
+
+
+def _texts(value: Any, where: str) -> Dict[str, str]:
+    """A label: ``"text"`` or ``{fr: ..., en: ...}``."""
+    from .report.locale import LANGUAGES
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {lang: value for lang in LANGUAGES}
+    if isinstance(value, Mapping) and all(k in LANGUAGES and isinstance(v, str) for k, v in value.items()):
+        return dict(value)
+    raise ForecastError(f"{where}: expected a text or {{fr: ..., en: ...}}, found {value!r}")
+
+
+def _field(section: Any, key: str, where: str, default: Any = dataclasses.MISSING) -> Any:
+    if not isinstance(section, Mapping):
+        raise ForecastError(f"{where}: expected a mapping, found {section!r}")
+    if key not in section:
+        if default is dataclasses.MISSING:
+            raise ForecastError(f"{where}.{key}: missing")
+        return default
+    return section[key]
+
+
+def _number(section: Any, key: str, where: str) -> float:
+    value = _field(section, key, where)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ForecastError(f"{where}.{key}: expected a number, found {value!r}")
+    return float(value)
+
+
+# ---------------------------------------------------------------------------
+# The report folder: assembled beside `out`, renamed into place.
+
+class ReportFolder:
+    """``out`` replaced whole: the report is assembled in ``.NAME.partial`` beside it, then renamed.
+
+    The staging folder also holds the sweep database while the runs are made,
+    so a forecast that is interrupted resumes from it when started again; a
+    previous report's database is copied in first, so that its runs are reused.
+    """
+
+    def __init__(self, out: Union[str, os.PathLike]):
+        self.out = pathlib.Path(os.path.abspath(out))
+        if self.out.exists():
+            if not self.out.is_dir():
+                raise ForecastError(f"--out {out}: exists and is not a folder")
+            if any(self.out.iterdir()) and not (self.out / MARKER).is_file():
+                raise ForecastError(f"--out {out}: the folder exists and is not a forecast report (no {MARKER}); "
+                                    "choose another folder: a forecast replaces its folder whole")
+        parent = self.out.parent
+        if parent.exists() and not parent.is_dir():
+            raise ForecastError(f"--out {out}: {parent} is not a folder")
+        self.staging = parent / f".{self.out.name}.partial"
+
+    def prepare(self, scenarios: Dict[str, Scenario], base_seed: int, log) -> pathlib.Path:
+        """Creates the staging folder; returns its database (a previous report's copied in when it fits)."""
+        self.staging.mkdir(parents=True, exist_ok=True)
+        db = self.staging / DB_NAME
+        previous = self.out / DB_NAME
+        if not db.exists() and previous.is_file():
+            why = _incompatibility(previous, scenarios, base_seed)
+            if why:
+                print(f"terrasim forecast: the runs in {previous} do not fit ({why}); starting a new database",
+                      file=log)
+            else:
+                _copy_database(previous, db)
+        return db
+
+    def clear_report_files(self, keep_db: bool) -> None:
+        """Removes what a previous, interrupted attempt wrote in the staging folder (but the database if kept)."""
+        for entry in self.staging.iterdir():
+            if keep_db and entry.name.startswith(DB_NAME):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+
+    def commit(self) -> pathlib.Path:
+        """Renames the staging folder to `out`, replacing a previous report."""
+        if self.out.exists():
+            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+            os.rename(self.out, old)
+            os.rename(self.staging, self.out)
+            shutil.rmtree(old)
+        else:
+            os.rename(self.staging, self.out)
+        return self.out
+
+
+def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed: int) -> Optional[str]:
+    """Why the runs of database `db` cannot serve these scenarios (None: they can)."""
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            meta = dict(con.execute("SELECT key, value FROM meta"))
+            hashes = dict(con.execute("SELECT name, config_sha256 FROM scenarios"))
+        finally:
+            con.close()
+    except sqlite3.Error as e:
+        return f"unreadable: {e}"
+    if meta.get("terrasim_version") != _core.__version__:
+        return f"made by terrasim {meta.get('terrasim_version')}"
+    if meta.get("base_seed") != str(base_seed):
+        return f"base seed {meta.get('base_seed')}, not {base_seed}"
+    changed = [name for name, sc in scenarios.items() if name in hashes and hashes[name] != sc.config_sha256]
+    if changed:
+        return f"scenario {', '.join(changed)} had another configuration"
+    return None
+
+
+def _single_file(db: pathlib.Path) -> None:
+    """Leaves the database as one file (no -wal, -shm beside it), as a report folder should hold it."""
+    con = sqlite3.connect(db)
+    try:
+        con.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        con.close()
+
+
+def _copy_database(src: pathlib.Path, dst: pathlib.Path) -> None:
+    tmp = dst.with_name(dst.name + ".copy")
+    a = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    b = sqlite3.connect(tmp)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
+    os.replace(tmp, dst)
+
+
+# ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class ForecastResult:
+    """What :func:`forecast` made."""
+    out: pathlib.Path
+    html: pathlib.Path
+    pdf: Optional[pathlib.Path]
+    db: pathlib.Path
+    sweep: SweepSummary
+    analysis: Any            # terrasim.report.Analysis
+    summary: List[str]       # the plain-language summary, sentence by sentence
+    lang: str
+    wall_seconds: float
+
+
+def default_out(spec: ForecastSpec) -> str:
+    """``forecast-<reference>-<other>...``, in the current folder."""
+    return "forecast-" + "-".join(_slug(n) for n in spec.names)
+
+
+def _slug(text: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_." else "-" for c in text)
+    return keep.strip("-.") or "scenario"
+
+
+def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any], Mapping[str, Any]] = None, *,
+             replicates: int = DEFAULT_REPLICATES, out: Union[None, str, os.PathLike] = None,
+             db: Union[None, str, os.PathLike] = None, lang: Optional[str] = None, base_seed: int = 1,
+             months: Optional[int] = None, overrides: Overrides = None, level: Optional[float] = None,
+             creations_reference: Optional[Tuple[int, float]] = None, executor: Any = None,
+             workers: Optional[int] = None, pdf: bool = True, progress: Union[bool, str] = "auto",
+             log=None) -> ForecastResult:
+    """Runs the paired replicates that are not in the database yet, then writes the report folder.
+
+    scenarios: None (the Amiens baseline against the pact), a forecast file, a
+      :class:`ForecastSpec`, a list of scenario files / Scenarios (the first is
+      the reference) or a dict name -> scenario.
+    replicates: paired replicates per scenario; replicate r uses seed base_seed + r everywhere.
+    out: the report folder (default ``forecast-<names>`` in the current folder), replaced whole.
+    db: the sweep database (default ``runs.sqlite`` inside `out`).
+    lang: "fr" or "en" (default: the reference scenario's ``locale``).
+    months, overrides: applied to every scenario. level, creations_reference: replace the forecast file's.
+    pdf: also print ``report.pdf`` with headless Chromium when it is installed.
+    Raises ForecastError (or ScenarioError) on bad input, before anything is written.
+    """
+    from . import report
+    from .report.locale import LANGUAGES
+    t0 = time.perf_counter()
+    log = log or sys.stderr
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
+        raise ForecastError(f"replicates: expected a whole number of at least 1, found {replicates!r}")
+    if lang is not None and lang not in LANGUAGES:
+        raise ForecastError(f"lang: expected one of {', '.join(LANGUAGES)}, found {lang!r}")
+    if months is not None and (isinstance(months, bool) or not isinstance(months, int) or months < 1):
+        raise ForecastError(f"months: expected a whole number of at least 1, found {months!r}")
+    spec = _spec_of(scenarios).configured(months, overrides, level, creations_reference)
+    spec.check_series()
+    lang = lang or spec.locale
+    folder = ReportFolder(out if out is not None else default_out(spec))
+    named = {s.name: s.scenario for s in spec.scenarios}
+    if db is not None and pathlib.Path(os.path.abspath(db)) == folder.out / DB_NAME:
+        db = None  # the report folder's own database
+    if db is not None:
+        db_path = pathlib.Path(os.path.abspath(db))
+        if folder.out in db_path.parents:
+            raise ForecastError(f"--db {db}: inside the report folder {folder.out}, which a forecast replaces "
+                                f"whole; leave --db out (the report keeps its runs in {DB_NAME}) or choose "
+                                "another place")
+        if db_path.is_dir():
+            raise ForecastError(f"--db {db}: is a folder, expected a database file")
+        if not db_path.parent.is_dir():
+            raise ForecastError(f"--db {db}: folder {db_path.parent} does not exist")
+    else:
+        db_path = folder.prepare(named, base_seed, log)
+    try:
+        summary = sweep(named, replicates=replicates, db=db_path, executor=executor, workers=workers,
+                        base_seed=base_seed, progress=progress)
+    except SweepError as e:
+        raise ForecastError(f"{e} (--db {db_path})" if db is not None else str(e)) from None
+    shown = folder.out / DB_NAME if db is None else db_path
+    print(f"terrasim forecast: {summary.completed} runs done, {summary.skipped} already in {shown}, "
+          f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=log)
+    analysis = report.analyse(db_path, spec, replicates=replicates, base_seed=base_seed)
+    if db is None:
+        _single_file(db_path)
+    folder.staging.mkdir(parents=True, exist_ok=True)
+    folder.clear_report_files(keep_db=db is None)
+    written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
+    db_in_report = db is None
+    _write_marker(folder.staging / MARKER, spec, replicates, base_seed, lang,
+                  DB_NAME if db_in_report else str(db_path), written)
+    final = folder.commit()
+    final_db = final / DB_NAME if db_in_report else db_path
+    return ForecastResult(out=final, html=final / written["html"],
+                          pdf=(final / written["pdf"]) if written.get("pdf") else None, db=final_db, sweep=summary,
+                          analysis=analysis, summary=written["summary"], lang=lang,
+                          wall_seconds=time.perf_counter() - t0)
+
+
+def _spec_of(scenarios) -> ForecastSpec:
+    if scenarios is None:
+        return ForecastSpec.default()
+    if isinstance(scenarios, ForecastSpec):
+        return scenarios
+    if isinstance(scenarios, (str, os.PathLike, Scenario)):
+        return ForecastSpec.from_arguments([scenarios])
+    if isinstance(scenarios, Mapping):
+        return ForecastSpec.from_arguments(list(scenarios.items()))
+    return ForecastSpec.from_arguments(list(scenarios))
+
+
+def _write_marker(path: pathlib.Path, spec: ForecastSpec, replicates: int, base_seed: int, lang: str, db: str,
+                  written: Dict[str, Any]) -> None:
+    doc = {
+        "kind": "terrasim forecast",
+        "terrasim": _core.__version__,
+        "replicates": replicates,
+        "base_seed": base_seed,
+        "seeds": [base_seed, base_seed + replicates - 1],
+        "lang": lang,
+        "database": db,
+        "files": sorted(str(p) for p in written["files"]),
+        "forecast": spec.to_json(),
+    }
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def file_sha256(path: Union[str, os.PathLike]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()

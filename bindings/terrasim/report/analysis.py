@@ -1,0 +1,462 @@
+"""The numbers of a forecast report, computed from the runs of a sweep database.
+
+Every figure of the report comes from here, as one pandas table each; the
+charts, the HTML, the CSV files and the plain-language summary only format
+them. Tables use replicates 0..n-1 of each scenario (seeds base_seed..
+base_seed+n-1), paired across scenarios by replicate.
+
+Statistics (level 95% unless said):
+- bands: quantiles across replicates (5-95%: "90% of the runs", 25-75%: "50%");
+- the probability of reaching a target: the share of replicates that reach
+  it, with a Wilson score interval;
+- paired differences (scenario minus reference, replicate by replicate): the
+  mean with a Student t interval, and the 5-95% range of the differences;
+- cost per net job: the ratio of the mean paired difference in public
+  spending to the mean paired difference in jobs, with Fieller's interval.
+  Fieller's interval is finite exactly when the t interval of the jobs
+  difference excludes 0; otherwise the cost is reported as not defined
+  rather than divided by a difference that may be nothing.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import pathlib
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+
+import numpy as np
+import pandas as pd
+
+from ..results import Probability, SweepResults, _t_quantile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..forecast import ForecastSpec
+
+LEVEL = 0.95
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+NO_GRID = {}  # the forecast's sweep has one grid point, without overrides
+
+
+class AnalysisError(ValueError):
+    """The database does not hold what the report needs (an incomplete sweep, another sweep...)."""
+
+
+@dataclasses.dataclass
+class Analysis:
+    """Every number of a forecast report."""
+    spec: "ForecastSpec"
+    replicates: int
+    base_seed: int
+    version: str
+    db: str
+    months: pd.PeriodIndex
+    tables: Dict[str, pd.DataFrame]      # shown in the report and written as tables/<name>.csv
+    chart_data: Dict[str, pd.DataFrame]  # behind the charts, written as tables/chart_<name>.csv
+    notes: List[Tuple[str, dict]]        # things the report must say (key, values), e.g. a target out of range
+
+    @property
+    def start(self) -> pd.Period:
+        return self.months[0]
+
+    @property
+    def horizon(self) -> pd.Period:
+        return self.months[-1]
+
+    @property
+    def reference(self) -> str:
+        return self.spec.names[0]
+
+    @property
+    def others(self) -> List[str]:
+        return self.spec.names[1:]
+
+
+def mean_interval(values, level: float = LEVEL) -> Tuple[float, float, float]:
+    """(mean, low, high): the mean with its Student t interval."""
+    v = np.asarray(values, dtype=float)
+    n = v.size
+    mean = float(v.mean()) if n else float("nan")
+    if n < 2:
+        return mean, float("nan"), float("nan")
+    half = _t_quantile(0.5 + level / 2, n - 1) * float(v.std(ddof=1)) / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def fieller_ratio(numerator, denominator, level: float = LEVEL) -> Tuple[float, float, float, bool]:
+    """mean(numerator) / mean(denominator) of paired values, with Fieller's interval.
+
+    Returns (ratio, low, high, bounded). The interval is the set of ratios r
+    for which mean(numerator) - r mean(denominator) is not significantly
+    different from 0 (a t test at `level`); it is a finite interval exactly
+    when the denominator's mean is significantly different from 0
+    (``bounded``), and otherwise (low, high) are NaN.
+    """
+    a = np.asarray(numerator, dtype=float)
+    b = np.asarray(denominator, dtype=float)
+    n = a.size
+    if n < 2 or b.size != n:
+        return float("nan"), float("nan"), float("nan"), False
+    ma, mb = float(a.mean()), float(b.mean())
+    cov = np.cov(a, b, ddof=1) / n
+    vaa, vab, vbb = float(cov[0, 0]), float(cov[0, 1]), float(cov[1, 1])
+    t2 = _t_quantile(0.5 + level / 2, n - 1) ** 2
+    ratio = ma / mb if mb != 0 else float("nan")
+    qa = mb * mb - t2 * vbb
+    if not qa > 0:
+        return ratio, float("nan"), float("nan"), False
+    qb = ma * mb - t2 * vab
+    qc = ma * ma - t2 * vaa
+    disc = max(qb * qb - qa * qc, 0.0)
+    root = math.sqrt(disc)
+    return ratio, (qb - root) / qa, (qb + root) / qa, True
+
+
+def _quantile_row(values: np.ndarray) -> Dict[str, float]:
+    q05, q25, q50, q75, q95 = np.quantile(values, QUANTILES)
+    return {"q05": q05, "q25": q25, "q50": q50, "q75": q75, "q95": q95, "mean": float(np.mean(values))}
+
+
+class _Data:
+    """Matrices (replicates x months) of the sweep, read once each."""
+
+    def __init__(self, res: SweepResults):
+        self.res = res
+        self.cache: Dict[Tuple[str, str], pd.DataFrame] = {}
+
+    def __call__(self, scenario: str, series: str) -> pd.DataFrame:
+        key = (scenario, series)
+        if key not in self.cache:
+            self.cache[key] = self.res.matrix(series, scenario, NO_GRID)
+        return self.cache[key]
+
+    def has(self, scenario: str, series: str) -> bool:
+        try:
+            self(scenario, series)
+            return True
+        except KeyError:
+            return False
+
+
+def analyse(db, spec: "ForecastSpec", replicates: int, base_seed: int = 1) -> Analysis:
+    """Reads the runs of `spec`'s scenarios from sweep database `db` and computes every table."""
+    from .. import _core
+    db = os.fspath(db)
+    with SweepResults(db, replicates=replicates) as res:
+        _check_complete(res, spec, replicates)
+        data = _Data(res)
+        months = data(spec.names[0], "unemployment_rate").columns
+        notes: List[Tuple[str, dict]] = []
+        tables: Dict[str, pd.DataFrame] = {}
+        charts: Dict[str, pd.DataFrame] = {}
+
+        charts["unemployment_fan"] = _unemployment_fan(spec, data)
+        tables["unemployment_december"] = _december_rows(charts["unemployment_fan"], months,
+                                                         key_months(spec, months))
+        tables["target_probability"] = _target_probabilities(spec, data, months, notes)
+        charts["cluster_jobs"], tables["cluster_jobs"] = _cluster_jobs(spec, data)
+        tables["creations_per_year"] = _creations(spec, data, months, notes)
+        tables["investment_by_type"] = _investment(spec, data)
+        charts["paired_difference"] = _paired_fan(spec, data)
+        tables["paired_differences"] = _paired_rows(spec, charts["paired_difference"], months)
+        tables["cost_per_job"] = _cost_per_job(spec, data)
+        tables["levers"] = _levers(spec)
+        tables["scenarios"] = _scenario_files(spec, res)
+        tables["key_figures"] = _key_figures(spec, tables, months)
+    return Analysis(spec=spec, replicates=replicates, base_seed=base_seed, version=_core.__version__,
+                    db=db, months=months, tables=tables, chart_data=charts, notes=notes)
+
+
+def _check_complete(res: SweepResults, spec: "ForecastSpec", replicates: int) -> None:
+    runs = res.runs()
+    for s in spec.scenarios:
+        mine = runs[(runs["scenario"] == s.name) & (runs["replicate"] < replicates)]
+        if len(mine) != replicates:
+            raise AnalysisError(f"{res.path}: scenario {s.name!r} has {len(mine)} of the {replicates} replicates "
+                                "the report needs: run the sweep to completion first")
+        sha = res.scenarios().loc[s.name, "config_sha256"]
+        if sha != s.scenario.config_sha256:
+            raise AnalysisError(f"{res.path}: scenario {s.name!r} was run with another configuration")
+
+
+# -- unemployment ------------------------------------------------------------
+
+def _target_line(spec, data, name) -> Optional[pd.Series]:
+    target = spec.scenario(name).target
+    if target is None:
+        return None
+    if target.reference:
+        return data(name, target.reference).mean() + target.threshold
+    return pd.Series(target.threshold, index=data(name, target.series).columns)
+
+
+def _unemployment_fan(spec, data) -> pd.DataFrame:
+    frames = []
+    for name in spec.names:
+        m = data(name, "unemployment_rate")
+        q = m.quantile(list(QUANTILES)).T
+        q.columns = ["q05", "q25", "q50", "q75", "q95"]
+        q["mean"] = m.mean()
+        national = "national_unemployment_rate"
+        q["national"] = data(name, national).mean() if data.has(name, national) else np.nan
+        line = _target_line(spec, data, name)
+        q["target"] = line if line is not None else np.nan
+        q["n"] = m.count()
+        q.insert(0, "scenario", name)
+        q.insert(1, "month", [str(p) for p in q.index])
+        frames.append(q.reset_index(drop=True))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _december_rows(fan: pd.DataFrame, months: pd.PeriodIndex, extra: List[pd.Period]) -> pd.DataFrame:
+    """Each December, the target month and the horizon."""
+    keep = {str(p) for p in months if p.month == 12} | {str(p) for p in extra}
+    rows = fan[fan["month"].isin(keep)]
+    return rows[["scenario", "month", "q50", "q05", "q95", "national"]].reset_index(drop=True)
+
+
+# -- the target --------------------------------------------------------------
+
+def _target_probabilities(spec, data, months, notes) -> pd.DataFrame:
+    rows = []
+    for s in spec.scenarios:
+        target = s.target
+        if target is None:
+            notes.append(("no_target", {"scenario": s.name}))
+            continue
+        date = pd.Period(target.date, freq="M") if target.date else months[-1]
+        if date not in months:
+            notes.append(("target_out_of_range", {"scenario": s.name, "date": str(date),
+                                                  "first": str(months[0]), "last": str(months[-1])}))
+            continue
+        quarter = [date - 2, date - 1, date]
+        moments = [("month", [date])]
+        if all(p in months for p in quarter):
+            moments.append(("quarter", quarter))
+        values = data(s.name, target.series)
+        readings = [("target", target.reference, target.threshold)]
+        if spec.level is not None:
+            readings.append(("level", None, spec.level.value))
+        for reading, reference, threshold in readings:
+            for moment, span in moments:
+                v = values[span].mean(axis=1)
+                bound = data(s.name, reference)[span].mean(axis=1) + threshold if reference else threshold
+                outcome = (v <= bound) if target.direction == "below" else (v >= bound)
+                p = Probability.from_outcomes(outcome.to_numpy(), LEVEL)
+                rows.append({
+                    "scenario": s.name, "reading": reading, "moment": moment, "first_month": str(span[0]),
+                    "last_month": str(span[-1]), "series": target.series, "reference": reference or "",
+                    "threshold": threshold, "direction": target.direction, "successes": int(outcome.sum()),
+                    "n": p.n, "p": p.p, "ci_low": p.ci_low, "ci_high": p.ci_high, "stderr": p.stderr})
+    return pd.DataFrame(rows, columns=["scenario", "reading", "moment", "first_month", "last_month", "series",
+                                       "reference", "threshold", "direction", "successes", "n", "p", "ci_low",
+                                       "ci_high", "stderr"])
+
+
+# -- jobs, firms, investment ---------------------------------------------------
+
+def open_clusters(s) -> List[dict]:
+    """The clusters a scenario opens (a cluster without an opening month never opens)."""
+    return [c for c in s.scenario.config.get("clusters", []) if c.get("opening")]
+
+
+def _cluster_jobs(spec, data) -> Tuple[pd.DataFrame, pd.DataFrame]:
+    fan, rows = [], []
+    for s in spec.scenarios:
+        for c in open_clusters(s):
+            series = f"jobs_cluster_{c['name']}"
+            if not data.has(s.name, series):
+                continue
+            m = data(s.name, series)
+            q = m.quantile([0.05, 0.5, 0.95]).T
+            q.columns = ["q05", "q50", "q95"]
+            for month, r in q.iterrows():
+                fan.append({"scenario": s.name, "cluster": c["name"], "month": str(month), **r.to_dict()})
+            rows.append({"scenario": s.name, "cluster": c["name"], "sector": c.get("sector", ""),
+                         "opening": c["opening"], "capacity_jobs": float(c.get("capacity_jobs", np.nan)) * s.scale,
+                         "month": str(m.columns[-1]), **_quantile_row(m.iloc[:, -1].to_numpy())})
+    fan_df = pd.DataFrame(fan, columns=["scenario", "cluster", "month", "q05", "q50", "q95"])
+    cols = ["scenario", "cluster", "sector", "opening", "capacity_jobs", "month", "q50", "q05", "q95", "mean"]
+    return fan_df, pd.DataFrame(rows, columns=cols + ["q25", "q75"])[cols]
+
+
+def _creations(spec, data, months, notes) -> pd.DataFrame:
+    years = sorted({p.year for p in months if sum(1 for q in months if q.year == p.year) == 12})
+    if len(years) < len({p.year for p in months}):
+        notes.append(("partial_years", {"years": sorted({p.year for p in months} - set(years))}))
+    ref = spec.creations_reference
+    rows = []
+    for s in spec.scenarios:
+        m = data(s.name, "creations")
+        for year in years:
+            per_run = m[[p for p in m.columns if p.year == year]].sum(axis=1).to_numpy()
+            row = _quantile_row(per_run)
+            reference = ref.count * s.scale if ref else np.nan
+            rows.append({"scenario": s.name, "year": year, "q50": row["q50"], "q05": row["q05"], "q95": row["q95"],
+                         "mean": row["mean"], "reference_year": ref.year if ref else np.nan,
+                         "reference": reference, "mean_vs_reference": row["mean"] / reference - 1 if ref else np.nan})
+    return pd.DataFrame(rows, columns=["scenario", "year", "q50", "q05", "q95", "mean", "reference_year",
+                                       "reference", "mean_vs_reference"])
+
+
+def _investment(spec, data) -> pd.DataFrame:
+    rows = []
+    for s in spec.scenarios:
+        for inv in s.scenario.config.get("investors", []):
+            series = f"investment_{inv['name']}"
+            if not data.has(s.name, series):
+                continue
+            total = data(s.name, series).sum(axis=1).to_numpy()
+            row = _quantile_row(total)
+            rows.append({"scenario": s.name, "investor": inv["name"], "kind": inv.get("kind", ""),
+                         "q50": row["q50"], "q05": row["q05"], "q95": row["q95"], "mean": row["mean"]})
+    return pd.DataFrame(rows, columns=["scenario", "investor", "kind", "q50", "q05", "q95", "mean"])
+
+
+# -- differences and cost ------------------------------------------------------
+
+DIFFERENCES = ("jobs_in_territory", "unemployment_rate")
+
+
+def _paired_fan(spec, data) -> pd.DataFrame:
+    """Per month: the mean paired difference with its t interval, and the 5-95% range of the differences."""
+    frames = []
+    ref = spec.names[0]
+    for name in spec.names[1:]:
+        for quantity in DIFFERENCES:
+            d = data(name, quantity) - data(ref, quantity)
+            summary = data.res.paired_difference(quantity, name, ref, NO_GRID, level=LEVEL)
+            q = d.quantile([0.05, 0.95]).T
+            frame = pd.DataFrame({
+                "scenario": name, "quantity": quantity, "month": [str(p) for p in d.columns],
+                "mean": summary["mean"].to_numpy(), "ci_low": summary["ci_low"].to_numpy(),
+                "ci_high": summary["ci_high"].to_numpy(), "q05": q[0.05].to_numpy(), "q95": q[0.95].to_numpy(),
+                "n": summary["n"].to_numpy()})
+            frames.append(frame)
+    cols = ["scenario", "quantity", "month", "mean", "ci_low", "ci_high", "q05", "q95", "n"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def key_months(spec, months) -> List[pd.Period]:
+    """The reference's target month (when simulated) and the horizon."""
+    out = []
+    target = spec.reference.target
+    if target and target.date and pd.Period(target.date, freq="M") in months:
+        out.append(pd.Period(target.date, freq="M"))
+    if months[-1] not in out:
+        out.append(months[-1])
+    return out
+
+
+def _paired_rows(spec, fan: pd.DataFrame, months) -> pd.DataFrame:
+    keep = [str(p) for p in key_months(spec, months)]
+    rows = fan[fan["month"].isin(keep)].copy()
+    rows["order"] = rows["month"].map({m: i for i, m in enumerate(keep)})
+    rows = rows.sort_values(["scenario", "quantity", "order"], kind="stable").drop(columns="order")
+    return rows.reset_index(drop=True)
+
+
+def _cost_per_job(spec, data) -> pd.DataFrame:
+    """Public money per net job: at the horizon, and per job-year over the whole period."""
+    rows = []
+    ref = spec.names[0]
+    for name in spec.names[1:]:
+        spent = (data(name, "policy_spending_cumulative").iloc[:, -1]
+                 - data(ref, "policy_spending_cumulative").iloc[:, -1]).to_numpy()
+        jobs = data(name, "jobs_in_territory") - data(ref, "jobs_in_territory")
+        measures = {"net_job": jobs.iloc[:, -1].to_numpy(), "job_year": jobs.sum(axis=1).to_numpy() / 12.0}
+        s_mean, s_low, s_high = mean_interval(spent)
+        for measure, denominator in measures.items():
+            d_mean, d_low, d_high = mean_interval(denominator)
+            ratio, low, high, bounded = fieller_ratio(spent, denominator)
+            if denominator.size < 2:
+                status = "too_few_runs"
+            elif bounded and d_low > 0:
+                status = "defined"
+            elif bounded:
+                status = "fewer_jobs"  # the scenario has significantly fewer jobs: no job is created to pay for
+            else:
+                status = "jobs_interval_includes_zero"
+            if status != "defined":
+                ratio = low = high = np.nan
+            rows.append({"scenario": name, "measure": measure, "spending": s_mean, "spending_ci_low": s_low,
+                         "spending_ci_high": s_high, "jobs": d_mean, "jobs_ci_low": d_low, "jobs_ci_high": d_high,
+                         "cost": ratio, "cost_ci_low": low, "cost_ci_high": high, "status": status,
+                         "n": int(denominator.size)})
+    return pd.DataFrame(rows, columns=["scenario", "measure", "spending", "spending_ci_low", "spending_ci_high",
+                                       "jobs", "jobs_ci_low", "jobs_ci_high", "cost", "cost_ci_low", "cost_ci_high",
+                                       "status", "n"])
+
+
+# -- levers, files, key figures ---------------------------------------------
+
+def _levers(spec) -> pd.DataFrame:
+    """Each scenario's policies and clusters: what, when, with what budget (scaled as the runs were)."""
+    rows = []
+    for s in spec.scenarios:
+        config = s.scenario.config
+        for c in open_clusters(s):
+            rows.append({"scenario": s.name, "lever": "cluster", "name": c["name"], "start": c["opening"], "end": "",
+                         "budget_eur": float(c.get("budget_eur", 0.0)) * s.scale,
+                         "quantity": float(c.get("capacity_jobs", np.nan)) * s.scale, "sector": c.get("sector", "")})
+        for key, section in config.get("policies", {}).items():
+            items = section if isinstance(section, list) else [section]
+            for item in items:
+                if not isinstance(item, dict) or not item.get("enabled", key == "events"):
+                    continue
+                if key == "events":
+                    rows.append({"scenario": s.name, "lever": f"event_{item.get('kind', '')}",
+                                 "name": item.get("name", ""), "start": item.get("month", ""), "end": "",
+                                 "budget_eur": np.nan, "quantity": float(item.get("jobs", np.nan)) * s.scale,
+                                 "sector": item.get("sector", "")})
+                    continue
+                quantity = item.get("places_per_year", np.nan)
+                rows.append({"scenario": s.name, "lever": key, "name": item.get("name", key),
+                             "start": item.get("start", ""), "end": item.get("end", ""),
+                             "budget_eur": float(item.get("budget_eur", 0.0)) * s.scale,
+                             "quantity": float(quantity) * s.scale, "sector": item.get("target_sector", "")})
+    return pd.DataFrame(rows, columns=["scenario", "lever", "name", "start", "end", "budget_eur", "quantity",
+                                       "sector"])
+
+
+def _scenario_files(spec, res: SweepResults) -> pd.DataFrame:
+    from ..forecast import file_sha256
+    runs = res.runs()
+    rows = []
+    for s in spec.scenarios:
+        mine = runs[runs["scenario"] == s.name]
+        for i, path in enumerate(s.files):
+            rows.append({"scenario": s.name, "role": "scenario" if i == 0 else "extends",
+                         "file": pathlib.Path(path).name, "file_sha256": file_sha256(path),
+                         "config_sha256": s.scenario.config_sha256 if i == 0 else "",
+                         "scale": s.scale if i == 0 else np.nan,
+                         "months": s.scenario.months if i == 0 else np.nan,
+                         "runs_in_database": len(mine) if i == 0 else np.nan})
+    out = pd.DataFrame(rows, columns=["scenario", "role", "file", "file_sha256", "config_sha256", "scale", "months",
+                                      "runs_in_database"])
+    return out.astype({"months": "Int64", "runs_in_database": "Int64"})
+
+
+def _key_figures(spec, tables, months) -> pd.DataFrame:
+    """One line per scenario: the figures the summary speaks of."""
+    month = key_months(spec, months)[0]
+    fan = tables["unemployment_december"]
+    probs = tables["target_probability"]
+    diffs = tables["paired_differences"]
+    cost = tables["cost_per_job"]
+    rows = []
+    for name in spec.names:
+        row = {"scenario": name, "month": str(month)}
+        u = fan[(fan["scenario"] == name) & (fan["month"] == str(month))]
+        row["unemployment_q50"] = float(u["q50"].iloc[0]) if len(u) else np.nan
+        for reading in ("target", "level"):
+            p = probs[(probs["scenario"] == name) & (probs["reading"] == reading) & (probs["moment"] == "month")]
+            row[f"p_{reading}"] = float(p["p"].iloc[0]) if len(p) else np.nan
+        d = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "jobs_in_territory")
+                  & (diffs["month"] == str(months[-1]))]
+        row["jobs_difference"] = float(d["mean"].iloc[0]) if len(d) else np.nan
+        c = cost[(cost["scenario"] == name) & (cost["measure"] == "net_job")]
+        row["cost_per_net_job"] = float(c["cost"].iloc[0]) if len(c) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["scenario", "month", "unemployment_q50", "p_target", "p_level",
+                                       "jobs_difference", "cost_per_net_job"])

@@ -1,0 +1,379 @@
+"""The report's charts, drawn with matplotlib from an :class:`~terrasim.report.Analysis`.
+
+Each function returns a ``matplotlib.figure.Figure`` made without pyplot (no
+backend is chosen, so a notebook's stays as it is); :func:`save` writes it as
+SVG (text as paths: it needs no font to display) and PNG. Labels and numbers
+follow the report's language.
+
+    fig = charts.unemployment_fan(analysis, "fr")
+    charts.save(fig, "charts/unemployment_fan")   # .svg and .png
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import pathlib
+from typing import Callable, Dict
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
+
+from .analysis import Analysis
+from .locale import Locale
+from .words import words
+
+PALETTE = ["#4a6fa5", "#d9822b", "#3a9a5b", "#8e5ea2", "#c0392b", "#7f8c8d"]
+NATIONAL = "#444444"
+LEVEL = "#b03a2e"
+WIDTH = 7.4  # inches: the text width of an A4 page with the report's margins
+STYLE = {
+    "font.family": "DejaVu Sans", "font.size": 8.5, "axes.titlesize": 9.5, "axes.labelsize": 8.5,
+    "legend.fontsize": 8, "xtick.labelsize": 8, "ytick.labelsize": 8, "axes.spines.top": False,
+    "axes.spines.right": False, "axes.grid": True, "grid.color": "#e3e3e3", "grid.linewidth": 0.6,
+    "svg.fonttype": "path", "svg.hashsalt": "terrasim-report", "figure.dpi": 100,
+}
+
+
+@contextlib.contextmanager
+def style():
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def colours(analysis: Analysis) -> Dict[str, str]:
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(analysis.spec.names)}
+
+
+def _x(months) -> pd.DatetimeIndex:
+    """Months as the timestamps of their middle, for date axes."""
+    return pd.PeriodIndex(list(months), freq="M").to_timestamp(how="start") + pd.Timedelta(days=14)
+
+
+def _year_axis(ax) -> None:
+    import matplotlib.dates as mdates
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+class LocaleFormatter(Formatter):
+    """Tick labels in the report's language, with as many decimals as the tick spacing needs."""
+
+    def __init__(self, fmt: Callable[[float, int], str]):
+        self.fmt = fmt  # (value, decimals) -> text
+        self.decimals = 0
+
+    def format_ticks(self, values):
+        values = sorted(float(v) for v in values)
+        steps = [b - a for a, b in zip(values, values[1:]) if b > a]
+        step = min(steps) if steps else 1.0
+        self.decimals = max(0, int(np.ceil(-np.log10(step) - 1e-9))) if step < 1 else 0
+        return [self.fmt(v, self.decimals) for v in values]
+
+    def __call__(self, x, pos=None):
+        return self.fmt(x, self.decimals)
+
+
+def _panels(nrows: int, ncols: int, panel_height: float, legend_lines: int = 1, sharey: bool = False):
+    """A figure of nrows x ncols panels and a row below them for the legend: (figure, axes, legend axes)."""
+    legend_height = 0.28 * legend_lines + 0.1
+    fig = Figure(figsize=(WIDTH, nrows * panel_height + legend_height + 0.2), layout="constrained")
+    gs = fig.add_gridspec(nrows + 1, ncols, height_ratios=[panel_height] * nrows + [legend_height])
+    axes = []
+    for i in range(nrows * ncols):
+        r, c = divmod(i, ncols)
+        ax = fig.add_subplot(gs[r, c], sharey=axes[0] if sharey and axes else None)
+        if sharey and c > 0:
+            ax.tick_params(labelleft=False)
+        axes.append(ax)
+    legend_ax = fig.add_subplot(gs[nrows, :])
+    legend_ax.set_axis_off()
+    return fig, axes, legend_ax
+
+
+def _legend(legend_ax, handles, labels, ncol: int) -> None:
+    legend_ax.legend(handles, labels, loc="center", ncol=ncol, frameon=False)
+
+
+def _label(analysis: Analysis, name: str, lang: str) -> str:
+    return analysis.spec.scenario(name).display(lang)
+
+
+def unemployment_fan(analysis: Analysis, lang: str) -> Figure:
+    """Unemployment per scenario: median, 50% and 90% bands, the national rate and the target."""
+    w, loc, col = words(lang), Locale(lang), colours(analysis)
+    fan = analysis.chart_data["unemployment_fan"]
+    names = analysis.spec.names
+    with style():
+        ncols = min(len(names), 3)
+        nrows = -(-len(names) // ncols)
+        fig, axes, legend_ax = _panels(nrows, ncols, 2.8, legend_lines=2, sharey=True)
+        level = analysis.spec.level
+        for ax, name in zip(axes, names):
+            f = fan[fan["scenario"] == name]
+            x = _x(f["month"])
+            c = col[name]
+            ax.fill_between(x, f["q05"], f["q95"], color=c, alpha=0.18, linewidth=0, label=w["band90"])
+            ax.fill_between(x, f["q25"], f["q75"], color=c, alpha=0.38, linewidth=0, label=w["band50"])
+            ax.plot(x, f["q50"], color=c, linewidth=1.8, label=w["median"])
+            if f["national"].notna().any():
+                ax.plot(x, f["national"], color=NATIONAL, linewidth=1.1, linestyle="--", label=w["national_rate"])
+            target = analysis.spec.scenario(name).target
+            if target is not None:
+                if target.reference != "national_unemployment_rate" or target.threshold != 0:
+                    ax.plot(x, f["target"], color=LEVEL, linewidth=1.0, linestyle="-.", label=w["target_line"])
+                if target.date and pd.Period(target.date, freq="M") in analysis.months:
+                    ax.axvline(_x([target.date])[0], color="#888888", linewidth=0.9, linestyle=":",
+                               label=w["target_date"])
+            if level is not None and target is not None:
+                ax.axhline(level.value, color=LEVEL, linewidth=1.0, linestyle=":",
+                           label=w["level_line"].format(level=loc.percent(level.value, 0)))
+            ax.set_title(_label(analysis, name, lang))
+            _year_axis(ax)
+            ax.yaxis.set_major_formatter(LocaleFormatter(lambda v, d: loc.percent(v, max(d - 2, 0))))
+        for ax in axes[len(names):]:
+            ax.set_visible(False)
+        axes[0].set_ylabel(w["unemployment_rate"])
+        handles, labels = axes[0].get_legend_handles_labels()
+        _legend(legend_ax, handles, labels, 4)
+    return fig
+
+
+def target_probability(analysis: Analysis, lang: str) -> Figure:
+    """Probability of reaching the target, each reading, with its Wilson interval."""
+    w, loc, col = words(lang), Locale(lang), colours(analysis)
+    t = analysis.tables["target_probability"]
+    with style():
+        n = max(len(t), 1)
+        fig = Figure(figsize=(WIDTH, 0.8 + 0.32 * n), layout="constrained")
+        ax = fig.subplots()
+        if t.empty:
+            ax.text(0.5, 0.5, w["no_target_chart"], ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            return fig
+        y = np.arange(len(t))[::-1]
+        for yi, (_, r) in zip(y, t.iterrows()):
+            c = col[r["scenario"]]
+            ax.plot([r["ci_low"], r["ci_high"]], [yi, yi], color=c, linewidth=2.2, solid_capstyle="butt")
+            ax.plot([r["p"]], [yi], "o", color=c, markersize=5)
+            ax.text(min(r["ci_high"] + 0.02, 1.0), yi, loc.percent(r["p"], 0), va="center", fontsize=7.5)
+        ax.set_yticks(y)
+        ax.set_yticklabels([reading_label(analysis, r, lang, short=True) for _, r in t.iterrows()])
+        ax.set_xlim(0, 1.08)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: loc.percent(v, 0) if v <= 1 else ""))
+        ax.set_xlabel(w["probability_axis"])
+        ax.grid(axis="y", visible=False)
+    return fig
+
+
+def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
+    """Jobs in each cluster over time (median and 90% band), with the site's capacity."""
+    w, loc, col = words(lang), Locale(lang), colours(analysis)
+    fan = analysis.chart_data["cluster_jobs"]
+    clusters = list(dict.fromkeys(fan["cluster"]))
+    with style():
+        if not clusters:
+            fig = Figure(figsize=(WIDTH, 1.2), layout="constrained")
+            ax = fig.subplots()
+            ax.text(0.5, 0.5, w["no_cluster"], ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            return fig
+        ncols = min(len(clusters), 3)
+        nrows = -(-len(clusters) // ncols)
+        fig, axes, legend_ax = _panels(nrows, ncols, 2.3)
+        capacities = analysis.tables["cluster_jobs"].groupby("cluster")["capacity_jobs"].max()
+        for ax, cluster in zip(axes, clusters):
+            for name in analysis.spec.names:
+                f = fan[(fan["cluster"] == cluster) & (fan["scenario"] == name)]
+                if f.empty:
+                    continue
+                x = _x(f["month"])
+                ax.fill_between(x, f["q05"], f["q95"], color=col[name], alpha=0.2, linewidth=0)
+                ax.plot(x, f["q50"], color=col[name], linewidth=1.6, label=_label(analysis, name, lang))
+            cap = capacities.get(cluster, np.nan)
+            if np.isfinite(cap):
+                ax.axhline(cap, color=NATIONAL, linestyle="--", linewidth=0.9, label=w["capacity"])
+            sector = analysis.tables["cluster_jobs"].set_index("cluster")["sector"].get(cluster, "")
+            ax.set_title(cluster_title(cluster, sector, lang))
+            _year_axis(ax)
+            ax.yaxis.set_major_formatter(LocaleFormatter(loc.number))
+            ax.set_ylim(bottom=0)
+        for ax in axes[len(clusters):]:
+            ax.set_visible(False)
+        axes[0].set_ylabel(w["jobs"])
+        handles, labels = axes[0].get_legend_handles_labels()
+        handles.append(matplotlib.patches.Patch(color="#999999", alpha=0.3))
+        labels.append(w["band90"])
+        _legend(legend_ax, handles, labels, 4)
+    return fig
+
+
+def _grouped_bars(ax, analysis: Analysis, lang: str, table, key: str, categories, unit: float = 1.0,
+                  horizontal: bool = False) -> np.ndarray:
+    """One bar per scenario and category: the median, with the 5-95% range as whiskers; returns the centres."""
+    col, names = colours(analysis), analysis.spec.names
+    size = 0.8 / len(names)
+    centres = np.arange(len(categories))[::-1] if horizontal else np.arange(len(categories))
+    for i, name in enumerate(names):
+        f = table[table["scenario"] == name].set_index(key).reindex(categories)[["q05", "q50", "q95"]] / unit
+        offset = (i - (len(names) - 1) / 2) * size
+        pos = centres - offset if horizontal else centres + offset
+        errors = [f["q50"] - f["q05"], f["q95"] - f["q50"]]
+        draw = ax.barh if horizontal else ax.bar
+        draw(pos, f["q50"], size * 0.92, color=col[name], label=_label(analysis, name, lang))
+        ax.errorbar(f["q50"] if horizontal else pos, pos if horizontal else f["q50"],
+                    **{"xerr" if horizontal else "yerr": errors}, fmt="none", ecolor="#333333", elinewidth=0.8,
+                    capsize=2)
+    ax.grid(axis="y" if horizontal else "x", visible=False)
+    return centres
+
+
+def creations(analysis: Analysis, lang: str) -> Figure:
+    """Firm creations per year: median and 90% range per scenario, against the reference year."""
+    w, loc = words(lang), Locale(lang)
+    t = analysis.tables["creations_per_year"]
+    years = sorted(t["year"].unique())
+    with style():
+        fig, (ax,), legend_ax = _panels(1, 1, 2.7)
+        centres = _grouped_bars(ax, analysis, lang, t, "year", years)
+        if analysis.spec.creations_reference is not None and len(t):
+            ax.axhline(float(t["reference"].iloc[0]), color=LEVEL, linestyle="--", linewidth=1.0,
+                       label=creations_reference_text(analysis, lang))
+        ax.set_xticks(centres)
+        ax.set_xticklabels([str(y) for y in years])
+        ax.yaxis.set_major_formatter(LocaleFormatter(loc.number))
+        ax.set_ylabel(w["creations_per_year"])
+        _legend(legend_ax, *ax.get_legend_handles_labels(), 3)
+    return fig
+
+
+def investment(analysis: Analysis, lang: str) -> Figure:
+    """Investment attracted over the period, by investor type: median and 90% range."""
+    w, loc = words(lang), Locale(lang)
+    t = analysis.tables["investment_by_type"]
+    investors = list(dict.fromkeys(t["investor"]))
+    with style():
+        fig, (ax,), legend_ax = _panels(1, 1, 0.6 + 0.45 * max(len(investors), 1))
+        centres = _grouped_bars(ax, analysis, lang, t, "investor", investors, unit=1e6, horizontal=True)
+        kinds = t.drop_duplicates("investor").set_index("investor")["kind"]
+        ax.set_yticks(centres)
+        ax.set_yticklabels([investor_label(inv, kinds.get(inv, ""), lang) for inv in investors])
+        ax.xaxis.set_major_formatter(LocaleFormatter(loc.number))
+        ax.set_xlabel(w["investment_axis"])
+        _legend(legend_ax, *ax.get_legend_handles_labels(), 3)
+    return fig
+
+
+def paired_difference(analysis: Analysis, lang: str) -> Figure:
+    """Scenario minus reference, replicate by replicate: jobs and unemployment over time."""
+    w, loc, col = words(lang), Locale(lang), colours(analysis)
+    fan = analysis.chart_data["paired_difference"]
+    with style():
+        fig, axes, legend_ax = _panels(1, 2, 2.8, legend_lines=1)
+        for ax, quantity in zip(axes, ("jobs_in_territory", "unemployment_rate")):
+            for name in analysis.others:
+                f = fan[(fan["scenario"] == name) & (fan["quantity"] == quantity)]
+                x = _x(f["month"])
+                ax.fill_between(x, f["q05"], f["q95"], color=col[name], alpha=0.15, linewidth=0)
+                ax.fill_between(x, f["ci_low"], f["ci_high"], color=col[name], alpha=0.45, linewidth=0)
+                ax.plot(x, f["mean"], color=col[name], linewidth=1.6, label=_label(analysis, name, lang))
+            ax.axhline(0, color=NATIONAL, linewidth=0.8)
+            _year_axis(ax)
+            if quantity == "unemployment_rate":
+                points = LocaleFormatter(lambda v, d: loc.number(100 * v, max(d - 2, 0), sign=True))
+                ax.yaxis.set_major_formatter(points)
+                ax.set_title(w["diff_unemployment_title"])
+            else:
+                ax.yaxis.set_major_formatter(LocaleFormatter(lambda v, d: loc.number(v, d, sign=True)))
+                ax.set_title(w["diff_jobs_title"])
+            ax.yaxis.set_major_locator(MaxNLocator(6))
+        handles, labels = axes[0].get_legend_handles_labels()
+        handles += [matplotlib.patches.Patch(color="#999999", alpha=0.6),
+                    matplotlib.patches.Patch(color="#999999", alpha=0.2)]
+        labels += [w["ci95_mean"], w["range90_runs"]]
+        _legend(legend_ax, handles, labels, 3)
+    return fig
+
+
+#: name -> function, in the report's order
+CHARTS: Dict[str, Callable[[Analysis, str], Figure]] = {
+    "unemployment_fan": unemployment_fan,
+    "target_probability": target_probability,
+    "cluster_jobs": cluster_jobs,
+    "creations_per_year": creations,
+    "investment_by_type": investment,
+    "paired_difference": paired_difference,
+}
+
+
+def save(fig: Figure, stem, png_dpi: int = 150) -> Dict[str, pathlib.Path]:
+    """Writes ``stem.svg`` and ``stem.png``; returns their paths."""
+    stem = pathlib.Path(stem)
+    with style():
+        svg = render_svg(fig)
+        stem.with_suffix(".svg").write_bytes(svg)
+        fig.savefig(stem.with_suffix(".png"), format="png", dpi=png_dpi, metadata={"Software": None})
+    return {"svg": stem.with_suffix(".svg"), "png": stem.with_suffix(".png")}
+
+
+def render_svg(fig: Figure) -> bytes:
+    """The figure as SVG, without a date: the same figure gives the same bytes."""
+    with style():
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        return buf.getvalue()
+
+
+# -- labels shared with the HTML ----------------------------------------------
+
+def _words_name(text: str) -> str:
+    return text.replace("_", " ")
+
+
+def cluster_title(cluster: str, sector: str, lang: str) -> str:
+    w = words(lang)
+    sector_text = w.get(f"sector_{sector}", _words_name(sector))
+    return f"{_words_name(cluster)} ({sector_text})" if sector else _words_name(cluster)
+
+
+def creations_reference_text(analysis: Analysis, lang: str) -> str:
+    """``1 034 créations en 2013``, with its scaled value when the runs are scaled."""
+    w, loc = words(lang), Locale(lang)
+    ref = analysis.spec.creations_reference
+    scale = analysis.spec.reference.scale
+    if scale == 1:
+        return w["creations_reference"].format(count=loc.count(ref.count), year=ref.year)
+    return w["creations_reference_scaled"].format(count=loc.count(ref.count), year=ref.year,
+                                                  scaled=loc.count(ref.count * scale), scale=loc.number(scale, 2))
+
+
+def investor_label(investor: str, kind: str, lang: str) -> str:
+    w = words(lang)
+    name = w.get(f"investor_{investor}", _words_name(investor))
+    kind_text = w.get(f"kind_{kind}")
+    return f"{name} ({kind_text})" if kind_text and kind_text.lower() != name.lower() else name
+
+
+def reading_label(analysis: Analysis, row, lang: str, short: bool = False) -> str:
+    """``Avec le pacte · taux national · décembre 2019`` (short) or a sentence describing the criterion."""
+    w, loc = words(lang), Locale(lang)
+    when = loc.month(row["last_month"]) if row["moment"] == "month" else \
+        w["quarter_mean"].format(span=loc.months_span(row["first_month"], row["last_month"]))
+    criterion = criterion_text(row, lang)
+    if short:
+        return f"{_label(analysis, row['scenario'], lang)} · {criterion} · {when}"
+    return f"{criterion}, {when}"
+
+
+def criterion_text(row, lang: str) -> str:
+    """``≤ taux national`` / ``≤ 10 %``: what a replicate must reach."""
+    w, loc = words(lang), Locale(lang)
+    sign = "≤" if row["direction"] == "below" else "≥"
+    if row["reference"]:
+        ref = w.get(f"series_{row['reference']}", _words_name(row["reference"]))
+        if row["threshold"]:
+            ref += " " + loc.points(row["threshold"])
+        return f"{sign} {ref}"
+    return f"{sign} {loc.percent(row['threshold'], 1 if row['threshold'] * 1000 % 10 else 0)}"

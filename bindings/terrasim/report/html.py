@@ -1,0 +1,360 @@
+"""The report as one self-contained HTML page: styles inline, charts as SVG data URIs.
+
+The page asks for nothing outside itself (no font, script, style sheet or
+image from a server), so it opens offline and prints the same everywhere.
+Every table of the page is one CSV file of ``tables/``, row for row: a table
+carries ``data-csv="tables/NAME.csv"``, each row ``data-row`` (its position
+in the file) and each number ``data-col`` (its column), so that a reader or
+a test can check one against the other.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import shlex
+from typing import Callable, Dict, List, Sequence
+
+import pandas as pd
+
+from .analysis import Analysis, key_months
+from .charts import cluster_title, creations_reference_text, criterion_text, investor_label, reading_label
+from .locale import Locale, missing
+from .words import words
+
+CSS = """
+:root { --ink: #1d2733; --muted: #5b6775; --rule: #d5dbe1; --accent: #4a6fa5; --soft: #f3f6f9; }
+* { box-sizing: border-box; }
+html { font-family: "DejaVu Sans", Verdana, sans-serif; font-size: 10.5pt; color: var(--ink); }
+body { margin: 0 auto; max-width: 190mm; padding: 10mm 8mm 16mm; line-height: 1.45; }
+h1 { font-size: 19pt; margin: 0 0 2mm; line-height: 1.2; }
+h2 { font-size: 14pt; margin: 9mm 0 3mm; padding-bottom: 1mm; border-bottom: 2px solid var(--accent); }
+h3 { font-size: 11.5pt; margin: 6mm 0 2mm; }
+p.subtitle { color: var(--muted); margin: 0 0 5mm; }
+ul.summary { padding-left: 5mm; margin: 0 0 4mm; }
+ul.summary li { margin: 0 0 1.6mm; }
+figure.chart { margin: 3mm 0 4mm; break-inside: avoid; }
+figure.chart img { display: block; width: 100%; height: auto; }
+figcaption, p.caption, p.note { color: var(--muted); font-size: 9pt; margin: 1mm 0 2mm; }
+table.data { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font-size: 9pt; break-inside: auto; }
+table.data th, table.data td { border-bottom: 1px solid var(--rule); padding: 1.2mm 1.6mm; text-align: left;
+  vertical-align: top; }
+table.data th { background: var(--soft); font-weight: bold; }
+table.data td.num, table.data th.num { text-align: right; }
+table.data td.num { white-space: nowrap; }
+table.data tr { break-inside: avoid; }
+table.data tr.note td { color: var(--muted); font-style: italic; }
+td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; max-width: 36mm; }
+pre.command { background: var(--soft); padding: 2mm 3mm; white-space: pre-wrap; word-break: break-all;
+  font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
+section#summary { break-after: page; }
+@page { size: A4; margin: 12mm 10mm 14mm; }
+@media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; } h3 { break-after: avoid; } }
+"""
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def num(column: str, text: str) -> str:
+    """A number of the table's CSV column `column`, as displayed."""
+    return f'<span data-col="{_e(column)}">{_e(text)}</span>'
+
+
+class Col:
+    """A column of an HTML table: its header and how a row's cell reads."""
+
+    def __init__(self, header: str, render: Callable[[pd.Series], str], numeric: bool = True, css: str = ""):
+        self.header, self.render = header, render
+        self.css = ("num" if numeric else "text") + (f" {css}" if css else "")
+
+
+def table(name: str, df: pd.DataFrame, columns: Sequence[Col], notes: Sequence[str] = ()) -> str:
+    head = "".join(f'<th class="{c.css}">{_e(c.header)}</th>' for c in columns)
+    body = []
+    for i, (_, row) in enumerate(df.iterrows()):
+        cells = "".join(f'<td class="{c.css}">{c.render(row)}</td>' for c in columns)
+        body.append(f'<tr data-row="{i}">{cells}</tr>')
+    for note in notes:
+        body.append(f'<tr class="note"><td colspan="{len(columns)}">{_e(note)}</td></tr>')
+    return (f'<table class="data" id="table-{_e(name)}" data-csv="tables/{_e(name)}.csv">'
+            f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+
+
+def figure(name: str, svg: bytes, caption: str, alt: str) -> str:
+    data = base64.b64encode(svg).decode("ascii")
+    return (f'<figure class="chart" id="chart-{_e(name)}" data-chart="{_e(name)}">'
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{_e(alt)}">'
+            f'<figcaption>{_e(caption)}</figcaption></figure>')
+
+
+def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[str]) -> str:
+    """The whole HTML document."""
+    w, loc = words(lang), Locale(lang)
+    spec = analysis.spec
+    label = lambda name: spec.scenario(name).display(lang)  # noqa: E731
+    t = analysis.tables
+    title = spec.title.get(lang) or w["report_title"].format(labels=loc.join(label(n) for n in spec.names))
+    horizon = str(analysis.horizon)
+
+    def span(row, lo="q05", hi="q95", f=loc.percent):
+        """Two columns of a row as an interval."""
+        return loc.interval(num(lo, f(row[lo])), num(hi, f(row[hi])))
+
+    scen = Col(w["col_scenario"], lambda r: _e(label(r["scenario"])), numeric=False)
+    month_col = Col(w["col_month"], lambda r: _e(loc.month(r["month"])), numeric=False)
+
+    parts = [f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+             f'<meta name="generator" content="terrasim {_e(analysis.version)}">\n'
+             f'<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n']
+    subtitle = w["subtitle"].format(n=loc.count(analysis.replicates), start=loc.month(analysis.start),
+                                    end=loc.month(analysis.horizon), reference=label(analysis.reference))
+    parts.append(f'<header><h1>{_e(title)}</h1><p class="subtitle">{_e(subtitle)}</p></header>\n')
+
+    # -- summary -------------------------------------------------------------
+    key_month = str(key_months(spec, analysis.months)[0])
+    level_text = loc.percent(spec.level.value, 0) if spec.level else ""
+    key_cols = [scen,
+                Col(w["col_unemployment_at"].format(month=loc.month_short(key_month)),
+                    lambda r: num("unemployment_q50", loc.percent(r["unemployment_q50"]))),
+                Col(w["col_p_target"], lambda r: num("p_target", loc.percent(r["p_target"])))]
+    if spec.level:
+        key_cols.append(Col(w["col_p_level"].format(level=level_text),
+                            lambda r: num("p_level", loc.percent(r["p_level"]))))
+    key_cols += [Col(w["col_jobs_vs_ref"].format(month=loc.month_short(horizon)),
+                     lambda r: num("jobs_difference", loc.count(r["jobs_difference"], sign=True))),
+                 Col(w["col_cost_net_job"], lambda r: num("cost_per_net_job", loc.money(r["cost_per_net_job"])))]
+    parts.append(f'<section id="summary"><h2>{_e(w["h_summary"])}</h2><ul class="summary">'
+                 + "".join(f"<li>{_e(s)}</li>" for s in summary) + "</ul>"
+                 + table("key_figures", t["key_figures"], key_cols) + "</section>\n")
+
+    # -- levers ----------------------------------------------------------------
+    lever_notes = [f'{label(n)} : {w["no_lever"]}' if lang == "fr" else f'{label(n)}: {w["no_lever"]}'
+                   for n in spec.names if n not in set(t["levers"]["scenario"])]
+    parts.append(f'<section id="levers"><h2>{_e(w["h_levers"])}</h2>' + table("levers", t["levers"], [
+        scen,
+        Col(w["col_lever"], lambda r: _e(w.get(f"lever_{r['lever']}", r["lever"].replace("_", " "))), numeric=False),
+        Col(w["col_name"], lambda r: _e(str(r["name"]).replace("_", " ")), numeric=False),
+        Col(w["col_window"], lambda r: _e(_window(r, loc, w)), numeric=False),
+        Col(w["col_budget"], lambda r: num("budget_eur", loc.money(r["budget_eur"]))),
+        Col(w["col_size"], lambda r: _size(r, loc, w)),
+    ], lever_notes) + "</section>\n")
+
+    # -- unemployment ---------------------------------------------------------------
+    parts.append(f'<section id="unemployment"><h2>{_e(w["h_unemployment"])}</h2>'
+                 + figure("unemployment_fan", svgs["unemployment_fan"], w["cap_unemployment"], w["h_unemployment"])
+                 + f'<p class="caption">{_e(w["cap_december"])}</p>'
+                 + table("unemployment_december", t["unemployment_december"], [
+                     scen, month_col,
+                     Col(w["col_median"], lambda r: num("q50", loc.percent(r["q50"]))),
+                     Col(w["col_range90"], lambda r: span(r)),
+                     Col(w["col_national"], lambda r: num("national", loc.percent(r["national"]))),
+                 ]) + "</section>\n")
+
+    # -- target ------------------------------------------------------------------
+    probs = t["target_probability"]
+    notes = [_note(analysis, key, values, lang) for key, values in analysis.notes
+             if key in ("no_target", "target_out_of_range")]
+    target_text = ""
+    if not probs.empty:
+        stated = criterion_text(probs.iloc[0], lang)
+        if spec.level:
+            target_text = w["cap_target_readings"].format(stated=stated, level=level_text,
+                                                          level_source=spec.level.source)
+        else:
+            target_text = w["cap_target_stated_only"].format(stated=stated)
+    parts.append(f'<section id="target"><h2>{_e(w["h_target"])}</h2>'
+                 + (f'<p>{_e(target_text)}</p>' if target_text else "")
+                 + "".join(f'<p class="note">{_e(n)}</p>' for n in notes)
+                 + figure("target_probability", svgs["target_probability"], w["cap_target"], w["h_target"])
+                 + table("target_probability", probs, [
+                     scen,
+                     Col(w["col_criterion"], lambda r: _e(criterion_text(r, lang)), numeric=False),
+                     Col(w["col_when"], lambda r: _e(reading_label(analysis, r, lang).split(", ", 1)[1]),
+                         numeric=False),
+                     Col(w["col_probability"], lambda r: num("p", loc.percent(r["p"]))),
+                     Col(w["col_ci95"], lambda r: span(r, "ci_low", "ci_high")),
+                     Col(w["col_reached"], lambda r: num("successes", loc.count(r["successes"])) + " / "
+                         + num("n", loc.count(r["n"]))),
+                 ]) + "</section>\n")
+
+    # -- activity ------------------------------------------------------------------
+    count = loc.count
+    clusters = t["cluster_jobs"]
+    creations = t["creations_per_year"]
+    ref = spec.creations_reference
+    creation_caption = w["cap_creations"]
+    if ref is not None:
+        creation_caption += " " + w["cap_creations_reference"].format(
+            reference=creations_reference_text(analysis, lang), source=ref.source)
+    creation_cols = [scen, Col(w["col_year"], lambda r: _e(int(r["year"])), numeric=False),
+                     Col(w["col_median"], lambda r: num("q50", count(r["q50"]))),
+                     Col(w["col_range90"], lambda r: span(r, f=count)),
+                     Col(w["col_mean"], lambda r: num("mean", count(r["mean"])))]
+    if ref is not None:
+        creation_cols.append(Col(w["col_vs_reference"].format(year=ref.year),
+                                 lambda r: num("mean_vs_reference", loc.percent(r["mean_vs_reference"], 1, sign=True))))
+    year_notes = [_note(analysis, key, values, lang) for key, values in analysis.notes if key == "partial_years"]
+    parts.append(
+        f'<section id="activity"><h2>{_e(w["h_activity"])}</h2>'
+        f'<h3>{_e(w["h_clusters"])}</h3>'
+        + figure("cluster_jobs", svgs["cluster_jobs"], w["cap_clusters"], w["h_clusters"])
+        + table("cluster_jobs", clusters, [
+            scen,
+            Col(w["col_cluster"], lambda r: _e(cluster_title(r["cluster"], r["sector"], lang)), numeric=False),
+            Col(w["col_opening"], lambda r: _e(loc.month_short(r["opening"])), numeric=False),
+            Col(w["col_capacity"], lambda r: num("capacity_jobs", count(r["capacity_jobs"]))),
+            Col(w["col_median"], lambda r: num("q50", count(r["q50"]))),
+            Col(w["col_range90"], lambda r: span(r, f=count)),
+            Col(w["col_mean"], lambda r: num("mean", count(r["mean"]))),
+        ], [] if len(clusters) else [w["no_cluster_table"]])
+        + f'<h3>{_e(w["h_creations"])}</h3>'
+        + figure("creations_per_year", svgs["creations_per_year"], creation_caption, w["h_creations"])
+        + "".join(f'<p class="note">{_e(n)}</p>' for n in year_notes)
+        + table("creations_per_year", creations, creation_cols)
+        + f'<h3>{_e(w["h_investment"])}</h3>'
+        + figure("investment_by_type", svgs["investment_by_type"], w["cap_investment"], w["h_investment"])
+        + table("investment_by_type", t["investment_by_type"], [
+            scen,
+            Col(w["col_investor"], lambda r: _e(investor_label(r["investor"], r["kind"], lang)), numeric=False),
+            Col(w["col_median"], lambda r: num("q50", loc.money(r["q50"]))),
+            Col(w["col_range90"], lambda r: span(r, f=loc.money)),
+            Col(w["col_mean"], lambda r: num("mean", loc.money(r["mean"]))),
+        ]) + "</section>\n")
+
+    # -- differences and cost -------------------------------------------------
+    def diff(value, quantity):
+        return loc.points(value, 2) if quantity == "unemployment_rate" else count(value, sign=True)
+
+    cost = t["cost_per_job"]
+    parts.append(
+        f'<section id="differences"><h2>{_e(w["h_differences"])}</h2>'
+        + figure("paired_difference", svgs["paired_difference"], w["cap_differences"], w["h_differences"])
+        + table("paired_differences", t["paired_differences"], [
+            scen,
+            Col(w["col_quantity"], lambda r: _e(w[f"quantity_{r['quantity']}"]), numeric=False),
+            month_col,
+            Col(w["col_mean_difference"], lambda r: num("mean", diff(r["mean"], r["quantity"]))),
+            Col(w["col_ci95"], lambda r: span(r, "ci_low", "ci_high", lambda v: diff(v, r["quantity"]))),
+            Col(w["col_range90"], lambda r: span(r, "q05", "q95", lambda v: diff(v, r["quantity"]))),
+        ])
+        + f'<h3>{_e(w["h_cost"])}</h3>'
+        + f'<p class="caption">{_e(w["cap_cost"].format(start=loc.month(analysis.start), end=loc.month(horizon)))}</p>'
+        + table("cost_per_job", cost, [
+            scen,
+            Col(w["col_measure"], lambda r: _e(_measure(r, analysis, loc, w)), numeric=False),
+            Col(w["col_spending"], lambda r: num("spending", loc.money(r["spending"]))),
+            Col(w["col_jobs_difference"], lambda r: num("jobs", count(r["jobs"], sign=True)) + " "
+                + span(r, "jobs_ci_low", "jobs_ci_high", lambda v: count(v, sign=True))),
+            Col(w["col_cost"], lambda r: _cost_cell(r, loc, w)),
+        ]) + "</section>\n")
+
+    # -- methods --------------------------------------------------------------------
+    parts.append(f'<section id="methods"><h2>{_e(w["h_methods"])}</h2>' + _methods(analysis, lang)
+                 + f'<h3>{_e(w["h_files"])}</h3>'
+                 + table("scenarios", t["scenarios"], [
+                     scen,
+                     Col(w["col_role"], lambda r: _e(w[f"role_{r['role']}"]), numeric=False),
+                     Col(w["col_file"], lambda r: _e(r["file"]), numeric=False),
+                     Col(w["col_file_sha"], lambda r: _e(r["file_sha256"]), numeric=False, css="hash"),
+                     Col(w["col_config_sha"], lambda r: _e(r["config_sha256"]), numeric=False, css="hash"),
+                     Col(w["col_runs"], lambda r: num("runs_in_database", count(r["runs_in_database"]))
+                         if not missing(r["runs_in_database"]) else ""),
+                     ]) + "</section>\n")
+    parts.append("</body>\n</html>\n")
+    return "".join(parts)
+
+
+def _window(row, loc: Locale, w) -> str:
+    if row["end"]:
+        return w["window"].format(start=loc.month_short(row["start"]), end=loc.month_short(row["end"]))
+    return loc.month_short(row["start"]) if row["start"] else ""
+
+
+def _size(row, loc: Locale, w) -> str:
+    key = {"cluster": "capacity_jobs", "training": "places_per_year"}.get(row["lever"])
+    if key is None and str(row["lever"]).startswith("event_"):
+        key = "event_jobs"
+    if key is None or missing(row["quantity"]):
+        return ""
+    before, _, after = w[key].partition("{n}")
+    return _e(before) + num("quantity", loc.count(row["quantity"])) + _e(after)
+
+
+def _measure(row, analysis: Analysis, loc: Locale, w) -> str:
+    if row["measure"] == "net_job":
+        return w["measure_net_job"].format(month=loc.month(analysis.horizon))
+    return w["measure_job_year"].format(start=analysis.start.year, end=analysis.horizon.year)
+
+
+def _cost_cell(row, loc: Locale, w) -> str:
+    if row["status"] != "defined":
+        return num("cost", w["s_cost_undefined"].format(why=w[f"status_{row['status']}"]))
+    interval = loc.interval(num("cost_ci_low", loc.money(row["cost_ci_low"])),
+                            num("cost_ci_high", loc.money(row["cost_ci_high"])))
+    return num("cost", loc.money(row["cost"])) + " " + interval
+
+
+def _note(analysis: Analysis, key: str, values: dict, lang: str) -> str:
+    w, loc = words(lang), Locale(lang)
+    v = dict(values)
+    if "scenario" in v:
+        v["scenario"] = analysis.spec.scenario(v["scenario"]).display(lang)
+    for k in ("date", "first", "last"):
+        if k in v:
+            v[k] = loc.month(v[k])
+    if "years" in v:
+        v["years"] = loc.join(str(y) for y in v["years"])
+    return w["no_target_stated" if key == "no_target" else key].format(**v)
+
+
+def reproduce_command(analysis: Analysis, lang: str) -> str:
+    """The command line that makes this report again."""
+    from ..forecast import default_forecast_file
+    spec = analysis.spec
+    args = ["terrasim", "forecast"]
+    if spec.source and spec.source != str(default_forecast_file()):
+        args.append(spec.source)
+    elif not spec.source:
+        for s in spec.scenarios:
+            stem = s.scenario.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            args.append(s.scenario.source if stem == s.name else f"{s.name}={s.scenario.source}")
+    args += ["--replicates", str(analysis.replicates), "--seed", str(analysis.base_seed)]
+    for override in spec.reference.scenario.overrides:
+        args += ["--set", override]
+    if spec.level and spec.level.source == "--level":
+        args += ["--level", repr(spec.level.value)]
+    ref = spec.creations_reference
+    if ref and ref.source == "--creations-reference":
+        args += ["--creations-reference", f"{ref.year}={ref.count:g}"]
+    args += ["--lang", lang]
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def _methods(analysis: Analysis, lang: str) -> str:
+    w, loc = words(lang), Locale(lang)
+    spec = analysis.spec
+    n = analysis.replicates
+    paragraphs = [
+        w["m_runs"].format(n=loc.count(n), last=loc.count(n - 1), seed0=analysis.base_seed,
+                           seed1=analysis.base_seed + n - 1),
+        w["m_model"].format(version=analysis.version, model=spec.reference.scenario.model,
+                            db=analysis.db.rsplit("/", 1)[-1]),
+        w["m_bands"],
+        w["m_stats"],
+    ]
+    scales = sorted({s.scale for s in spec.scenarios})
+    if scales != [1.0]:
+        paragraphs.append(w["m_scale"].format(scale=loc.join(loc.number(s, 2) for s in scales)))
+    outside = []
+    if spec.level:
+        outside.append(w["m_level_item"].format(level=loc.percent(spec.level.value, 0), source=spec.level.source))
+    if spec.creations_reference:
+        ref = spec.creations_reference
+        outside.append(w["m_creations_item"].format(count=loc.count(ref.count), year=ref.year, source=ref.source))
+    if outside:
+        paragraphs.append(w["m_outside"].format(items="; ".join(outside)))
+    paragraphs.append(w["m_files"])
+    return ("".join(f"<p>{_e(p)}</p>" for p in paragraphs)
+            + f'<p>{_e(w["m_reproduce"])}</p><pre class="command">{_e(reproduce_command(analysis, lang))}</pre>')

@@ -1,0 +1,152 @@
+"""Numbers, dates and words of a report, in French or English.
+
+Formatting is done here by hand rather than with the system's locales, which
+a machine may not have installed: French writes ``12,5 %`` and ``13 200``
+(narrow no-break spaces, U+202F) and ``décembre 2019``; English writes
+``12.5%``, ``13,200`` and ``December 2019``. Negative numbers take a true
+minus sign (U+2212).
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import pandas as pd
+
+LANGUAGES = ("fr", "en")
+
+NNBSP = "\u202f"  # narrow no-break space: French thousands and before % and €
+MINUS = "\u2212"
+
+_MONTHS = {
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+}
+_MONTHS_SHORT = {
+    "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+
+
+class Locale:
+    """Formats numbers, money, percentages and months for one language."""
+
+    def __init__(self, lang: str):
+        if lang not in LANGUAGES:
+            raise ValueError(f"language: expected one of {', '.join(LANGUAGES)}, found {lang!r}")
+        self.lang = lang
+        self.decimal = "," if lang == "fr" else "."
+        self.group = NNBSP if lang == "fr" else ","
+
+    # -- numbers -------------------------------------------------------------
+    def number(self, x: float, decimals: int = 0, sign: bool = False) -> str:
+        """``12 345,6`` / ``12,345.6``; ``sign``: a + before positive numbers."""
+        if missing(x):
+            return "–"
+        text = f"{abs(x):,.{decimals}f}"
+        zero = float(text.replace(",", "")) == 0  # never "-0"
+        if self.lang == "fr":
+            text = text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.group)
+        if zero:
+            return text
+        if x < 0:
+            return MINUS + text
+        return ("+" + text) if sign else text
+
+    def percent(self, fraction: float, decimals: int = 1, sign: bool = False) -> str:
+        """A fraction as a percentage: 0.125 -> ``12,5 %`` / ``12.5%``."""
+        if missing(fraction):
+            return "–"
+        text = self.number(100 * fraction, decimals, sign)
+        return f"{text}{NNBSP}%" if self.lang == "fr" else f"{text}%"
+
+    def points(self, fraction: float, decimals: int = 1, sign: bool = True) -> str:
+        """A difference of rates in percentage points: ``−1,2 point`` / ``−1.2 points``."""
+        if missing(fraction):
+            return "–"
+        text = self.number(100 * fraction, decimals, sign)
+        value = abs(round(100 * fraction, decimals))
+        if self.lang == "fr":
+            return f"{text}{NNBSP}point" + ("s" if value >= 2 else "")
+        return f"{text} point" + ("" if value == 1 else "s")
+
+    def money(self, eur: float, sign: bool = False) -> str:
+        """Euros: millions with one decimal from a million up, else rounded to 3 significant digits."""
+        if missing(eur):
+            return "–"
+        if abs(eur) >= 1e6:
+            text = self.number(eur / 1e6, 1, sign)
+            return f"{text}{NNBSP}M€" if self.lang == "fr" else _euro_prefix(text, "m")
+        text = self.number(round_significant(eur, 3), 0, sign)
+        return f"{text}{NNBSP}€" if self.lang == "fr" else _euro_prefix(text, "")
+
+    def count(self, x: float, sign: bool = False) -> str:
+        """A number of people, jobs or firms: a whole number."""
+        return self.number(x, 0, sign)
+
+    # -- dates ---------------------------------------------------------------
+    def month(self, month) -> str:
+        """``décembre 2019`` / ``December 2019``."""
+        p = pd.Period(month, freq="M")
+        return f"{_MONTHS[self.lang][p.month - 1]} {p.year}"
+
+    def month_short(self, month) -> str:
+        p = pd.Period(month, freq="M")
+        return f"{_MONTHS_SHORT[self.lang][p.month - 1]} {p.year}"
+
+    def months_span(self, first, last) -> str:
+        """The months first..last as words: ``octobre-décembre 2019`` or ``October to December 2019``."""
+        a, b = pd.Period(first, freq="M"), pd.Period(last, freq="M")
+        quarter = a.year == b.year and a.month % 3 == 1 and b.month == a.month + 2
+        if quarter:
+            q = b.month // 3
+            if self.lang == "fr":
+                return f"{q}{'er' if q == 1 else 'e'} trimestre {b.year}"
+            return f"{['first', 'second', 'third', 'fourth'][q - 1]} quarter of {b.year}"
+        if a.year == b.year:
+            word = " à " if self.lang == "fr" else " to "
+            return f"{_MONTHS[self.lang][a.month - 1]}{word}{self.month(b)}"
+        word = " à " if self.lang == "fr" else " to "
+        return f"{self.month(a)}{word}{self.month(b)}"
+
+    def interval(self, low: str, high: str) -> str:
+        """Two formatted bounds: ``[9,8 % ; 10,6 %]`` / ``[9.8%, 10.6%]``."""
+        return f"[{low}{NNBSP};{NNBSP}{high}]" if self.lang == "fr" else f"[{low}, {high}]"
+
+    def join(self, items) -> str:
+        items = list(items)
+        if len(items) <= 1:
+            return "".join(items)
+        word = " et " if self.lang == "fr" else " and "
+        return ", ".join(items[:-1]) + word + items[-1]
+
+
+def round_significant(x: float, digits: int) -> float:
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def missing(x) -> bool:
+    """None, NaN or an infinity: a value not to print."""
+    try:
+        return x is None or not math.isfinite(x)
+    except TypeError:
+        return True
+
+
+def _euro_prefix(text: str, suffix: str) -> str:
+    if text.startswith(MINUS) or text.startswith("+"):
+        return f"{text[0]}€{text[1:]}{suffix}"
+    return f"€{text}{suffix}"
+
+
+def pick(texts, lang: str, default: Optional[str] = None) -> Optional[str]:
+    """A text given either as a plain string or as ``{"fr": ..., "en": ...}``."""
+    if texts is None:
+        return default
+    if isinstance(texts, str):
+        return texts
+    return texts.get(lang) or next(iter(texts.values()), default)

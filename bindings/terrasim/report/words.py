@@ -1,0 +1,419 @@
+"""The words of a forecast report, in French and English.
+
+Texts with ``{name}`` fields are filled with numbers already formatted for
+the language (terrasim.report.locale). A key missing from one language is a
+bug: the tests compare the two dictionaries' keys.
+"""
+from __future__ import annotations
+
+from typing import Dict
+
+FR: Dict[str, str] = {
+    # charts
+    "band90": "90 % des simulations",
+    "band50": "50 % des simulations",
+    "median": "médiane",
+    "national_rate": "taux national (France métropolitaine)",
+    "target_line": "objectif",
+    "target_date": "date de l'objectif",
+    "level_line": "niveau de {level}",
+    "unemployment_rate": "taux de chômage",
+    "no_target_chart": "Aucun scénario n'énonce d'objectif.",
+    "probability_axis": "probabilité d'atteindre l'objectif",
+    "no_cluster": "Aucun scénario n'ouvre de cluster.",
+    "capacity": "capacité du site",
+    "jobs": "emplois",
+    "creations_reference": "{count} créations en {year}",
+    "creations_reference_scaled": "{count} créations en {year} ({scaled} à l'échelle {scale})",
+    "creations_per_year": "créations d'entreprises par an",
+    "investment_axis": "investissement attiré sur la période (M€)",
+    "diff_unemployment_title": "Écart de taux de chômage (points)",
+    "diff_jobs_title": "Écart d'emplois situés dans le territoire",
+    "ci95_mean": "intervalle à 95 % de l'écart moyen",
+    "range90_runs": "90 % des simulations",
+    "quarter_mean": "moyenne du {span}",
+    # headings
+    "report_title": "Prévision : {labels}",
+    "subtitle": "{n} simulations appariées par scénario, de {start} à {end}. Référence : {reference}.",
+    "h_summary": "En bref",
+    "h_levers": "Les leviers de chaque scénario",
+    "h_unemployment": "Le chômage",
+    "h_target": "L'objectif",
+    "h_activity": "Emplois, entreprises, investissement",
+    "h_clusters": "Emplois dans les clusters",
+    "h_creations": "Créations d'entreprises",
+    "h_investment": "Investissement attiré, par type d'investisseur",
+    "h_differences": "Ce que change chaque scénario, et à quel coût",
+    "h_cost": "Coût public par emploi net",
+    "h_methods": "Méthode",
+    "h_files": "Scénarios, fichiers et empreintes",
+    # table headers
+    "col_scenario": "Scénario",
+    "col_month": "Mois",
+    "col_median": "Médiane",
+    "col_range90": "90 % des simulations",
+    "col_national": "Taux national",
+    "col_criterion": "Critère",
+    "col_when": "Moment",
+    "col_probability": "Probabilité",
+    "col_ci95": "Intervalle à 95 %",
+    "col_reached": "Simulations qui l'atteignent",
+    "col_cluster": "Cluster",
+    "col_opening": "Ouverture",
+    "col_capacity": "Capacité",
+    "col_year": "Année",
+    "col_mean": "Moyenne",
+    "col_vs_reference": "Moyenne par rapport à {year}",
+    "col_investor": "Investisseur",
+    "col_quantity": "Grandeur",
+    "col_mean_difference": "Écart moyen",
+    "col_measure": "Mesure",
+    "col_spending": "Dépense publique supplémentaire",
+    "col_jobs_difference": "Écart d'emplois",
+    "col_cost": "Coût par emploi",
+    "col_lever": "Levier",
+    "col_name": "Nom",
+    "col_window": "Période",
+    "col_budget": "Budget",
+    "col_size": "Ampleur",
+    "col_unemployment_at": "Chômage médian, {month}",
+    "col_p_target": "Probabilité : objectif énoncé",
+    "col_p_level": "Probabilité : niveau de {level}",
+    "col_jobs_vs_ref": "Emplois en plus, {month}",
+    "col_cost_net_job": "Coût par emploi net",
+    "col_role": "Rôle",
+    "col_file": "Fichier",
+    "col_file_sha": "SHA-256 du fichier",
+    "col_config_sha": "SHA-256 de la configuration",
+    "col_runs": "Simulations dans la base",
+    "role_scenario": "scénario",
+    "role_extends": "étendu par le précédent",
+    "reference_suffix": " (référence)",
+    # values
+    "no_lever": "aucune politique, aucun cluster",
+    "window": "{start} à {end}",
+    "places_per_year": "{n} places par an",
+    "capacity_jobs": "{n} emplois au plus",
+    "event_jobs": "{n} emplois",
+    "measure_net_job": "par emploi net en {month}",
+    "measure_job_year": "par emploi-année sur {start}-{end}",
+    "status_jobs_interval_includes_zero": "l'intervalle de l'écart d'emplois contient 0",
+    "status_fewer_jobs": "le scénario compte moins d'emplois que la référence",
+    "status_too_few_runs": "une seule simulation ne donne pas d'intervalle",
+    "quantity_jobs_in_territory": "emplois situés dans le territoire",
+    "quantity_unemployment_rate": "taux de chômage",
+    "reading_target": "objectif énoncé",
+    "reading_level": "niveau fixe",
+    "moment_month": "valeur du mois",
+    "moment_quarter": "moyenne du trimestre",
+    "no_target_stated": "{scenario} n'énonce pas d'objectif : pas de probabilité à calculer.",
+    "target_out_of_range": "L'objectif de {scenario} porte sur {date}, hors de la période simulée ({first} à {last}) "
+                           ": il n'est pas évalué.",
+    "partial_years": "Années incomplètes, non comptées dans les créations par an : {years}.",
+    "no_cluster_table": "Aucun scénario n'ouvre de cluster.",
+    "unknown": "–",
+    # lever kinds
+    "lever_cluster": "cluster",
+    "lever_portal": "portail de création d'entreprises",
+    "lever_entrepreneur_support": "soutien aux créateurs",
+    "lever_training": "formation",
+    "lever_hiring_subsidy": "aide à l'embauche",
+    "lever_creation_subsidy": "aide à la création",
+    "lever_marketing": "marketing territorial",
+    "lever_partner_funds": "fonds partenaire",
+    "lever_event_closure": "fermeture d'établissement",
+    "lever_event_arrival": "arrivée d'établissement",
+    # series, sectors, investors
+    "series_national_unemployment_rate": "taux national",
+    "series_unemployment_rate": "taux de chômage",
+    "sector_digital": "numérique",
+    "sector_health_tech": "technologies de la santé",
+    "sector_energy_storage": "stockage de l'énergie",
+    "sector_industry": "industrie",
+    "sector_business_services": "services aux entreprises",
+    "sector_trade": "commerce",
+    "kind_angel": "investisseurs providentiels",
+    "kind_public_fund": "fonds public",
+    "kind_venture_capital": "capital-risque",
+    "kind_outside_company": "entreprises extérieures",
+    "investor_business_angels": "business angels",
+    "investor_region": "Région",
+    "investor_caisse_des_depots": "Caisse des dépôts",
+    "investor_venture_capital": "capital-risque",
+    "investor_outside_companies": "entreprises extérieures",
+    # captions
+    "cap_unemployment": "Taux de chômage simulé de chaque scénario : médiane des simulations, bandes contenant 50 % "
+                        "et 90 % d'entre elles ; en tirets, le taux national.",
+    "cap_december": "Taux de chômage médian et fourchette contenant 90 % des simulations, chaque mois de décembre et "
+                    "au mois de l'objectif.",
+    "cap_target": "Part des simulations qui atteignent l'objectif (point), avec son intervalle de confiance à 95 % "
+                  "(trait ; Wilson) : l'incertitude due au nombre fini de simulations.",
+    "cap_target_readings": "L'objectif est lu de deux façons : tel que le scénario l'énonce ({stated}) et par rapport "
+                           "au niveau fixe de {level} ({level_source}) ; chacune pour la valeur du mois de l'objectif "
+                           "et pour la moyenne des trois mois qui se terminent avec lui.",
+    "cap_target_stated_only": "L'objectif tel que le scénario l'énonce ({stated}), pour la valeur du mois de "
+                              "l'objectif et pour la moyenne des trois mois qui se terminent avec lui.",
+    "cap_clusters": "Emplois des entreprises de chaque cluster ouvert : médiane et 90 % des simulations ; en tirets, "
+                    "la capacité du site. Tableau : au dernier mois simulé.",
+    "cap_creations": "Créations d'entreprises par année civile complète : médiane et 90 % des simulations.",
+    "cap_creations_reference": "Repère : {reference} ({source}).",
+    "cap_investment": "Investissement attiré sur toute la période, par type d'investisseur : médiane et 90 % des "
+                      "simulations.",
+    "cap_differences": "Écart apparié (scénario moins référence, simulation par simulation, même graine) : moyenne "
+                       "avec son intervalle de confiance à 95 % (Student) et fourchette contenant 90 % des écarts.",
+    "cap_cost": "Dépense publique des politiques du scénario jusqu'en {end}, moins celle de la référence, divisée par "
+                "l'écart d'emplois situés dans le territoire en {end}, ou par l'écart cumulé en emplois-années de "
+                "{start} à {end}. Intervalle à 95 % de Fieller pour un rapport de moyennes ; le coût n'est pas défini "
+                "quand l'intervalle de l'écart d'emplois contient 0.",
+    # methods
+    "m_runs": "Chaque scénario a été simulé {n} fois (répliques 0 à {last}, graines {seed0} à {seed1}). La réplique r "
+              "de chaque scénario utilise la même graine : les écarts entre scénarios viennent de leurs politiques, "
+              "pas du hasard des tirages (nombres aléatoires communs).",
+    "m_model": "Modèle : terrasim {version}, modèle {model}. Les simulations sont conservées dans la base {db} ; la "
+               "même commande avec la même graine redonne les mêmes nombres.",
+    "m_bands": "Ce que contiennent les bandes et les intervalles : la variabilité aléatoire du modèle pour des "
+               "paramètres fixés, pas l'incertitude sur les paramètres eux-mêmes. Plusieurs paramètres sont des "
+               "hypothèses (voir la documentation des scénarios) : l'incertitude réelle est plus grande que celle "
+               "montrée ici.",
+    "m_stats": "Médianes et bandes : quantiles des simulations. Probabilités : part des simulations, intervalle de "
+               "Wilson à 95 %. Écarts : moyenne des écarts appariés, intervalle de Student à 95 %. Coûts : rapport "
+               "des moyennes, intervalle de Fieller à 95 %.",
+    "m_scale": "Échelle {scale} : effectifs, créations et budgets sont multipliés par {scale} (simulation réduite).",
+    "m_reproduce": "Pour refaire ce rapport :",
+    "m_outside": "Chiffres extérieurs au modèle : {items}.",
+    "m_level_item": "niveau de {level} ({source})",
+    "m_creations_item": "{count} créations en {year} ({source})",
+    "m_files": "Fichiers joints : le rapport en PDF (si Chromium est installé), chaque graphique en SVG et PNG "
+               "(dossier charts), chaque tableau en CSV (dossier tables).",
+    # summary
+    "s_overview": "{n} simulations appariées de chaque scénario, de {start} à {end}, comparées à la référence : "
+                  "{reference}.",
+    "s_unemployment": "Chômage médian en {month} : {values}.",
+    "s_unemployment_item": "{label}, {value} (9 simulations sur 10 entre {low} et {high})",
+    "s_national": "Le taux national est alors de {value}.",
+    "s_target": "Probabilité d'atteindre l'objectif ({criterion}, {when}) : {values}.",
+    "s_target_item": "{label}, {p} ({likelihood} ; {ci})",
+    "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} ({ci}) ; "
+                 "écart de chômage : {udiff} ({uci}).",
+    "s_jobs_down": "{label} : {diff} emplois de moins que la référence dans le territoire en {month} ({ci}) ; "
+                   "écart de chômage : {udiff} ({uci}).",
+    "s_jobs_none": "{label} : en {month}, l'écart d'emplois avec la référence ne se distingue pas du hasard des "
+                   "simulations ({diff}, {ci}) ; écart de chômage : {udiff} ({uci}).",
+    "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi net : "
+              "{cost_net}. Coût par emploi-année : {cost_year}.",
+    "s_cost_undefined": "non défini ({why})",
+    "s_caveat": "Les fourchettes traduisent la variabilité aléatoire du modèle à paramètres fixés, pas l'incertitude "
+                "sur les paramètres : la réalité peut s'en écarter davantage.",
+    "ci": "intervalle à 95 % : {low} à {high}",
+    "likelihood_0": "exceptionnellement improbable",
+    "likelihood_1": "très improbable",
+    "likelihood_2": "improbable",
+    "likelihood_3": "aussi probable qu'improbable",
+    "likelihood_4": "probable",
+    "likelihood_5": "très probable",
+    "likelihood_6": "quasi certain",
+    "likelihood_undecided": "trop peu de simulations pour conclure",
+    "pdf_missing": "Chromium introuvable : pas de PDF (installez le paquet chromium).",
+}
+
+EN: Dict[str, str] = {
+    "band90": "90% of the runs",
+    "band50": "50% of the runs",
+    "median": "median",
+    "national_rate": "national rate (metropolitan France)",
+    "target_line": "target",
+    "target_date": "target date",
+    "level_line": "level of {level}",
+    "unemployment_rate": "unemployment rate",
+    "no_target_chart": "No scenario states a target.",
+    "probability_axis": "probability of reaching the target",
+    "no_cluster": "No scenario opens a cluster.",
+    "capacity": "site capacity",
+    "jobs": "jobs",
+    "creations_reference": "{count} creations in {year}",
+    "creations_reference_scaled": "{count} creations in {year} ({scaled} at scale {scale})",
+    "creations_per_year": "firm creations per year",
+    "investment_axis": "investment attracted over the period (EUR million)",
+    "diff_unemployment_title": "Difference in unemployment rate (points)",
+    "diff_jobs_title": "Difference in jobs located in the territory",
+    "ci95_mean": "95% interval of the mean difference",
+    "range90_runs": "90% of the runs",
+    "quarter_mean": "mean of the {span}",
+    "report_title": "Forecast: {labels}",
+    "subtitle": "{n} paired runs per scenario, {start} to {end}. Reference: {reference}.",
+    "h_summary": "In short",
+    "h_levers": "Each scenario's levers",
+    "h_unemployment": "Unemployment",
+    "h_target": "The target",
+    "h_activity": "Jobs, firms, investment",
+    "h_clusters": "Jobs in the clusters",
+    "h_creations": "Firm creations",
+    "h_investment": "Investment attracted, by type of investor",
+    "h_differences": "What each scenario changes, and at what cost",
+    "h_cost": "Public cost per net job",
+    "h_methods": "Methods",
+    "h_files": "Scenarios, files and hashes",
+    "col_scenario": "Scenario",
+    "col_month": "Month",
+    "col_median": "Median",
+    "col_range90": "90% of the runs",
+    "col_national": "National rate",
+    "col_criterion": "Criterion",
+    "col_when": "When",
+    "col_probability": "Probability",
+    "col_ci95": "95% interval",
+    "col_reached": "Runs that reach it",
+    "col_cluster": "Cluster",
+    "col_opening": "Opening",
+    "col_capacity": "Capacity",
+    "col_year": "Year",
+    "col_mean": "Mean",
+    "col_vs_reference": "Mean against {year}",
+    "col_investor": "Investor",
+    "col_quantity": "Quantity",
+    "col_mean_difference": "Mean difference",
+    "col_measure": "Measure",
+    "col_spending": "Extra public spending",
+    "col_jobs_difference": "Difference in jobs",
+    "col_cost": "Cost per job",
+    "col_lever": "Lever",
+    "col_name": "Name",
+    "col_window": "Period",
+    "col_budget": "Budget",
+    "col_size": "Size",
+    "col_unemployment_at": "Median unemployment, {month}",
+    "col_p_target": "Probability: stated target",
+    "col_p_level": "Probability: level of {level}",
+    "col_jobs_vs_ref": "Extra jobs, {month}",
+    "col_cost_net_job": "Cost per net job",
+    "col_role": "Role",
+    "col_file": "File",
+    "col_file_sha": "File SHA-256",
+    "col_config_sha": "Configuration SHA-256",
+    "col_runs": "Runs in the database",
+    "role_scenario": "scenario",
+    "role_extends": "extended by the one above",
+    "reference_suffix": " (reference)",
+    "no_lever": "no policy, no cluster",
+    "window": "{start} to {end}",
+    "places_per_year": "{n} places a year",
+    "capacity_jobs": "up to {n} jobs",
+    "event_jobs": "{n} jobs",
+    "measure_net_job": "per net job in {month}",
+    "measure_job_year": "per job-year over {start}-{end}",
+    "status_jobs_interval_includes_zero": "the interval of the jobs difference contains 0",
+    "status_fewer_jobs": "the scenario has fewer jobs than the reference",
+    "status_too_few_runs": "a single run gives no interval",
+    "quantity_jobs_in_territory": "jobs located in the territory",
+    "quantity_unemployment_rate": "unemployment rate",
+    "reading_target": "stated target",
+    "reading_level": "fixed level",
+    "moment_month": "value of the month",
+    "moment_quarter": "mean of the quarter",
+    "no_target_stated": "{scenario} states no target: there is no probability to compute.",
+    "target_out_of_range": "The target of {scenario} is for {date}, outside the simulated period ({first} to {last}): "
+                           "it is not evaluated.",
+    "partial_years": "Incomplete years, left out of the creations per year: {years}.",
+    "no_cluster_table": "No scenario opens a cluster.",
+    "unknown": "–",
+    "lever_cluster": "cluster",
+    "lever_portal": "business-creation portal",
+    "lever_entrepreneur_support": "support for entrepreneurs",
+    "lever_training": "training",
+    "lever_hiring_subsidy": "hiring subsidy",
+    "lever_creation_subsidy": "creation subsidy",
+    "lever_marketing": "territorial marketing",
+    "lever_partner_funds": "partner fund",
+    "lever_event_closure": "establishment closure",
+    "lever_event_arrival": "establishment arrival",
+    "series_national_unemployment_rate": "national rate",
+    "series_unemployment_rate": "unemployment rate",
+    "sector_digital": "digital",
+    "sector_health_tech": "health technologies",
+    "sector_energy_storage": "energy storage",
+    "sector_industry": "industry",
+    "sector_business_services": "business services",
+    "sector_trade": "trade",
+    "kind_angel": "business angels",
+    "kind_public_fund": "public fund",
+    "kind_venture_capital": "venture capital",
+    "kind_outside_company": "outside companies",
+    "investor_business_angels": "business angels",
+    "investor_region": "Région",
+    "investor_caisse_des_depots": "Caisse des dépôts",
+    "investor_venture_capital": "venture capital",
+    "investor_outside_companies": "outside companies",
+    "cap_unemployment": "Simulated unemployment rate of each scenario: median of the runs, bands holding 50% and 90% "
+                        "of them; dashed, the national rate.",
+    "cap_december": "Median unemployment rate and the range holding 90% of the runs, each December and in the target "
+                    "month.",
+    "cap_target": "Share of the runs that reach the target (dot), with its 95% confidence interval (line; Wilson): "
+                  "the uncertainty due to the finite number of runs.",
+    "cap_target_readings": "The target is read two ways: as the scenario states it ({stated}) and against the fixed "
+                           "level of {level} ({level_source}); each for the value of the target month and for the "
+                           "mean of the three months ending with it.",
+    "cap_target_stated_only": "The target as the scenario states it ({stated}), for the value of the target month and "
+                              "for the mean of the three months ending with it.",
+    "cap_clusters": "Jobs in the firms of each open cluster: median and 90% of the runs; dashed, the site's capacity. "
+                    "Table: in the last simulated month.",
+    "cap_creations": "Firm creations per full calendar year: median and 90% of the runs.",
+    "cap_creations_reference": "For comparison: {reference} ({source}).",
+    "cap_investment": "Investment attracted over the whole period, by type of investor: median and 90% of the runs.",
+    "cap_differences": "Paired difference (scenario minus reference, run by run, same seed): the mean with its 95% "
+                       "confidence interval (Student) and the range holding 90% of the differences.",
+    "cap_cost": "Public spending of the scenario's policies up to {end}, minus the reference's, divided by the "
+                "difference in jobs located in the territory in {end}, or by the cumulated difference in job-years "
+                "from {start} to {end}. Fieller's 95% interval for a ratio of means; the cost is not defined when the "
+                "interval of the jobs difference contains 0.",
+    "m_runs": "Each scenario was run {n} times (replicates 0 to {last}, seeds {seed0} to {seed1}). Replicate r of "
+              "every scenario uses the same seed: the differences between scenarios come from their policies, not "
+              "from the luck of the draws (common random numbers).",
+    "m_model": "Model: terrasim {version}, model {model}. The runs are kept in the database {db}; the same command "
+               "with the same seed gives the same numbers again.",
+    "m_bands": "What the bands and intervals contain: the model's random variation for fixed parameters, not the "
+               "uncertainty of the parameters themselves. Several parameters are assumptions (see the scenarios' "
+               "documentation): the real uncertainty is larger than shown here.",
+    "m_stats": "Medians and bands: quantiles of the runs. Probabilities: share of the runs, Wilson 95% interval. "
+               "Differences: mean of the paired differences, Student 95% interval. Costs: ratio of means, Fieller 95% "
+               "interval.",
+    "m_scale": "Scale {scale}: people, creations and budgets are multiplied by {scale} (a reduced simulation).",
+    "m_reproduce": "To make this report again:",
+    "m_outside": "Figures from outside the model: {items}.",
+    "m_level_item": "level of {level} ({source})",
+    "m_creations_item": "{count} creations in {year} ({source})",
+    "m_files": "Files alongside: the report as PDF (when Chromium is installed), each chart as SVG and PNG (folder "
+               "charts), each table as CSV (folder tables).",
+    "s_overview": "{n} paired runs of each scenario, {start} to {end}, compared with the reference: {reference}.",
+    "s_unemployment": "Median unemployment in {month}: {values}.",
+    "s_unemployment_item": "{label}, {value} (9 runs in 10 between {low} and {high})",
+    "s_national": "The national rate is then {value}.",
+    "s_target": "Probability of reaching the target ({criterion}, {when}): {values}.",
+    "s_target_item": "{label}, {p} ({likelihood}; {ci})",
+    "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} ({ci}); difference "
+                 "in unemployment: {udiff} ({uci}).",
+    "s_jobs_down": "{label}: {diff} fewer jobs located in the territory than the reference in {month} ({ci}); "
+                   "difference in unemployment: {udiff} ({uci}).",
+    "s_jobs_none": "{label}: in {month}, the difference in jobs from the reference cannot be told from the runs' "
+                   "randomness ({diff}, {ci}); difference in unemployment: {udiff} ({uci}).",
+    "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per net job: {cost_net}. Cost per "
+              "job-year: {cost_year}.",
+    "s_cost_undefined": "not defined ({why})",
+    "s_caveat": "The ranges show the model's random variation for fixed parameters, not the uncertainty of the "
+                "parameters: reality may differ by more.",
+    "ci": "95% interval: {low} to {high}",
+    "likelihood_0": "exceptionally unlikely",
+    "likelihood_1": "very unlikely",
+    "likelihood_2": "unlikely",
+    "likelihood_3": "about as likely as not",
+    "likelihood_4": "likely",
+    "likelihood_5": "very likely",
+    "likelihood_6": "virtually certain",
+    "likelihood_undecided": "too few runs to tell",
+    "pdf_missing": "Chromium not found: no PDF (install the chromium package).",
+}
+
+_ALL = {"fr": FR, "en": EN}
+
+
+def words(lang: str) -> Dict[str, str]:
+    return _ALL[lang]

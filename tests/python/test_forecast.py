@@ -1,0 +1,528 @@
+"""The council forecast (`terrasim forecast`, terrasim.forecast, terrasim.report).
+
+A small report (6 paired replicates of the Amiens baseline and pact at scale
+0.05) is made once by the `terrasim` program from an empty folder, then
+checked: its files, the numbers of its HTML against its CSV tables, its
+rendering in headless Chromium (not blank, every chart present and sized, no
+request leaving the machine), and a second call that reuses every run.
+"""
+import base64
+import csv
+import html.parser
+import io
+import json
+import math
+import os
+import pathlib
+import re
+import shutil
+import sqlite3
+import subprocess
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+
+import terrasim
+from terrasim import report
+from terrasim.forecast import ForecastError, ForecastSpec, file_sha256
+from terrasim.report import charts
+from terrasim.report.analysis import fieller_ratio, mean_interval
+from terrasim.report.browser import FLAGS, find_chromium
+from terrasim.report.locale import Locale
+from terrasim.report.summary import likelihood
+from terrasim.report.words import EN, FR
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+AMIENS = ROOT / "scenarios" / "amiens"
+PACKAGE = pathlib.Path(terrasim.__file__).resolve().parent
+SMALL = ["--replicates", "6", "--set", "scale=0.05"]
+CHARTS = list(charts.CHARTS)
+
+
+# ---------------------------------------------------------------------------
+# Formatting, words, statistics.
+
+def test_numbers_and_dates_are_formatted_for_the_language():
+    fr, en = Locale("fr"), Locale("en")
+    assert fr.percent(0.125) == "12,5\u202f%" and en.percent(0.125) == "12.5%"
+    assert fr.count(13200) == "13\u202f200" and en.count(13200) == "13,200"
+    assert fr.number(-1234.56, 1) == "\u22121\u202f234,6" and en.number(-1234.56, 1) == "\u22121,234.6"
+    assert fr.number(-0.0001, 2) == "0,00"  # no negative zero
+    assert fr.money(17345) == "17\u202f300\u202f€" and en.money(17345) == "€17,300"
+    assert fr.money(39_856_000) == "39,9\u202fM€" and en.money(39_856_000) == "€39.9m"
+    assert fr.points(-0.012) == "\u22121,2\u202fpoint" and en.points(-0.012) == "\u22121.2 points"
+    assert fr.month("2019-12") == "décembre 2019" and en.month("2019-12") == "December 2019"
+    assert fr.months_span("2019-10", "2019-12") == "4e trimestre 2019"
+    assert en.months_span("2019-10", "2019-12") == "fourth quarter of 2019"
+    with pytest.raises(ValueError, match="de"):
+        Locale("de")
+
+
+def test_both_languages_have_every_text():
+    assert set(FR) == set(EN)
+    for key in FR:  # the same fields to fill
+        assert set(re.findall(r"{(\w+)}", FR[key])) == set(re.findall(r"{(\w+)}", EN[key])), key
+
+
+def test_fieller_interval_with_an_exact_denominator_is_the_numerators_interval_scaled():
+    rng = np.random.default_rng(5)
+    spending = rng.normal(2e6, 1e5, size=40)
+    jobs = np.full(40, 50.0)
+    ratio, low, high, bounded = fieller_ratio(spending, jobs)
+    mean, mlow, mhigh = mean_interval(spending)
+    assert bounded and ratio == pytest.approx(mean / 50)
+    assert (low, high) == (pytest.approx(mlow / 50), pytest.approx(mhigh / 50))
+
+
+def test_fieller_interval_is_bounded_exactly_when_the_denominator_is_significant():
+    rng = np.random.default_rng(7)
+    spending = rng.normal(2e6, 1e5, size=30)
+    for centre in (0.0, 3.0, 40.0):
+        jobs = rng.normal(centre, 30.0, size=30)
+        _, low_d, high_d = mean_interval(jobs)
+        ratio, low, high, bounded = fieller_ratio(spending, jobs)
+        assert bounded == (low_d > 0 or high_d < 0), centre
+        if bounded:
+            assert low < ratio < high
+        else:
+            assert math.isnan(low) and math.isnan(high)
+
+
+def test_fieller_interval_covers_the_true_ratio_about_95_percent_of_the_time():
+    rng = np.random.default_rng(11)
+    hits = 0
+    for _ in range(400):
+        jobs = rng.normal(100.0, 40.0, size=25)
+        spending = 20000.0 * jobs + rng.normal(0.0, 3e5, size=25)  # true ratio 20,000 EUR a job
+        _, low, high, bounded = fieller_ratio(spending, jobs)
+        hits += bounded and low <= 20000.0 <= high
+    assert 0.92 <= hits / 400 <= 0.98
+
+
+def test_wilson_interval_of_outcomes():
+    p = terrasim.Probability.from_outcomes([True] * 3 + [False] * 7)
+    assert p.p == pytest.approx(0.3) and p.n == 10 and p.successes == 3
+    assert p.ci_low == pytest.approx(0.1078, abs=1e-4) and p.ci_high == pytest.approx(0.6032, abs=1e-4)
+    none = terrasim.Probability.from_outcomes([False] * 200)
+    assert none.ci_low == 0.0 and none.ci_high == pytest.approx(0.0188, abs=1e-4)
+
+
+def test_verbal_likelihood_needs_the_whole_interval():
+    assert likelihood(0.0, 0.0188, "en") == "very unlikely"
+    assert likelihood(0.0, 0.39, "en") == "too few runs to tell"
+    assert likelihood(0.92, 0.99, "fr") == "très probable"
+    assert likelihood(0.40, 0.60, "en") == "about as likely as not"
+
+
+# ---------------------------------------------------------------------------
+# Forecast files and the embedded scenarios.
+
+def test_the_package_ships_the_amiens_scenarios_unchanged():
+    shipped = PACKAGE / "scenarios" / "amiens"
+    for source in AMIENS.glob("*.yaml"):
+        assert (shipped / source.name).read_bytes() == source.read_bytes(), source.name
+    spec = ForecastSpec.default()
+    assert spec.names == ["baseline", "pacte"]
+    assert pathlib.Path(spec.source).parent == shipped
+    assert spec.level.value == 0.10 and spec.creations_reference.count == 1034
+    assert spec.reference.target.reference == "national_unemployment_rate"
+    assert spec.scenario("pacte").display("en") == "With the pact"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("scenarios: [baseline.yaml]\n", "at least two scenarios"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevels: 0.1\n", "levels: unknown field"),
+    ("scenarios: [baseline.yaml, nowhere.yaml]\n", "nowhere.yaml: no such scenario file"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevel: {value: ten}\n", "level.value: expected a number"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {count: 1034}\n",
+     "creations_reference.year: missing"),
+    ("scenarios: [baseline.yaml, {file: pacte.yaml, label: {de: Pakt}}]\n", "scenarios[1].label"),
+])
+def test_bad_forecast_files_are_refused_with_the_field(tmp_path, text, message):
+    for name in ("baseline.yaml", "pacte.yaml"):
+        shutil.copy(AMIENS / name, tmp_path / name)
+    path = tmp_path / "forecast.yaml"
+    path.write_text(text)
+    with pytest.raises(ForecastError) as info:
+        ForecastSpec.load(path)
+    assert str(path) in str(info.value) or "nowhere" in message
+    assert message in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# The report, made once by the program from an empty folder.
+
+@pytest.fixture(scope="module")
+def made(terrasim, tmp_path_factory):
+    """`terrasim forecast` with no scenario, from an empty folder: the embedded Amiens scenarios."""
+    cwd = tmp_path_factory.mktemp("anywhere")
+    t0 = time.perf_counter()
+    proc = terrasim("forecast", *SMALL, cwd=cwd, check=0)
+    return {"cwd": cwd, "out": cwd / "forecast-baseline-pacte", "proc": proc, "seconds": time.perf_counter() - t0}
+
+
+def test_forecast_writes_a_whole_report_folder(made):
+    out, proc = made["out"], made["proc"]
+    assert sorted(p.name for p in made["cwd"].iterdir()) == ["forecast-baseline-pacte"]  # nothing else, no staging
+    names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    expected = {"report.html", "report.pdf", "runs.sqlite", "forecast.json"}
+    expected |= {f"charts/{c}.{ext}" for c in CHARTS for ext in ("svg", "png")}
+    assert expected <= set(names)
+    assert not [n for n in names if n.startswith("runs.sqlite-")]  # one database file
+    assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    for c in CHARTS:
+        assert (out / "charts" / f"{c}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert b"<svg" in (out / "charts" / f"{c}.svg").read_bytes()[:2000]
+    html_text = (out / "report.html").read_text(encoding="utf-8")
+    for table in re.findall(r'data-csv="tables/([a-z_]+)\.csv"', html_text):
+        assert f"tables/{table}.csv" in names
+    assert "<script" not in html_text and not re.search(r'(src|href)="(https?:)?//', html_text)
+    assert html_text.count("data:image/svg+xml;base64,") == len(CHARTS)
+    # French by default (the scenarios' locale); the summary is on stdout too
+    assert 'lang="fr"' in html_text and "décembre 2019" in html_text
+    assert "report: " in proc.stdout and str(out / "report.html") in proc.stdout
+    assert "12 runs done, 0 already" in proc.stderr
+    marker = json.loads((out / "forecast.json").read_text())
+    assert marker["replicates"] == 6 and marker["seeds"] == [1, 6]
+
+
+def test_report_says_what_the_bands_contain_and_how_to_reproduce(made):
+    text = (made["out"] / "report.html").read_text(encoding="utf-8")
+    assert "variabilité aléatoire du modèle pour des paramètres fixés" in text
+    assert "terrasim forecast --replicates 6 --seed 1 --set scale=0.05 --lang fr" in text
+    rows = list(csv.DictReader(open(made["out"] / "tables" / "scenarios.csv")))
+    shas = {(r["scenario"], r["file"]): r["file_sha256"] for r in rows}
+    assert shas[("pacte", "pacte.yaml")] == file_sha256(AMIENS / "pacte.yaml")
+    assert shas[("pacte", "baseline.yaml")] == shas[("baseline", "baseline.yaml")]  # `extends:` is listed
+
+
+def test_summary_is_written_from_the_numbers(made):
+    out = made["out"]
+    key = {r["scenario"]: r for r in csv.DictReader(open(out / "tables" / "key_figures.csv"))}
+    fr = Locale("fr")
+    summary = [line[2:] for line in made["proc"].stdout.splitlines() if line.startswith("- ")]
+    text = " ".join(summary)
+    assert fr.percent(float(key["pacte"]["unemployment_q50"])) in text
+    assert fr.percent(float(key["pacte"]["p_level"])) in text
+    costs = {r["measure"]: r for r in csv.DictReader(open(out / "tables" / "cost_per_job.csv"))}
+    if costs["net_job"]["status"] == "defined":
+        assert fr.money(float(costs["net_job"]["cost"])) in text
+    else:
+        assert "non défini" in text
+    html_text = (out / "report.html").read_text(encoding="utf-8")
+    for sentence in summary:
+        assert html.escape(sentence, quote=True) in html_text
+
+
+# -- the numbers of the HTML are those of the CSV --------------------------------
+
+class _Tables(html.parser.HTMLParser):
+    """Collects {csv name: {row: {column: [displayed texts]}}} from data-csv / data-row / data-col."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.table, self.row, self.col, self.text = {}, None, None, None, ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and "data-csv" in a:
+            self.table = self.tables.setdefault(a["data-csv"], {})
+        elif tag == "tr" and self.table is not None and "data-row" in a:
+            self.row = self.table.setdefault(int(a["data-row"]), {})
+        elif tag == "span" and self.row is not None and "data-col" in a:
+            self.col, self.text = a["data-col"], ""
+
+    def handle_data(self, data):
+        if self.col is not None:
+            self.text += data
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self.col is not None:
+            self.row.setdefault(self.col, []).append(self.text)
+            self.col = None
+        elif tag == "tr":
+            self.row = None
+        elif tag == "table":
+            self.table = None
+
+
+def _parse_displayed(text, lang):
+    """A displayed number back to (value, tolerance); None for text that is no number."""
+    t = text.replace("\u202f", "").replace("\xa0", "").replace("\u2212", "-").strip()
+    factor = 1.0
+    if "%" in t or "point" in t:
+        factor = 0.01
+    if "M€" in t or re.search(r"€[-+\d.,]+m$", t) or re.search(r"^[-+]?€[\d.,]+m$", t):
+        factor = 1e6
+    digits = re.sub(r"[^0-9.,+-]", "", t)
+    if not re.search(r"\d", digits):
+        return None
+    if lang == "fr":
+        digits = digits.replace(",", ".")
+    else:
+        digits = digits.replace(",", "")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    value = float(digits) * factor
+    tolerance = 0.5 * 10 ** -decimals * factor
+    if "€" in t and factor == 1.0:  # whole euros, rounded to 3 significant digits
+        tolerance = max(tolerance, 0.5 * 10 ** (len(str(int(abs(value)))) - 3))
+    return value, tolerance * 1.0001
+
+
+def test_every_number_of_the_html_equals_its_csv_table(made):
+    out = made["out"]
+    parser = _Tables()
+    parser.feed((out / "report.html").read_text(encoding="utf-8"))
+    assert len(parser.tables) >= 10
+    checked = 0
+    for name, rows in parser.tables.items():
+        records = list(csv.DictReader(open(out / name, encoding="utf-8")))
+        assert sorted(rows) == list(range(len(records))), name  # every row of the CSV, in order
+        for i, cells in rows.items():
+            for column, texts in cells.items():
+                for text in texts:
+                    raw = records[i][column]
+                    parsed = _parse_displayed(text, "fr")
+                    if raw == "":
+                        assert parsed is None, (name, i, column, text)
+                        continue
+                    assert parsed is not None, (name, i, column, text, raw)
+                    value, tolerance = parsed
+                    assert abs(value - float(raw)) <= tolerance, (name, i, column, text, raw)
+                    checked += 1
+    assert checked > 100
+
+
+def test_report_tables_follow_from_the_runs(made):
+    """A few figures recomputed straight from the database."""
+    out = made["out"]
+    con = sqlite3.connect(out / "runs.sqlite")
+    assert con.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 12
+    assert sorted(r[0] for r in con.execute("SELECT DISTINCT seed FROM runs")) == list(range(1, 7))
+
+    def at(scenario, series, month):
+        return np.array([v for (v,) in con.execute(
+            "SELECT v.value FROM series v JOIN runs r USING (run_id) JOIN scenarios s USING (scenario_id) "
+            "WHERE s.name = ? AND v.name = ? AND v.month = ? ORDER BY r.replicate", (scenario, series, month))])
+
+    diffs = {(r["scenario"], r["quantity"], r["month"]): r
+             for r in csv.DictReader(open(out / "tables" / "paired_differences.csv"))}
+    jobs = at("pacte", "jobs_in_territory", "2020-12") - at("baseline", "jobs_in_territory", "2020-12")
+    assert float(diffs[("pacte", "jobs_in_territory", "2020-12")]["mean"]) == pytest.approx(jobs.mean())
+    probs = list(csv.DictReader(open(out / "tables" / "target_probability.csv")))
+    level = next(r for r in probs if r["scenario"] == "pacte" and r["reading"] == "level" and r["moment"] == "month")
+    assert int(level["successes"]) == int((at("pacte", "unemployment_rate", "2019-12") <= 0.10).sum())
+    national = next(r for r in probs if r["scenario"] == "pacte" and r["reading"] == "target"
+                    and r["moment"] == "quarter")
+    u = np.mean([at("pacte", "unemployment_rate", m) for m in ("2019-10", "2019-11", "2019-12")], axis=0)
+    n = np.mean([at("pacte", "national_unemployment_rate", m) for m in ("2019-10", "2019-11", "2019-12")], axis=0)
+    assert int(national["successes"]) == int((u <= n).sum())
+    spent = at("pacte", "policy_spending_cumulative", "2020-12") - at("baseline", "policy_spending_cumulative",
+                                                                      "2020-12")
+    cost = next(r for r in csv.DictReader(open(out / "tables" / "cost_per_job.csv")) if r["measure"] == "net_job")
+    assert float(cost["spending"]) == pytest.approx(spent.mean())
+    if cost["status"] == "defined":
+        assert float(cost["cost"]) == pytest.approx(spent.mean() / jobs.mean())
+    creations = list(csv.DictReader(open(out / "tables" / "creations_per_year.csv")))
+    assert {r["year"] for r in creations} == {str(y) for y in range(2015, 2021)}
+    assert float(creations[0]["reference"]) == pytest.approx(1034 * 0.05)
+
+
+def test_a_report_uses_the_first_n_replicates_of_a_database_that_holds_more(made):
+    spec = ForecastSpec.default().configured(overrides=["scale=0.05"])
+    analysis = report.analyse(made["out"] / "runs.sqlite", spec, replicates=4)
+    assert set(analysis.tables["target_probability"]["n"]) == {4}
+    con = sqlite3.connect(made["out"] / "runs.sqlite")
+    jobs = {name: [v for (v,) in con.execute(
+        "SELECT v.value FROM series v JOIN runs r USING (run_id) JOIN scenarios s USING (scenario_id) "
+        "WHERE s.name = ? AND v.name = 'jobs_in_territory' AND v.month = '2020-12' AND r.replicate < 4 "
+        "ORDER BY r.replicate", (name,))] for name in ("baseline", "pacte")}
+    d = analysis.tables["paired_differences"]
+    row = d[(d["quantity"] == "jobs_in_territory") & (d["month"] == "2020-12")].iloc[0]
+    assert row["n"] == 4 and row["mean"] == pytest.approx(np.mean(np.subtract(jobs["pacte"], jobs["baseline"])))
+    with pytest.raises(report.AnalysisError, match="has 6 of the 8 replicates"):
+        report.analyse(made["out"] / "runs.sqlite", spec, replicates=8)
+
+
+def test_a_second_call_reuses_every_run_and_gives_the_same_report(made, terrasim, tmp_path):
+    again = tmp_path / "again"
+    shutil.copytree(made["out"], again)
+    finished = sqlite3.connect(again / "runs.sqlite").execute("SELECT finished_at FROM runs ORDER BY run_id").fetchall()
+    proc = terrasim("forecast", *SMALL, "--out", again, "--no-pdf", cwd=tmp_path, check=0)
+    assert "0 runs done, 12 already in" in proc.stderr
+    con = sqlite3.connect(again / "runs.sqlite")
+    assert con.execute("SELECT finished_at FROM runs ORDER BY run_id").fetchall() == finished
+    for table in (made["out"] / "tables").glob("*.csv"):  # same seed, same numbers
+        assert (again / "tables" / table.name).read_bytes() == table.read_bytes(), table.name
+    assert (again / "report.html").read_bytes() == (made["out"] / "report.html").read_bytes()
+    assert not (again / "report.pdf").exists()  # replaced whole: nothing of the previous report lingers
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again"]
+
+
+# -- in a browser --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = find_chromium()
+    if path is None:
+        if os.environ.get("TERRASIM_REQUIRE_CHROMIUM"):
+            pytest.fail("Chromium is required here (scripts/install-deps installs it)")
+        pytest.skip("Chromium is not installed")
+    return path
+
+
+class _DevTools:
+    """Just enough of the Chrome DevTools protocol: one page, commands and their answers."""
+
+    def __init__(self, ws_url):
+        import websocket
+        self.ws = websocket.create_connection(ws_url, timeout=60, suppress_origin=True)
+        self.next_id = 0
+        self.events = []
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next_id:
+                assert "error" not in message, message
+                return message.get("result", {})
+            self.events.append(message)
+
+    def wait_for(self, event, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(e.get("method") == event for e in self.events):
+                return
+            self.events.append(json.loads(self.ws.recv()))
+        raise TimeoutError(event)
+
+    def evaluate(self, expression):
+        return self.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"]["value"]
+
+
+def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
+    page = (made["out"] / "report.html").resolve().as_uri()
+    profile, netlog = tmp_path / "profile", tmp_path / "netlog.json"
+    proc = subprocess.Popen([chromium, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
+                             "--remote-allow-origins=*", f"--log-net-log={netlog}", "--window-size=1000,1400",
+                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not (port_file.exists() and port_file.read_text().strip()):
+            assert time.monotonic() < deadline and proc.poll() is None, "Chromium did not start"
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30))
+        tab = next(t for t in targets if t["type"] == "page")
+        dt = _DevTools(tab["webSocketDebuggerUrl"])
+        dt.call("Page.enable")
+        dt.call("Network.enable")
+        dt.call("Page.navigate", url=page)
+        dt.wait_for("Page.loadEventFired")
+        figures = dt.evaluate("""JSON.stringify([...document.querySelectorAll('figure.chart')].map(f => {
+            const img = f.querySelector('img'); const r = img.getBoundingClientRect();
+            return {name: f.dataset.chart, width: r.width, height: r.height, loaded: img.complete,
+                    natural: img.naturalWidth};}))""")
+        figures = json.loads(figures)
+        assert [f["name"] for f in figures] == CHARTS
+        for f in figures:
+            assert f["loaded"] and f["natural"] > 0, f
+            assert f["width"] > 500 and f["height"] > 100, f
+        assert dt.evaluate("document.querySelectorAll('table.data').length") >= 10
+        assert dt.evaluate("document.body.innerText.length") > 3000
+        shot = base64.b64decode(dt.call("Page.captureScreenshot", format="png")["data"])
+        (tmp_path / "report.png").write_bytes(shot)
+        dt.call("Browser.close")
+    finally:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    import matplotlib.image
+    pixels = matplotlib.image.imread(io.BytesIO(shot), format="png")[..., :3]
+    assert pixels.shape[0] >= 1000 and pixels.shape[1] >= 900
+    ink = (pixels < 0.9).any(axis=2).mean()
+    assert 0.02 < ink < 0.9, ink  # text and charts, neither blank nor a solid block
+    # what the page asked for: itself and its charts, from the file and data: URIs
+    asked = [e["params"]["request"]["url"] for e in dt.events if e.get("method") == "Network.requestWillBeSent"]
+    assert asked[0] == page and sum(u.startswith("data:image/svg+xml") for u in asked) == len(CHARTS)
+    assert {u.split(":", 1)[0] for u in asked} <= {"file", "data"}, asked
+    # what the browser did on the network: nothing left the machine, and nothing came from the page
+    activity = _network_activity(netlog)
+    assert activity["sent"] == [], activity
+    assert all(initiator == "not an origin" for url, initiator in activity["requests"]), activity
+
+
+def _network_activity(path):
+    """From a Chromium net log: bytes or connections that went out, and every URL request with its initiator."""
+    text = path.read_text(errors="replace").rstrip().rstrip(",")
+    if not text.endswith("}"):  # a log cut short: close its event list
+        text += "]}"
+    log = json.loads(text)
+    types = {number: name for name, number in log["constants"]["logEventTypes"].items()}
+    sent, requests = [], []
+    for event in log["events"]:
+        kind, params = types.get(event["type"], ""), event.get("params", {})
+        if kind in ("TCP_CONNECT_ATTEMPT", "SOCKET_BYTES_SENT", "UDP_BYTES_SENT", "SSL_HANDSHAKE_MESSAGE_SENT"):
+            address = params.get("address", "")
+            if not (address.startswith("127.") or address.startswith("[::1]")):
+                sent.append((kind, address))
+        elif kind == "URL_REQUEST_START_JOB" and "url" in params:
+            requests.append((params["url"], params.get("initiator")))
+    return {"sent": sent, "requests": requests}
+
+
+# -- what else a forecast does ------------------------------------------------------
+
+def test_explicit_scenarios_without_a_target_and_a_short_horizon(terrasim, tmp_path):
+    """A scenario without a target gets a report that says so; a target past the horizon is not evaluated."""
+    text = (AMIENS / "baseline.yaml").read_text(encoding="utf-8")
+    no_target = re.sub(r"\ntarget:\n(  .*\n)+", "\n", text)
+    assert "target:" not in no_target
+    (tmp_path / "sans-objectif.yaml").write_text(no_target, encoding="utf-8")
+    db = tmp_path / "elsewhere.sqlite"
+    proc = terrasim("forecast", f"ref={tmp_path / 'sans-objectif.yaml'}", AMIENS / "baseline.yaml",
+                    "--replicates", 3, "--months", 12, "--set", "scale=0.05", "--lang", "en", "--db", db,
+                    "--out", "r", cwd=tmp_path, check=0, env={"TERRASIM_CHROMIUM": str(tmp_path / "no-browser")})
+    assert "Chromium not found: no PDF" in proc.stderr
+    out = tmp_path / "r"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'lang="en"' in page and "December 2015" in page
+    assert "ref states no target" in page
+    assert "The target of baseline is for December 2019, outside the simulated period" in page
+    assert list(csv.DictReader(open(out / "tables" / "target_probability.csv"))) == []
+    # the same model without a target: the same runs (common random numbers), no difference, no cost
+    cost = list(csv.DictReader(open(out / "tables" / "cost_per_job.csv")))
+    assert {r["status"] for r in cost} == {"jobs_interval_includes_zero"} and all(r["cost"] == "" for r in cost)
+    assert "not defined (the interval of the jobs difference contains 0)" in page
+    assert db.is_file() and not (out / "runs.sqlite").exists() and not (out / "report.pdf").exists()
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 6
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nowhere.yaml", "pacte.yaml"], "nowhere.yaml: no such scenario file"),
+    (["--replicates", "0"], "--replicates/-r: expected a whole number of at least 1, found '0'"),
+    (["--replicates", "many"], "--replicates/-r: expected a whole number of at least 1, found 'many'"),
+    (["--lang", "de"], "--lang: invalid choice"),
+    (["{amiens}/baseline.yaml"], "at least two scenarios"),
+    (["{root}/scenarios/dock/small.yaml", "{root}/scenarios/dock/default.yaml"], "needs the series"),
+    (["--set", "workers.separaton_rate=0.1"], "separaton_rate"),
+    (["--out", "occupied"], "is not a forecast report"),
+])
+def test_bad_input_exits_2_and_writes_nothing(terrasim, tmp_path, args, message):
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "notes.txt").write_text("mine")
+    args = [a.format(amiens=AMIENS, root=ROOT) for a in args]
+    if "--replicates" not in args:
+        args += ["--replicates", "2"]  # small, should the check ever let it run
+    proc = terrasim("forecast", *args, cwd=tmp_path, check=2)
+    assert message in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["occupied"]
+    assert [p.name for p in occupied.iterdir()] == ["notes.txt"]
