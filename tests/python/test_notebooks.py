@@ -1,4 +1,4 @@
-"""The notebooks run end to end (nbclient), at a small size (TERRASIM_NB_REPLICATES)."""
+"""The notebooks run end to end (nbclient), at a small size (TERRASIM_NB_REPLICATES, _MONTHS, _SCALE)."""
 import os
 import pathlib
 
@@ -11,7 +11,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_notebooks_are_committed_without_outputs():
-    assert [p.name for p in NOTEBOOKS] == ["01-quickstart.ipynb", "02-monte-carlo.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == ["01-quickstart.ipynb", "02-monte-carlo.ipynb", "03-council-forecast.ipynb"]
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
@@ -24,6 +24,7 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("TERRASIM_ROOT", str(ROOT))
     monkeypatch.setenv("TERRASIM_NB_REPLICATES", os.environ.get("TERRASIM_NB_REPLICATES", "4"))
     monkeypatch.setenv("TERRASIM_NB_MONTHS", os.environ.get("TERRASIM_NB_MONTHS", "12"))
+    monkeypatch.setenv("TERRASIM_NB_SCALE", os.environ.get("TERRASIM_NB_SCALE", "0.05"))  # 03: whole period, small
     monkeypatch.setenv("TERRASIM_NB_DB", str(tmp_path / "mc.sqlite"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(path, as_version=4)
