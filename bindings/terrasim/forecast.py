@@ -548,6 +548,7 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
                   DB_NAME if db_in_report else str(db_path), written)
     final = folder.commit()
     final_db = final / DB_NAME if db_in_report else db_path
+    analysis.db = str(final_db)
     return ForecastResult(out=final, html=final / written["html"],
                           pdf=(final / written["pdf"]) if written.get("pdf") else None, db=final_db, sweep=summary,
                           analysis=analysis, summary=written["summary"], lang=lang,

@@ -361,6 +361,17 @@ def test_a_second_call_reuses_every_run_and_gives_the_same_report(made, terrasim
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again"]
 
 
+def test_the_same_seed_gives_the_same_report_from_new_runs(made, terrasim, tmp_path):
+    proc = terrasim("forecast", *SMALL, "--out", "fresh", "--db", tmp_path / "fresh.sqlite", "--no-pdf",
+                    cwd=tmp_path, check=0)
+    assert "12 runs done, 0 already" in proc.stderr
+    for table in (made["out"] / "tables").glob("*.csv"):
+        assert (tmp_path / "fresh" / "tables" / table.name).read_bytes() == table.read_bytes(), table.name
+    for chart in CHARTS:
+        assert (tmp_path / "fresh" / "charts" / f"{chart}.svg").read_bytes() == \
+            (made["out"] / "charts" / f"{chart}.svg").read_bytes()
+
+
 # -- in a browser --------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -437,6 +448,11 @@ def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
         assert dt.evaluate("document.body.innerText.length") > 3000
         shot = base64.b64decode(dt.call("Page.captureScreenshot", format="png")["data"])
         (tmp_path / "report.png").write_bytes(shot)
+        # printed on A4 (margins 10 mm, 12 mm top, 14 mm bottom: 190 x 271 mm, 718 x 1024 CSS pixels),
+        # the summary is the first page by itself
+        dt.call("Emulation.setDeviceMetricsOverride", width=718, height=1024, deviceScaleFactor=1, mobile=False)
+        dt.call("Emulation.setEmulatedMedia", media="print")
+        summary_bottom = dt.evaluate("document.querySelector('#summary').getBoundingClientRect().bottom")
         dt.call("Browser.close")
     finally:
         try:
@@ -444,6 +460,7 @@ def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    assert 500 < summary_bottom <= 1024
     import matplotlib.image
     pixels = matplotlib.image.imread(io.BytesIO(shot), format="png")[..., :3]
     assert pixels.shape[0] >= 1000 and pixels.shape[1] >= 900
