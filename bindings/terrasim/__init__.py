@@ -9,7 +9,7 @@
     terrasim.SweepResults("a.sqlite").fan("unemployment_rate")
 """
 from . import _core
-from ._core import CheckpointError, Diagnostic, ScenarioError
+from ._core import CheckpointError, Diagnostic, ReconfigureError, ScenarioError
 from .results import Probability, SweepResults
 from .scenario import Scenario, load, validate
 from .simulation import ColumnInfo, Result, Simulation, StaleViewError, View, run
@@ -24,7 +24,7 @@ def models() -> dict:
 
 
 __all__ = [
-    "CheckpointError", "ColumnInfo", "Diagnostic", "Probability", "Result", "Scenario", "ScenarioError", "Simulation",
+    "CheckpointError", "ColumnInfo", "Diagnostic", "Probability", "ReconfigureError", "Result", "Scenario", "ScenarioError", "Simulation",
     "StaleViewError", "SweepError", "SweepResults", "SweepSummary", "View", "load", "models", "run", "sweep",
     "validate", "__version__",
 ]

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <oneapi/tbb/task_arena.h>
 
@@ -17,6 +19,12 @@
 namespace terrasim::sim {
 
 inline constexpr const char* kVersion = TERRASIM_VERSION;
+
+// A reconfiguration that cannot apply to the running state (nothing changed).
+class ReconfigureError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
 
 class Simulation {
  public:
@@ -42,6 +50,34 @@ class Simulation {
   // Returns true when the run is complete.
   bool run(const std::function<bool(int)>& keep_going = {});
 
+  // Continues with another configuration of the same scenario from the
+  // current month on: a policy that starts, stops or changes its budget, a
+  // new link of the territory, another national context... The model is
+  // rebuilt from `next` and given the running state (as from a checkpoint),
+  // so every parameter read after this month is the new one, and the random
+  // numbers are those of the same seed: a variant reconfigured at month m
+  // shares its first m months, and its draws, with the original.
+  //
+  // Refused with ReconfigureError, changing nothing, when `next` names
+  // another model, seed or start, has fewer months than already simulated,
+  // declares other series or breakdowns (another list of zones, sectors,
+  // policies or clusters), or does not match the state (say, another number
+  // of workers in the docking model). Fields used only to build the initial
+  // state (initial populations) have no effect after month 0.
+  void reconfigure(Scenario next);
+
+  // The configurations this run has had: months simulated when it took
+  // effect, config SHA-256, source and its file's SHA-256 (if a file); the
+  // first entry is month 0, the scenario the run started from.
+  struct ConfigChange {
+    int month = 0;
+    std::string config_sha256;
+    std::string source;
+    std::string file_sha256;
+    std::string config_json;  // the whole configuration, canonical JSON
+  };
+  const std::vector<ConfigChange>& config_history() const { return history_; }
+
   void save_checkpoint(const std::string& path) const;
 
   const Scenario& scenario() const { return scenario_; }
@@ -66,6 +102,7 @@ class Simulation {
   tbb::task_arena arena_;
   int month_ = 0;
   std::uint64_t generation_ = 0;
+  std::vector<ConfigChange> history_;
 };
 
 }  // namespace terrasim::sim

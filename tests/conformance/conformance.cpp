@@ -93,6 +93,100 @@ void expect_checkpoint_round_trip(const std::string& scenario, const std::vector
   std::filesystem::remove_all(dir);
 }
 
+void expect_reconfigure_laws(const std::string& scenario, const std::vector<std::string>& overrides, int at,
+                             const std::vector<std::string>& change,
+                             const std::vector<std::vector<std::string>>& refused) {
+  SCOPED_TRACE("reconfiguration laws of " + scenario);
+  auto with = [&](const std::vector<std::string>& more) {
+    auto o = overrides;
+    o.insert(o.end(), more.begin(), more.end());
+    return o;
+  };
+  const std::string expected = full_output(*run_scenario(scenario, overrides, 2));
+
+  // The identity, and every refusal on the way: nothing changes.
+  {
+    sim::Simulation s(sim::load_scenario(scenario, overrides), 2);
+    while (s.month() < at) s.step();
+    for (const auto& bad : refused) {
+      const auto generation = s.generation();
+      EXPECT_THROW(s.reconfigure(sim::load_scenario(scenario, with(bad))), sim::ReconfigureError)
+          << "not refused: " << ::testing::PrintToString(bad);
+      EXPECT_EQ(s.generation(), generation) << "a refused reconfiguration changed the state";
+    }
+    const auto generation = s.generation();
+    s.reconfigure(sim::load_scenario(scenario, overrides));
+    EXPECT_GT(s.generation(), generation) << "views of the old model's columns must become stale";
+    s.run();
+    EXPECT_TRUE(same_text(expected, full_output(s))) << "reconfiguring with the same configuration changed the run";
+    EXPECT_EQ(s.config_history().size(), 2u);
+  }
+
+  // The change from month `at`: the first `at` months are the original's,
+  // the rest differ, and a checkpoint taken right after the change resumes
+  // into the same run, its provenance naming the change.
+  const auto dir = std::filesystem::temp_directory_path() / ("terrasim-reconf-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string ckpt = (dir / "reconfigured.ckpt").string();
+  std::string changed;
+  {
+    sim::Simulation s(sim::load_scenario(scenario, overrides), 1);
+    while (s.month() < at) s.step();
+    s.reconfigure(sim::load_scenario(scenario, with(change)));
+    s.save_checkpoint(ckpt);
+    s.run();
+    changed = full_output(s);
+    const auto original = run_scenario(scenario, overrides, 2);
+    const auto& a = original->recorder();
+    const auto& b = s.recorder();
+    bool differs_after = false;
+    for (const auto& info : a.series_info()) {
+      const auto x = a.series(info.name), y = b.series(info.name);
+      for (int t = 0; t < at; ++t)
+        EXPECT_EQ(x[t], y[t]) << info.name << " changed before the reconfiguration, month " << t;
+      for (std::size_t t = at; t < x.size(); ++t) differs_after |= x[t] != y[t];
+    }
+    EXPECT_TRUE(differs_after) << "the change had no effect: it cannot test anything";
+    bool named = false;
+    for (const auto& [key, value] : s.provenance())
+      named |= key == "reconfigured" && value.find(s.scenario().config_sha256) != std::string::npos;
+    EXPECT_TRUE(named) << "the provenance does not name the reconfiguration";
+  }
+  auto resumed = sim::Simulation::resume(ckpt, 2);
+  ASSERT_EQ(resumed->config_history().size(), 2u);
+  EXPECT_EQ(resumed->config_history()[1].month, at);
+  resumed->run();
+  EXPECT_TRUE(same_text(changed, full_output(*resumed))) << "a reconfigured run resumed differs";
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+std::string model_state(const sim::Simulation& s) {
+  sim::ArchiveWriter out;
+  s.model().save(out);
+  return out.bytes();
+}
+}  // namespace
+
+void expect_reconfigure_equals_variant(const std::string& scenario, const std::vector<std::string>& overrides, int at,
+                                       const std::vector<std::string>& change) {
+  SCOPED_TRACE("reconfiguration of " + scenario + " at month " + std::to_string(at));
+  auto variant_overrides = overrides;
+  variant_overrides.insert(variant_overrides.end(), change.begin(), change.end());
+  const auto variant = run_scenario(scenario, variant_overrides, 2);
+  const auto original = run_scenario(scenario, overrides, 2);
+  ASSERT_NE(original->recorder().series_csv({}), variant->recorder().series_csv({}))
+      << "the change has no effect: it cannot test anything";
+  sim::Simulation s(sim::load_scenario(scenario, overrides), 1);
+  while (s.month() < at) s.step();
+  s.reconfigure(sim::load_scenario(scenario, variant_overrides));
+  s.run();
+  EXPECT_TRUE(same_text(variant->recorder().series_csv({}), s.recorder().series_csv({})))
+      << "the series differ from those of the run that had the change from the start";
+  EXPECT_TRUE(model_state(*variant) == model_state(s))
+      << "the final state differs from that of the run that had the change from the start";
+}
+
 void run_conformance_suite(const std::string& scenario, const std::vector<std::string>& overrides, int checkpoint_at) {
   SCOPED_TRACE("conformance of " + scenario);
   expect_same_output_across_threads(scenario, overrides);

@@ -44,6 +44,23 @@ void run_phases_until(sim::Simulation& s, const std::string& stop) {
 
 TEST(TerritoryConformance, PacteSmall) { ts::run_conformance_suite(kPacte, {kSmall, "months=24"}, 9); }
 
+TEST(TerritoryConformance, PacteReconfiguredBetweenMonths) {
+  // Jobs end more often from month 9; the clusters, policies and zones of a
+  // run cannot change (they are its series and breakdowns).
+  ts::expect_reconfigure_laws(kPacte, {kSmall, "months=24"}, 9, {"workers.separation_rate=0.03"},
+                              {{"seed=3"}, {"clusters.numerique.name=design"},
+                               {"policies.training.cluster_skills.name=other"}, {"months=8"}});
+}
+
+TEST(TerritoryConformance, PolicyDecidedAtMonthNineEqualsPolicyPlannedFromTheStart) {
+  // A hiring subsidy from October 2015 (month 9), decided at month 9 or
+  // written in the scenario from the start: the same run.
+  ts::expect_reconfigure_equals_variant(kPacte, {kSmall, "months=24"}, 9,
+                                        {"policies.hiring_subsidy.enabled=true", "policies.hiring_subsidy.start=2015-10",
+                                         "policies.hiring_subsidy.end=2016-12", "policies.hiring_subsidy.budget_eur=400000",
+                                         "policies.hiring_subsidy.eur_per_hire=4000"});
+}
+
 TEST(TerritoryConformance, HistoriqueSmallInvariants) {
   ts::expect_invariants_every_month(kDir + "historique.yaml", {kSmall, "months=48"});
 }
