@@ -288,7 +288,8 @@ class Simulation:
         for another model, seed or start, fewer months than already
         simulated, other series or breakdowns (zones, sectors, clusters,
         policies), or a state the configuration cannot hold (another number
-        of workers in the docking model). Fields used only to build the
+        of workers in the docking model, a budget below what is already
+        spent). Fields used only to build the
         initial state (initial populations) have no effect after month 0.
         Views taken before become stale.
         """

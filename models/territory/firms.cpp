@@ -107,6 +107,9 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
     const auto i = static_cast<Eigen::Index>(s);
     local_jobs[s] = std::max(0.0, output(i) - exports(i)) / p_.sectors[s].value_added();
   }
+  // No firm can hold more jobs than there are workers: the cap keeps an
+  // absurd demand (a corrupt checkpoint) from sizing the month's vacancies.
+  const double max_jobs = static_cast<double>(std::max<std::size_t>(home_.size(), 1));
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t f = r.begin(); f != r.end(); ++f) {
       if (!firm_alive_[f]) continue;
@@ -114,7 +117,7 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
       double target = tradable[f];
       if (share_sum[s] > 0) target += local_jobs[s] * firm_latent_[f] / share_sum[s];
       if (firm_event_[f] >= 0) target = firm_latent_[f];  // a plant awaiting its closure keeps its jobs
-      firm_target_[f] = std::max<std::uint32_t>(1, clamp_cast<std::uint32_t>(std::floor(target + 0.5), 4e9));
+      firm_target_[f] = std::max<std::uint32_t>(1, clamp_cast<std::uint32_t>(std::floor(target + 0.5), max_jobs));
     }
   });
 }

@@ -5,6 +5,7 @@
 #include "models/territory/territory.h"
 
 #include <atomic>
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 
 #include "models/territory/detail.h"
 #include "sim/rng/distributions.h"
+#include "sim/core/agent_ids.h"
 #include "sim/territory/territory.h"
 
 namespace terrasim::models::territory {
@@ -686,8 +688,31 @@ void TerritoryModel::load(sim::ArchiveReader& in) {
     if (status_[w] == kEmployed && f != kOutsideJob && (f >= slots || !firm_alive_[f]))
       in.fail("a worker is employed by a firm that does not exist");
   }
-  for (std::size_t f = 0; f < slots; ++f)
+  for (std::size_t w = 0; w < n; ++w) {
+    if (status_[w] == kInTraining && employer_[w] >= p_.training.size())
+      in.fail("a worker is in a training programme that does not exist");
+    if (!std::isfinite(wage_[w]) || wage_[w] < 0) in.fail("a worker's wage is not a number of euros");
+  }
+  for (std::uint32_t w : free_workers_)
+    if (w >= n || status_[w] != kFreeSlot) in.fail("a free worker slot is in use");
+  for (std::uint32_t f : free_firms_)
+    if (f >= slots || firm_alive_[f]) in.fail("a free firm slot is in use");
+  if (const auto why = sim::check_agent_ids(firm_id_, firm_alive_, next_firm_id_); !why.empty()) in.fail("firms: " + why);
+  for (std::size_t f = 0; f < slots; ++f) {
     if (firm_sector_[f] >= p_.sectors.size() || firm_zone_[f] >= p_.zones.size()) in.fail("a firm has an unknown sector or zone");
+    if (!firm_alive_[f]) continue;
+    if (firm_skill_[f] >= p_.skills.size()) in.fail("a firm requires an unknown skill");
+    if (firm_event_[f] < -1 || firm_event_[f] >= static_cast<std::int64_t>(p_.events.size()))
+      in.fail("a firm is bound to an event that does not exist");
+    if (!std::isfinite(firm_latent_[f]) || firm_latent_[f] < 0 || !std::isfinite(firm_cash_[f]) ||
+        !std::isfinite(firm_prod_[f]) || !(firm_prod_[f] > 0) || !std::isfinite(firm_wage_[f]) || !(firm_wage_[f] > 0))
+      in.fail("a firm's size, cash, productivity or wage is not a finite number in its range");
+  }
+  for (double x : {national_u_, national_u0_, gdp_growth_, interest_, income0_, income_, last_local_u_})
+    if (!std::isfinite(x)) in.fail("an aggregate of the territory is not a finite number");
+  for (const auto* column : {&growth_index_, &d0, &awareness_gain_, &investor_funds_, &spent_, &cluster_jobs_})
+    for (double x : *column)
+      if (!std::isfinite(x)) in.fail("an aggregate of the territory is not a finite number");
   local_demand0_ = Eigen::Map<const Eigen::VectorXd>(d0.data(), static_cast<Eigen::Index>(d0.size()));
   month_policy_spending_.assign(budget_.size(), 0.0);
   month_investment_.assign(p_.investors.size(), 0.0);

@@ -99,6 +99,7 @@ class ArchiveReader {
     v = get_vector<T>();
   }
   bool at_end() const { return pos_ == buf_.size(); }
+  const std::string& origin() const { return origin_; }
   [[noreturn]] void fail(const std::string& what) const;
 
  private:

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <mutex>
 
+#include <fmt/format.h>
 #include <oneapi/tbb/global_control.h>
 #include <stdexcept>
 
@@ -87,8 +88,49 @@ Recorder::Provenance Simulation::provenance() const {
   return p;
 }
 
+namespace {
+// Why two declarations differ, or "" when they are the same.
+std::string declaration_difference(const Recorder& a, const Recorder& b) {
+  const auto& sa = a.series_info();
+  const auto& sb = b.series_info();
+  for (std::size_t i = 0; i < std::max(sa.size(), sb.size()); ++i) {
+    if (i >= sa.size()) return "it adds the series '" + sb[i].name + "'";
+    if (i >= sb.size()) return "it removes the series '" + sa[i].name + "'";
+    if (sa[i].name != sb[i].name) return "it has the series '" + sb[i].name + "' where the run has '" + sa[i].name + "'";
+  }
+  const auto& ba = a.breakdowns();
+  const auto& bb = b.breakdowns();
+  if (ba.size() != bb.size()) return "it declares another number of breakdowns";
+  for (std::size_t i = 0; i < ba.size(); ++i) {
+    const auto& x = ba[i];
+    const auto& y = bb[i];
+    if (x.name != y.name || x.category_label != y.category_label || x.columns.size() != y.columns.size())
+      return "its breakdown '" + y.name + "' differs from the run's";
+    for (std::size_t c = 0; c < x.columns.size(); ++c)
+      if (x.columns[c].name != y.columns[c].name) return "its breakdown '" + y.name + "' has other columns";
+    if (x.categories != y.categories) {
+      std::string list;
+      for (const auto& c : y.categories) list += (list.empty() ? "" : ", ") + c;
+      return "its breakdown '" + y.name + "' has other " + y.category_label + "s (" + list + ")";
+    }
+  }
+  return {};
+}
+}  // namespace
+
 void Simulation::save_checkpoint(const std::string& path) const {
   ArchiveWriter out;
+  write_state(out);
+  out.write_file(path);
+}
+
+std::string Simulation::checkpoint_payload() const {
+  ArchiveWriter out;
+  write_state(out);
+  return out.bytes();
+}
+
+void Simulation::write_state(ArchiveWriter& out) const {
   out.tag("terrasim");
   out.put_string(kVersion);
   out.put_string(scenario_.model->name);
@@ -111,11 +153,14 @@ void Simulation::save_checkpoint(const std::string& path) const {
   out.tag("model");
   model_->save(out);
   out.tag("end");
-  out.write_file(path);
 }
 
 std::unique_ptr<Simulation> Simulation::resume(const std::string& path, int threads) {
-  ArchiveReader in = ArchiveReader::from_file(path);
+  return resume(ArchiveReader::from_file(path), threads);
+}
+
+std::unique_ptr<Simulation> Simulation::resume(ArchiveReader in, int threads) {
+  const std::string& path = in.origin();
   in.expect_tag("terrasim");
   const std::string version = in.get_string();
   if (version != kVersion) {
@@ -148,47 +193,26 @@ std::unique_ptr<Simulation> Simulation::resume(const std::string& path, int thre
   s.file_sha256 = file_sha;
   if (month < 0 || month > s.months()) in.fail("month out of range");
   std::unique_ptr<Simulation> sim(new Simulation(std::move(s), threads, Restoring{}));
+  const Recorder declared = sim->recorder_;  // the model's declarations, no rows yet
   sim->recorder_.load(in);
+  if (const auto why = declaration_difference(declared, sim->recorder_); !why.empty())
+    in.fail("the saved series do not match the model's: " + why);
   if (sim->recorder_.rows() != static_cast<std::size_t>(month)) in.fail("the recorder and the month disagree");
   in.expect_tag("model");
   sim->model_->load(in);
   in.expect_tag("end");
   if (!in.at_end()) in.fail("data after the end");
+  // A state that breaks the model's accounting identities was not written
+  // by a simulation: refuse it rather than run it.
+  if (const auto bad = sim->model_->check_invariants(sim->recorder_); !bad.empty())
+    in.fail("the saved state is inconsistent: " + bad.front() +
+            (bad.size() > 1 ? fmt::format(" (and {} more)", bad.size() - 1) : std::string()));
   sim->month_ = month;
   sim->generation_ = static_cast<std::uint64_t>(month);
   sim->history_ = std::move(history);
   return sim;
 }
 
-namespace {
-// Why two declarations differ, or "" when they are the same.
-std::string declaration_difference(const Recorder& a, const Recorder& b) {
-  const auto& sa = a.series_info();
-  const auto& sb = b.series_info();
-  for (std::size_t i = 0; i < std::max(sa.size(), sb.size()); ++i) {
-    if (i >= sa.size()) return "it adds the series '" + sb[i].name + "'";
-    if (i >= sb.size()) return "it removes the series '" + sa[i].name + "'";
-    if (sa[i].name != sb[i].name) return "it has the series '" + sb[i].name + "' where the run has '" + sa[i].name + "'";
-  }
-  const auto& ba = a.breakdowns();
-  const auto& bb = b.breakdowns();
-  if (ba.size() != bb.size()) return "it declares another number of breakdowns";
-  for (std::size_t i = 0; i < ba.size(); ++i) {
-    const auto& x = ba[i];
-    const auto& y = bb[i];
-    if (x.name != y.name || x.category_label != y.category_label || x.columns.size() != y.columns.size())
-      return "its breakdown '" + y.name + "' differs from the run's";
-    for (std::size_t c = 0; c < x.columns.size(); ++c)
-      if (x.columns[c].name != y.columns[c].name) return "its breakdown '" + y.name + "' has other columns";
-    if (x.categories != y.categories) {
-      std::string list;
-      for (const auto& c : y.categories) list += (list.empty() ? "" : ", ") + c;
-      return "its breakdown '" + y.name + "' has other " + y.category_label + "s (" + list + ")";
-    }
-  }
-  return {};
-}
-}  // namespace
 
 void Simulation::reconfigure(Scenario next) {
   const auto refuse = [&](const std::string& why) {
@@ -220,6 +244,8 @@ void Simulation::reconfigure(Scenario next) {
   } catch (const CheckpointError& e) {
     refuse(std::string("the running state does not fit it: ") + e.what());
   }
+  if (const auto bad = model->check_invariants(recorder_); !bad.empty())
+    refuse("under it the running state breaks the model's rules: " + bad.front());
 
   // Nothing above changed this simulation; from here nothing throws but allocation.
   auto timings = scheduler_.profile();

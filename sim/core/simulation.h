@@ -35,6 +35,8 @@ class Simulation {
   // for a file that is not a valid checkpoint, ScenarioError if the
   // configuration it holds no longer validates (an incompatible version).
   static std::unique_ptr<Simulation> resume(const std::string& checkpoint_path, int threads = 0);
+  // The same from a checkpoint's payload already read (tests, fuzzing).
+  static std::unique_ptr<Simulation> resume(ArchiveReader in, int threads = 0);
 
   int month() const { return month_; }  // months simulated so far
   int months() const { return scenario_.months(); }
@@ -61,9 +63,11 @@ class Simulation {
   // Refused with ReconfigureError, changing nothing, when `next` names
   // another model, seed or start, has fewer months than already simulated,
   // declares other series or breakdowns (another list of zones, sectors,
-  // policies or clusters), or does not match the state (say, another number
-  // of workers in the docking model). Fields used only to build the initial
-  // state (initial populations) have no effect after month 0.
+  // policies or clusters), does not match the state (say, another number
+  // of workers in the docking model), or under which the state breaks the
+  // model's accounting identities (a budget below what is already spent).
+  // Fields used only to build the initial state (initial populations) have
+  // no effect after month 0.
   void reconfigure(Scenario next);
 
   // The configurations this run has had: months simulated when it took
@@ -79,6 +83,8 @@ class Simulation {
   const std::vector<ConfigChange>& config_history() const { return history_; }
 
   void save_checkpoint(const std::string& path) const;
+  // What a checkpoint holds between its header and its hash.
+  std::string checkpoint_payload() const;
 
   const Scenario& scenario() const { return scenario_; }
   const Recorder& recorder() const { return recorder_; }
@@ -94,6 +100,7 @@ class Simulation {
   struct Restoring {};
   Simulation(Scenario scenario, int threads, Restoring);
   void start(int threads);
+  void write_state(ArchiveWriter& out) const;
 
   Scenario scenario_;
   std::unique_ptr<Model> model_;

@@ -143,6 +143,24 @@ def test_truncated_or_foreign_checkpoint_is_refused(terrasim, tmp_path):
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
 
 
+def test_checkpoint_with_a_valid_hash_but_an_inconsistent_state_is_refused(terrasim, tmp_path):
+    import hashlib
+    import struct
+    ckpt = tmp_path / "state.ckpt"
+    terrasim("run", SMALL, "--months", 5, "--checkpoint-at", 3, ckpt, check=0)
+    data = bytearray(ckpt.read_bytes())
+    header, size = 20, struct.unpack_from("<Q", data, 12)[0]
+    payload = bytearray(data[header:header + size])
+    # The first firm's size, one more than its employees (a crafted file: the hash is recomputed).
+    at = payload.index(b"firm_size") + len(b"firm_size") + 8
+    struct.pack_into("<I", payload, at, struct.unpack_from("<I", payload, at)[0] + 1)
+    forged = tmp_path / "forged.ckpt"
+    forged.write_bytes(bytes(data[:header]) + bytes(payload) + hashlib.sha256(payload).digest())
+    p = terrasim("resume", forged, "--out", tmp_path / "o", check=2)
+    assert "forged.ckpt" in p.stderr and "inconsistent" in p.stderr and "its size says" in p.stderr, p.stderr
+    assert not (tmp_path / "o").exists()
+
+
 def test_checkpoint_month_out_of_range_is_refused(terrasim, tmp_path):
     p = terrasim("run", SMALL, "--months", 5, "--checkpoint-at", 9, tmp_path / "c", check=2)
     assert "between 0 and 5" in p.stderr

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
+#include <iostream>
+#include <typeinfo>
 #include <fstream>
 #include <sstream>
 
@@ -185,6 +188,109 @@ void expect_reconfigure_equals_variant(const std::string& scenario, const std::v
       << "the series differ from those of the run that had the change from the start";
   EXPECT_TRUE(model_state(*variant) == model_state(s))
       << "the final state differs from that of the run that had the change from the start";
+}
+
+namespace {
+struct Mutator {
+  std::uint64_t state;
+  std::uint64_t next() {  // SplitMix64
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  std::size_t below(std::size_t n) { return n ? static_cast<std::size_t>(next() % n) : 0; }
+};
+
+// Offsets just after each length-prefixed name (section tags, column names):
+// where the lengths and first values of the sections are.
+std::vector<std::size_t> section_offsets(const std::string& payload) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i + 8 < payload.size(); ++i) {
+    std::uint64_t n = 0;
+    std::memcpy(&n, payload.data() + i, 8);
+    if (n < 3 || n > 40 || i + 8 + n > payload.size()) continue;
+    bool name = true;
+    for (std::size_t k = 0; k < n && name; ++k) {
+      const char c = payload[i + 8 + k];
+      name = (c >= 'a' && c <= 'z') || c == '_' || (c >= '0' && c <= '9');
+    }
+    if (name) out.push_back(i + 8 + n);
+  }
+  return out;
+}
+
+std::string mutate(const std::string& payload, const std::vector<std::size_t>& sections, Mutator& rng) {
+  std::string m = payload;
+  const std::size_t at = (rng.next() & 1) && !sections.empty()
+                             ? std::min(m.size() - 1, sections[rng.below(sections.size())] + rng.below(48))
+                             : rng.below(m.size());
+  static constexpr std::uint64_t kValues[] = {0,
+                                              ~0ull,
+                                              1,
+                                              0x7FF8000000000000ull,  // NaN
+                                              0x7FF0000000000000ull,  // +inf
+                                              0xFFF0000000000000ull,  // -inf
+                                              0x4415AF1D78B58C40ull,  // 1e20
+                                              0x8000000000000000ull,
+                                              0x00000000FFFFFFFFull,
+                                              0x000000000000FFFFull,
+                                              0x7FFFFFFFFFFFFFFFull};
+  switch (rng.below(5)) {
+    case 0: m[at] = static_cast<char>(m[at] ^ (1 << rng.below(8))); break;
+    case 1: m[at] = static_cast<char>(rng.next()); break;
+    case 2: m.resize(at); break;
+    case 3: {
+      const std::uint64_t v = kValues[rng.below(std::size(kValues))];
+      const std::size_t width = std::size_t{1} << rng.below(4);  // 1, 2, 4 or 8 bytes
+      std::memcpy(m.data() + at, &v, std::min(width, m.size() - at));
+      break;
+    }
+    default: m.erase(at, 1 + rng.below(16)); break;
+  }
+  return m;
+}
+}  // namespace
+
+void expect_corrupt_checkpoints_refused(const std::string& scenario, const std::vector<std::string>& overrides, int at,
+                                        int mutants) {
+  SCOPED_TRACE("corrupt checkpoints of " + scenario);
+  sim::Simulation s(sim::load_scenario(scenario, overrides), 1);
+  while (s.month() < at) s.step();
+  const std::string payload = s.checkpoint_payload();
+  const auto sections = section_offsets(payload);
+  ASSERT_GT(sections.size(), 10u);
+  Mutator rng{0x5EED0000u + static_cast<std::uint64_t>(at)};
+  int refused = 0, restored = 0;
+  for (int i = 0; i < mutants; ++i) {
+    const std::string bad = mutate(payload, sections, rng);
+    if (bad == payload) continue;
+    std::unique_ptr<sim::Simulation> r;
+    try {
+      r = sim::Simulation::resume(sim::ArchiveReader(bad, "mutant " + std::to_string(i)), 1);
+    } catch (const sim::CheckpointError&) {
+      ++refused;
+      continue;
+    } catch (const sim::ScenarioError&) {
+      ++refused;
+      continue;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "mutant " << i << ": refused with " << typeid(e).name() << " instead of CheckpointError: "
+                    << e.what();
+      continue;
+    }
+    ++restored;
+    for (const auto& why : r->model().check_invariants(r->recorder()))
+      ADD_FAILURE() << "mutant " << i << " restored an inconsistent state: " << why;
+    try {
+      for (int k = 0; k < 2 && !r->done(); ++k) r->step();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "mutant " << i << ": the restored state fails to run: " << e.what();
+    }
+    if (::testing::Test::HasFailure()) return;  // the first bad mutant is the report
+  }
+  EXPECT_GT(refused, mutants / 2) << "most corruptions must be refused";
+  std::cout << "  " << refused << " corrupt checkpoints refused, " << restored << " restored consistent states\n";
 }
 
 void run_conformance_suite(const std::string& scenario, const std::vector<std::string>& overrides, int checkpoint_at) {

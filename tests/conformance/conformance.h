@@ -51,7 +51,16 @@ void expect_reconfigure_laws(const std::string& scenario, const std::vector<std:
 void expect_reconfigure_equals_variant(const std::string& scenario, const std::vector<std::string>& overrides, int at,
                                        const std::vector<std::string>& change);
 
-// All of the above but the reconfiguration laws.
+// A checkpoint of the run after `at` months, corrupted `mutants` ways
+// (bits flipped, bytes and numbers overwritten, cut, bytes removed; many
+// aimed at the sections' lengths and first values) behind a valid hash:
+// every one is either refused with CheckpointError/ScenarioError, or
+// restores a state whose accounting identities hold and which runs on
+// (so a crafted file can give a wrong but never a crashing simulation).
+void expect_corrupt_checkpoints_refused(const std::string& scenario, const std::vector<std::string>& overrides, int at,
+                                        int mutants);
+
+// All of the above but the reconfiguration laws and the corruptions.
 void run_conformance_suite(const std::string& scenario, const std::vector<std::string>& overrides, int checkpoint_at);
 
 }  // namespace terrasim::testing

@@ -39,6 +39,10 @@ TEST(DockConformance, ReconfiguredBetweenMonths) {
                                {"zones.Centre.name=Middle"}});
 }
 
+TEST(DockConformance, CorruptCheckpointsAreRefused) {
+  ts::expect_corrupt_checkpoints_refused(kSmall, {"months=12", "workers=2000", "firms=190"}, 4, 800);
+}
+
 TEST(DockConformance, DefaultSizeIsThreadIndependent) {
   // 100,000 workers: thirteen worker blocks, so the parallel loops really split.
   ts::expect_same_output_across_threads(kDefault, {"months=12"});

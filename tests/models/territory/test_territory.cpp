@@ -49,7 +49,8 @@ TEST(TerritoryConformance, PacteReconfiguredBetweenMonths) {
   // run cannot change (they are its series and breakdowns).
   ts::expect_reconfigure_laws(kPacte, {kSmall, "months=24"}, 9, {"workers.separation_rate=0.03"},
                               {{"seed=3"}, {"clusters.numerique.name=design"},
-                               {"policies.training.cluster_skills.name=other"}, {"months=8"}});
+                               {"policies.training.cluster_skills.name=other"}, {"months=8"},
+                               {"policies.portal.budget_eur=1"}});
 }
 
 TEST(TerritoryConformance, PolicyDecidedAtMonthNineEqualsPolicyPlannedFromTheStart) {
@@ -59,6 +60,10 @@ TEST(TerritoryConformance, PolicyDecidedAtMonthNineEqualsPolicyPlannedFromTheSta
                                         {"policies.hiring_subsidy.enabled=true", "policies.hiring_subsidy.start=2015-10",
                                          "policies.hiring_subsidy.end=2016-12", "policies.hiring_subsidy.budget_eur=400000",
                                          "policies.hiring_subsidy.eur_per_hire=4000"});
+}
+
+TEST(TerritoryConformance, CorruptCheckpointsAreRefused) {
+  ts::expect_corrupt_checkpoints_refused(kPacte, {"scale=0.02", "months=12"}, 4, 200);
 }
 
 TEST(TerritoryConformance, HistoriqueSmallInvariants) {
