@@ -12,6 +12,7 @@
 #include "models/territory/detail.h"
 #include "models/territory/territory.h"
 #include "sim/rng/distributions.h"
+#include "sim/util/detmath.h"
 #include "sim/rng/sampling.h"
 
 namespace terrasim::models::territory {
@@ -60,8 +61,8 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
   std::vector<double> prod_of(young_ages), wage_of(young_ages), sales_of(young_ages);
   for (std::size_t age = 0; age < young_ages; ++age) {
     prod_of[age] = productivity(static_cast<std::uint16_t>(age));
-    wage_of[age] = std::pow(prod_of[age], wpe);
-    sales_of[age] = std::pow(prod_of[age], eps - 1.0);
+    wage_of[age] = sim::dmath::pow(prod_of[age], wpe);
+    sales_of[age] = sim::dmath::pow(prod_of[age], eps - 1.0);
   }
   std::vector<double> tradable(slots, 0.0);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -72,8 +73,8 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
       double prod = 1.0, wage = 1.0, sales = 1.0;  // pow(1, x) = 1 exactly
       if (cluster[f] >= 0) {
         prod = productivity(age) * cluster_gain[static_cast<std::size_t>(cluster[f])];
-        wage = std::pow(prod, wpe);
-        sales = std::pow(prod, eps - 1.0);
+        wage = sim::dmath::pow(prod, wpe);
+        sales = sim::dmath::pow(prod, eps - 1.0);
       } else if (age < young_ages) {
         prod = prod_of[age];
         wage = wage_of[age];
@@ -83,7 +84,7 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
       firm_wage_[f] = static_cast<float>(wage);
       if (firm_event_[f] < 0) {
         auto d = shocks(firm_id_[f]);
-        firm_latent_[f] *= std::exp(sigma * sim::rng::normal(d) + drift);
+        firm_latent_[f] *= sim::dmath::exp(sigma * sim::rng::normal(d) + drift);
       }
       const std::size_t s = firm_sector_[f];
       tradable[f] = p_.sectors[s].tradable_share * firm_latent_[f] * growth_index_[s] * sales;
@@ -177,8 +178,8 @@ void TerritoryModel::cease_firms(const sim::MonthContext& ctx) {
       const double u = d.uniform();
       const double youth = std::max(0.0, 1.0 - static_cast<double>(firm_age_[f]) / young_months);
       double h = p_.cessation_rate + (p_.young_cessation_rate - p_.cessation_rate) * youth;
-      if (beta > 0 && firm_size_[f] > 1) h *= std::pow(static_cast<double>(firm_size_[f]), -beta);
-      if (u < -std::expm1(-h / 12.0)) closing_[f] = 1;
+      if (beta > 0 && firm_size_[f] > 1) h *= sim::dmath::pow(static_cast<double>(firm_size_[f]), -beta);
+      if (u < -sim::dmath::expm1(-h / 12.0)) closing_[f] = 1;
     }
   });
 }
@@ -362,7 +363,7 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
   const auto outside = static_cast<std::uint8_t>(p_.outside);
   auto candidates = [&](std::uint64_t stream, double top, auto take) {
     if (!(top > 0)) return;
-    const double log1m = top >= 1 ? -std::numeric_limits<double>::infinity() : std::log1p(-top);
+    const double log1m = top >= 1 ? -std::numeric_limits<double>::infinity() : sim::dmath::log1p(-top);
     for (std::size_t b = 0; b < blocks_of(n, kWorkerBlock); ++b) {
       Draws d(ctx.seed, stream, month, b);
       const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
@@ -530,13 +531,13 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
         for (std::size_t c = 0; c < p_.clusters.size(); ++c) {
           const auto& cl = p_.clusters[c];
           if (cl.site != z || cl.sector != sector || cl.opening < 0 || t < cl.opening) continue;
-          score += p_.attract_cluster * std::log1p(cluster_jobs_[c] / p_.scale) + (cl.lab ? p_.attract_lab : 0.0);
+          score += p_.attract_cluster * sim::dmath::log1p(cluster_jobs_[c] / p_.scale) + (cl.lab ? p_.attract_lab : 0.0);
           prior = std::max(prior, 0.05);
         }
         double reach = 0;
         for (std::size_t h = 0; h < nz; ++h) reach += seekers[h] * gravity_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
-        score += p_.attract_labour * std::log1p(reach / p_.scale);
-        weight[z] = prior * std::exp(score);
+        score += p_.attract_labour * sim::dmath::log1p(reach / p_.scale);
+        weight[z] = prior * sim::dmath::exp(score);
       }
       const std::size_t zone = draw_index(d.uniform(), cumulative(weight));
       const double jobs = 1.0 + static_cast<double>(sim::rng::poisson(d, std::max(0.0, inv.plant_jobs_mean - 1.0)));
