@@ -171,15 +171,34 @@ void TerritoryModel::cease_firms(const sim::MonthContext& ctx) {
   const BlockedStream draws(ctx.seed, kCessations, static_cast<std::uint64_t>(ctx.month), next_firm_id_);
   const double young_months = static_cast<double>(p_.young_age_months);
   const double beta = p_.cessation_size_elasticity;
+  // The size factor and a mature firm's probability depend on the size
+  // alone: tables by size, extended to the largest firm (the same bits as
+  // computing them firm by firm, once a run instead of once a firm and month).
+  std::uint32_t largest = 0;
+  for (std::size_t f = 0; f < slots; ++f) largest = std::max(largest, firm_size_[f]);
+  for (std::size_t size = cessation_size_factor_.size(); size <= largest; ++size) {
+    const double factor = beta > 0 && size > 1 ? sim::dmath::pow(static_cast<double>(size), -beta) : 1.0;
+    double h = p_.cessation_rate + (p_.young_cessation_rate - p_.cessation_rate) * 0.0;  // youth 0, as below
+    if (beta > 0 && size > 1) h *= factor;
+    cessation_size_factor_.push_back(factor);
+    cessation_mature_p_.push_back(-sim::dmath::expm1(-h / 12.0));
+  }
+  const double* factor = cessation_size_factor_.data();
+  const double* mature = cessation_mature_p_.data();
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t f = r.begin(); f != r.end(); ++f) {
       if (!firm_alive_[f] || firm_event_[f] >= 0 || closing_[f]) continue;
       auto d = draws(firm_id_[f]);
       const double u = d.uniform();
+      const std::uint32_t size = firm_size_[f];
       const double youth = std::max(0.0, 1.0 - static_cast<double>(firm_age_[f]) / young_months);
-      double h = p_.cessation_rate + (p_.young_cessation_rate - p_.cessation_rate) * youth;
-      if (beta > 0 && firm_size_[f] > 1) h *= sim::dmath::pow(static_cast<double>(firm_size_[f]), -beta);
-      if (u < -sim::dmath::expm1(-h / 12.0)) closing_[f] = 1;
+      double p = mature[size];
+      if (youth != 0.0) {
+        double h = p_.cessation_rate + (p_.young_cessation_rate - p_.cessation_rate) * youth;
+        if (beta > 0 && size > 1) h *= factor[size];
+        p = -sim::dmath::expm1(-h / 12.0);
+      }
+      if (u < p) closing_[f] = 1;
     }
   });
 }
@@ -487,10 +506,14 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
     const double per_month = fund.budget_eur / static_cast<double>(fund.end - fund.start + 1);
     investor_funds_[fund.investor] += spend(fund0 + j, per_month);
   }
-  // Job seekers within reach of each zone, for site choice.
-  std::vector<double> seekers(nz, 0.0);
-  for (std::size_t w = 0; w < status_.size(); ++w)
-    if (status_[w] == kUnemployed) seekers[home_[w]] += 1;
+  // Job seekers within reach of each zone, for site choice: counted (a pass
+  // over the workers) the first time an outside company considers a site.
+  std::vector<double> seekers;
+  auto count_seekers = [&] {
+    seekers.assign(nz, 0.0);
+    for (std::size_t w = 0; w < status_.size(); ++w)
+      if (status_[w] == kUnemployed) seekers[home_[w]] += 1;
+  };
   for (std::size_t k = 0; k < p_.investors.size(); ++k) {
     const auto& inv = p_.investors[k];
     const std::uint64_t stream = investor_stream(inv.name);
@@ -524,6 +547,7 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
       Draws d(ctx.seed, stream, month, 1 + j);
       const std::size_t sector = draw_index(d.uniform(), cumulative(inv.sector_weight));
       if (p_.sectors[sector].return_rate < inv.hurdle_rate + interest_ || investor_funds_[k] < inv.ticket_eur) continue;
+      if (seekers.empty()) count_seekers();
       std::vector<double> weight(nz, 0.0);
       for (std::size_t z = 0; z < nz; ++z) {
         if (z == p_.outside) continue;
