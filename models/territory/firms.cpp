@@ -14,6 +14,7 @@
 #include "sim/rng/distributions.h"
 #include "sim/util/detmath.h"
 #include "sim/rng/sampling.h"
+#include "sim/rng/ziggurat.h"
 
 namespace terrasim::models::territory {
 
@@ -84,7 +85,7 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
       firm_wage_[f] = static_cast<float>(wage);
       if (firm_event_[f] < 0) {
         auto d = shocks(firm_id_[f]);
-        firm_latent_[f] *= sim::dmath::exp(sigma * sim::rng::normal(d) + drift);
+        firm_latent_[f] *= sim::dmath::exp(sigma * sim::rng::normal_ziggurat(d) + drift);
       }
       const std::size_t s = firm_sector_[f];
       tradable[f] = p_.sectors[s].tradable_share * firm_latent_[f] * growth_index_[s] * sales;
@@ -144,7 +145,7 @@ void TerritoryModel::account_cash_and_fail(const sim::MonthContext& ctx) {
       const double va = s.value_added() * static_cast<double>(firm_prod_[f]);
       auto d = shocks(firm_id_[f]);
       const double vol = p_.cash_volatility * (firm_ess_[f] ? p_.ess_volatility_factor : 1.0);
-      const double shock = vol * s.value_added() * std::sqrt(std::max(1.0, size)) * sim::rng::normal(d);
+      const double shock = vol * s.value_added() * std::sqrt(std::max(1.0, size)) * sim::rng::normal_ziggurat(d);
       // Capital costs take the gross margin down to the net margin, on the
       // jobs the firm is equipped for (its employees).
       const double capital = (s.margin - p_.net_margin) * s.value_added() * size;
