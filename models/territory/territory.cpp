@@ -14,6 +14,7 @@
 #include "models/territory/detail.h"
 #include "sim/rng/distributions.h"
 #include "sim/core/agent_ids.h"
+#include "sim/util/detmath.h"
 #include "sim/territory/territory.h"
 
 namespace terrasim::models::territory {
@@ -28,7 +29,9 @@ TerritoryModel::TerritoryModel(Params p) : p_(std::move(p)) {
   std::vector<sim::Link> links;
   for (const auto& l : p_.links) links.push_back({l.from, l.to, l.minutes});
   travel_ = sim::Territory(zones, links).travel_minutes();
-  gravity_ = (-travel_.array() / p_.gravity_minutes).exp().matrix();  // exp(-inf) = 0: unreachable
+  // exp(-inf) = 0: unreachable. dmath, not Eigen's exp (its vector and scalar
+  // paths differ in the last bit, and the scalar one is the C library's).
+  gravity_ = (-travel_.array() / p_.gravity_minutes).unaryExpr([](double x) { return sim::dmath::exp(x); }).matrix();
   const auto ns = static_cast<Eigen::Index>(p_.sectors.size());
   leontief_ = (Eigen::MatrixXd::Identity(ns, ns) - p_.io).inverse();
 
@@ -96,7 +99,7 @@ std::size_t TerritoryModel::cluster_of(std::uint32_t f) const {
 
 double TerritoryModel::cluster_productivity(std::size_t c) const {
   const auto& k = p_.clusters[c];
-  return (1.0 + k.agglomeration_elasticity * std::log1p(cluster_jobs_[c] / (k.reference_jobs * p_.scale))) *
+  return (1.0 + k.agglomeration_elasticity * sim::dmath::log1p(cluster_jobs_[c] / (k.reference_jobs * p_.scale))) *
          (1.0 + (k.lab ? k.lab_spillover : 0.0));
 }
 
@@ -145,7 +148,7 @@ std::uint32_t TerritoryModel::open_firm(std::uint64_t seed, std::uint64_t stream
   firm_target_[f] = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::llround(std::min(latent, 1e9))));
   firm_cash_[f] = cash;
   firm_prod_[f] = static_cast<float>(1.0 - p_.young_productivity_penalty);
-  firm_wage_[f] = static_cast<float>(std::pow(static_cast<double>(firm_prod_[f]), p_.wage_productivity_elasticity));
+  firm_wage_[f] = static_cast<float>(sim::dmath::pow(static_cast<double>(firm_prod_[f]), p_.wage_productivity_elasticity));
   ++firms_alive_;
   ++creations_;
   return f;
@@ -243,7 +246,7 @@ void TerritoryModel::initialize(std::uint64_t seed) {
   employer_.assign(n, kNoFirm);
   wage_.assign(n, 0);
   const double p_dur = 1.0 / (1.0 + p_.initial_duration_mean_months);
-  const double log1m_dur = std::log1p(-p_dur);
+  const double log1m_dur = sim::dmath::log1p(-p_dur);
   const int age_span = (p_.retirement_age - p_.entry_age) * 12;
   enum : std::uint8_t { kInside = 0, kOutsideWork = 1, kSeeker = 2 };
   std::vector<std::uint8_t> placement(n, kSeeker);
@@ -338,7 +341,7 @@ void TerritoryModel::initialize(std::uint64_t seed) {
   double total = 0;
   for (std::size_t i = 0; i < others; ++i) {
     Draws d(seed, kInitFirms, 0, i);
-    weight[i] = std::exp(p_.size_sigma * sim::rng::normal(d));
+    weight[i] = sim::dmath::exp(p_.size_sigma * sim::rng::normal(d));
     total += weight[i];
   }
   // Jobs to create; targets are max(1, round(c x weight)), with c found by a
