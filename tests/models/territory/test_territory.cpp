@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iostream>
 #include <numeric>
 
 #include "models/territory/territory.h"
@@ -485,6 +486,9 @@ TEST(TerritoryCalibration, AmiensBaseline) {
   for (std::size_t t = 0; t < 24; ++t) EXPECT_NEAR(gap[t], 0.02, 0.01) << "month " << t;
   EXPECT_NEAR(mean(year1), 1034, 103.4);
   EXPECT_NEAR(mean(year2), 1034, 103.4);
+  std::cout << "  first month " << mean(first) << ", gap to the national rate "
+            << *std::min_element(gap.begin(), gap.end()) << "-" << *std::max_element(gap.begin(), gap.end())
+            << ", creations " << mean(year1) << " and " << mean(year2) << "\n";
 }
 
 // Firm demography of the Amiens baseline over 2015-2020, mean of 10
@@ -546,4 +550,12 @@ TEST(TerritoryCalibration, AmiensBaselineFirmDemography) {
   EXPECT_LT(worst_high, 1.06);
   ASSERT_GT(cohort, 500.0 * reps);
   EXPECT_NEAR(survivors / cohort, 0.5, 0.1) << survivors << " of " << cohort;
+  // The figures scenarios/amiens/README.md quotes.
+  std::cout << "  creations a year:";
+  for (double c : creations) std::cout << " " << std::lround(c);
+  std::cout << "\n  closures a year:";
+  for (double c : closures) std::cout << " " << std::lround(c);
+  std::cout << "\n  stock: " << std::lround(start) << " at the start, " << std::lround(stock.back())
+            << " at the end; every replicate within " << worst_low << "-" << worst_high << " of its start\n"
+            << "  five-year survival of the 2015 cohort: " << survivors / cohort << "\n";
 }
