@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@
 #include "sim/core/simulation.h"
 #include "sim/rng/distributions.h"
 #include "sim/rng/philox.h"
+#include "sim/util/detmath.h"
 
 namespace {
 using namespace terrasim;
@@ -48,6 +50,28 @@ void BM_Normal(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Normal);
+
+// The deterministic elementary functions against glibc's, on the arguments
+// the territory model gives them (issue 3): expm1 of monthly hazards,
+// pow of firm sizes and productivities.
+template <class F>
+void math_over(benchmark::State& state, F f, double lo, double hi) {
+  std::vector<double> x(1024);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = lo + (hi - lo) * static_cast<double>(i) / static_cast<double>(x.size());
+  std::size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(f(x[i++ & 1023]));
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_DetmathExpm1(benchmark::State& s) { math_over(s, [](double x) { return sim::dmath::expm1(x); }, -0.05, -1e-4); }
+void BM_LibmExpm1(benchmark::State& s) { math_over(s, [](double x) { return std::expm1(x); }, -0.05, -1e-4); }
+void BM_DetmathPow(benchmark::State& s) { math_over(s, [](double x) { return sim::dmath::pow(x, -2.0); }, 1.0, 200.0); }
+void BM_LibmPow(benchmark::State& s) { math_over(s, [](double x) { return std::pow(x, -2.0); }, 1.0, 200.0); }
+void BM_DetmathExp(benchmark::State& s) { math_over(s, [](double x) { return sim::dmath::exp(x); }, -0.1, 0.1); }
+BENCHMARK(BM_DetmathExpm1);
+BENCHMARK(BM_LibmExpm1);
+BENCHMARK(BM_DetmathPow);
+BENCHMARK(BM_LibmPow);
+BENCHMARK(BM_DetmathExp);
 
 // One phase of the dock model, on a warmed-up state of the default scenario
 // (24 months in), on one thread. Each iteration restores the state first

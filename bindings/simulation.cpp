@@ -33,6 +33,7 @@ py::array column_array(py::handle owner, const sim::ColumnView& c) {
 
 void bind_simulation(py::module_& m) {
   using sim::Simulation;
+  py::register_exception<sim::ReconfigureError>(m, "ReconfigureError", PyExc_ValueError);
   py::class_<Simulation, std::unique_ptr<Simulation>>(m, "Simulation", "A running simulation (the engine's object).")
       .def(py::init([](const sim::Scenario& scenario, int threads) {
              sim::Scenario copy = scenario;
@@ -50,7 +51,8 @@ void bind_simulation(py::module_& m) {
       .def_property_readonly("months", &Simulation::months)
       .def_property_readonly("done", &Simulation::done)
       .def_property_readonly("threads", &Simulation::threads)
-      .def_property_readonly("scenario", &Simulation::scenario, py::return_value_policy::reference_internal)
+      // A copy: a reconfiguration replaces the simulation's scenario.
+      .def_property_readonly("scenario", &Simulation::scenario, py::return_value_policy::copy)
       .def_property_readonly("recorder", &Simulation::recorder, py::return_value_policy::reference_internal)
       .def("step",
            [](Simulation& s) {
@@ -119,6 +121,22 @@ void bind_simulation(py::module_& m) {
            },
            py::arg("agents"), py::arg("name"),
            "One agent column as a read-only array sharing the engine's memory, valid until the next step.")
+      .def("reconfigure",
+           [](Simulation& s, const sim::Scenario& next) {
+             sim::Scenario copy = next;
+             py::gil_scoped_release release;
+             s.reconfigure(std::move(copy));
+           },
+           py::arg("scenario"),
+           "Continues with another configuration from the next month on (same model, seed and start; same series "
+           "and breakdowns); raises ReconfigureError, changing nothing, when the running state cannot take it.")
+      .def("config_history",
+           [](const Simulation& s) {
+             py::list out;
+             for (const auto& h : s.config_history()) out.append(py::make_tuple(h.month, h.config_sha256, h.source));
+             return out;
+           },
+           "The configurations the run has had: (month it took effect, config SHA-256, source).")
       .def("provenance", &Simulation::provenance)
       .def("profile", [](const Simulation& s) {
         py::list rows;

@@ -17,6 +17,7 @@
 #include "sim/core/scenario.h"
 #include "sim/core/simulation.h"
 #include "sim/scenario/error.h"
+#include "sim/scenario/loader.h"
 #include "sim/scenario/schema.h"
 
 namespace terrasim::cli {
@@ -93,7 +94,26 @@ int write_outputs(const Simulation& s, const RunRequest& r, std::ostream& out, s
       for (const auto& b : rec.breakdowns())
         sim::write_file_atomically((dir / (b.name + ".csv")).string(), rec.breakdown_csv(b, header));
     }
-    sim::write_file_atomically((dir / "config.json").string(), s.scenario().config.to_json(2) + "\n");
+    // The configuration the run started from; a run reconfigured on the way
+    // (resume --set) also lists every change, with its month, in changes.json.
+    const auto& history = s.config_history();
+    const std::string first_config =
+        history.size() == 1 ? s.scenario().config.to_json(2)
+                            : sim::scenario_from_document(
+                                  sim::parse_yaml(history.front().config_json, "the run's first configuration"),
+                                  history.front().source)
+                                  .config.to_json(2);
+    sim::write_file_atomically((dir / "config.json").string(), first_config + "\n");
+    if (history.size() > 1) {
+      std::string changes = "[\n";
+      for (std::size_t i = 1; i < history.size(); ++i) {
+        const auto& h = history[i];
+        changes += fmt::format("  {{\"from_month\": {}, \"from\": \"{}\", \"config_sha256\": \"{}\", \"config\": {}}}{}\n",
+                               h.month, sim::month_label(s.scenario().start(), h.month), h.config_sha256,
+                               h.config_json, i + 1 < history.size() ? "," : "");
+      }
+      sim::write_file_atomically((dir / "changes.json").string(), changes + "]\n");
+    }
   } catch (const std::exception& e) {
     err << "terrasim: " << e.what() << "\n";
     return kFailure;
@@ -153,6 +173,23 @@ int resume_command(const RunRequest& r, std::ostream& out, std::ostream& err) {
   } catch (const sim::ScenarioError& e) {
     err << "terrasim: " << r.scenario << ": the configuration saved in the checkpoint is not valid:\n" << e.what() << "\n";
     return kBadInput;
+  }
+  std::vector<std::string> overrides = r.overrides;
+  if (r.months) overrides.push_back(fmt::format("months={}", *r.months));
+  if (!overrides.empty()) {
+    // The run continues under the changed configuration (same seed: the
+    // changed run shares the checkpoint's history and random numbers).
+    std::string source = r.scenario;
+    for (const auto& o : overrides) source += " --set " + o;
+    try {
+      s->reconfigure(sim::scenario_from_document(s->scenario().config, source, overrides));
+    } catch (const sim::ScenarioError& e) {
+      err << e.what() << "\n";
+      return kBadInput;
+    } catch (const sim::ReconfigureError& e) {
+      err << "terrasim: " << e.what() << "\n";
+      return kBadInput;
+    }
   }
   return simulate(*s, r, out, err);
 }

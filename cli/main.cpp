@@ -85,8 +85,14 @@ int main(int argc, char** argv) {
   run_cmd->add_option("scenario", run.scenario, "scenario file (YAML)")->required();
   add_run_options(run_cmd, true);
 
-  auto* resume_cmd = app.add_subcommand("resume", "continue a run from a checkpoint");
+  auto* resume_cmd = app.add_subcommand(
+      "resume", "continue a run from a checkpoint, with changes from here on (--set, --months) if given");
   resume_cmd->add_option("checkpoint", run.scenario, "checkpoint file")->required();
+  resume_cmd->add_option("--months", run.months, "months to simulate in all (at least those already simulated)");
+  resume_cmd->add_option("--set", run.overrides,
+                         "change a field from the checkpoint's month on: path=value (repeatable); the series "
+                         "before stay as they were")
+      ->take_all();
   add_run_options(resume_cmd, false);
 
   std::string check_file;

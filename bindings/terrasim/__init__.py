@@ -10,7 +10,7 @@
     terrasim.forecast(replicates=200)            # the council report: Amiens baseline against the pact
 """
 from . import _core
-from ._core import CheckpointError, Diagnostic, ScenarioError
+from ._core import CheckpointError, Diagnostic, ReconfigureError, ScenarioError
 from .forecast import ForecastError, ForecastResult, ForecastSpec, forecast
 from .results import Probability, SweepResults
 from .scenario import Scenario, load, validate
@@ -27,6 +27,6 @@ def models() -> dict:
 
 __all__ = [
     "CheckpointError", "ColumnInfo", "Diagnostic", "ForecastError", "ForecastResult", "ForecastSpec", "Probability",
-    "Result", "Scenario", "ScenarioError", "Simulation", "StaleViewError", "SweepError", "SweepResults",
+    "ReconfigureError", "Result", "Scenario", "ScenarioError", "Simulation", "StaleViewError", "SweepError", "SweepResults",
     "SweepSummary", "View", "forecast", "load", "models", "run", "sweep", "validate", "__version__",
 ]

@@ -271,40 +271,67 @@ class Simulation:
     def resume(cls, path: Union[str, os.PathLike], threads: int = 1) -> "Simulation":
         return cls(None, _core_sim=_core.Simulation.resume(os.fspath(path), threads))
 
-    def fork(self, variants: Union[int, Sequence[Overrides]] = 1, *, check_history: bool = True) -> List["Simulation"]:
-        """Copies of this simulation at its current month.
+    def reconfigure(self, overrides: Overrides = None, *, scenario: Optional[ScenarioLike] = None) -> "Simulation":
+        """Changes the configuration from the next month on: a policy that
+        starts, stops or gets more money, another national context...
 
-        ``fork(n)``: n identical copies (through a checkpoint): each continues
-        exactly as this one would.
+        ``sim.reconfigure({"policies.portal.enabled": True, "policies.portal.start": "2016-01"})``
+        applies overrides to the current scenario; ``scenario=`` gives a whole
+        scenario (a Scenario, a path or a dict) instead, with ``overrides``
+        applied to it. The months already simulated stay as they are, and
+        the random numbers are the same seed's: a run reconfigured at month
+        m shares its first m months and its draws with the original, and a
+        change that acts only after month m gives exactly the run that had
+        it from the start. The provenance names every change.
 
-        ``fork([overrides, ...])``: one simulation per variant of the
-        scenario (say a policy that starts after the current month), each
-        brought to the current month with the same seed, so that all variants
-        share their random numbers. The engine cannot yet change a
-        configuration on resume, so the warm-up months are simulated again;
-        with ``check_history`` the variants' recorded months must equal this
-        simulation's (the override must not act before the fork), else
-        ValueError.
+        Raises :class:`ReconfigureError` (a ValueError), changing nothing,
+        for another model, seed or start, fewer months than already
+        simulated, other series or breakdowns (zones, sectors, clusters,
+        policies), or a state the configuration cannot hold (another number
+        of workers in the docking model, a budget below what is already
+        spent). Fields used only to build the
+        initial state (initial populations) have no effect after month 0.
+        Views taken before become stale.
         """
-        if isinstance(variants, int):
-            with tempfile.TemporaryDirectory(prefix="terrasim-fork-") as tmp:
-                path = os.path.join(tmp, "state.ckpt")
-                self.save_checkpoint(path)
+        if scenario is not None:
+            new = Scenario.coerce(scenario, overrides)
+        else:
+            new = self._scenario.with_overrides(overrides)
+        self._sim.reconfigure(new._core)
+        self._scenario = new
+        return self
+
+    @property
+    def config_history(self) -> pd.DataFrame:
+        """The configurations this run has had: from which month (months
+        simulated before it took effect), its SHA-256 and its source."""
+        rows = self._sim.config_history()
+        return pd.DataFrame(rows, columns=["from_month", "config_sha256", "source"])
+
+    def fork(self, variants: Union[int, Sequence[Overrides]] = 1) -> List["Simulation"]:
+        """Copies of this simulation at its current month (through an
+        in-process checkpoint), each continuing on its own.
+
+        ``fork(n)``: n identical copies; each continues exactly as this one
+        would.
+
+        ``fork([overrides, ...])``: one copy per variant, reconfigured with
+        those overrides (see :meth:`reconfigure`): every variant shares this
+        simulation's history and random numbers, so differences between
+        them are the policies' alone. Raises ReconfigureError for a variant
+        the state cannot take.
+        """
+        with tempfile.TemporaryDirectory(prefix="terrasim-fork-") as tmp:
+            path = os.path.join(tmp, "state.ckpt")
+            self.save_checkpoint(path)
+            if isinstance(variants, int):
                 return [Simulation.resume(path, self.threads) for _ in range(variants)]
-        out = []
-        for overrides in variants:
-            child = Simulation(self._scenario.with_overrides(overrides), threads=self.threads)
-            child.run(until=self.month)
-            if check_history:
-                for name in self.series_names:
-                    a, b = np.asarray(self.view(name)), np.asarray(child.view(name))
-                    if not np.array_equal(a, b, equal_nan=True):
-                        raise ValueError(
-                            f"variant {overrides!r} differs from the parent before month {self.month} "
-                            f"(series {name!r}): the override acts during the warm-up, so the fork would not "
-                            f"share the parent's history")
-            out.append(child)
-        return out
+            out = []
+            for overrides in variants:
+                child = Simulation.resume(path, self.threads)
+                child._scenario = self._scenario  # the same scenario, its overrides' history included
+                out.append(child.reconfigure(overrides))
+            return out
 
     def __repr__(self) -> str:
         return f"<terrasim.Simulation {self._scenario.title!r} month {self.month}/{self.months}>"

@@ -19,6 +19,7 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/parallel_reduce.h>
 
+#include "sim/core/agent_ids.h"
 #include "sim/core/parallel.h"
 #include "sim/core/grouping.h"
 #include "sim/rng/distributions.h"
@@ -700,6 +701,12 @@ void DockModel::load(sim::ArchiveReader& in) {
     if (f != kNoFirm && (f >= slots || !firm_alive_[f])) in.fail("a worker is employed by a firm that does not exist");
   for (std::uint32_t f : free_slots_)
     if (f >= slots || firm_alive_[f]) in.fail("a free firm slot is in use");
+  if (const auto why = sim::check_agent_ids(firm_id_, firm_alive_, next_firm_id_); !why.empty()) in.fail("firms: " + why);
+  for (std::size_t f = 0; f < slots; ++f) {
+    if (!firm_alive_[f]) continue;
+    if (!(firm_latent_[f] > 0) || !std::isfinite(firm_latent_[f])) in.fail("a firm's latent size is not a positive number");
+    if (firm_zone_[f] >= p_.zone_names.size() || firm_skill_[f] >= p_.skills) in.fail("a firm has an unknown zone or skill");
+  }
   for (std::size_t w = 0; w < n; ++w)
     if (home_[w] >= p_.zone_names.size() || skill_[w] >= p_.skills) in.fail("a worker has an unknown zone or skill");
 }

@@ -12,7 +12,9 @@
 #include "models/territory/detail.h"
 #include "models/territory/territory.h"
 #include "sim/rng/distributions.h"
+#include "sim/util/detmath.h"
 #include "sim/rng/sampling.h"
+#include "sim/rng/ziggurat.h"
 
 namespace terrasim::models::territory {
 
@@ -60,8 +62,8 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
   std::vector<double> prod_of(young_ages), wage_of(young_ages), sales_of(young_ages);
   for (std::size_t age = 0; age < young_ages; ++age) {
     prod_of[age] = productivity(static_cast<std::uint16_t>(age));
-    wage_of[age] = std::pow(prod_of[age], wpe);
-    sales_of[age] = std::pow(prod_of[age], eps - 1.0);
+    wage_of[age] = sim::dmath::pow(prod_of[age], wpe);
+    sales_of[age] = sim::dmath::pow(prod_of[age], eps - 1.0);
   }
   std::vector<double> tradable(slots, 0.0);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -72,8 +74,8 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
       double prod = 1.0, wage = 1.0, sales = 1.0;  // pow(1, x) = 1 exactly
       if (cluster[f] >= 0) {
         prod = productivity(age) * cluster_gain[static_cast<std::size_t>(cluster[f])];
-        wage = std::pow(prod, wpe);
-        sales = std::pow(prod, eps - 1.0);
+        wage = sim::dmath::pow(prod, wpe);
+        sales = sim::dmath::pow(prod, eps - 1.0);
       } else if (age < young_ages) {
         prod = prod_of[age];
         wage = wage_of[age];
@@ -83,7 +85,7 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
       firm_wage_[f] = static_cast<float>(wage);
       if (firm_event_[f] < 0) {
         auto d = shocks(firm_id_[f]);
-        firm_latent_[f] *= std::exp(sigma * sim::rng::normal(d) + drift);
+        firm_latent_[f] *= sim::dmath::exp(sigma * sim::rng::normal_ziggurat(d) + drift);
       }
       const std::size_t s = firm_sector_[f];
       tradable[f] = p_.sectors[s].tradable_share * firm_latent_[f] * growth_index_[s] * sales;
@@ -107,6 +109,9 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
     const auto i = static_cast<Eigen::Index>(s);
     local_jobs[s] = std::max(0.0, output(i) - exports(i)) / p_.sectors[s].value_added();
   }
+  // No firm can hold more jobs than there are workers: the cap keeps an
+  // absurd demand (a corrupt checkpoint) from sizing the month's vacancies.
+  const double max_jobs = static_cast<double>(std::max<std::size_t>(home_.size(), 1));
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t f = r.begin(); f != r.end(); ++f) {
       if (!firm_alive_[f]) continue;
@@ -114,7 +119,7 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
       double target = tradable[f];
       if (share_sum[s] > 0) target += local_jobs[s] * firm_latent_[f] / share_sum[s];
       if (firm_event_[f] >= 0) target = firm_latent_[f];  // a plant awaiting its closure keeps its jobs
-      firm_target_[f] = std::max<std::uint32_t>(1, clamp_cast<std::uint32_t>(std::floor(target + 0.5), 4e9));
+      firm_target_[f] = std::max<std::uint32_t>(1, clamp_cast<std::uint32_t>(std::floor(target + 0.5), max_jobs));
     }
   });
 }
@@ -143,7 +148,7 @@ void TerritoryModel::account_cash_and_fail(const sim::MonthContext& ctx) {
       const double va = s.value_added() * static_cast<double>(firm_prod_[f]);
       auto d = shocks(firm_id_[f]);
       const double vol = p_.cash_volatility * (firm_ess_[f] ? p_.ess_volatility_factor : 1.0);
-      const double shock = vol * s.value_added() * std::sqrt(std::max(1.0, size)) * sim::rng::normal(d);
+      const double shock = vol * s.value_added() * std::sqrt(std::max(1.0, size)) * sim::rng::normal_ziggurat(d);
       // Capital costs take the gross margin down to the net margin, on the
       // jobs the firm is equipped for (its employees).
       const double capital = (s.margin - p_.net_margin) * s.value_added() * size;
@@ -170,15 +175,34 @@ void TerritoryModel::cease_firms(const sim::MonthContext& ctx) {
   const BlockedStream draws(ctx.seed, kCessations, static_cast<std::uint64_t>(ctx.month), next_firm_id_);
   const double young_months = static_cast<double>(p_.young_age_months);
   const double beta = p_.cessation_size_elasticity;
+  // The size factor and a mature firm's probability depend on the size
+  // alone: tables by size, extended to the largest firm (the same bits as
+  // computing them firm by firm, once a run instead of once a firm and month).
+  std::uint32_t largest = 0;
+  for (std::size_t f = 0; f < slots; ++f) largest = std::max(largest, firm_size_[f]);
+  for (std::size_t size = cessation_size_factor_.size(); size <= largest; ++size) {
+    const double factor = beta > 0 && size > 1 ? sim::dmath::pow(static_cast<double>(size), -beta) : 1.0;
+    double h = p_.cessation_rate + (p_.young_cessation_rate - p_.cessation_rate) * 0.0;  // youth 0, as below
+    if (beta > 0 && size > 1) h *= factor;
+    cessation_size_factor_.push_back(factor);
+    cessation_mature_p_.push_back(-sim::dmath::expm1(-h / 12.0));
+  }
+  const double* factor = cessation_size_factor_.data();
+  const double* mature = cessation_mature_p_.data();
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t f = r.begin(); f != r.end(); ++f) {
       if (!firm_alive_[f] || firm_event_[f] >= 0 || closing_[f]) continue;
       auto d = draws(firm_id_[f]);
       const double u = d.uniform();
+      const std::uint32_t size = firm_size_[f];
       const double youth = std::max(0.0, 1.0 - static_cast<double>(firm_age_[f]) / young_months);
-      double h = p_.cessation_rate + (p_.young_cessation_rate - p_.cessation_rate) * youth;
-      if (beta > 0 && firm_size_[f] > 1) h *= std::pow(static_cast<double>(firm_size_[f]), -beta);
-      if (u < -std::expm1(-h / 12.0)) closing_[f] = 1;
+      double p = mature[size];
+      if (youth != 0.0) {
+        double h = p_.cessation_rate + (p_.young_cessation_rate - p_.cessation_rate) * youth;
+        if (beta > 0 && size > 1) h *= factor[size];
+        p = -sim::dmath::expm1(-h / 12.0);
+      }
+      if (u < p) closing_[f] = 1;
     }
   });
 }
@@ -362,7 +386,7 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
   const auto outside = static_cast<std::uint8_t>(p_.outside);
   auto candidates = [&](std::uint64_t stream, double top, auto take) {
     if (!(top > 0)) return;
-    const double log1m = top >= 1 ? -std::numeric_limits<double>::infinity() : std::log1p(-top);
+    const double log1m = top >= 1 ? -std::numeric_limits<double>::infinity() : sim::dmath::log1p(-top);
     for (std::size_t b = 0; b < blocks_of(n, kWorkerBlock); ++b) {
       Draws d(ctx.seed, stream, month, b);
       const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
@@ -486,10 +510,14 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
     const double per_month = fund.budget_eur / static_cast<double>(fund.end - fund.start + 1);
     investor_funds_[fund.investor] += spend(fund0 + j, per_month);
   }
-  // Job seekers within reach of each zone, for site choice.
-  std::vector<double> seekers(nz, 0.0);
-  for (std::size_t w = 0; w < status_.size(); ++w)
-    if (status_[w] == kUnemployed) seekers[home_[w]] += 1;
+  // Job seekers within reach of each zone, for site choice: counted (a pass
+  // over the workers) the first time an outside company considers a site.
+  std::vector<double> seekers;
+  auto count_seekers = [&] {
+    seekers.assign(nz, 0.0);
+    for (std::size_t w = 0; w < status_.size(); ++w)
+      if (status_[w] == kUnemployed) seekers[home_[w]] += 1;
+  };
   for (std::size_t k = 0; k < p_.investors.size(); ++k) {
     const auto& inv = p_.investors[k];
     const std::uint64_t stream = investor_stream(inv.name);
@@ -523,6 +551,7 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
       Draws d(ctx.seed, stream, month, 1 + j);
       const std::size_t sector = draw_index(d.uniform(), cumulative(inv.sector_weight));
       if (p_.sectors[sector].return_rate < inv.hurdle_rate + interest_ || investor_funds_[k] < inv.ticket_eur) continue;
+      if (seekers.empty()) count_seekers();
       std::vector<double> weight(nz, 0.0);
       for (std::size_t z = 0; z < nz; ++z) {
         if (z == p_.outside) continue;
@@ -530,13 +559,13 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
         for (std::size_t c = 0; c < p_.clusters.size(); ++c) {
           const auto& cl = p_.clusters[c];
           if (cl.site != z || cl.sector != sector || cl.opening < 0 || t < cl.opening) continue;
-          score += p_.attract_cluster * std::log1p(cluster_jobs_[c] / p_.scale) + (cl.lab ? p_.attract_lab : 0.0);
+          score += p_.attract_cluster * sim::dmath::log1p(cluster_jobs_[c] / p_.scale) + (cl.lab ? p_.attract_lab : 0.0);
           prior = std::max(prior, 0.05);
         }
         double reach = 0;
         for (std::size_t h = 0; h < nz; ++h) reach += seekers[h] * gravity_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
-        score += p_.attract_labour * std::log1p(reach / p_.scale);
-        weight[z] = prior * std::exp(score);
+        score += p_.attract_labour * sim::dmath::log1p(reach / p_.scale);
+        weight[z] = prior * sim::dmath::exp(score);
       }
       const std::size_t zone = draw_index(d.uniform(), cumulative(weight));
       const double jobs = 1.0 + static_cast<double>(sim::rng::poisson(d, std::max(0.0, inv.plant_jobs_mean - 1.0)));

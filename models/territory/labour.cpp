@@ -16,6 +16,7 @@
 #include "models/territory/territory.h"
 #include "sim/core/grouping.h"
 #include "sim/rng/distributions.h"
+#include "sim/util/detmath.h"
 #include "sim/rng/guided.h"
 
 namespace terrasim::models::territory {
@@ -52,7 +53,7 @@ template <class Body>
 std::int64_t for_candidates(std::size_t n, std::uint64_t seed, std::uint64_t stream, std::uint64_t month, double p,
                             Body body) {
   if (!(p > 0) || n == 0) return 0;
-  const double log1m = p >= 1 ? -std::numeric_limits<double>::infinity() : std::log1p(-p);
+  const double log1m = p >= 1 ? -std::numeric_limits<double>::infinity() : sim::dmath::log1p(-p);
   return tbb::parallel_reduce(
       tbb::blocked_range<std::size_t>(0, blocks_of(n, kWorkerBlock)), std::int64_t{0},
       [&](const tbb::blocked_range<std::size_t>& r, std::int64_t acc) {
@@ -93,7 +94,7 @@ void TerritoryModel::update_context(const sim::MonthContext& ctx) {
   // with each sector's elasticity.
   for (std::size_t s = 0; s < p_.sectors.size(); ++s) {
     const double g = 1.0 + p_.sectors[s].growth_elasticity * (gdp_growth_ - p_.productivity_trend);
-    growth_index_[s] *= std::pow(std::max(g, 0.01), 1.0 / 12.0);
+    growth_index_[s] *= sim::dmath::pow(std::max(g, 0.01), 1.0 / 12.0);
   }
   // Territorial marketing: money spent raises every investor's awareness of
   // the territory; the gain decays.
@@ -302,7 +303,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   // block, then placed.
   const auto outside = static_cast<std::uint8_t>(p_.outside);
   const double otj = p_.on_the_job_search;
-  const double otj_log1m = otj >= 1 ? -std::numeric_limits<double>::infinity() : std::log1p(-otj);
+  const double otj_log1m = otj >= 1 ? -std::numeric_limits<double>::infinity() : sim::dmath::log1p(-otj);
   const std::size_t nblocks = blocks_of(n, kWorkerBlock);
   std::vector<std::uint32_t> block_start(nblocks + 1, 0);
   searching_.resize(n);
@@ -481,7 +482,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
 // follows the national labour market: outside_job_finding x (national rate
 // at the start / national rate now)^elasticity.
 void TerritoryModel::find_outside_jobs(const sim::MonthContext& ctx) {
-  const double rate = std::min(1.0, p_.outside_job_finding * std::pow(national_u0_ / std::max(national_u_, 1e-3),
+  const double rate = std::min(1.0, p_.outside_job_finding * sim::dmath::pow(national_u0_ / std::max(national_u_, 1e-3),
                                                                        p_.outside_finding_elasticity));
   const auto outside = static_cast<std::uint8_t>(p_.outside);
   hires_ += for_candidates(status_.size(), ctx.seed, kOutsideJobs, static_cast<std::uint64_t>(ctx.month), rate,

@@ -5,6 +5,7 @@
 #include "models/territory/territory.h"
 
 #include <atomic>
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -12,6 +13,8 @@
 
 #include "models/territory/detail.h"
 #include "sim/rng/distributions.h"
+#include "sim/core/agent_ids.h"
+#include "sim/util/detmath.h"
 #include "sim/territory/territory.h"
 
 namespace terrasim::models::territory {
@@ -26,7 +29,9 @@ TerritoryModel::TerritoryModel(Params p) : p_(std::move(p)) {
   std::vector<sim::Link> links;
   for (const auto& l : p_.links) links.push_back({l.from, l.to, l.minutes});
   travel_ = sim::Territory(zones, links).travel_minutes();
-  gravity_ = (-travel_.array() / p_.gravity_minutes).exp().matrix();  // exp(-inf) = 0: unreachable
+  // exp(-inf) = 0: unreachable. dmath, not Eigen's exp (its vector and scalar
+  // paths differ in the last bit, and the scalar one is the C library's).
+  gravity_ = (-travel_.array() / p_.gravity_minutes).unaryExpr([](double x) { return sim::dmath::exp(x); }).matrix();
   const auto ns = static_cast<Eigen::Index>(p_.sectors.size());
   leontief_ = (Eigen::MatrixXd::Identity(ns, ns) - p_.io).inverse();
 
@@ -94,7 +99,7 @@ std::size_t TerritoryModel::cluster_of(std::uint32_t f) const {
 
 double TerritoryModel::cluster_productivity(std::size_t c) const {
   const auto& k = p_.clusters[c];
-  return (1.0 + k.agglomeration_elasticity * std::log1p(cluster_jobs_[c] / (k.reference_jobs * p_.scale))) *
+  return (1.0 + k.agglomeration_elasticity * sim::dmath::log1p(cluster_jobs_[c] / (k.reference_jobs * p_.scale))) *
          (1.0 + (k.lab ? k.lab_spillover : 0.0));
 }
 
@@ -143,7 +148,7 @@ std::uint32_t TerritoryModel::open_firm(std::uint64_t seed, std::uint64_t stream
   firm_target_[f] = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::llround(std::min(latent, 1e9))));
   firm_cash_[f] = cash;
   firm_prod_[f] = static_cast<float>(1.0 - p_.young_productivity_penalty);
-  firm_wage_[f] = static_cast<float>(std::pow(static_cast<double>(firm_prod_[f]), p_.wage_productivity_elasticity));
+  firm_wage_[f] = static_cast<float>(sim::dmath::pow(static_cast<double>(firm_prod_[f]), p_.wage_productivity_elasticity));
   ++firms_alive_;
   ++creations_;
   return f;
@@ -241,7 +246,7 @@ void TerritoryModel::initialize(std::uint64_t seed) {
   employer_.assign(n, kNoFirm);
   wage_.assign(n, 0);
   const double p_dur = 1.0 / (1.0 + p_.initial_duration_mean_months);
-  const double log1m_dur = std::log1p(-p_dur);
+  const double log1m_dur = sim::dmath::log1p(-p_dur);
   const int age_span = (p_.retirement_age - p_.entry_age) * 12;
   enum : std::uint8_t { kInside = 0, kOutsideWork = 1, kSeeker = 2 };
   std::vector<std::uint8_t> placement(n, kSeeker);
@@ -336,7 +341,7 @@ void TerritoryModel::initialize(std::uint64_t seed) {
   double total = 0;
   for (std::size_t i = 0; i < others; ++i) {
     Draws d(seed, kInitFirms, 0, i);
-    weight[i] = std::exp(p_.size_sigma * sim::rng::normal(d));
+    weight[i] = sim::dmath::exp(p_.size_sigma * sim::rng::normal(d));
     total += weight[i];
   }
   // Jobs to create; targets are max(1, round(c x weight)), with c found by a
@@ -686,8 +691,31 @@ void TerritoryModel::load(sim::ArchiveReader& in) {
     if (status_[w] == kEmployed && f != kOutsideJob && (f >= slots || !firm_alive_[f]))
       in.fail("a worker is employed by a firm that does not exist");
   }
-  for (std::size_t f = 0; f < slots; ++f)
+  for (std::size_t w = 0; w < n; ++w) {
+    if (status_[w] == kInTraining && employer_[w] >= p_.training.size())
+      in.fail("a worker is in a training programme that does not exist");
+    if (!std::isfinite(wage_[w]) || wage_[w] < 0) in.fail("a worker's wage is not a number of euros");
+  }
+  for (std::uint32_t w : free_workers_)
+    if (w >= n || status_[w] != kFreeSlot) in.fail("a free worker slot is in use");
+  for (std::uint32_t f : free_firms_)
+    if (f >= slots || firm_alive_[f]) in.fail("a free firm slot is in use");
+  if (const auto why = sim::check_agent_ids(firm_id_, firm_alive_, next_firm_id_); !why.empty()) in.fail("firms: " + why);
+  for (std::size_t f = 0; f < slots; ++f) {
     if (firm_sector_[f] >= p_.sectors.size() || firm_zone_[f] >= p_.zones.size()) in.fail("a firm has an unknown sector or zone");
+    if (!firm_alive_[f]) continue;
+    if (firm_skill_[f] >= p_.skills.size()) in.fail("a firm requires an unknown skill");
+    if (firm_event_[f] < -1 || firm_event_[f] >= static_cast<std::int64_t>(p_.events.size()))
+      in.fail("a firm is bound to an event that does not exist");
+    if (!std::isfinite(firm_latent_[f]) || firm_latent_[f] < 0 || !std::isfinite(firm_cash_[f]) ||
+        !std::isfinite(firm_prod_[f]) || !(firm_prod_[f] > 0) || !std::isfinite(firm_wage_[f]) || !(firm_wage_[f] > 0))
+      in.fail("a firm's size, cash, productivity or wage is not a finite number in its range");
+  }
+  for (double x : {national_u_, national_u0_, gdp_growth_, interest_, income0_, income_, last_local_u_})
+    if (!std::isfinite(x)) in.fail("an aggregate of the territory is not a finite number");
+  for (const auto* column : {&growth_index_, &d0, &awareness_gain_, &investor_funds_, &spent_, &cluster_jobs_})
+    for (double x : *column)
+      if (!std::isfinite(x)) in.fail("an aggregate of the territory is not a finite number");
   local_demand0_ = Eigen::Map<const Eigen::VectorXd>(d0.data(), static_cast<Eigen::Index>(d0.size()));
   month_policy_spending_.assign(budget_.size(), 0.0);
   month_investment_.assign(p_.investors.size(), 0.0);

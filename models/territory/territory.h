@@ -336,6 +336,10 @@ class TerritoryModel final : public sim::Model {
   std::vector<std::uint32_t> searchers_, applications_, bucket_offset_, bucket_;
   std::vector<std::uint8_t> offered_;
   std::vector<std::uint32_t> vacancy_slots_;
+  // Caches derived from the parameters alone (not saved in checkpoints):
+  // by firm size, size^-cessation_size_elasticity and a mature firm's
+  // monthly cessation probability (cease_firms).
+  std::vector<double> cessation_size_factor_, cessation_mature_p_;
 
   // Recorder handles.
   int s_unemp_ = 0, s_lf_ = 0, s_emp_ = 0, s_unemployed_ = 0, s_training_ = 0, s_inactive_ = 0, s_firms_ = 0;

@@ -24,7 +24,7 @@ class CheckpointError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr std::uint32_t kCheckpointFormat = 1;
+inline constexpr std::uint32_t kCheckpointFormat = 2;  // 2: the configuration history
 
 class ArchiveWriter {
  public:
@@ -99,6 +99,7 @@ class ArchiveReader {
     v = get_vector<T>();
   }
   bool at_end() const { return pos_ == buf_.size(); }
+  const std::string& origin() const { return origin_; }
   [[noreturn]] void fail(const std::string& what) const;
 
  private:

@@ -11,6 +11,13 @@ void Scheduler::set_phases(std::vector<Phase> phases) {
   for (const auto& p : phases_) timings_.push_back({p.name, 0.0, 0});
 }
 
+void Scheduler::restore_profile(std::vector<PhaseTiming> timings) {
+  if (timings.size() < phases_.size()) return;
+  for (std::size_t i = 0; i < phases_.size(); ++i)
+    if (timings[i].name != phases_[i].name) return;
+  timings_ = std::move(timings);
+}
+
 void Scheduler::run_month(const MonthContext& ctx) {
   using clock = std::chrono::steady_clock;
   for (std::size_t i = 0; i < phases_.size(); ++i) {

@@ -38,6 +38,10 @@ class Scheduler {
   void add_timing(const std::string& name, double seconds);
 
   const std::vector<PhaseTiming>& profile() const { return timings_; }
+  // Puts back a profile taken before set_phases, so that a run whose phases
+  // were rebuilt keeps its timings; ignored unless it starts with the same
+  // phases, in the same order.
+  void restore_profile(std::vector<PhaseTiming> timings);
   // The profile as an aligned table: phase, calls, total seconds, ms per call, share.
   std::string profile_table() const;
 

@@ -1,9 +1,11 @@
 // Simulation: runs a model month by month; checkpoints.
 #include "sim/core/simulation.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 
+#include <fmt/format.h>
 #include <oneapi/tbb/global_control.h>
 #include <stdexcept>
 
@@ -35,6 +37,7 @@ Simulation::Simulation(Scenario scenario, int threads, Restoring)
   model_ = scenario_.model->create(scenario_.config);
   model_->declare(recorder_);
   scheduler_.set_phases(model_->phases());
+  history_.push_back({0, scenario_.config_sha256, scenario_.source, scenario_.file_sha256, scenario_.config.to_json()});
 }
 
 Simulation::Simulation(Scenario scenario, int threads) : Simulation(std::move(scenario), threads, Restoring{}) {
@@ -64,18 +67,70 @@ bool Simulation::run(const std::function<bool(int)>& keep_going) {
 }
 
 Recorder::Provenance Simulation::provenance() const {
-  Recorder::Provenance p{{"terrasim", kVersion},
-                         {"model", scenario_.model->name},
-                         {"scenario", scenario_.source}};
-  if (!scenario_.file_sha256.empty()) p.push_back({"scenario_sha256", scenario_.file_sha256});
-  p.push_back({"config_sha256", scenario_.config_sha256});
+  // The scenario the run started from, then every change.
+  const ConfigChange& first = history_.front();
+  Recorder::Provenance p{{"terrasim", kVersion}, {"model", scenario_.model->name}, {"scenario", first.source}};
+  if (!first.file_sha256.empty()) p.push_back({"scenario_sha256", first.file_sha256});
+  p.push_back({"config_sha256", first.config_sha256});
+  if (history_.size() > 1) {
+    // One line for every change, so that the run can be reproduced.
+    std::string changes;
+    for (std::size_t i = 1; i < history_.size(); ++i) {
+      const auto& h = history_[i];
+      if (!changes.empty()) changes += "; ";
+      changes += "from " + month_label(scenario_.start(), h.month) + ": config_sha256 " + h.config_sha256 + " (" +
+                 h.source + ")";
+    }
+    p.push_back({"reconfigured", changes});
+  }
   p.push_back({"seed", std::to_string(scenario_.seed())});
   p.push_back({"months", std::to_string(months())});
   return p;
 }
 
+namespace {
+// Why two declarations differ, or "" when they are the same.
+std::string declaration_difference(const Recorder& a, const Recorder& b) {
+  const auto& sa = a.series_info();
+  const auto& sb = b.series_info();
+  for (std::size_t i = 0; i < std::max(sa.size(), sb.size()); ++i) {
+    if (i >= sa.size()) return "it adds the series '" + sb[i].name + "'";
+    if (i >= sb.size()) return "it removes the series '" + sa[i].name + "'";
+    if (sa[i].name != sb[i].name) return "it has the series '" + sb[i].name + "' where the run has '" + sa[i].name + "'";
+  }
+  const auto& ba = a.breakdowns();
+  const auto& bb = b.breakdowns();
+  if (ba.size() != bb.size()) return "it declares another number of breakdowns";
+  for (std::size_t i = 0; i < ba.size(); ++i) {
+    const auto& x = ba[i];
+    const auto& y = bb[i];
+    if (x.name != y.name || x.category_label != y.category_label || x.columns.size() != y.columns.size())
+      return "its breakdown '" + y.name + "' differs from the run's";
+    for (std::size_t c = 0; c < x.columns.size(); ++c)
+      if (x.columns[c].name != y.columns[c].name) return "its breakdown '" + y.name + "' has other columns";
+    if (x.categories != y.categories) {
+      std::string list;
+      for (const auto& c : y.categories) list += (list.empty() ? "" : ", ") + c;
+      return "its breakdown '" + y.name + "' has other " + y.category_label + "s (" + list + ")";
+    }
+  }
+  return {};
+}
+}  // namespace
+
 void Simulation::save_checkpoint(const std::string& path) const {
   ArchiveWriter out;
+  write_state(out);
+  out.write_file(path);
+}
+
+std::string Simulation::checkpoint_payload() const {
+  ArchiveWriter out;
+  write_state(out);
+  return out.bytes();
+}
+
+void Simulation::write_state(ArchiveWriter& out) const {
   out.tag("terrasim");
   out.put_string(kVersion);
   out.put_string(scenario_.model->name);
@@ -83,17 +138,29 @@ void Simulation::save_checkpoint(const std::string& path) const {
   out.put_string(scenario_.file_sha256);
   out.put_string(scenario_.config.to_json());
   out.put<std::int32_t>(month_);
+  out.tag("history");
+  out.put<std::uint64_t>(history_.size());
+  for (const auto& h : history_) {
+    out.put<std::int32_t>(h.month);
+    out.put_string(h.config_sha256);
+    out.put_string(h.source);
+    out.put_string(h.file_sha256);
+    out.put_string(h.config_json);
+  }
   // The random streams need no state of their own: every draw is a function
   // of (seed, stream, month, unit, index), and seed and month are saved here.
   recorder_.save(out);
   out.tag("model");
   model_->save(out);
   out.tag("end");
-  out.write_file(path);
 }
 
 std::unique_ptr<Simulation> Simulation::resume(const std::string& path, int threads) {
-  ArchiveReader in = ArchiveReader::from_file(path);
+  return resume(ArchiveReader::from_file(path), threads);
+}
+
+std::unique_ptr<Simulation> Simulation::resume(ArchiveReader in, int threads) {
+  const std::string& path = in.origin();
   in.expect_tag("terrasim");
   const std::string version = in.get_string();
   if (version != kVersion) {
@@ -105,20 +172,89 @@ std::unique_ptr<Simulation> Simulation::resume(const std::string& path, int thre
   const std::string file_sha = in.get_string();
   const std::string config_json = in.get_string();
   const auto month = in.get<std::int32_t>();
+  in.expect_tag("history");
+  const auto changes = in.get<std::uint64_t>();
+  if (changes == 0 || changes > static_cast<std::uint64_t>(month) + 1)
+    in.fail("the configuration history does not match the month");
+  std::vector<ConfigChange> history;
+  for (std::uint64_t i = 0; i < changes; ++i) {
+    ConfigChange h;
+    h.month = in.get<std::int32_t>();
+    h.config_sha256 = in.get_string();
+    h.source = in.get_string();
+    h.file_sha256 = in.get_string();
+    h.config_json = in.get_string();
+    if (h.month < (history.empty() ? 0 : history.back().month) || h.month > month || (history.empty() && h.month != 0))
+      in.fail("the configuration history is out of order");
+    history.push_back(std::move(h));
+  }
   Scenario s = scenario_from_document(parse_yaml(config_json, path + " (saved configuration)"), source);
   if (s.model->name != model_name) in.fail("the saved configuration names another model than the checkpoint");
   s.file_sha256 = file_sha;
   if (month < 0 || month > s.months()) in.fail("month out of range");
   std::unique_ptr<Simulation> sim(new Simulation(std::move(s), threads, Restoring{}));
+  const Recorder declared = sim->recorder_;  // the model's declarations, no rows yet
   sim->recorder_.load(in);
+  if (const auto why = declaration_difference(declared, sim->recorder_); !why.empty())
+    in.fail("the saved series do not match the model's: " + why);
   if (sim->recorder_.rows() != static_cast<std::size_t>(month)) in.fail("the recorder and the month disagree");
   in.expect_tag("model");
   sim->model_->load(in);
   in.expect_tag("end");
   if (!in.at_end()) in.fail("data after the end");
+  // A state that breaks the model's accounting identities was not written
+  // by a simulation: refuse it rather than run it.
+  if (const auto bad = sim->model_->check_invariants(sim->recorder_); !bad.empty())
+    in.fail("the saved state is inconsistent: " + bad.front() +
+            (bad.size() > 1 ? fmt::format(" (and {} more)", bad.size() - 1) : std::string()));
   sim->month_ = month;
   sim->generation_ = static_cast<std::uint64_t>(month);
+  sim->history_ = std::move(history);
   return sim;
+}
+
+
+void Simulation::reconfigure(Scenario next) {
+  const auto refuse = [&](const std::string& why) {
+    throw ReconfigureError("cannot reconfigure the run at month " + std::to_string(month_) + " with " + next.source +
+                           ": " + why);
+  };
+  if (next.model != scenario_.model)
+    refuse("it is a scenario of the model '" + next.model->name + "', the run's is '" + scenario_.model->name + "'");
+  if (next.seed() != scenario_.seed())
+    refuse("its seed is " + std::to_string(next.seed()) + ", the run's " + std::to_string(scenario_.seed()) +
+           " (the seed cannot change during a run)");
+  if (next.start() != scenario_.start())
+    refuse("it starts in " + next.start() + ", the run in " + scenario_.start());
+  if (next.months() < month_)
+    refuse("it has " + std::to_string(next.months()) + " months and " + std::to_string(month_) +
+           " are already simulated");
+
+  std::unique_ptr<Model> model = next.model->create(next.config);
+  Recorder declared;
+  model->declare(declared);
+  if (const auto why = declaration_difference(recorder_, declared); !why.empty())
+    refuse(why + "; a reconfiguration keeps the run's series and breakdowns");
+  ArchiveWriter state;
+  model_->save(state);
+  ArchiveReader in(state.bytes(), "the running state");
+  try {
+    model->load(in);
+    if (!in.at_end()) in.fail("the new configuration does not read the whole state");
+  } catch (const CheckpointError& e) {
+    refuse(std::string("the running state does not fit it: ") + e.what());
+  }
+  if (const auto bad = model->check_invariants(recorder_); !bad.empty())
+    refuse("under it the running state breaks the model's rules: " + bad.front());
+
+  // Nothing above changed this simulation; from here nothing throws but allocation.
+  auto timings = scheduler_.profile();
+  scheduler_.set_phases(model->phases());
+  scheduler_.restore_profile(std::move(timings));
+  model_ = std::move(model);
+  history_.push_back({month_, next.config_sha256, next.source, next.file_sha256, next.config.to_json()});
+  scenario_ = std::move(next);
+  ++generation_;  // the model's columns are new storage
 }
 
 }  // namespace terrasim::sim

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <oneapi/tbb/task_arena.h>
 
@@ -18,6 +20,12 @@ namespace terrasim::sim {
 
 inline constexpr const char* kVersion = TERRASIM_VERSION;
 
+// A reconfiguration that cannot apply to the running state (nothing changed).
+class ReconfigureError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
 class Simulation {
  public:
   // Builds the initial state. `threads` = 0 uses every core.
@@ -27,6 +35,8 @@ class Simulation {
   // for a file that is not a valid checkpoint, ScenarioError if the
   // configuration it holds no longer validates (an incompatible version).
   static std::unique_ptr<Simulation> resume(const std::string& checkpoint_path, int threads = 0);
+  // The same from a checkpoint's payload already read (tests, fuzzing).
+  static std::unique_ptr<Simulation> resume(ArchiveReader in, int threads = 0);
 
   int month() const { return month_; }  // months simulated so far
   int months() const { return scenario_.months(); }
@@ -42,7 +52,39 @@ class Simulation {
   // Returns true when the run is complete.
   bool run(const std::function<bool(int)>& keep_going = {});
 
+  // Continues with another configuration of the same scenario from the
+  // current month on: a policy that starts, stops or changes its budget, a
+  // new link of the territory, another national context... The model is
+  // rebuilt from `next` and given the running state (as from a checkpoint),
+  // so every parameter read after this month is the new one, and the random
+  // numbers are those of the same seed: a variant reconfigured at month m
+  // shares its first m months, and its draws, with the original.
+  //
+  // Refused with ReconfigureError, changing nothing, when `next` names
+  // another model, seed or start, has fewer months than already simulated,
+  // declares other series or breakdowns (another list of zones, sectors,
+  // policies or clusters), does not match the state (say, another number
+  // of workers in the docking model), or under which the state breaks the
+  // model's accounting identities (a budget below what is already spent).
+  // Fields used only to build the initial state (initial populations) have
+  // no effect after month 0.
+  void reconfigure(Scenario next);
+
+  // The configurations this run has had: months simulated when it took
+  // effect, config SHA-256, source and its file's SHA-256 (if a file); the
+  // first entry is month 0, the scenario the run started from.
+  struct ConfigChange {
+    int month = 0;
+    std::string config_sha256;
+    std::string source;
+    std::string file_sha256;
+    std::string config_json;  // the whole configuration, canonical JSON
+  };
+  const std::vector<ConfigChange>& config_history() const { return history_; }
+
   void save_checkpoint(const std::string& path) const;
+  // What a checkpoint holds between its header and its hash.
+  std::string checkpoint_payload() const;
 
   const Scenario& scenario() const { return scenario_; }
   const Recorder& recorder() const { return recorder_; }
@@ -58,6 +100,7 @@ class Simulation {
   struct Restoring {};
   Simulation(Scenario scenario, int threads, Restoring);
   void start(int threads);
+  void write_state(ArchiveWriter& out) const;
 
   Scenario scenario_;
   std::unique_ptr<Model> model_;
@@ -66,6 +109,7 @@ class Simulation {
   tbb::task_arena arena_;
   int month_ = 0;
   std::uint64_t generation_ = 0;
+  std::vector<ConfigChange> history_;
 };
 
 }  // namespace terrasim::sim

@@ -1,4 +1,4 @@
-// Deterministic exp, log, log1p and lgamma (see detmath.h). Every operation
+// Deterministic exp, expm1, log, log1p, pow and lgamma (see detmath.h). Every operation
 // here is an IEEE-754 basic operation on doubles in round-to-nearest, an
 // integer operation, or a read of a constant generated with exact arithmetic
 // by scripts/gen-detmath-tables. The error-free transformations (two_sum,
@@ -135,10 +135,14 @@ HiLo lgamma1p_hl(double v) {
 
 // ---------------------------------------------------------------- exp
 
+namespace {
+
+// exp(x + xtail), |xtail| <= ulp(x) (a double-double argument; xtail = 0 for
+// exp itself, which then adds nothing).
 // x = (128 e + j) ln2/128 + r, |r| <= ln2/256 (a little more through the
 // rounding of x 128/ln2): exp(x) = 2^e 2^(j/128) exp(r), with 2^(j/128) from a
 // table as T (1 + tail) and exp(r) - 1 by its Taylor polynomial of degree 6.
-double exp(double x) {
+inline double exp_tail(double x, double xtail) {
   const std::uint64_t ix = bits(x);
   const unsigned abstop = static_cast<unsigned>(ix >> 52) & 0x7ffu;
   bool near_limits = false;
@@ -155,7 +159,8 @@ double exp(double x) {
   const double kd0 = kExpInvLn2N * x + kShift;
   const auto ki = static_cast<std::int64_t>(bits(kd0) - bits(kShift));
   const double kd = kd0 - kShift;
-  const double r = (x - kd * kExpLn2hiN) - kd * kExpLn2loN;  // x - kd*hi is exact
+  double r = (x - kd * kExpLn2hiN) - kd * kExpLn2loN;  // x - kd*hi is exact
+  if (xtail != 0.0) r += xtail;
   const auto j = static_cast<std::size_t>(ki & 127);
   const std::int64_t e = ki >> 7;  // arithmetic shift: floor(ki / 128)
   const double r2 = r * r;
@@ -181,6 +186,47 @@ double exp(double x) {
     y = (hi + lo) - 1.0;
   }
   return 0x1p-1022 * y;
+}
+
+}  // namespace
+
+double exp(double x) { return exp_tail(x, 0.0); }
+
+// ---------------------------------------------------------------- expm1
+
+// The reduction of exp, x = (128 e + j) ln2/128 + r, with r kept as rh + rl
+// (exact but for the rounding of kd ln2lo, far below the result's ulp); then
+//   expm1(x) = (s - 1) + s rh + s q,   s = 2^e T[j],
+//   q = rl + tail[j] (1 + rh) + (exp(rh) - 1 - rh),
+// where s - 1 and s rh are exact double-doubles, so the cancellation between
+// them (x near +-ln2/256, where the result is about half of s - 1) costs no
+// accuracy; for |x| < ln2/256, kd = 0, s = 1 and the result is r + q.
+double expm1(double x) {
+  const std::uint64_t ix = bits(x);
+  const unsigned abstop = static_cast<unsigned>(ix >> 52) & 0x7ffu;
+  if (abstop < 0x3c9u) return x;  // |x| < 2^-54: expm1(x) rounds to x (+-0 and subnormals too)
+  if (abstop == 0x7ffu) {
+    if (ix == (kInfBits | 0x8000000000000000ull)) return -1.0;
+    return x + x;  // +inf, nan
+  }
+  if (x >= 512.0) return exp(x);  // exp(x) >= 2^738: subtracting 1 changes nothing
+  if (x < -38.0) return -1.0;     // exp(x) < 2^-54.8: -1 + exp(x) rounds to -1
+  constexpr double kShift = 0x1.8p52;
+  const double kd0 = kExpInvLn2N * x + kShift;
+  const auto ki = static_cast<std::int64_t>(bits(kd0) - bits(kShift));
+  const double kd = kd0 - kShift;
+  const HiLo r = two_sum(x - kd * kExpLn2hiN, -(kd * kExpLn2loN));  // x - kd*hi is exact
+  const auto j = static_cast<std::size_t>(ki & 127);
+  const std::int64_t e = ki >> 7;
+  const double rh = r.hi, r2 = rh * rh;
+  // tail x exp(rh), not just the tail: tail rh (~2^-61) is not negligible beside a result of ~2^-8.5.
+  const double q = r.lo + (kExpTail[j] + kExpTail[j] * rh) + r2 * (kExpC2 + rh * kExpC3) +
+                   r2 * r2 * (kExpC4 + rh * kExpC5 + r2 * kExpC6);
+  const double s = from_bits(kExpT[j] + (static_cast<std::uint64_t>(e) << 52));  // e in [-56, 739]: normal
+  const HiLo a = two_sum(s, -1.0);
+  const HiLo b = two_prod(s, rh);
+  const HiLo c = two_sum(a.hi, b.hi);
+  return c.hi + (c.lo + a.lo + b.lo + s * q);
 }
 
 // ---------------------------------------------------------------- log
@@ -214,6 +260,64 @@ double log1p(double x) {
   const HiLo u = two_sum(1.0, x);  // u.hi >= 2^-53: a positive normal
   const HiLo r = log_hl(bits(u.hi), u.lo);
   return r.hi + r.lo;
+}
+
+// ---------------------------------------------------------------- pow
+
+namespace {
+// 0: y is not an integer; 1: an odd integer; 2: an even integer (y finite).
+int integer_kind(double y) {
+  const double a = y < 0 ? -y : y;
+  if (a >= 0x1p53) return 2;
+  if ((a + 0x1p52) - 0x1p52 != a) return 0;  // a < 2^52 rounds to an integer only if it is one
+  return (static_cast<std::uint64_t>(a) & 1u) != 0 ? 1 : 2;
+}
+}  // namespace
+
+// pow(x, y) = exp(y log x) for x > 0: log x as a double-double (log_hl,
+// relative error about 2^-62), y log x as a double-double (two_prod), and
+// exp of that double-double (exp_tail). The error of y log x, about
+// |y log x| 2^-62 absolute, is a relative error of the result: negligible
+// while |y log x| is moderate (the results the model asks for), up to about
+// 0.2 ulp more near the overflow and underflow limits (|y log x| ~ 700).
+// Negative x: C99's rules (integer y only; the sign of odd powers).
+double pow(double x, double y) {
+  const std::uint64_t ix = bits(x), iy = bits(y);
+  if ((iy << 1) == 0) return 1.0;  // pow(x, +-0) = 1, even for a NaN x
+  if (ix == bits(1.0)) return 1.0;  // pow(1, y) = 1, even for a NaN y
+  if (x != x || y != y) return x + y;
+  const bool y_inf = (iy & 0x7fffffffffffffffull) == kInfBits;
+  const double ax = x < 0 ? -x : x;
+  if (y_inf) {
+    if (ax == 1.0) return 1.0;  // pow(-1, +-inf) = 1
+    return (ax < 1.0) == (y < 0) ? kInf : 0.0;
+  }
+  bool negate = false;
+  if ((ix >> 63) != 0) {  // x < 0 or x = -0
+    const int kind = integer_kind(y);
+    if (kind == 0 && x != 0.0 && x != -kInf) return kNaN;
+    negate = kind == 1;
+  }
+  if (ax == 0.0) {
+    const double r = y < 0 ? kInf : 0.0;
+    return negate ? -r : r;
+  }
+  if (ax == kInf) {
+    const double r = y < 0 ? 0.0 : kInf;
+    return negate ? -r : r;
+  }
+  const HiLo l = log_hl_positive(ax);
+  const double e = y * l.hi;
+  double r;
+  if (!(e < 1100.0 && e > -1100.0)) {
+    r = e > 0 ? kInf : 0.0;  // far beyond the overflow or underflow limit (exp_tail would say the same)
+  } else {
+    // |y| < 2^64 here unless l.hi is 0 (ax = 1, handled above): two_prod does not overflow.
+    const HiLo p = two_prod(y, l.hi);
+    const HiLo t = fast_two_sum(p.hi, p.lo + y * l.lo);
+    r = exp_tail(t.hi, t.lo);
+  }
+  return negate ? -r : r;
 }
 
 // ---------------------------------------------------------------- lgamma

@@ -3,7 +3,7 @@
 // terrasim promises that one seed gives bit-identical output on every x86-64
 // machine of a cluster. The build already rules out -march=native and FP
 // contraction, but the C library's math functions are not ours to fix: glibc
-// chooses at run time between implementations of exp, log, log1p, cos, lgamma
+// chooses at run time between implementations of exp, log, log1p, pow, cos, lgamma
 // according to the CPU (perf shows __ieee754_log_fma and __exp_fma on CPUs
 // with FMA, the SSE2 versions elsewhere), and they may differ in the last bit;
 // another glibc version may change them again. One such bit in a random
@@ -29,8 +29,16 @@
 namespace terrasim::sim::dmath {
 
 double exp(double x);
+// exp(x) - 1, accurate near 0 (a probability 1 - exp(-h) = -expm1(-h) for a
+// small hazard h).
+double expm1(double x);
 double log(double x);
 double log1p(double x);
+// x^y, with C99's special cases (pow(x, 0) = pow(1, y) = 1, negative x with
+// integer y only, ...). About 0.5 ulp while |y log x| is moderate, the
+// results the models ask for (powers of productivities and sizes); below
+// 1 ulp near the overflow and underflow limits.
+double pow(double x, double y);
 // log Gamma(x) for x > 0 (what the Poisson sampler needs: log k! =
 // lgamma(k + 1)). lgamma(+0) = lgamma(-0) = +inf, lgamma(+inf) = +inf, and at
 // the poles (negative integers) and -inf it is +inf as in C; for other

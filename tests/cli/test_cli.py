@@ -98,6 +98,43 @@ def test_checkpoint_and_resume_continue_bit_identically(terrasim, tmp_path):
         assert (full / name).read_bytes() == (first / name).read_bytes(), name
 
 
+def test_resume_with_changes_shares_the_history_and_records_the_change(terrasim, tmp_path):
+    ckpt = tmp_path / "state.ckpt"
+    terrasim("run", SMALL, "--months", 24, "--checkpoint-at", 12, ckpt, "--out", tmp_path / "same", check=0)
+    changed = tmp_path / "changed"
+    terrasim("resume", ckpt, "--set", "exit_rate=0.05", "--months", 30, "--out", changed, check=0)
+    before, after = series((tmp_path / "same" / "series.csv").read_text()), series((changed / "series.csv").read_text())
+    assert len(after) == 30
+    assert after[:12] == before[:12]
+    assert all(int(a["exits"]) > int(b["exits"]) for a, b in zip(after[12:16], before[12:16]))
+    header = [l for l in (changed / "series.csv").read_text().splitlines() if l.startswith("#")]
+    assert f"# scenario: {SMALL}" in header
+    assert any(l.startswith("# reconfigured: from 2016-01: config_sha256 ") and "exit_rate=0.05" in l for l in header)
+    # config.json is the configuration the run started from; changes.json lists each change.
+    assert json.loads((changed / "config.json").read_text())["exit_rate"] == 0.005
+    changes = json.loads((changed / "changes.json").read_text())
+    assert [(c["from_month"], c["from"], c["config"]["exit_rate"], c["config"]["months"]) for c in changes] == [
+        (12, "2016-01", 0.05, 30)]
+    # ...which together rerun the same run.
+    terrasim("run", changed / "config.json", "--checkpoint-at", 12, tmp_path / "again.ckpt", check=0)
+    again = terrasim("resume", tmp_path / "again.ckpt", "--set", "exit_rate=0.05", "--months", 30, check=0).stdout
+    assert series(again) == after
+
+
+def test_resume_with_a_change_the_state_cannot_take_is_refused(terrasim, tmp_path):
+    ckpt = tmp_path / "state.ckpt"
+    terrasim("run", SMALL, "--months", 10, "--checkpoint-at", 6, ckpt, check=0)
+    for args, why in [(["--set", "workers=20000"], "number of workers"), (["--months", 4], "already simulated"),
+                      (["--set", "seed=4"], "seed cannot change"),
+                      (["--set", "zones.Centre.name=Middle"], "breakdown 'zones'")]:
+        out = tmp_path / "o"
+        p = terrasim("resume", ckpt, *args, "--out", out, check=2)
+        assert why in p.stderr, p.stderr
+        assert not out.exists()
+    p = terrasim("resume", ckpt, "--set", "exit_rat=0.1", check=2)
+    assert "exit_rat: unknown field" in p.stderr and "exit_rate" in p.stderr
+
+
 def test_truncated_or_foreign_checkpoint_is_refused(terrasim, tmp_path):
     ckpt = tmp_path / "state.ckpt"
     terrasim("run", SMALL, "--months", 5, "--checkpoint-at", 2, ckpt, check=0)
@@ -108,6 +145,24 @@ def test_truncated_or_foreign_checkpoint_is_refused(terrasim, tmp_path):
     p = terrasim("resume", SMALL, "--out", tmp_path / "o2", check=2)
     assert "not a terrasim checkpoint" in p.stderr
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
+
+
+def test_checkpoint_with_a_valid_hash_but_an_inconsistent_state_is_refused(terrasim, tmp_path):
+    import hashlib
+    import struct
+    ckpt = tmp_path / "state.ckpt"
+    terrasim("run", SMALL, "--months", 5, "--checkpoint-at", 3, ckpt, check=0)
+    data = bytearray(ckpt.read_bytes())
+    header, size = 20, struct.unpack_from("<Q", data, 12)[0]
+    payload = bytearray(data[header:header + size])
+    # The first firm's size, one more than its employees (a crafted file: the hash is recomputed).
+    at = payload.index(b"firm_size") + len(b"firm_size") + 8
+    struct.pack_into("<I", payload, at, struct.unpack_from("<I", payload, at)[0] + 1)
+    forged = tmp_path / "forged.ckpt"
+    forged.write_bytes(bytes(data[:header]) + bytes(payload) + hashlib.sha256(payload).digest())
+    p = terrasim("resume", forged, "--out", tmp_path / "o", check=2)
+    assert "forged.ckpt" in p.stderr and "inconsistent" in p.stderr and "its size says" in p.stderr, p.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_checkpoint_month_out_of_range_is_refused(terrasim, tmp_path):

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
+#include <iostream>
+#include <typeinfo>
 #include <fstream>
 #include <sstream>
 
@@ -91,6 +94,203 @@ void expect_checkpoint_round_trip(const std::string& scenario, const std::vector
   resumed->run();
   EXPECT_TRUE(same_text(expected, full_output(*resumed))) << "the resumed run differs from the uninterrupted one";
   std::filesystem::remove_all(dir);
+}
+
+void expect_reconfigure_laws(const std::string& scenario, const std::vector<std::string>& overrides, int at,
+                             const std::vector<std::string>& change,
+                             const std::vector<std::vector<std::string>>& refused) {
+  SCOPED_TRACE("reconfiguration laws of " + scenario);
+  auto with = [&](const std::vector<std::string>& more) {
+    auto o = overrides;
+    o.insert(o.end(), more.begin(), more.end());
+    return o;
+  };
+  const std::string expected = full_output(*run_scenario(scenario, overrides, 2));
+
+  // The identity, and every refusal on the way: nothing changes.
+  {
+    sim::Simulation s(sim::load_scenario(scenario, overrides), 2);
+    while (s.month() < at) s.step();
+    for (const auto& bad : refused) {
+      const auto generation = s.generation();
+      EXPECT_THROW(s.reconfigure(sim::load_scenario(scenario, with(bad))), sim::ReconfigureError)
+          << "not refused: " << ::testing::PrintToString(bad);
+      EXPECT_EQ(s.generation(), generation) << "a refused reconfiguration changed the state";
+    }
+    const auto generation = s.generation();
+    s.reconfigure(sim::load_scenario(scenario, overrides));
+    EXPECT_GT(s.generation(), generation) << "views of the old model's columns must become stale";
+    s.run();
+    EXPECT_TRUE(same_text(expected, full_output(s))) << "reconfiguring with the same configuration changed the run";
+    EXPECT_EQ(s.config_history().size(), 2u);
+  }
+
+  // The change from month `at`: the first `at` months are the original's,
+  // the rest differ, and a checkpoint taken right after the change resumes
+  // into the same run, its provenance naming the change.
+  const auto dir = std::filesystem::temp_directory_path() / ("terrasim-reconf-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string ckpt = (dir / "reconfigured.ckpt").string();
+  std::string changed;
+  {
+    sim::Simulation s(sim::load_scenario(scenario, overrides), 1);
+    while (s.month() < at) s.step();
+    s.reconfigure(sim::load_scenario(scenario, with(change)));
+    s.save_checkpoint(ckpt);
+    s.run();
+    changed = full_output(s);
+    const auto original = run_scenario(scenario, overrides, 2);
+    const auto& a = original->recorder();
+    const auto& b = s.recorder();
+    bool differs_after = false;
+    for (const auto& info : a.series_info()) {
+      const auto x = a.series(info.name), y = b.series(info.name);
+      for (int t = 0; t < at; ++t)
+        EXPECT_EQ(x[t], y[t]) << info.name << " changed before the reconfiguration, month " << t;
+      for (std::size_t t = at; t < x.size(); ++t) differs_after |= x[t] != y[t];
+    }
+    EXPECT_TRUE(differs_after) << "the change had no effect: it cannot test anything";
+    bool named = false;
+    for (const auto& [key, value] : s.provenance())
+      named |= key == "reconfigured" && value.find(s.scenario().config_sha256) != std::string::npos;
+    EXPECT_TRUE(named) << "the provenance does not name the reconfiguration";
+  }
+  auto resumed = sim::Simulation::resume(ckpt, 2);
+  ASSERT_EQ(resumed->config_history().size(), 2u);
+  EXPECT_EQ(resumed->config_history()[1].month, at);
+  resumed->run();
+  EXPECT_TRUE(same_text(changed, full_output(*resumed))) << "a reconfigured run resumed differs";
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+std::string model_state(const sim::Simulation& s) {
+  sim::ArchiveWriter out;
+  s.model().save(out);
+  return out.bytes();
+}
+}  // namespace
+
+void expect_reconfigure_equals_variant(const std::string& scenario, const std::vector<std::string>& overrides, int at,
+                                       const std::vector<std::string>& change) {
+  SCOPED_TRACE("reconfiguration of " + scenario + " at month " + std::to_string(at));
+  auto variant_overrides = overrides;
+  variant_overrides.insert(variant_overrides.end(), change.begin(), change.end());
+  const auto variant = run_scenario(scenario, variant_overrides, 2);
+  const auto original = run_scenario(scenario, overrides, 2);
+  ASSERT_NE(original->recorder().series_csv({}), variant->recorder().series_csv({}))
+      << "the change has no effect: it cannot test anything";
+  sim::Simulation s(sim::load_scenario(scenario, overrides), 1);
+  while (s.month() < at) s.step();
+  s.reconfigure(sim::load_scenario(scenario, variant_overrides));
+  s.run();
+  EXPECT_TRUE(same_text(variant->recorder().series_csv({}), s.recorder().series_csv({})))
+      << "the series differ from those of the run that had the change from the start";
+  EXPECT_TRUE(model_state(*variant) == model_state(s))
+      << "the final state differs from that of the run that had the change from the start";
+}
+
+namespace {
+struct Mutator {
+  std::uint64_t state;
+  std::uint64_t next() {  // SplitMix64
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  std::size_t below(std::size_t n) { return n ? static_cast<std::size_t>(next() % n) : 0; }
+};
+
+// Offsets just after each length-prefixed name (section tags, column names):
+// where the lengths and first values of the sections are.
+std::vector<std::size_t> section_offsets(const std::string& payload) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i + 8 < payload.size(); ++i) {
+    std::uint64_t n = 0;
+    std::memcpy(&n, payload.data() + i, 8);
+    if (n < 3 || n > 40 || i + 8 + n > payload.size()) continue;
+    bool name = true;
+    for (std::size_t k = 0; k < n && name; ++k) {
+      const char c = payload[i + 8 + k];
+      name = (c >= 'a' && c <= 'z') || c == '_' || (c >= '0' && c <= '9');
+    }
+    if (name) out.push_back(i + 8 + n);
+  }
+  return out;
+}
+
+std::string mutate(const std::string& payload, const std::vector<std::size_t>& sections, Mutator& rng) {
+  std::string m = payload;
+  const std::size_t at = (rng.next() & 1) && !sections.empty()
+                             ? std::min(m.size() - 1, sections[rng.below(sections.size())] + rng.below(48))
+                             : rng.below(m.size());
+  static constexpr std::uint64_t kValues[] = {0,
+                                              ~0ull,
+                                              1,
+                                              0x7FF8000000000000ull,  // NaN
+                                              0x7FF0000000000000ull,  // +inf
+                                              0xFFF0000000000000ull,  // -inf
+                                              0x4415AF1D78B58C40ull,  // 1e20
+                                              0x8000000000000000ull,
+                                              0x00000000FFFFFFFFull,
+                                              0x000000000000FFFFull,
+                                              0x7FFFFFFFFFFFFFFFull};
+  switch (rng.below(5)) {
+    case 0: m[at] = static_cast<char>(m[at] ^ (1 << rng.below(8))); break;
+    case 1: m[at] = static_cast<char>(rng.next()); break;
+    case 2: m.resize(at); break;
+    case 3: {
+      const std::uint64_t v = kValues[rng.below(std::size(kValues))];
+      const std::size_t width = std::size_t{1} << rng.below(4);  // 1, 2, 4 or 8 bytes
+      std::memcpy(m.data() + at, &v, std::min(width, m.size() - at));
+      break;
+    }
+    default: m.erase(at, 1 + rng.below(16)); break;
+  }
+  return m;
+}
+}  // namespace
+
+void expect_corrupt_checkpoints_refused(const std::string& scenario, const std::vector<std::string>& overrides, int at,
+                                        int mutants) {
+  SCOPED_TRACE("corrupt checkpoints of " + scenario);
+  sim::Simulation s(sim::load_scenario(scenario, overrides), 1);
+  while (s.month() < at) s.step();
+  const std::string payload = s.checkpoint_payload();
+  const auto sections = section_offsets(payload);
+  ASSERT_GT(sections.size(), 10u);
+  Mutator rng{0x5EED0000u + static_cast<std::uint64_t>(at)};
+  int refused = 0, restored = 0;
+  for (int i = 0; i < mutants; ++i) {
+    const std::string bad = mutate(payload, sections, rng);
+    if (bad == payload) continue;
+    std::unique_ptr<sim::Simulation> r;
+    try {
+      r = sim::Simulation::resume(sim::ArchiveReader(bad, "mutant " + std::to_string(i)), 1);
+    } catch (const sim::CheckpointError&) {
+      ++refused;
+      continue;
+    } catch (const sim::ScenarioError&) {
+      ++refused;
+      continue;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "mutant " << i << ": refused with " << typeid(e).name() << " instead of CheckpointError: "
+                    << e.what();
+      continue;
+    }
+    ++restored;
+    for (const auto& why : r->model().check_invariants(r->recorder()))
+      ADD_FAILURE() << "mutant " << i << " restored an inconsistent state: " << why;
+    try {
+      for (int k = 0; k < 2 && !r->done(); ++k) r->step();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "mutant " << i << ": the restored state fails to run: " << e.what();
+    }
+    if (::testing::Test::HasFailure()) return;  // the first bad mutant is the report
+  }
+  EXPECT_GT(refused, mutants / 2) << "most corruptions must be refused";
+  std::cout << "  " << refused << " corrupt checkpoints refused, " << restored << " restored consistent states\n";
 }
 
 void run_conformance_suite(const std::string& scenario, const std::vector<std::string>& overrides, int checkpoint_at) {

@@ -35,7 +35,32 @@ void expect_invariants_every_month(const std::string& scenario, const std::vecto
 // of the resumed run is byte-identical to the first.
 void expect_checkpoint_round_trip(const std::string& scenario, const std::vector<std::string>& overrides, int at);
 
-// All of the above.
+// Reconfiguring a run after `at` months with its own configuration changes
+// nothing. Reconfiguring it with `change` keeps the first `at` months and
+// changes what follows; the reconfigured run checkpoints and resumes like
+// any other, its provenance naming the change. Each of `refused` (override
+// lists the running state cannot take) is refused with ReconfigureError and
+// leaves the run as it was.
+void expect_reconfigure_laws(const std::string& scenario, const std::vector<std::string>& overrides, int at,
+                             const std::vector<std::string>& change,
+                             const std::vector<std::vector<std::string>>& refused);
+
+// With `change` acting only from month `at` on (a policy that starts then),
+// the run reconfigured at `at` has the series and the final state of the
+// run that had `change` from the start.
+void expect_reconfigure_equals_variant(const std::string& scenario, const std::vector<std::string>& overrides, int at,
+                                       const std::vector<std::string>& change);
+
+// A checkpoint of the run after `at` months, corrupted `mutants` ways
+// (bits flipped, bytes and numbers overwritten, cut, bytes removed; many
+// aimed at the sections' lengths and first values) behind a valid hash:
+// every one is either refused with CheckpointError/ScenarioError, or
+// restores a state whose accounting identities hold and which runs on
+// (so a crafted file can give a wrong but never a crashing simulation).
+void expect_corrupt_checkpoints_refused(const std::string& scenario, const std::vector<std::string>& overrides, int at,
+                                        int mutants);
+
+// All of the above but the reconfiguration laws and the corruptions.
 void run_conformance_suite(const std::string& scenario, const std::vector<std::string>& overrides, int checkpoint_at);
 
 }  // namespace terrasim::testing

@@ -4,7 +4,7 @@
 //
 // Built three ways:
 // - with clang and libFuzzer (tests/fuzz/CMakeLists.txt, TERRASIM_FUZZ=ON,
-//   scripts/fuzz-scenario), which supplies main();
+//   scripts/fuzz scenario), which supplies main();
 // - into the test_fuzz_smoke GoogleTest with -DTERRASIM_FUZZ_SMOKE, whose
 //   test feeds it a fixed corpus (gtest supplies main());
 // - on its own, by any compiler, as a program that replays the files named
@@ -92,18 +92,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 }
 
 #if !defined(TERRASIM_FUZZ_SMOKE) && !defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
-#include <fstream>
-#include <iostream>
-#include <iterator>
-
-// Replays the files named on the command line.
-int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    std::ifstream in(argv[i], std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::cout << argv[i] << ": " << bytes.size() << " bytes\n";
-    LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
-  }
-  return 0;
-}
+#include "tests/fuzz/replay_main.h"
 #endif

@@ -233,15 +233,75 @@ def test_fork_identical_copies_continue_identically():
 
 def test_fork_variants_share_history_and_random_numbers():
     sim = ts.Simulation(small(10)).run(until=4)
-    # `months` does not act before month 4: the variants share the first 4 months.
-    a, b = sim.fork([{"months": 10}, {"months": 12}])
-    assert a.month == b.month == 4
-    pd.testing.assert_frame_equal(a.series(), sim.series(), check_exact=True)
-    a.run(), b.run(), sim.run()
-    pd.testing.assert_frame_equal(a.series(), sim.series(), check_exact=True)
-    pd.testing.assert_frame_equal(b.series().iloc[:10], sim.series(), check_exact=True)
-    with pytest.raises(ValueError, match="differs from the parent"):
-        ts.Simulation(small(10)).run(until=4).fork([{"exit_rate": 0.05}])
+    same, faster_exits, longer = sim.fork([{}, {"exit_rate": 0.05}, {"months": 12}])
+    assert same.month == faster_exits.month == longer.month == 4
+    for child in (same, faster_exits, longer):
+        pd.testing.assert_frame_equal(child.series(), sim.series(), check_exact=True)
+        child.run()
+    sim.run()
+    pd.testing.assert_frame_equal(same.series(), sim.series(), check_exact=True)
+    pd.testing.assert_frame_equal(longer.series().iloc[:10], sim.series(), check_exact=True)
+    assert len(longer.series()) == 12
+    # The faster exits act from month 4 on, with the parent's random numbers before.
+    pd.testing.assert_frame_equal(faster_exits.series().iloc[:4], sim.series().iloc[:4], check_exact=True)
+    assert (faster_exits.series()["firms"].iloc[4:] < sim.series()["firms"].iloc[4:]).all()
+    assert faster_exits.scenario.config["exit_rate"] == 0.05
+    with pytest.raises(ts.ReconfigureError, match="workers"):
+        ts.Simulation(small(10)).run(until=4).fork([{"workers": 10001}])
+
+
+# ---------------------------------------------------------------------------
+# changing a policy between months
+
+PACTE = ROOT / "scenarios" / "amiens" / "pacte.yaml"
+SUBSIDY_FROM_OCTOBER_2015 = {"policies.hiring_subsidy.enabled": True, "policies.hiring_subsidy.start": "2015-10",
+                             "policies.hiring_subsidy.end": "2016-12", "policies.hiring_subsidy.budget_eur": 400000,
+                             "policies.hiring_subsidy.eur_per_hire": 4000}
+
+
+def test_policy_decided_between_months_equals_the_policy_planned_from_the_start():
+    small_pacte = {"scale": 0.05, "months": 18}
+    planned = ts.Simulation(PACTE, {**small_pacte, **SUBSIDY_FROM_OCTOBER_2015}).run()
+    decided = ts.Simulation(PACTE, small_pacte).run(until="2015-09")  # months 0-8 simulated
+    assert decided.month == 9
+    column = decided.column("workers", "status")
+    decided.reconfigure(SUBSIDY_FROM_OCTOBER_2015)
+    with pytest.raises(ts.StaleViewError):
+        column.copy()
+    assert decided.scenario.config["policies"]["hiring_subsidy"]["enabled"] is True
+    decided.run()
+    pd.testing.assert_frame_equal(decided.series(), planned.series(), check_exact=True)
+    without = ts.Simulation(PACTE, small_pacte).run().series()
+    pd.testing.assert_frame_equal(decided.series().iloc[:9], without.iloc[:9], check_exact=True)
+    assert (decided.series()["policy_spending"].iloc[9:] > without["policy_spending"].iloc[9:]).any()
+    history = decided.config_history
+    assert list(history["from_month"]) == [0, 9]
+    assert history["config_sha256"].iloc[1] == decided.scenario.config_sha256
+    assert decided.scenario.config_sha256 in decided.provenance["reconfigured"]
+    assert "2015-10" in decided.provenance["reconfigured"]
+
+
+def test_refused_reconfiguration_changes_nothing(tmp_path):
+    reference = ts.Simulation(small(10)).run().series()
+    sim = ts.Simulation(small(10)).run(until=4)
+    generation = sim._sim.generation
+    for bad, what in [({"workers": 10001}, "workers"), ({"seed": 99}, "seed"), ({"months": 3}, "months"),
+                      ({"zones.Centre.name": "Middle"}, "zones")]:
+        with pytest.raises(ts.ReconfigureError, match=what):
+            sim.reconfigure(bad)
+    with pytest.raises(ts.ReconfigureError, match="model"):
+        sim.reconfigure(scenario=PACTE)
+    assert sim._sim.generation == generation and sim.scenario.config["workers"] == 10000
+    pd.testing.assert_frame_equal(sim.run().series(), reference, check_exact=True)
+
+
+def test_reconfigured_run_checkpoints_and_resumes(tmp_path):
+    sim = ts.Simulation(small(10)).run(until=3).reconfigure({"separation_rate": 0.04})
+    sim.save_checkpoint(tmp_path / "r.ckpt")
+    restored = ts.Simulation.resume(tmp_path / "r.ckpt")
+    assert list(restored.config_history["from_month"]) == [0, 3]
+    assert restored.scenario.config["separation_rate"] == 0.04
+    pd.testing.assert_frame_equal(restored.run().series(), sim.run().series(), check_exact=True)
 
 
 # ---------------------------------------------------------------------------

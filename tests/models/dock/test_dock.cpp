@@ -32,6 +32,17 @@ double sum(std::span<const double> v, std::size_t from = 0) { return std::accumu
 
 TEST(DockConformance, SmallScenario) { ts::run_conformance_suite(kSmall, {"months=36"}, 17); }
 
+TEST(DockConformance, ReconfiguredBetweenMonths) {
+  // The separation rate rises from month 12; the population cannot change.
+  ts::expect_reconfigure_laws(kSmall, {"months=36"}, 12, {"separation_rate=0.03"},
+                              {{"workers=10001"}, {"seed=5"}, {"start=2016-01"}, {"months=11"},
+                               {"zones.Centre.name=Middle"}});
+}
+
+TEST(DockConformance, CorruptCheckpointsAreRefused) {
+  ts::expect_corrupt_checkpoints_refused(kSmall, {"months=12", "workers=2000", "firms=190"}, 4, 800);
+}
+
 TEST(DockConformance, DefaultSizeIsThreadIndependent) {
   // 100,000 workers: thirteen worker blocks, so the parallel loops really split.
   ts::expect_same_output_across_threads(kDefault, {"months=12"});

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iostream>
 #include <numeric>
 
 #include "models/territory/territory.h"
@@ -43,6 +44,28 @@ void run_phases_until(sim::Simulation& s, const std::string& stop) {
 // ------------------------------------------------------------ conformance
 
 TEST(TerritoryConformance, PacteSmall) { ts::run_conformance_suite(kPacte, {kSmall, "months=24"}, 9); }
+
+TEST(TerritoryConformance, PacteReconfiguredBetweenMonths) {
+  // Jobs end more often from month 9; the clusters, policies and zones of a
+  // run cannot change (they are its series and breakdowns).
+  ts::expect_reconfigure_laws(kPacte, {kSmall, "months=24"}, 9, {"workers.separation_rate=0.03"},
+                              {{"seed=3"}, {"clusters.numerique.name=design"},
+                               {"policies.training.cluster_skills.name=other"}, {"months=8"},
+                               {"policies.portal.budget_eur=1"}});
+}
+
+TEST(TerritoryConformance, PolicyDecidedAtMonthNineEqualsPolicyPlannedFromTheStart) {
+  // A hiring subsidy from October 2015 (month 9), decided at month 9 or
+  // written in the scenario from the start: the same run.
+  ts::expect_reconfigure_equals_variant(kPacte, {kSmall, "months=24"}, 9,
+                                        {"policies.hiring_subsidy.enabled=true", "policies.hiring_subsidy.start=2015-10",
+                                         "policies.hiring_subsidy.end=2016-12", "policies.hiring_subsidy.budget_eur=400000",
+                                         "policies.hiring_subsidy.eur_per_hire=4000"});
+}
+
+TEST(TerritoryConformance, CorruptCheckpointsAreRefused) {
+  ts::expect_corrupt_checkpoints_refused(kPacte, {"scale=0.02", "months=12"}, 4, 200);
+}
 
 TEST(TerritoryConformance, HistoriqueSmallInvariants) {
   ts::expect_invariants_every_month(kDir + "historique.yaml", {kSmall, "months=48"});
@@ -463,6 +486,9 @@ TEST(TerritoryCalibration, AmiensBaseline) {
   for (std::size_t t = 0; t < 24; ++t) EXPECT_NEAR(gap[t], 0.02, 0.01) << "month " << t;
   EXPECT_NEAR(mean(year1), 1034, 103.4);
   EXPECT_NEAR(mean(year2), 1034, 103.4);
+  std::cout << "  first month " << mean(first) << ", gap to the national rate "
+            << *std::min_element(gap.begin(), gap.end()) << "-" << *std::max_element(gap.begin(), gap.end())
+            << ", creations " << mean(year1) << " and " << mean(year2) << "\n";
 }
 
 // Firm demography of the Amiens baseline over 2015-2020, mean of 10
@@ -524,4 +550,12 @@ TEST(TerritoryCalibration, AmiensBaselineFirmDemography) {
   EXPECT_LT(worst_high, 1.06);
   ASSERT_GT(cohort, 500.0 * reps);
   EXPECT_NEAR(survivors / cohort, 0.5, 0.1) << survivors << " of " << cohort;
+  // The figures scenarios/amiens/README.md quotes.
+  std::cout << "  creations a year:";
+  for (double c : creations) std::cout << " " << std::lround(c);
+  std::cout << "\n  closures a year:";
+  for (double c : closures) std::cout << " " << std::lround(c);
+  std::cout << "\n  stock: " << std::lround(start) << " at the start, " << std::lround(stock.back())
+            << " at the end; every replicate within " << worst_low << "-" << worst_high << " of its start\n"
+            << "  five-year survival of the 2015 cohort: " << survivors / cohort << "\n";
 }

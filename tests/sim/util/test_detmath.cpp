@@ -4,11 +4,13 @@
 //  * known answers (detmath_vectors.inc), computed with exact arithmetic by
 //    scripts/gen-detmath-tables and stored as bit patterns: the result to
 //    about 106 bits, as a double-double;
-//  * glibc's long double functions (expl, logl, log1pl, lgammal_r: 64-bit
-//    significands, errors of a few long-double ulps, i.e. about 2^-10 ulp of
-//    a double) over 10^6 pseudo-random arguments per function and range.
-// Every error must be at most 1 ulp (the functions aim at about 0.51). exp,
-// log and log1p must also agree with glibc's double functions within 1 ulp.
+//  * glibc's long double functions (expl, expm1l, logl, log1pl, powl,
+//    lgammal_r: 64-bit significands, errors of a few long-double ulps, i.e.
+//    about 2^-10 ulp of a double) over 10^6 pseudo-random arguments per
+//    function and range.
+// Every error must be at most 1 ulp (the functions aim at about 0.51, and
+// must reach it where the models use them). exp, expm1, log, log1p and pow
+// must also agree with glibc's double functions within 1 ulp.
 // Finally the bits themselves are frozen: a digest of the results over fixed
 // arguments must not change, at any optimisation level, on any machine.
 #include <gtest/gtest.h>
@@ -32,6 +34,10 @@ namespace {
 
 struct Vector {
   std::uint64_t x, hi;
+  double lo;
+};
+struct Vector2 {
+  std::uint64_t x, y, hi;
   double lo;
 };
 #include "detmath_vectors.inc"
@@ -66,6 +72,7 @@ long double lgammal_ref(long double x) {
 long double expl_ref(long double x) { return ::expl(x); }
 long double logl_ref(long double x) { return ::logl(x); }
 long double log1pl_ref(long double x) { return ::log1pl(x); }
+long double expm1l_ref(long double x) { return ::expm1l(x); }
 
 struct Stats {
   long double max_err = 0;
@@ -115,6 +122,30 @@ Stats sweep(const char* name, Fn f, RefFn ref, Fn libm, Gen gen, long n = 100000
   return s;
 }
 
+// pow over pairs drawn by gen_x and gen_y, against powl and glibc's pow;
+// returns the maximum error in ulps.
+template <class GenX, class GenY>
+long double sweep_pow(const char* what, GenX gen_x, GenY gen_y, long n = 1000000) {
+  std::mt19937_64 rng(0x5eed0000u + static_cast<unsigned>(n) + 'p');
+  long double max_err = 0;
+  double wx = 0, wy = 0;
+  long count = 0, libm_far = 0;
+  for (long i = 0; i < n; ++i) {
+    const double x = gen_x(rng), y = gen_y(rng);
+    const long double r = ::powl(static_cast<long double>(x), static_cast<long double>(y));
+    if (!finite_double(r) || r == 0 || std::fabs(r) < 0x1p-1022L) continue;  // subnormal results: see SpecialValues
+    const double got = dm::pow(x, y);
+    const long double err = ulp_error(got, r);
+    ++count;
+    if (err > max_err) max_err = err, wx = x, wy = y;
+    if (std::fabs(static_cast<long double>(got) - std::pow(x, y)) > ulp_size(r)) ++libm_far;
+  }
+  std::printf("pow     %8ld pairs (%s), max error %.4Lf ulp at %a^%a\n", count, what, max_err, wx, wy);
+  EXPECT_LE(max_err, 1.0L) << what << " at " << std::hexfloat << wx << "^" << wy;
+  EXPECT_EQ(libm_far, 0) << what << ": results more than 1 ulp from glibc's";
+  return max_err;
+}
+
 // Uniform in [lo, hi).
 auto uniform(double lo, double hi) {
   return [lo, hi](std::mt19937_64& g) {
@@ -140,6 +171,19 @@ TEST(DetMath, KnownAnswersWithinOneUlp) {
   check_known_answers("log", dm::log, kLogVectors, std::size(kLogVectors));
   check_known_answers("log1p", dm::log1p, kLog1pVectors, std::size(kLog1pVectors));
   check_known_answers("lgamma", dm::lgamma, kLgammaVectors, std::size(kLgammaVectors));
+  check_known_answers("expm1", dm::expm1, kExpm1Vectors, std::size(kExpm1Vectors));
+  long double max_err = 0;
+  std::size_t exact = 0;
+  for (const auto& v : kPowVectors) {
+    const double x = from_bits(v.x), y = from_bits(v.y), hi = from_bits(v.hi);
+    const double got = dm::pow(x, y);
+    const long double err = ulp_error(got, static_cast<long double>(hi) + static_cast<long double>(v.lo));
+    EXPECT_LE(err, 1.0L) << "pow(" << std::hexfloat << x << ", " << y << ") = " << got << ", exact " << hi;
+    max_err = std::max(max_err, err);
+    if (bits(got) == v.hi) ++exact;
+  }
+  std::printf("pow     known answers: %zu, correctly rounded %zu, max error %.4Lf ulp\n", std::size(kPowVectors), exact,
+              max_err);
 }
 
 // ---------------------------------------------------------------- sweeps
@@ -167,6 +211,37 @@ TEST(DetMath, Log1pWithinOneUlp) {
   sweep("log1p", dm::log1p, log1pl_ref, libm, log_uniform(0x1p-60, 0x1p70));
   sweep("log1p", dm::log1p, log1pl_ref, libm, negated(log_uniform(0x1p-60, 1.0)));
   sweep("log1p", dm::log1p, log1pl_ref, libm, log_uniform(0x1p70, std::numeric_limits<double>::max()));
+}
+
+TEST(DetMath, Expm1WithinOneUlp) {
+  Fn libm = [](double x) { return std::expm1(x); };
+  Stats s = sweep("expm1", dm::expm1, expm1l_ref, libm, uniform(-1.0, 1.0));
+  EXPECT_LE(s.max_err, 0.51L);
+  // Around +-ln2/256, where the reduction's s - 1 and s r cancel by half.
+  s = sweep("expm1", dm::expm1, expm1l_ref, libm, uniform(-0.02, 0.02));
+  EXPECT_LE(s.max_err, 0.51L);
+  // What the territory model asks: -expm1(-h/12) for yearly hazards h.
+  s = sweep("expm1", dm::expm1, expm1l_ref, libm, negated(log_uniform(0x1p-40, 0.2)));
+  EXPECT_LE(s.max_err, 0.51L);
+  sweep("expm1", dm::expm1, expm1l_ref, libm, uniform(-40.0, 709.7));
+  sweep("expm1", dm::expm1, expm1l_ref, libm, log_uniform(0x1p-60, 1.0));
+  sweep("expm1", dm::expm1, expm1l_ref, libm, negated(log_uniform(0x1p-60, 1.0)));
+}
+
+TEST(DetMath, PowWithinOneUlp) {
+  // The exponents of the territory model: square roots and other
+  // elasticities of productivities near 1, twelfth roots of yearly growth,
+  // inverse squares of firm sizes, ratios of unemployment rates squared.
+  EXPECT_LE(sweep_pow("x in [0.5, 1.5], y in [-3, 3]", uniform(0.5, 1.5), uniform(-3.0, 3.0)), 0.51L);
+  EXPECT_LE(sweep_pow("x in [0.9, 1.1], y = 1/12", uniform(0.9, 1.1), [](std::mt19937_64&) { return 1.0 / 12.0; }), 0.51L);
+  EXPECT_LE(sweep_pow("x in [1, 10^4], y in [-2.5, -0.5]", uniform(1.0, 1e4), uniform(-2.5, -0.5)), 0.51L);
+  EXPECT_LE(sweep_pow("x in [2^-40, 2^40], y in [-8, 8]", log_uniform(0x1p-40, 0x1p40), uniform(-8.0, 8.0)), 0.51L);
+  // At large: |y log x| up to the overflow and underflow limits.
+  sweep_pow("x in [0.5, 2], y in [-1000, 1000]", uniform(0.5, 2.0), uniform(-1000.0, 1000.0));
+  sweep_pow("x in [2^-1000, 2^1000], y in [-1, 1]", log_uniform(0x1p-1000, 0x1p1000), uniform(-1.0, 1.0));
+  // Integer exponents, where glibc is exact for small powers.
+  sweep_pow("x in [0.1, 10], y in -4..4", uniform(0.1, 10.0),
+            [](std::mt19937_64& g) { return static_cast<double>(static_cast<int>(g() % 9) - 4); });
 }
 
 TEST(DetMath, LgammaWithinOneUlp) {
@@ -247,6 +322,68 @@ TEST(DetMath, SpecialValuesLikeLibm) {
   EXPECT_EQ(dm::log1p(dmax), dm::log(dmax));
   EXPECT_EQ(dm::log1p(1.0), 0x1.62e42fefa39efp-1);
 
+  EXPECT_EQ(bits(dm::expm1(0.0)), bits(0.0));
+  EXPECT_EQ(bits(dm::expm1(-0.0)), bits(-0.0));
+  EXPECT_EQ(dm::expm1(tiny), tiny);
+  EXPECT_EQ(dm::expm1(-tiny), -tiny);
+  EXPECT_EQ(dm::expm1(1e-300), 1e-300);
+  EXPECT_EQ(dm::expm1(kInf), kInf);
+  EXPECT_EQ(dm::expm1(-kInf), -1.0);
+  EXPECT_TRUE(std::isnan(dm::expm1(nan)));
+  EXPECT_EQ(dm::expm1(-40.0), -1.0);
+  EXPECT_EQ(dm::expm1(-1e300), -1.0);
+  EXPECT_EQ(dm::expm1(709.8), kInf);
+  EXPECT_EQ(dm::expm1(1e300), kInf);
+  EXPECT_EQ(dm::expm1(600.0), dm::exp(600.0));
+  EXPECT_EQ(dm::expm1(1.0), 0x1.b7e151628aed3p+0);  // e - 1, correctly rounded
+
+  // C99 Annex F.
+  EXPECT_EQ(dm::pow(nan, 0.0), 1.0);
+  EXPECT_EQ(dm::pow(nan, -0.0), 1.0);
+  EXPECT_EQ(dm::pow(1.0, nan), 1.0);
+  EXPECT_EQ(dm::pow(1.0, kInf), 1.0);
+  EXPECT_EQ(dm::pow(-1.0, kInf), 1.0);
+  EXPECT_EQ(dm::pow(-1.0, -kInf), 1.0);
+  EXPECT_TRUE(std::isnan(dm::pow(nan, 1.0)));
+  EXPECT_TRUE(std::isnan(dm::pow(2.0, nan)));
+  EXPECT_TRUE(std::isnan(dm::pow(-2.0, 0.5)));
+  EXPECT_EQ(dm::pow(0.0, -3.0), kInf);
+  EXPECT_EQ(dm::pow(-0.0, -3.0), -kInf);
+  EXPECT_EQ(dm::pow(-0.0, -2.0), kInf);
+  EXPECT_EQ(dm::pow(-0.0, -0.5), kInf);
+  EXPECT_EQ(bits(dm::pow(-0.0, 3.0)), bits(-0.0));
+  EXPECT_EQ(bits(dm::pow(-0.0, 2.0)), 0u);
+  EXPECT_EQ(bits(dm::pow(-0.0, 0.5)), 0u);
+  EXPECT_EQ(dm::pow(0.0, -kInf), kInf);
+  EXPECT_EQ(dm::pow(0.5, -kInf), kInf);
+  EXPECT_EQ(bits(dm::pow(2.0, -kInf)), 0u);
+  EXPECT_EQ(bits(dm::pow(0.5, kInf)), 0u);
+  EXPECT_EQ(dm::pow(2.0, kInf), kInf);
+  EXPECT_EQ(dm::pow(-2.0, kInf), kInf);
+  EXPECT_EQ(bits(dm::pow(-kInf, -3.0)), bits(-0.0));
+  EXPECT_EQ(bits(dm::pow(-kInf, -2.0)), 0u);
+  EXPECT_EQ(dm::pow(-kInf, 3.0), -kInf);
+  EXPECT_EQ(dm::pow(-kInf, 2.5), kInf);
+  EXPECT_EQ(bits(dm::pow(kInf, -1.0)), 0u);
+  EXPECT_EQ(dm::pow(kInf, 0.5), kInf);
+  EXPECT_EQ(dm::pow(-2.0, 3.0), -8.0);
+  EXPECT_EQ(dm::pow(-2.0, -2.0), 0.25);
+  EXPECT_EQ(dm::pow(-3.0, 0x1p53), dm::pow(3.0, 0x1p53));  // an even integer
+  // Exact powers come out exact.
+  EXPECT_EQ(dm::pow(2.0, 10.0), 1024.0);
+  EXPECT_EQ(dm::pow(2.0, -1074.0), tiny);
+  EXPECT_EQ(dm::pow(4.0, 0.5), 2.0);
+  EXPECT_EQ(dm::pow(9.0, -2.0), 1.0 / 81.0);
+  EXPECT_EQ(dm::pow(10.0, 2.0), 100.0);
+  EXPECT_EQ(dm::pow(2.0, 0.5), 0x1.6a09e667f3bcdp+0);  // sqrt 2, correctly rounded
+  EXPECT_EQ(dm::pow(2.0, 1024.0), kInf);
+  EXPECT_EQ(dm::pow(10.0, 400.0), kInf);
+  EXPECT_EQ(bits(dm::pow(10.0, -400.0)), 0u);
+  EXPECT_EQ(dm::pow(dmax, 1e300), kInf);
+  EXPECT_EQ(bits(dm::pow(tiny, 1e300)), 0u);
+  EXPECT_EQ(dm::pow(2.0, -1075.0), 0.0);  // half the smallest subnormal rounds to even: 0
+  EXPECT_EQ(dm::pow(tiny, 0.5), 0x1p-537);
+
   EXPECT_EQ(bits(dm::lgamma(1.0)), 0u);
   EXPECT_EQ(bits(dm::lgamma(2.0)), 0u);
   EXPECT_EQ(dm::lgamma(0.0), kInf);
@@ -299,6 +436,12 @@ TEST(DetMath, MonotoneAcrossTableBoundaries) {
     for (double s : {1.0, 0x1p-30, 0x1p40}) l.push_back(z * s);
   }
   check_monotone("log", dm::log, l, true);
+  std::vector<double> m = {0.0, 0x1p-54, -0x1p-54, 1.0, -1.0, -37.0, 512.0, 709.0};
+  for (int k = -30; k <= 30; ++k) m.push_back((k + 0.5) * 0.6931471805599453 / 128.0);
+  check_monotone("expm1", dm::expm1, m, true);
+  check_monotone("pow(., 0.5)", [](double x) { return dm::pow(x, 0.5); }, {1.0, 0.5, 2.0, 0.88, 1e-300, 1e300}, true);
+  check_monotone("pow(., -2)", [](double x) { return dm::pow(x, -2.0); }, {1.0, 2.0, 3.0, 100.0, 4096.0}, false);
+  check_monotone("pow(1.02, .)", [](double y) { return dm::pow(1.02, y); }, {1.0 / 12, 0.0, 1.0, -1.0, 100.0}, true);
   check_monotone("log1p", dm::log1p, {0.0, 0x1p-54, -0x1p-54, 1e-5, -0.02, -0.5, 1.0, 0x1p60, 0x1p-30}, true);
 
   // lgamma: increasing beyond its minimum at 1.4616..., decreasing before; at
@@ -336,4 +479,8 @@ TEST(DetMath, BitsAreFrozen) {
   EXPECT_EQ(digest(dm::log, 0x1p-60, 4.0, 100000), 0x58dcf8283aa4c241ull);
   EXPECT_EQ(digest(dm::log1p, -0.999, 4.0, 100000), 0xf79147715b11df85ull);
   EXPECT_EQ(digest(dm::lgamma, 0x1p-20, 200.0, 100000), 0xf1fd6afca9aa12f0ull);
+  EXPECT_EQ(digest(dm::expm1, -40.0, 10.0, 100000), 0x6e6b1225fddba34dull);
+  EXPECT_EQ(digest([](double x) { return dm::pow(x, 0.5); }, 0.5, 1.5, 100000), 0x70073fa5a5631debull);
+  EXPECT_EQ(digest([](double x) { return dm::pow(x, -2.0); }, 1.0, 5000.0, 100000), 0xc022864ca4d4ae98ull);
+  EXPECT_EQ(digest([](double y) { return dm::pow(1.7, y); }, -600.0, 600.0, 100000), 0xd570b6511ee56780ull);
 }

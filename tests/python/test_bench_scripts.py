@@ -1,0 +1,27 @@
+"""The benchmark scripts' plotting works on a run's JSON (the benchmarks
+themselves are timed by bench/run_all.py, not by tests)."""
+import json
+import pathlib
+import subprocess
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_scaling_plot_from_a_benchmark_json(tmp_path):
+    rows = []
+    for n in (10_000, 100_000, 1_000_000):
+        rows.append({"model": "dock (NumPy peer)", "workers": n, "months": 120, "threads": 1, "seconds": n * 2e-5})
+        for t in (1, 2):
+            rows.append({"model": "dock (terrasim)", "workers": n, "months": 120, "threads": t, "seconds": n * 4e-6 / t})
+    rows.append({"model": "territory (Amiens baseline)", "workers": 85000, "months": 72, "threads": 1, "seconds": 0.5})
+    src = tmp_path / "all.json"
+    src.write_text(json.dumps({"rows": rows, "cpus": 2, "date": "2026-11-28"}))
+    subprocess.run(["/usr/bin/python3", ROOT / "bench" / "plot_scaling.py", src, "--out", tmp_path / "scaling"],
+                   check=True, capture_output=True)
+    svg = (tmp_path / "scaling.svg").read_text()
+    assert svg.count("<path") > 10 and (tmp_path / "scaling.png").stat().st_size > 10_000
+    bad = tmp_path / "empty.json"
+    bad.write_text(json.dumps({"rows": []}))
+    p = subprocess.run(["/usr/bin/python3", ROOT / "bench" / "plot_scaling.py", bad, "--out", tmp_path / "x"],
+                       capture_output=True, text=True)
+    assert p.returncode != 0 and "no docking-model rows" in p.stderr
