@@ -116,11 +116,28 @@ void bind_scenario(py::module_& m) {
         py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
         "Loads a scenario file, resolves `extends`, applies `path=value` overrides, validates.");
   m.def("scenario_from_dict",
-        [](const py::dict& document, const std::vector<std::string>& overrides, std::string source) {
-          return sim::scenario_from_document(to_value(document, ""), std::move(source), overrides);
+        [](const py::dict& document, const std::vector<std::string>& overrides, std::string source,
+           std::vector<std::string> files, std::string file_sha256) {
+          sim::Scenario s = sim::scenario_from_document(to_value(document, ""), std::move(source), overrides);
+          if (!files.empty()) s.files = std::move(files);
+          if (!file_sha256.empty()) s.file_sha256 = std::move(file_sha256);
+          return s;
         },
         py::arg("document"), py::arg("overrides") = std::vector<std::string>{}, py::arg("source") = "<dict>",
-        "Validates a scenario given as a dict (plain Python values), after `path=value` overrides.");
+        py::arg("files") = std::vector<std::string>{}, py::arg("file_sha256") = "",
+        "Validates a scenario given as a dict (plain Python values), after `path=value` overrides; `files` and "
+        "`file_sha256` name the files it came from (a scenario rebuilt from its configuration).");
+  m.def("scenario_with_overrides",
+        [](const sim::Scenario& base, const std::vector<std::string>& overrides) {
+          // The same files (and the top file's hash) as the base: overrides
+          // change the configuration, whose own hash says so.
+          sim::Scenario s = sim::scenario_from_document(base.config, base.source, overrides);
+          s.files = base.files;
+          s.file_sha256 = base.file_sha256;
+          return s;
+        },
+        py::arg("base"), py::arg("overrides"),
+        "A scenario's configuration with more `path=value` overrides, validated; keeps its files and file hash.");
   m.def("month_label", &sim::month_label, py::arg("start"), py::arg("t"));
   m.def("models", [] {
     std::vector<std::pair<std::string, std::string>> out;

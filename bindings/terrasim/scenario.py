@@ -114,7 +114,7 @@ class Scenario:
         ov = override_list(overrides)
         if not ov:
             return self
-        core = _core.scenario_from_dict(self.config, ov, self.source)
+        core = _core.scenario_with_overrides(self._core, ov)
         return Scenario(core, self.overrides + tuple(ov))
 
     # -- what it is ---------------------------------------------------------
@@ -147,11 +147,13 @@ class Scenario:
         return hash(self.config_sha256)
 
     def __reduce__(self):  # picklable: rebuilt from its configuration
-        return (_from_config_json, (self._core.config_json(), self.source, self.overrides))
+        return (_from_config_json, (self._core.config_json(), self.source, self.overrides, list(self._core.files),
+                                    self._core.file_sha256))
 
 
-def _from_config_json(text: str, source: str, overrides: Sequence[str]) -> Scenario:
-    return Scenario(_core.scenario_from_dict(json.loads(text), [], source), overrides)
+def _from_config_json(text: str, source: str, overrides: Sequence[str], files: Sequence[str] = (),
+                      file_sha256: str = "") -> Scenario:
+    return Scenario(_core.scenario_from_dict(json.loads(text), [], source, list(files), file_sha256), overrides)
 
 
 ScenarioLike = Union[Scenario, str, os.PathLike, Mapping[str, Any]]

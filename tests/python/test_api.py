@@ -58,6 +58,10 @@ def test_with_overrides_and_pickle():
     sc2 = sc.with_overrides({"seed": 11})
     assert sc2.seed == 11 and sc.seed == 1 and sc2.overrides[-1] == "seed=11"
     assert pickle.loads(pickle.dumps(sc2)) == sc2
+    # Overrides and pickling keep the files the scenario came from, and the top file's hash.
+    for derived in (sc2, pickle.loads(pickle.dumps(sc2)), pickle.loads(pickle.dumps(sc))):
+        assert derived._core.files == sc._core.files and len(sc._core.files) == 2
+        assert derived._core.file_sha256 == sc._core.file_sha256 != ""
 
 
 def test_scenario_error_from_file_has_location(tmp_path):
