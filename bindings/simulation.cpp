@@ -133,10 +133,11 @@ void bind_simulation(py::module_& m) {
       .def("config_history",
            [](const Simulation& s) {
              py::list out;
-             for (const auto& h : s.config_history()) out.append(py::make_tuple(h.month, h.config_sha256, h.source));
+             for (const auto& h : s.config_history())
+               out.append(py::make_tuple(h.month, h.config_sha256, h.source, h.config_json));
              return out;
            },
-           "The configurations the run has had: (month it took effect, config SHA-256, source).")
+           "The configurations the run has had: (month it took effect, config SHA-256, source, configuration as JSON).")
       .def("provenance", &Simulation::provenance)
       .def("profile", [](const Simulation& s) {
         py::list rows;

@@ -9,6 +9,7 @@ program hands over (``sweep``, ``results``, ``forecast``).
 from __future__ import annotations
 
 import argparse
+import json
 import contextlib
 import os
 import sys
@@ -74,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
 
     resume = sub.add_parser("resume", help="continue a run from a checkpoint")
     resume.add_argument("checkpoint")
+    resume.add_argument("--months", type=int, help="months to simulate in all (at least those already simulated)")
+    resume.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                        help="change a field from the checkpoint's month on (repeatable)")
     resume.add_argument("--threads", type=int, default=0)
     resume.add_argument("--out")
 
@@ -138,17 +142,32 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _write_outputs(sim, out: Optional[str]) -> None:
+    """As the C++ program: series.csv, one CSV per breakdown, config.json (the
+    configuration the run started from) and, for a run changed on the way,
+    changes.json; each file written whole (a temporary file, then a rename)."""
     if not out:
         sys.stdout.write(sim.series_csv())
         return
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "series.csv"), "w") as f:
-        f.write(sim.series_csv())
+    history = sim.config_history
+    files = {"series.csv": sim.series_csv()}
     for name in sim.breakdown_names:
-        with open(os.path.join(out, f"{name}.csv"), "w") as f:
-            f.write(sim.breakdown_csv(name))
-    with open(os.path.join(out, "config.json"), "w") as f:
-        f.write(sim.scenario.to_json(2) + "\n")
+        files[f"{name}.csv"] = sim.breakdown_csv(name)
+    files["config.json"] = json.dumps(history["config"].iloc[0], indent=2, ensure_ascii=False) + "\n"
+    if len(history) > 1:
+        changes = [{"from_month": int(h.from_month), "from": _core_month(sim, int(h.from_month)),
+                    "config_sha256": h.config_sha256, "config": h.config} for h in history.iloc[1:].itertuples()]
+        files["changes.json"] = json.dumps(changes, indent=1, ensure_ascii=False) + "\n"
+    os.makedirs(out, exist_ok=True)
+    for name, text in files.items():
+        tmp = os.path.join(out, f".{name}.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, os.path.join(out, name))
+
+
+def _core_month(sim, t: int) -> str:
+    from . import _core
+    return _core.month_label(sim.scenario.start, t)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -166,6 +185,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             _write_outputs(sim, args.out)
         elif args.command == "resume":
             sim = ts.Simulation.resume(args.checkpoint, threads=args.threads)
+            ov = list(args.overrides) + ([f"months={args.months}"] if args.months is not None else [])
+            if ov:  # as the C++ program: the source names the checkpoint and the changes
+                source = args.checkpoint + "".join(f" --set {o}" for o in ov)
+                sim.reconfigure(scenario=ts.Scenario(ts._core.scenario_from_dict(sim.scenario.config, ov, source), ov))
             sim.run()
             _write_outputs(sim, args.out)
         elif args.command == "check":

@@ -6,6 +6,7 @@ at a clean month boundary (call :meth:`Simulation.run` again to continue).
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
@@ -304,9 +305,10 @@ class Simulation:
     @property
     def config_history(self) -> pd.DataFrame:
         """The configurations this run has had: from which month (months
-        simulated before it took effect), its SHA-256 and its source."""
-        rows = self._sim.config_history()
-        return pd.DataFrame(rows, columns=["from_month", "config_sha256", "source"])
+        simulated before it took effect), its SHA-256, its source and the
+        complete configuration (a dict)."""
+        rows = [(m, sha, src, json.loads(cfg)) for m, sha, src, cfg in self._sim.config_history()]
+        return pd.DataFrame(rows, columns=["from_month", "config_sha256", "source", "config"])
 
     def fork(self, variants: Union[int, Sequence[Overrides]] = 1) -> List["Simulation"]:
         """Copies of this simulation at its current month (through an

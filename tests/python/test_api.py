@@ -138,6 +138,23 @@ def test_python_command_line_run_matches():
     assert py.stdout == cli.stdout
 
 
+def test_python_command_line_resume_with_changes_matches(tmp_path):
+    ckpt = tmp_path / "a.ckpt"
+    subprocess.run([str(TERRASIM_BIN), "run", str(SMALL), "--months", "10", "--checkpoint-at", "4", str(ckpt)],
+                   capture_output=True, check=True)
+    args = ["resume", str(ckpt), "--set", "exit_rate=0.05", "--months", "12"]
+    subprocess.run([str(TERRASIM_BIN), *args, "--out", str(tmp_path / "cli")], capture_output=True, check=True)
+    subprocess.run(["/usr/bin/python3", "-m", "terrasim", *args, "--out", str(tmp_path / "py")], capture_output=True,
+                   check=True)
+    for name in ("series.csv", "zones.csv", "skills.csv", "config.json"):
+        assert (tmp_path / "py" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+    assert json.loads((tmp_path / "py" / "changes.json").read_text()) == json.loads(
+        (tmp_path / "cli" / "changes.json").read_text())
+    p = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "resume", str(ckpt), "--set", "workers=3"],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and "number of workers" in p.stderr
+
+
 def test_step_month_by_month_equals_run():
     a = ts.Simulation(small(8))
     months = [a.step().month for _ in range(3)]
