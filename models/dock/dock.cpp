@@ -4,8 +4,8 @@
 // Layout: workers are three columns (home zone, skill, employer slot: 6 bytes
 // a worker); firms are columns by slot. Randomness: every rule draws from its
 // own named stream, keyed by fixed blocks of workers (separations, rare
-// events drawn by skipping), by worker id (search, acceptance, choice) or by
-// firm id (targets, exits, dismissals, offers), so the output depends neither
+// events drawn by skipping), by worker id (search, choice) or by
+// firm id (targets, exits, dismissals), so the output depends neither
 // on the number of threads nor, for one agent, on what the others drew.
 #include "models/dock/dock.h"
 
@@ -20,9 +20,9 @@
 #include <oneapi/tbb/parallel_reduce.h>
 
 #include "sim/core/parallel.h"
-#include "sim/core/grouping.h"
 #include "sim/rng/distributions.h"
-#include "sim/rng/guided.h"
+#include "sim/rng/alias.h"
+#include "sim/rng/lowest_keys.h"
 #include "sim/rng/ziggurat.h"
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
@@ -47,8 +47,6 @@ constexpr std::uint64_t kDismissals = stream_id("dock.dismissals");
 constexpr std::uint64_t kExits = stream_id("dock.exits");
 constexpr std::uint64_t kEntries = stream_id("dock.entries");
 constexpr std::uint64_t kSearch = stream_id("dock.search");
-constexpr std::uint64_t kAcceptance = stream_id("dock.acceptance");
-constexpr std::uint64_t kOffers = stream_id("dock.offers");
 constexpr std::uint64_t kChoice = stream_id("dock.choice");
 
 // Workers are processed in fixed blocks: the unit of the block-keyed streams
@@ -56,6 +54,8 @@ constexpr std::uint64_t kChoice = stream_id("dock.choice");
 // distribution), so it is part of the model's definition.
 constexpr std::size_t kWorkerBlock = 8192;
 constexpr std::size_t kFirmGrain = 512;
+// No skill: marks a worker who sends no application (skills are below 255).
+constexpr std::uint8_t kNoSkill = 255;
 
 std::size_t blocks_of(std::size_t n, std::size_t block) { return (n + block - 1) / block; }
 
@@ -446,21 +446,31 @@ void DockModel::match(const sim::MonthContext& ctx) {
   const auto a = static_cast<std::size_t>(p_.applications);
   const auto month = static_cast<std::uint64_t>(ctx.month);
 
-  // a. Vacancies fixed for the round. Each vacancy is one entry (its firm's
-  // slot) in a list grouped by zone, so that drawing a firm of zone z with
-  // probability proportional to v_f is one uniform index into z's part.
-  std::vector<std::uint32_t> zone_start;
-  sim::group_with_multiplicity(
-      slots, nz, [&](std::size_t f) { return firm_zone_[f]; },
-      [&](std::size_t f) { return firm_alive_[f] && firm_size_[f] < firm_target_[f] ? firm_target_[f] - firm_size_[f] : 0u; },
-      zone_start, vacancy_slots_);
-  std::vector<double> vac_zone(nz);
-  for (std::size_t z = 0; z < nz; ++z) vac_zone[z] = zone_start[z + 1] - zone_start[z];
-  const bool any_vacancy = zone_start[nz] > 0;
+  // a. Vacancies fixed for the round: v_f entries per firm, grouped by zone
+  // (a counting sort of the firms by zone), firms in slot order within a zone.
+  zone_start_.assign(nz + 1, 0);
+  for (std::size_t f = 0; f < slots; ++f)
+    if (firm_alive_[f] && firm_size_[f] < firm_target_[f]) zone_start_[firm_zone_[f] + 1] += firm_target_[f] - firm_size_[f];
+  for (std::size_t z = 0; z < nz; ++z) zone_start_[z + 1] += zone_start_[z];
+  const std::uint32_t total_vacancies = zone_start_[nz];
+  vacancies_.resize(total_vacancies);
+  {
+    std::uint32_t fill[256];
+    std::copy(zone_start_.begin(), zone_start_.end() - 1, fill);
+    for (std::size_t f = 0; f < slots; ++f) {
+      if (!firm_alive_[f] || firm_size_[f] >= firm_target_[f]) continue;
+      const std::uint32_t open = firm_target_[f] - firm_size_[f];
+      std::uint32_t& at = fill[firm_zone_[f]];
+      const Vacancy v{static_cast<std::uint32_t>(f), at, open, firm_skill_[f]};
+      std::fill_n(vacancies_.begin() + at, open, v);
+      at += open;
+    }
+  }
   // Zone choice for a worker living in h: weights V_z exp(-d(h, z) / L).
-  sim::rng::GuidedRows zone_pick(nz, nz);
+  sim::rng::AliasRows zone_pick(nz, nz);
   zone_pick.assign([&](std::size_t h, std::size_t z) {
-    return vac_zone[z] * decay_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
+    return static_cast<double>(zone_start_[z + 1] - zone_start_[z]) *
+           decay_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
   });
 
   // The unemployed, in worker order: listed by the release pass of this
@@ -486,118 +496,132 @@ void DockModel::match(const sim::MonthContext& ctx) {
   }
   unemployed_listed_ = false;
   const std::size_t nu = unemployed_.size();
-  applications_.assign(nu * a, kNoFirm);
-  offered_.assign(nu * a, 0);
 
-  if (any_vacancy && nu > 0) {
-    // b, c. Applications: zone, then firm; repeats count once; each distinct
-    // application across skills is acceptable with probability m.
+  hires_ = 0;
+  if (total_vacancies > 0 && nu > 0) {
+    // b, c, d. Each unemployed worker draws its applications: one word gives
+    // the zone (high half) and the vacancy in it (low half), so the firm with
+    // probability proportional to v_f; a second word decides whether an
+    // application across skills is acceptable (high half) and gives the
+    // application its random key (low half). Repeats count once. A firm
+    // offers its v_f jobs to the acceptable applicants with the lowest keys:
+    // a uniform choice of min(v_f, applicants) among them, whatever the order
+    // in which applications arrive (sim/rng/lowest_keys.h). The workers are
+    // cut into chunks, each with its own offer slots, merged afterwards: the
+    // result is the same for any number of chunks, so of threads.
     const sim::rng::BlockedStream search_draws(ctx.seed, kSearch, month, n);
-    const sim::rng::BlockedStream accept_draws(ctx.seed, kAcceptance, month, n);
-    const double mismatch = p_.mismatch_acceptance;
-    sim::for_ranges(0, nu, 1024, [&](std::size_t lo, std::size_t hi) {
-      // Two loops, so that the independent draws of many workers overlap in
-      // the processor instead of waiting on each other's loads.
-      for (std::size_t i = lo; i != hi; ++i) {
-        const std::uint32_t w = unemployed_[i];
-        const std::size_t h = home_[w];
-        // No vacancy within reach (every weight underflowed): no application.
-        if (!(zone_pick.total(h) > 0.0)) continue;
-        auto search = search_draws(w);
-        std::uint32_t* apps = &applications_[i * a];
-        for (std::size_t j = 0; j < a; ++j) {
-          // One word per draw: the zone from its high half, the vacancy
-          // (so the firm, proportionally to v_f) from its low half. x is
-          // below the total, so the zone counted is one of positive weight.
-          const std::uint64_t word = search.bits();
-          const std::size_t z = zone_pick.find(h, static_cast<double>(word >> 32) * 0x1.0p-32);
-          const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
-          apps[j] = vacancy_slots_[first + search.below32(static_cast<std::uint32_t>(word), count)];
-        }
-      }
-      for (std::size_t i = lo; i != hi; ++i) {
-        const std::uint32_t w = unemployed_[i];
-        auto accept = accept_draws(w);
-        std::uint32_t* apps = &applications_[i * a];
-        std::uint32_t drawn[16];  // the firms drawn, before any is refused
-        for (std::size_t j = 0; j < a; ++j) drawn[j] = apps[j];
-        const std::uint8_t skill = skill_[w];
-        for (std::size_t j = 0; j < a; ++j) {
-          const std::uint32_t f = drawn[j];
-          if (f == kNoFirm) continue;
-          bool repeat = false;
-          for (std::size_t q = 0; q < j; ++q) repeat |= drawn[q] == f;
-          if (repeat) {
-            apps[j] = kNoFirm;
+    // uniform < m, with 32 bits: the high half below m * 2^32.
+    const double m = p_.mismatch_acceptance;
+    const std::uint64_t accept_below = m >= 1.0 ? std::uint64_t{1} << 32 : static_cast<std::uint64_t>(std::ceil(m * 0x1.0p32));
+    const std::size_t chunks =
+        std::clamp<std::size_t>(static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()), 1, 1 + nu / 4096);
+    offer_keys_.assign(chunks * total_vacancies, sim::rng::kEmptyKey);
+    const Vacancy* vac = vacancies_.data();
+    const std::uint32_t* zone_start = zone_start_.data();
+    // Workers in batches: first their draws (arithmetic only, no branch
+    // that depends on them), then the applications, whose loads of vacancy
+    // entries and offer slots then overlap.
+    constexpr std::size_t kBatch = 256;
+    auto apply = [&](std::size_t c) {
+      std::uint64_t* keys = offer_keys_.data() + c * total_vacancies;
+      std::uint32_t pos[kBatch * 16];
+      std::uint64_t key[kBatch * 16];
+      std::uint8_t skill[kBatch];
+      const std::size_t lo = nu * c / chunks, hi = nu * (c + 1) / chunks;
+      for (std::size_t b0 = lo; b0 < hi; b0 += kBatch) {
+        const std::size_t b1 = std::min(hi, b0 + kBatch);
+        for (std::size_t i = b0; i != b1; ++i) {
+          const std::uint32_t w = unemployed_[i];
+          const std::size_t h = home_[w], at = (i - b0) * a;
+          skill[i - b0] = skill_[w];
+          // No vacancy within reach (every weight underflowed): no application.
+          if (!(zone_pick.total(h) > 0.0)) {
+            skill[i - b0] = kNoSkill;
             continue;
           }
-          // Across skills, one acceptance draw per distinct application.
-          const bool acceptable = skill == firm_skill_[f] || accept.uniform() < mismatch;
-          apps[j] = acceptable ? f : kNoFirm;
-        }
-      }
-    });
-
-    // d. Applications grouped by firm, in worker order (a counting sort);
-    // each firm offers min(v_f, applicants) jobs to applicants chosen
-    // uniformly (a partial Fisher-Yates shuffle keyed by the firm's id).
-    bucket_offset_.assign(slots + 1, 0);
-    for (std::uint32_t f : applications_)
-      if (f != kNoFirm) ++bucket_offset_[f + 1];
-    for (std::size_t f = 0; f < slots; ++f) bucket_offset_[f + 1] += bucket_offset_[f];
-    bucket_.resize(bucket_offset_[slots]);
-    {
-      std::vector<std::uint32_t> fill(bucket_offset_.begin(), bucket_offset_.end() - 1);
-      for (std::size_t i = 0; i < applications_.size(); ++i) {
-        const std::uint32_t f = applications_[i];
-        if (f != kNoFirm) bucket_[fill[f]++] = static_cast<std::uint32_t>(i);
-      }
-    }
-    const sim::rng::BlockedStream offer_draws(ctx.seed, kOffers, month, next_firm_id_);
-    sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t f = lo; f != hi; ++f) {
-        const std::uint32_t begin = bucket_offset_[f], count = bucket_offset_[f + 1] - begin;
-        if (count == 0) continue;
-        const std::uint32_t vacancies = firm_target_[f] - firm_size_[f];
-        std::uint32_t* apps = bucket_.data() + begin;
-        if (count <= vacancies) {
-          for (std::uint32_t i = 0; i < count; ++i) offered_[apps[i]] = 1;
-          continue;
-        }
-        auto d = offer_draws(firm_id_[f]);
-        for (std::uint32_t i = 0; i < vacancies; ++i) {
-          std::swap(apps[i], apps[i + d.below(count - i)]);
-          offered_[apps[i]] = 1;
-        }
-      }
-    });
-
-    // e. Each worker with offers accepts one, chosen uniformly.
-    const sim::rng::BlockedStream choice_draws(ctx.seed, kChoice, month, n);
-    hires_ = sim::sum_ranges<std::int64_t>(0, nu, 1024, [&](std::size_t lo, std::size_t hi) {
-          std::int64_t hired = 0;
-          for (std::size_t i = lo; i != hi; ++i) {
-            std::uint32_t offers = 0;
-            for (std::size_t j = 0; j < a; ++j) offers += offered_[i * a + j];
-            if (offers == 0) continue;
-            const std::uint32_t w = unemployed_[i];
-            std::uint64_t pick = 0;
-            if (offers > 1) {
-              pick = choice_draws(w).below(offers);
-            }
-            for (std::size_t j = 0; j < a; ++j) {
-              if (!offered_[i * a + j]) continue;
-              if (pick-- == 0) {
-                const std::uint32_t f = applications_[i * a + j];
-                employer_[w] = f;
-                std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_add(1, std::memory_order_relaxed);
-                ++hired;
-                break;
-              }
-            }
+          auto search = search_draws(w);
+          for (std::size_t j = 0; j < a; ++j) {
+            const std::uint64_t word = search.bits();
+            const std::size_t z = zone_pick.find(h, static_cast<std::uint32_t>(word >> 32));
+            const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
+            pos[at + j] = first + search.below32(static_cast<std::uint32_t>(word), count);
+            key[at + j] = search.bits();
           }
-          return hired;
-        });
+        }
+        for (std::size_t i = b0; i != b1; ++i) {
+          const std::size_t at = (i - b0) * a;
+          const std::uint8_t s = skill[i - b0];
+          if (s == kNoSkill) continue;
+          std::uint32_t runs[16];
+          for (std::size_t j = 0; j < a; ++j) {
+            const Vacancy& v = vac[pos[at + j]];
+            runs[j] = v.run;  // one run per firm
+            bool repeat = false;
+            for (std::size_t q = 0; q < j; ++q) repeat |= runs[q] == v.run;
+            const std::uint64_t k = key[at + j];
+            // Masks rather than branches: acceptance is a coin toss.
+            const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill == s) | ((k >> 32) < accept_below);
+            const std::uint64_t refused = (acceptable & ~static_cast<std::uint64_t>(repeat)) - 1;  // all ones or 0
+            sim::rng::offer_key(keys + v.run, v.open, (k << 32) | (i * a + j) | refused);
+          }
+        }
+      }
+    };
+    if (chunks == 1) {
+      apply(0);
+    } else {
+      tbb::parallel_for(std::size_t{0}, chunks, apply);
+    }
+
+    // Runs (a firm's offer slots) that start in [lo, hi), each visited once.
+    auto for_runs = [&](auto&& body) {
+      sim::for_ranges(0, total_vacancies, 4096, [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t p = lo; p < hi; ++p)
+          if (vac[p].run == p) {
+            body(vac[p]);
+            p += vac[p].open - 1;
+          }
+      });
+    };
+    // The chunks' offer slots merged into the first chunk's.
+    if (chunks > 1)
+      for_runs([&](const Vacancy& v) {
+        for (std::size_t c = 1; c < chunks; ++c)
+          sim::rng::merge_keys(offer_keys_.data() + v.run, offer_keys_.data() + c * total_vacancies + v.run, v.open);
+      });
+
+    // e. Each worker with offers accepts one, chosen uniformly: the offer of
+    // lowest random key (a draw of the worker's choice stream, indexed by the
+    // application), whatever the order in which the offers are visited.
+    best_offer_.assign(nu, sim::rng::kEmptyKey);
+    const sim::rng::BlockedStream choice_draws(ctx.seed, kChoice, month, n);
+    for_runs([&](const Vacancy& v) {
+      const std::uint64_t* keys = offer_keys_.data() + v.run;
+      for (std::uint32_t k = 0; k < v.open; ++k) {
+        if (keys[k] == sim::rng::kEmptyKey) continue;
+        const auto app = static_cast<std::uint32_t>(keys[k]);
+        const std::size_t i = app / a, j = app % a;
+        auto choice = choice_draws(unemployed_[i]);
+        std::uint64_t bits = 0;
+        for (std::size_t q = 0; q <= j; ++q) bits = choice.bits();
+        const std::uint64_t offer = (bits & 0xFFFFFFFF00000000ull) | v.firm;
+        std::atomic_ref<std::uint64_t> best(best_offer_[i]);
+        std::uint64_t seen = best.load(std::memory_order_relaxed);
+        while (offer < seen && !best.compare_exchange_weak(seen, offer, std::memory_order_relaxed)) {
+        }
+      }
+    });
+    hires_ = sim::sum_ranges<std::int64_t>(0, nu, 4096, [&](std::size_t lo, std::size_t hi) {
+      std::int64_t hired = 0;
+      for (std::size_t i = lo; i != hi; ++i) {
+        if (best_offer_[i] == sim::rng::kEmptyKey) continue;
+        const auto f = static_cast<std::uint32_t>(best_offer_[i]);
+        employer_[unemployed_[i]] = f;
+        std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_add(1, std::memory_order_relaxed);
+        ++hired;
+      }
+      return hired;
+    });
   }
   employed_ += hires_;
 

@@ -100,13 +100,22 @@ class DockModel final : public sim::Model {
   std::vector<std::uint8_t> closing_;          // exits drawn this month
   std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_
   std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm
-  std::vector<std::uint32_t> vacancy_slots_;   // firm slot per vacancy, grouped by zone
+  // One entry per vacancy, grouped by zone, a firm's v_f entries side by
+  // side: drawing an entry of a zone uniformly draws a firm of that zone with
+  // probability proportional to v_f. `run` is the first of the firm's
+  // entries, so that the firm's v_f offer slots are keys[run .. run + v_f).
+  struct Vacancy {
+    std::uint32_t firm;
+    std::uint32_t run;
+    std::uint32_t open;  // v_f
+    std::uint8_t skill;
+  };
+  std::vector<Vacancy> vacancies_;
+  std::vector<std::uint32_t> zone_start_;      // into vacancies_, by zone
   std::vector<std::uint32_t> unemployed_;      // worker indices
   bool unemployed_listed_ = false;             // unemployed_ is this month's
-  std::vector<std::uint32_t> applications_;    // firm slot per (unemployed, draw), kNoFirm if none
-  std::vector<std::uint8_t> offered_;
-  std::vector<std::uint32_t> bucket_offset_;   // applications grouped by firm
-  std::vector<std::uint32_t> bucket_;
+  std::vector<std::uint64_t> offer_keys_;      // the lowest applicant keys per vacancy run, per chunk of workers
+  std::vector<std::uint64_t> best_offer_;      // per unemployed worker: (choice key, firm slot)
 
   // Counters of the current month and totals.
   std::int64_t employed_ = 0;
