@@ -3,9 +3,9 @@
 //
 // Layout: workers are three columns (home zone, skill, employer slot: 6 bytes
 // a worker); firms are columns by slot. Randomness: every rule draws from its
-// own named stream, keyed by fixed blocks of workers (separations, rare
-// events drawn by skipping), by worker id (search, choice) or by
-// firm id (targets, exits, dismissals), so the output depends neither
+// own named stream, keyed by fixed blocks of workers or of firm slots
+// (separations, exits: rare events drawn by skipping), by worker id (search,
+// choice) or by firm id (targets, dismissals), so the output depends neither
 // on the number of threads nor, for one agent, on what the others drew.
 #include "models/dock/dock.h"
 
@@ -54,6 +54,9 @@ constexpr std::uint64_t kChoice = stream_id("dock.choice");
 // distribution), so it is part of the model's definition.
 constexpr std::size_t kWorkerBlock = 8192;
 constexpr std::size_t kFirmGrain = 512;
+// Fixed blocks of firm slots for the exits drawn by skipping (part of the
+// model's definition, like kWorkerBlock).
+constexpr std::size_t kSlotBlock = 8192;
 // No skill: marks a worker who sends no application (skills are below 255).
 constexpr std::uint8_t kNoSkill = 255;
 
@@ -161,6 +164,10 @@ DockModel::DockModel(Params p) : p_(std::move(p)) {
                .unaryExpr([](double v) { return sim::dmath::exp(v); })
                .matrix();
   const std::size_t nz = p_.zone_names.size();
+  // n* <= N: the table stops there, or at 4,096 (larger targets take an exp).
+  log_round_up_.resize(static_cast<std::size_t>(std::min<std::int64_t>(p_.workers, 4096)) + 1);
+  for (std::size_t k = 0; k < log_round_up_.size(); ++k)
+    log_round_up_[k] = sim::dmath::log(static_cast<double>(k) + 0.5);
   workers_by_zone_.assign(nz, 0);
   workers_by_skill_.assign(static_cast<std::size_t>(p_.skills), 0);
   unemployed_by_zone_.assign(nz, 0);
@@ -182,6 +189,18 @@ std::uint32_t DockModel::firm_target_of(double latent) const {
   if (!(r >= 1.0)) return 1;
   if (r >= static_cast<double>(p_.workers)) return static_cast<std::uint32_t>(p_.workers);
   return static_cast<std::uint32_t>(r);
+}
+
+// n* = max(1, round(exp(L))) for L = log T, by comparing L with log(k + 0.5):
+// from `near` (the firm's previous target), a shock of sigma moves it by a
+// step or two. Targets beyond the table take the exp.
+std::uint32_t DockModel::firm_target_of_log(double log_latent, std::uint32_t near) const {
+  const double* up = log_round_up_.data();
+  const std::uint32_t top = static_cast<std::uint32_t>(log_round_up_.size());
+  std::uint32_t k = std::clamp<std::uint32_t>(near, 1, top - 1);
+  while (k < top && log_latent >= up[k]) ++k;
+  while (k > 1 && log_latent < up[k - 1]) --k;
+  return k < top ? k : firm_target_of(sim::dmath::exp(log_latent));
 }
 
 std::uint32_t DockModel::allocate_firm_slot() {
@@ -249,8 +268,8 @@ void DockModel::initialize(std::uint64_t seed) {
     firm_id_[f] = f;
     firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
     firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
-    firm_latent_[f] = sim::dmath::exp(p_.init_size_mu + p_.init_size_sigma * sim::rng::normal_ziggurat(d));
-    firm_target_[f] = firm_target_of(firm_latent_[f]);
+    firm_latent_[f] = p_.init_size_mu + p_.init_size_sigma * sim::rng::normal_ziggurat(d);
+    firm_target_[f] = firm_target_of(sim::dmath::exp(firm_latent_[f]));
     firm_alive_[f] = 1;
   });
   next_firm_id_ = m;
@@ -324,10 +343,13 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
 }
 
 // Steps 2 and 3, the draws. Each firm alive at the start of the month updates
-// its latent target by a log-normal shock and, if it holds more employees than
-// its new integer target, chooses which ranks among its employees to dismiss
-// (Floyd's sampling of k distinct ranks, uniform over k-subsets). Each then
-// closes with probability exit_rate. Entrants of this month do not exist yet.
+// its latent target by a log-normal shock (an addition to log T) and, if it
+// holds more employees than its new integer target, chooses which ranks among
+// its employees to dismiss (Floyd's sampling of k distinct ranks, uniform over
+// k-subsets). Each closes with probability exit_rate: closures are drawn by
+// skipping geometric gaps over fixed blocks of slots (one draw per closure,
+// not per firm); a hit on a free slot does nothing, which leaves each live
+// firm an independent Bernoulli trial. Entrants of this month do not exist yet.
 void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   const std::size_t slots = firm_id_.size();
   excess_.assign(slots, 0);
@@ -336,19 +358,32 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   const double drift = -0.5 * sigma * sigma;
   const auto month = static_cast<std::uint64_t>(ctx.month);
   const sim::rng::BlockedStream target_draws(ctx.seed, kTargets, month, next_firm_id_);
-  const sim::rng::BlockedStream exit_draws(ctx.seed, kExits, month, next_firm_id_);
   const sim::rng::BlockedStream dismissal_draws(ctx.seed, kDismissals, month, next_firm_id_);
   sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t f = lo; f != hi; ++f) {
       if (!firm_alive_[f]) continue;
       auto d = target_draws(firm_id_[f]);
-      firm_latent_[f] *= sim::dmath::exp(sigma * sim::rng::normal_ziggurat(d) + drift);
-      firm_target_[f] = firm_target_of(firm_latent_[f]);
+      firm_latent_[f] += sigma * sim::rng::normal_ziggurat(d) + drift;
+      firm_target_[f] = firm_target_of_log(firm_latent_[f], firm_target_[f]);
       if (firm_size_[f] > firm_target_[f]) excess_[f] = firm_size_[f] - firm_target_[f];
-      auto e = exit_draws(firm_id_[f]);
-      closing_[f] = e.bernoulli(p_.exit_rate) ? 1 : 0;
     }
   });
+  if (p_.exit_rate > 0.0) {
+    const double log1m = sim::dmath::log1p(-p_.exit_rate);
+    sim::for_ranges(0, blocks_of(slots, kSlotBlock), 1, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t b = lo; b != hi; ++b) {
+        Draws d(ctx.seed, kExits, month, b);
+        const std::size_t begin = b * kSlotBlock, end = std::min(slots, begin + kSlotBlock);
+        std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
+        if (gap >= end - begin) continue;
+        for (std::size_t f = begin + gap;; f += 1 + gap) {
+          closing_[f] = firm_alive_[f];
+          gap = sim::rng::geometric_gap(d, log1m);
+          if (gap >= end - f - 1) break;  // the next hit would be past the block
+        }
+      }
+    });
+  }
   // Which ranks each shrinking firm dismisses. A closing firm releases every
   // employee anyway, so it needs none.
   chosen_offset_.assign(slots + 1, 0);
@@ -371,37 +406,43 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
 // closed firms' slots are freed.
 void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   const std::size_t slots = firm_id_.size();
-  // What happens to each firm's employees: nothing, all released (closing),
-  // or the chosen ranks dismissed.
-  enum : std::uint8_t { kKeep = 0, kClose = 1, kDismiss = 2 };
-  std::vector<std::uint8_t> fate(slots, kKeep);
-  std::vector<std::uint32_t> seen(slots, 0), next(slots);
+  // What happens to a worker, by employer slot + 1 (so that kNoFirm, which
+  // wraps to 0, needs no test): nothing, listed as unemployed, released
+  // (closing firm) or released if its rank is chosen (shrinking firm).
+  enum : std::uint8_t { kKeep = 0, kUnemployed = 1, kClose = 2, kDismiss = 3 };
+  fate_.resize(slots + 1);
+  seen_.assign(slots, 0);
+  next_.resize(slots);
+  fate_[0] = kUnemployed;
   for (std::size_t f = 0; f < slots; ++f) {
-    next[f] = chosen_offset_[f];
-    fate[f] = closing_[f] ? kClose : next[f] < chosen_offset_[f + 1] ? kDismiss : kKeep;
+    next_[f] = chosen_offset_[f];
+    fate_[f + 1] = closing_[f] ? kClose : next_[f] < chosen_offset_[f + 1] ? kDismiss : kKeep;
   }
   // One pass over the workers, which also lists the unemployed (in worker
   // order) for the month's matching: entries do not change who is employed.
   std::int64_t released = 0;
   const std::size_t n = employer_.size();
-  unemployed_.clear();
-  unemployed_.reserve(n);  // once: the capacity stays between months
+  if (unemployed_.size() < n) unemployed_.resize(n);  // once: the list is unemployed_count_ long
   std::uint32_t* employer = employer_.data();
+  std::uint32_t* listed = unemployed_.data();
+  std::uint8_t* fate = fate_.data();
+  std::size_t count = 0;
   for (std::size_t w = 0; w < n; ++w) {
     const std::uint32_t f = employer[w];
-    if (f != kNoFirm) {
-      const std::uint8_t what = fate[f];
-      if (what == kKeep) continue;
-      if (what == kDismiss) {
-        if (seen[f]++ != chosen_ranks_[next[f]]) continue;
-        if (++next[f] == chosen_offset_[f + 1]) fate[f] = kKeep;
-        --firm_size_[f];
-      }
-      employer[w] = kNoFirm;
-      ++released;
+    const std::uint8_t what = fate[static_cast<std::uint32_t>(f + 1)];
+    listed[count] = static_cast<std::uint32_t>(w);  // kept only if counted
+    count += what == kUnemployed;
+    if (what <= kUnemployed) continue;
+    if (what == kDismiss) {
+      if (seen_[f]++ != chosen_ranks_[next_[f]]) continue;
+      if (++next_[f] == chosen_offset_[f + 1]) fate[f + 1] = kKeep;
+      --firm_size_[f];
     }
-    unemployed_.push_back(static_cast<std::uint32_t>(w));
+    employer[w] = kNoFirm;
+    ++released;
+    listed[count++] = static_cast<std::uint32_t>(w);
   }
+  unemployed_count_ = count;
   unemployed_listed_ = true;
   for (std::size_t f = 0; f < slots; ++f) {
     if (!closing_[f]) continue;
@@ -430,8 +471,9 @@ void DockModel::enter_firms(const sim::MonthContext& ctx) {
     firm_id_[f] = id;
     firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
     firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
-    firm_latent_[f] = 1.0 + static_cast<double>(sim::rng::poisson(d, p_.entrant_size_mean));
-    firm_target_[f] = firm_target_of(firm_latent_[f]);
+    const double latent = 1.0 + static_cast<double>(sim::rng::poisson(d, p_.entrant_size_mean));
+    firm_latent_[f] = sim::dmath::log(latent);
+    firm_target_[f] = firm_target_of(latent);
     firm_size_[f] = 0;
     firm_alive_[f] = 1;
   }
@@ -486,7 +528,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
       block_start[b + 1] = c;
     });
     for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
-    unemployed_.resize(block_start[nblocks]);
+    unemployed_count_ = block_start[nblocks];
+    if (unemployed_.size() < unemployed_count_) unemployed_.resize(unemployed_count_);
     tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
       std::uint32_t k = block_start[b];
       const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
@@ -495,7 +538,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     });
   }
   unemployed_listed_ = false;
-  const std::size_t nu = unemployed_.size();
+  const std::size_t nu = unemployed_count_;
 
   hires_ = 0;
   if (total_vacancies > 0 && nu > 0) {
@@ -628,7 +671,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
   // Who is still unemployed, by zone and skill, for the breakdowns.
   std::fill(unemployed_by_zone_.begin(), unemployed_by_zone_.end(), 0);
   std::fill(unemployed_by_skill_.begin(), unemployed_by_skill_.end(), 0);
-  for (std::uint32_t w : unemployed_) {
+  for (std::size_t i = 0; i < nu; ++i) {
+    const std::uint32_t w = unemployed_[i];
     if (employer_[w] != kNoFirm) continue;
     ++unemployed_by_zone_[home_[w]];
     ++unemployed_by_skill_[skill_[w]];
@@ -672,7 +716,7 @@ void DockModel::save(sim::ArchiveWriter& out) const {
   out.put_column("firm_zone", firm_zone_);
   out.put_column("firm_skill", firm_skill_);
   out.put_column("firm_alive", firm_alive_);
-  out.put_column("firm_latent", firm_latent_);
+  out.put_column("firm_log_latent", firm_latent_);
   out.put_column("firm_target", firm_target_);
   out.put_column("firm_size", firm_size_);
   out.put_column("free_slots", free_slots_);
@@ -696,7 +740,7 @@ void DockModel::load(sim::ArchiveReader& in) {
   in.get_column("firm_zone", firm_zone_);
   in.get_column("firm_skill", firm_skill_);
   in.get_column("firm_alive", firm_alive_);
-  in.get_column("firm_latent", firm_latent_);
+  in.get_column("firm_log_latent", firm_latent_);
   in.get_column("firm_target", firm_target_);
   in.get_column("firm_size", firm_size_);
   in.get_column("free_slots", free_slots_);
@@ -796,7 +840,7 @@ std::vector<sim::ColumnView> DockModel::columns() const {
       column_view("firms", "alive", firm_alive_, "1 if the slot holds a live firm, 0 if free (a closed firm's slot)"),
       column_view("firms", "target", firm_target_, "target number of employees"),
       column_view("firms", "size", firm_size_, "current number of employees"),
-      column_view("firms", "latent", firm_latent_, "latent target, a real number (target = max(1, round(latent)))"),
+      column_view("firms", "log_latent", firm_latent_, "log of the latent target T (target = max(1, round(T)))"),
   };
 }
 

@@ -73,10 +73,12 @@ class DockModel final : public sim::Model {
   std::uint32_t allocate_firm_slot();
   std::uint32_t draw_zone(double u, const std::vector<double>& cumulative) const;
   std::uint32_t firm_target_of(double latent) const;
+  std::uint32_t firm_target_of_log(double log_latent, std::uint32_t near) const;
 
   Params p_;
   std::vector<double> worker_cum_, firm_cum_;  // cumulative zone shares
   Eigen::MatrixXd decay_;                      // exp(-d(i, j) / L)
+  std::vector<double> log_round_up_;           // [k] = log(k + 0.5): where round(T) passes k
 
   // Workers: 6 bytes each.
   std::vector<std::uint8_t> home_;
@@ -89,7 +91,7 @@ class DockModel final : public sim::Model {
   std::vector<std::uint8_t> firm_zone_;
   std::vector<std::uint8_t> firm_skill_;
   std::vector<std::uint8_t> firm_alive_;
-  std::vector<double> firm_latent_;
+  std::vector<double> firm_latent_;  // log T_f: the shock is an addition, and n*_f needs no exp
   std::vector<std::uint32_t> firm_target_;
   std::vector<std::uint32_t> firm_size_;
   std::vector<std::uint32_t> free_slots_;
@@ -98,6 +100,8 @@ class DockModel final : public sim::Model {
   // Scratch of the current month (not part of the state between months).
   std::vector<std::uint32_t> excess_;          // dismissals per firm slot
   std::vector<std::uint8_t> closing_;          // exits drawn this month
+  std::vector<std::uint8_t> fate_;             // per slot + 1: what the release pass does to its employees
+  std::vector<std::uint32_t> seen_, next_;     // per slot: employees passed, next chosen rank
   std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_
   std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm
   // One entry per vacancy, grouped by zone, a firm's v_f entries side by
@@ -112,7 +116,8 @@ class DockModel final : public sim::Model {
   };
   std::vector<Vacancy> vacancies_;
   std::vector<std::uint32_t> zone_start_;      // into vacancies_, by zone
-  std::vector<std::uint32_t> unemployed_;      // worker indices
+  std::vector<std::uint32_t> unemployed_;      // worker indices: the first unemployed_count_
+  std::size_t unemployed_count_ = 0;
   bool unemployed_listed_ = false;             // unemployed_ is this month's
   std::vector<std::uint64_t> offer_keys_;      // the lowest applicant keys per vacancy run, per chunk of workers
   std::vector<std::uint64_t> best_offer_;      // per unemployed worker: (choice key, firm slot)
