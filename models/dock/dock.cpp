@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <oneapi/tbb/blocked_range.h>
@@ -496,15 +497,19 @@ void DockModel::match(const sim::MonthContext& ctx) {
   for (std::size_t z = 0; z < nz; ++z) zone_start_[z + 1] += zone_start_[z];
   const std::uint32_t total_vacancies = zone_start_[nz];
   vacancies_.resize(total_vacancies);
+  run_firm_.resize(total_vacancies);
+  std::uint32_t widest = 0;
   {
     std::uint32_t fill[256];
     std::copy(zone_start_.begin(), zone_start_.end() - 1, fill);
     for (std::size_t f = 0; f < slots; ++f) {
       if (!firm_alive_[f] || firm_size_[f] >= firm_target_[f]) continue;
       const std::uint32_t open = firm_target_[f] - firm_size_[f];
+      widest = std::max(widest, open);
       std::uint32_t& at = fill[firm_zone_[f]];
-      const Vacancy v{static_cast<std::uint32_t>(f), at, open, firm_skill_[f]};
+      const Vacancy v{at, std::min(open, kMaxOpen) << 8 | firm_skill_[f]};
       std::fill_n(vacancies_.begin() + at, open, v);
+      run_firm_[at] = static_cast<std::uint32_t>(f);
       at += open;
     }
   }
@@ -541,6 +546,12 @@ void DockModel::match(const sim::MonthContext& ctx) {
   const std::size_t nu = unemployed_count_;
 
   hires_ = 0;
+  // A firm makes at most as many offers as it has applicants, so offer slots
+  // capped at kMaxOpen (2^24 - 1) change nothing while fewer workers than
+  // that are unemployed; beyond, the cap would, so that case is refused.
+  if (widest > kMaxOpen && nu > kMaxOpen)
+    throw std::runtime_error(fmt::format("dock: a firm with {} vacancies and {} unemployed workers exceeds the "
+                                         "matching's {} offer slots per firm", widest, nu, kMaxOpen));
   if (total_vacancies > 0 && nu > 0) {
     // b, c, d. Each unemployed worker draws its applications: one word gives
     // the zone (high half) and the vacancy in it (low half), so the firm with
@@ -564,8 +575,11 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // Workers in batches: first their draws (arithmetic only, no branch
     // that depends on them), then the applications, whose loads of vacancy
     // entries and offer slots then overlap.
+    // The number of applications is a compile-time constant for the
+    // default (a = 3), so that the loops over them unroll.
     constexpr std::size_t kBatch = 256;
-    auto apply = [&](std::size_t c) {
+    auto apply = [&]<std::size_t A>(std::size_t c) {
+      const std::size_t na = A ? A : a;
       std::uint64_t* keys = offer_keys_.data() + c * total_vacancies;
       std::uint32_t pos[kBatch * 16];
       std::uint64_t key[kBatch * 16];
@@ -575,7 +589,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         const std::size_t b1 = std::min(hi, b0 + kBatch);
         for (std::size_t i = b0; i != b1; ++i) {
           const std::uint32_t w = unemployed_[i];
-          const std::size_t h = home_[w], at = (i - b0) * a;
+          const std::size_t h = home_[w], at = (i - b0) * na;
           skill[i - b0] = skill_[w];
           // No vacancy within reach (every weight underflowed): no application.
           if (!(zone_pick.total(h) > 0.0)) {
@@ -583,7 +597,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
             continue;
           }
           auto search = search_draws(w);
-          for (std::size_t j = 0; j < a; ++j) {
+          for (std::size_t j = 0; j < na; ++j) {
             const std::uint64_t word = search.bits();
             const std::size_t z = zone_pick.find(h, static_cast<std::uint32_t>(word >> 32));
             const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
@@ -592,45 +606,52 @@ void DockModel::match(const sim::MonthContext& ctx) {
           }
         }
         for (std::size_t i = b0; i != b1; ++i) {
-          const std::size_t at = (i - b0) * a;
+          const std::size_t at = (i - b0) * na;
           const std::uint8_t s = skill[i - b0];
           if (s == kNoSkill) continue;
           std::uint32_t runs[16];
-          for (std::size_t j = 0; j < a; ++j) {
-            const Vacancy& v = vac[pos[at + j]];
+          for (std::size_t j = 0; j < na; ++j) {
+            const Vacancy v = vac[pos[at + j]];
             runs[j] = v.run;  // one run per firm
             bool repeat = false;
             for (std::size_t q = 0; q < j; ++q) repeat |= runs[q] == v.run;
             const std::uint64_t k = key[at + j];
             // Masks rather than branches: acceptance is a coin toss.
-            const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill == s) | ((k >> 32) < accept_below);
+            const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill() == s) | ((k >> 32) < accept_below);
             const std::uint64_t refused = (acceptable & ~static_cast<std::uint64_t>(repeat)) - 1;  // all ones or 0
-            sim::rng::offer_key(keys + v.run, v.open, (k << 32) | (i * a + j) | refused);
+            sim::rng::offer_key(keys + v.run, v.open(), (k << 32) | (i * na + j) | refused);
           }
         }
       }
     };
+    auto apply_chunk = [&](std::size_t c) {
+      if (a == 3)
+        apply.template operator()<3>(c);
+      else
+        apply.template operator()<0>(c);
+    };
     if (chunks == 1) {
-      apply(0);
+      apply_chunk(0);
     } else {
-      tbb::parallel_for(std::size_t{0}, chunks, apply);
+      tbb::parallel_for(std::size_t{0}, chunks, apply_chunk);
     }
 
-    // Runs (a firm's offer slots) that start in [lo, hi), each visited once.
+    // Runs (a firm's offer slots) that start in [lo, hi), each visited once:
+    // body(first entry, offer slots).
     auto for_runs = [&](auto&& body) {
       sim::for_ranges(0, total_vacancies, 4096, [&](std::size_t lo, std::size_t hi) {
         for (std::size_t p = lo; p < hi; ++p)
           if (vac[p].run == p) {
-            body(vac[p]);
-            p += vac[p].open - 1;
+            body(static_cast<std::uint32_t>(p), vac[p].open());
+            while (p + 1 < hi && vac[p + 1].run == vac[p].run) ++p;  // v_f may exceed the slots
           }
       });
     };
     // The chunks' offer slots merged into the first chunk's.
     if (chunks > 1)
-      for_runs([&](const Vacancy& v) {
+      for_runs([&](std::uint32_t run, std::uint32_t open) {
         for (std::size_t c = 1; c < chunks; ++c)
-          sim::rng::merge_keys(offer_keys_.data() + v.run, offer_keys_.data() + c * total_vacancies + v.run, v.open);
+          sim::rng::merge_keys(offer_keys_.data() + run, offer_keys_.data() + c * total_vacancies + run, open);
       });
 
     // e. Each worker with offers accepts one, chosen uniformly: the offer of
@@ -638,16 +659,17 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // application), whatever the order in which the offers are visited.
     best_offer_.assign(nu, sim::rng::kEmptyKey);
     const sim::rng::BlockedStream choice_draws(ctx.seed, kChoice, month, n);
-    for_runs([&](const Vacancy& v) {
-      const std::uint64_t* keys = offer_keys_.data() + v.run;
-      for (std::uint32_t k = 0; k < v.open; ++k) {
+    for_runs([&](std::uint32_t run, std::uint32_t open) {
+      const std::uint64_t* keys = offer_keys_.data() + run;
+      const std::uint32_t firm = run_firm_[run];
+      for (std::uint32_t k = 0; k < open; ++k) {
         if (keys[k] == sim::rng::kEmptyKey) continue;
         const auto app = static_cast<std::uint32_t>(keys[k]);
         const std::size_t i = app / a, j = app % a;
         auto choice = choice_draws(unemployed_[i]);
         std::uint64_t bits = 0;
         for (std::size_t q = 0; q <= j; ++q) bits = choice.bits();
-        const std::uint64_t offer = (bits & 0xFFFFFFFF00000000ull) | v.firm;
+        const std::uint64_t offer = (bits & 0xFFFFFFFF00000000ull) | firm;
         std::atomic_ref<std::uint64_t> best(best_offer_[i]);
         std::uint64_t seen = best.load(std::memory_order_relaxed);
         while (offer < seen && !best.compare_exchange_weak(seen, offer, std::memory_order_relaxed)) {

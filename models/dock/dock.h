@@ -103,18 +103,21 @@ class DockModel final : public sim::Model {
   std::vector<std::uint8_t> fate_;             // per slot + 1: what the release pass does to its employees
   std::vector<std::uint32_t> seen_, next_;     // per slot: employees passed, next chosen rank
   std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_
-  std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm
+  std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm, then a sentinel
   // One entry per vacancy, grouped by zone, a firm's v_f entries side by
   // side: drawing an entry of a zone uniformly draws a firm of that zone with
   // probability proportional to v_f. `run` is the first of the firm's
-  // entries, so that the firm's v_f offer slots are keys[run .. run + v_f).
+  // entries, so that the firm's offer slots are keys[run .. run + open).
+  // 8 bytes, so that the entries of 10^6 workers' vacancies stay in cache.
   struct Vacancy {
-    std::uint32_t firm;
     std::uint32_t run;
-    std::uint32_t open;  // v_f
-    std::uint8_t skill;
+    std::uint32_t open_skill;  // open << 8 | firm skill; open = min(v_f, kMaxOpen)
+    std::uint32_t open() const { return open_skill >> 8; }
+    std::uint8_t skill() const { return static_cast<std::uint8_t>(open_skill); }
   };
+  static constexpr std::uint32_t kMaxOpen = (1u << 24) - 1;
   std::vector<Vacancy> vacancies_;
+  std::vector<std::uint32_t> run_firm_;        // firm slot, at each run's first entry
   std::vector<std::uint32_t> zone_start_;      // into vacancies_, by zone
   std::vector<std::uint32_t> unemployed_;      // worker indices: the first unemployed_count_
   std::size_t unemployed_count_ = 0;
