@@ -37,6 +37,13 @@ TEST(DockConformance, DefaultSizeIsThreadIndependent) {
   ts::expect_same_output_across_threads(kDefault, {"months=12"});
 }
 
+TEST(DockConformance, DismissalsAreThreadIndependent) {
+  // The release pass cuts the workers into one chunk per thread (of at least
+  // 32,768): many dismissals and closures, whose ranks cross the cuts.
+  ts::expect_same_output_across_threads(kDefault, {"months=6", "target_volatility=0.8", "exit_rate=0.1"});
+  ts::expect_invariants_every_month(kDefault, {"months=4", "target_volatility=0.8", "exit_rate=0.1"});
+}
+
 TEST(DockConformance, OtherApplicationCountsAreThreadIndependent) {
   // The matching is compiled apart for a = 3 (the default); the general
   // loop must give the same guarantees.
