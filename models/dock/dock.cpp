@@ -66,6 +66,17 @@ constexpr std::size_t kMinReleaseChunk = 32768;
 
 std::size_t blocks_of(std::size_t n, std::size_t block) { return (n + block - 1) / block; }
 
+// Integer counts added over ranges of agents (sim::sum_ranges); an empty
+// tally is the sum's zero.
+struct Tally {
+  std::vector<std::int64_t> counts;
+  friend Tally operator+(Tally a, const Tally& b) {
+    if (a.counts.empty()) return b;
+    for (std::size_t i = 0; i < b.counts.size(); ++i) a.counts[i] += b.counts[i];
+    return a;
+  }
+};
+
 std::vector<double> cumulative(const std::vector<double>& shares) {
   std::vector<double> c(shares.size());
   std::partial_sum(shares.begin(), shares.end(), c.begin());
@@ -670,6 +681,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
             continue;
           }
           auto search = search_draws(w);
+#pragma GCC unroll 16
           for (std::size_t j = 0; j < na; ++j) {
             const std::uint64_t word = search.bits();
             const std::size_t z = zone_pick.find(h, static_cast<std::uint32_t>(word >> 32));
@@ -683,10 +695,12 @@ void DockModel::match(const sim::MonthContext& ctx) {
           const std::uint8_t s = skill[i - b0];
           if (s == kNoSkill) continue;
           std::uint32_t runs[16];
+#pragma GCC unroll 16
           for (std::size_t j = 0; j < na; ++j) {
             const Vacancy v = vac[pos[at + j]];
             runs[j] = v.run;  // one run per firm
             bool repeat = false;
+#pragma GCC unroll 16
             for (std::size_t q = 0; q < j; ++q) repeat |= runs[q] == v.run;
             const std::uint64_t k = key[at + j];
             // Masks rather than branches: acceptance is a coin toss.
@@ -749,29 +763,47 @@ void DockModel::match(const sim::MonthContext& ctx) {
         }
       }
     });
-    hires_ = sim::sum_ranges<std::int64_t>(0, nu, 4096, [&](std::size_t lo, std::size_t hi) {
-      std::int64_t hired = 0;
-      for (std::size_t i = lo; i != hi; ++i) {
-        if (best_offer_[i] == sim::rng::kEmptyKey) continue;
-        const auto f = static_cast<std::uint32_t>(best_offer_[i]);
-        employer_[unemployed_[i]] = f;
-        std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_add(1, std::memory_order_relaxed);
-        ++hired;
-      }
-      return hired;
+    // Each firm's hires: its offers that were accepted (a worker holds at
+    // most one offer per firm), counted per run, so no two threads add to
+    // one firm's size.
+    for_runs([&](std::uint32_t run, std::uint32_t open) {
+      const std::uint64_t* keys = offer_keys_.data() + run;
+      const std::uint32_t firm = run_firm_[run];
+      std::uint32_t hired = 0;
+      for (std::uint32_t k = 0; k < open; ++k)
+        if (keys[k] != sim::rng::kEmptyKey)
+          hired += static_cast<std::uint32_t>(best_offer_[static_cast<std::uint32_t>(keys[k]) / a]) == firm;
+      firm_size_[firm] += hired;
     });
+  } else {
+    best_offer_.assign(nu, sim::rng::kEmptyKey);
   }
-  employed_ += hires_;
 
-  // Who is still unemployed, by zone and skill, for the breakdowns.
-  std::fill(unemployed_by_zone_.begin(), unemployed_by_zone_.end(), 0);
-  std::fill(unemployed_by_skill_.begin(), unemployed_by_skill_.end(), 0);
-  for (std::size_t i = 0; i < nu; ++i) {
-    const std::uint32_t w = unemployed_[i];
-    if (employer_[w] != kNoFirm) continue;
-    ++unemployed_by_zone_[home_[w]];
-    ++unemployed_by_skill_[skill_[w]];
-  }
+  // Hires, and who is still unemployed by zone and skill (the breakdowns),
+  // in one pass over the month's unemployed: [0] hires, then zones, skills.
+  const std::size_t nz_s = nz + static_cast<std::size_t>(p_.skills);
+  const Tally tally = sim::sum_ranges<Tally>(0, nu, 4096, [&](std::size_t lo, std::size_t hi) {
+    Tally t{std::vector<std::int64_t>(1 + nz_s, 0)};
+    std::int64_t* hired = t.counts.data();
+    std::int64_t* by_zone = hired + 1;
+    std::int64_t* by_skill = by_zone + nz;
+    for (std::size_t i = lo; i != hi; ++i) {
+      const std::uint32_t w = unemployed_[i];
+      if (best_offer_[i] == sim::rng::kEmptyKey) {
+        ++by_zone[home_[w]];
+        ++by_skill[skill_[w]];
+        continue;
+      }
+      employer_[w] = static_cast<std::uint32_t>(best_offer_[i]);
+      ++*hired;
+    }
+    return t;
+  });
+  hires_ = tally.counts.empty() ? 0 : tally.counts[0];
+  employed_ += hires_;
+  for (std::size_t z = 0; z < nz; ++z) unemployed_by_zone_[z] = tally.counts.empty() ? 0 : tally.counts[1 + z];
+  for (std::size_t k = 0; k < unemployed_by_skill_.size(); ++k)
+    unemployed_by_skill_[k] = tally.counts.empty() ? 0 : tally.counts[1 + nz + k];
 }
 
 
