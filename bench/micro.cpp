@@ -86,7 +86,7 @@ BENCHMARK(BM_OfferKey);
 // depends on within the month).
 template <class Phase, class Before = void (*)(models::dock::DockModel&, const sim::MonthContext&)>
 void dock_phase(benchmark::State& state, Phase phase,
-                Before before = [](models::dock::DockModel&, const sim::MonthContext&) {}, int threads = 1) {
+                Before before = [](models::dock::DockModel&, const sim::MonthContext&) {}) {
   const std::string scenario = std::string(TERRASIM_SOURCE_DIR) + "/scenarios/dock/default.yaml";
   sim::Simulation s(sim::load_scenario(scenario, {"months=25"}), 1);
   while (s.month() < 24) s.step();
@@ -94,7 +94,7 @@ void dock_phase(benchmark::State& state, Phase phase,
   sim::ArchiveWriter saved;
   model.save(saved);
   const sim::MonthContext ctx{24, s.scenario().seed()};
-  tbb::task_arena arena(threads);
+  tbb::task_arena arena(1);
   for (auto _ : state) {
     state.PauseTiming();
     sim::ArchiveReader in(saved.bytes(), "memory");
@@ -114,18 +114,14 @@ void BM_DockTargetsAndExits(benchmark::State& st) {
       st, [](auto& m, const auto& c) { m.update_targets_and_exits(c); },
       [](auto& m, const auto& c) { m.separate_workers(c); });
 }
-void dock_dismissals(benchmark::State& st, int threads) {
+void BM_DockDismissalsAndClosures(benchmark::State& st) {
   dock_phase(
       st, [](auto& m, const auto& c) { m.release_dismissed_and_closed(c); },
       [](auto& m, const auto& c) {
         m.separate_workers(c);
         m.update_targets_and_exits(c);
-      },
-      threads);
+      });
 }
-void BM_DockDismissalsAndClosures(benchmark::State& st) { dock_dismissals(st, 1); }
-// The same on two threads: the release pass cut into two chunks of workers.
-void BM_DockDismissalsAndClosuresTwoThreads(benchmark::State& st) { dock_dismissals(st, 2); }
 void BM_DockMonth(benchmark::State& st) {
   dock_phase(st, [](auto& m, const auto& c) {
     m.separate_workers(c);
@@ -150,7 +146,6 @@ BENCHMARK(BM_DockSeparations)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DockMatching)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DockTargetsAndExits)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DockDismissalsAndClosures)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_DockDismissalsAndClosuresTwoThreads)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_DockMonth)->Unit(benchmark::kMicrosecond);
 
 void BM_RecorderRow(benchmark::State& state) {

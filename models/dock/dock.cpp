@@ -60,9 +60,6 @@ constexpr std::size_t kFirmGrain = 512;
 constexpr std::size_t kSlotBlock = 8192;
 // No skill: marks a worker who sends no application (skills are below 255).
 constexpr std::uint8_t kNoSkill = 255;
-// The release pass cuts the workers into at most one chunk per thread, of at
-// least this many workers (any cut gives the same result).
-constexpr std::size_t kMinReleaseChunk = 32768;
 
 std::size_t blocks_of(std::size_t n, std::size_t block) { return (n + block - 1) / block; }
 
@@ -421,113 +418,43 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
 // closed firms' slots are freed.
 void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   const std::size_t slots = firm_id_.size();
-  const std::size_t n = employer_.size();
-  // The workers in consecutive chunks, one a thread. A rank is a firm's
-  // count of employees in worker order over all chunks, so a chunk starts
-  // from the counts of the chunks before it: the same dismissals, in the
-  // same list order, for any number of chunks.
-  const std::size_t chunks = std::clamp<std::size_t>(
-      static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()), 1, 1 + n / kMinReleaseChunk);
-  auto chunk_begin = [&](std::size_t c) { return n * c / chunks; };
   // What happens to a worker, by employer slot + 1 (so that kNoFirm, which
   // wraps to 0, needs no test): nothing, listed as unemployed, released
   // (closing firm) or released if its rank is chosen (shrinking firm).
-  // Chunk c's table, which its pass updates, is at c * (slots + 1).
   enum : std::uint8_t { kKeep = 0, kUnemployed = 1, kClose = 2, kDismiss = 3 };
-  fate_.resize(chunks * (slots + 1));
-  seen_.assign(chunks * slots, 0);  // per chunk: the shrinking firms' employees before it
-  next_.resize(chunks * slots);     // per chunk: where its next chosen rank is
-  std::uint8_t* fate = fate_.data();
-  fate[0] = kUnemployed;
+  fate_.resize(slots + 1);
+  seen_.assign(slots, 0);
+  next_.resize(slots);
+  fate_[0] = kUnemployed;
   for (std::size_t f = 0; f < slots; ++f) {
-    const bool dismisses = chosen_offset_[f] < chosen_offset_[f + 1];
-    fate[f + 1] = closing_[f] ? kClose : dismisses ? kDismiss : kKeep;
     next_[f] = chosen_offset_[f];
-    // Each chosen rank is one employee's: exactly that many leave.
-    firm_size_[f] -= chosen_offset_[f + 1] - chosen_offset_[f];
+    fate_[f + 1] = closing_[f] ? kClose : next_[f] < chosen_offset_[f + 1] ? kDismiss : kKeep;
   }
-  std::vector<std::size_t> listed_before(chunks, 0);  // released or already unemployed, before each chunk
-  if (chunks > 1) {
-    // The chunks but the last: their employees of shrinking firms (counted
-    // into the next chunk's seen_) and those listed whatever the ranks.
-    sim::for_ranges(0, chunks - 1, 1, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t c = lo; c != hi; ++c) {
-        std::uint32_t* employees = seen_.data() + (c + 1) * slots;
-        std::size_t listed = 0;
-        for (std::size_t w = chunk_begin(c); w != chunk_begin(c + 1); ++w) {
-          const std::uint32_t f = employer_[w];
-          const std::uint8_t what = fate[static_cast<std::uint32_t>(f + 1)];
-          listed += what == kUnemployed || what == kClose;
-          if (what == kDismiss) ++employees[f];
-        }
-        listed_before[c + 1] = listed;
-      }
-    });
-    for (std::size_t c = 1; c < chunks; ++c) std::copy_n(fate, slots + 1, fate + c * (slots + 1));
-    // Each shrinking firm's rank and next chosen rank at the start of each
-    // chunk, and the dismissals that fall in the chunks before.
-    for (std::size_t f = 0; f < slots; ++f) {
-      if (fate[f + 1] != kDismiss) continue;
-      for (std::size_t c = 1; c < chunks; ++c) {
-        const std::uint32_t rank = seen_[(c - 1) * slots + f] + seen_[c * slots + f];
-        std::uint32_t at = next_[(c - 1) * slots + f];
-        const std::uint32_t first = at;
-        while (at < chosen_offset_[f + 1] && chosen_ranks_[at] < rank) ++at;
-        listed_before[c] += at - first;
-        seen_[c * slots + f] = rank;
-        next_[c * slots + f] = at;
-        if (at == chosen_offset_[f + 1]) fate[c * (slots + 1) + f + 1] = kKeep;
-      }
-    }
-    for (std::size_t c = 1; c < chunks; ++c) listed_before[c] += listed_before[c - 1];
-  }
-
-  // One pass over each chunk's workers, which also lists the unemployed (in
-  // worker order) for the month's matching: entries do not change who is
-  // employed.
+  // One pass over the workers, which also lists the unemployed (in worker
+  // order) for the month's matching: entries do not change who is employed.
+  std::int64_t released = 0;
+  const std::size_t n = employer_.size();
   if (unemployed_.size() < n) unemployed_.resize(n);  // once: the list is unemployed_count_ long
-  std::atomic<std::int64_t> released{0};
-  // The last chunk lists up to the end of the list; the others must not
-  // write past their part of it, even the entries that they do not keep.
-  auto release_chunk = [&]<bool kLast>(std::size_t c) {
-    std::uint32_t* employer = employer_.data();
-    std::uint32_t* listed = unemployed_.data();
-    std::uint8_t* what_of = fate + c * (slots + 1);
-    std::uint32_t* seen = seen_.data() + c * slots;
-    std::uint32_t* next = next_.data() + c * slots;
-    const std::uint32_t* chosen = chosen_ranks_.data();
-    const std::uint32_t* chosen_end = chosen_offset_.data() + 1;
-    std::size_t count = listed_before[c];
-    const std::size_t limit = kLast ? n : listed_before[c + 1];
-    std::uint32_t past_the_end = 0;
-    std::int64_t gone = 0;
-    for (std::size_t w = chunk_begin(c), end = chunk_begin(c + 1); w != end; ++w) {
-      const std::uint32_t f = employer[w];
-      const std::uint8_t what = what_of[static_cast<std::uint32_t>(f + 1)];
-      *(kLast || count < limit ? listed + count : &past_the_end) = static_cast<std::uint32_t>(w);  // kept only if counted
-      count += what == kUnemployed;
-      if (what <= kUnemployed) continue;
-      if (what == kDismiss) {
-        if (seen[f]++ != chosen[next[f]]) continue;
-        if (++next[f] == chosen_end[f]) what_of[f + 1] = kKeep;
-      }
-      employer[w] = kNoFirm;
-      ++gone;
-      listed[count++] = static_cast<std::uint32_t>(w);
+  std::uint32_t* employer = employer_.data();
+  std::uint32_t* listed = unemployed_.data();
+  std::uint8_t* fate = fate_.data();
+  std::size_t count = 0;
+  for (std::size_t w = 0; w < n; ++w) {
+    const std::uint32_t f = employer[w];
+    const std::uint8_t what = fate[static_cast<std::uint32_t>(f + 1)];
+    listed[count] = static_cast<std::uint32_t>(w);  // kept only if counted
+    count += what == kUnemployed;
+    if (what <= kUnemployed) continue;
+    if (what == kDismiss) {
+      if (seen_[f]++ != chosen_ranks_[next_[f]]) continue;
+      if (++next_[f] == chosen_offset_[f + 1]) fate[f + 1] = kKeep;
+      --firm_size_[f];
     }
-    released.fetch_add(gone, std::memory_order_relaxed);
-    if (kLast) unemployed_count_ = count;
-  };
-  auto release = [&](std::size_t c) {
-    if (c + 1 == chunks)
-      release_chunk.template operator()<true>(c);
-    else
-      release_chunk.template operator()<false>(c);
-  };
-  if (chunks == 1)
-    release(0);
-  else
-    tbb::parallel_for(std::size_t{0}, chunks, release);
+    employer[w] = kNoFirm;
+    ++released;
+    listed[count++] = static_cast<std::uint32_t>(w);
+  }
+  unemployed_count_ = count;
   unemployed_listed_ = true;
   for (std::size_t f = 0; f < slots; ++f) {
     if (!closing_[f]) continue;
@@ -539,8 +466,8 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   // Reuse the lowest free slots first, whatever order they were freed in.
   std::sort(free_slots_.begin(), free_slots_.end(), std::greater<>());
   firms_alive_ -= exits_;
-  separations_ += released.load();
-  employed_ -= released.load();
+  separations_ += released;
+  employed_ -= released;
 }
 
 // Step 4. K ~ Poisson(lambda) entrants, each with a zone, a skill and a

@@ -100,8 +100,8 @@ class DockModel final : public sim::Model {
   // Scratch of the current month (not part of the state between months).
   std::vector<std::uint32_t> excess_;          // dismissals per firm slot
   std::vector<std::uint8_t> closing_;          // exits drawn this month
-  std::vector<std::uint8_t> fate_;             // per chunk of workers and slot + 1: what the release pass does to its employees
-  std::vector<std::uint32_t> seen_, next_;     // per chunk and slot: employees passed, next chosen rank
+  std::vector<std::uint8_t> fate_;             // per slot + 1: what the release pass does to its employees
+  std::vector<std::uint32_t> seen_, next_;     // per slot: employees passed, next chosen rank
   std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_
   std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm, then a sentinel
   // One entry per vacancy, grouped by zone, a firm's v_f entries side by

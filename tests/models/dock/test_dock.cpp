@@ -38,8 +38,7 @@ TEST(DockConformance, DefaultSizeIsThreadIndependent) {
 }
 
 TEST(DockConformance, DismissalsAreThreadIndependent) {
-  // The release pass cuts the workers into one chunk per thread (of at least
-  // 32,768): many dismissals and closures, whose ranks cross the cuts.
+  // Many dismissals and closures at 100,000 workers (several worker blocks).
   ts::expect_same_output_across_threads(kDefault, {"months=6", "target_volatility=0.8", "exit_rate=0.1"});
   ts::expect_invariants_every_month(kDefault, {"months=4", "target_volatility=0.8", "exit_rate=0.1"});
 }
