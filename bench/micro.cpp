@@ -12,7 +12,9 @@
 #include "models/dock/dock.h"
 #include "sim/core/scenario.h"
 #include "sim/core/simulation.h"
+#include "sim/rng/alias.h"
 #include "sim/rng/distributions.h"
+#include "sim/rng/lowest_keys.h"
 #include "sim/rng/philox.h"
 #include "sim/util/detmath.h"
 
@@ -73,11 +75,42 @@ BENCHMARK(BM_DetmathPow);
 BENCHMARK(BM_LibmPow);
 BENCHMARK(BM_DetmathExp);
 
+// A zone drawn for a home zone: the dock model's 6 x 6 alias table.
+void BM_AliasFind(benchmark::State& state) {
+  sim::rng::AliasRows alias(6, 6);
+  alias.assign([](std::size_t r, std::size_t k) { return 1.0 + static_cast<double>((r * 7 + k * 3) % 5); });
+  sim::rng::Draws d(1, 2, 3, 4);
+  std::size_t row = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(alias.find(row, static_cast<std::uint32_t>(d.bits())));
+    row = row == 5 ? 0 : row + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AliasFind);
+
+// Random keys offered to runs of 1 to 8 offer slots, as the dock model's
+// firms receive applications.
+void BM_OfferKey(benchmark::State& state) {
+  std::vector<std::uint64_t> slots(4096 * 8, sim::rng::kEmptyKey);
+  sim::rng::Draws d(1, 2, 3, 4);
+  for (auto _ : state) {
+    const std::uint64_t x = d.bits();
+    const std::size_t run = (x & 4095) * 8, k = 1 + ((x >> 12) & 7);
+    sim::rng::offer_key(slots.data() + run, k, x >> 16);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_OfferKey);
+
 // One phase of the dock model, on a warmed-up state of the default scenario
 // (24 months in), on one thread. Each iteration restores the state first
 // (excluded from the timing), so every iteration does the same work.
-template <class Phase>
-void dock_phase(benchmark::State& state, Phase phase) {
+// `before` runs untimed after the restore (the phases that the timed one
+// depends on within the month).
+template <class Phase, class Before = void (*)(models::dock::DockModel&, const sim::MonthContext&)>
+void dock_phase(benchmark::State& state, Phase phase,
+                Before before = [](models::dock::DockModel&, const sim::MonthContext&) {}) {
   const std::string scenario = std::string(TERRASIM_SOURCE_DIR) + "/scenarios/dock/default.yaml";
   sim::Simulation s(sim::load_scenario(scenario, {"months=25"}), 1);
   while (s.month() < 24) s.step();
@@ -90,6 +123,7 @@ void dock_phase(benchmark::State& state, Phase phase) {
     state.PauseTiming();
     sim::ArchiveReader in(saved.bytes(), "memory");
     model.load(in);
+    arena.execute([&] { before(model, ctx); });
     state.ResumeTiming();
     arena.execute([&] { phase(model, ctx); });
   }
@@ -99,11 +133,18 @@ void dock_phase(benchmark::State& state, Phase phase) {
 void BM_DockSeparations(benchmark::State& st) {
   dock_phase(st, [](auto& m, const auto& c) { m.separate_workers(c); });
 }
-void BM_DockTargetsExitsDismissals(benchmark::State& st) {
-  dock_phase(st, [](auto& m, const auto& c) {
-    m.update_targets_and_exits(c);
-    m.release_dismissed_and_closed(c);
-  });
+void BM_DockTargetsAndExits(benchmark::State& st) {
+  dock_phase(
+      st, [](auto& m, const auto& c) { m.update_targets_and_exits(c); },
+      [](auto& m, const auto& c) { m.separate_workers(c); });
+}
+void BM_DockDismissalsAndClosures(benchmark::State& st) {
+  dock_phase(
+      st, [](auto& m, const auto& c) { m.release_dismissed_and_closed(c); },
+      [](auto& m, const auto& c) {
+        m.separate_workers(c);
+        m.update_targets_and_exits(c);
+      });
 }
 void BM_DockMonth(benchmark::State& st) {
   dock_phase(st, [](auto& m, const auto& c) {
@@ -114,8 +155,21 @@ void BM_DockMonth(benchmark::State& st) {
     m.match(c);
   });
 }
+// The matching round alone, after the month's other phases (untimed).
+void BM_DockMatching(benchmark::State& st) {
+  dock_phase(
+      st, [](auto& m, const auto& c) { m.match(c); },
+      [](auto& m, const auto& c) {
+        m.separate_workers(c);
+        m.update_targets_and_exits(c);
+        m.release_dismissed_and_closed(c);
+        m.enter_firms(c);
+      });
+}
 BENCHMARK(BM_DockSeparations)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_DockTargetsExitsDismissals)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DockMatching)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DockTargetsAndExits)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DockDismissalsAndClosures)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DockMonth)->Unit(benchmark::kMicrosecond);
 
 void BM_RecorderRow(benchmark::State& state) {

@@ -3,9 +3,9 @@
 //
 // Layout: workers are three columns (home zone, skill, employer slot: 6 bytes
 // a worker); firms are columns by slot. Randomness: every rule draws from its
-// own named stream, keyed by fixed blocks of workers (separations, rare
-// events drawn by skipping), by worker id (search, acceptance, choice) or by
-// firm id (targets, exits, dismissals, offers), so the output depends neither
+// own named stream, keyed by fixed blocks of workers or of firm slots
+// (separations, exits: rare events drawn by skipping), by worker id (search,
+// choice) or by firm id (targets, dismissals), so the output depends neither
 // on the number of threads nor, for one agent, on what the others drew.
 #include "models/dock/dock.h"
 
@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <oneapi/tbb/blocked_range.h>
@@ -21,9 +22,9 @@
 
 #include "sim/core/agent_ids.h"
 #include "sim/core/parallel.h"
-#include "sim/core/grouping.h"
 #include "sim/rng/distributions.h"
-#include "sim/rng/guided.h"
+#include "sim/rng/alias.h"
+#include "sim/rng/lowest_keys.h"
 #include "sim/rng/ziggurat.h"
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
@@ -48,8 +49,6 @@ constexpr std::uint64_t kDismissals = stream_id("dock.dismissals");
 constexpr std::uint64_t kExits = stream_id("dock.exits");
 constexpr std::uint64_t kEntries = stream_id("dock.entries");
 constexpr std::uint64_t kSearch = stream_id("dock.search");
-constexpr std::uint64_t kAcceptance = stream_id("dock.acceptance");
-constexpr std::uint64_t kOffers = stream_id("dock.offers");
 constexpr std::uint64_t kChoice = stream_id("dock.choice");
 
 // Workers are processed in fixed blocks: the unit of the block-keyed streams
@@ -57,8 +56,24 @@ constexpr std::uint64_t kChoice = stream_id("dock.choice");
 // distribution), so it is part of the model's definition.
 constexpr std::size_t kWorkerBlock = 8192;
 constexpr std::size_t kFirmGrain = 512;
+// Fixed blocks of firm slots for the exits drawn by skipping (part of the
+// model's definition, like kWorkerBlock).
+constexpr std::size_t kSlotBlock = 8192;
+// No skill: marks a worker who sends no application (skills are below 255).
+constexpr std::uint8_t kNoSkill = 255;
 
 std::size_t blocks_of(std::size_t n, std::size_t block) { return (n + block - 1) / block; }
+
+// Integer counts added over ranges of agents (sim::sum_ranges); an empty
+// tally is the sum's zero.
+struct Tally {
+  std::vector<std::int64_t> counts;
+  friend Tally operator+(Tally a, const Tally& b) {
+    if (a.counts.empty()) return b;
+    for (std::size_t i = 0; i < b.counts.size(); ++i) a.counts[i] += b.counts[i];
+    return a;
+  }
+};
 
 std::vector<double> cumulative(const std::vector<double>& shares) {
   std::vector<double> c(shares.size());
@@ -162,6 +177,10 @@ DockModel::DockModel(Params p) : p_(std::move(p)) {
                .unaryExpr([](double v) { return sim::dmath::exp(v); })
                .matrix();
   const std::size_t nz = p_.zone_names.size();
+  // n* <= N: the table stops there, or at 4,096 (larger targets take an exp).
+  log_round_up_.resize(static_cast<std::size_t>(std::min<std::int64_t>(p_.workers, 4096)) + 1);
+  for (std::size_t k = 0; k < log_round_up_.size(); ++k)
+    log_round_up_[k] = sim::dmath::log(static_cast<double>(k) + 0.5);
   workers_by_zone_.assign(nz, 0);
   workers_by_skill_.assign(static_cast<std::size_t>(p_.skills), 0);
   unemployed_by_zone_.assign(nz, 0);
@@ -171,9 +190,13 @@ DockModel::DockModel(Params p) : p_(std::move(p)) {
 std::uint32_t DockModel::draw_zone(double u, const std::vector<double>& cum) const {
   // Shares sum to 1 within 1e-9; scale u by the actual total so that the
   // last zone is never skipped through rounding.
+  // The number of cumulative shares <= x (what std::upper_bound finds), by
+  // counting rather than searching: a few zones, and a search's branches
+  // mispredict on every other draw.
   const double x = u * cum.back();
-  const auto it = std::upper_bound(cum.begin(), cum.end(), x);
-  return static_cast<std::uint32_t>(std::min<std::size_t>(static_cast<std::size_t>(it - cum.begin()), cum.size() - 1));
+  std::size_t below = 0;
+  for (const double c : cum) below += c <= x;
+  return static_cast<std::uint32_t>(std::min(below, cum.size() - 1));
 }
 
 std::uint32_t DockModel::firm_target_of(double latent) const {
@@ -183,6 +206,18 @@ std::uint32_t DockModel::firm_target_of(double latent) const {
   if (!(r >= 1.0)) return 1;
   if (r >= static_cast<double>(p_.workers)) return static_cast<std::uint32_t>(p_.workers);
   return static_cast<std::uint32_t>(r);
+}
+
+// n* = max(1, round(exp(L))) for L = log T, by comparing L with log(k + 0.5):
+// from `near` (the firm's previous target), a shock of sigma moves it by a
+// step or two. Targets beyond the table take the exp.
+std::uint32_t DockModel::firm_target_of_log(double log_latent, std::uint32_t near) const {
+  const double* up = log_round_up_.data();
+  const std::uint32_t top = static_cast<std::uint32_t>(log_round_up_.size());
+  std::uint32_t k = std::clamp<std::uint32_t>(near, 1, top - 1);
+  while (k < top && log_latent >= up[k]) ++k;
+  while (k > 1 && log_latent < up[k - 1]) --k;
+  return k < top ? k : firm_target_of(sim::dmath::exp(log_latent));
 }
 
 std::uint32_t DockModel::allocate_firm_slot() {
@@ -250,8 +285,8 @@ void DockModel::initialize(std::uint64_t seed) {
     firm_id_[f] = f;
     firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
     firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
-    firm_latent_[f] = sim::dmath::exp(p_.init_size_mu + p_.init_size_sigma * sim::rng::normal_ziggurat(d));
-    firm_target_[f] = firm_target_of(firm_latent_[f]);
+    firm_latent_[f] = p_.init_size_mu + p_.init_size_sigma * sim::rng::normal_ziggurat(d);
+    firm_target_[f] = firm_target_of(sim::dmath::exp(firm_latent_[f]));
     firm_alive_[f] = 1;
   });
   next_firm_id_ = m;
@@ -325,10 +360,13 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
 }
 
 // Steps 2 and 3, the draws. Each firm alive at the start of the month updates
-// its latent target by a log-normal shock and, if it holds more employees than
-// its new integer target, chooses which ranks among its employees to dismiss
-// (Floyd's sampling of k distinct ranks, uniform over k-subsets). Each then
-// closes with probability exit_rate. Entrants of this month do not exist yet.
+// its latent target by a log-normal shock (an addition to log T) and, if it
+// holds more employees than its new integer target, chooses which ranks among
+// its employees to dismiss (Floyd's sampling of k distinct ranks, uniform over
+// k-subsets). Each closes with probability exit_rate: closures are drawn by
+// skipping geometric gaps over fixed blocks of slots (one draw per closure,
+// not per firm); a hit on a free slot does nothing, which leaves each live
+// firm an independent Bernoulli trial. Entrants of this month do not exist yet.
 void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   const std::size_t slots = firm_id_.size();
   excess_.assign(slots, 0);
@@ -337,19 +375,32 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   const double drift = -0.5 * sigma * sigma;
   const auto month = static_cast<std::uint64_t>(ctx.month);
   const sim::rng::BlockedStream target_draws(ctx.seed, kTargets, month, next_firm_id_);
-  const sim::rng::BlockedStream exit_draws(ctx.seed, kExits, month, next_firm_id_);
   const sim::rng::BlockedStream dismissal_draws(ctx.seed, kDismissals, month, next_firm_id_);
   sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t f = lo; f != hi; ++f) {
       if (!firm_alive_[f]) continue;
       auto d = target_draws(firm_id_[f]);
-      firm_latent_[f] *= sim::dmath::exp(sigma * sim::rng::normal_ziggurat(d) + drift);
-      firm_target_[f] = firm_target_of(firm_latent_[f]);
+      firm_latent_[f] += sigma * sim::rng::normal_ziggurat(d) + drift;
+      firm_target_[f] = firm_target_of_log(firm_latent_[f], firm_target_[f]);
       if (firm_size_[f] > firm_target_[f]) excess_[f] = firm_size_[f] - firm_target_[f];
-      auto e = exit_draws(firm_id_[f]);
-      closing_[f] = e.bernoulli(p_.exit_rate) ? 1 : 0;
     }
   });
+  if (p_.exit_rate > 0.0) {
+    const double log1m = sim::dmath::log1p(-p_.exit_rate);
+    sim::for_ranges(0, blocks_of(slots, kSlotBlock), 1, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t b = lo; b != hi; ++b) {
+        Draws d(ctx.seed, kExits, month, b);
+        const std::size_t begin = b * kSlotBlock, end = std::min(slots, begin + kSlotBlock);
+        std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
+        if (gap >= end - begin) continue;
+        for (std::size_t f = begin + gap;; f += 1 + gap) {
+          closing_[f] = firm_alive_[f];
+          gap = sim::rng::geometric_gap(d, log1m);
+          if (gap >= end - f - 1) break;  // the next hit would be past the block
+        }
+      }
+    });
+  }
   // Which ranks each shrinking firm dismisses. A closing firm releases every
   // employee anyway, so it needs none.
   chosen_offset_.assign(slots + 1, 0);
@@ -372,37 +423,43 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
 // closed firms' slots are freed.
 void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   const std::size_t slots = firm_id_.size();
-  // What happens to each firm's employees: nothing, all released (closing),
-  // or the chosen ranks dismissed.
-  enum : std::uint8_t { kKeep = 0, kClose = 1, kDismiss = 2 };
-  std::vector<std::uint8_t> fate(slots, kKeep);
-  std::vector<std::uint32_t> seen(slots, 0), next(slots);
+  // What happens to a worker, by employer slot + 1 (so that kNoFirm, which
+  // wraps to 0, needs no test): nothing, listed as unemployed, released
+  // (closing firm) or released if its rank is chosen (shrinking firm).
+  enum : std::uint8_t { kKeep = 0, kUnemployed = 1, kClose = 2, kDismiss = 3 };
+  fate_.resize(slots + 1);
+  seen_.assign(slots, 0);
+  next_.resize(slots);
+  fate_[0] = kUnemployed;
   for (std::size_t f = 0; f < slots; ++f) {
-    next[f] = chosen_offset_[f];
-    fate[f] = closing_[f] ? kClose : next[f] < chosen_offset_[f + 1] ? kDismiss : kKeep;
+    next_[f] = chosen_offset_[f];
+    fate_[f + 1] = closing_[f] ? kClose : next_[f] < chosen_offset_[f + 1] ? kDismiss : kKeep;
   }
   // One pass over the workers, which also lists the unemployed (in worker
   // order) for the month's matching: entries do not change who is employed.
   std::int64_t released = 0;
   const std::size_t n = employer_.size();
-  unemployed_.clear();
-  unemployed_.reserve(n);  // once: the capacity stays between months
+  if (unemployed_.size() < n) unemployed_.resize(n);  // once: the list is unemployed_count_ long
   std::uint32_t* employer = employer_.data();
+  std::uint32_t* listed = unemployed_.data();
+  std::uint8_t* fate = fate_.data();
+  std::size_t count = 0;
   for (std::size_t w = 0; w < n; ++w) {
     const std::uint32_t f = employer[w];
-    if (f != kNoFirm) {
-      const std::uint8_t what = fate[f];
-      if (what == kKeep) continue;
-      if (what == kDismiss) {
-        if (seen[f]++ != chosen_ranks_[next[f]]) continue;
-        if (++next[f] == chosen_offset_[f + 1]) fate[f] = kKeep;
-        --firm_size_[f];
-      }
-      employer[w] = kNoFirm;
-      ++released;
+    const std::uint8_t what = fate[static_cast<std::uint32_t>(f + 1)];
+    listed[count] = static_cast<std::uint32_t>(w);  // kept only if counted
+    count += what == kUnemployed;
+    if (what <= kUnemployed) continue;
+    if (what == kDismiss) {
+      if (seen_[f]++ != chosen_ranks_[next_[f]]) continue;
+      if (++next_[f] == chosen_offset_[f + 1]) fate[f + 1] = kKeep;
+      --firm_size_[f];
     }
-    unemployed_.push_back(static_cast<std::uint32_t>(w));
+    employer[w] = kNoFirm;
+    ++released;
+    listed[count++] = static_cast<std::uint32_t>(w);
   }
+  unemployed_count_ = count;
   unemployed_listed_ = true;
   for (std::size_t f = 0; f < slots; ++f) {
     if (!closing_[f]) continue;
@@ -431,8 +488,9 @@ void DockModel::enter_firms(const sim::MonthContext& ctx) {
     firm_id_[f] = id;
     firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
     firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
-    firm_latent_[f] = 1.0 + static_cast<double>(sim::rng::poisson(d, p_.entrant_size_mean));
-    firm_target_[f] = firm_target_of(firm_latent_[f]);
+    const double latent = 1.0 + static_cast<double>(sim::rng::poisson(d, p_.entrant_size_mean));
+    firm_latent_[f] = sim::dmath::log(latent);
+    firm_target_[f] = firm_target_of(latent);
     firm_size_[f] = 0;
     firm_alive_[f] = 1;
   }
@@ -447,21 +505,35 @@ void DockModel::match(const sim::MonthContext& ctx) {
   const auto a = static_cast<std::size_t>(p_.applications);
   const auto month = static_cast<std::uint64_t>(ctx.month);
 
-  // a. Vacancies fixed for the round. Each vacancy is one entry (its firm's
-  // slot) in a list grouped by zone, so that drawing a firm of zone z with
-  // probability proportional to v_f is one uniform index into z's part.
-  std::vector<std::uint32_t> zone_start;
-  sim::group_with_multiplicity(
-      slots, nz, [&](std::size_t f) { return firm_zone_[f]; },
-      [&](std::size_t f) { return firm_alive_[f] && firm_size_[f] < firm_target_[f] ? firm_target_[f] - firm_size_[f] : 0u; },
-      zone_start, vacancy_slots_);
-  std::vector<double> vac_zone(nz);
-  for (std::size_t z = 0; z < nz; ++z) vac_zone[z] = zone_start[z + 1] - zone_start[z];
-  const bool any_vacancy = zone_start[nz] > 0;
+  // a. Vacancies fixed for the round: v_f entries per firm, grouped by zone
+  // (a counting sort of the firms by zone), firms in slot order within a zone.
+  zone_start_.assign(nz + 1, 0);
+  for (std::size_t f = 0; f < slots; ++f)
+    if (firm_alive_[f] && firm_size_[f] < firm_target_[f]) zone_start_[firm_zone_[f] + 1] += firm_target_[f] - firm_size_[f];
+  for (std::size_t z = 0; z < nz; ++z) zone_start_[z + 1] += zone_start_[z];
+  const std::uint32_t total_vacancies = zone_start_[nz];
+  vacancies_.resize(total_vacancies);
+  run_firm_.resize(total_vacancies);
+  std::uint32_t widest = 0;
+  {
+    std::uint32_t fill[256];
+    std::copy(zone_start_.begin(), zone_start_.end() - 1, fill);
+    for (std::size_t f = 0; f < slots; ++f) {
+      if (!firm_alive_[f] || firm_size_[f] >= firm_target_[f]) continue;
+      const std::uint32_t open = firm_target_[f] - firm_size_[f];
+      widest = std::max(widest, open);
+      std::uint32_t& at = fill[firm_zone_[f]];
+      const Vacancy v{at, std::min(open, kMaxOpen) << 8 | firm_skill_[f]};
+      std::fill_n(vacancies_.begin() + at, open, v);
+      run_firm_[at] = static_cast<std::uint32_t>(f);
+      at += open;
+    }
+  }
   // Zone choice for a worker living in h: weights V_z exp(-d(h, z) / L).
-  sim::rng::GuidedRows zone_pick(nz, nz);
+  sim::rng::AliasRows zone_pick(nz, nz);
   zone_pick.assign([&](std::size_t h, std::size_t z) {
-    return vac_zone[z] * decay_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
+    return static_cast<double>(zone_start_[z + 1] - zone_start_[z]) *
+           decay_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
   });
 
   // The unemployed, in worker order: listed by the release pass of this
@@ -477,7 +549,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
       block_start[b + 1] = c;
     });
     for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
-    unemployed_.resize(block_start[nblocks]);
+    unemployed_count_ = block_start[nblocks];
+    if (unemployed_.size() < unemployed_count_) unemployed_.resize(unemployed_count_);
     tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
       std::uint32_t k = block_start[b];
       const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
@@ -486,130 +559,183 @@ void DockModel::match(const sim::MonthContext& ctx) {
     });
   }
   unemployed_listed_ = false;
-  const std::size_t nu = unemployed_.size();
-  applications_.assign(nu * a, kNoFirm);
-  offered_.assign(nu * a, 0);
+  const std::size_t nu = unemployed_count_;
 
-  if (any_vacancy && nu > 0) {
-    // b, c. Applications: zone, then firm; repeats count once; each distinct
-    // application across skills is acceptable with probability m.
+  hires_ = 0;
+  // A firm makes at most as many offers as it has applicants, so offer slots
+  // capped at kMaxOpen (2^24 - 1) change nothing while fewer workers than
+  // that are unemployed; beyond, the cap would, so that case is refused.
+  if (widest > kMaxOpen && nu > kMaxOpen)
+    throw std::runtime_error(fmt::format("dock: a firm with {} vacancies and {} unemployed workers exceeds the "
+                                         "matching's {} offer slots per firm", widest, nu, kMaxOpen));
+  if (total_vacancies > 0 && nu > 0) {
+    // b, c, d. Each unemployed worker draws its applications: one word gives
+    // the zone (high half) and the vacancy in it (low half), so the firm with
+    // probability proportional to v_f; a second word decides whether an
+    // application across skills is acceptable (high half) and gives the
+    // application its random key (low half). Repeats count once. A firm
+    // offers its v_f jobs to the acceptable applicants with the lowest keys:
+    // a uniform choice of min(v_f, applicants) among them, whatever the order
+    // in which applications arrive (sim/rng/lowest_keys.h). The workers are
+    // cut into chunks, each with its own offer slots, merged afterwards: the
+    // result is the same for any number of chunks, so of threads.
     const sim::rng::BlockedStream search_draws(ctx.seed, kSearch, month, n);
-    const sim::rng::BlockedStream accept_draws(ctx.seed, kAcceptance, month, n);
-    const double mismatch = p_.mismatch_acceptance;
-    sim::for_ranges(0, nu, 1024, [&](std::size_t lo, std::size_t hi) {
-      // Two loops, so that the independent draws of many workers overlap in
-      // the processor instead of waiting on each other's loads.
-      for (std::size_t i = lo; i != hi; ++i) {
-        const std::uint32_t w = unemployed_[i];
-        const std::size_t h = home_[w];
-        // No vacancy within reach (every weight underflowed): no application.
-        if (!(zone_pick.total(h) > 0.0)) continue;
-        auto search = search_draws(w);
-        std::uint32_t* apps = &applications_[i * a];
-        for (std::size_t j = 0; j < a; ++j) {
-          // One word per draw: the zone from its high half, the vacancy
-          // (so the firm, proportionally to v_f) from its low half. x is
-          // below the total, so the zone counted is one of positive weight.
-          const std::uint64_t word = search.bits();
-          const std::size_t z = zone_pick.find(h, static_cast<double>(word >> 32) * 0x1.0p-32);
-          const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
-          apps[j] = vacancy_slots_[first + search.below32(static_cast<std::uint32_t>(word), count)];
-        }
-      }
-      for (std::size_t i = lo; i != hi; ++i) {
-        const std::uint32_t w = unemployed_[i];
-        auto accept = accept_draws(w);
-        std::uint32_t* apps = &applications_[i * a];
-        std::uint32_t drawn[16];  // the firms drawn, before any is refused
-        for (std::size_t j = 0; j < a; ++j) drawn[j] = apps[j];
-        const std::uint8_t skill = skill_[w];
-        for (std::size_t j = 0; j < a; ++j) {
-          const std::uint32_t f = drawn[j];
-          if (f == kNoFirm) continue;
-          bool repeat = false;
-          for (std::size_t q = 0; q < j; ++q) repeat |= drawn[q] == f;
-          if (repeat) {
-            apps[j] = kNoFirm;
+    // uniform < m, with 32 bits: the high half below m * 2^32.
+    const double m = p_.mismatch_acceptance;
+    const std::uint64_t accept_below = m >= 1.0 ? std::uint64_t{1} << 32 : static_cast<std::uint64_t>(std::ceil(m * 0x1.0p32));
+    const std::size_t chunks =
+        std::clamp<std::size_t>(static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()), 1, 1 + nu / 4096);
+    offer_keys_.assign(chunks * total_vacancies, sim::rng::kEmptyKey);
+    const Vacancy* vac = vacancies_.data();
+    const std::uint32_t* zone_start = zone_start_.data();
+    // Workers in batches: first their draws (arithmetic only, no branch
+    // that depends on them), then the applications, whose loads of vacancy
+    // entries and offer slots then overlap.
+    // The number of applications is a compile-time constant for the
+    // default (a = 3), so that the loops over them unroll.
+    constexpr std::size_t kBatch = 256;
+    auto apply = [&]<std::size_t A>(std::size_t c) {
+      const std::size_t na = A ? A : a;
+      std::uint64_t* keys = offer_keys_.data() + c * total_vacancies;
+      std::uint32_t pos[kBatch * 16];
+      std::uint64_t key[kBatch * 16];
+      std::uint8_t skill[kBatch];
+      const std::size_t lo = nu * c / chunks, hi = nu * (c + 1) / chunks;
+      for (std::size_t b0 = lo; b0 < hi; b0 += kBatch) {
+        const std::size_t b1 = std::min(hi, b0 + kBatch);
+        for (std::size_t i = b0; i != b1; ++i) {
+          const std::uint32_t w = unemployed_[i];
+          const std::size_t h = home_[w], at = (i - b0) * na;
+          skill[i - b0] = skill_[w];
+          // No vacancy within reach (every weight underflowed): no application.
+          if (!(zone_pick.total(h) > 0.0)) {
+            skill[i - b0] = kNoSkill;
             continue;
           }
-          // Across skills, one acceptance draw per distinct application.
-          const bool acceptable = skill == firm_skill_[f] || accept.uniform() < mismatch;
-          apps[j] = acceptable ? f : kNoFirm;
-        }
-      }
-    });
-
-    // d. Applications grouped by firm, in worker order (a counting sort);
-    // each firm offers min(v_f, applicants) jobs to applicants chosen
-    // uniformly (a partial Fisher-Yates shuffle keyed by the firm's id).
-    bucket_offset_.assign(slots + 1, 0);
-    for (std::uint32_t f : applications_)
-      if (f != kNoFirm) ++bucket_offset_[f + 1];
-    for (std::size_t f = 0; f < slots; ++f) bucket_offset_[f + 1] += bucket_offset_[f];
-    bucket_.resize(bucket_offset_[slots]);
-    {
-      std::vector<std::uint32_t> fill(bucket_offset_.begin(), bucket_offset_.end() - 1);
-      for (std::size_t i = 0; i < applications_.size(); ++i) {
-        const std::uint32_t f = applications_[i];
-        if (f != kNoFirm) bucket_[fill[f]++] = static_cast<std::uint32_t>(i);
-      }
-    }
-    const sim::rng::BlockedStream offer_draws(ctx.seed, kOffers, month, next_firm_id_);
-    sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t f = lo; f != hi; ++f) {
-        const std::uint32_t begin = bucket_offset_[f], count = bucket_offset_[f + 1] - begin;
-        if (count == 0) continue;
-        const std::uint32_t vacancies = firm_target_[f] - firm_size_[f];
-        std::uint32_t* apps = bucket_.data() + begin;
-        if (count <= vacancies) {
-          for (std::uint32_t i = 0; i < count; ++i) offered_[apps[i]] = 1;
-          continue;
-        }
-        auto d = offer_draws(firm_id_[f]);
-        for (std::uint32_t i = 0; i < vacancies; ++i) {
-          std::swap(apps[i], apps[i + d.below(count - i)]);
-          offered_[apps[i]] = 1;
-        }
-      }
-    });
-
-    // e. Each worker with offers accepts one, chosen uniformly.
-    const sim::rng::BlockedStream choice_draws(ctx.seed, kChoice, month, n);
-    hires_ = sim::sum_ranges<std::int64_t>(0, nu, 1024, [&](std::size_t lo, std::size_t hi) {
-          std::int64_t hired = 0;
-          for (std::size_t i = lo; i != hi; ++i) {
-            std::uint32_t offers = 0;
-            for (std::size_t j = 0; j < a; ++j) offers += offered_[i * a + j];
-            if (offers == 0) continue;
-            const std::uint32_t w = unemployed_[i];
-            std::uint64_t pick = 0;
-            if (offers > 1) {
-              pick = choice_draws(w).below(offers);
-            }
-            for (std::size_t j = 0; j < a; ++j) {
-              if (!offered_[i * a + j]) continue;
-              if (pick-- == 0) {
-                const std::uint32_t f = applications_[i * a + j];
-                employer_[w] = f;
-                std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_add(1, std::memory_order_relaxed);
-                ++hired;
-                break;
-              }
-            }
+          auto search = search_draws(w);
+#pragma GCC unroll 16
+          for (std::size_t j = 0; j < na; ++j) {
+            const std::uint64_t word = search.bits();
+            const std::size_t z = zone_pick.find(h, static_cast<std::uint32_t>(word >> 32));
+            const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
+            pos[at + j] = first + search.below32(static_cast<std::uint32_t>(word), count);
+            key[at + j] = search.bits();
           }
-          return hired;
-        });
-  }
-  employed_ += hires_;
+        }
+        for (std::size_t i = b0; i != b1; ++i) {
+          const std::size_t at = (i - b0) * na;
+          const std::uint8_t s = skill[i - b0];
+          if (s == kNoSkill) continue;
+          std::uint32_t runs[16];
+#pragma GCC unroll 16
+          for (std::size_t j = 0; j < na; ++j) {
+            const Vacancy v = vac[pos[at + j]];
+            runs[j] = v.run;  // one run per firm
+            bool repeat = false;
+#pragma GCC unroll 16
+            for (std::size_t q = 0; q < j; ++q) repeat |= runs[q] == v.run;
+            const std::uint64_t k = key[at + j];
+            // Masks rather than branches: acceptance is a coin toss.
+            const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill() == s) | ((k >> 32) < accept_below);
+            const std::uint64_t refused = (acceptable & ~static_cast<std::uint64_t>(repeat)) - 1;  // all ones or 0
+            sim::rng::offer_key(keys + v.run, v.open(), (k << 32) | (i * na + j) | refused);
+          }
+        }
+      }
+    };
+    auto apply_chunk = [&](std::size_t c) {
+      if (a == 3)
+        apply.template operator()<3>(c);
+      else
+        apply.template operator()<0>(c);
+    };
+    if (chunks == 1) {
+      apply_chunk(0);
+    } else {
+      tbb::parallel_for(std::size_t{0}, chunks, apply_chunk);
+    }
 
-  // Who is still unemployed, by zone and skill, for the breakdowns.
-  std::fill(unemployed_by_zone_.begin(), unemployed_by_zone_.end(), 0);
-  std::fill(unemployed_by_skill_.begin(), unemployed_by_skill_.end(), 0);
-  for (std::uint32_t w : unemployed_) {
-    if (employer_[w] != kNoFirm) continue;
-    ++unemployed_by_zone_[home_[w]];
-    ++unemployed_by_skill_[skill_[w]];
+    // Runs (a firm's offer slots) that start in [lo, hi), each visited once:
+    // body(first entry, offer slots).
+    auto for_runs = [&](auto&& body) {
+      sim::for_ranges(0, total_vacancies, 4096, [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t p = lo; p < hi; ++p)
+          if (vac[p].run == p) {
+            body(static_cast<std::uint32_t>(p), vac[p].open());
+            while (p + 1 < hi && vac[p + 1].run == vac[p].run) ++p;  // v_f may exceed the slots
+          }
+      });
+    };
+    // The chunks' offer slots merged into the first chunk's.
+    if (chunks > 1)
+      for_runs([&](std::uint32_t run, std::uint32_t open) {
+        for (std::size_t c = 1; c < chunks; ++c)
+          sim::rng::merge_keys(offer_keys_.data() + run, offer_keys_.data() + c * total_vacancies + run, open);
+      });
+
+    // e. Each worker with offers accepts one, chosen uniformly: the offer of
+    // lowest random key (a draw of the worker's choice stream, indexed by the
+    // application), whatever the order in which the offers are visited.
+    best_offer_.assign(nu, sim::rng::kEmptyKey);
+    const sim::rng::BlockedStream choice_draws(ctx.seed, kChoice, month, n);
+    for_runs([&](std::uint32_t run, std::uint32_t open) {
+      const std::uint64_t* keys = offer_keys_.data() + run;
+      const std::uint32_t firm = run_firm_[run];
+      for (std::uint32_t k = 0; k < open; ++k) {
+        if (keys[k] == sim::rng::kEmptyKey) continue;
+        const auto app = static_cast<std::uint32_t>(keys[k]);
+        const std::size_t i = app / a, j = app % a;
+        auto choice = choice_draws(unemployed_[i]);
+        std::uint64_t bits = 0;
+        for (std::size_t q = 0; q <= j; ++q) bits = choice.bits();
+        const std::uint64_t offer = (bits & 0xFFFFFFFF00000000ull) | firm;
+        std::atomic_ref<std::uint64_t> best(best_offer_[i]);
+        std::uint64_t seen = best.load(std::memory_order_relaxed);
+        while (offer < seen && !best.compare_exchange_weak(seen, offer, std::memory_order_relaxed)) {
+        }
+      }
+    });
+    // Each firm's hires: its offers that were accepted (a worker holds at
+    // most one offer per firm), counted per run, so no two threads add to
+    // one firm's size.
+    for_runs([&](std::uint32_t run, std::uint32_t open) {
+      const std::uint64_t* keys = offer_keys_.data() + run;
+      const std::uint32_t firm = run_firm_[run];
+      std::uint32_t hired = 0;
+      for (std::uint32_t k = 0; k < open; ++k)
+        if (keys[k] != sim::rng::kEmptyKey)
+          hired += static_cast<std::uint32_t>(best_offer_[static_cast<std::uint32_t>(keys[k]) / a]) == firm;
+      firm_size_[firm] += hired;
+    });
+  } else {
+    best_offer_.assign(nu, sim::rng::kEmptyKey);
   }
+
+  // Hires, and who is still unemployed by zone and skill (the breakdowns),
+  // in one pass over the month's unemployed: [0] hires, then zones, skills.
+  const std::size_t nz_s = nz + static_cast<std::size_t>(p_.skills);
+  const Tally tally = sim::sum_ranges<Tally>(0, nu, 4096, [&](std::size_t lo, std::size_t hi) {
+    Tally t{std::vector<std::int64_t>(1 + nz_s, 0)};
+    std::int64_t* hired = t.counts.data();
+    std::int64_t* by_zone = hired + 1;
+    std::int64_t* by_skill = by_zone + nz;
+    for (std::size_t i = lo; i != hi; ++i) {
+      const std::uint32_t w = unemployed_[i];
+      if (best_offer_[i] == sim::rng::kEmptyKey) {
+        ++by_zone[home_[w]];
+        ++by_skill[skill_[w]];
+        continue;
+      }
+      employer_[w] = static_cast<std::uint32_t>(best_offer_[i]);
+      ++*hired;
+    }
+    return t;
+  });
+  hires_ = tally.counts.empty() ? 0 : tally.counts[0];
+  employed_ += hires_;
+  for (std::size_t z = 0; z < nz; ++z) unemployed_by_zone_[z] = tally.counts.empty() ? 0 : tally.counts[1 + z];
+  for (std::size_t k = 0; k < unemployed_by_skill_.size(); ++k)
+    unemployed_by_skill_[k] = tally.counts.empty() ? 0 : tally.counts[1 + nz + k];
 }
 
 
@@ -649,7 +775,7 @@ void DockModel::save(sim::ArchiveWriter& out) const {
   out.put_column("firm_zone", firm_zone_);
   out.put_column("firm_skill", firm_skill_);
   out.put_column("firm_alive", firm_alive_);
-  out.put_column("firm_latent", firm_latent_);
+  out.put_column("firm_log_latent", firm_latent_);
   out.put_column("firm_target", firm_target_);
   out.put_column("firm_size", firm_size_);
   out.put_column("free_slots", free_slots_);
@@ -673,7 +799,7 @@ void DockModel::load(sim::ArchiveReader& in) {
   in.get_column("firm_zone", firm_zone_);
   in.get_column("firm_skill", firm_skill_);
   in.get_column("firm_alive", firm_alive_);
-  in.get_column("firm_latent", firm_latent_);
+  in.get_column("firm_log_latent", firm_latent_);
   in.get_column("firm_target", firm_target_);
   in.get_column("firm_size", firm_size_);
   in.get_column("free_slots", free_slots_);
@@ -779,7 +905,7 @@ std::vector<sim::ColumnView> DockModel::columns() const {
       column_view("firms", "alive", firm_alive_, "1 if the slot holds a live firm, 0 if free (a closed firm's slot)"),
       column_view("firms", "target", firm_target_, "target number of employees"),
       column_view("firms", "size", firm_size_, "current number of employees"),
-      column_view("firms", "latent", firm_latent_, "latent target, a real number (target = max(1, round(latent)))"),
+      column_view("firms", "log_latent", firm_latent_, "log of the latent target T (target = max(1, round(T)))"),
   };
 }
 

@@ -73,10 +73,12 @@ class DockModel final : public sim::Model {
   std::uint32_t allocate_firm_slot();
   std::uint32_t draw_zone(double u, const std::vector<double>& cumulative) const;
   std::uint32_t firm_target_of(double latent) const;
+  std::uint32_t firm_target_of_log(double log_latent, std::uint32_t near) const;
 
   Params p_;
   std::vector<double> worker_cum_, firm_cum_;  // cumulative zone shares
   Eigen::MatrixXd decay_;                      // exp(-d(i, j) / L)
+  std::vector<double> log_round_up_;           // [k] = log(k + 0.5): where round(T) passes k
 
   // Workers: 6 bytes each.
   std::vector<std::uint8_t> home_;
@@ -89,7 +91,7 @@ class DockModel final : public sim::Model {
   std::vector<std::uint8_t> firm_zone_;
   std::vector<std::uint8_t> firm_skill_;
   std::vector<std::uint8_t> firm_alive_;
-  std::vector<double> firm_latent_;
+  std::vector<double> firm_latent_;  // log T_f: the shock is an addition, and n*_f needs no exp
   std::vector<std::uint32_t> firm_target_;
   std::vector<std::uint32_t> firm_size_;
   std::vector<std::uint32_t> free_slots_;
@@ -98,15 +100,30 @@ class DockModel final : public sim::Model {
   // Scratch of the current month (not part of the state between months).
   std::vector<std::uint32_t> excess_;          // dismissals per firm slot
   std::vector<std::uint8_t> closing_;          // exits drawn this month
+  std::vector<std::uint8_t> fate_;             // per slot + 1: what the release pass does to its employees
+  std::vector<std::uint32_t> seen_, next_;     // per slot: employees passed, next chosen rank
   std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_
-  std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm
-  std::vector<std::uint32_t> vacancy_slots_;   // firm slot per vacancy, grouped by zone
-  std::vector<std::uint32_t> unemployed_;      // worker indices
+  std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm, then a sentinel
+  // One entry per vacancy, grouped by zone, a firm's v_f entries side by
+  // side: drawing an entry of a zone uniformly draws a firm of that zone with
+  // probability proportional to v_f. `run` is the first of the firm's
+  // entries, so that the firm's offer slots are keys[run .. run + open).
+  // 8 bytes, so that the entries of 10^6 workers' vacancies stay in cache.
+  struct Vacancy {
+    std::uint32_t run;
+    std::uint32_t open_skill;  // open << 8 | firm skill; open = min(v_f, kMaxOpen)
+    std::uint32_t open() const { return open_skill >> 8; }
+    std::uint8_t skill() const { return static_cast<std::uint8_t>(open_skill); }
+  };
+  static constexpr std::uint32_t kMaxOpen = (1u << 24) - 1;
+  std::vector<Vacancy> vacancies_;
+  std::vector<std::uint32_t> run_firm_;        // firm slot, at each run's first entry
+  std::vector<std::uint32_t> zone_start_;      // into vacancies_, by zone
+  std::vector<std::uint32_t> unemployed_;      // worker indices: the first unemployed_count_
+  std::size_t unemployed_count_ = 0;
   bool unemployed_listed_ = false;             // unemployed_ is this month's
-  std::vector<std::uint32_t> applications_;    // firm slot per (unemployed, draw), kNoFirm if none
-  std::vector<std::uint8_t> offered_;
-  std::vector<std::uint32_t> bucket_offset_;   // applications grouped by firm
-  std::vector<std::uint32_t> bucket_;
+  std::vector<std::uint64_t> offer_keys_;      // the lowest applicant keys per vacancy run, per chunk of workers
+  std::vector<std::uint64_t> best_offer_;      // per unemployed worker: (choice key, firm slot)
 
   // Counters of the current month and totals.
   std::int64_t employed_ = 0;

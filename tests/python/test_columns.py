@@ -29,10 +29,10 @@ def test_columns_are_listed_with_their_types():
     cols = {(c.agents, c.name): c for c in sim.columns()}
     for key in [("workers", "home"), ("workers", "skill"), ("workers", "employer"), ("firms", "id"),
                 ("firms", "zone"), ("firms", "skill"), ("firms", "alive"), ("firms", "target"), ("firms", "size"),
-                ("firms", "latent")]:
+                ("firms", "log_latent")]:
         assert key in cols, key
     assert cols[("workers", "employer")].dtype == "u4" and cols[("workers", "employer")].size == 10000
-    assert cols[("firms", "latent")].dtype == "f8" and cols[("firms", "id")].dtype == "u8"
+    assert cols[("firms", "log_latent")].dtype == "f8" and cols[("firms", "id")].dtype == "u8"
     assert all(c.doc for c in cols.values())
     for c in cols.values():
         a = sim.column(c.agents, c.name).array
@@ -49,7 +49,7 @@ def test_column_is_zero_copy_and_read_only():
     with pytest.raises(ValueError):
         a[0] = 1
     with pytest.raises(ValueError):
-        sim.column("firms", "latent").array[:] = 0.0
+        sim.column("firms", "log_latent").array[:] = 0.0
 
 
 def test_column_keeps_its_simulation_alive():

@@ -48,6 +48,19 @@ TEST(DockConformance, DefaultSizeIsThreadIndependent) {
   ts::expect_same_output_across_threads(kDefault, {"months=12"});
 }
 
+TEST(DockConformance, DismissalsAreThreadIndependent) {
+  // Many dismissals and closures at 100,000 workers (several worker blocks).
+  ts::expect_same_output_across_threads(kDefault, {"months=6", "target_volatility=0.8", "exit_rate=0.1"});
+  ts::expect_invariants_every_month(kDefault, {"months=4", "target_volatility=0.8", "exit_rate=0.1"});
+}
+
+TEST(DockConformance, OtherApplicationCountsAreThreadIndependent) {
+  // The matching is compiled apart for a = 3 (the default); the general
+  // loop must give the same guarantees.
+  ts::expect_same_output_across_threads(kDefault, {"months=6", "applications=2"});
+  ts::expect_same_output_across_threads(kDefault, {"months=6", "applications=5"});
+}
+
 TEST(DockConformance, InvariantsUnderHeavyChurn) {
   ts::expect_invariants_every_month(kSmall, {"months=24", "separation_rate=0.5", "exit_rate=0.2",
                                                   "target_volatility=0.8", "entry_rate=100"});

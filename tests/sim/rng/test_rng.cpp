@@ -1,11 +1,14 @@
 // The counter-based generator and the distributions built on it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
 
+#include "sim/rng/alias.h"
 #include "sim/rng/distributions.h"
+#include "sim/rng/lowest_keys.h"
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
 #include "sim/rng/ziggurat.h"
@@ -197,6 +200,84 @@ TEST(Sampling, AllOfThem) {
   std::uint32_t out[6];
   rng::sample_sorted(d, 6, 6, out);
   for (std::uint32_t i = 0; i < 6; ++i) EXPECT_EQ(out[i], i);
+}
+
+TEST(LowestKeys, KeepsTheLowestWhateverTheOrderAndTheMerges) {
+  // 40 candidates with random keys offered to 7 slots: in order, in reverse,
+  // and split between three runs merged afterwards.
+  Draws d(5, stream_id("lowest"), 0, 0);
+  std::vector<std::uint64_t> keys(40);
+  for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = (d.bits() << 32) | i;
+  const std::size_t k = 7;
+  std::vector<std::uint64_t> forward(k, rng::kEmptyKey), backward(k, rng::kEmptyKey);
+  std::vector<std::vector<std::uint64_t>> parts(3, std::vector<std::uint64_t>(k, rng::kEmptyKey));
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    rng::offer_key(forward.data(), k, keys[i]);
+    rng::offer_key(backward.data(), k, keys[keys.size() - 1 - i]);
+    rng::offer_key(parts[i % 3].data(), k, keys[i]);
+  }
+  rng::merge_keys(parts[2].data(), parts[0].data(), k);
+  rng::merge_keys(parts[2].data(), parts[1].data(), k);
+  auto sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.resize(k);
+  for (auto* run : {&forward, &backward, &parts[2]}) {
+    std::sort(run->begin(), run->end());
+    EXPECT_EQ(*run, sorted);
+  }
+  // Fewer candidates than slots: all kept, the rest empty.
+  std::vector<std::uint64_t> few(k, rng::kEmptyKey);
+  rng::offer_key(few.data(), k, 9);
+  rng::offer_key(few.data(), k, 3);
+  std::sort(few.begin(), few.end());
+  EXPECT_EQ(few[0], 3u);
+  EXPECT_EQ(few[1], 9u);
+  EXPECT_EQ(few[2], rng::kEmptyKey);
+}
+
+TEST(LowestKeys, GiveEverySubsetEqualChance) {
+  // 2 of 5 by the lowest random keys: ten subsets, each with probability 1/10.
+  std::map<std::pair<int, int>, double> counts;
+  const int n = 50000;
+  for (int i = 0; i < n; ++i) {
+    Draws d(7, stream_id("lowest.subsets"), 0, static_cast<std::uint64_t>(i));
+    std::uint64_t run[2] = {rng::kEmptyKey, rng::kEmptyKey};
+    for (std::uint64_t c = 0; c < 5; ++c) rng::offer_key(run, 2, (d.bits() & ~0xFFFFFFFFull) | c);
+    const int x = static_cast<int>(static_cast<std::uint32_t>(run[0])), y = static_cast<int>(static_cast<std::uint32_t>(run[1]));
+    ++counts[{std::min(x, y), std::max(x, y)}];
+  }
+  ASSERT_EQ(counts.size(), 10u);
+  std::vector<double> obs, exp;
+  for (auto& [k, v] : counts) { obs.push_back(v); exp.push_back(n / 10.0); }
+  EXPECT_LT(ts::chi_square(obs, exp), ts::chi_square_critical(9));
+}
+
+TEST(Alias, FollowsItsWeightsAndNeverReturnsAZeroWeight) {
+  // Two rows over five categories, one of zero weight in each.
+  const double w[2][5] = {{0.5, 0.0, 2.0, 1.0, 0.25}, {3.0, 1.0, 1.0, 0.0, 0.001}};
+  rng::AliasRows alias(2, 5);
+  alias.assign([&](std::size_t r, std::size_t k) { return w[r][k]; });
+  for (std::size_t r = 0; r < 2; ++r) {
+    double total = 0;
+    for (double x : w[r]) total += x;
+    EXPECT_DOUBLE_EQ(alias.total(r), total);
+    Draws d(9, stream_id("alias"), 0, r);
+    const int n = 200000;
+    std::vector<double> obs(5, 0), exp;
+    for (int i = 0; i < n; ++i) ++obs[alias.find(r, static_cast<std::uint32_t>(d.bits() >> 32))];
+    std::vector<double> o;
+    for (std::size_t k = 0; k < 5; ++k) {
+      if (w[r][k] == 0) {
+        EXPECT_EQ(obs[k], 0) << "category " << k << " has no weight";
+        continue;
+      }
+      o.push_back(obs[k]);
+      exp.push_back(n * w[r][k] / total);
+    }
+    EXPECT_LT(ts::chi_square(o, exp), ts::chi_square_critical(static_cast<int>(o.size()) - 1));
+  }
+  // Extremes of the 32 bits stay in range.
+  for (std::uint32_t x : {0u, 0xFFFFFFFFu}) EXPECT_LT(alias.find(1, x), 5u);
 }
 
 TEST(Stats, WelchAgreesWithKnownValues) {

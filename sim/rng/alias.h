@@ -1,0 +1,92 @@
+// Discrete distributions drawn in O(1) without branches: Walker's alias
+// method (Walker, "An efficient method for generating discrete random
+// variables with general distributions", ACM TOMS 3(3), 1977), with Vose's
+// construction ("A linear algorithm for generating random numbers with a
+// given distribution", IEEE TSE 17(9), 1991).
+//
+// One distribution per row (say, per home zone) over the same categories
+// (say, job zones). A draw takes 32 random bits x: the product x * n gives
+// the column (its high half) and a uniform fraction inside it (its low half),
+// which keeps the column or moves to its alias. Probabilities are resolved to
+// about n * 2^-32. A category of zero weight is never returned.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace terrasim::sim::rng {
+
+class AliasRows {
+ public:
+  AliasRows(std::size_t rows, std::size_t categories)
+      : n_(categories), keep_below_(rows * categories), alias_(rows * categories), total_(rows) {}
+
+  // Fills every row from weight(row, category) >= 0.
+  template <class Weight>
+  void assign(Weight&& weight) {
+    std::vector<double> q(n_);
+    std::vector<std::uint32_t> small, large;
+    for (std::size_t r = 0; r < total_.size(); ++r) {
+      double total = 0;
+      for (std::size_t k = 0; k < n_; ++k) total += q[k] = weight(r, k);
+      total_[r] = total;
+      std::uint64_t* keep = &keep_below_[r * n_];
+      std::uint32_t* alias = &alias_[r * n_];
+      if (!(total > 0)) {
+        for (std::size_t k = 0; k < n_; ++k) keep[k] = kAlways, alias[k] = static_cast<std::uint32_t>(k);
+        continue;
+      }
+      std::size_t heaviest = 0;
+      small.clear();
+      large.clear();
+      for (std::size_t k = 0; k < n_; ++k) {
+        if (q[k] > q[heaviest]) heaviest = k;
+        q[k] *= static_cast<double>(n_) / total;
+        (q[k] < 1.0 ? small : large).push_back(static_cast<std::uint32_t>(k));
+      }
+      while (!small.empty() && !large.empty()) {
+        const std::uint32_t s = small.back(), l = large.back();
+        small.pop_back();
+        keep[s] = static_cast<std::uint64_t>(q[s] * 0x1.0p32);
+        alias[s] = l;
+        q[l] = std::max(0.0, q[l] - (1.0 - q[s]));
+        if (q[l] < 1.0) {
+          large.pop_back();
+          small.push_back(l);
+        }
+      }
+      // What rounding leaves over is (within rounding) exactly one column;
+      // a zero-weight category must still never be returned.
+      for (std::uint32_t k : large) keep[k] = kAlways, alias[k] = k;
+      for (std::uint32_t k : small) {
+        const bool positive = weight(r, k) > 0;
+        keep[k] = positive ? kAlways : 0;
+        alias[k] = positive ? k : static_cast<std::uint32_t>(heaviest);
+      }
+    }
+  }
+
+  double total(std::size_t row) const { return total_[row]; }
+
+  // The category of 32 random bits x for `row`; needs total(row) > 0.
+  std::size_t find(std::size_t row, std::uint32_t x) const {
+    const std::uint64_t m = std::uint64_t{x} * n_;
+    const std::size_t k = row * n_ + static_cast<std::size_t>(m >> 32);
+    const std::uint64_t frac = static_cast<std::uint32_t>(m);
+    // Select without a branch: which way a draw goes is unpredictable.
+    const std::uint64_t self = static_cast<std::uint64_t>(m >> 32), other = alias_[k];
+    const std::uint64_t moves = 0 - static_cast<std::uint64_t>(frac >= keep_below_[k]);
+    return static_cast<std::size_t>(self ^ ((self ^ other) & moves));
+  }
+
+ private:
+  static constexpr std::uint64_t kAlways = std::uint64_t{1} << 32;
+  std::size_t n_;
+  std::vector<std::uint64_t> keep_below_;  // keep the column when the fraction is below this
+  std::vector<std::uint32_t> alias_;
+  std::vector<double> total_;
+};
+
+}  // namespace terrasim::sim::rng
