@@ -830,7 +830,7 @@ void DockModel::load(sim::ArchiveReader& in) {
   if (const auto why = sim::check_agent_ids(firm_id_, firm_alive_, next_firm_id_); !why.empty()) in.fail("firms: " + why);
   for (std::size_t f = 0; f < slots; ++f) {
     if (!firm_alive_[f]) continue;
-    if (!(firm_latent_[f] > 0) || !std::isfinite(firm_latent_[f])) in.fail("a firm's latent size is not a positive number");
+    if (!std::isfinite(firm_latent_[f])) in.fail("a firm's latent size (its logarithm) is not a finite number");
     if (firm_zone_[f] >= p_.zone_names.size() || firm_skill_[f] >= p_.skills) in.fail("a firm has an unknown zone or skill");
   }
   for (std::size_t w = 0; w < n; ++w)
