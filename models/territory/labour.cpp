@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -24,8 +25,12 @@ namespace terrasim::models::territory {
 using namespace detail;
 using sim::rng::BlockedStream;
 using sim::rng::Draws;
+using sim::rng::UnitDraws;
 
 namespace {
+
+// The most applications a searcher sends (the scenario schema's bound).
+constexpr std::size_t kMaxApplications = 16;
 
 // Runs body(w) for every worker slot, in parallel over fixed blocks, and
 // sums the integer it returns.
@@ -283,6 +288,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   const std::size_t n = status_.size(), slots = firm_id_.size(), nz = p_.zones.size();
   const auto month = static_cast<std::uint64_t>(ctx.month);
   const auto a = static_cast<std::size_t>(p_.applications);
+  if (a > kMaxApplications) throw std::logic_error("territory: more applications than the schema allows");
 
   std::vector<std::uint32_t> zone_start;
   sim::group_with_multiplicity(
@@ -359,25 +365,45 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
       const std::size_t h = home_[w];
       if (!(zone_pick.total(h) > 0)) continue;
       auto ds = search(w);
-      auto da = accept(w);
+      const auto da = accept(w);
       const bool employed = status_[w] == kEmployed;
       const double floor_wage = employed ? static_cast<double>(wage_[w]) * switch_factor : reservation_wage(w);
       const std::uint8_t skill = skill_[w], sector = sector_[w];
       const std::uint32_t current = employer_[w];
       std::uint32_t* apps = &applications_[i * a];
+      // First the candidate firms (kNoFirm where the zone drawn has no
+      // vacancy): the search draws alone decide them, so the a lookups are
+      // independent of each other.
+      std::uint32_t candidate[kMaxApplications];
       for (std::size_t j = 0; j < a; ++j) {
         const std::uint64_t word = ds.bits();
         const std::size_t z = zone_pick.find(h, static_cast<double>(word >> 32) * 0x1.0p-32);
         const std::uint32_t first = zstart[z], count = zstart[z + 1] - first;
-        if (count == 0) continue;
-        const std::uint32_t f = vac[first + ds.below32(static_cast<std::uint32_t>(word), count)];
-        if (f == current) continue;
+        candidate[j] = count == 0 ? kNoFirm : vac[first + ds.below32(static_cast<std::uint32_t>(word), count)];
+      }
+      // Then the tests, without branches: the worker applies if the firm is
+      // new to it and pays enough (wage_for); the firm accepts if skill and
+      // sector match or, for each mismatch, with its acceptance draw. Both
+      // acceptance draws are computed ahead (bits_ahead) and only those a
+      // mismatch needs are counted as taken: the draws of the branching
+      // rule, without its unpredictable branches.
+      std::uint64_t taken = 0;
+      for (std::size_t j = 0; j < a; ++j) {
+        const std::uint32_t f = candidate[j];
+        const std::uint32_t g = f == kNoFirm ? 0u : f;  // a slot to read safely
         bool repeat = false;
         for (std::size_t q = 0; q < j; ++q) repeat |= apps[q] == f;
-        if (repeat || sw[fsector[f] * nk + skill] * static_cast<double>(fwage[f]) < floor_wage) continue;  // wage_for
-        const bool skill_ok = skill >= fskill[f] || da.uniform() < underqualified;
-        const bool sector_ok = sector == fsector[f] || da.uniform() < mismatch;
-        if (skill_ok && sector_ok) apps[j] = f;
+        const std::uint8_t fs = fsector[g];
+        const bool applies = (f != kNoFirm) & (f != current) & !repeat &
+                             !(sw[fs * nk + skill] * static_cast<double>(fwage[g]) < floor_wage);
+        const bool under = applies & (skill < fskill[g]);
+        const bool other = applies & (sector != fs);
+        const double u_skill = UnitDraws::uniform_of(da.bits_ahead(taken));
+        taken += under;
+        const double u_sector = UnitDraws::uniform_of(da.bits_ahead(taken));
+        taken += other;
+        const bool accepted = applies & (!under | (u_skill < underqualified)) & (!other | (u_sector < mismatch));
+        apps[j] = f | (static_cast<std::uint32_t>(accepted) - 1u);  // kNoFirm (all ones) unless accepted
       }
     }
   });
