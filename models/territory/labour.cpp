@@ -408,16 +408,17 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
     }
   });
 
-  // d. Applications grouped by firm (counting sort, in searcher order).
-  bucket_offset_.assign(slots + 1, 0);
-  for (std::uint32_t f : applications_)
-    if (f != kNoFirm) ++bucket_offset_[f + 1];
-  for (std::size_t f = 0; f < slots; ++f) bucket_offset_[f + 1] += bucket_offset_[f];
-  bucket_.resize(bucket_offset_[slots]);
+  // d. Applications grouped by firm (counting sort, in searcher order). The
+  // empty applications (kNoFirm) go to one more bucket, after the firms',
+  // rather than round an unpredictable branch.
+  const auto bucket_of = [slots](std::uint32_t f) { return std::min<std::size_t>(f, slots); };
+  bucket_offset_.assign(slots + 2, 0);
+  for (std::uint32_t f : applications_) ++bucket_offset_[bucket_of(f) + 1];
+  for (std::size_t f = 0; f <= slots; ++f) bucket_offset_[f + 1] += bucket_offset_[f];
+  bucket_.resize(bucket_offset_[slots + 1]);
   {
     std::vector<std::uint32_t> fill(bucket_offset_.begin(), bucket_offset_.end() - 1);
-    for (std::size_t i = 0; i < applications_.size(); ++i)
-      if (applications_[i] != kNoFirm) bucket_[fill[applications_[i]]++] = static_cast<std::uint32_t>(i);
+    for (std::size_t i = 0; i < applications_.size(); ++i) bucket_[fill[bucket_of(applications_[i])]++] = static_cast<std::uint32_t>(i);
   }
   const bool subsidy = p_.hiring_subsidy.active(ctx.month) && spent_[kHiringSubsidy] < budget_[kHiringSubsidy];
   auto eligible = [&](std::uint32_t w) {
