@@ -4,6 +4,7 @@
 // blocks, each worker drawing from its own keyed stream, so the result does
 // not depend on the number of threads; employee counts of firms change by
 // commutative atomic integer additions.
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -338,10 +339,16 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   });
   for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
   searchers_.resize(block_start[nblocks]);
+  // Compacted without a branch (whether a worker searches is unpredictable)
+  // into a block's own buffer, then copied to the block's place.
   tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
-    std::uint32_t k = block_start[b];
-    for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w)
-      if (searching_[w]) searchers_[k++] = static_cast<std::uint32_t>(w);
+    std::array<std::uint32_t, kWorkerBlock> listed;
+    std::uint32_t k = 0;
+    for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w) {
+      listed[k] = static_cast<std::uint32_t>(w);
+      k += searching_[w];
+    }
+    std::copy_n(listed.begin(), k, searchers_.begin() + block_start[b]);
   });
   const std::size_t ns = searchers_.size();
   applications_.assign(ns * a, kNoFirm);
