@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "models/dock/dock.h"
+#include "models/territory/territory.h"
 #include "sim/core/scenario.h"
 #include "sim/core/simulation.h"
 #include "sim/rng/alias.h"
@@ -103,18 +104,16 @@ void BM_OfferKey(benchmark::State& state) {
 }
 BENCHMARK(BM_OfferKey);
 
-// One phase of the dock model, on a warmed-up state of the default scenario
-// (24 months in), on one thread. Each iteration restores the state first
-// (excluded from the timing), so every iteration does the same work.
-// `before` runs untimed after the restore (the phases that the timed one
-// depends on within the month).
-template <class Phase, class Before = void (*)(models::dock::DockModel&, const sim::MonthContext&)>
-void dock_phase(benchmark::State& state, Phase phase,
-                Before before = [](models::dock::DockModel&, const sim::MonthContext&) {}) {
-  const std::string scenario = std::string(TERRASIM_SOURCE_DIR) + "/scenarios/dock/default.yaml";
-  sim::Simulation s(sim::load_scenario(scenario, {"months=25"}), 1);
+// One phase of a model on a warmed-up state of `scenario` (24 months in), on
+// one thread. Each iteration restores the state and runs `setup` (the
+// month's earlier phases) first, excluded from the timing, so every
+// iteration does the same work; items(model) counts the items an iteration
+// processes (0: not reported).
+template <class Model, class Setup, class Phase, class Items>
+void warmed_phase(benchmark::State& state, const std::string& scenario, Setup setup, Phase phase, Items items) {
+  sim::Simulation s(sim::load_scenario(std::string(TERRASIM_SOURCE_DIR) + scenario, {"months=25"}), 1);
   while (s.month() < 24) s.step();
-  auto& model = dynamic_cast<models::dock::DockModel&>(s.model());
+  auto& model = dynamic_cast<Model&>(s.model());
   sim::ArchiveWriter saved;
   model.save(saved);
   const sim::MonthContext ctx{24, s.scenario().seed()};
@@ -123,11 +122,21 @@ void dock_phase(benchmark::State& state, Phase phase,
     state.PauseTiming();
     sim::ArchiveReader in(saved.bytes(), "memory");
     model.load(in);
-    arena.execute([&] { before(model, ctx); });
+    arena.execute([&] { setup(model, ctx); });
     state.ResumeTiming();
     arena.execute([&] { phase(model, ctx); });
   }
-  state.SetItemsProcessed(state.iterations() * model.params().workers);
+  if (const std::int64_t n = items(model)) state.SetItemsProcessed(state.iterations() * n);
+}
+
+// A phase of the dock model on the default scenario; `before` runs untimed
+// after the restore (the phases the timed one depends on within the month).
+template <class Phase, class Before = void (*)(models::dock::DockModel&, const sim::MonthContext&)>
+void dock_phase(benchmark::State& state, Phase phase,
+                Before before = [](models::dock::DockModel&, const sim::MonthContext&) {}) {
+  warmed_phase<models::dock::DockModel>(
+      state, "/scenarios/dock/default.yaml", before, phase,
+      [](const auto& m) { return static_cast<std::int64_t>(m.params().workers); });
 }
 
 void BM_DockSeparations(benchmark::State& st) {
@@ -171,6 +180,41 @@ BENCHMARK(BM_DockMatching)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DockTargetsAndExits)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DockDismissalsAndClosures)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DockMonth)->Unit(benchmark::kMicrosecond);
+
+// Phases of the territorial model on the Amiens baseline.
+template <class Setup, class Phase>
+void territory_phase(benchmark::State& state, Setup setup, Phase phase) {
+  warmed_phase<models::territory::TerritoryModel>(state, "/scenarios/amiens/baseline.yaml", setup, phase,
+                                                  [](const auto&) { return std::int64_t{0}; });
+}
+void no_setup(models::territory::TerritoryModel&, const sim::MonthContext&) {}
+
+// Demand, then the firms' exits and the closures pass that releases their
+// employees and the dismissed.
+void BM_TerritoryExitsAndClosures(benchmark::State& st) {
+  territory_phase(st, no_setup, [](auto& m, const auto& c) {
+    m.update_demand(c);
+    m.account_cash_and_fail(c);
+    m.cease_firms(c);
+    m.release_workers(c);
+  });
+}
+// One round of search and matching (the application loop, the counting sort
+// by firm, offers and acceptance), after the month's demand and exits.
+void BM_TerritoryMatching(benchmark::State& st) {
+  territory_phase(
+      st,
+      [](auto& m, const auto& c) {
+        m.separate_workers(c);
+        m.update_demand(c);
+        m.account_cash_and_fail(c);
+        m.cease_firms(c);
+        m.release_workers(c);
+      },
+      [](auto& m, const auto& c) { m.match_jobs(c); });
+}
+BENCHMARK(BM_TerritoryExitsAndClosures)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TerritoryMatching)->Unit(benchmark::kMicrosecond);
 
 void BM_RecorderRow(benchmark::State& state) {
   sim::Recorder rec;

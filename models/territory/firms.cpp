@@ -263,7 +263,8 @@ void TerritoryModel::release_workers(const sim::MonthContext& ctx) {
     if (closing_[f] && firm_event_[f] >= 0) event_released_[static_cast<std::size_t>(firm_event_[f])] = firm_size_[f];
   choose_dismissals(ctx);
   enum : std::uint8_t { kKeep = 0, kClose = 1, kDismiss = 2 };
-  std::vector<std::uint8_t> fate(slots, kKeep);
+  // One more entry, kKeep, for the employers that are not firm slots.
+  std::vector<std::uint8_t> fate(slots + 1, kKeep);
   std::vector<std::uint32_t> seen(slots, 0), next(slots);
   bool any = false;
   for (std::size_t f = 0; f < slots; ++f) {
@@ -272,20 +273,42 @@ void TerritoryModel::release_workers(const sim::MonthContext& ctx) {
     any |= fate[f] != kKeep;
   }
   std::int64_t released = 0;
-  const std::uint32_t* employer = employer_.data();
-  for (std::size_t w = 0; any && w < n; ++w) {
-    const std::uint32_t f = employer[w];
-    // Trainees carry their programme in employer_: the status tells.
-    if (f >= slots || fate[f] == kKeep || status_[w] != kEmployed) continue;
-    if (fate[f] == kDismiss) {
-      if (seen[f]++ != chosen_ranks_[next[f]]) continue;
-      if (++next[f] == chosen_offset_[f + 1]) fate[f] = kKeep;
-    }
-    --firm_size_[f];
-    employer_[w] = kNoFirm;
-    status_[w] = kUnemployed;
-    duration_[w] = 0;
-    ++released;
+  if (any) {
+    // The employees concerned, listed in parallel over fixed blocks of
+    // workers (without branches: most workers are not concerned, but
+    // whether one is cannot be predicted); then released in worker order,
+    // which the ranks need.
+    const std::size_t nblocks = blocks_of(n, kWorkerBlock);
+    std::vector<std::uint32_t> listed(nblocks);
+    affected_.resize(n);
+    const std::uint32_t* employer = employer_.data();
+    const std::uint8_t* status = status_.data();
+    std::uint32_t* affected = affected_.data();
+    tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+      const std::size_t begin = b * kWorkerBlock, end = std::min(n, begin + kWorkerBlock);
+      std::uint32_t k = 0;
+      for (std::size_t w = begin; w < end; ++w) {
+        // Trainees carry their programme in employer_: the status tells.
+        const std::size_t f = std::min<std::size_t>(employer[w], slots);
+        affected[begin + k] = static_cast<std::uint32_t>(w);
+        k += (fate[f] != kKeep) & (status[w] == kEmployed);
+      }
+      listed[b] = k;
+    });
+    for (std::size_t b = 0; b < nblocks; ++b)
+      for (std::size_t i = b * kWorkerBlock, end = i + listed[b]; i < end; ++i) {
+        const std::uint32_t w = affected[i], f = employer_[w];
+        if (fate[f] == kKeep) continue;
+        if (fate[f] == kDismiss) {
+          if (seen[f]++ != chosen_ranks_[next[f]]) continue;
+          if (++next[f] == chosen_offset_[f + 1]) fate[f] = kKeep;
+        }
+        --firm_size_[f];
+        employer_[w] = kNoFirm;
+        status_[w] = kUnemployed;
+        duration_[w] = 0;
+        ++released;
+      }
   }
   separations_ += released;
   for (std::size_t f = 0; f < slots; ++f) {

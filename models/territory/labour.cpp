@@ -4,9 +4,11 @@
 // blocks, each worker drawing from its own keyed stream, so the result does
 // not depend on the number of threads; employee counts of firms change by
 // commutative atomic integer additions.
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -24,8 +26,12 @@ namespace terrasim::models::territory {
 using namespace detail;
 using sim::rng::BlockedStream;
 using sim::rng::Draws;
+using sim::rng::UnitDraws;
 
 namespace {
+
+// The most applications a searcher sends (the scenario schema's bound).
+constexpr std::size_t kMaxApplications = 16;
 
 // Runs body(w) for every worker slot, in parallel over fixed blocks, and
 // sums the integer it returns.
@@ -283,6 +289,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   const std::size_t n = status_.size(), slots = firm_id_.size(), nz = p_.zones.size();
   const auto month = static_cast<std::uint64_t>(ctx.month);
   const auto a = static_cast<std::size_t>(p_.applications);
+  if (a > kMaxApplications) throw std::logic_error("territory: more applications than the schema allows");
 
   std::vector<std::uint32_t> zone_start;
   sim::group_with_multiplicity(
@@ -332,10 +339,16 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   });
   for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
   searchers_.resize(block_start[nblocks]);
+  // Compacted without a branch (whether a worker searches is unpredictable)
+  // into a block's own buffer, then copied to the block's place.
   tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
-    std::uint32_t k = block_start[b];
-    for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w)
-      if (searching_[w]) searchers_[k++] = static_cast<std::uint32_t>(w);
+    std::array<std::uint32_t, kWorkerBlock> listed;
+    std::uint32_t k = 0;
+    for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w) {
+      listed[k] = static_cast<std::uint32_t>(w);
+      k += searching_[w];
+    }
+    std::copy_n(listed.begin(), k, searchers_.begin() + block_start[b]);
   });
   const std::size_t ns = searchers_.size();
   applications_.assign(ns * a, kNoFirm);
@@ -359,39 +372,60 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
       const std::size_t h = home_[w];
       if (!(zone_pick.total(h) > 0)) continue;
       auto ds = search(w);
-      auto da = accept(w);
+      const auto da = accept(w);
       const bool employed = status_[w] == kEmployed;
       const double floor_wage = employed ? static_cast<double>(wage_[w]) * switch_factor : reservation_wage(w);
       const std::uint8_t skill = skill_[w], sector = sector_[w];
       const std::uint32_t current = employer_[w];
       std::uint32_t* apps = &applications_[i * a];
+      // First the candidate firms (kNoFirm where the zone drawn has no
+      // vacancy): the search draws alone decide them, so the a lookups are
+      // independent of each other.
+      std::uint32_t candidate[kMaxApplications];
       for (std::size_t j = 0; j < a; ++j) {
         const std::uint64_t word = ds.bits();
         const std::size_t z = zone_pick.find(h, static_cast<double>(word >> 32) * 0x1.0p-32);
         const std::uint32_t first = zstart[z], count = zstart[z + 1] - first;
-        if (count == 0) continue;
-        const std::uint32_t f = vac[first + ds.below32(static_cast<std::uint32_t>(word), count)];
-        if (f == current) continue;
+        candidate[j] = count == 0 ? kNoFirm : vac[first + ds.below32(static_cast<std::uint32_t>(word), count)];
+      }
+      // Then the tests, without branches: the worker applies if the firm is
+      // new to it and pays enough (wage_for); the firm accepts if skill and
+      // sector match or, for each mismatch, with its acceptance draw. Both
+      // acceptance draws are computed ahead (bits_ahead) and only those a
+      // mismatch needs are counted as taken: the draws of the branching
+      // rule, without its unpredictable branches.
+      std::uint64_t taken = 0;
+      for (std::size_t j = 0; j < a; ++j) {
+        const std::uint32_t f = candidate[j];
+        const std::uint32_t g = f == kNoFirm ? 0u : f;  // a slot to read safely
         bool repeat = false;
         for (std::size_t q = 0; q < j; ++q) repeat |= apps[q] == f;
-        if (repeat || sw[fsector[f] * nk + skill] * static_cast<double>(fwage[f]) < floor_wage) continue;  // wage_for
-        const bool skill_ok = skill >= fskill[f] || da.uniform() < underqualified;
-        const bool sector_ok = sector == fsector[f] || da.uniform() < mismatch;
-        if (skill_ok && sector_ok) apps[j] = f;
+        const std::uint8_t fs = fsector[g];
+        const bool applies = (f != kNoFirm) & (f != current) & !repeat &
+                             !(sw[fs * nk + skill] * static_cast<double>(fwage[g]) < floor_wage);
+        const bool under = applies & (skill < fskill[g]);
+        const bool other = applies & (sector != fs);
+        const double u_skill = UnitDraws::uniform_of(da.bits_ahead(taken));
+        taken += under;
+        const double u_sector = UnitDraws::uniform_of(da.bits_ahead(taken));
+        taken += other;
+        const bool accepted = applies & (!under | (u_skill < underqualified)) & (!other | (u_sector < mismatch));
+        apps[j] = f | (static_cast<std::uint32_t>(accepted) - 1u);  // kNoFirm (all ones) unless accepted
       }
     }
   });
 
-  // d. Applications grouped by firm (counting sort, in searcher order).
-  bucket_offset_.assign(slots + 1, 0);
-  for (std::uint32_t f : applications_)
-    if (f != kNoFirm) ++bucket_offset_[f + 1];
-  for (std::size_t f = 0; f < slots; ++f) bucket_offset_[f + 1] += bucket_offset_[f];
-  bucket_.resize(bucket_offset_[slots]);
+  // d. Applications grouped by firm (counting sort, in searcher order). The
+  // empty applications (kNoFirm) go to one more bucket, after the firms',
+  // rather than round an unpredictable branch.
+  const auto bucket_of = [slots](std::uint32_t f) { return std::min<std::size_t>(f, slots); };
+  bucket_offset_.assign(slots + 2, 0);
+  for (std::uint32_t f : applications_) ++bucket_offset_[bucket_of(f) + 1];
+  for (std::size_t f = 0; f <= slots; ++f) bucket_offset_[f + 1] += bucket_offset_[f];
+  bucket_.resize(bucket_offset_[slots + 1]);
   {
     std::vector<std::uint32_t> fill(bucket_offset_.begin(), bucket_offset_.end() - 1);
-    for (std::size_t i = 0; i < applications_.size(); ++i)
-      if (applications_[i] != kNoFirm) bucket_[fill[applications_[i]]++] = static_cast<std::uint32_t>(i);
+    for (std::size_t i = 0; i < applications_.size(); ++i) bucket_[fill[bucket_of(applications_[i])]++] = static_cast<std::uint32_t>(i);
   }
   const bool subsidy = p_.hiring_subsidy.active(ctx.month) && spent_[kHiringSubsidy] < budget_[kHiringSubsidy];
   auto eligible = [&](std::uint32_t w) {

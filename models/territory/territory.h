@@ -329,6 +329,7 @@ class TerritoryModel final : public sim::Model {
   // Scratch of the month.
   std::vector<std::uint8_t> closing_;
   std::vector<std::uint32_t> chosen_offset_, chosen_ranks_;  // per firm: ranks of employees dismissed
+  std::vector<std::uint32_t> affected_;  // per block of workers: employees of closing or shrinking firms
   std::vector<std::uint8_t> searching_;
   Census census_;
   std::vector<Census> block_census_;

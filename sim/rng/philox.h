@@ -49,7 +49,9 @@ template <class G>
 class DrawInterface {
  public:
   // Uniform on [0, 1), 53 bits of resolution.
-  double uniform() { return static_cast<double>(self().bits() >> 11) * 0x1.0p-53; }
+  double uniform() { return uniform_of(self().bits()); }
+  // The uniform on [0, 1) that uniform() makes of 64 bits.
+  static double uniform_of(std::uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
 
   // Uniform on (0, 1]: safe to take the logarithm of.
   double uniform_positive() { return static_cast<double>((self().bits() >> 11) + 1) * 0x1.0p-53; }
@@ -138,6 +140,10 @@ class UnitDraws : public DrawInterface<UnitDraws> {
     state_ += kGoldenGamma;
     return splitmix64(state_);
   }
+  // What bits() would return after `skipped` more calls, without taking it:
+  // branch-free code can draw a number whether or not it needs it and count
+  // only the draws it keeps.
+  std::uint64_t bits_ahead(std::uint64_t skipped) const { return splitmix64(state_ + (skipped + 1) * kGoldenGamma); }
 
  private:
   std::uint64_t state_;

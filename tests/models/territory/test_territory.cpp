@@ -75,6 +75,12 @@ TEST(TerritoryConformance, BaselineFullScaleIsThreadIndependent) {
   ts::expect_same_output_across_threads(kBaseline, {"months=6"});
 }
 
+// The plant closure (2015-09) releases 1,100 workers at once: the closures
+// pass lists the employees concerned in parallel over blocks of workers.
+TEST(TerritoryConformance, MassClosureFullScaleIsThreadIndependent) {
+  ts::expect_same_output_across_threads(kDir + "stress-fermeture.yaml", {"months=10"});
+}
+
 // ------------------------------------------------------------ rules
 
 TEST(TerritoryRules, FirmWithoutCashFails) {

@@ -58,6 +58,17 @@ TEST(Philox, StreamsAreIndependent) {
   EXPECT_LT(std::fabs(r), 4.0 / std::sqrt(n));  // 4 standard errors
 }
 
+TEST(UnitDraws, BitsAheadAreTheDrawsToCome) {
+  const terrasim::sim::rng::BlockedStream stream(11, stream_id("test.ahead"), 3, 10000);
+  auto d = stream(5000);
+  d.bits();
+  const auto peek = d;
+  for (std::uint64_t k = 0; k < 5; ++k) EXPECT_EQ(peek.bits_ahead(k), d.bits());
+  auto again = peek;
+  for (std::uint64_t k = 0; k < 3; ++k) again.bits();
+  EXPECT_EQ(again.uniform(), Draws::uniform_of(peek.bits_ahead(3)));
+}
+
 TEST(Distributions, UniformPassesKolmogorovSmirnov) {
   Draws d(1, stream_id("ks.uniform"), 0, 0);
   std::vector<double> x(100000);
