@@ -6,7 +6,7 @@ scenarios; prints one table, writes it as JSON and redraws the scaling plot.
 
     bench/run_all.py                  # 10^4 .. 10^7 workers, threads 1 and 2
     bench/run_all.py --quick          # 10^4 and 10^5 only, 3 repeats (a minute)
-    bench/run_all.py --sweep 1000     # also time a 1,000-replicate Amiens sweep
+    bench/run_all.py --sweep 1000     # also time a 1,000-run sweep of the Amiens baseline
 
 Each figure is the median of --repeats whole-process runs (start, scenario
 loading, simulation, output); the peer runs in the same loop, interleaved
@@ -88,16 +88,17 @@ def territory_rows(threads, repeats, tmp):
 
 
 def sweep_row(replicates, tmp):
-    """A paired sweep of the Amiens baseline and pact on every local core."""
+    """A sweep of the Amiens baseline, `replicates` runs on every local core,
+    and its parallel efficiency against the median one-thread run."""
     db = os.path.join(tmp, "sweep.sqlite")
     env = dict(os.environ, PYTHONPATH=str(ROOT / "build" / "release" / "python"))
-    step(f"Amiens sweep: 2 scenarios x {replicates} replicates")
+    step(f"Amiens baseline sweep: {replicates} runs")
     t0 = time.perf_counter()
     subprocess.run([PYTHON, "-m", "terrasim", "sweep", f"baseline={ROOT}/scenarios/amiens/baseline.yaml",
-                    f"pacte={ROOT}/scenarios/amiens/pacte.yaml", "--replicates", str(replicates), "--db", db,
-                    "--progress", "never"], check=True, env=env, stdout=sys.stderr)
+                    "--replicates", str(replicates), "--db", db, "--progress", "never"],
+                   check=True, env=env, stdout=sys.stderr)
     seconds = time.perf_counter() - t0
-    return {"model": f"sweep (Amiens, 2 x {replicates} runs)", "workers": None, "months": 72,
+    return {"model": f"sweep (Amiens baseline, {replicates} runs)", "workers": None, "months": 72,
             "threads": os.cpu_count(), "seconds": seconds, "runs": [seconds], "agent_months_per_s": None,
             "peak_bytes": None, "speedup_vs_peer": None}
 
@@ -110,6 +111,10 @@ def print_table(rows, slope):
         print(f"{r['model']:<32} {fmt(r['workers'], ''):>10} {r['months']:>6} {r['threads']:>7} "
               f"{r['seconds']:>9.3f} {fmt(r['agent_months_per_s'], '.3g'):>15} "
               f"{fmt(r['peak_bytes'] and r['peak_bytes'] / 2**20, '.1f'):>9} {fmt(r['speedup_vs_peer'], '.1f'):>7}")
+    for r in rows:
+        if "parallel_efficiency" in r:
+            print(f"{r['model']}: parallel efficiency {100 * r['parallel_efficiency']:.1f}% "
+                  "(runs x one-thread run time / (cores x wall time))")
     if slope:
         print(f"peak memory slope: {slope['bytes_per_worker']:.1f} bytes per worker "
               f"({slope['n1']:,} to {slope['n2']:,} workers)")
@@ -125,7 +130,9 @@ def main():
     ap.add_argument("--peer-max", type=int, default=1_000_000,
                     help="largest size the NumPy peer runs at (10^7 takes it minutes and gigabytes)")
     ap.add_argument("--quick", action="store_true", help="10^4 and 10^5 workers, 3 repeats")
-    ap.add_argument("--sweep", type=int, default=0, metavar="REPLICATES", help="also time an Amiens sweep")
+    ap.add_argument("--sweep", type=int, default=0, metavar="RUNS",
+                    help="also time a sweep of the Amiens baseline (its efficiency: RUNS x the one-thread run time "
+                         "/ (cores x the sweep's time))")
     ap.add_argument("--no-build", action="store_true", help="use the build as it is")
     ap.add_argument("--no-plot", action="store_true")
     ap.add_argument("--json", default=str(ROOT / "out" / "bench" / "all.json"))
@@ -140,7 +147,11 @@ def main():
         rows, slope = dock_rows(args.sizes, args.threads, args.months, args.repeats, args.peer_max, tmp)
         rows += territory_rows(args.threads, args.repeats, tmp)
         if args.sweep:
-            rows.append(sweep_row(args.sweep, tmp))
+            row = sweep_row(args.sweep, tmp)
+            single = [r["seconds"] for r in rows if r["model"].startswith("territory") and r["threads"] == 1]
+            if single:
+                row["parallel_efficiency"] = args.sweep * single[0] / (os.cpu_count() * row["seconds"])
+            rows.append(row)
     print_table(rows, slope)
     doc = {"rows": rows, "memory_slope": slope, "machine": os.uname().nodename, "cpus": os.cpu_count(),
            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
