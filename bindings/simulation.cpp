@@ -93,6 +93,23 @@ void bind_simulation(py::module_& m) {
              return s.done();
            },
            py::arg("until") = -1, py::arg("progress") = py::none(), py::arg("check_signals") = true)
+      // A checkpoint in memory (the payload a file would hold), for forks.
+      .def("checkpoint_payload",
+           [](const Simulation& s) {
+             std::string payload;
+             {
+               py::gil_scoped_release release;
+               payload = s.checkpoint_payload();
+             }
+             return py::bytes(payload);
+           })
+      .def_static("resume_payload",
+                  [](const py::bytes& payload, int threads) {
+                    std::string bytes = payload;
+                    py::gil_scoped_release release;
+                    return Simulation::resume(sim::ArchiveReader(std::move(bytes), "<fork>"), threads);
+                  },
+                  py::arg("payload"), py::arg("threads") = 0)
       .def("save_checkpoint",
            [](const Simulation& s, const std::string& path) {
              py::gil_scoped_release release;

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Union
 
@@ -311,8 +310,8 @@ class Simulation:
         return pd.DataFrame(rows, columns=["from_month", "config_sha256", "source", "config"])
 
     def fork(self, variants: Union[int, Sequence[Overrides]] = 1) -> List["Simulation"]:
-        """Copies of this simulation at its current month (through an
-        in-process checkpoint), each continuing on its own.
+        """Copies of this simulation at its current month (through a
+        checkpoint held in memory), each continuing on its own.
 
         ``fork(n)``: n identical copies; each continues exactly as this one
         would.
@@ -323,17 +322,16 @@ class Simulation:
         them are the policies' alone. Raises ReconfigureError for a variant
         the state cannot take.
         """
-        with tempfile.TemporaryDirectory(prefix="terrasim-fork-") as tmp:
-            path = os.path.join(tmp, "state.ckpt")
-            self.save_checkpoint(path)
-            if isinstance(variants, int):
-                return [Simulation.resume(path, self.threads) for _ in range(variants)]
-            out = []
-            for overrides in variants:
-                child = Simulation.resume(path, self.threads)
-                child._scenario = self._scenario  # the same scenario, its overrides' history included
-                out.append(child.reconfigure(overrides))
-            return out
+        payload = self._sim.checkpoint_payload()  # in memory: no file
+        resume = lambda: Simulation(None, _core_sim=_core.Simulation.resume_payload(payload, self.threads))
+        if isinstance(variants, int):
+            return [resume() for _ in range(variants)]
+        out = []
+        for overrides in variants:
+            child = resume()
+            child._scenario = self._scenario  # the same scenario, its overrides' history included
+            out.append(child.reconfigure(overrides))
+        return out
 
     def __repr__(self) -> str:
         return f"<terrasim.Simulation {self._scenario.title!r} month {self.month}/{self.months}>"

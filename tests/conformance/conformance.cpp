@@ -105,7 +105,8 @@ void expect_reconfigure_laws(const std::string& scenario, const std::vector<std:
     o.insert(o.end(), more.begin(), more.end());
     return o;
   };
-  const std::string expected = full_output(*run_scenario(scenario, overrides, 2));
+  const auto original = run_scenario(scenario, overrides, 2);
+  const std::string expected = full_output(*original);
 
   // The identity, and every refusal on the way: nothing changes.
   {
@@ -139,7 +140,6 @@ void expect_reconfigure_laws(const std::string& scenario, const std::vector<std:
     s.save_checkpoint(ckpt);
     s.run();
     changed = full_output(s);
-    const auto original = run_scenario(scenario, overrides, 2);
     const auto& a = original->recorder();
     const auto& b = s.recorder();
     bool differs_after = false;
