@@ -233,7 +233,35 @@ std::uint32_t DockModel::allocate_firm_slot() {
   firm_latent_.push_back(0.0);
   firm_target_.push_back(0);
   firm_size_.push_back(0);
+  if (count_chunks_ > 1) chunk_count_.resize(chunk_count_.size() + count_chunks_, 0);
   return static_cast<std::uint32_t>(firm_id_.size() - 1);
+}
+
+std::size_t DockModel::release_chunks() const {
+  // A chunk a thread, at most 4 (each costs 12 bytes a firm slot), and none
+  // under 32,768 workers, where the pass is too short to share.
+  const auto threads = static_cast<std::size_t>(sim::concurrency());
+  return std::clamp<std::size_t>(std::min(threads, employer_.size() / 32768), 1, 4);
+}
+
+void DockModel::count_employees_by_chunk(std::size_t chunks) {
+  if (count_chunks_ == chunks) return;
+  chunk_count_.clear();
+  count_chunks_ = chunks;
+  if (chunks <= 1) return;
+  const std::size_t slots = firm_id_.size(), n = employer_.size(), span = chunk_span(chunks);
+  // Each chunk counts into its own column, then the columns are interleaved
+  // (counting into the interleaved table at once would share its cache
+  // lines between the threads).
+  std::vector<std::vector<std::uint32_t>> column(chunks, std::vector<std::uint32_t>(slots, 0));
+  sim::for_each_index(chunks, [&](std::size_t c) {
+    std::uint32_t* counts = column[c].data();
+    for (std::size_t w = c * span, end = std::min(n, (c + 1) * span); w < end; ++w)
+      if (employer_[w] != kNoFirm) ++counts[employer_[w]];
+  });
+  chunk_count_.resize(slots * chunks);
+  for (std::size_t f = 0; f < slots; ++f)
+    for (std::size_t c = 0; c < chunks; ++c) chunk_count_[f * chunks + c] = column[c][f];
 }
 
 void DockModel::declare(sim::Recorder& rec) {
@@ -280,14 +308,16 @@ void DockModel::initialize(std::uint64_t seed) {
   // 2. Firms: zone, skill, latent target, each keyed by the firm's id.
   for (std::size_t f = 0; f < m; ++f) allocate_firm_slot();
   const sim::rng::BlockedStream firm_draws(seed, kInitFirms, 0, m);
-  tbb::parallel_for(std::size_t{0}, m, [&](std::size_t f) {
-    auto d = firm_draws(f);
-    firm_id_[f] = f;
-    firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
-    firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
-    firm_latent_[f] = p_.init_size_mu + p_.init_size_sigma * sim::rng::normal_ziggurat(d);
-    firm_target_[f] = firm_target_of(sim::dmath::exp(firm_latent_[f]));
-    firm_alive_[f] = 1;
+  sim::for_ranges(0, m, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t f = lo; f < hi; ++f) {
+      auto d = firm_draws(f);
+      firm_id_[f] = f;
+      firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
+      firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
+      firm_latent_[f] = p_.init_size_mu + p_.init_size_sigma * sim::rng::normal_ziggurat(d);
+      firm_target_[f] = firm_target_of(sim::dmath::exp(firm_latent_[f]));
+      firm_alive_[f] = 1;
+    }
   });
   next_firm_id_ = m;
   firms_alive_ = initial_firms_ = static_cast<std::int64_t>(m);
@@ -311,6 +341,8 @@ void DockModel::initialize(std::uint64_t seed) {
     next += take;
   }
   employed_ = static_cast<std::int64_t>(next);
+  count_chunks_ = 0;  // counted by the first release pass
+  chunk_count_.clear();
 }
 
 std::vector<sim::Phase> DockModel::phases() {
@@ -332,6 +364,7 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
   if (p_.separation_rate <= 0.0) return;
   const std::size_t n = employer_.size();
   const double log1m = sim::dmath::log1p(-p_.separation_rate);
+  const std::size_t chunks = count_chunks_, span = chunks > 1 ? chunk_span(chunks) : 1;
   separations_ = sim::sum_ranges<std::int64_t>(
       0, blocks_of(n, kWorkerBlock), 1, [&](std::size_t lo, std::size_t hi) {
         std::int64_t count = 0;
@@ -346,6 +379,8 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
             const std::uint32_t f = employer_[w];
             if (f != kNoFirm) {
               std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_sub(1, std::memory_order_relaxed);
+              if (chunks > 1)
+                std::atomic_ref<std::uint32_t>(chunk_count_[f * chunks + w / span]).fetch_sub(1, std::memory_order_relaxed);
               employer_[w] = kNoFirm;
               ++count;
             }
@@ -420,51 +455,115 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
 // Steps 2 and 3, applied in one pass over the workers: the employees of a
 // closing firm are released; an employee of a shrinking firm whose rank among
 // that firm's employees (in worker order) was chosen is dismissed. Then the
-// closed firms' slots are freed.
+// closed firms' slots are freed. The workers are cut into chunks released in
+// parallel: each chunk starts every firm at the rank of its first employee
+// there, from the employees counted in the chunks before (chunk_count_), so
+// the same ranks are dismissed whatever the cut.
 void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
-  const std::size_t slots = firm_id_.size();
+  const std::size_t slots = firm_id_.size(), n = employer_.size();
+  const std::size_t chunks = release_chunks();
+  count_employees_by_chunk(chunks);
+  const std::size_t span = chunk_span(chunks);
   // What happens to a worker, by employer slot + 1 (so that kNoFirm, which
   // wraps to 0, needs no test): nothing, listed as unemployed, released
   // (closing firm) or released if its rank is chosen (shrinking firm).
   enum : std::uint8_t { kKeep = 0, kUnemployed = 1, kClose = 2, kDismiss = 3 };
-  fate_.resize(slots + 1);
-  seen_.assign(slots, 0);
-  next_.resize(slots);
-  fate_[0] = kUnemployed;
-  for (std::size_t f = 0; f < slots; ++f) {
-    next_[f] = chosen_offset_[f];
-    fate_[f + 1] = closing_[f] ? kClose : next_[f] < chosen_offset_[f + 1] ? kDismiss : kKeep;
-  }
-  // One pass over the workers, which also lists the unemployed (in worker
-  // order) for the month's matching: entries do not change who is employed.
-  std::int64_t released = 0;
-  const std::size_t n = employer_.size();
+  fate_.resize(chunks * (slots + 1));
+  seen_.resize(chunks * slots);
+  next_.resize(chunks * slots);
   if (unemployed_.size() < n) unemployed_.resize(n);  // once: the list is unemployed_count_ long
-  std::uint32_t* employer = employer_.data();
-  std::uint32_t* listed = unemployed_.data();
-  std::uint8_t* fate = fate_.data();
-  std::size_t count = 0;
-  for (std::size_t w = 0; w < n; ++w) {
-    const std::uint32_t f = employer[w];
-    const std::uint8_t what = fate[static_cast<std::uint32_t>(f + 1)];
-    listed[count] = static_cast<std::uint32_t>(w);  // kept only if counted
-    count += what == kUnemployed;
-    if (what <= kUnemployed) continue;
-    if (what == kDismiss) {
-      if (seen_[f]++ != chosen_ranks_[next_[f]]) continue;
-      if (++next_[f] == chosen_offset_[f + 1]) fate[f + 1] = kKeep;
-      --firm_size_[f];
+  std::vector<std::size_t> listed_in(chunks, 0);
+  std::vector<std::int64_t> released_in(chunks, 0);
+  std::uint32_t* count_here = chunks > 1 ? chunk_count_.data() : nullptr;
+  // Each chunk's start: what its pass does to each firm's employees, and
+  // from which rank. All are set before any pass changes a count.
+  auto start_chunk = [&](std::size_t c) {
+    std::uint8_t* fate = fate_.data() + c * (slots + 1);
+    std::uint32_t* seen = seen_.data() + c * slots;
+    std::uint32_t* next = next_.data() + c * slots;
+    fate[0] = kUnemployed;
+    const std::uint32_t* offset = chosen_offset_.data();
+    if (chunks == 1) {
+      // One chunk: every firm starts at rank 0 and its first chosen rank.
+      for (std::size_t f = 0; f < slots; ++f) {
+        seen[f] = 0;
+        next[f] = offset[f];
+        fate[f + 1] = closing_[f] ? kClose : offset[f] < offset[f + 1] ? kDismiss : kKeep;
+      }
+      return;
     }
-    employer[w] = kNoFirm;
-    ++released;
-    listed[count++] = static_cast<std::uint32_t>(w);
+    for (std::size_t f = 0; f < slots; ++f) {
+      fate[f + 1] = closing_[f] ? kClose : kKeep;
+      if (closing_[f] || offset[f] == offset[f + 1]) continue;
+      // The firm's employees here have ranks [start, start + here).
+      std::uint32_t start = 0;
+      for (std::size_t b = 0; b < c; ++b) start += count_here[f * chunks + b];
+      const std::uint32_t here = count_here[f * chunks + c];
+      const std::uint32_t* first = chosen_ranks_.data() + offset[f];
+      const std::uint32_t* last = chosen_ranks_.data() + offset[f + 1];
+      const std::uint32_t* at = first;
+      while (at != last && *at < start) ++at;
+      seen[f] = start;
+      next[f] = static_cast<std::uint32_t>(at - chosen_ranks_.data());
+      if (at != last && *at < start + here) fate[f + 1] = kDismiss;
+    }
+  };
+  auto release_chunk = [&](std::size_t c) {
+    std::uint8_t* fate = fate_.data() + c * (slots + 1);
+    std::uint32_t* seen = seen_.data() + c * slots;
+    std::uint32_t* next = next_.data() + c * slots;
+    const std::size_t lo = c * span, hi = std::min(n, lo + span);
+    std::uint32_t* employer = employer_.data();
+    std::uint32_t* listed = unemployed_.data() + lo;
+    const std::uint32_t* ranks = chosen_ranks_.data();
+    const std::uint32_t* offset = chosen_offset_.data();
+    std::uint32_t* counts = count_here ? count_here + c : nullptr;
+    const std::size_t stride = chunks;
+    std::size_t count = 0;
+    std::int64_t released = 0;
+    for (std::size_t w = lo; w < hi; ++w) {
+      const std::uint32_t f = employer[w];
+      const std::uint8_t what = fate[static_cast<std::uint32_t>(f + 1)];
+      listed[count] = static_cast<std::uint32_t>(w);  // kept only if counted
+      count += what == kUnemployed;
+      if (what <= kUnemployed) continue;
+      if (what == kDismiss) {
+        if (seen[f]++ != ranks[next[f]]) continue;
+        if (++next[f] == offset[f + 1]) fate[f + 1] = kKeep;
+        if (counts) --counts[f * stride];
+      }
+      employer[w] = kNoFirm;
+      ++released;
+      listed[count++] = static_cast<std::uint32_t>(w);
+    }
+    listed_in[c] = count;
+    released_in[c] = released;
+  };
+  if (chunks == 1) {
+    start_chunk(0);
+    release_chunk(0);
+  } else {
+    sim::for_each_index(chunks, start_chunk);
+    sim::for_each_index(chunks, release_chunk);
+  }
+  // The chunks' lists of the unemployed, end to end, in worker order.
+  std::size_t count = listed_in[0];
+  for (std::size_t c = 1; c < chunks; ++c) {
+    std::memmove(unemployed_.data() + count, unemployed_.data() + c * span, listed_in[c] * sizeof(std::uint32_t));
+    count += listed_in[c];
   }
   unemployed_count_ = count;
   unemployed_listed_ = true;
+  std::int64_t released = 0;
+  for (const std::int64_t r : released_in) released += r;
   for (std::size_t f = 0; f < slots; ++f) {
-    if (!closing_[f]) continue;
+    if (!closing_[f]) {
+      firm_size_[f] -= chosen_offset_[f + 1] - chosen_offset_[f];  // every chosen rank was dismissed
+      continue;
+    }
     firm_alive_[f] = 0;
     firm_size_[f] = 0;
+    if (chunks > 1) std::fill_n(chunk_count_.begin() + static_cast<std::ptrdiff_t>(f * chunks), chunks, 0u);
     free_slots_.push_back(static_cast<std::uint32_t>(f));
     ++exits_;
   }
@@ -542,7 +641,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
   if (!unemployed_listed_) {
     const std::size_t nblocks = blocks_of(n, kWorkerBlock);
     std::vector<std::uint32_t> block_start(nblocks + 1, 0);
-    tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+    sim::for_each_index(nblocks, [&](std::size_t b) {
       std::uint32_t c = 0;
       const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
       for (std::size_t w = b * kWorkerBlock; w < end; ++w) c += employer_[w] == kNoFirm;
@@ -551,7 +650,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
     unemployed_count_ = block_start[nblocks];
     if (unemployed_.size() < unemployed_count_) unemployed_.resize(unemployed_count_);
-    tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+    sim::for_each_index(nblocks, [&](std::size_t b) {
       std::uint32_t k = block_start[b];
       const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
       for (std::size_t w = b * kWorkerBlock; w < end; ++w)
@@ -576,16 +675,15 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // application its random key (low half). Repeats count once. A firm
     // offers its v_f jobs to the acceptable applicants with the lowest keys:
     // a uniform choice of min(v_f, applicants) among them, whatever the order
-    // in which applications arrive (sim/rng/lowest_keys.h). The workers are
-    // cut into chunks, each with its own offer slots, merged afterwards: the
-    // result is the same for any number of chunks, so of threads.
+    // in which applications arrive (sim/rng/lowest_keys.h), so the result is
+    // the same on any number of threads.
     const sim::rng::BlockedStream search_draws(ctx.seed, kSearch, month, n);
     // uniform < m, with 32 bits: the high half below m * 2^32.
     const double m = p_.mismatch_acceptance;
     const std::uint64_t accept_below = m >= 1.0 ? std::uint64_t{1} << 32 : static_cast<std::uint64_t>(std::ceil(m * 0x1.0p32));
-    const std::size_t chunks =
-        std::clamp<std::size_t>(static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()), 1, 1 + nu / 4096);
-    offer_keys_.assign(chunks * total_vacancies, sim::rng::kEmptyKey);
+    // Several threads only for at least 4,096 unemployed.
+    const bool parallel = sim::concurrency() > 1 && nu >= 4096;
+    offer_keys_.assign(total_vacancies, sim::rng::kEmptyKey);
     const Vacancy* vac = vacancies_.data();
     const std::uint32_t* zone_start = zone_start_.data();
     // Workers in batches: first their draws (arithmetic only, no branch
@@ -594,13 +692,14 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // The number of applications is a compile-time constant for the
     // default (a = 3), so that the loops over them unroll.
     constexpr std::size_t kBatch = 256;
-    auto apply = [&]<std::size_t A>(std::size_t c) {
+    // The applications of the unemployed [lo, hi): emit(i, j, run, open,
+    // key) for each, key all ones for an application refused or repeated;
+    // none(i) for a worker who sends none.
+    auto draw = [&]<std::size_t A>(std::size_t lo, std::size_t hi, auto&& emit, auto&& none) {
       const std::size_t na = A ? A : a;
-      std::uint64_t* keys = offer_keys_.data() + c * total_vacancies;
       std::uint32_t pos[kBatch * 16];
       std::uint64_t key[kBatch * 16];
       std::uint8_t skill[kBatch];
-      const std::size_t lo = nu * c / chunks, hi = nu * (c + 1) / chunks;
       for (std::size_t b0 = lo; b0 < hi; b0 += kBatch) {
         const std::size_t b1 = std::min(hi, b0 + kBatch);
         for (std::size_t i = b0; i != b1; ++i) {
@@ -625,7 +724,10 @@ void DockModel::match(const sim::MonthContext& ctx) {
         for (std::size_t i = b0; i != b1; ++i) {
           const std::size_t at = (i - b0) * na;
           const std::uint8_t s = skill[i - b0];
-          if (s == kNoSkill) continue;
+          if (s == kNoSkill) {
+            none(i);
+            continue;
+          }
           std::uint32_t runs[16];
 #pragma GCC unroll 16
           for (std::size_t j = 0; j < na; ++j) {
@@ -638,21 +740,58 @@ void DockModel::match(const sim::MonthContext& ctx) {
             // Masks rather than branches: acceptance is a coin toss.
             const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill() == s) | ((k >> 32) < accept_below);
             const std::uint64_t refused = (acceptable & ~static_cast<std::uint64_t>(repeat)) - 1;  // all ones or 0
-            sim::rng::offer_key(keys + v.run, v.open(), (k << 32) | (i * na + j) | refused);
+            emit(i, j, v.run, v.open(), (k << 32) | (i * na + j) | refused);
           }
         }
       }
     };
-    auto apply_chunk = [&](std::size_t c) {
+    auto draw_any = [&](std::size_t lo, std::size_t hi, auto&& emit, auto&& none) {
       if (a == 3)
-        apply.template operator()<3>(c);
+        draw.template operator()<3>(lo, hi, emit, none);
       else
-        apply.template operator()<0>(c);
+        draw.template operator()<0>(lo, hi, emit, none);
     };
-    if (chunks == 1) {
-      apply_chunk(0);
+    std::uint64_t* slots_of = offer_keys_.data();  // a run's offer slots: slots_of + run
+    if (!parallel) {
+      // One thread: each application offered as it is drawn.
+      draw_any(
+          0, nu, [&](std::size_t, std::size_t, std::uint32_t run, std::uint32_t open, std::uint64_t k) {
+            sim::rng::offer_key(slots_of + run, open, k);
+          },
+          [](std::size_t) {});
     } else {
-      tbb::parallel_for(std::size_t{0}, chunks, apply_chunk);
+      // Several threads, in rounds of at most kRound unemployed: their
+      // applications are drawn in parallel by ranges of workers and kept,
+      // then offered in parallel by ranges of vacancy runs, each range
+      // taking the applications to its own firms. Each firm's offer slots
+      // then have one writer and see all its applicants, as on one thread
+      // (cutting the workers instead, each cut with offer slots of its own
+      // merged afterwards, cost a quarter more work: each cut's slots keep
+      // more keys that a single one would have turned away).
+      constexpr std::size_t kRound = 1 << 16;
+      const std::size_t parts = static_cast<std::size_t>(sim::concurrency()), pieces = 4 * parts;
+      // bucket [piece * parts + part]: the applications a piece of workers
+      // sends to a range of runs.
+      app_buckets_.resize(pieces * parts);
+      const std::uint64_t part_scale = (std::uint64_t{parts} << 32) / total_vacancies + 1;  // run -> part, rounded up
+      for (std::size_t r0 = 0; r0 < nu; r0 += kRound) {
+        const std::size_t r1 = std::min(nu, r0 + kRound);
+        sim::for_each_index(pieces, [&](std::size_t piece) {
+          Bucket* bucket = app_buckets_.data() + piece * parts;
+          for (std::size_t q = 0; q < parts; ++q) bucket[q].apps.clear();
+          draw_any(
+              r0 + (r1 - r0) * piece / pieces, r0 + (r1 - r0) * (piece + 1) / pieces,
+              [&](std::size_t, std::size_t, std::uint32_t run, std::uint32_t open, std::uint64_t k) {
+                bucket[(run * part_scale) >> 32].apps.push_back({k, run, open});
+              },
+              [](std::size_t) {});
+        });
+        sim::for_each_index(parts, [&](std::size_t part) {
+          for (std::size_t piece = 0; piece < pieces; ++piece)
+            for (const Application& x : app_buckets_[piece * parts + part].apps)
+              sim::rng::offer_key(slots_of + x.run, x.open, x.key);
+        });
+      }
     }
 
     // Runs (a firm's offer slots) that start in [lo, hi), each visited once:
@@ -666,12 +805,6 @@ void DockModel::match(const sim::MonthContext& ctx) {
           }
       });
     };
-    // The chunks' offer slots merged into the first chunk's.
-    if (chunks > 1)
-      for_runs([&](std::uint32_t run, std::uint32_t open) {
-        for (std::size_t c = 1; c < chunks; ++c)
-          sim::rng::merge_keys(offer_keys_.data() + run, offer_keys_.data() + c * total_vacancies + run, open);
-      });
 
     // e. Each worker with offers accepts one, chosen uniformly: the offer of
     // lowest random key (a draw of the worker's choice stream, indexed by the
@@ -702,9 +835,13 @@ void DockModel::match(const sim::MonthContext& ctx) {
       const std::uint64_t* keys = offer_keys_.data() + run;
       const std::uint32_t firm = run_firm_[run];
       std::uint32_t hired = 0;
-      for (std::uint32_t k = 0; k < open; ++k)
-        if (keys[k] != sim::rng::kEmptyKey)
-          hired += static_cast<std::uint32_t>(best_offer_[static_cast<std::uint32_t>(keys[k]) / a]) == firm;
+      for (std::uint32_t k = 0; k < open; ++k) {
+        if (keys[k] == sim::rng::kEmptyKey) continue;
+        const std::uint32_t i = static_cast<std::uint32_t>(keys[k]) / static_cast<std::uint32_t>(a);
+        if (static_cast<std::uint32_t>(best_offer_[i]) != firm) continue;
+        ++hired;
+        if (count_chunks_ > 1) ++chunk_count_[firm * count_chunks_ + unemployed_[i] / chunk_span(count_chunks_)];
+      }
       firm_size_[firm] += hired;
     });
   } else {
@@ -812,6 +949,9 @@ void DockModel::load(sim::ArchiveReader& in) {
   in.get_column("workers_by_skill", workers_by_skill_);
   in.get_column("unemployed_by_zone", unemployed_by_zone_);
   in.get_column("unemployed_by_skill", unemployed_by_skill_);
+  count_chunks_ = 0;  // derived state: counted again by the next release pass
+  chunk_count_.clear();
+  unemployed_listed_ = false;
   // The checkpoint must describe this configuration's population.
   const std::size_t n = static_cast<std::size_t>(p_.workers), slots = firm_id_.size();
   if (home_.size() != n || skill_.size() != n || employer_.size() != n)
@@ -864,6 +1004,14 @@ std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) c
       bad.push_back(fmt::format("firm slot {} holds {} employees over a target of {}", f, firm_size_[f], firm_target_[f]));
   }
   if (alive != firms_alive_) bad.push_back(fmt::format("{} firms alive, the counter says {}", alive, firms_alive_));
+  // The employees per chunk of workers, where they are kept.
+  if (count_chunks_ > 1) {
+    const std::size_t chunks = count_chunks_, span = chunk_span(chunks);
+    std::vector<std::uint32_t> by_chunk(slots * chunks, 0);
+    for (std::size_t w = 0; w < employer_.size(); ++w)
+      if (employer_[w] < slots) ++by_chunk[employer_[w] * chunks + w / span];
+    if (by_chunk != chunk_count_) bad.push_back(fmt::format("the employees counted per chunk of {} workers are out of date", span));
+  }
   std::int64_t unemployed = 0;
   for (auto u : unemployed_by_zone_) unemployed += u;
   if (rec.rows() > 0 && unemployed + employed != p_.workers)

@@ -74,6 +74,12 @@ class DockModel final : public sim::Model {
   std::uint32_t draw_zone(double u, const std::vector<double>& cumulative) const;
   std::uint32_t firm_target_of(double latent) const;
   std::uint32_t firm_target_of_log(double log_latent, std::uint32_t near) const;
+  // Chunks of workers that the release pass runs in parallel, and their span.
+  std::size_t release_chunks() const;
+  std::size_t chunk_span(std::size_t chunks) const { return (employer_.size() + chunks - 1) / chunks; }
+  // Makes chunk_count_ hold every firm's employees in each of `chunks`
+  // chunks of workers (a pass over the workers if it held another cut).
+  void count_employees_by_chunk(std::size_t chunks);
 
   Params p_;
   std::vector<double> worker_cum_, firm_cum_;  // cumulative zone shares
@@ -97,11 +103,20 @@ class DockModel final : public sim::Model {
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_firm_id_ = 0;
 
+  // Derived state, kept between months but not saved: the employees of each
+  // firm slot in each of count_chunks_ chunks of workers,
+  // [slot * count_chunks_ + chunk]; kept up to date by every rule that
+  // moves a worker, so that the release pass can give each chunk the ranks
+  // of its first employees without a pass to count them. Not kept for one
+  // chunk (count_chunks_ <= 1); 0 means "to be counted".
+  std::vector<std::uint32_t> chunk_count_;
+  std::size_t count_chunks_ = 0;
+
   // Scratch of the current month (not part of the state between months).
   std::vector<std::uint32_t> excess_;          // dismissals per firm slot
   std::vector<std::uint8_t> closing_;          // exits drawn this month
-  std::vector<std::uint8_t> fate_;             // per slot + 1: what the release pass does to its employees
-  std::vector<std::uint32_t> seen_, next_;     // per slot: employees passed, next chosen rank
+  std::vector<std::uint8_t> fate_;             // per chunk, per slot + 1: what the release pass does to its employees
+  std::vector<std::uint32_t> seen_, next_;     // per chunk, per slot: rank of the next employee, next chosen rank
   std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_
   std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm, then a sentinel
   // One entry per vacancy, grouped by zone, a firm's v_f entries side by
@@ -122,7 +137,19 @@ class DockModel final : public sim::Model {
   std::vector<std::uint32_t> unemployed_;      // worker indices: the first unemployed_count_
   std::size_t unemployed_count_ = 0;
   bool unemployed_listed_ = false;             // unemployed_ is this month's
-  std::vector<std::uint64_t> offer_keys_;      // the lowest applicant keys per vacancy run, per chunk of workers
+  std::vector<std::uint64_t> offer_keys_;      // the lowest applicant keys per vacancy run
+  struct Application {
+    std::uint64_t key;
+    std::uint32_t run, open;
+  };
+  // Several threads: a round's applications, by piece of workers and range
+  // of runs. A cache line each, so that two threads filling neighbouring
+  // buckets do not share the lines of their vectors' ends (which cost the
+  // drawing half its speed).
+  struct alignas(64) Bucket {
+    std::vector<Application> apps;
+  };
+  std::vector<Bucket> app_buckets_;
   std::vector<std::uint64_t> best_offer_;      // per unemployed worker: (choice key, firm slot)
 
   // Counters of the current month and totals.

@@ -5,12 +5,10 @@
 #include <cmath>
 #include <limits>
 
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/parallel_reduce.h>
 
 #include "models/territory/detail.h"
 #include "models/territory/territory.h"
+#include "sim/core/parallel.h"
 #include "sim/rng/distributions.h"
 #include "sim/util/detmath.h"
 #include "sim/rng/sampling.h"
@@ -66,8 +64,8 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
     sales_of[age] = sim::dmath::pow(prod_of[age], eps - 1.0);
   }
   std::vector<double> tradable(slots, 0.0);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+  sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t r_begin, std::size_t r_end) {
+    for (std::size_t f = r_begin; f != r_end; ++f) {
       if (!firm_alive_[f]) continue;
       if (firm_age_[f] < 0xFFFF) ++firm_age_[f];
       const std::uint16_t age = firm_age_[f];
@@ -112,8 +110,8 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
   // No firm can hold more jobs than there are workers: the cap keeps an
   // absurd demand (a corrupt checkpoint) from sizing the month's vacancies.
   const double max_jobs = static_cast<double>(std::max<std::size_t>(home_.size(), 1));
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+  sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t r_begin, std::size_t r_end) {
+    for (std::size_t f = r_begin; f != r_end; ++f) {
       if (!firm_alive_[f]) continue;
       const std::size_t s = firm_sector_[f];
       double target = tradable[f];
@@ -134,8 +132,8 @@ void TerritoryModel::account_cash_and_fail(const sim::MonthContext& ctx) {
   const std::size_t slots = firm_id_.size();
   closing_.assign(slots, 0);
   const BlockedStream shocks(ctx.seed, kCash, static_cast<std::uint64_t>(ctx.month), next_firm_id_);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+  sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t r_begin, std::size_t r_end) {
+    for (std::size_t f = r_begin; f != r_end; ++f) {
       if (!firm_alive_[f]) continue;
       if (firm_event_[f] >= 0) {
         closing_[f] = p_.events[static_cast<std::size_t>(firm_event_[f])].month == ctx.month ? 1 : 0;
@@ -189,8 +187,8 @@ void TerritoryModel::cease_firms(const sim::MonthContext& ctx) {
   }
   const double* factor = cessation_size_factor_.data();
   const double* mature = cessation_mature_p_.data();
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+  sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t r_begin, std::size_t r_end) {
+    for (std::size_t f = r_begin; f != r_end; ++f) {
       if (!firm_alive_[f] || firm_event_[f] >= 0 || closing_[f]) continue;
       auto d = draws(firm_id_[f]);
       const double u = d.uniform();
@@ -241,9 +239,9 @@ void TerritoryModel::choose_dismissals(const sim::MonthContext& ctx) {
   }
   chosen_ranks_.resize(chosen_offset_[slots]);
   const BlockedStream draws(ctx.seed, kDismissals, static_cast<std::uint64_t>(ctx.month), next_firm_id_);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+  sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t r_begin, std::size_t r_end) {
     std::vector<std::uint8_t> mark;
-    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+    for (std::size_t f = r_begin; f != r_end; ++f) {
       const std::uint32_t k = chosen_offset_[f + 1] - chosen_offset_[f];
       if (k == 0) continue;
       auto d = draws(firm_id_[f]);
@@ -284,7 +282,7 @@ void TerritoryModel::release_workers(const sim::MonthContext& ctx) {
     const std::uint32_t* employer = employer_.data();
     const std::uint8_t* status = status_.data();
     std::uint32_t* affected = affected_.data();
-    tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+    sim::for_each_index(nblocks, [&](std::size_t b) {
       const std::size_t begin = b * kWorkerBlock, end = std::min(n, begin + kWorkerBlock);
       std::uint32_t k = 0;
       for (std::size_t w = begin; w < end; ++w) {

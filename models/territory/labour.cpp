@@ -10,13 +10,11 @@
 #include <limits>
 #include <stdexcept>
 
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/parallel_reduce.h>
 
 #include "models/territory/detail.h"
 #include "models/territory/territory.h"
 #include "sim/core/grouping.h"
+#include "sim/core/parallel.h"
 #include "sim/rng/distributions.h"
 #include "sim/util/detmath.h"
 #include "sim/rng/guided.h"
@@ -37,16 +35,14 @@ constexpr std::size_t kMaxApplications = 16;
 // sums the integer it returns.
 template <class Body>
 std::int64_t for_workers(std::size_t n, Body body) {
-  return tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, blocks_of(n, kWorkerBlock)), std::int64_t{0},
-      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t acc) {
-        for (std::size_t b = r.begin(); b != r.end(); ++b) {
+  return sim::sum_ranges<std::int64_t>(0, blocks_of(n, kWorkerBlock), 1, [&](std::size_t r_begin, std::size_t r_end) {
+        std::int64_t acc = 0;
+        for (std::size_t b = r_begin; b != r_end; ++b) {
           const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
           for (std::size_t w = b * kWorkerBlock; w < end; ++w) acc += body(w);
         }
         return acc;
-      },
-      std::plus<>());
+      });
 }
 
 // Runs body(w, d) for the candidates of a rare event: each worker slot is a
@@ -60,10 +56,9 @@ std::int64_t for_candidates(std::size_t n, std::uint64_t seed, std::uint64_t str
                             Body body) {
   if (!(p > 0) || n == 0) return 0;
   const double log1m = p >= 1 ? -std::numeric_limits<double>::infinity() : sim::dmath::log1p(-p);
-  return tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, blocks_of(n, kWorkerBlock)), std::int64_t{0},
-      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t acc) {
-        for (std::size_t b = r.begin(); b != r.end(); ++b) {
+  return sim::sum_ranges<std::int64_t>(0, blocks_of(n, kWorkerBlock), 1, [&](std::size_t r_begin, std::size_t r_end) {
+        std::int64_t acc = 0;
+        for (std::size_t b = r_begin; b != r_end; ++b) {
           Draws d(seed, stream, month, b);
           const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
           for (std::size_t w = b * kWorkerBlock;;) {
@@ -75,8 +70,7 @@ std::int64_t for_candidates(std::size_t n, std::uint64_t seed, std::uint64_t str
           }
         }
         return acc;
-      },
-      std::plus<>());
+      });
 }
 
 void leave_firm(std::vector<std::uint32_t>& size, std::uint32_t f) {
@@ -314,7 +308,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   const std::size_t nblocks = blocks_of(n, kWorkerBlock);
   std::vector<std::uint32_t> block_start(nblocks + 1, 0);
   searching_.resize(n);
-  tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+  sim::for_each_index(nblocks, [&](std::size_t b) {
     const std::size_t begin = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock);
     std::uint32_t c = 0;
     for (std::size_t w = begin; w < end; ++w) {
@@ -341,7 +335,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   searchers_.resize(block_start[nblocks]);
   // Compacted without a branch (whether a worker searches is unpredictable)
   // into a block's own buffer, then copied to the block's place.
-  tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+  sim::for_each_index(nblocks, [&](std::size_t b) {
     std::array<std::uint32_t, kWorkerBlock> listed;
     std::uint32_t k = 0;
     for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w) {
@@ -359,7 +353,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   const BlockedStream accept(ctx.seed, kAcceptance, month, n);
   const double underqualified = p_.underqualified_acceptance, mismatch = p_.sector_mismatch_acceptance;
   const double switch_factor = 1.0 + p_.switch_gain;
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ns, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+  sim::for_ranges(0, ns, 1024, [&](std::size_t r_begin, std::size_t r_end) {
     const std::uint32_t* vac = vacancy_slots_.data();
     const std::uint32_t* zstart = zone_start.data();
     const std::uint8_t* fskill = firm_skill_.data();
@@ -367,7 +361,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
     const float* fwage = firm_wage_.data();
     const double* sw = skill_wage_.data();
     const std::size_t nk = p_.skills.size();
-    for (std::size_t i = r.begin(); i != r.end(); ++i) {
+    for (std::size_t i = r_begin; i != r_end; ++i) {
       const std::uint32_t w = searchers_[i];
       const std::size_t h = home_[w];
       if (!(zone_pick.total(h) > 0)) continue;
@@ -439,9 +433,9 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   // vacancy, not one per applicant).
   const BlockedStream offers(ctx.seed, kOffers, month, next_firm_id_);
   const double bonus = p_.hiring_subsidy.priority_bonus;
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, kFirmGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+  sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t r_begin, std::size_t r_end) {
     std::vector<std::pair<double, std::uint32_t>> ranked;
-    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+    for (std::size_t f = r_begin; f != r_end; ++f) {
       const std::uint32_t begin = bucket_offset_[f], count = bucket_offset_[f + 1] - begin;
       if (count == 0) continue;
       const std::uint32_t vacancies = firm_target_[f] - firm_size_[f];
@@ -474,10 +468,9 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   // e. Acceptance: the best paid offer.
   std::vector<std::uint8_t> subsidised(ns, 0);
   std::atomic<std::int64_t> switched{0};
-  const std::int64_t hired = tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, ns, 1024), std::int64_t{0},
-      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t acc) {
-        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+  const std::int64_t hired = sim::sum_ranges<std::int64_t>(0, ns, 1024, [&](std::size_t r_begin, std::size_t r_end) {
+        std::int64_t acc = 0;
+        for (std::size_t i = r_begin; i != r_end; ++i) {
           const std::uint32_t w = searchers_[i];
           std::uint32_t best = kNoFirm;
           double best_wage = -1;
@@ -502,8 +495,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
           ++acc;
         }
         return acc;
-      },
-      std::plus<>());
+      });
   hires_ += hired;
   separations_ += switched.load();
   // The hiring subsidy is paid, in searcher order, while its budget lasts.
@@ -553,7 +545,7 @@ void TerritoryModel::census_pass(const sim::MonthContext* drift) {
   const std::uint32_t* employer = employer_.data();
   const float* wage = wage_.data();
   const std::uint8_t* fzone = firm_zone_.data();
-  tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+  sim::for_each_index(nblocks, [&](std::size_t b) {
     Census& c = block_census_[b];
     c.reset(nz, nk);
     // Scalars in locals, so that the compiler keeps them in registers.

@@ -9,9 +9,9 @@
 #include <cmath>
 
 #include <fmt/format.h>
-#include <oneapi/tbb/parallel_for.h>
 
 #include "models/territory/detail.h"
+#include "sim/core/parallel.h"
 #include "sim/rng/distributions.h"
 #include "sim/core/agent_ids.h"
 #include "sim/util/detmath.h"
@@ -250,7 +250,7 @@ void TerritoryModel::initialize(std::uint64_t seed) {
   const int age_span = (p_.retirement_age - p_.entry_age) * 12;
   enum : std::uint8_t { kInside = 0, kOutsideWork = 1, kSeeker = 2 };
   std::vector<std::uint8_t> placement(n, kSeeker);
-  tbb::parallel_for(std::size_t{0}, blocks_of(n, kWorkerBlock), [&](std::size_t b) {
+  sim::for_each_index(blocks_of(n, kWorkerBlock), [&](std::size_t b) {
     Draws d(seed, kInitWorkers, 0, b);
     const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
     for (std::size_t w = b * kWorkerBlock; w < end; ++w) {

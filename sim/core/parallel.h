@@ -2,30 +2,78 @@
 //
 // Each body receives a half-open range [lo, hi) and must not depend on how
 // the range is cut: results are then the same whatever the number of
-// threads. On an arena of one thread the body runs once, inline, on the whole
-// range, without the task machinery (which costs more than the work in the
-// short loops of a month of a small model).
+// threads. While a simulation runs its model, the loops run on its team
+// (sim/core/team.h), in at most four pieces a thread, none under `grain`
+// items; elsewhere on TBB. On one thread the body runs once, inline, on the
+// whole range, without any task machinery (which costs more than the work in
+// the short loops of a month of a small model).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <type_traits>
+#include <vector>
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/parallel_reduce.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include "sim/core/team.h"
+
 namespace terrasim::sim {
+
+// The threads a phase can use: its simulation's team, or TBB's arena.
+inline int concurrency() {
+  if (Team* team = Team::current()) return Team::in_task() ? 1 : team->size();
+  return tbb::this_task_arena::max_concurrency();
+}
+
+namespace detail {
+// Pieces for a team of `threads`: at most four a thread, each of at least
+// `grain` items (grain 0 counts as 1).
+inline std::size_t pieces_for(std::size_t items, std::size_t grain, int threads) {
+  const std::size_t by_grain = items / std::max<std::size_t>(grain, 1);
+  return std::clamp<std::size_t>(by_grain, 1, 4 * static_cast<std::size_t>(threads));
+}
+inline std::size_t piece_start(std::size_t begin, std::size_t items, std::size_t pieces, std::size_t k) {
+  return begin + items * k / pieces;
+}
+}  // namespace detail
 
 template <class Body>
 void for_ranges(std::size_t begin, std::size_t end, std::size_t grain, Body&& body) {
   if (end <= begin) return;
-  if (end - begin <= grain || tbb::this_task_arena::max_concurrency() == 1) {
+  const int threads = concurrency();
+  if (end - begin <= grain || threads == 1) {
     body(begin, end);
+    return;
+  }
+  if (Team* team = Team::current()) {
+    const std::size_t items = end - begin, pieces = detail::pieces_for(items, grain, threads);
+    team->run(pieces, [&](std::size_t k) {
+      body(detail::piece_start(begin, items, pieces, k), detail::piece_start(begin, items, pieces, k + 1));
+    });
     return;
   }
   tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, end, grain),
                     [&](const tbb::blocked_range<std::size_t>& r) { body(r.begin(), r.end()); });
+}
+
+// body(i) for each i in [0, n), each call a task of its own: for a few large
+// items (chunks of workers, one a thread).
+template <class Body>
+void for_each_index(std::size_t n, Body&& body) {
+  if (n == 0) return;
+  if (n == 1 || concurrency() == 1) {
+    for (std::size_t i = 0; i < n; ++i) body(i);
+    return;
+  }
+  if (Team* team = Team::current()) {
+    team->run(n, [&](std::size_t i) { body(i); });
+    return;
+  }
+  tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) { body(i); });
 }
 
 // The sum of body(lo, hi) over the ranges. For integers (exact whatever the
@@ -34,7 +82,18 @@ template <class T, class Body>
 T sum_ranges(std::size_t begin, std::size_t end, std::size_t grain, Body&& body) {
   static_assert(!std::is_floating_point_v<T>, "floating-point sums depend on the order of additions");
   if (end <= begin) return T{};
-  if (end - begin <= grain || tbb::this_task_arena::max_concurrency() == 1) return body(begin, end);
+  const int threads = concurrency();
+  if (end - begin <= grain || threads == 1) return body(begin, end);
+  if (Team* team = Team::current()) {
+    const std::size_t items = end - begin, pieces = detail::pieces_for(items, grain, threads);
+    std::vector<T> part(pieces);
+    team->run(pieces, [&](std::size_t k) {
+      part[k] = body(detail::piece_start(begin, items, pieces, k), detail::piece_start(begin, items, pieces, k + 1));
+    });
+    T total{};
+    for (auto& p : part) total = total + p;
+    return total;
+  }
   return tbb::parallel_reduce(
       tbb::blocked_range<std::size_t>(begin, end, grain), T{},
       [&](const tbb::blocked_range<std::size_t>& r, T acc) { return acc + body(r.begin(), r.end()); },

@@ -34,6 +34,7 @@ int arena_size(int threads) {
 
 Simulation::Simulation(Scenario scenario, int threads, Restoring)
     : scenario_(std::move(scenario)), arena_(arena_size(threads)) {
+  if (arena_.max_concurrency() > 1) team_ = std::make_unique<Team>(arena_.max_concurrency());
   model_ = scenario_.model->create(scenario_.config);
   model_->declare(recorder_);
   scheduler_.set_phases(model_->phases());
@@ -42,7 +43,10 @@ Simulation::Simulation(Scenario scenario, int threads, Restoring)
 
 Simulation::Simulation(Scenario scenario, int threads) : Simulation(std::move(scenario), threads, Restoring{}) {
   const auto t0 = std::chrono::steady_clock::now();
-  arena_.execute([&] { model_->initialize(scenario_.seed()); });
+  arena_.execute([&] {
+    const TeamScope scope(team_.get());
+    model_->initialize(scenario_.seed());
+  });
   scheduler_.add_timing("initial state", seconds_since(t0));
 }
 
@@ -50,7 +54,10 @@ void Simulation::step() {
   if (done()) throw std::logic_error("the simulation has already run all its months");
   const MonthContext ctx{month_, scenario_.seed()};
   ++generation_;  // before the month: a step that throws halfway has changed the state too
-  arena_.execute([&] { scheduler_.run_month(ctx); });
+  arena_.execute([&] {
+    const TeamScope scope(team_.get());
+    scheduler_.run_month(ctx);
+  });
   const auto t0 = std::chrono::steady_clock::now();
   recorder_.begin_row(month_, month_label(scenario_.start(), month_));
   model_->record(recorder_, ctx);

@@ -11,6 +11,8 @@
 
 #include <oneapi/tbb/task_arena.h>
 
+#include "sim/core/team.h"
+
 #include "sim/core/model.h"
 #include "sim/core/scenario.h"
 #include "sim/core/scheduler.h"
@@ -107,6 +109,7 @@ class Simulation {
   Recorder recorder_;
   Scheduler scheduler_;
   tbb::task_arena arena_;
+  std::unique_ptr<Team> team_;  // the threads of the model's loops (more than one thread)
   int month_ = 0;
   std::uint64_t generation_ = 0;
   std::vector<ConfigChange> history_;

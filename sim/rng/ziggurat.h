@@ -44,15 +44,15 @@ inline const ZigguratTables& ziggurat_tables() {
 }
 }  // namespace detail
 
-// A standard normal draw. Layer i (1..127) spans |z| in [x[i+1], x[i]); layer
-// 0 is the base strip and the tail beyond R.
+namespace detail {
+// The draw once its first word `w` has fallen outside its layer's rectangle
+// (about 1% of draws): the tail, the wedge, or another word. Kept out of line
+// so that the common case inlines into the callers' loops.
 template <class G>
-double normal_ziggurat(G& d) {
-  const auto& t = detail::ziggurat_tables();
+[[gnu::noinline]] double normal_ziggurat_rest(G& d, std::uint64_t w) {
+  const auto& t = ziggurat_tables();
   for (;;) {
-    const std::uint64_t w = d.bits();
     const int i = static_cast<int>(w & 127u);
-    // A uniform on (-1, 1) from the top 53 bits.
     const double u = 2.0 * (static_cast<double>(w >> 11) * 0x1.0p-53) - 1.0;
     const double z = u * t.x[i];
     if (std::fabs(z) < t.x[i + 1]) return z;  // inside the layer's rectangle: accept
@@ -60,14 +60,30 @@ double normal_ziggurat(G& d) {
       // The tail beyond R (Marsaglia 1964).
       double a, b;
       do {
-        a = -dmath::log(d.uniform_positive()) / detail::ZigguratTables::kR;
+        a = -dmath::log(d.uniform_positive()) / ZigguratTables::kR;
         b = -dmath::log(d.uniform_positive());
       } while (b + b < a * a);
-      return u > 0 ? detail::ZigguratTables::kR + a : -detail::ZigguratTables::kR - a;
+      return u > 0 ? ZigguratTables::kR + a : -ZigguratTables::kR - a;
     }
     // The wedge between the rectangle and the curve.
     if (t.f[i] + d.uniform() * (t.f[i + 1] - t.f[i]) < dmath::exp(-0.5 * z * z)) return z;
+    w = d.bits();
   }
+}
+}  // namespace detail
+
+// A standard normal draw. Layer i (1..127) spans |z| in [x[i+1], x[i]); layer
+// 0 is the base strip and the tail beyond R.
+template <class G>
+inline double normal_ziggurat(G& d) {
+  const auto& t = detail::ziggurat_tables();
+  const std::uint64_t w = d.bits();
+  const int i = static_cast<int>(w & 127u);
+  // A uniform on (-1, 1) from the top 53 bits.
+  const double u = 2.0 * (static_cast<double>(w >> 11) * 0x1.0p-53) - 1.0;
+  const double z = u * t.x[i];
+  if (std::fabs(z) < t.x[i + 1]) [[likely]] return z;  // inside the layer's rectangle: accept
+  return detail::normal_ziggurat_rest(d, w);
 }
 
 }  // namespace terrasim::sim::rng

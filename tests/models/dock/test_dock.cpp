@@ -61,6 +61,32 @@ TEST(DockConformance, OtherApplicationCountsAreThreadIndependent) {
   ts::expect_same_output_across_threads(kDefault, {"months=6", "applications=5"});
 }
 
+TEST(DockConformance, MatchingInRoundsIsThreadIndependent) {
+  // 600,000 workers: about 78,000 unemployed a month, so that on several
+  // threads the applications are drawn and offered in two rounds.
+  ts::expect_same_output_across_threads(kDefault, {"months=3", "workers=600000", "firms=57000", "entry_rate=288"});
+}
+
+TEST(DockConformance, ReleaseChunksKeepTheirCounts) {
+  // 131,072 workers on 4 threads: the release pass runs in 4 chunks, each
+  // starting its firms at ranks kept by every rule that moves a worker
+  // (check_invariants recounts them). Heavy churn, and the same output as
+  // one chunk on one thread.
+  const std::vector<std::string> o = {"months=6", "workers=131072", "firms=12452", "entry_rate=300",
+                                      "target_volatility=0.6", "exit_rate=0.08", "separation_rate=0.1"};
+  auto four = make(kDefault, o, 4);
+  while (!four->done()) {
+    four->step();
+    for (const auto& bad : four->model().check_invariants(four->recorder())) ADD_FAILURE() << "month " << four->month() << ": " << bad;
+  }
+  auto one = make(kDefault, o, 1);
+  while (!one->done()) one->step();
+  for (const char* name : {"unemployment_rate", "separations", "hires", "vacancies"}) {
+    const auto a = four->recorder().series(name), b = one->recorder().series(name);
+    EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end())) << name;
+  }
+}
+
 TEST(DockConformance, InvariantsUnderHeavyChurn) {
   ts::expect_invariants_every_month(kSmall, {"months=24", "separation_rate=0.5", "exit_rate=0.2",
                                                   "target_volatility=0.8", "entry_rate=100"});

@@ -1,0 +1,125 @@
+// Team: see team.h.
+#include "sim/core/team.h"
+
+#include <stdexcept>
+
+namespace terrasim::sim {
+
+namespace {
+thread_local Team* t_current = nullptr;
+thread_local bool t_in_task = false;
+
+constexpr std::uint64_t kFieldBits = 24;
+constexpr std::uint64_t kFieldMask = (std::uint64_t{1} << kFieldBits) - 1;
+
+std::uint64_t tasks_of(std::uint64_t word) { return (word >> kFieldBits) & kFieldMask; }
+std::uint64_t next_of(std::uint64_t word) { return word & kFieldMask; }
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Runs one call with the thread marked as inside a task.
+struct InTask {
+  bool previous = t_in_task;
+  InTask() { t_in_task = true; }
+  ~InTask() { t_in_task = previous; }
+};
+}  // namespace
+
+Team::Team(int threads) {
+  if (threads < 1) throw std::invalid_argument("a team needs at least one thread");
+  const unsigned cores = std::thread::hardware_concurrency();
+  spin_ = cores == 0 || static_cast<unsigned>(threads) <= cores;
+  threads_.reserve(static_cast<std::size_t>(threads - 1));
+  for (int i = 1; i < threads; ++i) threads_.emplace_back([this] { work(); });
+}
+
+Team::~Team() {
+  stop_.store(true, std::memory_order_release);
+  signal_.fetch_add(1, std::memory_order_release);
+  signal_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+Team* Team::current() { return t_current; }
+bool Team::in_task() { return t_in_task; }
+
+bool Team::has_work() const {
+  const std::uint64_t w = word_.load(std::memory_order_acquire);
+  return next_of(w) < tasks_of(w);
+}
+
+bool Team::claim_and_run() {
+  std::uint64_t w = word_.load(std::memory_order_acquire);
+  for (;;) {
+    if (next_of(w) >= tasks_of(w)) return false;
+    // The claim succeeds only on the word just read, so on the job it
+    // describes: task_ is that job's until this call has returned.
+    if (word_.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire)) break;
+  }
+  {
+    const InTask mark;
+    try {
+      (*task_)(static_cast<std::size_t>(next_of(w)));
+    } catch (...) {
+      const std::lock_guard lock(error_mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+  }
+  done_.fetch_add(1, std::memory_order_acq_rel);
+  return true;
+}
+
+void Team::work() {
+  for (;;) {
+    if (claim_and_run()) continue;
+    const std::uint32_t seen = signal_.load(std::memory_order_acquire);
+    if (stop_.load(std::memory_order_acquire)) return;
+    if (has_work()) continue;
+    // Idle: spin while the next job may come soon, then sleep until it does.
+    const auto t0 = std::chrono::steady_clock::now();
+    bool changed = false;
+    for (unsigned i = 1; spin_; ++i) {
+      if (signal_.load(std::memory_order_acquire) != seen) {
+        changed = true;
+        break;
+      }
+      cpu_relax();
+      if (i % 256 == 0 && std::chrono::steady_clock::now() - t0 > kSpin) break;
+    }
+    if (!changed) signal_.wait(seen, std::memory_order_acquire);
+  }
+}
+
+void Team::run(std::size_t tasks, const std::function<void(std::size_t)>& task) {
+  if (tasks == 0) return;
+  if (t_in_task || threads_.empty() || tasks == 1) {
+    for (std::size_t k = 0; k < tasks; ++k) task(k);
+    return;
+  }
+  if (tasks > kFieldMask) throw std::length_error("a team job of more than 2^24 - 1 calls");
+  task_ = &task;
+  error_ = nullptr;
+  done_.store(0, std::memory_order_relaxed);
+  job_ = (job_ + 1) & 0xFFFF;
+  word_.store(job_ << (2 * kFieldBits) | static_cast<std::uint64_t>(tasks) << kFieldBits, std::memory_order_release);
+  signal_.fetch_add(1, std::memory_order_release);
+  signal_.notify_all();
+  while (claim_and_run()) {
+  }
+  while (done_.load(std::memory_order_acquire) != tasks) cpu_relax();
+  task_ = nullptr;
+  if (error_) {
+    std::exception_ptr e = std::move(error_);
+    error_ = nullptr;
+    std::rethrow_exception(e);
+  }
+}
+
+TeamScope::TeamScope(Team* team) : previous_(t_current) { t_current = team; }
+TeamScope::~TeamScope() { t_current = previous_; }
+
+}  // namespace terrasim::sim

@@ -1,0 +1,92 @@
+// A team of threads for the short parallel loops of a simulated month.
+//
+// A month is a dozen parallel loops of a fraction of a millisecond each, with
+// serial steps between them. oneTBB (2021.8, the version Debian 12 ships)
+// lets its worker threads leave an arena as soon as it has no work, so each
+// loop waited for the second thread to come back: the dock model's matching
+// loop, cut in two halves, ran in 0.43 ms on two threads against 0.63 ms on
+// one, and in three pieces no faster than on one (docs/performance.md).
+// A team keeps its threads: after a job they spin for a while (kSpin), then
+// sleep on a futex until the next.
+//
+// The team runs jobs of `tasks` calls task(0) .. task(tasks - 1): the caller
+// and the team's threads claim the calls one at a time and the caller returns
+// when all have returned. Which thread makes which call is left to chance, so
+// a job must give the same result whatever the assignment (sim::for_ranges'
+// contract). While a simulation runs its model (TeamScope), sim::for_ranges
+// and sum_ranges run on the simulation's team; elsewhere they use TBB.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace terrasim::sim {
+
+class Team {
+ public:
+  // How long an idle thread spins before it sleeps: longer than the serial
+  // steps between the loops of a month, shorter than anything a person waits
+  // on.
+  // Only while the team has no more threads than the machine has cores: a
+  // thread that spins on a shared core takes it from one with work.
+  static constexpr std::chrono::microseconds kSpin{2000};
+
+  // A team of `threads` threads, the caller of run() included (threads >= 1).
+  explicit Team(int threads);
+  ~Team();
+  Team(const Team&) = delete;
+  Team& operator=(const Team&) = delete;
+
+  int size() const { return static_cast<int>(threads_.size()) + 1; }
+
+  // Calls task(k) once for each k in [0, tasks) and returns when every call
+  // has returned; rethrows the first exception a call threw (the other calls
+  // still run). A call made from inside a task runs its calls inline, in
+  // order, on the calling thread.
+  void run(std::size_t tasks, const std::function<void(std::size_t)>& task);
+
+  // The team of the simulation running on this thread, or nullptr.
+  static Team* current();
+  // True on a thread that is inside one of a team's calls.
+  static bool in_task();
+
+ private:
+  void work();
+  bool claim_and_run();
+  bool has_work() const;
+
+  std::vector<std::thread> threads_;
+  // The job: its tag (16 bits, against a stale claim), number of calls
+  // (24 bits) and next call to claim (24 bits), changed together.
+  std::atomic<std::uint64_t> word_{0};
+  std::uint64_t job_ = 0;
+  const std::function<void(std::size_t)>* task_ = nullptr;
+  std::atomic<std::size_t> done_{0};       // calls of the job returned
+  std::atomic<std::uint32_t> signal_{0};   // changes at each job and at the end: what sleepers wait on
+  std::atomic<bool> stop_{false};
+  bool spin_ = true;  // more cores than threads
+  std::mutex error_mutex_;
+  std::exception_ptr error_;
+};
+
+// Makes `team` the current team of this thread for its lifetime (nullptr:
+// none), restoring the previous one after.
+class TeamScope {
+ public:
+  explicit TeamScope(Team* team);
+  ~TeamScope();
+  TeamScope(const TeamScope&) = delete;
+  TeamScope& operator=(const TeamScope&) = delete;
+
+ private:
+  Team* previous_;
+};
+
+}  // namespace terrasim::sim

@@ -1,0 +1,109 @@
+// The team behind sim::for_ranges during a simulation: every call of every
+// job made exactly once, results independent of the cut, exceptions carried
+// back, nested jobs run inline, and a team more threads than cores.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <numeric>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "sim/core/parallel.h"
+#include "sim/core/team.h"
+
+using terrasim::sim::Team;
+using terrasim::sim::TeamScope;
+
+TEST(Team, EveryCallOfEveryJobRunsOnce) {
+  Team team(2);
+  std::vector<std::atomic<int>> hits(1000);
+  for (int job = 0; job < 2000; ++job) {
+    const std::size_t tasks = 1 + static_cast<std::size_t>(job) % 999;
+    team.run(tasks, [&](std::size_t k) { hits[k].fetch_add(1, std::memory_order_relaxed); });
+    for (std::size_t k = 0; k < hits.size(); ++k) {
+      ASSERT_EQ(hits[k].load(), k < tasks ? 1 : 0) << "job " << job << ", call " << k;
+      hits[k].store(0);
+    }
+  }
+}
+
+TEST(Team, BothThreadsTakePart) {
+  Team team(2);
+  std::atomic<int> arrived{0};
+  std::vector<std::thread::id> who(2);
+  // Each call waits for the other: only two threads at once can finish.
+  team.run(2, [&](std::size_t k) {
+    who[k] = std::this_thread::get_id();
+    arrived.fetch_add(1);
+    while (arrived.load() < 2) std::this_thread::yield();
+  });
+  EXPECT_NE(who[0], who[1]);
+}
+
+TEST(Team, ExceptionsComeBackAndTheTeamGoesOn) {
+  Team team(3);
+  std::atomic<int> ran{0};
+  EXPECT_THROW(team.run(64,
+                        [&](std::size_t k) {
+                          ran.fetch_add(1);
+                          if (k == 17) throw std::runtime_error("call 17");
+                        }),
+               std::runtime_error);
+  EXPECT_EQ(ran.load(), 64) << "the other calls still run";
+  std::atomic<int> again{0};
+  team.run(10, [&](std::size_t) { again.fetch_add(1); });
+  EXPECT_EQ(again.load(), 10);
+}
+
+TEST(Team, NestedJobsRunInline) {
+  Team team(2);
+  std::vector<std::atomic<int>> hits(8 * 8);
+  team.run(8, [&](std::size_t i) {
+    EXPECT_TRUE(Team::in_task());
+    team.run(8, [&](std::size_t j) { hits[i * 8 + j].fetch_add(1); });
+  });
+  for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+  EXPECT_FALSE(Team::in_task());
+}
+
+TEST(Team, MoreThreadsThanCoresAndIdleSpellsLongerThanTheSpin) {
+  Team team(static_cast<int>(std::max(2u, std::thread::hardware_concurrency()) * 2));
+  std::atomic<long> sum{0};
+  for (int job = 0; job < 50; ++job) {
+    if (job % 10 == 0) std::this_thread::sleep_for(Team::kSpin * 2);  // the threads go to sleep
+    team.run(100, [&](std::size_t k) { sum.fetch_add(static_cast<long>(k)); });
+  }
+  EXPECT_EQ(sum.load(), 50L * 4950);
+}
+
+TEST(Team, ForRangesAndSumRangesDoNotDependOnTheCut) {
+  Team team(2);
+  const TeamScope scope(&team);
+  EXPECT_EQ(terrasim::sim::concurrency(), 2);
+  const std::size_t n = 1'000'003;
+  std::vector<std::uint32_t> v(n);
+  terrasim::sim::for_ranges(0, n, 1000, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) v[i] = static_cast<std::uint32_t>(i * 7);
+  });
+  for (std::size_t i = 0; i < n; i += 9973) ASSERT_EQ(v[i], i * 7);
+  const auto total = terrasim::sim::sum_ranges<std::int64_t>(0, n, 1000, [&](std::size_t lo, std::size_t hi) {
+    std::int64_t s = 0;
+    for (std::size_t i = lo; i < hi; ++i) s += v[i];
+    return s;
+  });
+  EXPECT_EQ(total, std::int64_t{7} * (static_cast<std::int64_t>(n) * (static_cast<std::int64_t>(n) - 1) / 2));
+  std::vector<int> each(5, 0);
+  terrasim::sim::for_each_index(5, [&](std::size_t i) { each[i] += static_cast<int>(i) + 1; });
+  EXPECT_EQ(each, (std::vector<int>{1, 2, 3, 4, 5}));
+}
+
+TEST(Team, NoTeamOutsideItsScope) {
+  EXPECT_EQ(Team::current(), nullptr);
+  {
+    Team team(2);
+    const TeamScope scope(&team);
+    EXPECT_EQ(Team::current(), &team);
+  }
+  EXPECT_EQ(Team::current(), nullptr);
+}
