@@ -773,7 +773,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
       // bucket [piece * parts + part]: the applications a piece of workers
       // sends to a range of runs.
       app_buckets_.resize(pieces * parts);
-      const std::uint64_t part_scale = (std::uint64_t{parts} << 32) / total_vacancies + 1;  // run -> part, rounded up
+      // run -> part: run * parts / total_vacancies, by a multiplication; the
+      // scale rounded down, so that the last run stays in the last part.
+      const std::uint64_t part_scale = (std::uint64_t{parts} << 32) / total_vacancies;
       for (std::size_t r0 = 0; r0 < nu; r0 += kRound) {
         const std::size_t r1 = std::min(nu, r0 + kRound);
         sim::for_each_index(pieces, [&](std::size_t piece) {

@@ -67,6 +67,15 @@ TEST(DockConformance, MatchingInRoundsIsThreadIndependent) {
   ts::expect_same_output_across_threads(kDefault, {"months=3", "workers=600000", "firms=57000", "entry_rate=288"});
 }
 
+TEST(DockConformance, ManyVacanciesAreThreadIndependent) {
+  // Five times more firms than workers can fill: about two million vacancy
+  // entries, a few per firm, so that mapping the last vacancy runs to a
+  // thread's range of runs must not round past the last range (it did, and
+  // crashed, at 10^7 workers).
+  ts::expect_same_output_across_threads(
+      kDefault, {"months=2", "workers=100000", "firms=500000", "separation_rate=0.06", "entry_rate=20"});
+}
+
 TEST(DockConformance, ReleaseChunksKeepTheirCounts) {
   // 131,072 workers on 4 threads: the release pass runs in 4 chunks, each
   // starting its firms at ranks kept by every rule that moves a worker
