@@ -548,14 +548,14 @@ void TerritoryModel::census_pass(const sim::MonthContext* drift) {
   sim::for_each_index(nblocks, [&](std::size_t b) {
     Census& c = block_census_[b];
     c.reset(nz, nk);
-    // Scalars in locals, so that the compiler keeps them in registers.
+    // Scalars in locals, so that the compiler keeps them in registers, and
+    // the tallies on this thread's stack: the blocks' own small arrays lie
+    // side by side on the heap, and two threads counting into neighbouring
+    // blocks would share their cache lines at every worker.
     std::int64_t jobs = 0, in_comm = 0, employed = 0, unemployed = 0, out_comm = 0, others = 0, training = 0;
     double job_wages = 0, resident_wages = 0;
-    std::int64_t* zone_lf = c.zone_lf.data();
-    std::int64_t* zone_un = c.zone_unemployed.data();
-    std::int64_t* zone_jobs = c.zone_jobs.data();
-    std::int64_t* skill_lf = c.skill_lf.data();
-    std::int64_t* skill_un = c.skill_unemployed.data();
+    std::array<std::int64_t, 256> zone_lf{}, zone_un{}, zone_jobs{};
+    std::array<std::int64_t, 256> skill_lf{}, skill_un{};
     const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
     for (std::size_t w = b * kWorkerBlock; w < end; ++w) {
       std::uint8_t s = status[w];
@@ -596,6 +596,11 @@ void TerritoryModel::census_pass(const sim::MonthContext* drift) {
         others += s == kInactive;
       }
     }
+    std::copy_n(zone_lf.begin(), nz, c.zone_lf.begin());
+    std::copy_n(zone_un.begin(), nz, c.zone_unemployed.begin());
+    std::copy_n(zone_jobs.begin(), nz, c.zone_jobs.begin());
+    std::copy_n(skill_lf.begin(), nk, c.skill_lf.begin());
+    std::copy_n(skill_un.begin(), nk, c.skill_unemployed.begin());
     c.jobs = jobs;
     c.in_comm = in_comm;
     c.employed = employed;
