@@ -215,6 +215,10 @@ std::uint32_t DockModel::firm_target_of_log(double log_latent, std::uint32_t nea
   const double* up = log_round_up_.data();
   const std::uint32_t top = static_cast<std::uint32_t>(log_round_up_.size());
   std::uint32_t k = std::clamp<std::uint32_t>(near, 1, top - 1);
+  // Most targets move by at most one: that step without a branch (its
+  // direction is the shock's sign, a coin toss), then the loops, which
+  // then rarely turn.
+  k = k + static_cast<std::uint32_t>(log_latent >= up[k]) - static_cast<std::uint32_t>(k > 1 && log_latent < up[k - 1]);
   while (k < top && log_latent >= up[k]) ++k;
   while (k > 1 && log_latent < up[k - 1]) --k;
   return k < top ? k : firm_target_of(sim::dmath::exp(log_latent));
@@ -606,10 +610,24 @@ void DockModel::match(const sim::MonthContext& ctx) {
 
   // a. Vacancies fixed for the round: v_f entries per firm, grouped by zone
   // (a counting sort of the firms by zone), firms in slot order within a zone.
+  // The firms with vacancies are listed without a branch (whether a firm
+  // has any is a coin toss), and their vacancies counted per zone in four
+  // interleaved tallies, so that consecutive firms of one zone do not wait
+  // on each other's count.
   zone_start_.assign(nz + 1, 0);
-  for (std::size_t f = 0; f < slots; ++f)
-    if (firm_alive_[f] && firm_size_[f] < firm_target_[f]) zone_start_[firm_zone_[f] + 1] += firm_target_[f] - firm_size_[f];
-  for (std::size_t z = 0; z < nz; ++z) zone_start_[z + 1] += zone_start_[z];
+  hiring_.resize(slots);
+  std::size_t hiring = 0;
+  {
+    std::uint32_t tally[4][256] = {};
+    for (std::size_t f = 0; f < slots; ++f) {
+      const std::uint32_t target = firm_target_[f], size = firm_size_[f];
+      const std::uint32_t open = (firm_alive_[f] != 0) & (size < target) ? target - size : 0;
+      tally[f & 3][firm_zone_[f]] += open;
+      hiring_[hiring] = static_cast<std::uint32_t>(f);
+      hiring += open != 0;
+    }
+    for (std::size_t z = 0; z < nz; ++z) zone_start_[z + 1] = zone_start_[z] + tally[0][z] + tally[1][z] + tally[2][z] + tally[3][z];
+  }
   const std::uint32_t total_vacancies = zone_start_[nz];
   vacancies_.resize(total_vacancies);
   run_firm_.resize(total_vacancies);
@@ -617,14 +635,14 @@ void DockModel::match(const sim::MonthContext& ctx) {
   {
     std::uint32_t fill[256];
     std::copy(zone_start_.begin(), zone_start_.end() - 1, fill);
-    for (std::size_t f = 0; f < slots; ++f) {
-      if (!firm_alive_[f] || firm_size_[f] >= firm_target_[f]) continue;
+    for (std::size_t k = 0; k < hiring; ++k) {
+      const std::uint32_t f = hiring_[k];
       const std::uint32_t open = firm_target_[f] - firm_size_[f];
       widest = std::max(widest, open);
       std::uint32_t& at = fill[firm_zone_[f]];
       const Vacancy v{at, std::min(open, kMaxOpen) << 8 | firm_skill_[f]};
       std::fill_n(vacancies_.begin() + at, open, v);
-      run_firm_[at] = static_cast<std::uint32_t>(f);
+      run_firm_[at] = f;
       at += open;
     }
   }
@@ -858,15 +876,27 @@ void DockModel::match(const sim::MonthContext& ctx) {
     std::int64_t* hired = t.counts.data();
     std::int64_t* by_zone = hired + 1;
     std::int64_t* by_skill = by_zone + nz;
+    // Without branches (who was hired is a coin toss), the zones and
+    // skills counted in four interleaved tallies each (consecutive workers
+    // of one zone would wait on each other's count). The employer of a
+    // worker not hired is written back as it was: the low half of an empty
+    // offer is kNoFirm.
+    static_assert(static_cast<std::uint32_t>(sim::rng::kEmptyKey) == kNoFirm);
+    std::int64_t zones[4][256] = {}, skills[4][256] = {};
+    std::int64_t taken = 0;
     for (std::size_t i = lo; i != hi; ++i) {
       const std::uint32_t w = unemployed_[i];
-      if (best_offer_[i] == sim::rng::kEmptyKey) {
-        ++by_zone[home_[w]];
-        ++by_skill[skill_[w]];
-        continue;
-      }
-      employer_[w] = static_cast<std::uint32_t>(best_offer_[i]);
-      ++*hired;
+      const std::uint64_t offer = best_offer_[i];
+      const std::int64_t left = offer == sim::rng::kEmptyKey;
+      zones[i & 3][home_[w]] += left;
+      skills[i & 3][skill_[w]] += left;
+      employer_[w] = static_cast<std::uint32_t>(offer);
+      taken += 1 - left;
+    }
+    *hired = taken;
+    for (std::size_t k = 0; k < 4; ++k) {
+      for (std::size_t z = 0; z < nz; ++z) by_zone[z] += zones[k][z];
+      for (std::size_t q = 0; q < static_cast<std::size_t>(p_.skills); ++q) by_skill[q] += skills[k][q];
     }
     return t;
   });

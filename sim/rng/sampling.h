@@ -15,6 +15,10 @@ namespace terrasim::sim::rng {
 // which is fastest for the small k of dismissals and offers.
 template <class G, class T>
 void sample_sorted(G& d, std::uint64_t n, std::uint64_t k, T* out) {
+  if (k == 1) {  // the common case, the same draw without the loop and the sort
+    out[0] = static_cast<T>(d.below(n));
+    return;
+  }
   std::uint64_t taken = 0;
   for (std::uint64_t j = n - k; j < n; ++j) {
     const auto t = static_cast<T>(d.below(j + 1));
