@@ -473,8 +473,7 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   // (closing firm) or released if its rank is chosen (shrinking firm).
   enum : std::uint8_t { kKeep = 0, kUnemployed = 1, kClose = 2, kDismiss = 3 };
   fate_.resize(chunks * (slots + 1));
-  seen_.resize(chunks * slots);
-  next_.resize(chunks * slots);
+  dismissal_.resize(chunks * slots);
   if (unemployed_.size() < n) unemployed_.resize(n);  // once: the list is unemployed_count_ long
   std::vector<std::size_t> listed_in(chunks, 0);
   std::vector<std::int64_t> released_in(chunks, 0);
@@ -483,16 +482,15 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   // from which rank. All are set before any pass changes a count.
   auto start_chunk = [&](std::size_t c) {
     std::uint8_t* fate = fate_.data() + c * (slots + 1);
-    std::uint32_t* seen = seen_.data() + c * slots;
-    std::uint32_t* next = next_.data() + c * slots;
+    Dismissal* state = dismissal_.data() + c * slots;
     fate[0] = kUnemployed;
     const std::uint32_t* offset = chosen_offset_.data();
     if (chunks == 1) {
       // One chunk: every firm starts at rank 0 and its first chosen rank.
       for (std::size_t f = 0; f < slots; ++f) {
-        seen[f] = 0;
-        next[f] = offset[f];
-        fate[f + 1] = closing_[f] ? kClose : offset[f] < offset[f + 1] ? kDismiss : kKeep;
+        const bool dismisses = offset[f] < offset[f + 1];
+        state[f] = {dismisses ? chosen_ranks_[offset[f]] : 0, offset[f]};
+        fate[f + 1] = closing_[f] ? kClose : dismisses ? kDismiss : kKeep;
       }
       return;
     }
@@ -507,15 +505,14 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
       const std::uint32_t* last = chosen_ranks_.data() + offset[f + 1];
       const std::uint32_t* at = first;
       while (at != last && *at < start) ++at;
-      seen[f] = start;
-      next[f] = static_cast<std::uint32_t>(at - chosen_ranks_.data());
-      if (at != last && *at < start + here) fate[f + 1] = kDismiss;
+      if (at == last || *at >= start + here) continue;
+      state[f] = {*at - start, static_cast<std::uint32_t>(at - chosen_ranks_.data())};
+      fate[f + 1] = kDismiss;
     }
   };
   auto release_chunk = [&](std::size_t c) {
     std::uint8_t* fate = fate_.data() + c * (slots + 1);
-    std::uint32_t* seen = seen_.data() + c * slots;
-    std::uint32_t* next = next_.data() + c * slots;
+    Dismissal* state = dismissal_.data() + c * slots;
     const std::size_t lo = c * span, hi = std::min(n, lo + span);
     std::uint32_t* employer = employer_.data();
     std::uint32_t* listed = unemployed_.data() + lo;
@@ -532,8 +529,14 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
       count += what == kUnemployed;
       if (what <= kUnemployed) continue;
       if (what == kDismiss) {
-        if (seen[f]++ != ranks[next[f]]) continue;
-        if (++next[f] == offset[f + 1]) fate[f + 1] = kKeep;
+        // One access to the firm's state for most of its employees.
+        Dismissal& d = state[f];
+        if (d.gap-- != 0) continue;
+        const std::uint32_t at = ++d.next;
+        if (at == offset[f + 1])
+          fate[f + 1] = kKeep;
+        else
+          d.gap = ranks[at] - ranks[at - 1] - 1;
         if (counts) --counts[f * stride];
       }
       employer[w] = kNoFirm;

@@ -116,7 +116,13 @@ class DockModel final : public sim::Model {
   std::vector<std::uint32_t> excess_;          // dismissals per firm slot
   std::vector<std::uint8_t> closing_;          // exits drawn this month
   std::vector<std::uint8_t> fate_;             // per chunk, per slot + 1: what the release pass does to its employees
-  std::vector<std::uint32_t> seen_, next_;     // per chunk, per slot: rank of the next employee, next chosen rank
+  // Per chunk, per slot: employees to pass before the next dismissed one, and
+  // the index of its rank in chosen_ranks_ (8 bytes: one access for each
+  // employee of a shrinking firm).
+  struct Dismissal {
+    std::uint32_t gap, next;
+  };
+  std::vector<Dismissal> dismissal_;
   std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_
   std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm, then a sentinel
   // One entry per vacancy, grouped by zone, a firm's v_f entries side by
