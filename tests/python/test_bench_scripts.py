@@ -25,3 +25,24 @@ def test_scaling_plot_from_a_benchmark_json(tmp_path):
     p = subprocess.run(["/usr/bin/python3", ROOT / "bench" / "plot_scaling.py", bad, "--out", tmp_path / "x"],
                        capture_output=True, text=True)
     assert p.returncode != 0 and "no docking-model rows" in p.stderr
+
+
+def test_compare_binaries_finds_identical_and_different_outputs(tmp_path):
+    import os
+    terrasim = pathlib.Path(os.environ.get("TERRASIM_BIN", ROOT / "build" / "release" / "cli" / "terrasim"))
+    script = ROOT / "bench" / "compare_binaries.py"
+    same = subprocess.run(["/usr/bin/python3", script, terrasim, terrasim, "--quick", "--no-timing"],
+                          capture_output=True, text=True)
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "all outputs identical" in same.stdout
+    # A "binary" whose series differ by one line: the comparison must say so.
+    changed = tmp_path / "changed"
+    changed.write_text(f"""#!/bin/sh
+"{terrasim}" "$@" || exit $?
+while [ $# -gt 1 ]; do [ "$1" = --out ] && echo extra >> "$2/series.csv"; shift; done
+""")
+    changed.chmod(0o755)
+    diff = subprocess.run(["/usr/bin/python3", script, terrasim, changed, "--quick", "--no-timing"],
+                          capture_output=True, text=True)
+    assert diff.returncode == 1, diff.stdout + diff.stderr
+    assert "DIFFERENT  series.csv" in diff.stdout and "outputs differ" in diff.stdout
