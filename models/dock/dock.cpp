@@ -795,7 +795,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
       // merged afterwards, cost a quarter more work: each cut's slots keep
       // more keys that a single one would have turned away).
       constexpr std::size_t kRound = 1 << 16;
-      const std::size_t parts = static_cast<std::size_t>(sim::concurrency()), pieces = 4 * parts;
+      // At most 16 ranges of runs and 4 pieces of workers a range: the
+      // buckets are pieces x parts.
+      const std::size_t parts = std::min<std::size_t>(static_cast<std::size_t>(sim::concurrency()), 16), pieces = 4 * parts;
       // bucket [piece * parts + part]: the applications a piece of workers
       // sends to a range of runs.
       app_buckets_.resize(pieces * parts);

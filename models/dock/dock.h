@@ -124,7 +124,7 @@ class DockModel final : public sim::Model {
   };
   std::vector<Dismissal> dismissal_;
   std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_
-  std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm, then a sentinel
+  std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm
   // One entry per vacancy, grouped by zone, a firm's v_f entries side by
   // side: drawing an entry of a zone uniformly draws a firm of that zone with
   // probability proportional to v_f. `run` is the first of the firm's

@@ -2,6 +2,7 @@
 #include "sim/core/team.h"
 
 #include <stdexcept>
+#include <system_error>
 
 namespace terrasim::sim {
 
@@ -34,7 +35,13 @@ Team::Team(int threads) {
   const unsigned cores = std::thread::hardware_concurrency();
   spin_ = cores == 0 || static_cast<unsigned>(threads) <= cores;
   threads_.reserve(static_cast<std::size_t>(threads - 1));
-  for (int i = 1; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  for (int i = 1; i < threads; ++i) {
+    try {
+      threads_.emplace_back([this] { work(); });
+    } catch (const std::system_error&) {
+      break;  // out of threads (ulimit): a smaller team gives the same results
+    }
+  }
 }
 
 Team::~Team() {
@@ -74,6 +81,9 @@ bool Team::claim_and_run() {
 }
 
 void Team::work() {
+  // The team is this thread's current team too, so that a loop nested in a
+  // task runs inline here as on the caller's thread.
+  t_current = this;
   for (;;) {
     if (claim_and_run()) continue;
     const std::uint32_t seen = signal_.load(std::memory_order_acquire);
@@ -101,6 +111,12 @@ void Team::run(std::size_t tasks, const std::function<void(std::size_t)>& task) 
     return;
   }
   if (tasks > kFieldMask) throw std::length_error("a team job of more than 2^24 - 1 calls");
+  if (busy_.exchange(true, std::memory_order_acquire))
+    throw std::logic_error("a team runs one job at a time (two threads stepped one simulation at once?)");
+  struct Free {
+    std::atomic<bool>& busy;
+    ~Free() { busy.store(false, std::memory_order_release); }
+  } free_after{busy_};
   task_ = &task;
   error_ = nullptr;
   done_.store(0, std::memory_order_relaxed);
@@ -110,7 +126,14 @@ void Team::run(std::size_t tasks, const std::function<void(std::size_t)>& task) 
   signal_.notify_all();
   while (claim_and_run()) {
   }
-  while (done_.load(std::memory_order_acquire) != tasks) cpu_relax();
+  // The last calls are on other threads: wait, giving the core away when
+  // threads outnumber cores (one of them may be waiting for this one).
+  while (done_.load(std::memory_order_acquire) != tasks) {
+    if (spin_)
+      cpu_relax();
+    else
+      std::this_thread::yield();
+  }
   task_ = nullptr;
   if (error_) {
     std::exception_ptr e = std::move(error_);

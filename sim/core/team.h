@@ -39,6 +39,8 @@ class Team {
   static constexpr std::chrono::microseconds kSpin{2000};
 
   // A team of `threads` threads, the caller of run() included (threads >= 1).
+  // If the system refuses a thread, the team has fewer (results do not
+  // depend on the number).
   explicit Team(int threads);
   ~Team();
   Team(const Team&) = delete;
@@ -47,9 +49,10 @@ class Team {
   int size() const { return static_cast<int>(threads_.size()) + 1; }
 
   // Calls task(k) once for each k in [0, tasks) and returns when every call
-  // has returned; rethrows the first exception a call threw (the other calls
-  // still run). A call made from inside a task runs its calls inline, in
-  // order, on the calling thread.
+  // has returned; rethrows the first exception a call threw, in time (the
+  // other calls still run). A call made from inside a task runs its calls
+  // inline, in order, on the calling thread. One job at a time: a second
+  // thread calling run() while a job runs gets std::logic_error.
   void run(std::size_t tasks, const std::function<void(std::size_t)>& task);
 
   // The team of the simulation running on this thread, or nullptr.
@@ -71,6 +74,7 @@ class Team {
   std::atomic<std::size_t> done_{0};       // calls of the job returned
   std::atomic<std::uint32_t> signal_{0};   // changes at each job and at the end: what sleepers wait on
   std::atomic<bool> stop_{false};
+  std::atomic<bool> busy_{false};  // a job is running
   bool spin_ = true;  // more cores than threads
   std::mutex error_mutex_;
   std::exception_ptr error_;

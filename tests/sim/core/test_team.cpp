@@ -107,3 +107,45 @@ TEST(Team, NoTeamOutsideItsScope) {
   }
   EXPECT_EQ(Team::current(), nullptr);
 }
+
+TEST(Team, LoopsNestedInATaskRunInlineOnEveryThread) {
+  // On the caller's thread and on the team's own threads alike: a nested
+  // loop sees one thread and runs as one piece (were the team's threads to
+  // see no team, a nested loop would run on TBB's threads, all the cores).
+  Team team(2);
+  const TeamScope scope(&team);
+  std::atomic<int> arrived{0};
+  std::vector<int> seen(2, -1);
+  std::vector<std::size_t> pieces(2, 0);
+  team.run(2, [&](std::size_t k) {
+    arrived.fetch_add(1);
+    while (arrived.load() < 2) std::this_thread::yield();  // both threads take a call
+    seen[k] = terrasim::sim::concurrency();
+    terrasim::sim::for_ranges(0, 100000, 1, [&](std::size_t, std::size_t) { ++pieces[k]; });
+  });
+  EXPECT_EQ(seen, (std::vector<int>{1, 1}));
+  EXPECT_EQ(pieces, (std::vector<std::size_t>{1, 1}));
+}
+
+TEST(Team, ASecondCallerWhileAJobRunsIsRefused) {
+  Team team(2);
+  std::atomic<bool> tried{false}, refused{false};
+  std::thread other;
+  team.run(2, [&](std::size_t k) {
+    if (k != 0) return;
+    other = std::thread([&] {
+      try {
+        team.run(2, [](std::size_t) {});
+      } catch (const std::logic_error&) {
+        refused = true;
+      }
+      tried = true;
+    });
+    while (!tried.load()) std::this_thread::yield();
+  });
+  other.join();
+  EXPECT_TRUE(refused.load());
+  std::atomic<int> ran{0};
+  team.run(3, [&](std::size_t) { ran.fetch_add(1); });  // and the team goes on
+  EXPECT_EQ(ran.load(), 3);
+}
