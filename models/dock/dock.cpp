@@ -369,32 +369,51 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
   const std::size_t n = employer_.size();
   const double log1m = sim::dmath::log1p(-p_.separation_rate);
   const std::size_t chunks = count_chunks_, span = chunks > 1 ? chunk_span(chunks) : 1;
-  separations_ = sim::sum_ranges<std::int64_t>(
-      0, blocks_of(n, kWorkerBlock), 1, [&](std::size_t lo, std::size_t hi) {
-        std::int64_t count = 0;
-        for (std::size_t b = lo; b != hi; ++b) {
-          Draws d(ctx.seed, kSeparations, static_cast<std::uint64_t>(ctx.month), b);
-          const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
-          const std::size_t begin = b * kWorkerBlock;
-          const std::uint64_t first = sim::rng::geometric_gap(d, log1m);
-          if (first >= end - begin) continue;
-          std::size_t w = begin + first;
-          for (;;) {
-            const std::uint32_t f = employer_[w];
-            if (f != kNoFirm) {
-              std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_sub(1, std::memory_order_relaxed);
-              if (chunks > 1)
-                std::atomic_ref<std::uint32_t>(chunk_count_[f * chunks + w / span]).fetch_sub(1, std::memory_order_relaxed);
-              employer_[w] = kNoFirm;
-              ++count;
-            }
-            const std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
-            if (gap >= end - w - 1) break;  // the next hit would be past the block
-            w += 1 + gap;
+  const std::size_t nblocks = blocks_of(n, kWorkerBlock);
+  // On one thread the firms' sizes are counted down as the leavers are
+  // found. On several, each block lists its leavers (firm, worker) and the
+  // sizes are counted down after, in one serial pass: an atomic decrement
+  // for each leaver kept the threads' cache misses from overlapping, and
+  // two threads ran the phase no faster than one.
+  const bool serial = sim::concurrency() == 1;
+  if (!serial) leavers_.resize(nblocks);
+  separations_ = sim::sum_ranges<std::int64_t>(0, nblocks, 1, [&](std::size_t lo, std::size_t hi) {
+    std::int64_t count = 0;
+    for (std::size_t b = lo; b != hi; ++b) {
+      std::vector<std::uint64_t>* left = serial ? nullptr : &leavers_[b].list;
+      if (left) left->clear();
+      Draws d(ctx.seed, kSeparations, static_cast<std::uint64_t>(ctx.month), b);
+      const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+      const std::size_t begin = b * kWorkerBlock;
+      const std::uint64_t first = sim::rng::geometric_gap(d, log1m);
+      if (first >= end - begin) continue;
+      std::size_t w = begin + first;
+      for (;;) {
+        const std::uint32_t f = employer_[w];
+        if (f != kNoFirm) {
+          if (left) {
+            left->push_back(std::uint64_t{f} << 32 | w);
+          } else {
+            --firm_size_[f];
+            if (chunks > 1) --chunk_count_[f * chunks + w / span];
           }
+          employer_[w] = kNoFirm;
+          ++count;
         }
-        return count;
-      });
+        const std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
+        if (gap >= end - w - 1) break;  // the next hit would be past the block
+        w += 1 + gap;
+      }
+    }
+    return count;
+  });
+  if (!serial)
+    for (std::size_t b = 0; b < nblocks; ++b)
+      for (const std::uint64_t x : leavers_[b].list) {
+        const auto f = static_cast<std::uint32_t>(x >> 32);
+        --firm_size_[f];
+        if (chunks > 1) --chunk_count_[f * chunks + static_cast<std::uint32_t>(x) / span];
+      }
   employed_ -= separations_;
 }
 
@@ -832,8 +851,13 @@ void DockModel::match(const sim::MonthContext& ctx) {
 
     // Runs (a firm's offer slots) that start in [lo, hi), each visited once:
     // body(first entry, offer slots).
+    // In pieces of at least 4,096 vacancy entries; with one piece, on one
+    // thread, so that the choice below needs no atomic.
+    const std::size_t run_pieces =
+        std::clamp<std::size_t>(total_vacancies / 4096, 1, 4 * static_cast<std::size_t>(sim::concurrency()));
     auto for_runs = [&](auto&& body) {
-      sim::for_ranges(0, total_vacancies, 4096, [&](std::size_t lo, std::size_t hi) {
+      sim::for_each_index(run_pieces, [&](std::size_t k) {
+        const std::size_t lo = total_vacancies * k / run_pieces, hi = total_vacancies * (k + 1) / run_pieces;
         for (std::size_t p = lo; p < hi; ++p)
           if (vac[p].run == p) {
             body(static_cast<std::uint32_t>(p), vac[p].open());
@@ -858,6 +882,10 @@ void DockModel::match(const sim::MonthContext& ctx) {
         std::uint64_t bits = 0;
         for (std::size_t q = 0; q <= j; ++q) bits = choice.bits();
         const std::uint64_t offer = (bits & 0xFFFFFFFF00000000ull) | firm;
+        if (run_pieces == 1) {
+          best_offer_[i] = std::min(best_offer_[i], offer);
+          continue;
+        }
         std::atomic_ref<std::uint64_t> best(best_offer_[i]);
         std::uint64_t seen = best.load(std::memory_order_relaxed);
         while (offer < seen && !best.compare_exchange_weak(seen, offer, std::memory_order_relaxed)) {
