@@ -242,7 +242,7 @@ std::uint32_t DockModel::allocate_firm_slot() {
 }
 
 std::size_t DockModel::release_chunks() const {
-  // A chunk a thread, at most 4 (each costs 12 bytes a firm slot), and none
+  // A chunk a thread, at most 4 (each costs 13 bytes a firm slot: state, fate, count), and none
   // under 32,768 workers, where the pass is too short to share.
   const auto threads = static_cast<std::size_t>(sim::concurrency());
   return std::clamp<std::size_t>(std::min(threads, employer_.size() / 32768), 1, 4);
