@@ -468,6 +468,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   // e. Acceptance: the best paid offer.
   std::vector<std::uint8_t> subsidised(ns, 0);
   std::atomic<std::int64_t> switched{0};
+  const bool serial = sim::concurrency() == 1;
   const std::int64_t hired = sim::sum_ranges<std::int64_t>(0, ns, 1024, [&](std::size_t r_begin, std::size_t r_end) {
         std::int64_t acc = 0;
         for (std::size_t i = r_begin; i != r_end; ++i) {
@@ -483,10 +484,19 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
           if (best == kNoFirm) continue;
           subsidised[i] = eligible(w) ? 1 : 0;
           if (status_[w] == kEmployed) {
-            leave_firm(firm_size_, employer_[w]);
-            switched.fetch_add(1, std::memory_order_relaxed);
+            if (serial) {
+              if (employer_[w] < firm_size_.size()) --firm_size_[employer_[w]];
+              switched.store(switched.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+            } else {
+              leave_firm(firm_size_, employer_[w]);
+              switched.fetch_add(1, std::memory_order_relaxed);
+            }
           }
-          std::atomic_ref<std::uint32_t>(firm_size_[best]).fetch_add(1, std::memory_order_relaxed);
+          // On one thread without a locked instruction.
+          if (serial)
+            ++firm_size_[best];
+          else
+            std::atomic_ref<std::uint32_t>(firm_size_[best]).fetch_add(1, std::memory_order_relaxed);
           employer_[w] = best;
           status_[w] = kEmployed;
           duration_[w] = 0;
