@@ -188,15 +188,9 @@ DockModel::DockModel(Params p) : p_(std::move(p)) {
 }
 
 std::uint32_t DockModel::draw_zone(double u, const std::vector<double>& cum) const {
-  // Shares sum to 1 within 1e-9; scale u by the actual total so that the
-  // last zone is never skipped through rounding.
-  // The number of cumulative shares <= x (what std::upper_bound finds), by
-  // counting rather than searching: a few zones, and a search's branches
-  // mispredict on every other draw.
-  const double x = u * cum.back();
-  std::size_t below = 0;
-  for (const double c : cum) below += c <= x;
-  return static_cast<std::uint32_t>(std::min(below, cum.size() - 1));
+  // Shares sum to 1 within 1e-9: u is scaled by the actual total, so that
+  // the last zone is never skipped through rounding.
+  return static_cast<std::uint32_t>(sim::rng::index_from_cumulative(u, cum));
 }
 
 std::uint32_t DockModel::firm_target_of(double latent) const {
@@ -377,6 +371,10 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
   // two threads ran the phase no faster than one.
   const bool serial = sim::concurrency() == 1;
   if (!serial) leavers_.resize(nblocks);
+  auto lower_counts = [&](std::uint32_t f, std::size_t w) {
+    --firm_size_[f];
+    if (chunks > 1) --chunk_count_[f * chunks + w / span];
+  };
   separations_ = sim::sum_ranges<std::int64_t>(0, nblocks, 1, [&](std::size_t lo, std::size_t hi) {
     std::int64_t count = 0;
     for (std::size_t b = lo; b != hi; ++b) {
@@ -391,12 +389,10 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
       for (;;) {
         const std::uint32_t f = employer_[w];
         if (f != kNoFirm) {
-          if (left) {
+          if (left)
             left->push_back(std::uint64_t{f} << 32 | w);
-          } else {
-            --firm_size_[f];
-            if (chunks > 1) --chunk_count_[f * chunks + w / span];
-          }
+          else
+            lower_counts(f, w);
           employer_[w] = kNoFirm;
           ++count;
         }
@@ -409,11 +405,7 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
   });
   if (!serial)
     for (std::size_t b = 0; b < nblocks; ++b)
-      for (const std::uint64_t x : leavers_[b].list) {
-        const auto f = static_cast<std::uint32_t>(x >> 32);
-        --firm_size_[f];
-        if (chunks > 1) --chunk_count_[f * chunks + static_cast<std::uint32_t>(x) / span];
-      }
+      for (const std::uint64_t x : leavers_[b].list) lower_counts(static_cast<std::uint32_t>(x >> 32), static_cast<std::uint32_t>(x));
   employed_ -= separations_;
 }
 
@@ -732,10 +724,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // The number of applications is a compile-time constant for the
     // default (a = 3), so that the loops over them unroll.
     constexpr std::size_t kBatch = 256;
-    // The applications of the unemployed [lo, hi): emit(i, j, run, open,
-    // key) for each, key all ones for an application refused or repeated;
-    // none(i) for a worker who sends none.
-    auto draw = [&]<std::size_t A>(std::size_t lo, std::size_t hi, auto&& emit, auto&& none) {
+    // The applications of the unemployed [lo, hi): emit(run, open, key) for
+    // each, key all ones for an application refused or repeated.
+    auto draw = [&]<std::size_t A>(std::size_t lo, std::size_t hi, auto&& emit) {
       const std::size_t na = A ? A : a;
       std::uint32_t pos[kBatch * 16];
       std::uint64_t key[kBatch * 16];
@@ -769,10 +760,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
 #pragma GCC unroll 16
             for (std::size_t j = 0; j < na; ++j) __builtin_prefetch(vac + pos[at + 8 * na + j]);
           const std::uint8_t s = skill[i - b0];
-          if (s == kNoSkill) {
-            none(i);
-            continue;
-          }
+          if (s == kNoSkill) continue;
           std::uint32_t runs[16];
 #pragma GCC unroll 16
           for (std::size_t j = 0; j < na; ++j) {
@@ -785,25 +773,23 @@ void DockModel::match(const sim::MonthContext& ctx) {
             // Masks rather than branches: acceptance is a coin toss.
             const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill() == s) | ((k >> 32) < accept_below);
             const std::uint64_t refused = (acceptable & ~static_cast<std::uint64_t>(repeat)) - 1;  // all ones or 0
-            emit(i, j, v.run, v.open(), (k << 32) | (i * na + j) | refused);
+            emit(v.run, v.open(), (k << 32) | (i * na + j) | refused);
           }
         }
       }
     };
-    auto draw_any = [&](std::size_t lo, std::size_t hi, auto&& emit, auto&& none) {
+    auto draw_any = [&](std::size_t lo, std::size_t hi, auto&& emit) {
       if (a == 3)
-        draw.template operator()<3>(lo, hi, emit, none);
+        draw.template operator()<3>(lo, hi, emit);
       else
-        draw.template operator()<0>(lo, hi, emit, none);
+        draw.template operator()<0>(lo, hi, emit);
     };
     std::uint64_t* slots_of = offer_keys_.data();  // a run's offer slots: slots_of + run
     if (!parallel) {
       // One thread: each application offered as it is drawn.
-      draw_any(
-          0, nu, [&](std::size_t, std::size_t, std::uint32_t run, std::uint32_t open, std::uint64_t k) {
-            sim::rng::offer_key(slots_of + run, open, k);
-          },
-          [](std::size_t) {});
+      draw_any(0, nu, [&](std::uint32_t run, std::uint32_t open, std::uint64_t k) {
+        sim::rng::offer_key(slots_of + run, open, k);
+      });
     } else {
       // Several threads, in rounds of at most kRound unemployed: their
       // applications are drawn in parallel by ranges of workers and kept,
@@ -828,12 +814,10 @@ void DockModel::match(const sim::MonthContext& ctx) {
         sim::for_each_index(pieces, [&](std::size_t piece) {
           Bucket* bucket = app_buckets_.data() + piece * parts;
           for (std::size_t q = 0; q < parts; ++q) bucket[q].apps.clear();
-          draw_any(
-              r0 + (r1 - r0) * piece / pieces, r0 + (r1 - r0) * (piece + 1) / pieces,
-              [&](std::size_t, std::size_t, std::uint32_t run, std::uint32_t open, std::uint64_t k) {
-                bucket[(run * part_scale) >> 32].apps.push_back({k, run, open});
-              },
-              [](std::size_t) {});
+          draw_any(r0 + (r1 - r0) * piece / pieces, r0 + (r1 - r0) * (piece + 1) / pieces,
+                   [&](std::uint32_t run, std::uint32_t open, std::uint64_t k) {
+                     bucket[(run * part_scale) >> 32].apps.push_back({k, run, open});
+                   });
         });
         sim::for_each_index(parts, [&](std::size_t part) {
           for (std::size_t piece = 0; piece < pieces; ++piece) {
@@ -895,6 +879,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // Each firm's hires: its offers that were accepted (a worker holds at
     // most one offer per firm), counted per run, so no two threads add to
     // one firm's size.
+    const std::size_t chunks = count_chunks_, span = chunks > 1 ? chunk_span(chunks) : 1;
     for_runs([&](std::uint32_t run, std::uint32_t open) {
       const std::uint64_t* keys = offer_keys_.data() + run;
       const std::uint32_t firm = run_firm_[run];
@@ -904,7 +889,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         const std::uint32_t i = static_cast<std::uint32_t>(keys[k]) / static_cast<std::uint32_t>(a);
         if (static_cast<std::uint32_t>(best_offer_[i]) != firm) continue;
         ++hired;
-        if (count_chunks_ > 1) ++chunk_count_[firm * count_chunks_ + unemployed_[i] / chunk_span(count_chunks_)];
+        if (chunks > 1) ++chunk_count_[firm * chunks + unemployed_[i] / span];
       }
       firm_size_[firm] += hired;
     });

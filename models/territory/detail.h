@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/rng/philox.h"
+#include "sim/rng/sampling.h"
 
 namespace terrasim::models::territory::detail {
 
@@ -63,21 +64,7 @@ inline std::vector<double> cumulative(const std::vector<double>& w) {
 }
 
 // Index drawn from cumulative weights with u in [0, 1).
-inline std::size_t draw_index(double u, const std::vector<double>& cum) {
-  if (cum.empty() || !(cum.back() > 0)) return 0;
-  const double x = u * cum.back();
-  std::size_t below;
-  if (cum.size() <= 64) {
-    // The number of cumulative weights <= x (what std::upper_bound finds in
-    // a sorted table), by counting: a search's branches mispredict on every
-    // other draw, and a few dozen comparisons cost less.
-    below = 0;
-    for (const double c : cum) below += c <= x;
-  } else {
-    below = static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), x) - cum.begin());
-  }
-  return std::min<std::size_t>(below, cum.size() - 1);
-}
+using sim::rng::index_from_cumulative;
 
 template <class T>
 T clamp_cast(double x, double hi) {

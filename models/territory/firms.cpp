@@ -321,7 +321,7 @@ void TerritoryModel::release_workers(const sim::MonthContext& ctx) {
   firms_alive_ -= closures_;
 }
 
-std::size_t TerritoryModel::draw_sector_for_creation(double u) const { return draw_index(u, sector_creation_cum_); }
+std::size_t TerritoryModel::draw_sector_for_creation(double u) const { return index_from_cumulative(u, sector_creation_cum_); }
 
 // Where a new firm of `sector` locates: at the site of an open cluster of
 // its sector with room left, with the cluster's creation share; otherwise in
@@ -336,7 +336,7 @@ std::size_t TerritoryModel::draw_zone_for_firm(double u, std::size_t sector) con
     if (u < acc) return k.site;
   }
   const double v = acc >= 1 ? 0.0 : (u - acc) / (1 - acc);
-  return draw_index(std::clamp(v, 0.0, 0.999999999), zone_job_cum_);
+  return index_from_cumulative(std::clamp(v, 0.0, 0.999999999), zone_job_cum_);
 }
 
 // Firm creation.
@@ -570,7 +570,7 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
     const std::uint64_t arrivals = sim::rng::poisson(count, inv.arrivals_per_year / 12.0 * awareness);
     for (std::uint64_t j = 0; j < arrivals && wsum > 0; ++j) {
       Draws d(ctx.seed, stream, month, 1 + j);
-      const std::size_t sector = draw_index(d.uniform(), cumulative(inv.sector_weight));
+      const std::size_t sector = index_from_cumulative(d.uniform(), cumulative(inv.sector_weight));
       if (p_.sectors[sector].return_rate < inv.hurdle_rate + interest_ || investor_funds_[k] < inv.ticket_eur) continue;
       if (seekers.empty()) count_seekers();
       std::vector<double> weight(nz, 0.0);
@@ -588,7 +588,7 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
         score += p_.attract_labour * sim::dmath::log1p(reach / p_.scale);
         weight[z] = prior * sim::dmath::exp(score);
       }
-      const std::size_t zone = draw_index(d.uniform(), cumulative(weight));
+      const std::size_t zone = index_from_cumulative(d.uniform(), cumulative(weight));
       const double jobs = 1.0 + static_cast<double>(sim::rng::poisson(d, std::max(0.0, inv.plant_jobs_mean - 1.0)));
       investor_funds_[k] -= inv.ticket_eur;
       month_investment_[k] += inv.ticket_eur;

@@ -73,8 +73,14 @@ std::int64_t for_candidates(std::size_t n, std::uint64_t seed, std::uint64_t str
       });
 }
 
-void leave_firm(std::vector<std::uint32_t>& size, std::uint32_t f) {
-  if (f < size.size()) std::atomic_ref<std::uint32_t>(size[f]).fetch_sub(1, std::memory_order_relaxed);
+// A worker leaves firm slot f (nothing if f is not a slot): atomically when
+// threads share the firms, plainly on one thread (no locked instruction).
+void leave_firm(std::vector<std::uint32_t>& size, std::uint32_t f, bool shared = true) {
+  if (f >= size.size()) return;
+  if (shared)
+    std::atomic_ref<std::uint32_t>(size[f]).fetch_sub(1, std::memory_order_relaxed);
+  else
+    --size[f];
 }
 
 }  // namespace
@@ -175,10 +181,10 @@ void TerritoryModel::enter_labour_force(const sim::MonthContext& ctx) {
     for (std::uint64_t j = 0; j < m; ++j) {
       Draws d(ctx.seed, flows[k].stream, month, 1 + j);
       const std::uint32_t w = new_worker_slot();
-      home_[w] = static_cast<std::uint8_t>(draw_index(d.uniform(), lf_cum));
+      home_[w] = static_cast<std::uint8_t>(index_from_cumulative(d.uniform(), lf_cum));
       const std::size_t top = p_.skills.size() - 1;
-      skill_[w] = static_cast<std::uint8_t>(k == 1 ? top : draw_index(d.uniform(), skill_cum_));
-      sector_[w] = static_cast<std::uint8_t>(draw_index(d.uniform(), sector_job_cum_));
+      skill_[w] = static_cast<std::uint8_t>(k == 1 ? top : index_from_cumulative(d.uniform(), skill_cum_));
+      sector_[w] = static_cast<std::uint8_t>(index_from_cumulative(d.uniform(), sector_job_cum_));
       const int age = k == 0   ? p_.entry_age * 12
                       : k == 1 ? std::min(p_.entry_age + 3, p_.retirement_age - 1) * 12
                                : p_.entry_age * 12 + static_cast<int>(d.below(static_cast<std::uint64_t>(age_span)));
@@ -484,16 +490,10 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
           if (best == kNoFirm) continue;
           subsidised[i] = eligible(w) ? 1 : 0;
           if (status_[w] == kEmployed) {
-            if (serial) {
-              if (employer_[w] < firm_size_.size()) --firm_size_[employer_[w]];
-              switched.store(switched.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-            } else {
-              leave_firm(firm_size_, employer_[w]);
-              switched.fetch_add(1, std::memory_order_relaxed);
-            }
+            leave_firm(firm_size_, employer_[w], !serial);
+            switched.fetch_add(1, std::memory_order_relaxed);
           }
-          // On one thread without a locked instruction.
-          if (serial)
+          if (serial)  // on one thread without a locked instruction
             ++firm_size_[best];
           else
             std::atomic_ref<std::uint32_t>(firm_size_[best]).fetch_add(1, std::memory_order_relaxed);

@@ -254,9 +254,9 @@ void TerritoryModel::initialize(std::uint64_t seed) {
     Draws d(seed, kInitWorkers, 0, b);
     const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
     for (std::size_t w = b * kWorkerBlock; w < end; ++w) {
-      const auto k = draw_index(d.uniform(), skill_cum_);
+      const auto k = index_from_cumulative(d.uniform(), skill_cum_);
       skill_[w] = static_cast<std::uint8_t>(k);
-      sector_[w] = static_cast<std::uint8_t>(draw_index(d.uniform(), sector_job_cum_));
+      sector_[w] = static_cast<std::uint8_t>(index_from_cumulative(d.uniform(), sector_job_cum_));
       age_months_[w] = static_cast<std::uint16_t>(p_.entry_age * 12 + static_cast<int>(d.below(static_cast<std::uint64_t>(age_span))));
       wage_[w] = static_cast<float>(p_.sectors[sector_[w]].wage_eur * p_.skills[k].wage_factor);
       const double u = d.uniform(), v = d.uniform();
@@ -292,9 +292,9 @@ void TerritoryModel::initialize(std::uint64_t seed) {
     const auto lf_cum = cumulative(lf);
     for (std::size_t j = 0; j < inactive; ++j) {
       const std::uint32_t w = new_worker_slot();
-      home_[w] = static_cast<std::uint8_t>(draw_index(d.uniform(), lf_cum));
-      skill_[w] = static_cast<std::uint8_t>(draw_index(d.uniform(), skill_cum_));
-      sector_[w] = static_cast<std::uint8_t>(draw_index(d.uniform(), sector_job_cum_));
+      home_[w] = static_cast<std::uint8_t>(index_from_cumulative(d.uniform(), lf_cum));
+      skill_[w] = static_cast<std::uint8_t>(index_from_cumulative(d.uniform(), skill_cum_));
+      sector_[w] = static_cast<std::uint8_t>(index_from_cumulative(d.uniform(), sector_job_cum_));
       age_months_[w] = static_cast<std::uint16_t>(p_.entry_age * 12 + static_cast<int>(d.below(static_cast<std::uint64_t>(age_span))));
       status_[w] = kInactive;
       duration_[w] = static_cast<std::uint16_t>(p_.discouragement_after_months);
@@ -358,8 +358,8 @@ void TerritoryModel::initialize(std::uint64_t seed) {
   std::vector<std::uint32_t> planned(others);
   for (std::size_t i = 0; i < others; ++i) {
     Draws d(seed, kInitFirms, 1, i);
-    const std::size_t sector = draw_index(d.uniform(), sector_job_cum_);
-    const std::size_t zone = draw_index(d.uniform(), zone_job_cum_);
+    const std::size_t sector = index_from_cumulative(d.uniform(), sector_job_cum_);
+    const std::size_t zone = index_from_cumulative(d.uniform(), zone_job_cum_);
     const double target = std::max(1.0, std::floor(weight[i] * c + 0.5));
     const std::uint32_t f = open_firm(seed, kInitFirms, 1, i, sector, zone, target, 0.0, false);
     firm_age_[f] = static_cast<std::uint16_t>(p_.young_age_months + static_cast<int>(d.below(240)));

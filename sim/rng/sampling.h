@@ -2,11 +2,30 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "sim/rng/philox.h"
 
 namespace terrasim::sim::rng {
+
+// The index drawn by u (uniform on [0, 1)) from cumulative weights `cum`
+// (non-decreasing): the number of weights <= u * total, what std::upper_bound
+// finds, capped at the last index; 0 if there is no positive weight. Small
+// tables are counted rather than searched: a search's branches mispredict on
+// every other draw, and a few dozen comparisons cost less.
+inline std::size_t index_from_cumulative(double u, const std::vector<double>& cum) {
+  if (cum.empty() || !(cum.back() > 0)) return 0;
+  const double x = u * cum.back();
+  std::size_t below = 0;
+  if (cum.size() <= 64) {
+    for (const double c : cum) below += c <= x;
+  } else {
+    below = static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), x) - cum.begin());
+  }
+  return std::min<std::size_t>(below, cum.size() - 1);
+}
 
 // Writes k distinct integers drawn uniformly from [0, n) to out[0..k), in
 // increasing order: every k-subset is equally likely. Floyd's algorithm
