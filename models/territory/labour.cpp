@@ -357,9 +357,23 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   // c. Applications.
   const BlockedStream search(ctx.seed, kSearch, month, n);
   const BlockedStream accept(ctx.seed, kAcceptance, month, n);
-  const double underqualified = p_.underqualified_acceptance, mismatch = p_.sector_mismatch_acceptance;
+  // An acceptance draw u = uniform_of(bits) passes when u < p: exactly
+  // when its 53 bits, an integer, are below p * 2^53 (exact, a power of
+  // two) rounded up. An integer comparison, without the conversion.
+  auto below = [](double p) { return static_cast<std::uint64_t>(std::ceil(std::clamp(p, 0.0, 1.0) * 0x1.0p53)); };
+  const std::uint64_t underqualified_below = below(p_.underqualified_acceptance);
+  const std::uint64_t mismatch_below = below(p_.sector_mismatch_acceptance);
   const double switch_factor = 1.0 + p_.switch_gain;
-  sim::for_ranges(0, ns, 1024, [&](std::size_t r_begin, std::size_t r_end) {
+  // In fixed blocks of searchers, each listing its accepted applications
+  // (in order, without a branch) for the grouping below.
+  constexpr std::size_t kSearcherBlock = 1024;
+  const std::size_t search_blocks = blocks_of(ns, kSearcherBlock);
+  accepted_.resize(ns * a);
+  accepted_count_.resize(search_blocks);
+  sim::for_each_index(search_blocks, [&](std::size_t block) {
+    const std::size_t r_begin = block * kSearcherBlock, r_end = std::min(ns, r_begin + kSearcherBlock);
+    std::uint32_t* listed = accepted_.data() + r_begin * a;
+    std::uint32_t listed_count = 0;
     const std::uint32_t* vac = vacancy_slots_.data();
     const std::uint32_t* zstart = zone_start.data();
     const std::uint8_t* fskill = firm_skill_.data();
@@ -405,27 +419,34 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
                              !(sw[fs * nk + skill] * static_cast<double>(fwage[g]) < floor_wage);
         const bool under = applies & (skill < fskill[g]);
         const bool other = applies & (sector != fs);
-        const double u_skill = UnitDraws::uniform_of(da.bits_ahead(taken));
+        const bool skill_ok = (da.bits_ahead(taken) >> 11) < underqualified_below;
         taken += under;
-        const double u_sector = UnitDraws::uniform_of(da.bits_ahead(taken));
+        const bool sector_ok = (da.bits_ahead(taken) >> 11) < mismatch_below;
         taken += other;
-        const bool accepted = applies & (!under | (u_skill < underqualified)) & (!other | (u_sector < mismatch));
+        const bool accepted = applies & (!under | skill_ok) & (!other | sector_ok);
         apps[j] = f | (static_cast<std::uint32_t>(accepted) - 1u);  // kNoFirm (all ones) unless accepted
+        listed[listed_count] = static_cast<std::uint32_t>(i * a + j);
+        listed_count += accepted;
       }
     }
+    accepted_count_[block] = listed_count;
   });
 
-  // d. Applications grouped by firm (counting sort, in searcher order). The
-  // empty applications (kNoFirm) go to one more bucket, after the firms',
-  // rather than round an unpredictable branch.
-  const auto bucket_of = [slots](std::uint32_t f) { return std::min<std::size_t>(f, slots); };
-  bucket_offset_.assign(slots + 2, 0);
-  for (std::uint32_t f : applications_) ++bucket_offset_[bucket_of(f) + 1];
-  for (std::size_t f = 0; f <= slots; ++f) bucket_offset_[f + 1] += bucket_offset_[f];
-  bucket_.resize(bucket_offset_[slots + 1]);
+  // d. The accepted applications grouped by firm (counting sort, in
+  // searcher order), from the blocks' lists.
+  auto for_accepted = [&](auto&& body) {
+    for (std::size_t block = 0; block < search_blocks; ++block) {
+      const std::uint32_t* listed = accepted_.data() + block * kSearcherBlock * a;
+      for (std::uint32_t k = 0, count = accepted_count_[block]; k < count; ++k) body(listed[k]);
+    }
+  };
+  bucket_offset_.assign(slots + 1, 0);
+  for_accepted([&](std::uint32_t i) { ++bucket_offset_[applications_[i] + 1]; });
+  for (std::size_t f = 0; f < slots; ++f) bucket_offset_[f + 1] += bucket_offset_[f];
+  bucket_.resize(bucket_offset_[slots]);
   {
     std::vector<std::uint32_t> fill(bucket_offset_.begin(), bucket_offset_.end() - 1);
-    for (std::size_t i = 0; i < applications_.size(); ++i) bucket_[fill[bucket_of(applications_[i])]++] = static_cast<std::uint32_t>(i);
+    for_accepted([&](std::uint32_t i) { bucket_[fill[applications_[i]]++] = i; });
   }
   const bool subsidy = p_.hiring_subsidy.active(ctx.month) && spent_[kHiringSubsidy] < budget_[kHiringSubsidy];
   auto eligible = [&](std::uint32_t w) {

@@ -335,6 +335,9 @@ class TerritoryModel final : public sim::Model {
   std::vector<Census> block_census_;
   int census_month_ = -1;  // month of the last census (-1: the initial state)
   std::vector<std::uint32_t> searchers_, applications_, bucket_offset_, bucket_;
+  // Per block of searchers: its accepted applications (indices into
+  // applications_), listed from the block's first place, and their number.
+  std::vector<std::uint32_t> accepted_, accepted_count_;
   std::vector<std::uint8_t> offered_;
   std::vector<std::uint32_t> vacancy_slots_;
   // Caches derived from the parameters alone (not saved in checkpoints):
