@@ -833,65 +833,69 @@ void DockModel::match(const sim::MonthContext& ctx) {
       }
     }
 
-    // Runs (a firm's offer slots) that start in [lo, hi), each visited once:
-    // body(first entry, offer slots).
-    // In pieces of at least 4,096 vacancy entries; with one piece, on one
-    // thread, so that the choice below needs no atomic.
+    // The offer slots of the runs (a firm's slots) that start in piece k of
+    // the vacancy entries, visited in order: body(entry, key, firm) for each
+    // slot that holds an offer. In pieces of at least 4,096 entries; a run
+    // belongs to the piece where it starts, so that one thread sees all of a
+    // firm's offers. The workers' entries that the slots 16 places on will
+    // touch are fetched ahead: at 10^6 workers they are megabytes, and each
+    // slot's worker is a random one.
     const std::size_t run_pieces =
         std::clamp<std::size_t>(total_vacancies / 4096, 1, 4 * static_cast<std::size_t>(sim::concurrency()));
-    auto for_runs = [&](auto&& body) {
+    auto run_start = [&](std::size_t at) {
+      while (at < total_vacancies && vac[at].run != at) ++at;
+      return at;
+    };
+    const std::uint32_t last_unemployed = static_cast<std::uint32_t>(nu - 1);
+    auto for_offers = [&](auto&& body) {
       sim::for_each_index(run_pieces, [&](std::size_t k) {
-        const std::size_t lo = total_vacancies * k / run_pieces, hi = total_vacancies * (k + 1) / run_pieces;
-        for (std::size_t p = lo; p < hi; ++p)
-          if (vac[p].run == p) {
-            body(static_cast<std::uint32_t>(p), vac[p].open());
-            while (p + 1 < hi && vac[p + 1].run == vac[p].run) ++p;  // v_f may exceed the slots
+        const std::size_t lo = run_start(total_vacancies * k / run_pieces);
+        const std::size_t hi = run_start(total_vacancies * (k + 1) / run_pieces);
+        const std::uint64_t* keys = offer_keys_.data();
+        for (std::size_t p = lo; p < hi; ++p) {
+          if (p + 16 < hi) {
+            // An empty slot's key names no worker: the last one is fetched.
+            const std::uint32_t ahead = std::min(static_cast<std::uint32_t>(keys[p + 16]) / static_cast<std::uint32_t>(a), last_unemployed);
+            __builtin_prefetch(unemployed_.data() + ahead);
+            __builtin_prefetch(best_offer_.data() + ahead, 1);
           }
+          if (keys[p] == sim::rng::kEmptyKey) continue;  // slots past a firm's applicants, or past kMaxOpen
+          body(static_cast<std::uint32_t>(keys[p]), run_firm_[vac[p].run]);
+        }
       });
     };
 
     // e. Each worker with offers accepts one, chosen uniformly: the offer of
     // lowest random key (a draw of the worker's choice stream, indexed by the
-    // application), whatever the order in which the offers are visited.
+    // application), whatever the order in which the offers are visited. On
+    // one thread a plain minimum; on several, a compare-and-swap.
     best_offer_.assign(nu, sim::rng::kEmptyKey);
     const sim::rng::BlockedStream choice_draws(ctx.seed, kChoice, month, n);
-    for_runs([&](std::uint32_t run, std::uint32_t open) {
-      const std::uint64_t* keys = offer_keys_.data() + run;
-      const std::uint32_t firm = run_firm_[run];
-      for (std::uint32_t k = 0; k < open; ++k) {
-        if (keys[k] == sim::rng::kEmptyKey) continue;
-        const auto app = static_cast<std::uint32_t>(keys[k]);
-        const std::size_t i = app / a, j = app % a;
-        auto choice = choice_draws(unemployed_[i]);
-        std::uint64_t bits = 0;
-        for (std::size_t q = 0; q <= j; ++q) bits = choice.bits();
-        const std::uint64_t offer = (bits & 0xFFFFFFFF00000000ull) | firm;
-        if (run_pieces == 1) {
-          best_offer_[i] = std::min(best_offer_[i], offer);
-          continue;
-        }
-        std::atomic_ref<std::uint64_t> best(best_offer_[i]);
-        std::uint64_t seen = best.load(std::memory_order_relaxed);
-        while (offer < seen && !best.compare_exchange_weak(seen, offer, std::memory_order_relaxed)) {
-        }
+    const bool shared = sim::concurrency() > 1 && run_pieces > 1;
+    for_offers([&](std::uint32_t app, std::uint32_t firm) {
+      const std::size_t i = app / a, j = app % a;
+      auto choice = choice_draws(unemployed_[i]);
+      std::uint64_t bits = 0;
+      for (std::size_t q = 0; q <= j; ++q) bits = choice.bits();
+      const std::uint64_t offer = (bits & 0xFFFFFFFF00000000ull) | firm;
+      if (!shared) {
+        best_offer_[i] = std::min(best_offer_[i], offer);
+        return;
+      }
+      std::atomic_ref<std::uint64_t> best(best_offer_[i]);
+      std::uint64_t seen = best.load(std::memory_order_relaxed);
+      while (offer < seen && !best.compare_exchange_weak(seen, offer, std::memory_order_relaxed)) {
       }
     });
     // Each firm's hires: its offers that were accepted (a worker holds at
-    // most one offer per firm), counted per run, so no two threads add to
-    // one firm's size.
+    // most one offer per firm). All of a firm's slots are in one piece, so
+    // no two threads add to one firm's size.
     const std::size_t chunks = count_chunks_, span = chunks > 1 ? chunk_span(chunks) : 1;
-    for_runs([&](std::uint32_t run, std::uint32_t open) {
-      const std::uint64_t* keys = offer_keys_.data() + run;
-      const std::uint32_t firm = run_firm_[run];
-      std::uint32_t hired = 0;
-      for (std::uint32_t k = 0; k < open; ++k) {
-        if (keys[k] == sim::rng::kEmptyKey) continue;
-        const std::uint32_t i = static_cast<std::uint32_t>(keys[k]) / static_cast<std::uint32_t>(a);
-        if (static_cast<std::uint32_t>(best_offer_[i]) != firm) continue;
-        ++hired;
-        if (chunks > 1) ++chunk_count_[firm * chunks + unemployed_[i] / span];
-      }
-      firm_size_[firm] += hired;
+    for_offers([&](std::uint32_t app, std::uint32_t firm) {
+      const std::uint32_t i = app / static_cast<std::uint32_t>(a);
+      if (static_cast<std::uint32_t>(best_offer_[i]) != firm) return;
+      ++firm_size_[firm];
+      if (chunks > 1) ++chunk_count_[firm * chunks + unemployed_[i] / span];
     });
   } else {
     best_offer_.assign(nu, sim::rng::kEmptyKey);
