@@ -453,16 +453,29 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   }
   // Which ranks each shrinking firm dismisses. A closing firm releases every
   // employee anyway, so it needs none.
+  // The closing and the shrinking firms are listed as well (in slot
+  // order), so that the release pass and what follows it visit them alone.
   chosen_offset_.assign(slots + 1, 0);
-  for (std::size_t f = 0; f < slots; ++f) chosen_offset_[f + 1] = chosen_offset_[f] + (closing_[f] ? 0 : excess_[f]);
+  closing_list_.clear();
+  if (shrinking_.size() < slots) shrinking_.resize(slots);
+  std::size_t shrinking = 0;
+  for (std::size_t f = 0; f < slots; ++f) {
+    if (closing_[f]) {  // rare: a predictable branch
+      closing_list_.push_back(static_cast<std::uint32_t>(f));
+      chosen_offset_[f + 1] = chosen_offset_[f];
+      continue;
+    }
+    chosen_offset_[f + 1] = chosen_offset_[f] + excess_[f];
+    shrinking_[shrinking] = static_cast<std::uint32_t>(f);  // kept if it shrinks (a coin toss: no branch)
+    shrinking += excess_[f] != 0;
+  }
+  shrinking_count_ = shrinking;
   chosen_ranks_.resize(chosen_offset_[slots]);
-  sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t f = lo; f != hi; ++f) {
-      const std::uint32_t k = chosen_offset_[f + 1] - chosen_offset_[f];
-      if (k == 0) continue;
-      auto* out = chosen_ranks_.data() + chosen_offset_[f];
+  sim::for_ranges(0, shrinking, kFirmGrain / 4, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t k = lo; k != hi; ++k) {
+      const std::uint32_t f = shrinking_[k];
       auto d = dismissal_draws(firm_id_[f]);
-      sim::rng::sample_sorted(d, firm_size_[f], k, out);
+      sim::rng::sample_sorted(d, firm_size_[f], chosen_offset_[f + 1] - chosen_offset_[f], chosen_ranks_.data() + chosen_offset_[f]);
     }
   });
 }
@@ -495,19 +508,17 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
     std::uint8_t* fate = fate_.data() + c * (slots + 1);
     Dismissal* state = dismissal_.data() + c * slots;
     fate[0] = kUnemployed;
+    std::fill_n(fate + 1, slots, std::uint8_t{kKeep});
+    for (const std::uint32_t f : closing_list_) fate[f + 1] = kClose;
     const std::uint32_t* offset = chosen_offset_.data();
-    if (chunks == 1) {
-      // One chunk: every firm starts at rank 0 and its first chosen rank.
-      for (std::size_t f = 0; f < slots; ++f) {
-        const bool dismisses = offset[f] < offset[f + 1];
-        state[f] = {dismisses ? chosen_ranks_[offset[f]] : 0, offset[f]};
-        fate[f + 1] = closing_[f] ? kClose : dismisses ? kDismiss : kKeep;
+    for (std::size_t k = 0; k < shrinking_count_; ++k) {
+      const std::uint32_t f = shrinking_[k];
+      if (chunks == 1) {
+        // One chunk: every firm starts at rank 0 and its first chosen rank.
+        state[f] = {chosen_ranks_[offset[f]], offset[f]};
+        fate[f + 1] = kDismiss;
+        continue;
       }
-      return;
-    }
-    for (std::size_t f = 0; f < slots; ++f) {
-      fate[f + 1] = closing_[f] ? kClose : kKeep;
-      if (closing_[f] || offset[f] == offset[f + 1]) continue;
       // The firm's employees here have ranks [start, start + here).
       std::uint32_t start = 0;
       for (std::size_t b = 0; b < c; ++b) start += count_here[f * chunks + b];
@@ -574,11 +585,11 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   unemployed_listed_ = true;
   std::int64_t released = 0;
   for (const std::int64_t r : released_in) released += r;
-  for (std::size_t f = 0; f < slots; ++f) {
-    if (!closing_[f]) {
-      firm_size_[f] -= chosen_offset_[f + 1] - chosen_offset_[f];  // every chosen rank was dismissed
-      continue;
-    }
+  for (std::size_t k = 0; k < shrinking_count_; ++k) {
+    const std::uint32_t f = shrinking_[k];
+    firm_size_[f] -= chosen_offset_[f + 1] - chosen_offset_[f];  // every chosen rank was dismissed
+  }
+  for (const std::uint32_t f : closing_list_) {
     firm_alive_[f] = 0;
     firm_size_[f] = 0;
     if (chunks > 1) std::fill_n(chunk_count_.begin() + static_cast<std::ptrdiff_t>(f * chunks), chunks, 0u);
