@@ -218,6 +218,13 @@ std::uint32_t DockModel::firm_target_of_log(double log_latent, std::uint32_t nea
   return k < top ? k : firm_target_of(sim::dmath::exp(log_latent));
 }
 
+std::int64_t DockModel::count_vacancies() const {
+  std::int64_t vacancies = 0;
+  for (std::size_t f = 0; f < firm_id_.size(); ++f)
+    if (firm_alive_[f] && firm_target_[f] > firm_size_[f]) vacancies += firm_target_[f] - firm_size_[f];
+  return vacancies;
+}
+
 std::uint32_t DockModel::allocate_firm_slot() {
   if (!free_slots_.empty()) {
     const std::uint32_t s = free_slots_.back();
@@ -339,6 +346,7 @@ void DockModel::initialize(std::uint64_t seed) {
     next += take;
   }
   employed_ = static_cast<std::int64_t>(next);
+  vacancies_left_ = count_vacancies();
   count_chunks_ = 0;  // counted by the first release pass
   chunk_count_.clear();
 }
@@ -946,6 +954,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
   });
   hires_ = tally.counts.empty() ? 0 : tally.counts[0];
   employed_ += hires_;
+  // Each firm hired at most its v_f (no more offers than open slots), so
+  // what is left open is what was open less the hires.
+  vacancies_left_ = static_cast<std::int64_t>(total_vacancies) - hires_;
   for (std::size_t z = 0; z < nz; ++z) unemployed_by_zone_[z] = tally.counts.empty() ? 0 : tally.counts[1 + z];
   for (std::size_t k = 0; k < unemployed_by_skill_.size(); ++k)
     unemployed_by_skill_[k] = tally.counts.empty() ? 0 : tally.counts[1 + nz + k];
@@ -954,12 +965,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
 
 void DockModel::record(sim::Recorder& rec, const sim::MonthContext&) {
   const auto n = static_cast<double>(p_.workers);
-  std::int64_t vacancies = 0;
-  for (std::size_t f = 0; f < firm_id_.size(); ++f)
-    if (firm_alive_[f] && firm_target_[f] > firm_size_[f]) vacancies += firm_target_[f] - firm_size_[f];
   rec.set(s_unemp_, static_cast<double>(p_.workers - employed_) / n);
   rec.set(s_firms_, static_cast<double>(firms_alive_));
-  rec.set(s_vac_, static_cast<double>(vacancies));
+  rec.set(s_vac_, static_cast<double>(vacancies_left_));
   rec.set(s_hires_, static_cast<double>(hires_));
   rec.set(s_sep_, static_cast<double>(separations_));
   rec.set(s_entries_, static_cast<double>(entries_));
@@ -1051,6 +1059,7 @@ void DockModel::load(sim::ArchiveReader& in) {
   }
   for (std::size_t w = 0; w < n; ++w)
     if (home_[w] >= p_.zone_names.size() || skill_[w] >= p_.skills) in.fail("a worker has an unknown zone or skill");
+  vacancies_left_ = count_vacancies();
 }
 
 // ---------------------------------------------------------------- invariants
@@ -1080,6 +1089,8 @@ std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) c
       bad.push_back(fmt::format("firm slot {} holds {} employees over a target of {}", f, firm_size_[f], firm_target_[f]));
   }
   if (alive != firms_alive_) bad.push_back(fmt::format("{} firms alive, the counter says {}", alive, firms_alive_));
+  if (rec.rows() > 0 && count_vacancies() != vacancies_left_)
+    bad.push_back(fmt::format("{} vacancies open, the counter says {}", count_vacancies(), vacancies_left_));
   // The employees per chunk of workers, where they are kept.
   if (count_chunks_ > 1) {
     const std::size_t chunks = count_chunks_, span = chunk_span(chunks);

@@ -71,6 +71,7 @@ class DockModel final : public sim::Model {
 
  private:
   std::uint32_t allocate_firm_slot();
+  std::int64_t count_vacancies() const;  // sum of max(0, n*_f - size_f) over live firms
   std::uint32_t draw_zone(double u, const std::vector<double>& cumulative) const;
   std::uint32_t firm_target_of(double latent) const;
   std::uint32_t firm_target_of_log(double log_latent, std::uint32_t near) const;
@@ -171,6 +172,7 @@ class DockModel final : public sim::Model {
   std::int64_t firms_alive_ = 0;
   std::int64_t initial_firms_ = 0;
   std::int64_t separations_ = 0, hires_ = 0, entries_ = 0, exits_ = 0;
+  std::int64_t vacancies_left_ = 0;  // open after the month's matching: the recorded vacancies
   std::vector<std::int64_t> workers_by_zone_, workers_by_skill_;
   std::vector<std::int64_t> unemployed_by_zone_, unemployed_by_skill_;  // after matching
 
