@@ -10,6 +10,7 @@
 #include "models/dock/dock.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <numeric>
@@ -805,10 +806,27 @@ void DockModel::match(const sim::MonthContext& ctx) {
     };
     std::uint64_t* slots_of = offer_keys_.data();  // a run's offer slots: slots_of + run
     if (!parallel) {
-      // One thread: each application offered as it is drawn.
+      // One thread: the acceptable applications are kept as they are drawn
+      // (without a branch: acceptance is a coin toss) and offered by the
+      // thousand, their offer slots fetched 16 applications ahead. Offering
+      // each as drawn, the refused ones too, cost more: a load, a test and
+      // its mispredictions for every application.
+      constexpr std::size_t kKept = 2048;
+      std::array<Application, kKept> kept;
+      std::size_t count = 0;
+      auto offer_kept = [&] {
+        for (std::size_t x = 0; x < count; ++x) {
+          if (x + 16 < count) __builtin_prefetch(slots_of + kept[x + 16].run, 1);
+          sim::rng::offer_key(slots_of + kept[x].run, kept[x].open, kept[x].key);
+        }
+        count = 0;
+      };
       draw_any(0, nu, [&](std::uint32_t run, std::uint32_t open, std::uint64_t k) {
-        sim::rng::offer_key(slots_of + run, open, k);
+        kept[count] = {k, run, open};
+        count += k != sim::rng::kEmptyKey;
+        if (count == kKept) offer_kept();
       });
+      offer_kept();
     } else {
       // Several threads, in rounds of at most kRound unemployed: their
       // applications are drawn in parallel by ranges of workers and kept,
