@@ -849,19 +849,28 @@ void DockModel::match(const sim::MonthContext& ctx) {
       for (std::size_t r0 = 0; r0 < nu; r0 += kRound) {
         const std::size_t r1 = std::min(nu, r0 + kRound);
         sim::for_each_index(pieces, [&](std::size_t piece) {
+          const std::size_t lo = r0 + (r1 - r0) * piece / pieces, hi = r0 + (r1 - r0) * (piece + 1) / pieces;
           Bucket* bucket = app_buckets_.data() + piece * parts;
-          for (std::size_t q = 0; q < parts; ++q) bucket[q].apps.clear();
-          draw_any(r0 + (r1 - r0) * piece / pieces, r0 + (r1 - r0) * (piece + 1) / pieces,
-                   [&](std::uint32_t run, std::uint32_t open, std::uint64_t k) {
-                     bucket[(run * part_scale) >> 32].apps.push_back({k, run, open});
-                   });
+          for (std::size_t q = 0; q < parts; ++q) {
+            if (bucket[q].room < (hi - lo) * a) {
+              bucket[q].room = (kRound / pieces + 1) * a;  // every piece of a round fits
+              bucket[q].apps.reset(new Application[bucket[q].room]);
+            }
+            bucket[q].count = 0;
+          }
+          // Refused applications (key all ones) are written and not kept.
+          draw_any(lo, hi, [&](std::uint32_t run, std::uint32_t open, std::uint64_t k) {
+            Bucket& to = bucket[(run * part_scale) >> 32];
+            to.apps[to.count] = {k, run, open};
+            to.count += k != sim::rng::kEmptyKey;
+          });
         });
         sim::for_each_index(parts, [&](std::size_t part) {
           for (std::size_t piece = 0; piece < pieces; ++piece) {
-            const std::vector<Application>& apps = app_buckets_[piece * parts + part].apps;
+            const Application* apps = app_buckets_[piece * parts + part].apps.get();
             // The offer slots are known ahead: fetched 16 applications
             // early (at 10^7 workers they are megabytes, out of cache).
-            for (std::size_t x = 0, count = apps.size(); x < count; ++x) {
+            for (std::size_t x = 0, count = app_buckets_[piece * parts + part].count; x < count; ++x) {
               if (x + 16 < count) __builtin_prefetch(slots_of + apps[x + 16].run, 1);
               sim::rng::offer_key(slots_of + apps[x].run, apps[x].open, apps[x].key);
             }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -157,12 +158,15 @@ class DockModel final : public sim::Model {
     std::uint64_t key;
     std::uint32_t run, open;
   };
-  // Several threads: a round's applications, by piece of workers and range
-  // of runs. A cache line each, so that two threads filling neighbouring
-  // buckets do not share the lines of their vectors' ends (which cost the
-  // drawing half its speed).
+  // Several threads: a round's acceptable applications, by piece of workers
+  // and range of runs: the first `count` of `apps`, which has room for every
+  // application of a piece (written without a branch, so pages never
+  // written are never touched). A cache line each, so that two threads
+  // filling neighbouring buckets do not share the lines of their ends
+  // (which cost the drawing half its speed).
   struct alignas(64) Bucket {
-    std::vector<Application> apps;
+    std::unique_ptr<Application[]> apps;
+    std::size_t room = 0, count = 0;
   };
   std::vector<Bucket> app_buckets_;
   std::vector<std::uint64_t> best_offer_;      // per unemployed worker: (choice key, firm slot)
