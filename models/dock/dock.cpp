@@ -644,33 +644,52 @@ void DockModel::match(const sim::MonthContext& ctx) {
 
   // a. Vacancies fixed for the round: v_f entries per firm, grouped by zone
   // (a counting sort of the firms by zone), firms in slot order within a zone.
-  // The firms with vacancies are listed without a branch (whether a firm
-  // has any is a coin toss), and their vacancies counted per zone in four
-  // interleaved tallies, so that consecutive firms of one zone do not wait
-  // on each other's count.
-  zone_start_.assign(nz + 1, 0);
+  // The firm slots are cut into pieces, one a thread from 32,768 slots on;
+  // each piece lists its firms with vacancies, without a branch (whether a
+  // firm has any is a coin toss), from its first slot's place in hiring_,
+  // and counts their vacancies per zone in four interleaved tallies, so that
+  // consecutive firms of one zone do not wait on each other's count. Each
+  // piece then places its firms after those of the pieces before it in
+  // each zone: the same entries whatever the cut.
+  const std::size_t list_pieces =
+      slots >= 32768 ? std::min<std::size_t>(static_cast<std::size_t>(sim::concurrency()), 16) : 1;
   hiring_.resize(slots);
-  std::size_t hiring = 0;
-  {
+  std::array<std::array<std::uint32_t, 256>, 16> piece_tally, piece_fill;
+  std::array<std::size_t, 16> piece_hiring;
+  std::array<std::uint32_t, 16> piece_widest;
+  sim::for_each_index(list_pieces, [&](std::size_t k) {
     std::uint32_t tally[4][256] = {};
-    for (std::size_t f = 0; f < slots; ++f) {
+    const std::size_t lo = slots * k / list_pieces, hi = slots * (k + 1) / list_pieces;
+    std::size_t hiring = lo;
+    for (std::size_t f = lo; f < hi; ++f) {
       const std::uint32_t target = firm_target_[f], size = firm_size_[f];
       const std::uint32_t open = (firm_alive_[f] != 0) & (size < target) ? target - size : 0;
       tally[f & 3][firm_zone_[f]] += open;
       hiring_[hiring] = static_cast<std::uint32_t>(f);
       hiring += open != 0;
     }
-    for (std::size_t z = 0; z < nz; ++z) zone_start_[z + 1] = zone_start_[z] + tally[0][z] + tally[1][z] + tally[2][z] + tally[3][z];
+    piece_hiring[k] = hiring;
+    for (std::size_t z = 0; z < nz; ++z) piece_tally[k][z] = tally[0][z] + tally[1][z] + tally[2][z] + tally[3][z];
+  });
+  // Each piece's first place in each zone.
+  zone_start_.assign(nz + 1, 0);
+  for (std::size_t z = 0; z < nz; ++z) {
+    std::uint32_t at = zone_start_[z];
+    for (std::size_t k = 0; k < list_pieces; ++k) {
+      piece_fill[k][z] = at;
+      at += piece_tally[k][z];
+    }
+    zone_start_[z + 1] = at;
   }
   const std::uint32_t total_vacancies = zone_start_[nz];
   vacancies_.resize(total_vacancies);
   run_firm_.resize(total_vacancies);
-  std::uint32_t widest = 0;
-  {
-    std::uint32_t fill[256];
-    std::copy(zone_start_.begin(), zone_start_.end() - 1, fill);
-    for (std::size_t k = 0; k < hiring; ++k) {
-      const std::uint32_t f = hiring_[k];
+  sim::for_each_index(list_pieces, [&](std::size_t k) {
+    std::uint32_t fill[256];  // a local copy: the entries written cannot alias it
+    std::copy_n(piece_fill[k].begin(), nz, fill);
+    std::uint32_t widest = 0;
+    for (std::size_t x = slots * k / list_pieces, end = piece_hiring[k]; x < end; ++x) {
+      const std::uint32_t f = hiring_[x];
       const std::uint32_t open = firm_target_[f] - firm_size_[f];
       widest = std::max(widest, open);
       std::uint32_t& at = fill[firm_zone_[f]];
@@ -679,7 +698,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
       run_firm_[at] = f;
       at += open;
     }
-  }
+    piece_widest[k] = widest;
+  });
+  const std::uint32_t widest = *std::max_element(piece_widest.begin(), piece_widest.begin() + list_pieces);
   // Zone choice for a worker living in h: weights V_z exp(-d(h, z) / L).
   sim::rng::AliasRows zone_pick(nz, nz);
   zone_pick.assign([&](std::size_t h, std::size_t z) {
