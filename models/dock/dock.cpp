@@ -826,6 +826,15 @@ void DockModel::match(const sim::MonthContext& ctx) {
         draw.template operator()<0>(lo, hi, emit);
     };
     std::uint64_t* slots_of = offer_keys_.data();  // a run's offer slots: slots_of + run
+    // Offers kept applications to their firms' slots, which are known
+    // ahead: fetched 16 applications early (at 10^7 workers they are
+    // megabytes, out of cache).
+    auto offer_all = [&](const Application* apps, std::size_t count) {
+      for (std::size_t x = 0; x < count; ++x) {
+        if (x + 16 < count) __builtin_prefetch(slots_of + apps[x + 16].run, 1);
+        sim::rng::offer_key(slots_of + apps[x].run, apps[x].open, apps[x].key);
+      }
+    };
     if (!parallel) {
       // One thread: the acceptable applications are kept as they are drawn
       // (without a branch: acceptance is a coin toss) and offered by the
@@ -836,10 +845,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
       std::array<Application, kKept> kept;
       std::size_t count = 0;
       auto offer_kept = [&] {
-        for (std::size_t x = 0; x < count; ++x) {
-          if (x + 16 < count) __builtin_prefetch(slots_of + kept[x + 16].run, 1);
-          sim::rng::offer_key(slots_of + kept[x].run, kept[x].open, kept[x].key);
-        }
+        offer_all(kept.data(), count);
         count = 0;
       };
       draw_any(0, nu, [&](std::uint32_t run, std::uint32_t open, std::uint64_t k) {
@@ -888,21 +894,16 @@ void DockModel::match(const sim::MonthContext& ctx) {
         });
         sim::for_each_index(parts, [&](std::size_t part) {
           for (std::size_t piece = 0; piece < pieces; ++piece) {
-            const Application* apps = app_buckets_[piece * parts + part].apps.get();
-            // The offer slots are known ahead: fetched 16 applications
-            // early (at 10^7 workers they are megabytes, out of cache).
-            for (std::size_t x = 0, count = app_buckets_[piece * parts + part].count; x < count; ++x) {
-              if (x + 16 < count) __builtin_prefetch(slots_of + apps[x + 16].run, 1);
-              sim::rng::offer_key(slots_of + apps[x].run, apps[x].open, apps[x].key);
-            }
+            const Bucket& from = app_buckets_[piece * parts + part];
+            offer_all(from.apps.get(), from.count);
           }
         });
       }
     }
 
     // The offer slots of the runs (a firm's slots) that start in piece k of
-    // the vacancy entries, visited in order: body(entry, key, firm) for each
-    // slot that holds an offer. In pieces of at least 4,096 entries; a run
+    // the vacancy entries, visited in order: body(application, firm) for
+    // each slot that holds an offer. In pieces of at least 4,096 entries; a run
     // belongs to the piece where it starts, so that one thread sees all of a
     // firm's offers. The workers' entries that the slots 16 places on will
     // touch are fetched ahead: at 10^6 workers they are megabytes, and each
@@ -1137,8 +1138,8 @@ std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) c
       bad.push_back(fmt::format("firm slot {} holds {} employees over a target of {}", f, firm_size_[f], firm_target_[f]));
   }
   if (alive != firms_alive_) bad.push_back(fmt::format("{} firms alive, the counter says {}", alive, firms_alive_));
-  if (rec.rows() > 0 && count_vacancies() != vacancies_left_)
-    bad.push_back(fmt::format("{} vacancies open, the counter says {}", count_vacancies(), vacancies_left_));
+  if (const std::int64_t open = count_vacancies(); rec.rows() > 0 && open != vacancies_left_)
+    bad.push_back(fmt::format("{} vacancies open, the counter says {}", open, vacancies_left_));
   // The employees per chunk of workers, where they are kept.
   if (count_chunks_ > 1) {
     const std::size_t chunks = count_chunks_, span = chunk_span(chunks);

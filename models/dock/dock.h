@@ -147,7 +147,7 @@ class DockModel final : public sim::Model {
   };
   static constexpr std::uint32_t kMaxOpen = (1u << 24) - 1;
   std::vector<Vacancy> vacancies_;
-  std::vector<std::uint32_t> hiring_;          // the firm slots with vacancies, in slot order
+  std::vector<std::uint32_t> hiring_;          // per piece of slots, from its first slot: its firms with vacancies
   std::vector<std::uint32_t> run_firm_;        // firm slot, at each run's first entry
   std::vector<std::uint32_t> zone_start_;      // into vacancies_, by zone
   std::vector<std::uint32_t> unemployed_;      // worker indices: the first unemployed_count_

@@ -357,12 +357,10 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   // c. Applications.
   const BlockedStream search(ctx.seed, kSearch, month, n);
   const BlockedStream accept(ctx.seed, kAcceptance, month, n);
-  // An acceptance draw u = uniform_of(bits) passes when u < p: exactly
-  // when its 53 bits, an integer, are below p * 2^53 (exact, a power of
-  // two) rounded up. An integer comparison, without the conversion.
-  auto below = [](double p) { return static_cast<std::uint64_t>(std::ceil(std::clamp(p, 0.0, 1.0) * 0x1.0p53)); };
-  const std::uint64_t underqualified_below = below(p_.underqualified_acceptance);
-  const std::uint64_t mismatch_below = below(p_.sector_mismatch_acceptance);
+  // An acceptance draw passes when uniform_of(bits) < p, tested on the
+  // integer bits (UnitDraws::uniform_below: the same test, exactly).
+  const std::uint64_t underqualified_below = UnitDraws::uniform_below(p_.underqualified_acceptance);
+  const std::uint64_t mismatch_below = UnitDraws::uniform_below(p_.sector_mismatch_acceptance);
   const double switch_factor = 1.0 + p_.switch_gain;
   // In fixed blocks of searchers, each listing its accepted applications
   // (in order, without a branch) for the grouping below.

@@ -25,6 +25,8 @@
 
 #include <Random123/philox.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -52,6 +54,12 @@ class DrawInterface {
   double uniform() { return uniform_of(self().bits()); }
   // The uniform on [0, 1) that uniform() makes of 64 bits.
   static double uniform_of(std::uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
+  // uniform_of(bits) < p exactly when (bits >> 11) < uniform_below(p): the
+  // 53 bits are an integer, and p * 2^53 is exact (a power of two), so the
+  // test needs no conversion to double in a hot loop. p is clamped to [0, 1].
+  static std::uint64_t uniform_below(double p) {
+    return static_cast<std::uint64_t>(std::ceil(std::clamp(p, 0.0, 1.0) * 0x1.0p53));
+  }
 
   // Uniform on (0, 1]: safe to take the logarithm of.
   double uniform_positive() { return static_cast<double>((self().bits() >> 11) + 1) * 0x1.0p-53; }

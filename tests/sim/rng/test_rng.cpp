@@ -58,6 +58,25 @@ TEST(Philox, StreamsAreIndependent) {
   EXPECT_LT(std::fabs(r), 4.0 / std::sqrt(n));  // 4 standard errors
 }
 
+TEST(UnitDraws, UniformBelowIsTheSameTestOnTheBits) {
+  // uniform_of(bits) < p and (bits >> 11) < uniform_below(p) agree, at the
+  // edges of p's 53-bit grid as well as on random bits.
+  const double ps[] = {0.0, 0x1.0p-53, 0.25, 0.3, 1.0 / 3.0, 0.5, 1.0 - 0x1.0p-53, 1.0};
+  for (const double p : ps) {
+    const std::uint64_t below = rng::UnitDraws::uniform_below(p);
+    const auto edge = static_cast<std::uint64_t>(std::ceil(p * 0x1.0p53));
+    for (std::uint64_t m : {edge > 0 ? edge - 1 : 0, edge, std::min<std::uint64_t>(edge + 1, (1ull << 53) - 1)}) {
+      const std::uint64_t bits = m << 11 | 0x7FF;
+      EXPECT_EQ(rng::UnitDraws::uniform_of(bits) < p, (bits >> 11) < below) << "p = " << p << ", m = " << m;
+    }
+    rng::UnitDraws d(0x1234, 5);
+    for (int i = 0; i < 1000; ++i) {
+      const std::uint64_t bits = d.bits();
+      EXPECT_EQ(rng::UnitDraws::uniform_of(bits) < p, (bits >> 11) < below);
+    }
+  }
+}
+
 TEST(UnitDraws, BitsAheadAreTheDrawsToCome) {
   const terrasim::sim::rng::BlockedStream stream(11, stream_id("test.ahead"), 3, 10000);
   auto d = stream(5000);
