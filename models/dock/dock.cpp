@@ -503,10 +503,12 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   const std::size_t span = chunk_span(chunks);
   // What happens to a worker, by employer slot + 1 (so that kNoFirm, which
   // wraps to 0, needs no test): nothing, listed as unemployed, released
-  // (closing firm) or released if its rank is chosen (shrinking firm).
-  enum : std::uint8_t { kKeep = 0, kUnemployed = 1, kClose = 2, kDismiss = 3 };
+  // (closing firm), or released if its rank is chosen (shrinking firm, with
+  // more ranks chosen in the chunk after the next, or none).
+  enum : std::uint8_t { kKeep = 0, kUnemployed = 1, kClose = 2, kDismiss = 3, kDismissLast = 4 };
   fate_.resize(chunks * (slots + 1));
-  dismissal_.resize(chunks * slots);
+  gap_.resize(chunks * slots);
+  ranks_left_.resize(chunks * slots);
   if (unemployed_.size() < n) unemployed_.resize(n);  // once: the list is unemployed_count_ long
   std::vector<std::size_t> listed_in(chunks, 0);
   std::vector<std::int64_t> released_in(chunks, 0);
@@ -515,42 +517,50 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   // from which rank. All are set before any pass changes a count.
   auto start_chunk = [&](std::size_t c) {
     std::uint8_t* fate = fate_.data() + c * (slots + 1);
-    Dismissal* state = dismissal_.data() + c * slots;
+    std::uint32_t* gap = gap_.data() + c * slots;
+    Ranks* left = ranks_left_.data() + c * slots;
     fate[0] = kUnemployed;
     std::fill_n(fate + 1, slots, std::uint8_t{kKeep});
     for (const std::uint32_t f : closing_list_) fate[f + 1] = kClose;
     const std::uint32_t* offset = chosen_offset_.data();
     for (std::size_t k = 0; k < shrinking_count_; ++k) {
       const std::uint32_t f = shrinking_[k];
-      if (chunks == 1) {
-        // One chunk: every firm starts at rank 0 and its first chosen rank.
-        state[f] = {chosen_ranks_[offset[f]], offset[f]};
-        fate[f + 1] = kDismiss;
-        continue;
+      // The firm's employees here have ranks [start, start + here); it
+      // dismisses those of the chosen ranks [at, end) (all, on one chunk).
+      std::uint32_t start = 0, at = offset[f], end = offset[f + 1];
+      if (chunks > 1) {
+        for (std::size_t b = 0; b < c; ++b) start += count_here[f * chunks + b];
+        const std::uint32_t past = start + count_here[f * chunks + c];
+        while (at != end && chosen_ranks_[at] < start) ++at;
+        std::uint32_t stop = at;
+        while (stop != end && chosen_ranks_[stop] < past) ++stop;
+        end = stop;
+        if (at == end) {
+          left[f] = {at, end};  // none: read by the chunk's count of its employees
+          continue;
+        }
       }
-      // The firm's employees here have ranks [start, start + here).
-      std::uint32_t start = 0;
-      for (std::size_t b = 0; b < c; ++b) start += count_here[f * chunks + b];
-      const std::uint32_t here = count_here[f * chunks + c];
-      const std::uint32_t* first = chosen_ranks_.data() + offset[f];
-      const std::uint32_t* last = chosen_ranks_.data() + offset[f + 1];
-      const std::uint32_t* at = first;
-      while (at != last && *at < start) ++at;
-      if (at == last || *at >= start + here) continue;
-      state[f] = {*at - start, static_cast<std::uint32_t>(at - chosen_ranks_.data())};
-      fate[f + 1] = kDismiss;
+      gap[f] = chosen_ranks_[at] - start;
+      left[f] = {at, end};
+      fate[f + 1] = end - at > 1 ? kDismiss : kDismissLast;
     }
   };
   auto release_chunk = [&](std::size_t c) {
     std::uint8_t* fate = fate_.data() + c * (slots + 1);
-    Dismissal* state = dismissal_.data() + c * slots;
+    std::uint32_t* gap = gap_.data() + c * slots;
+    Ranks* left = ranks_left_.data() + c * slots;
     const std::size_t lo = c * span, hi = std::min(n, lo + span);
     std::uint32_t* employer = employer_.data();
     std::uint32_t* listed = unemployed_.data() + lo;
     const std::uint32_t* ranks = chosen_ranks_.data();
-    const std::uint32_t* offset = chosen_offset_.data();
-    std::uint32_t* counts = count_here ? count_here + c : nullptr;
-    const std::size_t stride = chunks;
+    if (count_here) {
+      // The chunk's employee counts, less its dismissals (done here, in slot
+      // order, rather than at each dismissal: a cache miss each).
+      for (std::size_t k = 0; k < shrinking_count_; ++k) {
+        const std::uint32_t f = shrinking_[k];
+        count_here[f * chunks + c] -= left[f].end - left[f].next;
+      }
+    }
     std::size_t count = 0;
     std::int64_t released = 0;
     for (std::size_t w = lo; w < hi; ++w) {
@@ -559,16 +569,22 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
       listed[count] = static_cast<std::uint32_t>(w);  // kept only if counted
       count += what == kUnemployed;
       if (what <= kUnemployed) continue;
-      if (what == kDismiss) {
-        // One access to the firm's state for most of its employees.
-        Dismissal& d = state[f];
-        if (d.gap-- != 0) continue;
-        const std::uint32_t at = ++d.next;
-        if (at == offset[f + 1])
+      if (what >= kDismiss) {
+        // One access to the firm's gap for most of its employees, and none
+        // other at its chunk's last dismissal.
+        std::uint32_t& g = gap[f];
+        if (g != 0) {
+          --g;
+          continue;
+        }
+        if (what == kDismissLast) {
           fate[f + 1] = kKeep;
-        else
-          d.gap = ranks[at] - ranks[at - 1] - 1;
-        if (counts) --counts[f * stride];
+        } else {
+          Ranks& r = left[f];
+          const std::uint32_t at = ++r.next;
+          g = ranks[at] - ranks[at - 1] - 1;
+          if (at + 1 == r.end) fate[f + 1] = kDismissLast;
+        }
       }
       employer[w] = kNoFirm;
       ++released;

@@ -122,13 +122,15 @@ class DockModel final : public sim::Model {
   };
   std::vector<Leavers> leavers_;
   std::vector<std::uint8_t> fate_;             // per chunk, per slot + 1: what the release pass does to its employees
-  // Per chunk, per slot: employees to pass before the next dismissed one, and
-  // the index of its rank in chosen_ranks_ (8 bytes: one access for each
-  // employee of a shrinking firm).
-  struct Dismissal {
-    std::uint32_t gap, next;
+  // Per chunk, per slot, for a shrinking firm: employees to pass before the
+  // next dismissed one (4 bytes: the one access for most of its employees),
+  // and the chunk's chosen ranks still to come, as indices into
+  // chosen_ranks_ (read only at a dismissal that is not the chunk's last).
+  std::vector<std::uint32_t> gap_;
+  struct Ranks {
+    std::uint32_t next, end;
   };
-  std::vector<Dismissal> dismissal_;
+  std::vector<Ranks> ranks_left_;
   std::vector<std::uint32_t> closing_list_;    // the firms closing this month, in slot order
   std::vector<std::uint32_t> shrinking_;       // the first shrinking_count_: the firms that dismiss, in slot order
   std::size_t shrinking_count_ = 0;
