@@ -428,8 +428,8 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
 // firm an independent Bernoulli trial. Entrants of this month do not exist yet.
 void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   const std::size_t slots = firm_id_.size();
-  excess_.assign(slots, 0);
-  closing_.assign(slots, 0);
+  excess_.resize(slots);   // every entry is written below
+  closing_.resize(slots);
   const double sigma = p_.target_volatility;
   const double drift = -0.5 * sigma * sigma;
   const auto month = static_cast<std::uint64_t>(ctx.month);
@@ -437,6 +437,8 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   const sim::rng::BlockedStream dismissal_draws(ctx.seed, kDismissals, month, next_firm_id_);
   sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t f = lo; f != hi; ++f) {
+      excess_[f] = 0;
+      closing_[f] = 0;
       if (!firm_alive_[f]) continue;
       auto d = target_draws(firm_id_[f]);
       firm_latent_[f] += sigma * sim::rng::normal_ziggurat(d) + drift;
@@ -460,31 +462,77 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
       }
     });
   }
-  // Which ranks each shrinking firm dismisses. A closing firm releases every
-  // employee anyway, so it needs none.
-  // The closing and the shrinking firms are listed as well (in slot
-  // order), so that the release pass and what follows it visit them alone.
-  chosen_offset_.assign(slots + 1, 0);
-  closing_list_.clear();
-  if (shrinking_.size() < slots) shrinking_.resize(slots);
-  std::size_t shrinking = 0;
-  for (std::size_t f = 0; f < slots; ++f) {
-    if (closing_[f]) {  // rare: a predictable branch
-      closing_list_.push_back(static_cast<std::uint32_t>(f));
-      chosen_offset_[f + 1] = chosen_offset_[f];
-      continue;
+  // The closing and the shrinking firms are listed (in slot order), so that
+  // the release pass and what follows it visit them alone; the k-th
+  // shrinking firm's chosen ranks will be chosen_ranks_[chosen_offset_[k]
+  // .. chosen_offset_[k + 1]). A closing firm releases every employee
+  // anyway, so it needs none. The slots are cut into pieces, one a thread
+  // from 32,768 slots on: each piece counts its firms, then lists them
+  // after those of the pieces before it.
+  const std::size_t pieces =
+      slots >= 32768 ? std::min<std::size_t>(static_cast<std::size_t>(sim::concurrency()), 16) : 1;
+  std::array<std::size_t, 17> piece_closing{}, piece_shrinking{}, piece_excess{};  // counts, then starts
+  if (pieces > 1) {
+    sim::for_each_index(pieces, [&](std::size_t k) {
+      std::size_t closing = 0, shrinking = 0, excess = 0;
+      for (std::size_t f = slots * k / pieces, hi = slots * (k + 1) / pieces; f < hi; ++f) {
+        const bool closes = closing_[f] != 0;
+        closing += closes;
+        shrinking += !closes & (excess_[f] != 0);
+        excess += closes ? 0 : excess_[f];
+      }
+      piece_closing[k + 1] = closing;
+      piece_shrinking[k + 1] = shrinking;
+      piece_excess[k + 1] = excess;
+    });
+    for (std::size_t k = 0; k < pieces; ++k) {
+      piece_closing[k + 1] += piece_closing[k];
+      piece_shrinking[k + 1] += piece_shrinking[k];
+      piece_excess[k + 1] += piece_excess[k];
     }
-    chosen_offset_[f + 1] = chosen_offset_[f] + excess_[f];
-    shrinking_[shrinking] = static_cast<std::uint32_t>(f);  // kept if it shrinks (a coin toss: no branch)
-    shrinking += excess_[f] != 0;
   }
-  shrinking_count_ = shrinking;
-  chosen_ranks_.resize(chosen_offset_[slots]);
-  sim::for_ranges(0, shrinking, kFirmGrain / 4, [&](std::size_t lo, std::size_t hi) {
+  closing_list_.resize(slots);  // trimmed below
+  if (shrinking_.size() < slots) shrinking_.resize(slots);
+  if (chosen_offset_.size() < slots + 1) chosen_offset_.resize(slots + 1);
+  std::size_t shrinking_count = 0, closing_count = 0;
+  std::uint32_t total_excess = 0;
+  sim::for_each_index(pieces, [&](std::size_t k) {
+    std::size_t closing = piece_closing[k], shrinking = piece_shrinking[k];
+    // The place after the piece's last shrinking firm belongs to the next
+    // piece: written only while the piece has shrinking firms to list.
+    const std::size_t last = pieces > 1 ? piece_shrinking[k + 1] : slots;
+    auto excess = static_cast<std::uint32_t>(piece_excess[k]);
+    std::size_t f = slots * k / pieces;
+    const std::size_t hi = slots * (k + 1) / pieces;
+    for (; f < hi && shrinking < last; ++f) {
+      if (closing_[f]) {  // rare: a predictable branch
+        closing_list_[closing++] = static_cast<std::uint32_t>(f);
+        continue;
+      }
+      // Written for every firm, kept if it shrinks (a coin toss: no branch).
+      shrinking_[shrinking] = static_cast<std::uint32_t>(f);
+      chosen_offset_[shrinking] = excess;
+      shrinking += excess_[f] != 0;
+      excess += excess_[f];
+    }
+    for (; f < hi; ++f)
+      if (closing_[f]) closing_list_[closing++] = static_cast<std::uint32_t>(f);
+    if (k + 1 == pieces) {
+      shrinking_count = shrinking;
+      closing_count = closing;
+      total_excess = excess;
+    }
+  });
+  closing_list_.resize(closing_count);
+  shrinking_count_ = shrinking_count;
+  chosen_offset_[shrinking_count] = total_excess;
+  chosen_ranks_.resize(total_excess);
+  // Which ranks each shrinking firm dismisses.
+  sim::for_ranges(0, shrinking_count, kFirmGrain / 4, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t k = lo; k != hi; ++k) {
       const std::uint32_t f = shrinking_[k];
       auto d = dismissal_draws(firm_id_[f]);
-      sim::rng::sample_sorted(d, firm_size_[f], chosen_offset_[f + 1] - chosen_offset_[f], chosen_ranks_.data() + chosen_offset_[f]);
+      sim::rng::sample_sorted(d, firm_size_[f], chosen_offset_[k + 1] - chosen_offset_[k], chosen_ranks_.data() + chosen_offset_[k]);
     }
   });
 }
@@ -527,7 +575,7 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
       const std::uint32_t f = shrinking_[k];
       // The firm's employees here have ranks [start, start + here); it
       // dismisses those of the chosen ranks [at, end) (all, on one chunk).
-      std::uint32_t start = 0, at = offset[f], end = offset[f + 1];
+      std::uint32_t start = 0, at = offset[k], end = offset[k + 1];
       if (chunks > 1) {
         for (std::size_t b = 0; b < c; ++b) start += count_here[f * chunks + b];
         const std::uint32_t past = start + count_here[f * chunks + c];
@@ -612,7 +660,7 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   for (const std::int64_t r : released_in) released += r;
   for (std::size_t k = 0; k < shrinking_count_; ++k) {
     const std::uint32_t f = shrinking_[k];
-    firm_size_[f] -= chosen_offset_[f + 1] - chosen_offset_[f];  // every chosen rank was dismissed
+    firm_size_[f] -= chosen_offset_[k + 1] - chosen_offset_[k];  // every chosen rank was dismissed
   }
   for (const std::uint32_t f : closing_list_) {
     firm_alive_[f] = 0;

@@ -134,7 +134,7 @@ class DockModel final : public sim::Model {
   std::vector<std::uint32_t> closing_list_;    // the firms closing this month, in slot order
   std::vector<std::uint32_t> shrinking_;       // the first shrinking_count_: the firms that dismiss, in slot order
   std::size_t shrinking_count_ = 0;
-  std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_
+  std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_, by place in shrinking_ (and one past the last)
   std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm
   // One entry per vacancy, grouped by zone, a firm's v_f entries side by
   // side: drawing an entry of a zone uniformly draws a firm of that zone with
