@@ -748,6 +748,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
   const std::uint32_t total_vacancies = zone_start_[nz];
   vacancies_.resize(total_vacancies);
   run_firm_.resize(total_vacancies);
+  offer_keys_.resize(total_vacancies);  // emptied by the listing, run by run
   sim::for_each_index(list_pieces, [&](std::size_t k) {
     std::uint32_t fill[256];  // a local copy: the entries written cannot alias it
     std::copy_n(piece_fill[k].begin(), nz, fill);
@@ -759,6 +760,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
       std::uint32_t& at = fill[firm_zone_[f]];
       const Vacancy v{at, std::min(open, kMaxOpen) << 8 | firm_skill_[f]};
       std::fill_n(vacancies_.begin() + at, open, v);
+      std::fill_n(offer_keys_.begin() + at, open, sim::rng::kEmptyKey);
       run_firm_[at] = f;
       at += open;
     }
@@ -820,7 +822,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     const std::uint64_t accept_below = m >= 1.0 ? std::uint64_t{1} << 32 : static_cast<std::uint64_t>(std::ceil(m * 0x1.0p32));
     // Several threads only for at least 4,096 unemployed.
     const bool parallel = sim::concurrency() > 1 && nu >= 4096;
-    offer_keys_.assign(total_vacancies, sim::rng::kEmptyKey);
+    if (best_offer_.size() < nu) best_offer_.resize(nu);  // the first nu, emptied by the drawing
     const Vacancy* vac = vacancies_.data();
     const std::uint32_t* zone_start = zone_start_.data();
     // Workers in batches: first their draws (arithmetic only, no branch
@@ -841,6 +843,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         for (std::size_t i = b0; i != b1; ++i) {
           const std::uint32_t w = unemployed_[i];
           const std::size_t h = home_[w], at = (i - b0) * na;
+          best_offer_[i] = sim::rng::kEmptyKey;  // no offer yet (written here, in order, rather than in a pass of its own)
           skill[i - b0] = skill_[w];
           // No vacancy within reach (every weight underflowed): no application.
           if (!(zone_pick.total(h) > 0.0)) {
@@ -979,7 +982,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
       return at;
     };
     const std::uint32_t last_unemployed = static_cast<std::uint32_t>(nu - 1);
-    auto for_offers = [&](auto&& body) {
+    auto for_offers = [&]<bool kWorker>(auto&& body) {
       sim::for_each_index(run_pieces, [&](std::size_t k) {
         const std::size_t lo = run_start(total_vacancies * k / run_pieces);
         const std::size_t hi = run_start(total_vacancies * (k + 1) / run_pieces);
@@ -988,7 +991,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
           if (p + 16 < hi) {
             // An empty slot's key names no worker: the last one is fetched.
             const std::uint32_t ahead = std::min(static_cast<std::uint32_t>(keys[p + 16]) / static_cast<std::uint32_t>(a), last_unemployed);
-            __builtin_prefetch(unemployed_.data() + ahead);
+            if (kWorker) __builtin_prefetch(unemployed_.data() + ahead);
             __builtin_prefetch(best_offer_.data() + ahead, 1);
           }
           if (keys[p] == sim::rng::kEmptyKey) continue;  // slots past a firm's applicants, or past kMaxOpen
@@ -1001,10 +1004,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // lowest random key (a draw of the worker's choice stream, indexed by the
     // application), whatever the order in which the offers are visited. On
     // one thread a plain minimum; on several, a compare-and-swap.
-    best_offer_.assign(nu, sim::rng::kEmptyKey);
     const sim::rng::BlockedStream choice_draws(ctx.seed, kChoice, month, n);
     const bool shared = sim::concurrency() > 1 && run_pieces > 1;
-    for_offers([&](std::uint32_t app, std::uint32_t firm) {
+    for_offers.template operator()<true>([&](std::uint32_t app, std::uint32_t firm) {
       const std::size_t i = app / a, j = app % a;
       auto choice = choice_draws(unemployed_[i]);
       std::uint64_t bits = 0;
@@ -1022,12 +1024,24 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // Each firm's hires: its offers that were accepted (a worker holds at
     // most one offer per firm). All of a firm's slots are in one piece, so
     // no two threads add to one firm's size.
+    // The hire's chunk of workers (for the release pass) follows from its
+    // place in the list of the unemployed, which is in worker order: the
+    // worker's index is not read.
     const std::size_t chunks = count_chunks_, span = chunks > 1 ? chunk_span(chunks) : 1;
-    for_offers([&](std::uint32_t app, std::uint32_t firm) {
+    std::array<std::uint32_t, 4> chunk_first{};  // [c - 1]: the first place of chunk c's workers (at most 4 chunks: release_chunks)
+    for (std::size_t c = 1; c < chunks; ++c)
+      chunk_first[c - 1] = static_cast<std::uint32_t>(
+          std::lower_bound(unemployed_.begin(), unemployed_.begin() + static_cast<std::ptrdiff_t>(nu), c * span) -
+          unemployed_.begin());
+    for_offers.template operator()<false>([&](std::uint32_t app, std::uint32_t firm) {
       const std::uint32_t i = app / static_cast<std::uint32_t>(a);
       if (static_cast<std::uint32_t>(best_offer_[i]) != firm) return;
       ++firm_size_[firm];
-      if (chunks > 1) ++chunk_count_[firm * chunks + unemployed_[i] / span];
+      if (chunks > 1) {
+        std::uint32_t c = 0;
+        for (std::size_t b = 0; b + 1 < chunks; ++b) c += i >= chunk_first[b];
+        ++chunk_count_[firm * chunks + c];
+      }
     });
   } else {
     best_offer_.assign(nu, sim::rng::kEmptyKey);
