@@ -373,48 +373,66 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
   const double log1m = sim::dmath::log1p(-p_.separation_rate);
   const std::size_t chunks = count_chunks_, span = chunks > 1 ? chunk_span(chunks) : 1;
   const std::size_t nblocks = blocks_of(n, kWorkerBlock);
-  // On one thread the firms' sizes are counted down as the leavers are
-  // found. On several, each block lists its leavers (firm, worker) and the
-  // sizes are counted down after, in one serial pass: an atomic decrement
-  // for each leaver kept the threads' cache misses from overlapping, and
-  // two threads ran the phase no faster than one.
+  // The firms' sizes (and counts by chunk) are counted down as the leavers
+  // are found: on several threads by atomic subtractions, two blocks'
+  // leavers may have one employer. Their lines are fetched a batch ahead,
+  // so the subtractions do not wait on them (without the batches, atomic
+  // subtractions kept the threads' cache misses from overlapping, and two
+  // threads ran the phase no faster than one).
   const bool serial = sim::concurrency() == 1;
-  if (!serial) leavers_.resize(nblocks);
   auto lower_counts = [&](std::uint32_t f, std::size_t w) {
-    --firm_size_[f];
-    if (chunks > 1) --chunk_count_[f * chunks + w / span];
+    if (serial) {
+      --firm_size_[f];
+      if (chunks > 1) --chunk_count_[f * chunks + w / span];
+      return;
+    }
+    std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_sub(1, std::memory_order_relaxed);
+    if (chunks > 1) std::atomic_ref<std::uint32_t>(chunk_count_[f * chunks + w / span]).fetch_sub(1, std::memory_order_relaxed);
   };
   separations_ = sim::sum_ranges<std::int64_t>(0, nblocks, 1, [&](std::size_t lo, std::size_t hi) {
     std::int64_t count = 0;
     for (std::size_t b = lo; b != hi; ++b) {
-      std::vector<std::uint64_t>* left = serial ? nullptr : &leavers_[b].list;
-      if (left) left->clear();
       Draws d(ctx.seed, kSeparations, static_cast<std::uint64_t>(ctx.month), b);
       const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
       const std::size_t begin = b * kWorkerBlock;
       const std::uint64_t first = sim::rng::geometric_gap(d, log1m);
       if (first >= end - begin) continue;
+      // The hits do not depend on whom they hit: they are drawn a batch at
+      // a time, and their workers' entries fetched before any is read (at
+      // 10^7 workers each is a cache miss, and the firms' counts another).
+      constexpr std::size_t kBatch = 32;
+      std::uint32_t hit[kBatch];
       std::size_t w = begin + first;
-      for (;;) {
-        const std::uint32_t f = employer_[w];
-        if (f != kNoFirm) {
-          if (left)
-            left->push_back(std::uint64_t{f} << 32 | w);
-          else
-            lower_counts(f, w);
-          employer_[w] = kNoFirm;
+      bool more = true;
+      while (more) {
+        std::size_t k = 0;
+        while (k < kBatch) {
+          hit[k++] = static_cast<std::uint32_t>(w);
+          __builtin_prefetch(employer_.data() + w, 1);
+          const std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
+          if (gap >= end - w - 1) {  // the next hit would be past the block
+            more = false;
+            break;
+          }
+          w += 1 + gap;
+        }
+        for (std::size_t j = 0; j < k; ++j) {
+          const std::uint32_t e = employer_[hit[j]], f = e == kNoFirm ? 0 : e;
+          __builtin_prefetch(firm_size_.data() + f, 1);
+          if (chunks > 1) __builtin_prefetch(chunk_count_.data() + std::size_t{f} * chunks, 1);
+        }
+        for (std::size_t j = 0; j < k; ++j) {
+          const std::uint32_t x = hit[j];
+          const std::uint32_t f = employer_[x];
+          if (f == kNoFirm) continue;
+          lower_counts(f, x);
+          employer_[x] = kNoFirm;
           ++count;
         }
-        const std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
-        if (gap >= end - w - 1) break;  // the next hit would be past the block
-        w += 1 + gap;
       }
     }
     return count;
   });
-  if (!serial)
-    for (std::size_t b = 0; b < nblocks; ++b)
-      for (const std::uint64_t x : leavers_[b].list) lower_counts(static_cast<std::uint32_t>(x >> 32), static_cast<std::uint32_t>(x));
   employed_ -= separations_;
 }
 

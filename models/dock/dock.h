@@ -117,10 +117,6 @@ class DockModel final : public sim::Model {
   // Scratch of the current month (not part of the state between months).
   std::vector<std::uint32_t> excess_;          // dismissals per firm slot
   std::vector<std::uint8_t> closing_;          // exits drawn this month
-  struct alignas(64) Leavers {                 // several threads: a block's separations, firm << 32 | worker
-    std::vector<std::uint64_t> list;
-  };
-  std::vector<Leavers> leavers_;
   std::vector<std::uint8_t> fate_;             // per chunk, per slot + 1: what the release pass does to its employees
   // Per chunk, per slot, for a shrinking firm: employees to pass before the
   // next dismissed one (4 bytes: the one access for most of its employees),
