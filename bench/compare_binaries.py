@@ -43,6 +43,10 @@ DOCK_CASES = [
     ["--seed", "14", "--set", "firms=200", "--set", "entry_rate=0.5", "--set", "init_size_mu=6"],
     ["--seed", "15", "--set", "mismatch_acceptance=0", "--set", "skills=1"],
     ["--seed", "16", "--set", "workers=10", "--set", "firms=50", "--set", "entry_rate=20"],
+    # Two firms of 100,000: dismissals tens of thousands of employees apart.
+    ["--seed", "17", "--set", "workers=200000", "--set", "firms=2", "--set", "init_size_mu=11.5129",
+     "--set", "init_size_sigma=0", "--set", "separation_rate=0.0005", "--set", "exit_rate=0", "--set", "entry_rate=0",
+     "--set", "target_volatility=0.00002", "--months", "24"],
 ]
 AMIENS_SCENARIOS = ["baseline", "pacte", "historique", "stress-fermeture", "subventions"]
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Python overhead of terrasim, and the parallel efficiency of a sweep.
 
 1. One run inside the process (interpreter start and imports excluded):

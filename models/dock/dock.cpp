@@ -569,9 +569,20 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   const std::size_t span = chunk_span(chunks);
   // What happens to a worker, by employer slot + 1 (so that kNoFirm, which
   // wraps to 0, needs no test): nothing, listed as unemployed, released
-  // (closing firm), or released if its rank is chosen (shrinking firm, with
-  // more ranks chosen in the chunk after the next, or none).
-  enum : std::uint8_t { kKeep = 0, kUnemployed = 1, kClose = 2, kDismiss = 3, kDismissLast = 4 };
+  // (closing firm), or, for a shrinking firm, released if its rank is
+  // chosen: kNear + 2 g + more passes g employees and releases the next,
+  // after which more ranks are chosen in the chunk (more = 1) or none; kFar
+  // passes gap_[f] employees, for a g too large for 16 bits.
+  enum : std::uint16_t { kKeep = 0, kUnemployed = 1, kClose = 2, kFar = 3, kNear = 4 };
+  constexpr std::uint32_t kNearGaps = (0xFFFFu - kNear - 1) / 2;  // g <= this: kNear + 2 g + more fits
+  auto dismiss_after = [](std::uint16_t* fate, std::uint32_t* gap, std::uint32_t f, std::uint32_t g, bool more) {
+    if (g <= kNearGaps) {
+      fate[f + 1] = static_cast<std::uint16_t>(kNear + 2 * g + more);
+    } else {
+      fate[f + 1] = kFar;
+      gap[f] = g;
+    }
+  };
   fate_.resize(chunks * (slots + 1));
   gap_.resize(chunks * slots);
   ranks_left_.resize(chunks * slots);
@@ -582,11 +593,11 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   // Each chunk's start: what its pass does to each firm's employees, and
   // from which rank. All are set before any pass changes a count.
   auto start_chunk = [&](std::size_t c) {
-    std::uint8_t* fate = fate_.data() + c * (slots + 1);
+    std::uint16_t* fate = fate_.data() + c * (slots + 1);
     std::uint32_t* gap = gap_.data() + c * slots;
     Ranks* left = ranks_left_.data() + c * slots;
     fate[0] = kUnemployed;
-    std::fill_n(fate + 1, slots, std::uint8_t{kKeep});
+    std::fill_n(fate + 1, slots, std::uint16_t{kKeep});
     for (const std::uint32_t f : closing_list_) fate[f + 1] = kClose;
     const std::uint32_t* offset = chosen_offset_.data();
     for (std::size_t k = 0; k < shrinking_count_; ++k) {
@@ -606,13 +617,12 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
           continue;
         }
       }
-      gap[f] = chosen_ranks_[at] - start;
       left[f] = {at, end};
-      fate[f + 1] = end - at > 1 ? kDismiss : kDismissLast;
+      dismiss_after(fate, gap, f, chosen_ranks_[at] - start, end - at > 1);
     }
   };
   auto release_chunk = [&](std::size_t c) {
-    std::uint8_t* fate = fate_.data() + c * (slots + 1);
+    std::uint16_t* fate = fate_.data() + c * (slots + 1);
     std::uint32_t* gap = gap_.data() + c * slots;
     Ranks* left = ranks_left_.data() + c * slots;
     const std::size_t lo = c * span, hi = std::min(n, lo + span);
@@ -631,25 +641,29 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
     std::int64_t released = 0;
     for (std::size_t w = lo; w < hi; ++w) {
       const std::uint32_t f = employer[w];
-      const std::uint8_t what = fate[static_cast<std::uint32_t>(f + 1)];
+      std::uint16_t& what = fate[static_cast<std::uint32_t>(f + 1)];
       listed[count] = static_cast<std::uint32_t>(w);  // kept only if counted
       count += what == kUnemployed;
       if (what <= kUnemployed) continue;
-      if (what >= kDismiss) {
-        // One access to the firm's gap for most of its employees, and none
-        // other at its chunk's last dismissal.
-        std::uint32_t& g = gap[f];
-        if (g != 0) {
-          --g;
-          continue;
+      if (what >= kNear + 2) {  // passed: one access for most employees of a shrinking firm
+        what = static_cast<std::uint16_t>(what - 2);
+        continue;
+      }
+      if (what != kClose) {  // a shrinking firm's employee: dismissed, unless far from the next
+        bool more = what & 1;  // kNear + more
+        if (what == kFar) {
+          if (gap[f] != 0) {
+            --gap[f];
+            continue;
+          }
+          more = left[f].next + 1 != left[f].end;
         }
-        if (what == kDismissLast) {
-          fate[f + 1] = kKeep;
+        if (!more) {  // none other at the chunk's last dismissal
+          what = kKeep;
         } else {
           Ranks& r = left[f];
           const std::uint32_t at = ++r.next;
-          g = ranks[at] - ranks[at - 1] - 1;
-          if (at + 1 == r.end) fate[f + 1] = kDismissLast;
+          dismiss_after(fate, gap, f, ranks[at] - ranks[at - 1] - 1, at + 1 != r.end);
         }
       }
       employer[w] = kNoFirm;

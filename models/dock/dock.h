@@ -117,11 +117,15 @@ class DockModel final : public sim::Model {
   // Scratch of the current month (not part of the state between months).
   std::vector<std::uint32_t> excess_;          // dismissals per firm slot
   std::vector<std::uint8_t> closing_;          // exits drawn this month
-  std::vector<std::uint8_t> fate_;             // per chunk, per slot + 1: what the release pass does to its employees
+  // Per chunk, per slot + 1: what the release pass does to the slot's
+  // employees, with, for a shrinking firm, the employees to pass before the
+  // next dismissed one: 2 bytes, so that each employee costs one access to a
+  // table that stays in cache (the codes are in release_dismissed_and_closed).
+  std::vector<std::uint16_t> fate_;
   // Per chunk, per slot, for a shrinking firm: employees to pass before the
-  // next dismissed one (4 bytes: the one access for most of its employees),
-  // and the chunk's chosen ranks still to come, as indices into
-  // chosen_ranks_ (read only at a dismissal that is not the chunk's last).
+  // next dismissed one when too many for its fate, and the chunk's chosen
+  // ranks still to come, as indices into chosen_ranks_ (read only at a
+  // dismissal that is not the chunk's last).
   std::vector<std::uint32_t> gap_;
   struct Ranks {
     std::uint32_t next, end;

@@ -195,11 +195,13 @@ TEST(DockRules, ClosingFirmReleasesExactlyItsEmployees) {
   EXPECT_EQ(r.series("firms")[0], r.series("entries")[0]);
 }
 
-TEST(DockRules, ShrinkingFirmsDismissExactlyTheirExcess) {
-  auto s = make(kDefault, {"months=1", "separation_rate=0", "exit_rate=0", "target_volatility=0.5", "entry_rate=0"});
-  auto& m = dock(*s);
+// Runs the first month's separations, targets and release on `s` (with no
+// separations and no exits): exactly each firm's excess must be dismissed.
+// Returns the number dismissed.
+static std::int64_t expect_first_month_dismisses_the_excess(sim::Simulation& s) {
+  auto& m = dock(s);
   const std::vector<std::uint32_t> size_before = m.firm_size();
-  sim::MonthContext ctx{0, s->scenario().seed()};
+  sim::MonthContext ctx{0, s.scenario().seed()};
   m.separate_workers(ctx);
   m.update_targets_and_exits(ctx);
   std::int64_t expected = 0;
@@ -207,10 +209,39 @@ TEST(DockRules, ShrinkingFirmsDismissExactlyTheirExcess) {
     if (size_before[f] > m.firm_target()[f]) expected += size_before[f] - m.firm_target()[f];
   const std::int64_t employed_before = m.employed();
   m.release_dismissed_and_closed(ctx);
-  EXPECT_GT(expected, 1000) << "the test needs shrinking firms";
   EXPECT_EQ(employed_before - m.employed(), expected);
   for (std::size_t f = 0; f < size_before.size(); ++f)
     EXPECT_EQ(m.firm_size()[f], std::min(size_before[f], m.firm_target()[f])) << "firm " << f;
+  return expected;
+}
+
+TEST(DockRules, ShrinkingFirmsDismissExactlyTheirExcess) {
+  auto s = make(kDefault, {"months=1", "separation_rate=0", "exit_rate=0", "target_volatility=0.5", "entry_rate=0"});
+  EXPECT_GT(expect_first_month_dismisses_the_excess(*s), 1000) << "the test needs shrinking firms";
+}
+
+TEST(DockRules, LargeFirmsDismissTheSameWorkersInAnyChunks) {
+  // Two firms of about 100,000 employees whose targets move by a job or
+  // two: on one thread (one chunk of workers) each dismissal is tens of
+  // thousands of employees from the last, past the gaps that the release
+  // pass keeps in 16 bits; on 4 threads (four chunks, each starting the
+  // firms at its own ranks) the gaps are shorter. The same workers must be
+  // dismissed, and hired, every month.
+  const std::vector<std::string> o = {"months=10", "workers=200000", "firms=2", "init_size_mu=11.5129",
+                                      "init_size_sigma=0", "separation_rate=0", "exit_rate=0", "entry_rate=0",
+                                      "target_volatility=0.00002"};
+  auto one = make(kDefault, o, 1), four = make(kDefault, o, 4);
+  while (!one->done()) {
+    one->step();
+    four->step();
+    ASSERT_EQ(dock(*one).employer(), dock(*four).employer()) << "month " << one->month();
+  }
+  // With no separations and no exits, every job lost was a dismissal.
+  EXPECT_GE(sum(one->recorder().series("separations")), 5) << "the test needs dismissals";
+
+  // The first month by hand, on one thread: exactly the excess is dismissed.
+  auto s = make(kDefault, o, 1);
+  EXPECT_GT(expect_first_month_dismisses_the_excess(*s), 0) << "the test needs a dismissal in the first month";
 }
 
 TEST(DockRules, WithoutMismatchEveryHireMatchesSkills) {
