@@ -306,10 +306,17 @@ void DockModel::initialize(std::uint64_t seed) {
       skill_[w] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
     }
   });
-  for (std::size_t w = 0; w < n; ++w) {
-    ++workers_by_zone_[home_[w]];
-    ++workers_by_skill_[skill_[w]];
-  }
+  const std::size_t nz = p_.zone_names.size();
+  const Tally by = sim::sum_ranges<Tally>(0, n, kWorkerBlock, [&](std::size_t lo, std::size_t hi) {
+    Tally t{std::vector<std::int64_t>(nz + static_cast<std::size_t>(p_.skills), 0)};
+    for (std::size_t w = lo; w != hi; ++w) {
+      ++t.counts[home_[w]];
+      ++t.counts[nz + skill_[w]];
+    }
+    return t;
+  });
+  for (std::size_t z = 0; z < nz; ++z) workers_by_zone_[z] += by.counts[z];
+  for (std::size_t q = 0; q < static_cast<std::size_t>(p_.skills); ++q) workers_by_skill_[q] += by.counts[nz + q];
 
   // 2. Firms: zone, skill, latent target, each keyed by the firm's id.
   for (std::size_t f = 0; f < m; ++f) allocate_firm_slot();
@@ -336,16 +343,40 @@ void DockModel::initialize(std::uint64_t seed) {
   // one Philox key, with a period of 2^64.
   auto order_w = sim::rng::BlockedStream(seed, kInitOrder, 0, 1)(0);
   auto order_f = sim::rng::BlockedStream(seed, kInitFirmOrder, 0, 1)(0);
-  for (std::size_t i = n; i > 1; --i) std::swap(worker_order[i - 1], worker_order[order_w.below(i)]);
-  for (std::size_t i = m; i > 1; --i) std::swap(firm_order[i - 1], firm_order[order_f.below(i)]);
+  // Fisher-Yates: the places drawn do not depend on the order, so they are
+  // drawn 64 at a time, in the same sequence, and fetched before the swaps
+  // (at 10^7 workers each is a cache miss).
+  auto shuffle = [](std::vector<std::uint32_t>& order, auto& draws) {
+    constexpr std::size_t kAhead = 64;
+    std::size_t place[kAhead];
+    for (std::size_t i = order.size(); i > 1;) {
+      const std::size_t batch = std::min(kAhead, i - 1);
+      for (std::size_t k = 0; k < batch; ++k) {
+        place[k] = draws.below(i - k);
+        __builtin_prefetch(order.data() + place[k], 1);
+      }
+      for (std::size_t k = 0; k < batch; ++k) std::swap(order[i - k - 1], order[place[k]]);
+      i -= batch;
+    }
+  };
+  shuffle(worker_order, order_w);
+  shuffle(firm_order, order_f);
+  // Each firm's share of the order (serial: a running sum), then the
+  // employers written in parallel by ranges of firms (each worker once).
+  std::vector<std::uint32_t> first_taken(m + 1);  // workers number at most 50,000,000
   std::size_t next = 0;
-  for (std::size_t k = 0; k < m && next < n; ++k) {
+  for (std::size_t k = 0; k < m; ++k) {  // none left for the firms after the workers run out
     const std::uint32_t f = firm_order[k];
     const std::size_t take = std::min<std::size_t>(firm_target_[f], n - next);
-    for (std::size_t j = 0; j < take; ++j) employer_[worker_order[next + j]] = f;
+    first_taken[k] = static_cast<std::uint32_t>(next);
     firm_size_[f] = static_cast<std::uint32_t>(take);
     next += take;
   }
+  first_taken[m] = static_cast<std::uint32_t>(next);
+  sim::for_ranges(0, m, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t k = lo; k != hi; ++k)
+      for (std::size_t j = first_taken[k]; j < first_taken[k + 1]; ++j) employer_[worker_order[j]] = firm_order[k];
+  });
   employed_ = static_cast<std::int64_t>(next);
   vacancies_left_ = count_vacancies();
   count_chunks_ = 0;  // counted by the first release pass
