@@ -119,8 +119,8 @@ class DockModel final : public sim::Model {
   std::vector<std::uint8_t> closing_;          // exits drawn this month
   // Per chunk, per slot + 1: what the release pass does to the slot's
   // employees, with, for a shrinking firm, the employees to pass before the
-  // next dismissed one: 2 bytes, so that each employee costs one access to a
-  // table that stays in cache (the codes are in release_dismissed_and_closed).
+  // next dismissed one: one access of 2 bytes for most employees (the codes
+  // are in release_dismissed_and_closed).
   std::vector<std::uint16_t> fate_;
   // Per chunk, per slot, for a shrinking firm: employees to pass before the
   // next dismissed one when too many for its fate, and the chunk's chosen
