@@ -615,7 +615,10 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
     }
   };
   fate_.resize(chunks * (slots + 1));
-  gap_.resize(chunks * slots);
+  if (gap_room_ < chunks * slots) {
+    gap_room_ = chunks * slots;
+    gap_.reset(new std::uint32_t[gap_room_]);  // not initialised: each entry is written before it is read
+  }
   ranks_left_.resize(chunks * slots);
   if (unemployed_.size() < n) unemployed_.resize(n);  // once: the list is unemployed_count_ long
   std::vector<std::size_t> listed_in(chunks, 0);
@@ -625,7 +628,7 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   // from which rank. All are set before any pass changes a count.
   auto start_chunk = [&](std::size_t c) {
     std::uint16_t* fate = fate_.data() + c * (slots + 1);
-    std::uint32_t* gap = gap_.data() + c * slots;
+    std::uint32_t* gap = gap_.get() + c * slots;
     Ranks* left = ranks_left_.data() + c * slots;
     fate[0] = kUnemployed;
     std::fill_n(fate + 1, slots, std::uint16_t{kKeep});
@@ -654,7 +657,7 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   };
   auto release_chunk = [&](std::size_t c) {
     std::uint16_t* fate = fate_.data() + c * (slots + 1);
-    std::uint32_t* gap = gap_.data() + c * slots;
+    std::uint32_t* gap = gap_.get() + c * slots;
     Ranks* left = ranks_left_.data() + c * slots;
     const std::size_t lo = c * span, hi = std::min(n, lo + span);
     std::uint32_t* employer = employer_.data();

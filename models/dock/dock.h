@@ -123,10 +123,13 @@ class DockModel final : public sim::Model {
   // are in release_dismissed_and_closed).
   std::vector<std::uint16_t> fate_;
   // Per chunk, per slot, for a shrinking firm: employees to pass before the
-  // next dismissed one when too many for its fate, and the chunk's chosen
-  // ranks still to come, as indices into chosen_ranks_ (read only at a
-  // dismissal that is not the chunk's last).
-  std::vector<std::uint32_t> gap_;
+  // next dismissed one when too many for its fate (left uninitialised: the
+  // pages of an allocation this large are touched only where a far gap is
+  // written, which is rare), and the chunk's chosen ranks still to come, as
+  // indices into chosen_ranks_ (read only at a dismissal that is not the
+  // chunk's last).
+  std::unique_ptr<std::uint32_t[]> gap_;
+  std::size_t gap_room_ = 0;
   struct Ranks {
     std::uint32_t next, end;
   };
