@@ -673,7 +673,13 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
     }
     std::size_t count = 0;
     std::int64_t released = 0;
+    // From 2^18 firm slots (a fate table of 512 KB a chunk and more) the
+    // fate of the worker 64 places on is fetched ahead: at 10^7 workers the
+    // table is 1.9 MB a chunk and misses the core's cache; at 10^6 it fits,
+    // and fetching ahead only costs (+3-5%).
+    const bool ahead = slots >= (std::size_t{1} << 18);
     for (std::size_t w = lo; w < hi; ++w) {
+      if (ahead && w + 64 < hi) __builtin_prefetch(fate + static_cast<std::uint32_t>(employer[w + 64] + 1), 1);
       const std::uint32_t f = employer[w];
       std::uint16_t& what = fate[static_cast<std::uint32_t>(f + 1)];
       listed[count] = static_cast<std::uint32_t>(w);  // kept only if counted
