@@ -65,6 +65,13 @@ constexpr std::uint8_t kNoSkill = 255;
 
 std::size_t blocks_of(std::size_t n, std::size_t block) { return (n + block - 1) / block; }
 
+// Pieces of firm slots for the passes that list firms in slot order in
+// parallel (each piece after the pieces before it): one a thread from
+// 32,768 slots on, at most 16; one below.
+std::size_t slot_pieces(std::size_t slots) {
+  return slots >= 32768 ? std::min<std::size_t>(static_cast<std::size_t>(sim::concurrency()), 16) : 1;
+}
+
 // Integer counts added over ranges of agents (sim::sum_ranges); an empty
 // tally is the sum's zero.
 struct Tally {
@@ -76,11 +83,6 @@ struct Tally {
   }
 };
 
-std::vector<double> cumulative(const std::vector<double>& shares) {
-  std::vector<double> c(shares.size());
-  std::partial_sum(shares.begin(), shares.end(), c.begin());
-  return c;
-}
 
 
 }  // namespace
@@ -170,8 +172,8 @@ const sim::ModelRegistration kRegistration{{
 // ---------------------------------------------------------------- the model
 
 DockModel::DockModel(Params p) : p_(std::move(p)) {
-  worker_cum_ = cumulative(p_.worker_share);
-  firm_cum_ = cumulative(p_.firm_share);
+  worker_cum_ = sim::rng::cumulative(p_.worker_share);
+  firm_cum_ = sim::rng::cumulative(p_.firm_share);
   std::vector<sim::Zone> zones;
   for (std::size_t z = 0; z < p_.zone_names.size(); ++z) zones.push_back({p_.zone_names[z], p_.zone_x[z], p_.zone_y[z]});
   decay_ = (-sim::Territory(zones, {}).straight_line_km().array() / p_.distance_scale_km)
@@ -188,11 +190,6 @@ DockModel::DockModel(Params p) : p_(std::move(p)) {
   unemployed_by_skill_.assign(static_cast<std::size_t>(p_.skills), 0);
 }
 
-std::uint32_t DockModel::draw_zone(double u, const std::vector<double>& cum) const {
-  // Shares sum to 1 within 1e-9: u is scaled by the actual total, so that
-  // the last zone is never skipped through rounding.
-  return static_cast<std::uint32_t>(sim::rng::index_from_cumulative(u, cum));
-}
 
 std::uint32_t DockModel::firm_target_of(double latent) const {
   // n* = max(1, round(T)) with round(x) = floor(x + 0.5); capped at N, which
@@ -302,7 +299,7 @@ void DockModel::initialize(std::uint64_t seed) {
   sim::for_ranges(0, n, kWorkerBlock, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t w = lo; w != hi; ++w) {
       auto d = worker_draws(w);
-      home_[w] = static_cast<std::uint8_t>(draw_zone(d.uniform(), worker_cum_));
+      home_[w] = static_cast<std::uint8_t>(sim::rng::index_from_cumulative(d.uniform(), worker_cum_));
       skill_[w] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
     }
   });
@@ -325,7 +322,7 @@ void DockModel::initialize(std::uint64_t seed) {
     for (std::size_t f = lo; f < hi; ++f) {
       auto d = firm_draws(f);
       firm_id_[f] = f;
-      firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
+      firm_zone_[f] = static_cast<std::uint8_t>(sim::rng::index_from_cumulative(d.uniform(), firm_cum_));
       firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
       firm_latent_[f] = p_.init_size_mu + p_.init_size_sigma * sim::rng::normal_ziggurat(d);
       firm_target_[f] = firm_target_of(sim::dmath::exp(firm_latent_[f]));
@@ -518,8 +515,7 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   // anyway, so it needs none. The slots are cut into pieces, one a thread
   // from 32,768 slots on: each piece counts its firms, then lists them
   // after those of the pieces before it.
-  const std::size_t pieces =
-      slots >= 32768 ? std::min<std::size_t>(static_cast<std::size_t>(sim::concurrency()), 16) : 1;
+  const std::size_t pieces = slot_pieces(slots);
   std::array<std::size_t, 17> piece_closing{}, piece_shrinking{}, piece_excess{};  // counts, then starts
   if (pieces > 1) {
     sim::for_each_index(pieces, [&](std::size_t k) {
@@ -759,7 +755,7 @@ void DockModel::enter_firms(const sim::MonthContext& ctx) {
     const std::uint64_t id = next_firm_id_++;
     Draws d(ctx.seed, kEntries, month, 1 + j);
     firm_id_[f] = id;
-    firm_zone_[f] = static_cast<std::uint8_t>(draw_zone(d.uniform(), firm_cum_));
+    firm_zone_[f] = static_cast<std::uint8_t>(sim::rng::index_from_cumulative(d.uniform(), firm_cum_));
     firm_skill_[f] = static_cast<std::uint8_t>(d.below(static_cast<std::uint64_t>(p_.skills)));
     const double latent = 1.0 + static_cast<double>(sim::rng::poisson(d, p_.entrant_size_mean));
     firm_latent_[f] = sim::dmath::log(latent);
@@ -787,8 +783,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
   // consecutive firms of one zone do not wait on each other's count. Each
   // piece then places its firms after those of the pieces before it in
   // each zone: the same entries whatever the cut.
-  const std::size_t list_pieces =
-      slots >= 32768 ? std::min<std::size_t>(static_cast<std::size_t>(sim::concurrency()), 16) : 1;
+  const std::size_t list_pieces = slot_pieces(slots);
   hiring_.resize(slots);
   std::array<std::array<std::uint32_t, 256>, 16> piece_tally, piece_fill;
   std::array<std::size_t, 16> piece_hiring;

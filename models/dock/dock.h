@@ -73,7 +73,6 @@ class DockModel final : public sim::Model {
  private:
   std::uint32_t allocate_firm_slot();
   std::int64_t count_vacancies() const;  // sum of max(0, n*_f - size_f) over live firms
-  std::uint32_t draw_zone(double u, const std::vector<double>& cumulative) const;
   std::uint32_t firm_target_of(double latent) const;
   std::uint32_t firm_target_of_log(double log_latent, std::uint32_t near) const;
   // Chunks of workers that the release pass runs in parallel, and their span.
@@ -84,7 +83,7 @@ class DockModel final : public sim::Model {
   void count_employees_by_chunk(std::size_t chunks);
 
   Params p_;
-  std::vector<double> worker_cum_, firm_cum_;  // cumulative zone shares
+  std::vector<double> worker_cum_, firm_cum_;  // cumulative zone shares (drawn from with u scaled by their total)
   Eigen::MatrixXd decay_;                      // exp(-d(i, j) / L)
   std::vector<double> log_round_up_;           // [k] = log(k + 0.5): where round(T) passes k
 

@@ -57,13 +57,8 @@ inline constexpr std::size_t kFirmGrain = 512;
 
 inline std::size_t blocks_of(std::size_t n, std::size_t block) { return (n + block - 1) / block; }
 
-inline std::vector<double> cumulative(const std::vector<double>& w) {
-  std::vector<double> c(w.size());
-  std::partial_sum(w.begin(), w.end(), c.begin());
-  return c;
-}
-
-// Index drawn from cumulative weights with u in [0, 1).
+// Cumulative weights, and the index drawn from them with u in [0, 1).
+using sim::rng::cumulative;
 using sim::rng::index_from_cumulative;
 
 template <class T>

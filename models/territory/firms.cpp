@@ -568,9 +568,10 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
     }
     // An outside company.
     const std::uint64_t arrivals = sim::rng::poisson(count, inv.arrivals_per_year / 12.0 * awareness);
+    const std::vector<double> sector_cum = cumulative(inv.sector_weight);
     for (std::uint64_t j = 0; j < arrivals && wsum > 0; ++j) {
       Draws d(ctx.seed, stream, month, 1 + j);
-      const std::size_t sector = index_from_cumulative(d.uniform(), cumulative(inv.sector_weight));
+      const std::size_t sector = index_from_cumulative(d.uniform(), sector_cum);
       if (p_.sectors[sector].return_rate < inv.hurdle_rate + interest_ || investor_funds_[k] < inv.ticket_eur) continue;
       if (seekers.empty()) count_seekers();
       std::vector<double> weight(nz, 0.0);

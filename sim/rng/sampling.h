@@ -4,11 +4,19 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <numeric>
 #include <vector>
 
 #include "sim/rng/philox.h"
 
 namespace terrasim::sim::rng {
+
+// The running sums of weights `w`: the table index_from_cumulative draws from.
+inline std::vector<double> cumulative(const std::vector<double>& w) {
+  std::vector<double> c(w.size());
+  std::partial_sum(w.begin(), w.end(), c.begin());
+  return c;
+}
 
 // The index drawn by u (uniform on [0, 1)) from cumulative weights `cum`
 // (non-decreasing): the number of weights <= u * total, what std::upper_bound
