@@ -117,14 +117,13 @@ void warmed_phase(benchmark::State& state, const std::string& scenario, Setup se
   sim::ArchiveWriter saved;
   model.save(saved);
   const sim::MonthContext ctx{24, s.scenario().seed()};
-  tbb::task_arena arena(1);
   for (auto _ : state) {
     state.PauseTiming();
     sim::ArchiveReader in(saved.bytes(), "memory");
     model.load(in);
-    arena.execute([&] { setup(model, ctx); });
+    s.run_on_threads([&] { setup(model, ctx); });
     state.ResumeTiming();
-    arena.execute([&] { phase(model, ctx); });
+    s.run_on_threads([&] { phase(model, ctx); });
   }
   if (const std::int64_t n = items(model)) state.SetItemsProcessed(state.iterations() * n);
 }

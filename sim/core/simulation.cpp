@@ -43,10 +43,7 @@ Simulation::Simulation(Scenario scenario, int threads, Restoring)
 
 Simulation::Simulation(Scenario scenario, int threads) : Simulation(std::move(scenario), threads, Restoring{}) {
   const auto t0 = std::chrono::steady_clock::now();
-  arena_.execute([&] {
-    const TeamScope scope(team_.get());
-    model_->initialize(scenario_.seed());
-  });
+  run_on_threads([&] { model_->initialize(scenario_.seed()); });
   scheduler_.add_timing("initial state", seconds_since(t0));
 }
 
@@ -54,15 +51,19 @@ void Simulation::step() {
   if (done()) throw std::logic_error("the simulation has already run all its months");
   const MonthContext ctx{month_, scenario_.seed()};
   ++generation_;  // before the month: a step that throws halfway has changed the state too
-  arena_.execute([&] {
-    const TeamScope scope(team_.get());
-    scheduler_.run_month(ctx);
-  });
+  run_on_threads([&] { scheduler_.run_month(ctx); });
   const auto t0 = std::chrono::steady_clock::now();
   recorder_.begin_row(month_, month_label(scenario_.start(), month_));
   model_->record(recorder_, ctx);
   scheduler_.add_timing("record", seconds_since(t0));
   ++month_;
+}
+
+void Simulation::run_on_threads(const std::function<void()>& work) {
+  arena_.execute([&] {
+    const TeamScope scope(team_.get());
+    work();
+  });
 }
 
 bool Simulation::run(const std::function<bool(int)>& keep_going) {

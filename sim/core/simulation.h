@@ -53,6 +53,11 @@ class Simulation {
   // Simulates to the end, or until `keep_going(months_done)` returns false.
   // Returns true when the run is complete.
   bool run(const std::function<bool(int)>& keep_going = {});
+  // Calls `work` where the month's phases run: in this simulation's arena,
+  // with its team as the current one, so that the model's parallel loops
+  // run on the same threads as in step(). For tests and benchmarks that
+  // drive one rule of the model by hand.
+  void run_on_threads(const std::function<void()>& work);
 
   // Continues with another configuration of the same scenario from the
   // current month on: a policy that starts, stops or changes its budget, a

@@ -195,20 +195,23 @@ TEST(DockRules, ClosingFirmReleasesExactlyItsEmployees) {
   EXPECT_EQ(r.series("firms")[0], r.series("entries")[0]);
 }
 
-// Runs the first month's separations, targets and release on `s` (with no
-// separations and no exits): exactly each firm's excess must be dismissed.
+// Runs the first month's separations, targets and release on `s`, on its
+// threads (with no separations and no exits): exactly each firm's excess
+// must be dismissed.
 // Returns the number dismissed.
 static std::int64_t expect_first_month_dismisses_the_excess(sim::Simulation& s) {
   auto& m = dock(s);
   const std::vector<std::uint32_t> size_before = m.firm_size();
   sim::MonthContext ctx{0, s.scenario().seed()};
-  m.separate_workers(ctx);
-  m.update_targets_and_exits(ctx);
+  s.run_on_threads([&] {
+    m.separate_workers(ctx);
+    m.update_targets_and_exits(ctx);
+  });
   std::int64_t expected = 0;
   for (std::size_t f = 0; f < size_before.size(); ++f)
     if (size_before[f] > m.firm_target()[f]) expected += size_before[f] - m.firm_target()[f];
   const std::int64_t employed_before = m.employed();
-  m.release_dismissed_and_closed(ctx);
+  s.run_on_threads([&] { m.release_dismissed_and_closed(ctx); });
   EXPECT_EQ(employed_before - m.employed(), expected);
   for (std::size_t f = 0; f < size_before.size(); ++f)
     EXPECT_EQ(m.firm_size()[f], std::min(size_before[f], m.firm_target()[f])) << "firm " << f;

@@ -30,14 +30,21 @@ TerritoryModel& model(sim::Simulation& s) { return dynamic_cast<TerritoryModel&>
 double sum(std::span<const double> v, std::size_t from, std::size_t to) {
   return std::accumulate(v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to), 0.0);
 }
-// Runs the phases of the next month up to (not including) the one named.
+// Runs the phases of the next month up to (not including) the one named, on
+// the simulation's threads (as a month runs them).
 void run_phases_until(sim::Simulation& s, const std::string& stop) {
   const sim::MonthContext ctx{s.month(), s.scenario().seed()};
-  for (auto& phase : s.model().phases()) {
-    if (phase.name == stop) return;
-    phase.run(ctx);
-  }
-  FAIL() << "no phase named " << stop;
+  bool found = false;
+  s.run_on_threads([&] {
+    for (auto& phase : s.model().phases()) {
+      if (phase.name == stop) {
+        found = true;
+        return;
+      }
+      phase.run(ctx);
+    }
+  });
+  if (!found) FAIL() << "no phase named " << stop;
 }
 }  // namespace
 
@@ -92,13 +99,13 @@ TEST(TerritoryRules, FirmWithoutCashFails) {
   run_phases_until(*s, "cash and failures");
   m.set_firm_cash(victim, -1e9);
   const sim::MonthContext ctx{0, s->scenario().seed()};
-  m.account_cash_and_fail(ctx);
+  s->run_on_threads([&] { m.account_cash_and_fail(ctx); });
   std::vector<std::uint32_t> staff;
   for (std::size_t w = 0; w < m.employer().size(); ++w)
     if (m.status()[w] == models::territory::kEmployed && m.employer()[w] == victim) staff.push_back(static_cast<std::uint32_t>(w));
   EXPECT_GE(staff.size() + 3, employees);  // separations may have taken a few
   const auto before = m.firms_alive();
-  m.release_workers(ctx);
+  s->run_on_threads([&] { m.release_workers(ctx); });
   EXPECT_EQ(m.firm_alive()[victim], 0);
   EXPECT_EQ(m.firms_alive(), before - m.month_closures());
   for (auto w : staff) EXPECT_EQ(m.status()[w], models::territory::kUnemployed);
@@ -160,7 +167,7 @@ TEST(TerritoryRules, PlantClosureReleasesExactlyItsWorkers) {
     if (m.status()[w] == models::territory::kEmployed && m.employer()[w] == 0) staff.push_back(static_cast<std::uint32_t>(w));
   EXPECT_GT(staff.size(), 40u);  // 1,100 x 0.05 = 55 jobs, less this month's separations
   const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  m.release_workers(ctx);
+  s->run_on_threads([&] { m.release_workers(ctx); });
   EXPECT_EQ(m.event_released(0), static_cast<std::int64_t>(staff.size()));
   EXPECT_EQ(m.firm_alive()[0], 0);
   for (auto w : staff) EXPECT_EQ(m.status()[w], models::territory::kUnemployed);
@@ -185,7 +192,7 @@ TEST(TerritoryRules, DismissalsAreExactAndUniform) {
     const std::vector<std::uint32_t> target(m.firm_target());
     const std::vector<std::uint8_t> alive(m.firm_alive());
     const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-    m.release_workers(ctx);
+    s->run_on_threads([&] { m.release_workers(ctx); });
     for (std::size_t f = 0; f < slots; ++f) {
       if (!alive[f] || staff[f].size() <= target[f]) continue;
       if (!m.firm_alive()[f]) {  // closed this month: everyone released
@@ -239,7 +246,7 @@ TEST(TerritoryRules, HiringSubsidyRaisesEligibleHiresWithinBudget) {
         if (m.status()[w] == kUnemployed && m.home()[w] != outside &&
             m.unemployment_months()[w] >= m.params().hiring_subsidy.min_unemployment_months)
           eligible.push_back(static_cast<std::uint32_t>(w));
-      m.match_jobs(sim::MonthContext{0, s->scenario().seed()});
+      s->run_on_threads([&] { m.match_jobs(sim::MonthContext{0, s->scenario().seed()}); });
       for (auto w : eligible) hired[subsidised] += m.status()[w] == kEmployed;
       if (subsidised) {
         EXPECT_NEAR(m.policy_spent(2), 3000.0 * static_cast<double>(hired[1]), 1e-6);
@@ -405,7 +412,7 @@ TEST(TerritoryRules, EntrepreneurshipHigherAmongTheUnemployed) {
     run_phases_until(*s, "firm creation");
     const std::vector<std::uint8_t> status(m.status());
     const std::vector<std::uint32_t> employer(m.employer());
-    m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()});
+    s->run_on_threads([&] { m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()}); });
     for (std::size_t w = 0; w < status.size(); ++w) {
       if (m.home()[w] == m.params().outside || (status[w] != kEmployed && status[w] != kUnemployed)) continue;
       const int k = status[w] == kUnemployed ? 0 : 1;
