@@ -5,7 +5,7 @@
 // lets its worker threads leave an arena as soon as it has no work, so each
 // loop waited for the second thread to come back: the dock model's matching
 // loop, cut in two halves, ran in 0.43 ms on two threads against 0.63 ms on
-// one, and in three pieces no faster than on one (docs/performance.md).
+// one, and in three pieces no faster than on one (docs/performance-log.md).
 // A team keeps its threads: after a job they spin for a while (kSpin), then
 // sleep on a futex until the next.
 //
