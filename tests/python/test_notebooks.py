@@ -1,4 +1,5 @@
 """The notebooks run end to end (nbclient), at a small size (TERRASIM_NB_REPLICATES, _MONTHS, _SCALE)."""
+import json
 import os
 import pathlib
 
@@ -17,6 +18,17 @@ def test_notebooks_are_committed_without_outputs():
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None, path.name
+
+
+def test_notebook_cells_have_distinct_ids():
+    # nbformat 4.5 requires a cell id; nbformat warns today without one and
+    # will refuse the notebook in a future version.
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text())
+        assert (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5), path.name
+        ids = [cell.get("id") for cell in nb["cells"]]
+        assert None not in ids, f"{path.name}: cell {ids.index(None)} has no id"
+        assert len(set(ids)) == len(ids), f"{path.name}: two cells share an id"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
