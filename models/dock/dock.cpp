@@ -572,12 +572,28 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   shrinking_count_ = shrinking_count;
   chosen_offset_[shrinking_count] = total_excess;
   chosen_ranks_.resize(total_excess);
-  // Which ranks each shrinking firm dismisses.
+  // Which ranks each shrinking firm dismisses, and, when the release pass
+  // runs in several chunks of workers, which of them fall in each chunk:
+  // found here, once per firm, rather than by each chunk's start, which
+  // read the firm's counts once a chunk (on two threads this phase takes
+  // 10% more and the release pass 14-15% less at 10^5 and 10^6 workers).
+  const std::size_t chunks = release_chunks();
+  count_employees_by_chunk(chunks);
+  if (chunks > 1 && chunk_bounds_.size() < shrinking_count * chunks) chunk_bounds_.resize(shrinking_count * chunks);
   sim::for_ranges(0, shrinking_count, kFirmGrain / 4, [&](std::size_t lo, std::size_t hi) {
+    const std::uint32_t* ranks = chosen_ranks_.data();
     for (std::size_t k = lo; k != hi; ++k) {
       const std::uint32_t f = shrinking_[k];
       auto d = dismissal_draws(firm_id_[f]);
-      sim::rng::sample_sorted(d, firm_size_[f], chosen_offset_[k + 1] - chosen_offset_[k], chosen_ranks_.data() + chosen_offset_[k]);
+      const std::uint32_t first = chosen_offset_[k], last = chosen_offset_[k + 1];
+      sim::rng::sample_sorted(d, firm_size_[f], last - first, chosen_ranks_.data() + first);
+      if (chunks == 1) continue;
+      std::uint32_t at = first, start = 0;
+      for (std::size_t c = 0; c < chunks; ++c) {
+        chunk_bounds_[k * chunks + c] = {at, start};
+        start += chunk_count_[f * chunks + c];
+        while (at != last && ranks[at] < start) ++at;
+      }
     }
   });
 }
@@ -592,7 +608,7 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
 void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   const std::size_t slots = firm_id_.size(), n = employer_.size();
   const std::size_t chunks = release_chunks();
-  count_employees_by_chunk(chunks);
+  count_employees_by_chunk(chunks);  // done by the targets' phase, unless a test runs this phase alone
   const std::size_t span = chunk_span(chunks);
   // What happens to a worker, by employer slot + 1 (so that kNoFirm, which
   // wraps to 0, needs no test): nothing, listed as unemployed, released
@@ -619,9 +635,8 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   if (unemployed_.size() < n) unemployed_.resize(n);  // once: the list is unemployed_count_ long
   std::vector<std::size_t> listed_in(chunks, 0);
   std::vector<std::int64_t> released_in(chunks, 0);
-  std::uint32_t* count_here = chunks > 1 ? chunk_count_.data() : nullptr;
   // Each chunk's start: what its pass does to each firm's employees, and
-  // from which rank. All are set before any pass changes a count.
+  // from which rank.
   auto start_chunk = [&](std::size_t c) {
     std::uint16_t* fate = fate_.data() + c * (slots + 1);
     std::uint32_t* gap = gap_.get() + c * slots;
@@ -630,20 +645,18 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
     std::fill_n(fate + 1, slots, std::uint16_t{kKeep});
     for (const std::uint32_t f : closing_list_) fate[f + 1] = kClose;
     const std::uint32_t* offset = chosen_offset_.data();
+    const ChunkBound* bound = chunk_bounds_.data();
     for (std::size_t k = 0; k < shrinking_count_; ++k) {
       const std::uint32_t f = shrinking_[k];
-      // The firm's employees here have ranks [start, start + here); it
-      // dismisses those of the chosen ranks [at, end) (all, on one chunk).
+      // The firm's employees here have ranks from `start` on; it dismisses
+      // those of the chosen ranks [at, end) (all, on one chunk).
       std::uint32_t start = 0, at = offset[k], end = offset[k + 1];
       if (chunks > 1) {
-        for (std::size_t b = 0; b < c; ++b) start += count_here[f * chunks + b];
-        const std::uint32_t past = start + count_here[f * chunks + c];
-        while (at != end && chosen_ranks_[at] < start) ++at;
-        std::uint32_t stop = at;
-        while (stop != end && chosen_ranks_[stop] < past) ++stop;
-        end = stop;
+        at = bound[k * chunks + c].at;
+        start = bound[k * chunks + c].start;
+        if (c + 1 < chunks) end = bound[k * chunks + c + 1].at;
         if (at == end) {
-          left[f] = {at, end};  // none: read by the chunk's count of its employees
+          left[f] = {at, end};  // none
           continue;
         }
       }
@@ -775,20 +788,12 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   // workers on two threads, 9% at 10^5).
   const std::size_t pieces = chunks > 1 ? slot_pieces(slots) : 1;
   sim::for_each_index(pieces, [&](std::size_t piece) {
-    const std::uint32_t* ranks = chosen_ranks_.data();
     for (std::size_t k = shrinking_count_ * piece / pieces, last = shrinking_count_ * (piece + 1) / pieces; k < last; ++k) {
       const std::uint32_t f = shrinking_[k];
       firm_size_[f] -= chosen_offset_[k + 1] - chosen_offset_[k];  // every chosen rank was dismissed
-      if (chunks == 1) continue;
-      // The chunk of each chosen rank, from the counts before the passes.
-      std::uint32_t at = chosen_offset_[k], past = 0;
-      for (std::size_t c = 0; c < chunks; ++c) {
-        std::uint32_t& here = chunk_count_[f * chunks + c];
-        past += here;
-        std::uint32_t stop = at;
-        while (stop != chosen_offset_[k + 1] && ranks[stop] < past) ++stop;
-        here -= stop - at;
-        at = stop;
+      for (std::size_t c = 0; c < chunks && chunks > 1; ++c) {
+        const std::uint32_t end = c + 1 < chunks ? chunk_bounds_[k * chunks + c + 1].at : chosen_offset_[k + 1];
+        chunk_count_[f * chunks + c] -= end - chunk_bounds_[k * chunks + c].at;
       }
     }
   });

@@ -138,6 +138,13 @@ class DockModel final : public sim::Model {
   std::size_t shrinking_count_ = 0;
   std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_, by place in shrinking_ (and one past the last)
   std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm
+  // Several chunks: by place in shrinking_ and chunk, the first of the
+  // firm's chosen ranks in the chunk (into chosen_ranks_) and the rank of
+  // its first employee there.
+  struct ChunkBound {
+    std::uint32_t at, start;
+  };
+  std::vector<ChunkBound> chunk_bounds_;
   // One entry per vacancy, grouped by zone, a firm's v_f entries side by
   // side: drawing an entry of a zone uniformly draws a firm of that zone with
   // probability proportional to v_f. `run` is the first of the firm's
