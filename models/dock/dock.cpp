@@ -746,17 +746,16 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
           out[outs++] = w;
         }
         released += static_cast<std::int64_t>(outs);
-        // The merge, without a branch on which list's head is lower.
-        std::size_t i = 0, j = 0;
+        // The merge: the released are few (a few in a hundred workers),
+        // so each takes its place after the unemployed below it.
+        std::size_t i = 0;
         std::uint32_t* to = listed + count;
-        while (i < unemployed && j < outs) {
-          const bool first = before[i] < out[j];
-          *to++ = first ? before[i] : out[j];
-          i += first;
-          j += !first;
+        for (std::size_t j = 0; j < outs; ++j) {
+          const std::uint32_t r = out[j];
+          while (i < unemployed && before[i] < r) *to++ = before[i++];
+          *to++ = r;
         }
-        to = std::copy(before + i, before + unemployed, to);
-        std::copy(out + j, out + outs, to);
+        std::copy(before + i, before + unemployed, to);
         count += unemployed + outs;
       }
     }
