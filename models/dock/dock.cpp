@@ -581,7 +581,7 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   // 10% more and the release pass 14-15% less at 10^5 and 10^6 workers).
   const std::size_t chunks = release_chunks();
   count_employees_by_chunk(chunks);
-  if (chunks > 1 && chunk_bounds_.size() < shrinking_count * chunks) chunk_bounds_.resize(shrinking_count * chunks);
+  if (chunks > 1 && chunk_bounds_.size() < shrinking_count * (chunks + 1)) chunk_bounds_.resize(shrinking_count * (chunks + 1));
   sim::for_ranges(0, shrinking_count, kFirmGrain / 4, [&](std::size_t lo, std::size_t hi) {
     const std::uint32_t* ranks = chosen_ranks_.data();
     for (std::size_t k = lo; k != hi; ++k) {
@@ -590,9 +590,11 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
       const std::uint32_t first = chosen_offset_[k], last = chosen_offset_[k + 1];
       sim::rng::sample_sorted(d, firm_size_[f], last - first, chosen_ranks_.data() + first);
       if (chunks == 1) continue;
+      ChunkBound* bound = chunk_bounds_.data() + k * (chunks + 1);
       std::uint32_t at = first, start = 0;
-      for (std::size_t c = 0; c < chunks; ++c) {
-        chunk_bounds_[k * chunks + c] = {at, start};
+      for (std::size_t c = 0;; ++c) {
+        bound[c] = {at, start};
+        if (c == chunks) break;
         start += chunk_count_[f * chunks + c];
         while (at != last && ranks[at] < start) ++at;
       }
@@ -610,7 +612,8 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
 void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
   const std::size_t slots = firm_id_.size(), n = employer_.size();
   const std::size_t chunks = release_chunks();
-  count_employees_by_chunk(chunks);  // done by the targets' phase, unless a test runs this phase alone
+  // The employees by chunk were counted, and the chunk of each chosen rank
+  // found, by update_targets_and_exits.
   const std::size_t span = chunk_span(chunks);
   // What happens to a worker, by employer slot + 1 (so that kNoFirm, which
   // wraps to 0, needs no test): nothing, listed as unemployed, released
@@ -647,23 +650,19 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
     std::fill_n(fate + 1, slots, std::uint16_t{kKeep});
     for (const std::uint32_t f : closing_list_) fate[f + 1] = kClose;
     const std::uint32_t* offset = chosen_offset_.data();
-    const ChunkBound* bound = chunk_bounds_.data();
     for (std::size_t k = 0; k < shrinking_count_; ++k) {
       const std::uint32_t f = shrinking_[k];
       // The firm's employees here have ranks from `start` on; it dismisses
       // those of the chosen ranks [at, end) (all, on one chunk).
       std::uint32_t start = 0, at = offset[k], end = offset[k + 1];
       if (chunks > 1) {
-        at = bound[k * chunks + c].at;
-        start = bound[k * chunks + c].start;
-        if (c + 1 < chunks) end = bound[k * chunks + c + 1].at;
-        if (at == end) {
-          left[f] = {at, end};  // none
-          continue;
-        }
+        const ChunkBound* bound = chunk_bounds_.data() + k * (chunks + 1) + c;
+        at = bound[0].at;
+        start = bound[0].start;
+        end = bound[1].at;
       }
       left[f] = {at, end};
-      dismiss_after(fate, gap, f, chosen_ranks_[at] - start, end - at > 1);
+      if (at != end) dismiss_after(fate, gap, f, chosen_ranks_[at] - start, end - at > 1);
     }
   };
   auto release_chunk = [&](std::size_t c) {
@@ -792,10 +791,9 @@ void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
     for (std::size_t k = shrinking_count_ * piece / pieces, last = shrinking_count_ * (piece + 1) / pieces; k < last; ++k) {
       const std::uint32_t f = shrinking_[k];
       firm_size_[f] -= chosen_offset_[k + 1] - chosen_offset_[k];  // every chosen rank was dismissed
-      for (std::size_t c = 0; c < chunks && chunks > 1; ++c) {
-        const std::uint32_t end = c + 1 < chunks ? chunk_bounds_[k * chunks + c + 1].at : chosen_offset_[k + 1];
-        chunk_count_[f * chunks + c] -= end - chunk_bounds_[k * chunks + c].at;
-      }
+      if (chunks == 1) continue;
+      const ChunkBound* bound = chunk_bounds_.data() + k * (chunks + 1);
+      for (std::size_t c = 0; c < chunks; ++c) chunk_count_[f * chunks + c] -= bound[c + 1].at - bound[c].at;
     }
   });
   for (const std::uint32_t f : closing_list_) {

@@ -138,9 +138,9 @@ class DockModel final : public sim::Model {
   std::size_t shrinking_count_ = 0;
   std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_, by place in shrinking_ (and one past the last)
   std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm
-  // Several chunks: by place in shrinking_ and chunk, the first of the
-  // firm's chosen ranks in the chunk (into chosen_ranks_) and the rank of
-  // its first employee there.
+  // Several chunks: by place in shrinking_, chunks + 1 entries: for each
+  // chunk, the first of the firm's chosen ranks in it (into chosen_ranks_)
+  // and the rank of its first employee there; then the end of its ranks.
   struct ChunkBound {
     std::uint32_t at, start;
   };
