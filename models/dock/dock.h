@@ -133,7 +133,9 @@ class DockModel final : public sim::Model {
     std::uint32_t next, end;
   };
   std::vector<Ranks> ranks_left_;
-  std::vector<std::uint32_t> closing_list_;    // the firms closing this month, in slot order
+  std::vector<std::uint32_t> closing_list_;    // the firms closing this month, in slot order: the first closing_count_
+  std::size_t closing_count_ = 0;
+  std::vector<std::uint32_t> entrant_slot_;    // this month's entrants' slots
   std::vector<std::uint32_t> shrinking_;       // the first shrinking_count_: the firms that dismiss, in slot order
   std::size_t shrinking_count_ = 0;
   std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_, by place in shrinking_ (and one past the last)

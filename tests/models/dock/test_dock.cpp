@@ -96,6 +96,28 @@ TEST(DockConformance, ReleaseChunksKeepTheirCounts) {
   }
 }
 
+TEST(DockConformance, ReleaseChunksListTheUnemployedInOrder) {
+  // The chunks' lists of the unemployed are joined in parallel when they
+  // fit below the second chunk's (fewer unemployed than a chunk's workers),
+  // one after the other otherwise: with few unemployed (about 15%, under a
+  // quarter) and with most unemployed (2,000 firms for 131,072 workers),
+  // four chunks on four threads give the output of one chunk on one.
+  for (const char* firms : {"firms=12452", "firms=2000"}) {
+    const std::vector<std::string> o = {"months=4", "workers=131072", firms, "entry_rate=40"};
+    auto four = make(kDefault, o, 4), one = make(kDefault, o, 1);
+    while (!four->done()) four->step();
+    while (!one->done()) one->step();
+    for (const char* name : {"unemployment_rate", "separations", "hires"}) {
+      const auto x = four->recorder().series(name), y = one->recorder().series(name);
+      EXPECT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end())) << firms << ": " << name;
+    }
+    const auto a = one->recorder().series("unemployment_rate");
+    // The two cases are the ones meant: under a quarter, and over half.
+    EXPECT_EQ(a.back() < 0.25, std::string(firms) == "firms=12452") << a.back();
+    EXPECT_EQ(a.back() > 0.5, std::string(firms) == "firms=2000") << a.back();
+  }
+}
+
 TEST(DockConformance, InvariantsUnderHeavyChurn) {
   ts::expect_invariants_every_month(kSmall, {"months=24", "separation_rate=0.5", "exit_rate=0.2",
                                                   "target_volatility=0.8", "entry_rate=100"});
