@@ -408,66 +408,101 @@ void DockModel::separate_workers(const sim::MonthContext& ctx) {
   const double log1m = sim::dmath::log1p(-p_.separation_rate);
   const std::size_t chunks = count_chunks_, span = chunks > 1 ? chunk_span(chunks) : 1;
   const std::size_t nblocks = blocks_of(n, kWorkerBlock);
-  // The firms' sizes (and counts by chunk) are counted down as the leavers
-  // are found: on several threads by atomic subtractions, two blocks'
-  // leavers may have one employer. Their lines are fetched a batch ahead,
-  // so the subtractions do not wait on them (without the batches, atomic
-  // subtractions kept the threads' cache misses from overlapping, and two
-  // threads ran the phase no faster than one).
-  const bool serial = sim::concurrency() == 1;
-  auto lower_counts = [&](std::uint32_t f, std::size_t w) {
-    if (serial) {
-      --firm_size_[f];
-      if (chunks > 1) --chunk_count_[f * chunks + w / span];
-      return;
-    }
-    std::atomic_ref<std::uint32_t>(firm_size_[f]).fetch_sub(1, std::memory_order_relaxed);
-    if (chunks > 1) std::atomic_ref<std::uint32_t>(chunk_count_[f * chunks + w / span]).fetch_sub(1, std::memory_order_relaxed);
-  };
-  separations_ = sim::sum_ranges<std::int64_t>(0, nblocks, 1, [&](std::size_t lo, std::size_t hi) {
-    std::int64_t count = 0;
-    for (std::size_t b = lo; b != hi; ++b) {
-      Draws d(ctx.seed, kSeparations, static_cast<std::uint64_t>(ctx.month), b);
-      const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
-      const std::size_t begin = b * kWorkerBlock;
-      const std::uint64_t first = sim::rng::geometric_gap(d, log1m);
-      if (first >= end - begin) continue;
-      // The hits do not depend on whom they hit: they are drawn a batch at
-      // a time, and their workers' entries fetched before any is read (at
-      // 10^7 workers each is a cache miss, and the firms' counts another).
-      constexpr std::size_t kBatch = 32;
-      std::uint32_t hit[kBatch];
-      std::size_t w = begin + first;
-      bool more = true;
-      while (more) {
-        std::size_t k = 0;
-        while (k < kBatch) {
-          hit[k++] = static_cast<std::uint32_t>(w);
-          __builtin_prefetch(employer_.data() + w, 1);
-          const std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
-          if (gap >= end - w - 1) {  // the next hit would be past the block
-            more = false;
-            break;
-          }
-          w += 1 + gap;
+  // The leavers of each fixed block of workers are found by skipping
+  // geometric gaps, a batch at a time: the hits do not depend on whom they
+  // hit, so their workers' entries are fetched before any is read (at 10^7
+  // workers each is a cache miss). leave(hits, k) for each batch of k hits.
+  auto find_leavers = [&](std::size_t b, auto&& leave) {
+    Draws d(ctx.seed, kSeparations, static_cast<std::uint64_t>(ctx.month), b);
+    const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
+    const std::size_t begin = b * kWorkerBlock;
+    const std::uint64_t first = sim::rng::geometric_gap(d, log1m);
+    if (first >= end - begin) return;
+    constexpr std::size_t kBatch = 32;
+    std::uint32_t hit[kBatch];
+    std::size_t w = begin + first;
+    bool more = true;
+    while (more) {
+      std::size_t k = 0;
+      while (k < kBatch) {
+        hit[k++] = static_cast<std::uint32_t>(w);
+        __builtin_prefetch(employer_.data() + w, 1);
+        const std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
+        if (gap >= end - w - 1) {  // the next hit would be past the block
+          more = false;
+          break;
         }
+        w += 1 + gap;
+      }
+      leave(hit, k);
+    }
+  };
+  auto lower_counts = [&](std::uint32_t f, std::size_t w) {
+    --firm_size_[f];
+    if (chunks > 1) --chunk_count_[f * chunks + w / span];
+  };
+  if (sim::concurrency() == 1) {
+    std::int64_t count = 0;
+    for (std::size_t b = 0; b < nblocks; ++b)
+      find_leavers(b, [&](const std::uint32_t* hit, std::size_t k) {
+        // The firms' lines fetched before the counts are lowered.
         for (std::size_t j = 0; j < k; ++j) {
           const std::uint32_t e = employer_[hit[j]], f = e == kNoFirm ? 0 : e;
           __builtin_prefetch(firm_size_.data() + f, 1);
           if (chunks > 1) __builtin_prefetch(chunk_count_.data() + std::size_t{f} * chunks, 1);
         }
         for (std::size_t j = 0; j < k; ++j) {
-          const std::uint32_t x = hit[j];
-          const std::uint32_t f = employer_[x];
+          const std::uint32_t x = hit[j], f = employer_[x];
           if (f == kNoFirm) continue;
           lower_counts(f, x);
           employer_[x] = kNoFirm;
           ++count;
         }
+      });
+    separations_ = count;
+  } else {
+    // Several threads: pieces of blocks find their leavers and hand them,
+    // by part of the firm slots, to the thread that then lowers that part's
+    // counts, without atomics (atomic subtractions on the firms' lines,
+    // which both threads write, took a quarter of the phase).
+    const std::size_t slots = firm_id_.size();
+    const std::size_t parts = std::min<std::size_t>(static_cast<std::size_t>(sim::concurrency()), 16);
+    const std::size_t pieces = std::min(nblocks, 4 * parts);
+    leaver_buckets_.resize(pieces * parts);
+    const std::uint64_t part_scale = (std::uint64_t{parts} << 32) / std::max<std::size_t>(slots, 1);
+    std::array<std::int64_t, 64> piece_count{};
+    sim::for_each_index(pieces, [&](std::size_t piece) {
+      std::vector<std::uint64_t>* bucket = leaver_buckets_.data() + piece * parts;
+      for (std::size_t q = 0; q < parts; ++q) bucket[q].clear();
+      std::int64_t count = 0;
+      for (std::size_t b = nblocks * piece / pieces, last = nblocks * (piece + 1) / pieces; b < last; ++b)
+        find_leavers(b, [&](const std::uint32_t* hit, std::size_t k) {
+          for (std::size_t j = 0; j < k; ++j) {
+            const std::uint32_t x = hit[j], f = employer_[x];
+            if (f == kNoFirm) continue;
+            bucket[(f * part_scale) >> 32].push_back(std::uint64_t{f} << 32 | x);
+            employer_[x] = kNoFirm;
+            ++count;
+          }
+        });
+      piece_count[piece] = count;
+    });
+    sim::for_each_index(parts, [&](std::size_t part) {
+      for (std::size_t piece = 0; piece < pieces; ++piece) {
+        const std::vector<std::uint64_t>& from = leaver_buckets_[piece * parts + part];
+        for (std::size_t j = 0; j < from.size(); ++j) {
+          if (j + 16 < from.size()) {
+            const std::size_t f = from[j + 16] >> 32;
+            __builtin_prefetch(firm_size_.data() + f, 1);
+            if (chunks > 1) __builtin_prefetch(chunk_count_.data() + f * chunks, 1);
+          }
+          lower_counts(static_cast<std::uint32_t>(from[j] >> 32), static_cast<std::uint32_t>(from[j]));
+        }
       }
-    }
-    return count;
-  });
+    });
+    separations_ = 0;
+    for (std::size_t piece = 0; piece < pieces; ++piece) separations_ += piece_count[piece];
+  }
   employed_ -= separations_;
 }
 

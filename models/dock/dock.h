@@ -182,6 +182,7 @@ class DockModel final : public sim::Model {
     std::size_t room = 0, count = 0;
   };
   std::vector<Bucket> app_buckets_;
+  std::vector<std::vector<std::uint64_t>> leaver_buckets_;  // separations on several threads: (firm << 32 | worker), by piece of workers x part of firms
   std::vector<std::uint64_t> best_offer_;      // per unemployed worker: (choice key, firm slot)
 
   // Counters of the current month and totals.
