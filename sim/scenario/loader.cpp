@@ -154,6 +154,8 @@ class TextCheck {
     const int max_depth = limits_.max_depth;
     int flow = 0;          // open `[` and `{`
     char quote = 0;        // inside a quoted scalar that spans lines
+    int quote_line = 0;    // where it opened
+    std::size_t quote_byte = 0;
     int block_parent = -2; // inside a block scalar: indentation its lines exceed
     // The columns where the enclosing block nodes start: one per level of
     // block nesting, as YAML's indentation rules make them.
@@ -275,6 +277,8 @@ class TextCheck {
         if ((c == '\'' || c == '"') && token_start) {
           if (node_column < 0) node_column = static_cast<int>(i);
           quote = c;
+          quote_line = line;
+          quote_byte = i;
           ++i;
           continue;
         }
@@ -299,6 +303,12 @@ class TextCheck {
         ++i;
       }
     }
+    // yaml-cpp 0.7 ends a quoted scalar left open at the end of the text
+    // there, and takes the lines after its quote, keys and all, as its text.
+    if (quote != 0)
+      fail_at(quote_line, quote_byte,
+              fmt::format("quoted string never closed: expected a closing {} before the end of the text",
+                          quote == '"' ? "`\"`" : "`'`"));
   }
 
   std::string_view text_;

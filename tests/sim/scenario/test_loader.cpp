@@ -202,6 +202,21 @@ TEST(ParseYaml, RefusesTabsInIndentation) {
   EXPECT_EQ(parse("a: |\n  x\ty\nb: 'p\tq'\n")["a"].text(), "x\ty\n");
 }
 
+TEST(ParseYaml, RefusesAQuoteNeverClosed) {
+  // yaml-cpp 0.7 ends the string at the end of the text: the lines after
+  // the quote, keys and all, would become its text, and their settings lost.
+  EXPECT_EQ(parse_error("title: 'Docking\nseed: 7\n"),
+            "t.yaml:1:8: error: quoted string never closed: expected a closing `'` before the end of the text\n"
+            "    1 | title: 'Docking\n"
+            "      |        ^");
+  EXPECT_THAT(parse_error("a: 1\nb: [x, \"y\n"),
+              StartsWith("t.yaml:2:8: error: quoted string never closed: expected a closing `\"`"));
+  // Closed on a later line, or quotes inside other text: strings.
+  EXPECT_EQ(parse("a: 'x\n  y'\nb: 2\n")["a"].text(), "x y");
+  EXPECT_EQ(parse("a: it's\nb: \"p''q\\\"\"\n")["b"].text(), "p''q\"");
+  EXPECT_EQ(parse("a: 'it''s'\n# don't\nb: |\n  'open\n")["b"].text(), "'open\n");
+}
+
 TEST(ParseYaml, RefusesAliasBombsQuickly) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_THAT(file_error("alias_bomb.yaml"),
@@ -507,6 +522,7 @@ TEST(ApplyOverride, ErrorsPointIntoTheAssignment) {
   EXPECT_THAT(override_error("=3"), StartsWith("--set #1:1:1: error: expected a field path before `=`, found nothing"));
   EXPECT_THAT(override_error("a..b=1"), StartsWith("--set #1:1:3: error: a..b: empty key in the path"));
   EXPECT_THAT(override_error(".a=1"), StartsWith("--set #1:1:1: error: .a: empty key in the path"));
+  EXPECT_THAT(override_error("title='open"), StartsWith("--set #1:1:7: error: quoted string never closed"));
   EXPECT_THAT(override_error("a.=1"), StartsWith("--set #1:1:3: error: a.: empty key at the end of the path"));
   EXPECT_THAT(override_error("zones[x]=1"),
               StartsWith("--set #1:1:7: error: zones[x]: expected a list index (0, 1, ...) in `[...]`, found \"x\""));
