@@ -3,11 +3,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <ostream>
 
@@ -63,15 +65,84 @@ class ProgressLine {
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
 };
 
-// Refuses an output folder that cannot be one, before any work is done.
-bool output_folder_usable(const std::string& dir, std::ostream& err) {
-  if (dir.empty()) return true;
+// The output folder, made before any work is done, so that a folder that
+// cannot be made is refused then rather than after the run. Removed again
+// (if still empty) when the run fails: a failed run leaves nothing behind.
+class OutputFolder {
+ public:
+  // False, with the reason on `err`, if `dir` cannot be the run's folder.
+  bool prepare(const std::string& dir, std::ostream& err) {
+    if (dir.empty()) return true;
+    std::error_code ec;
+    if (fs::exists(dir, ec)) {
+      if (fs::is_directory(dir, ec)) return true;
+      err << "terrasim: --out " << dir << ": exists and is not a folder\n";
+      return false;
+    }
+    // The folders it would make, outermost first, to remove on failure.
+    for (fs::path p = fs::path(dir).lexically_normal(); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+      made_.insert(made_.begin(), p);
+      if (p == p.parent_path()) break;
+    }
+    fs::create_directories(dir, ec);
+    if (ec) {
+      err << "terrasim: --out " << dir << ": cannot make the folder: " << ec.message() << "\n";
+      discard();
+      return false;
+    }
+    return true;
+  }
+  // Removes the folders prepare() made, innermost first, if they are empty.
+  void discard() {
+    std::error_code ec;
+    for (auto it = made_.rbegin(); it != made_.rend(); ++it)
+      if (fs::is_empty(*it, ec) && !ec) fs::remove(*it, ec);
+    made_.clear();
+  }
+
+ private:
+  std::vector<fs::path> made_;
+};
+
+// Refuses a checkpoint path that cannot be written, or whose file is not a
+// checkpoint (the scenario being run, a result), before any work is done.
+bool checkpoint_path_usable(const RunRequest& r, std::ostream& err) {
+  if (!r.checkpoint_at) return true;
+  const auto& [month, file] = *r.checkpoint_at;
+  const std::string what = fmt::format("terrasim: --checkpoint-at {} {}: ", month, file);
+  const fs::path path(file);
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-    err << "terrasim: --out " << dir << ": exists and is not a folder\n";
+  if (file.empty() || path.filename().empty()) {
+    err << what << "expected a file name\n";
+    return false;
+  }
+  if (!fs::is_directory(dir, ec)) {
+    err << what << "no folder " << dir.string() << " to write it in\n";
+    return false;
+  }
+  if (!fs::exists(path, ec)) return true;
+  if (fs::is_directory(path, ec)) {
+    err << what << "is a folder\n";
+    return false;
+  }
+  if (!sim::starts_like_checkpoint(file)) {
+    err << what << "exists and is not a terrasim checkpoint: refusing to write over it\n";
     return false;
   }
   return true;
+}
+
+// Whether `file` (a folder's entry) holds a terrasim output: the names a run
+// writes, or a CSV file that starts with a run's provenance.
+bool is_run_output(const fs::path& file) {
+  const std::string name = file.filename().string();
+  if (name == "run.json" || name == "series.csv" || name == "config.json" || name == "changes.json") return true;
+  if (file.extension() != ".csv") return false;
+  std::ifstream in(file);
+  std::string first;
+  std::getline(in, first);
+  return first.starts_with("# terrasim:");
 }
 
 // Writes the outputs of a finished run: to `out` (no folder), or as files in
@@ -87,12 +158,16 @@ int write_outputs(const Simulation& s, const RunRequest& r, std::ostream& out, s
     }
     fs::create_directories(r.out_dir);
     const fs::path dir(r.out_dir);
+    std::vector<std::string> written;
+    auto write = [&](const std::string& name, std::string_view content) {
+      sim::write_file_atomically((dir / name).string(), content);
+      written.push_back(name);
+    };
     if (r.format == "json") {
-      sim::write_file_atomically((dir / "run.json").string(), rec.to_json(header));
+      write("run.json", rec.to_json(header));
     } else {
-      sim::write_file_atomically((dir / "series.csv").string(), rec.series_csv(header));
-      for (const auto& b : rec.breakdowns())
-        sim::write_file_atomically((dir / (b.name + ".csv")).string(), rec.breakdown_csv(b, header));
+      write("series.csv", rec.series_csv(header));
+      for (const auto& b : rec.breakdowns()) write(b.name + ".csv", rec.breakdown_csv(b, header));
     }
     // The configuration the run started from; a run reconfigured on the way
     // (resume --set) also lists every change, with its month, in changes.json.
@@ -103,7 +178,7 @@ int write_outputs(const Simulation& s, const RunRequest& r, std::ostream& out, s
                                   sim::parse_yaml(history.front().config_json, "the run's first configuration"),
                                   history.front().source)
                                   .config.to_json(2);
-    sim::write_file_atomically((dir / "config.json").string(), first_config + "\n");
+    write("config.json", first_config + "\n");
     if (history.size() > 1) {
       std::string changes = "[\n";
       for (std::size_t i = 1; i < history.size(); ++i) {
@@ -112,8 +187,21 @@ int write_outputs(const Simulation& s, const RunRequest& r, std::ostream& out, s
                                h.month, sim::month_label(s.scenario().start(), h.month), h.config_sha256,
                                h.config_json, i + 1 < history.size() ? "," : "");
       }
-      sim::write_file_atomically((dir / "changes.json").string(), changes + "]\n");
+      write("changes.json", changes + "]\n");
     }
+    // The outputs of an earlier run in the folder that this one did not
+    // write (another format, model or history) are removed: the folder
+    // holds one run's files, which config.json repeats. Other files stay.
+    std::vector<std::string> removed;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      const std::string name = entry.path().filename().string();
+      if (!entry.is_regular_file() || std::find(written.begin(), written.end(), name) != written.end()) continue;
+      if (!is_run_output(entry.path())) continue;
+      fs::remove(entry.path());
+      removed.push_back(name);
+    }
+    if (!removed.empty())
+      err << fmt::format("terrasim: --out {}: removed an earlier run's {}\n", r.out_dir, fmt::join(removed, ", "));
   } catch (const std::exception& e) {
     err << "terrasim: " << e.what() << "\n";
     return kFailure;
@@ -127,29 +215,47 @@ int simulate(Simulation& s, const RunRequest& r, std::ostream& out, std::ostream
                        s.month(), s.months());
     return kBadInput;
   }
-  if (!output_folder_usable(r.out_dir, err)) return kBadInput;
+  if (!checkpoint_path_usable(r, err)) return kBadInput;
+  OutputFolder folder;
+  if (!folder.prepare(r.out_dir, err)) return kBadInput;
   ProgressLine progress(r.progress, err);
+  // A checkpoint that cannot be written (the disk full) is reported, and
+  // the run goes on to its outputs rather than losing them.
+  std::string checkpoint_failure;
+  auto checkpoint = [&] {
+    try {
+      s.save_checkpoint(r.checkpoint_at->second);
+    } catch (const std::exception& e) {
+      checkpoint_failure = e.what();
+    }
+  };
   try {
     s.run([&](int done) {
-      if (r.checkpoint_at && r.checkpoint_at->first == done) s.save_checkpoint(r.checkpoint_at->second);
+      if (r.checkpoint_at && r.checkpoint_at->first == done) checkpoint();
       return progress(done, s.months());
     });
-    if (r.checkpoint_at && r.checkpoint_at->first == s.months()) s.save_checkpoint(r.checkpoint_at->second);
+    if (r.checkpoint_at && r.checkpoint_at->first == s.months()) checkpoint();
   } catch (const std::exception& e) {
     err << "terrasim: " << e.what() << "\n";
+    folder.discard();
     return kFailure;
   }
   progress.finish();
   if (r.profile) err << s.scheduler().profile_table();
-  return write_outputs(s, r, out, err);
+  const int written = write_outputs(s, r, out, err);
+  if (!checkpoint_failure.empty()) {
+    err << "terrasim: --checkpoint-at: " << checkpoint_failure << " (the run's outputs were written)\n";
+    return kFailure;
+  }
+  return written;
 }
 
 }  // namespace
 
 int run_command(const RunRequest& r, std::ostream& out, std::ostream& err) {
   std::vector<std::string> overrides = r.overrides;
-  if (r.seed) overrides.push_back(fmt::format("seed={}", *r.seed));
-  if (r.months) overrides.push_back(fmt::format("months={}", *r.months));
+  if (r.seed) overrides.push_back("seed=" + *r.seed);
+  if (r.months) overrides.push_back("months=" + *r.months);
   std::unique_ptr<Simulation> s;
   try {
     s = std::make_unique<Simulation>(sim::load_scenario(r.scenario, overrides), r.threads);
@@ -175,7 +281,7 @@ int resume_command(const RunRequest& r, std::ostream& out, std::ostream& err) {
     return kBadInput;
   }
   std::vector<std::string> overrides = r.overrides;
-  if (r.months) overrides.push_back(fmt::format("months={}", *r.months));
+  if (r.months) overrides.push_back("months=" + *r.months);
   if (!overrides.empty()) {
     // The run continues under the changed configuration (same seed: the
     // changed run shares the checkpoint's history and random numbers).

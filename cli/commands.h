@@ -20,8 +20,8 @@ enum class Progress { Auto, Always, Never };
 struct RunRequest {
   std::string scenario;        // file, for `run`; checkpoint, for `resume`
   std::vector<std::string> overrides;
-  std::optional<long long> seed;
-  std::optional<long long> months;
+  std::optional<std::string> seed;    // as typed: the scenario's checks judge it (seed=..., months=...)
+  std::optional<std::string> months;
   int threads = 0;
   std::string out_dir;         // empty: the series as CSV on standard output
   std::string format = "csv";  // csv | json

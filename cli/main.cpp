@@ -130,10 +130,20 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (*run_cmd) return run_command(run, std::cout, std::cerr);
-  if (*resume_cmd) return resume_command(run, std::cout, std::cerr);
-  if (*check_cmd) return check_command(check_file, check_overrides, check_print, std::cout, std::cerr);
-  if (*schema_cmd) return schema_command(schema_model, schema_format, std::cout, std::cerr);
-  if (*models_cmd) return models_command(std::cout);
-  return kBadInput;
+  int code = kBadInput;
+  if (*run_cmd) code = run_command(run, std::cout, std::cerr);
+  if (*resume_cmd) code = resume_command(run, std::cout, std::cerr);
+  if (*check_cmd) code = check_command(check_file, check_overrides, check_print, std::cout, std::cerr);
+  if (*schema_cmd) code = schema_command(schema_model, schema_format, std::cout, std::cerr);
+  if (*models_cmd) code = models_command(std::cout);
+  // What was written to standard output must have reached it (a full disk,
+  // a closed pipe): otherwise say so, and fail.
+  errno = 0;
+  std::cout.flush();
+  if (!std::cout) {
+    std::cerr << "terrasim: cannot write to standard output" << (errno != 0 ? std::string(": ") + std::strerror(errno) : "")
+              << "\n";
+    return kFailure;
+  }
+  return code;
 }

@@ -163,6 +163,27 @@ def _write_outputs(sim, out: Optional[str]) -> None:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, os.path.join(out, name))
+    # As the C++ program: the folder holds one run, so an earlier run's
+    # outputs that this one did not write are removed; other files stay.
+    removed = []
+    for name in sorted(os.listdir(out)):
+        path = os.path.join(out, name)
+        if name in files or not os.path.isfile(path) or not _is_run_output(path):
+            continue
+        os.remove(path)
+        removed.append(name)
+    if removed:
+        print(f"terrasim: --out {out}: removed an earlier run's {', '.join(removed)}", file=sys.stderr)
+
+
+def _is_run_output(path: str) -> bool:
+    name = os.path.basename(path)
+    if name in ("run.json", "series.csv", "config.json", "changes.json"):
+        return True
+    if not name.endswith(".csv"):
+        return False
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.readline().startswith("# terrasim:")
 
 
 def _core_month(sim, t: int) -> str:

@@ -26,6 +26,13 @@ constexpr std::size_t kTrailer = 32;
 std::string errno_text() { return std::strerror(errno); }
 }  // namespace
 
+bool starts_like_checkpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 8> head{};
+  in.read(head.data(), head.size());
+  return in.gcount() == static_cast<std::streamsize>(head.size()) && head == kMagic;
+}
+
 void write_file_atomically(const std::string& path, std::string_view content) {
   namespace fs = std::filesystem;
   const fs::path target(path);

@@ -109,6 +109,10 @@ class ArchiveReader {
   std::size_t pos_ = 0;
 };
 
+// Whether the file at `path` starts as a terrasim checkpoint does (its
+// magic bytes), whatever follows: what may be written over by a new one.
+bool starts_like_checkpoint(const std::string& path);
+
 // Writes `content` to `path` atomically: a temporary file in the same folder,
 // flushed, then renamed over `path`. Throws std::runtime_error naming the path.
 void write_file_atomically(const std::string& path, std::string_view content);

@@ -196,6 +196,76 @@ def test_out_that_is_a_file_is_refused_before_running(terrasim, tmp_path):
     assert f.read_text() == "keep me"
 
 
+def test_out_holds_one_run_the_earlier_runs_other_files_are_removed(terrasim, tmp_path):
+    out = tmp_path / "o"
+    terrasim("run", SMALL, "--months", 2, "--seed", 1, "--out", out, check=0)
+    (out / "notes.txt").write_text("mine")
+    (out / "table.csv").write_text("a,b\n1,2\n")  # a CSV file that is not a run's
+    p = terrasim("run", SMALL, "--months", 2, "--seed", 2, "--format", "json", "--out", out, check=0)
+    assert "removed an earlier run's" in p.stderr and "series.csv" in p.stderr
+    assert sorted(os.listdir(out)) == ["config.json", "notes.txt", "run.json", "table.csv"]
+    assert json.loads((out / "config.json").read_text())["seed"] == 2
+    assert json.loads((out / "run.json").read_text())["provenance"]["seed"] == "2"
+    # The same run again: the same files, nothing to remove.
+    p = terrasim("run", SMALL, "--months", 2, "--seed", 2, "--format", "json", "--out", out, check=0)
+    assert "removed" not in p.stderr
+
+
+def test_out_that_cannot_be_made_is_refused_before_running(terrasim, tmp_path):
+    f = tmp_path / "file"
+    f.write_text("keep me")
+    p = terrasim("run", SMALL, "--months", 2, "--out", f / "sub", "--profile", check=2)
+    assert f"--out {f / 'sub'}: cannot make the folder" in p.stderr
+    assert "phase" not in p.stderr  # refused before the run, not after it
+    assert f.read_text() == "keep me"
+
+
+def test_a_failed_run_removes_the_folder_it_made(terrasim, tmp_path):
+    # A scenario that loads but fails in its first month: every worker
+    # leaves the one firm, which then has more vacancies than the matching
+    # has offer slots for a firm (2^24 - 1, dock.cpp), with as many
+    # unemployed: refused when the month's matching starts.
+    out = tmp_path / "new" / "deeper"
+    p = terrasim("run", SMALL, "--months", 1, "--set", "workers=16800000", "--set", "firms=1", "--set",
+                 "init_size_mu=20", "--set", "separation_rate=1", "--out", out, check=1)
+    assert "exceeds the matching's 16777215 offer slots per firm" in p.stderr
+    assert not (tmp_path / "new").exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_checkpoint_is_not_written_over_another_file(terrasim, tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(DEFAULT.read_text())
+    before = scenario.read_bytes()
+    p = terrasim("run", scenario, "--months", 3, "--checkpoint-at", 2, scenario, check=2)
+    assert "is not a terrasim checkpoint: refusing to write over it" in p.stderr
+    assert scenario.read_bytes() == before
+    p = terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 2, tmp_path / "none" / "c.ckpt", check=2)
+    assert "no folder" in p.stderr
+    p = terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 2, tmp_path, check=2)
+    assert "is a folder" in p.stderr
+    # Over a checkpoint, it is written.
+    terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 1, tmp_path / "c.ckpt", check=0)
+    terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 2, tmp_path / "c.ckpt", check=0)
+    assert "2015-03" in terrasim("resume", tmp_path / "c.ckpt", check=0).stdout
+
+
+def test_output_that_cannot_reach_standard_output_fails_with_a_message(terrasim_bin):
+    import subprocess
+    for args in (["run", str(SMALL), "--months", "2"], ["check", str(SMALL)], ["schema"]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([str(terrasim_bin), *args], stdout=full, stderr=subprocess.PIPE, text=True)
+        assert p.returncode == 1, args
+        assert "cannot write to standard output" in p.stderr, args
+
+
+def test_seed_and_months_errors_quote_what_was_typed(terrasim):
+    p = terrasim("run", SMALL, "--seed", "99999999999999999999", check=2)
+    assert "seed=99999999999999999999" in p.stderr and "9223372036854775807" not in p.stderr
+    p = terrasim("run", SMALL, "--months", "12x", check=2)
+    assert "months=12x" in p.stderr
+
+
 def test_check_reports_ok_and_prints_the_configuration(terrasim):
     p = terrasim("check", SMALL, check=0)
     assert "ok (model dock, 120 months from 2015-01, seed 1" in p.stdout

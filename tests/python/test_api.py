@@ -130,6 +130,19 @@ def test_same_numbers_as_the_command_line():
         assert [float(r[name]) for r in table] == df[name].tolist()  # bit for bit
 
 
+def test_python_command_line_out_holds_one_run(tmp_path):
+    # As the C++ program: an earlier run's outputs that this one does not
+    # write are removed from the folder, and other files stay.
+    subprocess.run([str(TERRASIM_BIN), "run", str(SMALL), "--months", "2", "--format", "json", "--out",
+                    str(tmp_path)], check=True)
+    (tmp_path / "notes.txt").write_text("mine")
+    py = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", str(SMALL), "--months", "2", "--out",
+                         str(tmp_path)], capture_output=True, text=True, check=True)
+    assert "removed an earlier run's run.json" in py.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "notes.txt", "series.csv", "skills.csv",
+                                                          "zones.csv"]
+
+
 def test_python_command_line_run_matches():
     cli = subprocess.run([str(TERRASIM_BIN), "run", str(SMALL), "--months", "4"], capture_output=True, text=True,
                          check=True)
