@@ -1,12 +1,14 @@
-// The recorder: monthly series and breakdowns as read-only NumPy arrays that
-// share the engine's memory. Each array's base is the Recorder wrapper, which
-// keeps its Simulation alive; the package wraps the arrays in views that
-// refuse to be read once the simulation has advanced (the columns may have
-// been reallocated by then).
+// The recorder: monthly series and breakdowns as read-only NumPy arrays,
+// copies of the months recorded so far (a few hundred numbers each). They
+// used to share the engine's memory, which the next month's row may
+// reallocate: an array kept by pandas (pd.Series(view)) then read freed
+// memory. The package wraps them in views that refuse to be read once the
+// simulation has advanced, as the agent columns' views do.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -18,15 +20,12 @@ namespace py = pybind11;
 namespace terrasim::bindings {
 namespace {
 
-py::array readonly_view(py::handle owner, const double* data, std::vector<py::ssize_t> shape) {
-  if (data == nullptr) {  // nothing recorded yet: an empty array of its own
-    py::array empty(py::dtype::of<double>(), shape);
-    empty.attr("setflags")(py::arg("write") = false);
-    return empty;
-  }
-  py::array view(py::dtype::of<double>(), std::move(shape), std::vector<py::ssize_t>{}, data, owner);
-  view.attr("setflags")(py::arg("write") = false);
-  return view;
+// A read-only array of its own holding `data` (`shape`, C order).
+py::array readonly_copy(const double* data, std::vector<py::ssize_t> shape) {
+  py::array_t<double> copy(std::move(shape));
+  if (copy.size() > 0) std::copy_n(data, copy.size(), copy.mutable_data());
+  copy.attr("setflags")(py::arg("write") = false);
+  return copy;
 }
 
 const sim::Breakdown& find_breakdown(const sim::Recorder& rec, const std::string& name) {
@@ -39,9 +38,21 @@ const sim::Breakdown& find_breakdown(const sim::Recorder& rec, const std::string
 
 void bind_recorder(py::module_& m) {
   py::class_<sim::Recorder>(m, "Recorder", "The monthly series and breakdowns of a simulation.")
-      .def_property_readonly("rows", &sim::Recorder::rows)
-      .def_property_readonly("labels", &sim::Recorder::labels)
-      .def_property_readonly("months", &sim::Recorder::months)
+      .def_property_readonly("rows",
+                             [](const sim::Recorder& r) {
+                               check_not_running(&r);
+                               return r.rows();
+                             })
+      .def_property_readonly("labels",
+                             [](const sim::Recorder& r) {
+                               check_not_running(&r);
+                               return r.labels();
+                             })
+      .def_property_readonly("months",
+                             [](const sim::Recorder& r) {
+                               check_not_running(&r);
+                               return r.months();
+                             })
       .def_property_readonly("series_names",
                              [](const sim::Recorder& r) {
                                std::vector<std::string> names;
@@ -55,14 +66,14 @@ void bind_recorder(py::module_& m) {
                                return docs;
                              })
       .def("series_view",
-           [](py::object self, const std::string& name) {
-             const auto& rec = self.cast<const sim::Recorder&>();
+           [](const sim::Recorder& rec, const std::string& name) {
+             check_not_running(&rec);
              const int index = rec.find_series(name);
              if (index < 0) throw py::key_error("no series named '" + name + "'");
              const auto column = rec.series(index);
-             return readonly_view(self, column.data(), {static_cast<py::ssize_t>(column.size())});
+             return readonly_copy(column.data(), {static_cast<py::ssize_t>(column.size())});
            },
-           py::arg("name"), "The series as a read-only array sharing the engine's memory.")
+           py::arg("name"), "The series so far, as a read-only array of its own.")
       .def_property_readonly("breakdown_names",
                              [](const sim::Recorder& r) {
                                std::vector<std::string> names;
@@ -78,22 +89,33 @@ void bind_recorder(py::module_& m) {
            },
            py::arg("name"), "(category label, categories, columns) of a breakdown.")
       .def("breakdown_view",
-           [](py::object self, const std::string& name) {
-             const auto& rec = self.cast<const sim::Recorder&>();
+           [](const sim::Recorder& rec, const std::string& name) {
+             check_not_running(&rec);
              const auto& b = find_breakdown(rec, name);
              const auto categories = static_cast<py::ssize_t>(b.categories.size());
              const auto columns = static_cast<py::ssize_t>(b.columns.size());
              const auto rows = categories * columns == 0 ? 0 : static_cast<py::ssize_t>(b.values.size()) / (categories * columns);
-             return readonly_view(self, b.values.data(), {rows, categories, columns});
+             return readonly_copy(b.values.data(), {rows, categories, columns});
            },
-           py::arg("name"), "The breakdown as a read-only array [month, category, column] sharing the engine's memory.")
-      .def("series_csv", &sim::Recorder::series_csv, py::arg("provenance"))
+           py::arg("name"), "The breakdown so far, as a read-only array [month, category, column] of its own.")
+      .def("series_csv",
+           [](const sim::Recorder& r, const sim::Recorder::Provenance& provenance) {
+             check_not_running(&r);
+             return r.series_csv(provenance);
+           },
+           py::arg("provenance"))
       .def("breakdown_csv",
            [](const sim::Recorder& r, const std::string& name, const sim::Recorder::Provenance& provenance) {
+             check_not_running(&r);
              return r.breakdown_csv(find_breakdown(r, name), provenance);
            },
            py::arg("name"), py::arg("provenance"))
-      .def("to_json", &sim::Recorder::to_json, py::arg("provenance"));
+      .def("to_json",
+           [](const sim::Recorder& r, const sim::Recorder::Provenance& provenance) {
+             check_not_running(&r);
+             return r.to_json(provenance);
+           },
+           py::arg("provenance"));
 }
 
 }  // namespace terrasim::bindings

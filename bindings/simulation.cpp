@@ -9,7 +9,9 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "bindings/bindings.h"
@@ -19,6 +21,13 @@ namespace py = pybind11;
 
 namespace terrasim::bindings {
 namespace {
+
+// The simulations (and their recorders) with a call running: touched only
+// with the GIL held.
+std::unordered_set<const void*>& running() {
+  static std::unordered_set<const void*> objects;
+  return objects;
+}
 
 py::array column_array(py::handle owner, const sim::ColumnView& c) {
   const py::dtype dtype(std::string("<") + c.dtype);  // the engine's platforms are little-endian
@@ -30,6 +39,22 @@ py::array column_array(py::handle owner, const sim::ColumnView& c) {
 }
 
 }  // namespace
+
+ExclusiveCall::ExclusiveCall(const sim::Simulation& s) : keys_{&s, &s.recorder()} {
+  check_not_running(&s);
+  for (const void* k : keys_) running().insert(k);
+}
+
+ExclusiveCall::~ExclusiveCall() {
+  for (const void* k : keys_) running().erase(k);
+}
+
+void check_not_running(const void* object) {
+  if (running().count(object) != 0)
+    throw std::runtime_error(
+        "this Simulation is busy: another thread is running a call on it (step, run, a checkpoint); a "
+        "simulation takes one call at a time (use one Simulation per thread, or fork() it)");
+}
 
 void bind_simulation(py::module_& m) {
   using sim::Simulation;
@@ -56,39 +81,48 @@ void bind_simulation(py::module_& m) {
       .def_property_readonly("recorder", &Simulation::recorder, py::return_value_policy::reference_internal)
       .def("step",
            [](Simulation& s) {
+             const ExclusiveCall call(s);
              py::gil_scoped_release release;
              s.step();
            })
       // Runs to the end (or to month `until`) without the GIL. Between months
       // it takes the GIL back briefly to let Python handle signals (Ctrl-C
       // raises KeyboardInterrupt here, leaving the simulation at a month
-      // boundary) and to call `progress(month, months)` when given.
+      // boundary) and to call `progress(done, months)` when given, after
+      // each month simulated (the last included).
       .def("run",
            [](Simulation& s, int until, py::object progress, bool check_signals) {
+             const ExclusiveCall call(s);
              const int stop = until < 0 ? s.months() : until;
              bool interrupted = false;
+             int reported = s.month();
+             auto report = [&](int done) {  // with the GIL; false if `progress` raised
+               if (progress.is_none() || done <= reported) return true;
+               reported = done;
+               try {
+                 progress(done, s.months());
+               } catch (py::error_already_set& e) {
+                 e.restore();
+                 interrupted = true;
+                 return false;
+               }
+               return true;
+             };
              {
                py::gil_scoped_release release;
                s.run([&](int done) {
-                 if (done >= stop) return false;
-                 if (!check_signals && progress.is_none()) return true;
+                 const bool reached = done >= stop;
+                 if (!check_signals && progress.is_none()) return !reached;
                  py::gil_scoped_acquire acquire;
+                 if (!report(done) || reached) return false;
                  if (check_signals && PyErr_CheckSignals() != 0) {
                    interrupted = true;
                    return false;
                  }
-                 if (!progress.is_none()) {
-                   try {
-                     progress(done, s.months());
-                   } catch (py::error_already_set& e) {
-                     e.restore();
-                     interrupted = true;
-                     return false;
-                   }
-                 }
                  return true;
                });
              }
+             if (!interrupted) report(s.month());  // the last month, which no call before a step follows
              if (interrupted) throw py::error_already_set();
              return s.done();
            },
@@ -96,6 +130,7 @@ void bind_simulation(py::module_& m) {
       // A checkpoint in memory (the payload a file would hold), for forks.
       .def("checkpoint_payload",
            [](const Simulation& s) {
+             const ExclusiveCall call(s);
              std::string payload;
              {
                py::gil_scoped_release release;
@@ -112,6 +147,7 @@ void bind_simulation(py::module_& m) {
                   py::arg("payload"), py::arg("threads") = 0)
       .def("save_checkpoint",
            [](const Simulation& s, const std::string& path) {
+             const ExclusiveCall call(s);
              py::gil_scoped_release release;
              s.save_checkpoint(path);
            },
@@ -120,6 +156,7 @@ void bind_simulation(py::module_& m) {
                              "Changes of state so far (steps, resume): a view taken at one generation is stale at the next.")
       .def("columns",
            [](const Simulation& s) {
+             check_not_running(&s);
              py::list out;
              for (const auto& c : s.model().columns()) out.append(py::make_tuple(c.agents, c.name, c.dtype, c.size, c.doc));
              return out;
@@ -128,6 +165,7 @@ void bind_simulation(py::module_& m) {
       .def("column",
            [](py::object self, const std::string& agents, const std::string& name) {
              const auto& s = self.cast<const Simulation&>();
+             check_not_running(&s);
              const auto columns = s.model().columns();
              for (const auto& c : columns)
                if (c.agents == agents && c.name == name) return column_array(self, c);
@@ -140,6 +178,7 @@ void bind_simulation(py::module_& m) {
            "One agent column as a read-only array sharing the engine's memory, valid until the next step.")
       .def("reconfigure",
            [](Simulation& s, const sim::Scenario& next) {
+             const ExclusiveCall call(s);
              sim::Scenario copy = next;
              py::gil_scoped_release release;
              s.reconfigure(std::move(copy));
@@ -149,14 +188,20 @@ void bind_simulation(py::module_& m) {
            "and breakdowns); raises ReconfigureError, changing nothing, when the running state cannot take it.")
       .def("config_history",
            [](const Simulation& s) {
+             check_not_running(&s);
              py::list out;
              for (const auto& h : s.config_history())
                out.append(py::make_tuple(h.month, h.config_sha256, h.source, h.config_json));
              return out;
            },
            "The configurations the run has had: (month it took effect, config SHA-256, source, configuration as JSON).")
-      .def("provenance", &Simulation::provenance)
+      .def("provenance",
+           [](const Simulation& s) {
+             check_not_running(&s);
+             return s.provenance();
+           })
       .def("profile", [](const Simulation& s) {
+        check_not_running(&s);
         py::list rows;
         for (const auto& t : s.scheduler().profile()) rows.append(py::make_tuple(t.name, t.calls, t.seconds));
         return rows;

@@ -3,7 +3,7 @@
     import terrasim
     sc = terrasim.Scenario.load("scenarios/dock/small.yaml", {"months": 24})
     result = terrasim.run(sc)                    # series and breakdowns as pandas
-    sim = terrasim.Simulation(sc); sim.step(12)  # month by month, zero-copy views
+    sim = terrasim.Simulation(sc); sim.step(12)  # month by month, read-only views
     sim.column("workers", "employer")            # agent columns as read-only NumPy views
     terrasim.sweep({"a": sc}, replicates=100, db="a.sqlite")
     terrasim.SweepResults("a.sqlite").fan("unemployment_rate")

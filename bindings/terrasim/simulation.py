@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Union
 
@@ -19,29 +20,36 @@ from .scenario import Overrides, Scenario, ScenarioLike
 
 
 class StaleViewError(RuntimeError):
-    """A zero-copy view read after its simulation advanced past the month it was taken at."""
+    """A view read after its simulation advanced past the month it was taken at."""
 
 
 class View:
-    """A read-only NumPy view of engine memory, valid while the simulation stays at one month.
+    """A read-only NumPy view of a simulation's data, valid while the simulation stays at one month.
 
-    The engine appends a row each month, and the model's agent columns change
-    (and may be reallocated) each month too; a view taken at month *t*
-    therefore refuses to be read once the simulation has moved on
-    (``StaleViewError``, checked against the engine's generation counter)
-    instead of reading freed memory. The view keeps its simulation alive.
-    ``np.asarray(view)`` gives the underlying array without copying (checked
-    at that moment; do not keep that array across a step: take a new view).
+    A view taken at month *t* refuses to be read once the simulation has
+    moved on (``StaleViewError``, checked against the engine's generation
+    counter): take a new one after stepping. The view keeps its simulation
+    alive.
+
+    An agent column's view (:meth:`Simulation.column`) shares the engine's
+    memory, which the next step changes and may free. Only :attr:`array`
+    gives that memory itself, without a copy, valid until the next step;
+    everything that may keep an array (``np.asarray(view)``,
+    ``pd.Series(view)``, ``view[a:b]``, :meth:`copy`) gets a copy, which
+    stays valid. A series' or breakdown's view holds its own array of the
+    months recorded so far (a few hundred numbers), which stays valid too.
     """
 
-    __slots__ = ("_owner", "_array", "_month", "_generation", "_retake", "name")
+    __slots__ = ("_owner", "_array", "_month", "_generation", "_retake", "_shared", "name")
 
-    def __init__(self, owner: "Simulation", array: np.ndarray, name: str, retake: Optional[str] = None):
+    def __init__(self, owner: "Simulation", array: np.ndarray, name: str, retake: Optional[str] = None,
+                 shared: bool = False):
         self._owner = owner
         self._array = array
         self._month = owner.month
         self._generation = owner._sim.generation
         self._retake = retake or f"sim.view({name!r})"
+        self._shared = shared  # the array is the engine's memory
         self.name = name
 
     @property
@@ -63,7 +71,9 @@ class View:
 
     @property
     def array(self) -> np.ndarray:
-        """The read-only ndarray itself (no copy)."""
+        """The read-only ndarray itself, without a copy. For an agent column
+        it is the engine's memory: valid until the next step only (read it
+        at once; keep :meth:`copy` instead)."""
         return self._checked()
 
     def copy(self) -> np.ndarray:
@@ -72,7 +82,7 @@ class View:
 
     def __array__(self, dtype=None, copy=None):
         a = self._checked()
-        if copy:
+        if copy or self._shared:  # whoever asks may keep it: never the engine's memory
             return a.astype(dtype or a.dtype, copy=True)
         return a if dtype is None else a.astype(dtype)
 
@@ -80,7 +90,8 @@ class View:
         return len(self._checked())
 
     def __getitem__(self, key):
-        return self._checked()[key]
+        part = self._checked()[key]
+        return part.copy() if self._shared and isinstance(part, np.ndarray) else part
 
     def __iter__(self):
         return iter(self._checked())
@@ -169,11 +180,23 @@ class Simulation:
         stays usable."""
         if until is None:
             stop = -1
-        elif isinstance(until, int):
-            stop = until
+        elif isinstance(until, (int, np.integer)) and not isinstance(until, bool):
+            stop = int(until)
+            if not self.month <= stop <= self.months:
+                raise ValueError(f"until={stop}: expected a number of months simulated between the current "
+                                 f"{self.month} and the last {self.months}")
         else:
             start = pd.Period(self._scenario.start, freq="M")
-            stop = (pd.Period(until, freq="M") - start).n + 1
+            text = str(until)
+            if not re.fullmatch(r"\d{4}-\d{2}", text):
+                raise ValueError(f"until={until!r}: expected a month as 'YYYY-MM' or a number of months")
+            stop = (pd.Period(text, freq="M") - start).n + 1
+            first = (start + self.month).strftime("%Y-%m")
+            last = (start + self.months - 1).strftime("%Y-%m")
+            if not self.month <= stop <= self.months:
+                raise ValueError(f"until={text}: expected a month between {first} (the next to simulate) and "
+                                 f"{last} (the last)" if self.month < self.months else
+                                 f"until={text}: the simulation has already simulated every month, to {last}")
         self._sim.run(stop, progress, True)
         return self
 
@@ -197,11 +220,11 @@ class Simulation:
         return list(self._recorder.labels)
 
     def view(self, name: str) -> View:
-        """A zero-copy, read-only view of one monthly series (see :class:`View`)."""
+        """A read-only view of one monthly series, the months so far (see :class:`View`)."""
         return View(self, self._recorder.series_view(name), name)
 
     def breakdown_view(self, name: str) -> View:
-        """A zero-copy, read-only view of a breakdown: shape (months, categories, columns)."""
+        """A read-only view of a breakdown: shape (months, categories, columns)."""
         return View(self, self._recorder.breakdown_view(name), name)
 
     # -- agents ---------------------------------------------------------------
@@ -216,7 +239,7 @@ class Simulation:
         Slots may be free: the workers' ``status`` or the firms' ``alive``
         column says which hold an agent. KeyError for an unknown column."""
         return View(self, self._sim.column(agents, name), f"{agents}.{name}",
-                    retake=f"sim.column({agents!r}, {name!r})")
+                    retake=f"sim.column({agents!r}, {name!r})", shared=True)
 
     def agents(self, kind: str) -> pd.DataFrame:
         """All the columns of one kind of agent as a DataFrame indexed by slot.

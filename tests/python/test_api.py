@@ -187,23 +187,68 @@ def test_run_until_month():
     assert sim.month == 6
     calls = []
     sim.run(progress=lambda done, total: calls.append((done, total)))
-    assert sim.done and calls[0] == (6, 12) and calls[-1] == (11, 12)
+    # After each month simulated, the last included (a progress bar ends full).
+    assert sim.done and calls == [(m, 12) for m in range(7, 13)]
+
+
+def test_run_until_outside_the_months_left_is_refused():
+    sim = ts.Simulation(small(12)).step(3)
+    for until in ("2014-11", "2015-02", "2016-01", -5, 2, 13, "April", "2015-4"):
+        with pytest.raises(ValueError, match="until="):
+            sim.run(until=until)
+    assert sim.month == 3  # nothing ran
+    sim.run(until="2015-03")  # the month just simulated: nothing to do
+    assert sim.month == 3
+    sim.run(until=np.int64(5))
+    assert sim.month == 5
+
+
+def test_a_simulation_takes_one_call_at_a_time():
+    # Two threads stepping one simulation freed its memory twice (the calls
+    # release the GIL): the second call is refused while the first runs.
+    import threading
+    sim = ts.Simulation(ts.Scenario.load(DEFAULT), threads=1)
+    errors, started = [], threading.Event()
+
+    def first():
+        sim.run(progress=lambda done, total: started.set() or time.sleep(0.002))
+
+    t = threading.Thread(target=first)
+    t.start()
+    started.wait(10)
+    for call in (sim.step, lambda: sim.run(), lambda: sim.view("hires"), lambda: sim.column("workers", "employer"),
+                 sim.fork, sim.series):
+        try:
+            call()
+        except RuntimeError as e:
+            errors.append(str(e))
+    t.join()
+    assert len(errors) == 6 and all("this Simulation is busy" in e for e in errors), errors
+    assert sim.done  # the first call ran to its end, undisturbed
+    assert sim.series().equals(ts.Simulation(ts.Scenario.load(DEFAULT), threads=1).run().series())
 
 
 # ---------------------------------------------------------------------------
 # zero-copy views
 
-def test_views_share_memory_and_are_read_only():
-    sim = ts.Simulation(small(6)).step(3)
+def test_series_views_are_read_only_and_what_they_give_stays_valid():
+    sim = ts.Simulation(small(48)).step(3)
     v = sim.view("hires")
-    a, b = np.asarray(v), sim.view("hires").array
-    assert np.shares_memory(a, b)  # the engine's column, not a copy
-    assert not a.flags.writeable and not a.flags.owndata
+    a = np.asarray(v)
+    assert not a.flags.writeable
     with pytest.raises(ValueError):
         a[0] = 1.0
     assert list(v) == sim.series()["hires"].tolist()
     zones = sim.breakdown_view("zones")
-    assert zones.shape == (3, 6, 3) and np.shares_memory(np.asarray(zones), sim.breakdown_view("zones").array)
+    assert zones.shape == (3, 6, 3)
+    # What pandas and NumPy keep of a view stays the months it was taken at
+    # (they used to point into the engine's series, which a later month's
+    # row reallocated: pd.Series(view) then read freed memory).
+    kept = [pd.Series(v), v.array, np.asarray(v), v[0:2], np.asarray(zones), zones.array]
+    expected = [np.array(k, copy=True) for k in kept]
+    sim.run()
+    for k, e in zip(kept, expected):
+        np.testing.assert_array_equal(np.asarray(k), e)
 
 
 def test_view_keeps_its_simulation_alive():

@@ -39,9 +39,9 @@ def test_columns_are_listed_with_their_types():
         assert a.dtype == np.dtype(c.dtype) and a.shape == (c.size,)
 
 
-def test_column_is_zero_copy_and_read_only():
+def test_column_array_is_zero_copy_and_read_only():
     sim = dock().step(2)
-    a = np.asarray(sim.column("workers", "employer"))
+    a = sim.column("workers", "employer").array
     b = sim.column("workers", "employer").array
     assert np.shares_memory(a, b)  # the engine's column, read twice in one month
     assert a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
@@ -50,6 +50,21 @@ def test_column_is_zero_copy_and_read_only():
         a[0] = 1
     with pytest.raises(ValueError):
         sim.column("firms", "log_latent").array[:] = 0.0
+
+
+def test_what_may_be_kept_of_a_column_is_a_copy_that_stays_valid():
+    # np.asarray, pandas and slices of a column's view copy: the engine
+    # changes the column at the next step, and may free it.
+    sim = dock(40).step(2)
+    v = sim.column("firms", "size")
+    kept = [np.asarray(v), pd.Series(v), v[0:100], v.copy()]
+    for k in kept:
+        assert not np.shares_memory(np.asarray(k), v.array)
+    expected = [np.array(k, copy=True) for k in kept]
+    sim.step(30)
+    for k, e in zip(kept, expected):
+        np.testing.assert_array_equal(np.asarray(k), e)
+    assert np.asarray(sim.column("firms", "size")).sum() != expected[0].sum()  # the column did change
 
 
 def test_column_keeps_its_simulation_alive():
