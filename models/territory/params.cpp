@@ -390,6 +390,78 @@ void declare_parameters(sim::Record& root) {
     const auto& events = cfg["policies"]["events"];
     unique_names(events, "policies.events", report);
     if (events.items().size() > 30000) report(events, "policies.events", "at most 30000 events");
+    std::int64_t labour_force = 0;
+    for (const auto& z : zones.items()) labour_force += z["labour_force"].as_int();
+    for (std::size_t i = 0; i < events.items().size(); ++i) {
+      const auto& e = events.items()[i];
+      for (const auto& z : zones.items())
+        if (z["name"].as_string() == e["zone"].as_string() && z["kind"].as_string() == "outside")
+          report(e["zone"], fmt::format("policies.events[{}].zone", i),
+                 "a plant in the outside zone: its jobs would not be the territory's; expected a zone of the territory");
+      if (e["jobs"].as_int() > labour_force)
+        report(e["jobs"], fmt::format("policies.events[{}].jobs", i),
+               fmt::format("{} jobs, more than the territory's labour force ({} workers)", e["jobs"].as_int(), labour_force));
+    }
+
+    // Policy windows: a window that ends before it starts never runs, and
+    // says nothing about it.
+    auto window = [&](const sim::Value& win, const std::string& path) {
+      if (win["end"].as_string() < win["start"].as_string())
+        report(win["end"], path + ".end",
+               fmt::format("the window ends ({}) before it starts ({})", win["end"].as_string(), win["start"].as_string()));
+    };
+    const auto& policies = cfg["policies"];
+    for (const char* name : {"portal", "entrepreneur_support", "hiring_subsidy", "creation_subsidy", "marketing"})
+      window(policies[name], fmt::format("policies.{}", name));
+    for (const char* name : {"training", "partner_funds"}) {
+      unique_names(policies[name], fmt::format("policies.{}", name), report);
+      for (std::size_t i = 0; i < policies[name].items().size(); ++i)
+        window(policies[name].items()[i], fmt::format("policies.{}[{}]", name, i));
+    }
+
+    // Links: between two zones, once; and every zone reached (travel times
+    // are shortest paths: a zone no link reaches would be infinitely far).
+    const auto& links = cfg["links"];
+    const std::size_t nz = zones.items().size();
+    auto zone_index = [&](const std::string& name) {
+      for (std::size_t z = 0; z < nz; ++z)
+        if (zones.items()[z]["name"].as_string() == name) return z;
+      return nz;  // reported as a dangling reference
+    };
+    std::vector<std::vector<std::size_t>> next(nz);
+    for (std::size_t i = 0; i < links.items().size(); ++i) {
+      const auto& l = links.items()[i];
+      const std::size_t from = zone_index(l["from"].as_string()), to = zone_index(l["to"].as_string());
+      if (from == nz || to == nz) continue;
+      if (from == to) {
+        report(l["to"], fmt::format("links[{}].to", i), fmt::format("a link from zone {:?} to itself", l["from"].as_string()));
+        continue;
+      }
+      for (std::size_t j = 0; j < i; ++j) {
+        const auto& o = links.items()[j];
+        const std::size_t a = zone_index(o["from"].as_string()), b = zone_index(o["to"].as_string());
+        if ((a == from && b == to) || (a == to && b == from))
+          report(l, fmt::format("links[{}]", i),
+                 fmt::format("a second link between {:?} and {:?} (also links[{}]): expected one, with its time",
+                             l["from"].as_string(), l["to"].as_string(), j));
+      }
+      next[from].push_back(to);
+      next[to].push_back(from);
+    }
+    std::vector<bool> reached(nz, false);
+    std::vector<std::size_t> todo{0};
+    if (nz > 0) reached[0] = true;
+    while (!todo.empty()) {
+      const std::size_t z = todo.back();
+      todo.pop_back();
+      for (const std::size_t y : next[z])
+        if (!reached[y]) reached[y] = true, todo.push_back(y);
+    }
+    for (std::size_t z = 0; z < nz; ++z)
+      if (!reached[z])
+        report(zones.items()[z]["name"], fmt::format("zones[{}]", z),
+               fmt::format("no link reaches zone {:?} from {:?}: add a link to it (travel times are shortest paths "
+                           "along links)", zones.items()[z]["name"].as_string(), zones.items()[0]["name"].as_string()));
   });
 }
 

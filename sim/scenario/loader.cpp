@@ -400,6 +400,11 @@ class Converter {
             continue;
           }
           const std::string& name = key.Scalar();
+          if (name == "<<" && key.Tag() != "!") {  // unquoted: YAML 1.1's merge key, which yaml-cpp does not apply
+            error(key_loc, "YAML merge keys (`<<: *anchor`) are not supported: write the fields out, or put the "
+                           "shared ones in a file that this one `extends:`");
+            continue;
+          }
           auto [first, inserted] = seen.emplace(name, key_loc);
           if (!inserted) {
             error(key_loc, fmt::format("duplicate key `{}` (first written at line {})", name, first->second.line));

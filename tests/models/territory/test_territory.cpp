@@ -478,6 +478,47 @@ TEST(TerritoryScenario, RefusesTwoOutsideZones) {
   }
 }
 
+// Checks across fields, each refusing what would run without a word but
+// not as written (found by a review of bad inputs).
+TEST(TerritoryScenario, RefusesInconsistentWindowsLinksNamesAndPlants) {
+  auto error_of = [](const std::string& file, std::vector<std::string> overrides) {
+    try {
+      sim::load_scenario(file, overrides);
+    } catch (const sim::ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  auto expect = [&](std::vector<std::string> overrides, const std::string& where, const std::string& what,
+                    const std::string& file = kBaseline) {
+    const std::string e = error_of(file, overrides);
+    EXPECT_NE(e.find("error: " + where + ": " + what), std::string::npos) << e;
+  };
+  // A policy window that ends before it starts (it would never run).
+  expect({"policies.hiring_subsidy.enabled=true", "policies.hiring_subsidy.start=2018-01",
+          "policies.hiring_subsidy.end=2016-06"},
+         "policies.hiring_subsidy.end", "the window ends (2016-06) before it starts (2018-01)");
+  expect({"policies.training.cluster_skills.start=2021-01"}, "policies.training[0].end",
+         "the window ends (2020-12) before it starts (2021-01)", kPacte);
+  // Two training programmes, or partner funds, of one name.
+  expect({"policies.training[1]={name: cluster_skills, target_sector: industry}"}, "policies.training[1].name",
+         "name \"cluster_skills\" is used twice (also policies.training[0])", kPacte);
+  expect({"policies.partner_funds[2].name=region"}, "policies.partner_funds[2].name",
+         "name \"region\" is used twice (also policies.partner_funds[0])", kPacte);
+  // Links: to itself, twice between two zones, and a zone no link reaches.
+  expect({"links[2].to=couronne_nord"}, "links[2].to", "a link from zone \"couronne_nord\" to itself");
+  expect({"links[2]={from: couronne_sud, to: amiens_ville, minutes: 30}"}, "links[2]",
+         "a second link between \"couronne_sud\" and \"amiens_ville\" (also links[1])");
+  expect({"links[6].to=site_sante"}, "zones[5]", "no link reaches zone \"site_energie\" from \"amiens_ville\"");
+  // A plant in the outside zone, or with more jobs than the labour force.
+  const std::string plant = "{name: usine, kind: closure, month: 2016-09, zone: couronne_nord, sector: industry, jobs: 900}";
+  EXPECT_EQ(error_of(kBaseline, {"policies.events=[" + plant + "]"}), "accepted");
+  expect({"policies.events=[" + plant + "]", "policies.events[0].zone=hors_territoire"}, "policies.events[0].zone",
+         "a plant in the outside zone");
+  expect({"policies.events=[" + plant + "]", "policies.events[0].jobs=1000000"}, "policies.events[0].jobs",
+         "1000000 jobs, more than the territory's labour force (85000 workers)");
+}
+
 // ------------------------------------------------------------ calibration
 
 // The Amiens baseline, mean of 10 replicates at 1:1 scale (issue 3).

@@ -217,6 +217,17 @@ TEST(ParseYaml, RefusesAQuoteNeverClosed) {
   EXPECT_EQ(parse("a: 'it''s'\n# don't\nb: |\n  'open\n")["b"].text(), "'open\n");
 }
 
+TEST(ParseYaml, RefusesMergeKeysWithOneClearError) {
+  // yaml-cpp keeps `<<` as an ordinary key: the merged fields went missing,
+  // each reported as missing, and `<<` as an unknown field.
+  EXPECT_EQ(parse_error("base: &b {x: 1, y: 2}\nzone:\n  <<: *b\n  y: 3\n"),
+            "t.yaml:3:3: error: YAML merge keys (`<<: *anchor`) are not supported: write the fields out, or put "
+            "the shared ones in a file that this one `extends:`\n"
+            "    3 |   <<: *b\n"
+            "      |   ^");
+  EXPECT_EQ(parse("a: {'<<': x}\n")["a"]["<<"].text(), "x");  // quoted: a key like any other
+}
+
 TEST(ParseYaml, RefusesAliasBombsQuickly) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_THAT(file_error("alias_bomb.yaml"),
