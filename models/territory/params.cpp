@@ -3,11 +3,15 @@
 // validation, the JSON Schema and docs/scenarios.md are generated; and their
 // reading into Params. scenarios/amiens/README.md says where each Amiens
 // value comes from.
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "models/territory/territory.h"
+#include "sim/scenario/schema.h"
 
 namespace terrasim::models::territory {
 
@@ -47,6 +51,18 @@ bool valid_identifier(const std::string& s) {
 }
 
 }  // namespace
+
+// TerritoryModel::declare records them; a test checks that the lists agree.
+std::vector<std::string> recorded_series(const sim::Value& cfg) {
+  std::vector<std::string> names{"unemployment_rate", "labour_force", "employed", "unemployed", "in_training",
+                                 "inactive", "firms", "creations", "closures", "vacancies", "hires", "separations",
+                                 "mean_wage", "jobs_in_territory", "jobs_held_by_residents", "in_commuters",
+                                 "out_commuters"};
+  for (const auto& c : cfg["clusters"].items()) names.push_back("jobs_cluster_" + c["name"].as_string());
+  for (const auto& i : cfg["investors"].items()) names.push_back("investment_" + i["name"].as_string());
+  for (const char* n : {"policy_spending", "policy_spending_cumulative", "national_unemployment_rate"}) names.emplace_back(n);
+  return names;
+}
 
 void declare_parameters(sim::Record& root) {
   root.number("scale").range(0, 1).exclusive_min().def(1.0).doc(
@@ -387,6 +403,23 @@ void declare_parameters(sim::Record& root) {
     const auto& w = cfg["workers"];
     if (w["entry_age"].as_int() >= w["retirement_age"].as_int())
       report(w["entry_age"], "workers.entry_age", "must be below workers.retirement_age");
+    // The target's series, which forecasts read: one the territory records.
+    if (!cfg["target"].is_null()) {
+      const std::vector<std::string> series = recorded_series(cfg);
+      for (const char* field : {"series", "reference"}) {
+        const sim::Value& v = cfg["target"][field];
+        if (v.is_null() || std::find(series.begin(), series.end(), v.as_string()) != series.end()) continue;
+        std::string closest;
+        std::size_t best = 4;  // suggest only a near name
+        for (const auto& name : series)
+          if (const std::size_t d = sim::edit_distance(name, v.as_string()); d < best) best = d, closest = name;
+        report(v, fmt::format("target.{}", field),
+               fmt::format("{:?} is not a series the territory records{}", v.as_string(),
+                           closest.empty() ? fmt::format(": expected one of {}", fmt::join(series, ", "))
+                                           : fmt::format("; did you mean `{}`?", closest)));
+      }
+    }
+
     const auto& events = cfg["policies"]["events"];
     unique_names(events, "policies.events", report);
     if (events.items().size() > 30000) report(events, "policies.events", "at most 30000 events");

@@ -174,6 +174,9 @@ struct Params {
 int months_between(const std::string& from, const std::string& to);
 // A context series at month t: linear between points, flat beyond them.
 double interpolate(const std::vector<std::pair<int, double>>& points, int t);
+// The names of the series recorded for a configuration (fixed ones, then one
+// per cluster and per investor), which a scenario's target may name.
+std::vector<std::string> recorded_series(const sim::Value& config);
 
 // Declares the model's scenario fields (params.cpp).
 void declare_parameters(sim::Record& root);

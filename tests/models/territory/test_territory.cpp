@@ -519,6 +519,33 @@ TEST(TerritoryScenario, RefusesInconsistentWindowsLinksNamesAndPlants) {
          "1000000 jobs, more than the territory's labour force (85000 workers)");
 }
 
+TEST(TerritoryScenario, TargetNamesASeriesTheTerritoryRecords) {
+  // The list the check uses is the recorder's, clusters and investors included.
+  auto s = make(kPacte, {kSmall, "months=1"});
+  std::vector<std::string> recorded;
+  for (const auto& info : s->recorder().series_info()) recorded.push_back(info.name);
+  EXPECT_EQ(models::territory::recorded_series(s->scenario().config), recorded);
+  EXPECT_GT(recorded.size(), 25u);
+  // A typo in the target's series, or its reference, is refused at load
+  // (forecasts found it later, with no line).
+  auto error_of = [](std::vector<std::string> overrides) {
+    try {
+      sim::load_scenario(kBaseline, overrides);
+    } catch (const sim::ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(error_of({"target.series=unemploymentrate"})
+                .find("error: target.series: \"unemploymentrate\" is not a series the territory records; did you mean "
+                      "`unemployment_rate`?"),
+            std::string::npos);
+  EXPECT_NE(error_of({"target.reference=national_rate"}).find("error: target.reference: \"national_rate\" is not a series"),
+            std::string::npos);
+  EXPECT_NE(error_of({"target.series=zzz"}).find("expected one of unemployment_rate, labour_force"), std::string::npos);
+  EXPECT_EQ(error_of({"target.series=jobs_cluster_numerique"}), "accepted");
+}
+
 // ------------------------------------------------------------ calibration
 
 // The Amiens baseline, mean of 10 replicates at 1:1 scale (issue 3).
