@@ -124,6 +124,9 @@ int main(int argc, char** argv) {
       const int month = std::stoi(checkpoint_at[0], &used);
       if (used != checkpoint_at[0].size()) throw std::invalid_argument("junk");
       run.checkpoint_at = std::make_pair(month, checkpoint_at[1]);
+    } catch (const std::out_of_range&) {
+      std::cerr << "terrasim: --checkpoint-at: month " << checkpoint_at[0] << " is far beyond any run's months\n";
+      return kBadInput;
     } catch (const std::exception&) {
       std::cerr << "terrasim: --checkpoint-at: expected a month number, found '" << checkpoint_at[0] << "'\n";
       return kBadInput;

@@ -123,6 +123,8 @@ void declare_parameters(sim::Record& root) {
       const sim::Value& z = zones.items()[i];
       workers += z["worker_share"].as_double();
       firms += z["firm_share"].as_double();
+      if (z["name"].as_string().empty())  // it would head an unnamed row of the zones' table
+        report(z["name"], fmt::format("zones[{}].name", i), "an empty name: expected the zone's name");
       for (std::size_t j = 0; j < i; ++j) {
         if (zones.items()[j]["name"].as_string() == z["name"].as_string())
           report(z["name"], fmt::format("zones[{}].name", i),

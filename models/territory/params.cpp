@@ -36,11 +36,14 @@ sim::Value series(std::initializer_list<std::pair<const char*, double>> points) 
 }
 
 void unique_names(const sim::Value& list, const std::string& path, const Report& report) {
-  for (std::size_t i = 0; i < list.items().size(); ++i)
+  for (std::size_t i = 0; i < list.items().size(); ++i) {
+    if (list.items()[i]["name"].as_string().empty())
+      report(list.items()[i]["name"], fmt::format("{}[{}].name", path, i), "an empty name: expected a name");
     for (std::size_t j = 0; j < i; ++j)
       if (list.items()[j]["name"].as_string() == list.items()[i]["name"].as_string())
         report(list.items()[i]["name"], fmt::format("{}[{}].name", path, i),
                fmt::format("name {:?} is used twice (also {}[{}])", list.items()[i]["name"].as_string(), path, j));
+  }
 }
 
 bool valid_identifier(const std::string& s) {

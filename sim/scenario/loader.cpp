@@ -551,6 +551,8 @@ Value parse_yaml(std::string_view text_in, const std::string& file_name, const P
 }
 
 Value parse_yaml_file(const std::string& path, const ParseLimits& limits) {
+  // An empty path has no name to print before the error: say what it is.
+  if (path.empty()) fail(Location{"\"\" (an empty file name)", 0, 0}, "", "expected the path of a YAML file");
   const Location where{path, 0, 0};
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);

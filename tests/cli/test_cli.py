@@ -170,6 +170,8 @@ def test_checkpoint_month_out_of_range_is_refused(terrasim, tmp_path):
     assert "between 0 and 5" in p.stderr
     p = terrasim("run", SMALL, "--checkpoint-at", "soon", tmp_path / "c", check=2)
     assert "expected a month number" in p.stderr
+    p = terrasim("run", SMALL, "--checkpoint-at", "99999999999", tmp_path / "c", check=2)
+    assert "month 99999999999 is far beyond" in p.stderr
 
 
 def test_scenario_error_names_file_line_column_and_writes_nothing(terrasim, tmp_path):

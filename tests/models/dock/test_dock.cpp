@@ -366,6 +366,19 @@ TEST(DockScenario, SharesMustSumToOne) {
   }
 }
 
+TEST(DockScenario, ZoneNamesAreNamesAndUnique) {
+  for (const auto& [set, what] : std::vector<std::pair<std::string, std::string>>{
+           {"zones[1].name=\"\"", "zones[1].name: an empty name: expected the zone's name"},
+           {"zones[1].name=Centre", "zones[1].name: zone name \"Centre\" is used twice (also zones[0])"}}) {
+    try {
+      sim::load_scenario(kSmall, {set});
+      ADD_FAILURE() << "accepted " << set;
+    } catch (const sim::ScenarioError& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(DockScenario, AbsurdPopulationIsRefused) {
   try {
     sim::load_scenario(kSmall, {"workers=1000000000"});

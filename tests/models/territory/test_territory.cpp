@@ -505,6 +505,7 @@ TEST(TerritoryScenario, RefusesInconsistentWindowsLinksNamesAndPlants) {
          "name \"cluster_skills\" is used twice (also policies.training[0])", kPacte);
   expect({"policies.partner_funds[2].name=region"}, "policies.partner_funds[2].name",
          "name \"region\" is used twice (also policies.partner_funds[0])", kPacte);
+  expect({"skills[1].name=\"\""}, "skills[1].name", "an empty name: expected a name");
   // Links: to itself, twice between two zones, and a zone no link reaches.
   expect({"links[2].to=couronne_nord"}, "links[2].to", "a link from zone \"couronne_nord\" to itself");
   expect({"links[2]={from: couronne_sud, to: amiens_ville, minutes: 30}"}, "links[2]",

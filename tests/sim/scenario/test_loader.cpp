@@ -321,6 +321,8 @@ TEST(ParseYamlFile, RefusesWhatIsNotAReadableFile) {
   const std::string dir = data_path("sub");
   EXPECT_EQ(error_text([&] { parse_yaml_file(dir); }), dir + ": error: is a directory: expected a YAML file");
   EXPECT_THAT(error_text([&] { resolve_extends(missing); }), HasSubstr("cannot open file"));
+  // No name to print: the message says what was given.
+  EXPECT_EQ(error_text([&] { parse_yaml_file(""); }), "\"\" (an empty file name): error: expected the path of a YAML file");
 }
 
 // ---------------------------------------------------------------------------
