@@ -26,9 +26,9 @@ def _scenario_arg(text: str):
 
 def _grid_arg(text: str):
     path, sep, values = text.partition("=")
-    if not sep or not values:
+    if not sep or not values or not path.strip():
         raise argparse.ArgumentTypeError(f"expected PATH=V1,V2,..., found {text!r}")
-    return path, [v for v in values.split(",")]
+    return path.strip(), [v for v in values.split(",")]
 
 
 def _positive_int(text: str) -> int:
@@ -51,8 +51,15 @@ def _year_count(text: str):
     raise argparse.ArgumentTypeError(f"expected YEAR=COUNT (e.g. 2013=1034), found {text!r}")
 
 
+def _executor_arg(text: str) -> str:
+    """--executor: local, mpi or dask://HOST:PORT (tcp://HOST:PORT too), refused here rather than by the sweep."""
+    if text in ("local", "mpi") or (text.startswith(("dask://", "tcp://")) and text.split("://", 1)[1]):
+        return text
+    raise argparse.ArgumentTypeError(f"expected local, mpi or dask://HOST:PORT, found {text!r}")
+
+
 def _executor_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--executor", default="local",
+    parser.add_argument("--executor", default="local", type=_executor_arg,
                         help="local (a process per core), mpi (under mpiexec ... -m mpi4py.futures), "
                              "or dask://HOST:PORT (a running dask scheduler)")
     parser.add_argument("--workers", type=_positive_int, help="worker processes for the local executor")
@@ -94,15 +101,18 @@ def _parser() -> argparse.ArgumentParser:
                         description="Runs a Monte Carlo sweep; rerun the same command to resume an interrupted one.")
     sw.add_argument("scenarios", nargs="+", type=_scenario_arg, metavar="[NAME=]SCENARIO")
     sw.add_argument("--db", required=True, help="SQLite database (created, or resumed)")
-    sw.add_argument("--replicates", "-r", type=int, default=1)
-    sw.add_argument("--seed", type=int, default=1, help="base seed: replicate r uses seed+r in every scenario")
-    sw.add_argument("--months", type=int)
+    sw.add_argument("--replicates", "-r", type=_positive_int, default=1)
+    sw.add_argument("--seed", type=int, default=1, help="base seed: replicate r uses seed+r in every scenario "
+                                                        "and at every grid point (not in --set or --grid)")
+    sw.add_argument("--months", type=int, help="months to simulate (every scenario; not in --grid)")
     sw.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                     help="override applied to every scenario")
     sw.add_argument("--grid", action="append", default=[], type=_grid_arg, metavar="PATH=V1,V2,...",
-                    help="a grid dimension (repeatable; the sweep runs their product)")
-    sw.add_argument("--series", action="append", help="keep only these series (repeatable)")
-    sw.add_argument("--breakdowns", action="store_true", help="keep the breakdowns too")
+                    help="a grid dimension (repeatable, one per path; the sweep runs their product)")
+    sw.add_argument("--series", action="append", help="keep only these series (repeatable; a resumed sweep keeps "
+                                                      "the same)")
+    sw.add_argument("--breakdowns", action="store_true", help="keep the breakdowns too (a resumed sweep keeps "
+                                                              "the same)")
     _executor_options(sw)
 
     fc = sub.add_parser(
@@ -243,21 +253,24 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _sweep(ts, args) -> int:
+    # Each scenario under its name (NAME=, else its file's stem) and each grid
+    # path once: a name or a path given twice would keep one of the two
+    # without a word, so both are refused (as forecast refuses two names).
     scenarios = {}
-    unnamed = []
     for name, path in args.scenarios:
-        if name:
-            scenarios[name] = path
-        else:
-            unnamed.append(path)
-    if unnamed:
-        from .sweep import named_scenarios
-        for name, sc in named_scenarios(unnamed).items():
-            scenarios.setdefault(name, sc)
-    grid = {path: [_yaml_scalar(v) for v in values] for path, values in args.grid} or None
+        name = name or os.path.splitext(os.path.basename(path))[0]
+        if name in scenarios:
+            raise ValueError(f"two scenarios are named {name!r} ({scenarios[name]} and {path}): give each its own "
+                             "name (NAME=PATH)")
+        scenarios[name] = path
+    grid = {}
+    for path, values in args.grid:
+        if path in grid:
+            raise ValueError(f"--grid {path}: given twice; give all its values in one --grid {path}=V1,V2,...")
+        grid[path] = [_yaml_scalar(v) for v in values]
     with _executor(args.executor) as executor:
-        summary = ts.sweep(scenarios, grid=grid, replicates=args.replicates, db=args.db, executor=executor,
-                           workers=args.workers, base_seed=args.seed, months=args.months,
+        summary = ts.sweep(scenarios, grid=grid or None, replicates=args.replicates, db=args.db,
+                           executor=executor, workers=args.workers, base_seed=args.seed, months=args.months,
                            overrides=args.overrides, series=args.series, breakdowns=args.breakdowns,
                            progress=_PROGRESS[args.progress])
     print(f"terrasim sweep: {summary.completed} runs done, {summary.skipped} already in {summary.db}, "
@@ -314,19 +327,29 @@ def _yaml_scalar(text: str):
 def _results(ts, args) -> int:
     import pandas as pd
     pd.set_option("display.width", 200)
+    if args.at_most is not None and not args.at:
+        raise ValueError("--at-most needs --at YYYY-MM")
+    if args.at and args.at_most is None:
+        raise ValueError("--at needs --at-most THRESHOLD")
     res = ts.SweepResults(args.db)
-    if args.csv:
-        res.to_csv(args.csv)
-    if args.fan:
-        print(res.fan(args.series, args.scenario, args.point).to_string())
-    if args.diff:
-        print(res.paired_difference(args.series, args.diff[0], args.diff[1], args.point).to_string())
-    if args.at_most is not None:
-        if not args.at:
-            raise ValueError("--at-most needs --at YYYY-MM")
-        print(res.probability_at_most(args.series, args.at_most, args.at, args.scenario, args.point))
-    if not (args.csv or args.fan or args.diff or args.at_most is not None):
-        print(res.runs().groupby(["scenario", "point_id"]).size().rename("runs").to_string())
+    try:
+        if args.csv:
+            try:
+                res.to_csv(args.csv)
+            except OSError as e:
+                raise ValueError(f"--csv {args.csv}: cannot write it ({e.strerror or e})") from None
+        if args.fan:
+            print(res.fan(args.series, args.scenario, args.point).to_string())
+        if args.diff:
+            print(res.paired_difference(args.series, args.diff[0], args.diff[1], args.point).to_string())
+        if args.at_most is not None:
+            print(res.probability_at_most(args.series, args.at_most, args.at, args.scenario, args.point))
+        if not (args.csv or args.fan or args.diff or args.at_most is not None):
+            print(res.runs().groupby(["scenario", "point_id"]).size().rename("runs").to_string())
+    except KeyError as e:  # str() of a KeyError is its message in quotes
+        raise ValueError(f"{args.db}: {e.args[0] if e.args else e}") from None
+    finally:
+        res.close()
     return 0
 
 

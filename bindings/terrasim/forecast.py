@@ -427,10 +427,31 @@ def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed
         return f"made by terrasim {meta.get('terrasim_version')}"
     if meta.get("base_seed") != str(base_seed):
         return f"base seed {meta.get('base_seed')}, not {base_seed}"
+    # a forecast keeps every series and no breakdowns (absent: written before meta said, by a forecast)
+    if meta.get("series", "null") != "null" or meta.get("breakdowns", "false") != "false":
+        return "it keeps other series or breakdowns"
     changed = [name for name, sc in scenarios.items() if name in hashes and hashes[name] != sc.config_sha256]
     if changed:
         return f"scenario {', '.join(changed)} had another configuration"
     return None
+
+
+def _grid_points(db: pathlib.Path) -> List[str]:
+    """The grid points with overrides of sweep database `db`, as ``a=1, b=2`` (none: [] too when `db` is not
+    there, or not a sweep database, which the sweep then reports)."""
+    from .sweep import _describe
+    if not db.is_file():
+        return []
+    try:
+        con = sqlite3.connect(db.as_uri() + "?mode=ro", uri=True)
+        try:
+            rows = con.execute("SELECT overrides_json FROM parameters WHERE overrides_json != '{}' "
+                               "ORDER BY point_id").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return []
+    return [_describe(json.loads(text)) for (text,) in rows]
 
 
 def _single_file(db: pathlib.Path) -> None:
@@ -527,6 +548,17 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
             raise ForecastError(f"--db {db}: is a folder, expected a database file")
         if not db_path.parent.is_dir():
             raise ForecastError(f"--db {db}: folder {db_path.parent} does not exist")
+        grid = _grid_points(db_path)
+        if grid:
+            # The report reads each scenario's replicates as written, without
+            # overrides; a grid's runs are other configurations, which it
+            # would count as replicates (or, once its own were added, refuse
+            # after running them). Refused before anything runs.
+            raise ForecastError(
+                f"--db {db}: this sweep database holds a parameter grid ({len(grid)} points with overrides: "
+                f"{'; '.join(grid[:3])}{'; ...' if len(grid) > 3 else ''}); a forecast compares the scenarios as "
+                "written, without overrides, and cannot use a grid's runs: give it a database of its own, or leave "
+                f"--db out (the report keeps its runs in its folder's {DB_NAME})")
     else:
         db_path = folder.prepare(named, base_seed, log)
     try:

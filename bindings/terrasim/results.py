@@ -11,6 +11,8 @@ import dataclasses
 import json
 import math
 import os
+import pathlib
+import re
 import sqlite3
 from typing import Dict, Optional, Sequence, Union
 
@@ -72,6 +74,7 @@ class Probability:
     @classmethod
     def from_outcomes(cls, outcomes, level: float = 0.95) -> "Probability":
         """The share of true outcomes (one per replicate), with its Wilson score interval."""
+        _check_level(level)
         outcomes = np.asarray(outcomes, dtype=bool)
         n = int(outcomes.size)
         if n == 0:
@@ -85,6 +88,26 @@ class Probability:
                    ci_high=min(1.0, centre + half), level=level)
 
 
+def _check_level(level: float) -> None:
+    """A confidence level: in (0, 1) (at 1 or beyond, the interval is infinite or meaningless)."""
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)) \
+            or not 0 < level < 1:
+        raise ValueError(f"level: expected a confidence level between 0 and 1 (excluded), e.g. 0.95, "
+                         f"found {level!r}")
+
+
+def _month(at: str) -> pd.Period:
+    """A month written YYYY-MM (a year alone, or a day, would be read as another month without a word)."""
+    text = str(at) if isinstance(at, (str, pd.Period)) else None
+    if text is None or not re.fullmatch(r"\d{4}-\d{2}", text) or not 1 <= int(text[5:]) <= 12:
+        raise ValueError(f"at (--at): expected a month as YYYY-MM (e.g. 2019-12), found {at!r}")
+    return pd.Period(text, freq="M")
+
+
+# The tables of a sweep database (see terrasim.sweep).
+_TABLES = ("meta", "scenarios", "parameters", "parameter_values", "runs", "series")
+
+
 class SweepResults:
     """A sweep database opened read-only.
 
@@ -95,9 +118,31 @@ class SweepResults:
     def __init__(self, db: Union[str, os.PathLike], replicates: Optional[int] = None):
         self.path = os.fspath(db)
         if not os.path.exists(self.path):
-            raise FileNotFoundError(self.path)
+            raise FileNotFoundError(f"{self.path}: no such sweep database")
+        if os.path.isdir(self.path):
+            raise ValueError(f"{self.path}: is a folder, expected a sweep database file")
+        if replicates is not None and (isinstance(replicates, bool) or not isinstance(replicates, int)
+                                       or replicates < 1):
+            raise ValueError(f"replicates: expected a whole number of at least 1, found {replicates!r}")
         self.replicates = replicates
-        self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        # A URI, so that the path is percent-encoded (a name with ? or # in it is still a file name).
+        uri = pathlib.Path(os.path.abspath(self.path)).as_uri() + "?mode=ro"
+        try:
+            self._con = sqlite3.connect(uri, uri=True)
+        except sqlite3.Error as e:
+            raise ValueError(f"{self.path}: cannot open it as a sweep database ({e})") from None
+        # What is not a sweep database (an empty file, another program's database, not SQLite at all) is
+        # refused here, naming the file, rather than by the first query that misses a table.
+        try:
+            tables = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.Error as e:
+            self._con.close()
+            raise ValueError(f"{self.path}: not a sweep database ({e})") from None
+        missing = [t for t in _TABLES if t not in tables]
+        if missing:
+            self._con.close()
+            raise ValueError(f"{self.path}: not a sweep database (" +
+                             ("it is empty" if not tables else f"it has no table {', '.join(missing)}") + ")")
 
     def close(self) -> None:
         self._con.close()
@@ -131,38 +176,65 @@ class SweepResults:
         return [r[0] for r in self._con.execute("SELECT DISTINCT name FROM series ORDER BY name")]
 
     # -- data ----------------------------------------------------------------
+    def _points(self) -> Dict[int, str]:
+        """point_id -> its overrides as the command line writes them."""
+        from .sweep import _describe
+        return {pid: _describe(json.loads(text)) for pid, text in
+                self._con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id")}
+
     def _point_id(self, point: Point) -> int:
         if point is None:
-            ids = [r[0] for r in self._con.execute("SELECT point_id FROM parameters ORDER BY point_id")]
-            if len(ids) != 1:
-                raise ValueError(f"this sweep has {len(ids)} grid points: name one (point=<id> or a dict)")
-            return ids[0]
-        if isinstance(point, int):
-            return point
+            points = self._points()
+            if len(points) != 1:
+                listed = "; ".join(f"{pid}: {text}" for pid, text in points.items())
+                raise ValueError(f"this sweep has {len(points)} grid points ({listed}): name one "
+                                 "(point=<id> or a dict; --point ID)")
+            return next(iter(points))
+        if isinstance(point, (int, np.integer)) and not isinstance(point, bool):
+            points = self._points()
+            if int(point) not in points:
+                listed = "; ".join(f"{pid}: {text}" for pid, text in points.items())
+                raise KeyError(f"no grid point {point} in this sweep (its points: {listed})")
+            return int(point)
         from .sweep import _canonical
         row = self._con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?",
                                 (_canonical(point),)).fetchone()
         if not row:
-            raise KeyError(f"no grid point {point!r}")
+            listed = "; ".join(f"{pid}: {text}" for pid, text in self._points().items())
+            raise KeyError(f"no grid point {point!r} in this sweep (its points: {listed})")
         return row[0]
 
     def _scenario_name(self, scenario: Optional[str]) -> str:
+        names = [r[0] for r in self._con.execute("SELECT name FROM scenarios ORDER BY scenario_id")]
         if scenario is not None:
+            if scenario not in names:
+                raise KeyError(f"no scenario {scenario!r} in this sweep (its scenarios: {', '.join(names)})")
             return scenario
-        names = [r[0] for r in self._con.execute("SELECT name FROM scenarios")]
         if len(names) != 1:
-            raise ValueError(f"this sweep has scenarios {names}: name one")
+            raise ValueError(f"this sweep has scenarios {', '.join(names)}: name one (scenario=...; --scenario)")
         return names[0]
 
     def matrix(self, name: str, scenario: Optional[str] = None, point: Point = None) -> pd.DataFrame:
         """One series of one scenario and grid point: rows = replicates, columns = months."""
+        scenario, point_id = self._scenario_name(scenario), self._point_id(point)
         limit, params = ("", ()) if self.replicates is None else (" AND r.replicate < ?", (self.replicates,))
         df = self._query(
             "SELECT r.replicate, v.month, v.value FROM series v JOIN runs r USING (run_id) "
             "JOIN scenarios s USING (scenario_id) WHERE s.name = ? AND r.point_id = ? AND v.name = ?" + limit,
-            (self._scenario_name(scenario), self._point_id(point), name) + params)
+            (scenario, point_id, name) + params)
         if df.empty:
-            raise KeyError(f"no values of series {name!r} for scenario {scenario!r}, point {point!r}")
+            # Why, from one run of this scenario and point (through the keys: a
+            # report asks this of series it may lack, in large databases).
+            where = f"scenario {scenario!r}, grid point {point_id} ({self._points()[point_id]})"
+            kept = [r[0] for r in self._con.execute(
+                "SELECT DISTINCT name FROM series WHERE run_id = (SELECT r.run_id FROM runs r JOIN scenarios s "
+                "USING (scenario_id) WHERE s.name = ? AND r.point_id = ? LIMIT 1) ORDER BY name",
+                (scenario, point_id))]
+            if not kept:
+                raise KeyError(f"no run of {where} is finished yet")
+            if name not in kept:
+                raise KeyError(f"no series {name!r} in the runs of {where} (their series: {', '.join(kept)})")
+            raise KeyError(f"no run of {where} in replicates 0 to {self.replicates - 1} is finished yet")
         m = df.pivot(index="replicate", columns="month", values="value").sort_index()
         m.columns = pd.PeriodIndex(m.columns, freq="M", name="month")
         return m
@@ -193,6 +265,7 @@ class SweepResults:
     def paired_difference(self, name: str, a: str, b: str, point: Point = None, point_b: Point = "same",
                           level: float = 0.95) -> pd.DataFrame:
         """Mean of (a - b) per month over replicates paired by seed, with a t confidence interval."""
+        _check_level(level)
         ma = self.matrix(name, a, point)
         mb = self.matrix(name, b, point if point_b == "same" else point_b)
         common = ma.index.intersection(mb.index)
@@ -206,8 +279,12 @@ class SweepResults:
     def probability_at_most(self, name: str, threshold: float, at: str, scenario: Optional[str] = None,
                             point: Point = None, level: float = 0.95) -> Probability:
         """P(series <= threshold in month `at`) with its Monte Carlo uncertainty."""
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(threshold):
+            raise ValueError(f"threshold (--at-most): expected a finite number, found {threshold!r}")
+        month = _month(at)
+        _check_level(level)
         m = self.matrix(name, scenario, point)
-        month = pd.Period(at, freq="M")
         if month not in m.columns:
             raise KeyError(f"month {at} is not simulated (months {m.columns[0]}..{m.columns[-1]})")
         values = m[month].dropna().to_numpy()

@@ -10,12 +10,25 @@ driving process alone writes the database, one transaction per run.
 A sweep interrupted at any moment (Ctrl-C, kill -9, a lost node) and started
 again with the same arguments resumes: finished runs are skipped, and the
 final database holds the same results as an uninterrupted sweep. Resuming
-refuses when the database was written by another terrasim version or when a
-scenario of the same name now has another configuration hash.
+refuses when the database was written by another terrasim version, with
+another base seed or other kept series or breakdowns, or when a scenario of
+the same name now has another configuration hash. One sweep writes a
+database at a time: a second one started meanwhile is refused (the first
+holds an exclusive lock on ``DB.lock`` beside it, which the system releases
+should it be killed).
+
+Every run's scenario (each scenario at each grid point, with the first and
+the last seed) is validated before the database is opened for writing, so
+that bad input is refused with the scenario's error and leaves no database.
 
 Database schema (``SCHEMA`` below; all text in UTF-8):
 
-- ``meta(key, value)``: ``schema_version``, ``terrasim_version``, ``base_seed``.
+- ``meta(key, value)``: ``schema_version``, ``terrasim_version``, ``base_seed``,
+  ``series`` (JSON: the sorted names kept, or null for all of them) and
+  ``breakdowns`` (JSON: true or false). A database written before these two
+  were kept lacks them: they are then read from its runs (the series they
+  hold, all of the models' meaning all; breakdowns if any run has some) and
+  written in.
 - ``scenarios(scenario_id, name, source, model, title, start, months,
   config_sha256, config_json)``: each scenario's frozen configuration.
 - ``parameters(point_id, overrides_json)``: one row per grid point, its
@@ -48,8 +61,14 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover (Windows)
+    fcntl = None
+
 from . import _core
-from .scenario import Overrides, Scenario, ScenarioLike, _plain, format_override_value, override_list
+from .scenario import (Overrides, Scenario, ScenarioError, ScenarioLike, _plain, format_override_value,
+                       override_list)
 
 SCHEMA_VERSION = "1"
 
@@ -109,7 +128,15 @@ def execute_run(task: Tuple) -> Dict[str, Any]:
     """Runs one simulation; returns plain data (never touches the database)."""
     key, config_json, source, overrides, seed, threads, series_names, keep_breakdowns = task
     t0 = time.perf_counter()
-    scenario = _core.scenario_from_dict(json.loads(config_json), list(overrides) + [f"seed={seed}"], source)
+    try:
+        scenario = _core.scenario_from_dict(json.loads(config_json), list(overrides) + [f"seed={seed}"], source)
+    except _core.ScenarioError as e:
+        # The driver validated this run's scenario before it started, so this
+        # should not happen; should it (another terrasim on a remote worker),
+        # the error must reach the driver, and a ScenarioError cannot: its
+        # Diagnostic objects do not pickle, and the driver would report
+        # "cannot pickle 'Diagnostic'" in its place. Its text does.
+        raise SweepError(f"{source}, overrides {list(overrides)}, seed {seed}: {e}") from None
     sim = _core.Simulation(scenario, threads)
     sim.run(-1, None, False)
     rec = sim.recorder
@@ -175,19 +202,210 @@ def _canonical(point: Mapping[str, Any]) -> str:
     return json.dumps(_plain(dict(point)), sort_keys=True, separators=(",", ":"))
 
 
+def _describe(point: Mapping[str, Any]) -> str:
+    """A grid point as the command line writes it: ``a=1, b=x`` (``no override`` for ``{}``)."""
+    return ", ".join(f"{path}={format_override_value(v)}" for path, v in point.items()) or "no override"
+
+
+_SEED_WHY = ("a sweep sets the seeds itself: replicate r runs with seed base seed + r (--seed, --replicates) in "
+             "every scenario and at every grid point, so that differences are paired; for more seeds, run more "
+             "replicates")
+
+
+def _check_paths(points: List[Dict[str, Any]], override_paths: Sequence[str]) -> None:
+    """Refuses what a sweep would ignore or silently replace.
+
+    `seed` anywhere: the worker sets ``seed=base_seed+r`` last, so a grid
+    over it ran identical points and an override of it changed only the
+    configuration hash. `months` in the grid: a sweep has one horizon (its
+    results compare points month by month, and the scenarios table holds one
+    `months` per scenario); a run of fewer months is the beginning of a
+    longer one with the same seed, so the longest horizon holds the others.
+    A path both in the grid and in the overrides: the grid's value replaced
+    the override's in every run. A grid point given twice: one database row,
+    two runs each replicate (the second failing on the first's key).
+    """
+    for path in override_paths:
+        if path == "seed":
+            raise ValueError(f"overrides (--set): seed: {_SEED_WHY}")
+    seen = set()
+    for point in points:
+        for path in point:
+            path = str(path).strip()
+            if path == "seed":
+                raise ValueError(f"grid (--grid): seed: {_SEED_WHY}")
+            if path == "months":
+                raise ValueError("grid (--grid): months: a sweep has one horizon, months (--months), the same at "
+                                 "every grid point, where its results compare the points month by month; a run of "
+                                 "fewer months is the beginning of a longer one with the same seed: sweep the "
+                                 "longest horizon and read the months you need")
+            if path in override_paths:
+                raise ValueError(f"{path}: both in the grid (--grid) and in the overrides (--set), where the "
+                                 "grid's values would replace the override in every run: give it in one of them")
+        text = _canonical(point)
+        if text in seen:
+            raise ValueError(f"grid (--grid): the point {_describe(point)} comes twice: give each value once")
+        seen.add(text)
+
+
+def _in_context(error: ScenarioError, where: str) -> ScenarioError:
+    """The same scenario error (file, line, path, diagnostics), its message prefixed by the run it is about."""
+    out = ScenarioError(f"{where}: {error}")
+    out.__dict__.update(vars(error))
+    return out
+
+
+def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], point_overrides: List[List[str]],
+                   base_seed: int, replicates: int) -> None:
+    """Loads every run's scenario here, before the database is touched.
+
+    Bad input is then refused with the scenario's own error, and nothing is
+    written; in a worker, the same error would not come back whole (see
+    :func:`execute_run`), and the database would already hold the sweep's
+    settings. Seeds are checked at both ends of the replicates' range (the
+    engine takes a range of seeds).
+    """
+    last = base_seed + replicates - 1
+    for name, sc in named.items():
+        for seed in sorted({base_seed, last}):
+            try:
+                sc.with_overrides([f"seed={seed}"])
+            except ScenarioError as e:
+                raise _in_context(e, f"scenario {name!r}, seed {seed} (replicates 0 to {replicates - 1} use seeds "
+                                     f"{base_seed} to {last})") from None
+        for point, ov in zip(points, point_overrides):
+            if ov:
+                try:
+                    sc.with_overrides(ov)
+                except ScenarioError as e:
+                    raise _in_context(e, f"scenario {name!r}, grid point {_describe(point)}") from None
+
+
+def _series_of(scenario: Scenario) -> set:
+    """The series a run of `scenario` records (a simulation is built, not run: cheap)."""
+    return set(_core.Simulation(scenario._core, 1).recorder.series_names)
+
+
+def _check_series(named: Dict[str, Scenario], series: Sequence[str]) -> None:
+    for name, sc in named.items():
+        recorded = _series_of(sc)
+        missing = [n for n in series if n not in recorded]
+        if missing:
+            raise ValueError(f"series (--series): {', '.join(missing)}: not recorded in scenario {name!r} (model "
+                             f"{sc.model} records {', '.join(sorted(recorded))})")
+
+
 # ---------------------------------------------------------------------------
 # The database.
 
-def _connect(path: str) -> sqlite3.Connection:
-    con = sqlite3.connect(path, isolation_level=None, timeout=60)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a killed process
-    con.execute("PRAGMA foreign_keys=ON")
+def _open(db: str) -> sqlite3.Connection:
+    """The database for writing; refused, naming the file, when it cannot be a sweep database."""
+    try:
+        con = sqlite3.connect(db, isolation_level=None, timeout=60)
+    except sqlite3.Error as e:
+        raise SweepError(f"{db}: cannot open it as a sweep database ({e})") from None
+    try:
+        # Read before anything is written, so that another program's database is left as it was.
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "meta" not in tables:
+            raise SweepError(f"{db}: an SQLite database, but not a sweep database (it has no table meta, but "
+                             f"{', '.join(sorted(tables))}): write the sweep to another file")
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a killed process
+        con.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error as e:  # not SQLite ("file is not a database"), read-only...
+        con.close()
+        raise SweepError(f"{db}: cannot open it as a sweep database ({e})") from None
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
+@contextlib.contextmanager
+def _sole_writer(db: str):
+    """Holds an exclusive lock on ``DB.lock`` while a sweep writes `db`; a second sweep is refused.
+
+    Two drivers would both run what is missing, and the second to commit a
+    run failed on its uniqueness ("UNIQUE constraint failed") or on a lock
+    held too long ("database is locked"). SQLite's locks last a transaction
+    and cannot say that a sweep is under way; flock does, and the system
+    releases it when its holder dies (kill -9 too), so a file left behind
+    blocks nothing. Not a lock on the database file itself: closing a
+    descriptor of that file would drop SQLite's own (POSIX) locks on it. The
+    file is removed at the end while still locked; a sweep that locked it
+    meanwhile finds it gone and locks the new one instead.
+    """
+    if fcntl is None:  # no flock (Windows): unguarded, as before
+        yield
+        return
+    path = db + ".lock"
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise SweepError(f"{db}: cannot create its lock file {path}: {e.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip()
+            os.close(fd)
+            raise SweepError(f"another sweep is writing {db}" + (f" ({holder})" if holder else "") +
+                             ": wait until it ends (then run this one again to add what it lacks), or write to "
+                             "another database") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(fd)
+
+
+SETTINGS = ("series", "breakdowns")
+
+
+def _settings(series: Optional[Sequence[str]], breakdowns: bool) -> Dict[str, str]:
+    """What a sweep keeps of each run, as ``meta`` holds it."""
+    return {"series": json.dumps(sorted(set(series)) if series else None), "breakdowns": json.dumps(bool(breakdowns))}
+
+
+def _settings_of_runs(con: sqlite3.Connection, scenarios: Dict[str, Scenario]) -> Optional[Dict[str, str]]:
+    """The settings of a database written before ``meta`` kept them, read from its runs (None: no runs).
+
+    Its series are all of them (the default then) when they include every
+    series of the scenarios' models, else the names found; its breakdowns
+    are kept when any run has some.
+    """
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM runs)").fetchone()[0]:
+        return None
+    kept = {r[0] for r in con.execute("SELECT DISTINCT name FROM series")}
+    every = set().union(*(_series_of(sc) for sc in scenarios.values()))
+    series = None if every <= kept else sorted(kept)
+    breakdowns = bool(con.execute("SELECT EXISTS (SELECT 1 FROM breakdowns)").fetchone()[0])
+    return _settings(series, breakdowns)
+
+
+def _kept(name: str, value: str) -> str:
+    value = json.loads(value)
+    if name == "series":
+        return "every series" if value is None else f"only the series {', '.join(value)} (--series)"
+    return "the breakdowns (--breakdowns)" if value else "no breakdowns"
+
+
 def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: List[Dict[str, Any]],
-             base_seed: int) -> Tuple[Dict[str, int], List[int]]:
+             base_seed: int, settings: Dict[str, str]) -> Tuple[Dict[str, int], List[int]]:
     """Creates or checks the database; returns scenario ids and point ids."""
     version = _core.__version__
     con.executescript(SCHEMA)  # idempotent; executescript commits, so before the transaction
@@ -206,10 +424,21 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
             if int(meta.get("base_seed", base_seed)) != base_seed:
                 raise SweepError(f"this sweep database was started with base seed {meta['base_seed']}, "
                                  f"not {base_seed}: resume with the same seed, or write to a new database")
+            missing = [key for key in SETTINGS if key not in meta]
+            if missing:  # written before meta kept them
+                found = _settings_of_runs(con, scenarios) or settings
+                con.executemany("INSERT INTO meta VALUES (?, ?)", [(key, found[key]) for key in missing])
+                meta.update({key: found[key] for key in missing})
+            for key in SETTINGS:
+                if meta[key] != settings[key]:
+                    raise SweepError(
+                        f"this sweep database keeps {_kept(key, meta[key])} of each run, and this sweep would keep "
+                        f"{_kept(key, settings[key])}: its runs could not be compared. Resume with the same "
+                        f"--{key}, or write to a new database.")
         else:
             con.executemany("INSERT INTO meta VALUES (?, ?)",
                             [("schema_version", SCHEMA_VERSION), ("terrasim_version", version),
-                             ("base_seed", str(base_seed))])
+                             ("base_seed", str(base_seed))] + [(key, settings[key]) for key in SETTINGS])
         scenario_ids = {}
         for name, sc in scenarios.items():
             row = con.execute("SELECT scenario_id, config_sha256 FROM scenarios WHERE name = ?", (name,)).fetchone()
@@ -278,8 +507,14 @@ def _commit(con: sqlite3.Connection, result: Dict[str, Any], seed: int) -> None:
 # Progress on stderr.
 
 class _Progress:
-    def __init__(self, total: int, enabled: bool, stream=None):
-        self.total, self.enabled = total, enabled
+    """Runs of this invocation: `todo` of the sweep's `total`, the others found finished in the database.
+
+    The rate and the ETA count only the runs made here: a resumed sweep's
+    skipped runs took no time and would show an absurd rate.
+    """
+
+    def __init__(self, todo: int, total: int, enabled: bool, stream=None):
+        self.todo, self.total, self.enabled = todo, total, enabled
         self.stream = stream or sys.stderr
         self.t0 = time.perf_counter()
         self.last = -1.0
@@ -294,12 +529,18 @@ class _Progress:
             return
         self.last = now
         elapsed = now - self.t0
-        rate = done / elapsed if elapsed > 0 else 0.0
-        left = (self.total - done) / rate if rate > 0 else float("nan")
         width = 24
-        filled = int(width * done / self.total) if self.total else width
+        if not self.todo:
+            if final:
+                self.stream.write(f"sweep [{'#' * width}] all {self.total} runs already in the database\n")
+                self.stream.flush()
+            return
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (self.todo - done) / rate if rate > 0 else float("nan")
+        filled = int(width * done / self.todo)
         eta = time.strftime("%H:%M:%S", time.gmtime(left)) if left == left else "--:--:--"
-        self.stream.write(f"\rsweep [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} runs, "
+        skipped = f"{self.todo} to run of {self.total}; " if self.todo != self.total else ""
+        self.stream.write(f"\rsweep [{'#' * filled}{'.' * (width - filled)}] {skipped}{done}/{self.todo} runs, "
                           f"{rate:.1f} runs/s, {'elapsed ' + _hms(elapsed) if final else 'ETA ' + eta}   ")
         if final:
             self.stream.write("\n")
@@ -329,8 +570,9 @@ def _resolve_executor(executor: Any, workers: Optional[int]):
     if hasattr(executor, "submit"):
         n = getattr(executor, "_max_workers", None) or workers
         return executor, False, n
-    raise TypeError(f"executor: expected None, 'local', 'mpi', a dask Client or a concurrent.futures executor, "
-                    f"found {executor!r}")
+    error = ValueError if isinstance(executor, str) else TypeError
+    raise error(f"executor: expected None, 'local', 'mpi', a dask Client or a concurrent.futures executor, "
+                f"found {executor!r}")
 
 
 def _mpi_workers() -> Optional[int]:
@@ -365,75 +607,126 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     series: names of the series to keep (default: all).
     Returns a :class:`SweepSummary`; the results are in `db` (see
     :class:`terrasim.results.SweepResults`).
+
+    Bad input raises before the database is opened: ScenarioError (a run's
+    scenario, the scenario and grid point named first), ValueError (``seed``
+    in the grid or the overrides, ``months`` in the grid, a path both in the
+    grid and the overrides, a grid point twice, an unknown series) or
+    SweepError (a database that is a folder, in no folder, not a sweep
+    database, written with other settings, or being written by another
+    sweep).
     """
-    if replicates < 1:
-        raise ValueError("replicates: expected at least 1")
-    extra = dict(override_list_to_dict(overrides))
+    if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) or replicates < 1:
+        raise ValueError(f"replicates: expected a whole number of at least 1, found {replicates!r}")
+    replicates = int(replicates)
+    if isinstance(base_seed, bool) or not isinstance(base_seed, (int, np.integer)):
+        raise ValueError(f"base_seed (--seed): expected a whole number, found {base_seed!r}")
+    base_seed = int(base_seed)
+    if isinstance(executor, str) and executor not in _EXECUTOR_NAMES:
+        raise ValueError(f"executor (--executor): expected one of {', '.join(_EXECUTOR_NAMES)}, a dask Client or a "
+                         f"concurrent.futures executor, found {executor!r}")
+    if isinstance(series, str):
+        series = [series]
+    series = list(series) if series else None
+    extra = dict((str(path).strip(), v) for path, v in override_list_to_dict(overrides))
     if months is not None:
+        if "months" in extra:
+            raise ValueError("months: given both as months (--months) and in the overrides (--set months=...): "
+                             "give it once")
         extra["months"] = months
-    named = {name: sc.with_overrides(extra) for name, sc in named_scenarios(scenarios).items()}
     points = grid_points(grid)
+    _check_paths(points, list(extra))
+    # Everything is loaded and checked before the database is opened: bad
+    # input leaves no database, and an existing one as it was.
+    named = {name: sc.with_overrides(extra) for name, sc in named_scenarios(scenarios).items()}
+    point_overrides = [[f"{path}={format_override_value(v)}" for path, v in point.items()] for point in points]
+    _validate_runs(named, points, point_overrides, base_seed, replicates)
+    if series:
+        _check_series(named, series)
     db = os.fspath(db)
+    if os.path.isdir(db):
+        raise SweepError(f"{db}: is a folder, expected a sweep database file")
+    folder = os.path.dirname(os.path.abspath(db))
+    if not os.path.isdir(folder):
+        raise SweepError(f"{db}: folder {folder} does not exist")
     t_start = time.perf_counter()
-    con = _connect(db)
+    with _sole_writer(db):
+        con = _open(db)
+        try:
+            return _run(con, db, named, points, point_overrides, replicates, base_seed, series, breakdowns,
+                        executor, workers, threads, progress, max_in_flight, t_start)
+        finally:
+            con.close()
+
+
+_EXECUTOR_NAMES = ("local", "processes", "mpi")
+
+
+def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: List[Dict[str, Any]],
+         point_overrides: List[List[str]], replicates: int, base_seed: int, series: Optional[List[str]],
+         breakdowns: bool, executor: Any, workers: Optional[int], threads: int, progress: Union[bool, str],
+         max_in_flight: Optional[int], t_start: float) -> SweepSummary:
+    """The sweep proper, its database open and held by this process alone."""
     try:
-        scenario_ids, point_ids = _prepare(con, named, points, base_seed)
+        scenario_ids, point_ids = _prepare(con, named, points, base_seed, _settings(series, breakdowns))
         done = set(con.execute("SELECT scenario_id, point_id, replicate FROM runs"))
-        tasks = []
-        for name, sc in named.items():
-            config_json = sc.to_json(-1)
-            for point, pid in zip(points, point_ids):
-                ov = [f"{path}={format_override_value(v)}" for path, v in point.items()]
-                for r in range(replicates):
-                    key = (scenario_ids[name], pid, r)
-                    if key not in done:
-                        tasks.append((key, config_json, sc.source, ov, base_seed + r, threads,
-                                      list(series) if series else None, breakdowns))
-        total = len(named) * len(points) * replicates
-        skipped = total - len(tasks)
-        show = progress if isinstance(progress, bool) else sys.stderr.isatty()
-        bar = _Progress(total, show)
-        bar(skipped)
-        run_seconds = db_seconds = 0.0
-        n_workers = None
-        if tasks:
-            pool, owned, n_workers = _resolve_executor(executor, workers)
-            window = max_in_flight or max(4, 4 * (n_workers or 4))
-            pending: Dict[cf.Future, Tuple] = {}
-            queue = iter(tasks)
-            completed = skipped
-            try:
-                while True:
-                    for task in itertools.islice(queue, max(0, window - len(pending))):
-                        with _main_module_hidden(owned):
-                            pending[pool.submit(execute_run, task)] = task
-                    if not pending:
-                        break
-                    finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                    for future in finished:
-                        task = pending.pop(future)
-                        result = future.result()
-                        t0 = time.perf_counter()
+    except sqlite3.Error as e:
+        raise SweepError(f"{db}: cannot prepare the sweep database ({e})") from None
+    tasks = []
+    for name, sc in named.items():
+        config_json = sc.to_json(-1)
+        for pid, ov in zip(point_ids, point_overrides):
+            for r in range(replicates):
+                key = (scenario_ids[name], pid, r)
+                if key not in done:
+                    tasks.append((key, config_json, sc.source, ov, base_seed + r, threads, series, breakdowns))
+    total = len(named) * len(points) * replicates
+    skipped = total - len(tasks)
+    show = progress if isinstance(progress, bool) else sys.stderr.isatty()
+    bar = _Progress(len(tasks), total, show)
+    bar(0)
+    run_seconds = db_seconds = 0.0
+    n_workers = None
+    if tasks:
+        pool, owned, n_workers = _resolve_executor(executor, workers)
+        window = max_in_flight or max(4, 4 * (n_workers or 4))
+        pending: Dict[cf.Future, Tuple] = {}
+        queue = iter(tasks)
+        completed = 0
+        try:
+            while True:
+                for task in itertools.islice(queue, max(0, window - len(pending))):
+                    with _main_module_hidden(owned):
+                        pending[pool.submit(execute_run, task)] = task
+                if not pending:
+                    break
+                finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for future in finished:
+                    task = pending.pop(future)
+                    result = future.result()
+                    t0 = time.perf_counter()
+                    try:
                         _commit(con, result, task[4])
-                        db_seconds += time.perf_counter() - t0
-                        run_seconds += result["seconds"]
-                        completed += 1
-                        bar(completed)
-            except BaseException:
-                for future in pending:
-                    future.cancel()
-                raise
-            finally:
-                if owned and _accepts_cancel(pool):
-                    pool.shutdown(wait=True, cancel_futures=True)
-                elif owned:
-                    pool.shutdown(wait=True)
-        bar(total, final=True)
-        return SweepSummary(db=db, total=total, skipped=skipped, completed=len(tasks),
-                            wall_seconds=time.perf_counter() - t_start, run_seconds=run_seconds,
-                            db_seconds=db_seconds, workers=n_workers)
-    finally:
-        con.close()
+                    except sqlite3.Error as e:
+                        raise SweepError(f"{db}: cannot write a finished run ({e}); the runs written so far are "
+                                         "kept: the same command resumes from them") from None
+                    db_seconds += time.perf_counter() - t0
+                    run_seconds += result["seconds"]
+                    completed += 1
+                    bar(completed)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+        finally:
+            if owned and _accepts_cancel(pool):
+                pool.shutdown(wait=True, cancel_futures=True)
+            elif owned:
+                pool.shutdown(wait=True)
+    bar(len(tasks), final=True)
+    return SweepSummary(db=db, total=total, skipped=skipped, completed=len(tasks),
+                        wall_seconds=time.perf_counter() - t_start, run_seconds=run_seconds,
+                        db_seconds=db_seconds, workers=n_workers)
 
 
 @contextlib.contextmanager

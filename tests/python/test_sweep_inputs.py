@@ -1,0 +1,358 @@
+"""Bad input to sweeps, their databases and their results (terrasim.sweep,
+terrasim.SweepResults, `python3 -m terrasim sweep / results / forecast`).
+
+Each is refused before anything is written, with one clear message (exit
+status 2 on the command line), never a traceback; settings that would mix
+incomparable runs in one database are refused on resume; two sweeps never
+write one database at once. Sweeps here are small: dock/small.yaml (or the
+Amiens scenarios at scale 0.05), a few months, a few replicates.
+"""
+import json
+import math
+import os
+import pathlib
+import pickle
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+import terrasim as ts
+from terrasim.sweep import execute_run
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SMALL = ROOT / "scenarios" / "dock" / "small.yaml"
+DEFAULT = ROOT / "scenarios" / "dock" / "default.yaml"
+AMIENS = ROOT / "scenarios" / "amiens"
+PY = "/usr/bin/python3"
+
+
+def cli(*args, cwd=None, timeout=180):
+    """`python3 -m terrasim ARGS`: the CompletedProcess (text)."""
+    return subprocess.run([PY, "-m", "terrasim", *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout)
+
+
+def refused(proc, *words):
+    """Exit 2, no traceback, and every word in the message."""
+    assert proc.returncode == 2, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    assert "Traceback" not in proc.stderr, proc.stderr
+    for word in words:
+        assert word in proc.stderr, proc.stderr
+    return proc.stderr
+
+
+def one_line(proc, *words):
+    """Refused in one line that holds every word."""
+    text = refused(proc, *words).strip()
+    assert "\n" not in text, text
+    return text
+
+
+def quick(*args):
+    """The sweep arguments that keep a command-line sweep small."""
+    return [*args, "--months", 2, "-r", 1, "--workers", 1, "--progress", "never"]
+
+
+def small(months=3):
+    return {"a": ts.Scenario.load(SMALL, {"months": months})}
+
+
+# ---------------------------------------------------------------------------
+# 1. A bad grid value or seed is the scenario's error, before any database.
+
+@pytest.mark.parametrize("args, message", [
+    (["--grid", "nope=1,2"], "nope: unknown field"),
+    (["--grid", "separation_rate=0.02,7"], "separation_rate: expected a number in [0, 1], found 7"),
+    (["--seed", "-1"], "seed: expected an integer in [0, 9007199254740991], found -1"),
+    # the last replicate's seed too
+    (["--seed", "9007199254740990", "-r", "3"], "found 9007199254740992"),
+])
+def test_a_bad_grid_value_or_seed_exits_2_with_the_scenario_error_and_no_database(tmp_path, args, message):
+    db = tmp_path / "b3.sqlite"
+    err = refused(cli("sweep", SMALL, *args, "--months", 2, "--workers", 1, "--progress", "never", "--db", db),
+                  message, "scenario 'small'")
+    assert "pickle" not in err
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even the database
+
+
+def test_the_api_raises_the_scenario_error_naming_the_grid_point(tmp_path):
+    db = tmp_path / "x.sqlite"
+    with pytest.raises(ts.ScenarioError, match=r"scenario 'a', grid point separation_rate=7: .*found 7") as info:
+        ts.sweep(small(), grid={"separation_rate": [0.02, 7]}, replicates=2, db=db, workers=1, progress=False)
+    assert info.value.path == "separation_rate" and info.value.diagnostics  # still the engine's error
+    assert not db.exists()
+
+
+def test_a_scenario_error_in_a_worker_comes_back_whole():
+    """ScenarioError holds Diagnostic objects, which do not pickle: a worker sends its text instead."""
+    sc = small()["a"]
+    task = ((1, 1, 0), sc.to_json(-1), sc.source, ["separation_rate=7"], 1, 1, None, False)
+    with pytest.raises(ts.SweepError, match="separation_rate: expected a number") as info:
+        execute_run(task)
+    back = pickle.loads(pickle.dumps(info.value))
+    assert str(back) == str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# 2, 3. Scenarios, grid paths or points given twice; seed or months where a sweep ignores them.
+
+@pytest.mark.parametrize("args, message", [
+    ([f"small={DEFAULT}", SMALL], "two scenarios are named 'small'"),
+    ([f"a={DEFAULT}", f"a={SMALL}"], "two scenarios are named 'a'"),
+    ([SMALL, SMALL], "two scenarios are named 'small'"),
+    ([SMALL, "--grid", "separation_rate=0.02,0.03", "--grid", "separation_rate=0.04"],
+     "--grid separation_rate: given twice"),
+    ([SMALL, "--grid", "exit_rate=0.01,1e-2"], "the point exit_rate=0.01 comes twice"),
+    ([SMALL, "--grid", "exit_rate=0.01,0.02", "--set", "exit_rate=0.1"],
+     "exit_rate: both in the grid (--grid) and in the overrides (--set)"),
+    ([SMALL, "--grid", "seed=100,200"], "grid (--grid): seed: a sweep sets the seeds itself"),
+    ([SMALL, "--set", "seed=5"], "overrides (--set): seed: a sweep sets the seeds itself"),
+    ([SMALL, "--grid", "months=3,6"], "grid (--grid): months: a sweep has one horizon"),
+    ([SMALL, "--series", "nope"], "series (--series): nope: not recorded in scenario 'small'"),
+])
+def test_what_a_sweep_would_drop_or_ignore_is_refused(tmp_path, args, message):
+    db = tmp_path / "d.sqlite"
+    one_line(cli("sweep", *quick(*args), "--db", db), message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_api_refuses_seed_and_months_in_the_grid(tmp_path):
+    db = tmp_path / "g.sqlite"
+    with pytest.raises(ValueError, match="--seed, --replicates"):
+        ts.sweep(small(), grid={"seed": [100, 200]}, replicates=2, db=db, workers=1, progress=False)
+    with pytest.raises(ValueError, match="seed"):
+        ts.sweep(small(), grid=[{"seed": 100}], db=db, workers=1, progress=False)
+    with pytest.raises(ValueError, match="seed"):
+        ts.sweep(small(), overrides={"seed": 3}, db=db, workers=1, progress=False)
+    with pytest.raises(ValueError, match="one horizon"):
+        ts.sweep(small(), grid={"months": [2, 3]}, db=db, workers=1, progress=False)
+    with pytest.raises(ValueError, match="months: given both"):
+        ts.sweep(small(), months=3, overrides=["months=4"], db=db, workers=1, progress=False)
+    assert not db.exists()
+
+
+# ---------------------------------------------------------------------------
+# 4. A resumed sweep keeps the series and breakdowns it was started with.
+
+def test_resuming_with_other_series_or_breakdowns_is_refused(tmp_path):
+    db = tmp_path / "s.sqlite"
+    ts.sweep(small(), replicates=2, db=db, series=["hires"], workers=1, progress=False)
+    meta = dict(sqlite3.connect(db).execute("SELECT key, value FROM meta"))
+    assert json.loads(meta["series"]) == ["hires"] and json.loads(meta["breakdowns"]) is False
+    with pytest.raises(ts.SweepError, match=r"keeps only the series hires \(--series\) of each run, and this "
+                                            r"sweep would keep every series"):
+        ts.sweep(small(), replicates=3, db=db, workers=1, progress=False)
+    with pytest.raises(ts.SweepError, match="would keep the breakdowns"):
+        ts.sweep(small(), replicates=3, db=db, series=["hires"], breakdowns=True, workers=1, progress=False)
+    proc = cli("sweep", f"a={SMALL}", "--months", 3, "-r", 3, "--series", "unemployment_rate", "--db", db,
+               "--workers", 1, "--progress", "never")
+    one_line(proc, "--series")
+    # the same settings resume (a name given twice is the same set)
+    assert ts.sweep(small(), replicates=3, db=db, series=["hires", "hires"], workers=1,
+                    progress=False).completed == 1
+    assert (ts.SweepResults(db).fan("hires")["n"] == 3).all()
+
+
+def test_a_database_written_before_meta_kept_the_settings_is_read_from_its_runs(tmp_path):
+    def legacy(path, **kw):
+        ts.sweep(small(), replicates=2, db=path, workers=1, progress=False, **kw)
+        con = sqlite3.connect(path)
+        with con:
+            con.execute("DELETE FROM meta WHERE key IN ('series', 'breakdowns')")
+        con.close()
+
+    kept = tmp_path / "kept.sqlite"
+    legacy(kept, series=["hires", "firms"])
+    with pytest.raises(ts.SweepError, match="keeps only the series firms, hires"):
+        ts.sweep(small(), replicates=3, db=kept, workers=1, progress=False)
+    assert ts.sweep(small(), replicates=3, db=kept, series=["firms", "hires"], workers=1,
+                    progress=False).completed == 1
+    assert json.loads(dict(sqlite3.connect(kept).execute("SELECT key, value FROM meta"))["series"]) == \
+        ["firms", "hires"]  # written in
+    every = tmp_path / "every.sqlite"
+    legacy(every)
+    with pytest.raises(ts.SweepError, match="keeps no breakdowns"):
+        ts.sweep(small(), replicates=3, db=every, breakdowns=True, workers=1, progress=False)
+    assert ts.sweep(small(), replicates=3, db=every, workers=1, progress=False).completed == 1
+
+
+# ---------------------------------------------------------------------------
+# 5. A forecast on a grid sweep's database is refused before it runs anything.
+
+def test_a_forecast_refuses_a_grid_sweep_database_before_running(tmp_path):
+    db = tmp_path / "sens.sqlite"
+    small_amiens = ["--months", 3, "--set", "scale=0.05"]
+    proc = cli("sweep", f"baseline={AMIENS / 'baseline.yaml'}", f"pacte={AMIENS / 'pacte.yaml'}",
+               "--grid", "commuting.outside_job_finding=0.019,0.024", "-r", 2, *small_amiens, "--db", db,
+               "--workers", 2, "--progress", "never", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    before = sorted(p.name for p in tmp_path.iterdir())
+    proc = cli("forecast", "-r", 2, *small_amiens, "--db", db, "--no-pdf", "--workers", 2, "--progress", "never",
+               cwd=tmp_path)
+    one_line(proc, f"--db {db}: this sweep database holds a parameter grid",
+             "commuting.outside_job_finding=0.019", "a database of its own")
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 8  # nothing run
+    con.close()
+    assert not [n for n in os.listdir(tmp_path) if n.startswith("forecast") or n.startswith(".forecast")]
+    assert [n for n in sorted(p.name for p in tmp_path.iterdir()) if not n.startswith("sens.sqlite")] == \
+        [n for n in before if not n.startswith("sens.sqlite")]
+
+
+# ---------------------------------------------------------------------------
+# 6. One sweep writes a database at a time.
+
+def test_a_second_sweep_on_a_database_being_written_is_refused(tmp_path):
+    db = tmp_path / "c.sqlite"
+    # long enough to be under way when the second starts; killed once it has been refused
+    first = subprocess.Popen([PY, "-m", "terrasim", "sweep", str(DEFAULT), "--months", "1200", "-r", "2",
+                              "--workers", "1", "--progress", "never", "--db", str(db)], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while not db.exists() and time.time() < deadline and first.poll() is None:
+            time.sleep(0.02)
+        assert db.exists() and first.poll() is None, "the first sweep did not start"
+        second = cli("sweep", DEFAULT, "--months", 1200, "-r", 2, "--workers", 1, "--progress", "never", "--db", db)
+        running = first.poll() is None
+        one_line(second, f"another sweep is writing {db} (pid {first.pid} on ")
+        assert running, "the first sweep ended before the second was refused: make it longer"
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # the driver and its worker
+        first.wait()
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] < 2
+    con.close()
+
+
+def test_a_lock_left_by_a_killed_sweep_blocks_nothing_and_is_removed(tmp_path):
+    db = tmp_path / "k.sqlite"
+    lock = tmp_path / "k.sqlite.lock"
+    lock.write_text("pid 1 on a host that died\n")  # no process holds it
+    assert ts.sweep(small(), replicates=2, db=db, workers=1, progress=False).completed == 2
+    assert not lock.exists()
+
+
+# ---------------------------------------------------------------------------
+# 7. Results: bad arguments are named.
+
+@pytest.fixture(scope="module")
+def sweep_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("results") / "r.sqlite"
+    base = ts.Scenario.load(SMALL, {"months": 3})
+    ts.sweep({"a": base, "b": base.with_overrides({"mismatch_acceptance": 0.6})}, replicates=3, db=db,
+             workers=2, progress=False)
+    return db
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"at": "2015"}, r"at \(--at\): expected a month as YYYY-MM \(e.g. 2019-12\), found '2015'"),
+    ({"at": "2015-13"}, r"at \(--at\): expected a month as YYYY-MM"),
+    ({"at": "2015-03-31"}, r"at \(--at\): expected a month as YYYY-MM"),
+    ({"level": 1.5}, r"level: expected a confidence level between 0 and 1 \(excluded\), e.g. 0.95, found 1.5"),
+    ({"level": 0}, "level: expected a confidence level"),
+    ({"threshold": math.nan}, r"threshold \(--at-most\): expected a finite number, found nan"),
+    ({"threshold": math.inf}, "threshold"),
+    ({"threshold": "0.1"}, "threshold"),
+])
+def test_probability_at_most_names_a_bad_argument(sweep_db, kwargs, message):
+    res = ts.SweepResults(sweep_db)
+    args = {"name": "unemployment_rate", "threshold": 0.2, "at": "2015-03", "scenario": "a", **kwargs}
+    with pytest.raises(ValueError, match=message):
+        res.probability_at_most(**args)
+
+
+def test_paired_difference_and_wilson_interval_name_a_bad_level(sweep_db):
+    res = ts.SweepResults(sweep_db)
+    with pytest.raises(ValueError, match="level: expected a confidence level"):
+        res.paired_difference("unemployment_rate", "b", "a", level=2)
+    with pytest.raises(ValueError, match="level: expected a confidence level"):
+        ts.Probability.from_outcomes([True, False], level=1.0)
+
+
+def test_what_a_sweep_lacks_is_named_never_none(sweep_db):
+    res = ts.SweepResults(sweep_db)
+    with pytest.raises(KeyError) as info:
+        res.matrix("nope", "a")
+    assert "None" not in str(info.value) and "(their series: entries, exits" in str(info.value)
+    with pytest.raises(KeyError, match="no scenario 'c' in this sweep"):
+        res.matrix("hires", "c")
+    with pytest.raises(KeyError, match=r"no grid point 7 in this sweep \(its points: 1: no override\)"):
+        res.matrix("hires", "a", point=7)
+
+
+# ---------------------------------------------------------------------------
+# 8. Progress counts the runs of this invocation.
+
+def test_progress_counts_only_the_runs_made_now(tmp_path, capsys):
+    db = tmp_path / "p.sqlite"
+    ts.sweep(small(2), replicates=2, db=db, workers=1, progress=True)
+    capsys.readouterr()
+    ts.sweep(small(2), replicates=4, db=db, workers=1, progress=True)
+    err = capsys.readouterr().err
+    assert "2 to run of 4; 2/2 runs" in err and "elapsed" in err
+    assert "4/4" not in err and "3/4" not in err
+    ts.sweep(small(2), replicates=4, db=db, workers=1, progress=True)
+    assert "all 4 runs already in the database" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# 9. One line naming the file or the argument, exit 2.
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "empty.sqlite").write_bytes(b"")
+    (tmp_path / "text.sqlite").write_text("not a database\n")
+    (tmp_path / "folder").mkdir()
+    con = sqlite3.connect(tmp_path / "other.sqlite")
+    with con:
+        con.execute("CREATE TABLE notes (text)")
+    con.close()
+    return tmp_path
+
+
+@pytest.mark.parametrize("name, message", [
+    ("empty.sqlite", "empty.sqlite: not a sweep database (it is empty)"),
+    ("text.sqlite", "text.sqlite: not a sweep database (file is not a database)"),
+    ("other.sqlite", "other.sqlite: not a sweep database (it has no table meta"),
+    ("folder", "folder: is a folder, expected a sweep database file"),
+    ("nonexist.sqlite", "nonexist.sqlite: no such sweep database"),
+])
+def test_results_of_what_is_not_a_sweep_database(files, name, message):
+    one_line(cli("results", files / name), message)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("nowhere/x.sqlite", "nowhere/x.sqlite: folder {tmp}/nowhere does not exist"),
+    ("folder", "folder: is a folder, expected a sweep database file"),
+    ("text.sqlite", "text.sqlite: cannot open it as a sweep database (file is not a database)"),
+    ("other.sqlite", "other.sqlite: an SQLite database, but not a sweep database (it has no table meta, but notes)"),
+])
+def test_a_sweep_into_what_cannot_be_a_sweep_database(files, name, message):
+    before = {p.name: p.read_bytes() for p in files.iterdir() if p.is_file()}
+    one_line(cli("sweep", *quick(SMALL), "--db", files / name), message.format(tmp=files))
+    assert {p.name: p.read_bytes() for p in files.iterdir() if p.is_file()} == before  # left as they were
+
+
+def test_bad_executor_csv_and_names_in_results(sweep_db, tmp_path):
+    for command in (["sweep", *quick(SMALL), "--db", tmp_path / "e.sqlite"], ["forecast", "-r", 1, "--no-pdf"]):
+        err = refused(cli(*command, "--executor", "foo", cwd=tmp_path)).strip()
+        assert err.splitlines()[-1].endswith("argument --executor: expected local, mpi or dask://HOST:PORT, "
+                                             "found 'foo'")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="executor"):
+        ts.sweep(small(), db=tmp_path / "e.sqlite", executor="foo", progress=False)
+    assert not (tmp_path / "e.sqlite").exists()
+    one_line(cli("results", sweep_db, "--csv", "/nonexistent/x.csv"), "--csv /nonexistent/x.csv: cannot write it")
+    for args, message in [(["--scenario", "nope", "--fan"], "no scenario 'nope' in this sweep (its scenarios: a, b)"),
+                          (["--scenario", "a", "--point", 9, "--fan"], "no grid point 9 in this sweep"),
+                          (["--scenario", "a", "--series", "nope", "--fan"],
+                           "no series 'nope' in the runs of scenario 'a', grid point 1 (no override)"),
+                          (["--scenario", "a", "--at-most", 0.1, "--at", "2015"], "at (--at): expected a month"),
+                          (["--scenario", "a", "--at", "2015-03"], "--at needs --at-most")]:
+        text = one_line(cli("results", sweep_db, *args), message)
+        assert "None" not in text and '"' not in text
