@@ -46,11 +46,13 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import ctypes
 import dataclasses
 import itertools
 import json
 import multiprocessing
 import os
+import signal
 import socket
 import sqlite3
 import sys
@@ -554,12 +556,30 @@ def _hms(seconds: float) -> str:
 # ---------------------------------------------------------------------------
 # Executors.
 
+def _end_with_parent(parent: int) -> None:
+    """A local worker's initializer: the worker ends when the sweep that started it does.
+
+    A sweep killed by a signal it cannot handle (SIGKILL, or SIGTERM's default)
+    cannot stop its pool, and its workers ran on, each with a simulation's
+    memory, under init. On Linux the kernel sends them SIGKILL when their
+    parent ends (PR_SET_PDEATHSIG); a parent already gone by then is caught
+    by comparing the parent's pid.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _resolve_executor(executor: Any, workers: Optional[int]):
     """(concurrent.futures executor, owned?, worker count or None)."""
     if executor is None or executor == "local" or executor == "processes":
         n = workers or os.cpu_count() or 1
         # spawn: the parent may hold TBB threads, which fork does not copy.
-        return cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")), True, n
+        return cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=_end_with_parent, initargs=(os.getpid(),)), True, n
     if executor == "mpi":
         from mpi4py.futures import MPIPoolExecutor
         pool = MPIPoolExecutor(max_workers=workers) if workers else MPIPoolExecutor()
@@ -703,7 +723,12 @@ def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: L
                 finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for future in finished:
                     task = pending.pop(future)
-                    result = future.result()
+                    try:
+                        result = future.result()
+                    except cf.process.BrokenProcessPool:
+                        raise SweepError("a worker process ended abruptly (killed, or out of memory) while it ran "
+                                         f"a simulation; the runs finished so far ({skipped + completed} of {total}) "
+                                         f"are kept in {db}: the same command resumes from them") from None
                     t0 = time.perf_counter()
                     try:
                         _commit(con, result, task[4])

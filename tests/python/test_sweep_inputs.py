@@ -356,3 +356,66 @@ def test_bad_executor_csv_and_names_in_results(sweep_db, tmp_path):
                           (["--scenario", "a", "--at", "2015-03"], "--at needs --at-most")]:
         text = one_line(cli("results", sweep_db, *args), message)
         assert "None" not in text and '"' not in text
+
+
+def _children(pid):
+    """The pids of the processes whose parent is `pid` (from /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _started_sweep(db, workers):
+    """A command-line sweep long enough to be caught running, and its worker processes once running."""
+    proc = subprocess.Popen([PY, "-m", "terrasim", "sweep", str(DEFAULT), "-r", "40", "--workers", str(workers),
+                             "--progress", "never", "--db", str(db)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        # the pool's workers (spawned: their command line says spawn_main), busy with a run
+        workers_now = [c for c in _children(proc.pid) if b"spawn_main" in open(f"/proc/{c}/cmdline", "rb").read()]
+        if len(workers_now) == workers and os.path.exists(db):
+            time.sleep(0.5)
+            return proc, workers_now
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"the sweep's workers did not start: {proc.stderr.read() if proc.poll() is not None else ''}")
+
+
+def test_a_sweep_killed_by_a_signal_leaves_no_worker_running(tmp_path):
+    # Killed by SIGKILL (or SIGTERM), the sweep cannot stop its pool: its
+    # workers ran on under init, each with a simulation's memory.
+    for sig in (signal.SIGKILL, signal.SIGTERM):
+        proc, workers = _started_sweep(tmp_path / f"killed-{int(sig)}.sqlite", 2)
+        proc.send_signal(sig)
+        proc.wait(10)
+        deadline = time.time() + 10
+        while time.time() < deadline and any(_alive(w) for w in workers):
+            time.sleep(0.05)
+        assert not any(_alive(w) for w in workers), f"workers {workers} still running after {sig!r}"
+
+
+def test_a_worker_killed_mid_run_is_reported_with_how_to_resume(tmp_path):
+    db = tmp_path / "broken.sqlite"
+    proc, workers = _started_sweep(db, 1)
+    os.kill(workers[0], signal.SIGKILL)
+    err = proc.stderr.read()
+    assert proc.wait(30) == 2, err
+    assert "Traceback" not in err, err
+    assert "a worker process ended abruptly (killed, or out of memory)" in err and "the same command resumes" in err
