@@ -344,6 +344,10 @@ def test_a_report_uses_the_first_n_replicates_of_a_database_that_holds_more(made
     assert row["n"] == 4 and row["mean"] == pytest.approx(np.mean(np.subtract(jobs["pacte"], jobs["baseline"])))
     with pytest.raises(report.AnalysisError, match="has 6 of the 8 replicates"):
         report.analyse(made["out"] / "runs.sqlite", spec, replicates=8)
+    # The base seed the report would state is checked against the runs' seeds.
+    with pytest.raises(report.AnalysisError, match="replicate 0 ran with seed 1, not 99: this database was made "
+                                                   "with another base seed than 99"):
+        report.analyse(made["out"] / "runs.sqlite", spec, replicates=4, base_seed=99)
 
 
 def test_a_second_call_reuses_every_run_and_gives_the_same_report(made, terrasim, tmp_path):

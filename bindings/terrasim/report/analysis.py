@@ -143,7 +143,7 @@ def analyse(db, spec: "ForecastSpec", replicates: int, base_seed: int = 1) -> An
     from .. import _core
     db = os.fspath(db)
     with SweepResults(db, replicates=replicates) as res:
-        _check_complete(res, spec, replicates)
+        _check_complete(res, spec, replicates, base_seed)
         data = _Data(res)
         months = data(spec.names[0], "unemployment_rate").columns
         notes: List[Tuple[str, dict]] = []
@@ -167,13 +167,27 @@ def analyse(db, spec: "ForecastSpec", replicates: int, base_seed: int = 1) -> An
                     db=db, months=months, tables=tables, chart_data=charts, notes=notes)
 
 
-def _check_complete(res: SweepResults, spec: "ForecastSpec", replicates: int) -> None:
+def _check_complete(res: SweepResults, spec: "ForecastSpec", replicates: int, base_seed: int) -> None:
+    """Every scenario's replicates 0..n-1, as written (the grid point without overrides), with the seeds
+    base_seed + replicate that the report states, from the scenario's configuration."""
     runs = res.runs()
+    try:
+        point = res._point_id(NO_GRID)
+    except KeyError:
+        raise AnalysisError(f"{res.path}: no runs of the scenarios as written (without overrides): the report "
+                            "reads those") from None
+    runs = runs[runs["point_id"] == point]
     for s in spec.scenarios:
         mine = runs[(runs["scenario"] == s.name) & (runs["replicate"] < replicates)]
         if len(mine) != replicates:
             raise AnalysisError(f"{res.path}: scenario {s.name!r} has {len(mine)} of the {replicates} replicates "
                                 "the report needs: run the sweep to completion first")
+        wrong = mine[mine["seed"] != base_seed + mine["replicate"]]
+        if len(wrong):
+            first = wrong.iloc[0]
+            raise AnalysisError(f"{res.path}: scenario {s.name!r}, replicate {first['replicate']} ran with seed "
+                                f"{first['seed']}, not {base_seed + first['replicate']}: this database was made "
+                                f"with another base seed than {base_seed}")
         sha = res.scenarios().loc[s.name, "config_sha256"]
         if sha != s.scenario.config_sha256:
             raise AnalysisError(f"{res.path}: scenario {s.name!r} was run with another configuration")
