@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -235,6 +236,11 @@ int simulate(Simulation& s, const RunRequest& r, std::ostream& out, std::ostream
       return progress(done, s.months());
     });
     if (r.checkpoint_at && r.checkpoint_at->first == s.months()) checkpoint();
+  } catch (const std::bad_alloc&) {
+    err << fmt::format("terrasim: not enough memory at month {}: the scenario's agents, or its firms' vacancies, "
+                       "need more than this machine has\n", s.month());
+    folder.discard();
+    return kFailure;
   } catch (const std::exception& e) {
     err << "terrasim: " << e.what() << "\n";
     folder.discard();

@@ -132,9 +132,9 @@ void declare_parameters(sim::Record& root) {
       }
     }
     if (std::fabs(workers - 1.0) > 1e-9)
-      report(zones, "zones", fmt::format("worker shares sum to {:.6g}, expected 1", workers));
+      report(zones, "zones", fmt::format("worker shares sum to {:.10g}, expected 1", workers));
     if (std::fabs(firms - 1.0) > 1e-9)
-      report(zones, "zones", fmt::format("firm shares sum to {:.6g}, expected 1", firms));
+      report(zones, "zones", fmt::format("firm shares sum to {:.10g}, expected 1", firms));
   });
 }
 
@@ -922,11 +922,14 @@ void DockModel::match(const sim::MonthContext& ctx) {
   // each zone: the same entries whatever the cut.
   const std::size_t list_pieces = slot_pieces(slots);
   hiring_.resize(slots);
-  std::array<std::array<std::uint32_t, 256>, 16> piece_tally, piece_fill;
+  // Counted in 64 bits: the firms' vacancies may add up past 2^32 (targets
+  // of e^20 workers), which is refused below rather than wrapped.
+  std::array<std::array<std::uint64_t, 256>, 16> piece_tally;
+  std::array<std::array<std::uint32_t, 256>, 16> piece_fill;
   std::array<std::size_t, 16> piece_hiring;
   std::array<std::uint32_t, 16> piece_widest;
   sim::for_each_index(list_pieces, [&](std::size_t k) {
-    std::uint32_t tally[4][256] = {};
+    std::uint64_t tally[4][256] = {};
     const std::size_t lo = slots * k / list_pieces, hi = slots * (k + 1) / list_pieces;
     std::size_t hiring = lo;
     for (std::size_t f = lo; f < hi; ++f) {
@@ -939,13 +942,21 @@ void DockModel::match(const sim::MonthContext& ctx) {
     piece_hiring[k] = hiring;
     for (std::size_t z = 0; z < nz; ++z) piece_tally[k][z] = tally[0][z] + tally[1][z] + tally[2][z] + tally[3][z];
   });
+  std::uint64_t all_vacancies = 0;
+  for (std::size_t k = 0; k < list_pieces; ++k)
+    for (std::size_t z = 0; z < nz; ++z) all_vacancies += piece_tally[k][z];
+  if (all_vacancies > kMaxVacancies)
+    throw std::runtime_error(fmt::format(
+        "dock: month {}: the firms have {} vacancies in all, more than the {} the matching lists (an entry "
+        "each): their targets (init_size_mu, init_size_sigma, entrant_size_mean, target_volatility) are far "
+        "beyond the {} workers", ctx.month, all_vacancies, kMaxVacancies, employer_.size()));
   // Each piece's first place in each zone.
   zone_start_.assign(nz + 1, 0);
   for (std::size_t z = 0; z < nz; ++z) {
     std::uint32_t at = zone_start_[z];
     for (std::size_t k = 0; k < list_pieces; ++k) {
       piece_fill[k][z] = at;
-      at += piece_tally[k][z];
+      at += static_cast<std::uint32_t>(piece_tally[k][z]);
     }
     zone_start_[z + 1] = at;
   }

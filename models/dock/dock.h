@@ -159,6 +159,8 @@ class DockModel final : public sim::Model {
     std::uint8_t skill() const { return static_cast<std::uint8_t>(open_skill); }
   };
   static constexpr std::uint32_t kMaxOpen = (1u << 24) - 1;
+  // The most vacancy entries a month (indices are 32-bit; 20 bytes each).
+  static constexpr std::uint64_t kMaxVacancies = (std::uint64_t{1} << 31) - 1;
   std::vector<Vacancy> vacancies_;
   std::vector<std::uint32_t> hiring_;          // per piece of slots, from its first slot: its firms with vacancies
   std::vector<std::uint32_t> run_firm_;        // firm slot, at each run's first entry

@@ -382,7 +382,10 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
       const std::uint32_t f = startup(proc.stream, 1 + j, sector, zone, jobs);
       // The portal supports its own creations and, while it runs, every
       // baseline creation that asks (all of them, budget permitting).
-      if (portal && spend(kPortal, p_.portal.cost_per_creation_eur) >= p_.portal.cost_per_creation_eur) {
+      // A creation is supported at its whole cost, or not at all: the last of
+      // a budget too small for it stays unspent (it was spent for nothing).
+      if (portal && budget_[kPortal] - spent_[kPortal] >= p_.portal.cost_per_creation_eur) {
+        spend(kPortal, p_.portal.cost_per_creation_eur);
         firm_cash_[f] += p_.portal.supported_cash_months * bill(sector, jobs);
         firm_supported_[f] = 1;
       }

@@ -295,7 +295,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   sim::group_with_multiplicity(
       slots, nz, [&](std::size_t f) { return firm_zone_[f]; },
       [&](std::size_t f) { return firm_alive_[f] && firm_size_[f] < firm_target_[f] ? firm_target_[f] - firm_size_[f] : 0u; },
-      zone_start, vacancy_slots_);
+      zone_start, vacancy_slots_, "territory: the firms' vacancies this month");
   if (zone_start[nz] == 0) return;
   // Zone choice for a worker living in h: vacancies weighted by gravity.
   sim::rng::GuidedRows zone_pick(nz, nz);

@@ -150,7 +150,7 @@ void declare_parameters(sim::Record& root) {
     w.number("reference_gap").range(-1, 1).def(0.0).doc("gap (local - national unemployment) at which migration is at its base rates");
     w.number("discouragement_rate").range(0, 1).def(0.0).unit("1/month").doc("monthly probability that a long-term unemployed leaves the labour force");
     w.integer("discouragement_after_months").range(0, 600).def(12).unit("months").doc("unemployment duration after which discouragement applies");
-    w.number("return_rate").range(0, 1).def(0.05).unit("1/month").doc("monthly probability that an inactive resident searches again");
+    w.number("return_rate").range(0, 1).def(0.05).unit("1/month").doc("monthly probability that an inactive resident searches again (the initial inactive pool, discouraged x long-term unemployed / this, is capped at the resident labour force)");
   }
   {
     auto& c = root.section("commuting").def(sim::Value::map()).doc("workers crossing the territory's boundary").section();
@@ -336,14 +336,14 @@ void declare_parameters(sim::Record& root) {
       job_share += z["job_share"].as_double();
     }
     if (outside != 1) report(zones, "zones", fmt::format("expected exactly one zone of kind outside, found {}", outside));
-    if (std::fabs(job_share - 1) > 1e-6) report(zones, "zones", fmt::format("job shares sum to {:.6g}, expected 1", job_share));
+    if (std::fabs(job_share - 1) > 1e-6) report(zones, "zones", fmt::format("job shares sum to {:.10g}, expected 1", job_share));
     if (zones.items().size() > 255) report(zones, "zones", "at most 255 zones");
 
     const sim::Value& skills = cfg["skills"];
     unique_names(skills, "skills", report);
     double share = 0;
     for (const auto& s : skills.items()) share += s["share"].as_double();
-    if (std::fabs(share - 1) > 1e-6) report(skills, "skills", fmt::format("skill shares sum to {:.6g}, expected 1", share));
+    if (std::fabs(share - 1) > 1e-6) report(skills, "skills", fmt::format("skill shares sum to {:.10g}, expected 1", share));
 
     const sim::Value& sectors = cfg["sectors"];
     unique_names(sectors, "sectors", report);
@@ -355,9 +355,9 @@ void declare_parameters(sim::Record& root) {
       if (s["required_skill"].as_double() > static_cast<double>(skills.items().size() - 1))
         report(s["required_skill"], fmt::format("sectors[{}].required_skill", i), "above the highest skill level");
     }
-    if (std::fabs(jobs - 1) > 1e-6) report(sectors, "sectors", fmt::format("job shares sum to {:.6g}, expected 1", jobs));
+    if (std::fabs(jobs - 1) > 1e-6) report(sectors, "sectors", fmt::format("job shares sum to {:.10g}, expected 1", jobs));
     if (std::fabs(creations - 1) > 1e-6)
-      report(sectors, "sectors", fmt::format("creation shares sum to {:.6g}, expected 1", creations));
+      report(sectors, "sectors", fmt::format("creation shares sum to {:.10g}, expected 1", creations));
     // Local demand at the start, D0 = (I - A) X0 - exports, must not be negative.
     const std::size_t ns = sectors.items().size();
     std::vector<std::size_t> index_of;
@@ -430,6 +430,12 @@ void declare_parameters(sim::Record& root) {
     for (const auto& z : zones.items()) labour_force += z["labour_force"].as_int();
     for (std::size_t i = 0; i < events.items().size(); ++i) {
       const auto& e = events.items()[i];
+      // Before the start it would never happen, and say nothing (after the
+      // last month is fine: a run may be resumed with more months).
+      if (e["month"].as_string() < cfg["start"].as_string())
+        report(e["month"], fmt::format("policies.events[{}].month", i),
+               fmt::format("{} is before the run starts ({}): the event would never happen", e["month"].as_string(),
+                           cfg["start"].as_string()));
       for (const auto& z : zones.items())
         if (z["name"].as_string() == e["zone"].as_string() && z["kind"].as_string() == "outside")
           report(e["zone"], fmt::format("policies.events[{}].zone", i),
@@ -514,10 +520,14 @@ double interpolate(const std::vector<std::pair<int, double>>& pts, int t) {
   if (t <= pts.front().first) return pts.front().second;
   if (t >= pts.back().first) return pts.back().second;
   for (std::size_t i = 1; i < pts.size(); ++i) {
-    if (t <= pts[i].first) {
+    if (t == pts[i].first) return pts[i].second;  // a point as given (the line's arithmetic is not exact)
+    if (t < pts[i].first) {
       const auto [t0, v0] = pts[i - 1];
       const auto [t1, v1] = pts[i];
-      return v0 + (v1 - v0) * static_cast<double>(t - t0) / static_cast<double>(t1 - t0);
+      // Between the two values, rounding included (a rate of 1 came out
+      // as 1.0000000000000002).
+      return std::clamp(v0 + (v1 - v0) * static_cast<double>(t - t0) / static_cast<double>(t1 - t0),
+                        std::min(v0, v1), std::max(v0, v1));
     }
   }
   return pts.back().second;

@@ -280,12 +280,15 @@ void TerritoryModel::initialize(std::uint64_t seed) {
     if (placement[w] == kOutsideWork) employer_[w] = kOutsideJob;
 
   // 2. Inactive residents: the discouraged pool at its steady state,
-  // discouragement x long-term unemployed / return rate.
+  // discouragement x long-term unemployed / return rate, at most as many as
+  // the residents in the labour force (a return rate near 0 asked for
+  // billions: the memory ran out, or the count overflowed).
   if (p_.return_rate > 0 && p_.discouragement_rate > 0) {
     std::int64_t long_term = 0;
     for (std::size_t w = 0; w < residents; ++w)
       long_term += status_[w] == kUnemployed && duration_[w] >= p_.discouragement_after_months;
-    const auto inactive = static_cast<std::size_t>(std::llround(static_cast<double>(long_term) * p_.discouragement_rate / p_.return_rate));
+    const double steady = static_cast<double>(long_term) * p_.discouragement_rate / p_.return_rate;
+    const auto inactive = static_cast<std::size_t>(std::llround(std::min(steady, static_cast<double>(residents))));
     Draws d(seed, kInitWorkers, 1, 0);
     std::vector<double> lf;
     for (std::size_t z = 0; z < nz; ++z) lf.push_back(z == p_.outside ? 0.0 : static_cast<double>(p_.zones[z].labour_force));

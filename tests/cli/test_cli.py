@@ -235,6 +235,18 @@ def test_a_failed_run_removes_the_folder_it_made(terrasim, tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def test_a_run_out_of_memory_says_so(terrasim_bin):
+    # Firms wanting e^16 workers each: 8.5e6 x 9,500 vacancies to list, more
+    # memory than the 3 GB allowed here ('std::bad_alloc' before).
+    import resource
+    import subprocess
+    limit = lambda: resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+    p = subprocess.run([str(terrasim_bin), "run", str(DEFAULT), "--months", "1", "--set", "init_size_mu=16"],
+                       capture_output=True, text=True, preexec_fn=limit, timeout=120)
+    assert p.returncode == 1, p.stderr
+    assert "terrasim: not enough memory at month 0" in p.stderr and "bad_alloc" not in p.stderr
+
+
 def test_checkpoint_is_not_written_over_another_file(terrasim, tmp_path):
     scenario = tmp_path / "s.yaml"
     scenario.write_text(DEFAULT.read_text())

@@ -364,6 +364,12 @@ TEST(DockScenario, SharesMustSumToOne) {
   } catch (const sim::ScenarioError& e) {
     EXPECT_NE(std::string(e.what()).find("worker shares sum to 1.2, expected 1"), std::string::npos) << e.what();
   }
+  try {  // off by 1e-7: the sum is shown with the digits that differ ("sum to 1, expected 1" before)
+    sim::load_scenario(kSmall, {"zones.Centre.worker_share=0.3000001"});
+    FAIL() << "accepted shares that do not sum to 1";
+  } catch (const sim::ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("worker shares sum to 1.0000001, expected 1"), std::string::npos) << e.what();
+  }
 }
 
 TEST(DockScenario, ZoneNamesAreNamesAndUnique) {
@@ -376,6 +382,22 @@ TEST(DockScenario, ZoneNamesAreNamesAndUnique) {
     } catch (const sim::ScenarioError& e) {
       EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
     }
+  }
+}
+
+TEST(DockScenario, VacanciesBeyondWhatTheMatchingListsAreRefused) {
+  // 65,538 firms each wanting e^20 workers: 4.3e9 vacancies, whose sum
+  // wrapped past 2^32 to a short list that the entries then overran (a
+  // crash). Refused, with the parameters to look at.
+  auto s = make(kSmall, {"months=1", "workers=65536", "firms=65538", "init_size_mu=20", "init_size_sigma=0",
+                         "entry_rate=0", "exit_rate=0", "target_volatility=0", "separation_rate=1"}, 1);
+  try {
+    s->step();
+    FAIL() << "a month with 4.3e9 vacancies ran";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("the firms have 4295098368 vacancies in all, more than the 2147483647 the "
+                                         "matching lists"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("init_size_mu"), std::string::npos) << e.what();
   }
 }
 

@@ -448,6 +448,20 @@ TEST(TerritoryRules, PolicySpendingNeverExceedsSmallBudgets) {
   EXPECT_NEAR(m.policy_spent(4), m.policy_budget(4), 1e-6);  // marketing
 }
 
+TEST(TerritoryRules, PortalSupportsACreationAtItsWholeCostOrNotAtAll) {
+  // A budget of 2.5 creations (3,750 EUR at scale 0.05, 1,500 a creation):
+  // two are supported, and the last 750 EUR stay unspent (they were spent
+  // on a creation that then went unsupported).
+  auto s = make(kPacte, {kSmall, "months=24", "policies.portal.budget_eur=75000"});
+  auto& m = model(*s);
+  s->run();
+  const auto& names = m.policy_names();
+  const std::size_t portal = static_cast<std::size_t>(std::find(names.begin(), names.end(), "portal") - names.begin());
+  ASSERT_LT(portal, names.size());
+  EXPECT_DOUBLE_EQ(m.policy_budget(portal), 3750.0);
+  EXPECT_DOUBLE_EQ(m.policy_spent(portal), 3000.0);
+}
+
 TEST(TerritoryRules, EveryWorkerInExactlyOneStatusAndFirmsConserved) {
   auto s = make(kPacte, {kSmall, "months=18"});
   s->run();
@@ -467,6 +481,18 @@ TEST(TerritoryRules, NationalContextIsInterpolated) {
   EXPECT_DOUBLE_EQ(interpolate(pts, 8), 0.102);
   EXPECT_NEAR(interpolate(pts, 18), 0.102 - 0.011 * 10.0 / 21.0, 1e-12);
   EXPECT_DOUBLE_EQ(interpolate(pts, 100), 0.091);
+  // Points come out as given, and values between two points stay between
+  // them, rounding included (0.1 -> 1 gave 1.0000000000000002 and 0.1 gave
+  // 0.09999999999999998).
+  const std::vector<std::pair<int, double>> steep{{0, 0.3}, {3, 0.1}, {10, 1.0}, {13, 0.0}, {17, 0.7}};
+  for (const auto& [t, v] : steep) EXPECT_EQ(interpolate(steep, t), v) << t;
+  for (int t = 0; t <= 17; ++t) {
+    std::size_t i = 1;
+    while (steep[i].first < t) ++i;
+    const double lo = std::min(steep[i - 1].second, steep[i].second), hi = std::max(steep[i - 1].second, steep[i].second);
+    EXPECT_GE(interpolate(steep, t), lo) << t;
+    EXPECT_LE(interpolate(steep, t), hi) << t;
+  }
 }
 
 TEST(TerritoryScenario, RefusesTwoOutsideZones) {
@@ -511,6 +537,10 @@ TEST(TerritoryScenario, RefusesInconsistentWindowsLinksNamesAndPlants) {
   expect({"links[2]={from: couronne_sud, to: amiens_ville, minutes: 30}"}, "links[2]",
          "a second link between \"couronne_sud\" and \"amiens_ville\" (also links[1])");
   expect({"links[6].to=site_sante"}, "zones[5]", "no link reaches zone \"site_energie\" from \"amiens_ville\"");
+  // An event before the start would never happen.
+  expect({"policies.events=[{name: usine, kind: closure, month: 2014-06, zone: couronne_nord, sector: industry, "
+          "jobs: 900}]"},
+         "policies.events[0].month", "2014-06 is before the run starts (2015-01): the event would never happen");
   // A plant in the outside zone, or with more jobs than the labour force.
   const std::string plant = "{name: usine, kind: closure, month: 2016-09, zone: couronne_nord, sector: industry, jobs: 900}";
   EXPECT_EQ(error_of(kBaseline, {"policies.events=[" + plant + "]"}), "accepted");
@@ -518,6 +548,19 @@ TEST(TerritoryScenario, RefusesInconsistentWindowsLinksNamesAndPlants) {
          "a plant in the outside zone");
   expect({"policies.events=[" + plant + "]", "policies.events[0].jobs=1000000"}, "policies.events[0].jobs",
          "1000000 jobs, more than the territory's labour force (85000 workers)");
+}
+
+TEST(TerritoryRules, InitialInactivePoolIsCappedAtTheLabourForce) {
+  // Its steady state, discouraged x long-term unemployed / return rate, was
+  // taken whole: a return rate of 1e-10 asked for billions of inactive
+  // residents (memory ran out), 1e-300 overflowed the count.
+  for (const char* rate : {"workers.return_rate=1e-10", "workers.return_rate=1e-300"}) {
+    auto s = make(kBaseline, {kSmall, "months=1", rate}, 1);
+    s->step();
+    const auto inactive = s->recorder().series("inactive"), lf = s->recorder().series("labour_force");
+    EXPECT_GT(inactive[0], 0.9 * lf[0]) << rate;
+    EXPECT_LE(inactive[0], 1.01 * lf[0]) << rate;  // the residents, give or take the month's moves
+  }
 }
 
 TEST(TerritoryScenario, TargetNamesASeriesTheTerritoryRecords) {
