@@ -790,6 +790,10 @@ class Override {
           return;
         }
         Value* child = current->find(seg.key);
+        if ((!child || child->is_null()) && segments[k + 1].index)  // an absent list: no item to change
+          fail_at(segments[k + 1].begin, std::string(text_.substr(segments[0].begin, segments[k + 1].end - segments[0].begin)),
+                  fmt::format("`{}` is not set: it has no item [{}] to change (set the whole list: `{}=[...]`)", path,
+                              *segments[k + 1].index, path));
         if (!child || child->is_null()) {
           Value fresh = Value::map(child ? child->location() : key_loc);
           ValueAccess::set_key_location(fresh, key_loc);

@@ -545,6 +545,10 @@ TEST(ApplyOverride, ErrorsPointIntoTheAssignment) {
   EXPECT_THAT(override_error("zones[5].x_km=1"),
               StartsWith("--set #1:1:6: error: zones[5]: no item 5 in `zones`: it has 2 items"));
   EXPECT_THAT(override_error("zones.7=1"), StartsWith("--set #1:1:7: error: zones.7: no item 7 in `zones`"));
+  // An absent list has no item to change (it said the list was a mapping).
+  EXPECT_THAT(override_error("sites[0].x=1"),
+              StartsWith("--set #1:1:6: error: sites[0]: `sites` is not set: it has no item [0] to change (set the "
+                         "whole list: `sites=[...]`)"));
   EXPECT_THAT(override_error("zones.Nord.x_km=1"),
               StartsWith("--set #1:1:7: error: zones.Nord: no item named `Nord` in `zones`: expected an index or one "
                          "of Centre, Sud"));
