@@ -153,6 +153,15 @@ void TerritoryModel::account_cash_and_fail(const sim::MonthContext& ctx) {
       firm_cash_[f] += va * sold - unit_wage * size - capital - p_.fixed_cost_eur + shock;
       const double cap = p_.cash_buffer_months * unit_wage * std::max(1.0, size);
       firm_cash_[f] = std::min(firm_cash_[f], cap);
+      // A loss beyond the cash is covered by the firm's policy reserve, as
+      // far as it goes. (Policy money added to the cash was paid out with
+      // the profits beyond the buffer at the next accounting: no grant or
+      // subsidy changed a firm's survival.)
+      if (firm_cash_[f] < 0 && firm_reserve_[f] > 0) {
+        const double cover = std::min(firm_reserve_[f], -firm_cash_[f]);
+        firm_cash_[f] += cover;
+        firm_reserve_[f] -= cover;
+      }
       if (firm_cash_[f] < 0) closing_[f] = 1;
     }
   });
@@ -386,7 +395,7 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
       // a budget too small for it stays unspent (it was spent for nothing).
       if (portal && budget_[kPortal] - spent_[kPortal] >= p_.portal.cost_per_creation_eur) {
         spend(kPortal, p_.portal.cost_per_creation_eur);
-        firm_cash_[f] += p_.portal.supported_cash_months * bill(sector, jobs);
+        grant(f, p_.portal.supported_cash_months * bill(sector, jobs));
         firm_supported_[f] = 1;
       }
     }
@@ -450,7 +459,7 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
       const std::uint32_t f = startup(kFounderFirms, w, sector, zone, jobs);
       if (supported || (support && status_[w] == kUnemployed)) {
         const double grant = spend(kEntrepreneurSupport, p_.entrepreneur_support.grant_eur);
-        firm_cash_[f] += grant;
+        this->grant(f, grant);
         firm_supported_[f] = grant > 0 ? 1 : 0;
       }
       // The founder works in the firm.
@@ -485,7 +494,7 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
     if (firm_alive_[f] && firm_id_[f] >= first_new_id) fresh.push_back(static_cast<std::uint32_t>(f));
   std::sort(fresh.begin(), fresh.end(), [&](std::uint32_t x, std::uint32_t y) { return firm_id_[x] < firm_id_[y]; });
   if (subsidy)
-    for (std::uint32_t f : fresh) firm_cash_[f] += spend(kCreationSubsidy, p_.creation_subsidy.eur_per_creation);
+    for (std::uint32_t f : fresh) grant(f, spend(kCreationSubsidy, p_.creation_subsidy.eur_per_creation));
 
   // Investors fund start-ups: an aware investor that prefers the sector is
   // asked with its start-up share and invests one ticket if the expected

@@ -103,11 +103,12 @@ void TerritoryModel::update_context(const sim::MonthContext& ctx) {
     growth_index_[s] *= sim::dmath::pow(std::max(g, 0.01), 1.0 / 12.0);
   }
   // Territorial marketing: money spent raises every investor's awareness of
-  // the territory; the gain decays.
+  // the territory; the gain decays. Awareness is not a count: the money is
+  // counted at full scale (a run at scale s spends s times as much).
   double marketing = 0;
   if (p_.marketing.active(t)) marketing = spend(kMarketing, p_.marketing.monthly_spend_eur);
   for (auto& g : awareness_gain_)
-    g = g * (1.0 - p_.marketing.awareness_decay) + marketing / 1e6 * p_.marketing.awareness_per_meur;
+    g = g * (1.0 - p_.marketing.awareness_decay) + marketing / p_.scale / 1e6 * p_.marketing.awareness_per_meur;
   // Clusters cost their running cost once open.
   for (std::size_t c = 0; c < p_.clusters.size(); ++c)
     if (p_.clusters[c].opening >= 0 && t >= p_.clusters[c].opening)
@@ -530,7 +531,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   // The hiring subsidy is paid, in searcher order, while its budget lasts.
   if (subsidy)
     for (std::size_t i = 0; i < ns; ++i)
-      if (subsidised[i]) firm_cash_[employer_[searchers_[i]]] += spend(kHiringSubsidy, p_.hiring_subsidy.eur_per_hire);
+      if (subsidised[i]) grant(employer_[searchers_[i]], spend(kHiringSubsidy, p_.hiring_subsidy.eur_per_hire));
 }
 
 // Unemployed residents find jobs outside the territory at a rate that

@@ -237,7 +237,8 @@ void declare_parameters(sim::Record& root) {
   inv.number("deals_per_year").range(0, 1e6).def(0.0).unit("1/year").doc("expansions of existing firms considered (scaled)");
   inv.number("arrivals_per_year").range(0, 1e6).def(0.0).unit("1/year").doc(
       "new establishments considered, at full awareness (outside companies; scaled)");
-  inv.number("plant_jobs_mean").range(0, 1e6).def(50.0).unit("jobs").doc("mean size of a new establishment (scaled)");
+  inv.number("plant_jobs_mean").range(0, 1e6).def(50.0).unit("jobs").doc(
+      "mean size of a new establishment (not scaled: their number is, with arrivals_per_year)");
   inv.number("other_sectors_weight").range(0, 100).def(1.0).doc("preference weight of sectors not listed");
   auto& pref = inv.list("preferences").def(sim::Value::list()).doc("sector preference weights").item();
   pref.string("sector").ref("sectors").doc("a sector");
@@ -247,11 +248,11 @@ void declare_parameters(sim::Record& root) {
     auto& c = root.section("context").def(sim::Value::map()).doc("national context (metropolitan France), linearly interpolated between points").section();
     c.series("national_unemployment_rate").range(0, 1)
         .def(series({{"2014-12", 0.100}, {"2015-09", 0.102}, {"2017-06", 0.091}, {"2018-11", 0.088},
-                     {"2019-06", 0.081}, {"2020-06", 0.075}, {"2020-12", 0.080}}))
+                     {"2019-06", 0.081}, {"2019-12", 0.081}, {"2020-06", 0.075}, {"2020-12", 0.080}}))
         .doc("ILO unemployment rate (Insee; see scenarios/amiens/README.md)");
     c.series("gdp_growth").range(-0.5, 0.5)
         .def(series({{"2015-06", 0.011}, {"2016-06", 0.011}, {"2017-06", 0.023}, {"2018-06", 0.019},
-                     {"2019-06", 0.018}, {"2020-06", -0.079}, {"2020-12", 0.0}}))
+                     {"2019-06", 0.018}, {"2019-12", 0.018}, {"2020-06", -0.079}, {"2020-12", 0.0}}))
         .unit("1/year")
         .doc("annual real GDP growth (Insee national accounts, approximate)");
     c.series("interest_rate").range(-0.1, 0.5)
@@ -302,7 +303,8 @@ void declare_parameters(sim::Record& root) {
     auto& r = pol.section("marketing").def(sim::Value::map()).doc("territorial marketing toward investors").section();
     window_fields(r, "territorial marketing");
     r.number("monthly_spend_eur").range(0, 1e10).def(0.0).unit("EUR/month").doc("spending a month (scaled)");
-    r.number("awareness_per_meur").range(0, 100).def(0.0).doc("awareness gained per million euros spent (not scaled)");
+    r.number("awareness_per_meur").range(0, 100).def(0.0).doc(
+        "awareness gained per million euros spent at full scale (at scale s, the same awareness for s times the money)");
     r.number("awareness_decay").range(0, 1).def(0.02).unit("1/month").doc("monthly decay of the awareness gained");
   }
   {
@@ -697,7 +699,7 @@ Params Params::from_config(const sim::Value& c) {
     s.startup_share = k["startup_share"].as_double();
     s.deals_per_year = k["deals_per_year"].as_double() * p.scale;
     s.arrivals_per_year = k["arrivals_per_year"].as_double() * p.scale;
-    s.plant_jobs_mean = k["plant_jobs_mean"].as_double() * p.scale;
+    s.plant_jobs_mean = k["plant_jobs_mean"].as_double();  // their number is scaled: the jobs they bring once
     s.sector_weight.assign(p.sectors.size(), k["other_sectors_weight"].as_double());
     for (const auto& pr : k["preferences"].items())
       s.sector_weight[index_in(sectors, pr["sector"].as_string())] = pr["weight"].as_double();

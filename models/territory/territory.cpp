@@ -122,6 +122,7 @@ std::uint32_t TerritoryModel::allocate_firm_slot() {
   firm_target_.push_back(0);
   firm_latent_.push_back(0);
   firm_cash_.push_back(0);
+  firm_reserve_.push_back(0);
   firm_prod_.push_back(1);
   firm_wage_.push_back(1);
   return static_cast<std::uint32_t>(firm_id_.size() - 1);
@@ -147,6 +148,7 @@ std::uint32_t TerritoryModel::open_firm(std::uint64_t seed, std::uint64_t stream
   firm_latent_[f] = latent;
   firm_target_[f] = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::llround(std::min(latent, 1e9))));
   firm_cash_[f] = cash;
+  firm_reserve_[f] = 0;
   firm_prod_[f] = static_cast<float>(1.0 - p_.young_productivity_penalty);
   firm_wage_[f] = static_cast<float>(sim::dmath::pow(static_cast<double>(firm_prod_[f]), p_.wage_productivity_elasticity));
   ++firms_alive_;
@@ -601,6 +603,7 @@ void TerritoryModel::save(sim::ArchiveWriter& out) const {
   out.put_column("firm_target", firm_target_);
   out.put_column("firm_latent", firm_latent_);
   out.put_column("firm_cash", firm_cash_);
+  out.put_column("firm_reserve", firm_reserve_);
   out.put_column("firm_prod", firm_prod_);
   out.put_column("firm_wage", firm_wage_);
   out.put_column("free_firms", free_firms_);
@@ -649,6 +652,7 @@ void TerritoryModel::load(sim::ArchiveReader& in) {
   in.get_column("firm_target", firm_target_);
   in.get_column("firm_latent", firm_latent_);
   in.get_column("firm_cash", firm_cash_);
+  in.get_column("firm_reserve", firm_reserve_);
   in.get_column("firm_prod", firm_prod_);
   in.get_column("firm_wage", firm_wage_);
   in.get_column("free_firms", free_firms_);
@@ -679,6 +683,7 @@ void TerritoryModel::load(sim::ArchiveReader& in) {
       firm_ess_.size() != slots || firm_skill_.size() != slots || firm_supported_.size() != slots ||
       firm_age_.size() != slots || firm_event_.size() != slots || firm_size_.size() != slots ||
       firm_target_.size() != slots || firm_latent_.size() != slots || firm_cash_.size() != slots ||
+      firm_reserve_.size() != slots ||
       firm_prod_.size() != slots || firm_wage_.size() != slots)
     in.fail("the firm columns differ in length");
   if (growth_index_.size() != p_.sectors.size() || d0.size() != p_.sectors.size() ||
@@ -711,6 +716,7 @@ void TerritoryModel::load(sim::ArchiveReader& in) {
     if (firm_event_[f] < -1 || firm_event_[f] >= static_cast<std::int64_t>(p_.events.size()))
       in.fail("a firm is bound to an event that does not exist");
     if (!std::isfinite(firm_latent_[f]) || firm_latent_[f] < 0 || !std::isfinite(firm_cash_[f]) ||
+        !std::isfinite(firm_reserve_[f]) || firm_reserve_[f] < 0 ||
         !std::isfinite(firm_prod_[f]) || !(firm_prod_[f] > 0) || !std::isfinite(firm_wage_[f]) || !(firm_wage_[f] > 0))
       in.fail("a firm's size, cash, productivity or wage is not a finite number in its range");
   }
@@ -817,6 +823,7 @@ std::vector<sim::ColumnView> TerritoryModel::columns() const {
       column_view("firms", "target", firm_target_, "target number of employees"),
       column_view("firms", "latent", firm_latent_, "latent size in jobs, moved by demand (real; the target follows it)"),
       column_view("firms", "cash", firm_cash_, "cash, EUR"),
+      column_view("firms", "reserve", firm_reserve_, "policy money held apart from the cash, covering losses, EUR"),
       column_view("firms", "productivity", firm_prod_, "productivity factor"),
       column_view("firms", "wage_factor", firm_wage_, "wage offer factor (x the sector's and skill's wage)"),
   };

@@ -239,6 +239,9 @@ class TerritoryModel final : public sim::Model {
   double cluster_productivity(std::size_t c) const;
   // Test hook: sets a firm's cash (the rule under test is what follows).
   void set_firm_cash(std::size_t slot, double cash) { firm_cash_[slot] = cash; }
+  const std::vector<double>& firm_reserve() const { return firm_reserve_; }
+  // Policy money to firm f: held in its reserve (see firm_reserve_).
+  void grant(std::uint32_t f, double eur) { firm_reserve_[f] += eur; }
 
  private:
   std::uint32_t allocate_firm_slot();
@@ -304,6 +307,10 @@ class TerritoryModel final : public sim::Model {
   std::vector<std::int16_t> firm_event_;  // index of the closure event that closes it, or -1
   std::vector<std::uint32_t> firm_size_, firm_target_;
   std::vector<double> firm_latent_, firm_cash_;
+  // Policy money a firm holds apart from its cash (grants, supported cash,
+  // subsidies): not paid out with profits beyond the buffer, it covers
+  // losses that would make the firm fail, until spent.
+  std::vector<double> firm_reserve_;
   std::vector<float> firm_prod_, firm_wage_;  // productivity; wage offer factor
   std::vector<std::uint32_t> free_firms_;
   std::uint64_t next_firm_id_ = 0;
