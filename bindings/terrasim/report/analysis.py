@@ -6,7 +6,12 @@ them. Tables use replicates 0..n-1 of each scenario (seeds base_seed..
 base_seed+n-1), paired across scenarios by replicate.
 
 Statistics (level 95% unless said):
-- bands: quantiles across replicates (5-95%: "90% of the runs", 25-75%: "50%");
+- bands (columns q05-q95 and q25-q75): the range of the middle runs, sorted,
+  so that what the report says of a band is true for any number of runs: the
+  band "of 90%" leaves out floor(0.05 n) runs at each end (the middle 180 of
+  200 runs; every run, lowest to highest, below 20 runs), that "of 50%"
+  floor(0.25 n). Quantiles by interpolation would not: with 3 runs, the
+  5-95% interpolated range holds 1 of them (see band_trim);
 - the probability of reaching a target: the share of replicates that reach
   it, with a Wilson score interval;
 - paired differences (scenario minus reference, replicate by replicate): the
@@ -34,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..forecast import ForecastSpec
 
 LEVEL = 0.95
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+OUTER, INNER = 0.90, 0.50  # the bands: "q05"-"q95" and "q25"-"q75"
 NO_GRID = {}  # the forecast's sweep has one grid point, without overrides
 
 
@@ -112,9 +117,37 @@ def fieller_ratio(numerator, denominator, level: float = LEVEL) -> Tuple[float, 
     return ratio, (qb - root) / qa, (qb + root) / qa, True
 
 
+def band_trim(n: int, share: float) -> int:
+    """How many runs the band of `share` leaves out at each end of n sorted runs: floor(n (1 - share) / 2).
+
+    The band then holds the middle n - 2k runs, at least `share` of them (exactly when n (1 - share) / 2
+    is whole: 180 of 200 for 90%), and every run when n < 2 / (1 - share) (fewer than 20 runs for 90%).
+    """
+    return int(math.floor(n * (1 - share) / 2 + 1e-9)) if n > 0 else 0
+
+
+def middle_band(values, share: float) -> Tuple[float, float]:
+    """(low, high): the lowest and the highest of the middle runs that the band of `share` holds (NaN left out)."""
+    v = np.sort(np.asarray(values, dtype=float))
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return float("nan"), float("nan")
+    k = band_trim(v.size, share)
+    return float(v[k]), float(v[v.size - 1 - k])
+
+
+def _band_columns(m: pd.DataFrame, share: float) -> Tuple[pd.Series, pd.Series]:
+    """The band of `share` of each month (column) of a replicates x months matrix: (low, high)."""
+    bands = [middle_band(m[c].to_numpy(), share) for c in m.columns]
+    return (pd.Series([b[0] for b in bands], index=m.columns, dtype=float),
+            pd.Series([b[1] for b in bands], index=m.columns, dtype=float))
+
+
 def _quantile_row(values: np.ndarray) -> Dict[str, float]:
-    q05, q25, q50, q75, q95 = np.quantile(values, QUANTILES)
-    return {"q05": q05, "q25": q25, "q50": q50, "q75": q75, "q95": q95, "mean": float(np.mean(values))}
+    q05, q95 = middle_band(values, OUTER)
+    q25, q75 = middle_band(values, INNER)
+    return {"q05": q05, "q25": q25, "q50": float(np.nanmedian(values)) if np.size(values) else float("nan"),
+            "q75": q75, "q95": q95, "mean": float(np.mean(values))}
 
 
 class _Data:
@@ -208,8 +241,11 @@ def _unemployment_fan(spec, data) -> pd.DataFrame:
     frames = []
     for name in spec.names:
         m = data(name, "unemployment_rate")
-        q = m.quantile(list(QUANTILES)).T
-        q.columns = ["q05", "q25", "q50", "q75", "q95"]
+        q = pd.DataFrame(index=m.columns)
+        q["q05"], q["q95"] = _band_columns(m, OUTER)
+        q["q25"], q["q75"] = _band_columns(m, INNER)
+        q["q50"] = m.median()
+        q = q[["q05", "q25", "q50", "q75", "q95"]]
         q["mean"] = m.mean()
         national = "national_unemployment_rate"
         q["national"] = data(name, national).mean() if data.has(name, national) else np.nan
@@ -253,8 +289,11 @@ def _target_probabilities(spec, data, months, notes) -> pd.DataFrame:
             readings.append(("level", None, spec.level.value))
         for reading, reference, threshold in readings:
             for moment, span in moments:
-                v = values[span].mean(axis=1)
-                bound = data(s.name, reference)[span].mean(axis=1) + threshold if reference else threshold
+                # A run with a NaN in the span does not reach the target and stays counted (as
+                # SweepResults.probability_at_most counts it): skipna=False, not a mean of the other months.
+                v = values[span].mean(axis=1, skipna=False)
+                bound = (data(s.name, reference)[span].mean(axis=1, skipna=False) + threshold if reference
+                         else threshold)
                 outcome = (v <= bound) if target.direction == "below" else (v >= bound)
                 p = Probability.from_outcomes(outcome.to_numpy(), LEVEL)
                 rows.append({
@@ -282,8 +321,10 @@ def _cluster_jobs(spec, data) -> Tuple[pd.DataFrame, pd.DataFrame]:
             if not data.has(s.name, series):
                 continue
             m = data(s.name, series)
-            q = m.quantile([0.05, 0.5, 0.95]).T
-            q.columns = ["q05", "q50", "q95"]
+            q = pd.DataFrame(index=m.columns)
+            q["q05"], q["q95"] = _band_columns(m, OUTER)
+            q["q50"] = m.median()
+            q = q[["q05", "q50", "q95"]]
             for month, r in q.iterrows():
                 fan.append({"scenario": s.name, "cluster": c["name"], "month": str(month), **r.to_dict()})
             rows.append({"scenario": s.name, "cluster": c["name"], "sector": c.get("sector", ""),
@@ -333,18 +374,18 @@ DIFFERENCES = ("jobs_in_territory", "unemployment_rate")
 
 
 def _paired_fan(spec, data) -> pd.DataFrame:
-    """Per month: the mean paired difference with its t interval, and the 5-95% range of the differences."""
+    """Per month: the mean paired difference with its t interval, and the band of 90% of the differences."""
     frames = []
     ref = spec.names[0]
     for name in spec.names[1:]:
         for quantity in DIFFERENCES:
             d = data(name, quantity) - data(ref, quantity)
             summary = data.res.paired_difference(quantity, name, ref, NO_GRID, level=LEVEL)
-            q = d.quantile([0.05, 0.95]).T
+            low, high = _band_columns(d, OUTER)
             frame = pd.DataFrame({
                 "scenario": name, "quantity": quantity, "month": [str(p) for p in d.columns],
                 "mean": summary["mean"].to_numpy(), "ci_low": summary["ci_low"].to_numpy(),
-                "ci_high": summary["ci_high"].to_numpy(), "q05": q[0.05].to_numpy(), "q95": q[0.95].to_numpy(),
+                "ci_high": summary["ci_high"].to_numpy(), "q05": low.to_numpy(), "q95": high.to_numpy(),
                 "n": summary["n"].to_numpy()})
             frames.append(frame)
     cols = ["scenario", "quantity", "month", "mean", "ci_low", "ci_high", "q05", "q95", "n"]
@@ -452,25 +493,46 @@ def _scenario_files(spec, res: SweepResults) -> pd.DataFrame:
 
 
 def _key_figures(spec, tables, months) -> pd.DataFrame:
-    """One line per scenario: the figures the summary speaks of."""
+    """One line per scenario: the figures the summary speaks of, each with its interval.
+
+    A figure without its interval would overstate it (66.7% from 3 runs reads as a finding): the
+    unemployment median comes with the band of 90% of the runs, the probabilities with their Wilson
+    interval, the jobs difference and the cost with their 95% interval, and the cost with its status
+    (why it is not defined, or "defined").
+    """
     month = key_months(spec, months)[0]
     fan = tables["unemployment_december"]
     probs = tables["target_probability"]
     diffs = tables["paired_differences"]
     cost = tables["cost_per_job"]
+    nan = float("nan")
     rows = []
     for name in spec.names:
         row = {"scenario": name, "month": str(month)}
         u = fan[(fan["scenario"] == name) & (fan["month"] == str(month))]
-        row["unemployment_q50"] = float(u["q50"].iloc[0]) if len(u) else np.nan
+        for column in ("q50", "q05", "q95"):
+            row[f"unemployment_{column}"] = float(u[column].iloc[0]) if len(u) else nan
+        row["target_month"] = ""
         for reading in ("target", "level"):
             p = probs[(probs["scenario"] == name) & (probs["reading"] == reading) & (probs["moment"] == "month")]
-            row[f"p_{reading}"] = float(p["p"].iloc[0]) if len(p) else np.nan
+            if len(p) and reading == "target":
+                row["target_month"] = str(p["last_month"].iloc[0])
+            for column in ("p", "ci_low", "ci_high"):
+                key = f"p_{reading}" + ("" if column == "p" else f"_{column}")
+                row[key] = float(p[column].iloc[0]) if len(p) else nan
         d = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "jobs_in_territory")
                   & (diffs["month"] == str(months[-1]))]
-        row["jobs_difference"] = float(d["mean"].iloc[0]) if len(d) else np.nan
+        for column, key in (("mean", ""), ("ci_low", "_ci_low"), ("ci_high", "_ci_high")):
+            row[f"jobs_difference{key}"] = float(d[column].iloc[0]) if len(d) else nan
         c = cost[(cost["scenario"] == name) & (cost["measure"] == "net_job")]
-        row["cost_per_net_job"] = float(c["cost"].iloc[0]) if len(c) else np.nan
+        for column, key in (("cost", ""), ("cost_ci_low", "_ci_low"), ("cost_ci_high", "_ci_high")):
+            row[f"cost_per_net_job{key}"] = float(c[column].iloc[0]) if len(c) else nan
+        row["cost_status"] = str(c["status"].iloc[0]) if len(c) else ""
         rows.append(row)
-    return pd.DataFrame(rows, columns=["scenario", "month", "unemployment_q50", "p_target", "p_level",
-                                       "jobs_difference", "cost_per_net_job"])
+    return pd.DataFrame(rows, columns=KEY_FIGURES)
+
+
+KEY_FIGURES = ["scenario", "month", "unemployment_q50", "unemployment_q05", "unemployment_q95", "target_month",
+               "p_target", "p_target_ci_low", "p_target_ci_high", "p_level", "p_level_ci_low", "p_level_ci_high",
+               "jobs_difference", "jobs_difference_ci_low", "jobs_difference_ci_high", "cost_per_net_job",
+               "cost_per_net_job_ci_low", "cost_per_net_job_ci_high", "cost_status"]

@@ -21,8 +21,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
-from .analysis import Analysis
-from .locale import Locale
+from .analysis import INNER, OUTER, Analysis, band_trim
+from .locale import Locale, enough_decimals, exact_decimals
 from .words import words
 
 PALETTE = ["#4a6fa5", "#d9822b", "#3a9a5b", "#8e5ea2", "#c0392b", "#7f8c8d"]
@@ -102,21 +102,24 @@ def _label(analysis: Analysis, name: str, lang: str) -> str:
 
 
 def unemployment_fan(analysis: Analysis, lang: str) -> Figure:
-    """Unemployment per scenario: median, 50% and 90% bands, the national rate and the target."""
+    """Unemployment per scenario: median, bands of 50% and 90% of the runs, the national rate and the target."""
     w, loc, col = words(lang), Locale(lang), colours(analysis)
     fan = analysis.chart_data["unemployment_fan"]
     names = analysis.spec.names
     with style():
         ncols = min(len(names), 3)
         nrows = -(-len(names) // ncols)
-        fig, axes, legend_ax = _panels(nrows, ncols, 2.8, legend_lines=2, sharey=True)
+        fig, axes, legend_ax = _panels(nrows, ncols, 2.8, legend_lines=3, sharey=True)
         level = analysis.spec.level
         for ax, name in zip(axes, names):
             f = fan[fan["scenario"] == name]
             x = _x(f["month"])
             c = col[name]
-            ax.fill_between(x, f["q05"], f["q95"], color=c, alpha=0.18, linewidth=0, label=w["band90"])
-            ax.fill_between(x, f["q25"], f["q75"], color=c, alpha=0.38, linewidth=0, label=w["band50"])
+            ax.fill_between(x, f["q05"], f["q95"], color=c, alpha=0.18, linewidth=0,
+                            label=band_label(analysis.replicates, OUTER, lang))
+            if inner_band_shown(analysis.replicates):  # with few runs it would be the same band again
+                ax.fill_between(x, f["q25"], f["q75"], color=c, alpha=0.38, linewidth=0,
+                                label=band_label(analysis.replicates, INNER, lang))
             ax.plot(x, f["q50"], color=c, linewidth=1.8, label=w["median"])
             if f["national"].notna().any():
                 ax.plot(x, f["national"], color=NATIONAL, linewidth=1.1, linestyle="--", label=w["national_rate"])
@@ -129,7 +132,7 @@ def unemployment_fan(analysis: Analysis, lang: str) -> Figure:
                                label=w["target_date"])
             if level is not None and target is not None:
                 ax.axhline(level.value, color=LEVEL, linewidth=1.0, linestyle=":",
-                           label=w["level_line"].format(level=loc.percent(level.value, 0)))
+                           label=w["level_line"].format(level=loc.percent_as_given(level.value)))
             ax.set_title(_label(analysis, name, lang))
             _year_axis(ax)
             ax.yaxis.set_major_formatter(LocaleFormatter(lambda v, d: loc.percent(v, max(d - 2, 0))))
@@ -137,7 +140,7 @@ def unemployment_fan(analysis: Analysis, lang: str) -> Figure:
             ax.set_visible(False)
         axes[0].set_ylabel(w["unemployment_rate"])
         handles, labels = axes[0].get_legend_handles_labels()
-        _legend(legend_ax, handles, labels, 4)
+        _legend(legend_ax, handles, labels, 3)  # 3 columns: a band's label says how many runs it holds
     return fig
 
 
@@ -158,7 +161,8 @@ def target_probability(analysis: Analysis, lang: str) -> Figure:
             c = col[r["scenario"]]
             ax.plot([r["ci_low"], r["ci_high"]], [yi, yi], color=c, linewidth=2.2, solid_capstyle="butt")
             ax.plot([r["p"]], [yi], "o", color=c, markersize=5)
-            ax.text(min(r["ci_high"] + 0.02, 1.0), yi, loc.percent(r["p"], 0), va="center", fontsize=7.5)
+            p_text = loc.percent(r["p"], enough_decimals([100 * r["p"]], 0))  # 1 run in 200 is no "0%"
+            ax.text(min(r["ci_high"] + 0.02, 1.0), yi, p_text, va="center", fontsize=7.5)
         ax.set_yticks(y)
         ax.set_yticklabels([reading_label(analysis, r, lang, short=True) for _, r in t.iterrows()])
         ax.set_xlim(0, 1.08)
@@ -205,14 +209,15 @@ def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
         axes[0].set_ylabel(w["jobs"])
         handles, labels = axes[0].get_legend_handles_labels()
         handles.append(matplotlib.patches.Patch(color="#999999", alpha=0.3))
-        labels.append(w["band90"])
+        labels.append(band_label(analysis.replicates, OUTER, lang))
         _legend(legend_ax, handles, labels, 4)
     return fig
 
 
 def _grouped_bars(ax, analysis: Analysis, lang: str, table, key: str, categories, unit: float = 1.0,
                   horizontal: bool = False) -> np.ndarray:
-    """One bar per scenario and category: the median, with the 5-95% range as whiskers; returns the centres."""
+    """One bar per scenario and category: the median, with the band of 90% of the runs as whiskers (every run
+    below 20 runs: analysis.band_trim); returns the centres."""
     col, names = colours(analysis), analysis.spec.names
     size = 0.8 / len(names)
     centres = np.arange(len(categories))[::-1] if horizontal else np.arange(len(categories))
@@ -231,7 +236,7 @@ def _grouped_bars(ax, analysis: Analysis, lang: str, table, key: str, categories
 
 
 def creations(analysis: Analysis, lang: str) -> Figure:
-    """Firm creations per year: median and 90% range per scenario, against the reference year."""
+    """Firm creations per year: median and band of 90% of the runs per scenario, against the reference year."""
     w, loc = words(lang), Locale(lang)
     t = analysis.tables["creations_per_year"]
     years = sorted(t["year"].unique())
@@ -250,7 +255,7 @@ def creations(analysis: Analysis, lang: str) -> Figure:
 
 
 def investment(analysis: Analysis, lang: str) -> Figure:
-    """Investment attracted over the period, by investor type: median and 90% range."""
+    """Investment attracted over the period, by investor type: median and band of 90% of the runs."""
     w, loc = words(lang), Locale(lang)
     t = analysis.tables["investment_by_type"]
     investors = list(dict.fromkeys(t["investor"]))
@@ -292,7 +297,7 @@ def paired_difference(analysis: Analysis, lang: str) -> Figure:
         handles, labels = axes[0].get_legend_handles_labels()
         handles += [matplotlib.patches.Patch(color="#999999", alpha=0.6),
                     matplotlib.patches.Patch(color="#999999", alpha=0.2)]
-        labels += [w["ci95_mean"], w["range90_runs"]]
+        labels += [w["ci95_mean"], band_label(analysis.replicates, OUTER, lang)]
         _legend(legend_ax, handles, labels, 3)
     return fig
 
@@ -327,6 +332,34 @@ def render_svg(fig: Figure) -> bytes:
 
 
 # -- labels shared with the HTML ----------------------------------------------
+
+def band_label(n: int, share: float, lang: str) -> str:
+    """What the band of `share` of n runs holds, in words: ``all 6 runs``, ``the middle 180 of the 200 runs``.
+
+    Said from the runs it holds (analysis.band_trim), so it is true for any n: "90% of the runs" would not
+    be, with 6 runs.
+    """
+    w, loc = words(lang), Locale(lang)
+    k = band_trim(n, share)
+    if n == 1:
+        return w["band_one"]
+    if k == 0:
+        return w["band_all"].format(n=loc.count(n))
+    return w["band_middle"].format(m=loc.count(n - 2 * k), n=loc.count(n))
+
+
+def inner_band_shown(n: int) -> bool:
+    """Whether the unemployment chart draws the band of 50%: only when it holds fewer runs than that of 90%."""
+    return band_trim(n, INNER) > band_trim(n, OUTER)
+
+
+def bands_text(n: int, lang: str) -> str:
+    """The bands of the unemployment chart, in words, for its caption."""
+    w = words(lang)
+    if inner_band_shown(n):
+        return w["bands_two"].format(inner=band_label(n, INNER, lang), outer=band_label(n, OUTER, lang))
+    return w["bands_one"].format(outer=band_label(n, OUTER, lang))
+
 
 def _words_name(text: str) -> str:
     return text.replace("_", " ")
@@ -374,6 +407,6 @@ def criterion_text(row, lang: str) -> str:
     if row["reference"]:
         ref = w.get(f"series_{row['reference']}", _words_name(row["reference"]))
         if row["threshold"]:
-            ref += " " + loc.points(row["threshold"])
+            ref += " " + loc.points(row["threshold"], exact_decimals(100 * row["threshold"]))
         return f"{sign} {ref}"
-    return f"{sign} {loc.percent(row['threshold'], 1 if row['threshold'] * 1000 % 10 else 0)}"
+    return f"{sign} {loc.percent_as_given(row['threshold'])}"  # as given: 9.75%, not 9.8%

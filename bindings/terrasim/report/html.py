@@ -16,9 +16,10 @@ from typing import Callable, Dict, List, Sequence
 
 import pandas as pd
 
-from .analysis import Analysis, key_months
-from .charts import cluster_title, creations_reference_text, criterion_text, investor_label, reading_label
-from .locale import Locale, missing
+from .analysis import INNER, OUTER, Analysis, key_months
+from .charts import (band_label, bands_text, cluster_title, creations_reference_text, criterion_text,
+                     inner_band_shown, investor_label, reading_label)
+from .locale import Locale, enough_decimals, missing
 from .words import words
 
 CSS = """
@@ -43,6 +44,8 @@ table.data td.num, table.data th.num { text-align: right; }
 table.data td.num { white-space: nowrap; }
 table.data tr { break-inside: avoid; }
 table.data tr.note td { color: var(--muted); font-style: italic; }
+table.data td .ci { display: block; color: var(--muted); font-size: 8pt; }
+table.data td .why { display: block; white-space: normal; text-align: left; font-size: 8pt; }
 td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; max-width: 36mm; }
 pre.command { background: var(--soft); padding: 2mm 3mm; white-space: pre-wrap; word-break: break-all;
   font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
@@ -101,6 +104,15 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         """Two columns of a row as an interval."""
         return loc.interval(num(lo, f(row[lo])), num(hi, f(row[hi])))
 
+    def under(row, lo, hi, f=loc.percent, mark=""):
+        """An interval written under its figure, in a cell; nothing when it is not there."""
+        if missing(row[lo]) or missing(row[hi]):
+            return ""
+        return f'<span class="ci">{span(row, lo, hi, f)}{_e(mark)}</span>'
+
+    n = analysis.replicates
+    band = band_label(n, OUTER, lang)  # what the ranges of the runs hold, said for n (90% of 6 runs is no run)
+    range_header = w["col_range"].format(band=band)
     scen = Col(w["col_scenario"], lambda r: _e(label(r["scenario"])), numeric=False)
     month_col = Col(w["col_month"], lambda r: _e(loc.month(r["month"])), numeric=False)
 
@@ -113,21 +125,59 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     parts.append(f'<header><h1>{_e(title)}</h1><p class="subtitle">{_e(subtitle)}</p></header>\n')
 
     # -- summary -------------------------------------------------------------
+    # Each key figure with its interval under it: a figure alone (66.7% from 3 runs, +31 jobs) would
+    # read as a finding beside sentences that say there are too few runs to tell.
     key_month = str(key_months(spec, analysis.months)[0])
-    level_text = loc.percent(spec.level.value, 0) if spec.level else ""
+    level_text = loc.percent_as_given(spec.level.value) if spec.level else ""
+    reference = analysis.reference
+    key = t["key_figures"]
+
+    def probability(reading):
+        def cell(r):
+            return num(f"p_{reading}", loc.percent(r[f"p_{reading}"])) + under(
+                r, f"p_{reading}_ci_low", f"p_{reading}_ci_high")
+        return cell
+
+    def jobs_cell(r):
+        if r["scenario"] == reference:
+            return _e(w["is_reference"])
+        d = enough_decimals([r["jobs_difference"], r["jobs_difference_ci_low"], r["jobs_difference_ci_high"]], 0)
+        f = lambda v: count(v, sign=True, decimals=d)  # noqa: E731
+        mark = "\u00a0†" if _contains_zero(r["jobs_difference_ci_low"], r["jobs_difference_ci_high"]) else ""
+        return num("jobs_difference", f(r["jobs_difference"])) + under(
+            r, "jobs_difference_ci_low", "jobs_difference_ci_high", f, mark)
+
+    def cost_key_cell(r):
+        if r["scenario"] == reference:
+            return _e(w["is_reference"])
+        if r["cost_status"] != "defined":  # the reason, not a bare "–"
+            return _why(w["s_cost_undefined"].format(why=w[f"status_{r['cost_status']}"]))
+        return num("cost_per_net_job", loc.money(r["cost_per_net_job"])) + under(
+            r, "cost_per_net_job_ci_low", "cost_per_net_job_ci_high", loc.money)
+
+    count = loc.count
     key_cols = [scen,
                 Col(w["col_unemployment_at"].format(month=loc.month_short(key_month)),
-                    lambda r: num("unemployment_q50", loc.percent(r["unemployment_q50"]))),
-                Col(w["col_p_target"], lambda r: num("p_target", loc.percent(r["p_target"])))]
+                    lambda r: num("unemployment_q50", loc.percent(r["unemployment_q50"]))
+                    + under(r, "unemployment_q05", "unemployment_q95")),
+                Col(w["col_p_target"], probability("target"))]
     if spec.level:
-        key_cols.append(Col(w["col_p_level"].format(level=level_text),
-                            lambda r: num("p_level", loc.percent(r["p_level"]))))
-    key_cols += [Col(w["col_jobs_vs_ref"].format(month=loc.month_short(horizon)),
-                     lambda r: num("jobs_difference", loc.count(r["jobs_difference"], sign=True))),
-                 Col(w["col_cost_net_job"], lambda r: num("cost_per_net_job", loc.money(r["cost_per_net_job"])))]
+        key_cols.append(Col(w["col_p_level"].format(level=level_text), probability("level")))
+    key_cols += [Col(w["col_jobs_vs_ref"].format(month=loc.month_short(horizon)), jobs_cell),
+                 Col(w["col_cost_net_job"], cost_key_cell)]
+    key_notes = [w["key_intervals"].format(band=band)]
+    others = key[key["scenario"] != reference]
+    if any(_contains_zero(lo, hi) for lo, hi in zip(others["jobs_difference_ci_low"],
+                                                     others["jobs_difference_ci_high"])):
+        key_notes.append(w["key_zero_mark"])
+    stated = stated_targets(analysis, lang)
+    if len(stated) > 1:  # the probabilities of one column are against different criteria or months
+        key_notes.append(w["key_targets"].format(items=(" ; " if lang == "fr" else "; ").join(stated)))
+    if (others["cost_per_net_job"] < 0).any() or (others["cost_per_net_job_ci_low"] < 0).any():
+        key_notes.append(w["negative_cost"])
     parts.append(f'<section id="summary"><h2>{_e(w["h_summary"])}</h2><ul class="summary">'
                  + "".join(f"<li>{_e(s)}</li>" for s in summary) + "</ul>"
-                 + table("key_figures", t["key_figures"], key_cols) + "</section>\n")
+                 + table("key_figures", key, key_cols, key_notes) + "</section>\n")
 
     # -- levers ----------------------------------------------------------------
     lever_notes = [f'{label(n)} : {w["no_lever"]}' if lang == "fr" else f'{label(n)}: {w["no_lever"]}'
@@ -143,12 +193,13 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
 
     # -- unemployment ---------------------------------------------------------------
     parts.append(f'<section id="unemployment"><h2>{_e(w["h_unemployment"])}</h2>'
-                 + figure("unemployment_fan", svgs["unemployment_fan"], w["cap_unemployment"], w["h_unemployment"])
-                 + f'<p class="caption">{_e(w["cap_december"])}</p>'
+                 + figure("unemployment_fan", svgs["unemployment_fan"],
+                          w["cap_unemployment"].format(bands=bands_text(n, lang)), w["h_unemployment"])
+                 + f'<p class="caption">{_e(w["cap_december"].format(band=band))}</p>'
                  + table("unemployment_december", t["unemployment_december"], [
                      scen, month_col,
                      Col(w["col_median"], lambda r: num("q50", loc.percent(r["q50"]))),
-                     Col(w["col_range90"], lambda r: span(r)),
+                     Col(range_header, lambda r: span(r)),
                      Col(w["col_national"], lambda r: num("national", loc.percent(r["national"]))),
                  ]) + "</section>\n")
 
@@ -158,7 +209,8 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
              if key in ("no_target", "target_out_of_range")]
     target_text = ""
     if not probs.empty:
-        stated = criterion_text(probs.iloc[0], lang)
+        # Each scenario's own criterion and month (they may differ): not the first row's for all.
+        stated = (" ; " if lang == "fr" else "; ").join(stated_targets(analysis, lang))
         if spec.level:
             target_text = w["cap_target_readings"].format(stated=stated, level=level_text,
                                                           level_source=spec.level.source)
@@ -180,17 +232,16 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                  ]) + "</section>\n")
 
     # -- activity ------------------------------------------------------------------
-    count = loc.count
     clusters = t["cluster_jobs"]
     creations = t["creations_per_year"]
     ref = spec.creations_reference
-    creation_caption = w["cap_creations"]
+    creation_caption = w["cap_creations"].format(band=band)
     if ref is not None:
         creation_caption += " " + w["cap_creations_reference"].format(
             reference=creations_reference_text(analysis, lang), source=ref.source)
     creation_cols = [scen, Col(w["col_year"], lambda r: _e(int(r["year"])), numeric=False),
                      Col(w["col_median"], lambda r: num("q50", count(r["q50"]))),
-                     Col(w["col_range90"], lambda r: span(r, f=count)),
+                     Col(range_header, lambda r: span(r, f=count)),
                      Col(w["col_mean"], lambda r: num("mean", count(r["mean"])))]
     if ref is not None:
         creation_cols.append(Col(w["col_vs_reference"].format(year=ref.year),
@@ -199,14 +250,14 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     parts.append(
         f'<section id="activity"><h2>{_e(w["h_activity"])}</h2>'
         f'<h3>{_e(w["h_clusters"])}</h3>'
-        + figure("cluster_jobs", svgs["cluster_jobs"], w["cap_clusters"], w["h_clusters"])
+        + figure("cluster_jobs", svgs["cluster_jobs"], w["cap_clusters"].format(band=band), w["h_clusters"])
         + table("cluster_jobs", clusters, [
             scen,
             Col(w["col_cluster"], lambda r: _e(cluster_title(r["cluster"], r["sector"], lang)), numeric=False),
             Col(w["col_opening"], lambda r: _e(loc.month_short(r["opening"])), numeric=False),
             Col(w["col_capacity"], lambda r: num("capacity_jobs", count(r["capacity_jobs"]))),
             Col(w["col_median"], lambda r: num("q50", count(r["q50"]))),
-            Col(w["col_range90"], lambda r: span(r, f=count)),
+            Col(range_header, lambda r: span(r, f=count)),
             Col(w["col_mean"], lambda r: num("mean", count(r["mean"]))),
         ], [] if len(clusters) else [w["no_cluster_table"]])
         + f'<h3>{_e(w["h_creations"])}</h3>'
@@ -214,30 +265,41 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         + "".join(f'<p class="note">{_e(n)}</p>' for n in year_notes)
         + table("creations_per_year", creations, creation_cols)
         + f'<h3>{_e(w["h_investment"])}</h3>'
-        + figure("investment_by_type", svgs["investment_by_type"], w["cap_investment"], w["h_investment"])
+        + figure("investment_by_type", svgs["investment_by_type"], w["cap_investment"].format(band=band),
+                 w["h_investment"])
         + table("investment_by_type", t["investment_by_type"], [
             scen,
             Col(w["col_investor"], lambda r: _e(investor_label(r["investor"], r["kind"], lang)), numeric=False),
             Col(w["col_median"], lambda r: num("q50", loc.money(r["q50"]))),
-            Col(w["col_range90"], lambda r: span(r, f=loc.money)),
+            Col(range_header, lambda r: span(r, f=loc.money)),
             Col(w["col_mean"], lambda r: num("mean", loc.money(r["mean"]))),
         ]) + "</section>\n")
 
     # -- differences and cost -------------------------------------------------
-    def diff(value, quantity):
-        return loc.points(value, 2) if quantity == "unemployment_rate" else count(value, sign=True)
+    def diff(row, columns):
+        """A formatter for columns of a row of differences: the same decimals for all, enough that none
+        that is not 0 reads 0 or loses its sign."""
+        if row.get("quantity") == "unemployment_rate":
+            d = enough_decimals([100 * row[c] for c in columns], 2)
+            return lambda v: loc.points(v, d)
+        d = enough_decimals([row[c] for c in columns], 0)
+        return lambda v: count(v, sign=True, decimals=d)
 
+    estimate = ("mean", "ci_low", "ci_high")
+    jobs_estimate = ("jobs", "jobs_ci_low", "jobs_ci_high")
     cost = t["cost_per_job"]
+    negative = bool((cost["cost"] < 0).any() or (cost["cost_ci_low"] < 0).any())
     parts.append(
         f'<section id="differences"><h2>{_e(w["h_differences"])}</h2>'
-        + figure("paired_difference", svgs["paired_difference"], w["cap_differences"], w["h_differences"])
+        + figure("paired_difference", svgs["paired_difference"], w["cap_differences"].format(band=band),
+                 w["h_differences"])
         + table("paired_differences", t["paired_differences"], [
             scen,
             Col(w["col_quantity"], lambda r: _e(w[f"quantity_{r['quantity']}"]), numeric=False),
             month_col,
-            Col(w["col_mean_difference"], lambda r: num("mean", diff(r["mean"], r["quantity"]))),
-            Col(w["col_ci95"], lambda r: span(r, "ci_low", "ci_high", lambda v: diff(v, r["quantity"]))),
-            Col(w["col_range90"], lambda r: span(r, "q05", "q95", lambda v: diff(v, r["quantity"]))),
+            Col(w["col_mean_difference"], lambda r: num("mean", diff(r, estimate)(r["mean"]))),
+            Col(w["col_ci95"], lambda r: span(r, "ci_low", "ci_high", diff(r, estimate))),
+            Col(range_header, lambda r: span(r, "q05", "q95", diff(r, ("q05", "q95")))),
         ])
         + f'<h3>{_e(w["h_cost"])}</h3>'
         + f'<p class="caption">{_e(w["cap_cost"].format(start=loc.month(analysis.start), end=loc.month(horizon)))}</p>'
@@ -245,10 +307,10 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             scen,
             Col(w["col_measure"], lambda r: _e(_measure(r, analysis, loc, w)), numeric=False),
             Col(w["col_spending"], lambda r: num("spending", loc.money(r["spending"]))),
-            Col(w["col_jobs_difference"], lambda r: num("jobs", count(r["jobs"], sign=True)) + " "
-                + span(r, "jobs_ci_low", "jobs_ci_high", lambda v: count(v, sign=True))),
+            Col(w["col_jobs_difference"], lambda r: num("jobs", diff(r, jobs_estimate)(r["jobs"])) + " "
+                + span(r, "jobs_ci_low", "jobs_ci_high", diff(r, jobs_estimate))),
             Col(w["col_cost"], lambda r: _cost_cell(r, loc, w)),
-        ]) + "</section>\n")
+        ], [w["negative_cost"]] if negative else []) + "</section>\n")
 
     # -- methods --------------------------------------------------------------------
     parts.append(f'<section id="methods"><h2>{_e(w["h_methods"])}</h2>' + _methods(analysis, lang)
@@ -288,9 +350,31 @@ def _measure(row, analysis: Analysis, loc: Locale, w) -> str:
     return w["measure_job_year"].format(start=analysis.start.year, end=analysis.horizon.year)
 
 
+def _contains_zero(low, high) -> bool:
+    return not missing(low) and not missing(high) and low <= 0 <= high
+
+
+def _why(text: str) -> str:
+    """Words in a cell of numbers (why a figure is not there), outside any span of a CSV column."""
+    return f'<span class="why">{_e(text)}</span>'
+
+
+def stated_targets(analysis: Analysis, lang: str) -> List[str]:
+    """Each stated target as ``≤ national rate, December 2019``, once when the scenarios share it, else
+    one per scenario with its name: the criterion and month of one scenario are not another's."""
+    w, loc = words(lang), Locale(lang)
+    probs = analysis.tables["target_probability"]
+    rows = probs[(probs["reading"] == "target") & (probs["moment"] == "month")]
+    stated = [(r["scenario"], criterion_text(r, lang), loc.month(r["last_month"])) for _, r in rows.iterrows()]
+    if len({(c, m) for _, c, m in stated}) <= 1:
+        return [f"{c}, {m}" for _, c, m in stated[:1]]
+    return [w["stated_item"].format(label=analysis.spec.scenario(name).display(lang), criterion=c, month=m)
+            for name, c, m in stated]
+
+
 def _cost_cell(row, loc: Locale, w) -> str:
-    if row["status"] != "defined":
-        return num("cost", w["s_cost_undefined"].format(why=w[f"status_{row['status']}"]))
+    if row["status"] != "defined":  # words, outside the span: they are no figure of the CSV
+        return _why(w["s_cost_undefined"].format(why=w[f"status_{row['status']}"]))
     interval = loc.interval(num("cost_ci_low", loc.money(row["cost_ci_low"])),
                             num("cost_ci_high", loc.money(row["cost_ci_high"])))
     return num("cost", loc.money(row["cost"])) + " " + interval
@@ -332,6 +416,13 @@ def reproduce_command(analysis: Analysis, lang: str) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
+def _ranges_text(n: int, lang: str) -> str:
+    """What the ranges and bands hold, for the Methods."""
+    if inner_band_shown(n):
+        return words(lang)["m_ranges_two"].format(outer=band_label(n, OUTER, lang), inner=band_label(n, INNER, lang))
+    return band_label(n, OUTER, lang)
+
+
 def _methods(analysis: Analysis, lang: str) -> str:
     w, loc = words(lang), Locale(lang)
     spec = analysis.spec
@@ -342,14 +433,15 @@ def _methods(analysis: Analysis, lang: str) -> str:
         w["m_model"].format(version=analysis.version, model=spec.reference.scenario.model,
                             db=analysis.db.rsplit("/", 1)[-1]),
         w["m_bands"],
-        w["m_stats"],
+        w["m_stats"].format(ranges=_ranges_text(n, lang)),
     ]
     scales = sorted({s.scale for s in spec.scenarios})
     if scales != [1.0]:
         paragraphs.append(w["m_scale"].format(scale=loc.join(loc.number(s, 2) for s in scales)))
     outside = []
     if spec.level:
-        outside.append(w["m_level_item"].format(level=loc.percent(spec.level.value, 0), source=spec.level.source))
+        outside.append(w["m_level_item"].format(level=loc.percent_as_given(spec.level.value),
+                                                source=spec.level.source))
     if spec.creations_reference:
         ref = spec.creations_reference
         outside.append(w["m_creations_item"].format(count=loc.count(ref.count), year=ref.year, source=ref.source))

@@ -55,6 +55,13 @@ class Locale:
             return MINUS + text
         return ("+" + text) if sign else text
 
+    def percent_as_given(self, fraction: float, sign: bool = False) -> str:
+        """A figure given by a person (a target, a level), with every decimal it has: 0.0975 -> ``9.75%``.
+
+        Rounded to one decimal it would read ``9.8%``, another criterion than the one given.
+        """
+        return self.percent(fraction, exact_decimals(100 * fraction), sign)
+
     def percent(self, fraction: float, decimals: int = 1, sign: bool = False) -> str:
         """A fraction as a percentage: 0.125 -> ``12,5 %`` / ``12.5%``."""
         if missing(fraction):
@@ -63,9 +70,14 @@ class Locale:
         return f"{text}{NNBSP}%" if self.lang == "fr" else f"{text}%"
 
     def points(self, fraction: float, decimals: int = 1, sign: bool = True) -> str:
-        """A difference of rates in percentage points: ``−1,2 point`` / ``−1.2 points``."""
+        """A difference of rates in percentage points: ``−1,2 point`` / ``−1.2 points``.
+
+        `decimals` is a minimum: a difference that it would round to 0 gets more, so that its size and
+        sign show (``+0.0040 points``, never ``0.00 points`` for a difference that is not 0).
+        """
         if missing(fraction):
             return "–"
+        decimals = enough_decimals([100 * fraction], decimals)
         text = self.number(100 * fraction, decimals, sign)
         value = abs(round(100 * fraction, decimals))
         if self.lang == "fr":
@@ -82,9 +94,14 @@ class Locale:
         text = self.number(round_significant(eur, 3), 0, sign)
         return f"{text}{NNBSP}€" if self.lang == "fr" else _euro_prefix(text, "")
 
-    def count(self, x: float, sign: bool = False) -> str:
-        """A number of people, jobs or firms: a whole number."""
-        return self.number(x, 0, sign)
+    def count(self, x: float, sign: bool = False, decimals: int = 0) -> str:
+        """A number of people, jobs or firms: a whole number, unless it would read 0 without being 0.
+
+        A mean of 0.4 jobs is written ``0.40``: rounded to ``0`` it would say "no job" beside a cost
+        divided by those 0.4 jobs. Pass `decimals` from :func:`enough_decimals` to write a figure and its
+        interval alike.
+        """
+        return self.number(x, enough_decimals([x], decimals), sign)
 
     # -- dates ---------------------------------------------------------------
     def month(self, month) -> str:
@@ -121,6 +138,27 @@ class Locale:
             return "".join(items)
         word = " et " if self.lang == "fr" else " and "
         return ", ".join(items[:-1]) + word + items[-1]
+
+
+def enough_decimals(values, decimals: int = 0, digits: int = 2) -> int:
+    """The decimals with which to write all of `values`: `decimals`, or more where a value that is not 0
+    would read as 0 (then enough for `digits` significant digits of the smallest such value)."""
+    out = decimals
+    for v in values:
+        if missing(v) or v == 0 or float(f"{abs(v):.{decimals}f}") != 0:
+            continue
+        out = max(out, digits - 1 - int(math.floor(math.log10(abs(v)))))
+    return out
+
+
+def exact_decimals(x: float, most: int = 6) -> int:
+    """The fewest decimals that write `x` as it is (up to `most`): 9.75 -> 2, 10.0 -> 0."""
+    if missing(x):
+        return 0
+    for d in range(most + 1):
+        if abs(round(x, d) - x) <= 1e-9 * max(1.0, abs(x)):
+            return d
+    return most
 
 
 def round_significant(x: float, digits: int) -> float:

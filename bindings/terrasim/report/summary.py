@@ -3,16 +3,21 @@
 Every sentence is a template of terrasim.report.words filled with figures
 of the analysis' tables, so the summary says only what the tables show: a
 difference whose interval contains 0 is said to be indistinguishable from
-chance, a probability is given with its interval and a verbal likelihood, a
-cost that is not defined is said to be so, with the reason.
+chance, a probability is given with its interval and a verbal likelihood, and
+said to be the model's, with its parameters as calibrated (the interval is the
+runs' Monte Carlo noise only: it knows nothing of the parameters'
+uncertainty), a cost that is not defined is said to be so, with the reason,
+and a negative cost is called a saving. Each probability is stated with its
+own scenario's criterion and month; a band says how many runs it holds; no
+figure that is not 0 is rounded to 0.
 """
 from __future__ import annotations
 
-from typing import List
+from typing import Dict, List, Tuple
 
-from .analysis import Analysis, key_months
-from .charts import criterion_text
-from .locale import Locale
+from .analysis import OUTER, Analysis, key_months
+from .charts import band_label, criterion_text
+from .locale import Locale, enough_decimals, missing
 from .words import words
 
 #: Verbal likelihood (the calibrated language of the IPCC's guidance note on
@@ -42,33 +47,37 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
     spec = analysis.spec
     label = lambda name: spec.scenario(name).display(lang)  # noqa: E731
     ci = lambda low, high: w["ci"].format(low=low, high=high)  # noqa: E731
+    sep = " ; " if lang == "fr" else "; "
     out = [w["s_overview"].format(n=loc.count(analysis.replicates), start=loc.month(analysis.start),
                                   end=loc.month(analysis.horizon), reference=label(analysis.reference))]
 
     month = key_months(spec, analysis.months)[0]
     dec = analysis.tables["unemployment_december"]
     at = dec[dec["month"] == str(month)].set_index("scenario")
+    fan = analysis.chart_data["unemployment_fan"]
+    runs = fan[fan["month"] == str(month)].set_index("scenario")["n"]  # the runs with a value that month
     items = [w["s_unemployment_item"].format(label=label(n), value=loc.percent(at.loc[n, "q50"]),
+                                             band=band_label(int(runs.get(n, analysis.replicates)), OUTER, lang),
                                              low=loc.percent(at.loc[n, "q05"]), high=loc.percent(at.loc[n, "q95"]))
              for n in spec.names if n in at.index]
-    out.append(w["s_unemployment"].format(month=loc.month(month), values=" ; ".join(items) if lang == "fr"
-                                          else "; ".join(items)))
+    out.append(w["s_unemployment"].format(month=loc.month(month), values=sep.join(items)))
     national = at["national"].dropna()
     if len(national):
         out.append(w["s_national"].format(value=loc.percent(national.iloc[0])))
 
+    # One sentence per criterion and month: each scenario's probability is computed against its own
+    # target, which need not be the first scenario's.
     probs = analysis.tables["target_probability"]
     for reading in ("target", "level"):
         rows = probs[(probs["reading"] == reading) & (probs["moment"] == "month")]
-        if rows.empty:
-            continue
-        first = rows.iloc[0]
-        items = [w["s_target_item"].format(label=label(r["scenario"]), p=loc.percent(r["p"]),
-                                           likelihood=likelihood(r["ci_low"], r["ci_high"], lang),
-                                           ci=ci(loc.percent(r["ci_low"]), loc.percent(r["ci_high"])))
-                 for _, r in rows.iterrows()]
-        out.append(w["s_target"].format(criterion=criterion_text(first, lang), when=loc.month(first["last_month"]),
-                                        values=(" ; " if lang == "fr" else "; ").join(items)))
+        groups: Dict[Tuple[str, str], List[str]] = {}
+        for _, r in rows.iterrows():
+            item = w["s_target_item"].format(label=label(r["scenario"]), p=loc.percent(r["p"]),
+                                             likelihood=likelihood(r["ci_low"], r["ci_high"], lang),
+                                             ci=ci(loc.percent(r["ci_low"]), loc.percent(r["ci_high"])))
+            groups.setdefault((criterion_text(r, lang), loc.month(r["last_month"])), []).append(item)
+        for (criterion, when), items in groups.items():
+            out.append(w["s_target"].format(criterion=criterion, when=when, values=sep.join(items)))
 
     diffs = analysis.tables["paired_differences"]
     horizon = str(analysis.horizon)
@@ -77,34 +86,55 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
                      & (diffs["month"] == horizon)].iloc[0]
         unemp = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "unemployment_rate")
                       & (diffs["month"] == horizon)].iloc[0]
+        # A figure and its interval with the same decimals, enough that none that is not 0 reads 0 (a mean
+        # of 0.4 jobs is no "0 more jobs").
+        d = enough_decimals([jobs["mean"], jobs["ci_low"], jobs["ci_high"]], 0)
+        du = enough_decimals([100 * unemp[c] for c in ("mean", "ci_low", "ci_high")], 2)
         values = dict(label=label(name), month=loc.month(horizon),
-                      ci=ci(loc.count(jobs["ci_low"], sign=True), loc.count(jobs["ci_high"], sign=True)),
-                      udiff=loc.points(unemp["mean"], 2),
-                      uci=ci(loc.points(unemp["ci_low"], 2), loc.points(unemp["ci_high"], 2)))
+                      ci=ci(loc.count(jobs["ci_low"], sign=True, decimals=d),
+                            loc.count(jobs["ci_high"], sign=True, decimals=d)),
+                      udiff=loc.points(unemp["mean"], du),
+                      uci=ci(loc.points(unemp["ci_low"], du), loc.points(unemp["ci_high"], du)))
         if jobs["ci_low"] > 0:
-            out.append(w["s_jobs_up"].format(diff=loc.count(jobs["mean"]), **values))
+            out.append(w["s_jobs_up"].format(diff=loc.count(jobs["mean"], decimals=d), **values))
         elif jobs["ci_high"] < 0:
-            out.append(w["s_jobs_down"].format(diff=loc.count(-jobs["mean"]), **values))
+            out.append(w["s_jobs_down"].format(diff=loc.count(-jobs["mean"], decimals=d), **values))
         else:
-            out.append(w["s_jobs_none"].format(diff=loc.count(jobs["mean"], sign=True), **values))
+            out.append(w["s_jobs_none"].format(diff=loc.count(jobs["mean"], sign=True, decimals=d), **values))
 
     cost = analysis.tables["cost_per_job"]
     for name in analysis.others:
         rows = cost[cost["scenario"] == name].set_index("measure")
-        parts = {}
-        for measure in ("net_job", "job_year"):
-            r = rows.loc[measure]
-            if r["status"] == "defined":
-                interval = ci(loc.money(r["cost_ci_low"]), loc.money(r["cost_ci_high"]))
-                parts[measure] = f"{loc.money(r['cost'])} ({interval})"
-            else:
-                parts[measure] = w["s_cost_undefined"].format(why=w[f"status_{r['status']}"])
-        out.append(w["s_cost"].format(label=label(name), month=loc.month(horizon),
-                                      spending=loc.money(rows.loc["net_job", "spending"]),
+        parts = {measure: cost_words(rows.loc[measure], lang) for measure in ("net_job", "job_year")}
+        spending = rows.loc["net_job", "spending"]
+        spent = (w["s_spending_less"].format(value=loc.money(-spending)) if spending < 0
+                 else loc.money(spending))
+        out.append(w["s_cost"].format(label=label(name), month=loc.month(horizon), spending=spent,
                                       cost_net=parts["net_job"], cost_year=parts["job_year"]))
 
     out.append(w["s_caveat"])
     return out
+
+
+def cost_words(row, lang: str) -> str:
+    """A cost per job of the cost_per_job table in words, with its interval; a negative cost as a saving.
+
+    "−€990" would read as a cost to a council; with less spending and more jobs it is a saving, and an
+    interval from below 0 to above says the spending difference cannot be told from 0.
+    """
+    w, loc = words(lang), Locale(lang)
+    ci = lambda low, high: w["ci"].format(low=low, high=high)  # noqa: E731
+    if row["status"] != "defined":
+        return w["s_cost_undefined"].format(why=w[f"status_{row['status']}"])
+    cost, low, high = row["cost"], row["cost_ci_low"], row["cost_ci_high"]
+    if missing(cost):
+        return w["unknown"]
+    if high < 0:
+        return w["s_cost_saving"].format(value=loc.money(-cost), ci=ci(loc.money(-high), loc.money(-low)))
+    if low < 0:
+        value = loc.money(cost) if cost >= 0 else w["saving_of"].format(value=loc.money(-cost))
+        return w["s_cost_either"].format(value=value, saving=loc.money(-low), cost=loc.money(high))
+    return f"{loc.money(cost)} ({ci(loc.money(low), loc.money(high))})"
 
 
 def text(analysis: Analysis, lang: str) -> str:

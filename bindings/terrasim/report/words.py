@@ -10,8 +10,12 @@ from typing import Dict
 
 FR: Dict[str, str] = {
     # charts
-    "band90": "90 % des simulations",
-    "band50": "50 % des simulations",
+    # bands: what a band holds, for the number of runs at hand (analysis.band_trim)
+    "band_all": "les {n} simulations",
+    "band_middle": "les {m} simulations centrales sur {n}",
+    "band_one": "l'unique simulation",
+    "bands_one": "la bande contenant {outer}",
+    "bands_two": "des bandes contenant {inner} et {outer}",
     "median": "médiane",
     "national_rate": "taux national (France métropolitaine)",
     "target_line": "objectif",
@@ -30,7 +34,6 @@ FR: Dict[str, str] = {
     "diff_unemployment_title": "Écart de taux de chômage (points)",
     "diff_jobs_title": "Écart d'emplois situés dans le territoire",
     "ci95_mean": "intervalle à 95 % de l'écart moyen",
-    "range90_runs": "90 % des simulations",
     "quarter_mean": "moyenne du {span}",
     # headings
     "report_title": "Prévision : {labels}",
@@ -51,7 +54,7 @@ FR: Dict[str, str] = {
     "col_scenario": "Scénario",
     "col_month": "Mois",
     "col_median": "Médiane",
-    "col_range90": "90 % des simulations",
+    "col_range": "Fourchette ({band})",
     "col_national": "Taux national",
     "col_criterion": "Critère",
     "col_when": "Moment",
@@ -112,6 +115,14 @@ FR: Dict[str, str] = {
     "partial_years": "Années incomplètes, non comptées dans les créations par an : {years}.",
     "no_cluster_table": "Aucun scénario n'ouvre de cluster.",
     "unknown": "–",
+    "is_reference": "référence",
+    "stated_item": "{label} : {criterion}, {month}",
+    "key_intervals": "Sous chaque chiffre, entre crochets : son intervalle à 95 % ; pour le chômage, la fourchette "
+                     "contenant {band}.",
+    "key_zero_mark": "† L'intervalle contient 0 : l'écart ne se distingue pas du hasard des simulations.",
+    "key_targets": "Chaque probabilité porte sur l'objectif de son scénario : {items}.",
+    "negative_cost": "Un coût négatif est une économie : le scénario dépense moins d'argent public que la "
+                     "référence, pour plus d'emplois.",
     # lever kinds
     "lever_cluster": "cluster",
     "lever_portal": "portail de création d'entreprises",
@@ -142,42 +153,44 @@ FR: Dict[str, str] = {
     "investor_venture_capital": "capital-risque",
     "investor_outside_companies": "entreprises extérieures",
     # captions
-    "cap_unemployment": "Taux de chômage simulé de chaque scénario : médiane des simulations, bandes contenant 50 % "
-                        "et 90 % d'entre elles ; en tirets, le taux national.",
-    "cap_december": "Taux de chômage médian et fourchette contenant 90 % des simulations, chaque mois de décembre et "
-                    "au mois de l'objectif.",
+    "cap_unemployment": "Taux de chômage simulé de chaque scénario : médiane des simulations et {bands} ; en tirets, "
+                        "le taux national.",
+    "cap_december": "Taux de chômage médian et fourchette contenant {band}, chaque mois de décembre et au mois de "
+                    "l'objectif.",
     "cap_target": "Part des simulations qui atteignent l'objectif (point), avec son intervalle de confiance à 95 % "
                   "(trait ; Wilson) : l'incertitude due au nombre fini de simulations.",
-    "cap_target_readings": "L'objectif est lu de deux façons : tel que le scénario l'énonce ({stated}) et par rapport "
-                           "au niveau fixe de {level} ({level_source}) ; chacune pour la valeur du mois de l'objectif "
-                           "et pour la moyenne des trois mois qui se terminent avec lui.",
-    "cap_target_stated_only": "L'objectif tel que le scénario l'énonce ({stated}), pour la valeur du mois de "
+    "cap_target_readings": "L'objectif est lu de deux façons : tel que chaque scénario l'énonce ({stated}) et par "
+                           "rapport au niveau fixe de {level} ({level_source}) ; chacune pour la valeur du mois de "
+                           "l'objectif et pour la moyenne des trois mois qui se terminent avec lui.",
+    "cap_target_stated_only": "L'objectif tel que chaque scénario l'énonce ({stated}), pour la valeur du mois de "
                               "l'objectif et pour la moyenne des trois mois qui se terminent avec lui.",
-    "cap_clusters": "Emplois des entreprises de chaque cluster ouvert : médiane et 90 % des simulations ; en tirets, "
-                    "la capacité du site. Tableau : au dernier mois simulé.",
-    "cap_creations": "Créations d'entreprises par année civile complète : médiane et 90 % des simulations.",
+    "cap_clusters": "Emplois des entreprises de chaque cluster ouvert : médiane et fourchette contenant {band} ; en "
+                    "tirets, la capacité du site. Tableau : au dernier mois simulé.",
+    "cap_creations": "Créations d'entreprises par année civile complète : médiane et fourchette contenant {band}.",
     "cap_creations_reference": "Repère : {reference} ({source}).",
-    "cap_investment": "Investissement attiré sur toute la période, par type d'investisseur : médiane et 90 % des "
-                      "simulations.",
+    "cap_investment": "Investissement attiré sur toute la période, par type d'investisseur : médiane et fourchette "
+                      "contenant {band}.",
     "cap_differences": "Écart apparié (scénario moins référence, simulation par simulation, même graine) : moyenne "
-                       "avec son intervalle de confiance à 95 % (Student) et fourchette contenant 90 % des écarts.",
+                       "avec son intervalle de confiance à 95 % (Student) et fourchette des écarts ({band}).",
     "cap_cost": "Dépense publique des politiques du scénario jusqu'en {end}, moins celle de la référence, divisée par "
                 "l'écart d'emplois situés dans le territoire en {end}, ou par l'écart cumulé en emplois-années de "
                 "{start} à {end}. Intervalle à 95 % de Fieller pour un rapport de moyennes ; le coût n'est pas défini "
                 "quand l'intervalle de l'écart d'emplois contient 0.",
     # methods
     "m_runs": "Chaque scénario a été simulé {n} fois (répliques 0 à {last}, graines {seed0} à {seed1}). La réplique r "
-              "de chaque scénario utilise la même graine : les écarts entre scénarios viennent de leurs politiques, "
-              "pas du hasard des tirages (nombres aléatoires communs).",
+              "de chaque scénario utilise la même graine (nombres aléatoires communs) : les écarts que le hasard "
+              "seul produirait entre scénarios en sont réduits, pas supprimés ; les intervalles des écarts montrent "
+              "la part que le hasard y laisse.",
     "m_model": "Modèle : terrasim {version}, modèle {model}. Les simulations sont conservées dans la base {db} ; la "
                "même commande avec la même graine redonne les mêmes nombres.",
     "m_bands": "Ce que contiennent les bandes et les intervalles : la variabilité aléatoire du modèle pour des "
                "paramètres fixés, pas l'incertitude sur les paramètres eux-mêmes. Plusieurs paramètres sont des "
                "hypothèses (voir la documentation des scénarios) : l'incertitude réelle est plus grande que celle "
                "montrée ici.",
-    "m_stats": "Médianes et bandes : quantiles des simulations. Probabilités : part des simulations, intervalle de "
-               "Wilson à 95 %. Écarts : moyenne des écarts appariés, intervalle de Student à 95 %. Coûts : rapport "
-               "des moyennes, intervalle de Fieller à 95 %.",
+    "m_stats": "Médianes : des simulations. Fourchettes : de la plus basse à la plus haute valeur parmi {ranges}. "
+               "Probabilités : part des simulations, intervalle de Wilson à 95 %. Écarts : moyenne des écarts "
+               "appariés, intervalle de Student à 95 %. Coûts : rapport des moyennes, intervalle de Fieller à 95 %.",
+    "m_ranges_two": "{outer} (pour la bande foncée du graphique du chômage : parmi {inner})",
     "m_scale": "Échelle {scale} : effectifs, créations et budgets sont multipliés par {scale} (simulation réduite).",
     "m_reproduce": "Pour refaire ce rapport :",
     "m_outside": "Chiffres extérieurs au modèle : {items}.",
@@ -189,9 +202,10 @@ FR: Dict[str, str] = {
     "s_overview": "{n} simulations appariées de chaque scénario, de {start} à {end}, comparées à la référence : "
                   "{reference}.",
     "s_unemployment": "Chômage médian en {month} : {values}.",
-    "s_unemployment_item": "{label}, {value} (9 simulations sur 10 entre {low} et {high})",
+    "s_unemployment_item": "{label}, {value} ({band} entre {low} et {high})",
     "s_national": "Le taux national est alors de {value}.",
-    "s_target": "Probabilité d'atteindre l'objectif ({criterion}, {when}) : {values}.",
+    "s_target": "Probabilité d'atteindre l'objectif ({criterion}, {when}) dans le modèle, avec ses paramètres tels "
+                "que calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
     "s_target_item": "{label}, {p} ({likelihood} ; {ci})",
     "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} ({ci}) ; "
                  "écart de chômage : {udiff} ({uci}).",
@@ -201,7 +215,13 @@ FR: Dict[str, str] = {
                    "simulations ({diff}, {ci}) ; écart de chômage : {udiff} ({uci}).",
     "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi net : "
               "{cost_net}. Coût par emploi-année : {cost_year}.",
+    "s_spending_less": "{value} de moins que la référence",
     "s_cost_undefined": "non défini ({why})",
+    "s_cost_saving": "une économie de {value} ({ci}) : le scénario dépense moins que la référence et compte plus "
+                     "d'emplois",
+    "s_cost_either": "{value} (intervalle à 95 % : d'une économie de {saving} à un coût de {cost} ; l'écart de "
+                     "dépense ne se distingue pas de 0)",
+    "saving_of": "une économie de {value}",
     "s_caveat": "Les fourchettes traduisent la variabilité aléatoire du modèle à paramètres fixés, pas l'incertitude "
                 "sur les paramètres : la réalité peut s'en écarter davantage.",
     "ci": "intervalle à 95 % : {low} à {high}",
@@ -217,8 +237,11 @@ FR: Dict[str, str] = {
 }
 
 EN: Dict[str, str] = {
-    "band90": "90% of the runs",
-    "band50": "50% of the runs",
+    "band_all": "all {n} runs",
+    "band_middle": "the middle {m} of the {n} runs",
+    "band_one": "the single run",
+    "bands_one": "the band holding {outer}",
+    "bands_two": "bands holding {inner} and {outer}",
     "median": "median",
     "national_rate": "national rate (metropolitan France)",
     "target_line": "target",
@@ -237,7 +260,6 @@ EN: Dict[str, str] = {
     "diff_unemployment_title": "Difference in unemployment rate (points)",
     "diff_jobs_title": "Difference in jobs located in the territory",
     "ci95_mean": "95% interval of the mean difference",
-    "range90_runs": "90% of the runs",
     "quarter_mean": "mean of the {span}",
     "report_title": "Forecast: {labels}",
     "subtitle": "{n} paired runs per scenario, {start} to {end}. Reference: {reference}.",
@@ -256,7 +278,7 @@ EN: Dict[str, str] = {
     "col_scenario": "Scenario",
     "col_month": "Month",
     "col_median": "Median",
-    "col_range90": "90% of the runs",
+    "col_range": "Range ({band})",
     "col_national": "National rate",
     "col_criterion": "Criterion",
     "col_when": "When",
@@ -316,6 +338,13 @@ EN: Dict[str, str] = {
     "partial_years": "Incomplete years, left out of the creations per year: {years}.",
     "no_cluster_table": "No scenario opens a cluster.",
     "unknown": "–",
+    "is_reference": "reference",
+    "stated_item": "{label}: {criterion}, {month}",
+    "key_intervals": "Under each figure, in brackets: its 95% interval; for unemployment, the range holding {band}.",
+    "key_zero_mark": "† The interval contains 0: the difference cannot be told from the runs' randomness.",
+    "key_targets": "Each probability is for its scenario's own target: {items}.",
+    "negative_cost": "A negative cost is a saving: the scenario spends less public money than the reference, for "
+                     "more jobs.",
     "lever_cluster": "cluster",
     "lever_portal": "business-creation portal",
     "lever_entrepreneur_support": "support for entrepreneurs",
@@ -343,39 +372,41 @@ EN: Dict[str, str] = {
     "investor_caisse_des_depots": "Caisse des dépôts",
     "investor_venture_capital": "venture capital",
     "investor_outside_companies": "outside companies",
-    "cap_unemployment": "Simulated unemployment rate of each scenario: median of the runs, bands holding 50% and 90% "
-                        "of them; dashed, the national rate.",
-    "cap_december": "Median unemployment rate and the range holding 90% of the runs, each December and in the target "
-                    "month.",
+    "cap_unemployment": "Simulated unemployment rate of each scenario: median of the runs and {bands}; dashed, the "
+                        "national rate.",
+    "cap_december": "Median unemployment rate and the range holding {band}, each December and in the target month.",
     "cap_target": "Share of the runs that reach the target (dot), with its 95% confidence interval (line; Wilson): "
                   "the uncertainty due to the finite number of runs.",
-    "cap_target_readings": "The target is read two ways: as the scenario states it ({stated}) and against the fixed "
+    "cap_target_readings": "The target is read two ways: as each scenario states it ({stated}) and against the fixed "
                            "level of {level} ({level_source}); each for the value of the target month and for the "
                            "mean of the three months ending with it.",
-    "cap_target_stated_only": "The target as the scenario states it ({stated}), for the value of the target month and "
-                              "for the mean of the three months ending with it.",
-    "cap_clusters": "Jobs in the firms of each open cluster: median and 90% of the runs; dashed, the site's capacity. "
-                    "Table: in the last simulated month.",
-    "cap_creations": "Firm creations per full calendar year: median and 90% of the runs.",
+    "cap_target_stated_only": "The target as each scenario states it ({stated}), for the value of the target month "
+                              "and for the mean of the three months ending with it.",
+    "cap_clusters": "Jobs in the firms of each open cluster: median and the range holding {band}; dashed, the site's "
+                    "capacity. Table: in the last simulated month.",
+    "cap_creations": "Firm creations per full calendar year: median and the range holding {band}.",
     "cap_creations_reference": "For comparison: {reference} ({source}).",
-    "cap_investment": "Investment attracted over the whole period, by type of investor: median and 90% of the runs.",
+    "cap_investment": "Investment attracted over the whole period, by type of investor: median and the range holding "
+                      "{band}.",
     "cap_differences": "Paired difference (scenario minus reference, run by run, same seed): the mean with its 95% "
-                       "confidence interval (Student) and the range holding 90% of the differences.",
+                       "confidence interval (Student) and the range of the differences ({band}).",
     "cap_cost": "Public spending of the scenario's policies up to {end}, minus the reference's, divided by the "
                 "difference in jobs located in the territory in {end}, or by the cumulated difference in job-years "
                 "from {start} to {end}. Fieller's 95% interval for a ratio of means; the cost is not defined when the "
                 "interval of the jobs difference contains 0.",
     "m_runs": "Each scenario was run {n} times (replicates 0 to {last}, seeds {seed0} to {seed1}). Replicate r of "
-              "every scenario uses the same seed: the differences between scenarios come from their policies, not "
-              "from the luck of the draws (common random numbers).",
+              "every scenario uses the same seed (common random numbers): this makes the differences that chance "
+              "alone would make between scenarios smaller, it does not remove them; the intervals of the "
+              "differences show what chance leaves.",
     "m_model": "Model: terrasim {version}, model {model}. The runs are kept in the database {db}; the same command "
                "with the same seed gives the same numbers again.",
     "m_bands": "What the bands and intervals contain: the model's random variation for fixed parameters, not the "
                "uncertainty of the parameters themselves. Several parameters are assumptions (see the scenarios' "
                "documentation): the real uncertainty is larger than shown here.",
-    "m_stats": "Medians and bands: quantiles of the runs. Probabilities: share of the runs, Wilson 95% interval. "
-               "Differences: mean of the paired differences, Student 95% interval. Costs: ratio of means, Fieller 95% "
-               "interval.",
+    "m_stats": "Medians: of the runs. Ranges: from the lowest to the highest value among {ranges}. Probabilities: "
+               "share of the runs, Wilson 95% interval. Differences: mean of the paired differences, Student 95% "
+               "interval. Costs: ratio of means, Fieller 95% interval.",
+    "m_ranges_two": "{outer} (for the darker band of the unemployment chart: among {inner})",
     "m_scale": "Scale {scale}: people, creations and budgets are multiplied by {scale} (a reduced simulation).",
     "m_reproduce": "To make this report again:",
     "m_outside": "Figures from outside the model: {items}.",
@@ -385,9 +416,10 @@ EN: Dict[str, str] = {
                "charts), each table as CSV (folder tables).",
     "s_overview": "{n} paired runs of each scenario, {start} to {end}, compared with the reference: {reference}.",
     "s_unemployment": "Median unemployment in {month}: {values}.",
-    "s_unemployment_item": "{label}, {value} (9 runs in 10 between {low} and {high})",
+    "s_unemployment_item": "{label}, {value} ({band} between {low} and {high})",
     "s_national": "The national rate is then {value}.",
-    "s_target": "Probability of reaching the target ({criterion}, {when}): {values}.",
+    "s_target": "Probability of reaching the target ({criterion}, {when}) in the model, with its parameters as "
+                "calibrated (the intervals reflect only the finite number of runs): {values}.",
     "s_target_item": "{label}, {p} ({likelihood}; {ci})",
     "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} ({ci}); difference "
                  "in unemployment: {udiff} ({uci}).",
@@ -397,7 +429,12 @@ EN: Dict[str, str] = {
                    "randomness ({diff}, {ci}); difference in unemployment: {udiff} ({uci}).",
     "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per net job: {cost_net}. Cost per "
               "job-year: {cost_year}.",
+    "s_spending_less": "{value} less than the reference",
     "s_cost_undefined": "not defined ({why})",
+    "s_cost_saving": "a saving of {value} ({ci}): the scenario spends less than the reference and has more jobs",
+    "s_cost_either": "{value} (95% interval: from a saving of {saving} to a cost of {cost}; the difference in "
+                     "spending cannot be told from 0)",
+    "saving_of": "a saving of {value}",
     "s_caveat": "The ranges show the model's random variation for fixed parameters, not the uncertainty of the "
                 "parameters: reality may differ by more.",
     "ci": "95% interval: {low} to {high}",

@@ -1,0 +1,321 @@
+"""The council report says no more than its numbers show (a statistician's review of the report).
+
+The analysis runs on made-up runs (a fake sweep database: matrices of replicates x months chosen to
+show one thing each), so that each test is fast and shows what it says for any number of runs:
+- each probability is stated with its own scenario's criterion and month;
+- a verbal likelihood is said to be the model's, with its parameters as calibrated;
+- common seeds are said to reduce chance differences between scenarios, not to remove them;
+- the key figures carry their intervals, and an undefined cost its reason;
+- a band says how many runs it holds, true for any number of runs, in the text and in the charts;
+- the t quantile is scipy's (no approximation that is far too small at small n);
+- no figure that is not 0 is written 0, a threshold is written as given, a negative cost is a saving;
+- a run with a NaN does not reach a target and stays counted, in the report and in probability_at_most.
+"""
+import html as html_lib
+import math
+import pathlib
+import re
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import terrasim
+from terrasim.forecast import ForecastSpec
+from terrasim.report import analysis as analysis_module
+from terrasim.report import charts, html, summary
+from terrasim.report.locale import Locale
+from terrasim.report.words import EN, FR
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+AMIENS = ROOT / "scenarios" / "amiens"
+MONTHS = pd.period_range("2015-01", periods=72, freq="M")
+SVGS = {name: b"<svg xmlns='http://www.w3.org/2000/svg'/>" for name in charts.CHARTS}
+
+
+class _FakeRuns:
+    """Just what report.analyse reads of a sweep database, from matrices {(scenario, series): DataFrame}."""
+
+    def __init__(self, matrices, spec, n):
+        self.matrices, self.spec, self.path, self.replicates = matrices, spec, "fake.sqlite", n
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def matrix(self, series, scenario=None, point=None):
+        if (scenario, series) not in self.matrices:
+            raise KeyError(series)
+        return self.matrices[(scenario, series)]
+
+    def runs(self):
+        return pd.DataFrame([{"scenario": s, "point_id": 1, "replicate": r, "seed": 1 + r}
+                             for s in self.spec.names for r in range(self.replicates)])
+
+    def _point_id(self, point):
+        return 1
+
+    def scenarios(self):
+        return pd.DataFrame({"config_sha256": [self.spec.scenario(n).scenario.config_sha256 for n in self.spec.names]},
+                            index=self.spec.names)
+
+    def paired_difference(self, *args, **kwargs):
+        return terrasim.SweepResults.paired_difference(self, *args, **kwargs)
+
+
+def _matrix(values):
+    values = np.asarray(values, dtype=float)
+    return pd.DataFrame(values, index=range(values.shape[0]), columns=MONTHS)
+
+
+def _series(n, rng, pact, unemployment=0.099, pact_unemployment=None, jobs=0.0, jobs_sd=30.0, spending=4e7):
+    """The series of one scenario: noisy unemployment and jobs, spending growing to `spending` (the pact's)."""
+    level = pact_unemployment if pact and pact_unemployment is not None else unemployment
+    return {
+        "unemployment_rate": np.full((n, 72), level) + rng.normal(0, 0.001, (n, 72)),
+        "national_unemployment_rate": np.full((n, 72), 0.078),
+        "jobs_in_territory": np.full((n, 72), 90000.0) + (jobs if pact else 0.0) + rng.normal(0, jobs_sd, (n, 72)),
+        "policy_spending_cumulative": np.tile(np.linspace(0, spending if pact else 0.0, 72), (n, 1)),
+        "creations": np.full((n, 72), 80.0),
+    }
+
+
+def _analyse(monkeypatch, n, spec=None, seed=0, edit=None, **kwargs):
+    """report.analyse on made-up runs; `edit(matrices)` changes them before."""
+    spec = spec or ForecastSpec.default()
+    rng = np.random.default_rng(seed)
+    matrices = {}
+    for i, name in enumerate(spec.names):
+        for series, values in _series(n, rng, pact=i > 0, **kwargs).items():
+            matrices[(name, series)] = _matrix(values)
+    if edit:
+        edit(matrices)
+    monkeypatch.setattr(analysis_module, "SweepResults", lambda db, replicates=None: _FakeRuns(matrices, spec, n))
+    return analysis_module.analyse("fake.sqlite", spec, n)
+
+
+def _page(analysis, lang):
+    return html_lib.unescape(html.page(analysis, lang, SVGS, summary.sentences(analysis, lang)))
+
+
+def _text(fragment):
+    """An HTML fragment's text, tags dropped."""
+    return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", fragment))
+
+
+def _pact_with_target(tmp_path, threshold="0.0975", date="2020-06"):
+    """The pact, with another target than the baseline's: <= a level, in another month."""
+    path = tmp_path / "pacte2.yaml"
+    path.write_text(f"extends: {AMIENS / 'pacte.yaml'}\ntarget:\n  series: unemployment_rate\n  reference: null\n"
+                    f"  threshold: {threshold}\n  direction: below\n  date: \"{date}\"\n", encoding="utf-8")
+    return ForecastSpec.from_arguments([("baseline", str(AMIENS / "baseline.yaml")), ("pacte2", str(path))])
+
+
+# -- 1. each probability with its own criterion and month ---------------------------
+
+def test_each_probability_is_stated_with_its_own_criterion_and_month(monkeypatch, tmp_path):
+    spec = _pact_with_target(tmp_path)
+    assert [s.target.date for s in spec.scenarios] == ["2019-12", "2020-06"]
+    analysis = _analyse(monkeypatch, 50, spec, unemployment=0.099, pact_unemployment=0.094)
+    p = analysis.tables["target_probability"].set_index(["scenario", "moment"])["p"]
+    assert p[("baseline", "month")] == 0 and p[("pacte2", "month")] > 0.9  # against 9.75%, not the national rate
+    for lang, national, own in (("en", "≤ national rate, December 2019", "≤ 9.75%, June 2020"),
+                                ("fr", "≤ taux national, décembre 2019", "≤ 9,75\u202f%, juin 2020")):
+        sentences = summary.sentences(analysis, lang)
+        baseline = [s for s in sentences if national in s]
+        pact = [s for s in sentences if own in s]
+        assert len(baseline) == 1 and len(pact) == 1, sentences
+        assert "pacte2" not in baseline[0] and "baseline" not in pact[0]
+        # the page's target section states each scenario's criterion, not the first one's for all
+        page = _page(analysis, lang)
+        target = _text(page[page.index('<section id="target">'):page.index('<section id="activity">')])
+        assert f"baseline : {national}" in target or f"baseline: {national}" in target, target
+        assert f"pacte2 : {own}" in target or f"pacte2: {own}" in target, target
+        # and the key figures, whose probability column mixes the two, say so
+        key = _text(page[page.index('id="table-key_figures"'):page.index('<section id="levers">')])
+        assert own in key and national in key, key
+
+
+# -- 2. a verbal likelihood is the model's -------------------------------------------
+
+@pytest.mark.parametrize("lang, words, model", [
+    ("en", EN, "in the model, with its parameters as calibrated"),
+    ("fr", FR, "dans le modèle, avec ses paramètres tels que calibrés"),
+])
+def test_a_verbal_likelihood_is_said_to_be_the_models_with_its_parameters(monkeypatch, lang, words, model):
+    analysis = _analyse(monkeypatch, 200, unemployment=0.099, pact_unemployment=0.094)
+    phrases = [words[f"likelihood_{i}"] for i in range(7)]
+    sentences = [s for s in summary.sentences(analysis, lang) if any(p in s for p in phrases)]
+    assert len(sentences) == 2  # the stated target and the level of 10%
+    for s in sentences:
+        assert model in s, s  # in the very sentence that says "virtually certain"
+        assert words["ci"].split("{")[0] in s  # the Monte Carlo interval is still given
+
+
+# -- 3. common seeds reduce chance differences, they do not remove them -------------------
+
+def test_common_seeds_are_not_said_to_remove_chance_differences(monkeypatch):
+    for words, claim, said in ((EN, "not from the luck", "does not remove them"),
+                               (FR, "pas du hasard", "pas supprimés")):
+        assert claim not in words["m_runs"] and said in words["m_runs"]
+    analysis = _analyse(monkeypatch, 5)
+    assert "does not remove them" in _page(analysis, "en")
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "not their noise" not in readme and "not from the luck" not in readme
+    assert "smaller, without removing them" in readme
+
+
+# -- 4. the key figures carry their intervals -------------------------------------------
+
+@pytest.mark.parametrize("lang, undefined", [
+    ("en", "not defined (the interval of the jobs difference contains 0)"),
+    ("fr", "non défini (l'intervalle de l'écart d'emplois contient 0)"),
+])
+def test_key_figures_show_their_intervals_and_why_a_cost_is_not_defined(monkeypatch, lang, undefined):
+    analysis = _analyse(monkeypatch, 3, jobs=30.0, jobs_sd=30.0, seed=0)
+    cost = analysis.tables["cost_per_job"]
+    assert cost.set_index("measure").loc["net_job", "status"] == "jobs_interval_includes_zero"  # too few runs
+    page = html.page(analysis, lang, SVGS, summary.sentences(analysis, lang))
+    key = page[page.index('id="table-key_figures"'):page.index('<section id="levers">')]
+    for column in ("unemployment_q05", "unemployment_q95", "p_target_ci_low", "p_target_ci_high",
+                   "p_level_ci_low", "p_level_ci_high", "jobs_difference_ci_low", "jobs_difference_ci_high"):
+        assert f'data-col="{column}"' in key, column
+    text = _text(html_lib.unescape(key))
+    assert undefined in text and "–" not in text
+    assert "†" in text  # the jobs difference's interval contains 0: marked, and the mark explained
+    assert (EN if lang == "en" else FR)["key_zero_mark"] in text
+    figures = analysis.tables["key_figures"].set_index("scenario")
+    assert figures.loc["pacte", "cost_status"] == "jobs_interval_includes_zero"
+    assert figures.loc["pacte", "jobs_difference_ci_low"] < 0 < figures.loc["pacte", "jobs_difference_ci_high"]
+
+
+# -- 5. what a band holds, for the number of runs at hand ---------------------------------
+
+@pytest.mark.parametrize("n", [3, 5, 10, 20, 50, 200])
+def test_a_band_holds_the_runs_it_says_it_holds(monkeypatch, n):
+    analysis = _analyse(monkeypatch, n, seed=n)
+    fan = analysis.chart_data["unemployment_fan"]
+    rates = analysis_module.SweepResults("fake.sqlite").matrix("unemployment_rate", "pacte")
+    k = int(math.floor(0.05 * n + 1e-9))
+    expected = f"all {n} runs" if k == 0 else f"the middle {n - 2 * k} of the {n} runs"
+    mine = fan[fan["scenario"] == "pacte"].reset_index(drop=True)
+    for i, month in enumerate(MONTHS):  # the band holds exactly the runs it says, every month
+        values = rates[month].to_numpy()
+        inside = int(((values >= mine.loc[i, "q05"]) & (values <= mine.loc[i, "q95"])).sum())
+        assert inside == n - 2 * k, (month, inside)
+    sentence = next(s for s in summary.sentences(analysis, "en") if s.startswith("Median unemployment"))
+    assert f"({expected} between" in sentence and "9 runs in 10" not in sentence
+    page = _page(analysis, "en")
+    assert "90% of the runs" not in page and "50% of the runs" not in page and expected in page
+    # the chart draws what its legend says: every run below 20 runs, one band and no "50%"
+    fig = charts.unemployment_fan(analysis, "en")
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert expected in labels and not any("%" in label for label in labels if "runs" in label)
+    assert (f"the middle {n - 2 * int(0.25 * n)} of the {n} runs" in labels) == (int(0.25 * n) > k)
+
+
+def test_french_bands_say_how_many_runs_they_hold(monkeypatch):
+    analysis = _analyse(monkeypatch, 6)
+    sentence = next(s for s in summary.sentences(analysis, "fr") if s.startswith("Chômage médian"))
+    assert "(les 6 simulations entre" in sentence and "9 simulations sur 10" not in sentence
+    assert "90\u202f% des simulations" not in _page(analysis, "fr")
+
+
+# -- 6. Student's t from scipy, nothing else ------------------------------------------------
+
+def test_t_quantile_is_scipys_and_scipy_is_required(monkeypatch):
+    from scipy import stats
+    from terrasim.results import _t_quantile
+    for dof in (1, 2, 3, 5, 9, 19, 199):
+        for p in (0.75, 0.975, 0.9995):
+            assert abs(_t_quantile(p, dof) - stats.t.ppf(p, dof)) <= 1e-10 * stats.t.ppf(p, dof)
+    assert _t_quantile(0.975, 1) == pytest.approx(12.7062, abs=1e-4)  # the approximation said 4.33
+    monkeypatch.setitem(sys.modules, "scipy", None)
+    monkeypatch.setitem(sys.modules, "scipy.stats", None)
+    with pytest.raises(ImportError, match="python3-scipy"):
+        _t_quantile(0.975, 1)
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '"scipy"' in re.search(r"^dependencies = \[.*\]$", pyproject, re.M).group(0)
+    assert "python3-scipy" in (ROOT / "scripts" / "install-deps").read_text()
+
+
+# -- 7. rounding hides no sign and no size -------------------------------------------------
+
+def test_a_small_significant_difference_is_not_written_0(monkeypatch):
+    analysis = _analyse(monkeypatch, 20, jobs=0.4, jobs_sd=0.05)
+    jobs = analysis.tables["paired_differences"]
+    row = jobs[(jobs["quantity"] == "jobs_in_territory") & (jobs["month"] == "2020-12")].iloc[0]
+    assert 0 < row["ci_low"] < row["mean"] < row["ci_high"] < 1
+    pattern = {"en": r"With the pact: (\S+) more jobs .*\(95% interval: (\S+) to (\S+)\); difference",
+               "fr": r"Avec le pacte : (\S+) emplois de plus .*\(intervalle à 95 % : (\S+) à (\S+)\) ; écart"}
+    for lang in ("en", "fr"):
+        sentences = " ".join(summary.sentences(analysis, lang))
+        figures = re.search(pattern[lang], sentences).groups()
+        values = [float(x.replace(",", ".").replace("\u2212", "-")) for x in figures]
+        assert values[1] < values[0] < values[2] and values[1] > 0, figures  # 0.40 (0.37 to 0.43), not 0 (0 to 0)
+    page = _page(analysis, "en")
+    assert "0 more jobs" not in page and "[+0, +0]" not in page and "[0, 0]" not in page
+
+
+def test_points_show_the_sign_and_size_of_a_tiny_difference():
+    en, fr = Locale("en"), Locale("fr")
+    assert en.points(0.00004, 2) == "+0.0040 points" and en.points(-0.00004, 2) == "\u22120.0040 points"
+    assert fr.points(-0.00004, 2) == "\u22120,0040\u202fpoint"
+    assert en.points(0, 2) == "0.00 points" and en.points(-0.012) == "\u22121.2 points"  # as before otherwise
+    assert en.count(0.4) == "0.40" and en.count(13200) == "13,200"
+
+
+def test_thresholds_are_written_as_given(monkeypatch, tmp_path):
+    row = {"direction": "below", "reference": "", "threshold": 0.0975}
+    assert charts.criterion_text(row, "en") == "≤ 9.75%" and charts.criterion_text(row, "fr") == "≤ 9,75\u202f%"
+    assert charts.criterion_text({**row, "threshold": 0.10}, "en") == "≤ 10%"
+    above = {"direction": "below", "reference": "national_unemployment_rate", "threshold": 0.0025}
+    assert charts.criterion_text(above, "en") == "≤ national rate +0.25 points"
+    spec = ForecastSpec.default().configured(level=0.095)
+    page = _page(_analyse(monkeypatch, 5, spec), "en")
+    assert "level of 9.5%" in page and "level of 10%" not in page
+
+
+def test_a_negative_cost_is_called_a_saving(monkeypatch):
+    analysis = _analyse(monkeypatch, 20, jobs=1000.0, spending=-1e6)
+    cost = analysis.tables["cost_per_job"].set_index("measure")
+    assert cost.loc["net_job", "status"] == "defined" and cost.loc["net_job", "cost_ci_high"] < 0
+    en = next(s for s in summary.sentences(analysis, "en") if "Cost per net job" in s)
+    assert "Cost per net job: a saving of €" in en and "\u2212€" not in en, en
+    assert "€1.0m less than the reference" in en
+    fr = next(s for s in summary.sentences(analysis, "fr") if "Coût par emploi net" in s)
+    assert "Coût par emploi net : une économie de " in fr and "\u2212" not in fr, fr
+    assert EN["negative_cost"] in _page(analysis, "en")  # the tables' signed costs are explained
+
+
+# -- 8. a NaN run does not reach a target, and stays counted --------------------------------
+
+class _OneMatrix(terrasim.SweepResults):
+    def __init__(self, matrix):
+        self.m, self.replicates = matrix, None
+
+    def matrix(self, name, scenario=None, point=None):
+        return self.m
+
+
+def test_a_nan_run_does_not_reach_a_threshold_and_stays_counted():
+    m = pd.DataFrame([[0.09], [np.nan], [0.09]], columns=pd.PeriodIndex(["2019-12"], freq="M"))
+    p = _OneMatrix(m).probability_at_most("unemployment_rate", 0.10, at="2019-12")
+    assert p.n == 3 and p.p == pytest.approx(2 / 3) and p.successes == 2
+
+
+def test_the_report_counts_a_nan_run_as_not_reaching_the_target(monkeypatch):
+    def edit(matrices):
+        rates = matrices[("pacte", "unemployment_rate")]
+        rates.iloc[:, :] = 0.05  # every run reaches both the national rate and 10%...
+        rates.loc[0, pd.Period("2019-12", freq="M")] = np.nan  # ...but run 0 says nothing of December 2019
+        rates.loc[1, pd.Period("2019-11", freq="M")] = np.nan  # and run 1 nothing of November
+    analysis = _analyse(monkeypatch, 5, edit=edit)
+    probs = analysis.tables["target_probability"]
+    pact = probs[probs["scenario"] == "pacte"].set_index(["reading", "moment"])
+    assert (pact["n"] == 5).all()
+    assert pact.loc[("level", "month"), "successes"] == 4  # run 0
+    assert pact.loc[("level", "quarter"), "successes"] == 3  # runs 0 and 1: no mean of the months that are there
