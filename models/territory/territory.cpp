@@ -184,13 +184,13 @@ void TerritoryModel::declare(sim::Recorder& rec) {
   s_inactive_ = rec.add_series("inactive", "residents out of the labour force (discouraged)");
   s_firms_ = rec.add_series("firms", "establishments alive in the territory");
   s_creations_ = rec.add_series("creations", "establishments created this month (all processes, arrivals included)");
-  s_closures_ = rec.add_series("closures", "establishments closed this month (failures and closure events)");
+  s_closures_ = rec.add_series("closures", "establishments closed this month (failures, voluntary cessations and closure events)");
   s_vacancies_ = rec.add_series("vacancies", "unfilled jobs (target - employees) after matching");
   s_hires_ = rec.add_series("hires", "jobs started by residents and in-commuters (founders and outside jobs included)");
-  s_separations_ = rec.add_series("separations", "jobs ended: quits, dismissals, closures, retirements and departures of employees");
+  s_separations_ = rec.add_series("separations", "jobs ended: quits, job-to-job moves, employees leaving to found a firm, dismissals, closures, retirements and departures of employees");
   s_wage_ = rec.add_series("mean_wage", "mean monthly gross wage of the jobs in the territory, EUR");
   s_jobs_ = rec.add_series("jobs_in_territory", "filled jobs located in the territory (in-commuters included)");
-  s_jobs_res_ = rec.add_series("jobs_held_by_residents", "jobs held by residents, in the territory or outside");
+  s_jobs_res_ = rec.add_series("jobs_held_by_residents", "jobs held by residents, in the territory or outside (each employed resident holds one: the same as employed)");
   s_in_comm_ = rec.add_series("in_commuters", "outside residents employed in the territory");
   s_out_comm_ = rec.add_series("out_commuters", "residents employed outside the territory");
   for (const auto& c : p_.clusters)
