@@ -323,6 +323,11 @@ void DockModel::initialize(std::uint64_t seed) {
   // The slots 0..m-1, each written below (a loop of allocate_firm_slot()
   // pushed back seven columns a firm: 10 ms at 10^7 workers).
   free_slots_.clear();
+  // Room for an eighth more: entrants take the slots of exits first, and
+  // the rest would reallocate the seven columns in the first months.
+  const std::size_t room = m + m / 8 + 64;
+  firm_id_.reserve(room), firm_zone_.reserve(room), firm_skill_.reserve(room), firm_alive_.reserve(room);
+  firm_latent_.reserve(room), firm_target_.reserve(room), firm_size_.reserve(room);
   firm_id_.assign(m, 0);
   firm_zone_.assign(m, 0);
   firm_skill_.assign(m, 0);
