@@ -100,8 +100,11 @@ class Probability:
         z = _normal_quantile(0.5 + level / 2)
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return cls(p=p, n=n, stderr=math.sqrt(p * (1 - p) / n), ci_low=max(0.0, centre - half),
-                   ci_high=min(1.0, centre + half), level=level)
+        # No success (every success): the bound is exactly 0 (1) in the formula,
+        # which rounding left at 5.6e-17 (or just under 1).
+        low = 0.0 if p == 0.0 else max(0.0, centre - half)
+        high = 1.0 if p == 1.0 else min(1.0, centre + half)
+        return cls(p=p, n=n, stderr=math.sqrt(p * (1 - p) / n), ci_low=low, ci_high=high, level=level)
 
 
 def _check_level(level: float) -> None:

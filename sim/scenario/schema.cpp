@@ -101,6 +101,9 @@ bool in_range(double x, const Field& f) {
 
 std::optional<std::int64_t> parse_int(std::string_view s, bool& overflow) {
   overflow = false;
+  // YAML 1.2's core schema: [-+]?[0-9]+ (a number field took `+0.5` and an
+  // integer field refused `+2000`).
+  if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
   const std::size_t digits_from = !s.empty() && s[0] == '-' ? 1 : 0;
   if (s.size() == digits_from) return std::nullopt;
   for (std::size_t i = digits_from; i < s.size(); ++i)

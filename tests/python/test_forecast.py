@@ -107,6 +107,10 @@ def test_wilson_interval_of_outcomes():
     assert p.ci_low == pytest.approx(0.1078, abs=1e-4) and p.ci_high == pytest.approx(0.6032, abs=1e-4)
     none = terrasim.Probability.from_outcomes([False] * 200)
     assert none.ci_low == 0.0 and none.ci_high == pytest.approx(0.0188, abs=1e-4)
+    # Exactly 0 and 1 at the ends, whatever n (rounding left 5.6e-17 at n = 3 and 200).
+    for n in (1, 2, 3, 21, 200, 1000):
+        assert terrasim.Probability.from_outcomes([False] * n).ci_low == 0.0, n
+        assert terrasim.Probability.from_outcomes([True] * n).ci_high == 1.0, n
 
 
 def test_verbal_likelihood_needs_the_whole_interval():

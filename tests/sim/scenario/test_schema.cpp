@@ -190,8 +190,9 @@ TEST(Validate, Integers) {
   r.integer("any").def(0);
   EXPECT_EQ(check("n: 007\n", r)["n"].as_int(), 7);
   EXPECT_EQ(check("n: -5\n", r)["n"].as_int(), -5);
+  EXPECT_EQ(check("n: +5\n", r)["n"].as_int(), 5);  // YAML 1.2's core schema, as numbers take +0.5
   EXPECT_EQ(check("n: 1\nany: -9223372036854775808\n", r)["any"].as_int(), INT64_MIN);
-  for (const char* bad : {"1.0", "1e3", "1_000", "+5", "0x10", "1-", "''", "12abc", "--1", "-x"}) {
+  for (const char* bad : {"1.0", "1e3", "1_000", "+-5", "++5", "+", "0x10", "1-", "''", "12abc", "--1", "-x"}) {
     const std::string text = std::string("n: ") + bad + "\n";
     EXPECT_THAT(check_error(text, r), HasSubstr("n: expected an integer in [-5, 50000000], found ")) << bad;
   }
