@@ -249,7 +249,7 @@ def initial_employment_share(params: dict | None = None, seed: int = 1) -> float
 # Matching (step 5)
 # ---------------------------------------------------------------------------
 
-def draw_applications(rng, home, unemployed, fzone, vac, applications, decay):
+def draw_applications(rng, home, unemployed, fzone, vac, applications, decay, scale_km=None):
     """Step 5b: the distinct applications of the unemployed workers.
 
     Each worker in `unemployed` makes `applications` draws: a zone z with
@@ -272,6 +272,15 @@ def draw_applications(rng, home, unemployed, fzone, vac, applications, decay):
     #    C[k] == C[k-1] and is never drawn; trailing zero-weight zones have
     #    C == 1.0 exactly (x / x) and u < 1.
     zone_weight = Vz[None, :] * decay                     # [home, zone]
+    #    A row whose every weight underflowed (L tiny against the distances
+    #    to the zones with vacancies) is taken relative to its nearest zone
+    #    with vacancies, Vz exp(-(d - d_min) / L): the same probabilities,
+    #    without the 0 / 0 that sent all its draws to zone 0.
+    if scale_km is not None:
+        open_zones = Vz > 0
+        for h in np.flatnonzero(zone_weight.sum(axis=1) == 0):
+            d = ZONE_DIST[h] - ZONE_DIST[h, open_zones].min()
+            zone_weight[h] = np.where(open_zones, Vz * np.exp(-np.maximum(d, 0.0) / scale_km), 0.0)
     cum = np.cumsum(zone_weight, axis=1)
     C = cum[:, : NZ - 1] / cum[:, NZ - 1:]
     Ch = C[home[unemployed]]                              # [worker, 5]
@@ -322,7 +331,7 @@ def match_round(rng, home, wskill, unemployed, fzone, fskill, vac, params,
 
     # a, b. vacancies fixed for the round; distinct applications
     app_w, app_f = draw_applications(rng, home, unemployed, fzone, vac,
-                                     params["applications"], decay)
+                                     params["applications"], decay, params["distance_scale_km"])
     if app_w.size == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty, info

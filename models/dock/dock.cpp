@@ -180,12 +180,13 @@ DockModel::DockModel(Params p) : p_(std::move(p)) {
   firm_cum_ = sim::rng::cumulative(p_.firm_share);
   std::vector<sim::Zone> zones;
   for (std::size_t z = 0; z < p_.zone_names.size(); ++z) zones.push_back({p_.zone_names[z], p_.zone_x[z], p_.zone_y[z]});
-  decay_ = (-sim::Territory(zones, {}).straight_line_km().array() / p_.distance_scale_km)
+  distance_km_ = sim::Territory(zones, {}).straight_line_km();
+  decay_ = (-distance_km_.array() / p_.distance_scale_km)
                .unaryExpr([](double v) { return sim::dmath::exp(v); })
                .matrix();
   const std::size_t nz = p_.zone_names.size();
-  // n* <= N: the table stops there, or at 4,096 (larger targets take an exp).
-  log_round_up_.resize(static_cast<std::size_t>(std::min<std::int64_t>(p_.workers, 4096)) + 1);
+  // The table stops at 4,096 (larger targets take an exp).
+  log_round_up_.resize(4096 + 1);
   for (std::size_t k = 0; k < log_round_up_.size(); ++k)
     log_round_up_[k] = sim::dmath::log(static_cast<double>(k) + 0.5);
   workers_by_zone_.assign(nz, 0);
@@ -196,11 +197,14 @@ DockModel::DockModel(Params p) : p_(std::move(p)) {
 
 
 std::uint32_t DockModel::firm_target_of(double latent) const {
-  // n* = max(1, round(T)) with round(x) = floor(x + 0.5); capped at N, which
-  // no firm can exceed anyway, so that absurd targets cannot overflow.
+  // n* = max(1, round(T)) with round(x) = floor(x + 0.5), as the spec has
+  // it: a target may pass N (a firm's size cannot, its vacancies can: they
+  // weigh in the zones' V_z and the recorded vacancies). Capped at 2^31 - 1
+  // only so that it cannot overflow; the matching refuses a month with more
+  // vacancies than it can list.
   const double r = std::floor(latent + 0.5);
   if (!(r >= 1.0)) return 1;
-  if (r >= static_cast<double>(p_.workers)) return static_cast<std::uint32_t>(p_.workers);
+  if (r >= 0x1p31) return 0x7FFFFFFFu;
   return static_cast<std::uint32_t>(r);
 }
 
@@ -997,11 +1001,33 @@ void DockModel::match(const sim::MonthContext& ctx) {
   });
   const std::uint32_t widest = *std::max_element(piece_widest.begin(), piece_widest.begin() + list_pieces);
   // Zone choice for a worker living in h: weights V_z exp(-d(h, z) / L).
+  // When a row's terms all underflow (or nearly: the alias table then loses
+  // zones), because L is tiny against the distances to the zones with
+  // vacancies, the row is taken relative to its nearest zone with vacancies,
+  // V_z exp(-(d(h, z) - d_min) / L): the same probabilities, without the
+  // underflow, which made those workers apply nowhere (the spec has them
+  // apply, nearly always to that nearest zone). Other rows are as they were.
+  std::vector<double> zone_weight(nz * nz);
+  for (std::size_t h = 0; h < nz; ++h) {
+    double largest = 0, nearest = std::numeric_limits<double>::infinity();
+    for (std::size_t z = 0; z < nz; ++z) {
+      const auto open = static_cast<double>(zone_start_[z + 1] - zone_start_[z]);
+      const double w = open * decay_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
+      zone_weight[h * nz + z] = w;
+      largest = std::max(largest, w);
+      if (open > 0) nearest = std::min(nearest, distance_km_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z)));
+    }
+    if (largest >= 0x1p-900 || nearest == std::numeric_limits<double>::infinity()) continue;
+    for (std::size_t z = 0; z < nz; ++z) {
+      const auto open = static_cast<double>(zone_start_[z + 1] - zone_start_[z]);
+      const double d = distance_km_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z)) - nearest;
+      // d >= 0 where there are vacancies; a nearer zone without any (its
+      // exp would overflow) weighs 0.
+      zone_weight[h * nz + z] = open > 0 ? open * sim::dmath::exp(-d / p_.distance_scale_km) : 0.0;
+    }
+  }
   sim::rng::AliasRows zone_pick(nz, nz);
-  zone_pick.assign([&](std::size_t h, std::size_t z) {
-    return static_cast<double>(zone_start_[z + 1] - zone_start_[z]) *
-           decay_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
-  });
+  zone_pick.assign([&](std::size_t h, std::size_t z) { return zone_weight[h * nz + z]; });
 
   // The unemployed, in worker order: listed by the release pass of this
   // month, or here by fixed blocks (counted, then placed).
@@ -1429,10 +1455,16 @@ void DockModel::load(sim::ArchiveReader& in) {
     if (!firm_alive_[f]) continue;
     if (!std::isfinite(firm_latent_[f])) in.fail("a firm's latent size (its logarithm) is not a finite number");
     if (firm_zone_[f] >= p_.zone_names.size() || firm_skill_[f] >= p_.skills) in.fail("a firm has an unknown zone or skill");
+    // Its target follows from its latent size (within the rounding of the
+    // two ways it is computed), now that targets are not capped at N.
+    const std::uint32_t t = firm_target_of_log(firm_latent_[f], firm_target_[f]);
+    if (t > firm_target_[f] + 1u || t + 1u < firm_target_[f]) in.fail("a firm's target does not follow from its latent size");
   }
   for (std::size_t w = 0; w < n; ++w)
     if (home_[w] >= p_.zone_names.size() || skill_[w] >= p_.skills) in.fail("a worker has an unknown zone or skill");
   vacancies_left_ = count_vacancies();
+  if (static_cast<std::uint64_t>(vacancies_left_) > kMaxVacancies)
+    in.fail(fmt::format("the firms have {} vacancies, more than the {} the matching lists", vacancies_left_, kMaxVacancies));
 }
 
 // ---------------------------------------------------------------- invariants

@@ -84,6 +84,7 @@ class DockModel final : public sim::Model {
 
   Params p_;
   std::vector<double> worker_cum_, firm_cum_;  // cumulative zone shares (drawn from with u scaled by their total)
+  Eigen::MatrixXd distance_km_;                // d(i, j)
   Eigen::MatrixXd decay_;                      // exp(-d(i, j) / L)
   std::vector<double> log_round_up_;           // [k] = log(k + 0.5): where round(T) passes k
 

@@ -398,3 +398,18 @@ def test_fixture_consistent_and_reproducible(workers):
     got = peer.replicate_statistics(peer.simulate(doc["params"], 1))
     for k in peer.STATISTICS:
         assert got[k] == pytest.approx(reps[0][k], rel=1e-12), k
+
+
+def test_workers_far_from_every_vacancy_apply_to_the_nearest():
+    # With no vacancy in their zone and L so short that every exp(-d / L)
+    # underflows, the row's weights were 0 / 0 and every draw went to zone 0.
+    rng = peer.make_rng(3)
+    fzone = np.repeat(np.arange(6), 3)
+    vac = np.ones(fzone.size, np.int64)
+    vac[fzone == 5] = 0                                   # nothing in Peripherie
+    n = 2000
+    home = np.full(n, 5)
+    decay = np.exp(-peer.ZONE_DIST / 0.001)
+    w, f = peer.draw_applications(rng, home, np.arange(n), fzone, vac, 1, decay, 0.001)
+    nearest = int(np.argmin(np.where(np.bincount(fzone, weights=vac, minlength=6) > 0, peer.ZONE_DIST[5], np.inf)))
+    assert w.size == n and np.all(fzone[f] == nearest)

@@ -372,6 +372,32 @@ TEST(DockScenario, SharesMustSumToOne) {
   }
 }
 
+TEST(DockRules, WorkersFarFromEveryVacancyStillApplyToTheNearest) {
+  // No firm in Peripherie, and a search distance so short that every
+  // exp(-d / L) from there underflowed: its workers applied nowhere (75%
+  // unemployed against 33%). The spec has them apply, nearly always to the
+  // nearest zone with vacancies (Est): at L = 0.02 km and 0.001 km alike.
+  auto rates = [](const char* scale) {
+    auto s = make(kSmall, {"months=24", "zones.Peripherie.firm_share=0", "zones.Centre.firm_share=0.48",
+                           std::string("distance_scale_km=") + scale}, 1);
+    s->run();
+    const auto& b = s->recorder().breakdowns()[0];  // zones: [month][zone][column]
+    const std::size_t columns = b.columns.size(), zones = b.categories.size();
+    return std::vector<double>(b.values.end() - static_cast<std::ptrdiff_t>(zones * columns), b.values.end());
+  };
+  const auto near = rates("0.02"), tiny = rates("0.001");
+  EXPECT_EQ(near, tiny);
+}
+
+TEST(DockRules, TargetsMayPassTheNumberOfWorkers) {
+  // n* = max(1, round(T)), without the cap at N the code had: five firms of
+  // target e^6 = 403 for 100 workers have about 5 x 403 - 100 vacancies.
+  auto s = make(kSmall, {"months=1", "workers=100", "firms=5", "init_size_mu=6", "init_size_sigma=0",
+                         "target_volatility=0", "exit_rate=0", "entry_rate=0"}, 1);
+  s->run();
+  EXPECT_GE(s->recorder().series("vacancies")[0], 5 * 403 - 100);
+}
+
 TEST(DockScenario, ZoneNamesAreNamesAndUnique) {
   for (const auto& [set, what] : std::vector<std::pair<std::string, std::string>>{
            {"zones[1].name=\"\"", "zones[1].name: an empty name: expected the zone's name"},
@@ -386,17 +412,18 @@ TEST(DockScenario, ZoneNamesAreNamesAndUnique) {
 }
 
 TEST(DockScenario, VacanciesBeyondWhatTheMatchingListsAreRefused) {
-  // 65,538 firms each wanting e^20 workers: 4.3e9 vacancies, whose sum
-  // wrapped past 2^32 to a short list that the entries then overran (a
-  // crash). Refused, with the parameters to look at.
+  // 65,538 firms each wanting e^20 workers: 3e13 vacancies (4.3e9 when
+  // targets were capped at N), whose sum wrapped past 2^32 to a short list
+  // that the entries then overran (a crash). Refused, with the parameters
+  // to look at.
   auto s = make(kSmall, {"months=1", "workers=65536", "firms=65538", "init_size_mu=20", "init_size_sigma=0",
                          "entry_rate=0", "exit_rate=0", "target_volatility=0", "separation_rate=1"}, 1);
   try {
     s->step();
-    FAIL() << "a month with 4.3e9 vacancies ran";
+    FAIL() << "a month with 3e13 vacancies ran";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("the firms have 4295098368 vacancies in all, more than the 2147483647 the "
-                                         "matching lists"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("vacancies in all, more than the 2147483647 the matching lists"),
+              std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("init_size_mu"), std::string::npos) << e.what();
   }
 }
