@@ -83,6 +83,10 @@ class Level:
     """A fixed level of the target's series: the target's second reading."""
     value: float
     source: str = ""
+    #: What the level is, for the reader, per language (``{fr: ..., en: ...}``): for Amiens, that the pact's
+    #: goal is the national average and 10% was the article's estimate of it, so that reaching the level
+    #: is not read as reaching the goal.
+    note: Optional[Dict[str, str]] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,6 +128,14 @@ class ForecastSpec:
     level: Optional[Level] = None
     creations_reference: Optional[CreationsReference] = None
     source: Optional[str] = None  # the forecast file, if any
+    #: Readable names of the scenarios' identifiers (a cluster, a policy, a partner fund), per language:
+    #: ``{numerique: {fr: numérique, en: digital}}``; the report falls back to its own words, then to the
+    #: identifier with its underscores as spaces.
+    labels: Dict[str, Dict[str, str]] = dataclasses.field(default_factory=dict)
+
+    def label_of(self, identifier: str, lang: str) -> Optional[str]:
+        texts = self.labels.get(str(identifier))
+        return (texts.get(lang) or next(iter(texts.values()), None)) if texts else None
 
     @property
     def reference(self) -> ForecastScenario:
@@ -154,7 +166,7 @@ class ForecastSpec:
         doc = _read_yaml(path)
         if not is_forecast_document(doc):
             raise ForecastError(f"{path}: not a forecast file: expected a mapping with `scenarios:` (a list)")
-        known = {"scenarios", "title", "level", "creations_reference"}
+        known = {"scenarios", "title", "level", "creations_reference", "labels"}
         for key in doc:
             if key not in known:
                 raise ForecastError(f"{path}: {key}: unknown field; expected one of {', '.join(sorted(known))}")
@@ -178,9 +190,15 @@ class ForecastSpec:
             scenarios.append(ForecastScenario(name, _load_scenario(file, f"{where}.file"),
                                               _texts(entry.get("label"), f"{where}.label")))
         spec = cls(scenarios, title=_texts(doc.get("title"), f"{path}: title"), source=str(path))
+        labels = doc.get("labels") or {}
+        if not isinstance(labels, Mapping):
+            raise ForecastError(f"{path}: labels: expected a mapping of identifiers to labels, found {labels!r}")
+        spec.labels = {str(k): _texts(v, f"{path}: labels.{k}") for k, v in labels.items()}
         if doc.get("level") is not None:
             spec.level = Level(_number(doc["level"], "value", f"{path}: level"),
-                               str(_field(doc["level"], "source", f"{path}: level", "")))
+                               str(_field(doc["level"], "source", f"{path}: level", "")),
+                               _texts(_field(doc["level"], "note", f"{path}: level", None),
+                                      f"{path}: level.note") or None)
         if doc.get("creations_reference") is not None:
             ref, where = doc["creations_reference"], f"{path}: creations_reference"
             year = _number(ref, "year", where)
@@ -274,6 +292,7 @@ class ForecastSpec:
             "title": self.title,
             "level": dataclasses.asdict(self.level) if self.level else None,
             "creations_reference": dataclasses.asdict(self.creations_reference) if self.creations_reference else None,
+            "labels": self.labels,
         }
 
 

@@ -236,12 +236,13 @@ def test_a_failed_run_removes_the_folder_it_made(terrasim, tmp_path):
 
 
 def test_a_run_out_of_memory_says_so(terrasim_bin):
-    # Firms wanting e^16 workers each: 8.5e6 x 9,500 vacancies to list, more
-    # memory than the 3 GB allowed here ('std::bad_alloc' before).
+    # Firms wanting e^11 workers each: 5.7e8 vacancies to list (below the
+    # matching's limit of 2^31 - 1 entries), 11 GB, more memory than the 3 GB
+    # allowed here ('std::bad_alloc' before).
     import resource
     import subprocess
     limit = lambda: resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
-    p = subprocess.run([str(terrasim_bin), "run", str(DEFAULT), "--months", "1", "--set", "init_size_mu=16"],
+    p = subprocess.run([str(terrasim_bin), "run", str(DEFAULT), "--months", "1", "--set", "init_size_mu=11"],
                        capture_output=True, text=True, preexec_fn=limit, timeout=120)
     assert p.returncode == 1, p.stderr
     assert "terrasim: not enough memory at month 0" in p.stderr and "bad_alloc" not in p.stderr

@@ -132,8 +132,8 @@ def test_each_probability_is_stated_with_its_own_criterion_and_month(monkeypatch
         # the page's target section states each scenario's criterion, not the first one's for all
         page = _page(analysis, lang)
         target = _text(page[page.index('<section id="target">'):page.index('<section id="activity">')])
-        assert f"baseline : {national}" in target or f"baseline: {national}" in target, target
-        assert f"pacte2 : {own}" in target or f"pacte2: {own}" in target, target
+        assert f"baseline\u00a0: {national}" in target or f"baseline: {national}" in target, target
+        assert f"pacte2\u00a0: {own}" in target or f"pacte2: {own}" in target, target
         # and the key figures, whose probability column mixes the two, say so
         key = _text(page[page.index('id="table-key_figures"'):page.index('<section id="levers">')])
         assert own in key and national in key, key
@@ -250,7 +250,7 @@ def test_a_small_significant_difference_is_not_written_0(monkeypatch):
     row = jobs[(jobs["quantity"] == "jobs_in_territory") & (jobs["month"] == "2020-12")].iloc[0]
     assert 0 < row["ci_low"] < row["mean"] < row["ci_high"] < 1
     pattern = {"en": r"With the pact: (\S+) more jobs .*\(95% interval: (\S+) to (\S+)\); difference",
-               "fr": r"Avec le pacte : (\S+) emplois de plus .*\(intervalle à 95 % : (\S+) à (\S+)\) ; écart"}
+               "fr": "Avec le pacte\u00a0: (\\S+) emplois de plus .*\\(intervalle à 95\u202f%\u00a0: (\\S+) à (\\S+)\\)\u202f; écart"}
     for lang in ("en", "fr"):
         sentences = " ".join(summary.sentences(analysis, lang))
         figures = re.search(pattern[lang], sentences).groups()
@@ -287,7 +287,7 @@ def test_a_negative_cost_is_called_a_saving(monkeypatch):
     assert "Cost per net job: a saving of €" in en and "\u2212€" not in en, en
     assert "€1.0m less than the reference" in en
     fr = next(s for s in summary.sentences(analysis, "fr") if "Coût par emploi net" in s)
-    assert "Coût par emploi net : une économie de " in fr and "\u2212" not in fr, fr
+    assert "Coût par emploi net\u00a0: une économie de " in fr and "\u2212" not in fr, fr
     assert EN["negative_cost"] in _page(analysis, "en")  # the tables' signed costs are explained
 
 
@@ -319,3 +319,113 @@ def test_the_report_counts_a_nan_run_as_not_reaching_the_target(monkeypatch):
     assert (pact["n"] == 5).all()
     assert pact.loc[("level", "month"), "successes"] == 4  # run 0
     assert pact.loc[("level", "quarter"), "successes"] == 3  # runs 0 and 1: no mean of the months that are there
+
+
+# -- reviewer's defects -------------------------------------------------------------
+
+def test_tick_labels_have_the_decimals_the_step_needs():
+    """Ticks 0.15 apart need two decimals: with one they read "0.0 / -0.1 / -0.3 / -0.4 / -0.6"."""
+    loc = Locale("en")
+    ticks = [0.0, -0.15, -0.30000000000000004, -0.45, -0.6]
+    labels = charts.LocaleFormatter(loc.number).format_ticks(ticks)
+    assert labels == ["−0.60", "−0.45", "−0.30", "−0.15", "0.00"]
+    # the same in points of a fraction (the paired-difference chart) and in percent (the fan)
+    points = charts.LocaleFormatter(lambda v, d: loc.number(100 * v, max(d - 2, 0), sign=True))
+    assert points.format_ticks([-0.0015, 0.0, 0.0015]) == ["−0.15", "0.00", "+0.15"]
+    assert charts.LocaleFormatter(loc.number).format_ticks([0, 0.5, 1.0]) == ["0.0", "0.5", "1.0"]
+    assert charts.LocaleFormatter(loc.number).format_ticks([0, 200, 400]) == ["0", "200", "400"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_each_summary_figure_names_its_month(monkeypatch, lang):
+    """The medians are of the target month, the differences of the horizon: each says which."""
+    analysis = _analyse(monkeypatch, 30, jobs=500.0, pact_unemployment=0.095)
+    loc = Locale(lang)
+    text = " ".join(summary.sentences(analysis, lang))
+    horizon, target = loc.month(analysis.horizon), loc.month(analysis_module.key_months(analysis.spec,
+                                                                                       analysis.months)[0])
+    unemployment = "écart de chômage" if lang == "fr" else "difference in unemployment"
+    national = "taux national" if lang == "fr" else "national rate"
+    assert re.search(f"{unemployment} in {horizon}" if lang == "en" else f"{unemployment} en {horizon}", text)
+    assert (f"{national} en {target}" if lang == "fr" else f"{national} in {target}") in text
+
+
+def test_halves_are_rounded_away_from_zero():
+    """564.5 and 527.5 round alike (Python's round() gives 564 and 528)."""
+    fr, en = Locale("fr"), Locale("en")
+    assert [en.number(x) for x in (564.5, 527.5, 1060.5, -0.5, -2.5)] == ["565", "528", "1,061", "−1", "−3"]
+    assert fr.number(1060.5) == "1\u202f061"
+    assert en.number(2.675, 2) == "2.68" and en.number(0.125, 2) == "0.13"
+    assert en.money(29250) == "€29,300" and en.money(2.25e6) == "€2.3m"
+    assert en.points(-0.00325, 2) == "−0.33 points"
+
+
+@pytest.mark.parametrize("lang, ceiling, spent", [("fr", "plafond", "réellement dépensé"),
+                                                  ("en", "ceiling", "actually spent")])
+def test_budgets_are_ceilings_and_the_cost_uses_what_was_spent(monkeypatch, lang, ceiling, spent):
+    analysis = _analyse(monkeypatch, 30, jobs=500.0)
+    page = _page(analysis, lang)
+    levers = page[page.index('<section id="levers">'):]
+    levers = _text(levers[:levers.index("</section>")])
+    assert f"Budget ({ceiling})" in levers
+    assert spent in levers and ("partner" in levers or "partenaires" in levers)
+
+
+@pytest.mark.parametrize("lang, goal", [("fr", "L'objectif du pacte est la moyenne nationale"),
+                                        ("en", "The pact's goal is the national average")])
+def test_the_10_percent_level_is_said_to_be_the_articles_estimate_of_the_goal(monkeypatch, lang, goal):
+    """« aux environs de 10% » was the article's estimate of the national average, not a goal of its own."""
+    analysis = _analyse(monkeypatch, 30, jobs=500.0)
+    sentences = summary.sentences(analysis, lang)
+    assert any(s.startswith(goal) for s in sentences)
+    assert "moyenne nationale d'ici 5 ans (soit aux environs de 10%)" in analysis.spec.level.source
+    assert "moyenne nationale d'ici 5 ans" in _page(analysis, lang)
+
+
+def test_french_spaces_do_not_break():
+    """No-break spaces before : ; ? ! % and inside « »: the PDF split "Intervalle à 95 / %" and began a
+    line with ": moyenne"."""
+    assert "Écarts\u00a0: moyenne" in FR["m_stats"] and "95\u202f%" in FR["m_stats"]
+    assert FR["ci"] == "intervalle à 95\u202f%\u00a0: {low} à {high}"
+    breakable = re.compile(r" [:;?!%»]|« ")
+    assert not [key for key, text in FR.items() if breakable.search(text)]
+    assert Locale("fr").text("« aux environs de 10 % » ; voir : ici") == \
+        "«\u00a0aux environs de 10\u202f%\u00a0»\u202f; voir\u00a0: ici"
+    assert Locale("en").text("a : b") == "a : b"
+
+
+@pytest.mark.parametrize("lang, shown, model", [
+    ("fr", ["portail de création d'entreprises", "numérique", "santé", "Caisse des dépôts", "Université", "Région",
+            "compétences des clusters"], "modèle territoire"),
+    ("en", ["business-creation portal", "digital", "health", "Caisse des dépôts", "university", "Région",
+            "cluster skills"], "model territory")])
+def test_the_reader_sees_names_not_identifiers(monkeypatch, lang, shown, model):
+    analysis = _analyse(monkeypatch, 30, jobs=500.0)
+    page = _page(analysis, lang)
+    levers = page[page.index('<section id="levers">'):]
+    text = _text(levers[:levers.index("</section>")])
+    for name in shown:
+        assert name in text, name
+    for raw in ("caisse des depots", "numerique", "entrepreneur support", ">portal<", "universite"):
+        assert raw not in levers[:levers.index("</section>")], raw
+    assert model in _text(page) and "model territoire" not in _text(page)
+
+
+@pytest.mark.parametrize("lang, pdf_words, kept, read", [
+    ("fr", "PDF", "conservées avec ce rapport", "lues dans la base"),
+    ("en", "PDF", "kept with this report", "read from the database")])
+def test_the_methods_say_only_what_is_true_of_this_report(monkeypatch, tmp_path, lang, pdf_words, kept, read):
+    """No "(when Chromium is installed)"; no database said to be kept with a report made with --db elsewhere."""
+    from terrasim import report
+    analysis = _analyse(monkeypatch, 10)
+    methods = lambda page: _text(page[page.index('<section id="methods">'):])  # noqa: E731
+    assert "Chromium" not in methods(_page(analysis, lang))
+    monkeypatch.setattr(report, "find_chromium", lambda: None)
+    analysis.db = str(tmp_path / "elsewhere" / "runs.sqlite")
+    report.write_report(analysis, tmp_path / "out", lang=lang, pdf=True)
+    text = methods(html_lib.unescape((tmp_path / "out" / "report.html").read_text(encoding="utf-8")))
+    assert pdf_words not in text and read in text and kept not in text
+    analysis.db = str(tmp_path / "out" / "runs.sqlite")
+    report.write_report(analysis, tmp_path / "out", lang=lang, pdf=False)
+    text = methods(html_lib.unescape((tmp_path / "out" / "report.html").read_text(encoding="utf-8")))
+    assert kept in text and "runs.sqlite" in text and pdf_words not in text

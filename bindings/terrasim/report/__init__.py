@@ -45,20 +45,27 @@ def write_report(analysis: Analysis, folder, lang: str = "fr", pdf: bool = True,
         svgs[name] = paths["svg"].read_bytes()
         files += [f"charts/{name}.svg", f"charts/{name}.png"]
     sentences = summary.sentences(analysis, lang)
-    (folder / "report.html").write_text(html.page(analysis, lang, svgs, sentences), encoding="utf-8")
+    # The page says what goes with it: a PDF only when one is printed, the database only when it is here.
+    db_here = pathlib.Path(analysis.db).resolve().parent == folder.resolve()
+    chromium = find_chromium() if pdf else None
+    if pdf and chromium is None:
+        print(f"terrasim forecast: {words(lang)['pdf_missing']}", file=log)
+
+    def write_page(with_pdf: bool) -> None:
+        (folder / "report.html").write_text(html.page(analysis, lang, svgs, sentences, pdf=with_pdf,
+                                                      db_here=db_here), encoding="utf-8")
+
+    write_page(chromium is not None)
     files.append("report.html")
     pdf_name: Optional[str] = None
-    if pdf:
-        chromium = find_chromium()
-        if chromium is None:
-            print(f"terrasim forecast: {words(lang)['pdf_missing']}", file=log)
-        else:
-            try:
-                print_pdf(folder / "report.html", folder / "report.pdf", chromium)
-                pdf_name = "report.pdf"
-                files.append(pdf_name)
-            except BrowserError as e:  # the report stands without its PDF
-                print(f"terrasim forecast: no PDF: {e}", file=log)
+    if chromium is not None:
+        try:
+            print_pdf(folder / "report.html", folder / "report.pdf", chromium)
+            pdf_name = "report.pdf"
+            files.append(pdf_name)
+        except BrowserError as e:  # the report stands without its PDF, and no longer names one
+            print(f"terrasim forecast: no PDF: {e}", file=log)
+            write_page(False)
     return {"html": "report.html", "pdf": pdf_name, "summary": sentences, "files": files}
 
 

@@ -67,9 +67,9 @@ class LocaleFormatter(Formatter):
 
     def format_ticks(self, values):
         values = sorted(float(v) for v in values)
-        steps = [b - a for a, b in zip(values, values[1:]) if b > a]
-        step = min(steps) if steps else 1.0
-        self.decimals = max(0, int(np.ceil(-np.log10(step) - 1e-9))) if step < 1 else 0
+        # The decimals that write the step and every tick as they are: a step of 0.15 needs two
+        # (ceil(-log10(0.15)) = 1 would write 0.15, 0.30, 0.45 as "0.1 / 0.3 / 0.4").
+        self.decimals = max([exact_decimals(x, 10) for x in values] or [0])
         return [self.fmt(v, self.decimals) for v in values]
 
     def __call__(self, x, pos=None):

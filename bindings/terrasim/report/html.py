@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import pathlib
 import shlex
 from typing import Callable, Dict, List, Sequence
 
@@ -91,7 +92,11 @@ def figure(name: str, svg: bytes, caption: str, alt: str) -> str:
             f'<figcaption>{_e(caption)}</figcaption></figure>')
 
 
-def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[str]) -> str:
+def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[str], pdf: bool = False,
+         db_here: bool = False) -> str:
+    """The report page. pdf: a report.pdf goes with it; db_here: the runs' database is in its folder (the
+    Methods say only what is true of this report: no PDF named when none is made, no database said to be
+    kept with it when it was read from elsewhere)."""
     """The whole HTML document."""
     w, loc = words(lang), Locale(lang)
     spec = analysis.spec
@@ -172,7 +177,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         key_notes.append(w["key_zero_mark"])
     stated = stated_targets(analysis, lang)
     if len(stated) > 1:  # the probabilities of one column are against different criteria or months
-        key_notes.append(w["key_targets"].format(items=(" ; " if lang == "fr" else "; ").join(stated)))
+        key_notes.append(w["key_targets"].format(items=(loc.text(" ; ") if lang == "fr" else "; ").join(stated)))
     if (others["cost_per_net_job"] < 0).any() or (others["cost_per_net_job_ci_low"] < 0).any():
         key_notes.append(w["negative_cost"])
     parts.append(f'<section id="summary"><h2>{_e(w["h_summary"])}</h2><ul class="summary">'
@@ -180,12 +185,16 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                  + table("key_figures", key, key_cols, key_notes) + "</section>\n")
 
     # -- levers ----------------------------------------------------------------
-    lever_notes = [f'{label(n)} : {w["no_lever"]}' if lang == "fr" else f'{label(n)}: {w["no_lever"]}'
+    lever_notes = [loc.text(f'{label(n)} : {w["no_lever"]}') if lang == "fr" else f'{label(n)}: {w["no_lever"]}'
                    for n in spec.names if n not in set(t["levers"]["scenario"])]
+    if len(t["levers"]):
+        # The budgets are ceilings; the cost per job divides what was spent (reviewers added the budgets up
+        # to 51.0 M€ beside a cost computed from 39.8 M€ without a word on the gap).
+        lever_notes.append(w["levers_spent"].format(month=loc.month(analysis.horizon)))
     parts.append(f'<section id="levers"><h2>{_e(w["h_levers"])}</h2>' + table("levers", t["levers"], [
         scen,
         Col(w["col_lever"], lambda r: _e(w.get(f"lever_{r['lever']}", r["lever"].replace("_", " "))), numeric=False),
-        Col(w["col_name"], lambda r: _e(str(r["name"]).replace("_", " ")), numeric=False),
+        Col(w["col_name"], lambda r: _e(lever_name(r, spec, lang)), numeric=False),
         Col(w["col_window"], lambda r: _e(_window(r, loc, w)), numeric=False),
         Col(w["col_budget"], lambda r: num("budget_eur", loc.money(r["budget_eur"]))),
         Col(w["col_size"], lambda r: _size(r, loc, w)),
@@ -210,10 +219,10 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     target_text = ""
     if not probs.empty:
         # Each scenario's own criterion and month (they may differ): not the first row's for all.
-        stated = (" ; " if lang == "fr" else "; ").join(stated_targets(analysis, lang))
+        stated = (loc.text(" ; ") if lang == "fr" else "; ").join(stated_targets(analysis, lang))
         if spec.level:
             target_text = w["cap_target_readings"].format(stated=stated, level=level_text,
-                                                          level_source=spec.level.source)
+                                                          level_source=loc.text(spec.level.source))
         else:
             target_text = w["cap_target_stated_only"].format(stated=stated)
     parts.append(f'<section id="target"><h2>{_e(w["h_target"])}</h2>'
@@ -313,7 +322,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         ], [w["negative_cost"]] if negative else []) + "</section>\n")
 
     # -- methods --------------------------------------------------------------------
-    parts.append(f'<section id="methods"><h2>{_e(w["h_methods"])}</h2>' + _methods(analysis, lang)
+    parts.append(f'<section id="methods"><h2>{_e(w["h_methods"])}</h2>' + _methods(analysis, lang, pdf, db_here)
                  + f'<h3>{_e(w["h_files"])}</h3>'
                  + table("scenarios", t["scenarios"], [
                      scen,
@@ -326,6 +335,15 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                      ]) + "</section>\n")
     parts.append("</body>\n</html>\n")
     return "".join(parts)
+
+
+def lever_name(row, spec, lang: str) -> str:
+    """A lever's name for the reader: the forecast file's label, else the report's words for a policy kind
+    or an investor of that name, else the identifier with its underscores as spaces ("caisse des depots"
+    is no name to show a council)."""
+    w, name = words(lang), str(row["name"])
+    return (spec.label_of(name, lang) or w.get(f"lever_{name}") or w.get(f"investor_{name}")
+            or name.replace("_", " "))
 
 
 def _window(row, loc: Locale, w) -> str:
@@ -423,15 +441,17 @@ def _ranges_text(n: int, lang: str) -> str:
     return band_label(n, OUTER, lang)
 
 
-def _methods(analysis: Analysis, lang: str) -> str:
+def _methods(analysis: Analysis, lang: str, pdf: bool = False, db_here: bool = False) -> str:
     w, loc = words(lang), Locale(lang)
     spec = analysis.spec
     n = analysis.replicates
     paragraphs = [
         w["m_runs"].format(n=loc.count(n), last=loc.count(n - 1), seed0=analysis.base_seed,
                            seed1=analysis.base_seed + n - 1),
-        w["m_model"].format(version=analysis.version, model=spec.reference.scenario.model,
-                            db=analysis.db.rsplit("/", 1)[-1]),
+        w["m_model"].format(version=analysis.version, model=w.get(f"model_{spec.reference.scenario.model}",
+                                                                  str(spec.reference.scenario.model).replace("_", " ")),
+                            where=(w["m_db_here"].format(db=pathlib.Path(analysis.db).name) if db_here
+                                   else w["m_db_elsewhere"].format(db=analysis.db))),
         w["m_bands"],
         w["m_stats"].format(ranges=_ranges_text(n, lang)),
     ]
@@ -441,12 +461,12 @@ def _methods(analysis: Analysis, lang: str) -> str:
     outside = []
     if spec.level:
         outside.append(w["m_level_item"].format(level=loc.percent_as_given(spec.level.value),
-                                                source=spec.level.source))
+                                                source=loc.text(spec.level.source)))
     if spec.creations_reference:
         ref = spec.creations_reference
         outside.append(w["m_creations_item"].format(count=loc.count(ref.count), year=ref.year, source=ref.source))
     if outside:
         paragraphs.append(w["m_outside"].format(items="; ".join(outside)))
-    paragraphs.append(w["m_files"])
+    paragraphs.append(w["m_files"].format(pdf=w["m_files_pdf"] if pdf else ""))
     return ("".join(f"<p>{_e(p)}</p>" for p in paragraphs)
             + f'<p>{_e(w["m_reproduce"])}</p><pre class="command">{_e(reproduce_command(analysis, lang))}</pre>')

@@ -9,6 +9,8 @@ minus sign (U+2212).
 from __future__ import annotations
 
 import math
+import re
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
 
 import pandas as pd
@@ -17,6 +19,23 @@ LANGUAGES = ("fr", "en")
 
 NNBSP = "\u202f"  # narrow no-break space: French thousands and before % and €
 MINUS = "\u2212"
+NBSP = "\u00a0"  # no-break space: French before : and inside « »
+
+_FRENCH_SPACES = ((re.compile(r"[ \u00a0\u202f]+([;?!%])"), NNBSP + r"\1"),
+                  (re.compile(r"[ \u00a0\u202f]+:(?=\s|$)"), NBSP + ":"),
+                  (re.compile(r"«[ \u00a0\u202f]*"), "«" + NBSP),
+                  (re.compile(r"[ \u00a0\u202f]*»"), NBSP + "»"))
+
+
+def french_spaces(text: str) -> str:
+    """French typography: no-break spaces before ``:`` and inside ``« »``, narrow ones before ``; ? ! %``.
+
+    So that ``95 %`` and ``Écarts : moyenne`` never break across lines (a PDF split "Intervalle à 95 / %"
+    and began a line with ": moyenne"). Applied where French text is written (words.FR, Locale.text).
+    """
+    for pattern, replacement in _FRENCH_SPACES:
+        text = pattern.sub(replacement, text)
+    return text
 
 _MONTHS = {
     "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -40,12 +59,16 @@ class Locale:
         self.decimal = "," if lang == "fr" else "."
         self.group = NNBSP if lang == "fr" else ","
 
+    def text(self, text: str) -> str:
+        """A text written in this language (a label, a quoted source): with French spacing in French."""
+        return french_spaces(text) if self.lang == "fr" and isinstance(text, str) else text
+
     # -- numbers -------------------------------------------------------------
     def number(self, x: float, decimals: int = 0, sign: bool = False) -> str:
         """``12 345,6`` / ``12,345.6``; ``sign``: a + before positive numbers."""
         if missing(x):
             return "–"
-        text = f"{abs(x):,.{decimals}f}"
+        text = f"{round_half_up(abs(x), decimals):,.{decimals}f}"
         zero = float(text.replace(",", "")) == 0  # never "-0"
         if self.lang == "fr":
             text = text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.group)
@@ -79,7 +102,7 @@ class Locale:
             return "–"
         decimals = enough_decimals([100 * fraction], decimals)
         text = self.number(100 * fraction, decimals, sign)
-        value = abs(round(100 * fraction, decimals))
+        value = float(round_half_up(abs(100 * fraction), decimals))
         if self.lang == "fr":
             return f"{text}{NNBSP}point" + ("s" if value >= 2 else "")
         return f"{text} point" + ("" if value == 1 else "s")
@@ -161,10 +184,21 @@ def exact_decimals(x: float, most: int = 6) -> int:
     return most
 
 
+def round_half_up(x: float, decimals: int = 0) -> Decimal:
+    """`x` rounded to `decimals`, halves away from zero, as written: 564.5 -> 565, 0.125 -> 0.13.
+
+    Python's round() rounds halves to even (564.5 -> 564, 527.5 -> 528) and works on the binary value
+    (round(0.125, 2) is 0.12 but round(2.675, 2) is 2.67): a council reading "564" and "528" beside each
+    other would see an inconsistency. The value's shortest repr is what was meant.
+    """
+    q = Decimal(1).scaleb(-decimals)
+    return Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+
+
 def round_significant(x: float, digits: int) -> float:
     if x == 0 or not math.isfinite(x):
         return x
-    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+    return float(round_half_up(x, digits - 1 - int(math.floor(math.log10(abs(x))))))
 
 
 def missing(x) -> bool:

@@ -17,7 +17,7 @@ from typing import Dict, List, Tuple
 
 from .analysis import OUTER, Analysis, key_months
 from .charts import band_label, criterion_text
-from .locale import Locale, enough_decimals, missing
+from .locale import Locale, enough_decimals, missing, pick
 from .words import words
 
 #: Verbal likelihood (the calibrated language of the IPCC's guidance note on
@@ -47,7 +47,7 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
     spec = analysis.spec
     label = lambda name: spec.scenario(name).display(lang)  # noqa: E731
     ci = lambda low, high: w["ci"].format(low=low, high=high)  # noqa: E731
-    sep = " ; " if lang == "fr" else "; "
+    sep = loc.text(" ; ") if lang == "fr" else "; "
     out = [w["s_overview"].format(n=loc.count(analysis.replicates), start=loc.month(analysis.start),
                                   end=loc.month(analysis.horizon), reference=label(analysis.reference))]
 
@@ -63,7 +63,7 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
     out.append(w["s_unemployment"].format(month=loc.month(month), values=sep.join(items)))
     national = at["national"].dropna()
     if len(national):
-        out.append(w["s_national"].format(value=loc.percent(national.iloc[0])))
+        out.append(w["s_national"].format(month=loc.month(month), value=loc.percent(national.iloc[0])))
 
     # One sentence per criterion and month: each scenario's probability is computed against its own
     # target, which need not be the first scenario's.
@@ -78,6 +78,8 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
             groups.setdefault((criterion_text(r, lang), loc.month(r["last_month"])), []).append(item)
         for (criterion, when), items in groups.items():
             out.append(w["s_target"].format(criterion=criterion, when=when, values=sep.join(items)))
+        if reading == "level" and groups and spec.level is not None and spec.level.note:
+            out.append(loc.text(pick(spec.level.note, lang)))  # what the level is: not the goal itself, for Amiens
 
     diffs = analysis.tables["paired_differences"]
     horizon = str(analysis.horizon)

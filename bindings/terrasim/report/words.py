@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Dict
 
+from .locale import french_spaces
+
 FR: Dict[str, str] = {
     # charts
     # bands: what a band holds, for the number of runs at hand (analysis.band_trim)
@@ -77,7 +79,8 @@ FR: Dict[str, str] = {
     "col_lever": "Levier",
     "col_name": "Nom",
     "col_window": "Période",
-    "col_budget": "Budget",
+    "col_budget": "Budget (plafond)",
+    "levers_spent": "Les budgets sont des plafonds. Le coût par emploi utilise l'argent que les politiques ont réellement dépensé jusqu'en {month} : moins que les budgets là où un budget n'a pas été épuisé (un cluster ne dépense que son coût de fonctionnement), et en comptant les fonds partenaires quand ils sont versés aux investisseurs.",
     "col_size": "Ampleur",
     "col_unemployment_at": "Chômage médian, {month}",
     "col_p_target": "Probabilité : objectif énoncé",
@@ -125,6 +128,7 @@ FR: Dict[str, str] = {
                      "référence, pour plus d'emplois.",
     # lever kinds
     "lever_cluster": "cluster",
+    "model_territory": "territoire",
     "lever_portal": "portail de création d'entreprises",
     "lever_entrepreneur_support": "soutien aux créateurs",
     "lever_training": "formation",
@@ -181,8 +185,10 @@ FR: Dict[str, str] = {
               "de chaque scénario utilise la même graine (nombres aléatoires communs) : les écarts que le hasard "
               "seul produirait entre scénarios en sont réduits, pas supprimés ; les intervalles des écarts montrent "
               "la part que le hasard y laisse.",
-    "m_model": "Modèle : terrasim {version}, modèle {model}. Les simulations sont conservées dans la base {db} ; la "
-               "même commande avec la même graine redonne les mêmes nombres.",
+    "m_model": "Modèle : terrasim {version}, modèle {model}. {where} La même commande avec la même graine redonne les "
+               "mêmes nombres.",
+    "m_db_here": "Les simulations sont conservées avec ce rapport, dans la base {db}.",
+    "m_db_elsewhere": "Les simulations ont été lues dans la base {db}.",
     "m_bands": "Ce que contiennent les bandes et les intervalles : la variabilité aléatoire du modèle pour des "
                "paramètres fixés, pas l'incertitude sur les paramètres eux-mêmes. Plusieurs paramètres sont des "
                "hypothèses (voir la documentation des scénarios) : l'incertitude réelle est plus grande que celle "
@@ -196,23 +202,24 @@ FR: Dict[str, str] = {
     "m_outside": "Chiffres extérieurs au modèle : {items}.",
     "m_level_item": "niveau de {level} ({source})",
     "m_creations_item": "{count} créations en {year} ({source})",
-    "m_files": "Fichiers joints : le rapport en PDF (si Chromium est installé), chaque graphique en SVG et PNG "
-               "(dossier charts), chaque tableau en CSV (dossier tables).",
+    "m_files": "Fichiers joints : {pdf}chaque graphique en SVG et PNG (dossier charts), chaque tableau en CSV "
+               "(dossier tables).",
+    "m_files_pdf": "le rapport en PDF, ",
     # summary
     "s_overview": "{n} simulations appariées de chaque scénario, de {start} à {end}, comparées à la référence : "
                   "{reference}.",
     "s_unemployment": "Chômage médian en {month} : {values}.",
     "s_unemployment_item": "{label}, {value} ({band} entre {low} et {high})",
-    "s_national": "Le taux national est alors de {value}.",
+    "s_national": "Le taux national en {month} est de {value}.",
     "s_target": "Probabilité d'atteindre l'objectif ({criterion}, {when}) dans le modèle, avec ses paramètres tels "
                 "que calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
     "s_target_item": "{label}, {p} ({likelihood} ; {ci})",
     "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} ({ci}) ; "
-                 "écart de chômage : {udiff} ({uci}).",
+                 "écart de chômage en {month} : {udiff} ({uci}).",
     "s_jobs_down": "{label} : {diff} emplois de moins que la référence dans le territoire en {month} ({ci}) ; "
-                   "écart de chômage : {udiff} ({uci}).",
+                   "écart de chômage en {month} : {udiff} ({uci}).",
     "s_jobs_none": "{label} : en {month}, l'écart d'emplois avec la référence ne se distingue pas du hasard des "
-                   "simulations ({diff}, {ci}) ; écart de chômage : {udiff} ({uci}).",
+                   "simulations ({diff}, {ci}) ; écart de chômage en {month} : {udiff} ({uci}).",
     "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi net : "
               "{cost_net}. Coût par emploi-année : {cost_year}.",
     "s_spending_less": "{value} de moins que la référence",
@@ -301,7 +308,8 @@ EN: Dict[str, str] = {
     "col_lever": "Lever",
     "col_name": "Name",
     "col_window": "Period",
-    "col_budget": "Budget",
+    "col_budget": "Budget (ceiling)",
+    "levers_spent": "The budgets are ceilings. The cost per job uses the money the policies actually spent up to {month}: less than the budgets where a budget was not used up (a cluster spends its running cost only), and including partner funds when they are moved into the investors' pots.",
     "col_size": "Size",
     "col_unemployment_at": "Median unemployment, {month}",
     "col_p_target": "Probability: stated target",
@@ -346,6 +354,7 @@ EN: Dict[str, str] = {
     "negative_cost": "A negative cost is a saving: the scenario spends less public money than the reference, for "
                      "more jobs.",
     "lever_cluster": "cluster",
+    "model_territory": "territory",
     "lever_portal": "business-creation portal",
     "lever_entrepreneur_support": "support for entrepreneurs",
     "lever_training": "training",
@@ -398,8 +407,10 @@ EN: Dict[str, str] = {
               "every scenario uses the same seed (common random numbers): this makes the differences that chance "
               "alone would make between scenarios smaller, it does not remove them; the intervals of the "
               "differences show what chance leaves.",
-    "m_model": "Model: terrasim {version}, model {model}. The runs are kept in the database {db}; the same command "
-               "with the same seed gives the same numbers again.",
+    "m_model": "Model: terrasim {version}, model {model}. {where} The same command with the same seed gives the same "
+               "numbers again.",
+    "m_db_here": "The runs are kept with this report, in the database {db}.",
+    "m_db_elsewhere": "The runs were read from the database {db}.",
     "m_bands": "What the bands and intervals contain: the model's random variation for fixed parameters, not the "
                "uncertainty of the parameters themselves. Several parameters are assumptions (see the scenarios' "
                "documentation): the real uncertainty is larger than shown here.",
@@ -412,21 +423,21 @@ EN: Dict[str, str] = {
     "m_outside": "Figures from outside the model: {items}.",
     "m_level_item": "level of {level} ({source})",
     "m_creations_item": "{count} creations in {year} ({source})",
-    "m_files": "Files alongside: the report as PDF (when Chromium is installed), each chart as SVG and PNG (folder "
-               "charts), each table as CSV (folder tables).",
+    "m_files": "Files alongside: {pdf}each chart as SVG and PNG (folder charts), each table as CSV (folder tables).",
+    "m_files_pdf": "the report as PDF, ",
     "s_overview": "{n} paired runs of each scenario, {start} to {end}, compared with the reference: {reference}.",
     "s_unemployment": "Median unemployment in {month}: {values}.",
     "s_unemployment_item": "{label}, {value} ({band} between {low} and {high})",
-    "s_national": "The national rate is then {value}.",
+    "s_national": "The national rate in {month} is {value}.",
     "s_target": "Probability of reaching the target ({criterion}, {when}) in the model, with its parameters as "
                 "calibrated (the intervals reflect only the finite number of runs): {values}.",
     "s_target_item": "{label}, {p} ({likelihood}; {ci})",
     "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} ({ci}); difference "
-                 "in unemployment: {udiff} ({uci}).",
+                 "in unemployment in {month}: {udiff} ({uci}).",
     "s_jobs_down": "{label}: {diff} fewer jobs located in the territory than the reference in {month} ({ci}); "
-                   "difference in unemployment: {udiff} ({uci}).",
+                   "difference in unemployment in {month}: {udiff} ({uci}).",
     "s_jobs_none": "{label}: in {month}, the difference in jobs from the reference cannot be told from the runs' "
-                   "randomness ({diff}, {ci}); difference in unemployment: {udiff} ({uci}).",
+                   "randomness ({diff}, {ci}); difference in unemployment in {month}: {udiff} ({uci}).",
     "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per net job: {cost_net}. Cost per "
               "job-year: {cost_year}.",
     "s_spending_less": "{value} less than the reference",
@@ -448,6 +459,9 @@ EN: Dict[str, str] = {
     "likelihood_undecided": "too few runs to tell",
     "pdf_missing": "Chromium not found: no PDF (install the chromium package).",
 }
+
+# French spacing is part of the French words themselves (no-break spaces before : ; ? ! % and inside « »).
+FR.update({key: french_spaces(text) for key, text in FR.items()})
 
 _ALL = {"fr": FR, "en": EN}
 
