@@ -429,3 +429,24 @@ def test_the_methods_say_only_what_is_true_of_this_report(monkeypatch, tmp_path,
     report.write_report(analysis, tmp_path / "out", lang=lang, pdf=False)
     text = methods(html_lib.unescape((tmp_path / "out" / "report.html").read_text(encoding="utf-8")))
     assert kept in text and "runs.sqlite" in text and pdf_words not in text
+
+
+def test_tables_scroll_in_their_box_on_a_narrow_screen(monkeypatch):
+    # A wide table made the whole page scroll sideways on a phone.
+    page = html.page(_analyse(monkeypatch, 20), "en", SVGS, [])
+    tables = re.findall(r'<table class="data"', page)
+    assert tables and len(re.findall(r'<div class="table-box"><table class="data"', page)) == len(tables)
+    assert ".table-box { overflow-x: auto; }" in page
+
+
+def test_the_cluster_panels_label_every_second_year():
+    # Three panels side by side: seven year labels each ran together.
+    import matplotlib
+    matplotlib.use("Agg")
+    fig = matplotlib.figure.Figure()
+    ax = fig.subplots()
+    ax.plot(pd.period_range("2015-01", "2020-12", freq="M").to_timestamp(), np.arange(72))
+    charts._year_axis(ax, 2)
+    fig.canvas.draw()
+    years = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert len(years) >= 3 and all(int(b) - int(a) == 2 for a, b in zip(years, years[1:])), years

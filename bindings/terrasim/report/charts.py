@@ -52,9 +52,10 @@ def _x(months) -> pd.DatetimeIndex:
     return pd.PeriodIndex(list(months), freq="M").to_timestamp(how="start") + pd.Timedelta(days=14)
 
 
-def _year_axis(ax) -> None:
+def _year_axis(ax, every: int = 1) -> None:
+    """Years on the x axis, one label every `every` years (2 in narrow panels, whose labels ran together)."""
     import matplotlib.dates as mdates
-    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_locator(mdates.YearLocator(every))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
@@ -201,7 +202,7 @@ def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
                 ax.axhline(cap, color=NATIONAL, linestyle="--", linewidth=0.9, label=w["capacity"])
             sector = analysis.tables["cluster_jobs"].set_index("cluster")["sector"].get(cluster, "")
             ax.set_title(cluster_title(cluster, sector, lang))
-            _year_axis(ax)
+            _year_axis(ax, 2 if ncols > 1 else 1)
             ax.yaxis.set_major_formatter(LocaleFormatter(loc.number))
             ax.set_ylim(bottom=0)
         for ax in axes[len(clusters):]:

@@ -37,6 +37,8 @@ ul.summary li { margin: 0 0 1.6mm; }
 figure.chart { margin: 3mm 0 4mm; break-inside: avoid; }
 figure.chart img { display: block; width: 100%; height: auto; }
 figcaption, p.caption, p.note { color: var(--muted); font-size: 9pt; margin: 1mm 0 2mm; }
+.table-box { overflow-x: auto; }
+@media print { .table-box { overflow: visible; } }
 table.data { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font-size: 9pt; break-inside: auto; }
 table.data th, table.data td { border-bottom: 1px solid var(--rule); padding: 1.2mm 1.6mm; text-align: left;
   vertical-align: top; }
@@ -81,8 +83,9 @@ def table(name: str, df: pd.DataFrame, columns: Sequence[Col], notes: Sequence[s
         body.append(f'<tr data-row="{i}">{cells}</tr>')
     for note in notes:
         body.append(f'<tr class="note"><td colspan="{len(columns)}">{_e(note)}</td></tr>')
-    return (f'<table class="data" id="table-{_e(name)}" data-csv="tables/{_e(name)}.csv">'
-            f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    # In a box that scrolls sideways on a narrow screen, rather than the page.
+    return (f'<div class="table-box"><table class="data" id="table-{_e(name)}" data-csv="tables/{_e(name)}.csv">'
+            f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
 def figure(name: str, svg: bytes, caption: str, alt: str) -> str:
