@@ -450,3 +450,14 @@ def test_the_cluster_panels_label_every_second_year():
     fig.canvas.draw()
     years = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert len(years) >= 3 and all(int(b) - int(a) == 2 for a, b in zip(years, years[1:])), years
+
+
+def test_charts_say_what_they_show_and_printed_pages_are_numbered(monkeypatch):
+    # The images' text alternative was the section's name alone; the PDF had
+    # no page numbers (checked by hand with pdftotext: "1/9" to "9/9").
+    page = html.page(_analyse(monkeypatch, 20), "en", SVGS, [])
+    figures = re.findall(r'<img src="data:[^"]*" alt="([^"]*)"><figcaption>([^<]*)</figcaption>', page)
+    assert len(figures) >= 5
+    for alt, caption in figures:
+        assert alt.endswith(": " + caption), (alt, caption)
+    assert 'counter(page) " / " counter(pages)' in page

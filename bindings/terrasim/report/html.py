@@ -53,7 +53,8 @@ td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-bre
 pre.command { background: var(--soft); padding: 2mm 3mm; white-space: pre-wrap; word-break: break-all;
   font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
 section#summary { break-after: page; }
-@page { size: A4; margin: 12mm 10mm 14mm; }
+@page { size: A4; margin: 12mm 10mm 14mm;
+        @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; color: #555; } }
 @media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; } h3 { break-after: avoid; } }
 """
 
@@ -89,9 +90,11 @@ def table(name: str, df: pd.DataFrame, columns: Sequence[Col], notes: Sequence[s
 
 
 def figure(name: str, svg: bytes, caption: str, alt: str) -> str:
+    """A chart, its text alternative the section's name and what the caption says it shows (the name
+    alone told a reader who cannot see the chart nothing of it)."""
     data = base64.b64encode(svg).decode("ascii")
     return (f'<figure class="chart" id="chart-{_e(name)}" data-chart="{_e(name)}">'
-            f'<img src="data:image/svg+xml;base64,{data}" alt="{_e(alt)}">'
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{_e(alt)}: {_e(caption)}">'
             f'<figcaption>{_e(caption)}</figcaption></figure>')
 
 
