@@ -224,12 +224,14 @@ def test_out_that_cannot_be_made_is_refused_before_running(terrasim, tmp_path):
 
 def test_a_failed_run_removes_the_folder_it_made(terrasim, tmp_path):
     # A scenario that loads but fails in its first month: every worker
-    # leaves the one firm, which then has more vacancies than the matching
-    # has offer slots for a firm (2^24 - 1, dock.cpp), with as many
-    # unemployed: refused when the month's matching starts.
+    # leaves the one firm (target e^16.7 = 1.8e7, held), which then has more
+    # vacancies than the matching has offer slots for a firm (2^24 - 1,
+    # dock.cpp), with as many unemployed: refused when the month's matching
+    # starts.
     out = tmp_path / "new" / "deeper"
     p = terrasim("run", SMALL, "--months", 1, "--set", "workers=16800000", "--set", "firms=1", "--set",
-                 "init_size_mu=20", "--set", "separation_rate=1", "--out", out, check=1)
+                 "init_size_mu=16.7", "--set", "init_size_sigma=0", "--set", "separation_rate=1", "--set",
+                 "target_volatility=0", "--out", out, check=1)
     assert "exceeds the matching's 16777215 offer slots per firm" in p.stderr
     assert not (tmp_path / "new").exists()
     assert os.listdir(tmp_path) == []

@@ -287,11 +287,11 @@ TEST(DockRules, WithoutMismatchEveryHireMatchesSkills) {
 }
 
 TEST(DockRules, RepeatedDrawsOfOneFirmCountOnce) {
-  // One firm with room for everybody, everybody separated every month, 16
-  // draws each: every draw hits that firm, which is one application with one
-  // acceptance draw. Workers of its skill (half) are all hired; the others
+  // One firm with room for everybody (e^10 = 22,026 jobs for 20,000
+  // workers), everybody separated every month, 16 draws each: every draw
+  // hits that firm, which is one application with one acceptance draw. Workers of its skill (half) are all hired; the others
   // with probability 0.25, not 1 - 0.75^16 as if each draw were a new chance.
-  auto s = make(kSmall, {"months=1", "workers=20000", "firms=1", "skills=2", "applications=16", "init_size_mu=20",
+  auto s = make(kSmall, {"months=1", "workers=20000", "firms=1", "skills=2", "applications=16", "init_size_mu=10",
                          "init_size_sigma=0", "separation_rate=1", "target_volatility=0", "exit_rate=0",
                          "entry_rate=0", "mismatch_acceptance=0.25"});
   s->run();
