@@ -461,3 +461,12 @@ def test_charts_say_what_they_show_and_printed_pages_are_numbered(monkeypatch):
     for alt, caption in figures:
         assert alt.endswith(": " + caption), (alt, caption)
     assert 'counter(page) " / " counter(pages)' in page
+
+
+def test_the_reports_sources_are_what_a_council_can_look_up():
+    # They pointed at a file of the code's repository (scenarios/amiens/README.md).
+    spec = ForecastSpec.default()
+    assert spec.creations_reference is not None
+    for source in (spec.level.source, spec.creations_reference.source):
+        assert "README.md" not in source and "scenarios/" not in source, source
+    assert spec.level.source.startswith("article de presse « Amiens Métropole présente son Pacte")
