@@ -34,25 +34,22 @@ const sim::Breakdown& find_breakdown(const sim::Recorder& rec, const std::string
   throw py::key_error("no breakdown named '" + name + "'");
 }
 
+// A read of the recorder, refused while a call on its simulation runs.
+template <class Read>
+auto checked(Read read) {
+  return [read](const sim::Recorder& r) {
+    check_not_running(&r);
+    return read(r);
+  };
+}
+
 }  // namespace
 
 void bind_recorder(py::module_& m) {
   py::class_<sim::Recorder>(m, "Recorder", "The monthly series and breakdowns of a simulation.")
-      .def_property_readonly("rows",
-                             [](const sim::Recorder& r) {
-                               check_not_running(&r);
-                               return r.rows();
-                             })
-      .def_property_readonly("labels",
-                             [](const sim::Recorder& r) {
-                               check_not_running(&r);
-                               return r.labels();
-                             })
-      .def_property_readonly("months",
-                             [](const sim::Recorder& r) {
-                               check_not_running(&r);
-                               return r.months();
-                             })
+      .def_property_readonly("rows", checked([](const sim::Recorder& r) { return r.rows(); }))
+      .def_property_readonly("labels", checked([](const sim::Recorder& r) { return r.labels(); }))
+      .def_property_readonly("months", checked([](const sim::Recorder& r) { return r.months(); }))
       .def_property_readonly("series_names",
                              [](const sim::Recorder& r) {
                                std::vector<std::string> names;

@@ -458,9 +458,9 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
       const double jobs = 1.0 + static_cast<double>(sim::rng::poisson(d, std::max(0.0, p_.startup_size_mean - 1.0)));
       const std::uint32_t f = startup(kFounderFirms, w, sector, zone, jobs);
       if (supported || (support && status_[w] == kUnemployed)) {
-        const double grant = spend(kEntrepreneurSupport, p_.entrepreneur_support.grant_eur);
-        this->grant(f, grant);
-        firm_supported_[f] = grant > 0 ? 1 : 0;
+        const double paid = spend(kEntrepreneurSupport, p_.entrepreneur_support.grant_eur);
+        grant(f, paid);
+        firm_supported_[f] = paid > 0 ? 1 : 0;
       }
       // The founder works in the firm.
       if (status_[w] == kEmployed) {
