@@ -177,7 +177,12 @@ def grid_points(grid: Union[None, Mapping[str, Sequence[Any]], Sequence[Mapping[
 
 def named_scenarios(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, ScenarioLike]],
                     overrides: Overrides = None) -> Dict[str, Scenario]:
-    """Names for the scenarios: the keys of a dict, else file stems (or titles)."""
+    """Names for the scenarios: the keys of a dict, else file stems (or titles).
+
+    Two scenarios of one name are refused (ValueError), as the command line
+    refuses them: the sweep's database and its results key runs by name, and
+    a name made up here (``small-2``) would not say which file it was.
+    """
     if isinstance(scenarios, Mapping) and "model" in scenarios:  # a single scenario document
         scenarios = [scenarios]
     if isinstance(scenarios, (str, os.PathLike, Scenario)):
@@ -193,11 +198,17 @@ def named_scenarios(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mappi
                 name = os.path.splitext(os.path.basename(spec.source))[0]
             else:
                 name = sc.title
-        base, k = name, 2
-        while name in out:
-            name, k = f"{base}-{k}", k + 1
-        out[str(name)] = sc
+        name = str(name)
+        if name in out:
+            raise ValueError(f"two scenarios are named {name!r} ({_origin(out[name])} and {_origin(sc)}): give each "
+                             "its own name, with a dict {name: scenario}")
+        out[name] = sc
     return out
+
+
+def _origin(sc: Scenario) -> str:
+    """Where a scenario came from, for a message: its file, else its title."""
+    return sc.source if sc.source not in ("<dict>", "<checkpoint>") else f"the scenario titled {sc.title!r}"
 
 
 def _canonical(point: Mapping[str, Any]) -> str:

@@ -134,6 +134,22 @@ def test_the_api_refuses_seed_and_months_in_the_grid(tmp_path):
     assert not db.exists()
 
 
+def test_the_api_refuses_two_scenarios_of_one_name(tmp_path):
+    # As the command line does: a made-up name ("small-2") would not say which
+    # file it was, and the same file twice would run every run twice.
+    db = tmp_path / "n.sqlite"
+    other = tmp_path / "elsewhere" / "small.yaml"
+    other.parent.mkdir()
+    other.write_text(f"extends: {DEFAULT}\nworkers: 2000\nfirms: 190\n")
+    for scenarios in ([SMALL, SMALL], [SMALL, other]):
+        with pytest.raises(ValueError, match=r"two scenarios are named 'small' \(.*small.yaml and .*small.yaml\)"):
+            ts.sweep(scenarios, months=2, db=db, workers=1, progress=False)
+    # Named by a dict, both run.
+    summary = ts.sweep({"here": SMALL, "there": other}, months=2, db=db, workers=1, progress=False)
+    assert summary.completed == 2
+    assert sorted(ts.SweepResults(db).scenarios().index) == ["here", "there"]
+
+
 # ---------------------------------------------------------------------------
 # 4. A resumed sweep keeps the series and breakdowns it was started with.
 
