@@ -1108,13 +1108,17 @@ void DockModel::match(const sim::MonthContext& ctx) {
       std::uint32_t pos[kBatch * 16];
       std::uint64_t key[kBatch * 16];
       std::uint8_t skill[kBatch];
+      const std::uint32_t* unemployed = unemployed_.data();
+      const std::uint8_t* home_of = home_.data();
+      const std::uint8_t* skill_of = skill_.data();
+      std::uint64_t* best = best_offer_.data();
       for (std::size_t b0 = lo; b0 < hi; b0 += kBatch) {
         const std::size_t b1 = std::min(hi, b0 + kBatch);
         for (std::size_t i = b0; i != b1; ++i) {
-          const std::uint32_t w = unemployed_[i];
-          const std::size_t h = home_[w], at = (i - b0) * na;
-          best_offer_[i] = sim::rng::kEmptyKey;  // no offer yet (written here, in order, rather than in a pass of its own)
-          skill[i - b0] = skill_[w];
+          const std::uint32_t w = unemployed[i];
+          const std::size_t h = home_of[w], at = (i - b0) * na;
+          best[i] = sim::rng::kEmptyKey;  // no offer yet (written here, in order, rather than in a pass of its own)
+          skill[i - b0] = skill_of[w];
           // No vacancy within reach (every weight underflowed): no application.
           if (!(zone_pick.total(h) > 0.0)) {
             skill[i - b0] = kNoSkill;
