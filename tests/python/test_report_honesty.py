@@ -435,8 +435,20 @@ def test_tables_scroll_in_their_box_on_a_narrow_screen(monkeypatch):
     # A wide table made the whole page scroll sideways on a phone.
     page = html.page(_analyse(monkeypatch, 20), "en", SVGS, [])
     tables = re.findall(r'<table class="data"', page)
-    assert tables and len(re.findall(r'<div class="table-box"><table class="data"', page)) == len(tables)
+    assert tables and len(re.findall(r'<div class="table-box( keep)?"><table class="data"', page)) == len(tables)
     assert ".table-box { overflow-x: auto; }" in page
+
+
+def test_a_short_table_is_printed_on_one_page(monkeypatch):
+    # The PDF left the last two rows of a table on the next page.
+    cols = [html.Col("x", lambda row: str(row["x"]))]
+    short = html.table("short", pd.DataFrame({"x": range(html.KEEP_ROWS - 1)}), cols, notes=["a note"])
+    long = html.table("long", pd.DataFrame({"x": range(html.KEEP_ROWS + 1)}), cols)
+    assert short.startswith('<div class="table-box keep">') and long.startswith('<div class="table-box">')
+    assert short.count("<tr") == html.KEEP_ROWS + 1  # the header, the rows and the note
+    page = html.page(_analyse(monkeypatch, 20), "en", SVGS, [])
+    assert ".table-box.keep { break-inside: avoid; }" in page
+    assert 'class="table-box keep"' in page  # the report's own tables are short
 
 
 def test_the_cluster_panels_label_every_second_year():

@@ -38,7 +38,7 @@ figure.chart { margin: 3mm 0 4mm; break-inside: avoid; }
 figure.chart img { display: block; width: 100%; height: auto; }
 figcaption, p.caption, p.note { color: var(--muted); font-size: 9pt; margin: 1mm 0 2mm; }
 .table-box { overflow-x: auto; }
-@media print { .table-box { overflow: visible; } }
+@media print { .table-box { overflow: visible; } .table-box.keep { break-inside: avoid; } }
 table.data { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font-size: 9pt; break-inside: auto; }
 table.data th, table.data td { border-bottom: 1px solid var(--rule); padding: 1.2mm 1.6mm; text-align: left;
   vertical-align: top; }
@@ -76,6 +76,10 @@ class Col:
         self.css = ("num" if numeric else "text") + (f" {css}" if css else "")
 
 
+# Tables of at most this many rows (notes included) are kept on one printed page.
+KEEP_ROWS = 16
+
+
 def table(name: str, df: pd.DataFrame, columns: Sequence[Col], notes: Sequence[str] = ()) -> str:
     head = "".join(f'<th class="{c.css}">{_e(c.header)}</th>' for c in columns)
     body = []
@@ -84,8 +88,11 @@ def table(name: str, df: pd.DataFrame, columns: Sequence[Col], notes: Sequence[s
         body.append(f'<tr data-row="{i}">{cells}</tr>')
     for note in notes:
         body.append(f'<tr class="note"><td colspan="{len(columns)}">{_e(note)}</td></tr>')
-    # In a box that scrolls sideways on a narrow screen, rather than the page.
-    return (f'<div class="table-box"><table class="data" id="table-{_e(name)}" data-csv="tables/{_e(name)}.csv">'
+    # In a box that scrolls sideways on a narrow screen, rather than the page;
+    # a short table is printed on one page (Chromium left its last two rows
+    # on the next), a long one breaks between rows, its header repeated.
+    keep = " keep" if len(body) <= KEEP_ROWS else ""
+    return (f'<div class="table-box{keep}"><table class="data" id="table-{_e(name)}" data-csv="tables/{_e(name)}.csv">'
             f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
