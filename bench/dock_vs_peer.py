@@ -1,12 +1,16 @@
 #!/usr/bin/python3
-"""Whole-run benchmark: terrasim's dock model against the NumPy peer, in one run.
+"""Whole-run benchmark: terrasim's dock model against its peers, in one run.
 
 For each size, runs `terrasim run` (the whole process: start, scenario
-loading, simulation, writing the outputs) and the peer
-(bench/peers/dock_numpy.py, its whole process too) several times each,
-interleaved, and reports the medians, the ratio, and the peak resident
-memory of each process (from wait4's rusage). Prints one table and writes
-it as JSON.
+loading, simulation, writing the outputs), the NumPy peer
+(bench/peers/dock_numpy.py, its whole process too) and the hand-tuned,
+single-purpose, single-threaded C++ peer (bench/peers/dock_handtuned.cpp,
+built as build/release/bench/dock_handtuned; it writes its series to
+standard output) several times each, interleaved, and reports the medians,
+the ratios to the NumPy peer ("x peer") and to the hand-tuned one
+("x hand": its time over terrasim's, above 1 when terrasim is faster), and
+the peak resident memory of each process (from wait4's rusage). Prints one
+table and writes it as JSON.
 
 Memory per worker is the slope of terrasim's peak memory between two sizes:
 (peak(N2) - peak(N1)) / (N2 - N1), which removes the fixed cost of the
@@ -29,6 +33,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TERRASIM = ROOT / "build" / "release" / "cli" / "terrasim"
 PEER = ROOT / "bench" / "peers" / "dock_numpy.py"
+HANDTUNED = ROOT / "build" / "release" / "bench" / "dock_handtuned"
 SCENARIO = ROOT / "scenarios" / "dock" / "default.yaml"
 
 
@@ -61,19 +66,28 @@ def peer_cmd(workers, months):
             "--entry-rate", str(s["entry_rate"]), "--months", str(months)]
 
 
+def handtuned_cmd(workers, months):
+    s = scaled(workers)
+    return [str(HANDTUNED), "--workers", str(s["workers"]), "--firms", str(s["firms"]),
+            "--entry-rate", str(s["entry_rate"]), "--months", str(months)]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100000])
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--months", type=int, default=120)
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--no-peer", action="store_true", help="time terrasim only")
+    ap.add_argument("--no-peer", action="store_true", help="no NumPy peer")
+    ap.add_argument("--no-handtuned", action="store_true", help="no hand-tuned C++ peer")
     ap.add_argument("--memory-slope", type=int, nargs=2, metavar=("N1", "N2"),
                     help="also measure terrasim's peak memory at N1 and N2 workers (1 thread) and report the slope")
     ap.add_argument("--json", default=str(ROOT / "out" / "bench" / "dock_vs_peer.json"))
     args = ap.parse_args()
     if not TERRASIM.is_file():
         sys.exit(f"{TERRASIM} not found: run scripts/setup first")
+    if not args.no_handtuned and not HANDTUNED.is_file():
+        sys.exit(f"{HANDTUNED} not found: run scripts/setup first (or --no-handtuned)")
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,26 +95,40 @@ def main():
             times = {t: [] for t in args.threads}
             peaks = {t: 0 for t in args.threads}
             peer_times, peer_peak = [], 0
+            hand_times, hand_peak = [], 0
             for _ in range(args.repeats):
                 for t in args.threads:
                     wall, peak = measure(terrasim_cmd(n, t, args.months, tmp))
                     times[t].append(wall)
                     peaks[t] = max(peaks[t], peak)
+                if not args.no_handtuned:
+                    wall, peak = measure(handtuned_cmd(n, args.months))
+                    hand_times.append(wall)
+                    hand_peak = max(hand_peak, peak)
                 if not args.no_peer:
                     wall, peak = measure(peer_cmd(n, args.months))
                     peer_times.append(wall)
                     peer_peak = max(peer_peak, peak)
             peer_median = statistics.median(peer_times) if peer_times else None
+            hand_median = statistics.median(hand_times) if hand_times else None
             if peer_median:
                 rows.append({"model": "dock (NumPy peer)", "workers": n, "months": args.months, "threads": 1,
                              "seconds": peer_median, "runs": peer_times,
                              "agent_months_per_s": n * args.months / peer_median, "peak_bytes": peer_peak,
-                             "speedup_vs_peer": 1.0})
+                             "speedup_vs_peer": 1.0,
+                             "speedup_vs_handtuned": hand_median / peer_median if hand_median else None})
+            if hand_median:
+                rows.append({"model": "dock (hand-tuned C++)", "workers": n, "months": args.months, "threads": 1,
+                             "seconds": hand_median, "runs": hand_times,
+                             "agent_months_per_s": n * args.months / hand_median, "peak_bytes": hand_peak,
+                             "speedup_vs_peer": peer_median / hand_median if peer_median else None,
+                             "speedup_vs_handtuned": 1.0})
             for t in args.threads:
                 med = statistics.median(times[t])
                 rows.append({"model": "dock (terrasim)", "workers": n, "months": args.months, "threads": t,
                              "seconds": med, "runs": times[t], "agent_months_per_s": n * args.months / med,
-                             "peak_bytes": peaks[t], "speedup_vs_peer": peer_median / med if peer_median else None})
+                             "peak_bytes": peaks[t], "speedup_vs_peer": peer_median / med if peer_median else None,
+                             "speedup_vs_handtuned": hand_median / med if hand_median else None})
         slope = None
         if args.memory_slope:
             n1, n2 = args.memory_slope
@@ -108,12 +136,13 @@ def main():
             p2 = measure(terrasim_cmd(n2, 1, 2, tmp))[1]
             slope = {"n1": n1, "n2": n2, "peak1": p1, "peak2": p2, "bytes_per_worker": (p2 - p1) / (n2 - n1)}
 
-    print(f"{'model':<20} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
-          f"{'peak MiB':>9} {'x peer':>7}")
+    print(f"{'model':<22} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
+          f"{'peak MiB':>9} {'x peer':>7} {'x hand':>7}")
     for r in rows:
         speed = f"{r['speedup_vs_peer']:.1f}" if r["speedup_vs_peer"] else "-"
-        print(f"{r['model']:<20} {r['workers']:>10} {r['months']:>6} {r['threads']:>7} {r['seconds']:>9.3f} "
-              f"{r['agent_months_per_s']:>15.3g} {r['peak_bytes'] / 2**20:>9.1f} {speed:>7}")
+        hand = f"{r['speedup_vs_handtuned']:.2f}" if r["speedup_vs_handtuned"] else "-"
+        print(f"{r['model']:<22} {r['workers']:>10} {r['months']:>6} {r['threads']:>7} {r['seconds']:>9.3f} "
+              f"{r['agent_months_per_s']:>15.3g} {r['peak_bytes'] / 2**20:>9.1f} {speed:>7} {hand:>7}")
     if slope:
         print(f"peak memory: {slope['peak1'] / 2**20:.1f} MiB at {slope['n1']} workers, "
               f"{slope['peak2'] / 2**20:.1f} MiB at {slope['n2']}: {slope['bytes_per_worker']:.1f} bytes per worker")

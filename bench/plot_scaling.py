@@ -44,6 +44,9 @@ def main():
     x, y = series(rows, "dock (NumPy peer)")
     if x:
         ax.plot(x, y, "^--", color="grey", label="NumPy peer (bench/peers)")
+    x, y = series(rows, "dock (hand-tuned C++)")
+    if x:
+        ax.plot(x, y, "v--", color="black", label="hand-tuned C++ peer, 1 thread (bench/peers)")
     base = [r for r in rows if r["model"] == "dock (terrasim)" and r["threads"] == 1 and r["workers"] == 100_000]
     if base:
         per_worker = base[0]["seconds"] / base[0]["months"] / 100_000 * 1e3

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Every whole-run benchmark in one command: builds terrasim in release mode,
-runs the docking model against the NumPy peer over the scaling sizes, the
+runs the docking model against its two peers (NumPy, and hand-tuned
+single-purpose C++) over the scaling sizes, the
 Amiens baseline, and (with --sweep) a Monte Carlo sweep of the Amiens
 scenarios; prints one table, writes it as JSON and redraws the scaling plot.
 
@@ -112,12 +113,13 @@ def sweep_row(replicates, tmp):
 
 def print_table(rows, slope):
     print(f"{'model':<32} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
-          f"{'peak MiB':>9} {'x peer':>7}")
+          f"{'peak MiB':>9} {'x peer':>7} {'x hand':>7}")
     for r in rows:
         fmt = lambda v, spec: "-" if v is None else format(v, spec)
         print(f"{r['model']:<32} {fmt(r['workers'], ''):>10} {r['months']:>6} {r['threads']:>7} "
               f"{r['seconds']:>9.3f} {fmt(r['agent_months_per_s'], '.3g'):>15} "
-              f"{fmt(r['peak_bytes'] and r['peak_bytes'] / 2**20, '.1f'):>9} {fmt(r['speedup_vs_peer'], '.1f'):>7}")
+              f"{fmt(r['peak_bytes'] and r['peak_bytes'] / 2**20, '.1f'):>9} {fmt(r['speedup_vs_peer'], '.1f'):>7} "
+              f"{fmt(r.get('speedup_vs_handtuned'), '.2f'):>7}")
     for r in rows:
         if "parallel_efficiency" in r:
             print(f"{r['model']}: parallel efficiency {100 * r['parallel_efficiency']:.1f}% "

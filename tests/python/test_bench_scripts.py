@@ -11,6 +11,7 @@ def test_scaling_plot_from_a_benchmark_json(tmp_path):
     rows = []
     for n in (10_000, 100_000, 1_000_000):
         rows.append({"model": "dock (NumPy peer)", "workers": n, "months": 120, "threads": 1, "seconds": n * 2e-5})
+        rows.append({"model": "dock (hand-tuned C++)", "workers": n, "months": 120, "threads": 1, "seconds": n * 2e-6})
         for t in (1, 2):
             rows.append({"model": "dock (terrasim)", "workers": n, "months": 120, "threads": t, "seconds": n * 4e-6 / t})
     rows.append({"model": "territory (Amiens baseline)", "workers": 85000, "months": 72, "threads": 1, "seconds": 0.5})
@@ -46,3 +47,19 @@ while [ $# -gt 1 ]; do [ "$1" = --out ] && echo extra >> "$2/series.csv"; shift;
                           capture_output=True, text=True)
     assert diff.returncode == 1, diff.stdout + diff.stderr
     assert "DIFFERENT  series.csv" in diff.stdout and "outputs differ" in diff.stdout
+
+
+def test_dock_vs_peer_times_terrasim_beside_both_peers(tmp_path):
+    # One small size, one run each: the table and the JSON hold the three
+    # programs, with each ratio computed from the same run's medians.
+    out = tmp_path / "d.json"
+    p = subprocess.run(["/usr/bin/python3", ROOT / "bench" / "dock_vs_peer.py", "--sizes", "2000", "--threads", "1",
+                        "--months", "12", "--repeats", "1", "--json", out], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "x hand" in p.stdout
+    rows = {r["model"]: r for r in json.loads(out.read_text())["rows"]}
+    assert set(rows) == {"dock (terrasim)", "dock (NumPy peer)", "dock (hand-tuned C++)"}
+    ours, peer, hand = rows["dock (terrasim)"], rows["dock (NumPy peer)"], rows["dock (hand-tuned C++)"]
+    assert ours["speedup_vs_peer"] == peer["seconds"] / ours["seconds"]
+    assert ours["speedup_vs_handtuned"] == hand["seconds"] / ours["seconds"]
+    assert hand["speedup_vs_peer"] == peer["seconds"] / hand["seconds"]
