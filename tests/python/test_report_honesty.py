@@ -440,14 +440,15 @@ def test_tables_scroll_in_their_box_on_a_narrow_screen(monkeypatch):
 
 
 def test_a_short_table_is_printed_on_one_page(monkeypatch):
-    # The PDF left the last two rows of a table on the next page.
+    # The PDF left the last two rows of a table on the next page; kept whole,
+    # a table then left its caption at the foot of the page before.
     cols = [html.Col("x", lambda row: str(row["x"]))]
     short = html.table("short", pd.DataFrame({"x": range(html.KEEP_ROWS - 1)}), cols, notes=["a note"])
     long = html.table("long", pd.DataFrame({"x": range(html.KEEP_ROWS + 1)}), cols)
     assert short.startswith('<div class="table-box keep">') and long.startswith('<div class="table-box">')
     assert short.count("<tr") == html.KEEP_ROWS + 1  # the header, the rows and the note
     page = html.page(_analyse(monkeypatch, 20), "en", SVGS, [])
-    assert ".table-box.keep { break-inside: avoid; }" in page
+    assert ".table-box.keep { break-inside: avoid; }" in page and "p.caption { break-after: avoid; }" in page
     assert 'class="table-box keep"' in page  # the report's own tables are short
 
 

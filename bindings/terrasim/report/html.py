@@ -38,7 +38,7 @@ figure.chart { margin: 3mm 0 4mm; break-inside: avoid; }
 figure.chart img { display: block; width: 100%; height: auto; }
 figcaption, p.caption, p.note { color: var(--muted); font-size: 9pt; margin: 1mm 0 2mm; }
 .table-box { overflow-x: auto; }
-@media print { .table-box { overflow: visible; } .table-box.keep { break-inside: avoid; } }
+@media print { .table-box { overflow: visible; } .table-box.keep { break-inside: avoid; } p.caption { break-after: avoid; } }
 table.data { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font-size: 9pt; break-inside: auto; }
 table.data th, table.data td { border-bottom: 1px solid var(--rule); padding: 1.2mm 1.6mm; text-align: left;
   vertical-align: top; }
