@@ -6,7 +6,9 @@
 // own named stream, keyed by fixed blocks of workers or of firm slots
 // (separations, exits: rare events drawn by skipping), by worker id (search,
 // choice) or by firm id (targets, dismissals), so the output depends neither
-// on the number of threads nor, for one agent, on what the others drew.
+// on the number of threads nor, for one agent, on what the others drew. The
+// agents' streams are wyrand's output on a keyed Weyl sequence
+// (sim/rng/philox.h: a multiplication a draw, where SplitMix64 costs two).
 #include "models/dock/dock.h"
 
 #include <algorithm>
@@ -305,7 +307,7 @@ void DockModel::initialize(std::uint64_t seed) {
   home_.resize(n);
   skill_.resize(n);
   employer_.assign(n, kNoFirm);
-  const sim::rng::BlockedStream worker_draws(seed, kInitWorkers, 0, n);
+  const sim::rng::WyrandBlockedStream worker_draws(seed, kInitWorkers, 0, n);
   sim::for_ranges(0, n, kWorkerBlock, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t w = lo; w != hi; ++w) {
       auto d = worker_draws(w);
@@ -341,7 +343,7 @@ void DockModel::initialize(std::uint64_t seed) {
   firm_latent_.assign(m, 0.0);
   firm_target_.assign(m, 0);
   firm_size_.assign(m, 0);
-  const sim::rng::BlockedStream firm_draws(seed, kInitFirms, 0, m);
+  const sim::rng::WyrandBlockedStream firm_draws(seed, kInitFirms, 0, m);
   sim::for_ranges(0, m, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t f = lo; f < hi; ++f) {
       auto d = firm_draws(f);
@@ -360,10 +362,10 @@ void DockModel::initialize(std::uint64_t seed) {
   std::vector<std::uint32_t> worker_order(n), firm_order(m);
   std::iota(worker_order.begin(), worker_order.end(), 0u);
   std::iota(firm_order.begin(), firm_order.end(), 0u);
-  // Two long sequences, each the only unit of its stream: SplitMix64 from
-  // one Philox key, with a period of 2^64.
-  auto order_w = sim::rng::BlockedStream(seed, kInitOrder, 0, 1)(0);
-  auto order_f = sim::rng::BlockedStream(seed, kInitFirmOrder, 0, 1)(0);
+  // Two long sequences, each the only unit of its stream: wyrand from one
+  // Philox key, with a period of 2^64.
+  auto order_w = sim::rng::WyrandBlockedStream(seed, kInitOrder, 0, 1)(0);
+  auto order_f = sim::rng::WyrandBlockedStream(seed, kInitFirmOrder, 0, 1)(0);
   // Fisher-Yates: the places drawn do not depend on the order, so they are
   // drawn 64 at a time, in the same sequence, and fetched before the swaps
   // (at 10^7 workers each is a cache miss).
@@ -543,8 +545,8 @@ void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
   const double sigma = p_.target_volatility;
   const double drift = -0.5 * sigma * sigma;
   const auto month = static_cast<std::uint64_t>(ctx.month);
-  const sim::rng::BlockedStream target_draws(ctx.seed, kTargets, month, next_firm_id_);
-  const sim::rng::BlockedStream dismissal_draws(ctx.seed, kDismissals, month, next_firm_id_);
+  const sim::rng::WyrandBlockedStream target_draws(ctx.seed, kTargets, month, next_firm_id_);
+  const sim::rng::WyrandBlockedStream dismissal_draws(ctx.seed, kDismissals, month, next_firm_id_);
   sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
     // The columns through local pointers: the stores could otherwise alias
     // the vectors' own pointers, which were then read again for every firm.
@@ -1086,7 +1088,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // a uniform choice of min(v_f, applicants) among them, whatever the order
     // in which applications arrive (sim/rng/lowest_keys.h), so the result is
     // the same on any number of threads.
-    const sim::rng::BlockedStream search_draws(ctx.seed, kSearch, month, n);
+    const sim::rng::WyrandBlockedStream search_draws(ctx.seed, kSearch, month, n);
     // uniform < m, with 32 bits: the high half below m * 2^32.
     const double m = p_.mismatch_acceptance;
     const std::uint64_t accept_below = m >= 1.0 ? std::uint64_t{1} << 32 : static_cast<std::uint64_t>(std::ceil(m * 0x1.0p32));
@@ -1295,7 +1297,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // lowest random key (a draw of the worker's choice stream, indexed by the
     // application), whatever the order in which the offers are visited. On
     // one thread a plain minimum; on several, a compare-and-swap.
-    const sim::rng::BlockedStream choice_draws(ctx.seed, kChoice, month, n);
+    const sim::rng::WyrandBlockedStream choice_draws(ctx.seed, kChoice, month, n);
     const bool shared = sim::concurrency() > 1 && run_pieces > 1;
     for_offers.template operator()<true>([&](std::uint32_t app, std::uint32_t firm) {
       const std::size_t i = app / a, j = app % a;

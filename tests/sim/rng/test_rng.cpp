@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
@@ -86,6 +87,58 @@ TEST(UnitDraws, BitsAheadAreTheDrawsToCome) {
   auto again = peek;
   for (std::uint64_t k = 0; k < 3; ++k) again.bits();
   EXPECT_EQ(again.uniform(), Draws::uniform_of(peek.bits_ahead(3)));
+}
+
+TEST(WyrandUnitDraws, KnownAnswerAndBitsAhead) {
+  // Pins the output: draw i of unit u is wyrand's output of
+  // key + (u * 2^24 + i + 1) * gamma, written out here on its own.
+  const std::uint64_t key = 0x0123456789abcdefull, gamma = 0xa0761d6478bd642full;
+  rng::WyrandUnitDraws d(key, 77);
+  for (std::uint64_t i = 0; i < 4; ++i) {
+    const std::uint64_t s = key + ((std::uint64_t{77} << 24) + i + 1) * gamma;
+    const rng::uint128 t = static_cast<rng::uint128>(s) * (s ^ 0xe7037ed1a0b428dbull);
+    EXPECT_EQ(d.bits(), static_cast<std::uint64_t>(t >> 64) ^ static_cast<std::uint64_t>(t)) << "draw " << i;
+  }
+  const rng::WyrandBlockedStream stream(11, stream_id("test.ahead"), 3, 10000);
+  auto e = stream(5000);
+  e.bits();
+  const auto peek = e;
+  for (std::uint64_t k = 0; k < 5; ++k) EXPECT_EQ(peek.bits_ahead(k), e.bits());
+  // A stream's units are keyed like the SplitMix64 stream's, by Philox.
+  EXPECT_NE(rng::WyrandBlockedStream(11, stream_id("test.ahead"), 3, 10000)(5000).bits(),
+            rng::WyrandBlockedStream(12, stream_id("test.ahead"), 3, 10000)(5000).bits());
+}
+
+TEST(WyrandUnitDraws, NeighbouringUnitsAndDrawsAreUniformAndUncorrelated) {
+  // As the models use them: a few draws for each of many consecutive units.
+  // The first draws of 200,000 units pass Kolmogorov-Smirnov; every bit is
+  // set half the time (5 standard errors); a unit's first draw is not
+  // correlated with its neighbour's, nor with its own second draw.
+  const rng::WyrandBlockedStream stream(5, stream_id("test.wyrand"), 2, 200000);
+  const int n = 200000;
+  std::vector<double> first(n), second(n);
+  std::array<int, 64> ones{};
+  for (int u = 0; u < n; ++u) {
+    auto d = stream(static_cast<std::uint64_t>(u));
+    const std::uint64_t b = d.bits();
+    for (int k = 0; k < 64; ++k) ones[static_cast<std::size_t>(k)] += static_cast<int>((b >> k) & 1);
+    first[static_cast<std::size_t>(u)] = Draws::uniform_of(b);
+    second[static_cast<std::size_t>(u)] = d.uniform();
+  }
+  for (int k = 0; k < 64; ++k) EXPECT_NEAR(ones[static_cast<std::size_t>(k)], n / 2.0, 5 * std::sqrt(n / 4.0)) << "bit " << k;
+  auto correlation = [&](const std::vector<double>& a, const std::vector<double>& b, std::size_t shift) {
+    double sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
+    const std::size_t m = a.size() - shift;
+    for (std::size_t i = 0; i < m; ++i) {
+      const double x = a[i], y = b[i + shift];
+      sa += x; sb += y; sab += x * y; saa += x * x; sbb += y * y;
+    }
+    const double mm = static_cast<double>(m);
+    return (sab / mm - sa / mm * sb / mm) / std::sqrt((saa / mm - sa * sa / mm / mm) * (sbb / mm - sb * sb / mm / mm));
+  };
+  EXPECT_LT(std::fabs(correlation(first, first, 1)), 4.0 / std::sqrt(n));
+  EXPECT_LT(std::fabs(correlation(first, second, 0)), 4.0 / std::sqrt(n));
+  EXPECT_LT(ts::ks_statistic(first, [](double u) { return u; }), ts::ks_critical(first.size()));
 }
 
 TEST(Distributions, UniformPassesKolmogorovSmirnov) {
