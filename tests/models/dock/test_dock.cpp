@@ -126,12 +126,18 @@ TEST(DockConformance, InvariantsUnderHeavyChurn) {
 // ------------------------------------------------------------ initial state
 
 TEST(DockRules, InitialStateFillsFirmsInRandomOrder) {
-  // The specification: with the defaults about 87% of workers start employed.
+  // The specification: the first n*_1 workers fill firm 1, and so on, until
+  // workers or firms run out: min(N, the sum of the targets) start employed,
+  // with the defaults about 87% (the sum's standard deviation is about 1.6%
+  // of N: within 5 of them).
   auto s = make(kDefault, {});
   const auto& m = dock(*s);
+  std::int64_t targets = 0;
+  for (const std::uint32_t t : m.firm_target()) targets += t;
+  EXPECT_EQ(m.employed(), std::min<std::int64_t>(100000, targets));
   const double share = static_cast<double>(m.employed()) / 100000.0;
-  EXPECT_GT(share, 0.84);
-  EXPECT_LT(share, 0.90);
+  EXPECT_GT(share, 0.79);
+  EXPECT_LT(share, 0.95);
   // Every firm is at its target except at most one, partly filled when the
   // workers ran out, and the ones after it, empty.
   std::size_t partial = 0;
@@ -252,9 +258,11 @@ TEST(DockRules, LargeFirmsDismissTheSameWorkersInAnyChunks) {
   // pass keeps in 16 bits; on 4 threads (four chunks, each starting the
   // firms at its own ranks) the gaps are shorter. The same workers must be
   // dismissed, and hired, every month.
+  // Seed 2: a seed whose first month dismisses (the hand check below needs
+  // one then; whether a target falls in a given month is a coin toss).
   const std::vector<std::string> o = {"months=10", "workers=200000", "firms=2", "init_size_mu=11.5129",
                                       "init_size_sigma=0", "separation_rate=0", "exit_rate=0", "entry_rate=0",
-                                      "target_volatility=0.00002"};
+                                      "target_volatility=0.00002", "seed=2"};
   auto one = make(kDefault, o, 1), four = make(kDefault, o, 4);
   while (!one->done()) {
     one->step();

@@ -91,22 +91,40 @@ TEST(UnitDraws, BitsAheadAreTheDrawsToCome) {
 
 TEST(WyrandUnitDraws, KnownAnswerAndBitsAhead) {
   // Pins the output: draw i of unit u is wyrand's output of
-  // key + (u * 2^24 + i + 1) * gamma, written out here on its own.
-  const std::uint64_t key = 0x0123456789abcdefull, gamma = 0xa0761d6478bd642full;
-  rng::WyrandUnitDraws d(key, 77);
-  for (std::uint64_t i = 0; i < 4; ++i) {
-    const std::uint64_t s = key + ((std::uint64_t{77} << 24) + i + 1) * gamma;
-    const rng::uint128 t = static_cast<rng::uint128>(s) * (s ^ 0xe7037ed1a0b428dbull);
-    EXPECT_EQ(d.bits(), static_cast<std::uint64_t>(t >> 64) ^ static_cast<std::uint64_t>(t)) << "draw " << i;
-  }
+  // key + u * golden_gamma + (i + 1) * gamma. The values were computed with
+  // Python's integers from wyrand's definition (s += 0xa0761d6478bd642f;
+  // the product s * (s ^ 0xe7037ed1a0b428db), its halves xored): from state
+  // 0, wyrand's sequence; for key 0x0123456789abcdef, unit 77.
+  rng::WyrandUnitDraws zero(0, 0);
+  EXPECT_EQ(zero.bits(), 0x111cb3a78f59a58eull);
+  EXPECT_EQ(zero.bits(), 0xceabd938ff4e856dull);
+  EXPECT_EQ(zero.bits(), 0x61fb51318f47d2a4ull);
+  rng::WyrandUnitDraws d(0x0123456789abcdefull, 77);
+  for (const std::uint64_t expected : {0x951cb9c50b13ad2eull, 0xe384fc30a075c13dull, 0x3161edc9159549ceull,
+                                       0x9848a4f5d160fa5dull})
+    EXPECT_EQ(d.bits(), expected);
   const rng::WyrandBlockedStream stream(11, stream_id("test.ahead"), 3, 10000);
   auto e = stream(5000);
   e.bits();
   const auto peek = e;
   for (std::uint64_t k = 0; k < 5; ++k) EXPECT_EQ(peek.bits_ahead(k), e.bits());
-  // A stream's units are keyed like the SplitMix64 stream's, by Philox.
-  EXPECT_NE(rng::WyrandBlockedStream(11, stream_id("test.ahead"), 3, 10000)(5000).bits(),
-            rng::WyrandBlockedStream(12, stream_id("test.ahead"), 3, 10000)(5000).bits());
+}
+
+TEST(WyrandUnitDraws, NoTwoUnitsOfABlockShareAState) {
+  // Unit u's draws are states key + u * golden_gamma + j * gamma, j >= 1.
+  // Units u and v meet if (u - v) * golden_gamma = k * gamma (mod 2^64) for
+  // some |k| < 2^24 (a unit's draws a month): k = d * golden_gamma *
+  // gamma^-1 for d = u - v. Every d of a block leaves |k| >= 2^50.
+  const std::uint64_t gamma = rng::WyrandOutput::kGamma;
+  std::uint64_t inverse = gamma;  // Newton: each step doubles the correct low bits
+  for (int i = 0; i < 6; ++i) inverse *= 2 - gamma * inverse;
+  ASSERT_EQ(gamma * inverse, 1u);
+  std::uint64_t nearest = ~std::uint64_t{0};
+  for (std::uint64_t d = 1; d < rng::WyrandBlockedStream::kUnitsPerBlock; ++d) {
+    const std::uint64_t k = rng::WyrandOutput::unit_start(d) * inverse;
+    nearest = std::min({nearest, k, 0 - k});
+  }
+  EXPECT_GE(nearest, std::uint64_t{1} << 50);
 }
 
 TEST(WyrandUnitDraws, NeighbouringUnitsAndDrawsAreUniformAndUncorrelated) {
