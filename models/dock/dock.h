@@ -74,7 +74,7 @@ class DockModel final : public sim::Model {
   std::uint32_t allocate_firm_slot();
   std::int64_t count_vacancies() const;  // sum of max(0, n*_f - size_f) over live firms
   std::uint32_t firm_target_of(double latent) const;
-  std::uint32_t firm_target_of_log(double log_latent, std::uint32_t near) const;
+  [[gnu::always_inline]] inline std::uint32_t firm_target_of_log(double log_latent, std::uint32_t near) const;  // defined in dock.cpp, its only caller
   // Chunks of workers that the release pass runs in parallel, and their span.
   std::size_t release_chunks() const;
   std::size_t chunk_span(std::size_t chunks) const { return (employer_.size() + chunks - 1) / chunks; }
