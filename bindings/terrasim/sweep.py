@@ -627,8 +627,8 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
           progress: Union[bool, str] = "auto", max_in_flight: Optional[int] = None) -> SweepSummary:
     """Runs every scenario x grid point x replicate not already in `db`.
 
-    scenarios: a path, dict or Scenario, a list of them (named by file stem)
-      or a dict name -> scenario.
+    scenarios: a path, dict or Scenario, a list of them (named by file stem;
+      two of one name are refused) or a dict name -> scenario.
     grid: ``{"path": [values...]}`` (their product) or a list of override dicts.
     replicates: replicate r uses seed ``base_seed + r`` everywhere (common
       random numbers).
@@ -642,7 +642,8 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     Bad input raises before the database is opened: ScenarioError (a run's
     scenario, the scenario and grid point named first), ValueError (``seed``
     in the grid or the overrides, ``months`` in the grid, a path both in the
-    grid and the overrides, a grid point twice, an unknown series) or
+    grid and the overrides, a grid point twice, two scenarios of one name, an
+    unknown series) or
     SweepError (a database that is a folder, in no folder, not a sweep
     database, written with other settings, or being written by another
     sweep).

@@ -144,6 +144,7 @@ def test_the_api_refuses_two_scenarios_of_one_name(tmp_path):
     for scenarios in ([SMALL, SMALL], [SMALL, other]):
         with pytest.raises(ValueError, match=r"two scenarios are named 'small' \(.*small.yaml and .*small.yaml\)"):
             ts.sweep(scenarios, months=2, db=db, workers=1, progress=False)
+        assert not db.exists()
     # Named by a dict, both run.
     summary = ts.sweep({"here": SMALL, "there": other}, months=2, db=db, workers=1, progress=False)
     assert summary.completed == 2
