@@ -12,6 +12,10 @@ the ratios to the NumPy peer ("x peer") and to the hand-tuned one
 the peak resident memory of each process (from wait4's rusage). Prints one
 table and writes it as JSON.
 
+A peak is the larger of the launching Python's resident memory before the
+program replaced it (the kernel keeps it across exec: about 14 MiB) and the
+program's own, so the small sizes' peaks are that floor.
+
 Memory per worker is the slope of terrasim's peak memory between two sizes:
 (peak(N2) - peak(N1)) / (N2 - N1), which removes the fixed cost of the
 program.

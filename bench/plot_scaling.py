@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Draws the scaling plot of docs/performance.md from a run of bench/run_all.py:
 time per simulated month against the number of workers (log-log), terrasim
-on each thread count and the NumPy peer, with the line of linear cost
+on each thread count, the NumPy peer and the hand-tuned C++ peer, with the line of linear cost
 through terrasim's 10^5-worker point on one thread.
 
     bench/plot_scaling.py out/bench/all.json     # writes docs/scaling.svg and docs/scaling.png

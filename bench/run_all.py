@@ -11,11 +11,13 @@ scenarios; prints one table, writes it as JSON and redraws the scaling plot.
 
 Each figure is the median of --repeats whole-process runs (start, scenario
 loading, simulation, output; above 10^6 workers, half as many but at least
-3); the peer runs in the same loop, interleaved with terrasim, so that
+3); the peers run in the same loop, interleaved with terrasim, so that
 every ratio compares runs made under the same load.
 The table: model, workers (resident labour force for the territorial
 model), months, threads, seconds, agent-months per second, peak resident
-memory, and the ratio to the peer of the same size.
+memory, and the ratios to the peers of the same size ("x peer": the NumPy
+peer's time over the row's; "x hand": the hand-tuned peer's over the
+row's).
 The JSON (out/bench/all.json by default) keeps every run's time.
 """
 import argparse
