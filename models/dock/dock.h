@@ -60,6 +60,7 @@ class DockModel final : public sim::Model {
   const std::vector<std::uint8_t>& firm_alive() const { return firm_alive_; }
   const std::vector<std::uint32_t>& firm_size() const { return firm_size_; }
   const std::vector<std::uint32_t>& firm_target() const { return firm_target_; }
+  const std::vector<double>& firm_latent() const { return firm_latent_; }  // log T_f
   std::int64_t firms_alive() const { return firms_alive_; }
   std::int64_t employed() const { return employed_; }
 

@@ -397,6 +397,33 @@ TEST(DockRules, WorkersFarFromEveryVacancyStillApplyToTheNearest) {
   EXPECT_EQ(near, tiny);
 }
 
+TEST(DockRules, EveryTargetIsTheRoundedLatentTarget) {
+  // n*_f = max(1, round(T_f)), round(x) = floor(x + 0.5), every month, for
+  // firms of every size (init_size_sigma 2.5: targets from 1 to tens of
+  // thousands, past the table of log(k + 1/2) the rule is read from) and
+  // shocks small and large (the new target is estimated from the old, then
+  // checked against the table: a wrong estimate must not show).
+  for (const char* volatility : {"target_volatility=0.1", "target_volatility=0.9"}) {
+    auto s = make(kDefault, {"months=6", "workers=20000", "firms=1900", "entry_rate=10", "init_size_sigma=2.5",
+                             volatility}, 1);
+    std::size_t large = 0, checked = 0;
+    while (!s->done()) {
+      s->step();
+      const auto& m = dock(*s);
+      for (std::size_t f = 0; f < m.firm_target().size(); ++f) {
+        if (!m.firm_alive()[f]) continue;
+        const double t = std::floor(std::exp(m.firm_latent()[f]) + 0.5);
+        const double expected = t < 1 ? 1.0 : std::min(t, 2147483647.0);
+        ASSERT_EQ(m.firm_target()[f], expected) << volatility << ", firm slot " << f << ", month " << s->month();
+        large += m.firm_target()[f] > 4096;
+        ++checked;
+      }
+    }
+    EXPECT_GT(large, 10u) << volatility << ": the test needs targets past the table";
+    EXPECT_GT(checked, 10000u);
+  }
+}
+
 TEST(DockRules, TargetsMayPassTheNumberOfWorkers) {
   // n* = max(1, round(T)), without the cap at N the code had: five firms of
   // target e^6 = 403 for 100 workers have about 5 x 403 - 100 vacancies.
