@@ -115,24 +115,21 @@ def main():
                     peer_peak = max(peer_peak, peak)
             peer_median = statistics.median(peer_times) if peer_times else None
             hand_median = statistics.median(hand_times) if hand_times else None
-            if peer_median:
-                rows.append({"model": "dock (NumPy peer)", "workers": n, "months": args.months, "threads": 1,
-                             "seconds": peer_median, "runs": peer_times,
-                             "agent_months_per_s": n * args.months / peer_median, "peak_bytes": peer_peak,
-                             "speedup_vs_peer": 1.0,
-                             "speedup_vs_handtuned": hand_median / peer_median if hand_median else None})
-            if hand_median:
-                rows.append({"model": "dock (hand-tuned C++)", "workers": n, "months": args.months, "threads": 1,
-                             "seconds": hand_median, "runs": hand_times,
-                             "agent_months_per_s": n * args.months / hand_median, "peak_bytes": hand_peak,
-                             "speedup_vs_peer": peer_median / hand_median if peer_median else None,
-                             "speedup_vs_handtuned": 1.0})
+
+            def row(model, threads, runs, peak):
+                """A table row: the median of `runs`, and each peer's median over it."""
+                med = statistics.median(runs)
+                return {"model": model, "workers": n, "months": args.months, "threads": threads, "seconds": med,
+                        "runs": runs, "agent_months_per_s": n * args.months / med, "peak_bytes": peak,
+                        "speedup_vs_peer": peer_median / med if peer_median else None,
+                        "speedup_vs_handtuned": hand_median / med if hand_median else None}
+
+            if peer_times:
+                rows.append(row("dock (NumPy peer)", 1, peer_times, peer_peak))
+            if hand_times:
+                rows.append(row("dock (hand-tuned C++)", 1, hand_times, hand_peak))
             for t in args.threads:
-                med = statistics.median(times[t])
-                rows.append({"model": "dock (terrasim)", "workers": n, "months": args.months, "threads": t,
-                             "seconds": med, "runs": times[t], "agent_months_per_s": n * args.months / med,
-                             "peak_bytes": peaks[t], "speedup_vs_peer": peer_median / med if peer_median else None,
-                             "speedup_vs_handtuned": hand_median / med if hand_median else None})
+                rows.append(row("dock (terrasim)", t, times[t], peaks[t]))
         slope = None
         if args.memory_slope:
             n1, n2 = args.memory_slope

@@ -212,9 +212,8 @@ std::uint32_t DockModel::firm_target_of(double latent) const {
 
 // n* = max(1, round(exp(L))) for L = log T, by comparing L with log(k + 0.5):
 // from `near` (the firm's previous target), a shock of sigma moves it by a
-// step or two. Targets beyond the table take the exp.
-// Inlined into the targets' loop (a call a firm cost 5% of a run at the
-// defaults); the rare targets beyond the table leave it for the exp.
+// step or two. Targets beyond the table take the exp. Inlined into the
+// targets' loop (a call a firm cost 5% of a run at the defaults).
 [[gnu::always_inline]] inline std::uint32_t DockModel::firm_target_of_log(double log_latent, std::uint32_t near) const {
   const double* up = log_round_up_.data();
   const std::uint32_t top = static_cast<std::uint32_t>(log_round_up_.size());

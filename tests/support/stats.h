@@ -84,6 +84,18 @@ inline double ks_statistic(std::vector<double> x, const std::function<double(dou
   return d;
 }
 
+// Pearson correlation of a[i] and b[i + shift], i < a.size() - shift.
+inline double correlation(const std::vector<double>& a, const std::vector<double>& b, std::size_t shift = 0) {
+  double sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
+  const std::size_t m = a.size() - shift;
+  for (std::size_t i = 0; i < m; ++i) {
+    const double x = a[i], y = b[i + shift];
+    sa += x; sb += y; sab += x * y; saa += x * x; sbb += y * y;
+  }
+  const double n = static_cast<double>(m);
+  return (sab / n - (sa / n) * (sb / n)) / std::sqrt((saa / n - sa * sa / n / n) * (sbb / n - sb * sb / n / n));
+}
+
 // Critical value of the KS statistic at the 0.1% level for a large sample.
 inline double ks_critical(std::size_t n) { return 1.95 / std::sqrt(static_cast<double>(n)); }
 
