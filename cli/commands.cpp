@@ -147,7 +147,8 @@ bool is_run_output(const fs::path& file) {
 }
 
 // Writes the outputs of a finished run: to `out` (no folder), or as files in
-// the folder, each written atomically. Returns an exit code.
+// the folder, written as one set: a file that cannot be written leaves every
+// earlier output as it was. Returns an exit code.
 int write_outputs(const Simulation& s, const RunRequest& r, std::ostream& out, std::ostream& err) {
   const auto header = s.provenance();
   const auto& rec = s.recorder();
@@ -159,9 +160,10 @@ int write_outputs(const Simulation& s, const RunRequest& r, std::ostream& out, s
     }
     fs::create_directories(r.out_dir);
     const fs::path dir(r.out_dir);
+    sim::AtomicFileSet files;
     std::vector<std::string> written;
     auto write = [&](const std::string& name, std::string_view content) {
-      sim::write_file_atomically((dir / name).string(), content);
+      files.stage((dir / name).string(), content);
       written.push_back(name);
     };
     if (r.format == "json") {
@@ -190,6 +192,7 @@ int write_outputs(const Simulation& s, const RunRequest& r, std::ostream& out, s
       }
       write("changes.json", changes + "]\n");
     }
+    files.commit();
     // The outputs of an earlier run in the folder that this one did not
     // write (another format, model or history) are removed: the folder
     // holds one run's files, which config.json repeats. Other files stay.

@@ -1,10 +1,11 @@
-// Checkpoint files: framing, verification, atomic writes.
+// Checkpoint files: framing, verification; files written atomically, alone or as a set.
 #include "sim/checkpoint/archive.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <filesystem>
@@ -24,6 +25,11 @@ constexpr std::size_t kHeader = 8 + 4 + 8;
 constexpr std::size_t kTrailer = 32;
 
 std::string errno_text() { return std::strerror(errno); }
+
+// The folder a file is written in, where its temporary goes.
+std::filesystem::path folder_of(const std::filesystem::path& file) {
+  return file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+}
 }  // namespace
 
 bool starts_like_checkpoint(const std::string& path) {
@@ -33,37 +39,84 @@ bool starts_like_checkpoint(const std::string& path) {
   return in.gcount() == static_cast<std::streamsize>(head.size()) && head == kMagic;
 }
 
-void write_file_atomically(const std::string& path, std::string_view content) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+void AtomicFileSet::stage(const std::string& path, std::string_view content) {
+  const std::filesystem::path target(path);
   // fmt rather than "." + string: GCC 12 warns (-Wrestrict, a false positive) on the latter.
-  std::string tmp = (dir / fmt::format(".{}.tmp-XXXXXX", target.filename().string())).string();
+  std::string tmp = (folder_of(target) / fmt::format(".{}.tmp-XXXXXX", target.filename().string())).string();
   const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) throw std::runtime_error(fmt::format("cannot write {}: {}", path, errno_text()));
-  std::size_t written = 0;
-  while (written < content.size()) {
+  if (fd < 0) fail(path, errno_text());
+  staged_.push_back({path, tmp});  // from here on, discard() removes it
+  std::string why;
+  for (std::size_t written = 0; why.empty() && written < content.size();) {
     const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string why = errno_text();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw std::runtime_error(fmt::format("cannot write {}: {}", path, why));
-    }
-    written += static_cast<std::size_t>(n);
+    if (n >= 0)
+      written += static_cast<std::size_t>(n);
+    else if (errno != EINTR)
+      why = errno_text();
   }
   ::fchmod(fd, 0644);
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(fmt::format("cannot write {}: {}", path, why));
+  if (why.empty() && ::fsync(fd) != 0) why = errno_text();
+  if (::close(fd) != 0 && why.empty()) why = errno_text();
+  if (!why.empty()) fail(path, why);
+}
+
+void AtomicFileSet::commit() {
+  // What rename(2) would refuse that can be seen beforehand, a folder where a
+  // file goes, is checked for every file before the first rename. (The folder
+  // itself not writable refused the temporaries already.)
+  for (const auto& f : staged_) {
+    struct stat st {};
+    if (::lstat(f.target.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) fail(f.target, std::strerror(EISDIR));
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(fmt::format("cannot write {}: {}", path, why));
+  // A rename can still fail after that (EIO, the disk gone, a sticky folder's
+  // file of another user): the files before it are then replaced and the
+  // others are not, a mix of old and new that the message names.
+  for (std::size_t i = 0; i < staged_.size(); ++i) {
+    if (::rename(staged_[i].temporary.c_str(), staged_[i].target.c_str()) == 0) continue;
+    std::string why = errno_text();
+    if (i > 0) {
+      std::vector<std::string> replaced;
+      for (std::size_t j = 0; j < i; ++j) replaced.push_back(staged_[j].target);
+      why += fmt::format(" ({} already replaced: the files are now a mix of old and new)", fmt::join(replaced, ", "));
+    }
+    staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(i));  // no temporaries left
+    fail(staged_.front().target, why);
   }
+  // The renames are durable once their folders are flushed.
+  std::vector<std::filesystem::path> folders;
+  for (const auto& f : staged_) {
+    const auto folder = folder_of(f.target);
+    if (std::find(folders.begin(), folders.end(), folder) == folders.end()) folders.push_back(folder);
+  }
+  staged_.clear();
+  for (const auto& folder : folders) {
+    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    // EINVAL: a file system that cannot flush a folder, where there is nothing more to do.
+    const bool flushed = fd >= 0 && (::fsync(fd) == 0 || errno == EINVAL);
+    const std::string why = errno_text();
+    if (fd >= 0) ::close(fd);
+    if (!flushed)
+      throw std::runtime_error(fmt::format("cannot write {}: flushing the folder after replacing its files: {}",
+                                           folder.string(), why));
+  }
+}
+
+void AtomicFileSet::discard() noexcept {
+  for (const auto& f : staged_) ::unlink(f.temporary.c_str());
+  staged_.clear();
+}
+
+void AtomicFileSet::fail(const std::string& path, const std::string& why) {
+  // Made before discard(): `path` may be one of staged_'s.
+  std::runtime_error error(fmt::format("cannot write {}: {}", path, why));
+  discard();
+  throw error;
+}
+
+void write_file_atomically(const std::string& path, std::string_view content) {
+  AtomicFileSet file;
+  file.stage(path, content);
+  file.commit();
 }
 
 void ArchiveWriter::write_file(const std::string& path) const {

@@ -113,8 +113,33 @@ class ArchiveReader {
 // magic bytes), whatever follows: what may be written over by a new one.
 bool starts_like_checkpoint(const std::string& path);
 
-// Writes `content` to `path` atomically: a temporary file in the same folder,
-// flushed, then renamed over `path`. Throws std::runtime_error naming the path.
+// Files replaced together: each is written whole to a temporary file beside
+// its target and flushed (stage); only when all are written are they renamed
+// over their targets and their folders flushed (commit). A failed stage, or a
+// set destroyed uncommitted, removes every temporary and leaves every target
+// as it was. Throws std::runtime_error naming the path ("cannot write PATH:
+// reason").
+class AtomicFileSet {
+ public:
+  AtomicFileSet() = default;
+  AtomicFileSet(const AtomicFileSet&) = delete;
+  AtomicFileSet& operator=(const AtomicFileSet&) = delete;
+  ~AtomicFileSet() { discard(); }
+
+  void stage(const std::string& path, std::string_view content);
+  void commit();
+
+ private:
+  struct Staged {
+    std::string target;
+    std::string temporary;
+  };
+  void discard() noexcept;
+  [[noreturn]] void fail(const std::string& path, const std::string& why);
+  std::vector<Staged> staged_;
+};
+
+// Writes `content` to `path` atomically: a set of one file.
 void write_file_atomically(const std::string& path, std::string_view content);
 
 }  // namespace terrasim::sim

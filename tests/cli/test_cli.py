@@ -213,6 +213,20 @@ def test_out_holds_one_run_the_earlier_runs_other_files_are_removed(terrasim, tm
     assert "removed" not in p.stderr
 
 
+def test_outputs_are_replaced_together_or_not_at_all(terrasim, tmp_path):
+    out = tmp_path / "o"
+    terrasim("run", SMALL, "--months", 2, "--seed", 1, "--out", out, check=0)
+    # skills.csv is written after series.csv and zones.csv, before config.json.
+    (out / "skills.csv").unlink()
+    (out / "skills.csv" / "d").mkdir(parents=True)
+    before = {f.name: f.read_bytes() for f in out.iterdir() if f.is_file()}
+    assert sorted(before) == ["config.json", "series.csv", "zones.csv"]
+    p = terrasim("run", SMALL, "--months", 2, "--seed", 2, "--out", out, check=1)
+    assert f"cannot write {out / 'skills.csv'}: Is a directory" in p.stderr
+    assert {f.name: f.read_bytes() for f in out.iterdir() if f.is_file()} == before
+    assert list(out.glob(".*.tmp-*")) == []
+
+
 def test_out_that_cannot_be_made_is_refused_before_running(terrasim, tmp_path):
     f = tmp_path / "file"
     f.write_text("keep me")

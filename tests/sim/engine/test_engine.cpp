@@ -2,6 +2,7 @@
 // scheduler, month labels.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,6 +24,13 @@ std::string slurp(const std::string& p) {
   return ss.str();
 }
 void spit(const std::string& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
+// The folder's entries, by name, temporaries included.
+std::vector<std::string> entries(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 struct TempDir {
   fs::path path = fs::temp_directory_path() / ("terrasim-engine-" + std::to_string(::getpid()));
@@ -213,6 +221,59 @@ TEST(AtomicWrite, ReplacesWholeAndLeavesNoTemporary) {
   for (const auto& e : fs::directory_iterator(dir.path)) files += e.is_regular_file();
   EXPECT_EQ(files, 1);
   EXPECT_THROW(write_file_atomically(dir.file("no/such/folder/x"), "x"), std::runtime_error);
+}
+
+namespace {
+// A folder holding the files a and b, and a set written over them: "new a",
+// "new b", and "new c" under the name `third`.
+struct TwoOldFiles {
+  TempDir dir;
+  TwoOldFiles() {
+    spit(dir.file("a"), "old a");
+    spit(dir.file("b"), "old b");
+  }
+  void stage_three(AtomicFileSet& files, const std::string& third = "c") const {
+    files.stage(dir.file("a"), "new a");
+    files.stage(dir.file("b"), "new b");
+    files.stage(dir.file(third), "new c");
+  }
+};
+}  // namespace
+
+TEST(AtomicFileSet, AFileThatCannotBeWrittenLeavesTheOthersAsTheyWere) {
+  TwoOldFiles f;
+  {
+    AtomicFileSet files;
+    EXPECT_THROW(f.stage_three(files, "no/such/folder/c"), std::runtime_error);
+    EXPECT_EQ(entries(f.dir.path), (std::vector<std::string>{"a", "b"}));  // no temporaries
+  }
+  EXPECT_EQ(slurp(f.dir.file("a")), "old a");
+  EXPECT_EQ(slurp(f.dir.file("b")), "old b");
+  // The third file's target a folder: refused before any file is replaced.
+  fs::create_directories(f.dir.path / "c" / "inside");
+  AtomicFileSet files;
+  f.stage_three(files);
+  try {
+    files.commit();
+    ADD_FAILURE() << "a folder in the way was not refused";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot write " + f.dir.file("c") + ": Is a directory");
+  }
+  EXPECT_EQ(slurp(f.dir.file("a")), "old a");
+  EXPECT_EQ(slurp(f.dir.file("b")), "old b");
+  EXPECT_EQ(entries(f.dir.path), (std::vector<std::string>{"a", "b", "c"}));  // no temporaries
+}
+
+TEST(AtomicFileSet, CommitReplacesEveryFile) {
+  TwoOldFiles f;
+  AtomicFileSet files;
+  f.stage_three(files);
+  EXPECT_EQ(slurp(f.dir.file("a")), "old a");  // nothing replaced before the commit
+  files.commit();
+  EXPECT_EQ(slurp(f.dir.file("a")), "new a");
+  EXPECT_EQ(slurp(f.dir.file("b")), "new b");
+  EXPECT_EQ(slurp(f.dir.file("c")), "new c");
+  EXPECT_EQ(entries(f.dir.path), (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST(Scheduler, RunsPhasesInOrderAndTimesThem) {
