@@ -350,14 +350,24 @@ def test_usage_errors_exit_2(terrasim):
 
 def test_amiens_summary_prints_the_paired_table(terrasim_bin):
     import subprocess
+    env = dict(os.environ, TERRASIM_BIN=str(terrasim_bin))  # the program under test, not build/release's
     out = subprocess.run(["/usr/bin/python3", str(ROOT / "scripts" / "amiens-summary"), "--replicates", "2"],
-                         capture_output=True, text=True, timeout=600, check=True).stdout
+                         capture_output=True, text=True, timeout=600, check=True, env=env).stdout
     assert "2 paired replicates" in out
     lines = {l.split("  ")[0].strip(): l for l in out.splitlines()}
     assert "unemployment 2019-12" in lines and "creations 2016" in lines
     assert any(k.startswith("jobs, cluster energie") for k in lines)
     header = out.splitlines()[1].split()
     assert header == ["baseline", "pacte"]
+
+
+def test_amiens_summary_runs_the_program_it_is_given(tmp_path):
+    import subprocess
+    missing = tmp_path / "no-terrasim"
+    p = subprocess.run(["/usr/bin/python3", str(ROOT / "scripts" / "amiens-summary"), "--replicates", "1"],
+                       capture_output=True, text=True, timeout=60, env=dict(os.environ, TERRASIM_BIN=str(missing)))
+    assert p.returncode != 0
+    assert f"{missing} not found" in p.stderr
 
 
 def test_subcommands_it_does_not_implement_go_to_python(terrasim, tmp_path):
