@@ -138,27 +138,13 @@ void dock_phase(benchmark::State& state, Phase phase,
       [](const auto& m) { return static_cast<std::int64_t>(m.params().workers); });
 }
 
-void BM_DockSeparations(benchmark::State& st) {
-  dock_phase(st, [](auto& m, const auto& c) { m.separate_workers(c); });
-}
-void BM_DockTargetsAndExits(benchmark::State& st) {
-  dock_phase(
-      st, [](auto& m, const auto& c) { m.update_targets_and_exits(c); },
-      [](auto& m, const auto& c) { m.separate_workers(c); });
-}
-void BM_DockDismissalsAndClosures(benchmark::State& st) {
-  dock_phase(
-      st, [](auto& m, const auto& c) { m.release_dismissed_and_closed(c); },
-      [](auto& m, const auto& c) {
-        m.separate_workers(c);
-        m.update_targets_and_exits(c);
-      });
+// Steps 1 to 3: separations, targets and dismissals, exits.
+void BM_DockFirms(benchmark::State& st) {
+  dock_phase(st, [](auto& m, const auto& c) { m.update_firms(c); });
 }
 void BM_DockMonth(benchmark::State& st) {
   dock_phase(st, [](auto& m, const auto& c) {
-    m.separate_workers(c);
-    m.update_targets_and_exits(c);
-    m.release_dismissed_and_closed(c);
+    m.update_firms(c);
     m.enter_firms(c);
     m.match(c);
   });
@@ -168,16 +154,12 @@ void BM_DockMatching(benchmark::State& st) {
   dock_phase(
       st, [](auto& m, const auto& c) { m.match(c); },
       [](auto& m, const auto& c) {
-        m.separate_workers(c);
-        m.update_targets_and_exits(c);
-        m.release_dismissed_and_closed(c);
+        m.update_firms(c);
         m.enter_firms(c);
       });
 }
-BENCHMARK(BM_DockSeparations)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DockFirms)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DockMatching)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_DockTargetsAndExits)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_DockDismissalsAndClosures)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DockMonth)->Unit(benchmark::kMicrosecond);
 
 // Phases of the territorial model on the Amiens baseline.

@@ -1,20 +1,24 @@
 // The docking model: parameters, initial state and the five monthly rules of
 // shared/reference/dock-model.md, each a phase.
 //
-// Layout: workers are three columns (home zone, skill, employer slot: 6 bytes
-// a worker); firms are columns by slot. Randomness: every rule draws from its
-// own named stream, keyed by fixed blocks of workers or of firm slots
-// (separations, exits: rare events drawn by skipping), by worker id (search,
-// choice) or by firm id (targets, dismissals), so the output depends neither
-// on the number of threads nor, for one agent, on what the others drew. The
-// agents' streams are wyrand's output on a keyed Weyl sequence
-// (sim/rng/philox.h: a multiplication a draw, where SplitMix64 costs two).
+// Layout: workers are two columns (home zone, skill); employment is
+// firm-centred: each firm's employees are a list of worker ids in one arena,
+// and the unemployed are a list too, so that a rule touches only the workers
+// it moves (each worker's employer is derived from the lists when asked).
+// Firms are columns by slot. Randomness: every rule draws from its own named
+// stream, keyed by fixed blocks of workers or of firm slots (separations,
+// exits: rare events drawn by skipping), by worker id (search, choice) or by
+// firm id (targets, dismissals), so the output depends neither on the number
+// of threads nor, for one agent, on what the others drew. The agents' streams
+// are wyrand's output on a keyed Weyl sequence (sim/rng/philox.h: a
+// multiplication a draw, where SplitMix64 costs two).
 #include "models/dock/dock.h"
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <stdexcept>
 
@@ -54,14 +58,17 @@ constexpr std::uint64_t kEntries = stream_id("dock.entries");
 constexpr std::uint64_t kSearch = stream_id("dock.search");
 constexpr std::uint64_t kChoice = stream_id("dock.choice");
 
-// Workers are processed in fixed blocks: the unit of the block-keyed streams
-// and of parallel work. Changing it changes the random numbers (not their
+// The initial state's workers are drawn in fixed blocks (the unit of their
+// block-keyed stream). Changing it changes the random numbers (not their
 // distribution), so it is part of the model's definition.
 constexpr std::size_t kWorkerBlock = 8192;
 constexpr std::size_t kFirmGrain = 512;
 // Fixed blocks of firm slots for the exits drawn by skipping (part of the
 // model's definition, like kWorkerBlock).
 constexpr std::size_t kSlotBlock = 8192;
+// Fixed blocks of firm slots for the separations drawn by skipping and for
+// the lists of the released (part of the model's definition).
+constexpr std::size_t kReleaseBlock = 1024;
 // No skill: marks a worker who sends no application (skills are below 255).
 constexpr std::uint8_t kNoSkill = 255;
 
@@ -71,7 +78,7 @@ std::size_t blocks_of(std::size_t n, std::size_t block) { return (n + block - 1)
 // parallel (each piece after the pieces before it): one a thread from
 // 4,096 slots on, at most 16; one below. (From 32,768 before: at the
 // defaults' 9,500 firm slots, two pieces took 1-3% off a run on two
-// threads: the matching -3%, targets and exits +3%.)
+// threads.)
 std::size_t slot_pieces(std::size_t slots) {
   return slots >= 4096 ? std::min<std::size_t>(static_cast<std::size_t>(sim::concurrency()), 16) : 1;
 }
@@ -247,35 +254,167 @@ std::uint32_t DockModel::allocate_firm_slot() {
   firm_latent_.push_back(0.0);
   firm_target_.push_back(0);
   firm_size_.push_back(0);
-  if (count_chunks_ > 1) chunk_count_.resize(chunk_count_.size() + count_chunks_, 0);
+  staff_at_.push_back(0);
+  staff_room_.push_back(0);
   return static_cast<std::uint32_t>(firm_id_.size() - 1);
 }
 
-std::size_t DockModel::release_chunks() const {
-  // A chunk a thread, at most 4 (each costs 13 bytes a firm slot: state, fate, count), and none
-  // under 32,768 workers, where the pass is too short to share.
-  const auto threads = static_cast<std::size_t>(sim::concurrency());
-  return std::clamp<std::size_t>(std::min(threads, employer_.size() / 32768), 1, 4);
+namespace {
+// The entries reserved for a list of n employees: an eighth more and 4, so
+// that a growing firm seldom moves.
+std::uint64_t room_for(std::uint64_t n) { return n + n / 8 + 4; }
+
+// The arena for lists of `total` entries in all: half as much again at the
+// end. Places are below 2^32 (lay_out_staff sorts them in 32 bits): a
+// population that needs more is refused.
+std::uint64_t arena_capacity(std::uint64_t total) {
+  const std::uint64_t capacity = total + total / 2 + 1024;
+  if (capacity >= (std::uint64_t{1} << 32))
+    throw std::runtime_error(fmt::format("dock: the firms' employee lists need {} entries, more than the 2^32 they can hold "
+                                         "(too many live firms: see entry_rate and exit_rate)", capacity));
+  return capacity;
+}
+}  // namespace
+
+void DockModel::place_staff(const std::uint32_t* lists, const std::uint64_t* first) {
+  const std::size_t slots = firm_id_.size();
+  staff_at_.assign(slots, 0);
+  staff_room_.assign(slots, 0);
+  std::uint64_t total = 0;
+  for (std::size_t f = 0; f < slots; ++f) {
+    staff_at_[f] = total;
+    staff_room_[f] = firm_alive_[f] ? static_cast<std::uint32_t>(room_for(firm_size_[f])) : 0;
+    total += staff_room_[f];
+  }
+  // Half as much again at the end, where the firms that outgrow their room go.
+  staff_capacity_ = arena_capacity(total);
+  staff_.reset(new std::uint32_t[staff_capacity_]);  // not initialised: entries past a list are never read
+  staff_end_ = total;
+  // Serial: called outside the month's loops (initialize, load), where a
+  // parallel loop would run on TBB's own threads.
+  for (std::size_t f = 0; f < slots; ++f) std::copy_n(lists + first[f], firm_size_[f], staff_.get() + staff_at_[f]);
 }
 
-void DockModel::count_employees_by_chunk(std::size_t chunks) {
-  if (count_chunks_ == chunks) return;
-  chunk_count_.clear();
-  count_chunks_ = chunks;
-  if (chunks <= 1) return;
-  const std::size_t slots = firm_id_.size(), n = employer_.size(), span = chunk_span(chunks);
-  // Each chunk counts into its own column, then the columns are interleaved
-  // (counting into the interleaved table at once would share its cache
-  // lines between the threads).
-  std::vector<std::vector<std::uint32_t>> column(chunks, std::vector<std::uint32_t>(slots, 0));
-  sim::for_each_index(chunks, [&](std::size_t c) {
-    std::uint32_t* counts = column[c].data();
-    for (std::size_t w = c * span, end = std::min(n, (c + 1) * span); w < end; ++w)
-      if (employer_[w] != kNoFirm) ++counts[employer_[w]];
-  });
-  chunk_count_.resize(slots * chunks);
+void DockModel::move_staff(std::uint32_t f) {
+  const std::uint64_t room = room_for(std::uint64_t{firm_size_[f]} + 1);
+  if (staff_end_ + room > staff_capacity_) {
+    lay_out_staff([&](std::size_t g) { return g == f ? 1u : 0u; });
+    return;
+  }
+  std::copy_n(staff_.get() + staff_at_[f], firm_size_[f], staff_.get() + staff_end_);
+  staff_at_[f] = staff_end_;
+  staff_room_[f] = static_cast<std::uint32_t>(room);
+  staff_end_ += room;
+}
+
+template <class Extra>
+void DockModel::lay_out_staff(Extra&& extra) {
+  ++staff_layouts_;
+  // In place (a second arena would be the run's peak of memory): the lists,
+  // taken in the order they lie (sorted by place: 32 bits, which
+  // arena_capacity ensures), slide down against each other, then spread
+  // up, from the last, each into its new room (in a larger arena when
+  // this one leaves too little at the end).
+  const std::size_t slots = firm_id_.size();
+  std::vector<std::uint64_t> order, scratch;  // (place << 32 | slot) of the firms with a room, sorted by place
   for (std::size_t f = 0; f < slots; ++f)
-    for (std::size_t c = 0; c < chunks; ++c) chunk_count_[f * chunks + c] = column[c][f];
+    if (staff_room_[f] != 0) order.push_back(staff_at_[f] << 32 | f);
+  scratch.resize(order.size());
+  for (unsigned shift = 32; shift < 64 && (staff_capacity_ >> (shift - 32)) != 0; shift += 11) {
+    std::array<std::size_t, 2048> at{};
+    for (const std::uint64_t x : order) ++at[(x >> shift) & 2047];
+    std::size_t sum = 0;
+    for (auto& c : at) sum += std::exchange(c, sum);
+    for (const std::uint64_t x : order) scratch[at[(x >> shift) & 2047]++] = x;
+    order.swap(scratch);
+  }
+  std::uint32_t* staff = staff_.get();
+  std::uint64_t packed = 0;
+  for (const std::uint64_t x : order) {
+    const auto f = static_cast<std::uint32_t>(x);
+    std::memmove(staff + packed, staff + staff_at_[f], std::size_t{firm_size_[f]} * sizeof(std::uint32_t));
+    staff_at_[f] = packed;
+    packed += firm_size_[f];
+  }
+  // The new rooms, in the same order, then the live firms without one.
+  std::uint64_t total = 0;
+  std::vector<std::uint64_t> room_at(order.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const auto f = static_cast<std::uint32_t>(order[k]);
+    room_at[k] = total;
+    total += room_for(std::uint64_t{firm_size_[f]} + extra(f));
+  }
+  for (std::size_t f = 0; f < slots; ++f)
+    if (firm_alive_[f] && staff_room_[f] == 0) total += room_for(extra(f));
+  // Too little left at the end (a quarter of the rooms): a larger arena,
+  // the lists packed at its start (so that moves stay rare as the lists
+  // grow, rather than each filling the end again).
+  if (total + total / 4 + 1024 > staff_capacity_) {
+    const std::uint64_t capacity = arena_capacity(total);
+    std::unique_ptr<std::uint32_t[]> larger(new std::uint32_t[capacity]);
+    std::copy_n(staff, packed, larger.get());
+    staff_ = std::move(larger);
+    staff_capacity_ = capacity;
+    staff = staff_.get();
+  }
+  for (std::size_t k = order.size(); k-- > 0;) {
+    const auto f = static_cast<std::uint32_t>(order[k]);
+    std::memmove(staff + room_at[k], staff + staff_at_[f], std::size_t{firm_size_[f]} * sizeof(std::uint32_t));
+    staff_at_[f] = room_at[k];
+    staff_room_[f] = static_cast<std::uint32_t>(room_for(std::uint64_t{firm_size_[f]} + extra(f)));
+  }
+  std::uint64_t end = order.empty() ? 0 : room_at.back() + staff_room_[static_cast<std::uint32_t>(order.back())];
+  for (std::size_t f = 0; f < slots; ++f)
+    if (firm_alive_[f] && staff_room_[f] == 0) {
+      staff_at_[f] = end;
+      staff_room_[f] = static_cast<std::uint32_t>(room_for(extra(f)));
+      end += staff_room_[f];
+    }
+  staff_end_ = end;
+}
+
+namespace {
+std::uint16_t profile_of(std::uint8_t home, std::uint8_t skill) { return static_cast<std::uint16_t>(home | skill << 8); }
+
+}  // namespace
+
+std::vector<std::uint32_t> DockModel::released() const {
+  std::vector<std::uint32_t> all;
+  for (const auto& r : released_) all.insert(all.end(), r.begin(), r.end());
+  return all;
+}
+
+std::int64_t DockModel::pending_released() const {
+  std::int64_t count = 0;
+  for (const auto& r : released_) count += static_cast<std::int64_t>(r.size());
+  return count;
+}
+
+void DockModel::list_released() {
+  const auto total = static_cast<std::size_t>(pending_released());
+  if (total == 0) return;
+  // The released join the end of the list, block after block, each with its
+  // zone and skill.
+  const std::size_t count = unemployed_count_ + total;
+  if (unemployed_.size() < count) {
+    unemployed_.resize(count);
+    unemployed_profile_.resize(count);
+  }
+  // Each block's place in the list, then the blocks in parallel (the zone
+  // and skill of each released worker are read at random).
+  std::vector<std::size_t> at(released_.size() + 1, unemployed_count_);
+  for (std::size_t b = 0; b < released_.size(); ++b) at[b + 1] = at[b] + released_[b].size();
+  sim::for_ranges(0, released_.size(), 16, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t b = lo; b != hi; ++b) {
+      std::size_t k = at[b];
+      for (const std::uint32_t w : released_[b]) {
+        unemployed_[k] = w;
+        unemployed_profile_[k++] = profile_of(home_[w], skill_[w]);
+      }
+      released_[b].clear();
+    }
+  });
+  unemployed_count_ = count;
 }
 
 void DockModel::declare(sim::Recorder& rec) {
@@ -305,7 +444,6 @@ void DockModel::initialize(std::uint64_t seed) {
   // 1. Workers: home zone and skill, drawn per fixed block of workers.
   home_.resize(n);
   skill_.resize(n);
-  employer_.assign(n, kNoFirm);
   const sim::rng::WyrandBlockedStream worker_draws(seed, kInitWorkers, 0, n);
   sim::for_ranges(0, n, kWorkerBlock, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t w = lo; w != hi; ++w) {
@@ -388,523 +526,196 @@ void DockModel::initialize(std::uint64_t seed) {
     else
       shuffle(firm_order, order_f);
   });
-  // Each firm's share of the order (serial: a running sum), then the
-  // employers written in parallel by ranges of firms (each worker once).
-  std::vector<std::uint32_t> first_taken(m + 1);  // workers number at most 50,000,000
+  // Each firm's share of the order (serial: a running sum); the firms'
+  // lists are then laid out in slot order, each from its share.
+  std::vector<std::uint32_t> first_taken(m);  // by slot; workers number at most 50,000,000
   std::size_t next = 0;
   for (std::size_t k = 0; k < m; ++k) {  // none left for the firms after the workers run out
     const std::uint32_t f = firm_order[k];
     const std::size_t take = std::min<std::size_t>(firm_target_[f], n - next);
-    first_taken[k] = static_cast<std::uint32_t>(next);
+    first_taken[f] = static_cast<std::uint32_t>(next);
     firm_size_[f] = static_cast<std::uint32_t>(take);
     next += take;
   }
-  first_taken[m] = static_cast<std::uint32_t>(next);
-  sim::for_ranges(0, m, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t k = lo; k != hi; ++k)
-      for (std::size_t j = first_taken[k]; j < first_taken[k + 1]; ++j) employer_[worker_order[j]] = firm_order[k];
-  });
+  staff_at_.assign(m, 0);
+  staff_room_.assign(m, 0);
+  staff_at_.reserve(room), staff_room_.reserve(room);
+  {
+    std::vector<std::uint64_t> first(m);
+    for (std::size_t f = 0; f < m; ++f) first[f] = first_taken[f];
+    place_staff(worker_order.data(), first.data());
+  }
+  // The rest start unemployed, in the drawn order.
+  unemployed_.assign(worker_order.begin() + static_cast<std::ptrdiff_t>(next), worker_order.end());
+  unemployed_count_ = unemployed_.size();
+  unemployed_profile_.resize(unemployed_count_);
+  std::fill(unemployed_by_zone_.begin(), unemployed_by_zone_.end(), 0);
+  std::fill(unemployed_by_skill_.begin(), unemployed_by_skill_.end(), 0);
+  for (std::size_t i = 0; i < unemployed_count_; ++i) {
+    const std::uint32_t w = unemployed_[i];
+    unemployed_profile_[i] = profile_of(home_[w], skill_[w]);
+    ++unemployed_by_zone_[home_[w]];
+    ++unemployed_by_skill_[skill_[w]];
+  }
   employed_ = static_cast<std::int64_t>(next);
   vacancies_left_ = count_vacancies();
-  count_chunks_ = 0;  // counted by the first release pass
-  chunk_count_.clear();
 }
 
 std::vector<sim::Phase> DockModel::phases() {
   return {
-      {"separations", [this](const sim::MonthContext& c) { separate_workers(c); }},
-      {"targets and exits", [this](const sim::MonthContext& c) { update_targets_and_exits(c); }},
-      {"dismissals and closures", [this](const sim::MonthContext& c) { release_dismissed_and_closed(c); }},
+      {"separations, targets and exits", [this](const sim::MonthContext& c) { update_firms(c); }},
       {"entries", [this](const sim::MonthContext& c) { enter_firms(c); }},
       {"matching", [this](const sim::MonthContext& c) { match(c); }},
   };
 }
 
-// Step 1. Each employed worker leaves its job with probability delta. Hits
-// are drawn by skipping geometric gaps over each fixed block of workers (one
-// draw per event, not per worker); a hit on an unemployed worker does nothing,
-// which leaves each employed worker an independent Bernoulli(delta) trial.
-void DockModel::separate_workers(const sim::MonthContext& ctx) {
+// Steps 1 to 3, firm by firm (each firm's employees are its own list), in
+// fixed blocks of slots, in parallel:
+// 1. Separations. Each employed worker leaves its job with probability
+//    delta. Over each block, the hits are drawn by skipping geometric gaps
+//    over the block's employees, firm after firm in slot order, each firm's
+//    in its list's order (one draw per event, not per worker): each
+//    employee is an independent Bernoulli(delta) trial.
+// 2. Targets. Each firm alive at the start of the month updates its latent
+//    target by a log-normal shock (an addition to log T); a firm that then
+//    holds more employees than its new integer target dismisses the excess,
+//    ranks in its list chosen by Floyd's sampling (uniform over k-subsets).
+// 3. Exits. Each firm closes with probability exit_rate, releasing every
+//    employee: closures are drawn first, by skipping geometric gaps over
+//    fixed blocks of slots (one draw per closure, not per firm); a hit on a
+//    free slot does nothing, which leaves each live firm an independent
+//    Bernoulli trial.
+// A worker who leaves a list gives its place to the list's last (a firm's
+// leavers go from the last place down, so that none moves before it
+// leaves) and joins the block's released, whom the matching lists as
+// unemployed. Entrants of this month do not exist yet.
+void DockModel::update_firms(const sim::MonthContext& ctx) {
   separations_ = hires_ = entries_ = exits_ = 0;
-  if (p_.separation_rate <= 0.0) return;
-  const std::size_t n = employer_.size();
-  const double log1m = sim::dmath::log1p(-p_.separation_rate);
-  const std::size_t chunks = count_chunks_, span = chunks > 1 ? chunk_span(chunks) : 1;
-  const std::size_t nblocks = blocks_of(n, kWorkerBlock);
-  // The leavers of each fixed block of workers are found by skipping
-  // geometric gaps, a batch at a time: the hits do not depend on whom they
-  // hit, so their workers' entries are fetched before any is read (at 10^7
-  // workers each is a cache miss). leave(hits, k) for each batch of k hits.
-  auto find_leavers = [&](std::size_t b, auto&& leave) {
-    Draws d(ctx.seed, kSeparations, static_cast<std::uint64_t>(ctx.month), b);
-    const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
-    const std::size_t begin = b * kWorkerBlock;
-    const std::uint64_t first = sim::rng::geometric_gap(d, log1m);
-    if (first >= end - begin) return;
-    constexpr std::size_t kBatch = 32;
-    std::uint32_t hit[kBatch];
-    std::size_t w = begin + first;
-    bool more = true;
-    while (more) {
-      std::size_t k = 0;
-      while (k < kBatch) {
-        hit[k++] = static_cast<std::uint32_t>(w);
-        __builtin_prefetch(employer_.data() + w, 1);
-        const std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
-        if (gap >= end - w - 1) {  // the next hit would be past the block
-          more = false;
-          break;
-        }
-        w += 1 + gap;
-      }
-      leave(hit, k);
-    }
-  };
-  auto lower_counts = [&](std::uint32_t f, std::size_t w) {
-    --firm_size_[f];
-    if (chunks > 1) --chunk_count_[f * chunks + w / span];
-  };
-  if (sim::concurrency() == 1) {
-    std::int64_t count = 0;
-    for (std::size_t b = 0; b < nblocks; ++b)
-      find_leavers(b, [&](const std::uint32_t* hit, std::size_t k) {
-        // The firms' lines fetched before the counts are lowered.
-        for (std::size_t j = 0; j < k; ++j) {
-          const std::uint32_t e = employer_[hit[j]], f = e == kNoFirm ? 0 : e;
-          __builtin_prefetch(firm_size_.data() + f, 1);
-          if (chunks > 1) __builtin_prefetch(chunk_count_.data() + std::size_t{f} * chunks, 1);
-        }
-        for (std::size_t j = 0; j < k; ++j) {
-          const std::uint32_t x = hit[j], f = employer_[x];
-          if (f == kNoFirm) continue;
-          lower_counts(f, x);
-          employer_[x] = kNoFirm;
-          ++count;
-        }
-      });
-    separations_ = count;
-  } else {
-    // Several threads: pieces of blocks find their leavers and hand them,
-    // by part of the firm slots, to the thread that then lowers that part's
-    // counts, without atomics (atomic subtractions on the firms' lines,
-    // which both threads write, took a quarter of the phase).
-    const std::size_t slots = firm_id_.size();
-    const std::size_t parts = std::min<std::size_t>(static_cast<std::size_t>(sim::concurrency()), 16);
-    const std::size_t pieces = std::min(nblocks, 4 * parts);
-    leaver_buckets_.resize(pieces * parts);
-    const std::uint64_t part_scale = (std::uint64_t{parts} << 32) / std::max<std::size_t>(slots, 1);
-    std::array<std::int64_t, 64> piece_count{};
-    sim::for_each_index(pieces, [&](std::size_t piece) {
-      std::vector<std::uint64_t>* bucket = leaver_buckets_.data() + piece * parts;
-      for (std::size_t q = 0; q < parts; ++q) bucket[q].clear();
-      std::int64_t count = 0;
-      for (std::size_t b = nblocks * piece / pieces, last = nblocks * (piece + 1) / pieces; b < last; ++b)
-        find_leavers(b, [&](const std::uint32_t* hit, std::size_t k) {
-          for (std::size_t j = 0; j < k; ++j) {
-            const std::uint32_t x = hit[j], f = employer_[x];
-            if (f == kNoFirm) continue;
-            bucket[(f * part_scale) >> 32].push_back(std::uint64_t{f} << 32 | x);
-            employer_[x] = kNoFirm;
-            ++count;
-          }
-        });
-      piece_count[piece] = count;
-    });
-    sim::for_each_index(parts, [&](std::size_t part) {
-      for (std::size_t piece = 0; piece < pieces; ++piece) {
-        const std::vector<std::uint64_t>& from = leaver_buckets_[piece * parts + part];
-        for (std::size_t j = 0; j < from.size(); ++j) {
-          if (j + 16 < from.size()) {
-            const std::size_t f = from[j + 16] >> 32;
-            __builtin_prefetch(firm_size_.data() + f, 1);
-            if (chunks > 1) __builtin_prefetch(chunk_count_.data() + f * chunks, 1);
-          }
-          lower_counts(static_cast<std::uint32_t>(from[j] >> 32), static_cast<std::uint32_t>(from[j]));
-        }
-      }
-    });
-    separations_ = 0;
-    for (std::size_t piece = 0; piece < pieces; ++piece) separations_ += piece_count[piece];
-  }
-  employed_ -= separations_;
-}
-
-// Steps 2 and 3, the draws. Each firm alive at the start of the month updates
-// its latent target by a log-normal shock (an addition to log T) and, if it
-// holds more employees than its new integer target, chooses which ranks among
-// its employees to dismiss (Floyd's sampling of k distinct ranks, uniform over
-// k-subsets). Each closes with probability exit_rate: closures are drawn by
-// skipping geometric gaps over fixed blocks of slots (one draw per closure,
-// not per firm); a hit on a free slot does nothing, which leaves each live
-// firm an independent Bernoulli trial. Entrants of this month do not exist yet.
-void DockModel::update_targets_and_exits(const sim::MonthContext& ctx) {
-  const std::size_t slots = firm_id_.size();
-  excess_.resize(slots);   // every entry is written below
+  const std::size_t slots = firm_id_.size(), blocks = blocks_of(slots, kReleaseBlock);
+  if (released_.size() < blocks) released_.resize(blocks);
+  const std::int64_t released_before = pending_released();
+  const auto month = static_cast<std::uint64_t>(ctx.month);
+  // 3, the draws: the closing firms, by fixed block of slots.
   closing_.resize(slots);
+  const std::size_t exit_blocks = blocks_of(slots, kSlotBlock);
+  if (closed_.size() < exit_blocks) closed_.resize(exit_blocks);
+  const double exit_log1m = p_.exit_rate > 0.0 ? sim::dmath::log1p(-p_.exit_rate) : 0.0;
+  sim::for_each_index(exit_blocks, [&](std::size_t b) {
+    const std::size_t begin = b * kSlotBlock, end = std::min(slots, begin + kSlotBlock);
+    std::fill(closing_.begin() + static_cast<std::ptrdiff_t>(begin), closing_.begin() + static_cast<std::ptrdiff_t>(end), 0);
+    closed_[b].clear();
+    if (p_.exit_rate <= 0.0) return;
+    Draws d(ctx.seed, kExits, month, b);
+    std::uint64_t gap = sim::rng::geometric_gap(d, exit_log1m);
+    if (gap >= end - begin) return;
+    for (std::size_t f = begin + gap;; f += 1 + gap) {
+      if (firm_alive_[f]) {
+        closing_[f] = 1;
+        closed_[b].push_back(static_cast<std::uint32_t>(f));
+      }
+      gap = sim::rng::geometric_gap(d, exit_log1m);
+      if (gap >= end - f - 1) break;  // the next hit would be past the block
+    }
+  });
   const double sigma = p_.target_volatility;
   const double drift = -0.5 * sigma * sigma;
-  const auto month = static_cast<std::uint64_t>(ctx.month);
+  const bool separating = p_.separation_rate > 0.0;
+  const double separation_log1m = separating ? sim::dmath::log1p(-p_.separation_rate) : 0.0;
   const sim::rng::WyrandBlockedStream target_draws(ctx.seed, kTargets, month, next_firm_id_);
   const sim::rng::WyrandBlockedStream dismissal_draws(ctx.seed, kDismissals, month, next_firm_id_);
-  sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t lo, std::size_t hi) {
+  sim::for_each_index(blocks, [&](std::size_t b) {
     // The columns through local pointers: the stores could otherwise alias
     // the vectors' own pointers, which were then read again for every firm.
     const std::uint8_t* alive = firm_alive_.data();
+    const std::uint8_t* closing = closing_.data();
     const std::uint64_t* id = firm_id_.data();
-    const std::uint32_t* size = firm_size_.data();
+    std::uint32_t* size = firm_size_.data();
     double* latent = firm_latent_.data();
     std::uint32_t* target = firm_target_.data();
-    std::uint32_t* excess = excess_.data();
-    std::fill(closing_.begin() + static_cast<std::ptrdiff_t>(lo), closing_.begin() + static_cast<std::ptrdiff_t>(hi), 0);
-    for (std::size_t f = lo; f != hi; ++f) {
-      if (!alive[f]) {  // rare: a predictable branch
-        excess[f] = 0;
-        continue;
+    std::uint32_t* staff = staff_.get();
+    const std::uint64_t* at = staff_at_.data();
+    // The block's released through a local (threads pushing to neighbouring
+    // vectors of released_ would share the lines of their ends).
+    std::vector<std::uint32_t> out;
+    out.swap(released_[b]);
+    std::vector<std::uint32_t> place;  // a firm's leavers or dismissed, by place in its list
+    // Removes the places `place` (ascending) from firm f's list of s.
+    auto release = [&](std::size_t f, std::uint32_t s) {
+      std::uint32_t* list = staff + at[f];
+      for (std::size_t k = place.size(); k-- > 0;) {
+        out.push_back(list[place[k]]);
+        list[place[k]] = list[--s];
       }
-      auto d = target_draws(id[f]);
-      const double log_target = latent[f] + (sigma * sim::rng::normal_ziggurat(d) + drift);
+      size[f] = s;
+    };
+    // The separations' gaps, drawn 32 at a time ahead of their use: their
+    // logarithms then overlap, rather than each waiting on the branch that
+    // the last decided (a draw or two past the block's last hit changes
+    // nothing).
+    Draws d(ctx.seed, kSeparations, month, b);
+    constexpr std::size_t kGaps = 32;
+    std::uint64_t gaps[kGaps];
+    std::size_t next_gap = kGaps;
+    auto gap_of = [&] {
+      if (next_gap == kGaps) {
+        for (std::size_t k = 0; k < kGaps; ++k) gaps[k] = sim::rng::geometric_gap(d, separation_log1m);
+        next_gap = 0;
+      }
+      return gaps[next_gap++];
+    };
+    std::uint64_t gap = separating ? gap_of() : ~std::uint64_t{0};
+    for (std::size_t f = b * kReleaseBlock, hi = std::min(slots, f + kReleaseBlock); f < hi; ++f) {
+      if (!alive[f]) continue;  // rare: a predictable branch (and no employees)
+      // 1. Most firms have no leaver this month.
+      if (const std::uint64_t s = size[f]; gap < s) {
+        place.clear();
+        for (std::uint64_t p = gap;;) {
+          place.push_back(static_cast<std::uint32_t>(p));
+          const std::uint64_t g = gap_of();
+          if (g >= s - p - 1) {  // the next hit is past the firm's last employee
+            gap = g - (s - p - 1);
+            break;
+          }
+          p += 1 + g;
+        }
+        release(f, static_cast<std::uint32_t>(s));
+      } else {
+        gap -= s;
+      }
+      // 2.
+      auto draws = target_draws(id[f]);
+      const double log_target = latent[f] + (sigma * sim::rng::normal_ziggurat(draws) + drift);
       latent[f] = log_target;
       const std::uint32_t t = firm_target_of_log(log_target, target[f]);
       target[f] = t;
-      // Without a branch: whether the firm shrinks is a coin toss.
-      excess[f] = size[f] > t ? size[f] - t : 0;
-    }
-  });
-  if (p_.exit_rate > 0.0) {
-    const double log1m = sim::dmath::log1p(-p_.exit_rate);
-    sim::for_ranges(0, blocks_of(slots, kSlotBlock), 1, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t b = lo; b != hi; ++b) {
-        Draws d(ctx.seed, kExits, month, b);
-        const std::size_t begin = b * kSlotBlock, end = std::min(slots, begin + kSlotBlock);
-        std::uint64_t gap = sim::rng::geometric_gap(d, log1m);
-        if (gap >= end - begin) continue;
-        for (std::size_t f = begin + gap;; f += 1 + gap) {
-          closing_[f] = firm_alive_[f];
-          gap = sim::rng::geometric_gap(d, log1m);
-          if (gap >= end - f - 1) break;  // the next hit would be past the block
-        }
-      }
-    });
-  }
-  // The closing and the shrinking firms are listed (in slot order), so that
-  // the release pass and what follows it visit them alone; the k-th
-  // shrinking firm's chosen ranks will be chosen_ranks_[chosen_offset_[k]
-  // .. chosen_offset_[k + 1]). A closing firm releases every employee
-  // anyway, so it needs none. The slots are cut into pieces, one a thread
-  // from 4,096 slots on: each piece counts its firms, then lists them
-  // after those of the pieces before it.
-  const std::size_t pieces = slot_pieces(slots);
-  std::array<std::size_t, 17> piece_closing{}, piece_shrinking{}, piece_excess{};  // counts, then starts
-  if (pieces > 1) {
-    sim::for_each_index(pieces, [&](std::size_t k) {
-      std::size_t closing = 0, shrinking = 0, excess = 0;
-      for (std::size_t f = slots * k / pieces, hi = slots * (k + 1) / pieces; f < hi; ++f) {
-        const bool closes = closing_[f] != 0;
-        closing += closes;
-        shrinking += !closes & (excess_[f] != 0);
-        excess += closes ? 0 : excess_[f];
-      }
-      piece_closing[k + 1] = closing;
-      piece_shrinking[k + 1] = shrinking;
-      piece_excess[k + 1] = excess;
-    });
-    for (std::size_t k = 0; k < pieces; ++k) {
-      piece_closing[k + 1] += piece_closing[k];
-      piece_shrinking[k + 1] += piece_shrinking[k];
-      piece_excess[k + 1] += piece_excess[k];
-    }
-  }
-  // Room for every slot, kept from month to month (trimming it and growing
-  // it back cleared 4 bytes a slot each month, on one thread).
-  if (closing_list_.size() < slots) closing_list_.resize(slots);
-  if (shrinking_.size() < slots) shrinking_.resize(slots);
-  if (chosen_offset_.size() < slots + 1) chosen_offset_.resize(slots + 1);
-  std::size_t shrinking_count = 0, closing_count = 0;
-  std::uint32_t total_excess = 0;
-  sim::for_each_index(pieces, [&](std::size_t k) {
-    std::size_t closing = piece_closing[k], shrinking = piece_shrinking[k];
-    // The place after the piece's last shrinking firm belongs to the next
-    // piece: written only while the piece has shrinking firms to list.
-    const std::size_t last = pieces > 1 ? piece_shrinking[k + 1] : slots;
-    auto excess = static_cast<std::uint32_t>(piece_excess[k]);
-    std::size_t f = slots * k / pieces;
-    const std::size_t hi = slots * (k + 1) / pieces;
-    for (; f < hi && shrinking < last; ++f) {
-      if (closing_[f]) {  // rare: a predictable branch
-        closing_list_[closing++] = static_cast<std::uint32_t>(f);
+      const std::uint32_t s = size[f];
+      if (closing[f]) {  // 3. rare
+        out.insert(out.end(), staff + at[f], staff + at[f] + s);
+        size[f] = 0;
         continue;
       }
-      // Written for every firm, kept if it shrinks (a coin toss: no branch).
-      shrinking_[shrinking] = static_cast<std::uint32_t>(f);
-      chosen_offset_[shrinking] = excess;
-      shrinking += excess_[f] != 0;
-      excess += excess_[f];
+      if (s <= t) continue;
+      place.resize(s - t);
+      auto dd = dismissal_draws(id[f]);
+      sim::rng::sample_sorted(dd, s, s - t, place.data());
+      release(f, s);
     }
-    for (; f < hi; ++f)
-      if (closing_[f]) closing_list_[closing++] = static_cast<std::uint32_t>(f);
-    if (k + 1 == pieces) {
-      shrinking_count = shrinking;
-      closing_count = closing;
-      total_excess = excess;
-    }
+    out.swap(released_[b]);
   });
-  closing_count_ = closing_count;
-  shrinking_count_ = shrinking_count;
-  chosen_offset_[shrinking_count] = total_excess;
-  chosen_ranks_.resize(total_excess);
-  // Which ranks each shrinking firm dismisses, and, when the release pass
-  // runs in several chunks of workers, which of them fall in each chunk:
-  // found here, once per firm, rather than by each chunk's start, which
-  // read the firm's counts once a chunk (on two threads this phase takes
-  // 10% more and the release pass 14-15% less at 10^5 and 10^6 workers).
-  const std::size_t chunks = release_chunks();
-  count_employees_by_chunk(chunks);
-  if (chunks > 1 && chunk_bounds_.size() < shrinking_count * (chunks + 1)) chunk_bounds_.resize(shrinking_count * (chunks + 1));
-  sim::for_ranges(0, shrinking_count, kFirmGrain / 4, [&](std::size_t lo, std::size_t hi) {
-    const std::uint32_t* ranks = chosen_ranks_.data();
-    for (std::size_t k = lo; k != hi; ++k) {
-      const std::uint32_t f = shrinking_[k];
-      auto d = dismissal_draws(firm_id_[f]);
-      const std::uint32_t first = chosen_offset_[k], last = chosen_offset_[k + 1];
-      sim::rng::sample_sorted(d, firm_size_[f], last - first, chosen_ranks_.data() + first);
-      if (chunks == 1) continue;
-      ChunkBound* bound = chunk_bounds_.data() + k * (chunks + 1);
-      std::uint32_t at = first, start = 0;
-      for (std::size_t c = 0;; ++c) {
-        bound[c] = {at, start};
-        if (c == chunks) break;
-        start += chunk_count_[f * chunks + c];
-        while (at != last && ranks[at] < start) ++at;
-      }
+  // The closed firms' slots are freed, and reused lowest first, whatever
+  // order they were freed in.
+  for (std::size_t b = 0; b < exit_blocks; ++b)
+    for (const std::uint32_t f : closed_[b]) {
+      firm_alive_[f] = 0;
+      staff_at_[f] = 0;
+      staff_room_[f] = 0;
+      free_slots_.push_back(f);
+      ++exits_;
     }
-  });
-}
-
-// Steps 2 and 3, applied in one pass over the workers: the employees of a
-// closing firm are released; an employee of a shrinking firm whose rank among
-// that firm's employees (in worker order) was chosen is dismissed. Then the
-// closed firms' slots are freed. The workers are cut into chunks released in
-// parallel: each chunk starts every firm at the rank of its first employee
-// there, from the employees counted in the chunks before (chunk_count_), so
-// the same ranks are dismissed whatever the cut.
-void DockModel::release_dismissed_and_closed(const sim::MonthContext&) {
-  const std::size_t slots = firm_id_.size(), n = employer_.size();
-  const std::size_t chunks = release_chunks();
-  // The employees by chunk were counted, and the chunk of each chosen rank
-  // found, by update_targets_and_exits.
-  const std::size_t span = chunk_span(chunks);
-  // What happens to a worker, by employer slot + 1 (so that kNoFirm, which
-  // wraps to 0, needs no test): nothing, listed as unemployed, released
-  // (closing firm), or, for a shrinking firm, released if its rank is
-  // chosen: kNear + 2 g + more passes g employees and releases the next,
-  // after which more ranks are chosen in the chunk (more = 1) or none; kFar
-  // passes gap_[f] employees, for a g too large for 16 bits.
-  enum : std::uint16_t { kKeep = 0, kUnemployed = 1, kClose = 2, kFar = 3, kNear = 4 };
-  constexpr std::uint32_t kNearGaps = (0xFFFFu - kNear - 1) / 2;  // g <= this: kNear + 2 g + more fits
-  auto dismiss_after = [](std::uint16_t* fate, std::uint32_t* gap, std::uint32_t f, std::uint32_t g, bool more) {
-    if (g <= kNearGaps) {
-      fate[f + 1] = static_cast<std::uint16_t>(kNear + 2 * g + more);
-    } else {
-      fate[f + 1] = kFar;
-      gap[f] = g;
-    }
-  };
-  fate_.resize(chunks * (slots + 1));
-  if (gap_room_ < chunks * slots) {
-    gap_room_ = chunks * slots;
-    gap_.reset(new std::uint32_t[gap_room_]);  // not initialised: each entry is written before it is read
-  }
-  ranks_left_.resize(chunks * slots);
-  if (unemployed_.size() < n) unemployed_.resize(n);  // once: the list is unemployed_count_ long
-  std::vector<std::size_t> listed_in(chunks, 0);
-  std::vector<std::int64_t> released_in(chunks, 0);
-  // Each chunk's start: what its pass does to each firm's employees, and
-  // from which rank.
-  auto start_chunk = [&](std::size_t c) {
-    std::uint16_t* fate = fate_.data() + c * (slots + 1);
-    std::uint32_t* gap = gap_.get() + c * slots;
-    Ranks* left = ranks_left_.data() + c * slots;
-    fate[0] = kUnemployed;
-    std::fill_n(fate + 1, slots, std::uint16_t{kKeep});
-    for (std::size_t k = 0; k < closing_count_; ++k) fate[closing_list_[k] + 1] = kClose;
-    const std::uint32_t* offset = chosen_offset_.data();
-    for (std::size_t k = 0; k < shrinking_count_; ++k) {
-      const std::uint32_t f = shrinking_[k];
-      // The firm's employees here have ranks from `start` on; it dismisses
-      // those of the chosen ranks [at, end) (all, on one chunk).
-      std::uint32_t start = 0, at = offset[k], end = offset[k + 1];
-      if (chunks > 1) {
-        const ChunkBound* bound = chunk_bounds_.data() + k * (chunks + 1) + c;
-        at = bound[0].at;
-        start = bound[0].start;
-        end = bound[1].at;
-      }
-      left[f] = {at, end};
-      if (at != end) dismiss_after(fate, gap, f, chosen_ranks_[at] - start, end - at > 1);
-    }
-  };
-  auto release_chunk = [&](std::size_t c) {
-    std::uint16_t* fate = fate_.data() + c * (slots + 1);
-    std::uint32_t* gap = gap_.get() + c * slots;
-    Ranks* left = ranks_left_.data() + c * slots;
-    const std::size_t lo = c * span, hi = std::min(n, lo + span);
-    std::uint32_t* employer = employer_.data();
-    std::uint32_t* listed = unemployed_.data() + lo;
-    const std::uint32_t* ranks = chosen_ranks_.data();
-    std::size_t count = 0;
-    std::int64_t released = 0;
-    // What the pass does to an employee of a closing or shrinking firm
-    // (fate `what`, of f + 1): true if released, the fate moved on.
-    auto release = [&](std::uint32_t f, std::uint16_t& what) {
-      if (what >= kNear + 2) {  // passed: one access for most employees of a shrinking firm
-        what = static_cast<std::uint16_t>(what - 2);
-        return false;
-      }
-      if (what == kClose) return true;
-      // A shrinking firm's employee: dismissed, unless far from the next.
-      bool more = what & 1;  // kNear + more
-      if (what == kFar) {
-        if (gap[f] != 0) {
-          --gap[f];
-          return false;
-        }
-        more = left[f].next + 1 != left[f].end;
-      }
-      if (!more) {  // none other at the chunk's last dismissal
-        what = kKeep;
-      } else {
-        Ranks& r = left[f];
-        const std::uint32_t at = ++r.next;
-        dismiss_after(fate, gap, f, ranks[at] - ranks[at - 1] - 1, at + 1 != r.end);
-      }
-      return true;
-    };
-    if (slots >= (std::size_t{1} << 18)) {
-      // One pass, the fate of the worker 64 places on fetched ahead: from
-      // 2^18 firm slots (a fate table of 512 KB a chunk and more; 1.9 MB at
-      // 10^7 workers) the table misses the core's cache, and the two passes
-      // below, which read a candidate's fate twice, cost 5% more there.
-      for (std::size_t w = lo; w < hi; ++w) {
-        if (w + 64 < hi) __builtin_prefetch(fate + static_cast<std::uint32_t>(employer[w + 64] + 1), 1);
-        const std::uint32_t f = employer[w];
-        std::uint16_t& what = fate[static_cast<std::uint32_t>(f + 1)];
-        listed[count] = static_cast<std::uint32_t>(w);  // kept only if counted
-        count += what == kUnemployed;
-        if (what <= kUnemployed || !release(f, what)) continue;
-        employer[w] = kNoFirm;
-        ++released;
-        listed[count++] = static_cast<std::uint32_t>(w);
-      }
-    } else {
-      // In blocks of workers, two passes. The first, without a branch,
-      // lists the block's unemployed and its candidates, the employees of
-      // closing and shrinking firms (whether a worker's firm shrinks is a
-      // coin toss, which one pass tested with a branch for every worker).
-      // The second runs the candidates through their firms' fates, in
-      // worker order. Then the two lists, both in worker order,
-      // are merged into the list of the unemployed.
-      constexpr std::size_t kBlock = 2048;
-      std::uint32_t before[kBlock], candidate[kBlock], out[kBlock];
-      for (std::size_t b0 = lo; b0 < hi; b0 += kBlock) {
-        const std::size_t b1 = std::min(hi, b0 + kBlock);
-        std::size_t unemployed = 0, candidates = 0;
-        for (std::size_t w = b0; w < b1; ++w) {
-          const std::uint16_t what = fate[static_cast<std::uint32_t>(employer[w] + 1)];
-          before[unemployed] = static_cast<std::uint32_t>(w);
-          unemployed += what == kUnemployed;
-          candidate[candidates] = static_cast<std::uint32_t>(w);
-          candidates += what >= kClose;
-        }
-        std::size_t outs = 0;
-        for (std::size_t x = 0; x < candidates; ++x) {
-          const std::uint32_t w = candidate[x], f = employer[w];
-          std::uint16_t& what = fate[f + 1];
-          // kKeep: its firm's last dismissal in the chunk is behind.
-          if (what == kKeep || !release(f, what)) continue;
-          employer[w] = kNoFirm;
-          out[outs++] = w;
-        }
-        released += static_cast<std::int64_t>(outs);
-        // The merge: the released are few (a few in a hundred workers),
-        // so each takes its place after the unemployed below it.
-        std::size_t i = 0;
-        std::uint32_t* to = listed + count;
-        for (std::size_t j = 0; j < outs; ++j) {
-          const std::uint32_t r = out[j];
-          while (i < unemployed && before[i] < r) *to++ = before[i++];
-          *to++ = r;
-        }
-        std::copy(before + i, before + unemployed, to);
-        count += unemployed + outs;
-      }
-    }
-    listed_in[c] = count;
-    released_in[c] = released;
-  };
-  if (chunks == 1) {
-    start_chunk(0);
-    release_chunk(0);
-  } else {
-    sim::for_each_index(chunks, start_chunk);
-    sim::for_each_index(chunks, release_chunk);
-  }
-  // The chunks' lists of the unemployed, end to end, in worker order. When
-  // they fit below the second chunk's list (fewer unemployed than workers in
-  // a chunk), no copy overlaps another's source or its own, and they are
-  // copied in parallel, by pieces of the whole; otherwise one after the
-  // other (at 10^7 workers on two threads, a serial copy of 6 MB).
-  std::vector<std::size_t> list_at(chunks + 1, 0);  // each chunk's place in the whole
-  for (std::size_t c = 0; c < chunks; ++c) list_at[c + 1] = list_at[c] + listed_in[c];
-  const std::size_t count = list_at[chunks];
-  if (chunks > 1 && count <= span) {
-    const std::size_t moved = count - list_at[1], pieces = std::min<std::size_t>(4 * chunks, blocks_of(moved, 1 << 16));
-    sim::for_each_index(pieces, [&](std::size_t k) {
-      // Places [lo, hi) of the moved part, chunk by chunk.
-      const std::size_t lo = list_at[1] + moved * k / pieces, hi = list_at[1] + moved * (k + 1) / pieces;
-      for (std::size_t c = 1; c < chunks; ++c) {
-        const std::size_t from = std::max(lo, list_at[c]), to = std::min(hi, list_at[c + 1]);
-        if (from < to)
-          std::memcpy(unemployed_.data() + from, unemployed_.data() + c * span + (from - list_at[c]),
-                      (to - from) * sizeof(std::uint32_t));
-      }
-    });
-  } else {
-    for (std::size_t c = 1; c < chunks; ++c)
-      std::memmove(unemployed_.data() + list_at[c], unemployed_.data() + c * span, listed_in[c] * sizeof(std::uint32_t));
-  }
-  unemployed_count_ = count;
-  unemployed_listed_ = true;
-  std::int64_t released = 0;
-  for (const std::int64_t r : released_in) released += r;
-  // The shrinking firms' sizes, and their employees in each chunk, less
-  // their dismissals: by pieces of the list of shrinking firms, which is in
-  // slot order, so that no two threads write the same lines (the chunks'
-  // counts of a firm share one: lowered by each chunk's pass, as they were,
-  // two threads wrote the same lines; here the phase took 6% less at 10^6
-  // workers on two threads, 9% at 10^5).
-  const std::size_t pieces = chunks > 1 ? slot_pieces(slots) : 1;
-  sim::for_each_index(pieces, [&](std::size_t piece) {
-    for (std::size_t k = shrinking_count_ * piece / pieces, last = shrinking_count_ * (piece + 1) / pieces; k < last; ++k) {
-      const std::uint32_t f = shrinking_[k];
-      firm_size_[f] -= chosen_offset_[k + 1] - chosen_offset_[k];  // every chosen rank was dismissed
-      if (chunks == 1) continue;
-      const ChunkBound* bound = chunk_bounds_.data() + k * (chunks + 1);
-      for (std::size_t c = 0; c < chunks; ++c) chunk_count_[f * chunks + c] -= bound[c + 1].at - bound[c].at;
-    }
-  });
-  for (std::size_t k = 0; k < closing_count_; ++k) {
-    const std::uint32_t f = closing_list_[k];
-    firm_alive_[f] = 0;
-    firm_size_[f] = 0;
-    if (chunks > 1) std::fill_n(chunk_count_.begin() + static_cast<std::ptrdiff_t>(f * chunks), chunks, 0u);
-    free_slots_.push_back(static_cast<std::uint32_t>(f));
-    ++exits_;
-  }
-  // Reuse the lowest free slots first, whatever order they were freed in.
   std::sort(free_slots_.begin(), free_slots_.end(), std::greater<>());
   firms_alive_ -= exits_;
-  separations_ += released;
-  employed_ -= released;
+  separations_ = pending_released() - released_before;
+  employed_ -= separations_;
 }
 
 // Step 4. K ~ Poisson(lambda) entrants, each with a zone, a skill and a
@@ -983,7 +794,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     throw std::runtime_error(fmt::format(
         "dock: month {}: the firms have {} vacancies in all, more than the {} the matching lists (an entry "
         "each): their targets (init_size_mu, init_size_sigma, entrant_size_mean, target_volatility) are far "
-        "beyond the {} workers", ctx.month, all_vacancies, kMaxVacancies, employer_.size()));
+        "beyond the {} workers", ctx.month, all_vacancies, kMaxVacancies, home_.size()));
   // Each piece's first place in each zone.
   zone_start_.assign(nz + 1, 0);
   for (std::size_t z = 0; z < nz; ++z) {
@@ -1045,29 +856,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
   sim::rng::AliasRows zone_pick(nz, nz);
   zone_pick.assign([&](std::size_t h, std::size_t z) { return zone_weight[h * nz + z]; });
 
-  // The unemployed, in worker order: listed by the release pass of this
-  // month, or here by fixed blocks (counted, then placed).
-  const std::size_t n = employer_.size();
-  if (!unemployed_listed_) {
-    const std::size_t nblocks = blocks_of(n, kWorkerBlock);
-    std::vector<std::uint32_t> block_start(nblocks + 1, 0);
-    sim::for_each_index(nblocks, [&](std::size_t b) {
-      std::uint32_t c = 0;
-      const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
-      for (std::size_t w = b * kWorkerBlock; w < end; ++w) c += employer_[w] == kNoFirm;
-      block_start[b + 1] = c;
-    });
-    for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
-    unemployed_count_ = block_start[nblocks];
-    if (unemployed_.size() < unemployed_count_) unemployed_.resize(unemployed_count_);
-    sim::for_each_index(nblocks, [&](std::size_t b) {
-      std::uint32_t k = block_start[b];
-      const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
-      for (std::size_t w = b * kWorkerBlock; w < end; ++w)
-        if (employer_[w] == kNoFirm) unemployed_[k++] = static_cast<std::uint32_t>(w);
-    });
-  }
-  unemployed_listed_ = false;
+  list_released();
+  const std::size_t n = home_.size();
   const std::size_t nu = unemployed_count_;
 
   hires_ = 0;
@@ -1077,6 +867,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
   if (widest > kMaxOpen && nu > kMaxOpen)
     throw std::runtime_error(fmt::format("dock: a firm with {} vacancies and {} unemployed workers exceeds the "
                                          "matching's {} offer slots per firm", widest, nu, kMaxOpen));
+  bool lists_by_runs = false;  // the hired joined their firms' lists by pieces of runs
   if (total_vacancies > 0 && nu > 0) {
     // b, c, d. Each unemployed worker draws its applications: one word gives
     // the zone (high half) and the vacancy in it (low half), so the firm with
@@ -1110,16 +901,15 @@ void DockModel::match(const sim::MonthContext& ctx) {
       std::uint64_t key[kBatch * 16];
       std::uint8_t skill[kBatch];
       const std::uint32_t* unemployed = unemployed_.data();
-      const std::uint8_t* home_of = home_.data();
-      const std::uint8_t* skill_of = skill_.data();
+      const std::uint16_t* profile = unemployed_profile_.data();
       std::uint64_t* best = best_offer_.data();
       for (std::size_t b0 = lo; b0 < hi; b0 += kBatch) {
         const std::size_t b1 = std::min(hi, b0 + kBatch);
         for (std::size_t i = b0; i != b1; ++i) {
           const std::uint32_t w = unemployed[i];
-          const std::size_t h = home_of[w], at = (i - b0) * na;
+          const std::size_t h = profile[i] & 0xFF, at = (i - b0) * na;
           best[i] = sim::rng::kEmptyKey;  // no offer yet (written here, in order, rather than in a pass of its own)
-          skill[i - b0] = skill_of[w];
+          skill[i - b0] = static_cast<std::uint8_t>(profile[i] >> 8);
           // No vacancy within reach (every weight underflowed): no application.
           if (!(zone_pick.total(h) > 0.0)) {
             skill[i - b0] = kNoSkill;
@@ -1313,72 +1103,170 @@ void DockModel::match(const sim::MonthContext& ctx) {
       while (offer < seen && !best.compare_exchange_weak(seen, offer, std::memory_order_relaxed)) {
       }
     });
-    // Each firm's hires: its offers that were accepted (a worker holds at
-    // most one offer per firm). All of a firm's slots are in one piece, so
-    // no two threads add to one firm's size.
-    // The hire's chunk of workers (for the release pass) follows from its
-    // place in the list of the unemployed, which is in worker order: the
-    // worker's index is not read.
-    const std::size_t chunks = count_chunks_, span = chunks > 1 ? chunk_span(chunks) : 1;
-    std::array<std::uint32_t, 4> chunk_first{};  // [c - 1]: the first place of chunk c's workers (at most 4 chunks: release_chunks)
-    for (std::size_t c = 1; c < chunks; ++c)
-      chunk_first[c - 1] = static_cast<std::uint32_t>(
-          std::lower_bound(unemployed_.begin(), unemployed_.begin() + static_cast<std::ptrdiff_t>(nu), c * span) -
-          unemployed_.begin());
-    for_offers.template operator()<false>([&](std::uint32_t app, std::uint32_t firm) {
-      const std::uint32_t i = app / static_cast<std::uint32_t>(a);
-      if (static_cast<std::uint32_t>(best_offer_[i]) != firm) return;
-      ++firm_size_[firm];
-      if (chunks > 1) {
-        std::uint32_t c = 0;
-        for (std::size_t b = 0; b + 1 < chunks; ++b) c += i >= chunk_first[b];
-        ++chunk_count_[firm * chunks + c];
+    // The hired join their firms' lists in the order of the list of the
+    // unemployed: here, on several threads, by pieces of runs, from 2^18
+    // vacancies (10^7 workers); otherwise after the count below, which
+    // meets them in that order (at 10^6 workers on two threads, 4% faster
+    // than the pieces of runs; at 10^7, 7% slower).
+    lists_by_runs = sim::concurrency() > 1 && run_pieces > 1 && total_vacancies >= (1u << 18);
+    if (lists_by_runs) {
+      // The hired of each firm: its offers that were accepted (a worker holds
+      // at most one offer per firm), gathered at the front of its run (all
+      // of a firm's slots are in one piece, so no two threads write one
+      // firm's), then put in the order of the list of the unemployed. By
+      // pieces of runs, as the offers were visited, each listing its hiring
+      // firms and counting the room those that outgrow their lists will take
+      // at the arena's end.
+      hiring_by_piece_.resize(run_pieces);
+      std::vector<std::uint64_t> piece_end(run_pieces + 1, 0);
+      sim::for_each_index(run_pieces, [&](std::size_t k) {
+        const std::size_t lo = run_start(total_vacancies * k / run_pieces);
+        const std::size_t hi = run_start(total_vacancies * (k + 1) / run_pieces);
+        std::vector<Hiring> hiring;  // through a local, as the released are
+        hiring.swap(hiring_by_piece_[k]);
+        hiring.clear();
+        std::uint64_t* keys = offer_keys_.data();
+        const std::uint64_t* best = best_offer_.data();
+        std::uint64_t moving = 0;
+        std::uint32_t run = static_cast<std::uint32_t>(lo), firm = lo < hi ? run_firm_[lo] : 0, h = 0;
+        auto close_run = [&] {
+          if (h == 0) return;
+          // The firm's hired in the order of the list of the unemployed, as
+          // the count appends them on one thread (most firms hire a few: an
+          // insertion sort; a large one may hire thousands).
+          std::uint64_t* hired = keys + run;
+          if (h > 32) {
+            std::sort(hired, hired + h);
+          } else {
+            for (std::uint32_t q = 1; q < h; ++q)
+              for (std::uint32_t r = q; r > 0 && hired[r] < hired[r - 1]; --r) std::swap(hired[r], hired[r - 1]);
+          }
+          hiring.push_back({run, firm, h});
+          if (std::uint64_t{firm_size_[firm]} + h > staff_room_[firm]) moving += room_for(std::uint64_t{firm_size_[firm]} + h);
+        };
+        for (std::size_t p = lo; p < hi; ++p) {
+          if (p + 16 < hi) {
+            const std::uint32_t ahead = std::min(static_cast<std::uint32_t>(keys[p + 16]) / static_cast<std::uint32_t>(a), last_unemployed);
+            __builtin_prefetch(best + ahead);
+          }
+          if (vac[p].run != run) {  // the next firm's run
+            close_run();
+            run = static_cast<std::uint32_t>(p);
+            firm = run_firm_[p];
+            h = 0;
+          }
+          if (keys[p] == sim::rng::kEmptyKey) continue;  // slots past a firm's applicants, or past kMaxOpen
+          const std::uint32_t i = static_cast<std::uint32_t>(keys[p]) / static_cast<std::uint32_t>(a);
+          if (static_cast<std::uint32_t>(best[i]) != firm) continue;
+          keys[run + h++] = i;  // run + h <= p: read already
+        }
+        close_run();
+        piece_end[k + 1] = moving;
+        hiring.swap(hiring_by_piece_[k]);
+      });
+      // The hired join the end of their firms' lists. A firm whose list
+      // outgrows its room moves to the end of the arena (room_for its new
+      // size), each piece's after the pieces' before it; when the end cannot
+      // hold them all, every list is laid out afresh first.
+      piece_end[0] = staff_end_;
+      for (std::size_t k = 0; k < run_pieces; ++k) piece_end[k + 1] += piece_end[k];
+      if (piece_end[run_pieces] > staff_capacity_) {
+        std::vector<std::uint32_t> extra(slots, 0);
+        for (const auto& hiring : hiring_by_piece_)
+          for (const Hiring& x : hiring) extra[x.firm] = x.hires;
+        lay_out_staff([&](std::size_t f) { return extra[f]; });
+        for (std::size_t k = 0; k <= run_pieces; ++k) piece_end[k] = staff_end_;  // nobody moves
       }
-    });
+      sim::for_each_index(run_pieces, [&](std::size_t k) {
+        std::uint64_t end = piece_end[k];
+        std::uint32_t* staff = staff_.get();
+        for (const Hiring& x : hiring_by_piece_[k]) {
+          const std::uint32_t f = x.firm;
+          const std::uint64_t grown = std::uint64_t{firm_size_[f]} + x.hires;
+          if (grown > staff_room_[f]) {
+            std::copy_n(staff + staff_at_[f], firm_size_[f], staff + end);
+            staff_at_[f] = end;
+            staff_room_[f] = static_cast<std::uint32_t>(room_for(grown));
+            end += staff_room_[f];
+          }
+          const std::uint64_t* hired = offer_keys_.data() + x.run;
+          std::uint32_t* to = staff + staff_at_[f] + firm_size_[f];
+          for (std::uint32_t q = 0; q < x.hires; ++q) to[q] = unemployed_[hired[q]];
+          firm_size_[f] = static_cast<std::uint32_t>(grown);
+        }
+      });
+      staff_end_ = piece_end[run_pieces];
+    }
   } else {
     best_offer_.assign(nu, sim::rng::kEmptyKey);
   }
 
   // Hires, and who is still unemployed by zone and skill (the breakdowns),
-  // in one pass over the month's unemployed: [0] hires, then zones, skills.
-  const std::size_t nz_s = nz + static_cast<std::size_t>(p_.skills);
-  const Tally tally = sim::sum_ranges<Tally>(0, nu, 4096, [&](std::size_t lo, std::size_t hi) {
-    Tally t{std::vector<std::int64_t>(1 + nz_s, 0)};
-    std::int64_t* hired = t.counts.data();
-    std::int64_t* by_zone = hired + 1;
-    std::int64_t* by_skill = by_zone + nz;
+  // in one pass over the month's unemployed, by fixed pieces: each piece
+  // keeps those not hired at its front, in order; the pieces' fronts are
+  // then joined. Counts per piece: hires, kept, then zones, skills.
+  constexpr std::size_t kTallyPiece = 4096;
+  const std::size_t nz_s = nz + static_cast<std::size_t>(p_.skills), width = 2 + nz_s;
+  const std::size_t tally_pieces = blocks_of(nu, kTallyPiece);
+  std::vector<std::int64_t> counts(tally_pieces * width, 0);
+  sim::for_each_index(tally_pieces, [&](std::size_t k) {
+    const std::size_t lo = k * kTallyPiece, hi = std::min(nu, lo + kTallyPiece);
+    std::int64_t* c = counts.data() + k * width;
     // Without branches (who was hired is a coin toss), the zones and
     // skills counted in four interleaved tallies each (consecutive workers
-    // of one zone would wait on each other's count). The employer of a
-    // worker not hired is written back as it was: the low half of an empty
-    // offer is kNoFirm.
-    static_assert(static_cast<std::uint32_t>(sim::rng::kEmptyKey) == kNoFirm);
+    // of one zone would wait on each other's count), from each worker's
+    // zone and skill as the drawing saw them.
     std::int64_t zones[4][256] = {}, skills[4][256] = {};
     std::int64_t taken = 0;
+    std::uint32_t* list = unemployed_.data();
+    std::uint16_t* profile = unemployed_profile_.data();
+    std::uint64_t* best = best_offer_.data();
+    std::size_t kept = lo;
     for (std::size_t i = lo; i != hi; ++i) {
-      const std::uint32_t w = unemployed_[i];
-      const std::uint64_t offer = best_offer_[i];
+      const std::uint64_t offer = best[i];
       const std::int64_t left = offer == sim::rng::kEmptyKey;
-      zones[i & 3][home_[w]] += left;
-      skills[i & 3][skill_[w]] += left;
-      employer_[w] = static_cast<std::uint32_t>(offer);
+      zones[i & 3][profile[i] & 0xFF] += left;
+      skills[i & 3][profile[i] >> 8] += left;
+      // The hired, (worker << 32 | firm), over their offers (read already).
+      best[lo + taken] = std::uint64_t{list[i]} << 32 | static_cast<std::uint32_t>(offer);
       taken += 1 - left;
+      list[kept] = list[i];
+      profile[kept] = profile[i];
+      kept += static_cast<std::size_t>(left);
     }
-    *hired = taken;
-    for (std::size_t k = 0; k < 4; ++k) {
-      for (std::size_t z = 0; z < nz; ++z) by_zone[z] += zones[k][z];
-      for (std::size_t q = 0; q < static_cast<std::size_t>(p_.skills); ++q) by_skill[q] += skills[k][q];
+    c[0] = taken;
+    c[1] = static_cast<std::int64_t>(kept - lo);
+    for (std::size_t q = 0; q < 4; ++q) {
+      for (std::size_t z = 0; z < nz; ++z) c[2 + z] += zones[q][z];
+      for (std::size_t s = 0; s < static_cast<std::size_t>(p_.skills); ++s) c[2 + nz + s] += skills[q][s];
     }
-    return t;
   });
-  hires_ = tally.counts.empty() ? 0 : tally.counts[0];
+  std::vector<std::int64_t> sum(width, 0);
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < tally_pieces; ++k) {
+    const std::int64_t* c = counts.data() + k * width;
+    for (std::size_t x = 0; x < width; ++x) sum[x] += c[x];
+    std::memmove(unemployed_.data() + kept, unemployed_.data() + k * kTallyPiece, static_cast<std::size_t>(c[1]) * sizeof(std::uint32_t));
+    std::memmove(unemployed_profile_.data() + kept, unemployed_profile_.data() + k * kTallyPiece, static_cast<std::size_t>(c[1]) * sizeof(std::uint16_t));
+    kept += static_cast<std::size_t>(c[1]);
+  }
+  unemployed_count_ = kept;
+  if (!lists_by_runs)
+    for (std::size_t k = 0; k < tally_pieces; ++k) {
+      const std::uint64_t* hired = best_offer_.data() + k * kTallyPiece;
+      for (std::int64_t x = 0, taken = counts[k * width]; x < taken; ++x) {
+        const auto f = static_cast<std::uint32_t>(hired[x]);
+        if (firm_size_[f] == staff_room_[f]) move_staff(f);
+        staff_[staff_at_[f] + firm_size_[f]++] = static_cast<std::uint32_t>(hired[x] >> 32);
+      }
+    }
+  hires_ = sum[0];
   employed_ += hires_;
   // Each firm hired at most its v_f (no more offers than open slots), so
   // what is left open is what was open less the hires.
   vacancies_left_ = static_cast<std::int64_t>(total_vacancies) - hires_;
-  for (std::size_t z = 0; z < nz; ++z) unemployed_by_zone_[z] = tally.counts.empty() ? 0 : tally.counts[1 + z];
-  for (std::size_t k = 0; k < unemployed_by_skill_.size(); ++k)
-    unemployed_by_skill_[k] = tally.counts.empty() ? 0 : tally.counts[1 + nz + k];
+  for (std::size_t z = 0; z < nz; ++z) unemployed_by_zone_[z] = sum[2 + z];
+  for (std::size_t k = 0; k < unemployed_by_skill_.size(); ++k) unemployed_by_skill_[k] = sum[2 + nz + k];
 }
 
 
@@ -1407,10 +1295,14 @@ void DockModel::record(sim::Recorder& rec, const sim::MonthContext&) {
 // ---------------------------------------------------------------- checkpoints
 
 void DockModel::save(sim::ArchiveWriter& out) const {
+  // Between months the released are listed as unemployed; in the middle of
+  // one they would be lost.
+  if (pending_released() != 0)
+    throw std::logic_error(fmt::format("dock: a checkpoint in the middle of a month ({} released workers not yet listed)",
+                                       pending_released()));
   out.tag("dock");
   out.put_column("home", home_);
   out.put_column("skill", skill_);
-  out.put_column("employer", employer_);
   out.put_column("firm_id", firm_id_);
   out.put_column("firm_zone", firm_zone_);
   out.put_column("firm_skill", firm_skill_);
@@ -1419,9 +1311,15 @@ void DockModel::save(sim::ArchiveWriter& out) const {
   out.put_column("firm_target", firm_target_);
   out.put_column("firm_size", firm_size_);
   out.put_column("free_slots", free_slots_);
+  // The employee lists, firm after firm in slot order, and the unemployed:
+  // their order is part of the state.
+  std::vector<std::uint32_t> staff;
+  staff.reserve(static_cast<std::size_t>(employed_));
+  for (std::size_t f = 0; f < firm_id_.size(); ++f) staff.insert(staff.end(), this->staff(static_cast<std::uint32_t>(f)), this->staff(static_cast<std::uint32_t>(f)) + firm_size_[f]);
+  out.put_column("staff", staff);
+  out.put_column("unemployed", std::vector<std::uint32_t>(unemployed_.begin(), unemployed_.begin() + static_cast<std::ptrdiff_t>(unemployed_count_)));
   out.tag("counters");
   out.put(next_firm_id_);
-  out.put(employed_);
   out.put(firms_alive_);
   out.put(initial_firms_);
   out.put_column("workers_by_zone", workers_by_zone_);
@@ -1434,7 +1332,6 @@ void DockModel::load(sim::ArchiveReader& in) {
   in.expect_tag("dock");
   in.get_column("home", home_);
   in.get_column("skill", skill_);
-  in.get_column("employer", employer_);
   in.get_column("firm_id", firm_id_);
   in.get_column("firm_zone", firm_zone_);
   in.get_column("firm_skill", firm_skill_);
@@ -1443,22 +1340,21 @@ void DockModel::load(sim::ArchiveReader& in) {
   in.get_column("firm_target", firm_target_);
   in.get_column("firm_size", firm_size_);
   in.get_column("free_slots", free_slots_);
+  std::vector<std::uint32_t> staff;
+  in.get_column("staff", staff);
+  in.get_column("unemployed", unemployed_);
+  unemployed_count_ = unemployed_.size();
   in.expect_tag("counters");
   next_firm_id_ = in.get<std::uint64_t>();
-  employed_ = in.get<std::int64_t>();
   firms_alive_ = in.get<std::int64_t>();
   initial_firms_ = in.get<std::int64_t>();
   in.get_column("workers_by_zone", workers_by_zone_);
   in.get_column("workers_by_skill", workers_by_skill_);
   in.get_column("unemployed_by_zone", unemployed_by_zone_);
   in.get_column("unemployed_by_skill", unemployed_by_skill_);
-  count_chunks_ = 0;  // derived state: counted again by the next release pass
-  chunk_count_.clear();
-  unemployed_listed_ = false;
   // The checkpoint must describe this configuration's population.
   const std::size_t n = static_cast<std::size_t>(p_.workers), slots = firm_id_.size();
-  if (home_.size() != n || skill_.size() != n || employer_.size() != n)
-    in.fail("the worker columns do not match the configuration's number of workers");
+  if (home_.size() != n || skill_.size() != n) in.fail("the worker columns do not match the configuration's number of workers");
   if (firm_zone_.size() != slots || firm_skill_.size() != slots || firm_alive_.size() != slots ||
       firm_latent_.size() != slots || firm_target_.size() != slots || firm_size_.size() != slots)
     in.fail("the firm columns differ in length");
@@ -1466,11 +1362,35 @@ void DockModel::load(sim::ArchiveReader& in) {
       workers_by_skill_.size() != static_cast<std::size_t>(p_.skills) ||
       unemployed_by_skill_.size() != static_cast<std::size_t>(p_.skills))
     in.fail("the breakdown counters do not match the configuration");
-  for (std::uint32_t f : employer_)
-    if (f != kNoFirm && (f >= slots || !firm_alive_[f])) in.fail("a worker is employed by a firm that does not exist");
-  for (std::uint32_t f : free_slots_)
-    if (f >= slots || firm_alive_[f]) in.fail("a free firm slot is in use");
+  {
+    std::vector<std::uint8_t> freed(slots, 0);
+    for (std::uint32_t f : free_slots_)
+      if (f >= slots || firm_alive_[f] || freed[f]++) in.fail("a free firm slot is in use, or listed twice");
+  }
+  if (firms_alive_ != std::count(firm_alive_.begin(), firm_alive_.end(), std::uint8_t{1}) ||
+      std::any_of(firm_alive_.begin(), firm_alive_.end(), [](std::uint8_t a) { return a > 1; }))
+    in.fail("the count of live firms does not match their flags");
   if (const auto why = sim::check_agent_ids(firm_id_, firm_alive_, next_firm_id_); !why.empty()) in.fail("firms: " + why);
+  // Every worker is on exactly one list: its firm's, or the unemployed's.
+  std::vector<std::uint64_t> first(slots + 1, 0);
+  for (std::size_t f = 0; f < slots; ++f) {
+    if (!firm_alive_[f] && firm_size_[f] != 0) in.fail("a closed firm slot has employees");
+    first[f + 1] = first[f] + firm_size_[f];
+  }
+  if (first[slots] != staff.size())
+    in.fail(fmt::format("the employee lists hold {} workers, the firms' sizes say {}", staff.size(), first[slots]));
+  if (staff.size() + unemployed_.size() != n) in.fail("the employee lists and the unemployed do not add up to the workers");
+  std::vector<std::uint8_t> listed(n, 0);
+  for (const std::uint32_t w : staff) {
+    if (w >= n || listed[w]) in.fail("a worker is listed twice, or does not exist");
+    listed[w] = 1;
+  }
+  for (std::size_t i = 0; i < unemployed_.size(); ++i) {
+    const std::uint32_t w = unemployed_[i];
+    if (w >= n || listed[w]) in.fail("a worker is listed twice, or does not exist");
+    listed[w] = 1;
+  }
+  employed_ = static_cast<std::int64_t>(staff.size());
   for (std::size_t f = 0; f < slots; ++f) {
     if (!firm_alive_[f]) continue;
     if (!std::isfinite(firm_latent_[f])) in.fail("a firm's latent size (its logarithm) is not a finite number");
@@ -1482,20 +1402,41 @@ void DockModel::load(sim::ArchiveReader& in) {
   }
   for (std::size_t w = 0; w < n; ++w)
     if (home_[w] >= p_.zone_names.size() || skill_[w] >= p_.skills) in.fail("a worker has an unknown zone or skill");
+  unemployed_profile_.resize(unemployed_count_);
+  for (std::size_t i = 0; i < unemployed_count_; ++i) unemployed_profile_[i] = profile_of(home_[unemployed_[i]], skill_[unemployed_[i]]);
+  for (auto& r : released_) r.clear();
+  // The breakdowns' counts follow from the workers and the unemployed.
+  {
+    std::vector<std::int64_t> by_zone(workers_by_zone_.size(), 0), by_skill(workers_by_skill_.size(), 0);
+    for (std::size_t w = 0; w < n; ++w) ++by_zone[home_[w]], ++by_skill[skill_[w]];
+    std::vector<std::int64_t> out_zone(by_zone.size(), 0), out_skill(by_skill.size(), 0);
+    for (const std::uint32_t w : unemployed_) ++out_zone[home_[w]], ++out_skill[skill_[w]];
+    if (by_zone != workers_by_zone_ || by_skill != workers_by_skill_ || out_zone != unemployed_by_zone_ ||
+        out_skill != unemployed_by_skill_)
+      in.fail("the breakdowns' counts do not match the workers and the unemployed");
+  }
   vacancies_left_ = count_vacancies();
   if (static_cast<std::uint64_t>(vacancies_left_) > kMaxVacancies)
     in.fail(fmt::format("the firms have {} vacancies, more than the {} the matching lists", vacancies_left_, kMaxVacancies));
+  staff_at_.assign(slots, 0);
+  staff_room_.assign(slots, 0);
+  place_staff(staff.data(), first.data());
 }
 
 // ---------------------------------------------------------------- invariants
 
 std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) const {
   std::vector<std::string> bad;
-  const std::size_t slots = firm_id_.size();
+  const std::size_t slots = firm_id_.size(), n = home_.size();
   std::vector<std::uint32_t> counted(slots, 0);
   std::int64_t employed = 0;
-  for (std::size_t w = 0; w < employer_.size(); ++w) {
-    const std::uint32_t f = employer_[w];
+  if (staff_end_ > staff_capacity_) {  // nothing in the lists can be trusted
+    bad.push_back(fmt::format("the arena's lists end at {}, past its {} entries", staff_end_, staff_capacity_));
+    return bad;
+  }
+  const std::vector<std::uint32_t>& employer_of = employer();
+  for (std::size_t w = 0; w < n; ++w) {
+    const std::uint32_t f = employer_of[w];
     if (f == kNoFirm) continue;
     if (f >= slots || !firm_alive_[f]) {
       bad.push_back(fmt::format("worker {} is employed by firm slot {}, which is not alive", w, f));
@@ -1506,24 +1447,44 @@ std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) c
   }
   if (employed != employed_) bad.push_back(fmt::format("{} workers employed, the counter says {}", employed, employed_));
   std::int64_t alive = 0;
+  // The lists: each firm's employees are those whose employer it is, each
+  // once, within its room, and no two firms' rooms overlap; the unemployed
+  // are the others, each once.
+  std::vector<std::uint8_t> listed(n, 0);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> rooms;
   for (std::size_t f = 0; f < slots; ++f) {
     alive += firm_alive_[f];
     if (counted[f] != firm_size_[f])
       bad.push_back(fmt::format("firm slot {} has {} employees, its size says {}", f, counted[f], firm_size_[f]));
     if (firm_alive_[f] && firm_size_[f] > firm_target_[f] && rec.rows() > 0)
       bad.push_back(fmt::format("firm slot {} holds {} employees over a target of {}", f, firm_size_[f], firm_target_[f]));
+    if (firm_size_[f] > staff_room_[f] || staff_at_[f] + staff_room_[f] > staff_end_) {
+      bad.push_back(fmt::format("firm slot {}'s list of {} lies outside its room of {} or the arena", f, firm_size_[f], staff_room_[f]));
+      continue;
+    }
+    if (staff_room_[f] > 0) rooms.emplace_back(staff_at_[f], staff_at_[f] + staff_room_[f]);
+    for (std::uint32_t j = 0; j < firm_size_[f]; ++j) {
+      const std::uint32_t w = staff(static_cast<std::uint32_t>(f))[j];
+      if (w >= n || employer_of[w] != f || listed[w]++)
+        bad.push_back(fmt::format("firm slot {} lists worker {}, who is not its employee or is listed twice", f, w));
+    }
   }
+  std::sort(rooms.begin(), rooms.end());
+  for (std::size_t k = 1; k < rooms.size(); ++k)
+    if (rooms[k].first < rooms[k - 1].second) bad.push_back("two firms' lists overlap in the arena");
+  for (std::size_t i = 0; i < unemployed_count_; ++i) {
+    const std::uint32_t w = unemployed_[i];
+    if (w >= n || employer_of[w] != kNoFirm || listed[w]++)
+      bad.push_back(fmt::format("the list of the unemployed holds worker {}, who is employed or listed twice", w));
+    else if (unemployed_profile_[i] != profile_of(home_[w], skill_[w]))
+      bad.push_back(fmt::format("the list of the unemployed has a wrong zone or skill for worker {}", w));
+  }
+  if (pending_released() != 0) bad.push_back(fmt::format("{} released workers are not listed as unemployed", pending_released()));
+  if (static_cast<std::int64_t>(unemployed_count_) + employed_ != p_.workers)
+    bad.push_back(fmt::format("{} listed unemployed + {} employed != {} workers", unemployed_count_, employed_, p_.workers));
   if (alive != firms_alive_) bad.push_back(fmt::format("{} firms alive, the counter says {}", alive, firms_alive_));
   if (const std::int64_t open = count_vacancies(); rec.rows() > 0 && open != vacancies_left_)
     bad.push_back(fmt::format("{} vacancies open, the counter says {}", open, vacancies_left_));
-  // The employees per chunk of workers, where they are kept.
-  if (count_chunks_ > 1) {
-    const std::size_t chunks = count_chunks_, span = chunk_span(chunks);
-    std::vector<std::uint32_t> by_chunk(slots * chunks, 0);
-    for (std::size_t w = 0; w < employer_.size(); ++w)
-      if (employer_[w] < slots) ++by_chunk[employer_[w] * chunks + w / span];
-    if (by_chunk != chunk_count_) bad.push_back(fmt::format("the employees counted per chunk of {} workers are out of date", span));
-  }
   std::int64_t unemployed = 0;
   for (auto u : unemployed_by_zone_) unemployed += u;
   if (rec.rows() > 0 && unemployed + employed != p_.workers)
@@ -1537,8 +1498,8 @@ std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) c
       bad.push_back(fmt::format("firms went from {} to {} with {} entries and {} exits", before, firms[r - 1],
                                 entries[r - 1], exits[r - 1]));
     if (r > 1) {
-      const double n = static_cast<double>(p_.workers);
-      const double emp_now = std::round(n * (1.0 - ur[r - 1])), emp_before = std::round(n * (1.0 - ur[r - 2]));
+      const double workers = static_cast<double>(p_.workers);
+      const double emp_now = std::round(workers * (1.0 - ur[r - 1])), emp_before = std::round(workers * (1.0 - ur[r - 2]));
       if (emp_now - emp_before != hires[r - 1] - seps[r - 1])
         bad.push_back(fmt::format("employment changed by {} with {} hires and {} separations", emp_now - emp_before,
                                   hires[r - 1], seps[r - 1]));
@@ -1553,12 +1514,24 @@ std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) c
 
 namespace terrasim::models::dock {
 
+const std::vector<std::uint32_t>& DockModel::employer() const {
+  // Lists that break the arena's bounds, or ids past the workers, are left
+  // out (check_invariants reports them).
+  employer_view_.assign(home_.size(), kNoFirm);
+  for (std::uint32_t f = 0; f < firm_size_.size(); ++f) {
+    if (firm_size_[f] > staff_room_[f] || staff_at_[f] + staff_room_[f] > staff_end_ || staff_end_ > staff_capacity_) continue;
+    for (std::uint32_t j = 0; j < firm_size_[f]; ++j)
+      if (const std::uint32_t w = staff(f)[j]; w < employer_view_.size()) employer_view_[w] = f;
+  }
+  return employer_view_;
+}
+
 std::vector<sim::ColumnView> DockModel::columns() const {
   using sim::column_view;
   return {
       column_view("workers", "home", home_, "home zone (index into the scenario's zones)"),
       column_view("workers", "skill", skill_, "skill level, 0 to skills - 1"),
-      column_view("workers", "employer", employer_, "employing firm's slot, or 4294967295 (0xFFFFFFFF) if unemployed"),
+      column_view("workers", "employer", employer(), "employing firm's slot, or 4294967295 (0xFFFFFFFF) if unemployed"),
       column_view("firms", "id", firm_id_, "firm id (never reused; keys the firm's random streams)"),
       column_view("firms", "zone", firm_zone_, "zone of the firm (index into the scenario's zones)"),
       column_view("firms", "skill", firm_skill_, "skill level the firm requires"),

@@ -54,7 +54,10 @@ class DockModel final : public sim::Model {
 
   // Read access for tests and bindings.
   const Params& params() const { return p_; }
-  const std::vector<std::uint32_t>& employer() const { return employer_; }
+  // Each worker's employer slot, or kNoFirm: derived from the employee lists
+  // when asked (a view valid until the next call or step; not for several
+  // threads at once).
+  const std::vector<std::uint32_t>& employer() const;
   const std::vector<std::uint8_t>& home() const { return home_; }
   const std::vector<std::uint8_t>& skill() const { return skill_; }
   const std::vector<std::uint8_t>& firm_alive() const { return firm_alive_; }
@@ -64,10 +67,21 @@ class DockModel final : public sim::Model {
   std::int64_t firms_alive() const { return firms_alive_; }
   std::int64_t employed() const { return employed_; }
 
+  // The employees of firm slot f, in the order the rules keep (the same on
+  // any number of threads), and the unemployed, in theirs.
+  const std::uint32_t* staff(std::uint32_t f) const { return staff_.get() + staff_at_[f]; }
+  std::size_t unemployed_count() const { return unemployed_count_; }
+  // The workers released since the last matching, which lists them as
+  // unemployed when it starts.
+  std::vector<std::uint32_t> released() const;
+  // Times the employee lists were laid out afresh since the model was made
+  // (for tests: it does not change what the model does).
+  std::int64_t staff_layouts() const { return staff_layouts_; }
+  std::size_t staff_capacity() const { return staff_capacity_; }  // entries the arena holds
+  const std::uint32_t* unemployed() const { return unemployed_.data(); }
+
   // The phases, public so that unit tests and benchmarks can drive one rule.
-  void separate_workers(const sim::MonthContext& ctx);
-  void update_targets_and_exits(const sim::MonthContext& ctx);
-  void release_dismissed_and_closed(const sim::MonthContext& ctx);
+  void update_firms(const sim::MonthContext& ctx);  // steps 1 to 3: separations, targets and dismissals, exits
   void enter_firms(const sim::MonthContext& ctx);
   void match(const sim::MonthContext& ctx);
 
@@ -76,12 +90,21 @@ class DockModel final : public sim::Model {
   std::int64_t count_vacancies() const;  // sum of max(0, n*_f - size_f) over live firms
   std::uint32_t firm_target_of(double latent) const;
   [[gnu::always_inline]] inline std::uint32_t firm_target_of_log(double log_latent, std::uint32_t near) const;  // defined in dock.cpp, its only caller
-  // Chunks of workers that the release pass runs in parallel, and their span.
-  std::size_t release_chunks() const;
-  std::size_t chunk_span(std::size_t chunks) const { return (employer_.size() + chunks - 1) / chunks; }
-  // Makes chunk_count_ hold every firm's employees in each of `chunks`
-  // chunks of workers (a pass over the workers if it held another cut).
-  void count_employees_by_chunk(std::size_t chunks);
+  // A new arena holding the live firms' lists, in slot order, each with some
+  // room to spare: firm f's employees are lists[first[f] .. + firm_size_[f]).
+  void place_staff(const std::uint32_t* lists, const std::uint64_t* first);
+  // Lays the lists out afresh in the arena, in place, each with room for its
+  // employees and extra(f) more, and some to spare.
+  template <class Extra>
+  void lay_out_staff(Extra&& extra);
+  // Moves firm f's list to the end of the arena, with room for one more
+  // employee and some to spare (laying every list out afresh when the end
+  // is full).
+  void move_staff(std::uint32_t f);
+  // The workers released since the last matching (in blocks of slots) join
+  // the end of the list of the unemployed.
+  void list_released();
+  std::int64_t pending_released() const;
 
   Params p_;
   std::vector<double> worker_cum_, firm_cum_;  // cumulative zone shares (drawn from with u scaled by their total)
@@ -89,10 +112,11 @@ class DockModel final : public sim::Model {
   Eigen::MatrixXd decay_;                      // exp(-d(i, j) / L)
   std::vector<double> log_round_up_;           // [k] = log(k + 0.5): where round(T) passes k
 
-  // Workers: 6 bytes each.
+  // Workers: home zone and skill. Who employs them is in the firms' lists
+  // below; employer() derives it into employer_view_ when asked.
   std::vector<std::uint8_t> home_;
   std::vector<std::uint8_t> skill_;
-  std::vector<std::uint32_t> employer_;  // firm slot, or kNoFirm
+  mutable std::vector<std::uint32_t> employer_view_;
 
   // Firms, by slot. A closed firm's slot is reused by a later entrant; ids
   // are never reused and key the firm's random streams.
@@ -106,49 +130,35 @@ class DockModel final : public sim::Model {
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_firm_id_ = 0;
 
-  // Derived state, kept between months but not saved: the employees of each
-  // firm slot in each of count_chunks_ chunks of workers,
-  // [slot * count_chunks_ + chunk]; kept up to date by every rule that
-  // moves a worker, so that the release pass can give each chunk the ranks
-  // of its first employees without a pass to count them. Not kept for one
-  // chunk (count_chunks_ <= 1); 0 means "to be counted".
-  std::vector<std::uint32_t> chunk_count_;
-  std::size_t count_chunks_ = 0;
+  // Employment, firm-centred: firm slot f's employees are the worker ids
+  // staff_[staff_at_[f] .. + firm_size_[f]), with staff_room_[f] entries
+  // reserved there. Separations, dismissals and closures touch only the
+  // employees they move (a worker leaves by the last one taking its place);
+  // hires join the end, and a firm whose list outgrows its room moves to
+  // the end of the arena (staff_end_); when that is full, every list is laid
+  // out afresh (lay_out_staff). The order of each list is part of the
+  // state (dismissals choose ranks in it) and is saved; where the lists lie
+  // is not.
+  std::unique_ptr<std::uint32_t[]> staff_;
+  std::size_t staff_capacity_ = 0, staff_end_ = 0;
+  std::int64_t staff_layouts_ = 0;
+  std::vector<std::uint64_t> staff_at_;
+  std::vector<std::uint32_t> staff_room_;
+  // The unemployed: the first unemployed_count_ entries, in the order the
+  // rules keep (the released join the end, the hired leave), with each
+  // one's home zone | skill << 8 beside it (read in order by the matching,
+  // where the workers' own columns would be read at random).
+  std::vector<std::uint32_t> unemployed_;
+  std::vector<std::uint16_t> unemployed_profile_;
+  std::size_t unemployed_count_ = 0;
 
   // Scratch of the current month (not part of the state between months).
-  std::vector<std::uint32_t> excess_;          // dismissals per firm slot
   std::vector<std::uint8_t> closing_;          // exits drawn this month
-  // Per chunk, per slot + 1: what the release pass does to the slot's
-  // employees, with, for a shrinking firm, the employees to pass before the
-  // next dismissed one: one access of 2 bytes for most employees (the codes
-  // are in release_dismissed_and_closed).
-  std::vector<std::uint16_t> fate_;
-  // Per chunk, per slot, for a shrinking firm: employees to pass before the
-  // next dismissed one when too many for its fate (left uninitialised: the
-  // pages of an allocation this large are touched only where a far gap is
-  // written, which is rare), and the chunk's chosen ranks still to come, as
-  // indices into chosen_ranks_ (read only at a dismissal that is not the
-  // chunk's last).
-  std::unique_ptr<std::uint32_t[]> gap_;
-  std::size_t gap_room_ = 0;
-  struct Ranks {
-    std::uint32_t next, end;
-  };
-  std::vector<Ranks> ranks_left_;
-  std::vector<std::uint32_t> closing_list_;    // the firms closing this month, in slot order: the first closing_count_
-  std::size_t closing_count_ = 0;
+  std::vector<std::vector<std::uint32_t>> closed_;  // by fixed block of slots (kSlotBlock): the firms closing this month
   std::vector<std::uint32_t> entrant_slot_;    // this month's entrants' slots
-  std::vector<std::uint32_t> shrinking_;       // the first shrinking_count_: the firms that dismiss, in slot order
-  std::size_t shrinking_count_ = 0;
-  std::vector<std::uint32_t> chosen_offset_;   // into chosen_ranks_, by place in shrinking_ (and one past the last)
-  std::vector<std::uint32_t> chosen_ranks_;    // ranks to dismiss, sorted per firm
-  // Several chunks: by place in shrinking_, chunks + 1 entries: for each
-  // chunk, the first of the firm's chosen ranks in it (into chosen_ranks_)
-  // and the rank of its first employee there; then the end of its ranks.
-  struct ChunkBound {
-    std::uint32_t at, start;
-  };
-  std::vector<ChunkBound> chunk_bounds_;
+  // The workers each fixed block of firm slots released since the last
+  // matching (separations, then dismissals and closures), which lists them.
+  std::vector<std::vector<std::uint32_t>> released_;
   // One entry per vacancy, grouped by zone, a firm's v_f entries side by
   // side: drawing an entry of a zone uniformly draws a firm of that zone with
   // probability proportional to v_f. `run` is the first of the firm's
@@ -166,10 +176,13 @@ class DockModel final : public sim::Model {
   std::vector<Vacancy> vacancies_;
   std::vector<std::uint32_t> hiring_;          // per piece of slots, from its first slot: its firms with vacancies
   std::vector<std::uint32_t> run_firm_;        // firm slot, at each run's first entry
+  // The matching's hiring firms, by piece of runs: each one's run (where
+  // its hired are gathered), slot and number of hires.
+  struct Hiring {
+    std::uint32_t run, firm, hires;
+  };
+  std::vector<std::vector<Hiring>> hiring_by_piece_;
   std::vector<std::uint32_t> zone_start_;      // into vacancies_, by zone
-  std::vector<std::uint32_t> unemployed_;      // worker indices: the first unemployed_count_
-  std::size_t unemployed_count_ = 0;
-  bool unemployed_listed_ = false;             // unemployed_ is this month's
   std::vector<std::uint64_t> offer_keys_;      // the lowest applicant keys per vacancy run
   struct Application {
     std::uint64_t key;
@@ -186,7 +199,6 @@ class DockModel final : public sim::Model {
     std::size_t room = 0, count = 0;
   };
   std::vector<Bucket> app_buckets_;
-  std::vector<std::vector<std::uint64_t>> leaver_buckets_;  // separations on several threads: (firm << 32 | worker), by piece of workers x part of firms
   std::vector<std::uint64_t> best_offer_;      // per unemployed worker: (choice key, firm slot)
 
   // Counters of the current month and totals.

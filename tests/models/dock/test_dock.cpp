@@ -2,6 +2,7 @@
 // and docking against the independent NumPy implementation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -25,6 +26,14 @@ std::unique_ptr<sim::Simulation> make(const std::string& scenario, std::vector<s
   return std::make_unique<sim::Simulation>(sim::load_scenario(scenario, overrides), threads);
 }
 DockModel& dock(sim::Simulation& s) { return dynamic_cast<DockModel&>(s.model()); }
+// Every firm slot's list of employees, in order, then the list of the
+// unemployed: the state's order, which the rules that follow depend on.
+std::vector<std::vector<std::uint32_t>> lists_of(const DockModel& m) {
+  std::vector<std::vector<std::uint32_t>> lists;
+  for (std::uint32_t f = 0; f < m.firm_size().size(); ++f) lists.emplace_back(m.staff(f), m.staff(f) + m.firm_size()[f]);
+  lists.emplace_back(m.unemployed(), m.unemployed() + m.unemployed_count());
+  return lists;
+}
 double sum(std::span<const double> v, std::size_t from = 0) { return std::accumulate(v.begin() + from, v.end(), 0.0); }
 }  // namespace
 
@@ -44,12 +53,12 @@ TEST(DockConformance, CorruptCheckpointsAreRefused) {
 }
 
 TEST(DockConformance, DefaultSizeIsThreadIndependent) {
-  // 100,000 workers: thirteen worker blocks, so the parallel loops really split.
+  // 100,000 workers: ten blocks of firm slots, so the parallel loops really split.
   ts::expect_same_output_across_threads(kDefault, {"months=12"});
 }
 
 TEST(DockConformance, DismissalsAreThreadIndependent) {
-  // Many dismissals and closures at 100,000 workers (several worker blocks).
+  // Many dismissals and closures at 100,000 workers (several blocks of firm slots).
   ts::expect_same_output_across_threads(kDefault, {"months=6", "target_volatility=0.8", "exit_rate=0.1"});
   ts::expect_invariants_every_month(kDefault, {"months=4", "target_volatility=0.8", "exit_rate=0.1"});
 }
@@ -76,11 +85,13 @@ TEST(DockConformance, ManyVacanciesAreThreadIndependent) {
       kDefault, {"months=2", "workers=100000", "firms=500000", "separation_rate=0.06", "entry_rate=20"});
 }
 
-TEST(DockConformance, ReleaseChunksKeepTheirCounts) {
-  // 131,072 workers on 4 threads: the release pass runs in 4 chunks, each
-  // starting its firms at ranks kept by every rule that moves a worker
-  // (check_invariants recounts them). Heavy churn, and the same output as
-  // one chunk on one thread.
+TEST(DockConformance, EmployeeListsHoldUnderHeavyChurn) {
+  // 131,072 workers, heavy churn: firms outgrow their lists' rooms and move
+  // to the end of the arena, which fills and is laid out afresh in place;
+  // on 4 threads the hired join their lists by pieces of runs, on one as
+  // the count meets them. Every month the lists must hold each worker once,
+  // within rooms that do not overlap (check_invariants), and the two must
+  // give the same output.
   const std::vector<std::string> o = {"months=6", "workers=131072", "firms=12452", "entry_rate=300",
                                       "target_volatility=0.6", "exit_rate=0.08", "separation_rate=0.1"};
   auto four = make(kDefault, o, 4);
@@ -89,19 +100,45 @@ TEST(DockConformance, ReleaseChunksKeepTheirCounts) {
     for (const auto& bad : four->model().check_invariants(four->recorder())) ADD_FAILURE() << "month " << four->month() << ": " << bad;
   }
   auto one = make(kDefault, o, 1);
-  while (!one->done()) one->step();
+  while (!one->done()) {
+    one->step();
+    for (const auto& bad : one->model().check_invariants(one->recorder())) ADD_FAILURE() << "month " << one->month() << ": " << bad;
+  }
+  EXPECT_GE(dock(*four).staff_layouts(), 1) << "the test needs the arena laid out afresh";
+  EXPECT_GE(dock(*one).staff_layouts(), 1) << "the test needs the arena laid out afresh";
   for (const char* name : {"unemployment_rate", "separations", "hires", "vacancies"}) {
     const auto a = four->recorder().series(name), b = one->recorder().series(name);
     EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end())) << name;
   }
+  EXPECT_TRUE(lists_of(dock(*four)) == lists_of(dock(*one))) << "the lists' order differs";
 }
 
-TEST(DockConformance, ReleaseChunksListTheUnemployedInOrder) {
-  // The chunks' lists of the unemployed are joined in parallel when they
-  // fit below the second chunk's (fewer unemployed than a chunk's workers),
-  // one after the other otherwise: with few unemployed (about 15%, under a
-  // quarter) and with most unemployed (2,000 firms for 131,072 workers),
-  // four chunks on four threads give the output of one chunk on one.
+TEST(DockConformance, EmployeeListsGrowPastTheirArena) {
+  // Firms of one job at the start and large entrants: employment grows
+  // from 9,500 to most of the 100,000 workers, so the arena, sized for the
+  // start, must grow (in the relayout that finds too little room at its
+  // end), on one thread and on four, the lists holding every month.
+  const std::vector<std::string> o = {"months=12", "init_size_mu=-20", "init_size_sigma=0", "entrant_size_mean=60",
+                                      "entry_rate=400"};
+  for (const int threads : {1, 4}) {
+    auto s = make(kDefault, o, threads);
+    const std::size_t capacity = dock(*s).staff_capacity();
+    while (!s->done()) {
+      s->step();
+      for (const auto& bad : s->model().check_invariants(s->recorder())) ADD_FAILURE() << "month " << s->month() << ": " << bad;
+    }
+    EXPECT_GT(dock(*s).staff_capacity(), 2 * capacity) << threads << " threads";
+  }
+  auto one = make(kDefault, o, 1), four = make(kDefault, o, 4);
+  one->run();
+  four->run();
+  EXPECT_TRUE(lists_of(dock(*four)) == lists_of(dock(*one))) << "the lists' order differs";
+}
+
+TEST(DockConformance, FewOrMostUnemployedOnAnyThreads) {
+  // With few unemployed (about 15%) and with most (2,000 firms for 131,072
+  // workers, whose few vacancies the hired join serially on any number of
+  // threads), four threads give the output of one.
   for (const char* firms : {"firms=12452", "firms=2000"}) {
     const std::vector<std::string> o = {"months=4", "workers=131072", firms, "entry_rate=40"};
     auto four = make(kDefault, o, 4), one = make(kDefault, o, 1);
@@ -223,26 +260,44 @@ TEST(DockRules, ClosingFirmReleasesExactlyItsEmployees) {
   EXPECT_EQ(r.series("firms")[0], r.series("entries")[0]);
 }
 
-// Runs the first month's separations, targets and release on `s`, on its
-// threads (with no separations and no exits): exactly each firm's excess
-// must be dismissed.
+// Runs the first month's steps 1 to 3 on `s`, on its threads (with no separations and no exits): exactly each firm's
+// excess must be dismissed, from its list, and listed as unemployed.
 // Returns the number dismissed.
 static std::int64_t expect_first_month_dismisses_the_excess(sim::Simulation& s) {
   auto& m = dock(s);
   const std::vector<std::uint32_t> size_before = m.firm_size();
+  std::vector<std::vector<std::uint32_t>> staff_before(size_before.size());
+  for (std::uint32_t f = 0; f < size_before.size(); ++f) staff_before[f].assign(m.staff(f), m.staff(f) + size_before[f]);
+  const std::size_t unemployed_before = m.unemployed_count();
+  const std::int64_t employed_before = m.employed();
   sim::MonthContext ctx{0, s.scenario().seed()};
-  s.run_on_threads([&] {
-    m.separate_workers(ctx);
-    m.update_targets_and_exits(ctx);
-  });
+  s.run_on_threads([&] { m.update_firms(ctx); });
   std::int64_t expected = 0;
   for (std::size_t f = 0; f < size_before.size(); ++f)
     if (size_before[f] > m.firm_target()[f]) expected += size_before[f] - m.firm_target()[f];
-  const std::int64_t employed_before = m.employed();
-  s.run_on_threads([&] { m.release_dismissed_and_closed(ctx); });
   EXPECT_EQ(employed_before - m.employed(), expected);
-  for (std::size_t f = 0; f < size_before.size(); ++f)
+  // The dismissed are released, to be listed as unemployed by the matching:
+  // each was an employee of the firm that dismissed it, and is no more.
+  const std::vector<std::uint32_t> released = m.released();
+  EXPECT_EQ(released.size(), static_cast<std::size_t>(expected));
+  EXPECT_EQ(m.unemployed_count(), unemployed_before);
+  std::vector<std::uint32_t> was_at(m.home().size(), kNoFirm);
+  for (std::uint32_t f = 0; f < size_before.size(); ++f)
+    for (const std::uint32_t w : staff_before[f]) was_at[w] = f;
+  const std::vector<std::uint32_t>& employer = m.employer();
+  for (const std::uint32_t w : released) {
+    EXPECT_NE(was_at[w], kNoFirm) << "worker " << w << " was not employed";
+    EXPECT_EQ(employer[w], kNoFirm) << "worker " << w << " is still employed";
+  }
+  for (std::uint32_t f = 0; f < size_before.size(); ++f) {
     EXPECT_EQ(m.firm_size()[f], std::min(size_before[f], m.firm_target()[f])) << "firm " << f;
+    // The firm keeps some of its employees and lists no one new.
+    std::vector<std::uint32_t> before = staff_before[f], after(m.staff(f), m.staff(f) + m.firm_size()[f]);
+    std::sort(before.begin(), before.end());
+    std::sort(after.begin(), after.end());
+    EXPECT_TRUE(std::includes(before.begin(), before.end(), after.begin(), after.end())) << "firm " << f;
+    for (const std::uint32_t w : after) EXPECT_EQ(employer[w], f);
+  }
   return expected;
 }
 
@@ -251,30 +306,66 @@ TEST(DockRules, ShrinkingFirmsDismissExactlyTheirExcess) {
   EXPECT_GT(expect_first_month_dismisses_the_excess(*s), 1000) << "the test needs shrinking firms";
 }
 
-TEST(DockRules, LargeFirmsDismissTheSameWorkersInAnyChunks) {
+TEST(DockRules, LargeFirmsKeepTheirListsInTheSameOrderOnAnyThreads) {
   // Two firms of about 100,000 employees whose targets move by a job or
-  // two: on one thread (one chunk of workers) each dismissal is tens of
-  // thousands of employees from the last, past the gaps that the release
-  // pass keeps in 16 bits; on 4 threads (four chunks, each starting the
-  // firms at its own ranks) the gaps are shorter. The same workers must be
-  // dismissed, and hired, every month.
+  // two, and a twentieth of whom leave each month: on 4 threads thousands
+  // of hires a firm join its list through the pieces of runs (sorted into
+  // the order of the list of the unemployed), on one as the count meets
+  // them; dismissals are ranks among 100,000. The lists must be the same,
+  // in the same order, every month.
   // Seed 2: a seed whose first month dismisses (the hand check below needs
   // one then; whether a target falls in a given month is a coin toss).
   const std::vector<std::string> o = {"months=10", "workers=200000", "firms=2", "init_size_mu=11.5129",
-                                      "init_size_sigma=0", "separation_rate=0", "exit_rate=0", "entry_rate=0",
+                                      "init_size_sigma=0", "separation_rate=0.05", "exit_rate=0", "entry_rate=0",
                                       "target_volatility=0.00002", "seed=2"};
   auto one = make(kDefault, o, 1), four = make(kDefault, o, 4);
   while (!one->done()) {
     one->step();
     four->step();
-    ASSERT_EQ(dock(*one).employer(), dock(*four).employer()) << "month " << one->month();
+    ASSERT_TRUE(lists_of(dock(*one)) == lists_of(dock(*four))) << "month " << one->month();
   }
-  // With no separations and no exits, every job lost was a dismissal.
-  EXPECT_GE(sum(one->recorder().series("separations")), 5) << "the test needs dismissals";
+  EXPECT_GE(sum(one->recorder().series("hires")), 50000) << "the test needs many hires";
 
-  // The first month by hand, on one thread: exactly the excess is dismissed.
-  auto s = make(kDefault, o, 1);
+  // The first month by hand, without separations, on one thread: exactly
+  // the excess is dismissed.
+  std::vector<std::string> no_separations = o;
+  no_separations[5] = "separation_rate=0";
+  auto s = make(kDefault, no_separations, 1);
   EXPECT_GT(expect_first_month_dismisses_the_excess(*s), 0) << "the test needs a dismissal in the first month";
+}
+
+TEST(DockRules, EveryPlaceInAListSeparatesAtTheRate) {
+  // The separations skip geometric gaps over each block's employees, firm
+  // after firm: each employee, whatever its place in its list and its
+  // firm's size, leaves with probability delta (a gap carried wrongly from
+  // one firm to the next would favour or spare the first places).
+  const double p = 0.3;
+  std::vector<double> left(4, 0), trials(4, 0);  // by place: first, second, last, the others
+  for (int seed = 1; seed <= 6; ++seed) {
+    auto s = make(kDefault, {"months=1", "separation_rate=0.3", "target_volatility=0", "exit_rate=0", "entry_rate=0",
+                             "seed=" + std::to_string(seed)});
+    auto& m = dock(*s);
+    const std::vector<std::vector<std::uint32_t>> before = lists_of(m);
+    sim::MonthContext ctx{0, s->scenario().seed()};
+    s->run_on_threads([&] { m.update_firms(ctx); });
+    std::vector<std::uint8_t> gone(m.home().size(), 0);
+    for (const std::uint32_t w : m.released()) gone[w] = 1;
+    for (std::size_t f = 0; f + 1 < before.size(); ++f) {
+      const std::size_t n = before[f].size();
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t place = j == 0 ? 0 : j == 1 ? 1 : j + 1 == n ? 2 : 3;
+        trials[place] += 1;
+        left[place] += gone[before[f][j]];
+      }
+    }
+  }
+  for (std::size_t place = 0; place < 4; ++place)
+    EXPECT_NEAR(left[place] / trials[place], p, 5 * std::sqrt(p * (1 - p) / trials[place])) << "place class " << place;
+}
+
+TEST(DockConformance, InvariantsWhenEveryoneLeavesOrEveryFirmCloses) {
+  ts::expect_invariants_every_month(kSmall, {"months=6", "separation_rate=1"});
+  ts::expect_invariants_every_month(kSmall, {"months=6", "exit_rate=1"});
 }
 
 TEST(DockRules, WithoutMismatchEveryHireMatchesSkills) {
@@ -286,8 +377,9 @@ TEST(DockRules, WithoutMismatchEveryHireMatchesSkills) {
   // Firm skills are not public columns; check through the hires: a firm's
   // employees all share one skill.
   std::vector<int> firm_skill(m.firm_size().size(), -1);
-  for (std::size_t w = 0; w < m.employer().size(); ++w) {
-    const auto f = m.employer()[w];
+  const std::vector<std::uint32_t>& employer = m.employer();  // derived from the lists: once
+  for (std::size_t w = 0; w < employer.size(); ++w) {
+    const auto f = employer[w];
     if (f == kNoFirm) continue;
     if (firm_skill[f] < 0) firm_skill[f] = m.skill()[w];
     ASSERT_EQ(firm_skill[f], m.skill()[w]) << "worker " << w;
@@ -315,8 +407,9 @@ TEST(DockRules, ShortSearchDistanceKeepsWorkersHome) {
   EXPECT_GT(m.employed(), 1000);
   // A firm's employees all live in one zone, its own.
   std::vector<int> zone(m.firm_size().size(), -1);
-  for (std::size_t w = 0; w < m.employer().size(); ++w) {
-    const auto f = m.employer()[w];
+  const std::vector<std::uint32_t>& employer = m.employer();  // derived from the lists: once
+  for (std::size_t w = 0; w < employer.size(); ++w) {
+    const auto f = employer[w];
     if (f == kNoFirm) continue;
     if (zone[f] < 0) zone[f] = m.home()[w];
     ASSERT_EQ(zone[f], m.home()[w]);
