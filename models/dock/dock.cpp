@@ -639,6 +639,7 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
     std::vector<std::uint32_t> out;
     out.swap(released_[b]);
     std::vector<std::uint32_t> place;  // a firm's leavers or dismissed, by place in its list
+    std::vector<std::uint64_t> scratch;  // sample_sorted's, for a firm dismissing many
     // Removes the places `place` (ascending) from firm f's list of s.
     auto release = [&](std::size_t f, std::uint32_t s) {
       std::uint32_t* list = staff + at[f];
@@ -697,7 +698,7 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
       if (s <= t) continue;
       place.resize(s - t);
       auto dd = dismissal_draws(id[f]);
-      sim::rng::sample_sorted(dd, s, s - t, place.data());
+      sim::rng::sample_sorted(dd, s, s - t, place.data(), scratch);
       release(f, s);
     }
     out.swap(released_[b]);
@@ -1434,7 +1435,8 @@ std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) c
     bad.push_back(fmt::format("the arena's lists end at {}, past its {} entries", staff_end_, staff_capacity_));
     return bad;
   }
-  const std::vector<std::uint32_t>& employer_of = employer();
+  std::vector<std::uint32_t> employer_of;  // a local: a resumed run need not keep the API's column
+  derive_employer(employer_of);
   for (std::size_t w = 0; w < n; ++w) {
     const std::uint32_t f = employer_of[w];
     if (f == kNoFirm) continue;
@@ -1514,15 +1516,19 @@ std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) c
 
 namespace terrasim::models::dock {
 
-const std::vector<std::uint32_t>& DockModel::employer() const {
+void DockModel::derive_employer(std::vector<std::uint32_t>& out) const {
   // Lists that break the arena's bounds, or ids past the workers, are left
   // out (check_invariants reports them).
-  employer_view_.assign(home_.size(), kNoFirm);
+  out.assign(home_.size(), kNoFirm);
   for (std::uint32_t f = 0; f < firm_size_.size(); ++f) {
     if (firm_size_[f] > staff_room_[f] || staff_at_[f] + staff_room_[f] > staff_end_ || staff_end_ > staff_capacity_) continue;
     for (std::uint32_t j = 0; j < firm_size_[f]; ++j)
-      if (const std::uint32_t w = staff(f)[j]; w < employer_view_.size()) employer_view_[w] = f;
+      if (const std::uint32_t w = staff(f)[j]; w < out.size()) out[w] = f;
   }
+}
+
+const std::vector<std::uint32_t>& DockModel::employer() const {
+  derive_employer(employer_view_);
   return employer_view_;
 }
 

@@ -55,8 +55,9 @@ class DockModel final : public sim::Model {
   // Read access for tests and bindings.
   const Params& params() const { return p_; }
   // Each worker's employer slot, or kNoFirm: derived from the employee lists
-  // when asked (a view valid until the next call or step; not for several
-  // threads at once).
+  // when asked, into a column the model keeps from then on (4 bytes a
+  // worker; the API's workers.employer; valid until the next call or step;
+  // not for several threads at once).
   const std::vector<std::uint32_t>& employer() const;
   const std::vector<std::uint8_t>& home() const { return home_; }
   const std::vector<std::uint8_t>& skill() const { return skill_; }
@@ -105,6 +106,7 @@ class DockModel final : public sim::Model {
   // the end of the list of the unemployed.
   void list_released();
   std::int64_t pending_released() const;
+  void derive_employer(std::vector<std::uint32_t>& out) const;
 
   Params p_;
   std::vector<double> worker_cum_, firm_cum_;  // cumulative zone shares (drawn from with u scaled by their total)
@@ -157,7 +159,8 @@ class DockModel final : public sim::Model {
   std::vector<std::vector<std::uint32_t>> closed_;  // by fixed block of slots (kSlotBlock): the firms closing this month
   std::vector<std::uint32_t> entrant_slot_;    // this month's entrants' slots
   // The workers each fixed block of firm slots released since the last
-  // matching (separations, then dismissals and closures), which lists them.
+  // matching (firm by firm: its leavers, then its dismissed or, if it
+  // closes, the rest), which lists them.
   std::vector<std::vector<std::uint32_t>> released_;
   // One entry per vacancy, grouped by zone, a firm's v_f entries side by
   // side: drawing an entry of a zone uniformly draws a firm of that zone with

@@ -214,27 +214,6 @@ void TerritoryModel::cease_firms(const sim::MonthContext& ctx) {
   });
 }
 
-namespace {
-// k distinct ranks drawn uniformly from [0, n), written in increasing order:
-// Floyd's algorithm, as sim::rng::sample_sorted, whose draws and result it
-// reproduces; for large k the membership test is a table instead of a scan.
-template <class G>
-void sample_ranks(G& d, std::uint32_t n, std::uint32_t k, std::uint32_t* out, std::vector<std::uint8_t>& mark) {
-  if (k <= 64) {
-    sim::rng::sample_sorted(d, n, k, out);
-    return;
-  }
-  mark.assign(n, 0);
-  for (std::uint32_t j = n - k; j < n; ++j) {
-    const auto t = static_cast<std::uint32_t>(d.below(std::uint64_t{j} + 1));
-    mark[mark[t] ? j : t] = 1;
-  }
-  std::uint32_t taken = 0;
-  for (std::uint32_t r = 0; r < n; ++r)
-    if (mark[r]) out[taken++] = r;
-}
-}  // namespace
-
 // Which employees each shrinking firm dismisses: exactly its excess
 // (employees - target), as ranks among its employees in worker order drawn
 // uniformly over the subsets of that size (Floyd's sampling, keyed by the
@@ -249,12 +228,12 @@ void TerritoryModel::choose_dismissals(const sim::MonthContext& ctx) {
   chosen_ranks_.resize(chosen_offset_[slots]);
   const BlockedStream draws(ctx.seed, kDismissals, static_cast<std::uint64_t>(ctx.month), next_firm_id_);
   sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t r_begin, std::size_t r_end) {
-    std::vector<std::uint8_t> mark;
+    std::vector<std::uint64_t> scratch;  // for large k: sim::rng::sample_sorted's bitmap
     for (std::size_t f = r_begin; f != r_end; ++f) {
       const std::uint32_t k = chosen_offset_[f + 1] - chosen_offset_[f];
       if (k == 0) continue;
       auto d = draws(firm_id_[f]);
-      sample_ranks(d, firm_size_[f], k, chosen_ranks_.data() + chosen_offset_[f], mark);
+      sim::rng::sample_sorted(d, firm_size_[f], k, chosen_ranks_.data() + chosen_offset_[f], scratch);
     }
   });
 }

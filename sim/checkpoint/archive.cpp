@@ -43,6 +43,7 @@ void AtomicFileSet::stage(const std::string& path, std::string_view content) {
   const std::filesystem::path target(path);
   // fmt rather than "." + string: GCC 12 warns (-Wrestrict, a false positive) on the latter.
   std::string tmp = (folder_of(target) / fmt::format(".{}.tmp-XXXXXX", target.filename().string())).string();
+  staged_.reserve(staged_.size() + 1);  // so that the push_back below cannot throw and leak the file
   const int fd = ::mkstemp(tmp.data());
   if (fd < 0) fail(path, errno_text());
   staged_.push_back({path, tmp});  // from here on, discard() removes it
@@ -89,12 +90,16 @@ void AtomicFileSet::commit() {
     if (std::find(folders.begin(), folders.end(), folder) == folders.end()) folders.push_back(folder);
   }
   staged_.clear();
+  // Best effort where the folder cannot be opened (a folder one may write
+  // but not read) or flushed (EINVAL: a file system that cannot): the files
+  // are in place, as they were before folders were flushed. An error of the
+  // flush itself (EIO) is reported.
   for (const auto& folder : folders) {
     const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    // EINVAL: a file system that cannot flush a folder, where there is nothing more to do.
-    const bool flushed = fd >= 0 && (::fsync(fd) == 0 || errno == EINVAL);
+    if (fd < 0) continue;
+    const bool flushed = ::fsync(fd) == 0 || errno == EINVAL;
     const std::string why = errno_text();
-    if (fd >= 0) ::close(fd);
+    ::close(fd);
     if (!flushed)
       throw std::runtime_error(fmt::format("cannot write {}: flushing the folder after replacing its files: {}",
                                            folder.string(), why));

@@ -87,9 +87,9 @@ TEST(DockConformance, ManyVacanciesAreThreadIndependent) {
 
 TEST(DockConformance, EmployeeListsHoldUnderHeavyChurn) {
   // 131,072 workers, heavy churn: firms outgrow their lists' rooms and move
-  // to the end of the arena, which fills and is laid out afresh in place;
-  // on 4 threads the hired join their lists by pieces of runs, on one as
-  // the count meets them. Every month the lists must hold each worker once,
+  // to the end of the arena, which fills and is laid out afresh in place
+  // (below 2^18 vacancies the hired join their lists after the count, on
+  // any number of threads). Every month the lists must hold each worker once,
   // within rooms that do not overlap (check_invariants), and the two must
   // give the same output.
   const std::vector<std::string> o = {"months=6", "workers=131072", "firms=12452", "entry_rate=300",
@@ -308,30 +308,54 @@ TEST(DockRules, ShrinkingFirmsDismissExactlyTheirExcess) {
 
 TEST(DockRules, LargeFirmsKeepTheirListsInTheSameOrderOnAnyThreads) {
   // Two firms of about 100,000 employees whose targets move by a job or
-  // two, and a twentieth of whom leave each month: on 4 threads thousands
-  // of hires a firm join its list through the pieces of runs (sorted into
-  // the order of the list of the unemployed), on one as the count meets
-  // them; dismissals are ranks among 100,000. The lists must be the same,
-  // in the same order, every month.
+  // two: with a twentieth of them leaving each month, thousands of hires a
+  // firm join its list; without separations, dismissals are ranks among
+  // 100,000. The lists must be the same, in the same order, on 1 and 4
+  // threads every month.
   // Seed 2: a seed whose first month dismisses (the hand check below needs
   // one then; whether a target falls in a given month is a coin toss).
-  const std::vector<std::string> o = {"months=10", "workers=200000", "firms=2", "init_size_mu=11.5129",
-                                      "init_size_sigma=0", "separation_rate=0.05", "exit_rate=0", "entry_rate=0",
-                                      "target_volatility=0.00002", "seed=2"};
-  auto one = make(kDefault, o, 1), four = make(kDefault, o, 4);
-  while (!one->done()) {
-    one->step();
-    four->step();
-    ASSERT_TRUE(lists_of(dock(*one)) == lists_of(dock(*four))) << "month " << one->month();
+  std::vector<std::string> o = {"months=10", "workers=200000", "firms=2", "init_size_mu=11.5129",
+                                "init_size_sigma=0", "separation_rate=0.05", "exit_rate=0", "entry_rate=0",
+                                "target_volatility=0.00002", "seed=2"};
+  for (const char* separations : {"separation_rate=0.05", "separation_rate=0"}) {
+    o[5] = separations;
+    auto one = make(kDefault, o, 1), four = make(kDefault, o, 4);
+    while (!one->done()) {
+      one->step();
+      four->step();
+      ASSERT_TRUE(lists_of(dock(*one)) == lists_of(dock(*four))) << separations << ", month " << one->month();
+    }
+    if (o[5] == "separation_rate=0")  // every job lost was a dismissal
+      EXPECT_GE(sum(one->recorder().series("separations")), 5) << "the test needs dismissals";
+    else
+      EXPECT_GE(sum(one->recorder().series("hires")), 50000) << "the test needs many hires";
   }
-  EXPECT_GE(sum(one->recorder().series("hires")), 50000) << "the test needs many hires";
 
   // The first month by hand, without separations, on one thread: exactly
   // the excess is dismissed.
-  std::vector<std::string> no_separations = o;
-  no_separations[5] = "separation_rate=0";
-  auto s = make(kDefault, no_separations, 1);
+  auto s = make(kDefault, o, 1);
   EXPECT_GT(expect_first_month_dismisses_the_excess(*s), 0) << "the test needs a dismissal in the first month";
+}
+
+TEST(DockRules, ManyHiresAFirmJoinInTheSameOrderOnAnyThreads) {
+  // From 2^18 vacancies, on several threads, the hired join their lists by
+  // pieces of the vacancy runs, each firm's sorted into the order of the
+  // list of the unemployed, as one thread appends them: 1,000 firms of
+  // 1,000 jobs full and 1,000 empty (a million vacancies), a fifth of the
+  // workers leaving each month, so that firms hire hundreds at once.
+  const std::vector<std::string> o = {"months=2", "workers=1000000", "firms=2000", "init_size_mu=6.9078",
+                                      "init_size_sigma=0", "separation_rate=0.2"};
+  auto one = make(kDefault, o, 1), two = make(kDefault, o, 2), four = make(kDefault, o, 4);
+  while (!one->done()) {
+    one->step();
+    two->step();
+    four->step();
+    const auto lists = lists_of(dock(*one));
+    ASSERT_TRUE(lists == lists_of(dock(*two))) << "month " << one->month();
+    ASSERT_TRUE(lists == lists_of(dock(*four))) << "month " << one->month();
+  }
+  EXPECT_GT(one->recorder().series("vacancies")[0], 1u << 18) << "the test needs the pieces of runs";
+  EXPECT_GT(one->recorder().series("hires")[0], 100000) << "the test needs many hires a firm";
 }
 
 TEST(DockRules, EveryPlaceInAListSeparatesAtTheRate) {

@@ -284,6 +284,35 @@ TEST(Sampling, FloydGivesEverySubsetEqualChance) {
   EXPECT_LT(ts::chi_square(obs, exp), ts::chi_square_critical(9));
 }
 
+TEST(Sampling, FloydWithABitmapChoosesAsTheScanDoes) {
+  // Above 64 the membership test is a bitmap: the same draws must choose
+  // the same subset as the scan (written out here), for k just past the
+  // switch and for most of n.
+  for (const std::uint64_t n : {70u, 1000u, 5000u})
+    for (const std::uint64_t k : {std::uint64_t{65}, std::uint64_t{66}, n / 2, n - 1, n}) {
+      if (k > n) continue;
+      Draws a(9, stream_id("floyd-bitmap"), 0, n * 7919 + k), b = a;
+      std::vector<std::uint32_t> fast(k), slow;
+      rng::sample_sorted(a, n, k, fast.data());
+      for (std::uint64_t j = n - k; j < n; ++j) {
+        const auto t = static_cast<std::uint32_t>(b.below(j + 1));
+        slow.push_back(std::find(slow.begin(), slow.end(), t) != slow.end() ? static_cast<std::uint32_t>(j) : t);
+      }
+      std::sort(slow.begin(), slow.end());
+      EXPECT_EQ(fast, slow) << "n " << n << ", k " << k;
+    }
+}
+
+TEST(Sampling, FloydOfHalfAMillionIsQuick) {
+  // 500,000 of 10^6: the scan took minutes (a firm dismissing half its
+  // staff); the bitmap, milliseconds. The sample is sorted and distinct.
+  Draws d(10, stream_id("floyd-large"), 0, 0);
+  std::vector<std::uint32_t> out(500000);
+  rng::sample_sorted(d, 1000000, out.size(), out.data());
+  EXPECT_TRUE(std::adjacent_find(out.begin(), out.end(), std::greater_equal<>()) == out.end());
+  EXPECT_LT(out.back(), 1000000u);
+}
+
 TEST(Sampling, AllOfThem) {
   Draws d(8, 0, 0, 0);
   std::uint32_t out[6];
