@@ -86,6 +86,9 @@ def main():
     ap.add_argument("--no-handtuned", action="store_true", help="no hand-tuned C++ peer")
     ap.add_argument("--memory-slope", type=int, nargs=2, metavar=("N1", "N2"),
                     help="also measure terrasim's peak memory at N1 and N2 workers (1 thread) and report the slope")
+    ap.add_argument("--memory-months", type=int, default=120,
+                    help="months of the two runs the slope is measured on (default 120, the spec's run: a run's "
+                         "peak grows as the firms' employee lists do, so a short run understates it)")
     ap.add_argument("--json", default=str(ROOT / "out" / "bench" / "dock_vs_peer.json"))
     args = ap.parse_args()
     if not TERRASIM.is_file():
@@ -133,9 +136,10 @@ def main():
         slope = None
         if args.memory_slope:
             n1, n2 = args.memory_slope
-            p1 = measure(terrasim_cmd(n1, 1, 2, tmp))[1]
-            p2 = measure(terrasim_cmd(n2, 1, 2, tmp))[1]
-            slope = {"n1": n1, "n2": n2, "peak1": p1, "peak2": p2, "bytes_per_worker": (p2 - p1) / (n2 - n1)}
+            p1 = measure(terrasim_cmd(n1, 1, args.memory_months, tmp))[1]
+            p2 = measure(terrasim_cmd(n2, 1, args.memory_months, tmp))[1]
+            slope = {"n1": n1, "n2": n2, "months": args.memory_months, "peak1": p1, "peak2": p2,
+                     "bytes_per_worker": (p2 - p1) / (n2 - n1)}
 
     print(f"{'model':<22} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
           f"{'peak MiB':>9} {'x peer':>7} {'x hand':>7}")

@@ -68,6 +68,7 @@ def dock_rows(sizes, threads, months, repeats, peer_max, tmp):
             step(f"peak memory slope, {n1:,} to {n2:,} workers")
             slope = run_json([PYTHON, str(ROOT / "bench" / "dock_vs_peer.py"), "--sizes", "10000", "--threads", "1",
                               "--months", "1", "--repeats", "1", "--no-peer", "--memory-slope", str(n1), str(n2),
+                              "--memory-months", str(months),
                               "--json", out], out)["memory_slope"]
     return rows, slope
 
@@ -128,7 +129,7 @@ def print_table(rows, slope):
                   "(runs x one-thread run time / (cores x wall time))")
     if slope:
         print(f"peak memory slope: {slope['bytes_per_worker']:.1f} bytes per worker "
-              f"({slope['n1']:,} to {slope['n2']:,} workers)")
+              f"({slope['n1']:,} to {slope['n2']:,} workers, {slope.get('months', 2)} months)")
 
 
 def main():
