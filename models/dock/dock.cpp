@@ -295,15 +295,19 @@ void DockModel::place_staff(const std::uint32_t* lists, const std::uint64_t* fir
   for (std::size_t f = 0; f < slots; ++f) std::copy_n(lists + first[f], firm_size_[f], staff_.get() + staff_at_[f]);
 }
 
+void DockModel::move_list(std::uint32_t f, std::uint64_t at, std::uint64_t room) {
+  std::copy_n(staff_.get() + staff_at_[f], firm_size_[f], staff_.get() + at);
+  staff_at_[f] = at;
+  staff_room_[f] = static_cast<std::uint32_t>(room);
+}
+
 void DockModel::move_staff(std::uint32_t f) {
   const std::uint64_t room = room_for(std::uint64_t{firm_size_[f]} + 1);
   if (staff_end_ + room > staff_capacity_) {
     lay_out_staff([&](std::size_t g) { return g == f ? 1u : 0u; });
     return;
   }
-  std::copy_n(staff_.get() + staff_at_[f], firm_size_[f], staff_.get() + staff_end_);
-  staff_at_[f] = staff_end_;
-  staff_room_[f] = static_cast<std::uint32_t>(room);
+  move_list(f, staff_end_, room);
   staff_end_ += room;
 }
 
@@ -336,14 +340,14 @@ void DockModel::lay_out_staff(Extra&& extra) {
     staff_at_[f] = packed;
     packed += firm_size_[f];
   }
-  // The new rooms, in the same order, then the live firms without one.
-  std::uint64_t total = 0;
-  std::vector<std::uint64_t> room_at(order.size());
+  // The new rooms, in the same order (room_at[k] .. room_at[k + 1]), then
+  // the live firms without one.
+  std::vector<std::uint64_t> room_at(order.size() + 1, 0);
   for (std::size_t k = 0; k < order.size(); ++k) {
     const auto f = static_cast<std::uint32_t>(order[k]);
-    room_at[k] = total;
-    total += room_for(std::uint64_t{firm_size_[f]} + extra(f));
+    room_at[k + 1] = room_at[k] + room_for(std::uint64_t{firm_size_[f]} + extra(f));
   }
+  std::uint64_t total = room_at.back();
   for (std::size_t f = 0; f < slots; ++f)
     if (firm_alive_[f] && staff_room_[f] == 0) total += room_for(extra(f));
   // Too little left at the end (a quarter of the rooms): a larger arena,
@@ -361,9 +365,9 @@ void DockModel::lay_out_staff(Extra&& extra) {
     const auto f = static_cast<std::uint32_t>(order[k]);
     std::memmove(staff + room_at[k], staff + staff_at_[f], std::size_t{firm_size_[f]} * sizeof(std::uint32_t));
     staff_at_[f] = room_at[k];
-    staff_room_[f] = static_cast<std::uint32_t>(room_for(std::uint64_t{firm_size_[f]} + extra(f)));
+    staff_room_[f] = static_cast<std::uint32_t>(room_at[k + 1] - room_at[k]);
   }
-  std::uint64_t end = order.empty() ? 0 : room_at.back() + staff_room_[static_cast<std::uint32_t>(order.back())];
+  std::uint64_t end = room_at.back();
   for (std::size_t f = 0; f < slots; ++f)
     if (firm_alive_[f] && staff_room_[f] == 0) {
       staff_at_[f] = end;
@@ -1185,9 +1189,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
           const std::uint32_t f = x.firm;
           const std::uint64_t grown = std::uint64_t{firm_size_[f]} + x.hires;
           if (grown > staff_room_[f]) {
-            std::copy_n(staff + staff_at_[f], firm_size_[f], staff + end);
-            staff_at_[f] = end;
-            staff_room_[f] = static_cast<std::uint32_t>(room_for(grown));
+            move_list(f, end, room_for(grown));
             end += staff_room_[f];
           }
           const std::uint64_t* hired = offer_keys_.data() + x.run;

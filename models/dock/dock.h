@@ -98,6 +98,8 @@ class DockModel final : public sim::Model {
   // employees and extra(f) more, and some to spare.
   template <class Extra>
   void lay_out_staff(Extra&& extra);
+  // Copies firm f's list to `at` in the arena, with `room` entries there.
+  void move_list(std::uint32_t f, std::uint64_t at, std::uint64_t room);
   // Moves firm f's list to the end of the arena, with room for one more
   // employee and some to spare (laying every list out afresh when the end
   // is full).

@@ -266,8 +266,7 @@ TEST(DockRules, ClosingFirmReleasesExactlyItsEmployees) {
 static std::int64_t expect_first_month_dismisses_the_excess(sim::Simulation& s) {
   auto& m = dock(s);
   const std::vector<std::uint32_t> size_before = m.firm_size();
-  std::vector<std::vector<std::uint32_t>> staff_before(size_before.size());
-  for (std::uint32_t f = 0; f < size_before.size(); ++f) staff_before[f].assign(m.staff(f), m.staff(f) + size_before[f]);
+  const std::vector<std::vector<std::uint32_t>> staff_before = lists_of(m);  // by slot, then the unemployed
   const std::size_t unemployed_before = m.unemployed_count();
   const std::int64_t employed_before = m.employed();
   sim::MonthContext ctx{0, s.scenario().seed()};
