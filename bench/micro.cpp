@@ -15,7 +15,7 @@
 #include "sim/core/simulation.h"
 #include "sim/rng/alias.h"
 #include "sim/rng/distributions.h"
-#include "sim/rng/lowest_keys.h"
+#include "sim/rng/reservoir.h"
 #include "sim/rng/philox.h"
 #include "sim/util/detmath.h"
 
@@ -90,19 +90,23 @@ void BM_AliasFind(benchmark::State& state) {
 }
 BENCHMARK(BM_AliasFind);
 
-// Random keys offered to runs of 1 to 8 offer slots, as the dock model's
-// firms receive applications.
-void BM_OfferKey(benchmark::State& state) {
-  std::vector<std::uint64_t> slots(4096 * 8, sim::rng::kEmptyKey);
+// Candidates offered to reservoirs of 1 to 8 offer slots, as the dock
+// model's firms receive applications (the slot taken, or the one past the
+// last for a candidate turned away).
+void BM_ReservoirSlot(benchmark::State& state) {
+  std::vector<std::uint32_t> count(4096, 0), slots(4096 * 8 + 1, 0);
   sim::rng::Draws d(1, 2, 3, 4);
   for (auto _ : state) {
     const std::uint64_t x = d.bits();
-    const std::size_t run = (x & 4095) * 8, k = 1 + ((x >> 12) & 7);
-    sim::rng::offer_key(slots.data() + run, k, x >> 16);
+    const std::size_t run = x & 4095;
+    const auto k = static_cast<std::uint32_t>(1 + ((x >> 12) & 7));
+    const std::uint32_t j = sim::rng::reservoir_slot(++count[run], k, static_cast<std::uint32_t>(x >> 32), [&] { return static_cast<std::uint32_t>(d.bits()); });
+    slots[j < k ? run * 8 + j : 4096 * 8] = static_cast<std::uint32_t>(x);
   }
+  benchmark::DoNotOptimize(slots.data());
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_OfferKey);
+BENCHMARK(BM_ReservoirSlot);
 
 // One phase of a model on a warmed-up state of `scenario` (24 months in), on
 // one thread. Each iteration restores the state and runs `setup` (the

@@ -7,9 +7,10 @@
 // it moves (each worker's employer is derived from the lists when asked).
 // Firms are columns by slot. Randomness: every rule draws from its own named
 // stream, keyed by fixed blocks of workers or of firm slots (separations,
-// exits: rare events drawn by skipping), by worker id (search, choice) or by
-// firm id (targets, dismissals), so the output depends neither on the number
-// of threads nor, for one agent, on what the others drew. The agents' streams
+// exits: rare events drawn by skipping), by worker id (search, choice, the
+// offers' rare redraws) or by firm id (targets, dismissals), so the output
+// depends neither on the number of threads nor, for one agent, on what the
+// others drew. The agents' streams
 // are wyrand's output on a keyed Weyl sequence (sim/rng/philox.h: a
 // multiplication a draw, where SplitMix64 costs two).
 #include "models/dock/dock.h"
@@ -31,7 +32,7 @@
 #include "sim/core/parallel.h"
 #include "sim/rng/distributions.h"
 #include "sim/rng/alias.h"
-#include "sim/rng/lowest_keys.h"
+#include "sim/rng/reservoir.h"
 #include "sim/rng/ziggurat.h"
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
@@ -57,6 +58,11 @@ constexpr std::uint64_t kExits = stream_id("dock.exits");
 constexpr std::uint64_t kEntries = stream_id("dock.entries");
 constexpr std::uint64_t kSearch = stream_id("dock.search");
 constexpr std::uint64_t kChoice = stream_id("dock.choice");
+constexpr std::uint64_t kOffers = stream_id("dock.offers");
+
+// All ones: no offer yet (a worker's best offer); an application refused
+// or repeated (its key).
+constexpr std::uint64_t kNone = ~std::uint64_t{0};
 
 // The initial state's workers are drawn in fixed blocks (the unit of their
 // block-keyed stream). Changing it changes the random numbers (not their
@@ -813,7 +819,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
   const std::uint32_t total_vacancies = zone_start_[nz];
   vacancies_.resize(total_vacancies);
   run_firm_.resize(total_vacancies);
-  offer_keys_.resize(total_vacancies);  // emptied by the listing, run by run
+  offer_slots_.resize(std::size_t{total_vacancies} + 1);  // emptied by the listing, run by run
+  run_applicants_.resize(total_vacancies);  // zeroed by the listing at each run's first entry
   sim::for_each_index(list_pieces, [&](std::size_t k) {
     std::uint32_t fill[256];  // a local copy: the entries written cannot alias it
     std::copy_n(piece_fill[k].begin(), nz, fill);
@@ -825,8 +832,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
       std::uint32_t& at = fill[firm_zone_[f]];
       const Vacancy v{at, std::min(open, kMaxOpen) << 8 | firm_skill_[f]};
       std::fill_n(vacancies_.begin() + at, open, v);
-      std::fill_n(offer_keys_.begin() + at, open, sim::rng::kEmptyKey);
+      std::fill_n(offer_slots_.begin() + at, open, kNoOffer);
       run_firm_[at] = f;
+      run_applicants_[at] = 0;
       at += open;
     }
     piece_widest[k] = widest;
@@ -878,15 +886,20 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // the zone (high half) and the vacancy in it (low half), so the firm with
     // probability proportional to v_f; a second word decides whether an
     // application across skills is acceptable (high half) and gives the
-    // application its random key (low half). Repeats count once. A firm
-    // offers its v_f jobs to the acceptable applicants with the lowest keys:
-    // a uniform choice of min(v_f, applicants) among them, whatever the order
-    // in which applications arrive (sim/rng/lowest_keys.h), so the result is
-    // the same on any number of threads.
+    // application 32 random bits (low half) for the firm's choice. Repeats
+    // count once. A firm chooses whom it offers its v_f jobs by reservoir
+    // sampling (Vitter's Algorithm R): its first v_f acceptable applicants
+    // take its offer slots; the c-th after them takes slot j, drawn uniform
+    // on [0, c) from its 32 bits, if j < v_f. That keeps a uniform choice of
+    // min(v_f, applicants) among them. It depends on the order in which they
+    // arrive, which is the order of the list of the unemployed, then of the
+    // worker's applications, on any number of threads: one thread offers
+    // them as they are drawn, several take each range of firms' applications
+    // piece of workers after piece.
     const sim::rng::WyrandBlockedStream search_draws(ctx.seed, kSearch, month, n);
     // uniform < m, with 32 bits: the high half below m * 2^32.
-    const double m = p_.mismatch_acceptance;
-    const std::uint64_t accept_below = m >= 1.0 ? std::uint64_t{1} << 32 : static_cast<std::uint64_t>(std::ceil(m * 0x1.0p32));
+    const double accept = p_.mismatch_acceptance;
+    const std::uint64_t accept_below = accept >= 1.0 ? std::uint64_t{1} << 32 : static_cast<std::uint64_t>(std::ceil(accept * 0x1.0p32));
     // Several threads only for at least 4,096 unemployed.
     const bool parallel = sim::concurrency() > 1 && nu >= 4096;
     if (best_offer_.size() < nu) best_offer_.resize(nu);  // the first nu, emptied by the drawing
@@ -913,7 +926,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         for (std::size_t i = b0; i != b1; ++i) {
           const std::uint32_t w = unemployed[i];
           const std::size_t h = profile[i] & 0xFF, at = (i - b0) * na;
-          best[i] = sim::rng::kEmptyKey;  // no offer yet (written here, in order, rather than in a pass of its own)
+          best[i] = kNone;  // no offer yet (written here, in order, rather than in a pass of its own)
           skill[i - b0] = static_cast<std::uint8_t>(profile[i] >> 8);
           // No vacancy within reach (every weight underflowed): no application.
           if (!(zone_pick.total(h) > 0.0)) {
@@ -962,31 +975,30 @@ void DockModel::match(const sim::MonthContext& ctx) {
       else
         draw.template operator()<0>(lo, hi, emit);
     };
-    std::uint64_t* slots_of = offer_keys_.data();  // a run's offer slots: slots_of + run
-    // Offers kept applications to their firms' slots, which are known
-    // ahead: fetched 16 applications early (at 10^7 workers they are
-    // megabytes, out of cache).
-    // In blocks, two passes: the first keeps, without a branch, the keys
-    // below their run's highest kept key (whether a key enters is a coin
-    // toss); the second offers those. A run's highest key only falls as
-    // keys enter, so a key turned away by the first pass would have been
-    // turned away later too; the second pass tests again (a key of the
-    // same block may have entered the run in between).
+    // The rare redraws of a firm's choice (below): worker w's application j
+    // takes its r-th from draw r * a + j of w's stream.
+    const sim::rng::WyrandBlockedStream offer_draws(ctx.seed, kOffers, month, n);
+    std::uint32_t* offer_slots = offer_slots_.data();  // a run's offer slots: offer_slots + run
+    std::uint32_t* applicants = run_applicants_.data();
+    const std::uint32_t turned_away = total_vacancies;  // the slot past the last run
+    // Offers acceptable applications, in order, to their firms (step d).
+    // Without a branch on the draw (whether an applicant takes a slot is a
+    // coin toss): an applicant turned away writes to the slot past the
+    // last. A run's count and first slot are fetched 16 applications early
+    // (at 10^7 workers they are megabytes, out of cache).
     auto offer_all = [&](const Application* apps, std::size_t count) {
-      constexpr std::size_t kBlock = 256;
-      std::uint32_t entering[kBlock];
-      for (std::size_t b0 = 0; b0 < count; b0 += kBlock) {
-        const std::size_t b1 = std::min(count, b0 + kBlock);
-        std::size_t entered = 0;
-        for (std::size_t x = b0; x < b1; ++x) {
-          if (x + 16 < count) __builtin_prefetch(slots_of + apps[x + 16].run, 1);
-          entering[entered] = static_cast<std::uint32_t>(x);
-          entered += apps[x].key < slots_of[apps[x].run];
+      for (std::size_t x = 0; x < count; ++x) {
+        if (x + 16 < count) {
+          __builtin_prefetch(applicants + apps[x + 16].run, 1);
+          __builtin_prefetch(offer_slots + apps[x + 16].run, 1);
         }
-        for (std::size_t q = 0; q < entered; ++q) {
-          const Application& app = apps[entering[q]];
-          sim::rng::offer_key(slots_of + app.run, app.open, app.key);
-        }
+        const Application& app = apps[x];
+        const auto id = static_cast<std::uint32_t>(app.key);
+        const std::uint32_t j = sim::rng::reservoir_slot(
+            ++applicants[app.run], app.open, static_cast<std::uint32_t>(app.key >> 32),
+            [&, r = std::uint64_t{0}]() mutable { return offer_draws(unemployed_[id / a]).bits_ahead(r++ * a + id % a) >> 32; });
+        const std::uint32_t taken = 0u - static_cast<std::uint32_t>(j < app.open);  // all ones or 0
+        offer_slots[((app.run + j) & taken) | (turned_away & ~taken)] = id;
       }
     };
     if (!parallel) {
@@ -1004,7 +1016,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
       };
       draw_any(0, nu, [&](std::uint32_t run, std::uint32_t open, std::uint64_t k) {
         kept[count] = {k, run, open};
-        count += k != sim::rng::kEmptyKey;
+        count += k != kNone;
         if (count == kKept) offer_kept();
       });
       offer_kept();
@@ -1012,11 +1024,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
       // Several threads, in rounds of at most kRound unemployed: their
       // applications are drawn in parallel by ranges of workers and kept,
       // then offered in parallel by ranges of vacancy runs, each range
-      // taking the applications to its own firms. Each firm's offer slots
-      // then have one writer and see all its applicants, as on one thread
-      // (cutting the workers instead, each cut with offer slots of its own
-      // merged afterwards, cost a quarter more work: each cut's slots keep
-      // more keys that a single one would have turned away).
+      // taking the applications to its own firms, piece of workers after
+      // piece. Each firm's offer slots then have one writer and see its
+      // applicants in the order they have on one thread.
       constexpr std::size_t kRound = 1 << 16;
       // At most 16 ranges of runs and 4 pieces of workers a range: the
       // buckets are pieces x parts.
@@ -1043,7 +1053,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
           draw_any(lo, hi, [&](std::uint32_t run, std::uint32_t open, std::uint64_t k) {
             Bucket& to = bucket[(run * part_scale) >> 32];
             to.apps[to.count] = {k, run, open};
-            to.count += k != sim::rng::kEmptyKey;
+            to.count += k != kNone;
           });
         });
         sim::for_each_index(parts, [&](std::size_t part) {
@@ -1073,16 +1083,16 @@ void DockModel::match(const sim::MonthContext& ctx) {
       sim::for_each_index(run_pieces, [&](std::size_t k) {
         const std::size_t lo = run_start(total_vacancies * k / run_pieces);
         const std::size_t hi = run_start(total_vacancies * (k + 1) / run_pieces);
-        const std::uint64_t* keys = offer_keys_.data();
+        const std::uint32_t* offered = offer_slots_.data();
         for (std::size_t p = lo; p < hi; ++p) {
           if (p + 16 < hi) {
-            // An empty slot's key names no worker: the last one is fetched.
-            const std::uint32_t ahead = std::min(static_cast<std::uint32_t>(keys[p + 16]) / static_cast<std::uint32_t>(a), last_unemployed);
+            // An empty slot names no worker: the last one is fetched.
+            const std::uint32_t ahead = std::min(offered[p + 16] / static_cast<std::uint32_t>(a), last_unemployed);
             if (kWorker) __builtin_prefetch(unemployed_.data() + ahead);
             __builtin_prefetch(best_offer_.data() + ahead, 1);
           }
-          if (keys[p] == sim::rng::kEmptyKey) continue;  // slots past a firm's applicants, or past kMaxOpen
-          body(static_cast<std::uint32_t>(keys[p]), run_firm_[vac[p].run]);
+          if (offered[p] == kNoOffer) continue;  // slots past a firm's applicants, or past kMaxOpen
+          body(offered[p], run_firm_[vac[p].run]);
         }
       });
     };
@@ -1130,7 +1140,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         std::vector<Hiring> hiring;  // through a local, as the released are
         hiring.swap(hiring_by_piece_[k]);
         hiring.clear();
-        std::uint64_t* keys = offer_keys_.data();
+        std::uint32_t* offered = offer_slots_.data();
         const std::uint64_t* best = best_offer_.data();
         std::uint64_t moving = 0;
         std::uint32_t run = static_cast<std::uint32_t>(lo), firm = lo < hi ? run_firm_[lo] : 0, h = 0;
@@ -1139,7 +1149,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
           // The firm's hired in the order of the list of the unemployed, as
           // the count appends them on one thread (most firms hire a few: an
           // insertion sort; a large one may hire thousands).
-          std::uint64_t* hired = keys + run;
+          std::uint32_t* hired = offered + run;
           if (h > 32) {
             std::sort(hired, hired + h);
           } else {
@@ -1151,7 +1161,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         };
         for (std::size_t p = lo; p < hi; ++p) {
           if (p + 16 < hi) {
-            const std::uint32_t ahead = std::min(static_cast<std::uint32_t>(keys[p + 16]) / static_cast<std::uint32_t>(a), last_unemployed);
+            const std::uint32_t ahead = std::min(offered[p + 16] / static_cast<std::uint32_t>(a), last_unemployed);
             __builtin_prefetch(best + ahead);
           }
           if (vac[p].run != run) {  // the next firm's run
@@ -1160,10 +1170,10 @@ void DockModel::match(const sim::MonthContext& ctx) {
             firm = run_firm_[p];
             h = 0;
           }
-          if (keys[p] == sim::rng::kEmptyKey) continue;  // slots past a firm's applicants, or past kMaxOpen
-          const std::uint32_t i = static_cast<std::uint32_t>(keys[p]) / static_cast<std::uint32_t>(a);
+          if (offered[p] == kNoOffer) continue;  // slots past a firm's applicants, or past kMaxOpen
+          const std::uint32_t i = offered[p] / static_cast<std::uint32_t>(a);
           if (static_cast<std::uint32_t>(best[i]) != firm) continue;
-          keys[run + h++] = i;  // run + h <= p: read already
+          offered[run + h++] = i;  // run + h <= p: read already
         }
         close_run();
         piece_end[k + 1] = moving;
@@ -1192,7 +1202,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
             move_list(f, end, room_for(grown));
             end += staff_room_[f];
           }
-          const std::uint64_t* hired = offer_keys_.data() + x.run;
+          const std::uint32_t* hired = offer_slots_.data() + x.run;
           std::uint32_t* to = staff + staff_at_[f] + firm_size_[f];
           for (std::uint32_t q = 0; q < x.hires; ++q) to[q] = unemployed_[hired[q]];
           firm_size_[f] = static_cast<std::uint32_t>(grown);
@@ -1201,7 +1211,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
       staff_end_ = piece_end[run_pieces];
     }
   } else {
-    best_offer_.assign(nu, sim::rng::kEmptyKey);
+    best_offer_.assign(nu, kNone);
   }
 
   // Hires, and who is still unemployed by zone and skill (the breakdowns),
@@ -1227,7 +1237,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     std::size_t kept = lo;
     for (std::size_t i = lo; i != hi; ++i) {
       const std::uint64_t offer = best[i];
-      const std::int64_t left = offer == sim::rng::kEmptyKey;
+      const std::int64_t left = offer == kNone;
       zones[i & 3][profile[i] & 0xFF] += left;
       skills[i & 3][profile[i] >> 8] += left;
       // The hired, (worker << 32 | firm), over their offers (read already).

@@ -167,7 +167,7 @@ class DockModel final : public sim::Model {
   // One entry per vacancy, grouped by zone, a firm's v_f entries side by
   // side: drawing an entry of a zone uniformly draws a firm of that zone with
   // probability proportional to v_f. `run` is the first of the firm's
-  // entries, so that the firm's offer slots are keys[run .. run + open).
+  // entries, so that the firm's offer slots are offer_slots_[run .. run + open).
   // 8 bytes, so that the entries of 10^6 workers' vacancies stay in cache.
   struct Vacancy {
     std::uint32_t run;
@@ -188,7 +188,13 @@ class DockModel final : public sim::Model {
   };
   std::vector<std::vector<Hiring>> hiring_by_piece_;
   std::vector<std::uint32_t> zone_start_;      // into vacancies_, by zone
-  std::vector<std::uint64_t> offer_keys_;      // the lowest applicant keys per vacancy run
+  // Per vacancy run (a firm's entries): the applications it offers a job
+  // (application ids, i * a + j; kNoOffer where none), one more entry at
+  // the end that takes the applications turned away; and at each run's
+  // first entry, how many acceptable applications it has had so far.
+  std::vector<std::uint32_t> offer_slots_;
+  std::vector<std::uint32_t> run_applicants_;
+  static constexpr std::uint32_t kNoOffer = ~std::uint32_t{0};
   struct Application {
     std::uint64_t key;
     std::uint32_t run, open;

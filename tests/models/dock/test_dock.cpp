@@ -422,6 +422,36 @@ TEST(DockRules, RepeatedDrawsOfOneFirmCountOnce) {
   EXPECT_NEAR(hired, 0.5 + 0.5 * 0.25, 5 * std::sqrt(0.25 * 0.75 / 10000) + 5 * std::sqrt(0.25 / 20000));
 }
 
+TEST(DockRules, FirmsOfferUniformlyAmongTheirApplicants) {
+  // One firm of 1,000 jobs, 20,000 workers who all apply to it (one skill),
+  // everybody separated every month: each month the firm offers its 1,000
+  // jobs to 1,000 of its 20,000 applicants, whom it meets in the order of
+  // the list of the unemployed: the 19,000 left unemployed last month, then
+  // its 1,000 employees, released. Every applicant must be as likely to be
+  // chosen wherever it stands in that order: counted by tenth of the
+  // 19,000, and among the released. (Keeping the first applicants, or the
+  // last, fails this by far.)
+  auto s = make(kSmall, {"months=8", "workers=20000", "firms=1", "skills=1", "applications=1",
+                         "init_size_mu=6.907755278982137", "init_size_sigma=0", "separation_rate=1",
+                         "target_volatility=0", "exit_rate=0", "entry_rate=0"});
+  const auto& m = dock(*s);
+  std::vector<double> observed(11, 0.0), expected(11, 0.0);
+  while (!s->done()) {
+    ASSERT_EQ(m.unemployed_count(), 19000u);
+    std::vector<std::uint32_t> place(20000, 19000);  // the released: 19000
+    for (std::uint32_t i = 0; i < 19000; ++i) place[m.unemployed()[i]] = i;
+    s->step();
+    ASSERT_EQ(m.firm_size()[0], 1000u);
+    for (std::uint32_t q = 0; q < 1000; ++q) {
+      const std::uint32_t at = place[m.staff(0)[q]];
+      observed[at == 19000 ? 10 : at / 1900] += 1;
+    }
+    for (std::size_t b = 0; b < 10; ++b) expected[b] += 1000.0 * 1900 / 20000;
+    expected[10] += 1000.0 * 1000 / 20000;
+  }
+  EXPECT_LT(ts::chi_square(observed, expected), ts::chi_square_critical(10));
+}
+
 TEST(DockRules, ShortSearchDistanceKeepsWorkersHome) {
   // L = 1 m: exp(-d/L) underflows to 0 between zones 4 km or more apart.
   auto s = make(kSmall, {"months=3", "separation_rate=1", "distance_scale_km=0.001"});

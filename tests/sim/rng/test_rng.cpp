@@ -9,7 +9,7 @@
 
 #include "sim/rng/alias.h"
 #include "sim/rng/distributions.h"
-#include "sim/rng/lowest_keys.h"
+#include "sim/rng/reservoir.h"
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
 #include "sim/rng/ziggurat.h"
@@ -320,54 +320,71 @@ TEST(Sampling, AllOfThem) {
   for (std::uint32_t i = 0; i < 6; ++i) EXPECT_EQ(out[i], i);
 }
 
-TEST(LowestKeys, KeepsTheLowestWhateverTheOrderAndTheMerges) {
-  // 40 candidates with random keys offered to 7 slots: in order, in reverse,
-  // and split between three runs merged afterwards.
-  Draws d(5, stream_id("lowest"), 0, 0);
-  std::vector<std::uint64_t> keys(40);
-  for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = (d.bits() << 32) | i;
-  const std::size_t k = 7;
-  std::vector<std::uint64_t> forward(k, rng::kEmptyKey), backward(k, rng::kEmptyKey);
-  std::vector<std::vector<std::uint64_t>> parts(3, std::vector<std::uint64_t>(k, rng::kEmptyKey));
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    rng::offer_key(forward.data(), k, keys[i]);
-    rng::offer_key(backward.data(), k, keys[keys.size() - 1 - i]);
-    rng::offer_key(parts[i % 3].data(), k, keys[i]);
+// Offers candidates 0..c-1 in order to a reservoir of k slots, each with 32
+// bits of d; returns the slots (c if empty).
+std::vector<std::uint32_t> reservoir_of(Draws& d, std::uint32_t c, std::uint32_t k) {
+  std::vector<std::uint32_t> slots(k, c);
+  for (std::uint32_t q = 0; q < c; ++q) {
+    const std::uint32_t j = rng::reservoir_slot(q + 1, k, static_cast<std::uint32_t>(d.bits() >> 32),
+                                                [&] { return static_cast<std::uint32_t>(d.bits() >> 32); });
+    if (j < k) slots[j] = q;
   }
-  rng::merge_keys(parts[2].data(), parts[0].data(), k);
-  rng::merge_keys(parts[2].data(), parts[1].data(), k);
-  auto sorted = keys;
-  std::sort(sorted.begin(), sorted.end());
-  sorted.resize(k);
-  for (auto* run : {&forward, &backward, &parts[2]}) {
-    std::sort(run->begin(), run->end());
-    EXPECT_EQ(*run, sorted);
-  }
-  // Fewer candidates than slots: all kept, the rest empty.
-  std::vector<std::uint64_t> few(k, rng::kEmptyKey);
-  rng::offer_key(few.data(), k, 9);
-  rng::offer_key(few.data(), k, 3);
-  std::sort(few.begin(), few.end());
-  EXPECT_EQ(few[0], 3u);
-  EXPECT_EQ(few[1], 9u);
-  EXPECT_EQ(few[2], rng::kEmptyKey);
+  return slots;
 }
 
-TEST(LowestKeys, GiveEverySubsetEqualChance) {
-  // 2 of 5 by the lowest random keys: ten subsets, each with probability 1/10.
-  std::map<std::pair<int, int>, double> counts;
+TEST(Reservoir, TheFirstFillTheSlotsInOrder) {
+  Draws d(5, stream_id("reservoir"), 0, 0);
+  EXPECT_EQ(reservoir_of(d, 3, 5), (std::vector<std::uint32_t>{0, 1, 2, 3, 3}));
+  EXPECT_EQ(reservoir_of(d, 4, 4), (std::vector<std::uint32_t>{0, 1, 2, 3}));
+  // Past k, a slot below c: every one of them reachable.
+  std::vector<int> seen(9, 0);
+  for (int i = 0; i < 2000; ++i)
+    ++seen[rng::reservoir_slot(9, 2, static_cast<std::uint32_t>(d.bits()), [] { return 0u; })];
+  for (int j = 0; j < 9; ++j) EXPECT_GT(seen[j], 150) << j;
+}
+
+TEST(Reservoir, GivesEverySubsetEqualChance) {
+  // 2 of 5 met in order: ten subsets, each with probability 1/10; and 3 of
+  // 3 (fewer than the slots): always all of them.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, double> counts;
   const int n = 50000;
   for (int i = 0; i < n; ++i) {
-    Draws d(7, stream_id("lowest.subsets"), 0, static_cast<std::uint64_t>(i));
-    std::uint64_t run[2] = {rng::kEmptyKey, rng::kEmptyKey};
-    for (std::uint64_t c = 0; c < 5; ++c) rng::offer_key(run, 2, (d.bits() & ~0xFFFFFFFFull) | c);
-    const int x = static_cast<int>(static_cast<std::uint32_t>(run[0])), y = static_cast<int>(static_cast<std::uint32_t>(run[1]));
-    ++counts[{std::min(x, y), std::max(x, y)}];
+    Draws d(7, stream_id("reservoir.subsets"), 0, static_cast<std::uint64_t>(i));
+    const auto slots = reservoir_of(d, 5, 2);
+    ++counts[{std::min(slots[0], slots[1]), std::max(slots[0], slots[1])}];
   }
   ASSERT_EQ(counts.size(), 10u);
   std::vector<double> obs, exp;
-  for (auto& [k, v] : counts) { obs.push_back(v); exp.push_back(n / 10.0); }
+  for (auto& [k, v] : counts) {
+    obs.push_back(v);
+    exp.push_back(n / 10.0);
+  }
   EXPECT_LT(ts::chi_square(obs, exp), ts::chi_square_critical(9));
+}
+
+TEST(Reservoir, RedrawsExactlyWhenLemiresMethodRejects) {
+  // c = 3: 2^32 = 3 * 1431655765 + 1, so one value of the low word, 0, is
+  // rejected: bits 0 give 0 * 3 = 0. The next bits, 2^31, give 3 * 2^31 =
+  // 1 * 2^32 + 2^31: slot 1.
+  int calls = 0;
+  auto more = [&] {
+    ++calls;
+    return 0x80000000u;
+  };
+  EXPECT_EQ(rng::reservoir_slot(3, 1, 0u, more), 1u);
+  EXPECT_EQ(calls, 1);
+  // The same bits while the slots are not full: slot c - 1, no draw.
+  EXPECT_EQ(rng::reservoir_slot(3, 3, 0u, more), 2u);
+  EXPECT_EQ(calls, 1);
+  // Bits that are not rejected (low word 3 >= the threshold 1): no draw.
+  EXPECT_EQ(rng::reservoir_slot(3, 1, 1u, more), 0u);
+  EXPECT_EQ(rng::reservoir_slot(3, 1, 0xFFFFFFFFu, more), 2u);
+  EXPECT_EQ(calls, 1);
+  // A rejection that rejects again takes as many draws as it needs.
+  int left = 3;
+  auto zeros_then_half = [&] { return --left > 0 ? 0u : 0x80000000u; };
+  EXPECT_EQ(rng::reservoir_slot(3, 1, 0u, zeros_then_half), 1u);
+  EXPECT_EQ(left, 0);
 }
 
 TEST(Alias, FollowsItsWeightsAndNeverReturnsAZeroWeight) {
