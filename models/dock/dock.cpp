@@ -294,7 +294,7 @@ void DockModel::place_staff(const std::uint32_t* lists, const std::uint64_t* fir
   }
   // Half as much again at the end, where the firms that outgrow their room go.
   staff_capacity_ = arena_capacity(total);
-  staff_.reset(new std::uint32_t[staff_capacity_]);  // not initialised: entries past a list are never read
+  staff_ = sim::LargeArray<std::uint32_t>(staff_capacity_);  // entries past a list are never read
   staff_end_ = total;
   // Serial: called outside the month's loops (initialize, load), where a
   // parallel loop would run on TBB's own threads.
@@ -361,7 +361,7 @@ void DockModel::lay_out_staff(Extra&& extra) {
   // grow, rather than each filling the end again).
   if (total + total / 4 + 1024 > staff_capacity_) {
     const std::uint64_t capacity = arena_capacity(total);
-    std::unique_ptr<std::uint32_t[]> larger(new std::uint32_t[capacity]);
+    sim::LargeArray<std::uint32_t> larger(capacity);
     std::copy_n(staff, packed, larger.get());
     staff_ = std::move(larger);
     staff_capacity_ = capacity;
@@ -1045,7 +1045,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
           for (std::size_t q = 0; q < parts; ++q) {
             if (bucket[q].room < (hi - lo) * a) {
               bucket[q].room = (kRound / pieces + 1) * a;  // every piece of a round fits
-              bucket[q].apps.reset(new Application[bucket[q].room]);
+              bucket[q].apps = sim::LargeArray<Application>(bucket[q].room);
             }
             bucket[q].count = 0;
           }

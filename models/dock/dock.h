@@ -10,6 +10,7 @@
 
 #include <Eigen/Dense>
 
+#include "sim/core/huge_pages.h"
 #include "sim/core/model.h"
 
 namespace terrasim::models::dock {
@@ -59,10 +60,10 @@ class DockModel final : public sim::Model {
   // worker; the API's workers.employer; valid until the next call or step;
   // not for several threads at once).
   const std::vector<std::uint32_t>& employer() const;
-  const std::vector<std::uint8_t>& home() const { return home_; }
-  const std::vector<std::uint8_t>& skill() const { return skill_; }
+  const sim::LargeVector<std::uint8_t>& home() const { return home_; }
+  const sim::LargeVector<std::uint8_t>& skill() const { return skill_; }
   const std::vector<std::uint8_t>& firm_alive() const { return firm_alive_; }
-  const std::vector<std::uint32_t>& firm_size() const { return firm_size_; }
+  const sim::LargeVector<std::uint32_t>& firm_size() const { return firm_size_; }
   const std::vector<std::uint32_t>& firm_target() const { return firm_target_; }
   const std::vector<double>& firm_latent() const { return firm_latent_; }  // log T_f
   std::int64_t firms_alive() const { return firms_alive_; }
@@ -118,8 +119,8 @@ class DockModel final : public sim::Model {
 
   // Workers: home zone and skill. Who employs them is in the firms' lists
   // below; employer() derives it into employer_view_ when asked.
-  std::vector<std::uint8_t> home_;
-  std::vector<std::uint8_t> skill_;
+  sim::LargeVector<std::uint8_t> home_;
+  sim::LargeVector<std::uint8_t> skill_;
   mutable std::vector<std::uint32_t> employer_view_;
 
   // Firms, by slot. A closed firm's slot is reused by a later entrant; ids
@@ -130,7 +131,7 @@ class DockModel final : public sim::Model {
   std::vector<std::uint8_t> firm_alive_;
   std::vector<double> firm_latent_;  // log T_f: the shock is an addition, and n*_f needs no exp
   std::vector<std::uint32_t> firm_target_;
-  std::vector<std::uint32_t> firm_size_;
+  sim::LargeVector<std::uint32_t> firm_size_;
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_firm_id_ = 0;
 
@@ -143,17 +144,17 @@ class DockModel final : public sim::Model {
   // out afresh (lay_out_staff). The order of each list is part of the
   // state (dismissals choose ranks in it) and is saved; where the lists lie
   // is not.
-  std::unique_ptr<std::uint32_t[]> staff_;
+  sim::LargeArray<std::uint32_t> staff_;
   std::size_t staff_capacity_ = 0, staff_end_ = 0;
   std::int64_t staff_layouts_ = 0;
-  std::vector<std::uint64_t> staff_at_;
-  std::vector<std::uint32_t> staff_room_;
+  sim::LargeVector<std::uint64_t> staff_at_;
+  sim::LargeVector<std::uint32_t> staff_room_;
   // The unemployed: the first unemployed_count_ entries, in the order the
   // rules keep (the released join the end, the hired leave), with each
   // one's home zone | skill << 8 beside it (read in order by the matching,
   // where the workers' own columns would be read at random).
-  std::vector<std::uint32_t> unemployed_;
-  std::vector<std::uint16_t> unemployed_profile_;
+  sim::LargeVector<std::uint32_t> unemployed_;
+  sim::LargeVector<std::uint16_t> unemployed_profile_;
   std::size_t unemployed_count_ = 0;
 
   // Scratch of the current month (not part of the state between months).
@@ -178,9 +179,9 @@ class DockModel final : public sim::Model {
   static constexpr std::uint32_t kMaxOpen = (1u << 24) - 1;
   // The most vacancy entries a month (indices are 32-bit; 20 bytes each).
   static constexpr std::uint64_t kMaxVacancies = (std::uint64_t{1} << 31) - 1;
-  std::vector<Vacancy> vacancies_;
+  sim::LargeVector<Vacancy> vacancies_;
   std::vector<std::uint32_t> hiring_;          // per piece of slots, from its first slot: its firms with vacancies
-  std::vector<std::uint32_t> run_firm_;        // firm slot, at each run's first entry
+  sim::LargeVector<std::uint32_t> run_firm_;        // firm slot, at each run's first entry
   // The matching's hiring firms, by piece of runs: each one's run (where
   // its hired are gathered), slot and number of hires.
   struct Hiring {
@@ -192,8 +193,8 @@ class DockModel final : public sim::Model {
   // (application ids, i * a + j; kNoOffer where none), one more entry at
   // the end that takes the applications turned away; and at each run's
   // first entry, how many acceptable applications it has had so far.
-  std::vector<std::uint32_t> offer_slots_;
-  std::vector<std::uint32_t> run_applicants_;
+  sim::LargeVector<std::uint32_t> offer_slots_;
+  sim::LargeVector<std::uint32_t> run_applicants_;
   static constexpr std::uint32_t kNoOffer = ~std::uint32_t{0};
   struct Application {
     std::uint64_t key;
@@ -206,11 +207,11 @@ class DockModel final : public sim::Model {
   // filling neighbouring buckets do not share the lines of their ends
   // (which cost the drawing half its speed).
   struct alignas(64) Bucket {
-    std::unique_ptr<Application[]> apps;
+    sim::LargeArray<Application> apps;
     std::size_t room = 0, count = 0;
   };
   std::vector<Bucket> app_buckets_;
-  std::vector<std::uint64_t> best_offer_;      // per unemployed worker: (choice key, firm slot)
+  sim::LargeVector<std::uint64_t> best_offer_;      // per unemployed worker: (choice key, firm slot)
 
   // Counters of the current month and totals.
   std::int64_t employed_ = 0;

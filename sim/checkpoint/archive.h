@@ -37,9 +37,9 @@ class ArchiveWriter {
     put<std::uint64_t>(s.size());
     append(s.data(), s.size());
   }
-  template <class T>
+  template <class T, class A>
     requires std::is_trivially_copyable_v<T>
-  void put_vector(const std::vector<T>& v) {
+  void put_vector(const std::vector<T, A>& v) {
     put<std::uint64_t>(v.size());
     append(v.data(), v.size() * sizeof(T));
   }
@@ -47,9 +47,9 @@ class ArchiveWriter {
   // fields in another order than it wrote them fails loudly.
   void tag(std::string_view name) { put_string(name); }
   // A named column of agents: its tag, then its values.
-  template <class T>
+  template <class T, class A>
     requires std::is_trivially_copyable_v<T>
-  void put_column(std::string_view name, const std::vector<T>& v) {
+  void put_column(std::string_view name, const std::vector<T, A>& v) {
     tag(name);
     put_vector(v);
   }
@@ -81,22 +81,22 @@ class ArchiveReader {
     return v;
   }
   std::string get_string();
-  template <class T>
+  template <class T, class A = std::allocator<T>>
     requires std::is_trivially_copyable_v<T>
-  std::vector<T> get_vector() {
+  std::vector<T, A> get_vector() {
     const auto n = get<std::uint64_t>();
     if (n > (buf_.size() - pos_) / (sizeof(T) ? sizeof(T) : 1)) fail("a column is longer than the file");
-    std::vector<T> v(n);
+    std::vector<T, A> v(n);
     take(v.data(), n * sizeof(T));
     return v;
   }
   void expect_tag(std::string_view name);
   // Reads a column written by put_column under the same name.
-  template <class T>
+  template <class T, class A>
     requires std::is_trivially_copyable_v<T>
-  void get_column(std::string_view name, std::vector<T>& v) {
+  void get_column(std::string_view name, std::vector<T, A>& v) {
     expect_tag(name);
-    v = get_vector<T>();
+    v = get_vector<T, A>();
   }
   bool at_end() const { return pos_ == buf_.size(); }
   const std::string& origin() const { return origin_; }

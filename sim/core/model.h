@@ -54,8 +54,8 @@ constexpr const char* numpy_dtype() {
 }
 
 // A ColumnView of a vector (its current storage).
-template <class T>
-ColumnView column_view(std::string agents, std::string name, const std::vector<T>& column, std::string doc) {
+template <class T, class A>
+ColumnView column_view(std::string agents, std::string name, const std::vector<T, A>& column, std::string doc) {
   return ColumnView{std::move(agents), std::move(name), numpy_dtype<T>(), column.data(), column.size(), std::move(doc)};
 }
 

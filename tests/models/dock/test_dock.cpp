@@ -265,7 +265,7 @@ TEST(DockRules, ClosingFirmReleasesExactlyItsEmployees) {
 // Returns the number dismissed.
 static std::int64_t expect_first_month_dismisses_the_excess(sim::Simulation& s) {
   auto& m = dock(s);
-  const std::vector<std::uint32_t> size_before = m.firm_size();
+  const std::vector<std::uint32_t> size_before(m.firm_size().begin(), m.firm_size().end());
   const std::vector<std::vector<std::uint32_t>> staff_before = lists_of(m);  // by slot, then the unemployed
   const std::size_t unemployed_before = m.unemployed_count();
   const std::int64_t employed_before = m.employed();

@@ -1,0 +1,104 @@
+// Memory for the large arrays of a model, in transparent huge pages where
+// the system offers them.
+//
+// At 10^7 workers the docking model reads its arrays (the employee lists,
+// the firms' columns, the list of the unemployed, the vacancy entries) at
+// random, over hundreds of megabytes: with 4 KiB pages nearly every access
+// misses the TLB as well as the cache. An allocation of 2 MiB or more is
+// mapped on its own, aligned to 2 MiB, and marked MADV_HUGEPAGE before it
+// is touched, so that where transparent huge pages are enabled ("always" or
+// "madvise" in /sys/kernel/mm/transparent_hugepage/enabled) the kernel
+// backs it with 2 MiB pages. Elsewhere the advice is ignored and nothing
+// else changes. Smaller allocations go to the ordinary heap. Where memory
+// lies never changes what a model computes.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <utility>
+#include <vector>
+
+namespace terrasim::sim {
+
+namespace detail {
+inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
+// Under AddressSanitizer every allocation stays on its heap, which checks
+// the bounds of what it hands out (it does not watch mappings of our own).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kMapLarge = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kMapLarge = false;
+#else
+inline constexpr bool kMapLarge = true;
+#endif
+#else
+inline constexpr bool kMapLarge = true;
+#endif
+// Whether n bytes are mapped on their own (else from the heap).
+constexpr bool mapped(std::size_t bytes) { return kMapLarge && bytes >= kHugePage; }
+// `bytes` (>= kHugePage) of memory aligned to kHugePage, advised to be
+// backed by huge pages; std::bad_alloc if the system refuses.
+void* map_huge(std::size_t bytes);
+void unmap_huge(void* p, std::size_t bytes) noexcept;
+}  // namespace detail
+
+template <class T>
+class HugePageAllocator {
+ public:
+  using value_type = T;
+  HugePageAllocator() noexcept = default;
+  template <class U>
+  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
+
+  T* allocate(std::size_t n) {
+    if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
+    if (!detail::mapped(n * sizeof(T))) return std::allocator<T>().allocate(n);
+    return static_cast<T*>(detail::map_huge(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (!detail::mapped(n * sizeof(T)))
+      std::allocator<T>().deallocate(p, n);
+    else
+      detail::unmap_huge(p, n * sizeof(T));
+  }
+  template <class U>
+  bool operator==(const HugePageAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
+// A vector whose storage, from 2 MiB on, lies in huge pages.
+template <class T>
+using LargeVector = std::vector<T, HugePageAllocator<T>>;
+
+// An array of n T, not initialised, for the storage a model manages itself.
+template <class T>
+class LargeArray {
+ public:
+  LargeArray() = default;
+  explicit LargeArray(std::size_t n) : data_(HugePageAllocator<T>().allocate(n)), size_(n) {}
+  ~LargeArray() { release(); }
+  LargeArray(LargeArray&& other) noexcept : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  LargeArray& operator=(LargeArray&& other) noexcept {
+    if (this != &other) {
+      release();
+      data_ = std::exchange(other.data_, nullptr);
+      size_ = std::exchange(other.size_, 0);
+    }
+    return *this;
+  }
+  T* get() const noexcept { return data_; }
+  T& operator[](std::size_t i) const noexcept { return data_[i]; }
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  void release() noexcept {
+    if (data_) HugePageAllocator<T>().deallocate(data_, size_);
+  }
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace terrasim::sim

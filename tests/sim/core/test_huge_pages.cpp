@@ -1,0 +1,62 @@
+// The allocator of the large arrays: where their storage lies must change
+// nothing but where it lies.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include "sim/core/huge_pages.h"
+
+using namespace terrasim;
+
+namespace {
+bool aligned_to_huge_page(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % sim::detail::kHugePage == 0; }
+}  // namespace
+
+TEST(HugePages, LargeVectorsBehaveAsVectors) {
+  // From a few entries to past several huge pages, through growth, copy,
+  // shrinking and release.
+  sim::LargeVector<std::uint32_t> v;
+  for (std::uint32_t i = 0; i < 3'000'000; ++i) v.push_back(i * 7u);
+  ASSERT_EQ(v.size(), 3'000'000u);
+  for (std::uint32_t i = 0; i < v.size(); i += 999) ASSERT_EQ(v[i], i * 7u);
+  sim::LargeVector<std::uint32_t> copy = v;
+  EXPECT_EQ(copy, v);
+  copy.resize(5);
+  copy.shrink_to_fit();
+  EXPECT_EQ(copy, (sim::LargeVector<std::uint32_t>{0, 7, 14, 21, 28}));
+  sim::LargeVector<std::uint64_t> zeros(1'000'000);  // value-initialised, mapped
+  EXPECT_EQ(std::accumulate(zeros.begin(), zeros.end(), std::uint64_t{0}), 0u);
+}
+
+TEST(HugePages, LargeAllocationsAreMappedOnHugePageBoundaries) {
+  if (!sim::detail::kMapLarge) GTEST_SKIP() << "under AddressSanitizer every allocation is the heap's";
+  // One byte short of the threshold comes from the heap; the threshold and
+  // an odd size past it are mapped, aligned to a huge page.
+  sim::HugePageAllocator<char> bytes;
+  for (const std::size_t n : {sim::detail::kHugePage, sim::detail::kHugePage * 3 + 12345}) {
+    char* p = bytes.allocate(n);
+    EXPECT_TRUE(aligned_to_huge_page(p)) << n;
+    p[0] = 1;
+    p[n - 1] = 2;  // the whole size is usable
+    bytes.deallocate(p, n);
+  }
+  sim::LargeArray<std::uint64_t> array(sim::detail::kHugePage);  // 16 MiB
+  EXPECT_TRUE(aligned_to_huge_page(array.get()));
+}
+
+TEST(HugePages, LargeArraysMoveTheirStorage) {
+  sim::LargeArray<std::uint32_t> a(1'000'000);
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<std::uint32_t>(i);
+  const std::uint32_t* storage = a.get();
+  sim::LargeArray<std::uint32_t> b = std::move(a);
+  EXPECT_EQ(b.get(), storage);
+  EXPECT_EQ(b.size(), 1'000'000u);
+  EXPECT_EQ(a.get(), nullptr);
+  EXPECT_EQ(b[999'999], 999'999u);
+  sim::LargeArray<std::uint32_t> small(10);
+  small = std::move(b);  // releases its own
+  EXPECT_EQ(small.get(), storage);
+  EXPECT_EQ(small[123], 123u);
+}
