@@ -260,8 +260,7 @@ std::uint32_t DockModel::allocate_firm_slot() {
   firm_latent_.push_back(0.0);
   firm_target_.push_back(0);
   firm_size_.push_back(0);
-  staff_at_.push_back(0);
-  staff_room_.push_back(0);
+  rooms_.push_back({});
   return static_cast<std::uint32_t>(firm_id_.size() - 1);
 }
 
@@ -284,13 +283,12 @@ std::uint64_t arena_capacity(std::uint64_t total) {
 
 void DockModel::place_staff(const std::uint32_t* lists, const std::uint64_t* first) {
   const std::size_t slots = firm_id_.size();
-  staff_at_.assign(slots, 0);
-  staff_room_.assign(slots, 0);
+  rooms_.assign(slots, {});
   std::uint64_t total = 0;
   for (std::size_t f = 0; f < slots; ++f) {
-    staff_at_[f] = total;
-    staff_room_[f] = firm_alive_[f] ? static_cast<std::uint32_t>(room_for(firm_size_[f])) : 0;
-    total += staff_room_[f];
+    rooms_[f].at = static_cast<std::uint32_t>(total);  // below 2^32: arena_capacity checks the total below
+    rooms_[f].room = firm_alive_[f] ? static_cast<std::uint32_t>(room_for(firm_size_[f])) : 0;
+    total += rooms_[f].room;
   }
   // Half as much again at the end, where the firms that outgrow their room go.
   staff_capacity_ = arena_capacity(total);
@@ -298,13 +296,13 @@ void DockModel::place_staff(const std::uint32_t* lists, const std::uint64_t* fir
   staff_end_ = total;
   // Serial: called outside the month's loops (initialize, load), where a
   // parallel loop would run on TBB's own threads.
-  for (std::size_t f = 0; f < slots; ++f) std::copy_n(lists + first[f], firm_size_[f], staff_.get() + staff_at_[f]);
+  for (std::size_t f = 0; f < slots; ++f) std::copy_n(lists + first[f], firm_size_[f], staff_.get() + rooms_[f].at);
 }
 
 void DockModel::move_list(std::uint32_t f, std::uint64_t at, std::uint64_t room) {
-  std::copy_n(staff_.get() + staff_at_[f], firm_size_[f], staff_.get() + at);
-  staff_at_[f] = at;
-  staff_room_[f] = static_cast<std::uint32_t>(room);
+  std::copy_n(staff_.get() + rooms_[f].at, firm_size_[f], staff_.get() + at);
+  rooms_[f].at = static_cast<std::uint32_t>(at);
+  rooms_[f].room = static_cast<std::uint32_t>(room);
 }
 
 void DockModel::move_staff(std::uint32_t f) {
@@ -328,7 +326,7 @@ void DockModel::lay_out_staff(Extra&& extra) {
   const std::size_t slots = firm_id_.size();
   std::vector<std::uint64_t> order, scratch;  // (place << 32 | slot) of the firms with a room, sorted by place
   for (std::size_t f = 0; f < slots; ++f)
-    if (staff_room_[f] != 0) order.push_back(staff_at_[f] << 32 | f);
+    if (rooms_[f].room != 0) order.push_back(std::uint64_t{rooms_[f].at} << 32 | f);
   scratch.resize(order.size());
   for (unsigned shift = 32; shift < 64 && (staff_capacity_ >> (shift - 32)) != 0; shift += 11) {
     std::array<std::size_t, 2048> at{};
@@ -342,8 +340,8 @@ void DockModel::lay_out_staff(Extra&& extra) {
   std::uint64_t packed = 0;
   for (const std::uint64_t x : order) {
     const auto f = static_cast<std::uint32_t>(x);
-    std::memmove(staff + packed, staff + staff_at_[f], std::size_t{firm_size_[f]} * sizeof(std::uint32_t));
-    staff_at_[f] = packed;
+    std::memmove(staff + packed, staff + rooms_[f].at, std::size_t{firm_size_[f]} * sizeof(std::uint32_t));
+    rooms_[f].at = static_cast<std::uint32_t>(packed);
     packed += firm_size_[f];
   }
   // The new rooms, in the same order (room_at[k] .. room_at[k + 1]), then
@@ -355,7 +353,7 @@ void DockModel::lay_out_staff(Extra&& extra) {
   }
   std::uint64_t total = room_at.back();
   for (std::size_t f = 0; f < slots; ++f)
-    if (firm_alive_[f] && staff_room_[f] == 0) total += room_for(extra(f));
+    if (firm_alive_[f] && rooms_[f].room == 0) total += room_for(extra(f));
   // Too little left at the end (a quarter of the rooms): a larger arena,
   // the lists packed at its start (so that moves stay rare as the lists
   // grow, rather than each filling the end again).
@@ -369,16 +367,16 @@ void DockModel::lay_out_staff(Extra&& extra) {
   }
   for (std::size_t k = order.size(); k-- > 0;) {
     const auto f = static_cast<std::uint32_t>(order[k]);
-    std::memmove(staff + room_at[k], staff + staff_at_[f], std::size_t{firm_size_[f]} * sizeof(std::uint32_t));
-    staff_at_[f] = room_at[k];
-    staff_room_[f] = static_cast<std::uint32_t>(room_at[k + 1] - room_at[k]);
+    std::memmove(staff + room_at[k], staff + rooms_[f].at, std::size_t{firm_size_[f]} * sizeof(std::uint32_t));
+    rooms_[f].at = static_cast<std::uint32_t>(room_at[k]);
+    rooms_[f].room = static_cast<std::uint32_t>(room_at[k + 1] - room_at[k]);
   }
   std::uint64_t end = room_at.back();
   for (std::size_t f = 0; f < slots; ++f)
-    if (firm_alive_[f] && staff_room_[f] == 0) {
-      staff_at_[f] = end;
-      staff_room_[f] = static_cast<std::uint32_t>(room_for(extra(f)));
-      end += staff_room_[f];
+    if (firm_alive_[f] && rooms_[f].room == 0) {
+      rooms_[f].at = static_cast<std::uint32_t>(end);
+      rooms_[f].room = static_cast<std::uint32_t>(room_for(extra(f)));
+      end += rooms_[f].room;
     }
   staff_end_ = end;
 }
@@ -547,9 +545,8 @@ void DockModel::initialize(std::uint64_t seed) {
     firm_size_[f] = static_cast<std::uint32_t>(take);
     next += take;
   }
-  staff_at_.assign(m, 0);
-  staff_room_.assign(m, 0);
-  staff_at_.reserve(room), staff_room_.reserve(room);
+  rooms_.assign(m, {});
+  rooms_.reserve(room);
   {
     std::vector<std::uint64_t> first(m);
     for (std::size_t f = 0; f < m; ++f) first[f] = first_taken[f];
@@ -643,7 +640,7 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
     double* latent = firm_latent_.data();
     std::uint32_t* target = firm_target_.data();
     std::uint32_t* staff = staff_.get();
-    const std::uint64_t* at = staff_at_.data();
+    const Room* rooms = rooms_.data();
     // The block's released through a local (threads pushing to neighbouring
     // vectors of released_ would share the lines of their ends).
     std::vector<std::uint32_t> out;
@@ -652,7 +649,7 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
     std::vector<std::uint64_t> scratch;  // sample_sorted's, for a firm dismissing many
     // Removes the places `place` (ascending) from firm f's list of s.
     auto release = [&](std::size_t f, std::uint32_t s) {
-      std::uint32_t* list = staff + at[f];
+      std::uint32_t* list = staff + rooms[f].at;
       for (std::size_t k = place.size(); k-- > 0;) {
         out.push_back(list[place[k]]);
         list[place[k]] = list[--s];
@@ -701,7 +698,7 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
       target[f] = t;
       const std::uint32_t s = size[f];
       if (closing[f]) {  // 3. rare
-        out.insert(out.end(), staff + at[f], staff + at[f] + s);
+        out.insert(out.end(), staff + rooms[f].at, staff + rooms[f].at + s);
         size[f] = 0;
         continue;
       }
@@ -718,8 +715,8 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
   for (std::size_t b = 0; b < exit_blocks; ++b)
     for (const std::uint32_t f : closed_[b]) {
       firm_alive_[f] = 0;
-      staff_at_[f] = 0;
-      staff_room_[f] = 0;
+      rooms_[f].at = 0;
+      rooms_[f].room = 0;
       free_slots_.push_back(f);
       ++exits_;
     }
@@ -1157,7 +1154,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
               for (std::uint32_t r = q; r > 0 && hired[r] < hired[r - 1]; --r) std::swap(hired[r], hired[r - 1]);
           }
           hiring.push_back({run, firm, h});
-          if (std::uint64_t{firm_size_[firm]} + h > staff_room_[firm]) moving += room_for(std::uint64_t{firm_size_[firm]} + h);
+          if (std::uint64_t{firm_size_[firm]} + h > rooms_[firm].room) moving += room_for(std::uint64_t{firm_size_[firm]} + h);
         };
         for (std::size_t p = lo; p < hi; ++p) {
           if (p + 16 < hi) {
@@ -1198,12 +1195,12 @@ void DockModel::match(const sim::MonthContext& ctx) {
         for (const Hiring& x : hiring_by_piece_[k]) {
           const std::uint32_t f = x.firm;
           const std::uint64_t grown = std::uint64_t{firm_size_[f]} + x.hires;
-          if (grown > staff_room_[f]) {
+          if (grown > rooms_[f].room) {
             move_list(f, end, room_for(grown));
-            end += staff_room_[f];
+            end += rooms_[f].room;
           }
           const std::uint32_t* hired = offer_slots_.data() + x.run;
-          std::uint32_t* to = staff + staff_at_[f] + firm_size_[f];
+          std::uint32_t* to = staff + rooms_[f].at + firm_size_[f];
           for (std::uint32_t q = 0; q < x.hires; ++q) to[q] = unemployed_[hired[q]];
           firm_size_[f] = static_cast<std::uint32_t>(grown);
         }
@@ -1268,9 +1265,18 @@ void DockModel::match(const sim::MonthContext& ctx) {
     for (std::size_t k = 0; k < tally_pieces; ++k) {
       const std::uint64_t* hired = best_offer_.data() + k * kTallyPiece;
       for (std::int64_t x = 0, taken = counts[k * width]; x < taken; ++x) {
+        if (x + 16 < taken) {
+          const auto ahead = static_cast<std::uint32_t>(hired[x + 16]);
+          __builtin_prefetch(firm_size_.data() + ahead);
+          __builtin_prefetch(rooms_.data() + ahead);
+        }
+        if (x + 8 < taken) {
+          const auto ahead = static_cast<std::uint32_t>(hired[x + 8]);
+          __builtin_prefetch(staff_.get() + rooms_[ahead].at + firm_size_[ahead], 1);
+        }
         const auto f = static_cast<std::uint32_t>(hired[x]);
-        if (firm_size_[f] == staff_room_[f]) move_staff(f);
-        staff_[staff_at_[f] + firm_size_[f]++] = static_cast<std::uint32_t>(hired[x] >> 32);
+        if (firm_size_[f] == rooms_[f].room) move_staff(f);
+        staff_[rooms_[f].at + firm_size_[f]++] = static_cast<std::uint32_t>(hired[x] >> 32);
       }
     }
   hires_ = sum[0];
@@ -1431,8 +1437,7 @@ void DockModel::load(sim::ArchiveReader& in) {
   vacancies_left_ = count_vacancies();
   if (static_cast<std::uint64_t>(vacancies_left_) > kMaxVacancies)
     in.fail(fmt::format("the firms have {} vacancies, more than the {} the matching lists", vacancies_left_, kMaxVacancies));
-  staff_at_.assign(slots, 0);
-  staff_room_.assign(slots, 0);
+  rooms_.assign(slots, {});
   place_staff(staff.data(), first.data());
 }
 
@@ -1472,11 +1477,11 @@ std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) c
       bad.push_back(fmt::format("firm slot {} has {} employees, its size says {}", f, counted[f], firm_size_[f]));
     if (firm_alive_[f] && firm_size_[f] > firm_target_[f] && rec.rows() > 0)
       bad.push_back(fmt::format("firm slot {} holds {} employees over a target of {}", f, firm_size_[f], firm_target_[f]));
-    if (firm_size_[f] > staff_room_[f] || staff_at_[f] + staff_room_[f] > staff_end_) {
-      bad.push_back(fmt::format("firm slot {}'s list of {} lies outside its room of {} or the arena", f, firm_size_[f], staff_room_[f]));
+    if (firm_size_[f] > rooms_[f].room || std::uint64_t{rooms_[f].at} + rooms_[f].room > staff_end_) {
+      bad.push_back(fmt::format("firm slot {}'s list of {} lies outside its room of {} or the arena", f, firm_size_[f], rooms_[f].room));
       continue;
     }
-    if (staff_room_[f] > 0) rooms.emplace_back(staff_at_[f], staff_at_[f] + staff_room_[f]);
+    if (rooms_[f].room > 0) rooms.emplace_back(rooms_[f].at, std::uint64_t{rooms_[f].at} + rooms_[f].room);
     for (std::uint32_t j = 0; j < firm_size_[f]; ++j) {
       const std::uint32_t w = staff(static_cast<std::uint32_t>(f))[j];
       if (w >= n || employer_of[w] != f || listed[w]++)
@@ -1533,7 +1538,7 @@ void DockModel::derive_employer(std::vector<std::uint32_t>& out) const {
   // out (check_invariants reports them).
   out.assign(home_.size(), kNoFirm);
   for (std::uint32_t f = 0; f < firm_size_.size(); ++f) {
-    if (firm_size_[f] > staff_room_[f] || staff_at_[f] + staff_room_[f] > staff_end_ || staff_end_ > staff_capacity_) continue;
+    if (firm_size_[f] > rooms_[f].room || std::uint64_t{rooms_[f].at} + rooms_[f].room > staff_end_ || staff_end_ > staff_capacity_) continue;
     for (std::uint32_t j = 0; j < firm_size_[f]; ++j)
       if (const std::uint32_t w = staff(f)[j]; w < out.size()) out[w] = f;
   }

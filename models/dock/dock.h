@@ -71,7 +71,7 @@ class DockModel final : public sim::Model {
 
   // The employees of firm slot f, in the order the rules keep (the same on
   // any number of threads), and the unemployed, in theirs.
-  const std::uint32_t* staff(std::uint32_t f) const { return staff_.get() + staff_at_[f]; }
+  const std::uint32_t* staff(std::uint32_t f) const { return staff_.get() + rooms_[f].at; }
   std::size_t unemployed_count() const { return unemployed_count_; }
   // The workers released since the last matching, which lists them as
   // unemployed when it starts.
@@ -136,7 +136,7 @@ class DockModel final : public sim::Model {
   std::uint64_t next_firm_id_ = 0;
 
   // Employment, firm-centred: firm slot f's employees are the worker ids
-  // staff_[staff_at_[f] .. + firm_size_[f]), with staff_room_[f] entries
+  // staff_[rooms_[f].at .. + firm_size_[f]), with rooms_[f].room entries
   // reserved there. Separations, dismissals and closures touch only the
   // employees they move (a worker leaves by the last one taking its place);
   // hires join the end, and a firm whose list outgrows its room moves to
@@ -147,8 +147,12 @@ class DockModel final : public sim::Model {
   sim::LargeArray<std::uint32_t> staff_;
   std::size_t staff_capacity_ = 0, staff_end_ = 0;
   std::int64_t staff_layouts_ = 0;
-  sim::LargeVector<std::uint64_t> staff_at_;
-  sim::LargeVector<std::uint32_t> staff_room_;
+  // Where each firm's list lies, side by side, so that a hire at random
+  // reads one line for both (arena_capacity keeps places below 2^32).
+  struct Room {
+    std::uint32_t at = 0, room = 0;
+  };
+  sim::LargeVector<Room> rooms_;
   // The unemployed: the first unemployed_count_ entries, in the order the
   // rules keep (the released join the end, the hired leave), with each
   // one's home zone | skill << 8 beside it (read in order by the matching,
