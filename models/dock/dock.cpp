@@ -816,7 +816,10 @@ void DockModel::match(const sim::MonthContext& ctx) {
   const std::uint32_t total_vacancies = zone_start_[nz];
   vacancies_.resize(total_vacancies);
   run_firm_.resize(total_vacancies);
-  offer_slots_.resize(std::size_t{total_vacancies} + 1);  // emptied by the listing, run by run
+  // Emptied by the listing, run by run; past the last run, a slot for each
+  // part of the offering (below) to write the applicants it turns away, a
+  // cache line apart.
+  offer_slots_.resize(std::size_t{total_vacancies} + kTurnedAway * 16);
   run_applicants_.resize(total_vacancies);  // zeroed by the listing at each run's first entry
   sim::for_each_index(list_pieces, [&](std::size_t k) {
     std::uint32_t fill[256];  // a local copy: the entries written cannot alias it
@@ -977,13 +980,13 @@ void DockModel::match(const sim::MonthContext& ctx) {
     const sim::rng::WyrandBlockedStream offer_draws(ctx.seed, kOffers, month, n);
     std::uint32_t* offer_slots = offer_slots_.data();  // a run's offer slots: offer_slots + run
     std::uint32_t* applicants = run_applicants_.data();
-    const std::uint32_t turned_away = total_vacancies;  // the slot past the last run
     // Offers acceptable applications, in order, to their firms (step d).
     // Without a branch on the draw (whether an applicant takes a slot is a
-    // coin toss): an applicant turned away writes to the slot past the
-    // last. A run's count and first slot are fetched 16 applications early
+    // coin toss): an applicant turned away writes to its part's slot past
+    // the last run (parts offer at once on several threads). A run's count and first slot are fetched 16 applications early
     // (at 10^7 workers they are megabytes, out of cache).
-    auto offer_all = [&](const Application* apps, std::size_t count) {
+    auto offer_all = [&](const Application* apps, std::size_t count, std::size_t part) {
+      const std::uint32_t turned_away = total_vacancies + static_cast<std::uint32_t>(part * kTurnedAway);
       for (std::size_t x = 0; x < count; ++x) {
         if (x + 16 < count) {
           __builtin_prefetch(applicants + apps[x + 16].run, 1);
@@ -1008,7 +1011,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
       std::array<Application, kKept> kept;
       std::size_t count = 0;
       auto offer_kept = [&] {
-        offer_all(kept.data(), count);
+        offer_all(kept.data(), count, 0);
         count = 0;
       };
       draw_any(0, nu, [&](std::uint32_t run, std::uint32_t open, std::uint64_t k) {
@@ -1042,7 +1045,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
           for (std::size_t q = 0; q < parts; ++q) {
             if (bucket[q].room < (hi - lo) * a) {
               bucket[q].room = (kRound / pieces + 1) * a;  // every piece of a round fits
-              bucket[q].apps = sim::LargeArray<Application>(bucket[q].room);
+              bucket[q].apps.reset(new Application[bucket[q].room]);
             }
             bucket[q].count = 0;
           }
@@ -1056,7 +1059,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         sim::for_each_index(parts, [&](std::size_t part) {
           for (std::size_t piece = 0; piece < pieces; ++piece) {
             const Bucket& from = app_buckets_[piece * parts + part];
-            offer_all(from.apps.get(), from.count);
+            offer_all(from.apps.get(), from.count, part);
           }
         });
       }

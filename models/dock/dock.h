@@ -194,11 +194,13 @@ class DockModel final : public sim::Model {
   std::vector<std::vector<Hiring>> hiring_by_piece_;
   std::vector<std::uint32_t> zone_start_;      // into vacancies_, by zone
   // Per vacancy run (a firm's entries): the applications it offers a job
-  // (application ids, i * a + j; kNoOffer where none), one more entry at
-  // the end that takes the applications turned away; and at each run's
-  // first entry, how many acceptable applications it has had so far.
+  // (application ids, i * a + j; kNoOffer where none), then, for each
+  // part of the offering, an entry that takes the applications it turns
+  // away; and at each run's first entry, how many acceptable applications
+  // it has had so far.
   sim::LargeVector<std::uint32_t> offer_slots_;
   sim::LargeVector<std::uint32_t> run_applicants_;
+  static constexpr std::size_t kTurnedAway = 16;  // entries between two parts' slots for the turned away (64 bytes)
   static constexpr std::uint32_t kNoOffer = ~std::uint32_t{0};
   struct Application {
     std::uint64_t key;
@@ -211,7 +213,7 @@ class DockModel final : public sim::Model {
   // filling neighbouring buckets do not share the lines of their ends
   // (which cost the drawing half its speed).
   struct alignas(64) Bucket {
-    sim::LargeArray<Application> apps;
+    std::unique_ptr<Application[]> apps;  // the heap's pages (written in order, touched as written)
     std::size_t room = 0, count = 0;
   };
   std::vector<Bucket> app_buckets_;

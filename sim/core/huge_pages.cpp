@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <limits>
 
 namespace terrasim::sim::detail {
 
@@ -15,9 +16,26 @@ std::size_t rounded(std::size_t bytes) {
   static const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   return (bytes + page - 1) / page * page;
 }
+
+// AddressSanitizer (g++ defines the first, clang answers the second).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMapLarge = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kMapLarge = false;
+#else
+constexpr bool kMapLarge = true;
+#endif
+#else
+constexpr bool kMapLarge = true;
+#endif
 }  // namespace
 
+bool mapped(std::size_t bytes) noexcept { return kMapLarge && bytes >= kHugePage; }
+
 void* map_huge(std::size_t bytes) {
+  // Sizes that the rounding below would wrap: no system maps them.
+  if (bytes > std::numeric_limits<std::size_t>::max() - 2 * kHugePage) throw std::bad_alloc();
   const std::size_t size = rounded(bytes);
   // Mapped with a huge page to spare, then trimmed to an aligned start.
   void* raw = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -28,7 +46,9 @@ void* map_huge(std::size_t bytes) {
   const std::uintptr_t end = start + size + kHugePage, used_end = aligned + size;
   if (end > used_end) munmap(reinterpret_cast<void*>(used_end), end - used_end);
   // Advice only: refused (no transparent huge pages), the pages are small.
+#ifdef MADV_HUGEPAGE
   madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
+#endif
   return reinterpret_cast<void*>(aligned);
 }
 

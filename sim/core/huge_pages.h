@@ -23,21 +23,12 @@ namespace terrasim::sim {
 
 namespace detail {
 inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
-// Under AddressSanitizer every allocation stays on its heap, which checks
-// the bounds of what it hands out (it does not watch mappings of our own).
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kMapLarge = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool kMapLarge = false;
-#else
-inline constexpr bool kMapLarge = true;
-#endif
-#else
-inline constexpr bool kMapLarge = true;
-#endif
-// Whether n bytes are mapped on their own (else from the heap).
-constexpr bool mapped(std::size_t bytes) { return kMapLarge && bytes >= kHugePage; }
+// Whether an allocation of `bytes` is mapped on its own (else it is the
+// heap's): from kHugePage on, except under AddressSanitizer, where every
+// allocation stays on its heap, which checks the bounds of what it hands
+// out. Decided in one place (huge_pages.cpp), so that a block is always
+// freed the way it was allocated.
+bool mapped(std::size_t bytes) noexcept;
 // `bytes` (>= kHugePage) of memory aligned to kHugePage, advised to be
 // backed by huge pages; std::bad_alloc if the system refuses.
 void* map_huge(std::size_t bytes);

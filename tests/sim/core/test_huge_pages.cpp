@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "sim/core/huge_pages.h"
@@ -12,6 +16,36 @@ using namespace terrasim;
 
 namespace {
 bool aligned_to_huge_page(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % sim::detail::kHugePage == 0; }
+
+// The mapping of this process that starts at p, as /proc/self/smaps shows
+// it: its end and its VmFlags line; found false if none starts there.
+struct Mapping {
+  bool found = false;
+  std::uintptr_t end = 0;
+  std::string flags;
+};
+Mapping mapping_at(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  Mapping m;
+  bool in = false;
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.rfind("VmFlags:", 0) == 0) {
+      if (in) m.flags = line;
+      continue;
+    }
+    // A mapping's first line starts "lo-hi " in hex; its other lines "Name:".
+    std::istringstream head(line);
+    std::uintptr_t lo = 0, hi = 0;
+    char dash = 0;
+    if (line.find(':') < line.find('-') || !(head >> std::hex >> lo >> dash >> hi) || dash != '-') continue;
+    in = lo == reinterpret_cast<std::uintptr_t>(p);
+    if (in) {
+      m.found = true;
+      m.end = hi;
+    }
+  }
+  return m;
+}
 }  // namespace
 
 TEST(HugePages, LargeVectorsBehaveAsVectors) {
@@ -31,16 +65,27 @@ TEST(HugePages, LargeVectorsBehaveAsVectors) {
 }
 
 TEST(HugePages, LargeAllocationsAreMappedOnHugePageBoundaries) {
-  if (!sim::detail::kMapLarge) GTEST_SKIP() << "under AddressSanitizer every allocation is the heap's";
-  // One byte short of the threshold comes from the heap; the threshold and
-  // an odd size past it are mapped, aligned to a huge page.
+  if (!sim::detail::mapped(sim::detail::kHugePage)) GTEST_SKIP() << "under AddressSanitizer every allocation is the heap's";
+  EXPECT_FALSE(sim::detail::mapped(sim::detail::kHugePage - 1));
+  // The threshold and an odd size past it are mapped on their own: aligned
+  // to a huge page, exactly as long as the size in whole small pages,
+  // advised to take huge pages where the kernel has them, unmapped when
+  // freed.
+  const bool kernel_has_thp = std::filesystem::exists("/sys/kernel/mm/transparent_hugepage/enabled");
   sim::HugePageAllocator<char> bytes;
   for (const std::size_t n : {sim::detail::kHugePage, sim::detail::kHugePage * 3 + 12345}) {
     char* p = bytes.allocate(n);
     EXPECT_TRUE(aligned_to_huge_page(p)) << n;
     p[0] = 1;
     p[n - 1] = 2;  // the whole size is usable
+    const Mapping m = mapping_at(p);
+    ASSERT_TRUE(m.found) << n;
+    EXPECT_EQ(m.end - reinterpret_cast<std::uintptr_t>(p), (n + 4095) / 4096 * 4096) << n;
+    if (kernel_has_thp) {
+      EXPECT_NE(m.flags.find(" hg"), std::string::npos) << m.flags;
+    }
     bytes.deallocate(p, n);
+    EXPECT_FALSE(mapping_at(p).found) << n;
   }
   sim::LargeArray<std::uint64_t> array(sim::detail::kHugePage);  // 16 MiB
   EXPECT_TRUE(aligned_to_huge_page(array.get()));

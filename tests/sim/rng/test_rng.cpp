@@ -339,7 +339,7 @@ TEST(Reservoir, TheFirstFillTheSlotsInOrder) {
   // Past k, a slot below c: every one of them reachable.
   std::vector<int> seen(9, 0);
   for (int i = 0; i < 2000; ++i)
-    ++seen[rng::reservoir_slot(9, 2, static_cast<std::uint32_t>(d.bits()), [] { return 0u; })];
+    ++seen[rng::reservoir_slot(9, 2, static_cast<std::uint32_t>(d.bits()), [] { return 0x80000000u; })];
   for (int j = 0; j < 9; ++j) EXPECT_GT(seen[j], 150) << j;
 }
 
@@ -376,8 +376,11 @@ TEST(Reservoir, RedrawsExactlyWhenLemiresMethodRejects) {
   // The same bits while the slots are not full: slot c - 1, no draw.
   EXPECT_EQ(rng::reservoir_slot(3, 3, 0u, more), 2u);
   EXPECT_EQ(calls, 1);
-  // Bits that are not rejected (low word 3 >= the threshold 1): no draw.
+  // Bits that are not rejected (low word 3 >= the threshold 1): no draw;
+  // nor where the low word is below c but not below the threshold
+  // (0x55555556 * 3 = 2^32 + 2).
   EXPECT_EQ(rng::reservoir_slot(3, 1, 1u, more), 0u);
+  EXPECT_EQ(rng::reservoir_slot(3, 1, 0x55555556u, more), 1u);
   EXPECT_EQ(rng::reservoir_slot(3, 1, 0xFFFFFFFFu, more), 2u);
   EXPECT_EQ(calls, 1);
   // A rejection that rejects again takes as many draws as it needs.
