@@ -63,7 +63,13 @@ def dock_rows(sizes, threads, months, repeats, peer_max, tmp):
         rows += run_json(cmd, out)["rows"]
     if len(sizes) >= 2 and max(sizes) >= 1_000_000:
         n1, n2 = 1_000_000, max(sizes)
-        if n2 > n1:
+        # From the one-thread rows just measured, when there are both (whole
+        # runs of `months`, as the slope is measured); else two runs of its own.
+        peak = {r["workers"]: r["peak_bytes"] for r in rows if r["model"] == "dock (terrasim)" and r["threads"] == 1}
+        if n2 > n1 and n1 in peak and n2 in peak:
+            slope = {"n1": n1, "n2": n2, "months": months, "peak1": peak[n1], "peak2": peak[n2],
+                     "bytes_per_worker": (peak[n2] - peak[n1]) / (n2 - n1)}
+        elif n2 > n1:
             out = os.path.join(tmp, "slope.json")
             step(f"peak memory slope, {n1:,} to {n2:,} workers")
             slope = run_json([PYTHON, str(ROOT / "bench" / "dock_vs_peer.py"), "--sizes", "10000", "--threads", "1",
@@ -129,7 +135,7 @@ def print_table(rows, slope):
                   "(runs x one-thread run time / (cores x wall time))")
     if slope:
         print(f"peak memory slope: {slope['bytes_per_worker']:.1f} bytes per worker "
-              f"({slope['n1']:,} to {slope['n2']:,} workers, {slope.get('months', 2)} months)")
+              f"({slope['n1']:,} to {slope['n2']:,} workers, {slope['months']} months)")
 
 
 def main():

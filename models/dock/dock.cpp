@@ -291,8 +291,7 @@ void DockModel::place_staff(const std::uint32_t* lists, const std::uint64_t* fir
     total += rooms_[f].room;
   }
   // Half as much again at the end, where the firms that outgrow their room go.
-  staff_capacity_ = arena_capacity(total);
-  staff_ = sim::LargeArray<std::uint32_t>(staff_capacity_);  // entries past a list are never read
+  staff_ = sim::LargeArray<std::uint32_t>(arena_capacity(total));  // entries past a list are never read
   staff_end_ = total;
   // Serial: called outside the month's loops (initialize, load), where a
   // parallel loop would run on TBB's own threads.
@@ -307,7 +306,7 @@ void DockModel::move_list(std::uint32_t f, std::uint64_t at, std::uint64_t room)
 
 void DockModel::move_staff(std::uint32_t f) {
   const std::uint64_t room = room_for(std::uint64_t{firm_size_[f]} + 1);
-  if (staff_end_ + room > staff_capacity_) {
+  if (staff_end_ + room > staff_.size()) {
     lay_out_staff([&](std::size_t g) { return g == f ? 1u : 0u; });
     return;
   }
@@ -328,7 +327,7 @@ void DockModel::lay_out_staff(Extra&& extra) {
   for (std::size_t f = 0; f < slots; ++f)
     if (rooms_[f].room != 0) order.push_back(std::uint64_t{rooms_[f].at} << 32 | f);
   scratch.resize(order.size());
-  for (unsigned shift = 32; shift < 64 && (staff_capacity_ >> (shift - 32)) != 0; shift += 11) {
+  for (unsigned shift = 32; shift < 64 && (staff_.size() >> (shift - 32)) != 0; shift += 11) {
     std::array<std::size_t, 2048> at{};
     for (const std::uint64_t x : order) ++at[(x >> shift) & 2047];
     std::size_t sum = 0;
@@ -357,12 +356,11 @@ void DockModel::lay_out_staff(Extra&& extra) {
   // Too little left at the end (a quarter of the rooms): a larger arena,
   // the lists packed at its start (so that moves stay rare as the lists
   // grow, rather than each filling the end again).
-  if (total + total / 4 + 1024 > staff_capacity_) {
+  if (total + total / 4 + 1024 > staff_.size()) {
     const std::uint64_t capacity = arena_capacity(total);
     sim::LargeArray<std::uint32_t> larger(capacity);
     std::copy_n(staff, packed, larger.get());
     staff_ = std::move(larger);
-    staff_capacity_ = capacity;
     staff = staff_.get();
   }
   for (std::size_t k = order.size(); k-- > 0;) {
@@ -383,7 +381,6 @@ void DockModel::lay_out_staff(Extra&& extra) {
 
 namespace {
 std::uint16_t profile_of(std::uint8_t home, std::uint8_t skill) { return static_cast<std::uint16_t>(home | skill << 8); }
-
 }  // namespace
 
 std::vector<std::uint32_t> DockModel::released() const {
@@ -536,22 +533,17 @@ void DockModel::initialize(std::uint64_t seed) {
   });
   // Each firm's share of the order (serial: a running sum); the firms'
   // lists are then laid out in slot order, each from its share.
-  std::vector<std::uint32_t> first_taken(m);  // by slot; workers number at most 50,000,000
+  std::vector<std::uint64_t> first_taken(m);  // by slot: where its share of the order starts
   std::size_t next = 0;
   for (std::size_t k = 0; k < m; ++k) {  // none left for the firms after the workers run out
     const std::uint32_t f = firm_order[k];
     const std::size_t take = std::min<std::size_t>(firm_target_[f], n - next);
-    first_taken[f] = static_cast<std::uint32_t>(next);
+    first_taken[f] = next;
     firm_size_[f] = static_cast<std::uint32_t>(take);
     next += take;
   }
-  rooms_.assign(m, {});
   rooms_.reserve(room);
-  {
-    std::vector<std::uint64_t> first(m);
-    for (std::size_t f = 0; f < m; ++f) first[f] = first_taken[f];
-    place_staff(worker_order.data(), first.data());
-  }
+  place_staff(worker_order.data(), first_taken.data());
   // The rest start unemployed, in the drawn order.
   unemployed_.assign(worker_order.begin() + static_cast<std::ptrdiff_t>(next), worker_order.end());
   unemployed_count_ = unemployed_.size();
@@ -1192,7 +1184,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
       // hold them all, every list is laid out afresh first.
       piece_end[0] = staff_end_;
       for (std::size_t k = 0; k < run_pieces; ++k) piece_end[k + 1] += piece_end[k];
-      if (piece_end[run_pieces] > staff_capacity_) {
+      if (piece_end[run_pieces] > staff_.size()) {
         std::vector<std::uint32_t> extra(slots, 0);
         for (const auto& hiring : hiring_by_piece_)
           for (const Hiring& x : hiring) extra[x.firm] = x.hires;
@@ -1458,8 +1450,8 @@ std::vector<std::string> DockModel::check_invariants(const sim::Recorder& rec) c
   const std::size_t slots = firm_id_.size(), n = home_.size();
   std::vector<std::uint32_t> counted(slots, 0);
   std::int64_t employed = 0;
-  if (staff_end_ > staff_capacity_) {  // nothing in the lists can be trusted
-    bad.push_back(fmt::format("the arena's lists end at {}, past its {} entries", staff_end_, staff_capacity_));
+  if (staff_end_ > staff_.size()) {  // nothing in the lists can be trusted
+    bad.push_back(fmt::format("the arena's lists end at {}, past its {} entries", staff_end_, staff_.size()));
     return bad;
   }
   std::vector<std::uint32_t> employer_of;  // a local: a resumed run need not keep the API's column
@@ -1548,7 +1540,7 @@ void DockModel::derive_employer(std::vector<std::uint32_t>& out) const {
   // out (check_invariants reports them).
   out.assign(home_.size(), kNoFirm);
   for (std::uint32_t f = 0; f < firm_size_.size(); ++f) {
-    if (firm_size_[f] > rooms_[f].room || std::uint64_t{rooms_[f].at} + rooms_[f].room > staff_end_ || staff_end_ > staff_capacity_) continue;
+    if (firm_size_[f] > rooms_[f].room || std::uint64_t{rooms_[f].at} + rooms_[f].room > staff_end_ || staff_end_ > staff_.size()) continue;
     for (std::uint32_t j = 0; j < firm_size_[f]; ++j)
       if (const std::uint32_t w = staff(f)[j]; w < out.size()) out[w] = f;
   }

@@ -79,7 +79,7 @@ class DockModel final : public sim::Model {
   // Times the employee lists were laid out afresh since the model was made
   // (for tests: it does not change what the model does).
   std::int64_t staff_layouts() const { return staff_layouts_; }
-  std::size_t staff_capacity() const { return staff_capacity_; }  // entries the arena holds
+  std::size_t staff_capacity() const { return staff_.size(); }  // entries the arena holds
   const std::uint32_t* unemployed() const { return unemployed_.data(); }
 
   // The phases, public so that unit tests and benchmarks can drive one rule.
@@ -145,7 +145,7 @@ class DockModel final : public sim::Model {
   // state (dismissals choose ranks in it) and is saved; where the lists lie
   // is not.
   sim::LargeArray<std::uint32_t> staff_;
-  std::size_t staff_capacity_ = 0, staff_end_ = 0;
+  std::size_t staff_end_ = 0;  // the arena holds staff_.size() entries
   std::int64_t staff_layouts_ = 0;
   // Where each firm's list lies, side by side, so that a hire at random
   // reads one line for both (arena_capacity keeps places below 2^32).

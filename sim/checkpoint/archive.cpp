@@ -43,10 +43,15 @@ void AtomicFileSet::stage(const std::string& path, std::string_view content) {
   const std::filesystem::path target(path);
   // fmt rather than "." + string: GCC 12 warns (-Wrestrict, a false positive) on the latter.
   std::string tmp = (folder_of(target) / fmt::format(".{}.tmp-XXXXXX", target.filename().string())).string();
-  staged_.reserve(staged_.size() + 1);  // so that the push_back below cannot throw and leak the file
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) fail(path, errno_text());
-  staged_.push_back({path, tmp});  // from here on, discard() removes it
+  // Listed before it exists, so that no throw can leak the file; discard()
+  // removes it from here on.
+  staged_.push_back({path, std::move(tmp)});
+  const int fd = ::mkstemp(staged_.back().temporary.data());
+  if (fd < 0) {
+    const std::string why = errno_text();
+    staged_.pop_back();  // nothing was created
+    fail(path, why);
+  }
   std::string why;
   for (std::size_t written = 0; why.empty() && written < content.size();) {
     const ssize_t n = ::write(fd, content.data() + written, content.size() - written);

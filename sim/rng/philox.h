@@ -63,6 +63,18 @@ constexpr std::uint64_t stream_id(std::string_view name) {
   return h;
 }
 
+// Lemire's multiply-shift for a uniform integer in [0, n) from 32 random
+// bits x: m = x * n, the result m >> 32. Its low word below 2^32 mod n
+// would bias it: given an m whose low word is below n (the only ones that
+// can be), redraws m = y * n from more() (32 bits each) until it is not.
+// Exactly uniform. 0 < n.
+template <class More>
+std::uint64_t lemire_redraw32(std::uint64_t m, std::uint32_t n, More&& more) {
+  const std::uint32_t threshold = (0u - n) % n;
+  while (static_cast<std::uint32_t>(m) < threshold) m = std::uint64_t{more()} * n;
+  return m;
+}
+
 // What every generator offers on top of its bits(): uniform reals and
 // integers, written out so that their results are ours on every platform.
 template <class G>
@@ -103,14 +115,8 @@ class DrawInterface {
   // bits). For hot loops that split one word into two draws. 0 < n <= 2^32 - 1.
   std::uint32_t below32(std::uint32_t x, std::uint32_t n) {
     std::uint64_t m = std::uint64_t{x} * n;
-    auto low = static_cast<std::uint32_t>(m);
-    if (low < n) {
-      const std::uint32_t threshold = (0u - n) % n;
-      while (low < threshold) {
-        m = (self().bits() >> 32) * n;
-        low = static_cast<std::uint32_t>(m);
-      }
-    }
+    if (static_cast<std::uint32_t>(m) < n)
+      m = lemire_redraw32(m, n, [this] { return static_cast<std::uint32_t>(self().bits() >> 32); });
     return static_cast<std::uint32_t>(m >> 32);
   }
 

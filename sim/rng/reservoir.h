@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+#include "sim/rng/philox.h"
+
 namespace terrasim::sim::rng {
 
 // The slot that the c-th candidate (c >= 1, counted from 1) of a reservoir
@@ -21,10 +23,7 @@ namespace terrasim::sim::rng {
 template <class MoreBits>
 inline std::uint32_t reservoir_slot(std::uint32_t c, std::uint32_t k, std::uint32_t bits, MoreBits&& more_bits) {
   std::uint64_t m = std::uint64_t{bits} * c;
-  if (static_cast<std::uint32_t>(m) < c && c > k) [[unlikely]] {
-    const std::uint32_t threshold = (0u - c) % c;
-    while (static_cast<std::uint32_t>(m) < threshold) m = std::uint64_t{more_bits()} * c;
-  }
+  if (static_cast<std::uint32_t>(m) < c && c > k) [[unlikely]] m = lemire_redraw32(m, c, more_bits);
   // A mask rather than a branch: whether the slots are full changes at
   // random points of a stream of candidates to many reservoirs.
   const std::uint32_t full = 0u - static_cast<std::uint32_t>(c > k);
