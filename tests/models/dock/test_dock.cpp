@@ -88,8 +88,9 @@ TEST(DockConformance, ManyVacanciesAreThreadIndependent) {
 TEST(DockConformance, EmployeeListsHoldUnderHeavyChurn) {
   // 131,072 workers, heavy churn: firms outgrow their lists' rooms and move
   // to the end of the arena, which fills and is laid out afresh in place
-  // (below 2^18 vacancies the hired join their lists after the count, on
-  // any number of threads). Every month the lists must hold each worker once,
+  // (below 2^18 vacancies the hired join their lists piece after piece of
+  // the count, on several threads while later pieces are counted, so that
+  // the relayouts happen then too). Every month the lists must hold each worker once,
   // within rooms that do not overlap (check_invariants), and the two must
   // give the same output.
   const std::vector<std::string> o = {"months=6", "workers=131072", "firms=12452", "entry_rate=300",
