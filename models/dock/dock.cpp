@@ -1295,7 +1295,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     if (lists_by_runs) return;  // the hired are in their lists already
     counted[k].store(1);
     append_counted();
-  });
+  }, sim::Team::Claims::kInOrder);  // the appends take the pieces in order
   if (!lists_by_runs)
     while (appended < tally_pieces) append_hired(appended++);
   std::vector<std::int64_t> sum(width, 0);

@@ -61,16 +61,17 @@ void for_ranges(std::size_t begin, std::size_t end, std::size_t grain, Body&& bo
 }
 
 // body(i) for each i in [0, n), each call a task of its own: for a few large
-// items (chunks of workers, one a thread).
+// items (chunks of workers, one a thread). On a team, the caller takes the
+// first calls and the team's threads the last ones (Team::Claims).
 template <class Body>
-void for_each_index(std::size_t n, Body&& body) {
+void for_each_index(std::size_t n, Body&& body, Team::Claims claims = Team::Claims::kFromBothEnds) {
   if (n == 0) return;
   if (n == 1 || concurrency() == 1) {
     for (std::size_t i = 0; i < n; ++i) body(i);
     return;
   }
   if (Team* team = Team::current()) {
-    team->run(n, [&](std::size_t i) { body(i); });
+    team->run(n, [&](std::size_t i) { body(i); }, claims);
     return;
   }
   tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) { body(i); });

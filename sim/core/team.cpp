@@ -13,8 +13,12 @@ thread_local bool t_in_task = false;
 constexpr std::uint64_t kFieldBits = 24;
 constexpr std::uint64_t kFieldMask = (std::uint64_t{1} << kFieldBits) - 1;
 
-std::uint64_t tasks_of(std::uint64_t word) { return (word >> kFieldBits) & kFieldMask; }
-std::uint64_t next_of(std::uint64_t word) { return word & kFieldMask; }
+constexpr std::uint64_t kInOrderBit = std::uint64_t{1} << (2 * kFieldBits);
+
+// A job's word: tag << 49 | in order << 48 | back << 24 | front, the calls
+// not yet claimed being [front, back).
+std::uint64_t back_of(std::uint64_t word) { return (word >> kFieldBits) & kFieldMask; }
+std::uint64_t front_of(std::uint64_t word) { return word & kFieldMask; }
 
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -56,21 +60,25 @@ bool Team::in_task() { return t_in_task; }
 
 bool Team::has_work() const {
   const std::uint64_t w = word_.load(std::memory_order_acquire);
-  return next_of(w) < tasks_of(w);
+  return front_of(w) < back_of(w);
 }
 
-bool Team::claim_and_run() {
+bool Team::claim_and_run(bool from_back) {
   std::uint64_t w = word_.load(std::memory_order_acquire);
+  std::uint64_t call;
   for (;;) {
-    if (next_of(w) >= tasks_of(w)) return false;
+    if (front_of(w) >= back_of(w)) return false;
     // The claim succeeds only on the word just read, so on the job it
     // describes: task_ is that job's until this call has returned.
-    if (word_.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire)) break;
+    const bool back = from_back && (w & kInOrderBit) == 0;
+    call = back ? back_of(w) - 1 : front_of(w);
+    const std::uint64_t claimed = back ? w - (std::uint64_t{1} << kFieldBits) : w + 1;
+    if (word_.compare_exchange_weak(w, claimed, std::memory_order_acq_rel, std::memory_order_acquire)) break;
   }
   {
     const InTask mark;
     try {
-      (*task_)(static_cast<std::size_t>(next_of(w)));
+      (*task_)(static_cast<std::size_t>(call));
     } catch (...) {
       const std::lock_guard lock(error_mutex_);
       if (!error_) error_ = std::current_exception();
@@ -85,7 +93,7 @@ void Team::work() {
   // task runs inline here as on the caller's thread.
   t_current = this;
   for (;;) {
-    if (claim_and_run()) continue;
+    if (claim_and_run(true)) continue;
     const std::uint32_t seen = signal_.load(std::memory_order_acquire);
     if (stop_.load(std::memory_order_acquire)) return;
     if (has_work()) continue;
@@ -104,7 +112,7 @@ void Team::work() {
   }
 }
 
-void Team::run(std::size_t tasks, const std::function<void(std::size_t)>& task) {
+void Team::run(std::size_t tasks, const std::function<void(std::size_t)>& task, Claims claims) {
   if (tasks == 0) return;
   if (t_in_task || threads_.empty() || tasks == 1) {
     for (std::size_t k = 0; k < tasks; ++k) task(k);
@@ -120,11 +128,13 @@ void Team::run(std::size_t tasks, const std::function<void(std::size_t)>& task) 
   task_ = &task;
   error_ = nullptr;
   done_.store(0, std::memory_order_relaxed);
-  job_ = (job_ + 1) & 0xFFFF;
-  word_.store(job_ << (2 * kFieldBits) | static_cast<std::uint64_t>(tasks) << kFieldBits, std::memory_order_release);
+  job_ = (job_ + 1) & 0x7FFF;
+  word_.store(job_ << (2 * kFieldBits + 1) | (claims == Claims::kInOrder ? kInOrderBit : 0) |
+                  static_cast<std::uint64_t>(tasks) << kFieldBits,
+              std::memory_order_release);
   signal_.fetch_add(1, std::memory_order_release);
   signal_.notify_all();
-  while (claim_and_run()) {
+  while (claim_and_run(false)) {
   }
   // The last calls are on other threads: wait, giving the core away when
   // threads outnumber cores (one of them may be waiting for this one).

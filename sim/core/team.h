@@ -10,8 +10,9 @@
 // sleep on a futex until the next.
 //
 // The team runs jobs of `tasks` calls task(0) .. task(tasks - 1): the caller
-// and the team's threads claim the calls one at a time and the caller returns
-// when all have returned. Which thread makes which call is left to chance, so
+// and the team's threads claim the calls one at a time (the caller from the
+// first, the team's threads from the last, unless told to take them in
+// order) and the caller returns when all have returned. Which thread makes which call is left to chance, so
 // a job must give the same result whatever the assignment (sim::for_ranges'
 // contract). While a simulation runs its model (TeamScope), sim::for_ranges
 // and sum_ranges run on the simulation's team; elsewhere they use TBB.
@@ -48,12 +49,24 @@ class Team {
 
   int size() const { return static_cast<int>(threads_.size()) + 1; }
 
+  // Which calls a thread claims next.
+  enum class Claims {
+    // The caller claims from the first call up, the team's threads from the
+    // last down: consecutive loops over the same items (firm slots in
+    // order) then give most of the same items to the same thread, whose
+    // cache holds them, however the loops are cut.
+    kFromBothEnds,
+    // Every thread claims the first call not yet claimed: for a job whose
+    // calls feed a serial stage that takes them in order.
+    kInOrder,
+  };
+
   // Calls task(k) once for each k in [0, tasks) and returns when every call
   // has returned; rethrows the first exception a call threw, in time (the
   // other calls still run). A call made from inside a task runs its calls
   // inline, in order, on the calling thread. One job at a time: a second
   // thread calling run() while a job runs gets std::logic_error.
-  void run(std::size_t tasks, const std::function<void(std::size_t)>& task);
+  void run(std::size_t tasks, const std::function<void(std::size_t)>& task, Claims claims = Claims::kFromBothEnds);
 
   // The team of the simulation running on this thread, or nullptr.
   static Team* current();
@@ -62,12 +75,13 @@ class Team {
 
  private:
   void work();
-  bool claim_and_run();
+  bool claim_and_run(bool from_back);
   bool has_work() const;
 
   std::vector<std::thread> threads_;
-  // The job: its tag (16 bits, against a stale claim), number of calls
-  // (24 bits) and next call to claim (24 bits), changed together.
+  // The job: its tag (15 bits, against a stale claim), whether its calls
+  // are claimed in order (1 bit), and the calls not yet claimed, [front,
+  // back) (24 bits each), changed together.
   std::atomic<std::uint64_t> word_{0};
   std::uint64_t job_ = 0;
   const std::function<void(std::size_t)>* task_ = nullptr;

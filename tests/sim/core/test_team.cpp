@@ -3,7 +3,11 @@
 // back, nested jobs run inline, and a team more threads than cores.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
 #include <numeric>
 #include <stdexcept>
 #include <thread>
@@ -20,7 +24,8 @@ TEST(Team, EveryCallOfEveryJobRunsOnce) {
   std::vector<std::atomic<int>> hits(1000);
   for (int job = 0; job < 2000; ++job) {
     const std::size_t tasks = 1 + static_cast<std::size_t>(job) % 999;
-    team.run(tasks, [&](std::size_t k) { hits[k].fetch_add(1, std::memory_order_relaxed); });
+    const auto claims = job % 2 ? Team::Claims::kInOrder : Team::Claims::kFromBothEnds;
+    team.run(tasks, [&](std::size_t k) { hits[k].fetch_add(1, std::memory_order_relaxed); }, claims);
     for (std::size_t k = 0; k < hits.size(); ++k) {
       ASSERT_EQ(hits[k].load(), k < tasks ? 1 : 0) << "job " << job << ", call " << k;
       hits[k].store(0);
@@ -39,6 +44,47 @@ TEST(Team, BothThreadsTakePart) {
     while (arrived.load() < 2) std::this_thread::yield();
   });
   EXPECT_NE(who[0], who[1]);
+}
+
+TEST(Team, ClaimsFromBothEndsOrInOrder) {
+  // Each thread's calls, in the order it made them (so in the order it
+  // claimed them): the caller's from the first up; the other thread's from
+  // the last down, or, in order, up too.
+  Team team(2);
+  const auto caller = std::this_thread::get_id();
+  for (const auto claims : {Team::Claims::kFromBothEnds, Team::Claims::kInOrder}) {
+    for (int job = 0; job < 20; ++job) {
+      std::mutex m;
+      std::vector<std::size_t> mine, other;
+      team.run(
+          64,
+          [&](std::size_t k) {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+            while (std::chrono::steady_clock::now() < until) {
+            }
+            const std::lock_guard lock(m);
+            (std::this_thread::get_id() == caller ? mine : other).push_back(k);
+          },
+          claims);
+      ASSERT_EQ(mine.size() + other.size(), 64u);
+      EXPECT_TRUE(std::is_sorted(mine.begin(), mine.end()));
+      if (claims == Team::Claims::kInOrder) {
+        EXPECT_TRUE(std::is_sorted(other.begin(), other.end()));
+      } else {
+        EXPECT_TRUE(std::is_sorted(other.begin(), other.end(), std::greater<>()));
+        // The caller's calls are the first ones, the other thread's the last.
+        if (!mine.empty() && !other.empty()) {
+          EXPECT_LT(mine.back(), other.back());
+        }
+        if (!mine.empty()) {
+          EXPECT_EQ(mine.front(), 0u);
+        }
+        if (!other.empty()) {
+          EXPECT_EQ(other.front(), 63u);
+        }
+      }
+    }
+  }
 }
 
 TEST(Team, ExceptionsComeBackAndTheTeamGoesOn) {
