@@ -13,6 +13,7 @@
 #include "models/territory/territory.h"
 #include "sim/core/scenario.h"
 #include "sim/core/simulation.h"
+#include "sim/core/team.h"
 #include "sim/rng/alias.h"
 #include "sim/rng/distributions.h"
 #include "sim/rng/reservoir.h"
@@ -107,6 +108,18 @@ void BM_ReservoirSlot(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ReservoirSlot);
+
+// The fixed cost of one job of the simulation's team (sim/core/team.h): a
+// month of the dock model runs about a dozen, each a fraction of a
+// millisecond; range(0) calls that do nothing, on a team of two threads.
+void BM_TeamJob(benchmark::State& state) {
+  sim::Team team(2);
+  const auto calls = static_cast<std::size_t>(state.range(0));
+  std::vector<std::size_t> hits(calls * 8, 0);  // a line per call
+  for (auto _ : state) team.run(calls, [&](std::size_t k) { ++hits[k * 8]; });
+  benchmark::DoNotOptimize(hits.data());
+}
+BENCHMARK(BM_TeamJob)->Arg(2)->Arg(8)->Unit(benchmark::kMicrosecond);
 
 // One phase of a model on a warmed-up state of `scenario` (24 months in), on
 // one thread. Each iteration restores the state and runs `setup` (the

@@ -60,6 +60,18 @@ constexpr std::uint64_t kSearch = stream_id("dock.search");
 constexpr std::uint64_t kChoice = stream_id("dock.choice");
 constexpr std::uint64_t kOffers = stream_id("dock.offers");
 
+// A test seam: built with TERRASIM_DOCK_FORCE_OFFER_REDRAWS (only the test
+// program test_dock_redraw is), an application's 32 bits for its firm's
+// reservoir are zero once in 256, which Lemire's method rejects, so that
+// the redraws from dock.offers (otherwise below c / 2^32 an application)
+// happen in every run; forced_offer_redraws counts them.
+#ifdef TERRASIM_DOCK_FORCE_OFFER_REDRAWS
+constexpr bool kForceOfferRedraws = true;
+#else
+constexpr bool kForceOfferRedraws = false;
+#endif
+std::atomic<std::uint64_t> forced_offer_redraws{0};
+
 // All ones: no offer yet (a worker's best offer); an application refused
 // or repeated (its key).
 constexpr std::uint64_t kNone = ~std::uint64_t{0};
@@ -103,6 +115,11 @@ struct Tally {
 
 
 }  // namespace
+
+#ifdef TERRASIM_DOCK_FORCE_OFFER_REDRAWS
+// The redraws the seam above has caused so far (test_dock_redraw).
+std::uint64_t forced_offer_redraws_so_far() { return forced_offer_redraws.load(); }
+#endif
 
 // ---------------------------------------------------------------- parameters
 
@@ -986,9 +1003,13 @@ void DockModel::match(const sim::MonthContext& ctx) {
         }
         const Application& app = apps[x];
         const auto id = static_cast<std::uint32_t>(app.key);
+        std::uint32_t bits = static_cast<std::uint32_t>(app.key >> 32);
+        if constexpr (kForceOfferRedraws) bits = (bits & 0xFF) == 0 ? 0 : bits;
         const std::uint32_t j = sim::rng::reservoir_slot(
-            ++applicants[app.run], app.open, static_cast<std::uint32_t>(app.key >> 32),
-            [&, r = std::uint64_t{0}]() mutable { return offer_draws(unemployed_[id / a]).bits_ahead(r++ * a + id % a) >> 32; });
+            ++applicants[app.run], app.open, bits, [&, r = std::uint64_t{0}]() mutable {
+              if constexpr (kForceOfferRedraws) forced_offer_redraws.fetch_add(1, std::memory_order_relaxed);
+              return offer_draws(unemployed_[id / a]).bits_ahead(r++ * a + id % a) >> 32;
+            });
         const std::uint32_t taken = 0u - static_cast<std::uint32_t>(j < app.open);  // all ones or 0
         offer_slots[((app.run + j) & taken) | (turned_away & ~taken)] = id;
       }

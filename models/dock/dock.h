@@ -17,6 +17,12 @@ namespace terrasim::models::dock {
 
 inline constexpr std::uint32_t kNoFirm = 0xFFFFFFFFu;
 
+#ifdef TERRASIM_DOCK_FORCE_OFFER_REDRAWS
+// Test builds only (test_dock_redraw, see dock.cpp): the redraws of the
+// firms' reservoirs that the test seam has caused so far.
+std::uint64_t forced_offer_redraws_so_far();
+#endif
+
 struct Params {
   std::int64_t workers = 100000;
   std::int64_t firms = 9500;

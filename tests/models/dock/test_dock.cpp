@@ -11,6 +11,7 @@
 #include "sim/core/simulation.h"
 #include "sim/scenario/loader.h"
 #include "tests/conformance/conformance.h"
+#include "tests/models/dock/lists.h"
 #include "tests/support/stats.h"
 
 using namespace terrasim;
@@ -25,15 +26,8 @@ const std::string kSmall = std::string(TERRASIM_SOURCE_DIR) + "/scenarios/dock/s
 std::unique_ptr<sim::Simulation> make(const std::string& scenario, std::vector<std::string> overrides, int threads = 2) {
   return std::make_unique<sim::Simulation>(sim::load_scenario(scenario, overrides), threads);
 }
-DockModel& dock(sim::Simulation& s) { return dynamic_cast<DockModel&>(s.model()); }
-// Every firm slot's list of employees, in order, then the list of the
-// unemployed: the state's order, which the rules that follow depend on.
-std::vector<std::vector<std::uint32_t>> lists_of(const DockModel& m) {
-  std::vector<std::vector<std::uint32_t>> lists;
-  for (std::uint32_t f = 0; f < m.firm_size().size(); ++f) lists.emplace_back(m.staff(f), m.staff(f) + m.firm_size()[f]);
-  lists.emplace_back(m.unemployed(), m.unemployed() + m.unemployed_count());
-  return lists;
-}
+using ts::dock;
+using ts::lists_of;
 double sum(std::span<const double> v, std::size_t from = 0) { return std::accumulate(v.begin() + from, v.end(), 0.0); }
 }  // namespace
 
