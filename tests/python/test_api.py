@@ -410,33 +410,39 @@ def test_gil_is_released_while_cpp_runs():
 
 
 def test_ctrl_c_stops_a_long_run_cleanly():
-    # Ctrl-C from another thread 20 ms into a run of about 0.75 s (300,000
-    # workers, 357 months, December 2026). No progress callback: the signal
-    # must be seen by the C++ loop itself. The run is long so that a timer
-    # thread started late on a loaded machine still fires before its end
-    # (87 months, 0.2 s, once did not: "DID NOT RAISE" in a full test run;
-    # a fixed 0.15 s on 100,000 workers had fired after the end before).
-    scenario = ts.Scenario.load(DEFAULT, {"months": 360, "workers": 300000, "firms": 28500, "entry_rate": 144})
-    reference = ts.Simulation(scenario).run().series()
-    sim = ts.Simulation(scenario).run(until=3)
-    fired = []
-    timer = threading.Timer(0.02, lambda: (fired.append(time.perf_counter()), os.kill(os.getpid(), signal.SIGINT)))
-    t0 = time.perf_counter()
-    timer.start()
+    # Ctrl-C from another thread 20 ms into a run of about 0.2 s (300,000
+    # workers, 87 months, December 2026; a fixed 0.15 s on 100,000 workers
+    # once fired after the end of the run on a fast machine). No progress
+    # callback: the signal must be seen by the C++ loop itself.
+    # Python's own handler, as a terminal gives it: a process started in the
+    # background by a non-interactive shell (`cmd &`) ignores SIGINT, and
+    # then no Ctrl-C reaches the run (rightly); this test failed so.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        sim.run()
-    except KeyboardInterrupt:
-        pass
-    else:
-        timer.cancel()  # a signal after the test would stop the whole session
+        scenario = ts.Scenario.load(DEFAULT, {"months": 90, "workers": 300000, "firms": 28500, "entry_rate": 144})
+        reference = ts.Simulation(scenario).run().series()
+        sim = ts.Simulation(scenario).run(until=3)
+        fired = []
+        timer = threading.Timer(0.02, lambda: (fired.append(time.perf_counter()), os.kill(os.getpid(), signal.SIGINT)))
+        t0 = time.perf_counter()
+        timer.start()
+        try:
+            sim.run()
+        except KeyboardInterrupt:
+            pass
+        else:
+            timer.cancel()  # a signal after the test would stop the whole session
+            timer.join()
+            pytest.fail(f"the run ended {time.perf_counter() - t0:.3f} s after it started, with no "
+                        f"KeyboardInterrupt; the signal was sent {fired[0] - t0:.3f} s after the start"
+                        if fired else "the timer never fired")
         timer.join()
-        pytest.fail(f"the run ended {time.perf_counter() - t0:.3f} s after it started, with no KeyboardInterrupt; "
-                    f"the signal was sent {fired[0] - t0:.3f} s after the start" if fired else "the timer never fired")
-    timer.join()
-    assert time.perf_counter() - t0 < 5
-    assert 3 < sim.month < sim.months  # stopped between two months
-    sim.run()  # and continues as if nothing happened
-    pd.testing.assert_frame_equal(sim.series(), reference, check_exact=True)
+        assert time.perf_counter() - t0 < 5
+        assert 3 < sim.month < sim.months  # stopped between two months
+        sim.run()  # and continues as if nothing happened
+        pd.testing.assert_frame_equal(sim.series(), reference, check_exact=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_models_and_version():
