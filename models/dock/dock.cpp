@@ -24,9 +24,6 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/parallel_reduce.h>
 
 #include "sim/core/agent_ids.h"
 #include "sim/core/parallel.h"

@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
+
+#include <sched.h>
+
+#include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
-#include <oneapi/tbb/global_control.h>
-#include <stdexcept>
 
 #include "sim/scenario/loader.h"
 
@@ -17,24 +19,22 @@ namespace {
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
-// An arena of more threads than cores is allowed (the determinism tests run
-// 4 threads on 2 cores): raise TBB's process-wide limit, which it otherwise
-// enforces with a warning.
-int arena_size(int threads) {
-  if (threads <= 0) return tbb::task_arena::automatic;
-  static std::mutex mutex;
-  static std::unique_ptr<tbb::global_control> limit;
-  const std::lock_guard lock(mutex);
-  const auto current = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
-  if (static_cast<std::size_t>(threads) > current)
-    limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
-  return threads;
+// The threads a simulation runs on: `threads`, or, for 0 or less, one for
+// each core this process may run on (its affinity mask, as TBB counts them).
+// No TBB arena: a simulation's loops run on its team (sim::for_ranges), and
+// starting TBB took 0.35-0.5 ms of every process (its allocator loaded,
+// /proc read), for a run of 60 ms at the docking model's defaults.
+int resolve_threads(int threads) {
+  if (threads > 0) return threads;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 }  // namespace
 
 Simulation::Simulation(Scenario scenario, int threads, Restoring)
-    : scenario_(std::move(scenario)), arena_(arena_size(threads)) {
-  if (arena_.max_concurrency() > 1) team_ = std::make_unique<Team>(arena_.max_concurrency());
+    : scenario_(std::move(scenario)), team_(std::make_unique<Team>(resolve_threads(threads))) {
   model_ = scenario_.model->create(scenario_.config);
   model_->declare(recorder_);
   scheduler_.set_phases(model_->phases());
@@ -60,10 +60,8 @@ void Simulation::step() {
 }
 
 void Simulation::run_on_threads(const std::function<void()>& work) {
-  arena_.execute([&] {
-    const TeamScope scope(team_.get());
-    work();
-  });
+  const TeamScope scope(team_.get());
+  work();
 }
 
 bool Simulation::run(const std::function<bool(int)>& keep_going) {

@@ -9,8 +9,6 @@
 #include <string>
 #include <vector>
 
-#include <oneapi/tbb/task_arena.h>
-
 #include "sim/core/team.h"
 
 #include "sim/core/model.h"
@@ -98,7 +96,7 @@ class Simulation {
   const Scheduler& scheduler() const { return scheduler_; }
   Model& model() { return *model_; }
   const Model& model() const { return *model_; }
-  int threads() const { return arena_.max_concurrency(); }
+  int threads() const { return team_->size(); }
 
   // Lines identifying an output: version, model, scenario and its hashes, seed.
   Recorder::Provenance provenance() const;
@@ -113,8 +111,9 @@ class Simulation {
   std::unique_ptr<Model> model_;
   Recorder recorder_;
   Scheduler scheduler_;
-  tbb::task_arena arena_;
-  std::unique_ptr<Team> team_;  // the threads of the model's loops (more than one thread)
+  // The threads of the model's loops: the caller's alone for one thread
+  // (a team without threads of its own, whose loops run inline).
+  std::unique_ptr<Team> team_;
   int month_ = 0;
   std::uint64_t generation_ = 0;
   std::vector<ConfigChange> history_;
