@@ -61,13 +61,15 @@ constexpr std::uint64_t kOffers = stream_id("dock.offers");
 // program test_dock_redraw is), an application's 32 bits for its firm's
 // reservoir are zero once in 256, which Lemire's method rejects, so that
 // the redraws from dock.offers (otherwise below c / 2^32 an application)
-// happen in every run; forced_offer_redraws counts them.
+// happen in every run, and are counted. Otherwise both are no-ops.
 #ifdef TERRASIM_DOCK_FORCE_OFFER_REDRAWS
-constexpr bool kForceOfferRedraws = true;
-#else
-constexpr bool kForceOfferRedraws = false;
-#endif
 std::atomic<std::uint64_t> forced_offer_redraws{0};
+std::uint32_t reservoir_bits(std::uint32_t bits) { return (bits & 0xFF) == 0 ? 0 : bits; }
+void count_offer_redraw() { forced_offer_redraws.fetch_add(1, std::memory_order_relaxed); }
+#else
+constexpr std::uint32_t reservoir_bits(std::uint32_t bits) { return bits; }
+constexpr void count_offer_redraw() {}
+#endif
 
 // All ones: no offer yet (a worker's best offer); an application refused
 // or repeated (its key).
@@ -989,8 +991,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // Offers acceptable applications, in order, to their firms (step d).
     // Without a branch on the draw (whether an applicant takes a slot is a
     // coin toss): an applicant turned away writes to its part's slot past
-    // the last run (parts offer at once on several threads). A run's count and first slot are fetched 16 applications early
-    // (at 10^7 workers they are megabytes, out of cache).
+    // the last run (parts offer at once on several threads). A run's count
+    // and first slot are fetched 16 applications early (at 10^7 workers they
+    // are megabytes, out of cache).
     auto offer_all = [&](const Application* apps, std::size_t count, std::size_t part) {
       const std::uint32_t turned_away = total_vacancies + static_cast<std::uint32_t>(part * kTurnedAway);
       for (std::size_t x = 0; x < count; ++x) {
@@ -1000,11 +1003,10 @@ void DockModel::match(const sim::MonthContext& ctx) {
         }
         const Application& app = apps[x];
         const auto id = static_cast<std::uint32_t>(app.key);
-        std::uint32_t bits = static_cast<std::uint32_t>(app.key >> 32);
-        if constexpr (kForceOfferRedraws) bits = (bits & 0xFF) == 0 ? 0 : bits;
         const std::uint32_t j = sim::rng::reservoir_slot(
-            ++applicants[app.run], app.open, bits, [&, r = std::uint64_t{0}]() mutable {
-              if constexpr (kForceOfferRedraws) forced_offer_redraws.fetch_add(1, std::memory_order_relaxed);
+            ++applicants[app.run], app.open, reservoir_bits(static_cast<std::uint32_t>(app.key >> 32)),
+            [&, r = std::uint64_t{0}]() mutable {
+              count_offer_redraw();
               return offer_draws(unemployed_[id / a]).bits_ahead(r++ * a + id % a) >> 32;
             });
         const std::uint32_t taken = 0u - static_cast<std::uint32_t>(j < app.open);  // all ones or 0

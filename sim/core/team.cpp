@@ -14,6 +14,7 @@ constexpr std::uint64_t kFieldBits = 24;
 constexpr std::uint64_t kFieldMask = (std::uint64_t{1} << kFieldBits) - 1;
 
 constexpr std::uint64_t kInOrderBit = std::uint64_t{1} << (2 * kFieldBits);
+constexpr unsigned kTagShift = 2 * kFieldBits + 1;
 
 // A job's word: tag << 49 | in order << 48 | back << 24 | front, the calls
 // not yet claimed being [front, back).
@@ -129,7 +130,7 @@ void Team::run(std::size_t tasks, const std::function<void(std::size_t)>& task, 
   error_ = nullptr;
   done_.store(0, std::memory_order_relaxed);
   job_ = (job_ + 1) & 0x7FFF;
-  word_.store(job_ << (2 * kFieldBits + 1) | (claims == Claims::kInOrder ? kInOrderBit : 0) |
+  word_.store(job_ << kTagShift | (claims == Claims::kInOrder ? kInOrderBit : 0) |
                   static_cast<std::uint64_t>(tasks) << kFieldBits,
               std::memory_order_release);
   signal_.fetch_add(1, std::memory_order_release);
