@@ -65,6 +65,12 @@ void Simulation::run_on_threads(const std::function<void()>& work) {
 }
 
 bool Simulation::run(const std::function<bool(int)>& keep_going) {
+  // The team's threads spin between the months, and sleep once the run
+  // returns (its caller writes files next: Team::rest).
+  struct Rest {
+    Team& team;
+    ~Rest() { team.rest(); }
+  } rest{*team_};
   while (!done()) {
     if (keep_going && !keep_going(month_)) return false;
     step();

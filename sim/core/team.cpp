@@ -35,10 +35,10 @@ struct InTask {
 };
 }  // namespace
 
-Team::Team(int threads) {
+Team::Team(int threads, std::chrono::microseconds spin) {
   if (threads < 1) throw std::invalid_argument("a team needs at least one thread");
   const unsigned cores = std::thread::hardware_concurrency();
-  spin_ = cores == 0 || static_cast<unsigned>(threads) <= cores;
+  spin_for_ = cores == 0 || static_cast<unsigned>(threads) <= cores ? spin : std::chrono::microseconds{0};
   threads_.reserve(static_cast<std::size_t>(threads - 1));
   for (int i = 1; i < threads; ++i) {
     try {
@@ -98,19 +98,32 @@ void Team::work() {
     const std::uint32_t seen = signal_.load(std::memory_order_acquire);
     if (stop_.load(std::memory_order_acquire)) return;
     if (has_work()) continue;
-    // Idle: spin while the next job may come soon, then sleep until it does.
+    // Idle: spin while the next job may come soon (unless told to rest),
+    // then sleep until it does.
     const auto t0 = std::chrono::steady_clock::now();
     bool changed = false;
-    for (unsigned i = 1; spin_; ++i) {
+    const bool spin = spin_for_.count() > 0 && !resting_.load(std::memory_order_acquire);
+    for (unsigned i = 1; spin; ++i) {
       if (signal_.load(std::memory_order_acquire) != seen) {
         changed = true;
         break;
       }
       cpu_relax();
-      if (i % 256 == 0 && std::chrono::steady_clock::now() - t0 > kSpin) break;
+      if (i % 256 == 0 && std::chrono::steady_clock::now() - t0 > spin_for_) break;
     }
-    if (!changed) signal_.wait(seen, std::memory_order_acquire);
+    if (!changed) {
+      sleeping_.fetch_add(1, std::memory_order_acq_rel);
+      signal_.wait(seen, std::memory_order_acquire);
+      sleeping_.fetch_sub(1, std::memory_order_acq_rel);
+    }
   }
+}
+
+void Team::rest() {
+  if (threads_.empty() || resting_.load(std::memory_order_relaxed)) return;
+  // The spinning threads see the signal change, find no job, and sleep.
+  resting_.store(true, std::memory_order_release);
+  signal_.fetch_add(1, std::memory_order_release);
 }
 
 void Team::run(std::size_t tasks, const std::function<void(std::size_t)>& task, Claims claims) {
@@ -126,6 +139,7 @@ void Team::run(std::size_t tasks, const std::function<void(std::size_t)>& task, 
     std::atomic<bool>& busy;
     ~Free() { busy.store(false, std::memory_order_release); }
   } free_after{busy_};
+  resting_.store(false, std::memory_order_relaxed);  // published with the job below
   task_ = &task;
   error_ = nullptr;
   done_.store(0, std::memory_order_relaxed);
@@ -140,7 +154,7 @@ void Team::run(std::size_t tasks, const std::function<void(std::size_t)>& task, 
   // The last calls are on other threads: wait, giving the core away when
   // threads outnumber cores (one of them may be waiting for this one).
   while (done_.load(std::memory_order_acquire) != tasks) {
-    if (spin_)
+    if (spin_for_.count() > 0)
       cpu_relax();
     else
       std::this_thread::yield();

@@ -41,8 +41,8 @@ class Team {
 
   // A team of `threads` threads, the caller of run() included (threads >= 1).
   // If the system refuses a thread, the team has fewer (results do not
-  // depend on the number).
-  explicit Team(int threads);
+  // depend on the number). `spin`: how long its idle threads spin (tests).
+  explicit Team(int threads, std::chrono::microseconds spin = kSpin);
   ~Team();
   Team(const Team&) = delete;
   Team& operator=(const Team&) = delete;
@@ -68,6 +68,16 @@ class Team {
   // thread calling run() while a job runs gets std::logic_error.
   void run(std::size_t tasks, const std::function<void(std::size_t)>& task, Claims claims = Claims::kFromBothEnds);
 
+  // The team's threads sleep at once rather than spin until the next job:
+  // the caller has other work for a while (a simulation at the end of its
+  // run, which writes its outputs next). A thread spinning on the other
+  // core held up the kernel's work for the outputs' fsync: the outputs of
+  // a run at the dock defaults on two threads took 4.0 ms to commit
+  // against 1.5 with no spin (docs/performance-log.md, twelfth round).
+  void rest();
+  // How many of the team's threads are asleep (tests).
+  int sleeping() const { return sleeping_.load(std::memory_order_acquire); }
+
   // The team of the simulation running on this thread, or nullptr.
   static Team* current();
   // True on a thread that is inside one of a team's calls.
@@ -89,7 +99,9 @@ class Team {
   std::atomic<std::uint32_t> signal_{0};   // changes at each job and at the end: what sleepers wait on
   std::atomic<bool> stop_{false};
   std::atomic<bool> busy_{false};  // a job is running
-  bool spin_ = true;  // more cores than threads
+  std::atomic<bool> resting_{false};  // rest() called, and no job since
+  std::atomic<int> sleeping_{0};
+  std::chrono::microseconds spin_for_;  // 0 when threads outnumber cores: a thread that spins on a shared core takes it from one with work
   std::mutex error_mutex_;
   std::exception_ptr error_;
 };

@@ -195,3 +195,26 @@ TEST(Team, ASecondCallerWhileAJobRunsIsRefused) {
   team.run(3, [&](std::size_t) { ran.fetch_add(1); });  // and the team goes on
   EXPECT_EQ(ran.load(), 3);
 }
+
+TEST(Team, RestPutsSpinningThreadsToSleepUntilTheNextJob) {
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "a team of two on one core never spins";
+  using namespace std::chrono_literals;
+  Team team(2, std::chrono::hours(1));  // idle threads would spin for an hour
+  std::atomic<int> ran{0};
+  team.run(8, [&](std::size_t) { ran.fetch_add(1); });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(team.sleeping(), 0);  // spinning
+  team.rest();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (team.sleeping() != 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(team.sleeping(), 1);
+  // The next job wakes it, and it spins again after.
+  team.run(8, [&](std::size_t) { ran.fetch_add(1); });
+  EXPECT_EQ(ran.load(), 16);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(team.sleeping(), 0);
+  team.rest();
+  team.rest();  // twice: as once
+  while (team.sleeping() != 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(team.sleeping(), 1);
+}
