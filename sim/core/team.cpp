@@ -2,6 +2,7 @@
 #include "sim/core/team.h"
 
 #include <stdexcept>
+#include <cerrno>
 #include <system_error>
 
 namespace terrasim::sim {
@@ -39,21 +40,43 @@ Team::Team(int threads, std::chrono::microseconds spin) {
   if (threads < 1) throw std::invalid_argument("a team needs at least one thread");
   const unsigned cores = std::thread::hardware_concurrency();
   spin_for_ = cores == 0 || static_cast<unsigned>(threads) <= cores ? spin : std::chrono::microseconds{0};
-  threads_.reserve(static_cast<std::size_t>(threads - 1));
-  for (int i = 1; i < threads; ++i) {
-    try {
-      threads_.emplace_back([this] { work(); });
-    } catch (const std::system_error&) {
-      break;  // out of threads (ulimit): a smaller team gives the same results
+  // The threads start on the caller's other cores. Left to the scheduler, a
+  // new thread may start on its creator's core, which this project's
+  // machines' kernel packs threads onto: it then spun there, and took the
+  // core from its creator, for up to 2 ms in a third of the processes
+  // (docs/performance-log.md, twelfth round). Each thread takes back the
+  // caller's cores once started.
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) throw std::system_error(errno, std::generic_category(), "a team's threads");
+  if (threads > 1 && sched_getaffinity(0, sizeof allowed_, &allowed_) == 0 && CPU_COUNT(&allowed_) > 1) {
+    const int here = sched_getcpu();
+    if (here >= 0 && here < CPU_SETSIZE && CPU_ISSET(here, &allowed_)) {
+      cpu_set_t others = allowed_;
+      CPU_CLR(here, &others);
+      restore_allowed_ = pthread_attr_setaffinity_np(&attr, sizeof others, &others) == 0;
     }
   }
+  threads_.reserve(static_cast<std::size_t>(threads - 1));
+  for (int i = 1; i < threads; ++i) {
+    pthread_t thread;
+    if (pthread_create(&thread, &attr, &Team::start, this) != 0) break;  // out of threads (ulimit): a smaller team gives the same results
+    threads_.push_back(thread);
+  }
+  pthread_attr_destroy(&attr);
+}
+
+void* Team::start(void* team) {
+  auto* self = static_cast<Team*>(team);
+  if (self->restore_allowed_) pthread_setaffinity_np(pthread_self(), sizeof self->allowed_, &self->allowed_);
+  self->work();
+  return nullptr;
 }
 
 Team::~Team() {
   stop_.store(true, std::memory_order_release);
   signal_.fetch_add(1, std::memory_order_release);
   signal_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (const pthread_t t : threads_) pthread_join(t, nullptr);
 }
 
 Team* Team::current() { return t_current; }

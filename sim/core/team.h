@@ -28,6 +28,9 @@
 #include <thread>
 #include <vector>
 
+#include <pthread.h>
+#include <sched.h>
+
 namespace terrasim::sim {
 
 class Team {
@@ -88,7 +91,13 @@ class Team {
   bool claim_and_run(bool from_back);
   bool has_work() const;
 
-  std::vector<std::thread> threads_;
+  static void* start(void* team);
+
+  std::vector<pthread_t> threads_;
+  // The cores the team may run on, which each of its threads takes back
+  // once started on a core other than its creator's (see the constructor).
+  cpu_set_t allowed_{};
+  bool restore_allowed_ = false;
   // The job: its tag (15 bits, against a stale claim), whether its calls
   // are claimed in order (1 bit), and the calls not yet claimed, [front,
   // back) (24 bits each), changed together.

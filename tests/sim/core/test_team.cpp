@@ -218,3 +218,41 @@ TEST(Team, RestPutsSpinningThreadsToSleepUntilTheNextJob) {
   while (team.sleeping() != 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
   EXPECT_EQ(team.sleeping(), 1);
 }
+
+namespace {
+// The cores each of a team's two threads may run on, seen from inside a call.
+std::vector<cpu_set_t> cores_of_each_thread(Team& team) {
+  std::atomic<int> arrived{0};
+  std::vector<cpu_set_t> seen(2);
+  team.run(2, [&](std::size_t k) {
+    arrived.fetch_add(1);
+    while (arrived.load() < 2) std::this_thread::yield();  // both threads take a call
+    sched_getaffinity(0, sizeof seen[k], &seen[k]);
+  });
+  return seen;
+}
+}  // namespace
+
+TEST(Team, ItsThreadsRunOnTheCallersCores) {
+  // A team's threads start on the caller's other cores, then take back all
+  // of the caller's: none is left on fewer.
+  cpu_set_t mine;
+  ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
+  {
+    Team team(2);
+    for (const cpu_set_t& s : cores_of_each_thread(team)) EXPECT_TRUE(CPU_EQUAL(&s, &mine));
+  }
+  // A caller held to one core: the team's thread is held to it too.
+  int one = -1;
+  for (int c = 0; c < CPU_SETSIZE && one < 0; ++c)
+    if (CPU_ISSET(c, &mine)) one = c;
+  cpu_set_t single;
+  CPU_ZERO(&single);
+  CPU_SET(one, &single);
+  ASSERT_EQ(sched_setaffinity(0, sizeof single, &single), 0);
+  {
+    Team team(2);
+    for (const cpu_set_t& s : cores_of_each_thread(team)) EXPECT_TRUE(CPU_EQUAL(&s, &single));
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof mine, &mine), 0);
+}
