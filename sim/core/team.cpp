@@ -2,7 +2,6 @@
 #include "sim/core/team.h"
 
 #include <stdexcept>
-#include <cerrno>
 #include <system_error>
 
 namespace terrasim::sim {
@@ -47,7 +46,7 @@ Team::Team(int threads, std::chrono::microseconds spin) {
   // (docs/performance-log.md, twelfth round). Each thread takes back the
   // caller's cores once started.
   pthread_attr_t attr;
-  if (pthread_attr_init(&attr) != 0) throw std::system_error(errno, std::generic_category(), "a team's threads");
+  if (const int rc = pthread_attr_init(&attr); rc != 0) throw std::system_error(rc, std::generic_category(), "a team's threads");
   if (threads > 1 && sched_getaffinity(0, sizeof allowed_, &allowed_) == 0 && CPU_COUNT(&allowed_) > 1) {
     const int here = sched_getcpu();
     if (here >= 0 && here < CPU_SETSIZE && CPU_ISSET(here, &allowed_)) {
@@ -59,7 +58,13 @@ Team::Team(int threads, std::chrono::microseconds spin) {
   threads_.reserve(static_cast<std::size_t>(threads - 1));
   for (int i = 1; i < threads; ++i) {
     pthread_t thread;
-    if (pthread_create(&thread, &attr, &Team::start, this) != 0) break;  // out of threads (ulimit): a smaller team gives the same results
+    // Refused with the other cores (a core taken away meanwhile), a thread
+    // is made without them; refused at all (ulimit), the team is smaller,
+    // which gives the same results.
+    if (pthread_create(&thread, &attr, &Team::start, this) != 0 &&
+        (!restore_allowed_ || pthread_attr_setaffinity_np(&attr, sizeof allowed_, &allowed_) != 0 ||
+         pthread_create(&thread, &attr, &Team::start, this) != 0))
+      break;
     threads_.push_back(thread);
   }
   pthread_attr_destroy(&attr);
