@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bindings/bindings.h"
+#include "sim/core/run_outputs.h"
 #include "sim/core/simulation.h"
 
 namespace py = pybind11;
@@ -145,6 +146,15 @@ void bind_simulation(py::module_& m) {
                     return Simulation::resume(sim::ArchiveReader(std::move(bytes), "<fork>"), threads);
                   },
                   py::arg("payload"), py::arg("threads") = 0)
+      .def("write_outputs",
+           [](const Simulation& s, const std::string& folder, const std::string& format) {
+             const ExclusiveCall call(s);
+             py::gil_scoped_release release;
+             return sim::write_run_outputs(s, folder, format);
+           },
+           py::arg("folder"), py::arg("format") = "csv",
+           "Writes the run's files into the folder as one set, as `terrasim run --out` does; returns the names of "
+           "an earlier run's outputs it removed.")
       .def("save_checkpoint",
            [](const Simulation& s, const std::string& path) {
              const ExclusiveCall call(s);

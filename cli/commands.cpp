@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <new>
 #include <ostream>
@@ -17,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "sim/checkpoint/archive.h"
+#include "sim/core/run_outputs.h"
 #include "sim/core/scenario.h"
 #include "sim/core/simulation.h"
 #include "sim/scenario/error.h"
@@ -134,76 +134,18 @@ bool checkpoint_path_usable(const RunRequest& r, std::ostream& err) {
   return true;
 }
 
-// Whether `file` (a folder's entry) holds a terrasim output: the names a run
-// writes, or a CSV file that starts with a run's provenance.
-bool is_run_output(const fs::path& file) {
-  const std::string name = file.filename().string();
-  if (name == "run.json" || name == "series.csv" || name == "config.json" || name == "changes.json") return true;
-  if (file.extension() != ".csv") return false;
-  std::ifstream in(file);
-  std::string first;
-  std::getline(in, first);
-  return first.starts_with("# terrasim:");
-}
-
 // Writes the outputs of a finished run: to `out` (no folder), or as files in
-// the folder, written as one set: a file that cannot be written leaves every
-// earlier output as it was. Returns an exit code.
+// the folder, written as one set (sim::write_run_outputs). Returns an exit
+// code.
 int write_outputs(const Simulation& s, const RunRequest& r, std::ostream& out, std::ostream& err) {
-  const auto header = s.provenance();
-  const auto& rec = s.recorder();
   try {
     if (r.out_dir.empty()) {
-      out << (r.format == "json" ? rec.to_json(header) : rec.series_csv(header));
+      const auto header = s.provenance();
+      out << (r.format == "json" ? s.recorder().to_json(header) : s.recorder().series_csv(header));
       out.flush();
       return out ? kOk : kFailure;
     }
-    fs::create_directories(r.out_dir);
-    const fs::path dir(r.out_dir);
-    sim::AtomicFileSet files;
-    std::vector<std::string> written;
-    auto write = [&](const std::string& name, std::string_view content) {
-      files.stage((dir / name).string(), content);
-      written.push_back(name);
-    };
-    if (r.format == "json") {
-      write("run.json", rec.to_json(header));
-    } else {
-      write("series.csv", rec.series_csv(header));
-      for (const auto& b : rec.breakdowns()) write(b.name + ".csv", rec.breakdown_csv(b, header));
-    }
-    // The configuration the run started from; a run reconfigured on the way
-    // (resume --set) also lists every change, with its month, in changes.json.
-    const auto& history = s.config_history();
-    const std::string first_config =
-        history.size() == 1 ? s.scenario().config.to_json(2)
-                            : sim::scenario_from_document(
-                                  sim::parse_yaml(history.front().config_json, "the run's first configuration"),
-                                  history.front().source)
-                                  .config.to_json(2);
-    write("config.json", first_config + "\n");
-    if (history.size() > 1) {
-      std::string changes = "[\n";
-      for (std::size_t i = 1; i < history.size(); ++i) {
-        const auto& h = history[i];
-        changes += fmt::format("  {{\"from_month\": {}, \"from\": \"{}\", \"config_sha256\": \"{}\", \"config\": {}}}{}\n",
-                               h.month, sim::month_label(s.scenario().start(), h.month), h.config_sha256,
-                               h.config_json, i + 1 < history.size() ? "," : "");
-      }
-      write("changes.json", changes + "]\n");
-    }
-    files.commit();
-    // The outputs of an earlier run in the folder that this one did not
-    // write (another format, model or history) are removed: the folder
-    // holds one run's files, which config.json repeats. Other files stay.
-    std::vector<std::string> removed;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      const std::string name = entry.path().filename().string();
-      if (!entry.is_regular_file() || std::find(written.begin(), written.end(), name) != written.end()) continue;
-      if (!is_run_output(entry.path())) continue;
-      fs::remove(entry.path());
-      removed.push_back(name);
-    }
+    const std::vector<std::string> removed = sim::write_run_outputs(s, r.out_dir, r.format);
     if (!removed.empty())
       err << fmt::format("terrasim: --out {}: removed an earlier run's {}\n", r.out_dir, fmt::join(removed, ", "));
   } catch (const std::exception& e) {

@@ -152,53 +152,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _write_outputs(sim, out: Optional[str]) -> None:
-    """As the C++ program: series.csv, one CSV per breakdown, config.json (the
-    configuration the run started from) and, for a run changed on the way,
-    changes.json; each file written whole (a temporary file, then a rename)."""
+    """As the C++ program (the same code, Simulation.write_outputs): the
+    series on standard output, or the run's files in the folder."""
     if not out:
         sys.stdout.write(sim.series_csv())
         return
-    history = sim.config_history
-    files = {"series.csv": sim.series_csv()}
-    for name in sim.breakdown_names:
-        files[f"{name}.csv"] = sim.breakdown_csv(name)
-    files["config.json"] = json.dumps(history["config"].iloc[0], indent=2, ensure_ascii=False) + "\n"
-    if len(history) > 1:
-        changes = [{"from_month": int(h.from_month), "from": _core_month(sim, int(h.from_month)),
-                    "config_sha256": h.config_sha256, "config": h.config} for h in history.iloc[1:].itertuples()]
-        files["changes.json"] = json.dumps(changes, indent=1, ensure_ascii=False) + "\n"
-    os.makedirs(out, exist_ok=True)
-    for name, text in files.items():
-        tmp = os.path.join(out, f".{name}.tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, os.path.join(out, name))
-    # As the C++ program: the folder holds one run, so an earlier run's
-    # outputs that this one did not write are removed; other files stay.
-    removed = []
-    for name in sorted(os.listdir(out)):
-        path = os.path.join(out, name)
-        if name in files or not os.path.isfile(path) or not _is_run_output(path):
-            continue
-        os.remove(path)
-        removed.append(name)
+    removed = sim.write_outputs(out)
     if removed:
         print(f"terrasim: --out {out}: removed an earlier run's {', '.join(removed)}", file=sys.stderr)
-
-
-def _is_run_output(path: str) -> bool:
-    name = os.path.basename(path)
-    if name in ("run.json", "series.csv", "config.json", "changes.json"):
-        return True
-    if not name.endswith(".csv"):
-        return False
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.readline().startswith("# terrasim:")
-
-
-def _core_month(sim, t: int) -> str:
-    from . import _core
-    return _core.month_label(sim.scenario.start, t)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

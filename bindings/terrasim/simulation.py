@@ -285,6 +285,15 @@ class Simulation:
         """Series and breakdowns exactly as ``terrasim run --format json`` writes them."""
         return self._recorder.to_json(self._sim.provenance())
 
+    def write_outputs(self, folder: Union[str, os.PathLike], format: str = "csv") -> List[str]:
+        """Writes the run's files into ``folder`` as ``terrasim run --out``
+        does, with the same code: series.csv and a CSV per breakdown (or
+        run.json for ``format="json"``), config.json and, for a run changed
+        on the way, changes.json, as one set (a file that cannot be written
+        leaves the earlier ones as they were). An earlier run's outputs that
+        this one did not write are removed; their names are returned."""
+        return self._sim.write_outputs(os.fspath(folder), format)
+
     # -- checkpoints and forks ----------------------------------------------
     def save_checkpoint(self, path: Union[str, os.PathLike]) -> None:
         """Saves the whole state; :meth:`resume` continues it bit-identically."""

@@ -472,3 +472,24 @@ def test_python_command_line_writes_the_same_files(tmp_path):
     cpp_check = subprocess.run([str(TERRASIM_BIN), "check", str(SMALL)], capture_output=True, text=True,
                                check=True).stdout
     assert check == cpp_check
+
+
+def test_write_outputs_is_the_command_lines(tmp_path):
+    # Simulation.write_outputs is the code of `terrasim run --out`: the same
+    # files, byte for byte; the folder holds one run; a bad format changes
+    # nothing.
+    sim = ts.Simulation(ts.Scenario.load(str(SMALL), ["months=3"]))
+    sim.run()
+    subprocess.run([str(TERRASIM_BIN), "run", str(SMALL), "--months", "3", "--out", str(tmp_path / "cli")],
+                   check=True)
+    assert sim.write_outputs(tmp_path / "api") == []
+    names = sorted(os.listdir(tmp_path / "cli"))
+    assert sorted(os.listdir(tmp_path / "api")) == names
+    for name in names:
+        assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+    (tmp_path / "api" / "notes.txt").write_text("mine")
+    assert sim.write_outputs(tmp_path / "api", format="json") == sorted(n for n in names if n != "config.json")
+    assert sorted(os.listdir(tmp_path / "api")) == ["config.json", "notes.txt", "run.json"]
+    with pytest.raises(ValueError, match="expected csv or json"):
+        sim.write_outputs(tmp_path / "api", format="xml")
+    assert sorted(os.listdir(tmp_path / "api")) == ["config.json", "notes.txt", "run.json"]
