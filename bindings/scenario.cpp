@@ -10,6 +10,7 @@
 #include "bindings/bindings.h"
 #include "sim/core/model.h"
 #include "sim/core/scenario.h"
+#include "sim/record/recorder.h"
 #include "sim/scenario/error.h"
 #include "sim/scenario/schema.h"
 #include "sim/scenario/value.h"
@@ -107,7 +108,20 @@ void bind_scenario(py::module_& m) {
       .def_property_readonly("start", &sim::Scenario::start)
       .def_property_readonly("title", &sim::Scenario::title)
       .def("config_json", [](const sim::Scenario& s, int indent) { return s.config.to_json(indent); },
-           py::arg("indent") = -1);
+           py::arg("indent") = -1)
+      .def_property_readonly(
+          "series_names",
+          [](const sim::Scenario& s) {
+            // The model declares them when created: nothing is simulated
+            // (the initial state, which a Simulation draws, is not).
+            const auto model = s.model->create(s.config);
+            sim::Recorder recorder;
+            model->declare(recorder);
+            std::vector<std::string> names;
+            for (const auto& info : recorder.series_info()) names.push_back(info.name);
+            return names;
+          },
+          "The series a run of this scenario records.");
 
   m.def("load_scenario",
         [](const std::string& path, const std::vector<std::string>& overrides) {

@@ -135,6 +135,8 @@ class Scenario:
     files = property(lambda self: list(self._core.files))
     config_sha256 = property(lambda self: self._core.config_sha256)
     file_sha256 = property(lambda self: self._core.file_sha256)
+    series_names = property(lambda self: list(self._core.series_names),
+                            doc="the series a run of it records (its model declares them; nothing is simulated)")
 
     def __repr__(self) -> str:
         return (f"<terrasim.Scenario {self.title!r} model={self.model} months={self.months} "

@@ -493,3 +493,13 @@ def test_write_outputs_is_the_command_lines(tmp_path):
     with pytest.raises(ValueError, match="expected csv or json"):
         sim.write_outputs(tmp_path / "api", format="xml")
     assert sorted(os.listdir(tmp_path / "api")) == ["config.json", "notes.txt", "run.json"]
+
+
+def test_scenario_series_names_without_simulating():
+    # What a run records, from the model's declarations alone: the same
+    # names as a simulation's, for both models, and cheap for a scenario
+    # whose initial state would be large.
+    for sc in (ts.Scenario.load(str(ROOT / "scenarios" / "amiens" / "baseline.yaml")), small()):
+        assert sc.series_names == ts.Simulation(sc).series_names
+    huge = ts.Scenario.load(str(SMALL), ["workers=50000000", "firms=5000000"])
+    assert huge.series_names == small().series_names  # no 50 million workers drawn
