@@ -151,15 +151,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _write_outputs(sim, out: Optional[str]) -> None:
+def _write_outputs(sim, out: Optional[str]) -> int:
     """As the C++ program (the same code, Simulation.write_outputs): the
-    series on standard output, or the run's files in the folder."""
+    series on standard output, or the run's files in the folder. Returns an
+    exit status: 1 when the files cannot be written (said in one line)."""
     if not out:
         sys.stdout.write(sim.series_csv())
-        return
-    removed = sim.write_outputs(out)
+        return 0
+    try:
+        removed = sim.write_outputs(out)
+    except (RuntimeError, OSError) as e:
+        print(f"terrasim: --out {out}: {e}", file=sys.stderr)
+        return 1
     if removed:
         print(f"terrasim: --out {out}: removed an earlier run's {', '.join(removed)}", file=sys.stderr)
+    return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -174,7 +180,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 ov.append(f"months={args.months}")
             sim = ts.Simulation(ts.Scenario.load(args.scenario, ov), threads=args.threads)
             sim.run()
-            _write_outputs(sim, args.out)
+            return _write_outputs(sim, args.out)
         elif args.command == "resume":
             sim = ts.Simulation.resume(args.checkpoint, threads=args.threads)
             ov = list(args.overrides) + ([f"months={args.months}"] if args.months is not None else [])
@@ -182,7 +188,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 source = args.checkpoint + "".join(f" --set {o}" for o in ov)
                 sim.reconfigure(scenario=ts.Scenario(ts._core.scenario_from_dict(sim.scenario.config, ov, source), ov))
             sim.run()
-            _write_outputs(sim, args.out)
+            return _write_outputs(sim, args.out)
         elif args.command == "check":
             sc = ts.Scenario.load(args.scenario, args.overrides)
             if args.print:

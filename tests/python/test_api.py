@@ -503,3 +503,12 @@ def test_scenario_series_names_without_simulating():
         assert sc.series_names == ts.Simulation(sc).series_names
     huge = ts.Scenario.load(str(SMALL), ["workers=50000000", "firms=5000000"])
     assert huge.series_names == small().series_names  # no 50 million workers drawn
+
+
+def test_python_command_line_says_why_outputs_cannot_be_written(tmp_path):
+    (tmp_path / "a_file").write_text("not a folder")
+    p = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", str(SMALL), "--months", "2", "--out",
+                        str(tmp_path / "a_file")], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert p.stderr.startswith(f"terrasim: --out {tmp_path / 'a_file'}: ") and "Traceback" not in p.stderr
+    assert (tmp_path / "a_file").read_text() == "not a folder"
