@@ -889,6 +889,34 @@ void DockModel::match(const sim::MonthContext& ctx) {
     throw std::runtime_error(fmt::format("dock: a firm with {} vacancies and {} unemployed workers exceeds the "
                                          "matching's {} offer slots per firm", widest, nu, kMaxOpen));
   bool lists_by_runs = false;  // the hired joined their firms' lists by pieces of runs
+  // Pieces of the list of the unemployed for the count (below), and for
+  // the choice among offers when the offering was by parts.
+  constexpr std::size_t kTallyPiece = 4096;
+  const std::size_t tally_pieces = blocks_of(nu, kTallyPiece);
+  bool offers_by_piece = false;  // each part's offers sorted by piece of the unemployed (below)
+  // e. Each worker with offers accepts one, chosen uniformly: the offer of
+  // lowest random key (a draw of the worker's choice stream, indexed by the
+  // application), whatever the order in which the offers are visited. After
+  // an offering by parts (several threads), by piece of the unemployed:
+  // each piece's workers over their offers, which the parts sorted so, a
+  // plain minimum in lines no other thread writes. Otherwise over the
+  // offer slots (below).
+  const sim::rng::WyrandBlockedStream choice_draws(ctx.seed, kChoice, month, n);
+  auto choose_in_piece = [&](std::size_t k) {
+    const std::size_t parts = offer_piece_start_.size() / (tally_pieces + 1);
+    std::uint64_t* best = best_offer_.data();
+    const PieceOffer* offers = offers_by_piece_.data();
+    for (std::size_t part = 0; part < parts; ++part) {
+      const std::uint32_t* start = offer_piece_start_.data() + part * (tally_pieces + 1);
+      for (std::uint32_t x = start[k], end = start[k + 1]; x != end; ++x) {
+        const std::size_t i = offers[x].app / a, j = offers[x].app % a;
+        auto choice = choice_draws(unemployed_[i]);
+        std::uint64_t bits = 0;
+        for (std::size_t q = 0; q <= j; ++q) bits = choice.bits();
+        best[i] = std::min<std::uint64_t>(best[i], (bits & 0xFFFFFFFF00000000ull) | offers[x].firm);
+      }
+    }
+  };
   if (total_vacancies > 0 && nu > 0) {
     // b, c, d. Each unemployed worker draws its applications: one word gives
     // the zone (high half) and the vacancy in it (low half), so the firm with
@@ -1013,6 +1041,22 @@ void DockModel::match(const sim::MonthContext& ctx) {
         offer_slots[((app.run + j) & taken) | (turned_away & ~taken)] = id;
       }
     };
+    // Pieces of the vacancy entries, for the passes over the offer slots
+    // (below): of at least 4,096 entries; a run belongs to the piece where
+    // it starts, so that one thread sees all of a firm's offers.
+    const std::size_t run_pieces =
+        std::clamp<std::size_t>(total_vacancies / 4096, 1, 4 * static_cast<std::size_t>(sim::concurrency()));
+    // The first run that starts at or after entry `at`: a run is its
+    // firm's v_f entries, and the firms' sizes do not change before the
+    // hired join their lists, after the last call. (Scanning to it, entry
+    // by entry, took each piece to the end of a firm of 10^8 vacancies.)
+    auto run_start = [&](std::size_t at) -> std::size_t {
+      if (at >= total_vacancies) return total_vacancies;
+      const std::uint32_t run = vac[at].run;
+      if (run == at) return at;
+      const std::uint32_t f = run_firm_[run];
+      return std::size_t{run} + (firm_target_[f] - firm_size_[f]);
+    };
     if (!parallel) {
       // One thread: the acceptable applications are kept as they are drawn
       // (without a branch: acceptance is a coin toss) and offered by the
@@ -1051,6 +1095,37 @@ void DockModel::match(const sim::MonthContext& ctx) {
       // run -> part: run * parts / total_vacancies, by a multiplication; the
       // scale rounded down, so that the last run stays in the last part.
       const std::uint64_t part_scale = (std::uint64_t{parts} << 32) / total_vacancies;
+      // The first entry whose runs belong to part k (or past the last).
+      auto part_bound = [&](std::size_t k) -> std::size_t {
+        return std::min<std::uint64_t>(total_vacancies, ((std::uint64_t{k} << 32) + part_scale - 1) / part_scale);
+      };
+      // Once a part has offered its last applications, its runs' offers
+      // are final (no other part writes them): it sorts them by piece of
+      // the unemployed (a counting sort, into the places of its slots), so
+      // that each piece's workers then choose among their offers without
+      // sharing a line with another thread (choose_in_piece). The choice
+      // by offer slots, on two threads, wrote eight workers' best offers a
+      // line from both, and took as long as on one (30 ms at 10^6).
+      offer_piece_start_.resize(parts * (tally_pieces + 1));
+      if (offers_by_piece_.size() < total_vacancies) offers_by_piece_.resize(total_vacancies);
+      auto sort_offers = [&](std::size_t part) {
+        const std::size_t lo = run_start(part_bound(part)), hi = run_start(part_bound(part + 1));
+        std::uint32_t* start = offer_piece_start_.data() + part * (tally_pieces + 1);
+        std::fill_n(start, tally_pieces + 1, 0u);
+        const std::uint32_t* offered = offer_slots_.data();
+        const auto per_piece = static_cast<std::uint32_t>(a * kTallyPiece);  // application ids a piece
+        for (std::size_t q = lo; q < hi; ++q)
+          if (offered[q] != kNoOffer) ++start[offered[q] / per_piece + 1];
+        start[0] = static_cast<std::uint32_t>(lo);
+        for (std::size_t k = 0; k < tally_pieces; ++k) start[k + 1] += start[k];
+        std::vector<std::uint32_t> fill(start, start + tally_pieces);
+        PieceOffer* to = offers_by_piece_.data();
+        for (std::size_t q = lo; q < hi; ++q) {
+          const std::uint32_t app = offered[q];
+          if (app == kNoOffer) continue;  // slots past a firm's applicants, or past kMaxOpen
+          to[fill[app / per_piece]++] = {app, run_firm_[vac[q].run]};
+        }
+      };
       for (std::size_t r0 = 0; r0 < nu; r0 += kRound) {
         const std::size_t r1 = std::min(nu, r0 + kRound);
         sim::for_each_index(pieces, [&](std::size_t piece) {
@@ -1070,35 +1145,23 @@ void DockModel::match(const sim::MonthContext& ctx) {
             to.count += k != kNone;
           });
         });
+        const bool last_round = r1 == nu;
         sim::for_each_index(parts, [&](std::size_t part) {
           for (std::size_t piece = 0; piece < pieces; ++piece) {
             const Bucket& from = app_buckets_[piece * parts + part];
             offer_all(from.apps.get(), from.count, part);
           }
+          if (last_round) sort_offers(part);
         });
       }
+      offers_by_piece = true;
     }
 
-    // The offer slots of the runs (a firm's slots) that start in piece k of
-    // the vacancy entries, visited in order: body(application, firm) for
-    // each slot that holds an offer. In pieces of at least 4,096 entries; a run
-    // belongs to the piece where it starts, so that one thread sees all of a
-    // firm's offers. The workers' entries that the slots 16 places on will
+    // The offer slots of the runs that start in piece k of the vacancy
+    // entries, visited in order: body(application, firm) for each slot that
+    // holds an offer. The workers' entries that the slots 16 places on will
     // touch are fetched ahead: at 10^6 workers they are megabytes, and each
     // slot's worker is a random one.
-    const std::size_t run_pieces =
-        std::clamp<std::size_t>(total_vacancies / 4096, 1, 4 * static_cast<std::size_t>(sim::concurrency()));
-    // The first run that starts at or after entry `at`: a run is its
-    // firm's v_f entries, and the firms' sizes do not change before the
-    // hired join their lists, after the last call. (Scanning to it, entry
-    // by entry, took each piece to the end of a firm of 10^8 vacancies.)
-    auto run_start = [&](std::size_t at) -> std::size_t {
-      if (at >= total_vacancies) return total_vacancies;
-      const std::uint32_t run = vac[at].run;
-      if (run == at) return at;
-      const std::uint32_t f = run_firm_[run];
-      return std::size_t{run} + (firm_target_[f] - firm_size_[f]);
-    };
     const std::uint32_t last_unemployed = static_cast<std::uint32_t>(nu - 1);
     auto for_offers = [&]<bool kWorker>(auto&& body) {
       sim::for_each_index(run_pieces, [&](std::size_t k) {
@@ -1118,13 +1181,10 @@ void DockModel::match(const sim::MonthContext& ctx) {
       });
     };
 
-    // e. Each worker with offers accepts one, chosen uniformly: the offer of
-    // lowest random key (a draw of the worker's choice stream, indexed by the
-    // application), whatever the order in which the offers are visited. On
-    // one thread a plain minimum; on several, a compare-and-swap.
-    const sim::rng::WyrandBlockedStream choice_draws(ctx.seed, kChoice, month, n);
+    // e., over the offer slots: on one thread a plain minimum; on several
+    // (fewer than 4,096 unemployed), a compare-and-swap.
     const bool shared = sim::concurrency() > 1 && run_pieces > 1;
-    for_offers.template operator()<true>([&](std::uint32_t app, std::uint32_t firm) {
+    if (!offers_by_piece) for_offers.template operator()<true>([&](std::uint32_t app, std::uint32_t firm) {
       const std::size_t i = app / a, j = app % a;
       auto choice = choice_draws(unemployed_[i]);
       std::uint64_t bits = 0;
@@ -1145,6 +1205,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // meets them in that order (at 10^6 workers on two threads, 4% faster
     // than the pieces of runs; at 10^7, 7% slower).
     lists_by_runs = sim::concurrency() > 1 && run_pieces > 1 && total_vacancies >= (1u << 18);
+    // (Made in the count's pieces instead, the choice lengthened the path
+    // of the serial appends: 10^6 workers, the count and appends 80 -> 94 ms.)
+    if (offers_by_piece) sim::for_each_index(tally_pieces, choose_in_piece);
     if (lists_by_runs) {
       // The hired of each firm: its offers that were accepted (a worker holds
       // at most one offer per firm), gathered at the front of its run (all
@@ -1239,9 +1302,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
   // in one pass over the month's unemployed, by fixed pieces: each piece
   // keeps those not hired at its front, in order; the pieces' fronts are
   // then joined. Counts per piece: hires, kept, then zones, skills.
-  constexpr std::size_t kTallyPiece = 4096;
   const std::size_t nz_s = nz + static_cast<std::size_t>(p_.skills), width = 2 + nz_s;
-  const std::size_t tally_pieces = blocks_of(nu, kTallyPiece);
   std::vector<std::int64_t> counts(tally_pieces * width, 0);
   // Piece k's hired join their firms' lists, in the order of the list of
   // the unemployed (a firm's list grows at its end, and may move).

@@ -224,6 +224,15 @@ class DockModel final : public sim::Model {
   };
   std::vector<Bucket> app_buckets_;
   sim::LargeVector<std::uint64_t> best_offer_;      // per unemployed worker: (choice key, firm slot)
+  // Several threads: the offers each part of the offering holds at the end,
+  // sorted by piece of the unemployed (kTallyPiece workers), each part's
+  // in the places of its runs' offer slots; and where each (part, piece)'s
+  // start: parts x (pieces + 1).
+  struct PieceOffer {
+    std::uint32_t app, firm;
+  };
+  sim::LargeVector<PieceOffer> offers_by_piece_;
+  std::vector<std::uint32_t> offer_piece_start_;
 
   // Counters of the current month and totals.
   std::int64_t employed_ = 0;
