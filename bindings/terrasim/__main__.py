@@ -160,8 +160,8 @@ def _write_outputs(sim, out: Optional[str]) -> int:
         return 0
     try:
         removed = sim.write_outputs(out)
-    except (RuntimeError, OSError) as e:
-        print(f"terrasim: --out {out}: {e}", file=sys.stderr)
+    except (RuntimeError, OSError) as e:  # the message names the file, as the C++ program's
+        print(f"terrasim: {e}", file=sys.stderr)
         return 1
     if removed:
         print(f"terrasim: --out {out}: removed an earlier run's {', '.join(removed)}", file=sys.stderr)

@@ -45,6 +45,7 @@ Team::Team(int threads, std::chrono::microseconds spin) {
   // core from its creator, for up to 2 ms in a third of the processes
   // (docs/performance-log.md, twelfth round). Each thread takes back the
   // caller's cores once started.
+  threads_.reserve(static_cast<std::size_t>(threads - 1));
   pthread_attr_t attr;
   if (const int rc = pthread_attr_init(&attr); rc != 0) throw std::system_error(rc, std::generic_category(), "a team's threads");
   if (threads > 1 && sched_getaffinity(0, sizeof allowed_, &allowed_) == 0 && CPU_COUNT(&allowed_) > 1) {
@@ -55,7 +56,6 @@ Team::Team(int threads, std::chrono::microseconds spin) {
       restore_allowed_ = pthread_attr_setaffinity_np(&attr, sizeof others, &others) == 0;
     }
   }
-  threads_.reserve(static_cast<std::size_t>(threads - 1));
   for (int i = 1; i < threads; ++i) {
     pthread_t thread;
     // Refused with the other cores (a core taken away meanwhile), a thread
