@@ -50,12 +50,7 @@ void bind_recorder(py::module_& m) {
       .def_property_readonly("rows", checked([](const sim::Recorder& r) { return r.rows(); }))
       .def_property_readonly("labels", checked([](const sim::Recorder& r) { return r.labels(); }))
       .def_property_readonly("months", checked([](const sim::Recorder& r) { return r.months(); }))
-      .def_property_readonly("series_names",
-                             [](const sim::Recorder& r) {
-                               std::vector<std::string> names;
-                               for (const auto& s : r.series_info()) names.push_back(s.name);
-                               return names;
-                             })
+      .def_property_readonly("series_names", &sim::Recorder::series_names)
       .def_property_readonly("series_docs",
                              [](const sim::Recorder& r) {
                                std::vector<std::pair<std::string, std::string>> docs;

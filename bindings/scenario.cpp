@@ -117,9 +117,7 @@ void bind_scenario(py::module_& m) {
             const auto model = s.model->create(s.config);
             sim::Recorder recorder;
             model->declare(recorder);
-            std::vector<std::string> names;
-            for (const auto& info : recorder.series_info()) names.push_back(info.name);
-            return names;
+            return recorder.series_names();
           },
           "The series a run of this scenario records.");
 

@@ -902,6 +902,14 @@ void DockModel::match(const sim::MonthContext& ctx) {
   // plain minimum in lines no other thread writes. Otherwise over the
   // offer slots (below).
   const sim::rng::WyrandBlockedStream choice_draws(ctx.seed, kChoice, month, n);
+  // The offer from `firm` to application j of unemployed worker i: its
+  // key (the high half) and the firm.
+  auto offer_of = [&](std::size_t i, std::size_t j, std::uint32_t firm) -> std::uint64_t {
+    auto choice = choice_draws(unemployed_[i]);
+    std::uint64_t bits = 0;
+    for (std::size_t q = 0; q <= j; ++q) bits = choice.bits();
+    return (bits & 0xFFFFFFFF00000000ull) | firm;
+  };
   auto choose_in_piece = [&](std::size_t k) {
     const std::size_t parts = offer_piece_start_.size() / (tally_pieces + 1);
     std::uint64_t* best = best_offer_.data();
@@ -910,10 +918,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
       const std::uint32_t* start = offer_piece_start_.data() + part * (tally_pieces + 1);
       for (std::uint32_t x = start[k], end = start[k + 1]; x != end; ++x) {
         const std::size_t i = offers[x].app / a, j = offers[x].app % a;
-        auto choice = choice_draws(unemployed_[i]);
-        std::uint64_t bits = 0;
-        for (std::size_t q = 0; q <= j; ++q) bits = choice.bits();
-        best[i] = std::min<std::uint64_t>(best[i], (bits & 0xFFFFFFFF00000000ull) | offers[x].firm);
+        best[i] = std::min(best[i], offer_of(i, j, offers[x].firm));
       }
     }
   };
@@ -1163,7 +1168,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // touch are fetched ahead: at 10^6 workers they are megabytes, and each
     // slot's worker is a random one.
     const std::uint32_t last_unemployed = static_cast<std::uint32_t>(nu - 1);
-    auto for_offers = [&]<bool kWorker>(auto&& body) {
+    auto for_offers = [&](auto&& body) {
       sim::for_each_index(run_pieces, [&](std::size_t k) {
         const std::size_t lo = run_start(total_vacancies * k / run_pieces);
         const std::size_t hi = run_start(total_vacancies * (k + 1) / run_pieces);
@@ -1172,7 +1177,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
           if (p + 16 < hi) {
             // An empty slot names no worker: the last one is fetched.
             const std::uint32_t ahead = std::min(offered[p + 16] / static_cast<std::uint32_t>(a), last_unemployed);
-            if (kWorker) __builtin_prefetch(unemployed_.data() + ahead);
+            __builtin_prefetch(unemployed_.data() + ahead);
             __builtin_prefetch(best_offer_.data() + ahead, 1);
           }
           if (offered[p] == kNoOffer) continue;  // slots past a firm's applicants, or past kMaxOpen
@@ -1184,12 +1189,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // e., over the offer slots: on one thread a plain minimum; on several
     // (fewer than 4,096 unemployed), a compare-and-swap.
     const bool shared = sim::concurrency() > 1 && run_pieces > 1;
-    if (!offers_by_piece) for_offers.template operator()<true>([&](std::uint32_t app, std::uint32_t firm) {
+    if (!offers_by_piece) for_offers([&](std::uint32_t app, std::uint32_t firm) {
       const std::size_t i = app / a, j = app % a;
-      auto choice = choice_draws(unemployed_[i]);
-      std::uint64_t bits = 0;
-      for (std::size_t q = 0; q <= j; ++q) bits = choice.bits();
-      const std::uint64_t offer = (bits & 0xFFFFFFFF00000000ull) | firm;
+      const std::uint64_t offer = offer_of(i, j, firm);
       if (!shared) {
         best_offer_[i] = std::min(best_offer_[i], offer);
         return;

@@ -1,11 +1,10 @@
 // Simulation: runs a model month by month; checkpoints.
 #include "sim/core/simulation.h"
 
-#include <algorithm>
-#include <chrono>
-
 #include <sched.h>
 
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 

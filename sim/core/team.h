@@ -7,15 +7,16 @@
 // loop, cut in two halves, ran in 0.43 ms on two threads against 0.63 ms on
 // one, and in three pieces no faster than on one (docs/performance-log.md).
 // A team keeps its threads: after a job they spin for a while (kSpin), then
-// sleep on a futex until the next.
+// sleep on a futex until the next (at once after rest()).
 //
 // The team runs jobs of `tasks` calls task(0) .. task(tasks - 1): the caller
 // and the team's threads claim the calls one at a time (the caller from the
 // first, the team's threads from the last, unless told to take them in
 // order) and the caller returns when all have returned. Which thread makes
 // which call is left to chance, so a job must give the same result whatever
-// the assignment (sim::for_ranges' contract). While a simulation runs its model (TeamScope), sim::for_ranges
-// and sum_ranges run on the simulation's team; elsewhere they use TBB.
+// the assignment (sim::for_ranges' contract). While a simulation runs its
+// model (TeamScope), sim::for_ranges and sum_ranges run on the simulation's
+// team; elsewhere they use TBB.
 #pragma once
 
 #include <atomic>

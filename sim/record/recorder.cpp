@@ -17,6 +17,12 @@ std::string format_number(double v) {
   return fmt::format("{}", v);
 }
 
+std::vector<std::string> Recorder::series_names() const {
+  std::vector<std::string> names;
+  for (const auto& s : info_) names.push_back(s.name);
+  return names;
+}
+
 int Recorder::add_series(std::string name, std::string doc) {
   if (!labels_.empty()) throw std::logic_error("series declared after the first row: " + name);
   if (find_series(name) >= 0) throw std::logic_error("series declared twice: " + name);

@@ -46,6 +46,7 @@ class Recorder {
 
   std::size_t rows() const { return labels_.size(); }
   const std::vector<SeriesInfo>& series_info() const { return info_; }
+  std::vector<std::string> series_names() const;
   std::span<const double> series(int index) const { return columns_[static_cast<std::size_t>(index)]; }
   std::span<const double> series(const std::string& name) const;  // throws std::out_of_range
   int find_series(const std::string& name) const;                  // -1 if absent
