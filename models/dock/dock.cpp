@@ -333,11 +333,15 @@ void DockModel::move_staff(std::uint32_t f) {
 template <class Extra>
 void DockModel::lay_out_staff(Extra&& extra) {
   ++staff_layouts_;
-  // In place (a second arena would be the run's peak of memory): the lists,
+  // In place (a second arena would be the run's peak of memory). The lists,
   // taken in the order they lie (sorted by place: 32 bits, which
-  // arena_capacity ensures), slide down against each other, then spread
-  // up, from the last, each into its new room (in a larger arena when
-  // this one leaves too little at the end).
+  // arena_capacity ensures), get new rooms in that order, each list copied
+  // once: those whose room starts lower, from the first up, then those
+  // whose room starts higher, from the last down. Neither overwrites a list
+  // not yet copied: a list's new room lies past the new rooms of the lists
+  // before it, which hold at least those lists, and (copied down) before
+  // its old place, so before the lists after it. When the arena leaves too
+  // little at the end, each list is copied into a larger one instead.
   const std::size_t slots = firm_id_.size();
   std::vector<std::uint64_t> order, scratch;  // (place << 32 | slot) of the firms with a room, sorted by place
   for (std::size_t f = 0; f < slots; ++f)
@@ -351,37 +355,37 @@ void DockModel::lay_out_staff(Extra&& extra) {
     for (const std::uint64_t x : order) scratch[at[(x >> shift) & 2047]++] = x;
     order.swap(scratch);
   }
-  std::uint32_t* staff = staff_.get();
-  std::uint64_t packed = 0;
-  for (const std::uint64_t x : order) {
-    const auto f = static_cast<std::uint32_t>(x);
-    std::memmove(staff + packed, staff + rooms_[f].at, std::size_t{firm_size_[f]} * sizeof(std::uint32_t));
-    rooms_[f].at = static_cast<std::uint32_t>(packed);
-    packed += firm_size_[f];
-  }
   // The new rooms, in the same order (room_at[k] .. room_at[k + 1]), then
   // the live firms without one.
   std::vector<std::uint64_t> room_at(order.size() + 1, 0);
+  std::vector<std::uint32_t> size(order.size());
   for (std::size_t k = 0; k < order.size(); ++k) {
     const auto f = static_cast<std::uint32_t>(order[k]);
-    room_at[k + 1] = room_at[k] + room_for(std::uint64_t{firm_size_[f]} + extra(f));
+    size[k] = firm_size_[f];
+    room_at[k + 1] = room_at[k] + room_for(std::uint64_t{size[k]} + extra(f));
   }
   std::uint64_t total = room_at.back();
   for (std::size_t f = 0; f < slots; ++f)
     if (firm_alive_[f] && rooms_[f].room == 0) total += room_for(extra(f));
-  // Too little left at the end (a quarter of the rooms): a larger arena,
-  // the lists packed at its start (so that moves stay rare as the lists
-  // grow, rather than each filling the end again).
+  std::uint32_t* staff = staff_.get();
+  // Too little left at the end (a quarter of the rooms): a larger arena
+  // (so that moves stay rare as the lists grow, rather than each filling
+  // the end again).
   if (total + total / 4 + 1024 > staff_.size()) {
-    const std::uint64_t capacity = arena_capacity(total);
-    sim::LargeArray<std::uint32_t> larger(capacity);
-    std::copy_n(staff, packed, larger.get());
+    sim::LargeArray<std::uint32_t> larger(arena_capacity(total));
+    for (std::size_t k = 0; k < order.size(); ++k)
+      std::copy_n(staff + (order[k] >> 32), size[k], larger.get() + room_at[k]);
     staff_ = std::move(larger);
-    staff = staff_.get();
+  } else {
+    for (std::size_t k = 0; k < order.size(); ++k)
+      if (room_at[k] < (order[k] >> 32))
+        std::memmove(staff + room_at[k], staff + (order[k] >> 32), std::size_t{size[k]} * sizeof(std::uint32_t));
+    for (std::size_t k = order.size(); k-- > 0;)
+      if (room_at[k] > (order[k] >> 32))
+        std::memmove(staff + room_at[k], staff + (order[k] >> 32), std::size_t{size[k]} * sizeof(std::uint32_t));
   }
-  for (std::size_t k = order.size(); k-- > 0;) {
+  for (std::size_t k = 0; k < order.size(); ++k) {
     const auto f = static_cast<std::uint32_t>(order[k]);
-    std::memmove(staff + room_at[k], staff + rooms_[f].at, std::size_t{firm_size_[f]} * sizeof(std::uint32_t));
     rooms_[f].at = static_cast<std::uint32_t>(room_at[k]);
     rooms_[f].room = static_cast<std::uint32_t>(room_at[k + 1] - room_at[k]);
   }
@@ -393,6 +397,10 @@ void DockModel::lay_out_staff(Extra&& extra) {
       end += rooms_[f].room;
     }
   staff_end_ = end;
+}
+
+void DockModel::lay_out_staff_afresh() {
+  lay_out_staff([](std::size_t) { return 0u; });
 }
 
 namespace {

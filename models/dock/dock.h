@@ -85,6 +85,10 @@ class DockModel final : public sim::Model {
   // Times the employee lists were laid out afresh since the model was made
   // (for tests: it does not change what the model does).
   std::int64_t staff_layouts() const { return staff_layouts_; }
+  // Lays the employee lists out afresh, as the matching does when the
+  // arena's end is full (for tests and benchmarks: it changes where the
+  // lists lie, not what the model does).
+  void lay_out_staff_afresh();
   std::size_t staff_capacity() const { return staff_.size(); }  // entries the arena holds
   const std::uint32_t* unemployed() const { return unemployed_.data(); }
 

@@ -130,6 +130,30 @@ TEST(DockConformance, EmployeeListsGrowPastTheirArena) {
   EXPECT_TRUE(lists_of(dock(*four)) == lists_of(dock(*one))) << "the lists' order differs";
 }
 
+TEST(DockConformance, ListsLaidOutAfreshEveryMonthChangeNothing) {
+  // Where the lists lie is not part of the state: laying them out afresh
+  // after every month (when the month's moves have left holes, so that
+  // lists move both down and up) keeps every list, in order, and the
+  // output.
+  const std::vector<std::string> o = {"months=8", "target_volatility=0.3", "exit_rate=0.02"};
+  auto plain = make(kDefault, o, 2), relaid = make(kDefault, o, 2);
+  while (!plain->done()) {
+    plain->step();
+    relaid->step();
+    DockModel& model = dock(*relaid);
+    const std::size_t end_before = model.staff_capacity();
+    model.lay_out_staff_afresh();
+    EXPECT_EQ(model.staff_capacity(), end_before) << "the test means the lists to move in place";
+    for (const auto& bad : relaid->model().check_invariants(relaid->recorder())) ADD_FAILURE() << "month " << relaid->month() << ": " << bad;
+    ASSERT_TRUE(lists_of(dock(*plain)) == lists_of(dock(*relaid))) << "month " << plain->month();
+  }
+  for (const char* name : {"unemployment_rate", "separations", "hires", "vacancies", "entries", "exits"}) {
+    const auto a = plain->recorder().series(name), b = relaid->recorder().series(name);
+    EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end())) << name;
+  }
+  EXPECT_GE(dock(*relaid).staff_layouts(), 8);
+}
+
 TEST(DockConformance, FewOrMostUnemployedOnAnyThreads) {
   // With few unemployed (about 15%) and with most (2,000 firms for 131,072
   // workers, whose few vacancies the hired join serially on any number of
