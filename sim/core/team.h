@@ -39,8 +39,9 @@ class Team {
   // How long an idle thread spins before it sleeps: longer than the serial
   // steps between the loops of a month, shorter than anything a person waits
   // on.
-  // Only while the team has no more threads than the machine has cores: a
-  // thread that spins on a shared core takes it from one with work.
+  // Only while the team has no more threads than the cores its creator may
+  // run on (its affinity mask): a thread that spins on a shared core takes
+  // it from one with work.
   static constexpr std::chrono::microseconds kSpin{2000};
 
   // A team of `threads` threads, the caller of run() included (threads >= 1).

@@ -196,8 +196,15 @@ TEST(Team, ASecondCallerWhileAJobRunsIsRefused) {
   EXPECT_EQ(ran.load(), 3);
 }
 
+namespace {
+int cores_allowed() {
+  cpu_set_t mine;
+  return sched_getaffinity(0, sizeof mine, &mine) == 0 ? CPU_COUNT(&mine) : 1;
+}
+}  // namespace
+
 TEST(Team, RestPutsSpinningThreadsToSleepUntilTheNextJob) {
-  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "a team of two on one core never spins";
+  if (cores_allowed() < 2) GTEST_SKIP() << "a team of two on one core never spins";
   using namespace std::chrono_literals;
   Team team(2, std::chrono::hours(1));  // idle threads would spin for an hour
   std::atomic<int> ran{0};
@@ -231,6 +238,25 @@ std::vector<cpu_set_t> cores_of_each_thread(Team& team) {
   });
   return seen;
 }
+
+// Holds the calling thread to the first of its cores while it lives.
+struct HeldToOneCore {
+  cpu_set_t before{}, one{};
+  bool held = false;
+  HeldToOneCore() {
+    if (sched_getaffinity(0, sizeof before, &before) != 0) return;
+    int c = 0;
+    while (c < CPU_SETSIZE && !CPU_ISSET(c, &before)) ++c;
+    CPU_ZERO(&one);
+    CPU_SET(c, &one);
+    held = sched_setaffinity(0, sizeof one, &one) == 0;
+  }
+  ~HeldToOneCore() {
+    if (held) sched_setaffinity(0, sizeof before, &before);
+  }
+  HeldToOneCore(const HeldToOneCore&) = delete;
+  HeldToOneCore& operator=(const HeldToOneCore&) = delete;
+};
 }  // namespace
 
 TEST(Team, ItsThreadsRunOnTheCallersCores) {
@@ -243,16 +269,24 @@ TEST(Team, ItsThreadsRunOnTheCallersCores) {
     for (const cpu_set_t& s : cores_of_each_thread(team)) EXPECT_TRUE(CPU_EQUAL(&s, &mine));
   }
   // A caller held to one core: the team's thread is held to it too.
-  int one = -1;
-  for (int c = 0; c < CPU_SETSIZE && one < 0; ++c)
-    if (CPU_ISSET(c, &mine)) one = c;
-  cpu_set_t single;
-  CPU_ZERO(&single);
-  CPU_SET(one, &single);
-  ASSERT_EQ(sched_setaffinity(0, sizeof single, &single), 0);
-  {
-    Team team(2);
-    for (const cpu_set_t& s : cores_of_each_thread(team)) EXPECT_TRUE(CPU_EQUAL(&s, &single));
-  }
-  ASSERT_EQ(sched_setaffinity(0, sizeof mine, &mine), 0);
+  const HeldToOneCore single;
+  ASSERT_TRUE(single.held);
+  Team team(2);
+  for (const cpu_set_t& s : cores_of_each_thread(team)) EXPECT_TRUE(CPU_EQUAL(&s, &single.one));
+}
+
+TEST(Team, ItsThreadsDoNotSpinOnFewerCoresThanThreads) {
+  // A caller held to one core (a cluster job's cpuset, taskset) on a
+  // machine of several: a team of two would spin on the core the caller
+  // needs. Its thread sleeps as soon as a job is done instead.
+  using namespace std::chrono_literals;
+  const HeldToOneCore single;
+  ASSERT_TRUE(single.held);
+  Team team(2, std::chrono::hours(1));  // would spin for an hour
+  std::atomic<int> ran{0};
+  team.run(8, [&](std::size_t) { ran.fetch_add(1); });
+  EXPECT_EQ(ran.load(), 8);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (team.sleeping() != 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(team.sleeping(), 1);
 }
