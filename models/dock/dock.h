@@ -111,9 +111,9 @@ class DockModel final : public sim::Model {
   void lay_out_staff(Extra&& extra);
   // Copies firm f's list to `at` in the arena, with `room` entries there.
   void move_list(std::uint32_t f, std::uint64_t at, std::uint64_t room);
-  // Moves firm f's list to the end of the arena, with room for one more
-  // employee and some to spare (laying every list out afresh when the end
-  // is full).
+  // Moves firm f's list to the end of the arena, with room for its target
+  // or one more employee, whichever is more, and some to spare (laying
+  // every list out afresh when the end is full).
   void move_staff(std::uint32_t f);
   // The workers released since the last matching (in blocks of slots) join
   // the end of the list of the unemployed.
