@@ -16,6 +16,7 @@
 #include "models/dock/dock.h"
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -309,6 +310,7 @@ void DockModel::place_staff(const std::uint32_t* lists, const std::uint64_t* fir
   // Half as much again at the end, where the firms that outgrow their room go.
   staff_ = sim::LargeArray<std::uint32_t>(arena_capacity(total));  // entries past a list are never read
   staff_end_ = total;
+  forget_holes();
   // Serial: called outside the month's loops (initialize, load), where a
   // parallel loop would run on TBB's own threads.
   for (std::size_t f = 0; f < slots; ++f) std::copy_n(lists + first[f], firm_size_[f], staff_.get() + rooms_[f].at);
@@ -320,6 +322,17 @@ void DockModel::move_list(std::uint32_t f, std::uint64_t at, std::uint64_t room)
   rooms_[f].room = static_cast<std::uint32_t>(room);
 }
 
+void DockModel::forget_holes() {
+  for (auto& h : holes_) h.clear();
+  hole_sizes_ = 0;
+}
+
+void DockModel::leave_hole(std::uint32_t at, std::uint32_t room) {
+  if (room == 0 || room > kHoleSizes) return;
+  holes_[room - 1].push_back(at);
+  hole_sizes_ |= std::uint64_t{1} << (room - 1);
+}
+
 void DockModel::move_staff(std::uint32_t f) {
   // Room for the firm's target: a firm moves when it hires, and may hire up
   // to its target this month. An entrant, which starts without a room,
@@ -328,12 +341,29 @@ void DockModel::move_staff(std::uint32_t f) {
   const std::uint64_t size = firm_size_[f];
   const std::uint64_t wanted = std::max<std::uint64_t>(size + 1, firm_target_[f]);
   const std::uint64_t room = room_for(wanted);
+  const Room left = rooms_[f];
+  // The smallest hole that holds the room and is at most a quarter larger.
+  if (room <= kHoleSizes && hole_sizes_ != 0) {
+    const std::uint64_t largest = std::min<std::uint64_t>(kHoleSizes, room + room / 4);
+    const std::uint64_t fits = (hole_sizes_ >> (room - 1)) & ((std::uint64_t{2} << (largest - room)) - 1);
+    if (fits != 0) {
+      const std::uint64_t r = room + static_cast<std::uint64_t>(std::countr_zero(fits));
+      auto& holes = holes_[r - 1];
+      move_list(f, holes.back(), r);
+      holes.pop_back();
+      ++staff_holes_reused_;
+      if (holes.empty()) hole_sizes_ &= ~(std::uint64_t{1} << (r - 1));
+      leave_hole(left.at, left.room);
+      return;
+    }
+  }
   if (staff_end_ + room > staff_.size()) {
     lay_out_staff([&](std::size_t g) { return g == f ? wanted - size : std::uint64_t{0}; });
     return;
   }
   move_list(f, staff_end_, room);
   staff_end_ += room;
+  leave_hole(left.at, left.room);
 }
 
 template <class Extra>
@@ -403,6 +433,7 @@ void DockModel::lay_out_staff(Extra&& extra) {
       end += rooms_[f].room;
     }
   staff_end_ = end;
+  forget_holes();
 }
 
 void DockModel::lay_out_staff_afresh() {
@@ -744,6 +775,7 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
   for (std::size_t b = 0; b < exit_blocks; ++b)
     for (const std::uint32_t f : closed_[b]) {
       firm_alive_[f] = 0;
+      leave_hole(rooms_[f].at, rooms_[f].room);
       rooms_[f].at = 0;
       rooms_[f].room = 0;
       free_slots_.push_back(f);

@@ -4,6 +4,7 @@
 // engine: scenario file, phases, recorder, checkpoints.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -85,6 +86,8 @@ class DockModel final : public sim::Model {
   // Times the employee lists were laid out afresh since the model was made
   // (for tests: it does not change what the model does).
   std::int64_t staff_layouts() const { return staff_layouts_; }
+  // Times a list that moved took a room another list had left.
+  std::int64_t staff_holes_reused() const { return staff_holes_reused_; }
   // Lays the employee lists out afresh, as the matching does when the
   // arena's end is full (for tests and benchmarks: it changes where the
   // lists lie, not what the model does).
@@ -115,6 +118,9 @@ class DockModel final : public sim::Model {
   // or one more employee, whichever is more, and some to spare (laying
   // every list out afresh when the end is full).
   void move_staff(std::uint32_t f);
+  // A room no list holds any more, reused by a list that moves.
+  void leave_hole(std::uint32_t at, std::uint32_t room);
+  void forget_holes();
   // The workers released since the last matching (in blocks of slots) join
   // the end of the list of the unemployed.
   void list_released();
@@ -157,12 +163,20 @@ class DockModel final : public sim::Model {
   sim::LargeArray<std::uint32_t> staff_;
   std::size_t staff_end_ = 0;  // the arena holds staff_.size() entries
   std::int64_t staff_layouts_ = 0;
+  std::int64_t staff_holes_reused_ = 0;
   // Where each firm's list lies, side by side, so that a hire at random
   // reads one line for both (arena_capacity keeps places below 2^32).
   struct Room {
     std::uint32_t at = 0, room = 0;
   };
   sim::LargeVector<Room> rooms_;
+  // Rooms that lists left behind (moving, or their firm closing), by size
+  // (holes_[r - 1]: where those of r entries lie), up to kHoleSizes
+  // entries, for the lists that move next; a bit per size that has any.
+  // Forgotten when the lists are laid out afresh.
+  static constexpr std::uint64_t kHoleSizes = 64;
+  std::array<std::vector<std::uint32_t>, kHoleSizes> holes_;
+  std::uint64_t hole_sizes_ = 0;
   // The unemployed: the first unemployed_count_ entries, in the order the
   // rules keep (the released join the end, the hired leave), with each
   // one's home zone | skill << 8 beside it (read in order by the matching,

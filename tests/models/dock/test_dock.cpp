@@ -130,6 +130,23 @@ TEST(DockConformance, EmployeeListsGrowPastTheirArena) {
   EXPECT_TRUE(lists_of(dock(*four)) == lists_of(dock(*one))) << "the lists' order differs";
 }
 
+TEST(DockConformance, MovingListsTakeTheRoomsOthersLeft) {
+  // A list that outgrows its room takes one that a moving list or a
+  // closing firm left, when one fits, before the arena's end: the rooms
+  // must never overlap, and the lists must be those of a run whose lists
+  // are laid out afresh every month (which forgets the rooms left).
+  const std::vector<std::string> o = {"months=24", "target_volatility=0.3", "exit_rate=0.02"};
+  auto s = make(kDefault, o, 2), relaid = make(kDefault, o, 2);
+  while (!s->done()) {
+    s->step();
+    relaid->step();
+    dock(*relaid).lay_out_staff_afresh();
+    for (const auto& bad : s->model().check_invariants(s->recorder())) ADD_FAILURE() << "month " << s->month() << ": " << bad;
+    ASSERT_TRUE(lists_of(dock(*s)) == lists_of(dock(*relaid))) << "month " << s->month();
+  }
+  EXPECT_GT(dock(*s).staff_holes_reused(), 2000) << "the test needs lists to move into rooms others left";
+}
+
 TEST(DockConformance, ListsLaidOutAfreshEveryMonthChangeNothing) {
   // Where the lists lie is not part of the state: laying them out afresh
   // after every month (when the month's moves have left holes, so that
