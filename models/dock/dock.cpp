@@ -16,8 +16,8 @@
 #include "models/dock/dock.h"
 
 #include <algorithm>
-#include <bit>
 #include <array>
+#include <bit>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -340,29 +340,26 @@ void DockModel::move_staff(std::uint32_t f) {
   // vacancies (10^6 workers: a third fewer moves, 8 layouts a run, not 9).
   const std::uint64_t size = firm_size_[f];
   const std::uint64_t wanted = std::max<std::uint64_t>(size + 1, firm_target_[f]);
-  const std::uint64_t room = room_for(wanted);
-  const Room left = rooms_[f];
-  // The smallest hole that holds the room and is at most a quarter larger.
-  if (room <= kHoleSizes && hole_sizes_ != 0) {
-    const std::uint64_t largest = std::min<std::uint64_t>(kHoleSizes, room + room / 4);
-    const std::uint64_t fits = (hole_sizes_ >> (room - 1)) & ((std::uint64_t{2} << (largest - room)) - 1);
-    if (fits != 0) {
-      const std::uint64_t r = room + static_cast<std::uint64_t>(std::countr_zero(fits));
-      auto& holes = holes_[r - 1];
-      move_list(f, holes.back(), r);
-      holes.pop_back();
-      ++staff_holes_reused_;
-      if (holes.empty()) hole_sizes_ &= ~(std::uint64_t{1} << (r - 1));
-      leave_hole(left.at, left.room);
-      return;
-    }
-  }
-  if (staff_end_ + room > staff_.size()) {
+  std::uint64_t room = room_for(wanted), at = staff_end_;
+  // The smallest hole that holds the room and is at most a quarter larger,
+  // else the arena's end.
+  const std::uint64_t largest = std::min<std::uint64_t>(kHoleSizes, room + room / 4);
+  const std::uint64_t fits = room > kHoleSizes ? 0 : (hole_sizes_ >> (room - 1)) & ((std::uint64_t{2} << (largest - room)) - 1);
+  if (fits != 0) {
+    room += static_cast<std::uint64_t>(std::countr_zero(fits));
+    auto& holes = holes_[room - 1];
+    at = holes.back();
+    holes.pop_back();
+    if (holes.empty()) hole_sizes_ &= ~(std::uint64_t{1} << (room - 1));
+    ++staff_holes_reused_;
+  } else if (staff_end_ + room > staff_.size()) {
     lay_out_staff([&](std::size_t g) { return g == f ? wanted - size : std::uint64_t{0}; });
     return;
+  } else {
+    staff_end_ += room;
   }
-  move_list(f, staff_end_, room);
-  staff_end_ += room;
+  const Room left = rooms_[f];
+  move_list(f, at, room);
   leave_hole(left.at, left.room);
 }
 
@@ -413,12 +410,13 @@ void DockModel::lay_out_staff(Extra&& extra) {
       std::copy_n(staff + (order[k] >> 32), size[k], larger.get() + room_at[k]);
     staff_ = std::move(larger);
   } else {
+    auto copy = [&](std::size_t k) {
+      std::memmove(staff + room_at[k], staff + (order[k] >> 32), std::size_t{size[k]} * sizeof(std::uint32_t));
+    };
     for (std::size_t k = 0; k < order.size(); ++k)
-      if (room_at[k] < (order[k] >> 32))
-        std::memmove(staff + room_at[k], staff + (order[k] >> 32), std::size_t{size[k]} * sizeof(std::uint32_t));
+      if (room_at[k] < (order[k] >> 32)) copy(k);
     for (std::size_t k = order.size(); k-- > 0;)
-      if (room_at[k] > (order[k] >> 32))
-        std::memmove(staff + room_at[k], staff + (order[k] >> 32), std::size_t{size[k]} * sizeof(std::uint32_t));
+      if (room_at[k] > (order[k] >> 32)) copy(k);
   }
   for (std::size_t k = 0; k < order.size(); ++k) {
     const auto f = static_cast<std::uint32_t>(order[k]);

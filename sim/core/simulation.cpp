@@ -1,12 +1,9 @@
 // Simulation: runs a model month by month; checkpoints.
 #include "sim/core/simulation.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -23,13 +20,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 // No TBB arena: a simulation's loops run on its team (sim::for_ranges), and
 // starting TBB took 0.35-0.5 ms of every process (its allocator loaded,
 // /proc read), for a run of 60 ms at the docking model's defaults.
-int resolve_threads(int threads) {
-  if (threads > 0) return threads;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
+int resolve_threads(int threads) { return threads > 0 ? threads : cores_allowed(); }
 }  // namespace
 
 Simulation::Simulation(Scenario scenario, int threads, Restoring)

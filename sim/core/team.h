@@ -34,6 +34,10 @@
 
 namespace terrasim::sim {
 
+// The cores the calling thread may run on (its affinity mask: a cluster
+// job's cpuset, taskset), or the machine's when the mask cannot be read.
+int cores_allowed();
+
 class Team {
  public:
   // How long an idle thread spins before it sleeps: longer than the serial

@@ -196,15 +196,8 @@ TEST(Team, ASecondCallerWhileAJobRunsIsRefused) {
   EXPECT_EQ(ran.load(), 3);
 }
 
-namespace {
-int cores_allowed() {
-  cpu_set_t mine;
-  return sched_getaffinity(0, sizeof mine, &mine) == 0 ? CPU_COUNT(&mine) : 1;
-}
-}  // namespace
-
 TEST(Team, RestPutsSpinningThreadsToSleepUntilTheNextJob) {
-  if (cores_allowed() < 2) GTEST_SKIP() << "a team of two on one core never spins";
+  if (terrasim::sim::cores_allowed() < 2) GTEST_SKIP() << "a team of two on one core never spins";
   using namespace std::chrono_literals;
   Team team(2, std::chrono::hours(1));  // idle threads would spin for an hour
   std::atomic<int> ran{0};
