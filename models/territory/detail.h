@@ -67,9 +67,9 @@ T clamp_cast(double x, double hi) {
   return static_cast<T>(std::min(x, hi));
 }
 
-// Policy indices in the spending tables: five single policies, then the
+// Policy indices in the spending tables: six single policies, then the
 // training programmes, the clusters and the partner funds.
 inline constexpr std::size_t kPortal = 0, kEntrepreneurSupport = 1, kHiringSubsidy = 2, kCreationSubsidy = 3,
-                             kMarketing = 4, kFirstTraining = 5;
+                             kMarketing = 4, kEstablishmentGrant = 5, kFirstTraining = 6;
 
 }  // namespace terrasim::models::territory::detail

@@ -557,7 +557,9 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
       }
       continue;
     }
-    // An outside company.
+    // An outside company. The establishment grant counts in its choice of
+    // site while it runs and has money left; it is paid as the plant opens.
+    const auto& site_grant = p_.establishment_grant;
     const std::uint64_t arrivals = sim::rng::poisson(count, inv.arrivals_per_year / 12.0 * awareness);
     const std::vector<double> sector_cum = cumulative(inv.sector_weight);
     for (std::uint64_t j = 0; j < arrivals && wsum > 0; ++j) {
@@ -565,6 +567,7 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
       const std::size_t sector = index_from_cumulative(d.uniform(), sector_cum);
       if (p_.sectors[sector].return_rate < inv.hurdle_rate + interest_ || investor_funds_[k] < inv.ticket_eur) continue;
       if (seekers.empty()) count_seekers();
+      const bool granting = site_grant.active(t) && spent_[kEstablishmentGrant] < budget_[kEstablishmentGrant];
       std::vector<double> weight(nz, 0.0);
       for (std::size_t z = 0; z < nz; ++z) {
         if (z == p_.outside) continue;
@@ -578,6 +581,7 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
         double reach = 0;
         for (std::size_t h = 0; h < nz; ++h) reach += seekers[h] * gravity_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
         score += p_.attract_labour * sim::dmath::log1p(reach / p_.scale);
+        if (granting) score += p_.attract_grant * site_grant.eur_per_job[z] / 1000.0;
         weight[z] = prior * sim::dmath::exp(score);
       }
       const std::size_t zone = index_from_cumulative(d.uniform(), cumulative(weight));
@@ -589,6 +593,8 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
       firm_age_[f] = static_cast<std::uint16_t>(p_.young_age_months);
       firm_prod_[f] = 1.0f;
       firm_wage_[f] = 1.0f;
+      if (granting && site_grant.eur_per_job[zone] > 0)
+        grant(f, spend(kEstablishmentGrant, site_grant.eur_per_job[zone] * jobs));
     }
   }
 }

@@ -209,6 +209,8 @@ void declare_parameters(sim::Record& root) {
     a.number("cluster").range(0, 100).def(1.0).doc("weight of log(1 + jobs of the site's cluster in the company's sector)");
     a.number("lab").range(0, 100).def(0.5).doc("weight of a research lab at the site (in the company's sector)");
     a.number("labour").range(0, 100).def(0.5).doc("weight of log(1 + job seekers within gravity reach)");
+    a.number("grant").range(0, 100).def(0.05).unit("per kEUR a job").doc(
+        "weight of the establishment grant the site offers, in thousands of euros a job (policies.establishment_grant)");
   }
 
   auto& cluster = root.list("clusters").def(sim::Value::list()).doc("innovation clusters: a sector at a site").item();
@@ -298,6 +300,16 @@ void declare_parameters(sim::Record& root) {
     window_fields(r, "the creation subsidy");
     r.number("eur_per_creation").range(0, 1e9).def(0.0).unit("EUR").doc("grant per new firm, added to its cash");
     r.number("creation_boost").range(0, 10).def(0.0).doc("relative increase of baseline creations");
+  }
+  {
+    auto& r = pol.section("establishment_grant").def(sim::Value::map()).doc(
+        "a grant to outside companies that open an establishment at chosen sites (an implantation aid); it enters "
+        "their choice of site (attractiveness.grant)").section();
+    window_fields(r, "the establishment grant");
+    auto& site = r.list("sites").def(sim::Value::list()).doc("the zones where it is offered, and how much").item();
+    site.string("zone").ref("zones").doc("a zone of the territory");
+    site.number("eur_per_job").range(0, 1e9).unit("EUR").doc(
+        "grant per job of an establishment that opens there, paid to it when it opens");
   }
   {
     auto& r = pol.section("marketing").def(sim::Value::map()).doc("territorial marketing toward investors").section();
@@ -455,8 +467,22 @@ void declare_parameters(sim::Record& root) {
                fmt::format("the window ends ({}) before it starts ({})", win["end"].as_string(), win["start"].as_string()));
     };
     const auto& policies = cfg["policies"];
-    for (const char* name : {"portal", "entrepreneur_support", "hiring_subsidy", "creation_subsidy", "marketing"})
+    for (const char* name : {"portal", "entrepreneur_support", "hiring_subsidy", "creation_subsidy", "marketing",
+                             "establishment_grant"})
       window(policies[name], fmt::format("policies.{}", name));
+    // The grant's sites: each zone once, none outside the territory.
+    const auto& grant_sites = policies["establishment_grant"]["sites"].items();
+    for (std::size_t i = 0; i < grant_sites.size(); ++i) {
+      const std::string& named = grant_sites[i]["zone"].as_string();
+      const std::string path = fmt::format("policies.establishment_grant.sites[{}].zone", i);
+      for (std::size_t j = 0; j < i; ++j)
+        if (grant_sites[j]["zone"].as_string() == named)
+          report(grant_sites[i]["zone"], path, fmt::format("zone {} is listed twice (also sites[{}])", named, j));
+      for (const auto& z : zones.items())
+        if (z["name"].as_string() == named && z["kind"].as_string() == "outside")
+          report(grant_sites[i]["zone"], path,
+                 "a grant in the outside zone: no establishment opens there; expected a zone of the territory");
+    }
     for (const char* name : {"training", "partner_funds"}) {
       unique_names(policies[name], fmt::format("policies.{}", name), report);
       for (std::size_t i = 0; i < policies[name].items().size(); ++i)
@@ -667,6 +693,7 @@ Params Params::from_config(const sim::Value& c) {
   p.attract_cluster = at["cluster"].as_double();
   p.attract_lab = at["lab"].as_double();
   p.attract_labour = at["labour"].as_double();
+  p.attract_grant = at["grant"].as_double();
 
   for (const auto& k : c["clusters"].items()) {
     ClusterSpec s;
@@ -738,6 +765,10 @@ Params Params::from_config(const sim::Value& c) {
   window(pol["creation_subsidy"], p.creation_subsidy);
   p.creation_subsidy.eur_per_creation = pol["creation_subsidy"]["eur_per_creation"].as_double();
   p.creation_subsidy.creation_boost = pol["creation_subsidy"]["creation_boost"].as_double();
+  window(pol["establishment_grant"], p.establishment_grant);
+  p.establishment_grant.eur_per_job.assign(p.zones.size(), 0.0);
+  for (const auto& k : pol["establishment_grant"]["sites"].items())
+    p.establishment_grant.eur_per_job[index_in(zones, k["zone"].as_string())] = k["eur_per_job"].as_double();
   window(pol["marketing"], p.marketing);
   p.marketing.monthly_spend_eur = pol["marketing"]["monthly_spend_eur"].as_double() * p.scale;
   p.marketing.awareness_per_meur = pol["marketing"]["awareness_per_meur"].as_double();

@@ -55,12 +55,14 @@ TerritoryModel::TerritoryModel(Params p) : p_(std::move(p)) {
   for (const auto& s : p_.sectors)
     for (const auto& k : p_.skills) skill_wage_.push_back(s.wage_eur * k.wage_factor);
 
-  policy_names_ = {"portal", "entrepreneur_support", "hiring_subsidy", "creation_subsidy", "marketing"};
+  policy_names_ = {"portal", "entrepreneur_support", "hiring_subsidy", "creation_subsidy", "marketing",
+                   "establishment_grant"};
   budget_ = {p_.portal.enabled ? p_.portal.budget_eur : 0.0,
              p_.entrepreneur_support.enabled ? p_.entrepreneur_support.budget_eur : 0.0,
              p_.hiring_subsidy.enabled ? p_.hiring_subsidy.budget_eur : 0.0,
              p_.creation_subsidy.enabled ? p_.creation_subsidy.budget_eur : 0.0,
-             p_.marketing.enabled ? p_.marketing.budget_eur : 0.0};
+             p_.marketing.enabled ? p_.marketing.budget_eur : 0.0,
+             p_.establishment_grant.enabled ? p_.establishment_grant.budget_eur : 0.0};
   for (const auto& t : p_.training) {
     policy_names_.push_back("training_" + t.name);
     budget_.push_back(t.enabled ? t.budget_eur : 0.0);

@@ -94,6 +94,11 @@ struct HiringSubsidySpec : Window {
 struct CreationSubsidySpec : Window {
   double eur_per_creation = 0, creation_boost = 0;
 };
+// A grant to outside companies that open an establishment at chosen sites
+// (an implantation aid): per job of the plant, by zone (0: none there).
+struct EstablishmentGrantSpec : Window {
+  std::vector<double> eur_per_job;  // per zone
+};
 struct MarketingSpec : Window {
   double monthly_spend_eur = 0, awareness_per_meur = 0, awareness_decay = 0;
 };
@@ -149,7 +154,7 @@ struct Params {
   // creation
   double baseline_creations_per_year = 0, entrepreneur_rate_unemployed = 0, entrepreneur_rate_employed = 0;
   // attractiveness of sites for outside companies
-  double attract_cluster = 1, attract_lab = 0.5, attract_labour = 0.5;
+  double attract_cluster = 1, attract_lab = 0.5, attract_labour = 0.5, attract_grant = 0.05;
 
   std::vector<ClusterSpec> clusters;
   std::vector<InvestorSpec> investors;
@@ -162,6 +167,7 @@ struct Params {
   std::vector<TrainingSpec> training;
   HiringSubsidySpec hiring_subsidy;
   CreationSubsidySpec creation_subsidy;
+  EstablishmentGrantSpec establishment_grant;
   MarketingSpec marketing;
   std::vector<PartnerFundSpec> partner_funds;
   std::vector<EventSpec> events;

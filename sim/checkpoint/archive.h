@@ -24,7 +24,7 @@ class CheckpointError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr std::uint32_t kCheckpointFormat = 2;  // 2: the configuration history
+inline constexpr std::uint32_t kCheckpointFormat = 3;  // 2: the configuration history; 3: the territory's establishment grant
 
 class ArchiveWriter {
  public:

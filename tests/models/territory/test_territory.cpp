@@ -383,6 +383,119 @@ TEST(TerritoryRules, OutsideCompaniesPreferAttractiveSites) {
   EXPECT_GT(p1, p0 + 0.05) << p0 << " vs " << p1;
 }
 
+// The establishment grant (an implantation aid) enters the outside
+// companies' choice of site, exp(attractiveness.grant x kEUR a job), and is
+// paid to each plant that opens at a site offering it: per job, into its
+// reserve, from the policy's budget.
+namespace {
+struct GrantRun {
+  std::int64_t arrivals = 0, at_site = 0;
+  double granted = 0;  // the new plants' reserves at the end of their first month
+  double spent = 0;
+};
+GrantRun run_with_grant(std::uint64_t seed, std::vector<std::string> grant, std::size_t site,
+                        double eur_per_job, int months = 24) {
+  std::vector<std::string> o = {kSmall, "months=" + std::to_string(months), "seed=" + std::to_string(seed),
+                                "creation.baseline_per_year=0", "creation.entrepreneur_rate_unemployed=0",
+                                "creation.entrepreneur_rate_employed=0", "investors.4.arrivals_per_year=20000",
+                                "investors.4.awareness=1", "investors.4.capital_eur_per_year=1e12",
+                                "investors.4.plant_jobs_mean=3"};
+  o.insert(o.end(), grant.begin(), grant.end());
+  auto s = make(kBaseline, o);
+  auto& m = model(*s);
+  GrantRun r;
+  while (!s->done()) {
+    const std::uint64_t first = *std::max_element(m.firm_id().begin(), m.firm_id().end()) + 1;
+    s->step();
+    for (std::size_t f = 0; f < m.firm_id().size(); ++f) {
+      if (!m.firm_alive()[f] || m.firm_id()[f] < first) continue;  // the month's new plants
+      ++r.arrivals;
+      const bool here = m.firm_zone()[f] == site;
+      r.at_site += here;
+      // Exactly the grant a job, at the site; nothing elsewhere (no other
+      // policy pays into a plant's reserve, and no accounting has run since).
+      EXPECT_EQ(m.firm_reserve()[f], here ? eur_per_job * m.firm_target()[f] : 0.0) << "firm " << f;
+      r.granted += m.firm_reserve()[f];
+    }
+  }
+  r.spent = m.policy_spent(5);
+  EXPECT_EQ(m.policy_names()[5], "establishment_grant");
+  return r;
+}
+}  // namespace
+
+TEST(TerritoryRules, EstablishmentGrantDrawsPlantsToItsSiteAndPaysEachJob) {
+  const std::size_t sud = 2;  // couronne_sud: 12% of the jobs
+  const std::vector<std::string> grant = {"policies.establishment_grant.enabled=true",
+                                          "policies.establishment_grant.budget_eur=1e12",
+                                          "policies.establishment_grant.sites=[{zone: couronne_sud, eur_per_job: 20000}]"};
+  GrantRun without, with;
+  for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+    const GrantRun a = run_with_grant(seed, {}, sud, 0.0);
+    const GrantRun b = run_with_grant(seed, grant, sud, 20000.0);
+    EXPECT_EQ(a.spent, 0.0);
+    EXPECT_NEAR(b.spent, b.granted, 1e-6 * b.spent);  // every euro spent is in a plant's reserve
+    EXPECT_GT(b.granted, 0.0);
+    without.arrivals += a.arrivals, without.at_site += a.at_site;
+    with.arrivals += b.arrivals, with.at_site += b.at_site;
+  }
+  ASSERT_GT(without.arrivals, 1000);
+  ASSERT_GT(with.arrivals, 1000);
+  // 20 kEUR a job at the default weight 0.05: the site's weight x e.
+  const double p0 = static_cast<double>(without.at_site) / static_cast<double>(without.arrivals);
+  const double p1 = static_cast<double>(with.at_site) / static_cast<double>(with.arrivals);
+  const double expected = std::exp(1.0) * p0 / (1.0 - p0 + std::exp(1.0) * p0);
+  EXPECT_GT(p0, 0.02);
+  EXPECT_NEAR(p1, expected, 0.25 * expected) << p0 << " -> " << p1;
+  // At weight 0 the grant is paid but moves no plant.
+  GrantRun flat;
+  for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+    std::vector<std::string> o = grant;
+    o.push_back("attractiveness.grant=0");
+    const GrantRun c = run_with_grant(seed, o, sud, 20000.0);
+    flat.arrivals += c.arrivals, flat.at_site += c.at_site;
+  }
+  const double pf = static_cast<double>(flat.at_site) / static_cast<double>(flat.arrivals);
+  EXPECT_NEAR(pf, p0, 0.3 * p0) << p0 << " vs " << pf;
+  EXPECT_LT(pf, 0.7 * p1);
+}
+
+TEST(TerritoryRules, EstablishmentGrantKeepsToItsWindowAndBudget) {
+  // Disabled, its sites change nothing: the run is the one without it.
+  {
+    auto a = make(kBaseline, {kSmall, "months=12", "investors.4.arrivals_per_year=2000"}, 1);
+    auto b = make(kBaseline, {kSmall, "months=12", "investors.4.arrivals_per_year=2000",
+                              "policies.establishment_grant.budget_eur=1e9",
+                              "policies.establishment_grant.sites=[{zone: couronne_sud, eur_per_job: 50000}]"}, 1);
+    a->run();
+    b->run();
+    for (const char* series : {"jobs_in_territory", "unemployment_rate", "firms", "policy_spending"}) {
+      const auto x = a->recorder().series(series), y = b->recorder().series(series);
+      EXPECT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end())) << series;
+    }
+    EXPECT_EQ(model(*b).policy_spent(5), 0.0);
+  }
+  // From 2016-01 (month 12), with 2,000,000 EUR (100,000 at 1:20): nothing
+  // before; then spent out, never over.
+  auto s = make(kBaseline, {kSmall, "months=30", "creation.baseline_per_year=0", "investors.4.arrivals_per_year=20000",
+                            "investors.4.awareness=1", "investors.4.capital_eur_per_year=1e12",
+                            "policies.establishment_grant.enabled=true", "policies.establishment_grant.start=2016-01",
+                            "policies.establishment_grant.budget_eur=2e6",
+                            "policies.establishment_grant.sites=[{zone: couronne_sud, eur_per_job: 5000}]"});
+  auto& m = model(*s);
+  EXPECT_NEAR(m.policy_budget(5), 100000.0, 1e-6);
+  double before = 0;
+  while (!s->done()) {
+    s->step();
+    if (s->month() <= 12) {
+      EXPECT_EQ(m.policy_spent(5), 0.0) << s->month();
+    }
+    ASSERT_LE(m.policy_spent(5), m.policy_budget(5) + 1e-6);
+    before = m.policy_spent(5);
+  }
+  EXPECT_NEAR(before, 100000.0, 1e-6);
+}
+
 // Out-migration rises with the gap between local and national unemployment.
 TEST(TerritoryRules, OutMigrationRisesWithTheGap) {
   std::int64_t moved[2] = {0, 0};
@@ -600,6 +713,14 @@ TEST(TerritoryScenario, RefusesInconsistentWindowsLinksNamesAndPlants) {
          "a plant in the outside zone");
   expect({"policies.events=[" + plant + "]", "policies.events[0].jobs=1000000"}, "policies.events[0].jobs",
          "1000000 jobs, more than the territory's labour force (85000 workers)");
+  // The establishment grant: a zone twice, the outside zone, a zone unknown.
+  const std::string grant = "policies.establishment_grant.sites=[{zone: site_sante, eur_per_job: 1000}, ";
+  expect({grant + "{zone: site_sante, eur_per_job: 2000}]"}, "policies.establishment_grant.sites[1].zone",
+         "zone site_sante is listed twice (also sites[0])");
+  expect({grant + "{zone: hors_territoire, eur_per_job: 2000}]"}, "policies.establishment_grant.sites[1].zone",
+         "a grant in the outside zone");
+  EXPECT_NE(error_of(kBaseline, {grant + "{zone: site_sant, eur_per_job: 2000}]"}).find("site_sant"), std::string::npos);
+  EXPECT_EQ(error_of(kBaseline, {grant + "{zone: site_energie, eur_per_job: 2000}]"}), "accepted");
 }
 
 TEST(TerritoryRules, InitialInactivePoolIsCappedAtTheLabourForce) {
