@@ -574,7 +574,11 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
         double score = 0, prior = p_.zones[z].job_share;
         for (std::size_t c = 0; c < p_.clusters.size(); ++c) {
           const auto& cl = p_.clusters[c];
-          if (cl.site != z || cl.sector != sector || cl.opening < 0 || t < cl.opening) continue;
+          // A cluster full to its capacity draws no more plants (as it draws
+          // no more new firms, draw_zone_for_firm).
+          if (cl.site != z || cl.sector != sector || cl.opening < 0 || t < cl.opening ||
+              cluster_jobs_[c] >= cl.capacity_jobs)
+            continue;
           score += p_.attract_cluster * sim::dmath::log1p(cluster_jobs_[c] / p_.scale) + (cl.lab ? p_.attract_lab : 0.0);
           prior = std::max(prior, 0.05);
         }

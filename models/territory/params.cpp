@@ -218,7 +218,8 @@ void declare_parameters(sim::Record& root) {
   cluster.string("sector").ref("sectors").doc("the cluster's sector");
   cluster.string("site").ref("zones").doc("the zone of its site");
   cluster.month("opening").optional().doc("month it opens (absent: never in this scenario)");
-  cluster.number("capacity_jobs").range(0, 1e7).def(1000.0).unit("jobs").doc("jobs the site can host in the cluster's firms (scaled)");
+  cluster.number("capacity_jobs").range(0, 1e7).def(1000.0).unit("jobs").doc(
+      "jobs the site can host in the cluster's firms (scaled): new firms and outside companies' plants of its sector stop locating there once it is full");
   cluster.number("agglomeration_elasticity").range(0, 5).def(0.05).doc(
       "productivity of cluster firms grows by this x log(1 + cluster jobs / reference jobs)");
   cluster.number("reference_jobs").range(1, 1e7).def(100.0).unit("jobs").doc("jobs scale of agglomeration (scaled)");

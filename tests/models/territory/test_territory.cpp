@@ -348,17 +348,22 @@ TEST(TerritoryRules, InvestorsFundStartupsOnlyAboveTheirHurdle) {
 
 // Outside companies choose sites by attractiveness: with a stronger weight on
 // the cluster's size, more of their establishments open at cluster sites.
+// A cluster full to its capacity draws none: as if its weight were 0.
 TEST(TerritoryRules, OutsideCompaniesPreferAttractiveSites) {
-  std::int64_t at_sites[2] = {0, 0}, arrivals[2] = {0, 0};
-  const double weights[2] = {0.0, 1.5};
-  for (int i = 0; i < 2; ++i) {
+  std::int64_t at_sites[3] = {0, 0, 0}, arrivals[3] = {0, 0, 0};
+  const double weights[3] = {0.0, 1.5, 1.5};
+  for (int i = 0; i < 3; ++i) {
     for (std::uint64_t seed = 1; seed <= 3; ++seed) {
-      auto s = make(kPacte, {kSmall, "months=24", "seed=" + std::to_string(seed), "creation.baseline_per_year=0",
-                             "creation.entrepreneur_rate_unemployed=0", "creation.entrepreneur_rate_employed=0",
-                             "policies.portal.enabled=false", "policies.entrepreneur_support.enabled=false",
-                             "investors.4.arrivals_per_year=20000", "investors.4.awareness=1",
-                             "investors.4.capital_eur_per_year=1e12", "investors.4.plant_jobs_mean=2",
-                             "attractiveness.cluster=" + std::to_string(weights[i])});
+      std::vector<std::string> o = {kSmall, "months=24", "seed=" + std::to_string(seed), "creation.baseline_per_year=0",
+                                    "creation.entrepreneur_rate_unemployed=0", "creation.entrepreneur_rate_employed=0",
+                                    "policies.portal.enabled=false", "policies.entrepreneur_support.enabled=false",
+                                    "investors.4.arrivals_per_year=20000", "investors.4.awareness=1",
+                                    "investors.4.capital_eur_per_year=1e12", "investors.4.plant_jobs_mean=2",
+                                    "attractiveness.cluster=" + std::to_string(weights[i])};
+      // Room for every plant; or every cluster full from its first jobs.
+      for (const char* c : {"numerique", "sante", "energie"})
+        o.push_back(std::string("clusters.") + c + (i < 2 ? ".capacity_jobs=1e6" : ".capacity_jobs=1"));
+      auto s = make(kPacte, o);
       auto& m = model(*s);
       // Let the clusters open and grow, then look at each month's new firms
       // (the arrivals: every other creation process is off).
@@ -376,11 +381,12 @@ TEST(TerritoryRules, OutsideCompaniesPreferAttractiveSites) {
       }
     }
   }
-  ASSERT_GT(arrivals[0], 300);
-  ASSERT_GT(arrivals[1], 300);
+  for (int i = 0; i < 3; ++i) ASSERT_GT(arrivals[i], 300) << i;
   const double p0 = static_cast<double>(at_sites[0]) / static_cast<double>(arrivals[0]);
   const double p1 = static_cast<double>(at_sites[1]) / static_cast<double>(arrivals[1]);
+  const double full = static_cast<double>(at_sites[2]) / static_cast<double>(arrivals[2]);
   EXPECT_GT(p1, p0 + 0.05) << p0 << " vs " << p1;
+  EXPECT_LT(full, p0 + 0.02) << p0 << " vs " << full;
 }
 
 // The establishment grant (an implantation aid) enters the outside
