@@ -18,6 +18,7 @@ namespace terrasim::sim::rng {
 class GuidedRows {
  public:
   static constexpr std::size_t kGuide = 64;
+  static constexpr std::size_t kCounted = 16;
 
   GuidedRows(std::size_t rows, std::size_t categories)
       : n_(categories), cum_(rows * categories), guide_(rows * kGuide) {}
@@ -49,6 +50,15 @@ class GuidedRows {
   std::size_t find(std::size_t row, double u) const {
     const double* cum = &cum_[row * n_];
     const double x = u * cum[n_ - 1];
+    // Up to kCounted categories, the answer counted without a branch: the
+    // categories whose cumulative weight x has reached, a prefix since
+    // the weights are not negative; the same answer as the search below,
+    // whose exits the draw decides (a mispredicted branch at most draws).
+    if (n_ <= kCounted) {
+      std::size_t k = 0;
+      for (std::size_t c = 0; c + 1 < n_; ++c) k += cum[c] <= x;
+      return k;
+    }
     std::size_t k = guide_[row * kGuide + static_cast<std::size_t>(u * kGuide)];
     while (k + 1 < n_ && x >= cum[k]) ++k;
     return k;

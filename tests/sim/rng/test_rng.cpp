@@ -9,6 +9,7 @@
 
 #include "sim/rng/alias.h"
 #include "sim/rng/distributions.h"
+#include "sim/rng/guided.h"
 #include "sim/rng/reservoir.h"
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
@@ -416,6 +417,46 @@ TEST(Alias, FollowsItsWeightsAndNeverReturnsAZeroWeight) {
   }
   // Extremes of the 32 bits stay in range.
   for (std::uint32_t x : {0u, 0xFFFFFFFFu}) EXPECT_LT(alias.find(1, x), 5u);
+}
+
+// The guided search and, up to kCounted categories, the count give the
+// definition's answer: the first category whose cumulative weight exceeds
+// u x total (the last if rounding leaves none), never one of zero weight;
+// for every width on both sides of kCounted, weights with zeros and ties,
+// and u at 0, just below 1 and on the cumulative weights themselves.
+TEST(Guided, FindsTheFirstCategoryPastUOnEitherPath) {
+  Draws d(5, stream_id("guided"), 0, 0);
+  for (std::size_t n = 1; n <= 2 * rng::GuidedRows::kCounted + 3; ++n) {
+    const std::size_t rows = 4;
+    std::vector<double> w(rows * n);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::uint64_t x = d.bits();
+        // A third zero, some equal, the rest spread over six decades.
+        w[r * n + k] = x % 3 == 0 ? 0.0 : x % 3 == 1 ? 2.5 : std::pow(10.0, -3.0 + 6.0 * d.uniform());
+      }
+    w[n - 1] = 1.0;  // row 0 has a weight at least
+    rng::GuidedRows guided(rows, n);
+    guided.assign([&](std::size_t r, std::size_t k) { return w[r * n + k]; });
+    for (std::size_t r = 0; r < rows; ++r) {
+      std::vector<double> cum(n);
+      double acc = 0;
+      for (std::size_t k = 0; k < n; ++k) cum[k] = acc += w[r * n + k];
+      if (!(acc > 0)) continue;
+      std::vector<double> us = {0.0, 0.5, std::nextafter(1.0, 0.0)};
+      for (std::size_t k = 0; k < n; ++k) us.push_back(cum[k] / acc);  // on the boundaries (below 1)
+      for (int i = 0; i < 2000; ++i) us.push_back(d.uniform());
+      for (double u : us) {
+        if (!(u < 1.0)) continue;
+        const double x = u * acc;
+        std::size_t expected = 0;
+        while (expected + 1 < n && !(x < cum[expected])) ++expected;
+        const std::size_t got = guided.find(r, u);
+        ASSERT_EQ(got, expected) << "n " << n << " row " << r << " u " << u;
+        ASSERT_GT(w[r * n + got], 0.0) << "n " << n << " row " << r << " u " << u;
+      }
+    }
+  }
 }
 
 TEST(Stats, WelchAgreesWithKnownValues) {
