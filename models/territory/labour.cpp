@@ -569,13 +569,18 @@ void TerritoryModel::census_pass(const sim::MonthContext* drift) {
                             drift ? n : 0);
   const auto after = static_cast<std::uint16_t>(std::clamp(p_.discouragement_after_months, 0, 0xFFFF));
   block_census_.resize(nblocks);
-  const std::uint8_t* status = status_.data();
-  const std::uint8_t* home = home_.data();
-  const std::uint8_t* skill = skill_.data();
-  const std::uint32_t* employer = employer_.data();
-  const float* wage = wage_.data();
-  const std::uint8_t* fzone = firm_zone_.data();
+  const double discouragement = p_.discouragement_rate, comeback = p_.return_rate;
   sim::for_each_index(nblocks, [&](std::size_t b) {
+    // The columns in the body's own locals: the status written below is a
+    // byte, which may alias any memory, so pointers read through the
+    // closure or the model were read again after every store.
+    std::uint8_t* const status = status_.data();
+    std::uint16_t* const duration = duration_.data();
+    const std::uint8_t* const home = home_.data();
+    const std::uint8_t* const skill = skill_.data();
+    const std::uint32_t* const employer = employer_.data();
+    const float* const wage = wage_.data();
+    const std::uint8_t* const fzone = firm_zone_.data();
     Census& c = block_census_[b];
     c.reset(nz, nk);
     // Scalars in locals, so that the compiler keeps them in registers, and
@@ -592,10 +597,10 @@ void TerritoryModel::census_pass(const sim::MonthContext* drift) {
       const std::uint8_t h = home[w];
       if (drift) {
         if (s == kUnemployed) {
-          if (duration_[w] < 0xFFFF) ++duration_[w];
-          if (h != outside && duration_[w] >= after && draws(w).bernoulli(p_.discouragement_rate)) status_[w] = s = kInactive;
+          if (duration[w] < 0xFFFF) ++duration[w];
+          if (h != outside && duration[w] >= after && draws(w).bernoulli(discouragement)) status[w] = s = kInactive;
         } else if (s == kInactive) {
-          if (draws(w).bernoulli(p_.return_rate)) status_[w] = s = kUnemployed;
+          if (draws(w).bernoulli(comeback)) status[w] = s = kUnemployed;
         }
       }
       const bool resident = h != outside;
