@@ -70,6 +70,19 @@ TEST(TerritoryConformance, PolicyDecidedAtMonthNineEqualsPolicyPlannedFromTheSta
                                          "policies.hiring_subsidy.eur_per_hire=4000"});
 }
 
+TEST(TerritoryConformance, EstablishmentGrantDecidedAtMonthNineEqualsGrantPlannedFromTheStart) {
+  // Outside companies arriving (100 a year at 1:20), a grant at the health
+  // site from October 2015: decided at month 9 or written from the start.
+  ts::expect_reconfigure_equals_variant(kPacte, {kSmall, "months=24", "investors.4.arrivals_per_year=2000",
+                                                 "investors.4.awareness=1", "investors.4.capital_eur_per_year=1e12",
+                                                 "investors.4.plant_jobs_mean=4"},
+                                        9,
+                                        {"policies.establishment_grant.enabled=true",
+                                         "policies.establishment_grant.start=2015-10",
+                                         "policies.establishment_grant.budget_eur=2e6",
+                                         "policies.establishment_grant.sites=[{zone: site_sante, eur_per_job: 15000}]"});
+}
+
 TEST(TerritoryConformance, CorruptCheckpointsAreRefused) {
   ts::expect_corrupt_checkpoints_refused(kPacte, {"scale=0.02", "months=12"}, 4, 200);
 }
