@@ -465,10 +465,12 @@ void DockModel::list_released() {
     unemployed_profile_.resize(count);
   }
   // Each block's place in the list, then the blocks in parallel (the zone
-  // and skill of each released worker are read at random).
+  // and skill of each released worker are read at random), a block a
+  // piece at least: at the defaults there are 10 blocks (a grain of 16
+  // left them to one thread while the other waited).
   std::vector<std::size_t> at(released_.size() + 1, unemployed_count_);
   for (std::size_t b = 0; b < released_.size(); ++b) at[b + 1] = at[b] + released_[b].size();
-  sim::for_ranges(0, released_.size(), 16, [&](std::size_t lo, std::size_t hi) {
+  sim::for_ranges(0, released_.size(), 1, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t b = lo; b != hi; ++b) {
       std::size_t k = at[b];
       for (const std::uint32_t w : released_[b]) {
