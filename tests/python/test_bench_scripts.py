@@ -63,3 +63,31 @@ def test_dock_vs_peer_times_terrasim_beside_both_peers(tmp_path):
     assert ours["speedup_vs_peer"] == peer["seconds"] / ours["seconds"]
     assert ours["speedup_vs_handtuned"] == hand["seconds"] / ours["seconds"]
     assert hand["speedup_vs_peer"] == peer["seconds"] / hand["seconds"]
+
+
+def test_team_waits_tallies_what_the_caller_ran_while_the_team_waited(tmp_path):
+    # Caller 100 and team thread 101 of process 100: the team waits twice
+    # while the caller is in list_released, and once in the count (the
+    # caller's sample nearest in time decides), and works the other times.
+    lines = []
+    for t, (caller, team) in enumerate([("terrasim::models::dock::DockModel::list_released()", "terrasim::sim::Team::work"),
+                                        ("terrasim::models::dock::DockModel::list_released()", "terrasim::sim::Team::work"),
+                                        ("count", "terrasim::sim::Team::work"),
+                                        ("draw", "draw"),
+                                        ("offer", "offer")]):
+        lines.append(f"   100/100   {1000 + t * 0.001:.6f}:      55d0c0ffee {caller}")
+        lines.append(f"   100/101   {1000 + t * 0.001 + 0.0002:.6f}:      55d0c0ffef {team}")
+    lines.append("   100/100   1000.009000:      55d0c0ffee ")  # an unnamed sample
+    src = tmp_path / "script.txt"
+    src.write_text("\n".join(lines) + "\n")
+    script = ROOT / "bench" / "team_waits.py"
+    p = subprocess.run(["/usr/bin/python3", script, "--perf-script", src], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "team thread 101: 3 of 5 samples idle (60%)" in p.stdout
+    assert "      2  66.7%  list_released()" in p.stdout
+    assert "      1  33.3%  count" in p.stdout
+    # Not perf script's output: said so, nothing else printed.
+    bad = tmp_path / "bad.txt"
+    bad.write_text("hello\n")
+    p = subprocess.run(["/usr/bin/python3", script, "--perf-script", bad], capture_output=True, text=True)
+    assert p.returncode != 0 and "no samples" in p.stderr and p.stdout == ""
