@@ -508,8 +508,9 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
 // conditions as a start-up); outside companies consider Poisson(arrivals /
 // 12 x awareness) new establishments and choose their site by a logit over
 // the territory's zones: weight = job share x exp(a_cluster log(1 + cluster
-// jobs of their sector there) + a_lab [lab of their sector there] +
-// a_labour log(1 + job seekers within gravity reach)).
+// jobs of their sector there) + a_lab [lab of their sector there] (for an
+// open cluster below its capacity) + a_labour log(1 + job seekers within
+// gravity reach) + a_grant x the establishment grant there, in kEUR a job).
 void TerritoryModel::invest(const sim::MonthContext& ctx) {
   const int t = ctx.month;
   const auto month = static_cast<std::uint64_t>(t);

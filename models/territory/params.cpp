@@ -340,11 +340,13 @@ void declare_parameters(sim::Record& root) {
     const sim::Value& zones = cfg["zones"];
     unique_names(zones, "zones", report);
     std::size_t outside = 0;
+    std::string outside_name;
     double job_share = 0;
     for (std::size_t i = 0; i < zones.items().size(); ++i) {
       const sim::Value& z = zones.items()[i];
       if (z["kind"].as_string() == "outside") {
         ++outside;
+        outside_name = z["name"].as_string();
         if (z["labour_force"].as_int() != 0 || z["job_share"].as_double() != 0)
           report(z["kind"], fmt::format("zones[{}]", i), "the outside zone has no labour force or jobs of the territory");
       }
@@ -451,10 +453,9 @@ void declare_parameters(sim::Record& root) {
         report(e["month"], fmt::format("policies.events[{}].month", i),
                fmt::format("{} is before the run starts ({}): the event would never happen", e["month"].as_string(),
                            cfg["start"].as_string()));
-      for (const auto& z : zones.items())
-        if (z["name"].as_string() == e["zone"].as_string() && z["kind"].as_string() == "outside")
-          report(e["zone"], fmt::format("policies.events[{}].zone", i),
-                 "a plant in the outside zone: its jobs would not be the territory's; expected a zone of the territory");
+      if (outside == 1 && e["zone"].as_string() == outside_name)
+        report(e["zone"], fmt::format("policies.events[{}].zone", i),
+               "a plant in the outside zone: its jobs would not be the territory's; expected a zone of the territory");
       if (e["jobs"].as_int() > labour_force)
         report(e["jobs"], fmt::format("policies.events[{}].jobs", i),
                fmt::format("{} jobs, more than the territory's labour force ({} workers)", e["jobs"].as_int(), labour_force));
@@ -479,10 +480,9 @@ void declare_parameters(sim::Record& root) {
       for (std::size_t j = 0; j < i; ++j)
         if (grant_sites[j]["zone"].as_string() == named)
           report(grant_sites[i]["zone"], path, fmt::format("zone {} is listed twice (also sites[{}])", named, j));
-      for (const auto& z : zones.items())
-        if (z["name"].as_string() == named && z["kind"].as_string() == "outside")
-          report(grant_sites[i]["zone"], path,
-                 "a grant in the outside zone: no establishment opens there; expected a zone of the territory");
+      if (outside == 1 && named == outside_name)
+        report(grant_sites[i]["zone"], path,
+               "a grant in the outside zone: no establishment opens there; expected a zone of the territory");
     }
     for (const char* name : {"training", "partner_funds"}) {
       unique_names(policies[name], fmt::format("policies.{}", name), report);

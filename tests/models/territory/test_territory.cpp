@@ -412,9 +412,8 @@ struct GrantRun {
   double granted = 0;  // the new plants' reserves at the end of their first month
   double spent = 0;
 };
-GrantRun run_with_grant(std::uint64_t seed, std::vector<std::string> grant, std::size_t site,
-                        double eur_per_job, int months = 24) {
-  std::vector<std::string> o = {kSmall, "months=" + std::to_string(months), "seed=" + std::to_string(seed),
+GrantRun run_with_grant(std::uint64_t seed, std::vector<std::string> grant, std::size_t site, double eur_per_job) {
+  std::vector<std::string> o = {kSmall, "months=24", "seed=" + std::to_string(seed),
                                 "creation.baseline_per_year=0", "creation.entrepreneur_rate_unemployed=0",
                                 "creation.entrepreneur_rate_employed=0", "investors.4.arrivals_per_year=20000",
                                 "investors.4.awareness=1", "investors.4.capital_eur_per_year=1e12",
