@@ -13,6 +13,7 @@
 
 #include "models/territory/detail.h"
 #include "models/territory/territory.h"
+#include "sim/core/bitmask.h"
 #include "sim/core/grouping.h"
 #include "sim/core/parallel.h"
 #include "sim/rng/distributions.h"
@@ -307,21 +308,24 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
 
   // b. Searchers in worker order: every unemployed worker, and the employed
   // residents among the on-the-job candidates (drawn by skipping, each
-  // block of workers with its own keyed stream); marked and counted per
-  // block, then placed.
+  // block of workers with its own keyed stream); marked in a bit mask a
+  // block and counted, then listed in place.
   const auto outside = static_cast<std::uint8_t>(p_.outside);
   const double otj = p_.on_the_job_search;
   const double otj_log1m = otj >= 1 ? -std::numeric_limits<double>::infinity() : sim::dmath::log1p(-otj);
   const std::size_t nblocks = blocks_of(n, kWorkerBlock);
+  constexpr std::size_t kBlockWords = kWorkerBlock / 64;
+  static_assert(kWorkerBlock % 64 == 0);
   std::vector<std::uint32_t> block_start(nblocks + 1, 0);
-  searching_.resize(n);
+  searching_.resize(nblocks * kBlockWords);
   sim::for_each_index(nblocks, [&](std::size_t b) {
     const std::size_t begin = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock);
-    std::uint32_t c = 0;
-    for (std::size_t w = begin; w < end; ++w) {
-      const bool unemployed = status_[w] == kUnemployed;
-      searching_[w] = unemployed;
-      c += unemployed;
+    const std::uint8_t* const status = status_.data();
+    const std::uint8_t* const home = home_.data();
+    std::uint64_t* const mask = searching_.data() + b * kBlockWords;
+    for (std::size_t k = 0; k < kBlockWords; ++k) {
+      const std::size_t w = begin + 64 * k;
+      mask[k] = w < end ? sim::equal_bits(status + w, std::min<std::size_t>(64, end - w), kUnemployed) : 0;
     }
     if (otj > 0) {
       Draws d(ctx.seed, kOnTheJob, month, b);
@@ -329,27 +333,16 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
         const std::uint64_t gap = sim::rng::geometric_gap(d, otj_log1m);
         if (gap >= end - w) break;
         w += gap;
-        if (status_[w] == kEmployed && home_[w] != outside) {
-          searching_[w] = 1;
-          ++c;
-        }
+        if (status[w] == kEmployed && home[w] != outside) mask[(w - begin) / 64] |= std::uint64_t{1} << ((w - begin) % 64);
         ++w;
       }
     }
-    block_start[b + 1] = c;
+    block_start[b + 1] = static_cast<std::uint32_t>(sim::count_bits(mask, kBlockWords));
   });
   for (std::size_t b = 0; b < nblocks; ++b) block_start[b + 1] += block_start[b];
   searchers_.resize(block_start[nblocks]);
-  // Compacted without a branch (whether a worker searches is unpredictable)
-  // into a block's own buffer, then copied to the block's place.
   sim::for_each_index(nblocks, [&](std::size_t b) {
-    std::array<std::uint32_t, kWorkerBlock> listed;
-    std::uint32_t k = 0;
-    for (std::size_t w = b * kWorkerBlock, end = std::min(n, (b + 1) * kWorkerBlock); w < end; ++w) {
-      listed[k] = static_cast<std::uint32_t>(w);
-      k += searching_[w];
-    }
-    std::copy_n(listed.begin(), k, searchers_.begin() + block_start[b]);
+    sim::list_bits(searching_.data() + b * kBlockWords, kBlockWords, b * kWorkerBlock, searchers_.data() + block_start[b]);
   });
   const std::size_t ns = searchers_.size();
   applications_.assign(ns * a, kNoFirm);

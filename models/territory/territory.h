@@ -346,7 +346,7 @@ class TerritoryModel final : public sim::Model {
   std::vector<std::uint8_t> closing_;
   std::vector<std::uint32_t> chosen_offset_, chosen_ranks_;  // per firm: ranks of employees dismissed
   std::vector<std::uint32_t> affected_;  // per block of workers: employees of closing or shrinking firms
-  std::vector<std::uint8_t> searching_;
+  std::vector<std::uint64_t> searching_;  // the month's job seekers, a bit each (kWorkerBlock a block)
   Census census_;
   std::vector<Census> block_census_;
   int census_month_ = -1;  // month of the last census (-1: the initial state)
