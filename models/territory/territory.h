@@ -222,6 +222,7 @@ class TerritoryModel final : public sim::Model {
   const std::vector<std::uint8_t>& home() const { return home_; }
   const std::vector<std::uint32_t>& employer() const { return employer_; }
   const std::vector<std::uint16_t>& unemployment_months() const { return duration_; }
+  const std::vector<std::uint16_t>& age_months() const { return age_months_; }
   const std::vector<std::uint8_t>& firm_alive() const { return firm_alive_; }
   const std::vector<std::uint32_t>& firm_size() const { return firm_size_; }
   const std::vector<std::uint32_t>& firm_target() const { return firm_target_; }
@@ -232,6 +233,7 @@ class TerritoryModel final : public sim::Model {
   const std::vector<std::uint64_t>& firm_id() const { return firm_id_; }
   std::int64_t firms_alive() const { return firms_alive_; }
   std::int64_t month_out_migrants() const { return out_migrants_; }
+  std::int64_t month_retirements() const { return retirements_; }
   std::int64_t month_hires() const { return hires_; }
   // An investor's awareness of the territory: its own plus what marketing added.
   double investor_awareness(std::size_t k) const { return std::min(1.0, p_.investors[k].awareness + awareness_gain_[k]); }

@@ -515,6 +515,48 @@ TEST(TerritoryRules, EstablishmentGrantKeepsToItsWindowAndBudget) {
 }
 
 // Out-migration rises with the gap between local and national unemployment.
+// Every resident ages a month; those who reach the retirement age retire
+// (their slot is freed, a job they held ends); outside job seekers and free
+// slots do not age. Without out-migration, nobody else leaves.
+TEST(TerritoryRules, ResidentsAgeAMonthAndRetireAtTheRetirementAge) {
+  auto s = make(kBaseline, {kSmall, "workers.out_migration_unemployed=0", "workers.out_migration_employed=0"});
+  auto& m = model(*s);
+  s->step();
+  run_phases_until(*s, "ageing, retirement and migration");
+  const auto status = m.status();
+  const auto age = m.age_months();
+  const auto employer = m.employer();
+  const auto size = m.firm_size();
+  const auto retire_at = static_cast<std::uint16_t>(m.params().retirement_age * 12);
+  const auto outside = m.params().outside;
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.age_retire_and_migrate(ctx); });
+  std::int64_t retired = 0, residents = 0;
+  std::vector<std::uint32_t> left(size.size(), 0);
+  for (std::size_t w = 0; w < status.size(); ++w) {
+    const bool resident = status[w] != models::territory::kFreeSlot && m.home()[w] != outside;
+    if (!resident) {
+      ASSERT_EQ(m.age_months()[w], age[w]) << w;
+      ASSERT_EQ(m.status()[w], status[w]) << w;
+      continue;
+    }
+    ++residents;
+    ASSERT_EQ(m.age_months()[w], age[w] + 1) << w;
+    if (age[w] + 1 >= retire_at) {
+      ++retired;
+      ASSERT_EQ(m.status()[w], models::territory::kFreeSlot) << w;
+      if (status[w] == models::territory::kEmployed && employer[w] < size.size()) ++left[employer[w]];
+    } else {
+      ASSERT_EQ(m.status()[w], status[w]) << w;
+    }
+  }
+  EXPECT_GT(residents, 4000);
+  EXPECT_GT(retired, 5);  // about one resident in 500 a month
+  EXPECT_EQ(m.month_retirements(), retired);
+  EXPECT_EQ(m.month_out_migrants(), 0);
+  for (std::size_t f = 0; f < size.size(); ++f) ASSERT_EQ(m.firm_size()[f], size[f] - left[f]) << f;
+}
+
 TEST(TerritoryRules, OutMigrationRisesWithTheGap) {
   std::int64_t moved[2] = {0, 0};
   const char* national[2] = {"{2014-12: 0.12}", "{2014-12: 0.06}"};  // gap about 0 vs 6 points
