@@ -9,6 +9,8 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 
 
 #include "models/territory/detail.h"
@@ -383,9 +385,10 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
   const std::size_t search_blocks = blocks_of(ns, kSearcherBlock);
   accepted_.resize(ns * a);
   accepted_count_.resize(search_blocks);
-  sim::for_each_index(search_blocks, [&](std::size_t block) {
+  auto apply_in_block = [&](std::size_t block, auto applications) {
+    const std::size_t na = applications;  // a, known at compile time (see the dispatch below)
     const std::size_t r_begin = block * kSearcherBlock, r_end = std::min(ns, r_begin + kSearcherBlock);
-    std::uint32_t* listed = accepted_.data() + r_begin * a;
+    std::uint32_t* listed = accepted_.data() + r_begin * na;
     std::uint32_t listed_count = 0;
     const std::uint32_t* vac = vacancy_slots_.data();
     const std::uint32_t* zstart = zone_start.data();
@@ -404,45 +407,76 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
       const double floor_wage = employed ? static_cast<double>(wage_[w]) * switch_factor : reservation_wage(w);
       const std::uint8_t skill = skill_[w], sector = sector_[w];
       const std::uint32_t current = employer_[w];
-      std::uint32_t* apps = &applications_[i * a];
+      std::uint32_t* apps = &applications_[i * na];
       // First the candidate firms (kNoFirm where the zone drawn has no
       // vacancy): the search draws alone decide them, so the a lookups are
       // independent of each other.
       std::uint32_t candidate[kMaxApplications];
-      for (std::size_t j = 0; j < a; ++j) {
+      for (std::size_t j = 0; j < na; ++j) {
         const std::uint64_t word = ds.bits();
         const std::size_t z = zone_pick.find(h, static_cast<double>(word >> 32) * 0x1.0p-32);
         const std::uint32_t first = zstart[z], count = zstart[z + 1] - first;
         candidate[j] = count == 0 ? kNoFirm : vac[first + ds.below32(static_cast<std::uint32_t>(word), count)];
       }
-      // Then the tests, without branches: the worker applies if the firm is
-      // new to it and pays enough (wage_for); the firm accepts if skill and
-      // sector match or, for each mismatch, with its acceptance draw. Both
-      // acceptance draws are computed ahead (bits_ahead) and only those a
-      // mismatch needs are counted as taken: the draws of the branching
-      // rule, without its unpredictable branches.
-      std::uint64_t taken = 0;
-      for (std::size_t j = 0; j < a; ++j) {
+      // Then the tests, without branches. What depends on the firm alone
+      // comes first, off the chain from one application to the next: the
+      // worker applies if the firm pays enough (wage_for) and is not its
+      // employer; the firm accepts if skill and sector match or, for each
+      // mismatch, with its acceptance draw. The acceptance draws are the
+      // unit's draws 0, 1, 2, ... (bits_ahead), each taken only by a
+      // mismatch that needs it: the draws of the branching rule, without its
+      // unpredictable branches. All 2a are tested ahead, as bit masks, so
+      // that the chain (a firm applied to and accepted before is not applied
+      // to again; which draw the next mismatch takes) is a few bit
+      // operations an application.
+      std::uint64_t fits = 0, underqualified = 0, other_sector = 0, skill_pass = 0, sector_pass = 0;
+      std::uint64_t same_before[kMaxApplications];  // bit q: candidate q < j is the same firm
+      for (std::size_t j = 0; j < na; ++j) {
         const std::uint32_t f = candidate[j];
         const std::uint32_t g = f == kNoFirm ? 0u : f;  // a slot to read safely
-        bool repeat = false;
-        for (std::size_t q = 0; q < j; ++q) repeat |= apps[q] == f;
         const std::uint8_t fs = fsector[g];
-        const bool applies = (f != kNoFirm) & (f != current) & !repeat &
-                             !(sw[fs * nk + skill] * static_cast<double>(fwage[g]) < floor_wage);
-        const bool under = applies & (skill < fskill[g]);
-        const bool other = applies & (sector != fs);
-        const bool skill_ok = (da.bits_ahead(taken) >> 11) < underqualified_below;
-        taken += under;
-        const bool sector_ok = (da.bits_ahead(taken) >> 11) < mismatch_below;
-        taken += other;
-        const bool accepted = applies & (!under | skill_ok) & (!other | sector_ok);
-        apps[j] = f | (static_cast<std::uint32_t>(accepted) - 1u);  // kNoFirm (all ones) unless accepted
-        listed[listed_count] = static_cast<std::uint32_t>(i * a + j);
+        const bool base = (f != kNoFirm) & (f != current) &
+                          !(sw[fs * nk + skill] * static_cast<double>(fwage[g]) < floor_wage);
+        fits |= std::uint64_t{base} << j;
+        underqualified |= std::uint64_t{skill < fskill[g]} << j;
+        other_sector |= std::uint64_t{sector != fs} << j;
+        std::uint64_t same = 0;
+        for (std::size_t q = 0; q < j; ++q) same |= std::uint64_t{candidate[q] == f} << q;
+        same_before[j] = same;
+      }
+      for (std::size_t k = 0; k < 2 * na; ++k) {
+        const std::uint64_t u = da.bits_ahead(k) >> 11;
+        skill_pass |= std::uint64_t{u < underqualified_below} << k;
+        sector_pass |= std::uint64_t{u < mismatch_below} << k;
+      }
+      std::uint64_t accepted_mask = 0, taken = 0;
+      for (std::size_t j = 0; j < na; ++j) {
+        const std::uint64_t applies = (fits >> j & 1) & std::uint64_t{(same_before[j] & accepted_mask) == 0};
+        const std::uint64_t under = applies & (underqualified >> j);
+        const std::uint64_t skill_ok = skill_pass >> taken;
+        taken += under & 1;
+        const std::uint64_t other = applies & (other_sector >> j);
+        const std::uint64_t sector_ok = sector_pass >> taken;
+        taken += other & 1;
+        accepted_mask |= (applies & (~under | skill_ok) & (~other | sector_ok) & 1) << j;
+      }
+      for (std::size_t j = 0; j < na; ++j) {
+        const bool accepted = accepted_mask >> j & 1;
+        apps[j] = candidate[j] | (static_cast<std::uint32_t>(accepted) - 1u);  // kNoFirm (all ones) unless accepted
+        listed[listed_count] = static_cast<std::uint32_t>(i * na + j);
         listed_count += accepted;
       }
     }
     accepted_count_[block] = listed_count;
+  };
+  // The count of applications a compile-time constant, whichever the
+  // scenario's (1 to kMaxApplications): the loops over them unrolled, the
+  // masks in registers.
+  sim::for_each_index(search_blocks, [&](std::size_t block) {
+    [&]<std::size_t... A>(std::index_sequence<A...>) {
+      if (!((a == A + 1 && (apply_in_block(block, std::integral_constant<std::size_t, A + 1>{}), true)) || ...))
+        throw std::logic_error("territory: no search loop for this many applications");
+    }(std::make_index_sequence<kMaxApplications>{});
   });
 
   // d. The accepted applications grouped by firm (counting sort, in

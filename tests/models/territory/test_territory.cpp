@@ -52,6 +52,16 @@ void run_phases_until(sim::Simulation& s, const std::string& stop) {
 
 TEST(TerritoryConformance, PacteSmall) { ts::run_conformance_suite(kPacte, {kSmall, "months=24"}, 9); }
 
+// The search loop is compiled once for each count of applications the
+// schema allows: the fewest and the most keep the laws too.
+TEST(TerritoryConformance, FewestAndMostApplicationsKeepTheLaws) {
+  for (const char* a : {"workers.applications=1", "workers.applications=16"}) {
+    SCOPED_TRACE(a);
+    ts::expect_same_output_across_threads(kBaseline, {kSmall, "months=12", a});
+    ts::expect_invariants_every_month(kBaseline, {kSmall, "months=12", a});
+  }
+}
+
 TEST(TerritoryConformance, PacteReconfiguredBetweenMonths) {
   // Jobs end more often from month 9; the clusters, policies and zones of a
   // run cannot change (they are its series and breakdowns).
