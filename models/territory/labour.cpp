@@ -4,8 +4,10 @@
 // blocks, each worker drawing from its own keyed stream, so the result does
 // not depend on the number of threads; employee counts of firms change by
 // commutative atomic integer additions.
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -184,9 +186,14 @@ void TerritoryModel::age_retire_and_migrate(const sim::MonthContext& ctx) {
 // local labour market is worse than usual) enter as job seekers. They take
 // the lowest free slots.
 void TerritoryModel::enter_labour_force(const sim::MonthContext& ctx) {
+  // The free slots, 64 at a time, listed highest first (new_worker_slot
+  // takes from the back).
   free_workers_.clear();
-  for (std::size_t w = status_.size(); w-- > 0;)
-    if (status_[w] == kFreeSlot) free_workers_.push_back(static_cast<std::uint32_t>(w));
+  for (std::size_t w = 0, n = status_.size(); w < n; w += 64)
+    for (std::uint64_t bits = sim::equal_bits(status_.data() + w, std::min<std::size_t>(64, n - w), kFreeSlot); bits != 0;
+         bits &= bits - 1)
+      free_workers_.push_back(static_cast<std::uint32_t>(w + static_cast<std::size_t>(std::countr_zero(bits))));
+  std::reverse(free_workers_.begin(), free_workers_.end());
   std::vector<double> lf;
   for (std::size_t z = 0; z < p_.zones.size(); ++z) lf.push_back(z == p_.outside ? 0.0 : static_cast<double>(p_.zones[z].labour_force));
   const auto lf_cum = cumulative(lf);

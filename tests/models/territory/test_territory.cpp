@@ -525,6 +525,29 @@ TEST(TerritoryRules, EstablishmentGrantKeepsToItsWindowAndBudget) {
 }
 
 // Out-migration rises with the gap between local and national unemployment.
+// Entrants into the labour force take the lowest free slots; slots are
+// added only when none is free. (More residents move out here than in the
+// baseline, so that some slots stay free.)
+TEST(TerritoryRules, EntrantsTakeTheLowestFreeSlots) {
+  auto s = make(kBaseline, {kSmall, "workers.out_migration_employed=0.01"});
+  auto& m = model(*s);
+  s->step();
+  s->step();
+  run_phases_until(*s, "entry into the labour force");
+  std::vector<std::size_t> free;
+  for (std::size_t w = 0; w < m.status().size(); ++w)
+    if (m.status()[w] == models::territory::kFreeSlot) free.push_back(w);
+  const std::size_t slots = m.status().size();
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.enter_labour_force(ctx); });
+  std::size_t taken = 0;
+  while (taken < free.size() && m.status()[free[taken]] != models::territory::kFreeSlot) ++taken;
+  for (std::size_t i = taken; i < free.size(); ++i) ASSERT_EQ(m.status()[free[i]], models::territory::kFreeSlot) << i;
+  EXPECT_GT(taken, 5u);
+  EXPECT_LT(taken, free.size());  // some left free: then no slot is added
+  EXPECT_EQ(m.status().size(), slots);
+}
+
 // Every resident ages a month; those who reach the retirement age retire
 // (their slot is freed, a job they held ends); outside job seekers and free
 // slots do not age. Without out-migration, nobody else leaves.
