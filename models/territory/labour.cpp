@@ -635,7 +635,6 @@ void TerritoryModel::census_pass(const sim::MonthContext* drift) {
     const std::uint8_t* const skill = skill_.data();
     const std::uint32_t* const employer = employer_.data();
     const float* const wage = wage_.data();
-    const std::uint8_t* const fzone = firm_zone_.data();
     Census& c = block_census_[b];
     c.reset(nz, nk);
     // Scalars in locals, so that the compiler keeps them in registers, and
@@ -644,7 +643,7 @@ void TerritoryModel::census_pass(const sim::MonthContext* drift) {
     // blocks would share their cache lines at every worker.
     std::int64_t jobs = 0, in_comm = 0, employed = 0, unemployed = 0, out_comm = 0, others = 0, training = 0;
     double job_wages = 0, resident_wages = 0;
-    std::array<std::int64_t, 256> zone_lf{}, zone_un{}, zone_jobs{};
+    std::array<std::int64_t, 256> zone_lf{}, zone_un{};
     std::array<std::int64_t, 256> skill_lf{}, skill_un{};
     const std::size_t end = std::min(n, (b + 1) * kWorkerBlock);
     for (std::size_t w = b * kWorkerBlock; w < end; ++w) {
@@ -665,7 +664,6 @@ void TerritoryModel::census_pass(const sim::MonthContext* drift) {
         if (f != kOutsideJob) {
           ++jobs;
           job_wages += pay;
-          ++zone_jobs[fzone[f]];
           in_comm += !resident;
         }
         ++zone_lf[h];
@@ -688,7 +686,6 @@ void TerritoryModel::census_pass(const sim::MonthContext* drift) {
     }
     std::copy_n(zone_lf.begin(), nz, c.zone_lf.begin());
     std::copy_n(zone_un.begin(), nz, c.zone_unemployed.begin());
-    std::copy_n(zone_jobs.begin(), nz, c.zone_jobs.begin());
     std::copy_n(skill_lf.begin(), nk, c.skill_lf.begin());
     std::copy_n(skill_un.begin(), nk, c.skill_unemployed.begin());
     c.jobs = jobs;
@@ -704,6 +701,11 @@ void TerritoryModel::census_pass(const sim::MonthContext* drift) {
   // Block sums added in block order: the same bits on any number of threads.
   census_.reset(nz, nk);
   for (const auto& c : block_census_) census_.add(c);
+  // The jobs of each zone: its firms' employees (a firm's size is the count
+  // of workers it employs, an invariant), summed over the firms rather than
+  // found worker by worker through their employer's zone.
+  for (std::size_t f = 0; f < firm_id_.size(); ++f)
+    if (firm_alive_[f]) census_.zone_jobs[firm_zone_[f]] += firm_size_[f];
 }
 
 }  // namespace terrasim::models::territory

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <iostream>
 #include <numeric>
 
@@ -95,6 +96,40 @@ TEST(TerritoryConformance, EstablishmentGrantDecidedAtMonthNineEqualsGrantPlanne
 
 TEST(TerritoryConformance, CorruptCheckpointsAreRefused) {
   ts::expect_corrupt_checkpoints_refused(kPacte, {"scale=0.02", "months=12"}, 4, 200);
+}
+
+// A checkpoint whose firm sizes are not the counts of their employees is
+// refused (the invariants checked on restoring): the census and the record
+// read the jobs of the zones and sectors from the sizes.
+TEST(TerritoryConformance, CheckpointWithAFirmSizeThatMiscountsItsEmployeesIsRefused) {
+  sim::Simulation s(sim::load_scenario(kBaseline, {kSmall}), 1);
+  s.step();
+  const std::string payload = s.checkpoint_payload();
+  const std::string name = "firm_size";
+  std::string tag(8, '\0');
+  const std::uint64_t length = name.size();
+  std::memcpy(tag.data(), &length, 8);
+  tag += name;
+  const std::size_t at = payload.find(tag);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(payload.find(tag, at + 1), std::string::npos);
+  // The column: its tag, its length, then the sizes (32 bits each); the
+  // first firm slot's size one more than its employees.
+  std::string bad = payload;
+  std::uint32_t size = 0;
+  std::memcpy(&size, bad.data() + at + tag.size() + 8, 4);
+  ++size;
+  std::memcpy(bad.data() + at + tag.size() + 8, &size, 4);
+  EXPECT_NO_THROW(sim::Simulation::resume(sim::ArchiveReader(payload, "the checkpoint"), 1));
+  try {
+    sim::Simulation::resume(sim::ArchiveReader(bad, "the checkpoint"), 1);
+    FAIL() << "restored";
+  } catch (const sim::CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find("firm slot 0 has " + std::to_string(size - 1) + " employees, its size says " +
+                                         std::to_string(size)),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(TerritoryConformance, HistoriqueSmallInvariants) {
