@@ -34,13 +34,21 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
   const std::size_t slots = firm_id_.size(), ns = p_.sectors.size(), nc = p_.clusters.size();
   const int t = ctx.month;
   std::fill(cluster_jobs_.begin(), cluster_jobs_.end(), 0.0);
+  // The open cluster of each (zone, sector), as cluster_of finds it (the
+  // first cluster of that site and sector, if open), in a table.
+  const std::size_t nz = p_.zones.size();
+  std::vector<std::int16_t> open_cluster(nz * ns, -1);
+  for (std::size_t c = nc; c-- > 0;) {
+    const auto& k = p_.clusters[c];
+    open_cluster[k.site * ns + k.sector] = k.opening >= 0 && t >= k.opening ? static_cast<std::int16_t>(c) : -1;
+  }
   std::vector<std::int16_t> cluster(slots, -1);
   for (std::size_t f = 0; f < slots; ++f) {
     if (!firm_alive_[f]) continue;
-    const std::size_t c = cluster_of(static_cast<std::uint32_t>(f));
-    if (c < nc && p_.clusters[c].opening >= 0 && t >= p_.clusters[c].opening) {
-      cluster[f] = static_cast<std::int16_t>(c);
-      cluster_jobs_[c] += static_cast<double>(firm_size_[f]);
+    const std::int16_t c = open_cluster[firm_zone_[f] * ns + firm_sector_[f]];
+    if (c >= 0) {
+      cluster[f] = c;
+      cluster_jobs_[static_cast<std::size_t>(c)] += static_cast<double>(firm_size_[f]);
     }
   }
   std::vector<double> cluster_gain(nc);
@@ -92,11 +100,12 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
   // Sector sums in slot order (deterministic).
   const auto nse = static_cast<Eigen::Index>(ns);
   Eigen::VectorXd exports = Eigen::VectorXd::Zero(nse);
-  std::vector<double> share_sum(ns, 0.0);
+  std::vector<double> share_sum(ns, 0.0), value_added(ns);
+  for (std::size_t s = 0; s < ns; ++s) value_added[s] = p_.sectors[s].value_added();
   for (std::size_t f = 0; f < slots; ++f) {
     if (!firm_alive_[f]) continue;
     const std::size_t s = firm_sector_[f];
-    exports(static_cast<Eigen::Index>(s)) += p_.sectors[s].value_added() * static_cast<double>(firm_prod_[f]) * tradable[f];
+    exports(static_cast<Eigen::Index>(s)) += value_added[s] * static_cast<double>(firm_prod_[f]) * tradable[f];
     share_sum[s] += firm_latent_[f];
   }
   const double exo = p_.exogenous_income_share / (1.0 - p_.exogenous_income_share) * income0_;
@@ -132,37 +141,63 @@ void TerritoryModel::account_cash_and_fail(const sim::MonthContext& ctx) {
   const std::size_t slots = firm_id_.size();
   closing_.assign(slots, 0);
   const BlockedStream shocks(ctx.seed, kCash, static_cast<std::uint64_t>(ctx.month), next_firm_id_);
+  // A sector's value added a job, once a month rather than once a firm.
+  std::vector<double> value_added(p_.sectors.size());
+  for (std::size_t k = 0; k < value_added.size(); ++k) value_added[k] = p_.sectors[k].value_added();
   sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t r_begin, std::size_t r_end) {
+    // The columns and parameters in the body's own locals: `closing` is
+    // written a byte at a time, and a byte may alias any memory, so what was
+    // read through the model was read again after every store.
+    std::uint8_t* const closing = closing_.data();
+    const std::uint8_t* const alive = firm_alive_.data();
+    const std::int16_t* const event = firm_event_.data();
+    const std::uint8_t* const sector = firm_sector_.data();
+    const std::uint8_t* const ess = firm_ess_.data();
+    const std::uint32_t* const employees = firm_size_.data();
+    const std::uint32_t* const target = firm_target_.data();
+    const float* const prod = firm_prod_.data();
+    const float* const wage = firm_wage_.data();
+    const std::uint64_t* const id = firm_id_.data();
+    double* const cash = firm_cash_.data();
+    double* const reserve = firm_reserve_.data();
+    const double* const va_of = value_added.data();
+    const double* const sector_wage = mean_skill_wage_.data();
+    const SectorSpec* const sectors = p_.sectors.data();
+    const EventSpec* const events = p_.events.data();
+    const int month = ctx.month;
+    const double volatility = p_.cash_volatility, ess_factor = p_.ess_volatility_factor, net_margin = p_.net_margin,
+                 fixed_cost = p_.fixed_cost_eur, buffer = p_.cash_buffer_months;
     for (std::size_t f = r_begin; f != r_end; ++f) {
-      if (!firm_alive_[f]) continue;
-      if (firm_event_[f] >= 0) {
-        closing_[f] = p_.events[static_cast<std::size_t>(firm_event_[f])].month == ctx.month ? 1 : 0;
+      if (!alive[f]) continue;
+      if (event[f] >= 0) {
+        closing[f] = events[static_cast<std::size_t>(event[f])].month == month ? 1 : 0;
         continue;
       }
-      const auto& s = p_.sectors[firm_sector_[f]];
-      const double unit_wage = mean_skill_wage_[firm_sector_[f]] * static_cast<double>(firm_wage_[f]);
-      const double size = static_cast<double>(firm_size_[f]);
-      const double sold = std::min(size, static_cast<double>(firm_target_[f]));
-      const double va = s.value_added() * static_cast<double>(firm_prod_[f]);
-      auto d = shocks(firm_id_[f]);
-      const double vol = p_.cash_volatility * (firm_ess_[f] ? p_.ess_volatility_factor : 1.0);
-      const double shock = vol * s.value_added() * std::sqrt(std::max(1.0, size)) * sim::rng::normal_ziggurat(d);
+      const std::size_t k = sector[f];
+      const double unit_wage = sector_wage[k] * static_cast<double>(wage[f]);
+      const double size = static_cast<double>(employees[f]);
+      const double sold = std::min(size, static_cast<double>(target[f]));
+      const double va = va_of[k] * static_cast<double>(prod[f]);
+      auto d = shocks(id[f]);
+      const double vol = volatility * (ess[f] ? ess_factor : 1.0);
+      const double shock = vol * va_of[k] * std::sqrt(std::max(1.0, size)) * sim::rng::normal_ziggurat(d);
       // Capital costs take the gross margin down to the net margin, on the
       // jobs the firm is equipped for (its employees).
-      const double capital = (s.margin - p_.net_margin) * s.value_added() * size;
-      firm_cash_[f] += va * sold - unit_wage * size - capital - p_.fixed_cost_eur + shock;
-      const double cap = p_.cash_buffer_months * unit_wage * std::max(1.0, size);
-      firm_cash_[f] = std::min(firm_cash_[f], cap);
+      const double capital = (sectors[k].margin - net_margin) * va_of[k] * size;
+      double c = cash[f] + (va * sold - unit_wage * size - capital - fixed_cost + shock);
+      const double cap = buffer * unit_wage * std::max(1.0, size);
+      c = std::min(c, cap);
       // A loss beyond the cash is covered by the firm's policy reserve, as
       // far as it goes. (Policy money added to the cash was paid out with
       // the profits beyond the buffer at the next accounting: no grant or
       // subsidy changed a firm's survival.)
-      if (firm_cash_[f] < 0 && firm_reserve_[f] > 0) {
-        const double cover = std::min(firm_reserve_[f], -firm_cash_[f]);
-        firm_cash_[f] += cover;
-        firm_reserve_[f] -= cover;
+      if (c < 0 && reserve[f] > 0) {
+        const double cover = std::min(reserve[f], -c);
+        c += cover;
+        reserve[f] -= cover;
       }
-      if (firm_cash_[f] < 0) closing_[f] = 1;
+      cash[f] = c;
+      if (c < 0) closing[f] = 1;
     }
   });
 }
