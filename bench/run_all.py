@@ -18,7 +18,10 @@ model), months, threads, seconds, agent-months per second, peak resident
 memory, and the ratios to the peers of the same size ("x peer": the NumPy
 peer's time over the row's; "x hand": the hand-tuned peer's over the
 row's).
-The JSON (out/bench/all.json by default) keeps every run's time.
+The JSON (out/bench/all.json by default) keeps every run's time, and what
+two threads could get done against one on the machine before and after the
+runs (bench/core_capacity: a compute kernel and a memory kernel on cpus 0
+and 1, alone and together), which the two-thread rows depend on.
 """
 import argparse
 import json
@@ -120,6 +123,27 @@ def sweep_row(replicates, tmp):
             "peak_bytes": None, "speedup_vs_peer": None}
 
 
+def core_capacity(tmp, tag):
+    """bench/core_capacity's medians and quartiles (None where the program
+    is missing or the machine has one core)."""
+    exe = ROOT / "build" / "release" / "bench" / "core_capacity"
+    if not exe.exists() or (os.cpu_count() or 1) < 2:
+        return None
+    out = os.path.join(tmp, f"capacity_{tag}.json")
+    step(f"two threads against one on this machine ({tag})")
+    subprocess.run([str(exe), "--rounds", "21", "--json", out], check=True, stdout=sys.stderr)
+    with open(out) as fh:
+        return json.load(fh)
+
+
+def print_capacity(capacity):
+    for tag, c in capacity.items():
+        if c:
+            parts = [f"{name} {k['speedup_median']:.2f}x (quartiles {k['speedup_q1']:.2f}-{k['speedup_q3']:.2f})"
+                     for name, k in c["kernels"].items()]
+            print(f"two threads against one, {tag} the runs (bench/core_capacity): " + ", ".join(parts))
+
+
 def print_table(rows, slope):
     print(f"{'model':<32} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
           f"{'peak MiB':>9} {'x peer':>7} {'x hand':>7}")
@@ -162,6 +186,7 @@ def main():
         step("release build (scripts/setup)")
         subprocess.run([str(ROOT / "scripts" / "setup")], check=True, stdout=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
+        capacity = {"before": core_capacity(tmp, "before")}
         rows, slope = dock_rows(args.sizes, args.threads, args.months, args.repeats, args.peer_max, tmp)
         rows += territory_rows(args.threads, args.repeats, tmp)
         if args.sweep:
@@ -170,8 +195,11 @@ def main():
             if single:
                 row["parallel_efficiency"] = args.sweep * single[0] / (os.cpu_count() * row["seconds"])
             rows.append(row)
+        capacity["after"] = core_capacity(tmp, "after")
     print_table(rows, slope)
-    doc = {"rows": rows, "memory_slope": slope, "machine": os.uname().nodename, "cpus": os.cpu_count(),
+    print_capacity(capacity)
+    doc = {"rows": rows, "memory_slope": slope, "core_capacity": capacity, "machine": os.uname().nodename,
+           "cpus": os.cpu_count(),
            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
            "load_average_at_end": os.getloadavg()}
     pathlib.Path(args.json).parent.mkdir(parents=True, exist_ok=True)

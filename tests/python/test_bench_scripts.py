@@ -91,3 +91,29 @@ def test_team_waits_tallies_what_the_caller_ran_while_the_team_waited(tmp_path):
     bad.write_text("hello\n")
     p = subprocess.run(["/usr/bin/python3", script, "--perf-script", bad], capture_output=True, text=True)
     assert p.returncode != 0 and "no samples" in p.stderr and p.stdout == ""
+
+
+def test_core_capacity_times_both_kernels_alone_and_together(tmp_path):
+    # One round of each kernel, small: the JSON holds both kernels, their
+    # times alone on each cpu and together, and the speedup they make
+    # (twice the time alone on cpu 0 over the time together).
+    import os
+    import pytest
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("core_capacity pins threads to two cpus")
+    exe = ROOT / "build" / "release" / "bench" / "core_capacity"
+    out = tmp_path / "c.json"
+    p = subprocess.run([exe, "--rounds", "1", "--ms", "2", "--mib", "4", "--json", out], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "speedup q1 / median / q3" in p.stdout
+    doc = json.loads(out.read_text())
+    assert doc["rounds"] == 1 and set(doc["kernels"]) == {"compute", "memory"}
+    for k in doc["kernels"].values():
+        assert k["cpu0_alone_s"] > 0 and k["cpu1_alone_s"] > 0 and k["both_s"] > 0
+        assert k["speedup_q1"] == k["speedup_median"] == k["speedup_q3"]
+        assert k["speedup_median"] == pytest.approx(2 * k["cpu0_alone_s"] / k["both_s"], rel=1e-3)
+    bad = subprocess.run([exe, "--rounds"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "usage" in bad.stderr
+    unwritable = subprocess.run([exe, "--rounds", "1", "--ms", "1", "--mib", "1", "--json", tmp_path / "no" / "c.json"],
+                                capture_output=True, text=True)
+    assert unwritable.returncode == 1 and "cannot write" in unwritable.stderr
