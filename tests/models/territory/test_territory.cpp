@@ -560,6 +560,122 @@ TEST(TerritoryRules, EstablishmentGrantKeepsToItsWindowAndBudget) {
 }
 
 // Out-migration rises with the gap between local and national unemployment.
+// Each job ends with the monthly separation probability, whoever holds it
+// (residents, in-commuters, outside jobs): the job's holder becomes
+// unemployed from this month, and the firm loses an employee. Nobody else
+// changes. (A full-scale run: about 100,000 jobs, so the rate is tested to
+// within four standard deviations, about 9% of itself.)
+TEST(TerritoryRules, JobsEndAtTheSeparationRate) {
+  auto s = make(kBaseline, {});
+  auto& m = model(*s);
+  run_phases_until(*s, "separations");
+  const auto status = m.status();
+  const auto employer = m.employer();
+  const auto size = m.firm_size();
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.separate_workers(ctx); });
+  std::int64_t jobs = 0, ended = 0;
+  std::vector<std::uint32_t> left(size.size(), 0);
+  for (std::size_t w = 0; w < status.size(); ++w) {
+    if (status[w] != models::territory::kEmployed) {
+      ASSERT_EQ(m.status()[w], status[w]) << w;
+      continue;
+    }
+    ++jobs;
+    if (m.status()[w] == models::territory::kEmployed) {
+      ASSERT_EQ(m.employer()[w], employer[w]) << w;
+      continue;
+    }
+    ++ended;
+    ASSERT_EQ(m.status()[w], models::territory::kUnemployed) << w;
+    EXPECT_EQ(m.employer()[w], models::territory::kNoFirm) << w;
+    EXPECT_EQ(m.unemployment_months()[w], 0) << w;
+    if (employer[w] < size.size()) ++left[employer[w]];
+  }
+  const double p = m.params().separation_rate, n = static_cast<double>(jobs);
+  EXPECT_GT(jobs, 80000);
+  EXPECT_NEAR(static_cast<double>(ended) / n, p, 4 * std::sqrt(p * (1 - p) / n)) << ended << " of " << jobs;
+  for (std::size_t f = 0; f < size.size(); ++f) ASSERT_EQ(m.firm_size()[f], size[f] - left[f]) << f;
+}
+
+// Unemployed residents find jobs outside the territory at
+// outside_job_finding x (national rate at the start / national rate now)^
+// elasticity; outside job seekers do not. With the national rate doubled
+// and an elasticity of 2, a quarter as often.
+TEST(TerritoryRules, UnemployedResidentsFindOutsideJobsAtTheirRate) {
+  for (const double national : {0.10, 0.20}) {
+    SCOPED_TRACE(national);
+    auto s = make(kBaseline, {"commuting.outside_finding_elasticity=2",
+                              "context.national_unemployment_rate={2015-01: 0.10, 2015-02: " + std::to_string(national) + "}"});
+    auto& m = model(*s);
+    s->step();  // month 1 (2015-02): the national rate is `national`
+    run_phases_until(*s, "outside jobs");
+    const auto status = m.status();
+    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+    s->run_on_threads([&] { m.find_outside_jobs(ctx); });
+    std::int64_t seekers = 0, found = 0;
+    for (std::size_t w = 0; w < status.size(); ++w) {
+      const bool resident = m.home()[w] != m.params().outside;
+      if (status[w] != models::territory::kUnemployed || !resident) {
+        ASSERT_EQ(m.status()[w], status[w]) << w;
+        continue;
+      }
+      ++seekers;
+      if (m.status()[w] == models::territory::kUnemployed) continue;
+      ++found;
+      ASSERT_EQ(m.status()[w], models::territory::kEmployed) << w;
+      EXPECT_EQ(m.employer()[w], models::territory::kOutsideJob) << w;
+    }
+    const double p = m.params().outside_job_finding * std::pow(0.10 / national, 2.0), n = static_cast<double>(seekers);
+    EXPECT_GT(seekers, 8000);
+    EXPECT_NEAR(static_cast<double>(found) / n, p, 4 * std::sqrt(p * (1 - p) / n)) << found << " of " << seekers;
+  }
+}
+
+// At the month's end, unemployment lengthens by a month; an unemployed
+// resident unemployed for discouragement_after_months or more leaves the
+// labour force with the discouragement rate, and an inactive resident
+// returns to search with the return rate. Outside job seekers are never
+// discouraged; nobody else changes. (A discouragement rate of 0.1 makes the
+// inactive pool, discouraged x long-term / return rate, some 10,000: each
+// rate is then tested to within a fifth of itself.)
+TEST(TerritoryRules, LongTermUnemployedAreDiscouragedAndInactiveReturn) {
+  auto s = make(kBaseline, {"workers.discouragement_rate=0.1"});
+  auto& m = model(*s);
+  run_phases_until(*s, "labour force drift");
+  const auto status = m.status();
+  const auto months = m.unemployment_months();
+  const int after = m.params().discouragement_after_months;
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.drift_labour_force(ctx); });
+  std::int64_t long_term = 0, discouraged = 0, inactive = 0, returned = 0;
+  for (std::size_t w = 0; w < status.size(); ++w) {
+    const bool resident = m.home()[w] != m.params().outside;
+    if (status[w] == models::territory::kUnemployed) {
+      ASSERT_EQ(m.unemployment_months()[w], months[w] + 1) << w;
+      if (!resident || months[w] + 1 < after) {
+        ASSERT_EQ(m.status()[w], models::territory::kUnemployed) << w;
+        continue;
+      }
+      ++long_term;
+      discouraged += m.status()[w] == models::territory::kInactive;
+    } else if (status[w] == models::territory::kInactive) {
+      ++inactive;
+      returned += m.status()[w] == models::territory::kUnemployed;
+    } else {
+      ASSERT_EQ(m.status()[w], status[w]) << w;
+    }
+  }
+  EXPECT_GT(long_term, 3000);
+  EXPECT_GT(inactive, 8000);
+  auto near = [](std::int64_t k, std::int64_t n, double p) {
+    const double x = static_cast<double>(n);
+    EXPECT_NEAR(static_cast<double>(k) / x, p, 4 * std::sqrt(p * (1 - p) / x)) << k << " of " << n;
+  };
+  near(discouraged, long_term, m.params().discouragement_rate);
+  near(returned, inactive, m.params().return_rate);
+}
+
 // Entrants into the labour force take the lowest free slots; slots are
 // added only when none is free. (More residents move out here than in the
 // baseline, so that some slots stay free.)
