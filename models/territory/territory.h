@@ -230,6 +230,8 @@ class TerritoryModel final : public sim::Model {
   const std::vector<float>& firm_productivity() const { return firm_prod_; }
   const std::vector<std::uint8_t>& firm_sector() const { return firm_sector_; }
   const std::vector<std::uint8_t>& firm_zone() const { return firm_zone_; }
+  const std::vector<std::uint16_t>& firm_age() const { return firm_age_; }  // months
+  const std::vector<std::uint8_t>& closing() const { return closing_; }  // firms closing this month (set by cash, cessations)
   const std::vector<std::uint64_t>& firm_id() const { return firm_id_; }
   std::int64_t firms_alive() const { return firms_alive_; }
   std::int64_t month_out_migrants() const { return out_migrants_; }

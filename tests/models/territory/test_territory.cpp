@@ -676,6 +676,67 @@ TEST(TerritoryRules, LongTermUnemployedAreDiscouragedAndInactiveReturn) {
   near(returned, inactive, m.params().return_rate);
 }
 
+// Each live firm that does not fail this month ceases with probability
+// 1 - exp(-h / 12), h = (cessation_rate + (young_cessation_rate -
+// cessation_rate) x max(0, 1 - age / young_age_months)) x max(1,
+// employees)^-cessation_size_elasticity: the count of cessations matches
+// the sum of those probabilities (to within four standard deviations),
+// for all firms at one hazard (about a thousand a month: the form of the
+// probability to within 12%), and for young and mature firms, one-job and
+// larger ones, when the hazard falls with age and size.
+TEST(TerritoryRules, FirmsCeaseWithTheirHazardByAgeAndSize) {
+  struct Setting {
+    std::vector<std::string> overrides;
+    int months;  // run first: new firms are the young ones
+  };
+  const Setting settings[] = {
+      {{"firms.cessation_rate=1", "firms.young_cessation_rate=1", "firms.cessation_size_elasticity=0"}, 0},
+      {{"firms.cessation_rate=0.8", "firms.young_cessation_rate=1", "firms.cessation_size_elasticity=0.5"}, 12}};
+  for (const auto& setting : settings) {
+    SCOPED_TRACE(setting.overrides[2]);
+    auto s = make(kBaseline, setting.overrides);
+    auto& m = model(*s);
+    ASSERT_TRUE(m.params().events.empty());  // no plant waits for its closure
+    for (int k = 0; k < setting.months; ++k) s->step();
+    run_phases_until(*s, "cessations");
+    const auto failing = m.closing();
+    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+    s->run_on_threads([&] { m.cease_firms(ctx); });
+    const auto& p = m.params();
+    struct Group {
+      const char* name;
+      double expected = 0, variance = 0;
+      std::int64_t ceased = 0, firms = 0;
+    };
+    Group all{"all"}, groups[4] = {{"young"}, {"mature, one job"}, {"mature, 2-9 jobs"}, {"mature, 10 jobs or more"}};
+    for (std::size_t f = 0; f < m.firm_alive().size(); ++f) {
+      if (!m.firm_alive()[f]) continue;
+      if (failing[f]) {
+        ASSERT_EQ(m.closing()[f], 1) << f;
+        continue;
+      }
+      const double age = m.firm_age()[f], size = m.firm_size()[f];
+      const double youth = std::max(0.0, 1.0 - age / p.young_age_months);
+      double h = p.cessation_rate + (p.young_cessation_rate - p.cessation_rate) * youth;
+      if (size > 1) h *= std::pow(size, -p.cessation_size_elasticity);
+      const double q = -std::expm1(-h / 12.0);
+      for (Group* g : {&all, &groups[youth > 0 ? 0 : size <= 1 ? 1 : size < 10 ? 2 : 3]}) {
+        g->expected += q;
+        g->variance += q * (1 - q);
+        g->ceased += m.closing()[f];
+        ++g->firms;
+      }
+    }
+    for (const Group& g : groups) {
+      if (setting.months == 0 && g.name == groups[0].name) continue;  // no young firm yet
+      SCOPED_TRACE(g.name);
+      EXPECT_GT(g.expected, 25.0) << g.firms << " firms";
+      EXPECT_NEAR(static_cast<double>(g.ceased), g.expected, 4 * std::sqrt(g.variance)) << g.firms << " firms";
+    }
+    EXPECT_NEAR(static_cast<double>(all.ceased), all.expected, 4 * std::sqrt(all.variance)) << all.firms << " firms";
+  }
+}
+
 // Entrants into the labour force take the lowest free slots; slots are
 // added only when none is free. (More residents move out here than in the
 // baseline, so that some slots stay free.)
