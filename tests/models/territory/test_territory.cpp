@@ -838,8 +838,14 @@ TEST(TerritoryRules, ResidentsAgeAMonthAndRetireAtTheRetirementAge) {
   for (std::size_t f = 0; f < size.size(); ++f) ASSERT_EQ(m.firm_size()[f], size[f] - left[f]) << f;
 }
 
-TEST(TerritoryRules, OutMigrationRisesWithTheGap) {
-  std::int64_t moved[2] = {0, 0};
+// Migration follows the gap between local and national unemployment
+// (measured last month) above the reference gap: residents move out more
+// (push = 1 + 0.2 x 100 x (gap - 0.025): about 0.5 with a gap of 0, 1.7
+// with one of 6 points), and in-migrants come fewer (Poisson(in_migrants_per_year
+// x pull / 12), pull = max(0, 1 - 0.2 x 100 x (gap - 0.025)): about 1.5
+// and 0.3).
+TEST(TerritoryRules, MigrationFollowsTheGap) {
+  std::int64_t moved[2] = {0, 0}, arrived[2] = {0, 0};
   const char* national[2] = {"{2014-12: 0.12}", "{2014-12: 0.06}"};  // gap about 0 vs 6 points
   for (int i = 0; i < 2; ++i) {
     auto s = make(kBaseline, {"months=6", std::string("context.national_unemployment_rate=") + national[i]});
@@ -847,10 +853,12 @@ TEST(TerritoryRules, OutMigrationRisesWithTheGap) {
     while (!s->done()) {
       s->step();
       moved[i] += m.month_out_migrants();
+      arrived[i] += m.month_in_migrants();
     }
   }
-  // push = 1 + 0.2 x 100 x (gap - 0.025): about 0.5 vs 1.7.
   EXPECT_GT(static_cast<double>(moved[1]), 2.0 * static_cast<double>(moved[0])) << moved[0] << " vs " << moved[1];
+  EXPECT_GT(arrived[1], 0);
+  EXPECT_GT(static_cast<double>(arrived[0]), 3.0 * static_cast<double>(arrived[1])) << arrived[0] << " vs " << arrived[1];
 }
 
 // The unemployed create firms at their rate, the employed at theirs.
