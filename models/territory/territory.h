@@ -238,6 +238,7 @@ class TerritoryModel final : public sim::Model {
   std::int64_t month_out_migrants() const { return out_migrants_; }
   std::int64_t month_retirements() const { return retirements_; }
   std::int64_t month_in_migrants() const { return in_migrants_; }
+  std::int64_t month_entrants() const { return entrants_; }  // young entrants and graduates who stay
   std::int64_t month_hires() const { return hires_; }
   // An investor's awareness of the territory: its own plus what marketing added.
   double investor_awareness(std::size_t k) const { return std::min(1.0, p_.investors[k].awareness + awareness_gain_[k]); }

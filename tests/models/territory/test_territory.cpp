@@ -838,6 +838,28 @@ TEST(TerritoryRules, ResidentsAgeAMonthAndRetireAtTheRetirementAge) {
   for (std::size_t f = 0; f < size.size(); ++f) ASSERT_EQ(m.firm_size()[f], size[f] - left[f]) << f;
 }
 
+// Young people and the graduates who stay enter the labour force at
+// entrants_per_year + graduates_per_year x graduate_retention a year, and
+// in-migrants arrive at in_migrants_per_year when the gap does not move
+// them (a sensitivity of 0): Poisson counts, each month's mean a twelfth;
+// a year's totals to within four standard deviations (about 9% and 10%).
+TEST(TerritoryRules, EntrantsAndInMigrantsArriveAtTheirYearlyRates) {
+  auto s = make(kBaseline, {"months=12", "workers.migration_gap_sensitivity=0"});
+  auto& m = model(*s);
+  std::int64_t entrants = 0, in_migrants = 0;
+  while (!s->done()) {
+    s->step();
+    entrants += m.month_entrants();
+    in_migrants += m.month_in_migrants();
+  }
+  const auto& p = m.params();
+  const double e = p.entrants_per_year + p.graduates_per_year * p.graduate_retention, i = p.in_migrants_per_year;
+  EXPECT_GT(e, 1000.0);
+  EXPECT_GT(i, 1000.0);
+  EXPECT_NEAR(static_cast<double>(entrants), e, 4 * std::sqrt(e));
+  EXPECT_NEAR(static_cast<double>(in_migrants), i, 4 * std::sqrt(i));
+}
+
 // Migration follows the gap between local and national unemployment
 // (measured last month) above the reference gap: residents move out more
 // (push = 1 + 0.2 x 100 x (gap - 0.025): about 0.5 with a gap of 0, 1.7
