@@ -34,21 +34,13 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
   const std::size_t slots = firm_id_.size(), ns = p_.sectors.size(), nc = p_.clusters.size();
   const int t = ctx.month;
   std::fill(cluster_jobs_.begin(), cluster_jobs_.end(), 0.0);
-  // The open cluster of each (zone, sector), as cluster_of finds it (the
-  // first cluster of that site and sector, if open), in a table.
-  const std::size_t nz = p_.zones.size();
-  std::vector<std::int16_t> open_cluster(nz * ns, -1);
-  for (std::size_t c = nc; c-- > 0;) {
-    const auto& k = p_.clusters[c];
-    open_cluster[k.site * ns + k.sector] = k.opening >= 0 && t >= k.opening ? static_cast<std::int16_t>(c) : -1;
-  }
   std::vector<std::int16_t> cluster(slots, -1);
   for (std::size_t f = 0; f < slots; ++f) {
     if (!firm_alive_[f]) continue;
-    const std::int16_t c = open_cluster[firm_zone_[f] * ns + firm_sector_[f]];
-    if (c >= 0) {
-      cluster[f] = c;
-      cluster_jobs_[static_cast<std::size_t>(c)] += static_cast<double>(firm_size_[f]);
+    const std::size_t c = cluster_of(static_cast<std::uint32_t>(f));
+    if (c < nc && p_.clusters[c].opening >= 0 && t >= p_.clusters[c].opening) {
+      cluster[f] = static_cast<std::int16_t>(c);
+      cluster_jobs_[c] += static_cast<double>(firm_size_[f]);
     }
   }
   std::vector<double> cluster_gain(nc);
@@ -100,12 +92,11 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
   // Sector sums in slot order (deterministic).
   const auto nse = static_cast<Eigen::Index>(ns);
   Eigen::VectorXd exports = Eigen::VectorXd::Zero(nse);
-  std::vector<double> share_sum(ns, 0.0), value_added(ns);
-  for (std::size_t s = 0; s < ns; ++s) value_added[s] = p_.sectors[s].value_added();
+  std::vector<double> share_sum(ns, 0.0);
   for (std::size_t f = 0; f < slots; ++f) {
     if (!firm_alive_[f]) continue;
     const std::size_t s = firm_sector_[f];
-    exports(static_cast<Eigen::Index>(s)) += value_added[s] * static_cast<double>(firm_prod_[f]) * tradable[f];
+    exports(static_cast<Eigen::Index>(s)) += value_added_[s] * static_cast<double>(firm_prod_[f]) * tradable[f];
     share_sum[s] += firm_latent_[f];
   }
   const double exo = p_.exogenous_income_share / (1.0 - p_.exogenous_income_share) * income0_;
@@ -114,7 +105,7 @@ void TerritoryModel::update_demand(const sim::MonthContext& ctx) {
   std::vector<double> local_jobs(ns);
   for (std::size_t s = 0; s < ns; ++s) {
     const auto i = static_cast<Eigen::Index>(s);
-    local_jobs[s] = std::max(0.0, output(i) - exports(i)) / p_.sectors[s].value_added();
+    local_jobs[s] = std::max(0.0, output(i) - exports(i)) / value_added_[s];
   }
   // No firm can hold more jobs than there are workers: the cap keeps an
   // absurd demand (a corrupt checkpoint) from sizing the month's vacancies.
@@ -141,9 +132,6 @@ void TerritoryModel::account_cash_and_fail(const sim::MonthContext& ctx) {
   const std::size_t slots = firm_id_.size();
   closing_.assign(slots, 0);
   const BlockedStream shocks(ctx.seed, kCash, static_cast<std::uint64_t>(ctx.month), next_firm_id_);
-  // A sector's value added a job, once a month rather than once a firm.
-  std::vector<double> value_added(p_.sectors.size());
-  for (std::size_t k = 0; k < value_added.size(); ++k) value_added[k] = p_.sectors[k].value_added();
   sim::for_ranges(0, slots, kFirmGrain, [&](std::size_t r_begin, std::size_t r_end) {
     // The columns and parameters in the body's own locals: `closing` is
     // written a byte at a time, and a byte may alias any memory, so what was
@@ -160,7 +148,7 @@ void TerritoryModel::account_cash_and_fail(const sim::MonthContext& ctx) {
     const std::uint64_t* const id = firm_id_.data();
     double* const cash = firm_cash_.data();
     double* const reserve = firm_reserve_.data();
-    const double* const va_of = value_added.data();
+    const double* const va_of = value_added_.data();
     const double* const sector_wage = mean_skill_wage_.data();
     const SectorSpec* const sectors = p_.sectors.data();
     const EventSpec* const events = p_.events.data();

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -190,9 +189,8 @@ void TerritoryModel::enter_labour_force(const sim::MonthContext& ctx) {
   // takes from the back).
   free_workers_.clear();
   for (std::size_t w = 0, n = status_.size(); w < n; w += 64)
-    for (std::uint64_t bits = sim::equal_bits(status_.data() + w, std::min<std::size_t>(64, n - w), kFreeSlot); bits != 0;
-         bits &= bits - 1)
-      free_workers_.push_back(static_cast<std::uint32_t>(w + static_cast<std::size_t>(std::countr_zero(bits))));
+    sim::for_each_bit(sim::equal_bits(status_.data() + w, std::min<std::size_t>(64, n - w), kFreeSlot), w,
+                      [&](std::uint64_t slot) { free_workers_.push_back(static_cast<std::uint32_t>(slot)); });
   std::reverse(free_workers_.begin(), free_workers_.end());
   std::vector<double> lf;
   for (std::size_t z = 0; z < p_.zones.size(); ++z) lf.push_back(z == p_.outside ? 0.0 : static_cast<double>(p_.zones[z].labour_force));

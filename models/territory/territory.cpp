@@ -52,6 +52,11 @@ TerritoryModel::TerritoryModel(Params p) : p_(std::move(p)) {
   }
   skill_cum_ = cumulative(w);
   for (const auto& s : p_.sectors) mean_skill_wage_.push_back(s.wage_eur * mean_factor);
+  for (const auto& s : p_.sectors) value_added_.push_back(s.value_added());
+  // cluster_of's table: the first cluster of each site and sector.
+  cluster_at_.assign(p_.zones.size() * p_.sectors.size(), static_cast<std::uint32_t>(p_.clusters.size()));
+  for (std::size_t c = p_.clusters.size(); c-- > 0;)
+    cluster_at_[p_.clusters[c].site * p_.sectors.size() + p_.clusters[c].sector] = static_cast<std::uint32_t>(c);
   for (const auto& s : p_.sectors)
     for (const auto& k : p_.skills) skill_wage_.push_back(s.wage_eur * k.wage_factor);
 
@@ -91,12 +96,6 @@ double TerritoryModel::spend(std::size_t k, double amount) {
   month_policy_spending_[k] += x;
   month_spending_ += x;
   return x;
-}
-
-std::size_t TerritoryModel::cluster_of(std::uint32_t f) const {
-  for (std::size_t c = 0; c < p_.clusters.size(); ++c)
-    if (firm_zone_[f] == p_.clusters[c].site && firm_sector_[f] == p_.clusters[c].sector) return c;
-  return p_.clusters.size();
 }
 
 double TerritoryModel::cluster_productivity(std::size_t c) const {
@@ -418,7 +417,7 @@ void TerritoryModel::initialize(std::uint64_t seed) {
   Eigen::VectorXd x0 = Eigen::VectorXd::Zero(ns), e0 = Eigen::VectorXd::Zero(ns);
   for (std::size_t f = 0; f < firm_id_.size(); ++f) {
     const auto s = static_cast<Eigen::Index>(firm_sector_[f]);
-    x0(s) += p_.sectors[firm_sector_[f]].value_added() * static_cast<double>(firm_target_[f]);
+    x0(s) += value_added_[firm_sector_[f]] * static_cast<double>(firm_target_[f]);
   }
   for (Eigen::Index s = 0; s < ns; ++s) e0(s) = p_.sectors[static_cast<std::size_t>(s)].tradable_share * x0(s);
   local_demand0_ = (x0 - p_.io * x0 - e0).cwiseMax(0.0);

@@ -273,7 +273,8 @@ class TerritoryModel final : public sim::Model {
     const double r = static_cast<double>(wage_[w]) * (1.0 - p_.reservation_decay * duration_[w]);
     return r > p_.reservation_floor_eur ? r : p_.reservation_floor_eur;
   }
-  std::size_t cluster_of(std::uint32_t f) const;  // clusters.size() if none
+  // The first cluster of firm f's site and sector; clusters.size() if none.
+  std::size_t cluster_of(std::uint32_t f) const { return cluster_at_[firm_zone_[f] * p_.sectors.size() + firm_sector_[f]]; }
   // Spends up to `amount` from policy k's budget; returns what was spent.
   double spend(std::size_t k, double amount);
   std::uint32_t new_worker_slot();
@@ -304,6 +305,8 @@ class TerritoryModel final : public sim::Model {
   std::vector<double> skill_cum_;
   std::vector<double> sector_job_cum_;
   std::vector<double> mean_skill_wage_;  // per sector: sector wage x mean skill factor
+  std::vector<double> value_added_;      // per sector: SectorSpec::value_added(), EUR a job and month
+  std::vector<std::uint32_t> cluster_at_;  // [zone x sectors + sector]: the first cluster there, or clusters.size()
   std::vector<double> skill_wage_;       // [sector x skills + skill]: sector wage x skill factor
 
   // Workers: 16 bytes each.

@@ -41,13 +41,17 @@ inline std::size_t count_bits(const std::uint64_t* words, std::size_t nwords) {
   return c;
 }
 
+// Calls f(first + i) for every bit i set in `bits`, in increasing order.
+template <class F>
+void for_each_bit(std::uint64_t bits, std::uint64_t first, F&& f) {
+  for (; bits != 0; bits &= bits - 1) f(first + static_cast<std::uint64_t>(std::countr_zero(bits)));
+}
+
 // Writes first + i for every bit i set in words[0 .. nwords), in increasing
 // order, from `out` on; returns the end of what it wrote.
 template <class T>
 T* list_bits(const std::uint64_t* words, std::size_t nwords, std::uint64_t first, T* out) {
-  for (std::size_t k = 0; k < nwords; ++k)
-    for (std::uint64_t bits = words[k]; bits != 0; bits &= bits - 1)
-      *out++ = static_cast<T>(first + 64 * k + static_cast<std::uint64_t>(std::countr_zero(bits)));
+  for (std::size_t k = 0; k < nwords; ++k) for_each_bit(words[k], first + 64 * k, [&](std::uint64_t i) { *out++ = static_cast<T>(i); });
   return out;
 }
 
