@@ -222,6 +222,7 @@ class TerritoryModel final : public sim::Model {
   const std::vector<std::uint8_t>& home() const { return home_; }
   const std::vector<std::uint32_t>& employer() const { return employer_; }
   const std::vector<std::uint16_t>& unemployment_months() const { return duration_; }
+  const std::vector<float>& wage() const { return wage_; }  // current or last wage, EUR/month
   const std::vector<std::uint16_t>& age_months() const { return age_months_; }
   const std::vector<std::uint32_t>& searchers() const { return searchers_; }  // the month's job seekers (match_jobs)
   const std::vector<std::uint8_t>& firm_alive() const { return firm_alive_; }

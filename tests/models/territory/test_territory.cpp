@@ -712,6 +712,44 @@ TEST(TerritoryRules, JobSeekersAreTheUnemployedAndSomeEmployedResidents) {
       << searching_employed << " of " << employed_residents;
 }
 
+// An unemployed worker applies only to firms whose wage for its skill
+// reaches its reservation wage: its last wage x (1 - reservation_decay x
+// months unemployed), not below reservation_floor_eur. So every hire of an
+// unemployed worker pays at least that; and as the reservation falls with
+// the months, some take less than their last wage, and less than half the
+// decay would have let them (which a slower decay would forbid), while
+// those whose reservation reached the floor take at least the floor (set
+// above the lowest wages offered, so that it binds). Fails with the decay
+// x1.2 or x0.5, or without the floor (checked).
+TEST(TerritoryRules, UnemployedTakeJobsAtOrAboveTheirFallingReservationWage) {
+  auto s = make(kBaseline, {"workers.reservation_decay=0.04", "workers.reservation_floor_eur=1800"});
+  auto& m = model(*s);
+  for (int k = 0; k < 6; ++k) s->step();  // a spread of durations
+  run_phases_until(*s, "job matching");
+  const auto status = m.status();
+  const auto wage = m.wage();
+  const auto months = m.unemployment_months();
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.match_jobs(ctx); });
+  const double decay = m.params().reservation_decay, floor = m.params().reservation_floor_eur;
+  std::int64_t hired = 0, below_last = 0, below_half_decay = 0, at_floor = 0;
+  for (std::size_t w = 0; w < status.size(); ++w) {
+    if (status[w] != models::territory::kUnemployed || m.status()[w] != models::territory::kEmployed) continue;
+    ++hired;
+    const double last = wage[w], now = m.wage()[w];
+    const double reservation = std::max(floor, last * (1 - decay * months[w]));
+    // The wage is kept in single precision: to within its rounding.
+    ASSERT_GE(now, reservation * (1 - 1e-6)) << w << ": " << months[w] << " months unemployed, last wage " << last;
+    below_last += now < last;
+    below_half_decay += now < std::max(floor, last * (1 - 0.5 * decay * months[w]));
+    at_floor += last * (1 - decay * months[w]) <= floor;
+  }
+  EXPECT_GT(hired, 1000);
+  EXPECT_GT(below_last, hired / 20) << hired << " hired";
+  EXPECT_GT(below_half_decay, 20) << hired << " hired";
+  EXPECT_GT(at_floor, 20) << hired << " hired";
+}
+
 // Each live firm that does not fail this month ceases with probability
 // 1 - exp(-h / 12), h = (cessation_rate + (young_cessation_rate -
 // cessation_rate) x max(0, 1 - age / young_age_months)) x max(1,
