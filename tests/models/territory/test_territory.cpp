@@ -750,6 +750,64 @@ TEST(TerritoryRules, UnemployedTakeJobsAtOrAboveTheirFallingReservationWage) {
   EXPECT_GT(at_floor, 20) << hired << " hired";
 }
 
+// An employed resident who searches applies only to firms that pay at
+// least its wage x (1 + switch_gain), never to its own employer: whoever
+// changes jobs gains that much; and some gain less than one and a half
+// times that (which a stricter rule would forbid). Whoever does not
+// change stays with the same firm at the same wage. Fails with the gain
+// x0.8 or x1.5 (checked).
+TEST(TerritoryRules, EmployedSearchersChangeJobsOnlyForTheSwitchGain) {
+  auto s = make(kBaseline, {"workers.on_the_job_search=0.3", "workers.switch_gain=0.1"});
+  auto& m = model(*s);
+  run_phases_until(*s, "job matching");
+  const auto status = m.status();
+  const auto employer = m.employer();
+  const auto wage = m.wage();
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.match_jobs(ctx); });
+  const double gain = m.params().switch_gain;
+  std::int64_t switched = 0, small_gain = 0;
+  for (std::size_t w = 0; w < status.size(); ++w) {
+    if (status[w] != models::territory::kEmployed) continue;
+    ASSERT_EQ(m.status()[w], models::territory::kEmployed) << w;
+    if (m.employer()[w] == employer[w]) {
+      ASSERT_EQ(m.wage()[w], wage[w]) << w;
+      continue;
+    }
+    ++switched;
+    const double before = wage[w], now = m.wage()[w];
+    // Wages are kept in single precision: to within their rounding.
+    ASSERT_GE(now, before * (1 + gain) * (1 - 1e-6)) << w << " moved from firm " << employer[w] << " to " << m.employer()[w];
+    small_gain += now < before * (1 + 1.5 * gain);
+  }
+  EXPECT_GT(switched, 200);
+  EXPECT_GT(small_gain, 20) << switched << " switched";
+}
+
+// Nobody is hired by the firm it works for: with no gain needed, the
+// matching's hires are exactly the unemployed it employs and the employed
+// it moves to another firm. Fails when searchers may apply to their own
+// employer (checked).
+TEST(TerritoryRules, NobodyIsHiredByItsOwnEmployer) {
+  auto s = make(kBaseline, {"workers.on_the_job_search=0.5", "workers.switch_gain=0"});
+  auto& m = model(*s);
+  for (int k = 0; k < 3; ++k) s->step();
+  run_phases_until(*s, "job matching");
+  const auto status = m.status();
+  const auto employer = m.employer();
+  const std::int64_t hires_before = m.month_hires();
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.match_jobs(ctx); });
+  std::int64_t from_unemployment = 0, moved = 0;
+  for (std::size_t w = 0; w < status.size(); ++w) {
+    if (m.status()[w] != models::territory::kEmployed) continue;
+    from_unemployment += status[w] != models::territory::kEmployed;
+    moved += status[w] == models::territory::kEmployed && m.employer()[w] != employer[w];
+  }
+  EXPECT_GT(moved, 1000);
+  EXPECT_EQ(m.month_hires() - hires_before, from_unemployment + moved);
+}
+
 // Each live firm that does not fail this month ceases with probability
 // 1 - exp(-h / 12), h = (cessation_rate + (young_cessation_rate -
 // cessation_rate) x max(0, 1 - age / young_age_months)) x max(1,
