@@ -223,6 +223,18 @@ class TerritoryModel final : public sim::Model {
   const std::vector<std::uint32_t>& employer() const { return employer_; }
   const std::vector<std::uint16_t>& unemployment_months() const { return duration_; }
   const std::vector<float>& wage() const { return wage_; }  // current or last wage, EUR/month
+  const std::vector<std::uint8_t>& skill() const { return skill_; }
+  const std::vector<std::uint8_t>& sector() const { return sector_; }  // of the current or last job, or trained for
+  // The month's applications (match_jobs): searcher i's j-th at
+  // i x applications + j, the firm if it found the application acceptable,
+  // else kNoFirm; and whether that firm offered the searcher the job.
+  const std::vector<std::uint32_t>& applications() const { return applications_; }
+  const std::vector<std::uint8_t>& offered() const { return offered_; }
+  // The wage firm f pays a worker of `skill`: the sector's wage x the
+  // skill's factor (a table) x the firm's wage factor.
+  double wage_for(std::uint32_t f, std::uint8_t skill) const {
+    return skill_wage_[firm_sector_[f] * p_.skills.size() + skill] * static_cast<double>(firm_wage_[f]);
+  }
   const std::vector<std::uint16_t>& age_months() const { return age_months_; }
   const std::vector<std::uint32_t>& searchers() const { return searchers_; }  // the month's job seekers (match_jobs)
   const std::vector<std::uint8_t>& firm_alive() const { return firm_alive_; }
@@ -232,6 +244,7 @@ class TerritoryModel final : public sim::Model {
   const std::vector<float>& firm_productivity() const { return firm_prod_; }
   const std::vector<std::uint8_t>& firm_sector() const { return firm_sector_; }
   const std::vector<std::uint8_t>& firm_zone() const { return firm_zone_; }
+  const std::vector<std::uint8_t>& firm_skill() const { return firm_skill_; }  // the skill its jobs ask
   const std::vector<std::uint16_t>& firm_age() const { return firm_age_; }  // months
   const std::vector<std::uint8_t>& closing() const { return closing_; }  // firms closing this month (set by cash, cessations)
   const std::vector<std::uint64_t>& firm_id() const { return firm_id_; }
@@ -263,11 +276,6 @@ class TerritoryModel final : public sim::Model {
                           std::size_t zone, double latent, double cash, bool ess);
   std::size_t draw_sector_for_creation(double u) const;
   std::size_t draw_zone_for_firm(double u, std::size_t sector) const;
-  // The wage firm f pays a worker of `skill`: the sector's wage x the
-  // skill's factor (a table) x the firm's wage factor.
-  double wage_for(std::uint32_t f, std::uint8_t skill) const {
-    return skill_wage_[firm_sector_[f] * p_.skills.size() + skill] * static_cast<double>(firm_wage_[f]);
-  }
   // An unemployed worker's reservation wage: the last wage, decaying with
   // the months of unemployment, down to the floor.
   double reservation_wage(std::size_t w) const {

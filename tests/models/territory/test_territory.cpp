@@ -808,6 +808,143 @@ TEST(TerritoryRules, NobodyIsHiredByItsOwnEmployer) {
   EXPECT_EQ(m.month_hires() - hires_before, from_unemployment + moved);
 }
 
+// Each firm offers its vacancies (target - employees) to the applicants
+// that it found acceptable: to all of them if they are no more, otherwise to
+// as many as it has vacancies, chosen uniformly (without a hiring subsidy,
+// no priority): the offers' mean place in the firm's list of applicants is
+// a half. Each searcher with offers takes the best paid (the first of
+// equals), at that firm's wage for its skill and in its sector; one
+// without stays as it was. Fails with the first offer taken, with the
+// first applicants offered the jobs, or with every applicant offered one
+// (checked).
+TEST(TerritoryRules, FirmsOfferTheirVacanciesAndSearchersTakeTheBestPaidOffer) {
+  auto s = make(kBaseline, {"workers.on_the_job_search=0.1"});
+  auto& m = model(*s);
+  run_phases_until(*s, "job matching");
+  ASSERT_FALSE(m.params().hiring_subsidy.active(s->month()));
+  const auto status = m.status();
+  const auto employer = m.employer();
+  const auto size = m.firm_size();
+  const auto target = m.firm_target();
+  const auto alive = m.firm_alive();
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.match_jobs(ctx); });
+  const auto& searchers = m.searchers();
+  const auto& applications = m.applications();
+  const auto& offered = m.offered();
+  const auto a = static_cast<std::size_t>(m.params().applications);
+  ASSERT_EQ(applications.size(), searchers.size() * a);
+
+  // The firms: acceptable applicants, offers, and each offer's place among
+  // the firm's applicants (in the order of the applications).
+  const std::size_t slots = size.size();
+  std::vector<std::uint32_t> applicants(slots, 0), offers(slots, 0), place(applications.size(), 0);
+  for (std::size_t x = 0; x < applications.size(); ++x) {
+    const std::uint32_t f = applications[x];
+    if (f == models::territory::kNoFirm) {
+      ASSERT_EQ(offered[x], 0) << x;
+      continue;
+    }
+    place[x] = applicants[f]++;
+    offers[f] += offered[x];
+  }
+  std::int64_t crowded = 0;
+  double places = 0, offers_in_crowded = 0;
+  for (std::size_t f = 0; f < slots; ++f) {
+    const std::uint32_t vacancies = alive[f] && target[f] > size[f] ? target[f] - size[f] : 0;
+    ASSERT_EQ(offers[f], std::min(applicants[f], vacancies)) << "firm " << f;
+    crowded += applicants[f] > vacancies && vacancies > 0;
+  }
+  for (std::size_t x = 0; x < applications.size(); ++x) {
+    const std::uint32_t f = applications[x];
+    if (f == models::territory::kNoFirm || !offered[x] || offers[f] == applicants[f]) continue;
+    places += (place[x] + 0.5) / applicants[f];
+    ++offers_in_crowded;
+  }
+  EXPECT_GT(crowded, 100);
+  EXPECT_NEAR(places / offers_in_crowded, 0.5, 4 * std::sqrt(1.0 / (12 * offers_in_crowded)))
+      << offers_in_crowded << " offers by " << crowded << " firms with more applicants than vacancies";
+
+  // The searchers: the best paid offer.
+  std::int64_t hired = 0, chose = 0;
+  for (std::size_t i = 0; i < searchers.size(); ++i) {
+    const std::uint32_t w = searchers[i];
+    std::uint32_t best = models::territory::kNoFirm;
+    double best_wage = -1;
+    std::size_t with_offer = 0;
+    for (std::size_t j = 0; j < a; ++j) {
+      if (!offered[i * a + j]) continue;
+      ++with_offer;
+      const std::uint32_t f = applications[i * a + j];
+      const double wf = m.wage_for(f, m.skill()[w]);
+      if (wf > best_wage) best_wage = wf, best = f;
+    }
+    if (best == models::territory::kNoFirm) {
+      ASSERT_EQ(m.status()[w], status[w]) << w;
+      ASSERT_EQ(m.employer()[w], employer[w]) << w;
+      continue;
+    }
+    ++hired;
+    chose += with_offer > 1;
+    ASSERT_EQ(m.status()[w], models::territory::kEmployed) << w;
+    ASSERT_EQ(m.employer()[w], best) << w << " had " << with_offer << " offers";
+    ASSERT_EQ(m.wage()[w], static_cast<float>(best_wage)) << w;
+    ASSERT_EQ(m.sector()[w], m.firm_sector()[best]) << w;
+    ASSERT_EQ(m.unemployment_months()[w], 0) << w;
+  }
+  EXPECT_GT(hired, 1000);
+  EXPECT_GT(chose, 50) << hired << " hired";
+}
+
+// A firm finds an application acceptable when the applicant's skill
+// reaches the firm's and its sector is the firm's; an underqualified one
+// with probability underqualified_acceptance, one from another sector with
+// sector_mismatch_acceptance, one that is both with both. The same month
+// is matched three times: with both probabilities 0, no mismatched
+// application is acceptable; with both 1, all are; with 0.35 and 0.6,
+// each kind in its proportion of those (the draws are the same, and a draw
+// that passes at 0.35 passes at 1). Fails with either probability x1.2, or
+// the two swapped (checked).
+TEST(TerritoryRules, FirmsAcceptMismatchedApplicantsAtTheirRates) {
+  struct Kinds {
+    std::int64_t matched = 0, underqualified = 0, other_sector = 0, both = 0;
+  };
+  auto accepted = [](double underqualified, double other_sector) {
+    auto s = make(kBaseline, {"workers.underqualified_acceptance=" + std::to_string(underqualified),
+                              "workers.sector_mismatch_acceptance=" + std::to_string(other_sector)});
+    auto& m = model(*s);
+    run_phases_until(*s, "job matching");
+    const auto sector = m.sector();  // before the hires change it
+    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+    s->run_on_threads([&] { m.match_jobs(ctx); });
+    const auto a = static_cast<std::size_t>(m.params().applications);
+    Kinds k;
+    for (std::size_t x = 0; x < m.applications().size(); ++x) {
+      const std::uint32_t f = m.applications()[x], w = m.searchers()[x / a];
+      if (f == models::territory::kNoFirm) continue;
+      const bool under = m.skill()[w] < m.firm_skill()[f], other = sector[w] != m.firm_sector()[f];
+      k.both += under && other;
+      k.underqualified += under && !other;
+      k.other_sector += other && !under;
+      k.matched += !under && !other;
+    }
+    return k;
+  };
+  const Kinds none = accepted(0, 0), all = accepted(1, 1), some = accepted(0.35, 0.6);
+  EXPECT_GT(none.matched, 1000);
+  EXPECT_EQ(none.underqualified + none.other_sector + none.both, 0);
+  EXPECT_EQ(some.matched, all.matched);
+  EXPECT_EQ(none.matched, all.matched);
+  auto near = [](std::int64_t got, std::int64_t of, double p, const char* kind) {
+    const double n = static_cast<double>(of);
+    EXPECT_GT(n * p, 50) << kind;
+    EXPECT_NEAR(static_cast<double>(got) / n, p, 4 * std::sqrt(p * (1 - p) / n)) << kind << ": " << got << " of " << of;
+  };
+  near(some.underqualified, all.underqualified, 0.35, "underqualified");
+  near(some.other_sector, all.other_sector, 0.6, "other sector");
+  near(some.both, all.both, 0.35 * 0.6, "both");
+}
+
 // Each live firm that does not fail this month ceases with probability
 // 1 - exp(-h / 12), h = (cessation_rate + (young_cessation_rate -
 // cessation_rate) x max(0, 1 - age / young_age_months)) x max(1,
