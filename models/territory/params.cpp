@@ -269,14 +269,14 @@ void declare_parameters(sim::Record& root) {
     auto& r = pol.section("portal").def(sim::Value::map()).doc("the business-creation portal").section();
     window_fields(r, "the portal");
     r.number("creation_boost").range(0, 10).def(0.0).doc("relative increase of baseline creations while it runs");
-    r.number("supported_cash_months").range(0, 120).def(0.0).unit("months").doc("extra starting cash of supported firms (in months of wage bill)");
+    r.number("supported_cash_months").range(0, 120).def(0.0).unit("months").doc("extra money for the firms it supports, in months of wage bill, held in their reserve (it covers their losses until spent)");
     r.number("cost_per_creation_eur").range(0, 1e9).def(0.0).unit("EUR").doc("cost of supporting one creation");
   }
   {
     auto& r = pol.section("entrepreneur_support").def(sim::Value::map()).doc("support to job seekers who create their firm").section();
     window_fields(r, "entrepreneur support");
     r.number("rate_boost").range(0, 20).def(0.0).doc("relative increase of the unemployed's entrepreneurship rate");
-    r.number("grant_eur").range(0, 1e9).def(0.0).unit("EUR").doc("grant to each supported creator, added to the firm's cash");
+    r.number("grant_eur").range(0, 1e9).def(0.0).unit("EUR").doc("grant to each supported creator, held in the firm's reserve (it covers the firm's losses until spent)");
   }
   {
     auto& r = pol.list("training").def(sim::Value::list()).doc("training programmes").item();
@@ -299,7 +299,7 @@ void declare_parameters(sim::Record& root) {
   {
     auto& r = pol.section("creation_subsidy").def(sim::Value::map()).doc("a grant to each new firm").section();
     window_fields(r, "the creation subsidy");
-    r.number("eur_per_creation").range(0, 1e9).def(0.0).unit("EUR").doc("grant per new firm, added to its cash");
+    r.number("eur_per_creation").range(0, 1e9).def(0.0).unit("EUR").doc("grant per new firm, held in its reserve (it covers its losses until spent)");
     r.number("creation_boost").range(0, 10).def(0.0).doc("relative increase of baseline creations");
   }
   {
