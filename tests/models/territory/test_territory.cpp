@@ -1143,6 +1143,58 @@ TEST(TerritoryRules, EntrepreneurshipHigherAmongTheUnemployed) {
   EXPECT_GT(ru, 5 * re);
 }
 
+// Entrepreneur support raises the unemployed's rate of founding a firm to
+// entrepreneur_rate_unemployed x (1 + rate_boost), leaves the employed's
+// as it was, and puts grant_eur in the reserve of each firm an unemployed
+// founder creates while it runs. Every founder works in its new firm, which
+// lies in the founder's home zone, in the founder's sector, and pays the
+// founder its wage for the founder's skill. Fails with the boost ignored,
+// the grant paid to employed founders too, or the firm placed in another
+// zone (checked).
+TEST(TerritoryRules, SupportedFoundersCreateFirmsAtTheBoostedRateWithTheirGrant) {
+  using models::territory::kEmployed;
+  using models::territory::kUnemployed;
+  const double ru = 0.01, re = 0.001, boost = 1, grant = 5000;
+  double founders[2] = {0, 0}, exposed[2] = {0, 0};  // unemployed, employed
+  for (int month = 0; month < 3; ++month) {
+    auto s = make(kBaseline, {"months=4", "creation.entrepreneur_rate_unemployed=0.01",
+                              "creation.entrepreneur_rate_employed=0.001", "policies.entrepreneur_support.enabled=true",
+                              "policies.entrepreneur_support.rate_boost=1", "policies.entrepreneur_support.budget_eur=1e9",
+                              "policies.entrepreneur_support.grant_eur=5000"});
+    auto& m = model(*s);
+    for (int t = 0; t < month; ++t) s->step();
+    run_phases_until(*s, "firm creation");
+    const auto status = m.status();
+    const auto employer = m.employer();
+    const auto sector = m.sector();
+    const auto& names = m.policy_names();
+    const auto support = static_cast<std::size_t>(std::find(names.begin(), names.end(), "entrepreneur_support") - names.begin());
+    ASSERT_LT(support, names.size());
+    const double spent = m.policy_spent(support);
+    s->run_on_threads([&] { m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()}); });
+    double granted = 0;
+    for (std::size_t w = 0; w < status.size(); ++w) {
+      if (m.home()[w] == m.params().outside || (status[w] != kEmployed && status[w] != kUnemployed)) continue;
+      const int k = status[w] == kUnemployed ? 0 : 1;
+      exposed[k] += 1;
+      if (m.employer()[w] == employer[w]) continue;  // only founders change employer here
+      founders[k] += 1;
+      const std::uint32_t f = m.employer()[w];
+      ASSERT_LT(f, m.firm_alive().size()) << w;
+      ASSERT_EQ(m.status()[w], kEmployed) << w;
+      ASSERT_EQ(m.firm_zone()[f], m.home()[w]) << w;
+      ASSERT_EQ(m.firm_sector()[f], sector[w]) << w;
+      ASSERT_EQ(m.wage()[w], static_cast<float>(m.wage_for(f, m.skill()[w]))) << w;
+      ASSERT_GE(m.firm_size()[f], 1u) << w;
+      ASSERT_EQ(m.firm_reserve()[f], k == 0 ? grant : 0.0) << w << (k == 0 ? ", unemployed" : ", employed");
+      granted += m.firm_reserve()[f];
+    }
+    EXPECT_DOUBLE_EQ(m.policy_spent(support) - spent, granted);
+  }
+  EXPECT_NEAR(founders[0] / exposed[0], ru * (1 + boost), 4 * std::sqrt(ru * (1 + boost) / exposed[0]));
+  EXPECT_NEAR(founders[1] / exposed[1], re, 4 * std::sqrt(re / exposed[1]));
+}
+
 TEST(TerritoryRules, TrainingPutsJobSeekersInTrainingWithinBudget) {
   auto s = make(kPacte, {kSmall, "months=24"});
   s->run();
