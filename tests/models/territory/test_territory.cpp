@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <numeric>
 
@@ -148,6 +149,104 @@ TEST(TerritoryConformance, MassClosureFullScaleIsThreadIndependent) {
 }
 
 // ------------------------------------------------------------ rules
+
+// Cash (docs/model.md): cash += value added x productivity x min(employees,
+// target) - wages (the sector's wage at the mean skill x the firm's wage
+// factor, a job) - capital costs ((margin - net_margin) x value added x
+// employees) - fixed_cost_eur + a shock; capped at cash_buffer_months of
+// wage bill (of at least one job); a loss beyond the cash is covered by the
+// firm's reserve as far as it goes; a firm whose cash is then negative
+// fails. Without shocks, each firm's cash is that to within rounding
+// (reserves given to every seventh firm, a fixed cost that sinks some).
+// With them, the shocks are N(0, (cash_volatility x value added)^2 x
+// max(1, employees)). Fails with sales on the employees rather than
+// min(employees, target), the capital cost or the fixed cost left out, the
+// cap on the target's wage bill, the reserve not drawn, or the shocks'
+// size x1.1 (checked).
+TEST(TerritoryRules, CashFollowsSalesWagesCapitalAndFixedCosts) {
+  struct Month {
+    std::vector<double> before, after, reserve_after;
+    std::vector<std::uint8_t> closing;
+  };
+  auto account = [](double volatility, std::function<void(TerritoryModel&)> check_before = {}) {
+    auto s = make(kBaseline, {"firms.fixed_cost_eur=6000", "firms.cash_volatility=" + std::to_string(volatility),
+                              "firms.ess_volatility_factor=1"});
+    auto& m = model(*s);
+    run_phases_until(*s, "cash and failures");
+    for (std::size_t f = 0; f < m.firm_alive().size(); f += 7)
+      if (m.firm_alive()[f]) m.grant(static_cast<std::uint32_t>(f), 2000.0 * static_cast<double>(f % 5));
+    if (check_before) check_before(m);
+    Month r;
+    r.before = m.firm_cash();
+    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+    s->run_on_threads([&] { m.account_cash_and_fail(ctx); });
+    r.after = m.firm_cash();
+    r.reserve_after = m.firm_reserve();
+    r.closing = m.closing();
+    return std::make_pair(std::move(s), std::move(r));
+  };
+  std::vector<double> reserve_before;
+  auto [s, plain] = account(0, [&](TerritoryModel& m) { reserve_before = m.firm_reserve(); });
+  auto& m = model(*s);
+  const auto& p = m.params();
+  ASSERT_TRUE(p.events.empty());
+  double mean_factor = 0;
+  for (const auto& k : p.skills) mean_factor += k.share * k.wage_factor;
+  std::int64_t firms = 0, capped = 0, covered = 0, failed = 0, beyond_target = 0;
+  std::vector<double> unit_wage(plain.after.size(), 0), shock_scale(plain.after.size(), 0);
+  for (std::size_t f = 0; f < plain.after.size(); ++f) {
+    if (!m.firm_alive()[f]) continue;
+    ++firms;
+    const auto& sector = p.sectors[m.firm_sector()[f]];
+    const double va = sector.wage_eur / (1 - sector.margin);
+    unit_wage[f] = m.wage_for(static_cast<std::uint32_t>(f), 0) / p.skills[0].wage_factor * mean_factor;
+    const double size = m.firm_size()[f], target = m.firm_target()[f];
+    double c = plain.before[f] + va * static_cast<double>(m.firm_productivity()[f]) * std::min(size, target) -
+               unit_wage[f] * size - (sector.margin - p.net_margin) * va * size - p.fixed_cost_eur;
+    const double cap = p.cash_buffer_months * unit_wage[f] * std::max(1.0, size);
+    capped += c > cap;
+    c = std::min(c, cap);
+    double reserve = reserve_before[f];
+    if (c < 0 && reserve > 0) {
+      const double cover = std::min(reserve, -c);
+      c += cover;
+      reserve -= cover;
+      ++covered;
+    }
+    beyond_target += size > target;
+    failed += c < 0;
+    const double tolerance = 1e-9 * (std::abs(plain.before[f]) + cap + va * size + p.fixed_cost_eur);
+    ASSERT_NEAR(plain.after[f], c, tolerance) << "firm " << f << " of " << size << " employees, target " << target;
+    ASSERT_NEAR(plain.reserve_after[f], reserve, tolerance) << f;
+    ASSERT_EQ(plain.closing[f], c < 0 ? 1 : 0) << f;
+    shock_scale[f] = p.cash_volatility * va * std::sqrt(std::max(1.0, size));
+  }
+  EXPECT_GT(capped, 100);
+  EXPECT_GT(covered, 20);
+  EXPECT_GT(failed, 20);
+  EXPECT_GT(beyond_target, 100);
+  EXPECT_LT(failed, firms / 4);
+
+  // The shocks: where neither run was capped nor covered by a reserve, the
+  // difference is the shock.
+  const double volatility = 0.2;
+  auto [s2, shaken] = account(volatility);
+  double sum = 0, squares = 0, n = 0;
+  for (std::size_t f = 0; f < plain.after.size(); ++f) {
+    if (!m.firm_alive()[f] || reserve_before[f] > 0) continue;
+    const double size = std::max(1.0, static_cast<double>(m.firm_size()[f]));
+    const double cap = p.cash_buffer_months * unit_wage[f] * size;
+    if (plain.after[f] >= cap * (1 - 1e-12) || shaken.after[f] >= cap * (1 - 1e-12)) continue;
+    const auto& sector = p.sectors[m.firm_sector()[f]];
+    const double z = (shaken.after[f] - plain.after[f]) / (volatility * sector.wage_eur / (1 - sector.margin) * std::sqrt(size));
+    sum += z;
+    squares += z * z;
+    n += 1;
+  }
+  EXPECT_GT(n, 1000);
+  EXPECT_NEAR(sum / n, 0, 4 / std::sqrt(n));
+  EXPECT_NEAR(squares / n, 1, 4 * std::sqrt(2 / n)) << n << " firms";
+}
 
 TEST(TerritoryRules, FirmWithoutCashFails) {
   auto s = make(kBaseline, {kSmall, "months=3"});
