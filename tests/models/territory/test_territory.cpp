@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <numeric>
 
 #include "models/territory/territory.h"
@@ -246,6 +247,52 @@ TEST(TerritoryRules, CashFollowsSalesWagesCapitalAndFixedCosts) {
   EXPECT_GT(n, 1000);
   EXPECT_NEAR(sum / n, 0, 4 / std::sqrt(n));
   EXPECT_NEAR(squares / n, 1, 4 * std::sqrt(2 / n)) << n << " firms";
+}
+
+// Demand: each firm's market share takes a mean-one log-normal shock,
+// log share += demand_volatility x N(0, 1) - demand_volatility^2 / 2; and a
+// firm at productivity 1 (mature, outside the open clusters) gets the
+// target round(K x share), K one number a sector (its tradable demand per
+// unit of share and its part of the sector's local jobs): so for each
+// sector some K must round every such firm's share to its target. Fails with the shock's size x1.1, without the
+// drift, or with the local jobs shared by employees rather than by share
+// (checked).
+TEST(TerritoryRules, MarketSharesTakeTheirShockAndTargetsFollowThem) {
+  auto s = make(kBaseline, {"firms.demand_volatility=0.2"});
+  auto& m = model(*s);
+  const auto& p = m.params();
+  ASSERT_TRUE(p.events.empty());
+  run_phases_until(*s, "demand and targets");
+  const auto latent = m.firm_latent();
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.update_demand(ctx); });
+  const double sigma = p.demand_volatility;
+  double sum = 0, squares = 0, n = 0;
+  const std::size_t ns = p.sectors.size();
+  std::vector<double> lowest(ns, 0), highest(ns, std::numeric_limits<double>::infinity());
+  std::vector<std::int64_t> mature(ns, 0);
+  for (std::size_t f = 0; f < latent.size(); ++f) {
+    if (!m.firm_alive()[f]) continue;
+    const double z = (std::log(m.firm_latent()[f] / latent[f]) + 0.5 * sigma * sigma) / sigma;
+    sum += z;
+    squares += z * z;
+    n += 1;
+    if (m.firm_productivity()[f] != 1.0f) continue;  // young, or in an open cluster
+    const std::size_t k = m.firm_sector()[f];
+    const double share = m.firm_latent()[f], target = m.firm_target()[f];
+    ++mature[k];
+    // round(K x share) = target: K in [target - 0.5, target + 0.5] / share
+    // (for a target of 1, the floor: K x share below 1.5).
+    lowest[k] = std::max(lowest[k], target == 1 ? 0.0 : (target - 0.5) / share);
+    highest[k] = std::min(highest[k], (target + 0.5) / share);
+  }
+  EXPECT_GT(n, 10000);
+  EXPECT_NEAR(sum / n, 0, 4 / std::sqrt(n));
+  EXPECT_NEAR(squares / n, 1, 4 * std::sqrt(2 / n));
+  for (std::size_t k = 0; k < ns; ++k) {
+    EXPECT_GT(mature[k], 50) << p.sectors[k].name;
+    EXPECT_LE(lowest[k], highest[k] * (1 + 1e-12)) << p.sectors[k].name << ": no K rounds every share to its target";
+  }
 }
 
 TEST(TerritoryRules, FirmWithoutCashFails) {
