@@ -747,8 +747,9 @@ TEST(TerritoryRules, JobsEndAtTheSeparationRate) {
 
 // Unemployed residents find jobs outside the territory at
 // outside_job_finding x (national rate at the start / national rate now)^
-// elasticity; outside job seekers do not. With the national rate doubled
-// and an elasticity of 2, a quarter as often.
+// elasticity, at their sector's wage for their skill; outside job seekers
+// do not. With the national rate doubled and an elasticity of 2, a quarter
+// as often.
 TEST(TerritoryRules, UnemployedResidentsFindOutsideJobsAtTheirRate) {
   for (const double national : {0.10, 0.20}) {
     SCOPED_TRACE(national);
@@ -771,7 +772,13 @@ TEST(TerritoryRules, UnemployedResidentsFindOutsideJobsAtTheirRate) {
       if (m.status()[w] == models::territory::kUnemployed) continue;
       ++found;
       ASSERT_EQ(m.status()[w], models::territory::kEmployed) << w;
-      EXPECT_EQ(m.employer()[w], models::territory::kOutsideJob) << w;
+      ASSERT_EQ(m.employer()[w], models::territory::kOutsideJob) << w;
+      ASSERT_EQ(m.unemployment_months()[w], 0) << w;
+      // At the wage of its sector and skill. (Most of the unemployed had
+      // that wage already: their firms paid the sector's wage, at
+      // productivity 1.)
+      const auto& sector = m.params().sectors[m.sector()[w]];
+      ASSERT_EQ(m.wage()[w], static_cast<float>(sector.wage_eur * m.params().skills[m.skill()[w]].wage_factor)) << w;
     }
     const double p = m.params().outside_job_finding * std::pow(0.10 / national, 2.0), n = static_cast<double>(seekers);
     EXPECT_GT(seekers, 8000);
