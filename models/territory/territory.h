@@ -242,6 +242,7 @@ class TerritoryModel final : public sim::Model {
   const std::vector<std::uint32_t>& firm_target() const { return firm_target_; }
   const std::vector<double>& firm_cash() const { return firm_cash_; }
   const std::vector<double>& firm_latent() const { return firm_latent_; }  // market share, in jobs
+  const Eigen::MatrixXd& travel_minutes() const { return travel_; }  // between zones, by the shortest path
   const std::vector<float>& firm_productivity() const { return firm_prod_; }
   const std::vector<std::uint8_t>& firm_sector() const { return firm_sector_; }
   const std::vector<std::uint8_t>& firm_zone() const { return firm_zone_; }

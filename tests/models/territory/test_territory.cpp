@@ -865,6 +865,55 @@ TEST(TerritoryRules, JobSeekersAreTheUnemployedAndSomeEmployedResidents) {
       << searching_employed << " of " << employed_residents;
 }
 
+// Each application goes to zone z with probability proportional to the
+// zone's vacancies x exp(-travel minutes from home / gravity_minutes). Every
+// candidate is made acceptable here (no reservation wage after a month of
+// unemployment, every mismatch accepted, no on-the-job search), so that the
+// applications of the unemployed of a month or more are the draws
+// themselves; their zones are counted by home zone against those
+// probabilities. Fails with gravity_minutes doubled in the rule, or with
+// the vacancies left out of the weights (checked).
+TEST(TerritoryRules, ApplicationsGoToZonesByVacanciesAndTravelTime) {
+  auto s = make(kBaseline, {"workers.reservation_decay=1", "workers.reservation_floor_eur=0",
+                            "workers.underqualified_acceptance=1", "workers.sector_mismatch_acceptance=1",
+                            "workers.on_the_job_search=0", "workers.gravity_minutes=15"});
+  auto& m = model(*s);
+  const auto& p = m.params();
+  const std::size_t nz = p.zones.size();
+  run_phases_until(*s, "job matching");
+  std::vector<double> vacancies(nz, 0);
+  for (std::size_t f = 0; f < m.firm_alive().size(); ++f)
+    if (m.firm_alive()[f] && m.firm_target()[f] > m.firm_size()[f]) vacancies[m.firm_zone()[f]] += m.firm_target()[f] - m.firm_size()[f];
+  const auto months = m.unemployment_months();
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.match_jobs(ctx); });
+  const auto a = static_cast<std::size_t>(p.applications);
+  std::vector<double> counts(nz * nz, 0), sent(nz, 0);
+  for (std::size_t i = 0; i < m.searchers().size(); ++i) {
+    const std::uint32_t w = m.searchers()[i];
+    if (months[w] < 1) continue;  // its reservation wage is still its last wage
+    for (std::size_t j = 0; j < a; ++j) {
+      const std::uint32_t f = m.applications()[i * a + j];
+      if (f == models::territory::kNoFirm) continue;  // the same firm drawn again
+      counts[m.home()[w] * nz + m.firm_zone()[f]] += 1;
+      sent[m.home()[w]] += 1;
+    }
+  }
+  std::int64_t homes = 0;
+  for (std::size_t h = 0; h < nz; ++h) {
+    if (sent[h] < 1000) continue;
+    ++homes;
+    double total = 0;
+    for (std::size_t z = 0; z < nz; ++z) total += vacancies[z] * std::exp(-m.travel_minutes()(h, z) / p.gravity_minutes);
+    for (std::size_t z = 0; z < nz; ++z) {
+      const double q = vacancies[z] * std::exp(-m.travel_minutes()(h, z) / p.gravity_minutes) / total;
+      EXPECT_NEAR(counts[h * nz + z], sent[h] * q, 4 * std::sqrt(sent[h] * q * (1 - q)) + 1)
+          << "from " << p.zones[h].name << " to " << p.zones[z].name << ", " << sent[h] << " applications";
+    }
+  }
+  EXPECT_GE(homes, 4);
+}
+
 // An unemployed worker applies only to firms whose wage for its skill
 // reaches its reservation wage: its last wage x (1 - reservation_decay x
 // months unemployed), not below reservation_floor_eur. So every hire of an
