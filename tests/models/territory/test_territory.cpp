@@ -583,6 +583,68 @@ TEST(TerritoryRules, InvestorsFundStartupsOnlyAboveTheirHurdle) {
   EXPECT_LT(funded, 0.2 * total_startups);
 }
 
+// An investor is asked to fund each new firm with probability startup_share
+// x awareness x the sector's weight / the largest weight, and funds it with
+// one ticket (cash, and ticket / 1e6 x jobs_per_meur jobs of market share)
+// if the sector's return x the cluster gain clears its hurdle + the
+// interest rate and its funds allow. The same month's creations are run
+// with the business angels funding nothing (a hurdle of 1) and with a
+// hurdle of 3.5%; each new firm's cash and share differ by one ticket or
+// nothing, only in sectors that clear it, in about half of them (share
+// 0.5, awareness 1, funds without limit). Fails with the ticket's jobs
+// x1.2, the interest left out of the hurdle, or the ask probability
+// without the start-up share (checked).
+TEST(TerritoryRules, InvestorsFundNewFirmsWithATicketOfCashAndMarketShare) {
+  struct Month {
+    std::vector<std::uint8_t> fresh;
+    std::vector<double> cash, latent;
+  };
+  auto create = [](double hurdle) {
+    auto s = make(kBaseline, {"creation.baseline_per_year=20000", "investors.0.hurdle_rate=" + std::to_string(hurdle),
+                              "investors.0.capital_eur_per_year=1e12", "investors.0.startup_share=0.5",
+                              "investors.0.awareness=1", "investors.1.hurdle_rate=1", "investors.2.hurdle_rate=1",
+                              "investors.3.hurdle_rate=1"});
+    auto& m = model(*s);
+    run_phases_until(*s, "firm creation");
+    const auto alive = m.firm_alive();
+    s->run_on_threads([&] { m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()}); });
+    Month r;
+    r.fresh.assign(m.firm_alive().size(), 0);
+    for (std::size_t f = 0; f < r.fresh.size(); ++f) r.fresh[f] = m.firm_alive()[f] && (f >= alive.size() || !alive[f]);
+    r.cash = m.firm_cash();
+    r.latent = m.firm_latent();
+    return std::make_pair(std::move(s), std::move(r));
+  };
+  auto [s0, none] = create(1.0);
+  auto [s, some] = create(0.035);
+  auto& m = model(*s);
+  const auto& p = m.params();
+  const auto& angels = p.investors[0];
+  ASSERT_EQ(angels.name, "business_angels");
+  ASSERT_EQ(some.fresh, none.fresh);
+  const double interest = models::territory::interpolate(p.interest_rate, s->month());
+  std::int64_t clearing = 0, funded = 0, other = 0;
+  for (std::size_t f = 0; f < some.fresh.size(); ++f) {
+    if (!some.fresh[f]) continue;
+    const auto& sector = p.sectors[m.firm_sector()[f]];
+    const double extra = some.cash[f] - none.cash[f];
+    const bool ticket = std::abs(extra - angels.ticket_eur) < 1e-6;
+    ASSERT_TRUE(ticket || std::abs(extra) < 1e-6) << "firm " << f << " got " << extra;
+    ASSERT_NEAR(some.latent[f] - none.latent[f], ticket ? angels.ticket_eur / 1e6 * p.jobs_per_meur : 0.0, 1e-9) << f;
+    if (sector.return_rate >= angels.hurdle_rate + interest) {
+      ++clearing;
+      funded += ticket;
+    } else {
+      ++other;
+      ASSERT_FALSE(ticket) << f << " of " << sector.name << " (return " << sector.return_rate << ")";
+    }
+  }
+  EXPECT_GT(clearing, 300);
+  EXPECT_GT(other, 300);
+  const double n = static_cast<double>(clearing);
+  EXPECT_NEAR(static_cast<double>(funded) / n, 0.5, 4 * std::sqrt(0.25 / n)) << funded << " of " << clearing;
+}
+
 // Outside companies choose sites by attractiveness: with a stronger weight on
 // the cluster's size, more of their establishments open at cluster sites.
 // A cluster full to its capacity draws none: as if its weight were 0.
