@@ -334,15 +334,16 @@ void TerritoryModel::release_workers(const sim::MonthContext& ctx) {
 
 std::size_t TerritoryModel::draw_sector_for_creation(double u) const { return index_from_cumulative(u, sector_creation_cum_); }
 
-// Where a new firm of `sector` locates: at the site of an open cluster of
-// its sector with room left, with the cluster's creation share; otherwise in
-// proportion to the zones' jobs.
-std::size_t TerritoryModel::draw_zone_for_firm(double u, std::size_t sector) const {
+// Where a new firm of `sector` locates in month t: at the site of a cluster
+// of its sector open by then with room left, with the cluster's creation
+// share; otherwise in proportion to the zones' jobs.
+std::size_t TerritoryModel::draw_zone_for_firm(double u, std::size_t sector, int t) const {
   double acc = 0;
   for (std::size_t c = 0; c < p_.clusters.size(); ++c) {
     const auto& k = p_.clusters[c];
-    if (k.sector != sector || k.opening < 0 || cluster_jobs_[c] >= k.capacity_jobs) continue;
-    // cluster_jobs_ is > 0 or the cluster just opened; opening is checked by update_demand's month.
+    // (A cluster planned to open later took its share before it opened,
+    // until 6 December 2026.)
+    if (k.sector != sector || k.opening < 0 || t < k.opening || cluster_jobs_[c] >= k.capacity_jobs) continue;
     acc += k.creation_share;
     if (u < acc) return k.site;
   }
@@ -388,7 +389,7 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
     for (std::uint64_t j = 0; j < k; ++j) {
       Draws d(ctx.seed, proc.stream, month, 1 + j);
       const std::size_t sector = draw_sector_for_creation(d.uniform());
-      const std::size_t zone = draw_zone_for_firm(d.uniform(), sector);
+      const std::size_t zone = draw_zone_for_firm(d.uniform(), sector, t);
       const double jobs = 1.0 + static_cast<double>(sim::rng::poisson(d, std::max(0.0, p_.startup_size_mean - 1.0)));
       const std::uint32_t f = startup(proc.stream, 1 + j, sector, zone, jobs);
       // The portal supports its own creations and, while it runs, every

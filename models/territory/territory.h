@@ -277,7 +277,7 @@ class TerritoryModel final : public sim::Model {
   std::uint32_t open_firm(std::uint64_t seed, std::uint64_t stream, int month, std::uint64_t unit, std::size_t sector,
                           std::size_t zone, double latent, double cash, bool ess);
   std::size_t draw_sector_for_creation(double u) const;
-  std::size_t draw_zone_for_firm(double u, std::size_t sector) const;
+  std::size_t draw_zone_for_firm(double u, std::size_t sector, int t) const;
   // An unemployed worker's reservation wage: the last wage, decaying with
   // the months of unemployment, down to the floor.
   double reservation_wage(std::size_t w) const {

@@ -370,8 +370,76 @@ TEST(TerritoryRules, ClusterProductivityGrowsWithItsSize) {
     }
     ASSERT_NEAR(m.firm_productivity()[f], prod, 1e-6 * prod) << "firm " << f << " of cluster " << cluster[f];
   }
-  EXPECT_GT(members, 50);
+  EXPECT_GT(members, 30);
   EXPECT_GT(young_members, 10);
+}
+
+// A new firm of the baseline process takes its sector by the sectors'
+// creation shares, and locates at the site of an open cluster of its sector
+// that has room left with the cluster's creation share, otherwise in
+// proportion to the zones' jobs. Month 0 of the pact (no cluster open yet,
+// many more creations than usual): no new firm at a cluster's site; with
+// the digital and health clusters opened at month 0 and the energy one full,
+// half the new firms of the first two sectors at their sites, none of the
+// third. Fails with a cluster taking firms before it opens, or past its
+// capacity, or with its creation share x1.2 (checked).
+TEST(TerritoryRules, NewFirmsLocateAtOpenClustersWithRoomByTheirCreationShare) {
+  // A zone's share of the jobs.
+  auto site_jobs = [](const models::territory::Params& p, std::size_t zone) {
+    double all = 0;
+    for (const auto& z : p.zones) all += z.job_share;
+    return p.zones[zone].job_share / all;
+  };
+  auto created = [](std::vector<std::string> overrides) {
+    overrides.insert(overrides.end(), {"creation.baseline_per_year=240000", "creation.entrepreneur_rate_unemployed=0",
+                                       "creation.entrepreneur_rate_employed=0", "policies.portal.enabled=false",
+                                       "policies.creation_subsidy.enabled=false"});
+    auto s = make(kPacte, overrides);
+    auto& m = model(*s);
+    run_phases_until(*s, "firm creation");
+    const auto alive = m.firm_alive();
+    s->run_on_threads([&] { m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()}); });
+    const auto& p = m.params();
+    // [sector]: new firms, and those at the site of the sector's cluster.
+    std::vector<std::int64_t> firms(p.sectors.size(), 0), at_site(p.sectors.size(), 0);
+    for (std::size_t f = 0; f < m.firm_alive().size(); ++f) {
+      if (!m.firm_alive()[f] || (f < alive.size() && alive[f])) continue;
+      const std::size_t k = m.firm_sector()[f];
+      ++firms[k];
+      for (const auto& c : p.clusters) at_site[k] += c.sector == k && c.site == m.firm_zone()[f];
+    }
+    return std::make_tuple(std::move(s), firms, at_site);
+  };
+  {
+    auto [s, firms, at_site] = created({});
+    const auto& p = model(*s).params();
+    std::int64_t all = 0;
+    double shares = 0;
+    for (const auto& k : p.sectors) shares += k.creation_share;
+    for (std::size_t k = 0; k < p.sectors.size(); ++k) all += firms[k];
+    EXPECT_GT(all, 15000);
+    for (std::size_t k = 0; k < p.sectors.size(); ++k) {
+      const double q = p.sectors[k].creation_share / shares, n = static_cast<double>(all);
+      EXPECT_NEAR(static_cast<double>(firms[k]) / n, q, 4 * std::sqrt(q * (1 - q) / n) + 1e-12) << p.sectors[k].name;
+    }
+    // No cluster open before 2015-06: the sites' new firms come by their
+    // share of the jobs alone.
+    for (const auto& c : p.clusters) {
+      const double q = site_jobs(p, c.site), n = static_cast<double>(firms[c.sector]);
+      EXPECT_NEAR(static_cast<double>(at_site[c.sector]) / n, q, 4 * std::sqrt(q * (1 - q) / n))
+          << c.name << ": " << at_site[c.sector] << " of " << firms[c.sector] << " before it opens";
+    }
+  }
+  auto [s, firms, at_site] = created({"clusters[0].opening=2015-01", "clusters[1].opening=2015-01",
+                                      "clusters[2].opening=2015-01", "clusters[2].capacity_jobs=0"});
+  const auto& p = model(*s).params();
+  for (const auto& c : p.clusters) {
+    SCOPED_TRACE(c.name);
+    EXPECT_GT(firms[c.sector], 100);
+    const double share = c.capacity_jobs > 0 ? c.creation_share : 0.0;
+    const double q = share + (1 - share) * site_jobs(p, c.site), n = static_cast<double>(firms[c.sector]);
+    EXPECT_NEAR(static_cast<double>(at_site[c.sector]) / n, q, 4 * std::sqrt(q * (1 - q) / n)) << at_site[c.sector] << " of " << firms[c.sector];
+  }
 }
 
 TEST(TerritoryRules, PortalRaisesCreations) {
