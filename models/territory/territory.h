@@ -243,6 +243,9 @@ class TerritoryModel final : public sim::Model {
   const std::vector<double>& firm_cash() const { return firm_cash_; }
   const std::vector<double>& firm_latent() const { return firm_latent_; }  // market share, in jobs
   const Eigen::MatrixXd& travel_minutes() const { return travel_; }  // between zones, by the shortest path
+  // A sector's tradable demand relative to the start (national growth net
+  // of the productivity trend, with the sector's elasticity).
+  double growth_index(std::size_t sector) const { return growth_index_[sector]; }
   const std::vector<float>& firm_productivity() const { return firm_prod_; }
   const std::vector<std::uint8_t>& firm_sector() const { return firm_sector_; }
   const std::vector<std::uint8_t>& firm_zone() const { return firm_zone_; }

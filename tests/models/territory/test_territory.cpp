@@ -9,6 +9,7 @@
 #include <iostream>
 #include <limits>
 #include <numeric>
+#include <set>
 
 #include "models/territory/territory.h"
 #include "sim/core/scenario.h"
@@ -624,6 +625,51 @@ TEST(TerritoryRules, MarketingRaisesAwarenessAndArrivals) {
   // 10 a year x 0.3 awareness vs about 10 x 1: 36 vs about 110 arrivals in 4 x 3 years.
   EXPECT_GT(with, 2.0 * without);
   EXPECT_GT(without, 10.0);
+}
+
+// The month's context: each sector's tradable demand index grows by
+// (1 + growth_elasticity x (GDP growth now - productivity_trend))^(1/12) a
+// month; while marketing runs, each investor's awareness gain becomes
+// gain x (1 - awareness_decay) + the month's spending at full scale in
+// millions x awareness_per_meur, and afterwards decays alone. Followed
+// month by month over six months (marketing in the first three) at a
+// twentieth of the scale. Fails with the trend left out, the elasticity
+// left out, the decay left out, or the spending not brought back to full
+// scale (checked).
+TEST(TerritoryRules, TheContextMovesDemandAndAwarenessMonthByMonth) {
+  for (int t = 0; t < 6; ++t) {
+    SCOPED_TRACE(t);
+    auto s = make(kBaseline, {kSmall, "context.gdp_growth={2015-01: 0.03, 2015-06: -0.02}",
+                              "policies.marketing.enabled=true", "policies.marketing.start=2015-01",
+                              "policies.marketing.end=2015-03", "policies.marketing.budget_eur=1e9",
+                              "policies.marketing.monthly_spend_eur=200000", "policies.marketing.awareness_per_meur=0.1",
+                              "policies.marketing.awareness_decay=0.2"});
+    auto& m = model(*s);
+    const auto& p = m.params();
+    for (int k = 0; k < t; ++k) s->step();
+    std::vector<double> index(p.sectors.size()), gain(p.investors.size());
+    for (std::size_t k = 0; k < p.sectors.size(); ++k) index[k] = m.growth_index(k);
+    for (std::size_t k = 0; k < p.investors.size(); ++k) gain[k] = m.investor_awareness(k) - p.investors[k].awareness;
+    run_phases_until(*s, "ageing, retirement and migration");  // the context alone
+    const double g = models::territory::interpolate(p.gdp_growth, t);
+    for (std::size_t k = 0; k < p.sectors.size(); ++k) {
+      const double expected = index[k] * std::pow(1 + p.sectors[k].growth_elasticity * (g - p.productivity_trend), 1.0 / 12);
+      ASSERT_NEAR(m.growth_index(k), expected, 1e-12) << p.sectors[k].name;
+    }
+    const double spent = t < 3 ? 200000.0 : 0.0;  // at full scale
+    for (std::size_t k = 0; k < p.investors.size(); ++k) {
+      ASSERT_LT(p.investors[k].awareness + gain[k], 0.99) << p.investors[k].name;  // below the cap
+      const double expected = gain[k] * (1 - 0.2) + spent / 1e6 * 0.1;
+      ASSERT_NEAR(m.investor_awareness(k) - p.investors[k].awareness, expected, 1e-12) << p.investors[k].name;
+    }
+    if (t == 0) {
+      std::set<double> elasticities;
+      for (const auto& k : p.sectors) elasticities.insert(k.growth_elasticity);
+      EXPECT_GE(elasticities.size(), 3u);
+      EXPECT_NE(p.productivity_trend, 0.0);
+      EXPECT_NE(p.scale, 1.0);
+    }
+  }
 }
 
 // Investors fund a start-up only if its expected return clears their hurdle
