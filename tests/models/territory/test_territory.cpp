@@ -1503,6 +1503,77 @@ TEST(TerritoryRules, EntrantsAndInMigrantsArriveAtTheirYearlyRates) {
   EXPECT_NEAR(static_cast<double>(in_migrants), i, 4 * std::sqrt(i));
 }
 
+// Newcomers enter as job seekers (unemployed, no employer, no months
+// unemployed) living in a zone with a labour force, in proportion to it,
+// in its sector's jobs' proportions, expecting their sector's wage for their
+// skill: young entrants at entry_age, with the skill levels' shares;
+// graduates three years older, at the highest skill; in-migrants at any
+// working age. One month's entry with many of each. Fails with graduates
+// of the entrants' skills, in-migrants all of the entry age, or homes that
+// include the zones without a labour force (checked).
+TEST(TerritoryRules, NewcomersEnterAsJobSeekersWithTheirProfiles) {
+  auto s = make(kBaseline, {"workers.entrants_per_year=60000", "workers.graduates_per_year=60000",
+                            "workers.graduate_retention=1", "workers.in_migrants_per_year=60000",
+                            "workers.migration_gap_sensitivity=0"});
+  auto& m = model(*s);
+  const auto& p = m.params();
+  run_phases_until(*s, "entry into the labour force");
+  const auto status = m.status();
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.enter_labour_force(ctx); });
+  const int entry = p.entry_age * 12, graduate = std::min(p.entry_age + 3, p.retirement_age - 1) * 12;
+  const std::size_t top = p.skills.size() - 1;
+  std::vector<double> by_skill(p.skills.size(), 0), by_home(p.zones.size(), 0), by_sector(p.sectors.size(), 0);
+  double entrants = 0, graduates = 0, others = 0, other_ages = 0;
+  for (std::size_t w = 0; w < m.status().size(); ++w) {
+    if (w < status.size() && status[w] != models::territory::kFreeSlot) continue;
+    if (m.status()[w] == models::territory::kFreeSlot) continue;
+    ASSERT_EQ(m.status()[w], models::territory::kUnemployed) << w;
+    ASSERT_EQ(m.employer()[w], models::territory::kNoFirm) << w;
+    ASSERT_EQ(m.unemployment_months()[w], 0) << w;
+    ASSERT_GT(p.zones[m.home()[w]].labour_force, 0) << w << " lives in " << p.zones[m.home()[w]].name;
+    const auto& sector = p.sectors[m.sector()[w]];
+    ASSERT_EQ(m.wage()[w], static_cast<float>(sector.wage_eur * p.skills[m.skill()[w]].wage_factor)) << w;
+    by_home[m.home()[w]] += 1;
+    by_sector[m.sector()[w]] += 1;
+    const int age = m.age_months()[w];
+    ASSERT_GE(age, entry) << w;
+    ASSERT_LT(age, p.retirement_age * 12) << w;
+    if (age == entry) {
+      entrants += 1;
+      by_skill[m.skill()[w]] += 1;
+    } else if (age == graduate && m.skill()[w] == top) {
+      graduates += 1;
+    } else {
+      others += 1;
+      other_ages += age;
+    }
+  }
+  const double month = 60000.0 / 12;
+  for (double got : {entrants, graduates, others}) EXPECT_NEAR(got, month, 4 * std::sqrt(month) + 20);
+  double shares = 0, labour = 0;
+  for (const auto& k : p.skills) shares += k.share;
+  for (const auto& z : p.zones) labour += static_cast<double>(z.labour_force);
+  for (std::size_t k = 0; k < p.skills.size(); ++k) {
+    const double q = p.skills[k].share / shares;
+    EXPECT_NEAR(by_skill[k] / entrants, q, 4 * std::sqrt(q * (1 - q) / entrants)) << p.skills[k].name;
+  }
+  const double all = entrants + graduates + others;
+  for (std::size_t z = 0; z < p.zones.size(); ++z) {
+    const double q = static_cast<double>(p.zones[z].labour_force) / labour;
+    EXPECT_NEAR(by_home[z] / all, q, 4 * std::sqrt(q * (1 - q) / all) + 1e-12) << p.zones[z].name;
+  }
+  double jobs = 0;
+  for (const auto& k : p.sectors) jobs += k.job_share;
+  for (std::size_t k = 0; k < p.sectors.size(); ++k) {
+    const double q = p.sectors[k].job_share / jobs;
+    EXPECT_NEAR(by_sector[k] / all, q, 4 * std::sqrt(q * (1 - q) / all)) << p.sectors[k].name;
+  }
+  // In-migrants' ages uniform over the working months: their mean half way.
+  const double span = (p.retirement_age - p.entry_age) * 12.0;
+  EXPECT_NEAR(other_ages / others, entry + (span - 1) / 2, 4 * span / std::sqrt(12 * others));
+}
+
 // Migration follows the gap between local and national unemployment
 // (measured last month) above the reference gap: residents move out more
 // (push = 1 + 0.2 x 100 x (gap - 0.025): about 0.5 with a gap of 0, 1.7
