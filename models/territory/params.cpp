@@ -143,7 +143,7 @@ void declare_parameters(sim::Record& root) {
     w.number("graduate_retention").range(0, 1).def(0.3).doc("share of graduates who stay and enter the local labour force");
     w.number("in_migrants_per_year").range(0, 1e8).def(0.0).unit("workers/year").doc(
         "workers moving in when the gap to the national rate is the reference gap");
-    w.number("out_migration_unemployed").range(0, 1).def(0.0).unit("1/month").doc("monthly probability that an unemployed resident moves out");
+    w.number("out_migration_unemployed").range(0, 1).def(0.0).unit("1/month").doc("monthly probability that a resident without a job (unemployed, in training or inactive) moves out");
     w.number("out_migration_employed").range(0, 1).def(0.0).unit("1/month").doc("monthly probability that an employed resident moves out");
     w.number("migration_gap_sensitivity").range(0, 1000).def(0.0).doc(
         "relative change of migration flows per point (0.01) of gap above the reference gap");

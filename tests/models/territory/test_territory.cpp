@@ -1597,6 +1597,60 @@ TEST(TerritoryRules, MigrationFollowsTheGap) {
   EXPECT_GT(static_cast<double>(arrived[0]), 3.0 * static_cast<double>(arrived[1])) << arrived[0] << " vs " << arrived[1];
 }
 
+// Residents who do not retire this month move out with
+// out_migration_employed if they hold a job, otherwise (unemployed, in
+// training, inactive) with out_migration_unemployed, times the gap's push (1
+// here: no sensitivity); their slots are freed and a job they held ends.
+// Outside job seekers never move. Fails with the two rates swapped, or the
+// inactive kept (checked).
+TEST(TerritoryRules, ResidentsMoveOutAtTheirRates) {
+  using models::territory::kEmployed;
+  using models::territory::kFreeSlot;
+  using models::territory::kInactive;
+  using models::territory::kUnemployed;
+  auto s = make(kBaseline, {"workers.migration_gap_sensitivity=0", "workers.out_migration_unemployed=0.05",
+                            "workers.out_migration_employed=0.01", "workers.discouragement_rate=0.1"});
+  auto& m = model(*s);
+  const auto& p = m.params();
+  for (int k = 0; k < 3; ++k) s->step();  // an inactive pool
+  run_phases_until(*s, "ageing, retirement and migration");
+  const auto status = m.status();
+  const auto employer = m.employer();
+  const auto age = m.age_months();
+  const auto size = m.firm_size();
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.age_retire_and_migrate(ctx); });
+  double left[2] = {0, 0}, exposed[2] = {0, 0}, inactive_left = 0, inactive = 0;  // [employed?]
+  std::vector<std::uint32_t> lost(size.size(), 0);
+  for (std::size_t w = 0; w < status.size(); ++w) {
+    if (status[w] == kFreeSlot) continue;
+    if (m.home()[w] == p.outside) {
+      ASSERT_EQ(m.status()[w], status[w]) << w;
+      continue;
+    }
+    const bool moved = m.status()[w] == kFreeSlot;  // moved out or retired
+    if (moved && status[w] == kEmployed && employer[w] < size.size()) ++lost[employer[w]];
+    if (age[w] + 1 >= p.retirement_age * 12) continue;  // retires
+    const int k = status[w] == kEmployed ? 1 : 0;
+    exposed[k] += 1;
+    left[k] += moved;
+    if (status[w] == kInactive) {
+      inactive += 1;
+      inactive_left += moved;
+    }
+    if (!moved) {
+      ASSERT_EQ(m.status()[w], status[w]) << w;
+    }
+  }
+  for (std::size_t f = 0; f < size.size(); ++f) ASSERT_EQ(m.firm_size()[f], size[f] - lost[f]) << "firm " << f;
+  EXPECT_GT(inactive, 2000);
+  EXPECT_GT(inactive_left, 0.05 * inactive - 4 * std::sqrt(0.05 * inactive));
+  const double rate[2] = {p.out_migration_unemployed, p.out_migration_employed};
+  for (int k = 0; k < 2; ++k)
+    EXPECT_NEAR(left[k] / exposed[k], rate[k], 4 * std::sqrt(rate[k] * (1 - rate[k]) / exposed[k]))
+        << (k ? "employed" : "without a job") << ": " << left[k] << " of " << exposed[k];
+}
+
 // The unemployed create firms at their rate, the employed at theirs.
 TEST(TerritoryRules, EntrepreneurshipHigherAmongTheUnemployed) {
   using models::territory::kEmployed;
