@@ -759,6 +759,61 @@ TEST(TerritoryRules, InvestorsFundNewFirmsWithATicketOfCashAndMarketShare) {
   EXPECT_NEAR(static_cast<double>(funded) / n, 0.5, 4 * std::sqrt(0.25 / n)) << funded << " of " << clearing;
 }
 
+// An investor's deals: Poisson(deals_per_year / 12) a month, each with a
+// live firm drawn uniformly, funded with probability awareness x the
+// sector's weight / the largest if the sector's return x the firm's
+// productivity clears the hurdle + the interest rate (funds allowing): one
+// ticket of cash and ticket / 1e6 x jobs_per_meur jobs of market share. The
+// same month's investment with the region's deals (2,000 a month, funds
+// without limit) and without (a hurdle of 1). Fails with the productivity
+// left out of the expected return, the awareness left out, or the ticket's
+// jobs x1.2 (checked).
+TEST(TerritoryRules, InvestorsExpandFirmsWithTheirDeals) {
+  struct Month {
+    std::vector<double> cash, latent;
+  };
+  auto invest = [](double hurdle) {
+    auto s = make(kBaseline, {"investors.1.deals_per_year=24000", "investors.1.capital_eur_per_year=1e12",
+                              "investors.1.awareness=0.5",
+                              "investors.1.hurdle_rate=" + std::to_string(hurdle), "investors.1.startup_share=0",
+                              "investors.2.deals_per_year=0",
+                              "investors.3.deals_per_year=0", "investors.4.arrivals_per_year=0",
+                              "firms.young_productivity_penalty=0.9"});
+    auto& m = model(*s);
+    run_phases_until(*s, "investment");
+    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+    s->run_on_threads([&] { m.invest(ctx); });
+    return std::make_pair(std::move(s), Month{m.firm_cash(), m.firm_latent()});
+  };
+  auto [s0, without] = invest(1.0);
+  auto [s, with] = invest(0.0);
+  auto& m = model(*s);
+  const auto& p = m.params();
+  const auto& region = p.investors[1];
+  ASSERT_EQ(region.name, "region");
+  const double interest = models::territory::interpolate(p.interest_rate, s->month());
+  double live = 0, clearing = 0, deals = 0;
+  std::int64_t young_refused = 0;
+  for (std::size_t f = 0; f < without.cash.size(); ++f) {
+    if (!m.firm_alive()[f]) continue;
+    live += 1;
+    const double extra = with.cash[f] - without.cash[f];
+    const double tickets = std::round(extra / region.ticket_eur);
+    ASSERT_NEAR(extra, tickets * region.ticket_eur, 1e-6) << "firm " << f;
+    ASSERT_NEAR(with.latent[f] - without.latent[f], tickets * region.ticket_eur / 1e6 * p.jobs_per_meur, 1e-9) << f;
+    const bool clears = p.sectors[m.firm_sector()[f]].return_rate * m.firm_productivity()[f] >= region.hurdle_rate + interest;
+    clearing += clears;
+    deals += tickets;
+    if (!clears) {
+      ASSERT_EQ(tickets, 0) << f << " of " << p.sectors[m.firm_sector()[f]].name;
+    }
+    young_refused += !clears && p.sectors[m.firm_sector()[f]].return_rate >= region.hurdle_rate + interest;
+  }
+  EXPECT_GT(young_refused, 50);  // firms of a sector that clears, too young to
+  const double expected = region.deals_per_year / 12 * region.awareness * clearing / live;
+  EXPECT_NEAR(deals, expected, 4 * std::sqrt(expected)) << clearing << " of " << live << " firms clear";
+}
+
 // Outside companies choose sites by attractiveness: with a stronger weight on
 // the cluster's size, more of their establishments open at cluster sites.
 // A cluster full to its capacity draws none: as if its weight were 0.
