@@ -375,11 +375,13 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
   struct Process {
     std::uint64_t stream;
     double mean;
-    bool portal;
+    bool portal_supports;  // its creations ask the portal's support
   };
   const bool portal = p_.portal.active(t) && spent_[kPortal] < budget_[kPortal];
   const bool subsidy = p_.creation_subsidy.active(t) && spent_[kCreationSubsidy] < budget_[kCreationSubsidy];
-  const Process processes[] = {{kCreations, base, false},
+  // (The creation subsidy's creations took the portal's support too, until
+  // 6 December 2026: the flag was never read.)
+  const Process processes[] = {{kCreations, base, true},
                                {kPortalCreations, portal ? base * p_.portal.creation_boost : 0.0, true},
                                {kSubsidyCreations, subsidy ? base * p_.creation_subsidy.creation_boost : 0.0, false}};
   for (const auto& proc : processes) {
@@ -396,7 +398,7 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
       // baseline creation that asks (all of them, budget permitting).
       // A creation is supported at its whole cost, or not at all: the last of
       // a budget too small for it stays unspent (it was spent for nothing).
-      if (portal && budget_[kPortal] - spent_[kPortal] >= p_.portal.cost_per_creation_eur) {
+      if (portal && proc.portal_supports && budget_[kPortal] - spent_[kPortal] >= p_.portal.cost_per_creation_eur) {
         spend(kPortal, p_.portal.cost_per_creation_eur);
         grant(f, p_.portal.supported_cash_months * bill(sector, jobs));
         firm_supported_[f] = 1;

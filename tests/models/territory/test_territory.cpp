@@ -379,7 +379,8 @@ TEST(TerritoryRules, ClusterProductivityGrowsWithItsSize) {
 // creation shares, and locates at the site of an open cluster of its sector
 // that has room left with the cluster's creation share, otherwise in
 // proportion to the zones' jobs. Month 0 of the pact (no cluster open yet,
-// many more creations than usual): no new firm at a cluster's site; with
+// many more creations than usual): the sites get new firms by their share
+// of the jobs alone; with
 // the digital and health clusters opened at month 0 and the energy one full,
 // half the new firms of the first two sectors at their sites, none of the
 // third. Fails with a cluster taking firms before it opens, or past its
@@ -701,7 +702,8 @@ TEST(TerritoryRules, InvestorsFundStartupsOnlyAboveTheirHurdle) {
 // x awareness x the sector's weight / the largest weight, and funds it with
 // one ticket (cash, and ticket / 1e6 x jobs_per_meur jobs of market share)
 // if the sector's return x the cluster gain clears its hurdle + the
-// interest rate and its funds allow. The same month's creations are run
+// interest rate and its funds allow. (No cluster is open in the baseline:
+// the gain, 1, is not tested here.) The same month's creations are run
 // with the business angels funding nothing (a hurdle of 1) and with a
 // hurdle of 3.5%; each new firm's cash and share differ by one ticket or
 // nothing, only in sectors that clear it, in about half of them (share
@@ -765,7 +767,9 @@ TEST(TerritoryRules, InvestorsFundNewFirmsWithATicketOfCashAndMarketShare) {
 // productivity clears the hurdle + the interest rate (funds allowing): one
 // ticket of cash and ticket / 1e6 x jobs_per_meur jobs of market share. The
 // same month's investment with the region's deals (2,000 a month, funds
-// without limit) and without (a hurdle of 1). Fails with the productivity
+// without limit) and without (a hurdle of 1), with 500 creations a month
+// (young firms of clearing sectors that their productivity keeps below
+// the hurdle). Fails with the productivity
 // left out of the expected return, the awareness left out, or the ticket's
 // jobs x1.2 (checked).
 TEST(TerritoryRules, InvestorsExpandFirmsWithTheirDeals) {
@@ -778,7 +782,7 @@ TEST(TerritoryRules, InvestorsExpandFirmsWithTheirDeals) {
                               "investors.1.hurdle_rate=" + std::to_string(hurdle), "investors.1.startup_share=0",
                               "investors.2.deals_per_year=0",
                               "investors.3.deals_per_year=0", "investors.4.arrivals_per_year=0",
-                              "firms.young_productivity_penalty=0.9"});
+                              "creation.baseline_per_year=6000", "firms.young_productivity_penalty=0.9"});
     auto& m = model(*s);
     run_phases_until(*s, "investment");
     const sim::MonthContext ctx{s->month(), s->scenario().seed()};
@@ -809,7 +813,7 @@ TEST(TerritoryRules, InvestorsExpandFirmsWithTheirDeals) {
     }
     young_refused += !clears && p.sectors[m.firm_sector()[f]].return_rate >= region.hurdle_rate + interest;
   }
-  EXPECT_GT(young_refused, 50);  // firms of a sector that clears, too young to
+  EXPECT_GT(young_refused, 50);  // firms of a sector that clears, too young to clear it themselves
   const double expected = region.deals_per_year / 12 * region.awareness * clearing / live;
   EXPECT_NEAR(deals, expected, 4 * std::sqrt(expected)) << clearing << " of " << live << " firms clear";
 }
@@ -1216,9 +1220,10 @@ TEST(TerritoryRules, UnemployedTakeJobsAtOrAboveTheirFallingReservationWage) {
 }
 
 // An employed resident who searches applies only to firms that pay at
-// least its wage x (1 + switch_gain), never to its own employer: whoever
-// changes jobs gains that much; and some gain less than one and a half
-// times that (which a stricter rule would forbid). Whoever does not
+// least its wage x (1 + switch_gain) (and never to its own employer:
+// NobodyIsHiredByItsOwnEmployer): whoever changes jobs gains that much; and
+// some gain less than 1.4 times that (which a rule half as strict again
+// would forbid). Whoever does not
 // change stays with the same firm at the same wage. Fails with the gain
 // x0.8 or x1.5 (checked).
 TEST(TerritoryRules, EmployedSearchersChangeJobsOnlyForTheSwitchGain) {
@@ -1243,7 +1248,7 @@ TEST(TerritoryRules, EmployedSearchersChangeJobsOnlyForTheSwitchGain) {
     const double before = wage[w], now = m.wage()[w];
     // Wages are kept in single precision: to within their rounding.
     ASSERT_GE(now, before * (1 + gain) * (1 - 1e-6)) << w << " moved from firm " << employer[w] << " to " << m.employer()[w];
-    small_gain += now < before * (1 + 1.5 * gain);
+    small_gain += now < before * (1 + 1.4 * gain);  // not 1.5: some sectors' wages are 1.15 apart
   }
   EXPECT_GT(switched, 200);
   EXPECT_GT(small_gain, 20) << switched << " switched";
@@ -1366,9 +1371,11 @@ TEST(TerritoryRules, FirmsOfferTheirVacanciesAndSearchersTakeTheBestPaidOffer) {
 // with probability underqualified_acceptance, one from another sector with
 // sector_mismatch_acceptance, one that is both with both. The same month
 // is matched three times: with both probabilities 0, no mismatched
-// application is acceptable; with both 1, all are; with 0.35 and 0.6,
-// each kind in its proportion of those (the draws are the same, and a draw
-// that passes at 0.35 passes at 1). Fails with either probability x1.2, or
+// application is acceptable; with both 1, every one sent is, and with 0.35
+// and 0.6 each kind is in its proportion of those (the draws are the same,
+// and a draw that passes at 0.35 passes at 1: the counts at 1 are the
+// denominators; a firm drawn twice by one searcher bends this by far less
+// than the tolerance). Fails with either probability x1.2, or
 // the two swapped (checked).
 TEST(TerritoryRules, FirmsAcceptMismatchedApplicantsAtTheirRates) {
   struct Kinds {
@@ -1901,6 +1908,33 @@ TEST(TerritoryRules, PortalSupportsACreationAtItsWholeCostOrNotAtAll) {
   ASSERT_LT(portal, names.size());
   EXPECT_DOUBLE_EQ(m.policy_budget(portal), 3750.0);
   EXPECT_DOUBLE_EQ(m.policy_spent(portal), 3000.0);
+}
+
+// The portal supports its own creations and the baseline's, not those the
+// creation subsidy adds: the same month with and without the subsidy's
+// extra creations (its boost 1, its grant 0) spends the same on the portal
+// and supports the same firms, while more firms are created.
+TEST(TerritoryRules, PortalSupportsItsOwnAndTheBaselinesCreationsOnly) {
+  auto create = [](bool subsidy) {
+    auto s = make(kPacte, {"policies.portal.start=2015-01", "policies.portal.budget_eur=1e9",
+                           "policies.creation_subsidy.enabled=" + std::string(subsidy ? "true" : "false"),
+                           "policies.creation_subsidy.start=2015-01", "policies.creation_subsidy.budget_eur=1e9",
+                           "policies.creation_subsidy.creation_boost=1", "policies.creation_subsidy.eur_per_creation=0",
+                           "creation.entrepreneur_rate_unemployed=0", "creation.entrepreneur_rate_employed=0"});
+    auto& m = model(*s);
+    const auto& names = m.policy_names();
+    const auto portal = static_cast<std::size_t>(std::find(names.begin(), names.end(), "portal") - names.begin());
+    run_phases_until(*s, "investment");  // the month's creations made
+    std::int64_t supported = 0;
+    for (std::size_t f = 0; f < m.firm_alive().size(); ++f) supported += m.firm_alive()[f] && m.firm_reserve()[f] > 0;
+    return std::make_tuple(m.policy_spent(portal), supported, m.month_creations());
+  };
+  const auto [spent, supported, creations] = create(false);
+  const auto [spent_with, supported_with, creations_with] = create(true);
+  EXPECT_GT(supported, 50);
+  EXPECT_GT(creations_with, creations + 30);
+  EXPECT_DOUBLE_EQ(spent_with, spent);
+  EXPECT_EQ(supported_with, supported);
 }
 
 TEST(TerritoryRules, DefaultContextHoldsTheYear2019ToItsEnd) {
