@@ -761,6 +761,71 @@ TEST(TerritoryRules, InvestorsFundNewFirmsWithATicketOfCashAndMarketShare) {
   EXPECT_NEAR(static_cast<double>(funded) / n, 0.5, 4 * std::sqrt(0.25 / n)) << funded << " of " << clearing;
 }
 
+// An outside company chooses the zone of a new plant of sector s with
+// weight prior x exp(score): prior the zone's job share (at least 0.05 at
+// the site of an open cluster of s below its capacity), score
+// attract_cluster x log(1 + the cluster's jobs) + attract_lab if that
+// cluster has a lab, + attract_labour x log(1 + the job seekers within
+// gravity reach, sum over homes of seekers x exp(-minutes / gravity_minutes)),
+// + attract_grant x the grant a job in kEUR. One month of 2,000 arrivals,
+// with the energy cluster (a lab) open, weights 0 / 2 / 1 / 0: each zone's
+// plants against the sum of their probabilities. Fails with the labour
+// term or the lab term left out, or without the prior's floor (checked).
+TEST(TerritoryRules, OutsideCompaniesWeighSitesByJobsLabourAndLab) {
+  auto s = make(kBaseline, {"investors.4.arrivals_per_year=24000", "investors.4.awareness=1",
+                            "investors.4.capital_eur_per_year=1e12", "investors.4.hurdle_rate=0",
+                            "attractiveness.cluster=0", "attractiveness.lab=2", "attractiveness.labour=1",
+                            "attractiveness.grant=0", "clusters[2].opening=2015-01"});
+  auto& m = model(*s);
+  const auto& p = m.params();
+  const std::size_t nz = p.zones.size();
+  run_phases_until(*s, "investment");
+  const auto alive = m.firm_alive();
+  std::vector<double> seekers(nz, 0);
+  for (std::size_t w = 0; w < m.status().size(); ++w) seekers[m.home()[w]] += m.status()[w] == models::territory::kUnemployed;
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.invest(ctx); });
+  // The weights by sector.
+  std::vector<std::vector<double>> chance(p.sectors.size(), std::vector<double>(nz, 0));
+  for (std::size_t k = 0; k < p.sectors.size(); ++k) {
+    double total = 0;
+    for (std::size_t z = 0; z < nz; ++z) {
+      if (z == p.outside) continue;
+      double prior = p.zones[z].job_share, score = 0;
+      for (std::size_t c = 0; c < p.clusters.size(); ++c) {
+        const auto& cl = p.clusters[c];
+        if (cl.site != z || cl.sector != k || cl.opening < 0 || s->month() < cl.opening || m.cluster_jobs(c) >= cl.capacity_jobs)
+          continue;
+        score += p.attract_cluster * std::log1p(m.cluster_jobs(c) / p.scale) + (cl.lab ? p.attract_lab : 0.0);
+        prior = std::max(prior, 0.05);
+      }
+      double reach = 0;
+      for (std::size_t h = 0; h < nz; ++h) reach += seekers[h] * std::exp(-m.travel_minutes()(h, z) / p.gravity_minutes);
+      score += p.attract_labour * std::log1p(reach / p.scale);
+      chance[k][z] = prior * std::exp(score);
+      total += chance[k][z];
+    }
+    for (double& x : chance[k]) x /= total;
+  }
+  std::vector<double> plants(nz, 0), expected(nz, 0), variance(nz, 0);
+  double all = 0, energy = 0;
+  for (std::size_t f = 0; f < m.firm_alive().size(); ++f) {
+    if (!m.firm_alive()[f] || (f < alive.size() && alive[f])) continue;
+    const std::size_t k = m.firm_sector()[f];
+    all += 1;
+    energy += p.sectors[k].name == "energy_storage";
+    plants[m.firm_zone()[f]] += 1;
+    for (std::size_t z = 0; z < nz; ++z) {
+      expected[z] += chance[k][z];
+      variance[z] += chance[k][z] * (1 - chance[k][z]);
+    }
+  }
+  EXPECT_GT(all, 1500);
+  EXPECT_GT(energy, 100);
+  for (std::size_t z = 0; z < nz; ++z)
+    EXPECT_NEAR(plants[z], expected[z], 4 * std::sqrt(variance[z]) + 1e-9) << p.zones[z].name << ", " << all << " plants";
+}
+
 // An investor's deals: Poisson(deals_per_year / 12) a month, each with a
 // live firm drawn uniformly, funded with probability awareness x the
 // sector's weight / the largest if the sector's return x the firm's
