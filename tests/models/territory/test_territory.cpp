@@ -480,6 +480,64 @@ TEST(TerritoryRules, PlantClosureReleasesExactlyItsWorkers) {
   for (auto w : staff) EXPECT_EQ(m.status()[w], models::territory::kUnemployed);
 }
 
+// A plant whose closure is an event keeps its jobs until its month: its
+// market share takes no shock, its target stays its jobs, its cash is not
+// accounted (it cannot fail), and it closes in that month. An arrival
+// event opens its plant in its month: in its zone and sector, with its jobs
+// as its share and target, mature (the young firms' age) and at
+// productivity 1. Fails with the plant's target following the demand, its
+// cash accounted, or the arrival opened as a young firm (checked).
+TEST(TerritoryRules, EventsCloseAndOpenPlantsAtTheirMonth) {
+  {
+    auto s = make(kStress, {"firms.cash_volatility=1"});
+    auto& m = model(*s);
+    const auto& ev = m.params().events[0];
+    ASSERT_TRUE(ev.closure);
+    // The plant is the first firm created (slot 0).
+    ASSERT_EQ(m.firm_zone()[0], ev.zone);
+    ASSERT_EQ(m.firm_sector()[0], ev.sector);
+    const double share = m.firm_latent()[0], cash = m.firm_cash()[0];
+    const std::uint64_t id = m.firm_id()[0];
+    EXPECT_EQ(share, static_cast<double>(ev.jobs));
+    while (s->month() < ev.month) {
+      s->step();
+      ASSERT_TRUE(m.firm_alive()[0] && m.firm_id()[0] == id) << "month " << s->month();
+      ASSERT_EQ(m.firm_latent()[0], share) << "month " << s->month();
+      ASSERT_EQ(m.firm_target()[0], static_cast<std::uint32_t>(ev.jobs)) << "month " << s->month();
+      ASSERT_EQ(m.firm_cash()[0], cash) << "month " << s->month();
+    }
+    s->step();
+    EXPECT_TRUE(!m.firm_alive()[0] || m.firm_id()[0] != id);  // closed (its slot may serve a new firm)
+    EXPECT_GT(m.event_released(0), 0);
+  }
+  auto s = make(kDir + "historique.yaml", {});
+  auto& m = model(*s);
+  const auto& p = m.params();
+  const auto arrival = std::find_if(p.events.begin(), p.events.end(), [](const auto& e) { return !e.closure; });
+  ASSERT_NE(arrival, p.events.end());
+  while (s->month() < arrival->month) s->step();
+  run_phases_until(*s, "firm creation");
+  const auto alive = m.firm_alive();
+  s->run_on_threads([&] { m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()}); });
+  std::int64_t plants = 0, arrivals = 0;
+  for (const auto& e : p.events) arrivals += !e.closure && e.month == s->month();
+  for (std::size_t f = 0; f < m.firm_alive().size(); ++f) {
+    if (!m.firm_alive()[f] || (f < alive.size() && alive[f])) continue;
+    if (m.firm_zone()[f] != arrival->zone || m.firm_sector()[f] != arrival->sector) {
+      ASSERT_EQ(m.firm_age()[f], 0) << f;  // a start-up
+      continue;
+    }
+    if (m.firm_age()[f] == 0) continue;
+    ++plants;
+    EXPECT_EQ(m.firm_age()[f], p.young_age_months);
+    EXPECT_EQ(m.firm_productivity()[f], 1.0f);
+    EXPECT_EQ(m.firm_latent()[f], static_cast<double>(arrival->jobs));
+    EXPECT_EQ(m.firm_target()[f], static_cast<std::uint32_t>(arrival->jobs));
+  }
+  EXPECT_EQ(arrivals, 1);
+  EXPECT_EQ(plants, 1);
+}
+
 // A shrinking firm dismisses exactly its excess (employees - target), chosen
 // uniformly among its employees (ranks in worker order); a closing firm
 // releases everyone.
