@@ -589,6 +589,73 @@ TEST(TerritoryRules, DismissalsAreExactAndUniform) {
 // The hiring subsidy's bonus makes firms prefer long-term job seekers: more
 // of them are hired in the same month from the same state (common random
 // numbers), and the subsidy never spends more than its budget.
+// While the hiring subsidy runs, a firm with more acceptable applicants
+// than vacancies ranks them by a uniform key plus priority_bonus for those
+// eligible (unemployed residents of min_unemployment_months, 24 here, or
+// more): with a bonus of 1, every such firm offers its jobs to its eligible
+// applicants first. Each hire of an eligible worker puts eur_per_hire in its firm's
+// reserve. Fails with the bonus ignored, eligibility a month early, or the
+// subsidy paid for every hire (checked).
+TEST(TerritoryRules, HiringSubsidyPutsEligibleApplicantsFirstAndPaysTheirFirms) {
+  using models::territory::kEmployed;
+  using models::territory::kUnemployed;
+  auto s = make(kBaseline, {"policies.hiring_subsidy.enabled=true", "policies.hiring_subsidy.start=2015-01",
+                            "policies.hiring_subsidy.budget_eur=1e9", "policies.hiring_subsidy.eur_per_hire=1000",
+                            "policies.hiring_subsidy.priority_bonus=1", "policies.hiring_subsidy.min_unemployment_months=24"});
+  auto& m = model(*s);
+  const auto& p = m.params();
+  run_phases_until(*s, "job matching");
+  const auto status = m.status();
+  const auto months = m.unemployment_months();
+  const auto size = m.firm_size();
+  const auto target = m.firm_target();
+  const auto reserve = m.firm_reserve();
+  const auto employer = m.employer();
+  auto eligible = [&](std::uint32_t w) {
+    return status[w] == kUnemployed && m.home()[w] != p.outside && months[w] >= p.hiring_subsidy.min_unemployment_months;
+  };
+  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
+  s->run_on_threads([&] { m.match_jobs(ctx); });
+  const auto a = static_cast<std::size_t>(p.applications);
+  const auto& apps = m.applications();
+  const std::size_t slots = size.size();
+  std::vector<std::uint32_t> applicants(slots, 0), first(slots, 0), offers_first(slots, 0);
+  for (std::size_t x = 0; x < apps.size(); ++x) {
+    if (apps[x] == models::territory::kNoFirm) continue;
+    ++applicants[apps[x]];
+    const bool e = eligible(m.searchers()[x / a]);
+    first[apps[x]] += e;
+    offers_first[apps[x]] += e && m.offered()[x];
+  }
+  std::int64_t crowded = 0, mixed = 0;
+  for (std::size_t f = 0; f < slots; ++f) {
+    const std::uint32_t vacancies = m.firm_alive()[f] && target[f] > size[f] ? target[f] - size[f] : 0;
+    if (applicants[f] <= vacancies || first[f] == 0) continue;
+    ++crowded;
+    mixed += first[f] < applicants[f] && first[f] < vacancies + 1;
+    ASSERT_EQ(offers_first[f], std::min(first[f], vacancies)) << "firm " << f << ": " << first[f] << " eligible of "
+                                                               << applicants[f] << " applicants, " << vacancies << " vacancies";
+  }
+  EXPECT_GT(crowded, 100);
+  EXPECT_GT(mixed, 50);
+  // The payments: per eligible hire, into the hiring firm's reserve; none
+  // for the others (the unemployed of fewer months, the employed who move).
+  std::vector<double> paid(slots, 0);
+  std::int64_t subsidised = 0, others = 0;
+  for (std::uint32_t w : m.searchers()) {
+    if (m.status()[w] != kEmployed || (status[w] == kEmployed && m.employer()[w] == employer[w])) continue;
+    if (eligible(w)) {
+      paid[m.employer()[w]] += p.hiring_subsidy.eur_per_hire;
+      ++subsidised;
+    } else {
+      ++others;
+    }
+  }
+  for (std::size_t f = 0; f < slots; ++f) ASSERT_DOUBLE_EQ(m.firm_reserve()[f] - reserve[f], paid[f]) << "firm " << f;
+  EXPECT_GT(subsidised, 200);
+  EXPECT_GT(others, 200);
+}
+
 TEST(TerritoryRules, HiringSubsidyRaisesEligibleHiresWithinBudget) {
   using models::territory::kEmployed;
   using models::territory::kUnemployed;
