@@ -1008,6 +1008,52 @@ TEST(TerritoryRules, InvestorsExpandFirmsWithTheirDeals) {
   EXPECT_NEAR(deals, expected, 4 * std::sqrt(expected)) << clearing << " of " << live << " firms clear";
 }
 
+// A partner fund pays its budget to its investor in equal monthly parts
+// over its window (spent as a policy), which the investor then invests. The
+// region without capital of its own, 100 deal draws a month, and its fund
+// paying 300,000 EUR a month: exactly two tickets of 150,000 in the first
+// month, none without the fund; the last payment in the window's last
+// month, none after. Fails with the fund paid
+// over a window a month longer, or its payment not given to the investor
+// (checked).
+TEST(TerritoryRules, PartnerFundsPayTheirInvestorMonthByMonth) {
+  auto invest = [](bool fund, int months) {
+    auto s = make(kPacte, {"investors.1.capital_eur_per_year=0", "investors.1.deals_per_year=1200",
+                           "investors.1.hurdle_rate=0", "investors.1.startup_share=0",
+                           "policies.partner_funds[0].start=2015-01", "policies.partner_funds[0].end=2015-12",
+                           "policies.partner_funds[0].budget_eur=3600000",
+                           std::string("policies.partner_funds[0].enabled=") + (fund ? "true" : "false")});
+    auto& m = model(*s);
+    for (int k = 0; k < months; ++k) s->step();
+    run_phases_until(*s, "investment");
+    const auto& names = m.policy_names();
+    const auto k = static_cast<std::size_t>(std::find(names.begin(), names.end(), "fund_region") - names.begin());
+    const double spent = m.policy_spent(k);
+    s->run_on_threads([&] { m.invest(sim::MonthContext{s->month(), s->scenario().seed()}); });
+    return std::make_tuple(std::move(s), m.policy_spent(k) - spent, m.firm_cash());
+  };
+  {
+    // The first month: the same state with and without the fund.
+    auto [s, paid, cash] = invest(true, 0);
+    auto [s0, paid0, cash0] = invest(false, 0);
+    auto& m = model(*s);
+    const auto& region = m.params().investors[1];
+    ASSERT_EQ(region.name, "region");
+    EXPECT_DOUBLE_EQ(paid, 300000.0);
+    EXPECT_DOUBLE_EQ(paid0, 0.0);
+    double tickets = 0;
+    for (std::size_t f = 0; f < cash.size(); ++f) {
+      if (!m.firm_alive()[f]) continue;
+      const double extra = cash[f] - cash0[f];
+      ASSERT_NEAR(extra, std::round(extra / region.ticket_eur) * region.ticket_eur, 1e-6) << f;
+      tickets += std::round(extra / region.ticket_eur);
+    }
+    EXPECT_EQ(tickets, 2.0);
+  }
+  EXPECT_DOUBLE_EQ(std::get<1>(invest(true, 11)), 300000.0);  // 2015-12, the window's last month
+  EXPECT_DOUBLE_EQ(std::get<1>(invest(true, 12)), 0.0);       // 2016-01: over
+}
+
 // Outside companies choose sites by attractiveness: with a stronger weight on
 // the cluster's size, more of their establishments open at cluster sites.
 // A cluster full to its capacity draws none: as if its weight were 0.
