@@ -825,6 +825,8 @@ std::vector<sim::ColumnView> TerritoryModel::columns() const {
       column_view("firms", "latent", firm_latent_, "latent size in jobs, moved by demand (real; the target follows it)"),
       column_view("firms", "cash", firm_cash_, "cash, EUR"),
       column_view("firms", "reserve", firm_reserve_, "policy money held apart from the cash, covering losses, EUR"),
+      column_view("firms", "supported", firm_supported_,
+                  "1 for a firm created with the portal's support or an entrepreneur support grant"),
       column_view("firms", "productivity", firm_prod_, "productivity factor"),
       column_view("firms", "wage_factor", firm_wage_, "wage offer factor (x the sector's and skill's wage)"),
   };

@@ -250,6 +250,9 @@ class TerritoryModel final : public sim::Model {
   const std::vector<std::uint8_t>& firm_sector() const { return firm_sector_; }
   const std::vector<std::uint8_t>& firm_zone() const { return firm_zone_; }
   const std::vector<std::uint8_t>& firm_skill() const { return firm_skill_; }  // the skill its jobs ask
+  // 1 for a firm created with the portal's support or an entrepreneur
+  // support grant (the API's firms.supported).
+  const std::vector<std::uint8_t>& firm_supported() const { return firm_supported_; }
   const std::vector<std::uint16_t>& firm_age() const { return firm_age_; }  // months
   const std::vector<std::uint8_t>& closing() const { return closing_; }  // firms closing this month (set by cash, cessations)
   const std::vector<std::uint64_t>& firm_id() const { return firm_id_; }

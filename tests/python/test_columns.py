@@ -143,7 +143,8 @@ def test_territory_columns_agree_with_the_recorder():
     sim = territory(3)
     outside = [z["kind"] for z in sim.scenario.config["zones"]].index("outside")
     names = {(c.agents, c.name) for c in sim.columns()}
-    assert {("workers", "status"), ("workers", "employer"), ("firms", "alive"), ("firms", "cash")} <= names
+    assert {("workers", "status"), ("workers", "employer"), ("firms", "alive"), ("firms", "cash"),
+            ("firms", "supported")} <= names
     for _ in sim:
         w = sim.agents("workers")
         resident = w["home"] != outside
@@ -154,3 +155,17 @@ def test_territory_columns_agree_with_the_recorder():
         assert sim.agents("firms")["alive"].sum() == last["firms"]
         status = sim.column("workers", "status").array
         assert np.shares_memory(status, sim.column("workers", "status").array) and not status.flags.writeable
+
+
+def test_territory_firms_supported_are_the_policies_new_firms():
+    # The pact's portal and entrepreneur support help creations from July
+    # 2015: by October, some live firms were created with their support, and
+    # only firms made since.
+    sim = ts.Simulation(ts.Scenario.load(ROOT / "scenarios" / "amiens" / "pacte.yaml", {"months": 10, "scale": 0.2}))
+    sim.run()
+    f = sim.agents("firms")
+    live = f[f["alive"] == 1]
+    supported = live[live["supported"] == 1]
+    assert len(supported) > 10
+    assert (supported["age_months"] <= 4).all(), supported["age_months"].max()
+    assert sim.column("firms", "supported").array.dtype == np.uint8

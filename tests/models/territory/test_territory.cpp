@@ -2020,6 +2020,7 @@ TEST(TerritoryRules, SupportedFoundersCreateFirmsAtTheBoostedRateWithTheirGrant)
       ASSERT_EQ(m.wage()[w], static_cast<float>(m.wage_for(f, m.skill()[w]))) << w;
       ASSERT_GE(m.firm_size()[f], 1u) << w;
       ASSERT_EQ(m.firm_reserve()[f], k == 0 ? grant : 0.0) << w << (k == 0 ? ", unemployed" : ", employed");
+      ASSERT_EQ(m.firm_supported()[f], k == 0 ? 1 : 0) << w;
       granted += m.firm_reserve()[f];
     }
     EXPECT_DOUBLE_EQ(m.policy_spent(support) - spent, granted);
@@ -2162,7 +2163,11 @@ TEST(TerritoryRules, PortalSupportsItsOwnAndTheBaselinesCreationsOnly) {
     const auto portal = static_cast<std::size_t>(std::find(names.begin(), names.end(), "portal") - names.begin());
     run_phases_until(*s, "investment");  // the month's creations made
     std::int64_t supported = 0;
-    for (std::size_t f = 0; f < m.firm_alive().size(); ++f) supported += m.firm_alive()[f] && m.firm_reserve()[f] > 0;
+    for (std::size_t f = 0; f < m.firm_alive().size(); ++f) {
+      if (!m.firm_alive()[f]) continue;
+      supported += m.firm_reserve()[f] > 0;
+      EXPECT_EQ(m.firm_supported()[f], m.firm_reserve()[f] > 0) << f;  // the portal's money, and no other
+    }
     return std::make_tuple(m.policy_spent(portal), supported, m.month_creations());
   };
   const auto [spent, supported, creations] = create(false);
