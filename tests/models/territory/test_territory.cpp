@@ -51,6 +51,13 @@ void run_phases_until(sim::Simulation& s, const std::string& stop) {
   });
   if (!found) FAIL() << "no phase named " << stop;
 }
+// Runs one rule of the current month on the simulation's threads (as a
+// month runs it), after run_phases_until ran the phases before it.
+void run_rule(sim::Simulation& s, void (TerritoryModel::*rule)(const sim::MonthContext&)) {
+  const sim::MonthContext ctx{s.month(), s.scenario().seed()};
+  auto& m = model(s);
+  s.run_on_threads([&] { (m.*rule)(ctx); });
+}
 }  // namespace
 
 // ------------------------------------------------------------ conformance
@@ -180,8 +187,7 @@ TEST(TerritoryRules, CashFollowsSalesWagesCapitalAndFixedCosts) {
     if (check_before) check_before(m);
     Month r;
     r.before = m.firm_cash();
-    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-    s->run_on_threads([&] { m.account_cash_and_fail(ctx); });
+    run_rule(*s, &TerritoryModel::account_cash_and_fail);
     r.after = m.firm_cash();
     r.reserve_after = m.firm_reserve();
     r.closing = m.closing();
@@ -265,8 +271,7 @@ TEST(TerritoryRules, MarketSharesTakeTheirShockAndTargetsFollowThem) {
   ASSERT_TRUE(p.events.empty());
   run_phases_until(*s, "demand and targets");
   const auto latent = m.firm_latent();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.update_demand(ctx); });
+  run_rule(*s, &TerritoryModel::update_demand);
   const double sigma = p.demand_volatility;
   double sum = 0, squares = 0, n = 0;
   const std::size_t ns = p.sectors.size();
@@ -332,8 +337,7 @@ TEST(TerritoryRules, ClusterProductivityGrowsWithItsSize) {
   const auto& p = m.params();
   for (int k = 0; k < 36; ++k) s->step();
   run_phases_until(*s, "demand and targets");
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.update_demand(ctx); });
+  run_rule(*s, &TerritoryModel::update_demand);
   std::vector<double> jobs(p.clusters.size(), 0);
   std::vector<int> cluster(m.firm_alive().size(), -1);
   for (std::size_t f = 0; f < m.firm_alive().size(); ++f) {
@@ -400,7 +404,7 @@ TEST(TerritoryRules, NewFirmsLocateAtOpenClustersWithRoomByTheirCreationShare) {
     auto& m = model(*s);
     run_phases_until(*s, "firm creation");
     const auto alive = m.firm_alive();
-    s->run_on_threads([&] { m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()}); });
+    run_rule(*s, &TerritoryModel::create_firms);
     const auto& p = m.params();
     // [sector]: new firms, and those at the site of the sector's cluster.
     std::vector<std::int64_t> firms(p.sectors.size(), 0), at_site(p.sectors.size(), 0);
@@ -473,8 +477,7 @@ TEST(TerritoryRules, PlantClosureReleasesExactlyItsWorkers) {
   for (std::size_t w = 0; w < m.employer().size(); ++w)
     if (m.status()[w] == models::territory::kEmployed && m.employer()[w] == 0) staff.push_back(static_cast<std::uint32_t>(w));
   EXPECT_GT(staff.size(), 40u);  // 1,100 x 0.05 = 55 jobs, less this month's separations
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.release_workers(ctx); });
+  run_rule(*s, &TerritoryModel::release_workers);
   EXPECT_EQ(m.event_released(0), static_cast<std::int64_t>(staff.size()));
   EXPECT_EQ(m.firm_alive()[0], 0);
   for (auto w : staff) EXPECT_EQ(m.status()[w], models::territory::kUnemployed);
@@ -518,7 +521,7 @@ TEST(TerritoryRules, EventsCloseAndOpenPlantsAtTheirMonth) {
   while (s->month() < arrival->month) s->step();
   run_phases_until(*s, "firm creation");
   const auto alive = m.firm_alive();
-  s->run_on_threads([&] { m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()}); });
+  run_rule(*s, &TerritoryModel::create_firms);
   std::int64_t plants = 0, arrivals = 0;
   for (const auto& e : p.events) arrivals += !e.closure && e.month == s->month();
   for (std::size_t f = 0; f < m.firm_alive().size(); ++f) {
@@ -556,8 +559,7 @@ TEST(TerritoryRules, DismissalsAreExactAndUniform) {
       if (m.status()[w] == kEmployed && m.employer()[w] < slots) staff[m.employer()[w]].push_back(static_cast<std::uint32_t>(w));
     const std::vector<std::uint32_t> target(m.firm_target());
     const std::vector<std::uint8_t> alive(m.firm_alive());
-    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-    s->run_on_threads([&] { m.release_workers(ctx); });
+    run_rule(*s, &TerritoryModel::release_workers);
     for (std::size_t f = 0; f < slots; ++f) {
       if (!alive[f] || staff[f].size() <= target[f]) continue;
       if (!m.firm_alive()[f]) {  // closed this month: everyone released
@@ -614,8 +616,7 @@ TEST(TerritoryRules, HiringSubsidyPutsEligibleApplicantsFirstAndPaysTheirFirms) 
   auto eligible = [&](std::uint32_t w) {
     return status[w] == kUnemployed && m.home()[w] != p.outside && months[w] >= p.hiring_subsidy.min_unemployment_months;
   };
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.match_jobs(ctx); });
+  run_rule(*s, &TerritoryModel::match_jobs);
   const auto a = static_cast<std::size_t>(p.applications);
   const auto& apps = m.applications();
   const std::size_t slots = size.size();
@@ -848,7 +849,7 @@ TEST(TerritoryRules, InvestorsFundNewFirmsWithATicketOfCashAndMarketShare) {
     auto& m = model(*s);
     run_phases_until(*s, "firm creation");
     const auto alive = m.firm_alive();
-    s->run_on_threads([&] { m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()}); });
+    run_rule(*s, &TerritoryModel::create_firms);
     Month r;
     r.fresh.assign(m.firm_alive().size(), 0);
     for (std::size_t f = 0; f < r.fresh.size(); ++f) r.fresh[f] = m.firm_alive()[f] && (f >= alive.size() || !alive[f]);
@@ -908,8 +909,7 @@ TEST(TerritoryRules, OutsideCompaniesWeighSitesByJobsLabourAndLab) {
   const auto alive = m.firm_alive();
   std::vector<double> seekers(nz, 0);
   for (std::size_t w = 0; w < m.status().size(); ++w) seekers[m.home()[w]] += m.status()[w] == models::territory::kUnemployed;
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.invest(ctx); });
+  run_rule(*s, &TerritoryModel::invest);
   // The weights by sector.
   std::vector<std::vector<double>> chance(p.sectors.size(), std::vector<double>(nz, 0));
   for (std::size_t k = 0; k < p.sectors.size(); ++k) {
@@ -975,8 +975,7 @@ TEST(TerritoryRules, InvestorsExpandFirmsWithTheirDeals) {
                               "creation.baseline_per_year=6000", "firms.young_productivity_penalty=0.9"});
     auto& m = model(*s);
     run_phases_until(*s, "investment");
-    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-    s->run_on_threads([&] { m.invest(ctx); });
+    run_rule(*s, &TerritoryModel::invest);
     return std::make_pair(std::move(s), Month{m.firm_cash(), m.firm_latent()});
   };
   auto [s0, without] = invest(1.0);
@@ -1029,7 +1028,7 @@ TEST(TerritoryRules, PartnerFundsPayTheirInvestorMonthByMonth) {
     const auto& names = m.policy_names();
     const auto k = static_cast<std::size_t>(std::find(names.begin(), names.end(), "fund_region") - names.begin());
     const double spent = m.policy_spent(k);
-    s->run_on_threads([&] { m.invest(sim::MonthContext{s->month(), s->scenario().seed()}); });
+    run_rule(*s, &TerritoryModel::invest);
     return std::make_tuple(std::move(s), m.policy_spent(k) - spent, m.firm_cash());
   };
   {
@@ -1222,8 +1221,7 @@ TEST(TerritoryRules, JobsEndAtTheSeparationRate) {
   const auto status = m.status();
   const auto employer = m.employer();
   const auto size = m.firm_size();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.separate_workers(ctx); });
+  run_rule(*s, &TerritoryModel::separate_workers);
   std::int64_t jobs = 0, ended = 0;
   std::vector<std::uint32_t> left(size.size(), 0);
   for (std::size_t w = 0; w < status.size(); ++w) {
@@ -1262,8 +1260,7 @@ TEST(TerritoryRules, UnemployedResidentsFindOutsideJobsAtTheirRate) {
     s->step();  // month 1 (2015-02): the national rate is `national`
     run_phases_until(*s, "outside jobs");
     const auto status = m.status();
-    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-    s->run_on_threads([&] { m.find_outside_jobs(ctx); });
+    run_rule(*s, &TerritoryModel::find_outside_jobs);
     std::int64_t seekers = 0, found = 0;
     for (std::size_t w = 0; w < status.size(); ++w) {
       const bool resident = m.home()[w] != m.params().outside;
@@ -1303,8 +1300,7 @@ TEST(TerritoryRules, LongTermUnemployedAreDiscouragedAndInactiveReturn) {
   const auto status = m.status();
   const auto months = m.unemployment_months();
   const int after = m.params().discouragement_after_months;
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.drift_labour_force(ctx); });
+  run_rule(*s, &TerritoryModel::drift_labour_force);
   std::int64_t long_term = 0, discouraged = 0, inactive = 0, returned = 0;
   for (std::size_t w = 0; w < status.size(); ++w) {
     const bool resident = m.home()[w] != m.params().outside;
@@ -1343,8 +1339,7 @@ TEST(TerritoryRules, JobSeekersAreTheUnemployedAndSomeEmployedResidents) {
   auto& m = model(*s);
   run_phases_until(*s, "job matching");
   const auto status = m.status();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.match_jobs(ctx); });
+  run_rule(*s, &TerritoryModel::match_jobs);
   const auto& searchers = m.searchers();
   ASSERT_TRUE(std::is_sorted(searchers.begin(), searchers.end()));
   ASSERT_EQ(std::adjacent_find(searchers.begin(), searchers.end()), searchers.end());
@@ -1388,8 +1383,7 @@ TEST(TerritoryRules, ApplicationsGoToZonesByVacanciesAndTravelTime) {
   for (std::size_t f = 0; f < m.firm_alive().size(); ++f)
     if (m.firm_alive()[f] && m.firm_target()[f] > m.firm_size()[f]) vacancies[m.firm_zone()[f]] += m.firm_target()[f] - m.firm_size()[f];
   const auto months = m.unemployment_months();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.match_jobs(ctx); });
+  run_rule(*s, &TerritoryModel::match_jobs);
   const auto a = static_cast<std::size_t>(p.applications);
   std::vector<double> counts(nz * nz, 0), sent(nz, 0);
   for (std::size_t i = 0; i < m.searchers().size(); ++i) {
@@ -1434,8 +1428,7 @@ TEST(TerritoryRules, UnemployedTakeJobsAtOrAboveTheirFallingReservationWage) {
   const auto status = m.status();
   const auto wage = m.wage();
   const auto months = m.unemployment_months();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.match_jobs(ctx); });
+  run_rule(*s, &TerritoryModel::match_jobs);
   const double decay = m.params().reservation_decay, floor = m.params().reservation_floor_eur;
   std::int64_t hired = 0, below_last = 0, below_half_decay = 0, at_floor = 0;
   for (std::size_t w = 0; w < status.size(); ++w) {
@@ -1469,8 +1462,7 @@ TEST(TerritoryRules, EmployedSearchersChangeJobsOnlyForTheSwitchGain) {
   const auto status = m.status();
   const auto employer = m.employer();
   const auto wage = m.wage();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.match_jobs(ctx); });
+  run_rule(*s, &TerritoryModel::match_jobs);
   const double gain = m.params().switch_gain;
   std::int64_t switched = 0, small_gain = 0;
   for (std::size_t w = 0; w < status.size(); ++w) {
@@ -1502,8 +1494,7 @@ TEST(TerritoryRules, NobodyIsHiredByItsOwnEmployer) {
   const auto status = m.status();
   const auto employer = m.employer();
   const std::int64_t hires_before = m.month_hires();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.match_jobs(ctx); });
+  run_rule(*s, &TerritoryModel::match_jobs);
   std::int64_t from_unemployment = 0, moved = 0;
   for (std::size_t w = 0; w < status.size(); ++w) {
     if (m.status()[w] != models::territory::kEmployed) continue;
@@ -1533,8 +1524,7 @@ TEST(TerritoryRules, FirmsOfferTheirVacanciesAndSearchersTakeTheBestPaidOffer) {
   const auto size = m.firm_size();
   const auto target = m.firm_target();
   const auto alive = m.firm_alive();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.match_jobs(ctx); });
+  run_rule(*s, &TerritoryModel::match_jobs);
   const auto& searchers = m.searchers();
   const auto& applications = m.applications();
   const auto& offered = m.offered();
@@ -1623,8 +1613,7 @@ TEST(TerritoryRules, FirmsAcceptMismatchedApplicantsAtTheirRates) {
     auto& m = model(*s);
     run_phases_until(*s, "job matching");
     const auto sector = m.sector();  // before the hires change it
-    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-    s->run_on_threads([&] { m.match_jobs(ctx); });
+    run_rule(*s, &TerritoryModel::match_jobs);
     const auto a = static_cast<std::size_t>(m.params().applications);
     Kinds k;
     for (std::size_t x = 0; x < m.applications().size(); ++x) {
@@ -1677,8 +1666,7 @@ TEST(TerritoryRules, FirmsCeaseWithTheirHazardByAgeAndSize) {
     for (int k = 0; k < setting.months; ++k) s->step();
     run_phases_until(*s, "cessations");
     const auto failing = m.closing();
-    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-    s->run_on_threads([&] { m.cease_firms(ctx); });
+    run_rule(*s, &TerritoryModel::cease_firms);
     const auto& p = m.params();
     struct Group {
       const char* name;
@@ -1727,8 +1715,7 @@ TEST(TerritoryRules, EntrantsTakeTheLowestFreeSlots) {
   for (std::size_t w = 0; w < m.status().size(); ++w)
     if (m.status()[w] == models::territory::kFreeSlot) free.push_back(w);
   const std::size_t slots = m.status().size();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.enter_labour_force(ctx); });
+  run_rule(*s, &TerritoryModel::enter_labour_force);
   std::size_t taken = 0;
   while (taken < free.size() && m.status()[free[taken]] != models::territory::kFreeSlot) ++taken;
   for (std::size_t i = taken; i < free.size(); ++i) ASSERT_EQ(m.status()[free[i]], models::territory::kFreeSlot) << i;
@@ -1751,8 +1738,7 @@ TEST(TerritoryRules, ResidentsAgeAMonthAndRetireAtTheRetirementAge) {
   const auto size = m.firm_size();
   const auto retire_at = static_cast<std::uint16_t>(m.params().retirement_age * 12);
   const auto outside = m.params().outside;
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.age_retire_and_migrate(ctx); });
+  run_rule(*s, &TerritoryModel::age_retire_and_migrate);
   std::int64_t retired = 0, residents = 0;
   std::vector<std::uint32_t> left(size.size(), 0);
   for (std::size_t w = 0; w < status.size(); ++w) {
@@ -1817,8 +1803,7 @@ TEST(TerritoryRules, NewcomersEnterAsJobSeekersWithTheirProfiles) {
   const auto& p = m.params();
   run_phases_until(*s, "entry into the labour force");
   const auto status = m.status();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.enter_labour_force(ctx); });
+  run_rule(*s, &TerritoryModel::enter_labour_force);
   const int entry = p.entry_age * 12, graduate = std::min(p.entry_age + 3, p.retirement_age - 1) * 12;
   const std::size_t top = p.skills.size() - 1;
   std::vector<double> by_skill(p.skills.size(), 0), by_home(p.zones.size(), 0), by_sector(p.sectors.size(), 0);
@@ -1916,8 +1901,7 @@ TEST(TerritoryRules, ResidentsMoveOutAtTheirRates) {
   const auto employer = m.employer();
   const auto age = m.age_months();
   const auto size = m.firm_size();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.age_retire_and_migrate(ctx); });
+  run_rule(*s, &TerritoryModel::age_retire_and_migrate);
   double left[2] = {0, 0}, exposed[2] = {0, 0}, inactive_left = 0, inactive = 0;  // [employed?]
   std::vector<std::uint32_t> lost(size.size(), 0);
   for (std::size_t w = 0; w < status.size(); ++w) {
@@ -1962,7 +1946,7 @@ TEST(TerritoryRules, EntrepreneurshipHigherAmongTheUnemployed) {
     run_phases_until(*s, "firm creation");
     const std::vector<std::uint8_t> status(m.status());
     const std::vector<std::uint32_t> employer(m.employer());
-    s->run_on_threads([&] { m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()}); });
+    run_rule(*s, &TerritoryModel::create_firms);
     for (std::size_t w = 0; w < status.size(); ++w) {
       if (m.home()[w] == m.params().outside || (status[w] != kEmployed && status[w] != kUnemployed)) continue;
       const int k = status[w] == kUnemployed ? 0 : 1;
@@ -2004,7 +1988,7 @@ TEST(TerritoryRules, SupportedFoundersCreateFirmsAtTheBoostedRateWithTheirGrant)
     const auto support = static_cast<std::size_t>(std::find(names.begin(), names.end(), "entrepreneur_support") - names.begin());
     ASSERT_LT(support, names.size());
     const double spent = m.policy_spent(support);
-    s->run_on_threads([&] { m.create_firms(sim::MonthContext{s->month(), s->scenario().seed()}); });
+    run_rule(*s, &TerritoryModel::create_firms);
     double granted = 0;
     for (std::size_t w = 0; w < status.size(); ++w) {
       if (m.home()[w] == m.params().outside || (status[w] != kEmployed && status[w] != kUnemployed)) continue;
@@ -2067,8 +2051,7 @@ TEST(TerritoryRules, TrainingTakesEligibleJobSeekersAndRaisesSkillsAtItsSuccessR
     const auto status = m.status();
     const auto months = m.unemployment_months();
     const double spent = m.policy_spent(k);
-    const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-    s->run_on_threads([&] { m.run_training(ctx); });
+    run_rule(*s, &TerritoryModel::run_training);
     std::int64_t eligible = 0;
     for (std::size_t w = 0; w < status.size(); ++w) {
       const bool can = status[w] == kUnemployed && m.home()[w] != m.params().outside &&
@@ -2100,8 +2083,7 @@ TEST(TerritoryRules, TrainingTakesEligibleJobSeekersAndRaisesSkillsAtItsSuccessR
   const auto status = m.status();
   const auto skill = m.skill();
   const auto sector = m.sector();
-  const sim::MonthContext ctx{s->month(), s->scenario().seed()};
-  s->run_on_threads([&] { m.run_training(ctx); });
+  run_rule(*s, &TerritoryModel::run_training);
   std::erase_if(first, [&](std::uint32_t w) { return status[w] != kInTraining; });
   const auto top = static_cast<std::uint8_t>(m.params().skills.size() - 1);
   std::int64_t decided = 0, succeeded = 0;
