@@ -261,7 +261,19 @@ class ForecastSpec:
         return spec
 
     def check_series(self) -> None:
-        """Every scenario records the series the report needs (its target's too); raises ForecastError."""
+        """Every scenario records the series the report needs (its target's too) and covers the reference's
+        months; raises ForecastError."""
+        ref = self.reference.scenario
+        for s in self.scenarios[1:]:
+            # The paired differences, the spending and the cost per job compare runs month by month up to one
+            # horizon: a scenario that starts or ends elsewhere would be divided over other months than it spent.
+            for field, mine, theirs in (("start", s.scenario.start, ref.start), ("months", s.scenario.months,
+                                                                                   ref.months)):
+                if mine != theirs:
+                    raise ForecastError(
+                        f"{s.scenario.source}: {field}: {mine}, where the reference ({ref.source}) has {theirs}: "
+                        "a forecast compares its scenarios over the same months (the same start and months; "
+                        "--months sets every scenario's length)")
         for s in self.scenarios:
             recorded = set(_core.Simulation(s.scenario._core, 1).recorder.series_names)
             needed = list(REQUIRED_SERIES)

@@ -557,3 +557,13 @@ def test_bad_input_exits_2_and_writes_nothing(terrasim, tmp_path, args, message)
     assert message in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["occupied"]
     assert [p.name for p in occupied.iterdir()] == ["notes.txt"]
+
+
+def test_scenarios_over_other_months_exit_2_and_write_nothing(terrasim, tmp_path):
+    short = tmp_path / "pacte-60.yaml"
+    short.write_text(f"extends: {AMIENS / 'pacte.yaml'}\nmonths: 60\n", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = terrasim("forecast", str(AMIENS / "baseline.yaml"), str(short), "--replicates", "2", cwd=work, check=2)
+    assert "pacte-60.yaml: months: 60, where the reference" in proc.stderr and "same months" in proc.stderr
+    assert list(work.iterdir()) == []

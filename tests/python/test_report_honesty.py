@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 import terrasim
-from terrasim.forecast import ForecastSpec
+from terrasim.forecast import ForecastError, ForecastSpec
 from terrasim.report import analysis as analysis_module
 from terrasim.report import charts, html, summary
 from terrasim.report.locale import Locale
@@ -249,8 +249,8 @@ def test_a_small_significant_difference_is_not_written_0(monkeypatch):
     jobs = analysis.tables["paired_differences"]
     row = jobs[(jobs["quantity"] == "jobs_in_territory") & (jobs["month"] == "2020-12")].iloc[0]
     assert 0 < row["ci_low"] < row["mean"] < row["ci_high"] < 1
-    pattern = {"en": r"With the pact: (\S+) more jobs .*\(95% interval: (\S+) to (\S+)\); difference",
-               "fr": "Avec le pacte\u00a0: (\\S+) emplois de plus .*\\(intervalle à 95\u202f%\u00a0: (\\S+) à (\\S+)\\)\u202f; écart"}
+    pattern = {"en": r"With the pact: (\S+) more jobs .*?\(95% interval: (\S+) to (\S+)\);",
+               "fr": "Avec le pacte\u00a0: (\\S+) emplois de plus .*?\\(intervalle à 95\u202f%\u00a0: (\\S+) à (\\S+)\\)\u202f;"}
     for lang in ("en", "fr"):
         sentences = " ".join(summary.sentences(analysis, lang))
         figures = re.search(pattern[lang], sentences).groups()
@@ -483,3 +483,108 @@ def test_the_reports_sources_are_what_a_council_can_look_up():
     for source in (spec.level.source, spec.creations_reference.source):
         assert "README.md" not in source and "scenarios/" not in source, source
     assert spec.level.source.startswith("article de presse « Amiens Métropole présente son Pacte")
+
+
+# -- a review of the statistics (6 December 2026) ------------------------------------------
+
+def _short_pact(tmp_path, field, value):
+    path = tmp_path / f"pacte-{field}.yaml"
+    path.write_text(f"extends: {AMIENS / 'pacte.yaml'}\n{field}: {value}\n", encoding="utf-8")
+    return ForecastSpec.from_arguments([("baseline", str(AMIENS / "baseline.yaml")), ("pacte", str(path))])
+
+
+@pytest.mark.parametrize("field, value", [("months", 60), ("start", '"2016-01"')])
+def test_scenarios_over_other_months_are_refused(tmp_path, field, value):
+    # The spending difference took each scenario's own last month, the jobs difference the months both
+    # had: a pact of 72 months against a reference of 60 had 72 months of spending divided by 60 of jobs.
+    spec = _short_pact(tmp_path, field, value)
+    with pytest.raises(ForecastError, match=f"pacte-{field}.yaml: {field}: .*where the reference "
+                                            r"\(.*baseline.yaml\) has .*over the same months"):
+        spec.check_series()
+    if field == "months":
+        spec.configured(months=24).check_series()  # --months gives every scenario one length
+
+
+def test_the_analysis_refuses_runs_over_other_months(monkeypatch):
+    def edit(matrices):
+        for series in ("unemployment_rate", "jobs_in_territory", "policy_spending_cumulative"):
+            matrices[("pacte", series)] = matrices[("pacte", series)].iloc[:, :60]
+    with pytest.raises(analysis_module.AnalysisError, match="'pacte' covers 2015-01 to 2019-12, the reference "
+                                                            "2015-01 to 2020-12"):
+        _analyse(monkeypatch, 5, edit=edit)
+
+
+def test_a_run_with_a_missing_month_leaves_the_cost_to_the_other_pairs(monkeypatch):
+    # A NaN made the cost "not defined (the interval of the jobs difference contains 0)" beside a jobs
+    # difference of +100 (+95 to +105) that the same summary called significant.
+    horizon, mid = pd.Period("2020-12", freq="M"), pd.Period("2017-06", freq="M")
+
+    def edit(matrices):
+        matrices[("pacte", "jobs_in_territory")].loc[0, horizon] = np.nan
+        matrices[("pacte", "jobs_in_territory")].loc[1, mid] = np.nan
+    analysis = _analyse(monkeypatch, 20, edit=edit, jobs=100.0, jobs_sd=5.0)
+    cost = analysis.tables["cost_per_job"].set_index("measure")
+    assert (cost["status"] == "defined").all(), cost["status"]
+    assert cost.loc["net_job", "n"] == 19 and cost.loc["job_year", "n"] == 18  # run 1 has no job-years
+    jobs = analysis.tables["paired_differences"]
+    at = jobs[(jobs["quantity"] == "jobs_in_territory") & (jobs["month"] == "2020-12")].iloc[0]
+    assert cost.loc["net_job", "jobs"] == pytest.approx(at["mean"])  # the pairs the differences count
+    text = " ".join(summary.sentences(analysis, "en"))
+    assert "not defined" not in text
+
+
+def test_probabilities_that_are_not_0_or_1_are_not_written_so():
+    from terrasim.report.locale import probability_decimals
+    en = Locale("en")
+    low = 0.000353  # Wilson's lower bound for 1 run in 500
+    assert probability_decimals([0.002, low, 0.011]) == 2
+    assert en.percent(low, probability_decimals([low])) == "0.04%"
+    assert en.percent(0.99965, probability_decimals([0.99965])) == "99.97%"  # no "100.0%"
+    assert en.percent(2000 / 2001, probability_decimals([2000 / 2001])) == "99.95%"
+    assert probability_decimals([0.0, 1.0, 0.5, float("nan")]) == 1  # 0 and 1 are written 0.0% and 100.0%
+
+
+def test_one_run_in_500_reaching_the_level_is_no_0_percent(monkeypatch):
+    def edit(matrices):
+        rates = matrices[("pacte", "unemployment_rate")]
+        rates.iloc[:, :] = 0.12
+        rates.loc[7, pd.Period("2019-12", freq="M")] = 0.05  # one run of 500 at or below 10%
+    analysis = _analyse(monkeypatch, 500, edit=edit)
+    sentence = next(s for s in summary.sentences(analysis, "en") if "(≤ 10%, December 2019)" in s)
+    p, low, high = (float(x) for x in re.search(r"With the pact, (\S+)% \([^;]*; 95% interval: (\S+)% to "
+                                                r"(\S+)%\)", sentence).groups())
+    assert (p, low, high) == (0.20, 0.04, 1.12), sentence  # Wilson: 0.035% to 1.12%, not "0.0% to 1.1%"
+    table = _text(_page(analysis, "en").split('id="target"')[1].split("</section>")[0])
+    assert all(figure in table for figure in ("0.20%", "0.04%", "1.12%")), table
+
+
+def test_an_unemployment_difference_within_chance_is_said_to_be_so(monkeypatch):
+    analysis = _analyse(monkeypatch, 20, seed=3, jobs=100.0)  # the same unemployment in both, with noise
+    diffs = analysis.tables["paired_differences"]
+    unemp = diffs[(diffs["quantity"] == "unemployment_rate") & (diffs["month"] == "2020-12")].iloc[0]
+    assert unemp["ci_low"] < 0 < unemp["ci_high"]
+    en, fr = (" ".join(summary.sentences(analysis, lang)) for lang in ("en", "fr"))
+    assert "in December 2020, the difference in unemployment cannot be told from the runs' randomness" in en
+    assert "en décembre 2020, l'écart de chômage ne se distingue pas du hasard des simulations" in fr
+    significant = _analyse(monkeypatch, 20, jobs=100.0, pact_unemployment=0.095)
+    assert "difference in unemployment in December 2020: −0.38 points" in " ".join(
+        summary.sentences(significant, "en"))
+
+
+def test_a_run_exactly_at_the_threshold_reaches_it(monkeypatch):
+    # The float mean of 0.10, 0.10 and 0.10 is 0.10000000000000002: the quarter at 10% failed "<= 10%";
+    # 0.09, 0.11 and 0.10 sum to just below 3 x 0.10 (it would fail ">= 10%").
+    months = pd.period_range("2019-10", periods=3, freq="M")
+    runs = pd.DataFrame([[0.10, 0.10, 0.10], [0.09, 0.11, 0.10], [0.10, 0.10, 0.1000001], [0.10, np.nan, 0.10]],
+                        columns=months)
+    assert list(analysis_module.reaches(runs, None, 0.10, "below")) == [True, True, False, False]
+    assert list(analysis_module.reaches(runs, None, 0.10, "above")) == [True, True, True, False]
+    assert list(analysis_module.reaches(runs, None, 0.0999999, "below")) == [False, False, False, False]
+    national = pd.DataFrame([[0.08] * 3] * 4, columns=months)
+    assert list(analysis_module.reaches(runs, national, 0.02, "below")) == [True, True, False, False]
+
+    def edit(matrices):
+        matrices[("pacte", "unemployment_rate")].iloc[:, :] = 0.10
+    probs = _analyse(monkeypatch, 5, edit=edit).tables["target_probability"]
+    level = probs[(probs["scenario"] == "pacte") & (probs["reading"] == "level")].set_index("moment")
+    assert level.loc["quarter", "successes"] == 5 and level.loc["month", "successes"] == 5

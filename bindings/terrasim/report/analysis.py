@@ -28,6 +28,7 @@ import dataclasses
 import math
 import os
 import pathlib
+from fractions import Fraction
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -143,11 +144,44 @@ def _band_columns(m: pd.DataFrame, share: float) -> Tuple[pd.Series, pd.Series]:
             pd.Series([b[1] for b in bands], index=m.columns, dtype=float))
 
 
+def reaches(values: pd.DataFrame, reference: Optional[pd.DataFrame], threshold: float,
+            direction: str) -> np.ndarray:
+    """Whether each run (row) reaches a target over the months of `values`' columns: its mean at or below
+    (direction "below"; at or above otherwise) the reference's mean over the same months plus `threshold`,
+    or `threshold` alone without a reference.
+
+    A tie reaches the target. The sums are exact (fractions of the recorded values), and a difference no
+    larger than the recorded values' own rounding (half a unit in the last place of each, of the largest
+    magnitude) is a tie: the float mean of 0.10, 0.10 and 0.10 is 0.10000000000000002, and 0.09, 0.11 and
+    0.10 sum to just below 3 x 0.10, which put runs exactly at a 10% target above it (or below it).
+    A run with a NaN in its months does not reach the target and stays counted (as
+    SweepResults.probability_at_most counts it), rather than being judged on its other months.
+    """
+    rows = values.to_numpy(dtype=float)
+    refs = reference.to_numpy(dtype=float) if reference is not None else np.zeros((rows.shape[0], 0))
+    k = rows.shape[1]
+    out = np.zeros(rows.shape[0], dtype=bool)
+    for r in range(rows.shape[0]):
+        terms = [float(x) for x in rows[r]]
+        others = [float(x) for x in refs[r]] + [float(threshold)] * k
+        if any(math.isnan(x) for x in terms + others):
+            continue
+        difference = sum(map(Fraction, terms), Fraction(0)) - sum(map(Fraction, others), Fraction(0))
+        largest = max(abs(x) for x in terms + others)
+        tie = Fraction(math.ulp(largest)) * (len(terms) + len(others)) / 2
+        out[r] = difference <= tie if direction == "below" else difference >= -tie
+    return out
+
+
 def _quantile_row(values: np.ndarray) -> Dict[str, float]:
     q05, q95 = middle_band(values, OUTER)
     q25, q75 = middle_band(values, INNER)
-    return {"q05": q05, "q25": q25, "q50": float(np.nanmedian(values)) if np.size(values) else float("nan"),
-            "q75": q75, "q95": q95, "mean": float(np.mean(values))}
+    # The runs with a value, for the mean as for the median and the bands (a run with a month missing
+    # has no total: NaN, not the sum of its other months).
+    have = np.asarray(values, dtype=float)
+    have = have[~np.isnan(have)]
+    return {"q05": q05, "q25": q25, "q50": float(np.median(have)) if have.size else float("nan"),
+            "q75": q75, "q95": q95, "mean": float(np.mean(have)) if have.size else float("nan")}
 
 
 class _Data:
@@ -179,6 +213,12 @@ def analyse(db, spec: "ForecastSpec", replicates: int, base_seed: int = 1) -> An
         _check_complete(res, spec, replicates, base_seed)
         data = _Data(res)
         months = data(spec.names[0], "unemployment_rate").columns
+        for name in spec.names[1:]:
+            theirs = data(name, "unemployment_rate").columns
+            if list(theirs) != list(months):
+                raise AnalysisError(f"{db}: scenario {name!r} covers {theirs[0]} to {theirs[-1]}, the reference "
+                                    f"{months[0]} to {months[-1]}: the report compares scenarios over the same "
+                                    "months")
         notes: List[Tuple[str, dict]] = []
         tables: Dict[str, pd.DataFrame] = {}
         charts: Dict[str, pd.DataFrame] = {}
@@ -289,13 +329,9 @@ def _target_probabilities(spec, data, months, notes) -> pd.DataFrame:
             readings.append(("level", None, spec.level.value))
         for reading, reference, threshold in readings:
             for moment, span in moments:
-                # A run with a NaN in the span does not reach the target and stays counted (as
-                # SweepResults.probability_at_most counts it): skipna=False, not a mean of the other months.
-                v = values[span].mean(axis=1, skipna=False)
-                bound = (data(s.name, reference)[span].mean(axis=1, skipna=False) + threshold if reference
-                         else threshold)
-                outcome = (v <= bound) if target.direction == "below" else (v >= bound)
-                p = Probability.from_outcomes(outcome.to_numpy(), LEVEL)
+                outcome = reaches(values[span], data(s.name, reference)[span] if reference else None,
+                                  threshold, target.direction)
+                p = Probability.from_outcomes(outcome, LEVEL)
                 rows.append({
                     "scenario": s.name, "reading": reading, "moment": moment, "first_month": str(span[0]),
                     "last_month": str(span[-1]), "series": target.series, "reference": reference or "",
@@ -344,7 +380,7 @@ def _creations(spec, data, months, notes) -> pd.DataFrame:
     for s in spec.scenarios:
         m = data(s.name, "creations")
         for year in years:
-            per_run = m[[p for p in m.columns if p.year == year]].sum(axis=1).to_numpy()
+            per_run = m[[p for p in m.columns if p.year == year]].sum(axis=1, skipna=False).to_numpy()
             row = _quantile_row(per_run)
             reference = ref.count * s.scale if ref else np.nan
             rows.append({"scenario": s.name, "year": year, "q50": row["q50"], "q05": row["q05"], "q95": row["q95"],
@@ -361,7 +397,7 @@ def _investment(spec, data) -> pd.DataFrame:
             series = f"investment_{inv['name']}"
             if not data.has(s.name, series):
                 continue
-            total = data(s.name, series).sum(axis=1).to_numpy()
+            total = data(s.name, series).sum(axis=1, skipna=False).to_numpy()
             row = _quantile_row(total)
             rows.append({"scenario": s.name, "investor": inv["name"], "kind": inv.get("kind", ""),
                          "q50": row["q50"], "q05": row["q05"], "q95": row["q95"], "mean": row["mean"]})
@@ -416,12 +452,19 @@ def _cost_per_job(spec, data) -> pd.DataFrame:
     rows = []
     ref = spec.names[0]
     for name in spec.names[1:]:
-        spent = (data(name, "policy_spending_cumulative").iloc[:, -1]
-                 - data(ref, "policy_spending_cumulative").iloc[:, -1]).to_numpy()
+        spent_all = (data(name, "policy_spending_cumulative").iloc[:, -1]
+                     - data(ref, "policy_spending_cumulative").iloc[:, -1]).to_numpy()
         jobs = data(name, "jobs_in_territory") - data(ref, "jobs_in_territory")
-        measures = {"net_job": jobs.iloc[:, -1].to_numpy(), "job_year": jobs.sum(axis=1).to_numpy() / 12.0}
-        s_mean, s_low, s_high = mean_interval(spent)
-        for measure, denominator in measures.items():
+        # A run with a month missing has no job-years (skipna=False: not the sum of its other months).
+        measures = {"net_job": jobs.iloc[:, -1].to_numpy(),
+                    "job_year": jobs.sum(axis=1, skipna=False).to_numpy() / 12.0}
+        for measure, denominator_all in measures.items():
+            # The pairs with both figures, as the paired differences count them (SweepResults skips a pair
+            # with a missing value): a NaN would otherwise make the interval NaN and the cost "not defined"
+            # beside a jobs difference the same report calls significant.
+            both = np.isfinite(spent_all) & np.isfinite(denominator_all)
+            spent, denominator = spent_all[both], denominator_all[both]
+            s_mean, s_low, s_high = mean_interval(spent)
             d_mean, d_low, d_high = mean_interval(denominator)
             ratio, low, high, bounded = fieller_ratio(spent, denominator)
             if denominator.size < 2:

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from .analysis import INNER, OUTER, Analysis, band_trim
-from .locale import Locale, enough_decimals, exact_decimals
+from .locale import Locale, exact_decimals, probability_decimals
 from .words import words
 
 PALETTE = ["#4a6fa5", "#d9822b", "#3a9a5b", "#8e5ea2", "#c0392b", "#7f8c8d"]
@@ -162,7 +162,7 @@ def target_probability(analysis: Analysis, lang: str) -> Figure:
             c = col[r["scenario"]]
             ax.plot([r["ci_low"], r["ci_high"]], [yi, yi], color=c, linewidth=2.2, solid_capstyle="butt")
             ax.plot([r["p"]], [yi], "o", color=c, markersize=5)
-            p_text = loc.percent(r["p"], enough_decimals([100 * r["p"]], 0))  # 1 run in 200 is no "0%"
+            p_text = loc.percent(r["p"], probability_decimals([r["p"]], 0))  # 1 run in 200 is no "0%", 199 no "100%"
             ax.text(min(r["ci_high"] + 0.02, 1.0), yi, p_text, va="center", fontsize=7.5)
         ax.set_yticks(y)
         ax.set_yticklabels([reading_label(analysis, r, lang, short=True) for _, r in t.iterrows()])

@@ -20,7 +20,7 @@ import pandas as pd
 from .analysis import INNER, OUTER, Analysis, key_months
 from .charts import (band_label, bands_text, cluster_title, creations_reference_text, criterion_text,
                      inner_band_shown, investor_label, reading_label)
-from .locale import Locale, enough_decimals, missing
+from .locale import Locale, enough_decimals, missing, probability_decimals
 from .words import words
 
 CSS = """
@@ -152,8 +152,9 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
 
     def probability(reading):
         def cell(r):
-            return num(f"p_{reading}", loc.percent(r[f"p_{reading}"])) + under(
-                r, f"p_{reading}_ci_low", f"p_{reading}_ci_high")
+            p, lo, hi = f"p_{reading}", f"p_{reading}_ci_low", f"p_{reading}_ci_high"
+            d = probability_decimals([r[p], r[lo], r[hi]])  # no "0.0%" for 1 run in 500
+            return num(p, loc.percent(r[p], d)) + under(r, lo, hi, lambda v: loc.percent(v, d))
         return cell
 
     def jobs_cell(r):
@@ -238,6 +239,9 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                                                           level_source=loc.text(spec.level.source))
         else:
             target_text = w["cap_target_stated_only"].format(stated=stated)
+    def p_decimals(r):
+        return probability_decimals([r["p"], r["ci_low"], r["ci_high"]])
+
     parts.append(f'<section id="target"><h2>{_e(w["h_target"])}</h2>'
                  + (f'<p>{_e(target_text)}</p>' if target_text else "")
                  + "".join(f'<p class="note">{_e(n)}</p>' for n in notes)
@@ -247,8 +251,9 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                      Col(w["col_criterion"], lambda r: _e(criterion_text(r, lang)), numeric=False),
                      Col(w["col_when"], lambda r: _e(reading_label(analysis, r, lang).split(", ", 1)[1]),
                          numeric=False),
-                     Col(w["col_probability"], lambda r: num("p", loc.percent(r["p"]))),
-                     Col(w["col_ci95"], lambda r: span(r, "ci_low", "ci_high")),
+                     Col(w["col_probability"], lambda r: num("p", loc.percent(r["p"], p_decimals(r)))),
+                     Col(w["col_ci95"], lambda r: span(r, "ci_low", "ci_high",
+                                                       lambda v: loc.percent(v, p_decimals(r)))),
                      Col(w["col_reached"], lambda r: num("successes", loc.count(r["successes"])) + " / "
                          + num("n", loc.count(r["n"]))),
                  ]) + "</section>\n")

@@ -174,6 +174,20 @@ def enough_decimals(values, decimals: int = 0, digits: int = 2) -> int:
     return out
 
 
+def probability_decimals(values, decimals: int = 1, most: int = 6) -> int:
+    """The decimals with which to write all of `values`, probabilities as percentages: `decimals`, or more
+    where one that is not 0 would read 0% or one that is not 1 would read 100% (1 run in 500 has an
+    interval from 0.04%, not from "0.0%"; 2,000 in 2,001 is no "100.0%")."""
+    out = decimals
+    for v in values:
+        if missing(v):
+            continue
+        while out < most and ((v > 0 and round_half_up(100 * v, out) == 0)
+                              or (v < 1 and round_half_up(100 * v, out) == 100)):
+            out += 1
+    return out
+
+
 def exact_decimals(x: float, most: int = 6) -> int:
     """The fewest decimals that write `x` as it is (up to `most`): 9.75 -> 2, 10.0 -> 0."""
     if missing(x):

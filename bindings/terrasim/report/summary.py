@@ -17,7 +17,7 @@ from typing import Dict, List, Tuple
 
 from .analysis import OUTER, Analysis, key_months
 from .charts import band_label, criterion_text
-from .locale import Locale, enough_decimals, missing, pick
+from .locale import Locale, enough_decimals, missing, pick, probability_decimals
 from .words import words
 
 #: Verbal likelihood (the calibrated language of the IPCC's guidance note on
@@ -72,9 +72,10 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
         rows = probs[(probs["reading"] == reading) & (probs["moment"] == "month")]
         groups: Dict[Tuple[str, str], List[str]] = {}
         for _, r in rows.iterrows():
-            item = w["s_target_item"].format(label=label(r["scenario"]), p=loc.percent(r["p"]),
+            d = probability_decimals([r["p"], r["ci_low"], r["ci_high"]])
+            item = w["s_target_item"].format(label=label(r["scenario"]), p=loc.percent(r["p"], d),
                                              likelihood=likelihood(r["ci_low"], r["ci_high"], lang),
-                                             ci=ci(loc.percent(r["ci_low"]), loc.percent(r["ci_high"])))
+                                             ci=ci(loc.percent(r["ci_low"], d), loc.percent(r["ci_high"], d)))
             groups.setdefault((criterion_text(r, lang), loc.month(r["last_month"])), []).append(item)
         for (criterion, when), items in groups.items():
             out.append(w["s_target"].format(criterion=criterion, when=when, values=sep.join(items)))
@@ -92,11 +93,15 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
         # of 0.4 jobs is no "0 more jobs").
         d = enough_decimals([jobs["mean"], jobs["ci_low"], jobs["ci_high"]], 0)
         du = enough_decimals([100 * unemp[c] for c in ("mean", "ci_low", "ci_high")], 2)
+        # Each difference is said to be indistinguishable from chance when its own interval contains 0.
+        unemployment = w["s_unemployment_diff_none" if _indistinguishable(unemp["ci_low"], unemp["ci_high"])
+                         else "s_unemployment_diff"].format(
+            month=loc.month(horizon), udiff=loc.points(unemp["mean"], du),
+            uci=ci(loc.points(unemp["ci_low"], du), loc.points(unemp["ci_high"], du)))
         values = dict(label=label(name), month=loc.month(horizon),
                       ci=ci(loc.count(jobs["ci_low"], sign=True, decimals=d),
                             loc.count(jobs["ci_high"], sign=True, decimals=d)),
-                      udiff=loc.points(unemp["mean"], du),
-                      uci=ci(loc.points(unemp["ci_low"], du), loc.points(unemp["ci_high"], du)))
+                      unemployment=unemployment)
         if jobs["ci_low"] > 0:
             out.append(w["s_jobs_up"].format(diff=loc.count(jobs["mean"], decimals=d), **values))
         elif jobs["ci_high"] < 0:
@@ -116,6 +121,12 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
 
     out.append(w["s_caveat"])
     return out
+
+
+def _indistinguishable(low: float, high: float) -> bool:
+    """Whether the interval [low, high] contains 0; an interval that is not there (one run) does too: it
+    tells nothing apart from chance."""
+    return missing(low) or missing(high) or low <= 0 <= high
 
 
 def cost_words(row, lang: str) -> str:

@@ -216,11 +216,14 @@ FR: Dict[str, str] = {
                 "que calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
     "s_target_item": "{label}, {p} ({likelihood} ; {ci})",
     "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} ({ci}) ; "
-                 "écart de chômage en {month} : {udiff} ({uci}).",
+                 "{unemployment}.",
     "s_jobs_down": "{label} : {diff} emplois de moins que la référence dans le territoire en {month} ({ci}) ; "
-                   "écart de chômage en {month} : {udiff} ({uci}).",
+                   "{unemployment}.",
     "s_jobs_none": "{label} : en {month}, l'écart d'emplois avec la référence ne se distingue pas du hasard des "
-                   "simulations ({diff}, {ci}) ; écart de chômage en {month} : {udiff} ({uci}).",
+                   "simulations ({diff}, {ci}) ; {unemployment}.",
+    "s_unemployment_diff": "écart de chômage en {month} : {udiff} ({uci})",
+    "s_unemployment_diff_none": "en {month}, l'écart de chômage ne se distingue pas du hasard des simulations "
+                                "({udiff}, {uci})",
     "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi net : "
               "{cost_net}. Coût par emploi-année : {cost_year}.",
     "s_spending_less": "{value} de moins que la référence",
@@ -434,12 +437,15 @@ EN: Dict[str, str] = {
     "s_target": "Probability of reaching the target ({criterion}, {when}) in the model, with its parameters as "
                 "calibrated (the intervals reflect only the finite number of runs): {values}.",
     "s_target_item": "{label}, {p} ({likelihood}; {ci})",
-    "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} ({ci}); difference "
-                 "in unemployment in {month}: {udiff} ({uci}).",
+    "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} ({ci}); "
+                 "{unemployment}.",
     "s_jobs_down": "{label}: {diff} fewer jobs located in the territory than the reference in {month} ({ci}); "
-                   "difference in unemployment in {month}: {udiff} ({uci}).",
+                   "{unemployment}.",
     "s_jobs_none": "{label}: in {month}, the difference in jobs from the reference cannot be told from the runs' "
-                   "randomness ({diff}, {ci}); difference in unemployment in {month}: {udiff} ({uci}).",
+                   "randomness ({diff}, {ci}); {unemployment}.",
+    "s_unemployment_diff": "difference in unemployment in {month}: {udiff} ({uci})",
+    "s_unemployment_diff_none": "in {month}, the difference in unemployment cannot be told from the runs' "
+                                "randomness ({udiff}, {uci})",
     "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per net job: {cost_net}. Cost per "
               "job-year: {cost_year}.",
     "s_spending_less": "{value} less than the reference",
