@@ -186,10 +186,12 @@ class SweepResults:
         return pd.DataFrame([{"point_id": pid, **json.loads(text)} for pid, text in rows]).set_index("point_id")
 
     def runs(self) -> pd.DataFrame:
+        """The finished runs (replicates below `replicates` when it was given)."""
+        limit, params = ("", ()) if self.replicates is None else (" WHERE r.replicate < ?", (self.replicates,))
         return self._query(
             "SELECT r.run_id, s.name AS scenario, r.point_id, r.replicate, r.seed, r.config_sha256, "
             "r.terrasim_version, r.seconds, r.host, r.finished_at FROM runs r "
-            "JOIN scenarios s USING (scenario_id) ORDER BY s.name, r.point_id, r.replicate")
+            "JOIN scenarios s USING (scenario_id)" + limit + " ORDER BY s.name, r.point_id, r.replicate", params)
 
     def series_names(self) -> list:
         return [r[0] for r in self._con.execute("SELECT DISTINCT name FROM series ORDER BY name")]
@@ -259,12 +261,21 @@ class SweepResults:
         return m
 
     def to_pandas(self, name: Optional[str] = None) -> pd.DataFrame:
-        """Every value, long: scenario, point_id, replicate, seed, series, month, value."""
-        where, params = ("WHERE v.name = ?", (name,)) if name else ("", ())
+        """Every value, long: scenario, point_id, point (its overrides, ``a=1, b=x``), replicate, seed, series,
+        month, value; replicates below `replicates` when it was given, as the statistics read them."""
+        conditions, params = [], []
+        if name:
+            conditions.append("v.name = ?")
+            params.append(name)
+        if self.replicates is not None:
+            conditions.append("r.replicate < ?")
+            params.append(self.replicates)
+        where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
         df = self._query(
             "SELECT s.name AS scenario, r.point_id, r.replicate, r.seed, v.name AS series, v.month, v.value "
             f"FROM series v JOIN runs r USING (run_id) JOIN scenarios s USING (scenario_id) {where} "
-            "ORDER BY s.name, r.point_id, r.replicate, v.name, v.t", params)
+            "ORDER BY s.name, r.point_id, r.replicate, v.name, v.t", tuple(params))
+        df.insert(2, "point", df["point_id"].map(self._points()).astype(object))
         return df
 
     def to_csv(self, path: Union[str, os.PathLike], name: Optional[str] = None) -> None:

@@ -268,16 +268,34 @@ def _in_context(error: ScenarioError, where: str) -> ScenarioError:
     return out
 
 
+# A grid point's runs are compared by their configurations at one seed (a
+# run's own hash includes its replicate's seed).
+_SEED_FOR_IDENTITY = "seed=0"
+
+
+def _point_identity(scenario: Scenario, point: Mapping[str, Any]) -> str:
+    """The configuration hash of `scenario` at grid `point`, at the seed of _SEED_FOR_IDENTITY."""
+    return scenario.with_overrides([f"{path}={format_override_value(v)}" for path, v in point.items()]
+                                   + [_SEED_FOR_IDENTITY]).config_sha256
+
+
 def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], point_overrides: List[List[str]],
-                   base_seed: int, replicates: int) -> None:
-    """Loads every run's scenario here, before the database is touched.
+                   extra_overrides: List[str], base_seed: int, replicates: int) -> List[Dict[str, str]]:
+    """Loads every run's scenario here, before the database is touched; returns, for each grid point, the
+    configuration hash of each scenario there.
 
     Bad input is then refused with the scenario's own error, and nothing is
     written; in a worker, the same error would not come back whole (see
     :func:`execute_run`), and the database would already hold the sweep's
     settings. Seeds are checked at both ends of the replicates' range (the
-    engine takes a range of seeds).
+    engine takes a range of seeds). Refused too, by what the configurations
+    are rather than how the paths are spelt: a grid path that sets what an
+    override (--set) set (``zones[0].x`` and ``zones.NAME.x`` are one field:
+    the grid's value would replace the override's, which the scenarios table
+    would still show), and two grid points that make the same runs
+    (``0.01`` and ``.01``, ``1`` and ``1.0``).
     """
+    configs: List[Dict[str, str]] = [{} for _ in points]
     last = base_seed + replicates - 1
     for name, sc in named.items():
         for seed in sorted({base_seed, last}):
@@ -286,12 +304,26 @@ def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], poi
             except ScenarioError as e:
                 raise _in_context(e, f"scenario {name!r}, seed {seed} (replicates 0 to {replicates - 1} use seeds "
                                      f"{base_seed} to {last})") from None
-        for point, ov in zip(points, point_overrides):
-            if ov:
-                try:
-                    sc.with_overrides(ov)
-                except ScenarioError as e:
-                    raise _in_context(e, f"scenario {name!r}, grid point {_describe(point)}") from None
+        for k, (point, ov) in enumerate(zip(points, point_overrides)):
+            try:
+                at_point = sc.with_overrides(ov + [_SEED_FOR_IDENTITY])
+            except ScenarioError as e:
+                raise _in_context(e, f"scenario {name!r}, grid point {_describe(point)}") from None
+            if ov and extra_overrides and \
+                    at_point.with_overrides(extra_overrides).config_sha256 != at_point.config_sha256:
+                raise ValueError(f"grid point {_describe(point)} sets, in scenario {name!r}, a field that an "
+                                 f"override (--set {' '.join(extra_overrides)}) sets too, under another spelling "
+                                 "of its path: the grid's value would replace the override's in every run; give "
+                                 "the field in one of them")
+            configs[k][name] = at_point.config_sha256
+    seen: Dict[Tuple[str, ...], int] = {}
+    for k, point in enumerate(points):
+        key = tuple(configs[k][name] for name in named)
+        if key in seen:
+            raise ValueError(f"grid (--grid): the points {_describe(points[seen[key]])} and {_describe(point)} "
+                             "make the same runs (the same configuration of every scenario): give each value once")
+        seen[key] = k
+    return configs
 
 
 def _series_of(scenario: Scenario) -> set:
@@ -352,7 +384,9 @@ def _sole_writer(db: str):
     if fcntl is None:  # no flock (Windows): unguarded, as before
         yield
         return
-    path = db + ".lock"
+    # By the file's real path: a symbolic link to the database (or another
+    # spelling of its path) must meet the same lock.
+    path = os.path.realpath(db) + ".lock"
     while True:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -418,8 +452,15 @@ def _kept(name: str, value: str) -> str:
 
 
 def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: List[Dict[str, Any]],
-             base_seed: int, settings: Dict[str, str]) -> Tuple[Dict[str, int], List[int]]:
-    """Creates or checks the database; returns scenario ids and point ids."""
+             point_configs: List[Dict[str, str]], base_seed: int,
+             settings: Dict[str, str]) -> Tuple[Dict[str, int], List[int]]:
+    """Creates or checks the database; returns scenario ids and point ids.
+
+    A grid point is the database's point of the same overrides, or else of
+    the same runs (the configuration hash of each scenario there, from its
+    finished runs): resuming ``--grid a=.01`` continues the point written as
+    ``a=0.01`` instead of running it again as another point.
+    """
     version = _core.__version__
     con.executescript(SCHEMA)  # idempotent; executescript commits, so before the transaction
     con.execute("BEGIN IMMEDIATE")
@@ -469,11 +510,22 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
                     (name, sc.source, sc.model, sc.title, sc.start, sc.months, sc.config_sha256, sc.to_json(-1)))
                 scenario_ids[name] = cur.lastrowid
         point_ids = []
-        for point in points:
+        existing: Optional[Dict[int, Dict[str, str]]] = None  # the database's points' identities, when needed
+        for point, configs in zip(points, point_configs):
             text = _canonical(point)
             row = con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?", (text,)).fetchone()
             if row:
                 point_ids.append(row[0])
+                continue
+            if existing is None:
+                existing = {}
+                for pid, stored in con.execute("SELECT point_id, overrides_json FROM parameters"):
+                    with contextlib.suppress(ScenarioError):  # a point this sweep's scenarios cannot take
+                        existing[pid] = {name: _point_identity(sc, json.loads(stored))
+                                         for name, sc in scenarios.items()}
+            same = [pid for pid, made in existing.items() if made == configs]
+            if same:
+                point_ids.append(same[0])
                 continue
             cur = con.execute("INSERT INTO parameters (overrides_json) VALUES (?)", (text,))
             con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
@@ -642,8 +694,11 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     Bad input raises before the database is opened: ScenarioError (a run's
     scenario, the scenario and grid point named first), ValueError (``seed``
     in the grid or the overrides, ``months`` in the grid, a path both in the
-    grid and the overrides, a grid point twice, two scenarios of one name, an
-    unknown series) or
+    grid and the overrides, or a grid path that sets what an override sets
+    under another spelling, a grid point twice or two points that make the
+    same runs, an empty grid, two scenarios of one name, an unknown series,
+    `workers`, `threads` or `max_in_flight` not a whole number of at least 1)
+    or
     SweepError (a database that is a folder, in no folder, not a sweep
     database, written with other settings, or being written by another
     sweep).
@@ -657,6 +712,16 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     if isinstance(executor, str) and executor not in _EXECUTOR_NAMES:
         raise ValueError(f"executor (--executor): expected one of {', '.join(_EXECUTOR_NAMES)}, a dask Client or a "
                          f"concurrent.futures executor, found {executor!r}")
+    for option, value, flag, least in (("workers", workers, "--workers", 1), ("threads", threads, "--threads", 1),
+                                       ("max_in_flight", max_in_flight, None, 1)):
+        if value is None and option != "threads":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            named_as = f"{option} ({flag})" if flag else option
+            raise ValueError(f"{named_as}: expected a whole number of at least {least}, found {value!r}")
+    workers = None if workers is None else int(workers)
+    threads = int(threads)
+    max_in_flight = None if max_in_flight is None else int(max_in_flight)
     if isinstance(series, str):
         series = [series]
     series = list(series) if series else None
@@ -667,12 +732,15 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
                              "give it once")
         extra["months"] = months
     points = grid_points(grid)
+    if not points:
+        raise ValueError("grid (--grid): no point: a path of the grid has no values")
     _check_paths(points, list(extra))
     # Everything is loaded and checked before the database is opened: bad
     # input leaves no database, and an existing one as it was.
     named = {name: sc.with_overrides(extra) for name, sc in named_scenarios(scenarios).items()}
     point_overrides = [[f"{path}={format_override_value(v)}" for path, v in point.items()] for point in points]
-    _validate_runs(named, points, point_overrides, base_seed, replicates)
+    extra_overrides = [f"{path}={format_override_value(v)}" for path, v in extra.items()]
+    point_configs = _validate_runs(named, points, point_overrides, extra_overrides, base_seed, replicates)
     if series:
         _check_series(named, series)
     db = os.fspath(db)
@@ -685,8 +753,8 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     with _sole_writer(db):
         con = _open(db)
         try:
-            return _run(con, db, named, points, point_overrides, replicates, base_seed, series, breakdowns,
-                        executor, workers, threads, progress, max_in_flight, t_start)
+            return _run(con, db, named, points, point_overrides, point_configs, replicates, base_seed, series,
+                        breakdowns, executor, workers, threads, progress, max_in_flight, t_start)
         finally:
             con.close()
 
@@ -695,12 +763,14 @@ _EXECUTOR_NAMES = ("local", "processes", "mpi")
 
 
 def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: List[Dict[str, Any]],
-         point_overrides: List[List[str]], replicates: int, base_seed: int, series: Optional[List[str]],
+         point_overrides: List[List[str]], point_configs: List[Dict[str, str]], replicates: int, base_seed: int,
+         series: Optional[List[str]],
          breakdowns: bool, executor: Any, workers: Optional[int], threads: int, progress: Union[bool, str],
          max_in_flight: Optional[int], t_start: float) -> SweepSummary:
     """The sweep proper, its database open and held by this process alone."""
     try:
-        scenario_ids, point_ids = _prepare(con, named, points, base_seed, _settings(series, breakdowns))
+        scenario_ids, point_ids = _prepare(con, named, points, point_configs, base_seed,
+                                           _settings(series, breakdowns))
         done = set(con.execute("SELECT scenario_id, point_id, replicate FROM runs"))
     except sqlite3.Error as e:
         raise SweepError(f"{db}: cannot prepare the sweep database ({e})") from None
@@ -719,12 +789,12 @@ def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: L
     bar(0)
     run_seconds = db_seconds = 0.0
     n_workers = None
+    completed = 0
     if tasks:
         pool, owned, n_workers = _resolve_executor(executor, workers)
         window = max_in_flight or max(4, 4 * (n_workers or 4))
         pending: Dict[cf.Future, Tuple] = {}
         queue = iter(tasks)
-        completed = 0
         try:
             while True:
                 for task in itertools.islice(queue, max(0, window - len(pending))):
@@ -760,8 +830,10 @@ def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: L
                 pool.shutdown(wait=True, cancel_futures=True)
             elif owned:
                 pool.shutdown(wait=True)
+    if completed != len(tasks):  # cannot happen: every task is submitted, and each either commits or raises
+        raise SweepError(f"{db}: {completed} of the {len(tasks)} runs to do were done; the same command resumes")
     bar(len(tasks), final=True)
-    return SweepSummary(db=db, total=total, skipped=skipped, completed=len(tasks),
+    return SweepSummary(db=db, total=total, skipped=skipped, completed=completed,
                         wall_seconds=time.perf_counter() - t_start, run_seconds=run_seconds,
                         db_seconds=db_seconds, workers=n_workers)
 

@@ -106,6 +106,13 @@ def test_a_scenario_error_in_a_worker_comes_back_whole():
     ([SMALL, "--grid", "separation_rate=0.02,0.03", "--grid", "separation_rate=0.04"],
      "--grid separation_rate: given twice"),
     ([SMALL, "--grid", "exit_rate=0.01,1e-2"], "the point exit_rate=0.01 comes twice"),
+    # spelt differently, the same runs: once two points, each run twice under two ids
+    ([SMALL, "--grid", "exit_rate=0.01,.01"], "the points exit_rate=0.01 and exit_rate=.01 make the same runs"),
+    ([SMALL, "--grid", "exit_rate=0,0.0"], "the points exit_rate=0 and exit_rate=0.0 make the same runs"),
+    # one field under two spellings: the grid's values silently replaced the override's
+    ([AMIENS / "baseline.yaml", "--set", "scale=0.05", "--set", "zones.amiens_ville.labour_force=50000",
+      "--grid", "zones[0].labour_force=40000,70000"],
+     "grid point zones[0].labour_force=40000 sets, in scenario 'baseline', a field that an override"),
     ([SMALL, "--grid", "exit_rate=0.01,0.02", "--set", "exit_rate=0.1"],
      "exit_rate: both in the grid (--grid) and in the overrides (--set)"),
     ([SMALL, "--grid", "seed=100,200"], "grid (--grid): seed: a sweep sets the seeds itself"),
@@ -221,6 +228,62 @@ def test_a_forecast_refuses_a_grid_sweep_database_before_running(tmp_path):
 
 # ---------------------------------------------------------------------------
 # 6. One sweep writes a database at a time.
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_in_flight": -1}, "max_in_flight: expected a whole number of at least 1, found -1"),
+    ({"max_in_flight": 0}, "max_in_flight: expected a whole number of at least 1, found 0"),
+    ({"workers": -1}, "workers (--workers): expected a whole number of at least 1, found -1"),
+    ({"workers": 1.5}, "workers (--workers): expected a whole number of at least 1, found 1.5"),
+    ({"threads": "x"}, "threads (--threads): expected a whole number of at least 1, found 'x'"),
+    ({"threads": 0}, "threads (--threads): expected a whole number of at least 1, found 0"),
+    ({"grid": {"exit_rate": []}}, "grid (--grid): no point"),
+])
+def test_the_api_refuses_bad_numbers_before_the_database(tmp_path, kwargs, message):
+    # max_in_flight=-1 submitted nothing and reported every run done; workers=-1 and threads="x" failed
+    # after the database was made, without naming the option.
+    db = tmp_path / "n.sqlite"
+    with pytest.raises(ValueError) as e:
+        ts.sweep(small(2), db=db, progress=False, **{"workers": 1, **kwargs})
+    assert message in str(e.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_point_resumed_under_another_spelling_is_the_same_point(tmp_path):
+    db = tmp_path / "p.sqlite"
+    first = ts.sweep(small(2), grid={"exit_rate": [0.01]}, replicates=2, db=db, workers=1, progress=False)
+    assert first.completed == 2
+    again = ts.sweep(small(2), grid={"exit_rate": [".01"]}, replicates=3, db=db, workers=1, progress=False)
+    assert (again.skipped, again.completed) == (2, 1)  # not 3 runs of a second point
+    with ts.SweepResults(db) as res:
+        assert list(res.points().index) == [1]
+        assert sorted(res.runs()["replicate"]) == [0, 1, 2]
+
+
+def test_exports_and_runs_keep_to_the_replicates_asked_for_and_name_the_point(tmp_path):
+    db = tmp_path / "e.sqlite"
+    ts.sweep(small(2), grid={"exit_rate": [0.01, 0.02]}, replicates=3, db=db, workers=1, progress=False)
+    with ts.SweepResults(db, replicates=2) as res:
+        assert res.fan("unemployment_rate", point=1)["n"].max() == 2
+        assert sorted(set(res.runs()["replicate"])) == [0, 1]  # were 0, 1, 2 beside a figure of 2 runs
+        long = res.to_pandas("unemployment_rate")
+        assert sorted(set(long["replicate"])) == [0, 1]
+        assert set(long["point"]) == {"exit_rate=0.01", "exit_rate=0.02"}  # the CSV's points had ids only
+        res.to_csv(tmp_path / "e.csv")
+    header = (tmp_path / "e.csv").read_text().splitlines()[0]
+    assert header == "scenario,point_id,point,replicate,seed,series,month,value"
+
+
+def test_a_sweep_through_a_link_to_a_database_being_written_is_refused(tmp_path):
+    # The lock was DB.lock of the path as typed: through a symbolic link, two sweeps ran every run, and
+    # the second failed only when it wrote its first.
+    from terrasim.sweep import SweepError, _sole_writer
+    db, link = tmp_path / "s.sqlite", tmp_path / "link.sqlite"
+    db.touch()
+    link.symlink_to(db)
+    with _sole_writer(str(db)):
+        with pytest.raises(SweepError, match="another sweep is writing"):
+            ts.sweep(small(2), db=link, workers=1, progress=False)
+
 
 def test_a_second_sweep_on_a_database_being_written_is_refused(tmp_path):
     db = tmp_path / "c.sqlite"
