@@ -16,6 +16,7 @@ import os
 import pathlib
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import time
@@ -25,6 +26,7 @@ import numpy as np
 import pytest
 
 import terrasim
+from runs_db import finished_runs
 from terrasim import report
 from terrasim.forecast import ForecastError, ForecastSpec, file_sha256
 from terrasim.report import charts
@@ -567,3 +569,23 @@ def test_scenarios_over_other_months_exit_2_and_write_nothing(terrasim, tmp_path
     proc = terrasim("forecast", str(AMIENS / "baseline.yaml"), str(short), "--replicates", "2", cwd=work, check=2)
     assert "pacte-60.yaml: months: 60, where the reference" in proc.stderr and "same months" in proc.stderr
     assert list(work.iterdir()) == []
+
+
+def test_a_forecast_killed_mid_way_resumes_from_its_finished_runs(terrasim, terrasim_bin, tmp_path):
+    # The README promised it; nothing tested it. Killed (-9) once some runs are in the staging folder's
+    # database, the same command runs only the others and writes the report in place of the staging folder.
+    args = ["forecast", "-r", "30", "--set", "scale=0.2", "--no-pdf", "--out", "report", "--progress", "never"]
+    staged = tmp_path / ".report.partial" / "runs.sqlite"
+    proc = subprocess.Popen([str(terrasim_bin), *args], cwd=tmp_path, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and finished_runs(staged) < 4:
+        time.sleep(0.01)
+    assert proc.poll() is None, "the forecast ended before it could be killed: make it longer"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = finished_runs(staged)
+    assert 4 <= kept < 60 and not (tmp_path / "report").exists()
+    done = terrasim(*args, cwd=tmp_path, check=0)
+    assert f"{60 - kept} runs done, {kept} already in" in done.stderr
+    assert (tmp_path / "report" / "report.html").is_file() and not staged.parent.exists()

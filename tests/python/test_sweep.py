@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import terrasim as ts
+from runs_db import finished_runs
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SMALL = ROOT / "scenarios" / "dock" / "small.yaml"
@@ -125,18 +126,6 @@ def _sweep_cmd(db):
             "--grid", "exit_rate=0.005,0.01", "--db", str(db), "--workers", "2", "--progress", "never"]
 
 
-def _finished_runs(db):
-    """Runs committed so far (0 while the database is not there yet); never creates the file."""
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return con.execute("SELECT count(*) FROM runs").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.OperationalError:
-        return 0
-
-
 def test_kill_9_at_any_moment_then_resume(tmp_path):
     db = tmp_path / "killed.sqlite"
     total = 2 * 2 * 8
@@ -149,12 +138,12 @@ def test_kill_9_at_any_moment_then_resume(tmp_path):
         if wait_for == 0:
             time.sleep(0.4)
         deadline = time.time() + (0 if wait_for == 0 else 120)
-        while time.time() < deadline and proc.poll() is None and _finished_runs(db) < wait_for:
+        while time.time() < deadline and proc.poll() is None and finished_runs(db) < wait_for:
             time.sleep(0.01)
         assert proc.poll() is None, "the sweep ended before it could be killed"
         os.killpg(proc.pid, signal.SIGKILL)  # the driver and its workers, mid-sweep
         proc.wait()
-        n = _finished_runs(db)
+        n = finished_runs(db)
         if n:
             con = sqlite3.connect(db)
             assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
