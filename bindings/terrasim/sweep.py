@@ -45,6 +45,7 @@ Database schema (``SCHEMA`` below; all text in UTF-8):
 from __future__ import annotations
 
 import concurrent.futures as cf
+import concurrent.futures.process  # noqa: F401 (cf.process below: not imported by concurrent.futures itself)
 import contextlib
 import ctypes
 import dataclasses
@@ -811,6 +812,13 @@ def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: L
                         raise SweepError("a worker process ended abruptly (killed, or out of memory) while it ran "
                                          f"a simulation; the runs finished so far ({skipped + completed} of {total}) "
                                          f"are kept in {db}: the same command resumes from them") from None
+                    except Exception as e:
+                        # Which run failed, said beside the error (its type kept: a caller may catch it).
+                        (_, _, replicate), _, source, overrides, seed = task[:5]
+                        e.add_note(f"in the run of {source}, grid point {' '.join(overrides) or '(none)'}, "
+                                   f"replicate {replicate} (seed {seed}); the runs finished so far "
+                                   f"({skipped + completed} of {total}) are kept in {db}")
+                        raise
                     t0 = time.perf_counter()
                     try:
                         _commit(con, result, task[4])

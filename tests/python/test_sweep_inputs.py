@@ -499,3 +499,22 @@ def test_a_worker_killed_mid_run_is_reported_with_how_to_resume(tmp_path):
     assert proc.wait(30) == 2, err
     assert "Traceback" not in err, err
     assert "a worker process ended abruptly (killed, or out of memory)" in err and "the same command resumes" in err
+
+
+def test_an_error_in_a_run_says_which_run_it_was(tmp_path, monkeypatch):
+    # A worker's error other than a scenario's came back bare (which scenario, point and seed failed?), and
+    # through an executor other than a process pool (threads, Dask, MPI) as "AttributeError: module
+    # 'concurrent.futures' has no attribute 'process'": the except clause named a module nothing imported.
+    import concurrent.futures as cf
+    import importlib
+    sweep_module = importlib.import_module("terrasim.sweep")  # the module: terrasim.sweep is the function
+
+    def failing(task):
+        raise RuntimeError("the engine failed")
+    monkeypatch.setattr(sweep_module, "execute_run", failing)
+    with cf.ThreadPoolExecutor(1) as pool, pytest.raises(RuntimeError, match="the engine failed") as e:
+        ts.sweep({"a": ts.Scenario.load(SMALL, {"months": 2})}, grid={"exit_rate": [0.01]}, replicates=1,
+                 db=tmp_path / "f.sqlite", executor=pool, progress=False)
+    note = " ".join(getattr(e.value, "__notes__", []))
+    assert f"in the run of {SMALL}, grid point exit_rate=0.01, replicate 0 (seed 1)" in note, note
+    assert "the runs finished so far (0 of 1) are kept in" in note
