@@ -804,21 +804,19 @@ def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: L
                 if not pending:
                     break
                 finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                # The runs of the batch that finished are written before an error of another is raised.
+                failed: Optional[Tuple[BaseException, Tuple]] = None
                 for future in finished:
                     task = pending.pop(future)
                     try:
                         result = future.result()
                     except cf.process.BrokenProcessPool:
-                        raise SweepError("a worker process ended abruptly (killed, or out of memory) while it ran "
-                                         f"a simulation; the runs finished so far ({skipped + completed} of {total}) "
-                                         f"are kept in {db}: the same command resumes from them") from None
+                        failed = failed or (SweepError("a worker process ended abruptly (killed, or out of memory) "
+                                                       "while it ran a simulation"), task)
+                        continue
                     except Exception as e:
-                        # Which run failed, said beside the error (its type kept: a caller may catch it).
-                        (_, _, replicate), _, source, overrides, seed = task[:5]
-                        e.add_note(f"in the run of {source}, grid point {' '.join(overrides) or '(none)'}, "
-                                   f"replicate {replicate} (seed {seed}); the runs finished so far "
-                                   f"({skipped + completed} of {total}) are kept in {db}")
-                        raise
+                        failed = failed or (e, task)
+                        continue
                     t0 = time.perf_counter()
                     try:
                         _commit(con, result, task[4])
@@ -829,6 +827,17 @@ def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: L
                     run_seconds += result["seconds"]
                     completed += 1
                     bar(completed)
+                if failed:
+                    error, task = failed
+                    kept = (f"the runs finished so far ({skipped + completed} of {total}) are kept in {db}: the "
+                            "same command resumes from them")
+                    if isinstance(error, SweepError):
+                        raise SweepError(f"{error}; {kept}") from None
+                    # Which run failed, said beside the error (its type kept: a caller may catch it).
+                    (_, _, replicate), _, source, overrides, seed = task[:5]
+                    error.add_note(f"in the run of {source}, grid point {' '.join(overrides) or '(none)'}, "
+                                   f"replicate {replicate} (seed {seed}); {kept}")
+                    raise error
         except BaseException:
             for future in pending:
                 future.cancel()

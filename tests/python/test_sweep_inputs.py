@@ -517,4 +517,33 @@ def test_an_error_in_a_run_says_which_run_it_was(tmp_path, monkeypatch):
                  db=tmp_path / "f.sqlite", executor=pool, progress=False)
     note = " ".join(getattr(e.value, "__notes__", []))
     assert f"in the run of {SMALL}, grid point exit_rate=0.01, replicate 0 (seed 1)" in note, note
-    assert "the runs finished so far (0 of 1) are kept in" in note
+    assert "the runs finished so far (0 of 1) are kept in" in note and "the same command resumes" in note
+
+
+def test_the_runs_that_finished_beside_a_failed_one_are_kept(tmp_path, monkeypatch):
+    # A failed run's batch: the runs that had finished with it were dropped, and run again on resume.
+    import concurrent.futures as cf
+    import importlib
+    sweep_module = importlib.import_module("terrasim.sweep")
+    real = sweep_module.execute_run
+
+    def second_fails(task):
+        if task[4] == 2:  # seed 2: replicate 1
+            raise RuntimeError("the engine failed")
+        return real(task)
+
+    class AtOnce(cf.Executor):  # every run finished when submitted: one batch
+        def submit(self, fn, *args, **kwargs):
+            future = cf.Future()
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except Exception as e:
+                future.set_exception(e)
+            return future
+    monkeypatch.setattr(sweep_module, "execute_run", second_fails)
+    db = tmp_path / "b.sqlite"
+    with pytest.raises(RuntimeError, match="the engine failed") as e:
+        ts.sweep(small(2), replicates=8, db=db, executor=AtOnce(), progress=False)
+    assert "the runs finished so far (7 of 8) are kept" in " ".join(e.value.__notes__)
+    with ts.SweepResults(db) as res:  # before, those the batch's set of futures gave after the failed one
+        assert sorted(res.runs()["replicate"]) == [0, 2, 3, 4, 5, 6, 7]
