@@ -140,10 +140,10 @@ class SweepResults:
             raise FileNotFoundError(f"{self.path}: no such sweep database")
         if os.path.isdir(self.path):
             raise ValueError(f"{self.path}: is a folder, expected a sweep database file")
-        if replicates is not None and (isinstance(replicates, bool) or not isinstance(replicates, int)
+        if replicates is not None and (isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer))
                                        or replicates < 1):
             raise ValueError(f"replicates: expected a whole number of at least 1, found {replicates!r}")
-        self.replicates = replicates
+        self.replicates = None if replicates is None else int(replicates)  # np.int64 as sweep() takes it
         # A URI, so that the path is percent-encoded (a name with ? or # in it is still a file name).
         uri = pathlib.Path(os.path.abspath(self.path)).as_uri() + "?mode=ro"
         try:

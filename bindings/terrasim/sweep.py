@@ -728,6 +728,8 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     series = list(series) if series else None
     extra = dict((str(path).strip(), v) for path, v in override_list_to_dict(overrides))
     if months is not None:
+        if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
+            raise ValueError(f"months (--months): expected a whole number of at least 1, found {months!r}")
         if "months" in extra:
             raise ValueError("months: given both as months (--months) and in the overrides (--set months=...): "
                              "give it once")

@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import time
 
+import numpy as np
 import pytest
 
 import terrasim as ts
@@ -237,6 +238,7 @@ def test_a_forecast_refuses_a_grid_sweep_database_before_running(tmp_path):
     ({"threads": "x"}, "threads (--threads): expected a whole number of at least 1, found 'x'"),
     ({"threads": 0}, "threads (--threads): expected a whole number of at least 1, found 0"),
     ({"grid": {"exit_rate": []}}, "grid (--grid): no point"),
+    ({"months": 0}, "months (--months): expected a whole number of at least 1, found 0"),  # named "--set #1"
 ])
 def test_the_api_refuses_bad_numbers_before_the_database(tmp_path, kwargs, message):
     # max_in_flight=-1 submitted nothing and reported every run done; workers=-1 and threads="x" failed
@@ -547,3 +549,10 @@ def test_the_runs_that_finished_beside_a_failed_one_are_kept(tmp_path, monkeypat
     assert "the runs finished so far (7 of 8) are kept" in " ".join(e.value.__notes__)
     with ts.SweepResults(db) as res:  # before, those the batch's set of futures gave after the failed one
         assert sorted(res.runs()["replicate"]) == [0, 2, 3, 4, 5, 6, 7]
+
+
+def test_results_take_a_numpy_count_of_replicates_as_sweep_does(tmp_path):
+    db = tmp_path / "i.sqlite"
+    ts.sweep(small(2), replicates=np.int64(3), db=db, workers=1, progress=False)
+    with ts.SweepResults(db, replicates=np.int64(2)) as res:  # was "expected a whole number ..., found 2"
+        assert res.replicates == 2 and res.fan("unemployment_rate")["n"].max() == 2
