@@ -74,11 +74,25 @@ void bind_simulation(py::module_& m) {
                   },
                   py::arg("path"), py::arg("threads") = 0)
       .def_property_readonly("month", &Simulation::month)
-      .def_property_readonly("months", &Simulation::months)
-      .def_property_readonly("done", &Simulation::done)
+      // These read the scenario, which a reconfiguration running in another
+      // thread replaces (and frees): refused then, as the other calls are.
+      .def_property_readonly("months",
+                             [](const Simulation& s) {
+                               check_not_running(&s);
+                               return s.months();
+                             })
+      .def_property_readonly("done",
+                             [](const Simulation& s) {
+                               check_not_running(&s);
+                               return s.done();
+                             })
       .def_property_readonly("threads", &Simulation::threads)
       // A copy: a reconfiguration replaces the simulation's scenario.
-      .def_property_readonly("scenario", &Simulation::scenario, py::return_value_policy::copy)
+      .def_property_readonly("scenario",
+                             [](const Simulation& s) {
+                               check_not_running(&s);
+                               return s.scenario();
+                             })
       .def_property_readonly("recorder", &Simulation::recorder, py::return_value_policy::reference_internal)
       .def("step",
            [](Simulation& s) {
@@ -164,6 +178,20 @@ void bind_simulation(py::module_& m) {
            py::arg("path"))
       .def_property_readonly("generation", &Simulation::generation,
                              "Changes of state so far (steps, resume): a view taken at one generation is stale at the next.")
+      // What a view of the engine's memory reads, taken as one call: (True,
+      // array[key] copied, or the whole array copied when key is None) if the
+      // simulation is still at `generation`, else (False, None). No step can
+      // start in another thread meanwhile (a view checked, then read while
+      // another thread stepped, read memory the step had freed).
+      .def("_read_if_current",
+           [](const Simulation& s, const py::array& a, std::uint64_t generation, const py::object& key) {
+             const ExclusiveCall call(s);
+             if (s.generation() != generation) return py::make_tuple(false, py::none());
+             py::object part = key.is_none() ? py::object(a) : py::object(a[key]);
+             if (py::isinstance<py::array>(part)) part = part.attr("copy")();
+             return py::make_tuple(true, part);
+           },
+           py::arg("array"), py::arg("generation"), py::arg("key") = py::none())
       .def("columns",
            [](const Simulation& s) {
              check_not_running(&s);

@@ -42,12 +42,14 @@ class View:
 
     __slots__ = ("_owner", "_array", "_month", "_generation", "_retake", "_shared", "name")
 
-    def __init__(self, owner: "Simulation", array: np.ndarray, name: str, retake: Optional[str] = None,
-                 shared: bool = False):
+    def __init__(self, owner: "Simulation", array: np.ndarray, name: str, generation: int, month: int,
+                 retake: Optional[str] = None, shared: bool = False):
+        # The generation and month are the caller's, read before it took the array: read here, after,
+        # a step of another thread in between tagged the earlier month's array as current.
         self._owner = owner
         self._array = array
-        self._month = owner.month
-        self._generation = owner._sim.generation
+        self._month = month
+        self._generation = generation
         self._retake = retake or f"sim.view({name!r})"
         self._shared = shared  # the array is the engine's memory
         self.name = name
@@ -61,13 +63,27 @@ class View:
     def stale(self) -> bool:
         return self._owner._sim.generation != self._generation
 
+    def _stale(self) -> StaleViewError:
+        return StaleViewError(
+            f"the view of {self.name!r} was taken after month {self._month}, and the simulation has "
+            f"since advanced to month {self._owner.month}: its memory may have been reallocated. "
+            f"Take a new view ({self._retake}) after stepping.")
+
     def _checked(self) -> np.ndarray:
         if self._owner._sim.generation != self._generation:
-            raise StaleViewError(
-                f"the view of {self.name!r} was taken after month {self._month}, and the simulation has "
-                f"since advanced to month {self._owner.month}: its memory may have been reallocated. "
-                f"Take a new view ({self._retake}) after stepping.")
+            raise self._stale()
         return self._array
+
+    def _read(self, key=None):
+        """array[key] (the whole array for None), copied when it is an array; for the engine's memory,
+        checked and read as one call of the engine, so that no step starts in between."""
+        if not self._shared:
+            part = self._checked() if key is None else self._checked()[key]
+            return part.copy() if isinstance(part, np.ndarray) and key is None else part
+        current, part = self._owner._sim._read_if_current(self._array, self._generation, key)
+        if not current:
+            raise self._stale()
+        return part
 
     @property
     def array(self) -> np.ndarray:
@@ -78,23 +94,47 @@ class View:
 
     def copy(self) -> np.ndarray:
         """A writable copy that stays valid forever."""
-        return self._checked().copy()
+        return self._read()
 
     def __array__(self, dtype=None, copy=None):
-        a = self._checked()
         if copy or self._shared:  # whoever asks may keep it: never the engine's memory
-            return a.astype(dtype or a.dtype, copy=True)
+            a = self._read()
+            return a if dtype is None else a.astype(dtype)
+        a = self._checked()
         return a if dtype is None else a.astype(dtype)
 
     def __len__(self) -> int:
         return len(self._checked())
 
     def __getitem__(self, key):
-        part = self._checked()[key]
-        return part.copy() if self._shared and isinstance(part, np.ndarray) else part
+        return self._read(key)
 
     def __iter__(self):
-        return iter(self._checked())
+        # Over a copy for the engine's memory: an iterator over the array itself, consumed after a step,
+        # read what the step had freed.
+        return iter(self._read() if self._shared else self._checked())
+
+    # Comparisons are the values', element by element, as NumPy's (`view == x` was an identity test,
+    # always False).
+    def __eq__(self, other):
+        return np.asarray(self) == other
+
+    def __ne__(self, other):
+        return np.asarray(self) != other
+
+    def __lt__(self, other):
+        return np.asarray(self) < other
+
+    def __le__(self, other):
+        return np.asarray(self) <= other
+
+    def __gt__(self, other):
+        return np.asarray(self) > other
+
+    def __ge__(self, other):
+        return np.asarray(self) >= other
+
+    __hash__ = None
 
     @property
     def shape(self):
@@ -163,6 +203,15 @@ class Simulation:
         rows = self._sim.profile()
         return pd.DataFrame(rows, columns=["phase", "calls", "seconds"]).set_index("phase")
 
+    def __copy__(self):
+        # copy.copy shared the engine: stepping the "copy" advanced the original, whose cached scenario
+        # then disagreed with the engine's.
+        raise TypeError("a Simulation cannot be copied with copy.copy or copy.deepcopy: fork() makes an "
+                        "independent simulation at the same month")
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
+
     # -- running -------------------------------------------------------------
     def step(self, months: int = 1) -> "Simulation":
         """Simulates `months` more months (stops at the end)."""
@@ -221,11 +270,13 @@ class Simulation:
 
     def view(self, name: str) -> View:
         """A read-only view of one monthly series, the months so far (see :class:`View`)."""
-        return View(self, self._recorder.series_view(name), name)
+        generation, month = self._sim.generation, self._sim.month  # before the array (View)
+        return View(self, self._recorder.series_view(name), name, generation, month)
 
     def breakdown_view(self, name: str) -> View:
         """A read-only view of a breakdown: shape (months, categories, columns)."""
-        return View(self, self._recorder.breakdown_view(name), name)
+        generation, month = self._sim.generation, self._sim.month
+        return View(self, self._recorder.breakdown_view(name), name, generation, month)
 
     # -- agents ---------------------------------------------------------------
     def columns(self) -> List[ColumnInfo]:
@@ -238,7 +289,8 @@ class Simulation:
         Stale after the next step (agents enter and leave, columns move).
         Slots may be free: the workers' ``status`` or the firms' ``alive``
         column says which hold an agent. KeyError for an unknown column."""
-        return View(self, self._sim.column(agents, name), f"{agents}.{name}",
+        generation, month = self._sim.generation, self._sim.month
+        return View(self, self._sim.column(agents, name), f"{agents}.{name}", generation, month,
                     retake=f"sim.column({agents!r}, {name!r})", shared=True)
 
     def agents(self, kind: str) -> pd.DataFrame:

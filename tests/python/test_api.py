@@ -273,6 +273,91 @@ def test_stale_view_raises_instead_of_reading_freed_memory():
     assert len(sim.view("hires")) == 40  # a new view is fine
 
 
+def test_iterating_a_column_view_after_a_step_reads_the_month_it_was_taken_at():
+    # The iterator walked the engine's own buffer, checked once when made: consumed after a step that
+    # moved the column, it read freed memory (0xEFEFEFEF and garbage), without a StaleViewError.
+    sim = ts.Simulation(small(60, entry_rate=200, exit_rate=0)).step(2)
+    view = sim.column("firms", "size")
+    expected = view.copy()
+    walk = iter(view)
+    first = [next(walk) for _ in range(10)]
+    sim.step(6)  # new firms: the firms' columns grow and move
+    churn = [b"\xef" * n for n in range(2000, 40000, 8)]  # the freed buffer reused
+    assert view.stale and len(churn) > 0
+    np.testing.assert_array_equal(np.array(first + list(walk), dtype=expected.dtype), expected)
+
+
+def test_a_view_taken_as_a_step_runs_is_stale_not_current():
+    # The view read the generation after taking the array: a step of another thread in between tagged
+    # the earlier month's array (the dock's employer column: last month's employers) as current. Here the
+    # step runs between the two, as a thread switch can make it.
+    sim = ts.Simulation(small(12)).step(2)
+
+    class StepsWhileTaken:
+        def __init__(self, core):
+            self._core = core
+
+        def __getattr__(self, name):
+            return getattr(self._core, name)
+
+        def column(self, agents, name):
+            array = self._core.column(agents, name)
+            self._core.step()
+            return array
+    sim._sim = StepsWhileTaken(sim._sim)
+    view = sim.column("workers", "employer")
+    with pytest.raises(ts.StaleViewError, match="taken after month 2"):
+        view.copy()
+
+
+def test_reads_of_a_simulation_running_in_another_thread_are_refused():
+    # The scenario, months and done read the scenario that a reconfiguration replaces without the GIL
+    # (a copy read freed memory: bad_alloc); a view checked, then read while another thread stepped, read
+    # memory the step freed. Each is refused while the other thread's call runs.
+    sim = ts.Simulation(ts.Scenario.load(DEFAULT), threads=1).step(1)
+    view = sim.column("workers", "employer")
+    paused, resume = threading.Event(), threading.Event()
+
+    def progress(done, total):
+        if done == 3:
+            paused.set()
+            resume.wait(30)
+    t = threading.Thread(target=lambda: sim.run(until=4, progress=progress))
+    t.start()
+    try:
+        assert paused.wait(30)
+        for read in (lambda: sim._sim.scenario, lambda: sim._sim.months, lambda: sim._sim.done,
+                     lambda: view.copy(), lambda: view[0], lambda: list(view), lambda: np.asarray(view)):
+            with pytest.raises(RuntimeError, match="this Simulation is busy"):
+                read()
+    finally:
+        resume.set()
+        t.join()
+    assert sim.month == 4 and view.stale
+
+
+def test_a_simulation_is_not_copied_by_copy_but_forked():
+    import copy
+    sim = ts.Simulation(small(6)).step(2)
+    for make in (copy.copy, copy.deepcopy):  # copy.copy shared the engine: stepping the copy moved the original
+        with pytest.raises(TypeError, match="fork"):
+            make(sim)
+    assert sim.month == 2
+
+
+def test_views_compare_element_by_element():
+    # `view == x` was an identity test: False, and np.count_nonzero(view == x) 0.
+    sim = ts.Simulation(small(6)).step(2)
+    employer = sim.column("workers", "employer")
+    values = employer.copy()
+    nobody = np.uint32(0xFFFFFFFF)
+    np.testing.assert_array_equal(employer == nobody, values == nobody)
+    assert np.count_nonzero(employer == nobody) == np.count_nonzero(values == nobody) > 0
+    np.testing.assert_array_equal(employer != nobody, values != nobody)
+    hires = sim.view("hires")
+    np.testing.assert_array_equal(hires >= 0, np.asarray(hires) >= 0)
+
+
 def test_unknown_series_is_a_key_error():
     sim = ts.Simulation(small(2))
     with pytest.raises(KeyError):
