@@ -35,9 +35,11 @@ class View:
     memory, which the next step changes and may free. Only :attr:`array`
     gives that memory itself, without a copy, valid until the next step;
     everything that may keep an array (``np.asarray(view)``,
-    ``pd.Series(view)``, ``view[a:b]``, :meth:`copy`) gets a copy, which
-    stays valid. A series' or breakdown's view holds its own array of the
-    months recorded so far (a few hundred numbers), which stays valid too.
+    ``pd.Series(view)``, ``view[a:b]``, ``iter(view)``, :meth:`copy`, the
+    comparisons ``view == x``...) gets a copy, which stays valid, read as
+    one call of the engine (refused while another thread's call on the
+    simulation runs). A series' or breakdown's view holds its own array of
+    the months recorded so far (a few hundred numbers), which stays valid too.
     """
 
     __slots__ = ("_owner", "_array", "_month", "_generation", "_retake", "_shared", "name")
