@@ -586,7 +586,8 @@ class Sim {
     // Exits: geometric skips over firms.  An exiting firm releases all its
     // employees (whether its separations or dismissals would have come first
     // changes nothing: all of them lose their job in steps 1-3), so its
-    // separation and target draws are not made.  Separations: geometric skips
+    // separation and dismissal draws are not made (its target shock is drawn
+    // with the others' and discarded with it).  Separations: geometric skips
     // over the employees of the surviving firms.
     // 2a. target shocks (for the firms that will exit too: their T is
     //     discarded with them)

@@ -182,7 +182,8 @@ def rank_within_groups(groups: np.ndarray, rng: np.random.Generator) -> np.ndarr
     the high bits, a uniform random integer in the remaining (>= 40) low
     bits, and one argsort does the work (3x faster than np.lexsort).  Two
     keys of the same group tie with probability 2**-40 per pair, i.e. about
-    once in 10**7 months at the defaults; a tie is broken by position."""
+    once in 10**7 months at the defaults; argsort's default sort is not
+    stable, so a tie is ordered as the sort leaves it."""
     n = groups.size
     if n == 0:
         return np.zeros(0, np.int64)
