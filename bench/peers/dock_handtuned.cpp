@@ -1421,9 +1421,16 @@ bool write_file(const std::string& path, const std::string& text) {
   return std::fclose(fh) == 0 && ok;
 }
 
+// The docked statistics, means over the statistics' months: the
+// specification's three, then the month's flows (as
+// scripts/dock-peer-fixture writes them).
+constexpr const char* kStatNames[] = {"unemployment_rate", "firms", "vacancies", "hires",
+                                      "separations", "entries", "exits"};
+constexpr int kStats = 7, kSpecStats = 3;
+
 struct RepStats {
   i64 seed;
-  double urate, firms, vacancies;
+  double v[kStats];
 };
 
 std::string json_string(const std::string& s) {
@@ -1481,29 +1488,31 @@ std::string json_text(const Options& o, i64 first, i64 last, const std::vector<R
   s += " },\n";
   kv("seeds", "[\n  " + inum(o.seed) + ",\n  " + inum(o.seed + o.replicates - 1) + "\n ]");
   kv("statistics_months", "[\n  " + inum(first) + ",\n  " + inum(last) + "\n ]");
-  kv("statistics", "[\n  \"unemployment_rate\",\n  \"firms\",\n  \"vacancies\"\n ]");
+  auto names = [](int from, int to) {
+    std::string list = "[\n";
+    for (int k = from; k < to; ++k) list += std::string("  \"") + kStatNames[k] + "\"" + (k + 1 < to ? ",\n" : "\n");
+    return list + " ]";
+  };
+  kv("statistics", names(0, kSpecStats));
+  kv("flows", names(kSpecStats, kStats));
   kv("sd", "\"sample standard deviation across replicates (ddof=1)\"");
   s += " \"summary\": {\n";
-  const char* names[] = {"unemployment_rate", "firms", "vacancies"};
-  for (int k = 0; k < 3; ++k) {
+  for (int k = 0; k < kStats; ++k) {
     double mean = 0, sd = 0;
     const double n = static_cast<double>(reps.size());
-    for (const auto& r : reps) mean += k == 0 ? r.urate : k == 1 ? r.firms : r.vacancies;
+    for (const auto& r : reps) mean += r.v[k];
     mean /= n;
-    for (const auto& r : reps) {
-      const double d = (k == 0 ? r.urate : k == 1 ? r.firms : r.vacancies) - mean;
-      sd += d * d;
-    }
+    for (const auto& r : reps) sd += (r.v[k] - mean) * (r.v[k] - mean);
     sd = reps.size() > 1 ? std::sqrt(sd / (n - 1)) : 0.0;
-    s += std::string("  \"") + names[k] + "\": {\n   \"mean\": " + num(mean) + ",\n   \"sd\": " + num(sd) + "\n  }" +
-         (k < 2 ? ",\n" : "\n");
+    s += std::string("  \"") + kStatNames[k] + "\": {\n   \"mean\": " + num(mean) + ",\n   \"sd\": " + num(sd) +
+         "\n  }" + (k + 1 < kStats ? ",\n" : "\n");
   }
   s += " },\n \"replicates\": [\n";
   for (size_t i = 0; i < reps.size(); ++i) {
     const auto& r = reps[i];
-    s += "  {\n   \"seed\": " + inum(r.seed) + ",\n   \"unemployment_rate\": " + num(r.urate) +
-         ",\n   \"firms\": " + num(r.firms) + ",\n   \"vacancies\": " + num(r.vacancies) + "\n  }" +
-         (i + 1 < reps.size() ? ",\n" : "\n");
+    s += "  {\n   \"seed\": " + inum(r.seed);
+    for (int k = 0; k < kStats; ++k) s += std::string(",\n   \"") + kStatNames[k] + "\": " + num(r.v[k]);
+    s += std::string("\n  }") + (i + 1 < reps.size() ? ",\n" : "\n");
   }
   s += " ]\n}\n";
   return s;
@@ -1523,18 +1532,17 @@ int run_all(const Options& o) {
     const auto t0 = std::chrono::steady_clock::now();
     sim.run(static_cast<u64>(seed), series);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    RepStats st{seed, 0, 0, 0};
+    RepStats st{seed, {}};
+    const std::vector<i64>* counts[] = {&series.firms, &series.vacancies, &series.hires,
+                                        &series.separations, &series.entries, &series.exits};
     for (i64 t = first; t <= last; ++t) {
-      st.urate += series.urate[static_cast<size_t>(t)];
-      st.firms += static_cast<double>(series.firms[static_cast<size_t>(t)]);
-      st.vacancies += static_cast<double>(series.vacancies[static_cast<size_t>(t)]);
+      const auto at = static_cast<size_t>(t);
+      st.v[0] += series.urate[at];
+      for (int k = 1; k < kStats; ++k) st.v[k] += static_cast<double>((*counts[k - 1])[at]);
     }
     const double n = static_cast<double>(last - first + 1);
-    if (T > 0) {
-      st.urate /= n;
-      st.firms /= n;
-      st.vacancies /= n;
-    }
+    if (T > 0)
+      for (double& v : st.v) v /= n;
     reps.push_back(st);
     if (r == 0) first_series = series;
   }

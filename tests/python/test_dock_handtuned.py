@@ -30,6 +30,7 @@ def _built():
         f"{BINARY} is not built (cmake --build build/release --target dock_handtuned)"
 
 STATISTICS = ("unemployment_rate", "firms", "vacancies")
+FLOWS = ("hires", "separations", "entries", "exits")  # docked too (tests/models/dock/test_docking.cpp)
 COLUMNS = ("t", "unemployment_rate", "firms", "vacancies", "hires", "separations", "entries", "exits")
 SMALL = ["--scale", "2000"]  # 190 firms, 0.96 entries a month
 
@@ -71,8 +72,9 @@ def test_docks_with_the_numpy_peer_fixture(tmp_path):
     assert ours["statistics_months"] == fixture["statistics_months"] == [24, 119]
     assert [r["seed"] for r in ours["replicates"]] == seeds
 
+    assert ours["statistics"] == fixture["statistics"] and ours["flows"] == fixture["flows"] == list(FLOWS)
     report, failures = [], []
-    for k in STATISTICS:
+    for k in STATISTICS + FLOWS:
         a = np.array([r[k] for r in ours["replicates"]])
         b = np.array([r[k] for r in fixture["replicates"]])
         p = stats.ttest_ind(a, b, equal_var=False).pvalue
@@ -189,7 +191,7 @@ def test_outputs(tmp_path):
     doc = replicates(out)
     assert set(replicates(FIXTURE)) - set(doc) == set()
     assert doc["seeds"] == [2, 2] and doc["statistics_months"] == [24, 119]
-    for k in STATISTICS:
+    for k in STATISTICS + FLOWS:
         assert doc["replicates"][0][k] == pytest.approx(s[k][24:120].mean(), rel=1e-12)
     # the series obey the recorded identities between months
     employed = (1 - s["unemployment_rate"]) * 2000
