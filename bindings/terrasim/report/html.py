@@ -20,7 +20,7 @@ import pandas as pd
 from .analysis import INNER, OUTER, Analysis, key_months
 from .charts import (band_label, bands_text, cluster_title, creations_reference_text, criterion_text,
                      inner_band_shown, investor_label, reading_label)
-from .locale import Locale, enough_decimals, missing, probability_decimals
+from .locale import Locale, enough_decimals, exact_decimals, missing, probability_decimals
 from .words import words
 
 CSS = """
@@ -337,7 +337,9 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             Col(w["col_jobs_difference"], lambda r: num("jobs", diff(r, jobs_estimate)(r["jobs"])) + " "
                 + span(r, "jobs_ci_low", "jobs_ci_high", diff(r, jobs_estimate))),
             Col(w["col_cost"], lambda r: _cost_cell(r, loc, w)),
-        ], [w["negative_cost"]] if negative else []) + "</section>\n")
+        ], ([w["negative_cost"]] if negative else [])
+           + [w["portal_cash_uncounted"].format(months=loc.number(m, exact_decimals(m)))
+              for m in _portal_cash_months(spec)]) + "</section>\n")
 
     # -- methods --------------------------------------------------------------------
     parts.append(f'<section id="methods"><h2>{_e(w["h_methods"])}</h2>' + _methods(analysis, lang, pdf, db_here)
@@ -384,6 +386,17 @@ def _measure(row, analysis: Analysis, loc: Locale, w) -> str:
     if row["measure"] == "net_job":
         return w["measure_net_job"].format(month=loc.month(analysis.horizon))
     return w["measure_job_year"].format(start=analysis.start.year, end=analysis.horizon.year)
+
+
+def _portal_cash_months(spec) -> List[float]:
+    """The supported cash (months of wage bill) of each distinct enabled portal that gives any: money put into
+    firms that the spending does not count (docs/model.md), which the cost section must say."""
+    months = []
+    for s in spec.scenarios:
+        portal = s.scenario.config.get("policies", {}).get("portal", {})
+        if isinstance(portal, dict) and portal.get("enabled") and float(portal.get("supported_cash_months", 0)) > 0:
+            months.append(float(portal["supported_cash_months"]))
+    return sorted(set(months))
 
 
 def _contains_zero(low, high) -> bool:
