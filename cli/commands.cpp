@@ -3,6 +3,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -66,8 +69,21 @@ class ProgressLine {
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
 };
 
+// Whether a file can be created in `dir` now: a temporary one made and
+// removed (the folder's mode, a read-only file system, /proc: what writing
+// the outputs would meet). Empty if so, else why not.
+std::string cannot_write_in(const fs::path& dir) {
+  std::string probe = (dir / ".terrasim-probe-XXXXXX").string();
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) return std::strerror(errno);
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return {};
+}
+
 // The output folder, made before any work is done, so that a folder that
-// cannot be made is refused then rather than after the run. Removed again
+// cannot be made, or written in, is refused then rather than after the run
+// (whose result would be lost). Removed again
 // (if still empty) when the run fails: a failed run leaves nothing behind.
 class OutputFolder {
  public:
@@ -76,9 +92,15 @@ class OutputFolder {
     if (dir.empty()) return true;
     std::error_code ec;
     if (fs::exists(dir, ec)) {
-      if (fs::is_directory(dir, ec)) return true;
-      err << "terrasim: --out " << dir << ": exists and is not a folder\n";
-      return false;
+      if (!fs::is_directory(dir, ec)) {
+        err << "terrasim: --out " << dir << ": exists and is not a folder\n";
+        return false;
+      }
+      if (const std::string why = cannot_write_in(dir); !why.empty()) {
+        err << "terrasim: --out " << dir << ": cannot write in the folder: " << why << "\n";
+        return false;
+      }
+      return true;
     }
     // The folders it would make, outermost first, to remove on failure.
     for (fs::path p = fs::path(dir).lexically_normal(); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
@@ -120,6 +142,10 @@ bool checkpoint_path_usable(const RunRequest& r, std::ostream& err) {
   }
   if (!fs::is_directory(dir, ec)) {
     err << what << "no folder " << dir.string() << " to write it in\n";
+    return false;
+  }
+  if (const std::string why = cannot_write_in(dir); !why.empty()) {
+    err << what << "cannot write in the folder " << dir.string() << ": " << why << "\n";
     return false;
   }
   if (!fs::exists(path, ec)) return true;

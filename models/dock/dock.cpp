@@ -202,6 +202,7 @@ const sim::ModelRegistration kRegistration{{
     120,
     declare_parameters,
     [](const sim::Value& config) { return std::make_unique<DockModel>(Params::from_config(config)); },
+    {"firms", "init_size_mu", "init_size_sigma", "zones[].worker_share"},
 }};
 }  // namespace
 

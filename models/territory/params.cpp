@@ -801,6 +801,9 @@ const sim::ModelRegistration kRegistration{{
     72,
     declare_parameters,
     [](const sim::Value& config) { return std::make_unique<TerritoryModel>(Params::from_config(config)); },
+    {"firms.count", "firms.size_sigma", "firms.initial_vacancy_rate", "commuting.in_commuters",
+     "commuting.outside_job_seekers", "commuting.out_commuter_share", "workers.initial_duration_mean_months",
+     "skills[].unemployment_rate"},
 }};
 }  // namespace
 

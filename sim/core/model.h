@@ -98,6 +98,11 @@ struct ModelInfo {
   std::function<void(Record&)> declare_parameters;
   // Creates the state from a validated configuration (the whole scenario).
   std::function<std::unique_ptr<Model>(const Value& config)> create;
+  // The fields that only shape the initial state (`a.b` a field of a
+  // section, `a[].b` that field of every item of list a): a reconfiguration
+  // that changes one is refused, since the run would go on as if it had not
+  // changed, unlike a run that had it from the start.
+  std::vector<std::string> initial_state_only = {};
 };
 
 class ModelRegistry {

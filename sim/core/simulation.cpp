@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -216,6 +218,25 @@ std::unique_ptr<Simulation> Simulation::resume(ArchiveReader in, int threads) {
 }
 
 
+namespace {
+// The values at `path` in `config` as JSON (`a.b`: a section's field;
+// `a[].b`: that field of every item of list a); "null" where there is none.
+std::string json_at(const Value& v, std::string_view path) {
+  if (path.empty()) return v.to_json();
+  const auto dot = path.find('.');
+  const std::string_view head = path.substr(0, dot), rest = dot == std::string_view::npos ? "" : path.substr(dot + 1);
+  if (head.ends_with("[]")) {
+    const Value* list = v.find(head.substr(0, head.size() - 2));
+    if (list == nullptr || !list->is_list()) return "null";
+    std::string out = "[";
+    for (const Value& item : list->items()) out += json_at(item, rest) + ",";
+    return out + "]";
+  }
+  const Value* child = v.find(head);
+  return child == nullptr ? "null" : json_at(*child, rest);
+}
+}  // namespace
+
 void Simulation::reconfigure(Scenario next) {
   const auto refuse = [&](const std::string& why) {
     throw ReconfigureError("cannot reconfigure the run at month " + std::to_string(month_) + " with " + next.source +
@@ -231,6 +252,10 @@ void Simulation::reconfigure(Scenario next) {
   if (next.months() < month_)
     refuse("it has " + std::to_string(next.months()) + " months and " + std::to_string(month_) +
            " are already simulated");
+  for (const std::string& path : scenario_.model->initial_state_only)
+    if (json_at(next.config, path) != json_at(scenario_.config, path))
+      refuse("it changes " + path + ", which shapes the initial state only: the run would go on as if it had not "
+             "changed (a run with it from the start differs); change it in the scenario and run from the start");
 
   std::unique_ptr<Model> model = next.model->create(next.config);
   Recorder declared;

@@ -135,6 +135,29 @@ def test_resume_with_a_change_the_state_cannot_take_is_refused(terrasim, tmp_pat
     assert "exit_rat: unknown field" in p.stderr and "exit_rate" in p.stderr
 
 
+@pytest.mark.parametrize("scenario, extra, change, path", [
+    (SMALL, [], "firms=10", "firms"),
+    (SMALL, [], "init_size_mu=3", "init_size_mu"),
+    (SMALL, [], "zones.Centre.worker_share=0.35 zones.Nord.worker_share=0.10", "zones[].worker_share"),
+    (ROOT / "scenarios" / "amiens" / "baseline.yaml", ["--set", "scale=0.05"], "firms.count=100", "firms.count"),
+    (ROOT / "scenarios" / "amiens" / "baseline.yaml", ["--set", "scale=0.05"],
+     "skills.low.unemployment_rate=0.3", "skills[].unemployment_rate"),
+])
+def test_resume_refuses_a_change_of_what_shapes_the_initial_state_only(terrasim, tmp_path, scenario, extra, change,
+                                                                       path):
+    # Accepted, they changed nothing (the series byte-identical to a resume without them) while changes.json
+    # and the provenance recorded them: not the run that had them from the start.
+    ckpt = tmp_path / "state.ckpt"
+    terrasim("run", scenario, *extra, "--months", 4, "--checkpoint-at", 2, ckpt, check=0)
+    out = tmp_path / "o"
+    sets = [a for c in change.split() for a in ("--set", c)]
+    p = terrasim("resume", ckpt, *sets, "--out", out, check=2)
+    assert f"it changes {path}, which shapes the initial state only" in p.stderr, p.stderr
+    assert not out.exists()
+    terrasim("resume", ckpt, "--set", "exit_rate=0.01" if scenario == SMALL else "firms.cessation_rate=0.3",
+             check=0)  # a change of the run's rules is still taken
+
+
 def test_truncated_or_foreign_checkpoint_is_refused(terrasim, tmp_path):
     ckpt = tmp_path / "state.ckpt"
     terrasim("run", SMALL, "--months", 5, "--checkpoint-at", 2, ckpt, check=0)
@@ -234,6 +257,18 @@ def test_out_that_cannot_be_made_is_refused_before_running(terrasim, tmp_path):
     assert f"--out {f / 'sub'}: cannot make the folder" in p.stderr
     assert "phase" not in p.stderr  # refused before the run, not after it
     assert f.read_text() == "keep me"
+
+
+def test_out_or_checkpoint_folder_that_cannot_be_written_is_refused_before_running(terrasim, tmp_path):
+    # An existing folder that cannot be written in (its mode for a user, a read-only file system; /proc
+    # for anyone, root included) was found out after the whole run, whose result was then lost (exit 1).
+    p = terrasim("run", SMALL, "--months", 2, "--out", "/proc", "--profile", check=2)
+    assert "--out /proc: cannot write in the folder:" in p.stderr and "phase" not in p.stderr
+    p = terrasim("run", SMALL, "--months", 2, "--checkpoint-at", 1, "/proc/c.ckpt", "--out", tmp_path / "o",
+                 "--profile", check=2)
+    assert "--checkpoint-at 1 /proc/c.ckpt: cannot write in the folder /proc:" in p.stderr
+    assert "phase" not in p.stderr and not (tmp_path / "o").exists()
+    assert list(tmp_path.iterdir()) == []  # no probe left behind either
 
 
 def test_a_failed_run_removes_the_folder_it_made(terrasim, tmp_path):
