@@ -7,6 +7,7 @@ at a clean month boundary (call :meth:`Simulation.run` again to continue).
 from __future__ import annotations
 
 import json
+import operator
 import os
 import re
 import time
@@ -118,24 +119,13 @@ class View:
 
     # Comparisons are the values', element by element, as NumPy's (`view == x` was an identity test,
     # always False).
-    def __eq__(self, other):
-        return np.asarray(self) == other
+    def _elementwise(op):  # noqa: N805 (a factory used in the class body)
+        return lambda self, other: op(np.asarray(self), other)
 
-    def __ne__(self, other):
-        return np.asarray(self) != other
-
-    def __lt__(self, other):
-        return np.asarray(self) < other
-
-    def __le__(self, other):
-        return np.asarray(self) <= other
-
-    def __gt__(self, other):
-        return np.asarray(self) > other
-
-    def __ge__(self, other):
-        return np.asarray(self) >= other
-
+    __eq__, __ne__ = _elementwise(operator.eq), _elementwise(operator.ne)
+    __lt__, __le__ = _elementwise(operator.lt), _elementwise(operator.le)
+    __gt__, __ge__ = _elementwise(operator.gt), _elementwise(operator.ge)
+    del _elementwise
     __hash__ = None
 
     @property

@@ -274,10 +274,15 @@ def _in_context(error: ScenarioError, where: str) -> ScenarioError:
 _SEED_FOR_IDENTITY = "seed=0"
 
 
-def _point_identity(scenario: Scenario, point: Mapping[str, Any]) -> str:
-    """The configuration hash of `scenario` at grid `point`, at the seed of _SEED_FOR_IDENTITY."""
-    return scenario.with_overrides([f"{path}={format_override_value(v)}" for path, v in point.items()]
-                                   + [_SEED_FOR_IDENTITY]).config_sha256
+def _point_overrides(point: Mapping[str, Any]) -> List[str]:
+    """A grid point as overrides: ``path=value`` each."""
+    return [f"{path}={format_override_value(v)}" for path, v in point.items()]
+
+
+def _at_point(scenario: Scenario, overrides: List[str]) -> Scenario:
+    """`scenario` at a grid point (its overrides), at the seed of _SEED_FOR_IDENTITY: its hash identifies the
+    point's runs."""
+    return scenario.with_overrides(overrides + [_SEED_FOR_IDENTITY])
 
 
 def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], point_overrides: List[List[str]],
@@ -307,7 +312,7 @@ def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], poi
                                      f"{base_seed} to {last})") from None
         for k, (point, ov) in enumerate(zip(points, point_overrides)):
             try:
-                at_point = sc.with_overrides(ov + [_SEED_FOR_IDENTITY])
+                at_point = _at_point(sc, ov)
             except ScenarioError as e:
                 raise _in_context(e, f"scenario {name!r}, grid point {_describe(point)}") from None
             if ov and extra_overrides and \
@@ -522,7 +527,7 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
                 existing = {}
                 for pid, stored in con.execute("SELECT point_id, overrides_json FROM parameters"):
                     with contextlib.suppress(ScenarioError):  # a point this sweep's scenarios cannot take
-                        existing[pid] = {name: _point_identity(sc, json.loads(stored))
+                        existing[pid] = {name: _at_point(sc, _point_overrides(json.loads(stored))).config_sha256
                                          for name, sc in scenarios.items()}
             same = [pid for pid, made in existing.items() if made == configs]
             if same:
@@ -741,8 +746,8 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     # Everything is loaded and checked before the database is opened: bad
     # input leaves no database, and an existing one as it was.
     named = {name: sc.with_overrides(extra) for name, sc in named_scenarios(scenarios).items()}
-    point_overrides = [[f"{path}={format_override_value(v)}" for path, v in point.items()] for point in points]
-    extra_overrides = [f"{path}={format_override_value(v)}" for path, v in extra.items()]
+    point_overrides = [_point_overrides(point) for point in points]
+    extra_overrides = _point_overrides(extra)
     point_configs = _validate_runs(named, points, point_overrides, extra_overrides, base_seed, replicates)
     if series:
         _check_series(named, series)
