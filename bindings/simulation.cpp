@@ -169,6 +169,13 @@ void bind_simulation(py::module_& m) {
            py::arg("folder"), py::arg("format") = "csv",
            "Writes the run's files into the folder as one set, as `terrasim run --out` does; returns the names of "
            "an earlier run's outputs it removed.")
+      .def("output_folder_problem",
+           [](const Simulation& s, const std::string& folder, const std::string& format) {
+             const ExclusiveCall call(s);
+             return sim::output_folder_problem(s, folder, format);
+           },
+           py::arg("folder"), py::arg("format") = "csv",
+           "Why write_outputs could not write into the folder now, or an empty string if it could.")
       .def("save_checkpoint",
            [](const Simulation& s, const std::string& path) {
              const ExclusiveCall call(s);

@@ -69,35 +69,20 @@ class ProgressLine {
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
 };
 
-// Whether a file can be created in `dir` now: a temporary one made and
-// removed (the folder's mode, a read-only file system, /proc: what writing
-// the outputs would meet). Empty if so, else why not.
-std::string cannot_write_in(const fs::path& dir) {
-  std::string probe = (dir / ".terrasim-probe-XXXXXX").string();
-  const int fd = ::mkstemp(probe.data());
-  if (fd < 0) return std::strerror(errno);
-  ::close(fd);
-  ::unlink(probe.c_str());
-  return {};
-}
-
 // The output folder, made before any work is done, so that a folder that
 // cannot be made, or written in, is refused then rather than after the run
 // (whose result would be lost). Removed again
 // (if still empty) when the run fails: a failed run leaves nothing behind.
 class OutputFolder {
  public:
-  // False, with the reason on `err`, if `dir` cannot be the run's folder.
-  bool prepare(const std::string& dir, std::ostream& err) {
+  // False, with the reason on `err`, if `dir` cannot be the folder of the
+  // outputs of `s` in `format`.
+  bool prepare(const std::string& dir, const Simulation& s, const std::string& format, std::ostream& err) {
     if (dir.empty()) return true;
     std::error_code ec;
     if (fs::exists(dir, ec)) {
-      if (!fs::is_directory(dir, ec)) {
-        err << "terrasim: --out " << dir << ": exists and is not a folder\n";
-        return false;
-      }
-      if (const std::string why = cannot_write_in(dir); !why.empty()) {
-        err << "terrasim: --out " << dir << ": cannot write in the folder: " << why << "\n";
+      if (const std::string why = sim::output_folder_problem(s, dir, format); !why.empty()) {
+        err << "terrasim: --out " << dir << ": " << why << "\n";
         return false;
       }
       return true;
@@ -144,7 +129,7 @@ bool checkpoint_path_usable(const RunRequest& r, std::ostream& err) {
     err << what << "no folder " << dir.string() << " to write it in\n";
     return false;
   }
-  if (const std::string why = cannot_write_in(dir); !why.empty()) {
+  if (const std::string why = sim::cannot_write_in(dir); !why.empty()) {
     err << what << "cannot write in the folder " << dir.string() << ": " << why << "\n";
     return false;
   }
@@ -160,18 +145,23 @@ bool checkpoint_path_usable(const RunRequest& r, std::ostream& err) {
   return true;
 }
 
-// Writes the outputs of a finished run: to `out` (no folder), or as files in
-// the folder, written as one set (sim::write_run_outputs). Returns an exit
-// code.
-int write_outputs(const Simulation& s, const RunRequest& r, std::ostream& out, std::ostream& err) {
+// Writes the outputs of a finished run, to `out` (no folder) or as files in
+// the folder, and commits `files` (the checkpoint asked for) with them: all
+// or, when one cannot be written, none. Returns an exit code.
+int write_outputs(const Simulation& s, const RunRequest& r, sim::AtomicFileSet& files, std::ostream& out,
+                  std::ostream& err) {
   try {
     if (r.out_dir.empty()) {
       const auto header = s.provenance();
       out << (r.format == "json" ? s.recorder().to_json(header) : s.recorder().series_csv(header));
       out.flush();
-      return out ? kOk : kFailure;
+      if (!out) return kFailure;
+      files.commit();
+      return kOk;
     }
-    const std::vector<std::string> removed = sim::write_run_outputs(s, r.out_dir, r.format);
+    const std::vector<std::string> removed = sim::stage_run_outputs(s, r.out_dir, r.format, files);
+    files.commit();
+    sim::remove_earlier_outputs(r.out_dir, removed);
     if (!removed.empty())
       err << fmt::format("terrasim: --out {}: removed an earlier run's {}\n", r.out_dir, fmt::join(removed, ", "));
   } catch (const std::exception& e) {
@@ -189,14 +179,17 @@ int simulate(Simulation& s, const RunRequest& r, std::ostream& out, std::ostream
   }
   if (!checkpoint_path_usable(r, err)) return kBadInput;
   OutputFolder folder;
-  if (!folder.prepare(r.out_dir, err)) return kBadInput;
+  if (!folder.prepare(r.out_dir, s, r.format, err)) return kBadInput;
   ProgressLine progress(r.progress, err);
-  // A checkpoint that cannot be written (the disk full) is reported, and
-  // the run goes on to its outputs rather than losing them.
+  // The checkpoint is staged at its month, and committed with the outputs
+  // once the run has finished: a run that fails replaces no older one. A
+  // checkpoint that cannot be written (the disk full) is reported, and the
+  // run goes on to its outputs rather than losing them.
+  sim::AtomicFileSet files;
   std::string checkpoint_failure;
   auto checkpoint = [&] {
     try {
-      s.save_checkpoint(r.checkpoint_at->second);
+      s.stage_checkpoint(r.checkpoint_at->second, files);
     } catch (const std::exception& e) {
       checkpoint_failure = e.what();
     }
@@ -219,7 +212,7 @@ int simulate(Simulation& s, const RunRequest& r, std::ostream& out, std::ostream
   }
   progress.finish();
   if (r.profile) err << s.scheduler().profile_table();
-  const int written = write_outputs(s, r, out, err);
+  const int written = write_outputs(s, r, files, out, err);
   if (!checkpoint_failure.empty()) {
     err << "terrasim: --checkpoint-at: " << checkpoint_failure << " (the run's outputs were written)\n";
     return kFailure;

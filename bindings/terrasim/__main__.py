@@ -151,6 +151,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _output_folder_usable(sim, out: Optional[str]) -> bool:
+    """As the C++ program, before the run: False, said in one line, when the
+    run's files could not be written into the folder afterwards."""
+    why = sim.output_folder_problem(out) if out else ""
+    if why:
+        print(f"terrasim: --out {out}: {why}", file=sys.stderr)
+    return not why
+
+
 def _write_outputs(sim, out: Optional[str]) -> int:
     """As the C++ program (the same code, Simulation.write_outputs): the
     series on standard output, or the run's files in the folder. Returns an
@@ -179,6 +188,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             if args.months is not None:
                 ov.append(f"months={args.months}")
             sim = ts.Simulation(ts.Scenario.load(args.scenario, ov), threads=args.threads)
+            if not _output_folder_usable(sim, args.out):
+                return 2
             sim.run()
             return _write_outputs(sim, args.out)
         elif args.command == "resume":
@@ -187,6 +198,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             if ov:  # as the C++ program: the source names the checkpoint and the changes
                 source = args.checkpoint + "".join(f" --set {o}" for o in ov)
                 sim.reconfigure(scenario=ts.Scenario(ts._core.scenario_from_dict(sim.scenario.config, ov, source), ov))
+            if not _output_folder_usable(sim, args.out):
+                return 2
             sim.run()
             return _write_outputs(sim, args.out)
         elif args.command == "check":

@@ -335,8 +335,19 @@ class Simulation:
         run.json for ``format="json"``), config.json and, for a run changed
         on the way, changes.json, as one set (a file that cannot be written
         leaves the earlier ones as they were). An earlier run's outputs that
-        this one did not write are removed; their names are returned."""
+        this one did not write are removed; their names are returned. A file
+        the run would write over that is not a terrasim output (a CSV without
+        the provenance line, a ``config.json`` without a run's series beside
+        it) is refused, and nothing is written."""
         return self._sim.write_outputs(os.fspath(folder), format)
+
+    def output_folder_problem(self, folder: Union[str, os.PathLike], format: str = "csv") -> str:
+        """Why :meth:`write_outputs` could not write into ``folder`` now, or
+        ``""`` if it could (a missing folder can: it is made): the path is not
+        a folder, the folder cannot be written in, or a file there that the
+        run would write over is not a terrasim output. Ask it before a long
+        run, so that the result is not lost to a folder found wrong after."""
+        return self._sim.output_folder_problem(os.fspath(folder), format)
 
     # -- checkpoints and forks ----------------------------------------------
     def save_checkpoint(self, path: Union[str, os.PathLike]) -> None:

@@ -144,7 +144,9 @@ void write_file_atomically(const std::string& path, std::string_view content) {
   file.commit();
 }
 
-void ArchiveWriter::write_file(const std::string& path) const {
+void ArchiveWriter::write_file(const std::string& path) const { write_file_atomically(path, file_bytes()); }
+
+std::string ArchiveWriter::file_bytes() const {
   std::string out;
   out.reserve(kHeader + buf_.size() + kTrailer);
   out.append(kMagic.data(), kMagic.size());
@@ -157,7 +159,7 @@ void ArchiveWriter::write_file(const std::string& path) const {
   h.update(buf_);
   const auto digest = h.digest();
   out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
-  write_file_atomically(path, out);
+  return out;
 }
 
 ArchiveReader ArchiveReader::from_file(const std::string& path) {

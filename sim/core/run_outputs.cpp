@@ -1,7 +1,11 @@
 // The files of a run in a folder: see run_outputs.h.
 #include "sim/core/run_outputs.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 
@@ -15,24 +19,88 @@ namespace terrasim::sim {
 
 namespace fs = std::filesystem;
 
-bool is_run_output(const fs::path& file) {
-  const std::string name = file.filename().string();
-  if (name == "run.json" || name == "series.csv" || name == "config.json" || name == "changes.json") return true;
-  if (file.extension() != ".csv") return false;
-  std::ifstream in(file);
-  std::string first;
-  std::getline(in, first);
-  return first.starts_with("# terrasim:");
+namespace {
+
+// The first `n` bytes of `file` ("" if it cannot be read).
+std::string first_bytes(const fs::path& file, std::size_t n) {
+  std::ifstream in(file, std::ios::binary);
+  std::string head(n, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(n));
+  head.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  return head;
 }
 
-std::vector<std::string> write_run_outputs(const Simulation& s, const std::string& folder, std::string_view format) {
+bool csv_with_provenance(const fs::path& file) { return first_bytes(file, 11) == "# terrasim:"; }
+
+// Recorder::to_json's first field.
+bool json_with_provenance(const fs::path& file) {
+  constexpr std::string_view start = "{\n  \"provenance\": {\"terrasim\": ";
+  return first_bytes(file, start.size()) == start;
+}
+
+// The names of the files a run of `s` writes in `format`.
+std::vector<std::string> output_names(const Simulation& s, std::string_view format) {
+  std::vector<std::string> names;
+  if (format == "json") {
+    names.push_back("run.json");
+  } else {
+    names.push_back("series.csv");
+    for (const auto& b : s.recorder().breakdowns()) names.push_back(b.name + ".csv");
+  }
+  names.push_back("config.json");
+  if (s.config_history().size() > 1) names.push_back("changes.json");
+  return names;
+}
+
+}  // namespace
+
+bool is_run_output(const fs::path& file) {
+  const std::string name = file.filename().string();
+  if (file.extension() == ".csv") return csv_with_provenance(file);
+  if (name == "run.json") return json_with_provenance(file);
+  if (name == "config.json" || name == "changes.json") {
+    // They carry no provenance of their own: the run's series beside them does.
+    const fs::path dir = file.parent_path();
+    return csv_with_provenance(dir / "series.csv") || json_with_provenance(dir / "run.json");
+  }
+  return false;
+}
+
+std::string cannot_write_in(const fs::path& dir) {
+  std::string probe = (dir / ".terrasim-probe-XXXXXX").string();
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) return std::strerror(errno);
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return {};
+}
+
+std::string output_folder_problem(const Simulation& s, const std::string& folder, std::string_view format) {
+  const fs::path dir(folder);
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return {};
+  if (!fs::is_directory(dir, ec)) return "exists and is not a folder";
+  if (const std::string why = cannot_write_in(dir); !why.empty()) return "cannot write in the folder: " + why;
+  for (const std::string& name : output_names(s, format)) {
+    const fs::path file = dir / name;
+    if (!fs::exists(fs::symlink_status(file, ec))) continue;
+    if (fs::is_directory(file, ec)) return fmt::format("{} is a folder, where the run writes a file", name);
+    if (!is_run_output(file))
+      return fmt::format("{} exists and is not a terrasim output: refusing to write over it", name);
+  }
+  return {};
+}
+
+std::vector<std::string> stage_run_outputs(const Simulation& s, const std::string& folder, std::string_view format,
+                                           AtomicFileSet& files) {
   if (format != "csv" && format != "json")
     throw std::invalid_argument(fmt::format("output format '{}': expected csv or json", format));
+  if (const std::string why = output_folder_problem(s, folder, format); !why.empty())
+    throw std::runtime_error(fmt::format("--out {}: {}", folder, why));
   const auto header = s.provenance();
   const auto& rec = s.recorder();
   fs::create_directories(folder);
   const fs::path dir(folder);
-  AtomicFileSet files;
   std::vector<std::string> written;
   auto write = [&](const std::string& name, std::string_view content) {
     files.stage((dir / name).string(), content);
@@ -63,20 +131,29 @@ std::vector<std::string> write_run_outputs(const Simulation& s, const std::strin
     }
     write("changes.json", changes + "]\n");
   }
-  files.commit();
-  // The outputs of an earlier run in the folder that this one did not
-  // write are removed: the folder holds one run's files, which config.json
-  // repeats. Other files stay.
-  std::vector<std::string> removed;
+  // The outputs of an earlier run in the folder that this one does not
+  // write, judged before this run's files replace any: the folder holds one
+  // run's files, which config.json repeats. Other files stay.
+  std::vector<std::string> earlier;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     if (!entry.is_regular_file() || std::find(written.begin(), written.end(), name) != written.end()) continue;
-    if (!is_run_output(entry.path())) continue;
-    fs::remove(entry.path());
-    removed.push_back(name);
+    if (is_run_output(entry.path())) earlier.push_back(name);
   }
-  std::sort(removed.begin(), removed.end());
-  return removed;
+  std::sort(earlier.begin(), earlier.end());
+  return earlier;
+}
+
+void remove_earlier_outputs(const std::string& folder, const std::vector<std::string>& earlier) {
+  for (const std::string& name : earlier) fs::remove(fs::path(folder) / name);
+}
+
+std::vector<std::string> write_run_outputs(const Simulation& s, const std::string& folder, std::string_view format) {
+  AtomicFileSet files;
+  const std::vector<std::string> earlier = stage_run_outputs(s, folder, format, files);
+  files.commit();
+  remove_earlier_outputs(folder, earlier);
+  return earlier;
 }
 
 }  // namespace terrasim::sim

@@ -9,6 +9,7 @@
 
 namespace terrasim::sim {
 
+class AtomicFileSet;
 class Simulation;
 
 // Writes the outputs of `s` into `folder` (made if missing) as one set
@@ -18,13 +19,39 @@ class Simulation;
 // run reconfigured on the way, changes.json, every change with its month.
 // The folder holds one run's files: an earlier run's outputs that this one
 // did not write (another format, model or history) are then removed, and
-// their names returned; other files stay. Throws std::invalid_argument for
-// a format other than "csv" or "json", std::runtime_error or
+// their names returned; other files stay. A file of the folder that the run
+// would write over and that is not a terrasim output (is_run_output) is
+// refused before anything is written. Throws std::invalid_argument for a
+// format other than "csv" or "json", std::runtime_error or
 // std::filesystem::filesystem_error when the files cannot be written.
 std::vector<std::string> write_run_outputs(const Simulation& s, const std::string& folder, std::string_view format);
 
-// Whether `file` (a folder's entry) holds a terrasim output: one of the
-// names a run writes, or a CSV file that starts with a run's provenance.
+// write_run_outputs in two steps, for a caller that commits other files in
+// the same set (the command line's checkpoint): stages the outputs into
+// `files`, and returns the names of an earlier run's outputs that this run
+// does not write; once `files` is committed, remove_earlier_outputs removes
+// them.
+std::vector<std::string> stage_run_outputs(const Simulation& s, const std::string& folder, std::string_view format,
+                                           AtomicFileSet& files);
+void remove_earlier_outputs(const std::string& folder, const std::vector<std::string>& earlier);
+
+// Why the outputs of `s` could not be written into `folder` now, or "" if
+// they can (a missing folder can: it is made): the path is not a folder,
+// the folder cannot be written in, or a file there that the run would write
+// over is not a terrasim output. Asked before a run, so that its result is
+// not lost to a folder found wrong afterwards.
+std::string output_folder_problem(const Simulation& s, const std::string& folder, std::string_view format);
+
+// Whether a file can be created in `dir` now: a temporary one made and
+// removed (the folder's mode, a read-only file system, /proc: what writing
+// would meet). "" if so, else why not.
+std::string cannot_write_in(const std::filesystem::path& dir);
+
+// Whether `file` (a folder's entry) holds a terrasim output, by its content:
+// a CSV file (series.csv, a breakdown) that starts with a run's provenance,
+// a run.json whose first field is the provenance, or a config.json or
+// changes.json beside such a series. A file of another program with one of
+// these names is not.
 bool is_run_output(const std::filesystem::path& file);
 
 }  // namespace terrasim::sim

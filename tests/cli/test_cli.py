@@ -236,16 +236,85 @@ def test_out_holds_one_run_the_earlier_runs_other_files_are_removed(terrasim, tm
     assert "removed" not in p.stderr
 
 
-def test_outputs_are_replaced_together_or_not_at_all(terrasim, tmp_path):
+@pytest.mark.parametrize("name,content,fmt", [
+    ("config.json", '{"my": "settings"}\n', "csv"),  # no run's series beside it
+    ("series.csv", "a,b\n1,2\n", "csv"),
+    ("zones.csv", "zone,x\nCentre,1\n", "csv"),  # a breakdown's name
+    ("run.json", '{"provenance": "mine"}\n', "json"),
+    ("changes.json", "[]\n", "csv"),  # written by a resume with changes, not by this run: stays
+])
+def test_out_refuses_to_write_over_files_that_are_not_terrasim_outputs(terrasim, tmp_path, name, content, fmt):
+    # A user's own file named as a run's output was written over (or removed) by its name alone.
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / name).write_text(content)
+    p = terrasim("run", SMALL, "--months", 2, "--format", fmt, "--out", out, "--profile",
+                 check=0 if name == "changes.json" else 2)
+    assert (out / name).read_text() == content
+    if name == "changes.json":
+        assert "removed" not in p.stderr
+        return
+    assert f"--out {out}: {name} exists and is not a terrasim output: refusing to write over it" in p.stderr
+    assert "phase" not in p.stderr  # refused before the run
+    assert os.listdir(out) == [name]
+
+
+def test_out_config_json_beside_a_runs_series_is_that_runs(terrasim, tmp_path):
     out = tmp_path / "o"
     terrasim("run", SMALL, "--months", 2, "--seed", 1, "--out", out, check=0)
-    # skills.csv is written after series.csv and zones.csv, before config.json.
+    terrasim("run", SMALL, "--months", 2, "--seed", 2, "--out", out, check=0)
+    assert json.loads((out / "config.json").read_text())["seed"] == 2
+    # The series replaced by a file of the user's: config.json is no longer known as a run's.
+    (out / "series.csv").write_text("a,b\n")
+    p = terrasim("run", SMALL, "--months", 2, "--seed", 3, "--out", out, check=2)
+    assert "series.csv exists and is not a terrasim output" in p.stderr
+    assert json.loads((out / "config.json").read_text())["seed"] == 2
+
+
+def test_a_failed_run_leaves_an_earlier_checkpoint_as_it_was(terrasim, tmp_path):
+    # The checkpoint asked for was written at its month even when the run then failed, replacing an older one.
+    ckpt = tmp_path / "c.ckpt"
+    terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 2, ckpt, check=0)
+    before = ckpt.read_bytes()
+    # Fails in its first month, after the checkpoint at month 0 (see test_a_failed_run_removes_the_folder_it_made).
+    p = terrasim("run", SMALL, "--months", 1, "--set", "workers=16800000", "--set", "firms=1", "--set",
+                 "init_size_mu=16.7", "--set", "init_size_sigma=0", "--set", "separation_rate=1", "--set",
+                 "target_volatility=0", "--checkpoint-at", 0, ckpt, check=1)
+    assert "offer slots per firm" in p.stderr
+    assert ckpt.read_bytes() == before
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["c.ckpt"]  # no temporary left
+
+
+def test_a_run_whose_outputs_cannot_be_written_leaves_the_checkpoint_as_it_was(terrasim, tmp_path):
+    # The checkpoint is committed in one set with the outputs: a folder in the way of an output refuses both,
+    # before the run. (AtomicFileSet's own tests cover a set that fails at its commit.)
+    ckpt = tmp_path / "c.ckpt"
+    out = tmp_path / "o"
+    terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 2, ckpt, "--out", out, check=0)
+    before = ckpt.read_bytes()
+    (out / "skills.csv").unlink()
+    (out / "skills.csv").mkdir()
+    p = terrasim("run", SMALL, "--months", 3, "--seed", 7, "--checkpoint-at", 1, ckpt, "--out", out, check=2)
+    assert "skills.csv is a folder, where the run writes a file" in p.stderr
+    assert ckpt.read_bytes() == before
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["c.ckpt", "o"]
+    (out / "skills.csv").rmdir()
+    terrasim("run", SMALL, "--months", 3, "--seed", 7, "--checkpoint-at", 1, ckpt, "--out", out, check=0)
+    assert ckpt.read_bytes() != before
+    assert "2015-02" in terrasim("resume", ckpt, check=0).stdout
+
+
+def test_a_folder_in_the_way_of_an_output_is_refused_and_the_earlier_outputs_stay(terrasim, tmp_path):
+    # Refused before the run. (A set of files that fails at its commit: AtomicFileSet's tests.)
+    out = tmp_path / "o"
+    terrasim("run", SMALL, "--months", 2, "--seed", 1, "--out", out, check=0)
     (out / "skills.csv").unlink()
     (out / "skills.csv" / "d").mkdir(parents=True)
     before = {f.name: f.read_bytes() for f in out.iterdir() if f.is_file()}
     assert sorted(before) == ["config.json", "series.csv", "zones.csv"]
-    p = terrasim("run", SMALL, "--months", 2, "--seed", 2, "--out", out, check=1)
-    assert f"cannot write {out / 'skills.csv'}: Is a directory" in p.stderr
+    p = terrasim("run", SMALL, "--months", 2, "--seed", 2, "--out", out, "--profile", check=2)
+    assert f"--out {out}: skills.csv is a folder, where the run writes a file" in p.stderr
+    assert "phase" not in p.stderr  # refused before the run
     assert {f.name: f.read_bytes() for f in out.iterdir() if f.is_file()} == before
     assert list(out.glob(".*.tmp-*")) == []
 

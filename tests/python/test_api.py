@@ -143,6 +143,22 @@ def test_python_command_line_out_holds_one_run(tmp_path):
                                                           "zones.csv"]
 
 
+def test_python_command_line_and_write_outputs_refuse_a_users_file_named_as_an_output(tmp_path):
+    (tmp_path / "config.json").write_text('{"mine": 1}')
+    py = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", str(SMALL), "--months", "2", "--out",
+                         str(tmp_path)], capture_output=True, text=True)
+    assert py.returncode == 2, py.stderr
+    assert f"--out {tmp_path}: config.json exists and is not a terrasim output" in py.stderr
+    sim = ts.Simulation(ts.Scenario.load(str(SMALL), ["months=2"]))
+    assert "config.json exists and is not a terrasim output" in sim.output_folder_problem(tmp_path)
+    assert sim.output_folder_problem(tmp_path / "new") == ""
+    sim.run()
+    with pytest.raises(RuntimeError, match="config.json exists and is not a terrasim output"):
+        sim.write_outputs(tmp_path)
+    assert sorted(os.listdir(tmp_path)) == ["config.json"]
+    assert (tmp_path / "config.json").read_text() == '{"mine": 1}'
+
+
 def test_python_command_line_run_matches():
     cli = subprocess.run([str(TERRASIM_BIN), "run", str(SMALL), "--months", "4"], capture_output=True, text=True,
                          check=True)
@@ -594,7 +610,8 @@ def test_python_command_line_says_why_outputs_cannot_be_written(tmp_path):
     (tmp_path / "a_file").write_text("not a folder")
     p = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", str(SMALL), "--months", "2", "--out",
                         str(tmp_path / "a_file")], capture_output=True, text=True)
-    assert p.returncode == 1
+    assert p.returncode == 2  # refused before the run, as by the C++ program
+    assert f"--out {tmp_path / 'a_file'}: exists and is not a folder" in p.stderr
     assert p.stderr.startswith("terrasim: ") and str(tmp_path / "a_file") in p.stderr
     assert "Traceback" not in p.stderr and len(p.stderr.splitlines()) == 1
     assert (tmp_path / "a_file").read_text() == "not a folder"
