@@ -72,6 +72,7 @@ void bind_scenario(py::module_& m) {
       .def_readonly("path", &sim::Diagnostic::path)
       .def_readonly("message", &sim::Diagnostic::message)
       .def_readonly("source_line", &sim::Diagnostic::source_line)
+      .def_readonly("note", &sim::Diagnostic::note, "how the value came to be there (a --set, an extends), or empty")
       .def("__str__", [](const sim::Diagnostic& d) { return sim::ScenarioError::format(d); })
       .def("__repr__", [](const sim::Diagnostic& d) {
         return "<Diagnostic " + d.location.file + ":" + std::to_string(d.location.line) + ":" +

@@ -222,13 +222,30 @@ int simulate(Simulation& s, const RunRequest& r, std::ostream& out, std::ostream
 
 }  // namespace
 
+namespace {
+// The overrides a request makes, and how each was written, for errors:
+// "--set #1", ..., then "--seed" and "--months".
+struct Overrides {
+  std::vector<std::string> assignments, labels;
+  explicit Overrides(const RunRequest& r, bool with_seed) : assignments(r.overrides) {
+    for (std::size_t i = 0; i < assignments.size(); ++i) labels.push_back(fmt::format("--set #{}", i + 1));
+    if (with_seed && r.seed) add("seed=" + *r.seed, "--seed");
+    if (r.months) add("months=" + *r.months, "--months");
+  }
+  void add(std::string assignment, std::string label) {
+    assignments.push_back(std::move(assignment));
+    labels.push_back(std::move(label));
+  }
+};
+}  // namespace
+
 int run_command(const RunRequest& r, std::ostream& out, std::ostream& err) {
-  std::vector<std::string> overrides = r.overrides;
-  if (r.seed) overrides.push_back("seed=" + *r.seed);
-  if (r.months) overrides.push_back("months=" + *r.months);
+  const Overrides overrides(r, true);
   std::unique_ptr<Simulation> s;
   try {
-    s = std::make_unique<Simulation>(sim::load_scenario(r.scenario, overrides), r.threads);
+    s = std::make_unique<Simulation>(
+        sim::load_scenario(r.scenario, overrides.assignments, sim::ModelRegistry::global(), overrides.labels),
+        r.threads);
   } catch (const sim::ScenarioError& e) {
     err << e.what() << "\n";
     return kBadInput;
@@ -250,15 +267,15 @@ int resume_command(const RunRequest& r, std::ostream& out, std::ostream& err) {
     err << "terrasim: " << r.scenario << ": the configuration saved in the checkpoint is not valid:\n" << e.what() << "\n";
     return kBadInput;
   }
-  std::vector<std::string> overrides = r.overrides;
-  if (r.months) overrides.push_back("months=" + *r.months);
-  if (!overrides.empty()) {
+  const Overrides overrides(r, false);
+  if (!overrides.assignments.empty()) {
     // The run continues under the changed configuration (same seed: the
     // changed run shares the checkpoint's history and random numbers).
     std::string source = r.scenario;
-    for (const auto& o : overrides) source += " --set " + o;
+    for (const auto& o : overrides.assignments) source += " --set " + o;
     try {
-      s->reconfigure(sim::scenario_from_document(s->scenario().config, source, overrides));
+      s->reconfigure(sim::scenario_from_document(s->scenario().config, source, overrides.assignments,
+                                                 sim::ModelRegistry::global(), overrides.labels));
     } catch (const sim::ScenarioError& e) {
       err << e.what() << "\n";
       return kBadInput;

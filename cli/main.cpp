@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   RunRequest run;
   std::string progress = "auto";
   std::vector<std::string> checkpoint_at;
+  std::vector<CLI::Option*> out_options;
   auto add_run_options = [&](CLI::App* sub, bool with_scenario_options) {
     if (with_scenario_options) {
       sub->add_option("--seed", run.seed, "random seed (overrides the scenario's)");
@@ -71,7 +72,8 @@ int main(int argc, char** argv) {
     }
     sub->add_option("--threads", run.threads, "threads (0: every core); the output does not depend on it")
         ->check(CLI::Range(0, 1024));
-    sub->add_option("--out", run.out_dir, "folder for the output files (default: series as CSV on stdout)");
+    out_options.push_back(
+        sub->add_option("--out", run.out_dir, "folder for the output files (default: series as CSV on stdout)"));
     sub->add_option("--format", run.format, "output format")->check(CLI::IsMember({"csv", "json"}));
     sub->add_flag("--profile", run.profile, "print the time spent in each phase on stderr");
     sub->add_option("--progress", progress, "progress line on stderr: auto (when stderr is a terminal), always, never")
@@ -118,11 +120,20 @@ int main(int argc, char** argv) {
   }
 
   run.progress = progress == "always" ? Progress::Always : progress == "never" ? Progress::Never : Progress::Auto;
+  for (const CLI::Option* out : out_options) {
+    if (out->count() > 0 && run.out_dir.empty()) {  // not standard output, as no --out would be
+      std::cerr << "terrasim: --out: expected a folder, found an empty name\n";
+      return kBadInput;
+    }
+  }
   if (!checkpoint_at.empty()) {
     try {
-      std::size_t used = 0;
-      const int month = std::stoi(checkpoint_at[0], &used);
-      if (used != checkpoint_at[0].size()) throw std::invalid_argument("junk");
+      // Digits only: std::stoi also takes "+2", " 2" and "-0".
+      const std::string& text = checkpoint_at[0];
+      const std::size_t digits_from = text.starts_with('-') ? 1 : 0;
+      if (text.size() == digits_from || text.find_first_not_of("0123456789", digits_from) != std::string::npos)
+        throw std::invalid_argument("not a number");
+      const int month = std::stoi(text);
       run.checkpoint_at = std::make_pair(month, checkpoint_at[1]);
     } catch (const std::out_of_range&) {
       std::cerr << "terrasim: --checkpoint-at: month " << checkpoint_at[0] << " is far beyond any run's months\n";

@@ -41,6 +41,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 2 ** 53 - 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2^53 - 1, found {text!r}")
+    return value
+
+
 def _year_count(text: str):
     year, sep, count = text.partition("=")
     try:
@@ -74,15 +84,16 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario; print its series as CSV")
     run.add_argument("scenario")
-    run.add_argument("--seed", type=int)
-    run.add_argument("--months", type=int)
+    run.add_argument("--seed", type=_seed_int)
+    run.add_argument("--months", type=_positive_int)
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
     run.add_argument("--threads", type=int, default=0)
     run.add_argument("--out", help="folder for series.csv, one CSV per breakdown and config.json")
 
     resume = sub.add_parser("resume", help="continue a run from a checkpoint")
     resume.add_argument("checkpoint")
-    resume.add_argument("--months", type=int, help="months to simulate in all (at least those already simulated)")
+    resume.add_argument("--months", type=_positive_int,
+                        help="months to simulate in all (at least those already simulated)")
     resume.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                         help="change a field from the checkpoint's month on (repeatable)")
     resume.add_argument("--threads", type=int, default=0)
@@ -154,6 +165,9 @@ def _parser() -> argparse.ArgumentParser:
 def _output_folder_usable(sim, out: Optional[str]) -> bool:
     """As the C++ program, before the run: False, said in one line, when the
     run's files could not be written into the folder afterwards."""
+    if out == "":  # not standard output, as no --out would be
+        print("terrasim: --out: expected a folder, found an empty name", file=sys.stderr)
+        return False
     why = sim.output_folder_problem(out) if out else ""
     if why:
         print(f"terrasim: --out {out}: {why}", file=sys.stderr)

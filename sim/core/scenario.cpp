@@ -1,6 +1,9 @@
 // Scenario loading: the fields common to every model, then the model's own.
 #include "sim/core/scenario.h"
 
+#include <algorithm>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "sim/scenario/loader.h"
@@ -48,33 +51,83 @@ const ModelInfo& model_of(const Value& doc, const ModelRegistry& registry) {
   Value just_model = Value::map(doc.location());
   if (m) just_model.set("model", *m);
   validate(just_model, only_model);
-  throw ScenarioError({{doc.location(), "model", "no model could be determined", ""}});
+  throw ScenarioError({{doc.location(), "model", "no model could be determined", "", ""}});
 }
 }  // namespace
 
+namespace {
+
+// Whether the fields at `a` and `b` are the same, or one holds the other.
+bool related_paths(std::string_view a, std::string_view b) {
+  if (a.empty() || b.empty()) return false;
+  if (a.size() > b.size()) std::swap(a, b);
+  return b.starts_with(a) && (b.size() == a.size() || b[a.size()] == '.' || b[a.size()] == '[');
+}
+
+struct Applied {
+  std::string label;       // "--set #1", "--seed"
+  std::string assignment;  // as written
+  std::string path;        // as errors name fields
+};
+
+// `error` with a note on each diagnostic located outside the overrides (in
+// a file) about a field an override changed or holds: a cross-field check
+// (shares that must sum to 1) is located at the list in the file, while the
+// value that broke it came from the command line.
+ScenarioError with_override_notes(const ScenarioError& error, const std::vector<Applied>& applied) {
+  std::vector<Diagnostic> diagnostics = error.diagnostics();
+  for (Diagnostic& d : diagnostics) {
+    if (std::any_of(applied.begin(), applied.end(), [&](const Applied& a) { return d.location.file == a.label; }))
+      continue;
+    std::string note;
+    for (const Applied& a : applied)
+      if (related_paths(d.path, a.path)) note += fmt::format("{}{} `{}`", note.empty() ? "" : ", ", a.label, a.assignment);
+    if (!note.empty()) d.note += (d.note.empty() ? "after " : "; after ") + note;
+  }
+  return ScenarioError(std::move(diagnostics));
+}
+
+}  // namespace
+
 Scenario scenario_from_document(Value document, std::string source, const std::vector<std::string>& overrides,
-                                const ModelRegistry& registry) {
-  for (std::size_t i = 0; i < overrides.size(); ++i) apply_override(document, overrides[i], static_cast<int>(i + 1));
-  const ModelInfo& model = model_of(document, registry);
-  Scenario s;
-  s.source = std::move(source);
-  s.model = &model;
-  s.config = validate(document, scenario_record(model, registry));
-  // Resolved: the frozen configuration stands alone, and can itself be run
-  // as a scenario (the config.json of every output folder).
-  s.config.erase("extends");
-  s.config_sha256 = sha256_hex(s.config.to_json());
-  return s;
+                                const ModelRegistry& registry, const std::vector<std::string>& labels) {
+  std::vector<Applied> applied;
+  for (std::size_t i = 0; i < overrides.size(); ++i) {
+    Applied a{i < labels.size() ? labels[i] : fmt::format("--set #{}", i + 1), overrides[i], ""};
+    a.path = apply_override(document, overrides[i], a.label);
+    applied.push_back(std::move(a));
+  }
+  try {
+    const ModelInfo& model = model_of(document, registry);
+    Scenario s;
+    s.source = std::move(source);
+    s.model = &model;
+    s.config = validate(document, scenario_record(model, registry));
+    // Resolved: the frozen configuration stands alone, and can itself be run
+    // as a scenario (the config.json of every output folder).
+    s.config.erase("extends");
+    s.config_sha256 = sha256_hex(s.config.to_json());
+    return s;
+  } catch (const ScenarioError& e) {
+    if (applied.empty()) throw;
+    throw with_override_notes(e, applied);
+  }
 }
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
-                       const ModelRegistry& registry) {
+                       const ModelRegistry& registry, const std::vector<std::string>& labels) {
   std::vector<std::string> files;
-  Value doc = resolve_extends(path, &files);
-  Scenario s = scenario_from_document(std::move(doc), path, overrides, registry);
-  s.files = std::move(files);
-  s.file_sha256 = sha256_file(path);
-  return s;
+  std::vector<ExtendsLink> links;
+  Value doc = resolve_extends(path, &files, {}, &links);
+  try {
+    Scenario s = scenario_from_document(std::move(doc), path, overrides, registry, labels);
+    s.files = std::move(files);
+    s.file_sha256 = sha256_file(path);
+    return s;
+  } catch (const ScenarioError& e) {
+    if (links.empty()) throw;
+    throw with_extends_notes(e, links);
+  }
 }
 
 std::string month_label(const std::string& start, int t) {

@@ -35,13 +35,19 @@ Record scenario_record(const ModelInfo& model, const ModelRegistry& registry = M
 
 // Loads, resolves `extends`, applies overrides in order, checks. Throws
 // ScenarioError (with file:line:col for every problem) and nothing else for
-// bad input.
+// bad input. An override's errors are located in the pseudo-file
+// labels[i] ("--seed"), or "--set #i+1" (1-based) past the labels given; an
+// error located in a file, about a field an override changed (a sum of
+// shares, one of them set), notes that override, and one in a file read
+// through `extends` notes the file that named it.
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {},
-                       const ModelRegistry& registry = ModelRegistry::global());
+                       const ModelRegistry& registry = ModelRegistry::global(),
+                       const std::vector<std::string>& labels = {});
 
 // The same from a document already parsed (a Python dict, a checkpoint).
 Scenario scenario_from_document(Value document, std::string source, const std::vector<std::string>& overrides = {},
-                                const ModelRegistry& registry = ModelRegistry::global());
+                                const ModelRegistry& registry = ModelRegistry::global(),
+                                const std::vector<std::string>& labels = {});
 
 // "YYYY-MM" of the month `t` months after `start` ("YYYY-MM").
 std::string month_label(const std::string& start, int t);

@@ -112,6 +112,7 @@ std::string ScenarioError::format(const Diagnostic& d) {
       out += '^';
     }
   }
+  if (!d.note.empty()) out += "\n  note: " + d.note;
   return out;
 }
 
@@ -157,7 +158,7 @@ std::string source_line(const Location& loc) {
 
 Diagnostic diagnostic(Location loc, std::string path, std::string message) {
   std::string line = source_line(loc);
-  return Diagnostic{std::move(loc), std::move(path), std::move(message), std::move(line)};
+  return Diagnostic{std::move(loc), std::move(path), std::move(message), std::move(line), {}};
 }
 
 std::string quoted_text(std::string_view s) {

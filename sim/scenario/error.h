@@ -17,6 +17,10 @@ struct Diagnostic {
   std::string path;
   std::string message;
   std::string source_line;  // the text of that line, for the excerpt; may be empty
+  // How the value came to be there, when not plainly written at that line:
+  // the `--set` that changed it, the file that `extends` the one it is in.
+  // Printed after the excerpt as "  note: ..."; may be empty.
+  std::string note;
 };
 
 // Thrown by the loader and the validator. Carries every problem found in one

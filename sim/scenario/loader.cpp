@@ -38,7 +38,7 @@ constexpr std::size_t max_errors = 50;  // diagnostics collected before giving u
 constexpr int max_extends_chain = 16;   // files in one `extends:` chain
 
 [[noreturn]] void fail(Location loc, std::string path, std::string message, std::string line = {}) {
-  throw ScenarioError({Diagnostic{std::move(loc), std::move(path), std::move(message), std::move(line)}});
+  throw ScenarioError({Diagnostic{std::move(loc), std::move(path), std::move(message), std::move(line), {}}});
 }
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
@@ -86,8 +86,29 @@ class TextCheck {
          excerpt ? std::string(text) : std::string());
   }
 
+  // Text in UTF-16 or UTF-32 (what some editors save as "Unicode"): its
+  // byte-order mark, or an ASCII first character padded with NUL bytes.
+  static std::string_view wide_encoding(std::string_view t) {
+    auto starts = [&](std::string_view prefix) { return t.substr(0, prefix.size()) == prefix; };
+    using namespace std::string_view_literals;
+    if (starts("\xFF\xFE\0\0"sv)) return "UTF-32 (little-endian)";
+    if (starts("\0\0\xFE\xFF"sv)) return "UTF-32 (big-endian)";
+    if (starts("\xFF\xFE"sv)) return "UTF-16 (little-endian)";
+    if (starts("\xFE\xFF"sv)) return "UTF-16 (big-endian)";
+    if (t.size() >= 4 && t[0] != 0 && t[1] == 0 && t[2] == 0 && t[3] == 0) return "UTF-32 (little-endian)";
+    if (t.size() >= 4 && t[0] == 0 && t[1] == 0 && t[2] == 0 && t[3] != 0) return "UTF-32 (big-endian)";
+    if (t.size() >= 2 && t[0] != 0 && t[1] == 0) return "UTF-16 (little-endian)";
+    if (t.size() >= 2 && t[0] == 0 && t[1] != 0) return "UTF-16 (big-endian)";
+    return {};
+  }
+
   // NUL bytes, control characters and invalid UTF-8: not a text file.
   void check_encoding() const {
+    if (const std::string_view wide = wide_encoding(text_); !wide.empty())
+      fail_at(1, 0,
+              fmt::format("the text is {}: expected UTF-8 (convert it: iconv -f {} -t UTF-8)", wide,
+                          wide.substr(0, 6)),
+              false);
     int line = 1;
     std::size_t line_start = 0;
     std::size_t i = 0;
@@ -425,7 +446,7 @@ class Converter {
   }
 
   void error(const Location& loc, std::string message) {
-    errors_.push_back(Diagnostic{loc, "", std::move(message), source(loc)});
+    errors_.push_back(Diagnostic{loc, "", std::move(message), source(loc), {}});
     if (errors_.size() >= max_errors) throw ScenarioError(errors_);
   }
 
@@ -590,7 +611,7 @@ std::string canonical_name(const fs::path& p) {
 }
 
 Value resolve(const std::string& path, std::vector<std::string>& chain, std::vector<std::string>& names,
-              std::vector<std::string>* files_read, const ParseLimits& limits) {
+              std::vector<std::string>* files_read, const ParseLimits& limits, std::vector<ExtendsLink>* links) {
   Value doc = parse_yaml_file(path, limits);
   if (files_read) files_read->push_back(chain.back());
   const Value* extends = doc.find("extends");
@@ -619,17 +640,39 @@ Value resolve(const std::string& path, std::vector<std::string>& chain, std::vec
     fail_here(fmt::format("cannot read {} (resolved to {}): no such file", quoted_text(extends->text()), parent.string()));
   chain.push_back(parent_canonical);
   names.push_back(parent.string());
-  Value base = resolve(parent.string(), chain, names, files_read, limits);
+  const ExtendsLink link{parent.string(), at};
+  Value base;
+  try {
+    base = resolve(parent.string(), chain, names, files_read, limits, links);
+  } catch (const ScenarioError& e) {
+    throw with_extends_notes(e, {link});
+  }
+  if (links) links->push_back(link);
   doc.erase("extends");
   return merge(base, doc);
 }
 
 }  // namespace
 
-Value resolve_extends(const std::string& path, std::vector<std::string>* files_read, const ParseLimits& limits) {
+Value resolve_extends(const std::string& path, std::vector<std::string>* files_read, const ParseLimits& limits,
+                      std::vector<ExtendsLink>* links) {
   std::vector<std::string> chain{canonical_name(path)};
   std::vector<std::string> names{fs::path(path).lexically_normal().string()};
-  return resolve(path, chain, names, files_read, limits);
+  return resolve(path, chain, names, files_read, limits, links);
+}
+
+ScenarioError with_extends_notes(const ScenarioError& error, const std::vector<ExtendsLink>& links) {
+  std::vector<Diagnostic> diagnostics = error.diagnostics();
+  for (Diagnostic& d : diagnostics) {
+    for (const ExtendsLink& link : links) {
+      if (d.location.file != link.file) continue;
+      const std::string note =
+          fmt::format("{} is read through `extends` from {}:{}:{}", link.file, link.named_at.file, link.named_at.line,
+                      link.named_at.column);
+      if (d.note.find(note) == std::string::npos) d.note += (d.note.empty() ? "" : "; ") + note;
+    }
+  }
+  return ScenarioError(std::move(diagnostics));
 }
 
 Value merge(const Value& parent, const Value& child) {
@@ -666,10 +709,12 @@ bool all_digits(std::string_view s) {
 
 class Override {
  public:
-  Override(std::string_view assignment, int index)
-      : text_(assignment), file_(fmt::format("--set #{}", index)), lines_(split_lines(assignment)) {}
+  Override(std::string_view assignment, std::string label)
+      : text_(assignment), file_(std::move(label)), lines_(split_lines(assignment)) {}
 
-  void apply(Value& document) {
+  // Applies the assignment; returns the path it set as the validator names
+  // fields (`zones[0].x_km`, whatever way the item was chosen).
+  std::string apply(Value& document) {
     scenario_detail::remember_source(file_, text_);
     const std::size_t eq = text_.find('=');
     if (eq == std::string_view::npos)
@@ -680,7 +725,7 @@ class Override {
     if (path_begin == path_end) fail_at(eq, "", "expected a field path before `=`, found nothing");
     const std::vector<Segment> segments = parse_path(path_begin, path_end);
     Value value = parse_value(eq + 1);
-    assign(document, segments, std::move(value));
+    return assign(document, segments, std::move(value));
   }
 
  private:
@@ -770,10 +815,11 @@ class Override {
     return l.known() ? fmt::format(", at {}:{}:{}", l.file, l.line, l.column) : std::string();
   }
 
-  void assign(Value& document, const std::vector<Segment>& segments, Value value) const {
+  std::string assign(Value& document, const std::vector<Segment>& segments, Value value) const {
     if (document.is_null()) document = Value::map(document.location());
     if (!document.is_map()) fail_at(segments[0].begin, "", "the scenario is not a mapping: cannot set a field in it");
     Value* current = &document;
+    std::string canonical;
     for (std::size_t k = 0; k < segments.size(); ++k) {
       const Segment& seg = segments[k];
       const bool last = k + 1 == segments.size();
@@ -784,10 +830,11 @@ class Override {
           fail_at(seg.begin, path,
                   fmt::format("`{}` is a mapping: expected a key after it, found the index [{}]", parent, *seg.index));
         const Location key_loc = location(seg.begin);
+        canonical += (canonical.empty() ? "" : ".") + seg.key;
         if (last) {
           ValueAccess::set_key_location(value, key_loc);
           current->set(seg.key, std::move(value));
-          return;
+          return canonical;
         }
         Value* child = current->find(seg.key);
         if ((!child || child->is_null()) && segments[k + 1].index)  // an absent list: no item to change
@@ -832,9 +879,10 @@ class Override {
                                                 parent, known));
           }
         }
+        canonical += fmt::format("[{}]", at);
         if (last) {
           items[at] = std::move(value);
-          return;
+          return canonical;
         }
         current = &items[at];
         if (!current->is_map() && !current->is_list())
@@ -845,6 +893,7 @@ class Override {
         fail_at(seg.begin, path, fmt::format("`{}` is a scalar: it has no field `{}`", parent, seg.key));
       }
     }
+    return canonical;  // not reached: the last segment returns
   }
 
   std::string_view text_;
@@ -854,8 +903,12 @@ class Override {
 
 }  // namespace
 
+std::string apply_override(Value& document, std::string_view assignment, const std::string& label) {
+  return Override(assignment, label).apply(document);
+}
+
 void apply_override(Value& document, std::string_view assignment, int index) {
-  Override(assignment, index).apply(document);
+  apply_override(document, assignment, fmt::format("--set #{}", index));
 }
 
 }  // namespace terrasim::sim

@@ -39,9 +39,20 @@ Value parse_yaml_file(const std::string& path, const ParseLimits& limits = {});
 // loaded first and the child merged over it: mappings key by key (the child
 // wins), lists and scalars replaced whole. Cycles are refused, naming the
 // chain; so are chains longer than 16 files. The `extends` key is removed.
-// `files_read`, when given, receives the canonical paths read, top first.
+// `files_read`, when given, receives the canonical paths read, top first;
+// `links`, when given, every file read through `extends` and where it was
+// named. A ScenarioError in a file read through `extends` says which file
+// named it (Diagnostic::note).
+struct ExtendsLink {
+  std::string file;   // as errors name it (the path resolved from the naming file's folder)
+  Location named_at;  // the `extends:` value that names it
+};
 Value resolve_extends(const std::string& path, std::vector<std::string>* files_read = nullptr,
-                      const ParseLimits& limits = {});
+                      const ParseLimits& limits = {}, std::vector<ExtendsLink>* links = nullptr);
+
+// `error` with a note on each diagnostic located in a file of `links`,
+// naming the file that `extends` it (for errors found after the merge).
+ScenarioError with_extends_notes(const ScenarioError& error, const std::vector<ExtendsLink>& links);
 
 // Applies one `path=value` override (from `--set` or Python) to `document`.
 // `path` is dotted; list items are selected by index (`zones[0].x_km` or
@@ -51,6 +62,11 @@ Value resolve_extends(const std::string& path, std::vector<std::string>* files_r
 // collection. Errors point into the assignment as written, located in the
 // pseudo-file "--set #<index>" (1-based) with column numbers in `assignment`.
 void apply_override(Value& document, std::string_view assignment, int index);
+
+// The same, located in the pseudo-file `label` ("--seed", "--set #2"): how
+// the user wrote the assignment. Returns the path it set as errors name
+// fields (`zones[0].x_km`, however the item was chosen).
+std::string apply_override(Value& document, std::string_view assignment, const std::string& label);
 
 // Merges `child` over `parent` as resolve_extends does.
 Value merge(const Value& parent, const Value& child);

@@ -195,6 +195,20 @@ def test_checkpoint_month_out_of_range_is_refused(terrasim, tmp_path):
     assert "expected a month number" in p.stderr
     p = terrasim("run", SMALL, "--checkpoint-at", "99999999999", tmp_path / "c", check=2)
     assert "month 99999999999 is far beyond" in p.stderr
+    for text in ("+2", " 2", "2 ", "-"):  # std::stoi took the first three
+        p = terrasim("run", SMALL, "--months", 5, "--checkpoint-at", text, tmp_path / "c", check=2)
+        assert f"expected a month number, found '{text}'" in p.stderr
+    p = terrasim("run", SMALL, "--months", 5, "--checkpoint-at", "-1", tmp_path / "c", check=2)
+    assert "between 0 and 5" in p.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_out_is_refused_not_taken_as_standard_output(terrasim, tmp_path):
+    for command in (["run", SMALL], ["resume", tmp_path / "c.ckpt"]):
+        if command[0] == "resume":
+            terrasim("run", SMALL, "--months", 2, "--checkpoint-at", 1, tmp_path / "c.ckpt", check=0)
+        p = terrasim(*command, "--months", 2, "--out", "", check=2)
+        assert p.stdout == "" and "--out: expected a folder, found an empty name" in p.stderr
 
 
 def test_scenario_error_names_file_line_column_and_writes_nothing(terrasim, tmp_path):
@@ -392,6 +406,31 @@ def test_output_that_cannot_reach_standard_output_fails_with_a_message(terrasim_
             p = subprocess.run([str(terrasim_bin), *args], stdout=full, stderr=subprocess.PIPE, text=True)
         assert p.returncode == 1, args
         assert "cannot write to standard output" in p.stderr, args
+
+
+def test_seed_and_months_errors_name_their_option(terrasim, tmp_path):
+    # They were named "--set #1".
+    p = terrasim("run", SMALL, "--set", "exit_rate=0.01", "--seed", "abc", check=2)
+    assert p.stderr.startswith('--seed:1:6: error: seed: expected an integer')
+    p = terrasim("run", SMALL, "--months", "0", check=2)
+    assert p.stderr.startswith("--months:1:8: error: months: expected an integer in [1, 1200], found 0")
+    terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 1, tmp_path / "c.ckpt", check=0)
+    p = terrasim("resume", tmp_path / "c.ckpt", "--months", "abc", check=2)
+    assert p.stderr.startswith("--months:1:8: error: months:")
+
+
+def test_an_error_in_the_file_caused_by_a_set_notes_the_set(terrasim):
+    p = terrasim("check", DEFAULT, "--set", "zones[0].worker_share=0.9", check=2)
+    assert f"{DEFAULT}:" in p.stderr and "zones: worker shares sum to 1.6, expected 1" in p.stderr
+    assert p.stderr.rstrip().endswith("note: after --set #1 `zones[0].worker_share=0.9`")
+
+
+def test_an_error_in_an_extended_file_names_the_file_that_extends_it(terrasim, tmp_path):
+    (tmp_path / "base.yaml").write_text("model: dock\nworkers: -3\n")
+    (tmp_path / "child.yaml").write_text("# mine\nextends: base.yaml\nfirms: 10\n")
+    p = terrasim("check", tmp_path / "child.yaml", check=2)
+    assert f"{tmp_path / 'base.yaml'}:2:10: error: workers:" in p.stderr
+    assert f"note: {tmp_path / 'base.yaml'} is read through `extends` from {tmp_path / 'child.yaml'}:2:10" in p.stderr
 
 
 def test_seed_and_months_errors_quote_what_was_typed(terrasim):

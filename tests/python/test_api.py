@@ -159,6 +159,22 @@ def test_python_command_line_and_write_outputs_refuse_a_users_file_named_as_an_o
     assert (tmp_path / "config.json").read_text() == '{"mine": 1}'
 
 
+def test_an_override_that_breaks_a_check_in_the_file_is_noted_and_options_are_checked_by_name():
+    with pytest.raises(ts.ScenarioError) as e:
+        ts.Scenario.load(str(SMALL), ["zones.Centre.worker_share=0.5"])
+    d = e.value.diagnostics[0]
+    assert d.path == "zones" and d.file.endswith("default.yaml")
+    assert d.note == (f"after --set #1 `zones.Centre.worker_share=0.5`; {SMALL.parent / 'default.yaml'} is read "
+                      f"through `extends` from {SMALL}:3:10")
+    p = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", str(SMALL), "--out", ""], capture_output=True,
+                       text=True)
+    assert p.returncode == 2 and p.stdout == "" and "--out: expected a folder, found an empty name" in p.stderr
+    for args, option in ((["--months", "0"], "--months"), (["--seed", "-1"], "--seed")):
+        p = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", str(SMALL), *args], capture_output=True,
+                           text=True)
+        assert p.returncode == 2 and f"argument {option}: expected a whole number" in p.stderr, p.stderr
+
+
 def test_python_command_line_run_matches():
     cli = subprocess.run([str(TERRASIM_BIN), "run", str(SMALL), "--months", "4"], capture_output=True, text=True,
                          check=True)

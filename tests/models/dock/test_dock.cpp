@@ -562,6 +562,30 @@ TEST(DockScenario, SharesMustSumToOne) {
   }
 }
 
+TEST(DockScenario, AnErrorInTheFileCausedByAnOverrideNotesIt) {
+  // The sum is checked at the list, in the file; the value that broke it came from the command line.
+  try {
+    sim::load_scenario(kDefault, {"workers=5000", "zones.Nord.worker_share=0.5"}, sim::ModelRegistry::global(),
+                       {"--set #1", "--set #2"});
+    FAIL() << "accepted shares that do not sum to 1";
+  } catch (const sim::ScenarioError& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u) << e.what();
+    const auto& d = e.diagnostics()[0];
+    EXPECT_EQ(d.path, "zones");
+    EXPECT_NE(d.location.file.find("default.yaml"), std::string::npos);
+    EXPECT_EQ(d.note, "after --set #2 `zones.Nord.worker_share=0.5`");  // not workers=5000
+    EXPECT_NE(std::string(e.what()).find("\n  note: after --set #2 `zones.Nord.worker_share=0.5`"), std::string::npos);
+  }
+  // Located in the override itself: no note.
+  try {
+    sim::load_scenario(kDefault, {"months=0"}, sim::ModelRegistry::global(), {"--months"});
+    FAIL() << "accepted months=0";
+  } catch (const sim::ScenarioError& e) {
+    EXPECT_EQ(e.diagnostics()[0].location.file, "--months");
+    EXPECT_EQ(e.diagnostics()[0].note, "");
+  }
+}
+
 TEST(DockRules, WorkersFarFromEveryVacancyStillApplyToTheNearest) {
   // No firm in Peripherie, and a search distance so short that every
   // exp(-d / L) from there underflowed: its workers applied nowhere (75%

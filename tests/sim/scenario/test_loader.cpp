@@ -152,6 +152,18 @@ TEST(ParseYaml, RefusesBinaryData) {
   EXPECT_THAT(parse_error("a: \xe0\x80\x80\n"), StartsWith("t.yaml:1:4: error: binary data (invalid UTF-8"));
   EXPECT_THAT(parse_error("a: ok \xe2\x82"), StartsWith("t.yaml:1:7: error: binary data (invalid UTF-8 byte 0xe2)"));
   EXPECT_THAT(parse_error("a: \x7f\n"), StartsWith("t.yaml:1:4: error: binary data (control character 0x7f)"));
+  // UTF-16 and UTF-32 are said to be what they are, with or without a byte-order mark ("invalid UTF-8
+  // byte 0xff" before, or "a NUL byte").
+  using namespace std::string_literals;
+  EXPECT_EQ(parse_error("\xFF\xFEm\0o\0"s), "t.yaml:1:1: error: the text is UTF-16 (little-endian): expected UTF-8 "
+                                             "(convert it: iconv -f UTF-16 -t UTF-8)");
+  EXPECT_THAT(parse_error("\xFE\xFF\0m\0o"s), HasSubstr("the text is UTF-16 (big-endian)"));
+  EXPECT_THAT(parse_error("m\0o\0d\0"s), HasSubstr("the text is UTF-16 (little-endian)"));
+  EXPECT_THAT(parse_error("\0m\0o\0d"s), HasSubstr("the text is UTF-16 (big-endian)"));
+  EXPECT_THAT(parse_error("\xFF\xFE\0\0m\0\0\0"s), HasSubstr("the text is UTF-32 (little-endian): expected UTF-8 "
+                                                            "(convert it: iconv -f UTF-32 -t UTF-8)"));
+  EXPECT_THAT(parse_error("\0\0\0m\0\0\0o"s), HasSubstr("the text is UTF-32 (big-endian)"));
+  EXPECT_THAT(parse_error("m\0\0\0o\0\0\0"s), HasSubstr("the text is UTF-32 (little-endian)"));
   // Binary data is not echoed back as an excerpt.
   EXPECT_EQ(diagnostics_of([] { parse("a: \x01"); })[0].source_line, "");
   // Valid multi-byte text passes.
@@ -417,6 +429,26 @@ TEST(ResolveExtends, MergesTheChainAndListsTheFiles) {
   EXPECT_EQ(config["home"].as_string(), "Nord");
 }
 
+TEST(ResolveExtends, ListsWhereEachFileWasNamedAndNotesItOnLaterErrors) {
+  std::vector<ExtendsLink> links;
+  const Value doc = resolve_extends(data_path("sub/grandchild.yaml"), nullptr, {}, &links);
+  ASSERT_EQ(links.size(), 2u);  // innermost first
+  EXPECT_EQ(links[0].file, data_path("good.yaml"));
+  EXPECT_EQ(links[0].named_at.file, data_path("child.yaml"));
+  EXPECT_EQ(links[1].file, data_path("child.yaml"));
+  EXPECT_EQ(links[1].named_at.file, data_path("sub/grandchild.yaml"));
+  EXPECT_EQ(links[1].named_at.line, 2);
+  // A value from good.yaml found wrong after the merge (by the validator).
+  const ScenarioError error({Diagnostic{doc["start"].location(), "start", "wrong", "", ""},
+                             Diagnostic{doc["workers"].location(), "workers", "wrong", "", ""}});
+  const ScenarioError noted = with_extends_notes(error, links);
+  EXPECT_EQ(noted.diagnostics()[0].note,
+            data_path("good.yaml") + " is read through `extends` from " + data_path("child.yaml") + ":" +
+                std::to_string(links[0].named_at.line) + ":" + std::to_string(links[0].named_at.column));
+  EXPECT_EQ(noted.diagnostics()[1].note, "");  // in the top file, as written
+  EXPECT_THAT(noted.what(), HasSubstr("\n  note: " + data_path("good.yaml") + " is read through"));
+}
+
 TEST(ResolveExtends, RefusesCycles) {
   const std::string text = file_error("cycle_a.yaml");
   EXPECT_THAT(text, StartsWith(data_path("cycle_b.yaml") + ":1:10: error: extends: `extends` makes a cycle: "));
@@ -432,9 +464,12 @@ TEST(ResolveExtends, RefusesBadTargets) {
   EXPECT_THAT(file_error("extends_list.yaml"),
               StartsWith(data_path("extends_list.yaml") +
                          ":2:10: error: extends: expected the path of a scenario file, found a list"));
-  // An error in the parent names the parent.
+  // An error in the parent names the parent, and the file that extends it.
   EXPECT_THAT(file_error("extends_bad_parent.yaml"),
               StartsWith(data_path("duplicate_key.yaml") + ":5:1: error: duplicate key `workers`"));
+  EXPECT_THAT(file_error("extends_bad_parent.yaml"),
+              HasSubstr("\n  note: " + data_path("duplicate_key.yaml") + " is read through `extends` from " +
+                        data_path("extends_bad_parent.yaml") + ":1:10"));
   TempDir dir;
   const std::string empty = dir.write("empty_extends.yaml", "extends:\n");
   EXPECT_THAT(error_text([&] { resolve_extends(empty); }),
@@ -514,6 +549,17 @@ TEST(ApplyOverride, SetsByPathIndexAndName) {
   EXPECT_EQ(at.column, 15);
   EXPECT_EQ(doc["list"].items()[1].location().column, 10);
   EXPECT_EQ(doc["policies"]["portal"]["creation_boost"].location().file, "--set #5");
+}
+
+TEST(ApplyOverride, NamesThePathItSetAsErrorsDoAndIsLocatedInItsLabel) {
+  Value doc = override_document();
+  EXPECT_EQ(apply_override(doc, "zones.Sud.x_km=3", "--set #1"), "zones[1].x_km");
+  EXPECT_EQ(apply_override(doc, "zones.0.name=Nord", "--set #2"), "zones[0].name");
+  EXPECT_EQ(apply_override(doc, "dock.applications=5", "--set #3"), "dock.applications");
+  EXPECT_EQ(apply_override(doc, "zones[1]={name: Est}", "--set #4"), "zones[1]");
+  EXPECT_EQ(apply_override(doc, "seed=abc", "--seed"), "seed");
+  EXPECT_EQ(doc["seed"].location().file, "--seed");
+  EXPECT_THAT(error_text([&] { apply_override(doc, "months=[", "--months"); }), StartsWith("--months:1:"));
 }
 
 TEST(ApplyOverride, ReplacesAWholeItemAndCreatesMappingsInNulls) {
