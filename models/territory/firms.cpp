@@ -481,6 +481,12 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
     }
   }
 
+  // The firms created this month, in id order.
+  std::vector<std::uint32_t> fresh;
+  for (std::size_t f = 0; f < firm_id_.size(); ++f)
+    if (firm_alive_[f] && firm_id_[f] >= first_new_id) fresh.push_back(static_cast<std::uint32_t>(f));
+  std::sort(fresh.begin(), fresh.end(), [&](std::uint32_t x, std::uint32_t y) { return firm_id_[x] < firm_id_[y]; });
+
   // Arrival events: an established company opens a plant of the stated size.
   for (std::size_t e = 0; e < p_.events.size(); ++e) {
     const auto& ev = p_.events[e];
@@ -493,11 +499,10 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
     firm_wage_[f] = 1.0f;
   }
 
-  // The creation subsidy's grant to every new firm, in id order.
-  std::vector<std::uint32_t> fresh;
-  for (std::size_t f = 0; f < firm_id_.size(); ++f)
-    if (firm_alive_[f] && firm_id_[f] >= first_new_id) fresh.push_back(static_cast<std::uint32_t>(f));
-  std::sort(fresh.begin(), fresh.end(), [&](std::uint32_t x, std::uint32_t y) { return firm_id_[x] < firm_id_[y]; });
+  // The creation subsidy's grant to every firm created this month, in id
+  // order: not the arrival events' plants, opened above by established
+  // companies (neither a creation the subsidy pays nor a start-up that
+  // investors fund; until 6 December 2026 they were both).
   if (subsidy)
     for (std::uint32_t f : fresh) grant(f, spend(kCreationSubsidy, p_.creation_subsidy.eur_per_creation));
 

@@ -483,6 +483,22 @@ TEST(TerritoryRules, PlantClosureReleasesExactlyItsWorkers) {
   for (auto w : staff) EXPECT_EQ(m.status()[w], models::territory::kUnemployed);
 }
 
+// Steps `s` to the month of its first arrival event and runs that month's
+// firm creation: the event (null if none), and which slots were alive
+// before the creation.
+std::pair<const models::territory::EventSpec*, std::vector<std::uint8_t>> create_firms_in_the_first_arrivals_month(
+    sim::Simulation& s) {
+  auto& m = model(s);
+  const auto& events = m.params().events;
+  const auto arrival = std::find_if(events.begin(), events.end(), [](const auto& e) { return !e.closure; });
+  if (arrival == events.end()) return {nullptr, {}};
+  while (s.month() < arrival->month) s.step();
+  run_phases_until(s, "firm creation");
+  std::vector<std::uint8_t> alive = m.firm_alive();
+  run_rule(s, &TerritoryModel::create_firms);
+  return {&*arrival, std::move(alive)};
+}
+
 // A plant whose closure is an event keeps its jobs until its month: its
 // market share takes no shock, its target stays its jobs, its cash is not
 // accounted (it cannot fail), and it closes in that month. An arrival
@@ -516,12 +532,8 @@ TEST(TerritoryRules, EventsCloseAndOpenPlantsAtTheirMonth) {
   auto s = make(kDir + "historique.yaml", {});
   auto& m = model(*s);
   const auto& p = m.params();
-  const auto arrival = std::find_if(p.events.begin(), p.events.end(), [](const auto& e) { return !e.closure; });
-  ASSERT_NE(arrival, p.events.end());
-  while (s->month() < arrival->month) s->step();
-  run_phases_until(*s, "firm creation");
-  const auto alive = m.firm_alive();
-  run_rule(*s, &TerritoryModel::create_firms);
+  const auto [arrival, alive] = create_firms_in_the_first_arrivals_month(*s);
+  ASSERT_NE(arrival, nullptr);
   std::int64_t plants = 0, arrivals = 0;
   for (const auto& e : p.events) arrivals += !e.closure && e.month == s->month();
   for (std::size_t f = 0; f < m.firm_alive().size(); ++f) {
@@ -539,6 +551,38 @@ TEST(TerritoryRules, EventsCloseAndOpenPlantsAtTheirMonth) {
   }
   EXPECT_EQ(arrivals, 1);
   EXPECT_EQ(plants, 1);
+}
+
+// An arrival event's plant is an established company's: the creation
+// subsidy does not pay it and investors do not fund it as a start-up, while
+// the month's start-ups get both (with a subsidy and a fund that reach
+// every creation). Until 6 December 2026 the plant got both.
+TEST(TerritoryRules, AnArrivalsPlantIsNeitherSubsidisedNorFundedAsAStartUp) {
+  auto s = make(kDir + "historique.yaml",
+                {"policies.creation_subsidy.enabled=true", "policies.creation_subsidy.start=2015-01",
+                 "policies.creation_subsidy.budget_eur=1e9", "policies.creation_subsidy.eur_per_creation=3000",
+                 "investors.1.startup_share=1", "investors.1.awareness=1", "investors.1.capital_eur_per_year=1e12",
+                 "investors.1.hurdle_rate=0"});
+  auto& m = model(*s);
+  const auto& p = m.params();
+  const auto [arrival, alive] = create_firms_in_the_first_arrivals_month(*s);
+  ASSERT_NE(arrival, nullptr);
+  std::int64_t plants = 0, startups = 0, funded = 0;
+  for (std::size_t f = 0; f < m.firm_alive().size(); ++f) {
+    if (!m.firm_alive()[f] || (f < alive.size() && alive[f])) continue;
+    if (m.firm_age()[f] == p.young_age_months) {  // the plant
+      ++plants;
+      EXPECT_EQ(m.firm_reserve()[f], 0.0);
+      EXPECT_EQ(m.firm_latent()[f], static_cast<double>(arrival->jobs));  // no ticket's jobs
+      continue;
+    }
+    ++startups;
+    EXPECT_GE(m.firm_reserve()[f], 3000.0) << f;
+    funded += m.firm_latent()[f] > m.firm_target()[f] + 1.0;
+  }
+  EXPECT_EQ(plants, 1);
+  EXPECT_GT(startups, 10);
+  EXPECT_GT(funded, startups / 2);
 }
 
 // A shrinking firm dismisses exactly its excess (employees - target), chosen
