@@ -400,7 +400,9 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
       // a budget too small for it stays unspent (it was spent for nothing).
       if (portal && proc.portal_supports && budget_[kPortal] - spent_[kPortal] >= p_.portal.cost_per_creation_eur) {
         spend(kPortal, p_.portal.cost_per_creation_eur);
-        grant(f, p_.portal.supported_cash_months * bill(sector, jobs));
+        const double cash = p_.portal.supported_cash_months * bill(sector, jobs);
+        grant(f, cash);
+        month_portal_cash_ += cash;
         firm_supported_[f] = 1;
       }
     }

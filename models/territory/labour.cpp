@@ -95,6 +95,7 @@ void TerritoryModel::update_context(const sim::MonthContext& ctx) {
   hires_ = separations_ = creations_ = closures_ = retirements_ = 0;
   in_migrants_ = out_migrants_ = entrants_ = training_starts_ = 0;
   month_spending_ = 0;
+  month_portal_cash_ = 0;
   std::fill(month_investment_.begin(), month_investment_.end(), 0.0);
   std::fill(month_policy_spending_.begin(), month_policy_spending_.end(), 0.0);
   national_u_ = interpolate(p_.national_unemployment, t);

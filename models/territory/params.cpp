@@ -63,7 +63,8 @@ std::vector<std::string> recorded_series(const sim::Value& cfg) {
                                  "out_commuters"};
   for (const auto& c : cfg["clusters"].items()) names.push_back("jobs_cluster_" + c["name"].as_string());
   for (const auto& i : cfg["investors"].items()) names.push_back("investment_" + i["name"].as_string());
-  for (const char* n : {"policy_spending", "policy_spending_cumulative", "national_unemployment_rate"}) names.emplace_back(n);
+  for (const char* n : {"policy_spending", "policy_spending_cumulative", "national_unemployment_rate", "portal_cash"})
+    names.emplace_back(n);
   return names;
 }
 
@@ -804,6 +805,7 @@ const sim::ModelRegistration kRegistration{{
     {"firms.count", "firms.size_sigma", "firms.initial_vacancy_rate", "commuting.in_commuters",
      "commuting.outside_job_seekers", "commuting.out_commuter_share", "workers.initial_duration_mean_months",
      "skills[].unemployment_rate"},
+    {"scale"},
 }};
 }  // namespace
 

@@ -201,6 +201,8 @@ void TerritoryModel::declare(sim::Recorder& rec) {
   s_spending_ = rec.add_series("policy_spending", "policy spending this month, EUR");
   s_spending_cum_ = rec.add_series("policy_spending_cumulative", "policy spending since the start, EUR");
   s_national_ = rec.add_series("national_unemployment_rate", "the national context's unemployment rate this month");
+  s_portal_cash_ = rec.add_series("portal_cash", "the portal's supported cash granted this month, into the reserves of "
+                                                 "the firms it supports, EUR: not counted in policy_spending");
   std::vector<std::string> zones, skills, sectors;
   for (const auto& z : p_.zones) zones.push_back(z.name);
   for (const auto& k : p_.skills) skills.push_back(k.name);
@@ -555,6 +557,7 @@ void TerritoryModel::record(sim::Recorder& rec, const sim::MonthContext& ctx) {
   rec.set(s_spending_, month_spending_);
   rec.set(s_spending_cum_, cum);
   rec.set(s_national_, national_u_);
+  rec.set(s_portal_cash_, month_portal_cash_);
   for (std::size_t z = 0; z < nz; ++z) {
     rec.set(b_zones_, z, 0, d(zlf[z]));
     rec.set(b_zones_, z, 1, d(zun[z]));

@@ -366,6 +366,9 @@ class TerritoryModel final : public sim::Model {
   std::int64_t in_migrants_ = 0, out_migrants_ = 0, entrants_ = 0, training_starts_ = 0;
   std::int64_t firms_alive_ = 0, initial_firms_ = 0;
   double month_spending_ = 0;
+  // The portal's supported cash granted this month (firm reserves): policy money the model does not count in
+  // policy_spending (docs/model.md), recorded so that a report can say how much it is.
+  double month_portal_cash_ = 0;
   std::vector<double> month_investment_;  // per investor
   std::vector<double> month_policy_spending_;
 
@@ -390,6 +393,7 @@ class TerritoryModel final : public sim::Model {
 
   // Recorder handles.
   int s_unemp_ = 0, s_lf_ = 0, s_emp_ = 0, s_unemployed_ = 0, s_training_ = 0, s_inactive_ = 0, s_firms_ = 0;
+  int s_portal_cash_ = 0;
   int s_creations_ = 0, s_closures_ = 0, s_vacancies_ = 0, s_hires_ = 0, s_separations_ = 0, s_wage_ = 0;
   int s_jobs_ = 0, s_jobs_res_ = 0, s_in_comm_ = 0, s_out_comm_ = 0, s_spending_ = 0, s_spending_cum_ = 0;
   int s_national_ = 0;

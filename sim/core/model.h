@@ -103,6 +103,11 @@ struct ModelInfo {
   // that changes one is refused, since the run would go on as if it had not
   // changed, unlike a run that had it from the start.
   std::vector<std::string> initial_state_only = {};
+  // The fields that size the whole run (the territory's `scale`: its
+  // population, and with it its flows and budgets): a reconfiguration that
+  // changes one is refused, since the state would keep the old size while
+  // its flows took the new one.
+  std::vector<std::string> fixed_during_run = {};
 };
 
 class ModelRegistry {

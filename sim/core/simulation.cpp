@@ -258,6 +258,11 @@ void Simulation::reconfigure(Scenario next) {
   if (next.months() < month_)
     refuse("it has " + std::to_string(next.months()) + " months and " + std::to_string(month_) +
            " are already simulated");
+  for (const std::string& path : scenario_.model->fixed_during_run)
+    if (json_at(next.config, path) != json_at(scenario_.config, path))
+      refuse("it changes " + path + ", which sizes the whole run: the population drawn at the start would keep "
+             "the old size while its flows and budgets took the new one; change it in the scenario and run from "
+             "the start");
   for (const std::string& path : scenario_.model->initial_state_only)
     if (json_at(next.config, path) != json_at(scenario_.config, path))
       refuse("it changes " + path + ", which shapes the initial state only: the run would go on as if it had not "

@@ -158,6 +158,16 @@ def test_resume_refuses_a_change_of_what_shapes_the_initial_state_only(terrasim,
              check=0)  # a change of the run's rules is still taken
 
 
+def test_resume_refuses_a_change_of_scale(terrasim, tmp_path):
+    # Accepted, it mixed two scales: the population drawn at 1:20 with the flows and budgets of 1:10.
+    ckpt = tmp_path / "state.ckpt"
+    terrasim("run", ROOT / "scenarios" / "amiens" / "baseline.yaml", "--set", "scale=0.05", "--months", 4,
+             "--checkpoint-at", 2, ckpt, check=0)
+    p = terrasim("resume", ckpt, "--set", "scale=0.1", "--out", tmp_path / "o", check=2)
+    assert "it changes scale, which sizes the whole run" in p.stderr, p.stderr
+    assert not (tmp_path / "o").exists()
+
+
 def test_truncated_or_foreign_checkpoint_is_refused(terrasim, tmp_path):
     ckpt = tmp_path / "state.ckpt"
     terrasim("run", SMALL, "--months", 5, "--checkpoint-at", 2, ckpt, check=0)

@@ -553,6 +553,36 @@ TEST(TerritoryRules, EventsCloseAndOpenPlantsAtTheirMonth) {
   EXPECT_EQ(plants, 1);
 }
 
+// The portal's supported cash, which policy_spending leaves out, is
+// recorded each month as portal_cash: the money the month's firm creation
+// put into reserves when the portal is the only policy that grants any (and
+// none when it is off).
+TEST(TerritoryRules, PortalCashIsTheSupportedCashTheMonthGranted) {
+  const std::vector<std::string> o = {kSmall, "months=10", "policies.entrepreneur_support.enabled=false"};
+  auto whole = make(kPacte, o);
+  whole->run();
+  const auto& recorded = whole->recorder().series("portal_cash");
+  double total = 0;
+  for (int t = 5; t < 10; ++t) {  // the portal starts in 2015-07, month 6
+    auto s = make(kPacte, o);
+    while (s->month() < t) s->step();
+    run_phases_until(*s, "firm creation");
+    auto& m = model(*s);
+    const std::vector<double> before = m.firm_reserve();
+    run_rule(*s, &TerritoryModel::create_firms);
+    double granted = 0;
+    for (std::size_t f = 0; f < m.firm_reserve().size(); ++f)
+      granted += m.firm_reserve()[f] - (f < before.size() ? before[f] : 0.0);
+    EXPECT_NEAR(recorded[static_cast<std::size_t>(t)], granted, 1e-6 * std::max(1.0, granted)) << "month " << t;
+    total += granted;
+  }
+  EXPECT_EQ(recorded[5], 0.0);
+  EXPECT_GT(total, 0.0);
+  auto off = make(kPacte, {kSmall, "months=10", "policies.portal.enabled=false"});
+  off->run();
+  for (double x : off->recorder().series("portal_cash")) EXPECT_EQ(x, 0.0);
+}
+
 // An arrival event's plant is an established company's: the creation
 // subsidy does not pay it and investors do not fund it as a start-up, while
 // the month's start-ups get both (with a subsidy and a fund that reach
