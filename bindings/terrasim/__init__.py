@@ -11,7 +11,7 @@
 """
 from . import _core
 from ._core import CheckpointError, Diagnostic, ReconfigureError, ScenarioError
-from .forecast import ForecastError, ForecastResult, ForecastSpec, forecast
+from .forecast import ForecastError, ForecastResult, ForecastSpec, ReportInternalError, forecast
 from .results import Probability, SweepResults
 from .scenario import Scenario, load, validate
 from .simulation import ColumnInfo, Result, Simulation, StaleViewError, View, run
@@ -28,5 +28,5 @@ def models() -> dict:
 __all__ = [
     "CheckpointError", "ColumnInfo", "Diagnostic", "ForecastError", "ForecastResult", "ForecastSpec", "Probability",
     "ReconfigureError", "Result", "Scenario", "ScenarioError", "Simulation", "StaleViewError", "SweepError", "SweepResults",
-    "SweepSummary", "View", "forecast", "load", "models", "run", "sweep", "validate", "__version__",
+    "ReportInternalError", "SweepSummary", "View", "forecast", "load", "models", "run", "sweep", "validate", "__version__",
 ]

@@ -150,14 +150,14 @@ def _parser() -> argparse.ArgumentParser:
     _executor_options(fc)
 
     res = sub.add_parser("results", help="summaries of a sweep database")
-    res.add_argument("db")
-    res.add_argument("--series", default="unemployment_rate")
-    res.add_argument("--scenario")
-    res.add_argument("--point", type=int)
+    res.add_argument("db", help="a sweep database (terrasim sweep --db)")
+    res.add_argument("--series", default="unemployment_rate", help="the series (default: unemployment_rate)")
+    res.add_argument("--scenario", help="the scenario, when the database holds several (--fan, --at-most)")
+    res.add_argument("--point", type=int, help="the grid point's id, when the sweep had a --grid")
     res.add_argument("--fan", action="store_true", help="quantiles per month")
     res.add_argument("--diff", nargs=2, metavar=("A", "B"), help="paired difference A - B per month")
     res.add_argument("--at-most", type=float, metavar="THRESHOLD", help="P(series <= THRESHOLD at --at)")
-    res.add_argument("--at", metavar="YYYY-MM")
+    res.add_argument("--at", metavar="YYYY-MM", help="the month of --at-most")
     res.add_argument("--csv", metavar="FILE", help="export every value to CSV")
     return p
 
@@ -290,6 +290,7 @@ def _executor(name: str):
 
 
 def _forecast(ts, args) -> int:
+    from .forecast import ReportInternalError
     scenarios = [path if name is None else (name, path) for name, path in args.scenarios] or None
     try:
         with _executor(args.executor) as executor:
@@ -302,6 +303,11 @@ def _forecast(ts, args) -> int:
         print("\nterrasim forecast: interrupted; the finished runs are kept: the same command resumes from them",
               file=sys.stderr)
         return 130
+    except ReportInternalError as e:  # exit 1, with the traceback to report it
+        import traceback
+        traceback.print_exception(e.__cause__ or e, file=sys.stderr)
+        print(f"terrasim forecast: {e}", file=sys.stderr)
+        return 1
     for sentence in result.summary:
         print(f"- {sentence}")
     print(f"report: {result.html}" + (f" (and {result.pdf.name})" if result.pdf else ""))
@@ -327,19 +333,24 @@ def _results(ts, args) -> int:
         raise ValueError("--at needs --at-most THRESHOLD")
     res = ts.SweepResults(args.db)
     try:
+        # Everything asked is computed first: a question the database cannot answer (a series it lacks, a
+        # scenario to name) then writes no --csv file and prints nothing.
+        texts = []
+        if args.fan:
+            texts.append(res.fan(args.series, args.scenario, args.point).to_string())
+        if args.diff:
+            texts.append(res.paired_difference(args.series, args.diff[0], args.diff[1], args.point).to_string())
+        if args.at_most is not None:
+            texts.append(str(res.probability_at_most(args.series, args.at_most, args.at, args.scenario, args.point)))
+        if not (args.csv or args.fan or args.diff or args.at_most is not None):
+            texts.append(res.runs().groupby(["scenario", "point_id"]).size().rename("runs").to_string())
         if args.csv:
             try:
                 res.to_csv(args.csv)
             except OSError as e:
                 raise ValueError(f"--csv {args.csv}: cannot write it ({e.strerror or e})") from None
-        if args.fan:
-            print(res.fan(args.series, args.scenario, args.point).to_string())
-        if args.diff:
-            print(res.paired_difference(args.series, args.diff[0], args.diff[1], args.point).to_string())
-        if args.at_most is not None:
-            print(res.probability_at_most(args.series, args.at_most, args.at, args.scenario, args.point))
-        if not (args.csv or args.fan or args.diff or args.at_most is not None):
-            print(res.runs().groupby(["scenario", "point_id"]).size().rename("runs").to_string())
+        for text in texts:
+            print(text)
     except KeyError as e:  # str() of a KeyError is its message in quotes
         raise ValueError(f"{args.db}: {e.args[0] if e.args else e}") from None
     finally:

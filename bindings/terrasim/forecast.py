@@ -59,6 +59,10 @@ class ForecastError(ValueError):
     """Bad input to a forecast: the message names the file or option, the field and what was expected."""
 
 
+class ReportInternalError(RuntimeError):
+    """A report that could not be written for a reason that is no bad input (a bug): its runs are kept."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Target:
     """A scenario's target: `series` at or below (above) `reference` + `threshold`, or `threshold`, at `date`."""
@@ -82,7 +86,8 @@ class Target:
 class Level:
     """A fixed level of the target's series: the target's second reading."""
     value: float
-    source: str = ""
+    #: Where the level comes from: a text, or one per language (``{fr: ..., en: ...}``).
+    source: Union[str, Dict[str, str]] = ""
     #: What the level is, for the reader, per language (``{fr: ..., en: ...}``): for Amiens, that the pact's
     #: goal is the national average and 10% was the article's estimate of it, so that reaching the level
     #: is not read as reaching the goal.
@@ -94,7 +99,7 @@ class CreationsReference:
     """Firm creations of a past year, drawn beside the simulated years."""
     year: int
     count: float
-    source: str = ""
+    source: Union[str, Dict[str, str]] = ""  # a text, or one per language
 
 
 @dataclasses.dataclass
@@ -196,7 +201,7 @@ class ForecastSpec:
         spec.labels = {str(k): _texts(v, f"{path}: labels.{k}") for k, v in labels.items()}
         if doc.get("level") is not None:
             spec.level = Level(_number(doc["level"], "value", f"{path}: level"),
-                               str(_field(doc["level"], "source", f"{path}: level", "")),
+                               _source(_field(doc["level"], "source", f"{path}: level", ""), f"{path}: level.source"),
                                _texts(_field(doc["level"], "note", f"{path}: level", None),
                                       f"{path}: level.note") or None)
         if doc.get("creations_reference") is not None:
@@ -205,7 +210,8 @@ class ForecastSpec:
             if year != int(year):
                 raise ForecastError(f"{where}.year: expected a year, found {year!r}")
             spec.creations_reference = CreationsReference(int(year), _number(ref, "count", where),
-                                                          str(_field(ref, "source", where, "")))
+                                                          _source(_field(ref, "source", where, ""),
+                                                                  f"{where}.source"))
         spec._check_names()
         return spec
 
@@ -364,6 +370,11 @@ def _texts(value: Any, where: str) -> Dict[str, str]:
     if isinstance(value, Mapping) and all(k in LANGUAGES and isinstance(v, str) for k, v in value.items()):
         return dict(value)
     raise ForecastError(f"{where}: expected a text or {{fr: ..., en: ...}}, found {value!r}")
+
+
+def _source(value: Any, where: str) -> Union[str, Dict[str, str]]:
+    """A source: a text (any scalar, as written), or ``{fr: ..., en: ...}``."""
+    return _texts(value, where) if isinstance(value, Mapping) else str(value)
 
 
 def _field(section: Any, key: str, where: str, default: Any = dataclasses.MISSING) -> Any:
@@ -600,12 +611,19 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
     shown = folder.out / DB_NAME if db is None else db_path
     print(f"terrasim forecast: {summary.completed} runs done, {summary.skipped} already in {shown}, "
           f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=log)
-    analysis = report.analyse(db_path, spec, replicates=replicates, base_seed=base_seed)
-    if db is None:
-        _single_file(db_path)
-    folder.staging.mkdir(parents=True, exist_ok=True)
-    folder.clear_report_files(keep_db=db is None)
-    written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
+    try:
+        analysis = report.analyse(db_path, spec, replicates=replicates, base_seed=base_seed)
+        if db is None:
+            _single_file(db_path)
+        folder.staging.mkdir(parents=True, exist_ok=True)
+        folder.clear_report_files(keep_db=db is None)
+        written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
+    except (ForecastError, report.AnalysisError, OSError):
+        raise
+    except Exception as e:  # a bug of the report's code, not bad input: said so, with where the runs are
+        raise ReportInternalError(f"internal error while writing the report ({type(e).__name__}: {e}); the runs "
+                                  f"are kept in {db_path}: the same command resumes from them once it is "
+                                  "fixed") from e
     db_in_report = db is None
     _write_marker(folder.staging / MARKER, spec, replicates, base_seed, lang,
                   DB_NAME if db_in_report else str(db_path), written)

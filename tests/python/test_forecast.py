@@ -32,7 +32,7 @@ from terrasim.forecast import ForecastError, ForecastSpec, file_sha256
 from terrasim.report import charts
 from terrasim.report.analysis import fieller_ratio, mean_interval
 from terrasim.report.browser import FLAGS, find_chromium
-from terrasim.report.locale import Locale
+from terrasim.report.locale import Locale, enough_decimals
 from terrasim.report.summary import likelihood
 from terrasim.report.words import EN, FR
 
@@ -220,6 +220,25 @@ def test_summary_is_written_from_the_numbers(made):
     html_text = (out / "report.html").read_text(encoding="utf-8")
     for sentence in summary:
         assert html.escape(sentence, quote=True) in html_text
+    # The runs are at scale 0.05: said at the top, where the figures are read.
+    assert "Simulation réduite, à l'échelle 0,05" in summary[0]
+    # Trainees are out of the labour force: the difference without them, from the table's row.
+    diffs = {(r["quantity"], r["month"]): r for r in csv.DictReader(open(out / "tables" / "paired_differences.csv"))}
+    with_trainees = diffs[("unemployment_rate_with_trainees", "2020-12")]
+    trainees = [t for t in summary if "stagiaires en formation" in t]
+    assert len(trainees) == 1
+    d = enough_decimals([100 * float(with_trainees[c]) for c in ("mean", "ci_low", "ci_high")], 2)
+    assert fr.points(float(with_trainees["mean"]), d) in trainees[0]
+    assert fr.count(float(diffs[("in_training", "2020-12")]["mean"])) in trainees[0]
+    # The portal's supported cash, which the spending leaves out, with the cost were it counted.
+    cash = [t for t in summary if "l'apport en trésorerie du portail" in t]
+    assert len(cash) == 1 and fr.money(float(costs["net_job"]["uncounted_cash"])) in cash[0]
+    assert float(costs["net_job"]["uncounted_cash"]) > 0
+    if costs["net_job"]["cost_with_cash"]:
+        assert fr.money(float(costs["net_job"]["cost_with_cash"])) in cash[0]
+        assert float(costs["net_job"]["cost_with_cash"]) > float(costs["net_job"]["cost"])
+    # The fixed level is a level, not the goal.
+    assert any(t.startswith("Probabilité que le chômage soit ≤ 10") for t in summary)
 
 
 # -- the numbers of the HTML are those of the CSV --------------------------------
@@ -536,6 +555,36 @@ def test_explicit_scenarios_without_a_target_and_a_short_horizon(terrasim, tmp_p
     assert "not defined (the interval of the jobs difference contains 0)" in page
     assert db.is_file() and not (out / "runs.sqlite").exists() and not (out / "report.pdf").exists()
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 6
+
+
+def test_a_bug_in_the_report_is_an_internal_error_that_keeps_the_runs(monkeypatch, tmp_path):
+    # It was reported as bad input (exit 2) when a pandas ValueError came out of the report's code.
+    import terrasim as ts
+    from terrasim.forecast import ReportInternalError
+
+    def broken(*args, **kwargs):
+        raise ValueError("The truth value of a Series is ambiguous")
+    monkeypatch.setattr(report, "write_report", broken)
+    with pytest.raises(ReportInternalError, match=r"internal error while writing the report \(ValueError: The "
+                                                  r"truth value.*the runs are kept in .*runs\.sqlite"):
+        ts.forecast(replicates=2, out=tmp_path / "r", months=3, overrides=["scale=0.02"], pdf=False,
+                    workers=1, progress=False)
+    assert not (tmp_path / "r").exists()
+    assert sqlite3.connect(tmp_path / ".r.partial" / "runs.sqlite").execute(
+        "SELECT COUNT(*) FROM runs").fetchone()[0] == 4
+
+
+def test_three_scenarios_two_of_them_with_the_same_clusters(terrasim, tmp_path):
+    # The README's three-scenario forecast failed once its runs were made ("The truth value of a Series is
+    # ambiguous", exit 2): a cluster's sector was looked up among one row a scenario that opens it.
+    proc = terrasim("forecast", AMIENS / "baseline.yaml", AMIENS / "pacte-sans-portail.yaml", AMIENS / "pacte.yaml",
+                    "--replicates", 2, "--set", "scale=0.05", "--no-pdf", "--out", "r", cwd=tmp_path, check=0)
+    assert "report: " in proc.stdout
+    rows = list(csv.DictReader(open(tmp_path / "r" / "tables" / "cluster_jobs.csv")))
+    assert {r["scenario"] for r in rows} == {"pacte-sans-portail", "pacte"}
+    assert len({r["cluster"] for r in rows}) == 3
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "numerique (numérique)" in page  # no forecast file: the identifier, and the sector's words
 
 
 @pytest.mark.parametrize("args, message", [

@@ -378,7 +378,7 @@ def test_the_10_percent_level_is_said_to_be_the_articles_estimate_of_the_goal(mo
     analysis = _analyse(monkeypatch, 30, jobs=500.0)
     sentences = summary.sentences(analysis, lang)
     assert any(s.startswith(goal) for s in sentences)
-    assert "moyenne nationale d'ici 5 ans (soit aux environs de 10%)" in analysis.spec.level.source
+    assert "moyenne nationale d'ici 5 ans (soit aux environs de 10%)" in analysis.spec.level.source["fr"]
     assert "moyenne nationale d'ici 5 ans" in _page(analysis, lang)
 
 
@@ -472,7 +472,7 @@ def test_charts_say_what_they_show_and_printed_pages_are_numbered(monkeypatch):
     figures = re.findall(r'<img src="data:[^"]*" alt="([^"]*)"><figcaption>([^<]*)</figcaption>', page)
     assert len(figures) >= 5
     for alt, caption in figures:
-        assert alt.endswith(": " + caption), (alt, caption)
+        assert alt.endswith(" – " + caption), (alt, caption)
     assert 'counter(page) " / " counter(pages)' in page
 
 
@@ -481,8 +481,10 @@ def test_the_reports_sources_are_what_a_council_can_look_up():
     spec = ForecastSpec.default()
     assert spec.creations_reference is not None
     for source in (spec.level.source, spec.creations_reference.source):
-        assert "README.md" not in source and "scenarios/" not in source, source
-    assert spec.level.source.startswith("article de presse « Amiens Métropole présente son Pacte")
+        for lang in ("fr", "en"):  # one each language: the English report had the French (a review, 6 Dec 2026)
+            assert "README.md" not in source[lang] and "scenarios/" not in source[lang], source
+    assert spec.level.source["fr"].startswith("article de presse « Amiens Métropole présente son Pacte")
+    assert spec.level.source["en"].startswith("press article « Amiens Métropole présente son Pacte")
 
 
 # -- a review of the statistics (6 December 2026) ------------------------------------------
@@ -550,7 +552,7 @@ def test_one_run_in_500_reaching_the_level_is_no_0_percent(monkeypatch):
         rates.iloc[:, :] = 0.12
         rates.loc[7, pd.Period("2019-12", freq="M")] = 0.05  # one run of 500 at or below 10%
     analysis = _analyse(monkeypatch, 500, edit=edit)
-    sentence = next(s for s in summary.sentences(analysis, "en") if "(≤ 10%, December 2019)" in s)
+    sentence = next(s for s in summary.sentences(analysis, "en") if "is ≤ 10% (December 2019)" in s)
     p, low, high = (float(x) for x in re.search(r"With the pact, (\S+)% \([^;]*; 95% interval: (\S+)% to "
                                                 r"(\S+)%\)", sentence).groups())
     assert (p, low, high) == (0.20, 0.04, 1.12), sentence  # Wilson: 0.035% to 1.12%, not "0.0% to 1.1%"

@@ -438,6 +438,13 @@ def test_bad_executor_csv_and_names_in_results(sweep_db, tmp_path):
                           (["--scenario", "a", "--at", "2015-03"], "--at needs --at-most")]:
         text = one_line(cli("results", sweep_db, *args), message)
         assert "None" not in text and '"' not in text
+    # A question the database cannot answer writes no --csv file (it was written before the question failed).
+    out = tmp_path / "all.csv"
+    one_line(cli("results", sweep_db, "--at-most", 0.1, "--at", "2015-03", "--csv", out),
+             "this sweep has scenarios a, b: name one")
+    assert not out.exists()
+    assert cli("results", sweep_db, "--scenario", "a", "--at-most", 0.1, "--at", "2015-03", "--csv", out).returncode == 0
+    assert out.read_text().count("\n") > 10
 
 
 def _children(pid):

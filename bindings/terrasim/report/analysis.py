@@ -408,24 +408,57 @@ def _investment(spec, data) -> pd.DataFrame:
 
 DIFFERENCES = ("jobs_in_territory", "unemployment_rate")
 
+#: The unemployment rate with the residents in training counted as job seekers: (unemployed + in
+#: training) / (labour force + in training). Trainees are out of the labour force while they train (the
+#: ILO's rule), so a scenario that trains lowers the unemployment rate by the trainees alone, for as long
+#: as they train; this reading shows the difference without that part.
+WITH_TRAINEES = "unemployment_rate_with_trainees"
+
+
+def _with_trainees(data, name: str) -> pd.DataFrame:
+    training = data(name, "in_training")
+    return (data(name, "unemployed") + training) / (data(name, "labour_force") + training)
+
+
+def _trains(data, name: str) -> bool:
+    return data.has(name, "in_training") and bool((data(name, "in_training").fillna(0) > 0).to_numpy().any())
+
 
 def _paired_fan(spec, data) -> pd.DataFrame:
-    """Per month: the mean paired difference with its t interval, and the band of 90% of the differences."""
+    """Per month: the mean paired difference with its t interval, and the band of 90% of the differences.
+
+    With the stored differences, the unemployment rate counting trainees as job seekers (WITH_TRAINEES),
+    for a scenario or reference that trains."""
     frames = []
     ref = spec.names[0]
     for name in spec.names[1:]:
         for quantity in DIFFERENCES:
             d = data(name, quantity) - data(ref, quantity)
             summary = data.res.paired_difference(quantity, name, ref, NO_GRID, level=LEVEL)
-            low, high = _band_columns(d, OUTER)
-            frame = pd.DataFrame({
-                "scenario": name, "quantity": quantity, "month": [str(p) for p in d.columns],
-                "mean": summary["mean"].to_numpy(), "ci_low": summary["ci_low"].to_numpy(),
-                "ci_high": summary["ci_high"].to_numpy(), "q05": low.to_numpy(), "q95": high.to_numpy(),
-                "n": summary["n"].to_numpy()})
-            frames.append(frame)
+            frames.append(_difference_frame(name, quantity, d, summary["mean"].to_numpy(),
+                                            summary["ci_low"].to_numpy(), summary["ci_high"].to_numpy(),
+                                            summary["n"].to_numpy()))
+        if _trains(data, name) or _trains(data, ref):
+            d = data(name, "in_training") - data(ref, "in_training")
+            summary = data.res.paired_difference("in_training", name, ref, NO_GRID, level=LEVEL)
+            frames.append(_difference_frame(name, "in_training", d, summary["mean"].to_numpy(),
+                                            summary["ci_low"].to_numpy(), summary["ci_high"].to_numpy(),
+                                            summary["n"].to_numpy()))
+            d = _with_trainees(data, name) - _with_trainees(data, ref)
+            # The pairs with a value, as SweepResults.paired_difference counts them.
+            stats = [mean_interval(d[c].to_numpy()[np.isfinite(d[c].to_numpy())]) for c in d.columns]
+            n = [int(np.isfinite(d[c].to_numpy()).sum()) for c in d.columns]
+            frames.append(_difference_frame(name, WITH_TRAINEES, d, *(np.array(x) for x in zip(*stats)),
+                                            np.array(n)))
     cols = ["scenario", "quantity", "month", "mean", "ci_low", "ci_high", "q05", "q95", "n"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def _difference_frame(name, quantity, d: pd.DataFrame, mean, ci_low, ci_high, n) -> pd.DataFrame:
+    low, high = _band_columns(d, OUTER)
+    return pd.DataFrame({"scenario": name, "quantity": quantity, "month": [str(p) for p in d.columns],
+                         "mean": mean, "ci_low": ci_low, "ci_high": ci_high, "q05": low.to_numpy(),
+                         "q95": high.to_numpy(), "n": n})
 
 
 def key_months(spec, months) -> List[pd.Period]:
@@ -455,6 +488,11 @@ def _cost_per_job(spec, data) -> pd.DataFrame:
         spent_all = (data(name, "policy_spending_cumulative").iloc[:, -1]
                      - data(ref, "policy_spending_cumulative").iloc[:, -1]).to_numpy()
         jobs = data(name, "jobs_in_territory") - data(ref, "jobs_in_territory")
+        # The portal's supported cash, which the spending does not count (docs/model.md): how much more
+        # than the reference's, and the cost were it counted.
+        cash_all = ((data(name, "portal_cash") - data(ref, "portal_cash")).sum(axis=1, skipna=False).to_numpy()
+                    if data.has(name, "portal_cash") and data.has(ref, "portal_cash")
+                    else np.full(spent_all.shape, np.nan))
         # A run with a month missing has no job-years (skipna=False: not the sum of its other months).
         measures = {"net_job": jobs.iloc[:, -1].to_numpy(),
                     "job_year": jobs.sum(axis=1, skipna=False).to_numpy() / 12.0}
@@ -464,6 +502,11 @@ def _cost_per_job(spec, data) -> pd.DataFrame:
             # beside a jobs difference the same report calls significant.
             both = np.isfinite(spent_all) & np.isfinite(denominator_all)
             spent, denominator = spent_all[both], denominator_all[both]
+            cash = cash_all[both]
+            with_cash = (np.nan, np.nan, np.nan)
+            if cash.size and np.isfinite(cash).all() and cash.mean() != 0:
+                r, lo, hi, ok = fieller_ratio(spent + cash, denominator)
+                with_cash = (r, lo, hi) if ok and mean_interval(denominator)[1] > 0 else with_cash
             s_mean, s_low, s_high = mean_interval(spent)
             d_mean, d_low, d_high = mean_interval(denominator)
             ratio, low, high, bounded = fieller_ratio(spent, denominator)
@@ -480,10 +523,14 @@ def _cost_per_job(spec, data) -> pd.DataFrame:
             rows.append({"scenario": name, "measure": measure, "spending": s_mean, "spending_ci_low": s_low,
                          "spending_ci_high": s_high, "jobs": d_mean, "jobs_ci_low": d_low, "jobs_ci_high": d_high,
                          "cost": ratio, "cost_ci_low": low, "cost_ci_high": high, "status": status,
-                         "n": int(denominator.size)})
+                         "n": int(denominator.size),
+                         "uncounted_cash": float(cash.mean()) if cash.size else np.nan,
+                         "cost_with_cash": with_cash[0], "cost_with_cash_ci_low": with_cash[1],
+                         "cost_with_cash_ci_high": with_cash[2]})
     return pd.DataFrame(rows, columns=["scenario", "measure", "spending", "spending_ci_low", "spending_ci_high",
                                        "jobs", "jobs_ci_low", "jobs_ci_high", "cost", "cost_ci_low", "cost_ci_high",
-                                       "status", "n"])
+                                       "status", "n", "uncounted_cash", "cost_with_cash", "cost_with_cash_ci_low",
+                                       "cost_with_cash_ci_high"])
 
 
 # -- levers, files, key figures ---------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import pathlib
+import textwrap
 from typing import Callable, Dict
 
 import matplotlib
@@ -160,14 +161,17 @@ def target_probability(analysis: Analysis, lang: str) -> Figure:
         y = np.arange(len(t))[::-1]
         for yi, (_, r) in zip(y, t.iterrows()):
             c = col[r["scenario"]]
-            ax.plot([r["ci_low"], r["ci_high"]], [yi, yi], color=c, linewidth=2.2, solid_capstyle="butt")
-            ax.plot([r["p"]], [yi], "o", color=c, markersize=5)
-            p_text = loc.percent(r["p"], probability_decimals([r["p"]], 0))  # 1 run in 200 is no "0%", 199 no "100%"
-            ax.text(min(r["ci_high"] + 0.02, 1.0), yi, p_text, va="center", fontsize=7.5)
+            # Not clipped at 0% or 100%: a point there is drawn whole.
+            ax.plot([r["ci_low"], r["ci_high"]], [yi, yi], color=c, linewidth=2.2, solid_capstyle="butt",
+                    clip_on=False)
+            ax.plot([r["p"]], [yi], "o", color=c, markersize=5, clip_on=False)
+            # With the table's decimals (1 run in 200 is no "0%", 199 no "100%"), after the interval's end.
+            p_text = loc.percent(r["p"], probability_decimals([r["p"], r["ci_low"], r["ci_high"]]))
+            ax.text(max(r["p"], r["ci_high"]) + 0.025, yi, p_text, va="center", fontsize=7.5)
         ax.set_yticks(y)
         ax.set_yticklabels([reading_label(analysis, r, lang, short=True) for _, r in t.iterrows()])
-        ax.set_xlim(0, 1.08)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: loc.percent(v, 0) if v <= 1 else ""))
+        ax.set_xlim(-0.02, 1.16)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: loc.percent(v, 0) if -1e-9 <= v <= 1 + 1e-9 else ""))
         ax.set_xlabel(w["probability_axis"])
         ax.grid(axis="y", visible=False)
     return fig
@@ -189,6 +193,8 @@ def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
         nrows = -(-len(clusters) // ncols)
         fig, axes, legend_ax = _panels(nrows, ncols, 2.3)
         capacities = analysis.tables["cluster_jobs"].groupby("cluster")["capacity_jobs"].max()
+        # One sector a cluster (its rows repeat it, one a scenario that opens it).
+        sectors = analysis.tables["cluster_jobs"].drop_duplicates("cluster").set_index("cluster")["sector"]
         for ax, cluster in zip(axes, clusters):
             for name in analysis.spec.names:
                 f = fan[(fan["cluster"] == cluster) & (fan["scenario"] == name)]
@@ -200,8 +206,8 @@ def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
             cap = capacities.get(cluster, np.nan)
             if np.isfinite(cap):
                 ax.axhline(cap, color=NATIONAL, linestyle="--", linewidth=0.9, label=w["capacity"])
-            sector = analysis.tables["cluster_jobs"].set_index("cluster")["sector"].get(cluster, "")
-            ax.set_title(cluster_title(cluster, sector, lang))
+            # Wrapped: three panels side by side leave a title some 30 characters.
+            ax.set_title(textwrap.fill(cluster_title(cluster, sectors.get(cluster, ""), lang, analysis.spec), 30))
             _year_axis(ax, 2 if ncols > 1 else 1)
             ax.yaxis.set_major_formatter(LocaleFormatter(loc.number))
             ax.set_ylim(bottom=0)
@@ -209,7 +215,8 @@ def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
             ax.set_visible(False)
         axes[0].set_ylabel(w["jobs"])
         handles, labels = axes[0].get_legend_handles_labels()
-        handles.append(matplotlib.patches.Patch(color="#999999", alpha=0.3))
+        handles.append(matplotlib.patches.Patch(color=_band_swatch(analysis, list(dict.fromkeys(fan["scenario"]))),
+                                                alpha=0.3))
         labels.append(band_label(analysis.replicates, OUTER, lang))
         _legend(legend_ax, handles, labels, 4)
     return fig
@@ -233,6 +240,7 @@ def _grouped_bars(ax, analysis: Analysis, lang: str, table, key: str, categories
                     **{"xerr" if horizontal else "yerr": errors}, fmt="none", ecolor="#333333", elinewidth=0.8,
                     capsize=2)
     ax.grid(axis="y" if horizontal else "x", visible=False)
+    ax.set_axisbelow(True)  # the grid behind the bars
     return centres
 
 
@@ -296,8 +304,9 @@ def paired_difference(analysis: Analysis, lang: str) -> Figure:
                 ax.set_title(w["diff_jobs_title"])
             ax.yaxis.set_major_locator(MaxNLocator(6))
         handles, labels = axes[0].get_legend_handles_labels()
-        handles += [matplotlib.patches.Patch(color="#999999", alpha=0.6),
-                    matplotlib.patches.Patch(color="#999999", alpha=0.2)]
+        swatch = _band_swatch(analysis, analysis.others)
+        handles += [matplotlib.patches.Patch(color=swatch, alpha=0.6),
+                    matplotlib.patches.Patch(color=swatch, alpha=0.2)]
         labels += [w["ci95_mean"], band_label(analysis.replicates, OUTER, lang)]
         _legend(legend_ax, handles, labels, 3)
     return fig
@@ -366,10 +375,21 @@ def _words_name(text: str) -> str:
     return text.replace("_", " ")
 
 
-def cluster_title(cluster: str, sector: str, lang: str) -> str:
+def _band_swatch(analysis: Analysis, names) -> str:
+    """The colour of a legend's band swatch: the one scenario's that has bands drawn, or a neutral grey for
+    several (a swatch of one scenario's colour would speak for it alone)."""
+    col = colours(analysis)
+    shown = [n for n in names if n in col]
+    return col[shown[0]] if len(shown) == 1 else "#999999"
+
+
+def cluster_title(cluster: str, sector: str, lang: str, spec=None) -> str:
+    """``santé (technologies de la santé)``: the cluster's label (the forecast's `labels`, else its identifier
+    with spaces) and its sector's."""
     w = words(lang)
+    name = (spec.label_of(cluster, lang) if spec is not None else None) or _words_name(cluster)
     sector_text = w.get(f"sector_{sector}", _words_name(sector))
-    return f"{_words_name(cluster)} ({sector_text})" if sector else _words_name(cluster)
+    return f"{name} ({sector_text})" if sector else name
 
 
 def creations_reference_text(analysis: Analysis, lang: str) -> str:

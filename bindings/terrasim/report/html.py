@@ -17,10 +17,10 @@ from typing import Callable, Dict, List, Sequence
 
 import pandas as pd
 
-from .analysis import INNER, OUTER, Analysis, key_months
+from .analysis import INNER, OUTER, WITH_TRAINEES, Analysis, key_months
 from .charts import (band_label, bands_text, cluster_title, creations_reference_text, criterion_text,
                      inner_band_shown, investor_label, reading_label)
-from .locale import Locale, enough_decimals, exact_decimals, missing, probability_decimals
+from .locale import Locale, enough_decimals, exact_decimals, missing, pick, probability_decimals
 from .words import words
 
 CSS = """
@@ -32,8 +32,8 @@ h1 { font-size: 19pt; margin: 0 0 2mm; line-height: 1.2; }
 h2 { font-size: 14pt; margin: 9mm 0 3mm; padding-bottom: 1mm; border-bottom: 2px solid var(--accent); }
 h3 { font-size: 11.5pt; margin: 6mm 0 2mm; }
 p.subtitle { color: var(--muted); margin: 0 0 5mm; }
-ul.summary { padding-left: 5mm; margin: 0 0 4mm; }
-ul.summary li { margin: 0 0 1.6mm; }
+ul.summary { padding-left: 5mm; margin: 0 0 4mm; font-size: 10pt; line-height: 1.4; }
+ul.summary li { margin: 0 0 1.2mm; }
 figure.chart { margin: 3mm 0 4mm; break-inside: avoid; }
 figure.chart img { display: block; width: 100%; height: auto; }
 figcaption, p.caption, p.note { color: var(--muted); font-size: 9pt; margin: 1mm 0 2mm; }
@@ -101,7 +101,7 @@ def figure(name: str, svg: bytes, caption: str, alt: str) -> str:
     alone told a reader who cannot see the chart nothing of it)."""
     data = base64.b64encode(svg).decode("ascii")
     return (f'<figure class="chart" id="chart-{_e(name)}" data-chart="{_e(name)}">'
-            f'<img src="data:image/svg+xml;base64,{data}" alt="{_e(alt)}: {_e(caption)}">'
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{_e(alt)} – {_e(caption)}">'
             f'<figcaption>{_e(caption)}</figcaption></figure>')
 
 
@@ -236,7 +236,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         stated = (loc.text(" ; ") if lang == "fr" else "; ").join(stated_targets(analysis, lang))
         if spec.level:
             target_text = w["cap_target_readings"].format(stated=stated, level=level_text,
-                                                          level_source=loc.text(spec.level.source))
+                                                          level_source=loc.text(pick(spec.level.source, lang)))
         else:
             target_text = w["cap_target_stated_only"].format(stated=stated)
     def p_decimals(r):
@@ -265,7 +265,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     creation_caption = w["cap_creations"].format(band=band)
     if ref is not None:
         creation_caption += " " + w["cap_creations_reference"].format(
-            reference=creations_reference_text(analysis, lang), source=ref.source)
+            reference=creations_reference_text(analysis, lang), source=loc.text(pick(ref.source, lang)))
     creation_cols = [scen, Col(w["col_year"], lambda r: _e(int(r["year"])), numeric=False),
                      Col(w["col_median"], lambda r: num("q50", count(r["q50"]))),
                      Col(range_header, lambda r: span(r, f=count)),
@@ -280,7 +280,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         + figure("cluster_jobs", svgs["cluster_jobs"], w["cap_clusters"].format(band=band), w["h_clusters"])
         + table("cluster_jobs", clusters, [
             scen,
-            Col(w["col_cluster"], lambda r: _e(cluster_title(r["cluster"], r["sector"], lang)), numeric=False),
+            Col(w["col_cluster"], lambda r: _e(cluster_title(r["cluster"], r["sector"], lang, spec)), numeric=False),
             Col(w["col_opening"], lambda r: _e(loc.month_short(r["opening"])), numeric=False),
             Col(w["col_capacity"], lambda r: num("capacity_jobs", count(r["capacity_jobs"]))),
             Col(w["col_median"], lambda r: num("q50", count(r["q50"]))),
@@ -306,7 +306,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     def diff(row, columns):
         """A formatter for columns of a row of differences: the same decimals for all, enough that none
         that is not 0 reads 0 or loses its sign."""
-        if row.get("quantity") == "unemployment_rate":
+        if row.get("quantity") in ("unemployment_rate", WITH_TRAINEES):
             d = enough_decimals([100 * row[c] for c in columns], 2)
             return lambda v: loc.points(v, d)
         d = enough_decimals([row[c] for c in columns], 0)
@@ -326,7 +326,8 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             month_col,
             Col(w["col_mean_difference"], lambda r: num("mean", diff(r, estimate)(r["mean"]))),
             Col(w["col_ci95"], lambda r: span(r, "ci_low", "ci_high", diff(r, estimate))),
-            Col(range_header, lambda r: span(r, "q05", "q95", diff(r, ("q05", "q95")))),
+            Col(w["col_range_differences"].format(band=band),
+                lambda r: span(r, "q05", "q95", diff(r, ("q05", "q95")))),
         ])
         + f'<h3>{_e(w["h_cost"])}</h3>'
         + f'<p class="caption">{_e(w["cap_cost"].format(start=loc.month(analysis.start), end=loc.month(horizon)))}</p>'
@@ -492,12 +493,13 @@ def _methods(analysis: Analysis, lang: str, pdf: bool = False, db_here: bool = F
     outside = []
     if spec.level:
         outside.append(w["m_level_item"].format(level=loc.percent_as_given(spec.level.value),
-                                                source=loc.text(spec.level.source)))
+                                                source=loc.text(pick(spec.level.source, lang))))
     if spec.creations_reference:
         ref = spec.creations_reference
-        outside.append(w["m_creations_item"].format(count=loc.count(ref.count), year=ref.year, source=ref.source))
+        outside.append(w["m_creations_item"].format(count=loc.count(ref.count), year=ref.year,
+                                                    source=loc.text(pick(ref.source, lang))))
     if outside:
-        paragraphs.append(w["m_outside"].format(items="; ".join(outside)))
+        paragraphs.append(w["m_outside"].format(items=(loc.text(" ; ") if lang == "fr" else "; ").join(outside)))
     paragraphs.append(w["m_files"].format(pdf=w["m_files_pdf"] if pdf else ""))
     return ("".join(f"<p>{_e(p)}</p>" for p in paragraphs)
             + f'<p>{_e(w["m_reproduce"])}</p><pre class="command">{_e(reproduce_command(analysis, lang))}</pre>')

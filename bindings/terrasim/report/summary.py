@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Dict, List, Tuple
 
-from .analysis import OUTER, Analysis, key_months
+from .analysis import OUTER, WITH_TRAINEES, Analysis, key_months
 from .charts import band_label, criterion_text
-from .locale import Locale, enough_decimals, missing, pick, probability_decimals
+from .locale import Locale, enough_decimals, exact_decimals, missing, pick, probability_decimals
 from .words import words
 
 #: Verbal likelihood (the calibrated language of the IPCC's guidance note on
@@ -50,6 +50,8 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
     sep = loc.text(" ; ") if lang == "fr" else "; "
     out = [w["s_overview"].format(n=loc.count(analysis.replicates), start=loc.month(analysis.start),
                                   end=loc.month(analysis.horizon), reference=label(analysis.reference))]
+    if scaled_sentence(analysis, lang):
+        out[0] += " " + scaled_sentence(analysis, lang)
 
     month = key_months(spec, analysis.months)[0]
     dec = analysis.tables["unemployment_december"]
@@ -77,8 +79,10 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
                                              likelihood=likelihood(r["ci_low"], r["ci_high"], lang),
                                              ci=ci(loc.percent(r["ci_low"], d), loc.percent(r["ci_high"], d)))
             groups.setdefault((criterion_text(r, lang), loc.month(r["last_month"])), []).append(item)
+        # The fixed level is not the goal (for Amiens the goal is the national rate): not "reaching the target".
+        template = w["s_target" if reading == "target" else "s_level"]
         for (criterion, when), items in groups.items():
-            out.append(w["s_target"].format(criterion=criterion, when=when, values=sep.join(items)))
+            out.append(template.format(criterion=criterion, when=when, values=sep.join(items)))
         if reading == "level" and groups and spec.level is not None and spec.level.note:
             out.append(loc.text(pick(spec.level.note, lang)))  # what the level is: not the goal itself, for Amiens
 
@@ -92,12 +96,7 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
         # A figure and its interval with the same decimals, enough that none that is not 0 reads 0 (a mean
         # of 0.4 jobs is no "0 more jobs").
         d = enough_decimals([jobs["mean"], jobs["ci_low"], jobs["ci_high"]], 0)
-        du = enough_decimals([100 * unemp[c] for c in ("mean", "ci_low", "ci_high")], 2)
-        # Each difference is said to be indistinguishable from chance when its own interval contains 0.
-        unemployment = w["s_unemployment_diff_none" if _indistinguishable(unemp["ci_low"], unemp["ci_high"])
-                         else "s_unemployment_diff"].format(
-            month=loc.month(horizon), udiff=loc.points(unemp["mean"], du),
-            uci=ci(loc.points(unemp["ci_low"], du), loc.points(unemp["ci_high"], du)))
+        unemployment = _unemployment_difference(unemp, horizon, lang)
         values = dict(label=label(name), month=loc.month(horizon),
                       ci=ci(loc.count(jobs["ci_low"], sign=True, decimals=d),
                             loc.count(jobs["ci_high"], sign=True, decimals=d)),
@@ -108,6 +107,17 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
             out.append(w["s_jobs_down"].format(diff=loc.count(-jobs["mean"], decimals=d), **values))
         else:
             out.append(w["s_jobs_none"].format(diff=loc.count(jobs["mean"], sign=True, decimals=d), **values))
+        # Trainees are out of the labour force while they train: the difference without them, when there are.
+        trainees = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "in_training")
+                         & (diffs["month"] == horizon)]
+        with_trainees = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == WITH_TRAINEES)
+                              & (diffs["month"] == horizon)]
+        if len(trainees) and len(with_trainees) and trainees["mean"].iloc[0] > 0:
+            dt = enough_decimals([trainees["mean"].iloc[0]], 0)
+            out.append(w["s_trainees"].format(label=label(name), month=loc.month(horizon),
+                                              trainees=loc.count(trainees["mean"].iloc[0], decimals=dt),
+                                              unemployment=_unemployment_difference(with_trainees.iloc[0],
+                                                                                    horizon, lang)))
 
     cost = analysis.tables["cost_per_job"]
     for name in analysis.others:
@@ -118,9 +128,36 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
                  else loc.money(spending))
         out.append(w["s_cost"].format(label=label(name), month=loc.month(horizon), spending=spent,
                                       cost_net=parts["net_job"], cost_year=parts["job_year"]))
+        net = rows.loc["net_job"]
+        if not missing(net["uncounted_cash"]) and net["uncounted_cash"] > 0:
+            counted = {"status": "defined", "cost": net["cost_with_cash"], "cost_ci_low": net["cost_with_cash_ci_low"],
+                       "cost_ci_high": net["cost_with_cash_ci_high"]}
+            key = "s_portal_cash_only" if missing(net["cost_with_cash"]) else "s_portal_cash"
+            out.append(w[key].format(label=label(name), amount=loc.money(net["uncounted_cash"]),
+                                     month=loc.month(horizon), cost=cost_words(counted, lang)))
 
     out.append(w["s_caveat"])
     return out
+
+
+def scaled_sentence(analysis: Analysis, lang: str) -> str:
+    """That the runs are scaled down (or up), with the scale; "" at 1:1. The jobs, creations and money of a
+    run at scale 0.1 are a tenth of the territory's: a reader must not take them for its."""
+    scales = sorted({s.scale for s in analysis.spec.scenarios})
+    if scales == [1.0]:
+        return ""
+    loc = Locale(lang)
+    return words(lang)["scaled"].format(scale=loc.join(loc.number(s, exact_decimals(s)) for s in scales))
+
+
+def _unemployment_difference(row, month: str, lang: str) -> str:
+    """A row of unemployment-rate differences as a clause, with its interval; said to be indistinguishable
+    from chance when its interval contains 0."""
+    w, loc = words(lang), Locale(lang)
+    d = enough_decimals([100 * row[c] for c in ("mean", "ci_low", "ci_high")], 2)
+    key = "s_unemployment_diff_none" if _indistinguishable(row["ci_low"], row["ci_high"]) else "s_unemployment_diff"
+    return w[key].format(month=loc.month(month), udiff=loc.points(row["mean"], d),
+                         uci=w["ci"].format(low=loc.points(row["ci_low"], d), high=loc.points(row["ci_high"], d)))
 
 
 def _indistinguishable(low: float, high: float) -> bool:

@@ -25,7 +25,7 @@ FR: Dict[str, str] = {
     "level_line": "niveau de {level}",
     "unemployment_rate": "taux de chômage",
     "no_target_chart": "Aucun scénario n'énonce d'objectif.",
-    "probability_axis": "probabilité d'atteindre l'objectif",
+    "probability_axis": "part des simulations qui remplissent le critère",
     "no_cluster": "Aucun scénario n'ouvre de cluster.",
     "capacity": "capacité du site",
     "jobs": "emplois",
@@ -40,6 +40,8 @@ FR: Dict[str, str] = {
     # headings
     "report_title": "Prévision : {labels}",
     "subtitle": "{n} simulations appariées par scénario, de {start} à {end}. Référence : {reference}.",
+    "scaled": "Simulation réduite, à l'échelle {scale} : effectifs, budgets et emplois y sont {scale} fois ceux du "
+              "territoire.",
     "h_summary": "En bref",
     "h_levers": "Les leviers de chaque scénario",
     "h_unemployment": "Le chômage",
@@ -74,13 +76,14 @@ FR: Dict[str, str] = {
     "col_mean_difference": "Écart moyen",
     "col_measure": "Mesure",
     "col_spending": "Dépense publique supplémentaire",
-    "col_jobs_difference": "Écart d'emplois",
+    "col_jobs_difference": "Écart d'emplois (ou d'emplois-années)",
+    "col_range_differences": "Fourchette des écarts ({band})",
     "col_cost": "Coût par emploi",
     "col_lever": "Levier",
     "col_name": "Nom",
     "col_window": "Période",
     "col_budget": "Budget (plafond)",
-    "portal_cash_uncounted": "L'apport en trésorerie du portail ({months} mois de masse salariale pour chaque entreprise qu'il accompagne) va dans les réserves de ces entreprises et n'est pas compté dans la dépense ci-dessus : le modèle le traite comme un capital de départ que le portail aide les créateurs à réunir, non comme de l'argent public (une hypothèse). Compté comme argent public, il augmenterait la dépense et le coût par emploi.",
+    "portal_cash_uncounted": "L'apport en trésorerie du portail ({months} mois de masse salariale pour chaque entreprise qu'il accompagne) va dans les réserves de ces entreprises et n'est pas compté dans la dépense ci-dessus : le modèle le traite comme un capital de départ que le portail aide les créateurs à réunir, non comme de l'argent public (une hypothèse).",
     "levers_spent": "Les budgets sont des plafonds. Le coût par emploi utilise l'argent que les politiques ont réellement dépensé jusqu'en {month} : moins que les budgets là où un budget n'a pas été épuisé (un cluster ne dépense que son coût de fonctionnement), et en comptant les fonds partenaires quand ils sont versés aux investisseurs.",
     "col_size": "Ampleur",
     "col_unemployment_at": "Chômage médian, {month}",
@@ -100,7 +103,7 @@ FR: Dict[str, str] = {
     "no_lever": "aucune politique, aucun cluster",
     "window": "{start} à {end}",
     "places_per_year": "{n} places par an",
-    "capacity_jobs": "{n} emplois au plus",
+    "capacity_jobs": "capacité d'accueil : {n} emplois",
     "event_jobs": "{n} emplois",
     "measure_net_job": "par emploi net en {month}",
     "measure_job_year": "par emploi-année sur {start}-{end}",
@@ -109,6 +112,8 @@ FR: Dict[str, str] = {
     "status_too_few_runs": "une seule simulation ne donne pas d'intervalle",
     "quantity_jobs_in_territory": "emplois situés dans le territoire",
     "quantity_unemployment_rate": "taux de chômage",
+    "quantity_unemployment_rate_with_trainees": "taux de chômage, stagiaires comptés comme demandeurs d'emploi",
+    "quantity_in_training": "stagiaires en formation",
     "reading_target": "objectif énoncé",
     "reading_level": "niveau fixe",
     "moment_month": "valeur du mois",
@@ -212,7 +217,7 @@ FR: Dict[str, str] = {
                   "{reference}.",
     "s_unemployment": "Chômage médian en {month} : {values}.",
     "s_unemployment_item": "{label}, {value} ({band} entre {low} et {high})",
-    "s_national": "Le taux national en {month} est de {value}.",
+    "s_national": "Le taux national en {month}, celui du scénario (France métropolitaine), est de {value}.",
     "s_target": "Probabilité d'atteindre l'objectif ({criterion}, {when}) dans le modèle, avec ses paramètres tels "
                 "que calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
     "s_target_item": "{label}, {p} ({likelihood} ; {ci})",
@@ -223,10 +228,19 @@ FR: Dict[str, str] = {
     "s_jobs_none": "{label} : en {month}, l'écart d'emplois avec la référence ne se distingue pas du hasard des "
                    "simulations ({diff}, {ci}) ; {unemployment}.",
     "s_unemployment_diff": "écart de chômage en {month} : {udiff} ({uci})",
+    "s_trainees": "{label} : en comptant comme demandeurs d'emploi les stagiaires en formation (hors de la "
+                  "population active ; {trainees} de plus que la référence en {month}), {unemployment}.",
+    "s_level": "Probabilité que le chômage soit {criterion} ({when}) dans le modèle, avec ses paramètres tels que "
+               "calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
     "s_unemployment_diff_none": "en {month}, l'écart de chômage ne se distingue pas du hasard des simulations "
                                 "({udiff}, {uci})",
     "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi net : "
               "{cost_net}. Coût par emploi-année : {cost_year}.",
+    "s_portal_cash": "{label} : ces coûts ne comptent pas l'apport en trésorerie du portail ({amount} de plus que la "
+                     "référence jusqu'en {month}, traité comme un capital de départ : une hypothèse) ; compté, le "
+                     "coût par emploi net serait de {cost}.",
+    "s_portal_cash_only": "{label} : ces coûts ne comptent pas l'apport en trésorerie du portail ({amount} de plus "
+                          "que la référence jusqu'en {month}, traité comme un capital de départ : une hypothèse).",
     "s_spending_less": "{value} de moins que la référence",
     "s_cost_undefined": "non défini ({why})",
     "s_cost_saving": "une économie de {value} ({ci}) : le scénario dépense moins que la référence et compte plus "
@@ -234,8 +248,8 @@ FR: Dict[str, str] = {
     "s_cost_either": "{value} (intervalle à 95 % : d'une économie de {saving} à un coût de {cost} ; l'écart de "
                      "dépense ne se distingue pas de 0)",
     "saving_of": "une économie de {value}",
-    "s_caveat": "Les fourchettes traduisent la variabilité aléatoire du modèle à paramètres fixés, pas l'incertitude "
-                "sur les paramètres : la réalité peut s'en écarter davantage.",
+    "s_caveat": "Fourchettes et intervalles traduisent la variabilité aléatoire du modèle à paramètres fixés, pas "
+                "l'incertitude sur les paramètres : la réalité peut s'en écarter davantage.",
     "ci": "intervalle à 95 % : {low} à {high}",
     "likelihood_0": "exceptionnellement improbable",
     "likelihood_1": "très improbable",
@@ -261,7 +275,7 @@ EN: Dict[str, str] = {
     "level_line": "level of {level}",
     "unemployment_rate": "unemployment rate",
     "no_target_chart": "No scenario states a target.",
-    "probability_axis": "probability of reaching the target",
+    "probability_axis": "share of runs meeting the criterion",
     "no_cluster": "No scenario opens a cluster.",
     "capacity": "site capacity",
     "jobs": "jobs",
@@ -275,6 +289,8 @@ EN: Dict[str, str] = {
     "quarter_mean": "mean of the {span}",
     "report_title": "Forecast: {labels}",
     "subtitle": "{n} paired runs per scenario, {start} to {end}. Reference: {reference}.",
+    "scaled": "A reduced simulation, at scale {scale}: its population, budgets and jobs are {scale} times the "
+              "territory's.",
     "h_summary": "In short",
     "h_levers": "Each scenario's levers",
     "h_unemployment": "Unemployment",
@@ -308,13 +324,14 @@ EN: Dict[str, str] = {
     "col_mean_difference": "Mean difference",
     "col_measure": "Measure",
     "col_spending": "Extra public spending",
-    "col_jobs_difference": "Difference in jobs",
+    "col_jobs_difference": "Difference in jobs (or job-years)",
+    "col_range_differences": "Range of the differences ({band})",
     "col_cost": "Cost per job",
     "col_lever": "Lever",
     "col_name": "Name",
     "col_window": "Period",
     "col_budget": "Budget (ceiling)",
-    "portal_cash_uncounted": "The portal's supported cash ({months} months of wage bill for each firm it supports) goes into those firms' reserves and is not counted in the spending above: the model takes it as start-up capital the portal helps founders raise, not as public money (an assumption). Counted as public money, it would raise the spending and the cost per job.",
+    "portal_cash_uncounted": "The portal's supported cash ({months} months of wage bill for each firm it supports) goes into those firms' reserves and is not counted in the spending above: the model takes it as start-up capital the portal helps founders raise, not as public money (an assumption).",
     "levers_spent": "The budgets are ceilings. The cost per job uses the money the policies actually spent up to {month}: less than the budgets where a budget was not used up (a cluster spends its running cost only), and including partner funds when they are moved into the investors' pots.",
     "col_size": "Size",
     "col_unemployment_at": "Median unemployment, {month}",
@@ -333,7 +350,7 @@ EN: Dict[str, str] = {
     "no_lever": "no policy, no cluster",
     "window": "{start} to {end}",
     "places_per_year": "{n} places a year",
-    "capacity_jobs": "up to {n} jobs",
+    "capacity_jobs": "room for {n} jobs",
     "event_jobs": "{n} jobs",
     "measure_net_job": "per net job in {month}",
     "measure_job_year": "per job-year over {start}-{end}",
@@ -342,6 +359,8 @@ EN: Dict[str, str] = {
     "status_too_few_runs": "a single run gives no interval",
     "quantity_jobs_in_territory": "jobs located in the territory",
     "quantity_unemployment_rate": "unemployment rate",
+    "quantity_unemployment_rate_with_trainees": "unemployment rate, trainees counted as job seekers",
+    "quantity_in_training": "residents in training",
     "reading_target": "stated target",
     "reading_level": "fixed level",
     "moment_month": "value of the month",
@@ -435,7 +454,7 @@ EN: Dict[str, str] = {
     "s_overview": "{n} paired runs of each scenario, {start} to {end}, compared with the reference: {reference}.",
     "s_unemployment": "Median unemployment in {month}: {values}.",
     "s_unemployment_item": "{label}, {value} ({band} between {low} and {high})",
-    "s_national": "The national rate in {month} is {value}.",
+    "s_national": "The national rate in {month}, the scenario's (metropolitan France), is {value}.",
     "s_target": "Probability of reaching the target ({criterion}, {when}) in the model, with its parameters as "
                 "calibrated (the intervals reflect only the finite number of runs): {values}.",
     "s_target_item": "{label}, {p} ({likelihood}; {ci})",
@@ -446,18 +465,27 @@ EN: Dict[str, str] = {
     "s_jobs_none": "{label}: in {month}, the difference in jobs from the reference cannot be told from the runs' "
                    "randomness ({diff}, {ci}); {unemployment}.",
     "s_unemployment_diff": "difference in unemployment in {month}: {udiff} ({uci})",
+    "s_trainees": "{label}: counting the residents in training as job seekers (they are out of the labour force; "
+                  "{trainees} more than the reference in {month}), {unemployment}.",
+    "s_level": "Probability that unemployment is {criterion} ({when}) in the model, with its parameters as "
+               "calibrated (the intervals reflect only the finite number of runs): {values}.",
     "s_unemployment_diff_none": "in {month}, the difference in unemployment cannot be told from the runs' "
                                 "randomness ({udiff}, {uci})",
     "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per net job: {cost_net}. Cost per "
               "job-year: {cost_year}.",
+    "s_portal_cash": "{label}: these costs leave out the portal's supported cash ({amount} more than the reference "
+                     "up to {month}, taken as start-up capital: an assumption); counted, the cost per net job would "
+                     "be {cost}.",
+    "s_portal_cash_only": "{label}: these costs leave out the portal's supported cash ({amount} more than the "
+                          "reference up to {month}, taken as start-up capital: an assumption).",
     "s_spending_less": "{value} less than the reference",
     "s_cost_undefined": "not defined ({why})",
     "s_cost_saving": "a saving of {value} ({ci}): the scenario spends less than the reference and has more jobs",
     "s_cost_either": "{value} (95% interval: from a saving of {saving} to a cost of {cost}; the difference in "
                      "spending cannot be told from 0)",
     "saving_of": "a saving of {value}",
-    "s_caveat": "The ranges show the model's random variation for fixed parameters, not the uncertainty of the "
-                "parameters: reality may differ by more.",
+    "s_caveat": "Ranges and intervals show the model's random variation for fixed parameters, not the uncertainty "
+                "of the parameters: reality may differ by more.",
     "ci": "95% interval: {low} to {high}",
     "likelihood_0": "exceptionally unlikely",
     "likelihood_1": "very unlikely",
