@@ -123,33 +123,38 @@ void bind_scenario(py::module_& m) {
           "The series a run of this scenario records.");
 
   m.def("load_scenario",
-        [](const std::string& path, const std::vector<std::string>& overrides) {
-          return sim::load_scenario(path, overrides);
+        [](const std::string& path, const std::vector<std::string>& overrides, const std::vector<std::string>& labels) {
+          return sim::load_scenario(path, overrides, sim::ModelRegistry::global(), labels);
         },
         py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
-        "Loads a scenario file, resolves `extends`, applies `path=value` overrides, validates.");
+        py::arg("labels") = std::vector<std::string>{},
+        "Loads a scenario file, resolves `extends`, applies `path=value` overrides, validates; an override's "
+        "errors are located in its label (default \"--set #N\").");
   m.def("scenario_from_dict",
         [](const py::dict& document, const std::vector<std::string>& overrides, std::string source,
-           std::vector<std::string> files, std::string file_sha256) {
-          sim::Scenario s = sim::scenario_from_document(to_value(document, ""), std::move(source), overrides);
+           std::vector<std::string> files, std::string file_sha256, const std::vector<std::string>& labels) {
+          sim::Scenario s = sim::scenario_from_document(to_value(document, ""), std::move(source), overrides,
+                                                        sim::ModelRegistry::global(), labels);
           if (!files.empty()) s.files = std::move(files);
           if (!file_sha256.empty()) s.file_sha256 = std::move(file_sha256);
           return s;
         },
         py::arg("document"), py::arg("overrides") = std::vector<std::string>{}, py::arg("source") = "<dict>",
         py::arg("files") = std::vector<std::string>{}, py::arg("file_sha256") = "",
+        py::arg("labels") = std::vector<std::string>{},
         "Validates a scenario given as a dict (plain Python values), after `path=value` overrides; `files` and "
         "`file_sha256` name the files it came from (a scenario rebuilt from its configuration).");
   m.def("scenario_with_overrides",
-        [](const sim::Scenario& base, const std::vector<std::string>& overrides) {
+        [](const sim::Scenario& base, const std::vector<std::string>& overrides, const std::vector<std::string>& labels) {
           // The same files (and the top file's hash) as the base: overrides
           // change the configuration, whose own hash says so.
-          sim::Scenario s = sim::scenario_from_document(base.config, base.source, overrides);
+          sim::Scenario s = sim::scenario_from_document(base.config, base.source, overrides,
+                                                        sim::ModelRegistry::global(), labels);
           s.files = base.files;
           s.file_sha256 = base.file_sha256;
           return s;
         },
-        py::arg("base"), py::arg("overrides"),
+        py::arg("base"), py::arg("overrides"), py::arg("labels") = std::vector<std::string>{},
         "A scenario's configuration with more `path=value` overrides, validated; keeps its files and file hash.");
   m.def("month_label", &sim::month_label, py::arg("start"), py::arg("t"));
   m.def("models", [] {

@@ -77,6 +77,15 @@ def override_list(overrides: Overrides) -> list[str]:
     return out
 
 
+def override_labels(overrides: Overrides) -> list[str]:
+    """How errors name each override of :func:`override_list`: ``overrides['a.b']`` for a dict's (it was
+    "--set #1", which a Python user never typed); for a list, nothing: the engine's "--set #N", which the
+    command line's --set lists are."""
+    if isinstance(overrides, Mapping):
+        return [f"overrides[{path!r}]" for path in overrides]
+    return []
+
+
 class Scenario:
     """A validated scenario: the frozen configuration (every field present)."""
 
@@ -91,14 +100,14 @@ class Scenario:
     def load(cls, path: Union[str, os.PathLike], overrides: Overrides = None) -> "Scenario":
         """Loads a YAML file (``extends:`` resolved), applies overrides, validates."""
         ov = override_list(overrides)
-        return cls(_core.load_scenario(os.fspath(path), ov), ov)
+        return cls(_core.load_scenario(os.fspath(path), ov, override_labels(overrides)), ov)
 
     @classmethod
     def from_dict(cls, document: Mapping[str, Any], overrides: Overrides = None,
                   source: str = "<dict>") -> "Scenario":
         """Validates a scenario given as a dict (as a YAML file would hold it)."""
         ov = override_list(overrides)
-        return cls(_core.scenario_from_dict(_plain(document), ov, source), ov)
+        return cls(_core.scenario_from_dict(_plain(document), ov, source, labels=override_labels(overrides)), ov)
 
     @classmethod
     def coerce(cls, scenario: "ScenarioLike", overrides: Overrides = None) -> "Scenario":
@@ -114,7 +123,7 @@ class Scenario:
         ov = override_list(overrides)
         if not ov:
             return self
-        core = _core.scenario_with_overrides(self._core, ov)
+        core = _core.scenario_with_overrides(self._core, ov, override_labels(overrides))
         return Scenario(core, self.overrides + tuple(ov))
 
     # -- what it is ---------------------------------------------------------

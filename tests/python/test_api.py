@@ -175,6 +175,22 @@ def test_an_override_that_breaks_a_check_in_the_file_is_noted_and_options_are_ch
         assert p.returncode == 2 and f"argument {option}: expected a whole number" in p.stderr, p.stderr
 
 
+def test_a_dict_overrides_errors_name_its_key():
+    # They were located in "--set #1", which a Python user never typed.
+    with pytest.raises(ts.ScenarioError) as e:
+        ts.Scenario.load(str(SMALL), {"exit_rate": 0.01, "seed": "abc"})
+    assert e.value.diagnostics[0].file == "overrides['seed']"
+    with pytest.raises(ts.ScenarioError) as e:
+        ts.Scenario.load(str(SMALL)).with_overrides({"workers": -1})
+    assert e.value.diagnostics[0].file == "overrides['workers']"
+    with pytest.raises(ts.ScenarioError) as e:
+        ts.Scenario.from_dict({"model": "dock"}, {"workers": 0})
+    assert any(d.file == "overrides['workers']" for d in e.value.diagnostics)
+    with pytest.raises(ts.ScenarioError) as e:  # a list is the command line's --set
+        ts.Scenario.load(str(SMALL), ["seed=abc"])
+    assert e.value.diagnostics[0].file == "--set #1"
+
+
 def test_python_command_line_run_matches():
     cli = subprocess.run([str(TERRASIM_BIN), "run", str(SMALL), "--months", "4"], capture_output=True, text=True,
                          check=True)

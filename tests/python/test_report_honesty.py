@@ -350,6 +350,15 @@ def test_each_summary_figure_names_its_month(monkeypatch, lang):
     assert (f"{national} en {target}" if lang == "fr" else f"{national} in {target}") in text
 
 
+def test_a_rows_money_is_in_one_unit_and_no_sum_reads_zero():
+    # The investment table wrote "[0 € ; 6,0 M€]" (a review, 6 December 2026).
+    fr, en = Locale("fr"), Locale("en")
+    assert fr.money(0, millions=True) == "0,0\u202fM€" and fr.money(6e6) == "6,0\u202fM€"
+    assert fr.money(20000, millions=True) == "0,02\u202fM€"  # not 0,0 M€
+    assert en.money(0, millions=True) == "€0.0m" and en.money(50000) == "€50,000"
+    assert fr.money(2.5e6, millions=False) == "2\u202f500\u202f000\u202f€"
+
+
 def test_halves_are_rounded_away_from_zero():
     """564.5 and 527.5 round alike (Python's round() gives 564 and 528)."""
     fr, en = Locale("fr"), Locale("en")

@@ -17,6 +17,8 @@ import textwrap
 from typing import Callable, Dict
 
 import matplotlib
+import matplotlib.lines
+import matplotlib.patches
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -142,6 +144,14 @@ def unemployment_fan(analysis: Analysis, lang: str) -> Figure:
             ax.set_visible(False)
         axes[0].set_ylabel(w["unemployment_rate"])
         handles, labels = axes[0].get_legend_handles_labels()
+        if len(names) > 1:
+            # The median and the bands of every panel, each in its scenario's colour: the legend's in a neutral
+            # grey, not the first scenario's.
+            neutral = "#666666"
+            bands = {band_label(analysis.replicates, OUTER, lang): 0.18, band_label(analysis.replicates, INNER, lang): 0.38}
+            handles = [matplotlib.lines.Line2D([], [], color=neutral, linewidth=1.8) if label == w["median"]
+                       else matplotlib.patches.Patch(color=neutral, alpha=bands[label]) if label in bands else h
+                       for h, label in zip(handles, labels)]
         _legend(legend_ax, handles, labels, 3)  # 3 columns: a band's label says how many runs it holds
     return fig
 

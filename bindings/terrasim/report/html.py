@@ -122,6 +122,11 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         """Two columns of a row as an interval."""
         return loc.interval(num(lo, f(row[lo])), num(hi, f(row[hi])))
 
+    def row_money(row):
+        """Money in one unit for a row's figures: millions when any is a million or more."""
+        big = any(not missing(row[c]) and abs(row[c]) >= 1e6 for c in ("q05", "q50", "q95", "mean"))
+        return lambda v: loc.money(v, millions=big)
+
     def under(row, lo, hi, f=loc.percent, mark=""):
         """An interval written under its figure, in a cell; nothing when it is not there."""
         if missing(row[lo]) or missing(row[hi]):
@@ -297,9 +302,9 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         + table("investment_by_type", t["investment_by_type"], [
             scen,
             Col(w["col_investor"], lambda r: _e(investor_label(r["investor"], r["kind"], lang)), numeric=False),
-            Col(w["col_median"], lambda r: num("q50", loc.money(r["q50"]))),
-            Col(range_header, lambda r: span(r, f=loc.money)),
-            Col(w["col_mean"], lambda r: num("mean", loc.money(r["mean"]))),
+            Col(w["col_median"], lambda r: num("q50", row_money(r)(r["q50"]))),
+            Col(range_header, lambda r: span(r, f=row_money(r))),
+            Col(w["col_mean"], lambda r: num("mean", row_money(r)(r["mean"]))),
         ]) + "</section>\n")
 
     # -- differences and cost -------------------------------------------------

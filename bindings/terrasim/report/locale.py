@@ -107,12 +107,17 @@ class Locale:
             return f"{text}{NNBSP}point" + ("s" if value >= 2 else "")
         return f"{text} point" + ("" if value == 1 else "s")
 
-    def money(self, eur: float, sign: bool = False) -> str:
-        """Euros: millions with one decimal from a million up, else rounded to 3 significant digits."""
+    def money(self, eur: float, sign: bool = False, millions: Optional[bool] = None) -> str:
+        """Euros: millions with one decimal from a million up, else rounded to 3 significant digits;
+        `millions` forces the one or the other (the figures of one row in one unit: "0,0 M€ ; 6,0 M€", not
+        "0 € ; 6,0 M€")."""
         if missing(eur):
             return "–"
-        if abs(eur) >= 1e6:
-            text = self.number(eur / 1e6, 1, sign)
+        if millions if millions is not None else abs(eur) >= 1e6:
+            decimals = 1
+            while decimals < 4 and eur != 0 and round_half_up(abs(eur) / 1e6, decimals) == 0:
+                decimals += 1  # no sum that is not 0 written 0,0 M€
+            text = self.number(eur / 1e6, decimals, sign)
             return f"{text}{NNBSP}M€" if self.lang == "fr" else _euro_prefix(text, "m")
         text = self.number(round_significant(eur, 3), 0, sign)
         return f"{text}{NNBSP}€" if self.lang == "fr" else _euro_prefix(text, "")
