@@ -80,8 +80,9 @@ class Probability:
     level: float
 
     def __str__(self) -> str:
-        return (f"{self.p:.3f} (Monte Carlo s.e. {self.stderr:.3f}; {self.level:.0%} interval "
-                f"{self.ci_low:.3f}-{self.ci_high:.3f}; {self.n} runs)")
+        # At 0 or 1 the plug-in standard error is 0, which says nothing: only the Wilson interval does.
+        se = f"Monte Carlo s.e. {self.stderr:.3f}; " if 0 < self.p < 1 else ""
+        return f"{self.p:.3f} ({se}{self.level:.0%} interval {self.ci_low:.3f}-{self.ci_high:.3f}; {self.n} runs)"
 
     @property
     def successes(self) -> int:

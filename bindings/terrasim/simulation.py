@@ -279,8 +279,9 @@ class Simulation:
         """A zero-copy, read-only view of one agent column, by slot (see :class:`View`).
 
         Stale after the next step (agents enter and leave, columns move).
-        Slots may be free: the workers' ``status`` or the firms' ``alive``
-        column says which hold an agent. KeyError for an unknown column."""
+        Slots may be free: the firms' ``alive`` column says which hold a firm
+        (and the territory's workers' ``status``, which are free; the dock
+        model's workers are all alive). KeyError for an unknown column."""
         generation, month = self._sim.generation, self._sim.month
         return View(self, self._sim.column(agents, name), f"{agents}.{name}", generation, month,
                     retake=f"sim.column({agents!r}, {name!r})", shared=True)

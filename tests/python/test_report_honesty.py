@@ -359,6 +359,15 @@ def test_a_rows_money_is_in_one_unit_and_no_sum_reads_zero():
     assert fr.money(2.5e6, millions=False) == "2\u202f500\u202f000\u202f€"
 
 
+def test_a_probability_of_0_or_1_is_printed_without_a_standard_error():
+    # "1.000 (Monte Carlo s.e. 0.000; ...)": the plug-in standard error is 0 there and says nothing.
+    from terrasim.results import Probability
+    edge = Probability(p=1.0, n=6, stderr=0.0, ci_low=0.61, ci_high=1.0, level=0.95)
+    assert str(edge) == "1.000 (95% interval 0.610-1.000; 6 runs)"
+    inside = Probability(p=0.5, n=4, stderr=0.25, ci_low=0.15, ci_high=0.85, level=0.95)
+    assert str(inside) == "0.500 (Monte Carlo s.e. 0.250; 95% interval 0.150-0.850; 4 runs)"
+
+
 def test_halves_are_rounded_away_from_zero():
     """564.5 and 527.5 round alike (Python's round() gives 564 and 528)."""
     fr, en = Locale("fr"), Locale("en")
