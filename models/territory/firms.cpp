@@ -377,7 +377,11 @@ void TerritoryModel::create_firms(const sim::MonthContext& ctx) {
     double mean;
     bool portal_supports;  // its creations ask the portal's support
   };
-  const bool portal = p_.portal.active(t) && spent_[kPortal] < budget_[kPortal];
+  // The portal runs while what is left of its budget pays a creation whole: below that its extra
+  // creations would go on, for nothing, to the window's end (they did until 6 December 2026, when a
+  // budget that is no multiple of the cost, or a scale's rounding, left less than one creation's cost).
+  const bool portal = p_.portal.active(t) && spent_[kPortal] < budget_[kPortal] &&
+                      budget_[kPortal] - spent_[kPortal] >= p_.portal.cost_per_creation_eur;
   const bool subsidy = p_.creation_subsidy.active(t) && spent_[kCreationSubsidy] < budget_[kCreationSubsidy];
   // (The creation subsidy's creations took the portal's support too, until
   // 6 December 2026: the flag was never read.)

@@ -553,6 +553,25 @@ TEST(TerritoryRules, EventsCloseAndOpenPlantsAtTheirMonth) {
   EXPECT_EQ(plants, 1);
 }
 
+// The portal adds creations only while what is left of its budget pays one
+// whole: a portal whose budget is below its cost per creation changes
+// nothing (its extra creations ran to the window's end, for nothing).
+TEST(TerritoryRules, ThePortalStopsWhenItsBudgetCannotPayACreation) {
+  auto off = make(kPacte, {kSmall, "months=18", "policies.portal.enabled=false"});
+  auto broke = make(kPacte, {kSmall, "months=18", "policies.portal.budget_eur=1000",
+                             "policies.portal.cost_per_creation_eur=1500", "policies.portal.creation_boost=2"});
+  auto funded = make(kPacte, {kSmall, "months=18", "policies.portal.budget_eur=1e9",
+                              "policies.portal.cost_per_creation_eur=1500", "policies.portal.creation_boost=2"});
+  off->run();
+  broke->run();
+  funded->run();
+  const auto vec = [](std::span<const double> x) { return std::vector<double>(x.begin(), x.end()); };
+  const auto a = off->recorder().series("creations");
+  EXPECT_EQ(vec(broke->recorder().series("creations")), vec(a));
+  EXPECT_EQ(vec(broke->recorder().series("policy_spending")), vec(off->recorder().series("policy_spending")));
+  EXPECT_GT(sum(funded->recorder().series("creations"), 6, 18), sum(a, 6, 18) + 20);  // the boost, when paid
+}
+
 // The portal's supported cash, which policy_spending leaves out, is
 // recorded each month as portal_cash: the money the month's firm creation
 // put into reserves when the portal is the only policy that grants any (and
