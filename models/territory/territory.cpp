@@ -740,6 +740,8 @@ std::vector<std::string> TerritoryModel::check_invariants(const sim::Recorder& r
   std::vector<std::string> bad;
   const std::size_t slots = firm_id_.size();
   std::vector<std::uint32_t> counted(slots, 0);
+  // The residents by status, counted here, apart from the census the series come from.
+  std::int64_t residents[kFreeSlot] = {0, 0, 0, 0};
   for (std::size_t w = 0; w < status_.size(); ++w) {
     const std::uint8_t s = status_[w];
     const std::uint32_t f = employer_[w];
@@ -747,6 +749,7 @@ std::vector<std::string> TerritoryModel::check_invariants(const sim::Recorder& r
       bad.push_back(fmt::format("worker {} has status {}", w, s));
       continue;
     }
+    if (s != kFreeSlot && home_[w] != p_.outside) ++residents[s];
     if (s == kEmployed) {
       if (f == kOutsideJob) {
         if (home_[w] == p_.outside) bad.push_back(fmt::format("outside agent {} holds an outside job", w));
@@ -779,8 +782,18 @@ std::vector<std::string> TerritoryModel::check_invariants(const sim::Recorder& r
     if (firms[r - 1] - before != cr[r - 1] - cl[r - 1])
       bad.push_back(fmt::format("firms went from {} to {} with {} creations and {} closures", before, firms[r - 1], cr[r - 1],
                                 cl[r - 1]));
-    const auto lf = rec.series("labour_force"), emp = rec.series("employed"), un = rec.series("unemployed");
-    if (lf[r - 1] != emp[r - 1] + un[r - 1]) bad.push_back("labour force != employed + unemployed");
+    const auto emp = rec.series("employed");
+    // Against the state itself (the series' own sum, labour force = employed + unemployed, holds by
+    // construction: it could not fail).
+    const std::pair<const char*, double> by_status[] = {
+        {"employed", static_cast<double>(residents[kEmployed])},
+        {"unemployed", static_cast<double>(residents[kUnemployed])},
+        {"in_training", static_cast<double>(residents[kInTraining])},
+        {"inactive", static_cast<double>(residents[kInactive])},
+        {"labour_force", static_cast<double>(residents[kEmployed] + residents[kUnemployed])}};
+    for (const auto& [name, count] : by_status)
+      if (rec.series(name)[r - 1] != count)
+        bad.push_back(fmt::format("the series {} says {}, the workers' statuses {}", name, rec.series(name)[r - 1], count));
     if (alive != static_cast<std::int64_t>(firms[r - 1])) bad.push_back("the firms series differs from the firms alive");
     if (r > 1) {
       const auto inc = rec.series("in_commuters"), h = rec.series("hires"), sp = rec.series("separations");
