@@ -421,6 +421,9 @@ void declare_parameters(sim::Record& root) {
     for (std::size_t i = 0; i < cfg["investors"].items().size(); ++i)
       if (!valid_identifier(cfg["investors"].items()[i]["name"].as_string()))
         report(cfg["investors"].items()[i]["name"], fmt::format("investors[{}].name", i), "use lowercase letters, digits and _");
+      else if (cfg["investors"].items()[i]["name"].as_string() == "startups")  // the stream territory.invest.startups
+        report(cfg["investors"].items()[i]["name"], fmt::format("investors[{}].name", i),
+               "\"startups\" is reserved (the start-up funding's random stream has that name): choose another");
     const auto& w = cfg["workers"];
     if (w["entry_age"].as_int() >= w["retirement_age"].as_int())
       report(w["entry_age"], "workers.entry_age", "must be below workers.retirement_age");

@@ -2363,6 +2363,8 @@ TEST(TerritoryScenario, RefusesInconsistentWindowsLinksNamesAndPlants) {
     const std::string e = error_of(file, overrides);
     EXPECT_NE(e.find("error: " + where + ": " + what), std::string::npos) << e;
   };
+  // An investor named as the start-up funding's random stream would share its draws.
+  expect({"investors.0.name=startups"}, "investors[0].name", "\"startups\" is reserved");
   // A policy window that ends before it starts (it would never run).
   expect({"policies.hiring_subsidy.enabled=true", "policies.hiring_subsidy.start=2018-01",
           "policies.hiring_subsidy.end=2016-06"},
