@@ -145,23 +145,18 @@ bool checkpoint_path_usable(const RunRequest& r, std::ostream& err) {
   return true;
 }
 
-// Writes the outputs of a finished run, to `out` (no folder) or as files in
-// the folder, and commits `files` (the checkpoint asked for) with them: all
-// or, when one cannot be written, none. Returns an exit code.
-int write_outputs(const Simulation& s, const RunRequest& r, sim::AtomicFileSet& files, std::ostream& out,
-                  std::ostream& err) {
+// Writes the outputs of a finished run: to `out` (no folder), or as files in
+// the folder, written as one set (sim::write_run_outputs). Returns an exit
+// code.
+int write_outputs(const Simulation& s, const RunRequest& r, std::ostream& out, std::ostream& err) {
   try {
     if (r.out_dir.empty()) {
       const auto header = s.provenance();
       out << (r.format == "json" ? s.recorder().to_json(header) : s.recorder().series_csv(header));
       out.flush();
-      if (!out) return kFailure;
-      files.commit();
-      return kOk;
+      return out ? kOk : kFailure;
     }
-    const std::vector<std::string> removed = sim::stage_run_outputs(s, r.out_dir, r.format, files);
-    files.commit();
-    sim::remove_earlier_outputs(r.out_dir, removed);
+    const std::vector<std::string> removed = sim::write_run_outputs(s, r.out_dir, r.format);
     if (!removed.empty())
       err << fmt::format("terrasim: --out {}: removed an earlier run's {}\n", r.out_dir, fmt::join(removed, ", "));
   } catch (const std::exception& e) {
@@ -178,18 +173,29 @@ int simulate(Simulation& s, const RunRequest& r, std::ostream& out, std::ostream
     return kBadInput;
   }
   if (!checkpoint_path_usable(r, err)) return kBadInput;
+  if (r.checkpoint_at && !r.out_dir.empty()) {
+    // The outputs, written after it, would replace it.
+    std::error_code ec;
+    const fs::path checkpoint = fs::weakly_canonical(r.checkpoint_at->second, ec);
+    for (const std::string& name : sim::run_output_names(s, r.format))
+      if (checkpoint == fs::weakly_canonical(fs::path(r.out_dir) / name, ec)) {
+        err << fmt::format("terrasim: --checkpoint-at {} {}: is the run's output {} in --out {}: choose another file\n",
+                           r.checkpoint_at->first, r.checkpoint_at->second, name, r.out_dir);
+        return kBadInput;
+      }
+  }
   OutputFolder folder;
   if (!folder.prepare(r.out_dir, s, r.format, err)) return kBadInput;
   ProgressLine progress(r.progress, err);
-  // The checkpoint is staged at its month, and committed with the outputs
-  // once the run has finished: a run that fails replaces no older one. A
-  // checkpoint that cannot be written (the disk full) is reported, and the
-  // run goes on to its outputs rather than losing them.
-  sim::AtomicFileSet files;
+  // The checkpoint is written at its month, so that a run stopped later (a
+  // crash, a kill, a time limit) can be resumed from it; a run that fails
+  // after it keeps it too: it is that month's valid state. A checkpoint that
+  // cannot be written (the disk full) is reported, and the run goes on to
+  // its outputs rather than losing them.
   std::string checkpoint_failure;
   auto checkpoint = [&] {
     try {
-      s.stage_checkpoint(r.checkpoint_at->second, files);
+      s.save_checkpoint(r.checkpoint_at->second);
     } catch (const std::exception& e) {
       checkpoint_failure = e.what();
     }
@@ -212,7 +218,7 @@ int simulate(Simulation& s, const RunRequest& r, std::ostream& out, std::ostream
   }
   progress.finish();
   if (r.profile) err << s.scheduler().profile_table();
-  const int written = write_outputs(s, r, files, out, err);
+  const int written = write_outputs(s, r, out, err);
   if (!checkpoint_failure.empty()) {
     err << "terrasim: --checkpoint-at: " << checkpoint_failure << " (the run's outputs were written)\n";
     return kFailure;

@@ -128,10 +128,9 @@ int main(int argc, char** argv) {
   }
   if (!checkpoint_at.empty()) {
     try {
-      // Digits only: std::stoi also takes "+2", " 2" and "-0".
+      // Digits only: std::stoi also takes "+2", " 2" and "-0" (a month is 0 or more).
       const std::string& text = checkpoint_at[0];
-      const std::size_t digits_from = text.starts_with('-') ? 1 : 0;
-      if (text.size() == digits_from || text.find_first_not_of("0123456789", digits_from) != std::string::npos)
+      if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
         throw std::invalid_argument("not a number");
       const int month = std::stoi(text);
       run.checkpoint_at = std::make_pair(month, checkpoint_at[1]);
@@ -139,7 +138,7 @@ int main(int argc, char** argv) {
       std::cerr << "terrasim: --checkpoint-at: month " << checkpoint_at[0] << " is far beyond any run's months\n";
       return kBadInput;
     } catch (const std::exception&) {
-      std::cerr << "terrasim: --checkpoint-at: expected a month number, found '" << checkpoint_at[0] << "'\n";
+      std::cerr << "terrasim: --checkpoint-at: expected a month number (0 or more), found '" << checkpoint_at[0] << "'\n";
       return kBadInput;
     }
   }

@@ -197,11 +197,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if args.command == "run":
             ov = list(args.overrides)
+            labels = [f"--set #{i + 1}" for i in range(len(ov))]  # errors name the option, as the C++ program's
             if args.seed is not None:
                 ov.append(f"seed={args.seed}")
+                labels.append("--seed")
             if args.months is not None:
                 ov.append(f"months={args.months}")
-            sim = ts.Simulation(ts.Scenario.load(args.scenario, ov), threads=args.threads)
+                labels.append("--months")
+            sim = ts.Simulation(ts.Scenario(ts._core.load_scenario(args.scenario, ov, labels), ov),
+                                threads=args.threads)
             if not _output_folder_usable(sim, args.out):
                 return 2
             sim.run()
@@ -209,9 +213,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         elif args.command == "resume":
             sim = ts.Simulation.resume(args.checkpoint, threads=args.threads)
             ov = list(args.overrides) + ([f"months={args.months}"] if args.months is not None else [])
+            labels = [f"--set #{i + 1}" for i in range(len(args.overrides))] + ["--months"] * (args.months is not None)
             if ov:  # as the C++ program: the source names the checkpoint and the changes
                 source = args.checkpoint + "".join(f" --set {o}" for o in ov)
-                sim.reconfigure(scenario=ts.Scenario(ts._core.scenario_from_dict(sim.scenario.config, ov, source), ov))
+                sim.reconfigure(scenario=ts.Scenario(ts._core.scenario_from_dict(sim.scenario.config, ov, source,
+                                                                                 labels=labels), ov))
             if not _output_folder_usable(sim, args.out):
                 return 2
             sim.run()
@@ -305,7 +311,8 @@ def _forecast(ts, args) -> int:
         return 130
     except ReportInternalError as e:  # exit 1, with the traceback to report it
         import traceback
-        traceback.print_exception(e.__cause__ or e, file=sys.stderr)
+        cause = e.__cause__ or e
+        traceback.print_exception(type(cause), cause, cause.__traceback__, file=sys.stderr)  # Python 3.9's form
         print(f"terrasim forecast: {e}", file=sys.stderr)
         return 1
     for sentence in result.summary:

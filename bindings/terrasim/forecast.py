@@ -618,8 +618,8 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
         folder.staging.mkdir(parents=True, exist_ok=True)
         folder.clear_report_files(keep_db=db is None)
         written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
-    except (ForecastError, report.AnalysisError, OSError):
-        raise
+    except (ForecastError, report.AnalysisError, OSError, sqlite3.Error, MemoryError):
+        raise  # bad input, or the machine's trouble (a disk, a locked database, memory): not the report's bug
     except Exception as e:  # a bug of the report's code, not bad input: said so, with where the runs are
         raise ReportInternalError(f"internal error while writing the report ({type(e).__name__}: {e}); the runs "
                                   f"are kept in {db_path}: the same command resumes from them once it is "

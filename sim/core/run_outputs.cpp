@@ -21,8 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The first `n` bytes of `file` ("" if it cannot be read).
+// The first `n` bytes of `file` ("" if it is no regular file or cannot be read).
 std::string first_bytes(const fs::path& file, std::size_t n) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return {};  // a FIFO would block the read
   std::ifstream in(file, std::ios::binary);
   std::string head(n, '\0');
   in.read(head.data(), static_cast<std::streamsize>(n));
@@ -38,8 +40,9 @@ bool json_with_provenance(const fs::path& file) {
   return first_bytes(file, start.size()) == start;
 }
 
-// The names of the files a run of `s` writes in `format`.
-std::vector<std::string> output_names(const Simulation& s, std::string_view format) {
+}  // namespace
+
+std::vector<std::string> run_output_names(const Simulation& s, std::string_view format) {
   std::vector<std::string> names;
   if (format == "json") {
     names.push_back("run.json");
@@ -51,8 +54,6 @@ std::vector<std::string> output_names(const Simulation& s, std::string_view form
   if (s.config_history().size() > 1) names.push_back("changes.json");
   return names;
 }
-
-}  // namespace
 
 bool is_run_output(const fs::path& file) {
   const std::string name = file.filename().string();
@@ -78,19 +79,35 @@ std::string cannot_write_in(const fs::path& dir) {
 std::string output_folder_problem(const Simulation& s, const std::string& folder, std::string_view format) {
   const fs::path dir(folder);
   std::error_code ec;
-  if (!fs::exists(dir, ec)) return {};
+  if (!fs::exists(fs::symlink_status(dir, ec))) {
+    // Made when the outputs are written: its nearest existing parent must be a folder one can write in.
+    fs::path parent = fs::absolute(dir, ec).lexically_normal();
+    while (parent.has_parent_path() && parent != parent.parent_path() && !fs::exists(parent, ec))
+      parent = parent.parent_path();
+    if (!fs::is_directory(parent, ec)) return fmt::format("cannot make the folder: {} is not a folder", parent.string());
+    if (const std::string why = cannot_write_in(parent); !why.empty())
+      return fmt::format("cannot make the folder in {}: {}", parent.string(), why);
+    return {};
+  }
   if (!fs::is_directory(dir, ec)) return "exists and is not a folder";
   if (const std::string why = cannot_write_in(dir); !why.empty()) return "cannot write in the folder: " + why;
-  for (const std::string& name : output_names(s, format)) {
+  for (const std::string& name : run_output_names(s, format)) {
     const fs::path file = dir / name;
     if (!fs::exists(fs::symlink_status(file, ec))) continue;
     if (fs::is_directory(file, ec)) return fmt::format("{} is a folder, where the run writes a file", name);
+    // Read only if a regular file (a FIFO would block the read, a device would be read).
+    if (!fs::is_regular_file(file, ec))
+      return fmt::format("{} exists and is not a regular file: refusing to write over it", name);
     if (!is_run_output(file))
       return fmt::format("{} exists and is not a terrasim output: refusing to write over it", name);
   }
   return {};
 }
 
+namespace {
+
+// Stages the outputs of `s` into `files`; returns the names of an earlier
+// run's outputs that this run does not write (judged before any is replaced).
 std::vector<std::string> stage_run_outputs(const Simulation& s, const std::string& folder, std::string_view format,
                                            AtomicFileSet& files) {
   if (format != "csv" && format != "json")
@@ -147,6 +164,8 @@ std::vector<std::string> stage_run_outputs(const Simulation& s, const std::strin
 void remove_earlier_outputs(const std::string& folder, const std::vector<std::string>& earlier) {
   for (const std::string& name : earlier) fs::remove(fs::path(folder) / name);
 }
+
+}  // namespace
 
 std::vector<std::string> write_run_outputs(const Simulation& s, const std::string& folder, std::string_view format) {
   AtomicFileSet files;

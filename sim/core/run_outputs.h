@@ -9,7 +9,6 @@
 
 namespace terrasim::sim {
 
-class AtomicFileSet;
 class Simulation;
 
 // Writes the outputs of `s` into `folder` (made if missing) as one set
@@ -26,20 +25,17 @@ class Simulation;
 // std::filesystem::filesystem_error when the files cannot be written.
 std::vector<std::string> write_run_outputs(const Simulation& s, const std::string& folder, std::string_view format);
 
-// write_run_outputs in two steps, for a caller that commits other files in
-// the same set (the command line's checkpoint): stages the outputs into
-// `files`, and returns the names of an earlier run's outputs that this run
-// does not write; once `files` is committed, remove_earlier_outputs removes
-// them.
-std::vector<std::string> stage_run_outputs(const Simulation& s, const std::string& folder, std::string_view format,
-                                           AtomicFileSet& files);
-void remove_earlier_outputs(const std::string& folder, const std::vector<std::string>& earlier);
+// The names of the files a run of `s` writes in `format` (series.csv and a
+// CSV per breakdown, or run.json; config.json; changes.json for a run
+// reconfigured on the way).
+std::vector<std::string> run_output_names(const Simulation& s, std::string_view format);
 
 // Why the outputs of `s` could not be written into `folder` now, or "" if
-// they can (a missing folder can: it is made): the path is not a folder,
-// the folder cannot be written in, or a file there that the run would write
-// over is not a terrasim output. Asked before a run, so that its result is
-// not lost to a folder found wrong afterwards.
+// they can: the path is not a folder, or a missing one cannot be made (its
+// nearest existing parent is no folder, or cannot be written in), the folder
+// cannot be written in, or a file there that the run would write over is
+// not a terrasim output (or not a regular file). Asked before a run, so
+// that its result is not lost to a folder found wrong afterwards.
 std::string output_folder_problem(const Simulation& s, const std::string& folder, std::string_view format);
 
 // Whether a file can be created in `dir` now: a temporary one made and

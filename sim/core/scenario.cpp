@@ -57,11 +57,11 @@ const ModelInfo& model_of(const Value& doc, const ModelRegistry& registry) {
 
 namespace {
 
-// Whether the fields at `a` and `b` are the same, or one holds the other.
-bool related_paths(std::string_view a, std::string_view b) {
-  if (a.empty() || b.empty()) return false;
-  if (a.size() > b.size()) std::swap(a, b);
-  return b.starts_with(a) && (b.size() == a.size() || b[a.size()] == '.' || b[a.size()] == '[');
+// Whether the field at `inner` is the one at `outer` or inside it.
+bool within(std::string_view inner, std::string_view outer) {
+  if (inner.empty() || outer.empty()) return false;
+  return inner.starts_with(outer) &&
+         (inner.size() == outer.size() || inner[outer.size()] == '.' || inner[outer.size()] == '[');
 }
 
 struct Applied {
@@ -71,7 +71,8 @@ struct Applied {
 };
 
 // `error` with a note on each diagnostic located outside the overrides (in
-// a file) about a field an override changed or holds: a cross-field check
+// a file) about a field an override changed, or changed a field of: a
+// cross-field check
 // (shares that must sum to 1) is located at the list in the file, while the
 // value that broke it came from the command line.
 ScenarioError with_override_notes(const ScenarioError& error, const std::vector<Applied>& applied) {
@@ -81,8 +82,8 @@ ScenarioError with_override_notes(const ScenarioError& error, const std::vector<
       continue;
     std::string note;
     for (const Applied& a : applied)
-      if (related_paths(d.path, a.path)) note += fmt::format("{}{} `{}`", note.empty() ? "" : ", ", a.label, a.assignment);
-    if (!note.empty()) d.note += (d.note.empty() ? "after " : "; after ") + note;
+      if (within(a.path, d.path)) note += fmt::format("{}{} `{}`", note.empty() ? "" : ", ", a.label, a.assignment);
+    if (!note.empty()) d.note += fmt::format("{}{} changed by {}", d.note.empty() ? "" : "; ", d.path, note);
   }
   return ScenarioError(std::move(diagnostics));
 }

@@ -128,12 +128,6 @@ void Simulation::save_checkpoint(const std::string& path) const {
   out.write_file(path);
 }
 
-void Simulation::stage_checkpoint(const std::string& path, AtomicFileSet& files) const {
-  ArchiveWriter out;
-  write_state(out);
-  files.stage(path, out.file_bytes());
-}
-
 std::string Simulation::checkpoint_payload() const {
   ArchiveWriter out;
   write_state(out);

@@ -21,8 +21,6 @@ namespace terrasim::sim {
 inline constexpr const char* kVersion = TERRASIM_VERSION;
 
 // A reconfiguration that cannot apply to the running state (nothing changed).
-class AtomicFileSet;
-
 class ReconfigureError : public std::invalid_argument {
  public:
   using std::invalid_argument::invalid_argument;
@@ -90,9 +88,6 @@ class Simulation {
   const std::vector<ConfigChange>& config_history() const { return history_; }
 
   void save_checkpoint(const std::string& path) const;
-  // The checkpoint save_checkpoint would write, staged in `files` for the
-  // caller to commit with other files (or to drop, if the run then fails).
-  void stage_checkpoint(const std::string& path, AtomicFileSet& files) const;
   // What a checkpoint holds between its header and its hash.
   std::string checkpoint_payload() const;
 

@@ -88,26 +88,29 @@ class TextCheck {
 
   // Text in UTF-16 or UTF-32 (what some editors save as "Unicode"): its
   // byte-order mark, or an ASCII first character padded with NUL bytes.
-  static std::string_view wide_encoding(std::string_view t) {
+  // What it is, and iconv's name for it: with a byte-order mark, iconv's
+  // UTF-16 reads the mark; without one, it must be told the byte order.
+  struct Wide {
+    std::string_view what, iconv;
+  };
+  static Wide wide_encoding(std::string_view t) {
     auto starts = [&](std::string_view prefix) { return t.substr(0, prefix.size()) == prefix; };
     using namespace std::string_view_literals;
-    if (starts("\xFF\xFE\0\0"sv)) return "UTF-32 (little-endian)";
-    if (starts("\0\0\xFE\xFF"sv)) return "UTF-32 (big-endian)";
-    if (starts("\xFF\xFE"sv)) return "UTF-16 (little-endian)";
-    if (starts("\xFE\xFF"sv)) return "UTF-16 (big-endian)";
-    if (t.size() >= 4 && t[0] != 0 && t[1] == 0 && t[2] == 0 && t[3] == 0) return "UTF-32 (little-endian)";
-    if (t.size() >= 4 && t[0] == 0 && t[1] == 0 && t[2] == 0 && t[3] != 0) return "UTF-32 (big-endian)";
-    if (t.size() >= 2 && t[0] != 0 && t[1] == 0) return "UTF-16 (little-endian)";
-    if (t.size() >= 2 && t[0] == 0 && t[1] != 0) return "UTF-16 (big-endian)";
+    if (starts("\xFF\xFE\0\0"sv)) return {"UTF-32 (little-endian)", "UTF-32"};
+    if (starts("\0\0\xFE\xFF"sv)) return {"UTF-32 (big-endian)", "UTF-32"};
+    if (starts("\xFF\xFE"sv)) return {"UTF-16 (little-endian)", "UTF-16"};
+    if (starts("\xFE\xFF"sv)) return {"UTF-16 (big-endian)", "UTF-16"};
+    if (t.size() >= 4 && t[0] != 0 && t[1] == 0 && t[2] == 0 && t[3] == 0) return {"UTF-32 (little-endian)", "UTF-32LE"};
+    if (t.size() >= 4 && t[0] == 0 && t[1] == 0 && t[2] == 0 && t[3] != 0) return {"UTF-32 (big-endian)", "UTF-32BE"};
+    if (t.size() >= 2 && t[0] != 0 && t[1] == 0) return {"UTF-16 (little-endian)", "UTF-16LE"};
+    if (t.size() >= 2 && t[0] == 0 && t[1] != 0) return {"UTF-16 (big-endian)", "UTF-16BE"};
     return {};
   }
 
   // NUL bytes, control characters and invalid UTF-8: not a text file.
   void check_encoding() const {
-    if (const std::string_view wide = wide_encoding(text_); !wide.empty())
-      fail_at(1, 0,
-              fmt::format("the text is {}: expected UTF-8 (convert it: iconv -f {} -t UTF-8)", wide,
-                          wide.substr(0, 6)),
+    if (const Wide wide = wide_encoding(text_); !wide.what.empty())
+      fail_at(1, 0, fmt::format("the text is {}: expected UTF-8 (convert it: iconv -f {} -t UTF-8)", wide.what, wide.iconv),
               false);
     int line = 1;
     std::size_t line_start = 0;

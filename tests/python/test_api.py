@@ -164,7 +164,7 @@ def test_an_override_that_breaks_a_check_in_the_file_is_noted_and_options_are_ch
         ts.Scenario.load(str(SMALL), ["zones.Centre.worker_share=0.5"])
     d = e.value.diagnostics[0]
     assert d.path == "zones" and d.file.endswith("default.yaml")
-    assert d.note == (f"after --set #1 `zones.Centre.worker_share=0.5`; {SMALL.parent / 'default.yaml'} is read "
+    assert d.note == (f"zones changed by --set #1 `zones.Centre.worker_share=0.5`; {SMALL.parent / 'default.yaml'} is read "
                       f"through `extends` from {SMALL}:3:10")
     p = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", str(SMALL), "--out", ""], capture_output=True,
                        text=True)
@@ -647,3 +647,9 @@ def test_python_command_line_says_why_outputs_cannot_be_written(tmp_path):
     assert p.stderr.startswith("terrasim: ") and str(tmp_path / "a_file") in p.stderr
     assert "Traceback" not in p.stderr and len(p.stderr.splitlines()) == 1
     assert (tmp_path / "a_file").read_text() == "not a folder"
+    p = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", str(SMALL), "--months", "2", "--out",
+                        str(tmp_path / "a_file" / "sub")], capture_output=True, text=True)
+    assert p.returncode == 2 and "cannot make the folder" in p.stderr  # it ran, then failed (exit 1)
+    p = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", str(SMALL), "--months", "5000"],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and p.stderr.startswith("--months:1:8: error: months:"), p.stderr  # was "--set #1"

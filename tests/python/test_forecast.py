@@ -234,9 +234,11 @@ def test_summary_is_written_from_the_numbers(made):
     cash = [t for t in summary if "l'apport en trésorerie du portail" in t]
     assert len(cash) == 1 and fr.money(float(costs["net_job"]["uncounted_cash"])) in cash[0]
     assert float(costs["net_job"]["uncounted_cash"]) > 0
-    if costs["net_job"]["cost_with_cash"]:
+    if costs["net_job"]["cost_with_cash"]:  # defined: the jobs difference's interval is above 0
         assert fr.money(float(costs["net_job"]["cost_with_cash"])) in cash[0]
         assert float(costs["net_job"]["cost_with_cash"]) > float(costs["net_job"]["cost"])
+    else:
+        assert costs["net_job"]["status"] != "defined" and "compté" not in cash[0]
     # The fixed level is a level, not the goal.
     assert any(t.startswith("Probabilité que le chômage soit ≤ 10") for t in summary)
 

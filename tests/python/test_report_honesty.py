@@ -355,6 +355,7 @@ def test_a_rows_money_is_in_one_unit_and_no_sum_reads_zero():
     fr, en = Locale("fr"), Locale("en")
     assert fr.money(0, millions=True) == "0,0\u202fM€" and fr.money(6e6) == "6,0\u202fM€"
     assert fr.money(20000, millions=True) == "0,02\u202fM€"  # not 0,0 M€
+    assert fr.money(30, millions=True) == "0,00003\u202fM€" and fr.money(-40, millions=True) == "−0,00004\u202fM€"
     assert en.money(0, millions=True) == "€0.0m" and en.money(50000) == "€50,000"
     assert fr.money(2.5e6, millions=False) == "2\u202f500\u202f000\u202f€"
 

@@ -115,7 +115,7 @@ class Locale:
             return "–"
         if millions if millions is not None else abs(eur) >= 1e6:
             decimals = 1
-            while decimals < 4 and eur != 0 and round_half_up(abs(eur) / 1e6, decimals) == 0:
+            while decimals < 9 and eur != 0 and round_half_up(abs(eur) / 1e6, decimals) == 0:
                 decimals += 1  # no sum that is not 0 written 0,0 M€
             text = self.number(eur / 1e6, decimals, sign)
             return f"{text}{NNBSP}M€" if self.lang == "fr" else _euro_prefix(text, "m")

@@ -573,8 +573,8 @@ TEST(DockScenario, AnErrorInTheFileCausedByAnOverrideNotesIt) {
     const auto& d = e.diagnostics()[0];
     EXPECT_EQ(d.path, "zones");
     EXPECT_NE(d.location.file.find("default.yaml"), std::string::npos);
-    EXPECT_EQ(d.note, "after --set #2 `zones.Nord.worker_share=0.5`");  // not workers=5000
-    EXPECT_NE(std::string(e.what()).find("\n  note: after --set #2 `zones.Nord.worker_share=0.5`"), std::string::npos);
+    EXPECT_EQ(d.note, "zones changed by --set #2 `zones.Nord.worker_share=0.5`");  // not workers=5000
+    EXPECT_NE(std::string(e.what()).find("\n  note: zones changed by --set #2 `zones.Nord.worker_share=0.5`"), std::string::npos);
   }
   // Located in the override itself: no note.
   try {

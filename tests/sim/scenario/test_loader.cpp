@@ -158,11 +158,15 @@ TEST(ParseYaml, RefusesBinaryData) {
   EXPECT_EQ(parse_error("\xFF\xFEm\0o\0"s), "t.yaml:1:1: error: the text is UTF-16 (little-endian): expected UTF-8 "
                                              "(convert it: iconv -f UTF-16 -t UTF-8)");
   EXPECT_THAT(parse_error("\xFE\xFF\0m\0o"s), HasSubstr("the text is UTF-16 (big-endian)"));
-  EXPECT_THAT(parse_error("m\0o\0d\0"s), HasSubstr("the text is UTF-16 (little-endian)"));
-  EXPECT_THAT(parse_error("\0m\0o\0d"s), HasSubstr("the text is UTF-16 (big-endian)"));
+  // Without a byte-order mark, iconv must be told the byte order (UTF-16 would read big-endian as mojibake).
+  EXPECT_THAT(parse_error("m\0o\0d\0"s), HasSubstr("the text is UTF-16 (little-endian): expected UTF-8 (convert it: "
+                                                     "iconv -f UTF-16LE -t UTF-8)"));
+  EXPECT_THAT(parse_error("\0m\0o\0d"s), HasSubstr("the text is UTF-16 (big-endian): expected UTF-8 (convert it: "
+                                                     "iconv -f UTF-16BE -t UTF-8)"));
   EXPECT_THAT(parse_error("\xFF\xFE\0\0m\0\0\0"s), HasSubstr("the text is UTF-32 (little-endian): expected UTF-8 "
                                                             "(convert it: iconv -f UTF-32 -t UTF-8)"));
-  EXPECT_THAT(parse_error("\0\0\0m\0\0\0o"s), HasSubstr("the text is UTF-32 (big-endian)"));
+  EXPECT_THAT(parse_error("\0\0\0m\0\0\0o"s), HasSubstr("the text is UTF-32 (big-endian): expected UTF-8 (convert it: "
+                                                            "iconv -f UTF-32BE -t UTF-8)"));
   EXPECT_THAT(parse_error("m\0\0\0o\0\0\0"s), HasSubstr("the text is UTF-32 (little-endian)"));
   // Binary data is not echoed back as an excerpt.
   EXPECT_EQ(diagnostics_of([] { parse("a: \x01"); })[0].source_line, "");
