@@ -109,7 +109,9 @@ void declare_parameters(sim::Record& root) {
       "share of the sector's output sold outside the territory (or paid for from outside: public administration)");
   sector.number("growth_elasticity").range(-5, 5).def(1.0).doc(
       "elasticity of the tradable demand to national growth net of the productivity trend");
-  sector.number("wage_eur").range(100, 100000).def(2200.0).unit("EUR/month").doc("mean gross monthly wage");
+  sector.number("wage_eur").range(100, 100000).def(2200.0).unit("EUR/month").doc(
+      "gross monthly wage at a skill wage factor of 1 (a worker earns it x the skill's wage_factor, so the sector's "
+      "mean wage is it x the skills' mean factor)");
   sector.number("margin").range(0, 0.9).def(0.3).doc("gross operating margin: share of value added not paid in wages");
   sector.number("required_skill").range(0, 7).def(0.0).doc("mean skill level (index) that the sector's firms require");
   sector.number("creation_share").range(0, 1).def(0.0).doc("share of new firms created in this sector");
@@ -175,7 +177,8 @@ void declare_parameters(sim::Record& root) {
     f.number("cash_volatility").range(0, 10).def(0.1).doc(
         "monthly profit shock: standard deviation, per sqrt(job), relative to value added per job");
     f.number("net_margin").range(-1, 1).def(0.05).doc(
-        "share of value added left after wages and capital costs (interest, depreciation) at full productivity");
+        "share of value added left after wages and capital costs (interest, depreciation) at full productivity, "
+        "with wages at wage_eur (the skills' mean wage factor above 1 makes the margin earned smaller)");
     f.number("fixed_cost_eur").range(0, 1e7).def(0.0).unit("EUR/month").doc("fixed cost of an establishment");
     f.integer("young_age_months").range(1, 600).def(36).unit("months").doc("age over which a new firm's productivity reaches its level");
     f.number("young_productivity_penalty").range(0, 0.9).def(0.2).doc("productivity shortfall of a new firm (falls linearly to 0)");
