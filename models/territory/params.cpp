@@ -325,7 +325,11 @@ void declare_parameters(sim::Record& root) {
     r.number("awareness_decay").range(0, 1).def(0.02).unit("1/month").doc("monthly decay of the awareness gained");
   }
   {
-    auto& r = pol.list("partner_funds").def(sim::Value::list()).doc("partners' funds added to an investor's capital").item();
+    auto& r = pol.list("partner_funds")
+                  .def(sim::Value::list())
+                  .doc("partners' funds added to an investor's capital: the budget in equal monthly parts over the "
+                       "whole window (a window that starts before the scenario leaves the earlier parts unpaid)")
+                  .item();
     r.string("name").doc("fund name");
     window_fields(r, "the fund");
     r.string("investor").ref("investors").doc("the investor that invests the fund");
