@@ -144,9 +144,7 @@ void write_file_atomically(const std::string& path, std::string_view content) {
   file.commit();
 }
 
-void ArchiveWriter::write_file(const std::string& path) const { write_file_atomically(path, file_bytes()); }
-
-std::string ArchiveWriter::file_bytes() const {
+void ArchiveWriter::write_file(const std::string& path) const {
   std::string out;
   out.reserve(kHeader + buf_.size() + kTrailer);
   out.append(kMagic.data(), kMagic.size());
@@ -159,7 +157,7 @@ std::string ArchiveWriter::file_bytes() const {
   h.update(buf_);
   const auto digest = h.digest();
   out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
-  return out;
+  write_file_atomically(path, out);
 }
 
 ArchiveReader ArchiveReader::from_file(const std::string& path) {

@@ -59,8 +59,6 @@ class ArchiveWriter {
   // Writes magic, version, payload and hash to `path` through a temporary
   // file and a rename, so a crash never leaves half a checkpoint.
   void write_file(const std::string& path) const;
-  // What write_file writes: magic, version, payload and hash.
-  std::string file_bytes() const;
 
  private:
   void append(const void* p, std::size_t n) {

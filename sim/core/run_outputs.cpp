@@ -104,12 +104,7 @@ std::string output_folder_problem(const Simulation& s, const std::string& folder
   return {};
 }
 
-namespace {
-
-// Stages the outputs of `s` into `files`; returns the names of an earlier
-// run's outputs that this run does not write (judged before any is replaced).
-std::vector<std::string> stage_run_outputs(const Simulation& s, const std::string& folder, std::string_view format,
-                                           AtomicFileSet& files) {
+std::vector<std::string> write_run_outputs(const Simulation& s, const std::string& folder, std::string_view format) {
   if (format != "csv" && format != "json")
     throw std::invalid_argument(fmt::format("output format '{}': expected csv or json", format));
   if (const std::string why = output_folder_problem(s, folder, format); !why.empty())
@@ -118,6 +113,7 @@ std::vector<std::string> stage_run_outputs(const Simulation& s, const std::strin
   const auto& rec = s.recorder();
   fs::create_directories(folder);
   const fs::path dir(folder);
+  AtomicFileSet files;
   std::vector<std::string> written;
   auto write = [&](const std::string& name, std::string_view content) {
     files.stage((dir / name).string(), content);
@@ -158,20 +154,8 @@ std::vector<std::string> stage_run_outputs(const Simulation& s, const std::strin
     if (is_run_output(entry.path())) earlier.push_back(name);
   }
   std::sort(earlier.begin(), earlier.end());
-  return earlier;
-}
-
-void remove_earlier_outputs(const std::string& folder, const std::vector<std::string>& earlier) {
-  for (const std::string& name : earlier) fs::remove(fs::path(folder) / name);
-}
-
-}  // namespace
-
-std::vector<std::string> write_run_outputs(const Simulation& s, const std::string& folder, std::string_view format) {
-  AtomicFileSet files;
-  const std::vector<std::string> earlier = stage_run_outputs(s, folder, format, files);
   files.commit();
-  remove_earlier_outputs(folder, earlier);
+  for (const std::string& name : earlier) fs::remove(dir / name);
   return earlier;
 }
 
