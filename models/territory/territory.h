@@ -39,6 +39,9 @@ struct Window {
   bool active(int t) const { return enabled && t >= start && t <= end; }
 };
 
+// The parameters as the model reads them. Their fields hold no defaults:
+// Params::from_config sets every one from the validated scenario, and the
+// declared defaults (params.cpp, docs/scenarios.md) are the only ones.
 struct ZoneSpec {
   std::string name;
   ZoneKind kind = ZoneKind::Commune;
@@ -51,19 +54,19 @@ struct LinkSpec {
 };
 struct SkillSpec {
   std::string name;
-  double share = 0, wage_factor = 1, unemployment_rate = 0;
+  double share = 0, wage_factor = 0, unemployment_rate = 0;
 };
 struct SectorSpec {
   std::string name;
-  double job_share = 0, tradable_share = 0, growth_elasticity = 1, wage_eur = 2000, margin = 0.3;
-  double required_skill = 0, creation_share = 0, return_rate = 0.05;
+  double job_share = 0, tradable_share = 0, growth_elasticity = 0, wage_eur = 0, margin = 0;
+  double required_skill = 0, creation_share = 0, return_rate = 0;
   double value_added() const { return wage_eur / (1.0 - margin); }  // EUR per job and month
 };
 struct ClusterSpec {
   std::string name;
   std::size_t sector = 0, site = 0;
   int opening = -1;  // month index; -1: never opens
-  double capacity_jobs = 0, agglomeration_elasticity = 0, reference_jobs = 100;
+  double capacity_jobs = 0, agglomeration_elasticity = 0, reference_jobs = 0;
   bool lab = false;
   double lab_spillover = 0, creation_share = 0, budget_eur = 0, monthly_cost_eur = 0;
 };
@@ -83,13 +86,13 @@ struct EntrepreneurSupportSpec : Window {
 struct TrainingSpec : Window {
   std::string name;
   double places_per_year = 0, cost_per_place_eur = 0, success_rate = 0;
-  int duration_months = 6, min_unemployment_months = 0;
+  int duration_months = 0, min_unemployment_months = 0;
   std::size_t target_sector = 0;
 };
 struct HiringSubsidySpec : Window {
   double eur_per_hire = 0;
-  int min_unemployment_months = 12;
-  double priority_bonus = 0.5;
+  int min_unemployment_months = 0;
+  double priority_bonus = 0;
 };
 struct CreationSubsidySpec : Window {
   double eur_per_creation = 0, creation_boost = 0;
@@ -115,9 +118,9 @@ struct EventSpec {
 };
 
 struct Params {
-  double scale = 1;
+  double scale = 0;
   std::string start;  // "YYYY-MM"
-  int months = 72;
+  int months = 0;
 
   std::vector<ZoneSpec> zones;
   std::vector<LinkSpec> links;
@@ -127,34 +130,34 @@ struct Params {
   Eigen::MatrixXd io;  // io(i, j): local purchases from sector i per EUR of sector j's output
 
   // workers
-  int entry_age = 20, retirement_age = 62;
-  double initial_duration_mean_months = 12;
-  double separation_rate = 0.02, on_the_job_search = 0.05;
-  int applications = 3;
-  double gravity_minutes = 20, sector_mismatch_acceptance = 0.3, underqualified_acceptance = 0.2;
-  double reservation_decay = 0.02, reservation_floor_eur = 1450, switch_gain = 0.05;
+  int entry_age = 0, retirement_age = 0;
+  double initial_duration_mean_months = 0;
+  double separation_rate = 0, on_the_job_search = 0;
+  int applications = 0;
+  double gravity_minutes = 0, sector_mismatch_acceptance = 0, underqualified_acceptance = 0;
+  double reservation_decay = 0, reservation_floor_eur = 0, switch_gain = 0;
   double entrants_per_year = 0, graduates_per_year = 0, graduate_retention = 0;
   double in_migrants_per_year = 0, out_migration_unemployed = 0, out_migration_employed = 0;
   double migration_gap_sensitivity = 0, reference_gap = 0;
   double discouragement_rate = 0, return_rate = 0;
-  int discouragement_after_months = 12;
+  int discouragement_after_months = 0;
   // commuting
   std::int64_t in_commuters = 0, outside_job_seekers = 0;
-  double out_commuter_share = 0, outside_job_finding = 0, outside_finding_elasticity = 1;
+  double out_commuter_share = 0, outside_job_finding = 0, outside_finding_elasticity = 0;
   // firms
   std::int64_t firms = 0;
-  double size_sigma = 1.2, initial_vacancy_rate = 0.02, demand_volatility = 0.03;
-  double cash_buffer_months = 3, cash_volatility = 0.1, fixed_cost_eur = 0, net_margin = 0.05;
-  int young_age_months = 36;
-  double young_productivity_penalty = 0.2, startup_cash_months = 3, startup_size_mean = 2;
+  double size_sigma = 0, initial_vacancy_rate = 0, demand_volatility = 0;
+  double cash_buffer_months = 0, cash_volatility = 0, fixed_cost_eur = 0, net_margin = 0;
+  int young_age_months = 0;
+  double young_productivity_penalty = 0, startup_cash_months = 0, startup_size_mean = 0;
   double cessation_rate = 0, young_cessation_rate = 0, cessation_size_elasticity = 0;  // voluntary cessations
-  double ess_share = 0, ess_volatility_factor = 1, productivity_demand_elasticity = 2;
-  double wage_productivity_elasticity = 0.5, exogenous_income_share = 0.3, benefit_replacement = 0.6;
-  double productivity_trend = 0.01, jobs_per_meur = 8;
+  double ess_share = 0, ess_volatility_factor = 0, productivity_demand_elasticity = 0;
+  double wage_productivity_elasticity = 0, exogenous_income_share = 0, benefit_replacement = 0;
+  double productivity_trend = 0, jobs_per_meur = 0;
   // creation
   double baseline_creations_per_year = 0, entrepreneur_rate_unemployed = 0, entrepreneur_rate_employed = 0;
   // attractiveness of sites for outside companies
-  double attract_cluster = 1, attract_lab = 0.5, attract_labour = 0.5, attract_grant = 0.05;
+  double attract_cluster = 0, attract_lab = 0, attract_labour = 0, attract_grant = 0;
 
   std::vector<ClusterSpec> clusters;
   std::vector<InvestorSpec> investors;
