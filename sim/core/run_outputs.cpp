@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -40,18 +41,57 @@ bool json_with_provenance(const fs::path& file) {
   return first_bytes(file, start.size()) == start;
 }
 
+// A run's output files, in the order they are written: each name with what
+// makes its content. The one list of them, for the checks before a run
+// (run_output_names) and for the writing (write_run_outputs).
+struct OutputFile {
+  std::string name;
+  std::function<std::string()> content;
+};
+
+std::vector<OutputFile> run_output_files(const Simulation& s, std::string_view format) {
+  std::vector<OutputFile> files;
+  const auto& rec = s.recorder();
+  if (format == "json") {
+    files.push_back({"run.json", [&s, &rec] { return rec.to_json(s.provenance()); }});
+  } else {
+    files.push_back({"series.csv", [&s, &rec] { return rec.series_csv(s.provenance()); }});
+    for (const auto& b : rec.breakdowns())
+      files.push_back({b.name + ".csv", [&s, &rec, &b] { return rec.breakdown_csv(b, s.provenance()); }});
+  }
+  // The configuration the run started from; a run reconfigured on the way
+  // (resume --set) also lists every change, with its month, in changes.json.
+  const auto& history = s.config_history();
+  files.push_back({"config.json", [&s, &history] {
+                     const std::string first =
+                         history.size() == 1
+                             ? s.scenario().config.to_json(2)
+                             : scenario_from_document(
+                                   parse_yaml(history.front().config_json, "the run's first configuration"),
+                                   history.front().source)
+                                   .config.to_json(2);
+                     return first + "\n";
+                   }});
+  if (history.size() > 1)
+    files.push_back({"changes.json", [&s, &history] {
+                       std::string changes = "[\n";
+                       for (std::size_t i = 1; i < history.size(); ++i) {
+                         const auto& h = history[i];
+                         changes += fmt::format(
+                             "  {{\"from_month\": {}, \"from\": \"{}\", \"config_sha256\": \"{}\", \"config\": {}}}{}\n",
+                             h.month, month_label(s.scenario().start(), h.month), h.config_sha256, h.config_json,
+                             i + 1 < history.size() ? "," : "");
+                       }
+                       return changes + "]\n";
+                     }});
+  return files;
+}
+
 }  // namespace
 
 std::vector<std::string> run_output_names(const Simulation& s, std::string_view format) {
   std::vector<std::string> names;
-  if (format == "json") {
-    names.push_back("run.json");
-  } else {
-    names.push_back("series.csv");
-    for (const auto& b : s.recorder().breakdowns()) names.push_back(b.name + ".csv");
-  }
-  names.push_back("config.json");
-  if (s.config_history().size() > 1) names.push_back("changes.json");
+  for (const OutputFile& f : run_output_files(s, format)) names.push_back(f.name);
   return names;
 }
 
@@ -109,40 +149,13 @@ std::vector<std::string> write_run_outputs(const Simulation& s, const std::strin
     throw std::invalid_argument(fmt::format("output format '{}': expected csv or json", format));
   if (const std::string why = output_folder_problem(s, folder, format); !why.empty())
     throw std::runtime_error(fmt::format("--out {}: {}", folder, why));
-  const auto header = s.provenance();
-  const auto& rec = s.recorder();
   fs::create_directories(folder);
   const fs::path dir(folder);
   AtomicFileSet files;
   std::vector<std::string> written;
-  auto write = [&](const std::string& name, std::string_view content) {
-    files.stage((dir / name).string(), content);
-    written.push_back(name);
-  };
-  if (format == "json") {
-    write("run.json", rec.to_json(header));
-  } else {
-    write("series.csv", rec.series_csv(header));
-    for (const auto& b : rec.breakdowns()) write(b.name + ".csv", rec.breakdown_csv(b, header));
-  }
-  // The configuration the run started from; a run reconfigured on the way
-  // (resume --set) also lists every change, with its month, in changes.json.
-  const auto& history = s.config_history();
-  const std::string first_config =
-      history.size() == 1 ? s.scenario().config.to_json(2)
-                          : scenario_from_document(parse_yaml(history.front().config_json, "the run's first configuration"),
-                                                   history.front().source)
-                                .config.to_json(2);
-  write("config.json", first_config + "\n");
-  if (history.size() > 1) {
-    std::string changes = "[\n";
-    for (std::size_t i = 1; i < history.size(); ++i) {
-      const auto& h = history[i];
-      changes += fmt::format("  {{\"from_month\": {}, \"from\": \"{}\", \"config_sha256\": \"{}\", \"config\": {}}}{}\n",
-                             h.month, month_label(s.scenario().start(), h.month), h.config_sha256, h.config_json,
-                             i + 1 < history.size() ? "," : "");
-    }
-    write("changes.json", changes + "]\n");
+  for (const OutputFile& f : run_output_files(s, format)) {
+    files.stage((dir / f.name).string(), f.content());
+    written.push_back(f.name);
   }
   // The outputs of an earlier run in the folder that this one does not
   // write, judged before this run's files replace any: the folder holds one
