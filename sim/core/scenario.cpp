@@ -2,6 +2,7 @@
 #include "sim/core/scenario.h"
 
 #include <algorithm>
+#include <map>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -70,20 +71,85 @@ struct Applied {
   std::string path;        // as errors name fields
 };
 
-// `error` with a note on each diagnostic located outside the overrides (in
-// a file) about a field an override changed, or changed a field of: a
-// cross-field check
-// (shares that must sum to 1) is located at the list in the file, while the
-// value that broke it came from the command line.
-ScenarioError with_override_notes(const ScenarioError& error, const std::vector<Applied>& applied) {
+// The problems validation finds in `document` (none if it validates).
+std::vector<Diagnostic> problems_of(const Value& document, const ModelRegistry& registry) {
+  try {
+    validate(document, scenario_record(model_of(document, registry), registry));
+    return {};
+  } catch (const ScenarioError& e) {
+    return e.diagnostics();
+  }
+}
+
+bool same_place(const Diagnostic& a, const Diagnostic& b) {
+  return a.path == b.path && a.location.file == b.location.file && a.location.line == b.location.line &&
+         a.location.column == b.location.column;
+}
+
+bool found_in(const std::vector<Diagnostic>& problems, const Diagnostic& d) {
+  return std::any_of(problems.begin(), problems.end(), [&](const Diagnostic& p) { return same_place(p, d); });
+}
+
+std::string quoted(const std::vector<const Applied*>& overrides) {
+  std::string out;
+  for (const Applied* a : overrides) out += fmt::format("{}{} `{}`", out.empty() ? "" : ", ", a->label, a->assignment);
+  return out;
+}
+
+// `error` with a note on each diagnostic located in a file (not at an
+// override) that the overrides explain:
+// - about a field an override changed, or changed a field of: a cross-field
+//   check (shares that must sum to 1) is located at the list in the file,
+//   while the value that broke it came from the command line;
+// - found with the overrides and not in `original` (the document before
+//   them): a check elsewhere that an override broke (a zone renamed that a
+//   link names, a window's start moved past its end). The note names the
+//   overrides that give the error: all of them, less each one without which
+//   it still comes (in order; so none can be left out of those named).
+ScenarioError with_override_notes(const ScenarioError& error, const std::vector<Applied>& applied,
+                                  const Value& original, const ModelRegistry& registry) {
+  // The problems with a subset of the overrides applied (in their order), each
+  // subset validated once.
+  std::map<std::vector<bool>, std::vector<Diagnostic>> problems;
+  auto problems_with = [&](const std::vector<bool>& subset) -> const std::vector<Diagnostic>& {
+    auto it = problems.find(subset);
+    if (it != problems.end()) return it->second;
+    Value doc = original;
+    std::vector<Diagnostic> found;
+    try {
+      for (std::size_t i = 0; i < applied.size(); ++i)
+        if (subset[i]) apply_override(doc, applied[i].assignment, applied[i].label);
+      found = problems_of(doc, registry);
+    } catch (const ScenarioError& e) {
+      found = e.diagnostics();  // an override that applies only after another: the error is the override's
+    }
+    return problems.emplace(subset, std::move(found)).first->second;
+  };
   std::vector<Diagnostic> diagnostics = error.diagnostics();
   for (Diagnostic& d : diagnostics) {
     if (std::any_of(applied.begin(), applied.end(), [&](const Applied& a) { return d.location.file == a.label; }))
       continue;
-    std::string note;
+    std::vector<const Applied*> named;
     for (const Applied& a : applied)
-      if (within(a.path, d.path)) note += fmt::format("{}{} `{}`", note.empty() ? "" : ", ", a.label, a.assignment);
-    if (!note.empty()) d.note += fmt::format("{}{} changed by {}", d.note.empty() ? "" : "; ", d.path, note);
+      if (within(a.path, d.path)) named.push_back(&a);
+    std::string note;
+    if (!named.empty()) {
+      note = fmt::format("{} changed by {}", d.path, quoted(named));
+    } else {
+      // Beyond the validator's cap a list is cut short: no absence from it proves anything.
+      const auto& before = problems_with(std::vector<bool>(applied.size(), false));
+      if (before.size() >= kMaxDiagnostics || found_in(before, d)) continue;
+      std::vector<bool> causes(applied.size(), true);
+      for (std::size_t i = 0; i < applied.size(); ++i) {
+        causes[i] = false;
+        const auto& without = problems_with(causes);
+        causes[i] = without.size() >= kMaxDiagnostics || !found_in(without, d);
+      }
+      for (std::size_t i = 0; i < applied.size(); ++i)
+        if (causes[i]) named.push_back(&applied[i]);
+      note = fmt::format("not an error of the file alone: it comes with {}", quoted(named));
+    }
+    d.note += fmt::format("{}{}", d.note.empty() ? "" : "; ", note);
   }
   return ScenarioError(std::move(diagnostics));
 }
@@ -93,6 +159,7 @@ ScenarioError with_override_notes(const ScenarioError& error, const std::vector<
 Scenario scenario_from_document(Value document, std::string source, const std::vector<std::string>& overrides,
                                 const ModelRegistry& registry, const std::vector<std::string>& labels) {
   std::vector<Applied> applied;
+  const Value original = overrides.empty() ? Value() : document;
   for (std::size_t i = 0; i < overrides.size(); ++i) {
     Applied a{i < labels.size() ? labels[i] : fmt::format("--set #{}", i + 1), overrides[i], ""};
     a.path = apply_override(document, overrides[i], a.label);
@@ -111,7 +178,7 @@ Scenario scenario_from_document(Value document, std::string source, const std::v
     return s;
   } catch (const ScenarioError& e) {
     if (applied.empty()) throw;
-    throw with_override_notes(e, applied);
+    throw with_override_notes(e, applied, original, registry);
   }
 }
 

@@ -17,7 +17,6 @@ using scenario_detail::quoted_text;
 
 namespace {
 
-constexpr std::size_t max_diagnostics = 50;
 constexpr int min_year = 1900;
 constexpr int max_year = 2200;
 const char* const kMonthPattern = "^[0-9]{4}-(0[1-9]|1[0-2])$";
@@ -197,7 +196,7 @@ class Validator {
 
   void error(const Location& loc, const std::string& path, std::string message) {
     diagnostics.push_back(scenario_detail::diagnostic(loc, path, std::move(message)));
-    if (diagnostics.size() >= max_diagnostics) throw TooManyErrors{};
+    if (diagnostics.size() >= kMaxDiagnostics) throw TooManyErrors{};
   }
 
   Value record(const Value* doc, const Record& rec, const std::string& path, const Location& self) {

@@ -137,11 +137,12 @@ class Record {
 // (defaults filled in, marked with an unknown location), Int fields as Int,
 // Number fields as Number, Month fields as String "YYYY-MM", Series as a Map
 // of month -> Number, Sections as Maps, Lists as Lists of Maps.
-// Collects every problem (up to 50) and throws ScenarioError if there is any:
+// Collects every problem (up to kMaxDiagnostics) and throws ScenarioError if there is any:
 // unknown keys (with the closest known key suggested), wrong types, values
 // out of range, missing required fields, dangling references, failed cross
 // checks.
 Value validate(const Value& document, const Record& root);
+inline constexpr std::size_t kMaxDiagnostics = 50;
 
 // The JSON Schema (draft 2020-12) of documents that `root` accepts, as text.
 // `title` names the schema. Used by `terrasim schema`.

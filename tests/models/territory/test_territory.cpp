@@ -15,6 +15,7 @@
 #include "sim/core/scenario.h"
 #include "sim/core/simulation.h"
 #include "sim/scenario/error.h"
+#include "sim/scenario/loader.h"
 #include "tests/conformance/conformance.h"
 
 using namespace terrasim;
@@ -2401,6 +2402,59 @@ TEST(TerritoryScenario, RefusesInconsistentWindowsLinksNamesAndPlants) {
          "a grant in the outside zone");
   EXPECT_NE(error_of(kBaseline, {grant + "{zone: site_sant, eur_per_job: 2000}]"}).find("site_sant"), std::string::npos);
   EXPECT_EQ(error_of(kBaseline, {grant + "{zone: site_energie, eur_per_job: 2000}]"}), "accepted");
+}
+
+// A check elsewhere in the file that an override broke: the error is
+// located in the file, at a field no override set, and its note names the
+// override that gives it (and not the others), or every override when none
+// gives it alone. An error the file gives without the overrides gets none.
+TEST(TerritoryScenario, AnErrorElsewhereThatAnOverrideCausedNamesIt) {
+  auto diagnostics_of = [](const std::string& file, std::vector<std::string> overrides) {
+    try {
+      sim::load_scenario(file, overrides, sim::ModelRegistry::global(), {"--set #1", "--set #2", "--set #3", "--set #4"});
+    } catch (const sim::ScenarioError& e) {
+      return e.diagnostics();
+    }
+    return std::vector<sim::Diagnostic>{};
+  };
+  {  // The portal's start moved past its end, which the file sets.
+    const auto ds = diagnostics_of(kPacte, {"seed=3", "policies.portal.start=2030-01", "months=24"});
+    ASSERT_EQ(ds.size(), 1u);
+    EXPECT_EQ(ds[0].path, "policies.portal.end");
+    EXPECT_NE(ds[0].location.file.find("pacte.yaml"), std::string::npos);
+    EXPECT_EQ(ds[0].note, "not an error of the file alone: it comes with --set #2 `policies.portal.start=2030-01`");
+  }
+  {  // A zone renamed: the links that name it fail, in the file pacte.yaml extends.
+    const auto ds = diagnostics_of(kPacte, {"zones[1].name=nord"});
+    ASSERT_GE(ds.size(), 2u);
+    const auto link = std::find_if(ds.begin(), ds.end(), [](const sim::Diagnostic& d) { return d.path == "links[0].to"; });
+    ASSERT_NE(link, ds.end());
+    EXPECT_TRUE(link->note.starts_with("not an error of the file alone: it comes with --set #1 `zones[1].name=nord`; "))
+        << link->note;
+    EXPECT_NE(link->note.find("is read through `extends`"), std::string::npos) << link->note;
+  }
+  {  // Three overrides that together leave fewer workers than a plant's jobs, none alone; the seed plays no part.
+    const auto ds = diagnostics_of(kDir + "stress-fermeture.yaml",
+                                   {"zones[0].labour_force=100", "seed=4", "zones[1].labour_force=100", "zones[2].labour_force=800"});
+    ASSERT_EQ(ds.size(), 1u);
+    EXPECT_EQ(ds[0].path, "policies.events[0].jobs");
+    EXPECT_EQ(ds[0].note, "not an error of the file alone: it comes with --set #1 `zones[0].labour_force=100`, "
+                          "--set #3 `zones[1].labour_force=100`, --set #4 `zones[2].labour_force=800`");
+  }
+  {  // An error of the file itself gets no note, whatever the overrides (here one written into the document,
+     // located in a file of its own).
+    sim::Value doc = sim::resolve_extends(kPacte);
+    sim::apply_override(doc, "policies.portal.end=2014-01", "written.yaml");
+    try {
+      sim::scenario_from_document(doc, "written.yaml", {"seed=5", "policies.portal.start=2014-06"},
+                                  sim::ModelRegistry::global(), {"--set #1", "--set #2"});
+      FAIL() << "accepted a window that ends before it starts";
+    } catch (const sim::ScenarioError& e) {
+      ASSERT_EQ(e.diagnostics().size(), 1u) << e.what();
+      EXPECT_EQ(e.diagnostics()[0].location.file, "written.yaml");
+      EXPECT_EQ(e.diagnostics()[0].note, "");
+    }
+  }
 }
 
 TEST(TerritoryRules, InitialInactivePoolIsCappedAtTheLabourForce) {
