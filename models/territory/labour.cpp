@@ -5,6 +5,7 @@
 // not depend on the number of threads; employee counts of firms change by
 // commutative atomic integer additions.
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -31,6 +32,23 @@ using sim::rng::Draws;
 using sim::rng::UnitDraws;
 
 namespace {
+
+// The bits set in `mask` < 2^n: a table for n <= 8 (the default build's
+// x86-64 has no popcnt instruction, and std::popcount's bit tricks cost a
+// dozen instructions).
+template <std::size_t n>
+unsigned bits_set(std::uint64_t mask) {
+  if constexpr (n <= 8) {
+    static constexpr auto kTable = [] {
+      std::array<std::uint8_t, 256> t{};
+      for (unsigned i = 0; i < 256; ++i) t[i] = static_cast<std::uint8_t>(std::popcount(i));
+      return t;
+    }();
+    return kTable[mask & 0xFF];
+  } else {
+    return static_cast<unsigned>(std::popcount(mask));
+  }
+}
 
 // The most applications a searcher sends (the scenario schema's bound).
 constexpr std::size_t kMaxApplications = 16;
@@ -450,11 +468,21 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
         for (std::size_t q = 0; q < j; ++q) same |= std::uint64_t{candidate[q] == f} << q;
         same_before[j] = same;
       }
-      for (std::size_t k = 0; k < 2 * na; ++k) {
-        const std::uint64_t u = da.bits_ahead(k) >> 11;
-        skill_pass |= std::uint64_t{u < underqualified_below} << k;
-        sector_pass |= std::uint64_t{u < mismatch_below} << k;
-      }
+      // Only the draws that mismatches may take: at most one for each
+      // application the worker would make that is under-qualified, and one
+      // for each in another sector (about 3 of the 8 at the Amiens
+      // defaults). The first few always, the rest when needed.
+      const auto acceptance_draws = [&](std::size_t from, std::size_t to) {
+        for (std::size_t k = from; k < to; ++k) {
+          const std::uint64_t u = da.bits_ahead(k) >> 11;
+          skill_pass |= std::uint64_t{u < underqualified_below} << k;
+          sector_pass |= std::uint64_t{u < mismatch_below} << k;
+        }
+      };
+      constexpr std::size_t kAlways = std::min<std::size_t>(2 * na, 4);
+      acceptance_draws(0, kAlways);
+      const auto needed = static_cast<std::size_t>(bits_set<na>(fits & underqualified) + bits_set<na>(fits & other_sector));
+      if (needed > kAlways) acceptance_draws(kAlways, 2 * na);
       std::uint64_t accepted_mask = 0, taken = 0;
       for (std::size_t j = 0; j < na; ++j) {
         const std::uint64_t applies = (fits >> j & 1) & std::uint64_t{(same_before[j] & accepted_mask) == 0};
