@@ -703,7 +703,9 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     grid and the overrides, or a grid path that sets what an override sets
     under another spelling, a grid point twice or two points that make the
     same runs, an empty grid, two scenarios of one name, an unknown series,
-    `workers`, `threads` or `max_in_flight` not a whole number of at least 1)
+    `workers`, `threads` or `max_in_flight` not a whole number of at least 1,
+    `db` empty, ``:memory:`` or a ``file:`` URI, which SQLite keeps nowhere or
+    elsewhere)
     or
     SweepError (a database that is a folder, in no folder, not a sweep
     database, written with other settings, or being written by another
@@ -727,6 +729,8 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
             raise ValueError(f"{named_as}: expected a whole number of at least {least}, found {value!r}")
     workers = None if workers is None else int(workers)
     threads = int(threads)
+    db = os.fspath(db)
+    _check_db_name(db)
     max_in_flight = None if max_in_flight is None else int(max_in_flight)
     if isinstance(series, str):
         series = [series]
@@ -751,7 +755,6 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     point_configs = _validate_runs(named, points, point_overrides, extra_overrides, base_seed, replicates)
     if series:
         _check_series(named, series)
-    db = os.fspath(db)
     if os.path.isdir(db):
         raise SweepError(f"{db}: is a folder, expected a sweep database file")
     folder = os.path.dirname(os.path.abspath(db))
@@ -768,6 +771,20 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
 
 
 _EXECUTOR_NAMES = ("local", "processes", "mpi")
+
+
+def _check_db_name(db: str) -> None:
+    """Refuses a name that SQLite does not take for the file of that name: the sweep ran, said it had
+    finished, and kept nothing (``""``: a temporary file, removed when it closes; ``:memory:``), or kept it
+    where neither its lock nor a resumed sweep nor its results look (``file:`` names: URIs)."""
+    if db == "":
+        raise ValueError("db (--db): expected a database file, found an empty name")
+    if db == ":memory:":
+        raise ValueError("db (--db): ':memory:' is SQLite's database in memory, lost with the sweep's results "
+                         "when it ends: give a file name (./:memory: for a file of that name)")
+    if db.startswith("file:"):
+        raise ValueError(f"db (--db): {db!r}: SQLite reads a name that begins with file: as a URI, not as the file "
+                         f"of that name: give a file name (./{db} for a file of that name)")
 
 
 def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: List[Dict[str, Any]],

@@ -250,6 +250,23 @@ def test_the_api_refuses_bad_numbers_before_the_database(tmp_path, kwargs, messa
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("db, message", [
+    ("", "db (--db): expected a database file, found an empty name"),
+    (":memory:", "db (--db): ':memory:' is SQLite's database in memory"),
+    ("file:m.sqlite?mode=memory", "db (--db): 'file:m.sqlite?mode=memory': SQLite reads a name that begins with "
+                                  "file: as a URI"),
+])
+def test_a_database_name_sqlite_keeps_nowhere_is_refused_before_running(tmp_path, monkeypatch, db, message):
+    # The sweep ran, said "2 runs done" and kept nothing: SQLite takes "" for a temporary file and
+    # ":memory:" for memory, and reads file: names as URIs.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as e:
+        ts.sweep(small(2), replicates=2, db=db, workers=1, progress=False)
+    assert message in str(e.value)
+    one_line(cli("sweep", *quick(SMALL), "--db", db, cwd=tmp_path), f"terrasim: {message}")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_point_resumed_under_another_spelling_is_the_same_point(tmp_path):
     db = tmp_path / "p.sqlite"
     first = ts.sweep(small(2), grid={"exit_rate": [0.01]}, replicates=2, db=db, workers=1, progress=False)
