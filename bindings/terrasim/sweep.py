@@ -53,6 +53,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -99,6 +100,8 @@ CREATE TABLE IF NOT EXISTS breakdowns (
   "column" TEXT NOT NULL, t INTEGER NOT NULL, value REAL,
   PRIMARY KEY (run_id, breakdown, category, "column", t)) WITHOUT ROWID;
 """
+
+TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
 
 
 class SweepError(RuntimeError):
@@ -357,10 +360,10 @@ def _open(db: str) -> sqlite3.Connection:
         raise SweepError(f"{db}: cannot open it as a sweep database ({e})") from None
     try:
         # Read before anything is written, so that another program's database is left as it was.
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if tables and "meta" not in tables:
-            raise SweepError(f"{db}: an SQLite database, but not a sweep database (it has no table meta, but "
-                             f"{', '.join(sorted(tables))}): write the sweep to another file")
+        why = _not_a_sweep_database(con)
+        if why:
+            raise SweepError(f"{db}: an SQLite database, but not a sweep database ({why}): write the sweep to "
+                             "another file")
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a killed process
         con.execute("PRAGMA foreign_keys=ON")
@@ -371,6 +374,40 @@ def _open(db: str) -> sqlite3.Connection:
         con.close()
         raise
     return con
+
+
+# What the meta of every sweep database holds (written in the transaction that writes the first row).
+_META_KEYS = ("schema_version", "terrasim_version")
+
+
+def _not_a_sweep_database(con: sqlite3.Connection) -> Optional[str]:
+    """Why the database of `con` cannot be a sweep database (None: it is one, or empty); reads only.
+
+    A table named meta is not enough: another program's database may have
+    one, which the sweep then changed (its tables created, WAL mode) and
+    reported as "written by terrasim None", or, when empty, filled with its
+    settings and runs. A sweep's meta holds its keys; an empty one is a
+    sweep's stopped before its first transaction, with a sweep's tables only.
+    """
+    tables = sorted(r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    if not r[0].startswith("sqlite_"))
+    if not tables:
+        return None
+    if "meta" not in tables:
+        return f"it has no table meta, but {', '.join(tables)}"
+    columns = [r[1] for r in con.execute("PRAGMA table_info(meta)")]
+    if columns != ["key", "value"]:
+        return f"its table meta has the columns {', '.join(columns)}, not key, value"
+    keys = {r[0] for r in con.execute("SELECT key FROM meta")}
+    if keys:
+        missing = [key for key in _META_KEYS if key not in keys]
+        if missing:
+            return f"its table meta has no {' or '.join(missing)}, but {', '.join(sorted(map(str, keys)))}"
+        return None
+    others = [t for t in tables if t not in TABLES]
+    if others:
+        return f"its table meta is empty, and it has tables a sweep does not make: {', '.join(others)}"
+    return None
 
 
 @contextlib.contextmanager

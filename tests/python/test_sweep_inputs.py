@@ -411,6 +411,15 @@ def files(tmp_path):
     with con:
         con.execute("CREATE TABLE notes (text)")
     con.close()
+    # Other programs' databases with a table named meta, as a sweep's (key, value), or not.
+    for name, script in [("app.sqlite", "INSERT INTO meta VALUES ('app', 'mytool');"), ("app-empty.sqlite", ""),
+                         ("app-columns.sqlite", None)]:
+        con = sqlite3.connect(tmp_path / name)
+        with con:
+            con.executescript("CREATE TABLE users (id, name); INSERT INTO users VALUES (1, 'a');" +
+                              ("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);" + script
+                               if script is not None else "CREATE TABLE meta (name, version, installed);"))
+        con.close()
     return tmp_path
 
 
@@ -430,11 +439,29 @@ def test_results_of_what_is_not_a_sweep_database(files, name, message):
     ("folder", "folder: is a folder, expected a sweep database file"),
     ("text.sqlite", "text.sqlite: cannot open it as a sweep database (file is not a database)"),
     ("other.sqlite", "other.sqlite: an SQLite database, but not a sweep database (it has no table meta, but notes)"),
+    # sweep tables were created in them and WAL mode set, then "written by terrasim None" (app), or the
+    # sweep's runs written in (app-empty)
+    ("app.sqlite", "app.sqlite: an SQLite database, but not a sweep database (its table meta has no "
+                   "schema_version or terrasim_version, but app): write the sweep to another file"),
+    ("app-empty.sqlite", "app-empty.sqlite: an SQLite database, but not a sweep database (its table meta is "
+                         "empty, and it has tables a sweep does not make: users)"),
+    ("app-columns.sqlite", "app-columns.sqlite: an SQLite database, but not a sweep database (its table meta has "
+                           "the columns name, version, installed, not key, value)"),
 ])
 def test_a_sweep_into_what_cannot_be_a_sweep_database(files, name, message):
     before = {p.name: p.read_bytes() for p in files.iterdir() if p.is_file()}
     one_line(cli("sweep", *quick(SMALL), "--db", files / name), message.format(tmp=files))
     assert {p.name: p.read_bytes() for p in files.iterdir() if p.is_file()} == before  # left as they were
+
+
+def test_a_sweep_stopped_before_its_first_transaction_resumes(tmp_path):
+    # Its tables made and its meta still empty (killed between the two): a sweep's, not another program's.
+    from terrasim.sweep import SCHEMA
+    db = tmp_path / "stopped.sqlite"
+    con = sqlite3.connect(db)
+    con.executescript(SCHEMA)
+    con.close()
+    assert ts.sweep(small(2), replicates=2, db=db, workers=1, progress=False).completed == 2
 
 
 def test_bad_executor_csv_and_names_in_results(sweep_db, tmp_path):
