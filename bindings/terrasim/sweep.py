@@ -15,7 +15,9 @@ another base seed or other kept series or breakdowns, or when a scenario of
 the same name now has another configuration hash. One sweep writes a
 database at a time: a second one started meanwhile is refused (the first
 holds an exclusive lock on ``DB.lock`` beside it, which the system releases
-should it be killed).
+should it be killed). A sweep writes in WAL mode and leaves the database
+one file, in rollback-journal mode, when it closes it: a reader who cannot
+write its folder can read it.
 
 Every run's scenario (each scenario at each grid point, with the first and
 the last seed) is validated before the database is opened for writing, so
@@ -408,6 +410,20 @@ def _not_a_sweep_database(con: sqlite3.Connection) -> Optional[str]:
     if others:
         return f"its table meta is empty, and it has tables a sweep does not make: {', '.join(others)}"
     return None
+
+
+def _close(con: sqlite3.Connection) -> None:
+    """Closes the database in rollback-journal mode: one file, as a finished sweep's should be.
+
+    Left in WAL mode (which a sweep writes in), it could not be read where
+    its reader cannot write the folder (shared results, a read-only mount):
+    reading a WAL database makes its -shm file beside it. No transaction is
+    open here (each run's commits or rolls back); should a reader hold the
+    database meanwhile, it stays in WAL mode, which SweepResults reads too.
+    """
+    with contextlib.suppress(sqlite3.Error):
+        con.execute("PRAGMA journal_mode=DELETE")
+    con.close()
 
 
 @contextlib.contextmanager
@@ -804,7 +820,7 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
             return _run(con, db, named, points, point_overrides, point_configs, replicates, base_seed, series,
                         breakdowns, executor, workers, threads, progress, max_in_flight, t_start)
         finally:
-            con.close()
+            _close(con)
 
 
 _EXECUTOR_NAMES = ("local", "processes", "mpi")

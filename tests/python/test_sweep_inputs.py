@@ -12,9 +12,11 @@ import math
 import os
 import pathlib
 import pickle
+import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -462,6 +464,75 @@ def test_a_sweep_stopped_before_its_first_transaction_resumes(tmp_path):
     con.executescript(SCHEMA)
     con.close()
     assert ts.sweep(small(2), replicates=2, db=db, workers=1, progress=False).completed == 2
+
+
+def test_a_finished_sweep_is_left_one_file_in_rollback_journal_mode(tmp_path):
+    # It was left in WAL mode, which a reader who cannot write its folder cannot read (see below).
+    db = tmp_path / "one.sqlite"
+    ts.sweep(small(2), replicates=2, db=db, workers=1, progress=False)
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    con.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["one.sqlite"]
+
+
+def test_results_read_a_database_in_a_folder_the_reader_cannot_write(tmp_path):
+    """Shared results, a read-only mount: "not a sweep database (attempt to write a readonly database)".
+
+    A WAL database makes its -shm file when read. Root writes anywhere, so as
+    root the reader is another user (nobody), in a folder it can reach."""
+    as_root = os.geteuid() == 0
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="terrasim-ro-")) if as_root else tmp_path / "shared"
+    folder.mkdir(exist_ok=True)
+    reader = {"user": 65534, "group": 65534, "extra_groups": []} if as_root else {}
+    try:
+        folder.chmod(0o755)
+        ts.sweep(small(2), replicates=2, db=folder / "done.sqlite", workers=1, progress=False)
+        # as an earlier terrasim left it: WAL mode, closed (no -wal, no -shm)
+        shutil.copy(folder / "done.sqlite", folder / "wal.sqlite")
+        con = sqlite3.connect(folder / "wal.sqlite")
+        assert con.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+        con.close()
+        # writes still in its -wal file, without its -shm (as copied from a sweep under way)
+        con = sqlite3.connect(folder / "writing.sqlite", isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA wal_autocheckpoint=0")
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        shutil.copy(folder / "writing.sqlite", folder / "pending.sqlite")
+        shutil.copy(folder / "writing.sqlite-wal", folder / "pending.sqlite-wal")
+        con.close()
+        (folder / "writing.sqlite").unlink()
+        for p in folder.iterdir():
+            p.chmod(0o644)
+        folder.chmod(0o555)
+        before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+        def results(name):
+            return subprocess.run([PY, "-m", "terrasim", "results", str(folder / name)], capture_output=True,
+                                  text=True, timeout=120, **reader)
+        if as_root:
+            try:
+                probe = subprocess.run([PY, "-c", "import terrasim"], capture_output=True, text=True, **reader)
+            except PermissionError as e:
+                pytest.skip(f"running as root, and cannot run the reader as another user ({e})")
+            if probe.returncode != 0:
+                pytest.skip("running as root, and the user nobody cannot import terrasim from here: "
+                            f"{probe.stderr.strip().splitlines()[-1:]}")
+            assert subprocess.run(["touch", str(folder / "probe")], stderr=subprocess.DEVNULL,
+                                  **reader).returncode != 0  # it cannot write there
+        for name in ("done.sqlite", "wal.sqlite"):
+            proc = results(name)
+            assert proc.returncode == 0, proc.stderr
+            assert proc.stdout.split() == ["scenario", "point_id", "a", "1", "2"], proc.stdout
+        # What cannot be read says SQLite's error; it is not "not a sweep database".
+        err = one_line(results("pending.sqlite"), "pending.sqlite: cannot read it (unable to open database file); "
+                                                  "its writes in pending.sqlite-wal need a -shm file beside it")
+        assert "not a sweep database" not in err
+        assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing made or changed
+    finally:
+        folder.chmod(0o755)
+        if as_root:
+            shutil.rmtree(folder)
 
 
 def test_bad_executor_csv_and_names_in_results(sweep_db, tmp_path):
