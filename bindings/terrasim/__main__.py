@@ -272,7 +272,7 @@ def _sweep(ts, args) -> int:
         summary = ts.sweep(scenarios, grid=grid or None, replicates=args.replicates, db=args.db,
                            executor=executor, workers=args.workers, base_seed=args.seed, months=args.months,
                            overrides=args.overrides, series=args.series, breakdowns=args.breakdowns,
-                           progress=_PROGRESS[args.progress])
+                           progress=_PROGRESS[args.progress], _command_line=True)
     print(f"terrasim sweep: {summary.completed} runs done, {summary.skipped} already in {summary.db}, "
           f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=sys.stderr)
     return 0

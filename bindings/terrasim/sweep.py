@@ -74,7 +74,7 @@ except ImportError:  # pragma: no cover (Windows)
 
 from . import _core
 from .scenario import (Overrides, Scenario, ScenarioError, ScenarioLike, _plain, format_override_value,
-                       override_list)
+                       override_labels, override_list)
 
 SCHEMA_VERSION = "1"
 
@@ -284,16 +284,27 @@ def _point_overrides(point: Mapping[str, Any]) -> List[str]:
     return [f"{path}={format_override_value(v)}" for path, v in point.items()]
 
 
-def _at_point(scenario: Scenario, overrides: List[str]) -> Scenario:
-    """`scenario` at a grid point (its overrides), at the seed of _SEED_FOR_IDENTITY: its hash identifies the
-    point's runs."""
-    return scenario.with_overrides(overrides + [_SEED_FOR_IDENTITY])
+def _at_point(scenario: Scenario, overrides: List[str], labels: Sequence[str] = ()) -> Scenario:
+    """`scenario` at a grid point (its overrides, which errors name by `labels`), at the seed of
+    _SEED_FOR_IDENTITY: its hash identifies the point's runs."""
+    return scenario.with_overrides(overrides + [_SEED_FOR_IDENTITY], list(labels))
+
+
+def _grid_labels(grid: Any, points: List[Dict[str, Any]], command_line: bool) -> List[List[str]]:
+    """How errors name each override of each grid point: as it was given, ``--grid #K`` (the K-th --grid
+    option) on the command line, ``grid['path']`` (``grid[k]['path']`` for a list of points) in Python."""
+    if isinstance(grid, Mapping):
+        named = {path: f"--grid #{k + 1}" if command_line else f"grid[{path!r}]" for k, path in enumerate(grid)}
+        return [[named[path] for path in point] for point in points]
+    return [[f"grid[{k}][{path!r}]" for path in point] for k, point in enumerate(points)]
 
 
 def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], point_overrides: List[List[str]],
-                   extra_overrides: List[str], base_seed: int, replicates: int) -> List[Dict[str, str]]:
+                   point_labels: List[List[str]], extra_overrides: List[str], base_seed: int, replicates: int,
+                   seed_label: str) -> List[Dict[str, str]]:
     """Loads every run's scenario here, before the database is touched; returns, for each grid point, the
-    configuration hash of each scenario there.
+    configuration hash of each scenario there. Errors name a grid point's overrides by `point_labels` and
+    the seed by `seed_label`, as the caller gave them.
 
     Bad input is then refused with the scenario's own error, and nothing is
     written; in a worker, the same error would not come back whole (see
@@ -311,13 +322,13 @@ def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], poi
     for name, sc in named.items():
         for seed in sorted({base_seed, last}):
             try:
-                sc.with_overrides([f"seed={seed}"])
+                sc.with_overrides([f"seed={seed}"], [seed_label])
             except ScenarioError as e:
                 raise _in_context(e, f"scenario {name!r}, seed {seed} (replicates 0 to {replicates - 1} use seeds "
                                      f"{base_seed} to {last})") from None
-        for k, (point, ov) in enumerate(zip(points, point_overrides)):
+        for k, (point, ov, labels) in enumerate(zip(points, point_overrides, point_labels)):
             try:
-                at_point = _at_point(sc, ov)
+                at_point = _at_point(sc, ov, labels)
             except ScenarioError as e:
                 raise _in_context(e, f"scenario {name!r}, grid point {_describe(point)}") from None
             if ov and extra_overrides and \
@@ -735,7 +746,8 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
           executor: Any = None, workers: Optional[int] = None, base_seed: int = 1,
           months: Optional[int] = None, overrides: Overrides = None,
           series: Optional[Sequence[str]] = None, breakdowns: bool = False, threads: int = 1,
-          progress: Union[bool, str] = "auto", max_in_flight: Optional[int] = None) -> SweepSummary:
+          progress: Union[bool, str] = "auto", max_in_flight: Optional[int] = None,
+          _command_line: bool = False) -> SweepSummary:
     """Runs every scenario x grid point x replicate not already in `db`.
 
     scenarios: a path, dict or Scenario, a list of them (named by file stem;
@@ -748,7 +760,11 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     months, overrides: applied to every scenario before hashing.
     series: names of the series to keep (default: all).
     Returns a :class:`SweepSummary`; the results are in `db` (see
-    :class:`terrasim.results.SweepResults`).
+    :class:`terrasim.results.SweepResults`). The scenario errors name an
+    override as it was given: ``overrides['path']`` (a dict's) or ``--set #N``
+    (a list's, as the command line's --set), ``grid['path']``, ``months``,
+    ``base_seed`` (``_command_line``: ``--grid #K``, ``--months``, ``--seed``,
+    as ``terrasim sweep`` gives them).
 
     Bad input raises before the database is opened: ScenarioError (a run's
     scenario, the scenario and grid point named first), ValueError (``seed``
@@ -788,7 +804,14 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     if isinstance(series, str):
         series = [series]
     series = list(series) if series else None
-    extra = dict((str(path).strip(), v) for path, v in override_list_to_dict(overrides))
+    # Each override under its path, and how errors name it (as terrasim run, for the command line's).
+    pairs = list(override_list_to_dict(overrides))
+    extra: Dict[str, Any] = {}
+    extra_labels: Dict[str, str] = {}
+    for (path, value), label in zip(pairs, override_labels(overrides) or
+                                    [f"--set #{i + 1}" for i in range(len(pairs))]):
+        path = str(path).strip()
+        extra[path], extra_labels[path] = value, label
     if months is not None:
         if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
             raise ValueError(f"months (--months): expected a whole number of at least 1, found {months!r}")
@@ -796,16 +819,19 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
             raise ValueError("months: given both as months (--months) and in the overrides (--set months=...): "
                              "give it once")
         extra["months"] = months
+        extra_labels["months"] = "--months" if _command_line else "months"
     points = grid_points(grid)
     if not points:
         raise ValueError("grid (--grid): no point: a path of the grid has no values")
     _check_paths(points, list(extra))
     # Everything is loaded and checked before the database is opened: bad
     # input leaves no database, and an existing one as it was.
-    named = {name: sc.with_overrides(extra) for name, sc in named_scenarios(scenarios).items()}
+    named = {name: sc.with_overrides(extra, list(extra_labels.values()))
+             for name, sc in named_scenarios(scenarios).items()}
     point_overrides = [_point_overrides(point) for point in points]
     extra_overrides = _point_overrides(extra)
-    point_configs = _validate_runs(named, points, point_overrides, extra_overrides, base_seed, replicates)
+    point_configs = _validate_runs(named, points, point_overrides, _grid_labels(grid, points, _command_line),
+                                   extra_overrides, base_seed, replicates, "--seed" if _command_line else "base_seed")
     if series:
         _check_series(named, series)
     if os.path.isdir(db):

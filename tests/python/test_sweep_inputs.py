@@ -89,6 +89,42 @@ def test_the_api_raises_the_scenario_error_naming_the_grid_point(tmp_path):
     assert not db.exists()
 
 
+@pytest.mark.parametrize("args, label", [
+    # was "--set #1" (the user's --set #1 was another override) and "overrides['separation_rate']" (a
+    # Python name; terrasim run says --set #2)
+    (["--set", "exit_rate=0.01", "--grid", "separation_rate=abc"],
+     "scenario 'small', grid point separation_rate=abc: --grid #1:1:17: error: separation_rate"),
+    (["--grid", "exit_rate=0.01", "--grid", "separation_rate=0.02,abc"],
+     "grid point exit_rate=0.01, separation_rate=abc: --grid #2:1:17: error: separation_rate"),
+    (["--set", "exit_rate=0.01", "--set", "separation_rate=abc"], "--set #2:1:17: error: separation_rate"),
+    (["--months", "100000"], "--months:1:8: error: months: expected an integer in [1, 1200]"),
+    (["--seed", "-1"], "--seed:1:6: error: seed: expected an integer"),
+])
+def test_a_scenario_error_names_the_sweep_option_it_came_from(tmp_path, args, label):
+    err = refused(cli("sweep", SMALL, *args, "-r", 1, "--workers", 1, "--progress", "never",
+                      "--db", tmp_path / "l.sqlite"), label)
+    assert "overrides[" not in err and "grid[" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kwargs, label", [
+    ({"overrides": {"exit_rate": 0.01, "separation_rate": "abc"}}, "overrides['separation_rate']:1:17: error"),
+    ({"overrides": ["exit_rate=0.01", "separation_rate=abc"]}, "--set #2:1:17: error"),  # a list, as --set
+    ({"overrides": {"exit_rate": 0.01}, "grid": {"separation_rate": ["abc"]}},
+     "grid point separation_rate=abc: grid['separation_rate']:1:17: error"),
+    ({"grid": [{"exit_rate": 0.01}, {"separation_rate": "abc"}]},
+     "grid point separation_rate=abc: grid[1]['separation_rate']:1:17: error"),
+    ({"months": 100000}, "months:1:8: error: months"),
+    ({"base_seed": -1}, "base_seed:1:6: error: seed"),
+])
+def test_the_api_names_the_argument_a_scenario_error_came_from(tmp_path, kwargs, label):
+    with pytest.raises(ts.ScenarioError) as e:
+        ts.sweep(SMALL, db=tmp_path / "l.sqlite", workers=1, progress=False, **kwargs)
+    assert label in str(e.value)
+    assert "--set #1" not in str(e.value) and "--grid" not in str(e.value)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_scenario_error_in_a_worker_comes_back_whole():
     """ScenarioError holds Diagnostic objects, which do not pickle: a worker sends its text instead."""
     sc = small()["a"]
