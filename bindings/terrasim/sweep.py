@@ -310,12 +310,10 @@ def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], poi
     written; in a worker, the same error would not come back whole (see
     :func:`execute_run`), and the database would already hold the sweep's
     settings. Seeds are checked at both ends of the replicates' range (the
-    engine takes a range of seeds). Refused too, by what the configurations
-    are rather than how the paths are spelt: a grid path that sets what an
-    override (--set) set (``zones[0].x`` and ``zones.NAME.x`` are one field:
-    the grid's value would replace the override's, which the scenarios table
-    would still show), and two grid points that make the same runs
-    (``0.01`` and ``.01``, ``1`` and ``1.0``).
+    engine takes a range of seeds). Refused too, by what the fields and the
+    configurations are rather than how the paths are spelt: one field set
+    twice at a grid point (see :func:`_check_fields`), and two grid points
+    that make the same runs (``0.01`` and ``.01``, ``1`` and ``1.0``).
     """
     configs: List[Dict[str, str]] = [{} for _ in points]
     last = base_seed + replicates - 1
@@ -331,12 +329,8 @@ def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], poi
                 at_point = _at_point(sc, ov, labels)
             except ScenarioError as e:
                 raise _in_context(e, f"scenario {name!r}, grid point {_describe(point)}") from None
-            if ov and extra_overrides and \
-                    at_point.with_overrides(extra_overrides).config_sha256 != at_point.config_sha256:
-                raise ValueError(f"grid point {_describe(point)} sets, in scenario {name!r}, a field that an "
-                                 f"override (--set {' '.join(extra_overrides)}) sets too, under another spelling "
-                                 "of its path: the grid's value would replace the override's in every run; give "
-                                 "the field in one of them")
+            if ov:
+                _check_fields(name, sc, point, ov, extra_overrides)
             configs[k][name] = at_point.config_sha256
     seen: Dict[Tuple[str, ...], int] = {}
     for k, point in enumerate(points):
@@ -346,6 +340,47 @@ def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], poi
                              "make the same runs (the same configuration of every scenario): give each value once")
         seen[key] = k
     return configs
+
+
+def _within(inner: str, outer: str) -> bool:
+    """Whether the field at path `inner` is the one at `outer` or inside it (paths as errors name fields)."""
+    return inner == outer or inner.startswith((outer + ".", outer + "["))
+
+
+def _check_fields(name: str, scenario: Scenario, point: Mapping[str, Any], overrides: List[str],
+                  extra_overrides: List[str]) -> None:
+    """Refuses a grid point (its `overrides`) that sets, in `scenario` (with `extra_overrides` applied), a
+    field that another of its paths or an override sets, or a field within it.
+
+    Judged by the engine's paths, as errors name fields: ``zones[0].x`` and
+    ``zones.NAME.x`` are one field. Two grid paths: the one applied last
+    won, so the runs depended on the order the paths were given in, which
+    the database does not keep (a point is stored by its sorted paths), and
+    a resume in the other order added other runs to the same point. A grid
+    path and an override: the grid's value replaced the override's in every
+    run, while the scenarios table still showed the override.
+    """
+    paths = _core.override_paths(scenario._core, extra_overrides + overrides)
+    extra_paths, grid_paths = paths[:len(extra_overrides)], paths[len(extra_overrides):]
+    spelt = [str(path).strip() for path in point]
+
+    def same(a: str, b: str) -> Optional[str]:
+        """How the fields at paths `a` and `b` are one (None: they are not)."""
+        return f"both are {a}" if a == b else f"{a} is within {b}" if _within(a, b) else \
+            f"{b} is within {a}" if _within(b, a) else None
+    for i, path in enumerate(grid_paths):
+        for j in range(i + 1, len(grid_paths)):
+            how = same(path, grid_paths[j])
+            if how:
+                raise ValueError(f"grid (--grid): {spelt[i]} and {spelt[j]} set one field of scenario {name!r} "
+                                 f"({how}): the one applied last would replace the other's values in every run, "
+                                 "and the database would not say which; give the field once")
+        for assignment, extra_path in zip(extra_overrides, extra_paths):
+            how = same(path, extra_path)
+            if how:
+                raise ValueError(f"grid point {_describe(point)} sets, in scenario {name!r}, a field that an "
+                                 f"override (--set {assignment}) sets too ({how}): the grid's value would replace "
+                                 "the override's in every run; give the field in one of them")
 
 
 def _series_of(scenario: Scenario) -> set:
@@ -769,9 +804,10 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     Bad input raises before the database is opened: ScenarioError (a run's
     scenario, the scenario and grid point named first), ValueError (``seed``
     in the grid or the overrides, ``months`` in the grid, a path both in the
-    grid and the overrides, or a grid path that sets what an override sets
-    under another spelling, a grid point twice or two points that make the
-    same runs, an empty grid, two scenarios of one name, an unknown series,
+    grid and the overrides, or a grid path that sets what an override or
+    another grid path sets under another spelling (``zones[0].x`` and
+    ``zones.NAME.x``) or within it, a grid point twice or two points that make
+    the same runs, an empty grid, two scenarios of one name, an unknown series,
     `workers`, `threads` or `max_in_flight` not a whole number of at least 1,
     `db` empty, ``:memory:`` or a ``file:`` URI, which SQLite keeps nowhere or
     elsewhere)

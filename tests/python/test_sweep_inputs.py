@@ -152,6 +152,12 @@ def test_a_scenario_error_in_a_worker_comes_back_whole():
     ([AMIENS / "baseline.yaml", "--set", "scale=0.05", "--set", "zones.amiens_ville.labour_force=50000",
       "--grid", "zones[0].labour_force=40000,70000"],
      "grid point zones[0].labour_force=40000 sets, in scenario 'baseline', a field that an override"),
+    # one field under two spellings in two --grid: the runs depended on their order, which the database's
+    # point (its sorted paths) did not keep, and a resume in the other order mixed two configurations
+    ([AMIENS / "baseline.yaml", "--set", "scale=0.05", "--grid", "zones[0].labour_force=50000",
+      "--grid", "zones.amiens_ville.labour_force=70000"],
+     "grid (--grid): zones[0].labour_force and zones.amiens_ville.labour_force set one field of scenario "
+     "'baseline' (both are zones[0].labour_force)"),
     ([SMALL, "--grid", "exit_rate=0.01,0.02", "--set", "exit_rate=0.1"],
      "exit_rate: both in the grid (--grid) and in the overrides (--set)"),
     ([SMALL, "--grid", "seed=100,200"], "grid (--grid): seed: a sweep sets the seeds itself"),
@@ -178,6 +184,34 @@ def test_the_api_refuses_seed_and_months_in_the_grid(tmp_path):
     with pytest.raises(ValueError, match="months: given both"):
         ts.sweep(small(), months=3, overrides=["months=4"], db=db, workers=1, progress=False)
     assert not db.exists()
+
+
+@pytest.mark.parametrize("grid, overrides, message", [
+    ({"zones[0].x_km": [1.0], "zones.Centre.x_km": [2.0]}, None,
+     "grid (--grid): zones[0].x_km and zones.Centre.x_km set one field of scenario 'a' (both are zones[0].x_km)"),
+    ({"zones.0.x_km": [1.0], "zones[0].x_km": [1.0]}, None, "zones.0.x_km and zones[0].x_km set one field"),
+    ([{"zones.Centre.x_km": 2.0, "zones[0].x_km": 1.0}], None, "zones.Centre.x_km and zones[0].x_km set one field"),
+    ({"zones[1]": [{"name": "Nord", "x_km": 0.0, "y_km": 5.0, "worker_share": 0.15, "firm_share": 0.15}],
+      "zones.Nord.y_km": [6.0]}, None,
+     "grid (--grid): zones[1] and zones.Nord.y_km set one field of scenario 'a' (zones[1].y_km is within zones[1])"),
+    ({"zones.Centre.x_km": [1.0]}, {"zones[0]": {"name": "Centre", "x_km": 0.5, "y_km": 0.0, "worker_share": 0.3,
+                                                 "firm_share": 0.4}},
+     "grid point zones.Centre.x_km=1.0 sets, in scenario 'a', a field that an override (--set zones[0]="),
+])
+def test_the_api_refuses_one_grid_field_under_two_spellings(tmp_path, grid, overrides, message):
+    db = tmp_path / "f.sqlite"
+    with pytest.raises(ValueError) as e:
+        ts.sweep(small(2), grid=grid, overrides=overrides, db=db, workers=1, progress=False)
+    assert message in str(e.value)
+    assert not db.exists()
+
+
+def test_two_fields_of_one_list_item_make_a_grid(tmp_path):
+    from terrasim.sweep import _within
+    assert not _within("zones[10].x_km", "zones[1]") and not _within("a.bc", "a.b")  # not one field
+    db = tmp_path / "g.sqlite"
+    assert ts.sweep(small(2), grid={"zones[0].x_km": [1.0], "zones.Centre.y_km": [1.0, 2.0]}, db=db, workers=1,
+                    progress=False).completed == 2
 
 
 def test_the_api_refuses_two_scenarios_of_one_name(tmp_path):
