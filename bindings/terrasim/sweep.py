@@ -62,8 +62,8 @@ import sqlite3
 import sys
 import time
 import types
-from collections.abc import Mapping
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from collections.abc import Iterable, Mapping
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -170,15 +170,36 @@ def execute_run(task: Tuple) -> Dict[str, Any]:
 # Grid and scenarios.
 
 def grid_points(grid: Union[None, Mapping[str, Sequence[Any]], Sequence[Mapping[str, Any]]]) -> List[Dict[str, Any]]:
-    """``{"a": [1, 2], "b": [x]}`` -> the product as dicts; a list of dicts is taken as is; None -> [{}]."""
+    """``{"a": [1, 2], "b": [x]}`` -> the product as dicts; a list of dicts is taken as is.
+
+    A path's values are a list, tuple, range or array (NumPy, pandas); any
+    other value, a NumPy scalar too, is one value. None and ``{}`` (no path)
+    are no grid: one point without override. A path without values, or an
+    empty list, has no point (ValueError); what is neither a dict nor a list
+    of dicts is a TypeError.
+    """
     if grid is None:
         return [{}]
     if isinstance(grid, Mapping):
         paths = list(grid)
-        values = [list(grid[p]) if isinstance(grid[p], (list, tuple, range)) or hasattr(grid[p], "tolist")
+        values = [list(grid[p]) if isinstance(grid[p], (list, tuple, range)) or getattr(grid[p], "ndim", 0) >= 1
                   else [grid[p]] for p in paths]
+        empty = [str(p) for p, v in zip(paths, values) if not v]
+        if empty:
+            raise ValueError(f"grid (--grid): no point: {', '.join(empty)} {'has' if len(empty) == 1 else 'have'} "
+                             "no values; give each path at least one")
         return [dict(zip(paths, combo)) for combo in itertools.product(*values)]
-    return [dict(point) for point in grid]
+    if isinstance(grid, (str, bytes)) or not isinstance(grid, Iterable):
+        raise TypeError(f"grid: expected a dict {{path: [values]}} (their product) or a list of points, each a "
+                        f"dict {{path: value}}, found {grid!r}")
+    points = list(grid)
+    for k, point in enumerate(points):
+        if not isinstance(point, Mapping):
+            raise TypeError(f"grid: a list of points, each a dict {{path: value}}, and its point {k} is {point!r}")
+    if not points:
+        raise ValueError("grid: no point: the list of points is empty; give at least one ({} for no override), "
+                         "or no grid")
+    return [dict(point) for point in points]
 
 
 def named_scenarios(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, ScenarioLike]],
@@ -787,7 +808,10 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
 
     scenarios: a path, dict or Scenario, a list of them (named by file stem;
       two of one name are refused) or a dict name -> scenario.
-    grid: ``{"path": [values...]}`` (their product) or a list of override dicts.
+    grid: ``{"path": [values...]}`` (their product; a value that is not a
+      list, tuple, range or array is one value) or a list of override dicts
+      (``{}``: a point without override); None or ``{}``: no grid, each
+      scenario as it is.
     replicates: replicate r uses seed ``base_seed + r`` everywhere (common
       random numbers).
     executor: None or "local" (a process per core), "mpi" (MPIPoolExecutor),
@@ -801,18 +825,18 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     ``base_seed`` (``_command_line``: ``--grid #K``, ``--months``, ``--seed``,
     as ``terrasim sweep`` gives them).
 
-    Bad input raises before the database is opened: ScenarioError (a run's
+    Bad input raises before the database is opened: TypeError (a grid that
+    is neither a dict nor a list of dicts), ScenarioError (a run's
     scenario, the scenario and grid point named first), ValueError (``seed``
     in the grid or the overrides, ``months`` in the grid, a path both in the
     grid and the overrides, or a grid path that sets what an override or
     another grid path sets under another spelling (``zones[0].x`` and
     ``zones.NAME.x``) or within it, a grid point twice or two points that make
-    the same runs, an empty grid, two scenarios of one name, an unknown series,
+    the same runs, a grid path without values or an empty list of points,
+    no scenario or two of one name, an unknown series,
     `workers`, `threads` or `max_in_flight` not a whole number of at least 1,
     `db` empty, ``:memory:`` or a ``file:`` URI, which SQLite keeps nowhere or
-    elsewhere)
-    or
-    SweepError (a database that is a folder, in no folder, not a sweep
+    elsewhere) or SweepError (a database that is a folder, in no folder, not a sweep
     database, written with other settings, or being written by another
     sweep).
     """
@@ -857,13 +881,14 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
         extra["months"] = months
         extra_labels["months"] = "--months" if _command_line else "months"
     points = grid_points(grid)
-    if not points:
-        raise ValueError("grid (--grid): no point: a path of the grid has no values")
     _check_paths(points, list(extra))
     # Everything is loaded and checked before the database is opened: bad
     # input leaves no database, and an existing one as it was.
     named = {name: sc.with_overrides(extra, list(extra_labels.values()))
              for name, sc in named_scenarios(scenarios).items()}
+    if not named:
+        raise ValueError("scenarios: none given: expected a scenario (a path, dict or Scenario), a list of them or "
+                         "a dict {name: scenario}")
     point_overrides = [_point_overrides(point) for point in points]
     extra_overrides = _point_overrides(extra)
     point_configs = _validate_runs(named, points, point_overrides, _grid_labels(grid, points, _command_line),

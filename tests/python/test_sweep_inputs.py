@@ -309,7 +309,12 @@ def test_a_forecast_refuses_a_grid_sweep_database_before_running(tmp_path):
     ({"workers": 1.5}, "workers (--workers): expected a whole number of at least 1, found 1.5"),
     ({"threads": "x"}, "threads (--threads): expected a whole number of at least 1, found 'x'"),
     ({"threads": 0}, "threads (--threads): expected a whole number of at least 1, found 0"),
-    ({"grid": {"exit_rate": []}}, "grid (--grid): no point"),
+    ({"grid": {"exit_rate": []}}, "grid (--grid): no point: exit_rate has no values"),
+    # was "a path of the grid has no values", naming none, and the same for a list without points
+    ({"grid": {"exit_rate": [0.02], "separation_rate": []}}, "grid (--grid): no point: separation_rate has no values"),
+    ({"grid": []}, "grid: no point: the list of points is empty"),
+    ({"scenarios": {}}, "scenarios: none given"),  # ran "0 of 0 runs", and left an empty database
+    ({"scenarios": []}, "scenarios: none given"),
     ({"months": 0}, "months (--months): expected a whole number of at least 1, found 0"),  # named "--set #1"
 ])
 def test_the_api_refuses_bad_numbers_before_the_database(tmp_path, kwargs, message):
@@ -317,9 +322,43 @@ def test_the_api_refuses_bad_numbers_before_the_database(tmp_path, kwargs, messa
     # after the database was made, without naming the option.
     db = tmp_path / "n.sqlite"
     with pytest.raises(ValueError) as e:
-        ts.sweep(small(2), db=db, progress=False, **{"workers": 1, **kwargs})
+        ts.sweep(**{"scenarios": small(2), "db": db, "progress": False, "workers": 1, **kwargs})
     assert message in str(e.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("grid, message", [
+    ("exit_rate", "grid: expected a dict {path: [values]} (their product) or a list of points, each a dict "
+                  "{path: value}, found 'exit_rate'"),  # was "dictionary update sequence element #0 has length 1"
+    (["exit_rate=0.01"], "grid: a list of points, each a dict {path: value}, and its point 0 is 'exit_rate=0.01'"),
+    (0.01, "grid: expected a dict"),
+])
+def test_the_api_says_what_a_grid_must_be(tmp_path, grid, message):
+    with pytest.raises(TypeError) as e:
+        ts.sweep(small(2), grid=grid, db=tmp_path / "t.sqlite", workers=1, progress=False)
+    assert message in str(e.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_grid_value_that_is_a_numpy_scalar_is_one_value_as_a_python_scalar(tmp_path):
+    # np.float64(0.01) raised "'numpy.float64' object is not iterable" (it has tolist, taken for an array).
+    db = tmp_path / "np.sqlite"
+    assert ts.sweep(small(2), grid={"exit_rate": np.float64(0.01)}, db=db, workers=1, progress=False).completed == 1
+    again = ts.sweep(small(2), grid={"exit_rate": 0.01, "separation_rate": np.array([0.02, 0.03])}, db=tmp_path /
+                     "np2.sqlite", workers=1, progress=False)
+    assert again.total == 2
+    resumed = ts.sweep(small(2), grid={"exit_rate": 0.01}, replicates=2, db=db, workers=1, progress=False)
+    assert (resumed.skipped, resumed.completed) == (1, 1)  # the same point
+    with ts.SweepResults(db) as res:
+        assert res.points().to_dict("records") == [{"exit_rate": 0.01}]
+
+
+def test_an_empty_grid_dict_is_no_grid(tmp_path):
+    # The product of no path: one point without override, as grid=None (the documentation said refused).
+    db = tmp_path / "e.sqlite"
+    assert ts.sweep(small(2), grid={}, db=db, workers=1, progress=False).completed == 1
+    assert ts.sweep(small(2), grid=None, replicates=2, db=db, workers=1, progress=False).skipped == 1
+    assert "None or ``{}``: no grid" in ts.sweep.__doc__ and "an empty grid" not in ts.sweep.__doc__
 
 
 @pytest.mark.parametrize("db, message", [
