@@ -3,7 +3,7 @@ program hands over (``sweep``, ``results``, ``forecast``).
 
     python3 -m terrasim run scenarios/dock/small.yaml --months 12 --set exit_rate=0.01
     python3 -m terrasim sweep baseline=a.yaml pact=b.yaml --replicates 500 --db mc.sqlite
-    python3 -m terrasim results mc.sqlite --fan unemployment_rate --scenario pact
+    python3 -m terrasim results mc.sqlite --fan --series unemployment_rate --scenario pact
     python3 -m terrasim forecast                     # the Amiens council report
 """
 from __future__ import annotations
