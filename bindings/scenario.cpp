@@ -12,6 +12,7 @@
 #include "sim/core/scenario.h"
 #include "sim/record/recorder.h"
 #include "sim/scenario/error.h"
+#include "sim/scenario/loader.h"
 #include "sim/scenario/schema.h"
 #include "sim/scenario/value.h"
 
@@ -156,6 +157,20 @@ void bind_scenario(py::module_& m) {
         },
         py::arg("base"), py::arg("overrides"), py::arg("labels") = std::vector<std::string>{},
         "A scenario's configuration with more `path=value` overrides, validated; keeps its files and file hash.");
+  m.def("override_paths",
+        [](const sim::Scenario& base, const std::vector<std::string>& overrides, const std::vector<std::string>& labels) {
+          // Applied in turn to a copy of the configuration, as
+          // scenario_from_document applies them (nothing validated).
+          Value document = base.config;
+          std::vector<std::string> paths;
+          for (std::size_t i = 0; i < overrides.size(); ++i)
+            paths.push_back(sim::apply_override(document, overrides[i],
+                                                i < labels.size() ? labels[i] : "--set #" + std::to_string(i + 1)));
+          return paths;
+        },
+        py::arg("base"), py::arg("overrides"), py::arg("labels") = std::vector<std::string>{},
+        "The field each `path=value` override of `base` sets, as errors name fields (`zones[0].x_km` for "
+        "`zones.Centre.x_km` too): two spellings of one field are one path.");
   m.def("month_label", &sim::month_label, py::arg("start"), py::arg("t"));
   m.def("models", [] {
     std::vector<std::pair<std::string, std::string>> out;

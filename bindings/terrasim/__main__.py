@@ -3,7 +3,7 @@ program hands over (``sweep``, ``results``, ``forecast``).
 
     python3 -m terrasim run scenarios/dock/small.yaml --months 12 --set exit_rate=0.01
     python3 -m terrasim sweep baseline=a.yaml pact=b.yaml --replicates 500 --db mc.sqlite
-    python3 -m terrasim results mc.sqlite --fan unemployment_rate --scenario pact
+    python3 -m terrasim results mc.sqlite --fan --series unemployment_rate --scenario pact
     python3 -m terrasim forecast                     # the Amiens council report
 """
 from __future__ import annotations
@@ -272,7 +272,7 @@ def _sweep(ts, args) -> int:
         summary = ts.sweep(scenarios, grid=grid or None, replicates=args.replicates, db=args.db,
                            executor=executor, workers=args.workers, base_seed=args.seed, months=args.months,
                            overrides=args.overrides, series=args.series, breakdowns=args.breakdowns,
-                           progress=_PROGRESS[args.progress])
+                           progress=_PROGRESS[args.progress], _command_line=True)
     print(f"terrasim sweep: {summary.completed} runs done, {summary.skipped} already in {summary.db}, "
           f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=sys.stderr)
     return 0

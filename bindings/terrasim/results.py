@@ -128,6 +128,56 @@ def _month(at: str) -> pd.Period:
 _TABLES = ("meta", "scenarios", "parameters", "parameter_values", "runs", "series")
 
 
+def _error_name(error: sqlite3.Error) -> str:
+    """SQLite's name of the error (SQLITE_NOTADB...); from its message before Python 3.11."""
+    name = getattr(error, "sqlite_errorname", None)
+    if name:
+        return name
+    text = str(error)
+    return ("SQLITE_NOTADB" if "file is not a database" in text else
+            "SQLITE_READONLY_DIRECTORY" if "readonly database" in text else "")
+
+
+def _open_read_only(path: str):
+    """(a read-only connection to `path`, its tables); ValueError, naming the file, when it cannot be read.
+
+    A database in WAL mode (a sweep's that ended before it could leave it
+    one file, or written by an earlier terrasim) makes its -shm file when it
+    is read; where its folder cannot be written, SQLite refuses it ("attempt
+    to write a readonly database"). It is then read as immutable, which
+    makes nothing, when no -wal file holds writes that its file lacks.
+    What is not SQLite is "not a sweep database"; what cannot be read says
+    SQLite's error.
+    """
+    # A URI, so that the path is percent-encoded (a name with ? or # in it is still a file name).
+    uri = pathlib.Path(os.path.abspath(path)).as_uri()
+    con = None
+    try:
+        con = sqlite3.connect(uri + "?mode=ro", uri=True)
+        try:
+            return con, _tables(con)
+        except sqlite3.Error as e:
+            if not _error_name(e).startswith("SQLITE_READONLY") or os.path.exists(path + "-wal"):
+                raise
+            con.close()
+            con = sqlite3.connect(uri + "?immutable=1", uri=True)
+            return con, _tables(con)
+    except sqlite3.Error as e:
+        if con is not None:
+            con.close()
+        if _error_name(e) == "SQLITE_NOTADB":
+            raise ValueError(f"{path}: not a sweep database ({e})") from None
+        hint = ""
+        if os.path.exists(path + "-wal") and not os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+            hint = (f"; its writes in {os.path.basename(path)}-wal need a -shm file beside it, which cannot be made "
+                    "in its folder here")
+        raise ValueError(f"{path}: cannot read it ({e}){hint}") from None
+
+
+def _tables(con: sqlite3.Connection) -> set:
+    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
 class SweepResults:
     """A sweep database opened read-only.
 
@@ -145,19 +195,9 @@ class SweepResults:
                                        or replicates < 1):
             raise ValueError(f"replicates: expected a whole number of at least 1, found {replicates!r}")
         self.replicates = None if replicates is None else int(replicates)  # np.int64 as sweep() takes it
-        # A URI, so that the path is percent-encoded (a name with ? or # in it is still a file name).
-        uri = pathlib.Path(os.path.abspath(self.path)).as_uri() + "?mode=ro"
-        try:
-            self._con = sqlite3.connect(uri, uri=True)
-        except sqlite3.Error as e:
-            raise ValueError(f"{self.path}: cannot open it as a sweep database ({e})") from None
-        # What is not a sweep database (an empty file, another program's database, not SQLite at all) is
-        # refused here, naming the file, rather than by the first query that misses a table.
-        try:
-            tables = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.Error as e:
-            self._con.close()
-            raise ValueError(f"{self.path}: not a sweep database ({e})") from None
+        self._con, tables = _open_read_only(self.path)
+        # What is not a sweep database (an empty file, another program's database) is refused here, naming
+        # the file, rather than by the first query that misses a table.
         missing = [t for t in _TABLES if t not in tables]
         if missing:
             self._con.close()

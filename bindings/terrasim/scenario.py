@@ -14,7 +14,7 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, Iterable, Union
+from typing import Any, Iterable, Optional, Union
 
 from . import _core
 
@@ -118,12 +118,16 @@ class Scenario:
             return cls.from_dict(scenario, overrides)
         return cls.load(scenario, overrides)
 
-    def with_overrides(self, overrides: Overrides) -> "Scenario":
-        """A new scenario: this one's configuration with more overrides."""
+    def with_overrides(self, overrides: Overrides, labels: Optional[Sequence[str]] = None) -> "Scenario":
+        """A new scenario: this one's configuration with more overrides.
+
+        labels: how errors name each override (default: as :func:`override_labels`).
+        """
         ov = override_list(overrides)
         if not ov:
             return self
-        core = _core.scenario_with_overrides(self._core, ov, override_labels(overrides))
+        core = _core.scenario_with_overrides(self._core, ov, override_labels(overrides) if labels is None
+                                             else list(labels))
         return Scenario(core, self.overrides + tuple(ov))
 
     # -- what it is ---------------------------------------------------------

@@ -15,7 +15,9 @@ another base seed or other kept series or breakdowns, or when a scenario of
 the same name now has another configuration hash. One sweep writes a
 database at a time: a second one started meanwhile is refused (the first
 holds an exclusive lock on ``DB.lock`` beside it, which the system releases
-should it be killed).
+should it be killed). A sweep writes in WAL mode and leaves the database
+one file, in rollback-journal mode, when it closes it: a reader who cannot
+write its folder can read it.
 
 Every run's scenario (each scenario at each grid point, with the first and
 the last seed) is validated before the database is opened for writing, so
@@ -53,14 +55,15 @@ import itertools
 import json
 import multiprocessing
 import os
+import re
 import signal
 import socket
 import sqlite3
 import sys
 import time
 import types
-from collections.abc import Mapping
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from collections.abc import Iterable, Mapping
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -71,7 +74,7 @@ except ImportError:  # pragma: no cover (Windows)
 
 from . import _core
 from .scenario import (Overrides, Scenario, ScenarioError, ScenarioLike, _plain, format_override_value,
-                       override_list)
+                       override_labels, override_list)
 
 SCHEMA_VERSION = "1"
 
@@ -99,6 +102,8 @@ CREATE TABLE IF NOT EXISTS breakdowns (
   "column" TEXT NOT NULL, t INTEGER NOT NULL, value REAL,
   PRIMARY KEY (run_id, breakdown, category, "column", t)) WITHOUT ROWID;
 """
+
+TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
 
 
 class SweepError(RuntimeError):
@@ -165,15 +170,36 @@ def execute_run(task: Tuple) -> Dict[str, Any]:
 # Grid and scenarios.
 
 def grid_points(grid: Union[None, Mapping[str, Sequence[Any]], Sequence[Mapping[str, Any]]]) -> List[Dict[str, Any]]:
-    """``{"a": [1, 2], "b": [x]}`` -> the product as dicts; a list of dicts is taken as is; None -> [{}]."""
+    """``{"a": [1, 2], "b": [x]}`` -> the product as dicts; a list of dicts is taken as is.
+
+    A path's values are a list, tuple, range or array (NumPy, pandas); any
+    other value, a NumPy scalar too, is one value. None and ``{}`` (no path)
+    are no grid: one point without override. A path without values, or an
+    empty list, has no point (ValueError); what is neither a dict nor a list
+    of dicts is a TypeError.
+    """
     if grid is None:
         return [{}]
     if isinstance(grid, Mapping):
         paths = list(grid)
-        values = [list(grid[p]) if isinstance(grid[p], (list, tuple, range)) or hasattr(grid[p], "tolist")
+        values = [list(grid[p]) if isinstance(grid[p], (list, tuple, range)) or getattr(grid[p], "ndim", 0) >= 1
                   else [grid[p]] for p in paths]
+        empty = [str(p) for p, v in zip(paths, values) if not v]
+        if empty:
+            raise ValueError(f"grid (--grid): no point: {', '.join(empty)} {'has' if len(empty) == 1 else 'have'} "
+                             "no values; give each path at least one")
         return [dict(zip(paths, combo)) for combo in itertools.product(*values)]
-    return [dict(point) for point in grid]
+    if isinstance(grid, (str, bytes)) or not isinstance(grid, Iterable):
+        raise TypeError(f"grid: expected a dict {{path: [values]}} (their product) or a list of points, each a "
+                        f"dict {{path: value}}, found {grid!r}")
+    points = list(grid)
+    for k, point in enumerate(points):
+        if not isinstance(point, Mapping):
+            raise TypeError(f"grid: a list of points, each a dict {{path: value}}, and its point {k} is {point!r}")
+    if not points:
+        raise ValueError("grid: no point: the list of points is empty; give at least one ({} for no override), "
+                         "or no grid")
+    return [dict(point) for point in points]
 
 
 def named_scenarios(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, ScenarioLike]],
@@ -279,48 +305,53 @@ def _point_overrides(point: Mapping[str, Any]) -> List[str]:
     return [f"{path}={format_override_value(v)}" for path, v in point.items()]
 
 
-def _at_point(scenario: Scenario, overrides: List[str]) -> Scenario:
-    """`scenario` at a grid point (its overrides), at the seed of _SEED_FOR_IDENTITY: its hash identifies the
-    point's runs."""
-    return scenario.with_overrides(overrides + [_SEED_FOR_IDENTITY])
+def _at_point(scenario: Scenario, overrides: List[str], labels: Sequence[str] = ()) -> Scenario:
+    """`scenario` at a grid point (its overrides, which errors name by `labels`), at the seed of
+    _SEED_FOR_IDENTITY: its hash identifies the point's runs."""
+    return scenario.with_overrides(overrides + [_SEED_FOR_IDENTITY], list(labels))
+
+
+def _grid_labels(grid: Any, points: List[Dict[str, Any]], command_line: bool) -> List[List[str]]:
+    """How errors name each override of each grid point: as it was given, ``--grid #K`` (the K-th --grid
+    option) on the command line, ``grid['path']`` (``grid[k]['path']`` for a list of points) in Python."""
+    if isinstance(grid, Mapping):
+        named = {path: f"--grid #{k + 1}" if command_line else f"grid[{path!r}]" for k, path in enumerate(grid)}
+        return [[named[path] for path in point] for point in points]
+    return [[f"grid[{k}][{path!r}]" for path in point] for k, point in enumerate(points)]
 
 
 def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], point_overrides: List[List[str]],
-                   extra_overrides: List[str], base_seed: int, replicates: int) -> List[Dict[str, str]]:
+                   point_labels: List[List[str]], extra_overrides: List[str], base_seed: int, replicates: int,
+                   seed_label: str) -> List[Dict[str, str]]:
     """Loads every run's scenario here, before the database is touched; returns, for each grid point, the
-    configuration hash of each scenario there.
+    configuration hash of each scenario there. Errors name a grid point's overrides by `point_labels` and
+    the seed by `seed_label`, as the caller gave them.
 
     Bad input is then refused with the scenario's own error, and nothing is
     written; in a worker, the same error would not come back whole (see
     :func:`execute_run`), and the database would already hold the sweep's
     settings. Seeds are checked at both ends of the replicates' range (the
-    engine takes a range of seeds). Refused too, by what the configurations
-    are rather than how the paths are spelt: a grid path that sets what an
-    override (--set) set (``zones[0].x`` and ``zones.NAME.x`` are one field:
-    the grid's value would replace the override's, which the scenarios table
-    would still show), and two grid points that make the same runs
-    (``0.01`` and ``.01``, ``1`` and ``1.0``).
+    engine takes a range of seeds). Refused too, by what the fields and the
+    configurations are rather than how the paths are spelt: one field set
+    twice at a grid point (see :func:`_check_fields`), and two grid points
+    that make the same runs (``0.01`` and ``.01``, ``1`` and ``1.0``).
     """
     configs: List[Dict[str, str]] = [{} for _ in points]
     last = base_seed + replicates - 1
     for name, sc in named.items():
         for seed in sorted({base_seed, last}):
             try:
-                sc.with_overrides([f"seed={seed}"])
+                sc.with_overrides([f"seed={seed}"], [seed_label])
             except ScenarioError as e:
                 raise _in_context(e, f"scenario {name!r}, seed {seed} (replicates 0 to {replicates - 1} use seeds "
                                      f"{base_seed} to {last})") from None
-        for k, (point, ov) in enumerate(zip(points, point_overrides)):
+        for k, (point, ov, labels) in enumerate(zip(points, point_overrides, point_labels)):
             try:
-                at_point = _at_point(sc, ov)
+                at_point = _at_point(sc, ov, labels)
             except ScenarioError as e:
                 raise _in_context(e, f"scenario {name!r}, grid point {_describe(point)}") from None
-            if ov and extra_overrides and \
-                    at_point.with_overrides(extra_overrides).config_sha256 != at_point.config_sha256:
-                raise ValueError(f"grid point {_describe(point)} sets, in scenario {name!r}, a field that an "
-                                 f"override (--set {' '.join(extra_overrides)}) sets too, under another spelling "
-                                 "of its path: the grid's value would replace the override's in every run; give "
-                                 "the field in one of them")
+            if ov:
+                _check_fields(name, sc, point, ov, extra_overrides)
             configs[k][name] = at_point.config_sha256
     seen: Dict[Tuple[str, ...], int] = {}
     for k, point in enumerate(points):
@@ -330,6 +361,47 @@ def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], poi
                              "make the same runs (the same configuration of every scenario): give each value once")
         seen[key] = k
     return configs
+
+
+def _within(inner: str, outer: str) -> bool:
+    """Whether the field at path `inner` is the one at `outer` or inside it (paths as errors name fields)."""
+    return inner == outer or inner.startswith((outer + ".", outer + "["))
+
+
+def _check_fields(name: str, scenario: Scenario, point: Mapping[str, Any], overrides: List[str],
+                  extra_overrides: List[str]) -> None:
+    """Refuses a grid point (its `overrides`) that sets, in `scenario` (with `extra_overrides` applied), a
+    field that another of its paths or an override sets, or a field within it.
+
+    Judged by the engine's paths, as errors name fields: ``zones[0].x`` and
+    ``zones.NAME.x`` are one field. Two grid paths: the one applied last
+    won, so the runs depended on the order the paths were given in, which
+    the database does not keep (a point is stored by its sorted paths), and
+    a resume in the other order added other runs to the same point. A grid
+    path and an override: the grid's value replaced the override's in every
+    run, while the scenarios table still showed the override.
+    """
+    paths = _core.override_paths(scenario._core, extra_overrides + overrides)
+    extra_paths, grid_paths = paths[:len(extra_overrides)], paths[len(extra_overrides):]
+    spelt = [str(path).strip() for path in point]
+
+    def same(a: str, b: str) -> Optional[str]:
+        """How the fields at paths `a` and `b` are one (None: they are not)."""
+        return f"both are {a}" if a == b else f"{a} is within {b}" if _within(a, b) else \
+            f"{b} is within {a}" if _within(b, a) else None
+    for i, path in enumerate(grid_paths):
+        for j in range(i + 1, len(grid_paths)):
+            how = same(path, grid_paths[j])
+            if how:
+                raise ValueError(f"grid (--grid): {spelt[i]} and {spelt[j]} set one field of scenario {name!r} "
+                                 f"({how}): the one applied last would replace the other's values in every run, "
+                                 "and the database would not say which; give the field once")
+        for assignment, extra_path in zip(extra_overrides, extra_paths):
+            how = same(path, extra_path)
+            if how:
+                raise ValueError(f"grid point {_describe(point)} sets, in scenario {name!r}, a field that an "
+                                 f"override (--set {assignment}) sets too ({how}): the grid's value would replace "
+                                 "the override's in every run; give the field in one of them")
 
 
 def _series_of(scenario: Scenario) -> set:
@@ -357,10 +429,10 @@ def _open(db: str) -> sqlite3.Connection:
         raise SweepError(f"{db}: cannot open it as a sweep database ({e})") from None
     try:
         # Read before anything is written, so that another program's database is left as it was.
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if tables and "meta" not in tables:
-            raise SweepError(f"{db}: an SQLite database, but not a sweep database (it has no table meta, but "
-                             f"{', '.join(sorted(tables))}): write the sweep to another file")
+        why = _not_a_sweep_database(con)
+        if why:
+            raise SweepError(f"{db}: an SQLite database, but not a sweep database ({why}): write the sweep to "
+                             "another file")
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a killed process
         con.execute("PRAGMA foreign_keys=ON")
@@ -371,6 +443,54 @@ def _open(db: str) -> sqlite3.Connection:
         con.close()
         raise
     return con
+
+
+# What the meta of every sweep database holds (written in the transaction that writes the first row).
+_META_KEYS = ("schema_version", "terrasim_version")
+
+
+def _not_a_sweep_database(con: sqlite3.Connection) -> Optional[str]:
+    """Why the database of `con` cannot be a sweep database (None: it is one, or empty); reads only.
+
+    A table named meta is not enough: another program's database may have
+    one, which the sweep then changed (its tables created, WAL mode) and
+    reported as "written by terrasim None", or, when empty, filled with its
+    settings and runs. A sweep's meta holds its keys; an empty one is a
+    sweep's stopped before its first transaction, with a sweep's tables only.
+    """
+    tables = sorted(r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    if not r[0].startswith("sqlite_"))
+    if not tables:
+        return None
+    if "meta" not in tables:
+        return f"it has no table meta, but {', '.join(tables)}"
+    columns = [r[1] for r in con.execute("PRAGMA table_info(meta)")]
+    if columns != ["key", "value"]:
+        return f"its table meta has the columns {', '.join(columns)}, not key, value"
+    keys = {r[0] for r in con.execute("SELECT key FROM meta")}
+    if keys:
+        missing = [key for key in _META_KEYS if key not in keys]
+        if missing:
+            return f"its table meta has no {' or '.join(missing)}, but {', '.join(sorted(map(str, keys)))}"
+        return None
+    others = [t for t in tables if t not in TABLES]
+    if others:
+        return f"its table meta is empty, and it has tables a sweep does not make: {', '.join(others)}"
+    return None
+
+
+def _close(con: sqlite3.Connection) -> None:
+    """Closes the database in rollback-journal mode: one file, as a finished sweep's should be.
+
+    Left in WAL mode (which a sweep writes in), it could not be read where
+    its reader cannot write the folder (shared results, a read-only mount):
+    reading a WAL database makes its -shm file beside it. No transaction is
+    open here (each run's commits or rolls back); should a reader hold the
+    database meanwhile, it stays in WAL mode, which SweepResults reads too.
+    """
+    with contextlib.suppress(sqlite3.Error):
+        con.execute("PRAGMA journal_mode=DELETE")
+    con.close()
 
 
 @contextlib.contextmanager
@@ -682,12 +802,16 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
           executor: Any = None, workers: Optional[int] = None, base_seed: int = 1,
           months: Optional[int] = None, overrides: Overrides = None,
           series: Optional[Sequence[str]] = None, breakdowns: bool = False, threads: int = 1,
-          progress: Union[bool, str] = "auto", max_in_flight: Optional[int] = None) -> SweepSummary:
+          progress: Union[bool, str] = "auto", max_in_flight: Optional[int] = None,
+          _command_line: bool = False) -> SweepSummary:
     """Runs every scenario x grid point x replicate not already in `db`.
 
     scenarios: a path, dict or Scenario, a list of them (named by file stem;
       two of one name are refused) or a dict name -> scenario.
-    grid: ``{"path": [values...]}`` (their product) or a list of override dicts.
+    grid: ``{"path": [values...]}`` (their product; a value that is not a
+      list, tuple, range or array is one value) or a list of override dicts
+      (``{}``: a point without override); None or ``{}``: no grid, each
+      scenario as it is.
     replicates: replicate r uses seed ``base_seed + r`` everywhere (common
       random numbers).
     executor: None or "local" (a process per core), "mpi" (MPIPoolExecutor),
@@ -695,17 +819,24 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     months, overrides: applied to every scenario before hashing.
     series: names of the series to keep (default: all).
     Returns a :class:`SweepSummary`; the results are in `db` (see
-    :class:`terrasim.results.SweepResults`).
+    :class:`terrasim.results.SweepResults`). The scenario errors name an
+    override as it was given: ``overrides['path']`` (a dict's) or ``--set #N``
+    (a list's, as the command line's --set), ``grid['path']``, ``months``,
+    ``base_seed`` (``_command_line``: ``--grid #K``, ``--months``, ``--seed``,
+    as ``terrasim sweep`` gives them).
 
-    Bad input raises before the database is opened: ScenarioError (a run's
+    Bad input raises before the database is opened: TypeError (a grid that
+    is neither a dict nor a list of dicts), ScenarioError (a run's
     scenario, the scenario and grid point named first), ValueError (``seed``
     in the grid or the overrides, ``months`` in the grid, a path both in the
-    grid and the overrides, or a grid path that sets what an override sets
-    under another spelling, a grid point twice or two points that make the
-    same runs, an empty grid, two scenarios of one name, an unknown series,
-    `workers`, `threads` or `max_in_flight` not a whole number of at least 1)
-    or
-    SweepError (a database that is a folder, in no folder, not a sweep
+    grid and the overrides, or a grid path that sets what an override or
+    another grid path sets under another spelling (``zones[0].x`` and
+    ``zones.NAME.x``) or within it, a grid point twice or two points that make
+    the same runs, a grid path without values or an empty list of points,
+    no scenario or two of one name, an unknown series,
+    `workers`, `threads` or `max_in_flight` not a whole number of at least 1,
+    `db` empty, ``:memory:`` or a ``file:`` URI, which SQLite keeps nowhere or
+    elsewhere) or SweepError (a database that is a folder, in no folder, not a sweep
     database, written with other settings, or being written by another
     sweep).
     """
@@ -727,11 +858,20 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
             raise ValueError(f"{named_as}: expected a whole number of at least {least}, found {value!r}")
     workers = None if workers is None else int(workers)
     threads = int(threads)
+    db = os.fspath(db)
+    _check_db_name(db)
     max_in_flight = None if max_in_flight is None else int(max_in_flight)
     if isinstance(series, str):
         series = [series]
     series = list(series) if series else None
-    extra = dict((str(path).strip(), v) for path, v in override_list_to_dict(overrides))
+    # Each override under its path, and how errors name it (as terrasim run, for the command line's).
+    pairs = list(override_list_to_dict(overrides))
+    extra: Dict[str, Any] = {}
+    extra_labels: Dict[str, str] = {}
+    for (path, value), label in zip(pairs, override_labels(overrides) or
+                                    [f"--set #{i + 1}" for i in range(len(pairs))]):
+        path = str(path).strip()
+        extra[path], extra_labels[path] = value, label
     if months is not None:
         if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
             raise ValueError(f"months (--months): expected a whole number of at least 1, found {months!r}")
@@ -739,19 +879,22 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
             raise ValueError("months: given both as months (--months) and in the overrides (--set months=...): "
                              "give it once")
         extra["months"] = months
+        extra_labels["months"] = "--months" if _command_line else "months"
     points = grid_points(grid)
-    if not points:
-        raise ValueError("grid (--grid): no point: a path of the grid has no values")
     _check_paths(points, list(extra))
     # Everything is loaded and checked before the database is opened: bad
     # input leaves no database, and an existing one as it was.
-    named = {name: sc.with_overrides(extra) for name, sc in named_scenarios(scenarios).items()}
+    named = {name: sc.with_overrides(extra, list(extra_labels.values()))
+             for name, sc in named_scenarios(scenarios).items()}
+    if not named:
+        raise ValueError("scenarios: none given: expected a scenario (a path, dict or Scenario), a list of them or "
+                         "a dict {name: scenario}")
     point_overrides = [_point_overrides(point) for point in points]
     extra_overrides = _point_overrides(extra)
-    point_configs = _validate_runs(named, points, point_overrides, extra_overrides, base_seed, replicates)
+    point_configs = _validate_runs(named, points, point_overrides, _grid_labels(grid, points, _command_line),
+                                   extra_overrides, base_seed, replicates, "--seed" if _command_line else "base_seed")
     if series:
         _check_series(named, series)
-    db = os.fspath(db)
     if os.path.isdir(db):
         raise SweepError(f"{db}: is a folder, expected a sweep database file")
     folder = os.path.dirname(os.path.abspath(db))
@@ -764,10 +907,24 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
             return _run(con, db, named, points, point_overrides, point_configs, replicates, base_seed, series,
                         breakdowns, executor, workers, threads, progress, max_in_flight, t_start)
         finally:
-            con.close()
+            _close(con)
 
 
 _EXECUTOR_NAMES = ("local", "processes", "mpi")
+
+
+def _check_db_name(db: str) -> None:
+    """Refuses a name that SQLite does not take for the file of that name: the sweep ran, said it had
+    finished, and kept nothing (``""``: a temporary file, removed when it closes; ``:memory:``), or kept it
+    where neither its lock nor a resumed sweep nor its results look (``file:`` names: URIs)."""
+    if db == "":
+        raise ValueError("db (--db): expected a database file, found an empty name")
+    if db == ":memory:":
+        raise ValueError("db (--db): ':memory:' is SQLite's database in memory, lost with the sweep's results "
+                         "when it ends: give a file name (./:memory: for a file of that name)")
+    if db.startswith("file:"):
+        raise ValueError(f"db (--db): {db!r}: SQLite reads a name that begins with file: as a URI, not as the file "
+                         f"of that name: give a file name (./{db} for a file of that name)")
 
 
 def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: List[Dict[str, Any]],

@@ -231,6 +231,24 @@ def test_command_line_results(tmp_path):
     assert (tmp_path / "x.csv").exists()
 
 
+def test_the_results_examples_of_the_readme_and_the_module_run(tmp_path):
+    # `python3 -m terrasim results mc.sqlite --fan unemployment_rate ...` (the module's docstring) failed:
+    # "unrecognized arguments: unemployment_rate" (--fan takes no value).
+    import terrasim.__main__ as main
+    readme = (ROOT / "README.md").read_text()
+    examples = [line.split("#")[0].split()[1:] for line in readme.splitlines() if line.startswith("terrasim results ")]
+    examples += [line.split("#")[0].split()[3:] for line in main.__doc__.splitlines()
+                 if line.strip().startswith("python3 -m terrasim results ")]
+    assert len(examples) == 4, examples
+    assert {args[1] for args in examples} == {"mc.sqlite"}, examples
+    base = ts.Scenario.load(SMALL, {"months": 60})  # to 2019-12, the month of --at
+    ts.sweep({name: base for name in ("baseline", "pacte", "pact")}, replicates=2, db=tmp_path / "mc.sqlite",
+             workers=2, progress=False)
+    for args in examples:
+        proc = subprocess.run([PY, "-m", "terrasim", *args], capture_output=True, text=True, cwd=tmp_path)
+        assert proc.returncode == 0, f"{' '.join(args)}: {proc.stderr}"
+
+
 def test_sweep_keeps_breakdowns_and_selected_series(tmp_path):
     db = tmp_path / "b.sqlite"
     ts.sweep({"a": ts.Scenario.load(SMALL, {"months": 3})}, replicates=1, db=db, series=["hires"],

@@ -12,9 +12,11 @@ import math
 import os
 import pathlib
 import pickle
+import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -87,6 +89,42 @@ def test_the_api_raises_the_scenario_error_naming_the_grid_point(tmp_path):
     assert not db.exists()
 
 
+@pytest.mark.parametrize("args, label", [
+    # was "--set #1" (the user's --set #1 was another override) and "overrides['separation_rate']" (a
+    # Python name; terrasim run says --set #2)
+    (["--set", "exit_rate=0.01", "--grid", "separation_rate=abc"],
+     "scenario 'small', grid point separation_rate=abc: --grid #1:1:17: error: separation_rate"),
+    (["--grid", "exit_rate=0.01", "--grid", "separation_rate=0.02,abc"],
+     "grid point exit_rate=0.01, separation_rate=abc: --grid #2:1:17: error: separation_rate"),
+    (["--set", "exit_rate=0.01", "--set", "separation_rate=abc"], "--set #2:1:17: error: separation_rate"),
+    (["--months", "100000"], "--months:1:8: error: months: expected an integer in [1, 1200]"),
+    (["--seed", "-1"], "--seed:1:6: error: seed: expected an integer"),
+])
+def test_a_scenario_error_names_the_sweep_option_it_came_from(tmp_path, args, label):
+    err = refused(cli("sweep", SMALL, *args, "-r", 1, "--workers", 1, "--progress", "never",
+                      "--db", tmp_path / "l.sqlite"), label)
+    assert "overrides[" not in err and "grid[" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kwargs, label", [
+    ({"overrides": {"exit_rate": 0.01, "separation_rate": "abc"}}, "overrides['separation_rate']:1:17: error"),
+    ({"overrides": ["exit_rate=0.01", "separation_rate=abc"]}, "--set #2:1:17: error"),  # a list, as --set
+    ({"overrides": {"exit_rate": 0.01}, "grid": {"separation_rate": ["abc"]}},
+     "grid point separation_rate=abc: grid['separation_rate']:1:17: error"),
+    ({"grid": [{"exit_rate": 0.01}, {"separation_rate": "abc"}]},
+     "grid point separation_rate=abc: grid[1]['separation_rate']:1:17: error"),
+    ({"months": 100000}, "months:1:8: error: months"),
+    ({"base_seed": -1}, "base_seed:1:6: error: seed"),
+])
+def test_the_api_names_the_argument_a_scenario_error_came_from(tmp_path, kwargs, label):
+    with pytest.raises(ts.ScenarioError) as e:
+        ts.sweep(SMALL, db=tmp_path / "l.sqlite", workers=1, progress=False, **kwargs)
+    assert label in str(e.value)
+    assert "--set #1" not in str(e.value) and "--grid" not in str(e.value)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_scenario_error_in_a_worker_comes_back_whole():
     """ScenarioError holds Diagnostic objects, which do not pickle: a worker sends its text instead."""
     sc = small()["a"]
@@ -114,6 +152,12 @@ def test_a_scenario_error_in_a_worker_comes_back_whole():
     ([AMIENS / "baseline.yaml", "--set", "scale=0.05", "--set", "zones.amiens_ville.labour_force=50000",
       "--grid", "zones[0].labour_force=40000,70000"],
      "grid point zones[0].labour_force=40000 sets, in scenario 'baseline', a field that an override"),
+    # one field under two spellings in two --grid: the runs depended on their order, which the database's
+    # point (its sorted paths) did not keep, and a resume in the other order mixed two configurations
+    ([AMIENS / "baseline.yaml", "--set", "scale=0.05", "--grid", "zones[0].labour_force=50000",
+      "--grid", "zones.amiens_ville.labour_force=70000"],
+     "grid (--grid): zones[0].labour_force and zones.amiens_ville.labour_force set one field of scenario "
+     "'baseline' (both are zones[0].labour_force)"),
     ([SMALL, "--grid", "exit_rate=0.01,0.02", "--set", "exit_rate=0.1"],
      "exit_rate: both in the grid (--grid) and in the overrides (--set)"),
     ([SMALL, "--grid", "seed=100,200"], "grid (--grid): seed: a sweep sets the seeds itself"),
@@ -140,6 +184,34 @@ def test_the_api_refuses_seed_and_months_in_the_grid(tmp_path):
     with pytest.raises(ValueError, match="months: given both"):
         ts.sweep(small(), months=3, overrides=["months=4"], db=db, workers=1, progress=False)
     assert not db.exists()
+
+
+@pytest.mark.parametrize("grid, overrides, message", [
+    ({"zones[0].x_km": [1.0], "zones.Centre.x_km": [2.0]}, None,
+     "grid (--grid): zones[0].x_km and zones.Centre.x_km set one field of scenario 'a' (both are zones[0].x_km)"),
+    ({"zones.0.x_km": [1.0], "zones[0].x_km": [1.0]}, None, "zones.0.x_km and zones[0].x_km set one field"),
+    ([{"zones.Centre.x_km": 2.0, "zones[0].x_km": 1.0}], None, "zones.Centre.x_km and zones[0].x_km set one field"),
+    ({"zones[1]": [{"name": "Nord", "x_km": 0.0, "y_km": 5.0, "worker_share": 0.15, "firm_share": 0.15}],
+      "zones.Nord.y_km": [6.0]}, None,
+     "grid (--grid): zones[1] and zones.Nord.y_km set one field of scenario 'a' (zones[1].y_km is within zones[1])"),
+    ({"zones.Centre.x_km": [1.0]}, {"zones[0]": {"name": "Centre", "x_km": 0.5, "y_km": 0.0, "worker_share": 0.3,
+                                                 "firm_share": 0.4}},
+     "grid point zones.Centre.x_km=1.0 sets, in scenario 'a', a field that an override (--set zones[0]="),
+])
+def test_the_api_refuses_one_grid_field_under_two_spellings(tmp_path, grid, overrides, message):
+    db = tmp_path / "f.sqlite"
+    with pytest.raises(ValueError) as e:
+        ts.sweep(small(2), grid=grid, overrides=overrides, db=db, workers=1, progress=False)
+    assert message in str(e.value)
+    assert not db.exists()
+
+
+def test_two_fields_of_one_list_item_make_a_grid(tmp_path):
+    from terrasim.sweep import _within
+    assert not _within("zones[10].x_km", "zones[1]") and not _within("a.bc", "a.b")  # not one field
+    db = tmp_path / "g.sqlite"
+    assert ts.sweep(small(2), grid={"zones[0].x_km": [1.0], "zones.Centre.y_km": [1.0, 2.0]}, db=db, workers=1,
+                    progress=False).completed == 2
 
 
 def test_the_api_refuses_two_scenarios_of_one_name(tmp_path):
@@ -237,7 +309,12 @@ def test_a_forecast_refuses_a_grid_sweep_database_before_running(tmp_path):
     ({"workers": 1.5}, "workers (--workers): expected a whole number of at least 1, found 1.5"),
     ({"threads": "x"}, "threads (--threads): expected a whole number of at least 1, found 'x'"),
     ({"threads": 0}, "threads (--threads): expected a whole number of at least 1, found 0"),
-    ({"grid": {"exit_rate": []}}, "grid (--grid): no point"),
+    ({"grid": {"exit_rate": []}}, "grid (--grid): no point: exit_rate has no values"),
+    # was "a path of the grid has no values", naming none, and the same for a list without points
+    ({"grid": {"exit_rate": [0.02], "separation_rate": []}}, "grid (--grid): no point: separation_rate has no values"),
+    ({"grid": []}, "grid: no point: the list of points is empty"),
+    ({"scenarios": {}}, "scenarios: none given"),  # ran "0 of 0 runs", and left an empty database
+    ({"scenarios": []}, "scenarios: none given"),
     ({"months": 0}, "months (--months): expected a whole number of at least 1, found 0"),  # named "--set #1"
 ])
 def test_the_api_refuses_bad_numbers_before_the_database(tmp_path, kwargs, message):
@@ -245,8 +322,59 @@ def test_the_api_refuses_bad_numbers_before_the_database(tmp_path, kwargs, messa
     # after the database was made, without naming the option.
     db = tmp_path / "n.sqlite"
     with pytest.raises(ValueError) as e:
-        ts.sweep(small(2), db=db, progress=False, **{"workers": 1, **kwargs})
+        ts.sweep(**{"scenarios": small(2), "db": db, "progress": False, "workers": 1, **kwargs})
     assert message in str(e.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("grid, message", [
+    ("exit_rate", "grid: expected a dict {path: [values]} (their product) or a list of points, each a dict "
+                  "{path: value}, found 'exit_rate'"),  # was "dictionary update sequence element #0 has length 1"
+    (["exit_rate=0.01"], "grid: a list of points, each a dict {path: value}, and its point 0 is 'exit_rate=0.01'"),
+    (0.01, "grid: expected a dict"),
+])
+def test_the_api_says_what_a_grid_must_be(tmp_path, grid, message):
+    with pytest.raises(TypeError) as e:
+        ts.sweep(small(2), grid=grid, db=tmp_path / "t.sqlite", workers=1, progress=False)
+    assert message in str(e.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_grid_value_that_is_a_numpy_scalar_is_one_value_as_a_python_scalar(tmp_path):
+    # np.float64(0.01) raised "'numpy.float64' object is not iterable" (it has tolist, taken for an array).
+    db = tmp_path / "np.sqlite"
+    assert ts.sweep(small(2), grid={"exit_rate": np.float64(0.01)}, db=db, workers=1, progress=False).completed == 1
+    again = ts.sweep(small(2), grid={"exit_rate": 0.01, "separation_rate": np.array([0.02, 0.03])}, db=tmp_path /
+                     "np2.sqlite", workers=1, progress=False)
+    assert again.total == 2
+    resumed = ts.sweep(small(2), grid={"exit_rate": 0.01}, replicates=2, db=db, workers=1, progress=False)
+    assert (resumed.skipped, resumed.completed) == (1, 1)  # the same point
+    with ts.SweepResults(db) as res:
+        assert res.points().to_dict("records") == [{"exit_rate": 0.01}]
+
+
+def test_an_empty_grid_dict_is_no_grid(tmp_path):
+    # The product of no path: one point without override, as grid=None (the documentation said refused).
+    db = tmp_path / "e.sqlite"
+    assert ts.sweep(small(2), grid={}, db=db, workers=1, progress=False).completed == 1
+    assert ts.sweep(small(2), grid=None, replicates=2, db=db, workers=1, progress=False).skipped == 1
+    assert "None or ``{}``: no grid" in ts.sweep.__doc__ and "an empty grid" not in ts.sweep.__doc__
+
+
+@pytest.mark.parametrize("db, message", [
+    ("", "db (--db): expected a database file, found an empty name"),
+    (":memory:", "db (--db): ':memory:' is SQLite's database in memory"),
+    ("file:m.sqlite?mode=memory", "db (--db): 'file:m.sqlite?mode=memory': SQLite reads a name that begins with "
+                                  "file: as a URI"),
+])
+def test_a_database_name_sqlite_keeps_nowhere_is_refused_before_running(tmp_path, monkeypatch, db, message):
+    # The sweep ran, said "2 runs done" and kept nothing: SQLite takes "" for a temporary file and
+    # ":memory:" for memory, and reads file: names as URIs.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as e:
+        ts.sweep(small(2), replicates=2, db=db, workers=1, progress=False)
+    assert message in str(e.value)
+    one_line(cli("sweep", *quick(SMALL), "--db", db, cwd=tmp_path), f"terrasim: {message}")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -394,6 +522,15 @@ def files(tmp_path):
     with con:
         con.execute("CREATE TABLE notes (text)")
     con.close()
+    # Other programs' databases with a table named meta, as a sweep's (key, value), or not.
+    for name, script in [("app.sqlite", "INSERT INTO meta VALUES ('app', 'mytool');"), ("app-empty.sqlite", ""),
+                         ("app-columns.sqlite", None)]:
+        con = sqlite3.connect(tmp_path / name)
+        with con:
+            con.executescript("CREATE TABLE users (id, name); INSERT INTO users VALUES (1, 'a');" +
+                              ("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);" + script
+                               if script is not None else "CREATE TABLE meta (name, version, installed);"))
+        con.close()
     return tmp_path
 
 
@@ -413,11 +550,98 @@ def test_results_of_what_is_not_a_sweep_database(files, name, message):
     ("folder", "folder: is a folder, expected a sweep database file"),
     ("text.sqlite", "text.sqlite: cannot open it as a sweep database (file is not a database)"),
     ("other.sqlite", "other.sqlite: an SQLite database, but not a sweep database (it has no table meta, but notes)"),
+    # sweep tables were created in them and WAL mode set, then "written by terrasim None" (app), or the
+    # sweep's runs written in (app-empty)
+    ("app.sqlite", "app.sqlite: an SQLite database, but not a sweep database (its table meta has no "
+                   "schema_version or terrasim_version, but app): write the sweep to another file"),
+    ("app-empty.sqlite", "app-empty.sqlite: an SQLite database, but not a sweep database (its table meta is "
+                         "empty, and it has tables a sweep does not make: users)"),
+    ("app-columns.sqlite", "app-columns.sqlite: an SQLite database, but not a sweep database (its table meta has "
+                           "the columns name, version, installed, not key, value)"),
 ])
 def test_a_sweep_into_what_cannot_be_a_sweep_database(files, name, message):
     before = {p.name: p.read_bytes() for p in files.iterdir() if p.is_file()}
     one_line(cli("sweep", *quick(SMALL), "--db", files / name), message.format(tmp=files))
     assert {p.name: p.read_bytes() for p in files.iterdir() if p.is_file()} == before  # left as they were
+
+
+def test_a_sweep_stopped_before_its_first_transaction_resumes(tmp_path):
+    # Its tables made and its meta still empty (killed between the two): a sweep's, not another program's.
+    from terrasim.sweep import SCHEMA
+    db = tmp_path / "stopped.sqlite"
+    con = sqlite3.connect(db)
+    con.executescript(SCHEMA)
+    con.close()
+    assert ts.sweep(small(2), replicates=2, db=db, workers=1, progress=False).completed == 2
+
+
+def test_a_finished_sweep_is_left_one_file_in_rollback_journal_mode(tmp_path):
+    # It was left in WAL mode, which a reader who cannot write its folder cannot read (see below).
+    db = tmp_path / "one.sqlite"
+    ts.sweep(small(2), replicates=2, db=db, workers=1, progress=False)
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    con.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["one.sqlite"]
+
+
+def test_results_read_a_database_in_a_folder_the_reader_cannot_write(tmp_path):
+    """Shared results, a read-only mount: "not a sweep database (attempt to write a readonly database)".
+
+    A WAL database makes its -shm file when read. Root writes anywhere, so as
+    root the reader is another user (nobody), in a folder it can reach."""
+    as_root = os.geteuid() == 0
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="terrasim-ro-")) if as_root else tmp_path / "shared"
+    folder.mkdir(exist_ok=True)
+    reader = {"user": 65534, "group": 65534, "extra_groups": []} if as_root else {}
+    try:
+        folder.chmod(0o755)
+        ts.sweep(small(2), replicates=2, db=folder / "done.sqlite", workers=1, progress=False)
+        # as an earlier terrasim left it: WAL mode, closed (no -wal, no -shm)
+        shutil.copy(folder / "done.sqlite", folder / "wal.sqlite")
+        con = sqlite3.connect(folder / "wal.sqlite")
+        assert con.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+        con.close()
+        # writes still in its -wal file, without its -shm (as copied from a sweep under way)
+        con = sqlite3.connect(folder / "writing.sqlite", isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA wal_autocheckpoint=0")
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        shutil.copy(folder / "writing.sqlite", folder / "pending.sqlite")
+        shutil.copy(folder / "writing.sqlite-wal", folder / "pending.sqlite-wal")
+        con.close()
+        (folder / "writing.sqlite").unlink()
+        for p in folder.iterdir():
+            p.chmod(0o644)
+        folder.chmod(0o555)
+        before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+        def results(name):
+            return subprocess.run([PY, "-m", "terrasim", "results", str(folder / name)], capture_output=True,
+                                  text=True, timeout=120, **reader)
+        if as_root:
+            try:
+                probe = subprocess.run([PY, "-c", "import terrasim"], capture_output=True, text=True, **reader)
+            except PermissionError as e:
+                pytest.skip(f"running as root, and cannot run the reader as another user ({e})")
+            if probe.returncode != 0:
+                pytest.skip("running as root, and the user nobody cannot import terrasim from here: "
+                            f"{probe.stderr.strip().splitlines()[-1:]}")
+            assert subprocess.run(["touch", str(folder / "probe")], stderr=subprocess.DEVNULL,
+                                  **reader).returncode != 0  # it cannot write there
+        for name in ("done.sqlite", "wal.sqlite"):
+            proc = results(name)
+            assert proc.returncode == 0, proc.stderr
+            assert proc.stdout.split() == ["scenario", "point_id", "a", "1", "2"], proc.stdout
+        # What cannot be read says SQLite's error; it is not "not a sweep database".
+        err = one_line(results("pending.sqlite"), "pending.sqlite: cannot read it (unable to open database file); "
+                                                  "its writes in pending.sqlite-wal need a -shm file beside it")
+        assert "not a sweep database" not in err
+        assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing made or changed
+    finally:
+        folder.chmod(0o755)
+        if as_root:
+            shutil.rmtree(folder)
 
 
 def test_bad_executor_csv_and_names_in_results(sweep_db, tmp_path):
