@@ -29,8 +29,16 @@ PyObject* scenario_error_type = nullptr;
 // A Python value (already reduced by terrasim/scenario.py to dict, list,
 // str, int, float, bool, None) as a scenario document. Typed scalars are
 // given their type here; validation then checks them as it checks YAML.
-Value to_value(py::handle h, const std::string& path) {
+// A Python value as a scenario document. Nested no deeper than YAML may be
+// (ParseLimits::max_depth): each level is a C++ call, and a dict nested some
+// 10,000 levels deep overflowed the stack.
+Value to_value(py::handle h, const std::string& path, int depth = 0) {
   const sim::Location loc{"<dict>", 0, 0};
+  if ((py::isinstance<py::dict>(h) || py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h)) &&
+      depth >= sim::ParseLimits{}.max_depth)
+    throw py::value_error((path.empty() ? std::string("scenario") : path.substr(0, 200) + (path.size() > 200 ? "..." : "")) +
+                          ": nesting deeper than " + std::to_string(sim::ParseLimits{}.max_depth) +
+                          " levels: a scenario never needs that many");
   if (h.is_none()) return Value::null(loc);
   if (py::isinstance<py::bool_>(h)) return Value::boolean(h.cast<bool>(), loc);
   if (py::isinstance<py::int_>(h)) {
@@ -49,14 +57,14 @@ Value to_value(py::handle h, const std::string& path) {
         throw py::type_error(path + ": mapping keys must be strings, found " +
                              std::string(py::str(py::type::of(item.first).attr("__name__"))));
       auto key = item.first.cast<std::string>();
-      map.set(key, to_value(item.second, path.empty() ? key : path + "." + key));
+      map.set(key, to_value(item.second, path.empty() ? key : path + "." + key, depth + 1));
     }
     return map;
   }
   if (py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h)) {
     Value list = Value::list(loc);
     std::size_t i = 0;
-    for (auto item : h) list.push_back(to_value(item, path + "[" + std::to_string(i++) + "]"));
+    for (auto item : h) list.push_back(to_value(item, path + "[" + std::to_string(i++) + "]", depth + 1));
     return list;
   }
   throw py::type_error((path.empty() ? std::string("scenario") : path) + ": cannot use a value of type " +

@@ -23,7 +23,10 @@ ScenarioError = _core.ScenarioError
 Overrides = Union[None, Mapping[str, Any], Iterable[str]]
 
 
-def _plain(value: Any, path: str = "") -> Any:
+_MAX_DEPTH = 64  # the nesting a YAML scenario may have (the loader's limit; the engine refuses deeper dicts too)
+
+
+def _plain(value: Any, path: str = "", depth: int = 0) -> Any:
     """Reduces NumPy scalars, tuples, Mappings, paths... to dict/list/str/int/float/bool/None."""
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -33,13 +36,17 @@ def _plain(value: Any, path: str = "") -> Any:
         return float(value)
     if hasattr(value, "item") and getattr(value, "shape", None) == ():  # NumPy scalar
         return _plain(value.item(), path)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
     if isinstance(value, os.PathLike):
         return os.fspath(value)
-    if isinstance(value, Sequence) or hasattr(value, "tolist"):
+    nested = isinstance(value, Mapping) or isinstance(value, Sequence) or hasattr(value, "tolist")
+    if nested and depth >= _MAX_DEPTH:
+        where = path[:200] + ("..." if len(path) > 200 else "") or "scenario"
+        raise ValueError(f"{where}: nesting deeper than {_MAX_DEPTH} levels: a scenario never needs that many")
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in value.items()}
+    if nested:
         items = value.tolist() if hasattr(value, "tolist") else value
-        return [_plain(v, f"{path}[{i}]") for i, v in enumerate(items)]
+        return [_plain(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(items)]
     if hasattr(value, "strftime"):  # date, datetime, pandas Period/Timestamp: a month
         return value.strftime("%Y-%m")
     raise TypeError(f"{path or 'scenario'}: cannot use a value of type {type(value).__name__} in a scenario")

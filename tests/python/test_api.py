@@ -94,6 +94,33 @@ def test_scenario_error_from_an_override():
     assert info.value.path == "months"
 
 
+def test_a_dict_nested_deeper_than_a_scenario_can_be_is_refused_not_a_crash():
+    # The engine's conversion called itself once a level: a dict nested 50,000 deep overflowed the C++ stack
+    # (SIGSEGV, found by a fuzzing review); the Python side raised RecursionError at 1,000. Both now refuse
+    # what YAML's loader refuses, nesting deeper than 64 levels, by a ValueError naming the field.
+    def nested(depth):
+        doc = small().config
+        cur = doc["zones"][0]
+        for _ in range(depth):
+            cur["deep"] = {}
+            cur = cur["deep"]
+        return doc
+    with pytest.raises(ValueError, match=r"^zones\[0\]\.deep\.deep[.dep]*\.\.\.: nesting deeper than 64 levels"):
+        ts.Scenario.from_dict(nested(100))
+    with pytest.raises(ts.ScenarioError):  # 60 levels convert; the schema then refuses the unknown field
+        ts.Scenario.from_dict(nested(60))
+    code = ("import sys; from terrasim import _core\n"
+            "deep = cur = {}\n"
+            "for _ in range(50000): cur['a'] = {}; cur = cur['a']\n"
+            "try: _core.scenario_from_dict(deep, [], '<dict>')\n"
+            "except ValueError as e: print(str(e)[-100:]); sys.exit(0)\n"
+            "sys.exit(3)\n")
+    proc = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(pathlib.Path(ts.__file__).parent.parent)})
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    assert proc.stdout.strip().endswith(": nesting deeper than 64 levels: a scenario never needs that many")
+
+
 def test_unsupported_python_value_is_a_type_error():
     doc = small().config
     doc["workers"] = object()
