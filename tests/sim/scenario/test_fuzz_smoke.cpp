@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/mutations.h"
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 namespace {
@@ -57,25 +59,8 @@ TEST(FuzzSmoke, EveryTruncationOfAGoodFile) {
 TEST(FuzzSmoke, SeededMutations) {
   const std::string good = read(data_dir() + "/good.yaml");
   const std::string bad = read(data_dir() + "/bad_values.yaml");
-  // Bytes that matter to YAML, and some that matter to UTF-8.
-  const char raw[] = "[]{}:,-?&*!|>'\"#%@`\t\n\r \\~0123456789.eE+\x00\x7f\xc3\xa9\xff\xe2\x82";
-  const std::string interesting(raw, sizeof raw - 1);
   std::mt19937_64 rng(20240611);
-  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
-  for (int round = 0; round < 1500; ++round) {
-    std::string s = round % 3 == 0 ? bad : good;
-    const int edits = 1 + static_cast<int>(pick(8));
-    for (int e = 0; e < edits && !s.empty(); ++e) {
-      const std::size_t at = pick(s.size());
-      switch (pick(4)) {
-        case 0: s[at] = static_cast<char>(rng()); break;
-        case 1: s[at] = interesting[pick(interesting.size())]; break;
-        case 2: s.insert(at, 1 + pick(4), interesting[pick(interesting.size())]); break;
-        default: s.erase(at, 1 + pick(6)); break;
-      }
-    }
-    feed(s);
-  }
+  for (int round = 0; round < 1500; ++round) feed(terrasim::testing::mutated(round % 3 == 0 ? bad : good, rng, 8, 6));
   // Structures repeated: deep flows, long dash runs, anchors and aliases.
   for (int n : {1, 10, 63, 64, 65, 500, 5000}) {
     feed("a: " + std::string(static_cast<std::size_t>(n), '[') + std::string(static_cast<std::size_t>(n), ']'));
