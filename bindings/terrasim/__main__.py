@@ -365,5 +365,18 @@ def _results(ts, args) -> int:
     return 0
 
 
+def _main_closing_quietly() -> int:
+    """main(), ending as the C++ program does when its reader stops reading (``terrasim results DB | head``):
+    the exit status of a SIGPIPE, 141, without Python's traceback or "Exception ignored" message."""
+    try:
+        code = main()
+        sys.stdout.flush()  # here, not at the interpreter's exit, where a broken pipe cannot be caught
+        return code
+    except BrokenPipeError:
+        # Nothing more can be written there: standard output to /dev/null, so that the exit's flush is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # SIGPIPE
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_main_closing_quietly())

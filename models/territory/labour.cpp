@@ -449,7 +449,7 @@ void TerritoryModel::match_jobs(const sim::MonthContext& ctx) {
       // mismatch, with its acceptance draw. The acceptance draws are the
       // unit's draws 0, 1, 2, ... (bits_ahead), each taken only by a
       // mismatch that needs it: the draws of the branching rule, without its
-      // unpredictable branches. All 2a are tested ahead, as bit masks, so
+      // unpredictable branches. They are tested ahead, as bit masks, so
       // that the chain (a firm applied to and accepted before is not applied
       // to again; which draw the next mismatch takes) is a few bit
       // operations an application.

@@ -125,6 +125,16 @@ ScenarioError with_override_notes(const ScenarioError& error, const std::vector<
     }
     return problems.emplace(subset, std::move(found)).first->second;
   };
+  // Whether an error's absence from the problems with fewer overrides shows
+  // that those overrides would not give it. Not when the list is cut at the
+  // validator's cap, nor when it holds a problem that the overrides removed:
+  // the checks across fields run only on a document without other errors,
+  // so such a problem may have hidden it (an override that mends a value
+  // lets a check run that the file fails by itself).
+  auto conclusive = [&](const std::vector<Diagnostic>& fewer) {
+    return fewer.size() < kMaxDiagnostics &&
+           std::all_of(fewer.begin(), fewer.end(), [&](const Diagnostic& p) { return found_in(error.diagnostics(), p); });
+  };
   std::vector<Diagnostic> diagnostics = error.diagnostics();
   for (Diagnostic& d : diagnostics) {
     if (std::any_of(applied.begin(), applied.end(), [&](const Applied& a) { return d.location.file == a.label; }))
@@ -136,14 +146,13 @@ ScenarioError with_override_notes(const ScenarioError& error, const std::vector<
     if (!named.empty()) {
       note = fmt::format("{} changed by {}", d.path, quoted(named));
     } else {
-      // Beyond the validator's cap a list is cut short: no absence from it proves anything.
       const auto& before = problems_with(std::vector<bool>(applied.size(), false));
-      if (before.size() >= kMaxDiagnostics || found_in(before, d)) continue;
+      if (!conclusive(before) || found_in(before, d)) continue;
       std::vector<bool> causes(applied.size(), true);
       for (std::size_t i = 0; i < applied.size(); ++i) {
         causes[i] = false;
         const auto& without = problems_with(causes);
-        causes[i] = without.size() >= kMaxDiagnostics || !found_in(without, d);
+        causes[i] = !conclusive(without) || !found_in(without, d);
       }
       for (std::size_t i = 0; i < applied.size(); ++i)
         if (causes[i]) named.push_back(&applied[i]);

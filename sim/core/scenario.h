@@ -38,8 +38,10 @@ Record scenario_record(const ModelInfo& model, const ModelRegistry& registry = M
 // bad input. An override's errors are located in the pseudo-file
 // labels[i] ("--seed"), or "--set #i+1" (1-based) past the labels given; an
 // error located in a file, about a field an override changed (a sum of
-// shares, one of them set), notes that override, and one in a file read
-// through `extends` notes the file that named it.
+// shares, one of them set), notes that override; one elsewhere in the file
+// that the overrides gave (a check they broke: a window's start moved past
+// its end) notes those without which it would not come; and one in a file
+// read through `extends` notes the file that named it.
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {},
                        const ModelRegistry& registry = ModelRegistry::global(),
                        const std::vector<std::string>& labels = {});

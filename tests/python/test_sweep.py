@@ -231,6 +231,19 @@ def test_command_line_results(tmp_path):
     assert (tmp_path / "x.csv").exists()
 
 
+def test_results_into_a_pipe_closed_early_end_quietly(tmp_path):
+    # `terrasim results DB | head` printed BrokenPipeError's traceback (and "Exception ignored" at exit);
+    # it ends now as the C++ program does, with the exit status of a SIGPIPE and nothing on stderr.
+    db = tmp_path / "p.sqlite"
+    ts.sweep(two_scenarios(), replicates=2, db=db, workers=1, progress=False)
+    for args in (["results", str(db)], ["results", str(db), "--fan", "--series", "hires", "--scenario", "policy"]):
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before the first line
+        proc = subprocess.run([PY, "-m", "terrasim", *args], stdout=write, stderr=subprocess.PIPE, text=True)
+        os.close(write)
+        assert (proc.returncode, proc.stderr) == (141, ""), args
+
+
 def test_the_results_examples_of_the_readme_and_the_module_run(tmp_path):
     # `python3 -m terrasim results mc.sqlite --fan unemployment_rate ...` (the module's docstring) failed:
     # "unrecognized arguments: unemployment_rate" (--fan takes no value).

@@ -2454,6 +2454,19 @@ TEST(TerritoryScenario, AnErrorElsewhereThatAnOverrideCausedNamesIt) {
       EXPECT_EQ(e.diagnostics()[0].location.file, "written.yaml");
       EXPECT_EQ(e.diagnostics()[0].note, "");
     }
+    // Nor when an override mends a value of the file: the checks across
+    // fields, which a document with another error skips, then run and find
+    // the file's own error (a review found it blamed on the override).
+    sim::apply_override(doc, "workers.separation_rate=5", "written.yaml");
+    try {
+      sim::scenario_from_document(doc, "written.yaml", {"seed=5", "workers.separation_rate=0.02"},
+                                  sim::ModelRegistry::global(), {"--set #1", "--set #2"});
+      FAIL() << "accepted a window that ends before it starts";
+    } catch (const sim::ScenarioError& e) {
+      ASSERT_EQ(e.diagnostics().size(), 1u) << e.what();
+      EXPECT_EQ(e.diagnostics()[0].path, "policies.portal.end");
+      EXPECT_EQ(e.diagnostics()[0].note, "");
+    }
   }
 }
 
