@@ -144,8 +144,9 @@ def _open_read_only(path: str):
     A database in WAL mode (a sweep's that ended before it could leave it
     one file, or written by an earlier terrasim) makes its -shm file when it
     is read; where its folder cannot be written, SQLite refuses it ("attempt
-    to write a readonly database"). It is then read as immutable, which
-    makes nothing, when no -wal file holds writes that its file lacks.
+    to write a readonly database"). It is then copied into memory through an
+    immutable connection, which makes nothing, when no -wal or -journal file
+    holds writes that its file lacks (see :func:`_snapshot`).
     What is not SQLite is "not a sweep database"; what cannot be read says
     SQLite's error.
     """
@@ -157,10 +158,11 @@ def _open_read_only(path: str):
         try:
             return con, _tables(con)
         except sqlite3.Error as e:
-            if not _error_name(e).startswith("SQLITE_READONLY") or os.path.exists(path + "-wal"):
+            if not _error_name(e).startswith("SQLITE_READONLY") or _journal_beside(path):
                 raise
             con.close()
-            con = sqlite3.connect(uri + "?immutable=1", uri=True)
+            con = None
+            con = _snapshot(uri, path)
             return con, _tables(con)
     except sqlite3.Error as e:
         if con is not None:
@@ -172,6 +174,36 @@ def _open_read_only(path: str):
             hint = (f"; its writes in {os.path.basename(path)}-wal need a -shm file beside it, which cannot be made "
                     "in its folder here")
         raise ValueError(f"{path}: cannot read it ({e}){hint}") from None
+
+
+def _journal_beside(path: str) -> bool:
+    """Whether writes to the database at `path` lie beside it (a -wal file, or a -journal file that
+    SQLite would roll back): then it cannot be read as immutable."""
+    return os.path.exists(path + "-wal") or os.path.exists(path + "-journal")
+
+
+def _snapshot(uri: str, path: str) -> sqlite3.Connection:
+    """The database at `path` (a WAL one with its writes all in it, that cannot make its -shm file) copied
+    into memory from an immutable connection, which takes no lock and sees no change: a sweep resumed
+    meanwhile would write under a reader that kept it open. Refused (sqlite3.OperationalError) if the file
+    changed while it was copied."""
+    def state():
+        st = os.stat(path)
+        return st.st_size, st.st_mtime_ns, _journal_beside(path)
+    before = state()
+    source = sqlite3.connect(uri + "?immutable=1", uri=True)
+    copy = sqlite3.connect(":memory:")
+    try:
+        source.backup(copy)
+    except sqlite3.Error:
+        copy.close()
+        raise
+    finally:
+        source.close()
+    if state() != before:
+        copy.close()
+        raise sqlite3.OperationalError("it changed while it was read (a sweep is writing it?): try again")
+    return copy
 
 
 def _tables(con: sqlite3.Connection) -> set:

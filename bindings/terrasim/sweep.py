@@ -320,12 +320,13 @@ def _grid_labels(grid: Any, points: List[Dict[str, Any]], command_line: bool) ->
     return [[f"grid[{k}][{path!r}]" for path in point] for k, point in enumerate(points)]
 
 
-def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], point_overrides: List[List[str]],
-                   point_labels: List[List[str]], extra_overrides: List[str], base_seed: int, replicates: int,
-                   seed_label: str) -> List[Dict[str, str]]:
+def _validate_runs(named: Dict[str, Scenario], bases: Dict[str, Scenario], points: List[Dict[str, Any]],
+                   point_overrides: List[List[str]], point_labels: List[List[str]], extra_overrides: List[str],
+                   base_seed: int, replicates: int, seed_label: str) -> List[Dict[str, str]]:
     """Loads every run's scenario here, before the database is touched; returns, for each grid point, the
-    configuration hash of each scenario there. Errors name a grid point's overrides by `point_labels` and
-    the seed by `seed_label`, as the caller gave them.
+    configuration hash of each scenario there (`named`: each scenario with `extra_overrides` applied;
+    `bases`: the same before them). Errors name a grid point's overrides by `point_labels` and the seed by
+    `seed_label`, as the caller gave them.
 
     Bad input is then refused with the scenario's own error, and nothing is
     written; in a worker, the same error would not come back whole (see
@@ -348,10 +349,10 @@ def _validate_runs(named: Dict[str, Scenario], points: List[Dict[str, Any]], poi
         for k, (point, ov, labels) in enumerate(zip(points, point_overrides, point_labels)):
             try:
                 at_point = _at_point(sc, ov, labels)
+                if ov:  # judged on the scenario before the overrides, which are applied once more with the point's
+                    _check_fields(name, bases[name], point, ov, extra_overrides)
             except ScenarioError as e:
                 raise _in_context(e, f"scenario {name!r}, grid point {_describe(point)}") from None
-            if ov:
-                _check_fields(name, sc, point, ov, extra_overrides)
             configs[k][name] = at_point.config_sha256
     seen: Dict[Tuple[str, ...], int] = {}
     for k, point in enumerate(points):
@@ -884,14 +885,14 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     _check_paths(points, list(extra))
     # Everything is loaded and checked before the database is opened: bad
     # input leaves no database, and an existing one as it was.
-    named = {name: sc.with_overrides(extra, list(extra_labels.values()))
-             for name, sc in named_scenarios(scenarios).items()}
+    bases = named_scenarios(scenarios)
+    named = {name: sc.with_overrides(extra, list(extra_labels.values())) for name, sc in bases.items()}
     if not named:
         raise ValueError("scenarios: none given: expected a scenario (a path, dict or Scenario), a list of them or "
                          "a dict {name: scenario}")
     point_overrides = [_point_overrides(point) for point in points]
     extra_overrides = _point_overrides(extra)
-    point_configs = _validate_runs(named, points, point_overrides, _grid_labels(grid, points, _command_line),
+    point_configs = _validate_runs(named, bases, points, point_overrides, _grid_labels(grid, points, _command_line),
                                    extra_overrides, base_seed, replicates, "--seed" if _command_line else "base_seed")
     if series:
         _check_series(named, series)

@@ -787,3 +787,17 @@ def test_results_take_a_numpy_count_of_replicates_as_sweep_does(tmp_path):
     ts.sweep(small(2), replicates=np.int64(3), db=db, workers=1, progress=False)
     with ts.SweepResults(db, replicates=np.int64(2)) as res:  # was "expected a whole number ..., found 2"
         assert res.replicates == 2 and res.fan("unemployment_rate")["n"].max() == 2
+
+
+def test_an_override_that_renames_an_item_goes_with_a_grid(tmp_path):
+    # The check of the grid's fields applied the overrides to a scenario that already had them: a rename
+    # by name (zones.Centre.name=Middle) then found no item named Centre, and a valid sweep was refused.
+    base = ts.Scenario.load(SMALL, {"months": 2})
+    summary = ts.sweep({"a": base}, grid={"exit_rate": [0.01, 0.02]}, overrides={"zones.Centre.name": "Middle"},
+                       replicates=1, db=tmp_path / "r.sqlite", workers=1, progress=False)
+    assert summary.total == 2
+    # A grid path into the renamed item, by its new name, is the field the override's path is within.
+    with pytest.raises(ValueError, match="grid point .* sets, in scenario 'a', a field that an override"):
+        ts.sweep({"a": base}, grid={"zones.Middle.name": ["Other"]}, overrides={"zones.Centre.name": "Middle"},
+                 replicates=1, db=tmp_path / "s.sqlite", workers=1, progress=False)
+    assert not (tmp_path / "s.sqlite").exists()
