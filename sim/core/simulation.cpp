@@ -43,6 +43,7 @@ void Simulation::step() {
   if (done()) throw std::logic_error("the simulation has already run all its months");
   const MonthContext ctx{month_, scenario_.seed()};
   ++generation_;  // before the month: a step that throws halfway has changed the state too
+  replaced_models_.clear();
   run_on_threads([&] { scheduler_.run_month(ctx); });
   const auto t0 = std::chrono::steady_clock::now();
   recorder_.begin_row(month_, month_label(scenario_.start(), month_));
@@ -283,6 +284,7 @@ void Simulation::reconfigure(Scenario next) {
   auto timings = scheduler_.profile();
   scheduler_.set_phases(model->phases());
   scheduler_.restore_profile(std::move(timings));
+  replaced_models_.push_back(std::move(model_));
   model_ = std::move(model);
   history_.push_back({month_, next.config_sha256, next.source, next.file_sha256, next.config.to_json()});
   scenario_ = std::move(next);

@@ -109,6 +109,10 @@ class Simulation {
 
   Scenario scenario_;
   std::unique_ptr<Model> model_;
+  // The models reconfigure() replaced at this month, freed by the next step:
+  // an array over a model's columns (Python's View.array) is valid until the
+  // next step, and a reconfigure is none (it freed the columns under it).
+  std::vector<std::unique_ptr<Model>> replaced_models_;
   Recorder recorder_;
   Scheduler scheduler_;
   // The threads of the model's loops: the caller's alone for one thread

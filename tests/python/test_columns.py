@@ -2,7 +2,9 @@
 simulation alive and refuse to be read once a later month has made them stale;
 DataFrame copies of whole kinds of agents."""
 import gc
+import os
 import pathlib
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -76,6 +78,26 @@ def test_column_keeps_its_simulation_alive():
     gc.collect()
     np.testing.assert_array_equal(np.asarray(v), expected)
     np.testing.assert_array_equal(raw, expected_home)
+
+
+def test_a_column_array_stays_readable_through_a_reconfigure_at_its_month():
+    # .array is the engine's memory, valid until the next step; reconfigure() freed it (it rebuilds the
+    # model): reading it then crashed the interpreter (SIGSEGV at 1:1, where the columns are unmapped when
+    # freed). Run in a subprocess, so that a crash fails this test rather than the suite.
+    code = f"""
+import numpy as np, terrasim as ts
+sim = ts.Simulation(ts.Scenario.load({str(BASELINE)!r}, {{"months": 6}}))
+sim.step(2)
+employer = sim.column("workers", "employer").array
+before = int(np.count_nonzero(employer != {NO_FIRM})), employer.copy()
+sim.reconfigure({{"workers.separation_rate": 0.03}})
+sim.reconfigure({{"workers.separation_rate": 0.025}})  # twice at one month: the first model's memory too
+assert int(np.count_nonzero(employer != {NO_FIRM})) == before[0] and np.array_equal(employer, before[1])
+print("ok", before[0])
+"""
+    proc = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(pathlib.Path(ts.__file__).parent.parent)})
+    assert proc.returncode == 0 and proc.stdout.startswith("ok "), (proc.returncode, proc.stderr[-2000:])
 
 
 def test_stale_column_raises_a_clear_error():
