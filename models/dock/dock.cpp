@@ -1718,7 +1718,20 @@ void DockModel::derive_employer(std::vector<std::uint32_t>& out) const {
 }
 
 const std::vector<std::uint32_t>& DockModel::employer() const {
-  derive_employer(employer_view_);
+  // Derived afresh, then written over the column only where it differs:
+  // asked again at the same month, it writes nothing, so that another
+  // thread reading the column (NumPy copies it without the GIL) never sees
+  // it half rewritten, as it did when each call rewrote it whole. The lock
+  // keeps two such calls from writing at once.
+  std::vector<std::uint32_t> now;
+  derive_employer(now);
+  const std::lock_guard<std::mutex> lock(employer_view_mutex_);
+  if (employer_view_.size() != now.size()) {
+    employer_view_ = std::move(now);
+  } else {
+    for (std::size_t w = 0; w < now.size(); ++w)
+      if (employer_view_[w] != now[w]) employer_view_[w] = now[w];
+  }
   return employer_view_;
 }
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -138,6 +139,7 @@ class DockModel final : public sim::Model {
   sim::LargeVector<std::uint8_t> home_;
   sim::LargeVector<std::uint8_t> skill_;
   mutable std::vector<std::uint32_t> employer_view_;
+  mutable std::mutex employer_view_mutex_;
 
   // Firms, by slot. A closed firm's slot is reused by a later entrant; ids
   // are never reused and key the firm's random streams.
