@@ -178,6 +178,9 @@ void bind_simulation(py::module_& m) {
            "Why write_outputs could not write into the folder now, or an empty string if it could.")
       .def("save_checkpoint",
            [](const Simulation& s, const std::string& path) {
+             // As terrasim run --checkpoint-at: never over a file that is not a checkpoint (the scenario itself).
+             if (const std::string why = sim::checkpoint_path_problem(path); !why.empty())
+               throw sim::CheckpointError(path + ": " + why);
              const ExclusiveCall call(s);
              py::gil_scoped_release release;
              s.save_checkpoint(path);

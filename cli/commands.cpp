@@ -114,32 +114,9 @@ class OutputFolder {
 bool checkpoint_path_usable(const RunRequest& r, std::ostream& err) {
   if (!r.checkpoint_at) return true;
   const auto& [month, file] = *r.checkpoint_at;
-  const std::string what = fmt::format("terrasim: --checkpoint-at {} {}: ", month, file);
-  const fs::path path(file);
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (file.empty() || path.filename().empty()) {
-    err << what << "expected a file name\n";
-    return false;
-  }
-  if (!fs::is_directory(dir, ec)) {
-    err << what << "no folder " << dir.string() << " to write it in\n";
-    return false;
-  }
-  if (const std::string why = sim::cannot_write_in(dir); !why.empty()) {
-    err << what << "cannot write in the folder " << dir.string() << ": " << why << "\n";
-    return false;
-  }
-  if (!fs::exists(path, ec)) return true;
-  if (fs::is_directory(path, ec)) {
-    err << what << "is a folder\n";
-    return false;
-  }
-  if (!sim::starts_like_checkpoint(file)) {
-    err << what << "exists and is not a terrasim checkpoint: refusing to write over it\n";
-    return false;
-  }
-  return true;
+  const std::string why = sim::checkpoint_path_problem(file);
+  if (!why.empty()) err << fmt::format("terrasim: --checkpoint-at {} {}: {}\n", month, file, why);
+  return why.empty();
 }
 
 // Writes the outputs of a finished run: to `out` (no folder), or as files in

@@ -116,6 +116,20 @@ std::string cannot_write_in(const fs::path& dir) {
   return {};
 }
 
+std::string checkpoint_path_problem(const std::string& file) {
+  const fs::path path(file);
+  if (file.empty() || path.filename().empty()) return "expected a file name";
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return fmt::format("no folder {} to write it in", dir.string());
+  if (const std::string why = cannot_write_in(dir); !why.empty())
+    return fmt::format("cannot write in the folder {}: {}", dir.string(), why);
+  if (!fs::exists(path, ec)) return {};
+  if (fs::is_directory(path, ec)) return "is a folder";
+  if (!starts_like_checkpoint(file)) return "exists and is not a terrasim checkpoint: refusing to write over it";
+  return {};
+}
+
 std::string output_folder_problem(const Simulation& s, const std::string& folder, std::string_view format) {
   const fs::path dir(folder);
   std::error_code ec;

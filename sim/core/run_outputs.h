@@ -38,6 +38,12 @@ std::vector<std::string> run_output_names(const Simulation& s, std::string_view 
 // that its result is not lost to a folder found wrong afterwards.
 std::string output_folder_problem(const Simulation& s, const std::string& folder, std::string_view format);
 
+// Why a checkpoint could not be written at `file` now, or "" if it could:
+// no file name, no folder to write it in, a folder that cannot be written
+// in, a folder at that path, or a file there that is not a terrasim
+// checkpoint (the scenario being run, a result), which it would replace.
+std::string checkpoint_path_problem(const std::string& file);
+
 // Whether a file can be created in `dir` now: a temporary one made and
 // removed (the folder's mode, a read-only file system, /proc: what writing
 // would meet). "" if so, else why not.

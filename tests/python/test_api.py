@@ -455,6 +455,25 @@ def test_checkpoint_continues_bit_identically(tmp_path):
     pd.testing.assert_frame_equal(sim.run().series(), full, check_exact=True)
 
 
+def test_a_checkpoint_is_never_written_over_a_file_that_is_not_one(tmp_path):
+    # save_checkpoint(sim.scenario.source) replaced the scenario's YAML with the checkpoint's bytes; terrasim
+    # run --checkpoint-at refused it. Now both refuse, with the same reasons, and change nothing.
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text(SMALL.read_text().replace("extends: default.yaml", f"extends: {SMALL.parent / 'default.yaml'}"))
+    sim = ts.Simulation(ts.Scenario.load(scenario, {"months": 3})).step()
+    before = scenario.read_bytes()
+    with pytest.raises(ts.CheckpointError, match=r"mine\.yaml: exists and is not a terrasim checkpoint: refusing"):
+        sim.save_checkpoint(sim.scenario.source)
+    assert scenario.read_bytes() == before
+    with pytest.raises(ts.CheckpointError, match="is a folder"):
+        sim.save_checkpoint(tmp_path)
+    with pytest.raises(ts.CheckpointError, match="no folder .* to write it in"):
+        sim.save_checkpoint(tmp_path / "missing" / "a.ckpt")
+    sim.save_checkpoint(tmp_path / "a.ckpt")  # a new file, then a checkpoint written over by a later one
+    sim.step().save_checkpoint(tmp_path / "a.ckpt")
+    assert ts.Simulation.resume(tmp_path / "a.ckpt").month == 2
+
+
 def test_bad_checkpoint_is_a_checkpoint_error(tmp_path):
     (tmp_path / "junk").write_bytes(b"not a checkpoint at all")
     with pytest.raises(ts.CheckpointError, match="checkpoint"):
