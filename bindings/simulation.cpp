@@ -53,8 +53,9 @@ ExclusiveCall::~ExclusiveCall() {
 void check_not_running(const void* object) {
   if (running().count(object) != 0)
     throw std::runtime_error(
-        "this Simulation is busy: another thread is running a call on it (step, run, a checkpoint); a "
-        "simulation takes one call at a time (use one Simulation per thread, or fork() it)");
+        "this Simulation is busy: a call on it is running (step, run, a checkpoint), in another thread or "
+        "around the progress function run() calls; a simulation takes one call at a time (use one Simulation "
+        "per thread, or fork() it; read it after run(), or step it: for month in sim: ...)");
 }
 
 void bind_simulation(py::module_& m) {

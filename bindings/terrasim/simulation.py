@@ -11,6 +11,7 @@ import operator
 import os
 import re
 import time
+from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
@@ -22,6 +23,13 @@ from .scenario import Overrides, Scenario, ScenarioLike
 
 class StaleViewError(RuntimeError):
     """A view read after its simulation advanced past the month it was taken at."""
+
+
+def _threads(value: Any) -> int:
+    """`threads` as the engine takes it, checked as terrasim run --threads: 0 (every core) to 1024."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= 1024:
+        raise ValueError(f"threads: expected a whole number from 0 (every core) to 1024, found {value!r}")
+    return int(value)
 
 
 class View:
@@ -169,7 +177,7 @@ class Simulation:
             self._scenario = Scenario(_core_sim.scenario)
         else:
             self._scenario = Scenario.coerce(scenario, overrides)
-            self._sim = _core.Simulation(self._scenario._core, threads)
+            self._sim = _core.Simulation(self._scenario._core, _threads(threads))
         self._recorder = self._sim.recorder
 
     # -- state ---------------------------------------------------------------
@@ -229,7 +237,7 @@ class Simulation:
         else:
             start = pd.Period(self._scenario.start, freq="M")
             text = str(until)
-            if not re.fullmatch(r"\d{4}-\d{2}", text):
+            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
                 raise ValueError(f"until={until!r}: expected a month as 'YYYY-MM' or a number of months")
             stop = (pd.Period(text, freq="M") - start).n + 1
             first = (start + self.month).strftime("%Y-%m")
@@ -238,6 +246,8 @@ class Simulation:
                 raise ValueError(f"until={text}: expected a month between {first} (the next to simulate) and "
                                  f"{last} (the last)" if self.month < self.months else
                                  f"until={text}: the simulation has already simulated every month, to {last}")
+        if progress is not None and not callable(progress):
+            raise TypeError(f"progress: expected a function of (months simulated, months in all), found {progress!r}")
         self._sim.run(stop, progress, True)
         return self
 
@@ -357,7 +367,7 @@ class Simulation:
 
     @classmethod
     def resume(cls, path: Union[str, os.PathLike], threads: int = 1) -> "Simulation":
-        return cls(None, _core_sim=_core.Simulation.resume(os.fspath(path), threads))
+        return cls(None, _core_sim=_core.Simulation.resume(os.fspath(path), _threads(threads)))
 
     def reconfigure(self, overrides: Overrides = None, *, scenario: Optional[ScenarioLike] = None) -> "Simulation":
         """Changes the configuration from the next month on: a policy that
@@ -410,16 +420,22 @@ class Simulation:
         them are the policies' alone. Raises ReconfigureError for a variant
         the state cannot take.
         """
+        if isinstance(variants, bool) or isinstance(variants, (int, np.integer)) and variants < 1:
+            raise ValueError(f"fork: expected a number of copies of at least 1, or a list of variants, found {variants!r}")
+        if isinstance(variants, Mapping) or isinstance(variants, str) or \
+                not isinstance(variants, (int, np.integer)) and not isinstance(variants, Iterable):
+            raise TypeError(f"fork: expected a number of copies or a list of variants, each overrides (a dict or "
+                            f"a list of 'path=value'), found {variants!r}"
+                            + (f": for one variant, fork([{variants!r}])" if isinstance(variants, Mapping) else ""))
         payload = self._sim.checkpoint_payload()  # in memory: no file
-        resume = lambda: Simulation(None, _core_sim=_core.Simulation.resume_payload(payload, self.threads))
-        if isinstance(variants, int):
-            return [resume() for _ in range(variants)]
-        out = []
-        for overrides in variants:
-            child = resume()
-            child._scenario = self._scenario  # the same scenario, its overrides' history included
-            out.append(child.reconfigure(overrides))
-        return out
+
+        def resume() -> "Simulation":
+            child = Simulation(None, _core_sim=_core.Simulation.resume_payload(payload, self.threads))
+            child._scenario = self._scenario  # the same scenario, its files and overrides' history included
+            return child
+        if isinstance(variants, (int, np.integer)):
+            return [resume() for _ in range(int(variants))]
+        return [resume().reconfigure(overrides) for overrides in variants]
 
     def __repr__(self) -> str:
         return f"<terrasim.Simulation {self._scenario.title!r} month {self.month}/{self.months}>"

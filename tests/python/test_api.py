@@ -474,6 +474,35 @@ def test_a_checkpoint_is_never_written_over_a_file_that_is_not_one(tmp_path):
     assert ts.Simulation.resume(tmp_path / "a.ckpt").month == 2
 
 
+def test_the_api_refuses_what_it_cannot_take_naming_the_argument(tmp_path):
+    # Found by an audit of the Python API: threads=-7 ran on every core and 2**31-1 started 32,449 threads
+    # (the command line takes 0 to 1024); a progress that is no function failed after a month; until="2015-13"
+    # raised pandas' DateParseError without naming until; fork(dict) took the dict's keys as variants
+    # ("--set #1: expected path=value"), and fork(n)'s copies lost the scenario's files and overrides.
+    for bad in (-7, 1025, 2 ** 31 - 1, 2.0, True, "2"):
+        with pytest.raises(ValueError, match=r"^threads: expected a whole number from 0 \(every core\) to 1024"):
+            ts.Simulation(small(3), threads=bad)
+    sim = ts.Simulation(small(3), threads=np.int64(2))
+    assert sim.threads == 2
+    sim.save_checkpoint(tmp_path / "c.ckpt")
+    with pytest.raises(ValueError, match="^threads: "):
+        ts.Simulation.resume(tmp_path / "c.ckpt", threads=-1)
+    with pytest.raises(TypeError, match="^progress: expected a function"):
+        sim.run(progress=5)
+    assert sim.month == 0  # refused before running
+    for until in ("2015-13", "2015-00"):
+        with pytest.raises(ValueError, match=f"^until='{until}': expected a month as 'YYYY-MM'"):
+            sim.run(until=until)
+    with pytest.raises(TypeError, match=r"fork: expected .*: for one variant, fork\(\[\{'exit_rate': 0.1\}\]\)"):
+        sim.fork({"exit_rate": 0.1})
+    for n in (0, -2, True):
+        with pytest.raises(ValueError, match="^fork: expected a number of copies of at least 1"):
+            sim.fork(n)
+    base = ts.Simulation(ts.Scenario.load(SMALL, {"months": 3, "exit_rate": 0.02})).step()
+    for child in base.fork(2) + base.fork([{"exit_rate": 0.03}]):
+        assert child.scenario.files == base.scenario.files and child.scenario.overrides[:2] == base.scenario.overrides
+
+
 def test_bad_checkpoint_is_a_checkpoint_error(tmp_path):
     (tmp_path / "junk").write_bytes(b"not a checkpoint at all")
     with pytest.raises(ts.CheckpointError, match="checkpoint"):
