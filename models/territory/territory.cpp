@@ -774,7 +774,13 @@ std::vector<std::string> TerritoryModel::check_invariants(const sim::Recorder& r
   if (alive != firms_alive_) bad.push_back(fmt::format("{} firms alive, the counter says {}", alive, firms_alive_));
   for (std::size_t k = 0; k < budget_.size(); ++k)
     if (spent_[k] > budget_[k] * (1 + 1e-12) + 1e-6)
-      bad.push_back(fmt::format("policy {} spent {} over a budget of {}", policy_names_[k], spent_[k], budget_[k]));
+      // In the scenario's terms (budgets are scaled with the territory), so
+      // that a reconfigure that cut a budget below what was spent reads as
+      // the number the user wrote.
+      bad.push_back(fmt::format("policy {} has spent EUR {:.0f}, more than its budget of EUR {:.0f}{}", policy_names_[k],
+                                spent_[k] / p_.scale, budget_[k] / p_.scale,
+                                p_.scale == 1 ? std::string() : fmt::format(" (at scale {}: EUR {:.0f} of {:.0f})", p_.scale,
+                                                                            spent_[k], budget_[k])));
   const std::size_t r = rec.rows();
   if (r > 0) {
     const auto firms = rec.series("firms"), cr = rec.series("creations"), cl = rec.series("closures");

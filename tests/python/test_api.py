@@ -503,6 +503,16 @@ def test_the_api_refuses_what_it_cannot_take_naming_the_argument(tmp_path):
         assert child.scenario.files == base.scenario.files and child.scenario.overrides[:2] == base.scenario.overrides
 
 
+def test_a_budget_cut_below_what_was_spent_is_refused_in_the_scenarios_terms():
+    # "policy portal spent 30000 over a budget of 400": the amounts at the run's scale, not the number written.
+    pacte = ROOT / "scenarios" / "amiens" / "pacte.yaml"
+    sim = ts.Simulation(ts.Scenario.load(pacte, {"scale": 0.02})).step(30)
+    with pytest.raises(ts.ReconfigureError, match=r"policy portal has spent EUR 1500000, more than its budget of "
+                                                  r"EUR 20000 \(at scale 0.02: EUR 30000 of 400\)"):
+        sim.reconfigure({"policies.portal.budget_eur": 20000})
+    assert sim.month == 30
+
+
 def test_bad_checkpoint_is_a_checkpoint_error(tmp_path):
     (tmp_path / "junk").write_bytes(b"not a checkpoint at all")
     with pytest.raises(ts.CheckpointError, match="checkpoint"):
