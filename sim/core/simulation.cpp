@@ -179,7 +179,8 @@ std::unique_ptr<Simulation> Simulation::resume(ArchiveReader in, int threads) {
   const auto month = in.get<std::int32_t>();
   in.expect_tag("history");
   const auto changes = in.get<std::uint64_t>();
-  if (changes == 0 || changes > static_cast<std::uint64_t>(month) + 1)
+  // The first configuration, then at most one change a month (0 to month).
+  if (changes == 0 || changes > static_cast<std::uint64_t>(month) + 2)
     in.fail("the configuration history does not match the month");
   std::vector<ConfigChange> history;
   for (std::uint64_t i = 0; i < changes; ++i) {
@@ -189,7 +190,8 @@ std::unique_ptr<Simulation> Simulation::resume(ArchiveReader in, int threads) {
     h.source = in.get_string();
     h.file_sha256 = in.get_string();
     h.config_json = in.get_string();
-    if (h.month < (history.empty() ? 0 : history.back().month) || h.month > month || (history.empty() && h.month != 0))
+    if (h.month < (history.empty() ? 0 : history.back().month) || h.month > month || (history.empty() && h.month != 0) ||
+        (history.size() >= 2 && h.month == history.back().month))
       in.fail("the configuration history is out of order");
     history.push_back(std::move(h));
   }
@@ -286,7 +288,15 @@ void Simulation::reconfigure(Scenario next) {
   scheduler_.restore_profile(std::move(timings));
   replaced_models_.push_back(std::move(model_));
   model_ = std::move(model);
-  history_.push_back({month_, next.config_sha256, next.source, next.file_sha256, next.config.to_json()});
+  // One change a month: a second reconfigure at the same month replaces the
+  // first, under which no month ran (the run's first configuration stays the
+  // first entry). Each appended, they made the history longer than a
+  // checkpoint may hold (months + 2), and its checkpoint unreadable.
+  ConfigChange change{month_, next.config_sha256, next.source, next.file_sha256, next.config.to_json()};
+  if (history_.size() > 1 && history_.back().month == month_)
+    history_.back() = std::move(change);
+  else
+    history_.push_back(std::move(change));
   scenario_ = std::move(next);
   ++generation_;  // the model's columns are new storage
 }

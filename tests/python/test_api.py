@@ -513,6 +513,25 @@ def test_a_budget_cut_below_what_was_spent_is_refused_in_the_scenarios_terms():
     assert sim.month == 30
 
 
+def test_a_run_reconfigured_at_one_month_again_and_again_checkpoints_and_resumes(tmp_path):
+    # Each reconfigure appended to the run's history, and a checkpoint holds at most one change a month: a
+    # reconfigure at month 0, or two at one month, made a checkpoint (and a fork) that could not be read
+    # ("the configuration history does not match the month"). A second change at a month replaces the first.
+    whole = ts.Simulation(small(4)).reconfigure({"exit_rate": 0.03}).run()
+    sim = ts.Simulation(small(4)).reconfigure({"exit_rate": 0.02}).reconfigure({"exit_rate": 0.03})
+    sim.save_checkpoint(tmp_path / "m0.ckpt")
+    resumed = ts.Simulation.resume(tmp_path / "m0.ckpt")
+    pd.testing.assert_frame_equal(resumed.run().series(), whole.series(), check_exact=True)
+    sim.step()
+    for rate in (0.01, 0.02, 0.025):
+        sim.reconfigure({"exit_rate": rate})
+    history = sim.config_history
+    assert list(history.from_month) == [0, 0, 1] and history.config.iloc[2]["exit_rate"] == 0.025
+    sim.save_checkpoint(tmp_path / "m1.ckpt")
+    pd.testing.assert_frame_equal(ts.Simulation.resume(tmp_path / "m1.ckpt").config_history, history)
+    assert [f.month for f in sim.fork(2)] == [1, 1]
+
+
 def test_bad_checkpoint_is_a_checkpoint_error(tmp_path):
     (tmp_path / "junk").write_bytes(b"not a checkpoint at all")
     with pytest.raises(ts.CheckpointError, match="checkpoint"):
