@@ -323,12 +323,14 @@ def _forecast(ts, args) -> int:
 
 
 def _yaml_scalar(text: str):
-    """A grid value from the command line: a JSON number/bool/null, else the text."""
+    """A grid value from the command line: a JSON number/bool/null, else YAML text (``.01``, ``Middle``), which
+    the engine reads as --set's (a Python str would be a string, kept as it is)."""
     import json
+    from .scenario import _YamlText
     try:
         return json.loads(text)
     except ValueError:
-        return text
+        return _YamlText(text)
 
 
 def _results(ts, args) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Iterable, Optional, Union
 
@@ -52,8 +53,21 @@ def _plain(value: Any, path: str = "", depth: int = 0) -> Any:
     raise TypeError(f"{path or 'scenario'}: cannot use a value of type {type(value).__name__} in a scenario")
 
 
+class _YamlText(str):
+    """An override value already written as YAML text: a command line's (``--set path=value``, ``--grid``),
+    which the engine reads as YAML (``0.02``, ``[1, 2]``, ``.inf``). Any other ``str`` is a string, kept as it
+    is."""
+
+
 def format_override_value(value: Any) -> str:
-    """The YAML text of one override value (the engine parses it as YAML)."""
+    """The YAML text of one override value (the engine parses the text after ``=`` as YAML).
+
+    A ``str`` is a string, quoted so that YAML reads back exactly it (``"null"``, ``""``, ``"x #1"``,
+    ``"a: b"`` would otherwise be read as null, nothing, ``x`` or refused), except a :class:`_YamlText`,
+    which is YAML text already.
+    """
+    if isinstance(value, _YamlText):
+        return str(value)
     value = _plain(value)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -63,13 +77,43 @@ def format_override_value(value: Any) -> str:
         if not math.isfinite(value):
             return {math.inf: ".inf", -math.inf: "-.inf"}.get(value, ".nan")
         return repr(value)
-    if isinstance(value, (int, str)):
+    if isinstance(value, int):
         return str(value)
-    return json.dumps(value)  # lists and mappings: JSON is YAML flow style
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, list):  # YAML flow style
+        return "[" + ", ".join(format_override_value(v) for v in value) + "]"
+    return "{" + ", ".join(f"{_quoted(k)}: {format_override_value(v)}" for k, v in value.items()) + "}"
+
+
+# What a YAML double-quoted scalar cannot hold as it is: the quote and the backslash, and any character
+# outside printable ASCII (the printable others, "é", "→", are kept; see _escape).
+_NEEDS_ESCAPE = re.compile(r'["\\]|[^\x20-\x7e]')
+_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escape(match: "re.Match[str]") -> str:
+    ch = match.group()
+    if ch in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[ch]
+    code = ord(ch)
+    if ch.isprintable() or 0xD800 <= code <= 0xDFFF:  # a lone surrogate: refused as a dict's strings are (UTF-8)
+        return ch
+    # Control characters (which the engine refuses in its text), line and paragraph separators, the byte
+    # order mark, format characters: YAML escapes, \uXXXX or \UXXXXXXXX.
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _quoted(text: str) -> str:
+    """`text` as a YAML double-quoted scalar that reads back as exactly `text`."""
+    return '"' + _NEEDS_ESCAPE.sub(_escape, str(text)) + '"'
 
 
 def override_list(overrides: Overrides) -> list[str]:
-    """``{"a.b": 1}`` or ``["a.b=1"]`` as the engine's ``path=value`` assignments."""
+    """``{"a.b": 1}`` or ``["a.b=1"]`` as the engine's ``path=value`` assignments.
+
+    A dict's values are Python values (a ``str`` is a string, as it is: ``{"title": "null"}``); the text
+    after ``=`` of a list's, as of ``--set``, is YAML (``"title=null"`` is null)."""
     if overrides is None:
         return []
     if isinstance(overrides, Mapping):

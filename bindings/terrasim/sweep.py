@@ -73,7 +73,7 @@ except ImportError:  # pragma: no cover (Windows)
     fcntl = None
 
 from . import _core
-from .scenario import (Overrides, Scenario, ScenarioError, ScenarioLike, _plain, format_override_value,
+from .scenario import (Overrides, Scenario, ScenarioError, ScenarioLike, _plain, _YamlText, format_override_value,
                        override_labels, override_list)
 
 SCHEMA_VERSION = "1"
@@ -243,8 +243,10 @@ def _canonical(point: Mapping[str, Any]) -> str:
 
 
 def _describe(point: Mapping[str, Any]) -> str:
-    """A grid point as the command line writes it: ``a=1, b=x`` (``no override`` for ``{}``)."""
-    return ", ".join(f"{path}={format_override_value(v)}" for path, v in point.items()) or "no override"
+    """A grid point as the command line writes it: ``a=1, b=x`` (``no override`` for ``{}``); a text value as
+    it is, unquoted (a label, which exports and messages have always written so)."""
+    return ", ".join(f"{path}={v if isinstance(v, str) else format_override_value(v)}"
+                     for path, v in point.items()) or "no override"
 
 
 _SEED_WHY = ("a sweep sets the seeds itself: replicate r runs with seed base seed + r (--seed, --replicates) in "
@@ -586,7 +588,9 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
     A grid point is the database's point of the same overrides, or else of
     the same runs (the configuration hash of each scenario there, from its
     finished runs): resuming ``--grid a=.01`` continues the point written as
-    ``a=0.01`` instead of running it again as another point.
+    ``a=0.01`` instead of running it again as another point. A point of the
+    same text that ran other configurations (``--grid title=~``, YAML's null,
+    against a Python ``"~"``) is refused.
     """
     version = _core.__version__
     con.executescript(SCHEMA)  # idempotent; executescript commits, so before the transaction
@@ -642,15 +646,19 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
             text = _canonical(point)
             row = con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?", (text,)).fetchone()
             if row:
+                if any(isinstance(v, str) for v in point.values()) and \
+                        configs not in _stored_point_identities(con, scenarios, row[0], json.loads(text), True):
+                    raise SweepError(
+                        f"grid point {_describe(point)}: point {row[0]} of this database has this text but ran other "
+                        "configurations: the command line's --grid values are YAML (.01 is a number, ~ is null), a "
+                        "Python string is kept as it is (it was read as YAML before terrasim kept it). Give the value "
+                        "as its runs read it, or write to a new database.")
                 point_ids.append(row[0])
                 continue
             if existing is None:
-                existing = {}
-                for pid, stored in con.execute("SELECT point_id, overrides_json FROM parameters"):
-                    with contextlib.suppress(ScenarioError):  # a point this sweep's scenarios cannot take
-                        existing[pid] = {name: _at_point(sc, _point_overrides(json.loads(stored))).config_sha256
-                                         for name, sc in scenarios.items()}
-            same = [pid for pid, made in existing.items() if made == configs]
+                existing = {pid: _stored_point_identities(con, scenarios, pid, json.loads(stored), False)
+                            for pid, stored in con.execute("SELECT point_id, overrides_json FROM parameters").fetchall()}
+            same = [pid for pid, identities in existing.items() if configs in identities]
             if same:
                 point_ids.append(same[0])
                 continue
@@ -663,6 +671,37 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
         con.execute("ROLLBACK")
         raise
     return scenario_ids, point_ids
+
+
+def _stored_point_identities(con: sqlite3.Connection, scenarios: Dict[str, Scenario], point_id: int,
+                             point: Dict[str, Any], either: bool) -> List[Dict[str, str]]:
+    """What a point of the database may be (its identity: the configuration hash of each scenario there, as
+    _validate_runs makes it); none where these scenarios cannot take it.
+
+    A text value is ambiguous: a string (Python's, kept as it is) or YAML text (the command line's: ``--grid
+    a=.01``, ``title=~``; and every text before terrasim kept Python's strings). Where the two readings make
+    other runs, the point's finished runs say which one it is; without any, it may be `either` (a point of the
+    same text: nothing would be mixed), else it is the string where that is valid (a point of another text,
+    which would name runs of another configuration).
+    """
+    readings = [point]
+    if any(isinstance(v, str) for v in point.values()):
+        readings.append({path: _YamlText(v) if isinstance(v, str) else v for path, v in point.items()})
+    made: List[Tuple[Dict[str, Any], Dict[str, str]]] = []
+    for reading in readings:
+        with contextlib.suppress(ScenarioError):
+            identity = {name: _at_point(sc, _point_overrides(reading)).config_sha256 for name, sc in scenarios.items()}
+            if all(identity != other for _, other in made):
+                made.append((reading, identity))
+    ran = []  # a finished run of each of these scenarios at the point, where the readings differ
+    if len(made) > 1:
+        ran = [(name, seed, config) for name, seed, config in con.execute(
+            "SELECT s.name, r.seed, r.config_sha256 FROM runs r JOIN scenarios s USING (scenario_id) "
+            "WHERE r.point_id = ? GROUP BY r.scenario_id", (point_id,)).fetchall() if name in scenarios]
+    for name, seed, config in ran:
+        made = [(reading, identity) for reading, identity in made if scenarios[name].with_overrides(
+            _point_overrides(reading) + [f"seed={seed}"]).config_sha256 == config]
+    return [identity for _, identity in (made if either or ran else made[:1])]
 
 
 def _commit(con: sqlite3.Connection, result: Dict[str, Any], seed: int) -> None:
@@ -818,6 +857,9 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     executor: None or "local" (a process per core), "mpi" (MPIPoolExecutor),
       a dask ``distributed.Client``, or any concurrent.futures executor.
     months, overrides: applied to every scenario before hashing.
+      A str value (of the grid or an overrides dict) is a string, kept as it
+      is (``"null"``, ``"x #1"``); the ``"path=value"`` strings of an
+      overrides list, as ``--set`` and ``--grid`` values, are YAML.
     series: names of the series to keep (default: all).
     Returns a :class:`SweepSummary`; the results are in `db` (see
     :class:`terrasim.results.SweepResults`). The scenario errors name an
@@ -838,8 +880,9 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     `workers`, `threads` or `max_in_flight` not a whole number of at least 1,
     `db` empty, ``:memory:`` or a ``file:`` URI, which SQLite keeps nowhere or
     elsewhere) or SweepError (a database that is a folder, in no folder, not a sweep
-    database, written with other settings, or being written by another
-    sweep).
+    database, written with other settings, being written by another sweep,
+    or holding a point of the same text that ran other configurations: a
+    --grid value ``~`` (YAML's null) against a Python ``"~"``).
     """
     if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) or replicates < 1:
         raise ValueError(f"replicates: expected a whole number of at least 1, found {replicates!r}")
@@ -1061,6 +1104,3 @@ def override_list_to_dict(overrides: Overrides) -> Iterable[Tuple[str, Any]]:
         out.append((path.strip(), _YamlText(value)))
     return out
 
-
-class _YamlText(str):
-    """An override value already written as YAML text."""

@@ -64,6 +64,67 @@ def test_with_overrides_and_pickle():
         assert derived._core.file_sha256 == sc._core.file_sha256 != ""
 
 
+# Text that YAML would read as something else, or refuse: each must come back as it was given.
+TRICKY_TEXTS = ["", "null", "~", "Null", "true", "no", "1e3", "0x10", "0.5", ".inf", "2015-01", "x #1", "# run 3",
+                "'quoted'", '"double"', "it's \"both\"", "back\\slash", "C:\\new\\table\\", "\\n", "line\nbreak",
+                "tab\there", "\r\n", "  padded  ", " ", "Scenario B: more exits", "a:b", "- item", "[1, 2]",
+                "{a: 1}", "a, b", "&anchor", "*alias", "!tag", "%TAG", "@at", "`tick", "|", ">", "---", "...", "?",
+                "=", "x=y", "Zo\u00eb \u2192 Amiens \U0001f600", "\u00a0nbsp\u2028line\u2029par\ufeffbom\u0085nel",
+                "\x7fdel\x01ctrl\x1b", "\u200bzero width", "\U000e0001tag"]
+
+
+def test_a_text_override_is_kept_as_it_is():
+    # A Python str was written after `path=` unquoted and read back as YAML: "null", "" and "# run 3" gave
+    # the default title, "x #1" gave "x", "'quoted'" gave "quoted", "  padded  " "padded", and
+    # "Scenario B: more exits" was refused ("expected a scalar or a flow collection").
+    wrong = {}
+    for text in TRICKY_TEXTS:
+        try:
+            loaded = ts.Scenario.load(SMALL, {"title": text})
+            got = (loaded.title, loaded.config["title"], ts.Scenario.from_dict(loaded.config, {"title": text}).title,
+                   small().with_overrides({"title": text}).title)
+        except ts.ScenarioError as e:
+            got = str(e)
+        if got != (text,) * 4:
+            wrong[text] = got
+    assert wrong == {}
+
+
+def test_a_text_override_of_a_simulation_is_kept_as_it_is():
+    sim = ts.Simulation(SMALL, {"months": 6, "title": "Scenario A: # 1"}).step(2)
+    assert sim.scenario.title == "Scenario A: # 1"
+    wrong = {}
+    for text in TRICKY_TEXTS:
+        try:
+            got = sim.reconfigure({"title": text}).scenario.title
+        except ts.ScenarioError as e:
+            got = str(e)
+        if got != text:
+            wrong[text] = got
+    assert wrong == {}
+    assert sim.scenario.title == TRICKY_TEXTS[-1]
+    # (a fresh simulation: one reconfigured more than month + 1 times cannot be forked or checkpointed)
+    variants = ts.Simulation(SMALL, {"months": 6}).step(2).fork([{"title": "null"}, {"title": ""}, {"title": "x #1"}])
+    assert [child.scenario.title for child in variants] == ["null", "", "x #1"]
+
+
+def test_override_values_are_written_as_yaml_that_reads_back_the_same():
+    from terrasim.scenario import format_override_value
+    from terrasim.sweep import _YamlText
+    assert format_override_value("x #1") == '"x #1"'
+    assert format_override_value(_YamlText(".01")) == ".01"  # the command line's text, read as YAML
+    # Inside lists and mappings too: JSON wrote inf as Infinity, which YAML reads as a string, and a character
+    # beyond U+FFFF as a pair of surrogates, which the engine refused ("invalid unicode: 55357").
+    assert format_override_value([1, 0.5, float("inf"), None, True, "a\x7f\U0001f600", {"k": "v"}]) == \
+        '[1, 0.5, .inf, null, true, "a\\u007f\U0001f600", {"k": "v"}]'
+    zones = small().config["zones"]
+    zones[0]["name"] = "Zo\u00eb \U0001f600 #1\t'\"\\"
+    assert ts.Scenario.load(SMALL, {"zones": zones}).config["zones"] == zones
+    # The command line's --set text is YAML, as it was.
+    assert ts.Scenario.load(SMALL, ["exit_rate=.01", "title=null"]).config["exit_rate"] == 0.01
+    assert ts.Scenario.load(SMALL, ["title=null"]).title == ts.Scenario.load(SMALL, {"title": None}).title != "null"
+
+
 def test_scenario_error_from_file_has_location(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(f"extends: {SMALL}\nmonths: 6\nseparaton_rate: 0.02\n")

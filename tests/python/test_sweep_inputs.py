@@ -378,15 +378,112 @@ def test_a_database_name_sqlite_keeps_nowhere_is_refused_before_running(tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
+def sweep_small(db, replicates=1, **kwargs):
+    """ts.sweep of dock/small.yaml for 2 months, as `cli("sweep", *quick(SMALL))` runs it."""
+    return ts.sweep({"small": SMALL}, months=2, replicates=replicates, db=db, workers=1, progress=False, **kwargs)
+
+
 def test_a_point_resumed_under_another_spelling_is_the_same_point(tmp_path):
     db = tmp_path / "p.sqlite"
-    first = ts.sweep(small(2), grid={"exit_rate": [0.01]}, replicates=2, db=db, workers=1, progress=False)
+    first = sweep_small(db, 2, grid={"exit_rate": [0.01]})
     assert first.completed == 2
-    again = ts.sweep(small(2), grid={"exit_rate": [".01"]}, replicates=3, db=db, workers=1, progress=False)
-    assert (again.skipped, again.completed) == (2, 1)  # not 3 runs of a second point
+    # --grid exit_rate=.01 is YAML text (a Python ".01" is a string, which exit_rate refuses)
+    again = cli("sweep", SMALL, "--months", 2, "-r", 3, "--workers", 1, "--progress", "never", "--db", db,
+                "--grid", "exit_rate=.01")
+    assert again.returncode == 0, again.stderr
+    assert "1 runs done, 2 already in" in again.stderr  # not 3 runs of a second point
     with ts.SweepResults(db) as res:
         assert list(res.points().index) == [1]
         assert sorted(res.runs()["replicate"]) == [0, 1, 2]
+    # The other way: written as the text .01 (so kept in the database), resumed as 0.01.
+    db = tmp_path / "t.sqlite"
+    assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "exit_rate=.01").returncode == 0
+    again = sweep_small(db, 2, grid={"exit_rate": [0.01]})
+    assert (again.skipped, again.completed) == (1, 1)
+    with ts.SweepResults(db) as res:
+        assert res.points().to_dict("records") == [{"exit_rate": ".01"}]
+
+
+def test_a_text_point_of_a_database_is_read_as_its_runs_ran(tmp_path):
+    # A text value in the database is a Python string (kept as it is) or the command line's YAML text: title=~
+    # from --grid is null (the default title), a Python "~" is the title "~". The point's runs say which.
+    db = tmp_path / "y.sqlite"
+    assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=~").returncode == 0
+    again = sweep_small(db, 2, grid={"title": [None]})
+    assert (again.skipped, again.completed) == (1, 1)  # the same runs: the same point
+    # the title "~", written as the point of null: its runs would be taken for this one's
+    with pytest.raises(ts.SweepError, match=r"grid point title=~: point 1 of this database has this text but "
+                                            r"ran other configurations: the command line's --grid values are YAML"):
+        sweep_small(db, 1, grid={"title": ["~"]})
+    db = tmp_path / "s.sqlite"
+    assert sweep_small(db, 1, grid={"title": ["~"]}).completed == 1
+    assert sweep_small(db, 1, grid={"title": [None]}).completed == 1  # was taken for the point of "~"
+    refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=~"),
+            "grid point title=~: point 1 of this database has this text")
+    proc = cli("sweep", *quick(SMALL), "--db", db, "--grid", "title='~'")  # the string, as YAML writes it
+    assert "0 runs done, 1 already in" in proc.stderr, proc.stderr  # point 1
+    # Without a finished run (a sweep stopped early), a point is either reading for its own text (nothing would
+    # be mixed), and the string for another's (which would name runs of another configuration).
+    db = tmp_path / "n.sqlite"
+    assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=~").returncode == 0
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("DELETE FROM series")
+        con.execute("DELETE FROM runs")
+    con.close()
+    assert sweep_small(db, 1, grid={"title": [None]}).completed == 1  # point 2
+    assert sweep_small(db, 1, grid={"title": ["~"]}).completed == 1  # point 1
+    for name in ("y.sqlite", "s.sqlite", "n.sqlite"):
+        titles = {"y.sqlite": {1: None}, "s.sqlite": {1: "~", 2: None}, "n.sqlite": {1: "~", 2: None}}[name]
+        with ts.SweepResults(tmp_path / name) as res:
+            assert len(res.points()) == len(titles)
+            for run in res.runs().itertuples():
+                expected = ts.Scenario.load(SMALL, {"months": 2, "title": titles[run.point_id], "seed": run.seed})
+                assert run.config_sha256 == expected.config_sha256, (name, run)
+
+
+def test_a_text_value_of_a_grid_or_an_override_is_kept_as_it_is(tmp_path):
+    # Python strings were read as YAML: "null" and "" both gave the default title (refused: "the points make
+    # the same runs"), "x #1" gave "x", and "Scenario B: more exits" was refused.
+    db = tmp_path / "t.sqlite"
+    texts = ["null", "", "x #1", "Scenario B: more exits", "  'quoted'  "]
+    summary = sweep_small(db, grid={"title": texts}, overrides={"description": "# run 3"})
+    assert summary.completed == len(texts)
+    with ts.SweepResults(db) as res:
+        assert list(res.points()["title"]) == texts
+        for run in res.runs().itertuples():
+            expected = ts.Scenario.load(SMALL, {"months": 2, "description": "# run 3", "seed": run.seed,
+                                                "title": texts[run.point_id - 1]})
+            assert run.config_sha256 == expected.config_sha256, run
+    # The command line's are YAML: x #2 is the title x, and "# run 3" needs its quotes; x #1 is point 3's text,
+    # which ran the title "x #1".
+    proc = cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=x #2", "--set", 'description="# run 3"')
+    assert "1 runs done, 0 already in" in proc.stderr, proc.stderr
+    refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=x #1", "--set", 'description="# run 3"'),
+            "grid point title=x #1: point 3 of this database has this text but ran other configurations")
+    with ts.SweepResults(db) as res:
+        assert list(res.points()["title"]) == texts + ["x #2"]  # the text, as it was given
+        last = res.runs().iloc[-1]
+        assert last["config_sha256"] == ts.Scenario.load(SMALL, {"months": 2, "description": "# run 3", "seed": 1,
+                                                                 "title": "x"}).config_sha256
+
+
+def test_the_command_lines_grid_and_set_values_are_yaml_as_before(tmp_path):
+    db = tmp_path / "c.sqlite"
+    proc = cli("sweep", *quick(SMALL), "--db", db, "--grid", "exit_rate=.01,0.02", "--grid", "title=~,x #1",
+               "--set", "separation_rate=.03", "--set", "description=run # 3", "--set", "entry_rate=4e1")
+    assert proc.returncode == 0, proc.stderr
+    expected = {ts.Scenario.load(SMALL, ["months=2", "separation_rate=.03", "description=run # 3", "entry_rate=4e1",
+                                         f"exit_rate={e}", f"title={t}", "seed=1"]).config_sha256
+                for e in (".01", "0.02") for t in ("~", "x #1")}
+    assert ts.Scenario.load(SMALL, {"months": 2, "separation_rate": 0.03, "description": "run", "entry_rate": 40.0,
+                                    "exit_rate": 0.01, "title": None, "seed": 1}).config_sha256 in expected
+    with ts.SweepResults(db) as res:
+        assert set(res.runs()["config_sha256"]) == expected and set(res.runs()["seed"]) == {1}
+        assert res.points().to_dict("records") == [{"exit_rate": e, "title": t} for e in (".01", 0.02)
+                                                   for t in ("~", "x #1")]
+    numbers = ts.Scenario.load(SMALL, ["separation_rate=.03", "entry_rate=4e1", "exit_rate=.01"]).config
+    assert (numbers["separation_rate"], numbers["entry_rate"], numbers["exit_rate"]) == (0.03, 40.0, 0.01)
 
 
 def test_exports_and_runs_keep_to_the_replicates_asked_for_and_name_the_point(tmp_path):
