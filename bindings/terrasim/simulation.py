@@ -306,7 +306,15 @@ class Simulation:
         if not names:
             kinds = sorted({c.agents for c in self.columns()})
             raise KeyError(f"the {self._scenario.model} model has no agents {kind!r} (it has: {', '.join(kinds) or 'none'})")
-        data = {name: np.array(self._sim.column(kind, name)) for name in names}
+        # Each column copied as one call of the engine, and all at one generation: a step in another thread
+        # (which may reallocate the columns) waits, or the copy is refused rather than read half-changed.
+        generation = self._sim.generation
+        data = {}
+        for name in names:
+            current, data[name] = self._sim._read_if_current(self._sim.column(kind, name), generation, None)
+            if not current:
+                raise StaleViewError(f"agents({kind!r}): the simulation moved on while its columns were copied "
+                                     "(another thread stepped it); call agents() again")
         frame = pd.DataFrame(data)
         frame.index.name = "slot"
         return frame

@@ -647,7 +647,7 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
             row = con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?", (text,)).fetchone()
             if row:
                 if any(isinstance(v, str) for v in point.values()) and \
-                        configs not in _stored_point_identities(con, scenarios, row[0], json.loads(text), True):
+                        configs not in _stored_point_identities(con, scenarios, row[0], json.loads(text), True, point):
                     raise SweepError(
                         f"grid point {_describe(point)}: point {row[0]} of this database has this text but ran other "
                         "configurations: the command line's --grid values are YAML (.01 is a number, ~ is null), a "
@@ -674,7 +674,8 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
 
 
 def _stored_point_identities(con: sqlite3.Connection, scenarios: Dict[str, Scenario], point_id: int,
-                             point: Dict[str, Any], either: bool) -> List[Dict[str, str]]:
+                             point: Dict[str, Any], either: bool,
+                             given: Optional[Dict[str, Any]] = None) -> List[Dict[str, str]]:
     """What a point of the database may be (its identity: the configuration hash of each scenario there, as
     _validate_runs makes it); none where these scenarios cannot take it.
 
@@ -682,9 +683,10 @@ def _stored_point_identities(con: sqlite3.Connection, scenarios: Dict[str, Scena
     a=.01``, ``title=~``; and every text before terrasim kept Python's strings). Where the two readings make
     other runs, the point's finished runs say which one it is; without any, it may be `either` (a point of the
     same text: nothing would be mixed), else it is the string where that is valid (a point of another text,
-    which would name runs of another configuration).
+    which would name runs of another configuration). `given`: the point as this sweep has it, read as its
+    values' own types say (a command line's --grid may mix a quoted string and YAML text), tried first.
     """
-    readings = [point]
+    readings = ([given] if given is not None else []) + [point]
     if any(isinstance(v, str) for v in point.values()):
         readings.append({path: _YamlText(v) if isinstance(v, str) else v for path, v in point.items()})
     made: List[Tuple[Dict[str, Any], Dict[str, str]]] = []
@@ -900,6 +902,8 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
             named_as = f"{option} ({flag})" if flag else option
             raise ValueError(f"{named_as}: expected a whole number of at least {least}, found {value!r}")
+    if threads > 1024:  # as terrasim run --threads, and Simulation(threads=)
+        raise ValueError(f"threads (--threads): expected a whole number from 1 to 1024, found {threads!r}")
     workers = None if workers is None else int(workers)
     threads = int(threads)
     db = os.fspath(db)

@@ -126,6 +126,8 @@ std::string checkpoint_path_problem(const std::string& file) {
     return fmt::format("cannot write in the folder {}: {}", dir.string(), why);
   if (!fs::exists(path, ec)) return {};
   if (fs::is_directory(path, ec)) return "is a folder";
+  // Read only if a regular file: a FIFO would block the read.
+  if (!fs::is_regular_file(path, ec)) return "exists and is not a regular file: refusing to write over it";
   if (!starts_like_checkpoint(file)) return "exists and is not a terrasim checkpoint: refusing to write over it";
   return {};
 }

@@ -190,10 +190,14 @@ std::unique_ptr<Simulation> Simulation::resume(ArchiveReader in, int threads) {
     h.source = in.get_string();
     h.file_sha256 = in.get_string();
     h.config_json = in.get_string();
-    if (h.month < (history.empty() ? 0 : history.back().month) || h.month > month || (history.empty() && h.month != 0) ||
-        (history.size() >= 2 && h.month == history.back().month))
+    if (h.month < (history.empty() ? 0 : history.back().month) || h.month > month || (history.empty() && h.month != 0))
       in.fail("the configuration history is out of order");
-    history.push_back(std::move(h));
+    // Two changes at one month (written before one replaced the other): the later
+    // is the one months ran under.
+    if (history.size() >= 2 && h.month == history.back().month)
+      history.back() = std::move(h);
+    else
+      history.push_back(std::move(h));
   }
   Scenario s = scenario_from_document(parse_yaml(config_json, path + " (saved configuration)"), source);
   if (s.model->name != model_name) in.fail("the saved configuration names another model than the checkpoint");
@@ -283,6 +287,7 @@ void Simulation::reconfigure(Scenario next) {
     refuse("under it the running state breaks the model's rules: " + bad.front());
 
   // Nothing above changed this simulation; from here nothing throws but allocation.
+  replaced_models_.reserve(replaced_models_.size() + 1);  // before the scheduler takes the new model's phases
   auto timings = scheduler_.profile();
   scheduler_.set_phases(model->phases());
   scheduler_.restore_profile(std::move(timings));

@@ -198,6 +198,14 @@ def test_checkpoint_with_a_valid_hash_but_an_inconsistent_state_is_refused(terra
     assert not (tmp_path / "o").exists()
 
 
+def test_a_checkpoint_path_that_is_a_fifo_is_refused_without_blocking(terrasim, tmp_path):
+    # Whether the file was a checkpoint was judged by reading its first bytes: a FIFO blocked the program.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    p = terrasim("run", SMALL, "--months", 2, "--checkpoint-at", 1, fifo, check=2)  # the fixture's timeout: 600 s
+    assert "exists and is not a regular file: refusing to write over it" in p.stderr
+
+
 def test_checkpoint_month_out_of_range_is_refused(terrasim, tmp_path):
     p = terrasim("run", SMALL, "--months", 5, "--checkpoint-at", 9, tmp_path / "c", check=2)
     assert "between 0 and 5" in p.stderr

@@ -486,6 +486,18 @@ def test_the_command_lines_grid_and_set_values_are_yaml_as_before(tmp_path):
     assert (numbers["separation_rate"], numbers["entry_rate"], numbers["exit_rate"]) == (0.03, 40.0, 0.01)
 
 
+def test_a_command_line_point_of_a_quoted_string_and_yaml_text_resumes(tmp_path):
+    # A --grid value in JSON quotes is a string, a bare one YAML text: a point mixing the two was read back
+    # all one way or all the other, neither of which had run, and its own resume was refused (a review).
+    db = tmp_path / "m.sqlite"
+    for replicates in ("1", "2"):
+        proc = cli("sweep", SMALL, "--set", "months=2", "-r", replicates, "--progress", "never", "--db", db,
+                   "--grid", 'title="null"', "--grid", "separation_rate=.02")
+        assert proc.returncode == 0, proc.stderr
+    with ts.SweepResults(db) as res:
+        assert len(res.runs()) == 2 and len(res.points()) == 1
+
+
 def test_exports_and_runs_keep_to_the_replicates_asked_for_and_name_the_point(tmp_path):
     db = tmp_path / "e.sqlite"
     ts.sweep(small(2), grid={"exit_rate": [0.01, 0.02]}, replicates=3, db=db, workers=1, progress=False)
