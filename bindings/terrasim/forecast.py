@@ -461,6 +461,10 @@ def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed
         try:
             meta = dict(con.execute("SELECT key, value FROM meta"))
             hashes = dict(con.execute("SELECT name, config_sha256 FROM scenarios"))
+            # The series of one run of each scenario (a forecast keeps every series its model records).
+            kept = {name: {row[0] for row in con.execute(
+                        "SELECT DISTINCT name FROM series WHERE run_id = (SELECT min(run_id) FROM runs r JOIN "
+                        "scenarios s USING (scenario_id) WHERE s.name = ?)", (name,))} for name in hashes}
         finally:
             con.close()
     except sqlite3.Error as e:
@@ -475,6 +479,12 @@ def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed
     changed = [name for name, sc in scenarios.items() if name in hashes and hashes[name] != sc.config_sha256]
     if changed:
         return f"scenario {', '.join(changed)} had another configuration"
+    # A build of the same version that recorded fewer series (portal_cash came within 0.4.3): its report would
+    # leave out what needs them without a word.
+    for name, sc in scenarios.items():
+        missing = sorted(set(sc.series_names) - kept.get(name, set())) if kept.get(name) else []
+        if missing:
+            return f"the runs of scenario {name} lack the series {', '.join(missing)}, which this build records"
     return None
 
 

@@ -398,6 +398,22 @@ def test_a_second_call_reuses_every_run_and_gives_the_same_report(made, terrasim
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again"]
 
 
+def test_runs_that_lack_a_series_this_build_records_are_run_again(made, terrasim, tmp_path):
+    # A build of the same version that recorded fewer series (portal_cash was added within 0.4.3) left runs
+    # that were reused, and the report left out the portal's cash without a word.
+    again = tmp_path / "again"
+    shutil.copytree(made["out"], again)
+    con = sqlite3.connect(again / "runs.sqlite")
+    con.execute("DELETE FROM series WHERE name = 'portal_cash'")
+    con.commit()
+    con.close()
+    proc = terrasim("forecast", *SMALL, "--out", again, "--no-pdf", cwd=tmp_path, check=0)
+    assert "lack the series portal_cash, which this build records); starting a new database" in proc.stderr
+    assert "12 runs done, 0 already in" in proc.stderr
+    for table in (made["out"] / "tables").glob("*.csv"):
+        assert (again / "tables" / table.name).read_bytes() == table.read_bytes(), table.name
+
+
 def test_the_same_seed_gives_the_same_report_from_new_runs(made, terrasim, tmp_path):
     proc = terrasim("forecast", *SMALL, "--out", "fresh", "--db", tmp_path / "fresh.sqlite", "--no-pdf",
                     cwd=tmp_path, check=0)
