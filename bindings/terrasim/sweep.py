@@ -11,8 +11,10 @@ A sweep interrupted at any moment (Ctrl-C, kill -9, a lost node) and started
 again with the same arguments resumes: finished runs are skipped, and the
 final database holds the same results as an uninterrupted sweep. Resuming
 refuses when the database was written by another terrasim version, with
-another base seed or other kept series or breakdowns, or when a scenario of
-the same name now has another configuration hash. One sweep writes a
+another base seed or other kept series or breakdowns, when its runs kept
+with every series hold other series than this build records (another build
+of the same version), or when a scenario of the same name now has another
+configuration hash. One sweep writes a
 database at a time: a second one started meanwhile is refused (the first
 holds an exclusive lock on ``DB.lock`` beside it, which the system releases
 should it be killed). A sweep writes in WAL mode and leaves the database
@@ -573,6 +575,36 @@ def _settings_of_runs(con: sqlite3.Connection, scenarios: Dict[str, Scenario]) -
     return _settings(series, breakdowns)
 
 
+def _check_stored_series(con: sqlite3.Connection, scenarios: Dict[str, Scenario],
+                         scenario_ids: Dict[str, int]) -> None:
+    """Refuses to resume runs kept with every series when they hold other series than this build records.
+
+    "Every series" is what the build that ran them recorded: a build of the
+    same version before or after a series was added (as ``portal_cash``
+    within 0.4.3) would leave runs with and without it side by side, and
+    statistics over that series would count only some of the replicates.
+    The first and last finished run of each scenario are compared.
+    """
+    for name, sc in scenarios.items():
+        recorded = _series_of(sc)
+        first, last = con.execute("SELECT min(run_id), max(run_id) FROM runs WHERE scenario_id = ?",
+                                  (scenario_ids[name],)).fetchone()
+        for run_id in dict.fromkeys(r for r in (first, last) if r is not None):
+            held = {r[0] for r in con.execute("SELECT DISTINCT name FROM series WHERE run_id = ?", (run_id,))}
+            if held != recorded:
+                differences = []
+                if recorded - held:
+                    differences.append(f"lack the series {', '.join(sorted(recorded - held))}, which this build of "
+                                       f"terrasim {_core.__version__} records")
+                if held - recorded:
+                    differences.append(f"hold the series {', '.join(sorted(held - recorded))}, which this build "
+                                       "does not record")
+                raise SweepError(
+                    f"scenario {name!r}: the runs of this sweep database {' and '.join(differences)} (another build "
+                    "of the same version wrote them): their runs and this build's could not be compared series by "
+                    "series. Resume with the build that wrote it, or write to a new database.")
+
+
 def _kept(name: str, value: str) -> str:
     value = json.loads(value)
     if name == "series":
@@ -640,6 +672,8 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (name, sc.source, sc.model, sc.title, sc.start, sc.months, sc.config_sha256, sc.to_json(-1)))
                 scenario_ids[name] = cur.lastrowid
+        if settings["series"] == _settings(None, False)["series"]:
+            _check_stored_series(con, scenarios, scenario_ids)
         point_ids = []
         existing: Optional[Dict[int, Dict[str, str]]] = None  # the database's points' identities, when needed
         for point, configs in zip(points, point_configs):

@@ -253,6 +253,48 @@ def test_resuming_with_other_series_or_breakdowns_is_refused(tmp_path):
     assert (ts.SweepResults(db).fan("hires")["n"] == 3).all()
 
 
+def test_resuming_runs_that_another_build_recorded_with_other_series_is_refused(tmp_path):
+    # Every series is what the build that ran them recorded: a build of the same version before a series was
+    # added (portal_cash, within 0.4.3) would leave runs with and without it side by side.
+    db = tmp_path / "s.sqlite"
+    ts.sweep(small(), replicates=2, db=db, workers=1, progress=False)
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("DELETE FROM series WHERE name = 'hires'")  # as a build that did not record it left them
+    con.close()
+
+    def stored():
+        c = sqlite3.connect(db)
+        try:
+            return c.execute("SELECT count(*) FROM runs").fetchone()[0], c.execute(
+                "SELECT count(*) FROM series").fetchone()[0]
+        finally:
+            c.close()
+
+    before = stored()
+    with pytest.raises(ts.SweepError, match=r"scenario 'a': the runs of this sweep database lack the series "
+                                            r"hires, which this build of terrasim \S+ records"):
+        ts.sweep(small(), replicates=3, db=db, workers=1, progress=False)
+    assert stored() == before
+    proc = cli("sweep", f"a={SMALL}", "--months", 3, "-r", 3, "--db", db, "--workers", 1, "--progress", "never")
+    one_line(proc, "lack the series hires")
+    assert stored() == before
+    # A series this build does not record, in the last run: refused too.
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("INSERT INTO series SELECT run_id, 'hires', t, month, value FROM series WHERE name = 'firms'")
+        last = con.execute("SELECT max(run_id) FROM runs").fetchone()[0]
+        con.execute("INSERT INTO series VALUES (?, 'ghost', 0, '2020-01', 1.0)", (last,))
+    con.close()
+    with pytest.raises(ts.SweepError, match="hold the series ghost, which this build does not record"):
+        ts.sweep(small(), replicates=3, db=db, workers=1, progress=False)
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("DELETE FROM series WHERE name = 'ghost'")
+    con.close()
+    assert ts.sweep(small(), replicates=3, db=db, workers=1, progress=False).completed == 1
+
+
 def test_a_database_written_before_meta_kept_the_settings_is_read_from_its_runs(tmp_path):
     def legacy(path, **kw):
         ts.sweep(small(), replicates=2, db=path, workers=1, progress=False, **kw)
