@@ -1,7 +1,7 @@
 // Where this machine's kernel runs a thread that another thread wakes or
 // creates, and how long the thread waits to run.
 //
-// sim::Team's design rests on it (docs/performance.md, "Two threads";
+// sim::Team's design rests on it (docs/performance.md, "What two threads lose";
 // docs/performance-log.md, twelfth round): on this project's machines (a
 // Firecracker guest's kernel with a `kernel.sched_vcpu_pack` setting) a
 // woken or new thread is put on the core of the thread that woke or made
