@@ -117,3 +117,47 @@ def test_core_capacity_times_both_kernels_alone_and_together(tmp_path):
     unwritable = subprocess.run([exe, "--rounds", "1", "--ms", "1", "--mib", "1", "--json", tmp_path / "no" / "c.json"],
                                 capture_output=True, text=True)
     assert unwritable.returncode == 1 and "cannot write" in unwritable.stderr
+
+
+def test_targets_reads_each_target_within_its_own_run(tmp_path):
+    # Two made-up runs: each ratio is taken within its run, then the median and the count of runs met.
+    def run(date, numpy, dock1, dock2, amiens):
+        rows = [{"model": "dock (NumPy peer)", "workers": 100_000, "threads": 1, "seconds": numpy},
+                {"model": "dock (hand-tuned C++)", "workers": 100_000, "threads": 1, "seconds": numpy / 24},
+                {"model": "dock (terrasim)", "workers": 100_000, "threads": 1, "seconds": dock1},
+                {"model": "dock (terrasim)", "workers": 100_000, "threads": 2, "seconds": dock2},
+                {"model": "territory (Amiens baseline)", "workers": 84_970, "threads": 1, "seconds": amiens}]
+        return {"rows": rows, "date": date}
+
+    paths = []
+    for name, data in (("b", run("2026-12-06 10:00", 1.3, 0.1, 0.05, 0.26)),   # 13x, 26x
+                       ("a", run("2026-12-05 10:00", 1.1, 0.1, 0.1, 0.24))):   # 11x, 11x
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(data))
+    script = ROOT / "bench" / "targets.py"
+    p = subprocess.run(["/usr/bin/python3", script, *paths], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    lines = {line.split("  ")[0]: line for line in p.stdout.splitlines()}
+    assert p.stdout.startswith("2 runs, 2026-12-05 10:00 to 2026-12-06 10:00")
+    assert "12.00x" in lines["dock at the defaults, 1 thread: >= 12x the NumPy peer"]
+    assert "11.00x-13.00x" in lines["dock at the defaults, 1 thread: >= 12x the NumPy peer"]
+    assert "1 of 2" in lines["dock at the defaults, 1 thread: >= 12x the NumPy peer"]
+    assert "1 of 2" in lines["the same, 2 threads: >= 20x"]
+    assert "no runs" in lines["10^6 workers, 2 threads: >= 20x"]
+    assert "0.250 s" in lines["Amiens baseline, 1 thread: <= 0.25 s"]
+    assert "1 of 2" in lines["Amiens baseline, 1 thread: <= 0.25 s"]
+    # --last keeps the most recent by date, whatever the order of the files.
+    p = subprocess.run(["/usr/bin/python3", script, "--last", "1", *paths], capture_output=True, text=True)
+    assert p.stdout.startswith("1 run, 2026-12-06 10:00") and "13.00x" in p.stdout, p.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    p = subprocess.run(["/usr/bin/python3", script, bad], capture_output=True, text=True)
+    assert p.returncode != 0 and "bad.json: not a run of bench/run_all.py" in p.stderr
+
+
+def test_targets_reads_the_kept_runs():
+    kept = sorted((ROOT / "docs" / "bench").glob("run_all-*.json"))
+    p = subprocess.run(["/usr/bin/python3", ROOT / "bench" / "targets.py", *kept], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith(f"{len(kept)} runs, ")
+    assert "no runs" not in p.stdout and "over the hand-tuned peer, 10^7, 2 threads" in p.stdout
