@@ -700,10 +700,12 @@ void TerritoryModel::census_pass(const sim::MonthContext* drift) {
         out_comm += f == kOutsideJob;
         ++skill_lf[skill[w]];
       } else if (s == kUnemployed) {
+        // The outside zone's row counts its agents, as its labour force
+        // does: an outside agent without a job seeks one in the territory.
         ++zone_lf[h];
+        ++zone_un[h];
         if (!resident) continue;
         ++unemployed;
-        ++zone_un[h];
         ++skill_lf[skill[w]];
         ++skill_un[skill[w]];
       } else if (resident) {

@@ -209,8 +209,10 @@ void TerritoryModel::declare(sim::Recorder& rec) {
   for (const auto& s : p_.sectors) sectors.push_back(s.name);
   b_zones_ = rec.add_breakdown("zones", "zone", zones,
                                {{"labour_force", "residents employed or unemployed (outside: outside agents)"},
-                                {"unemployed", "unemployed residents"},
-                                {"unemployment_rate", "unemployed / labour force"},
+                                {"unemployed", "unemployed residents (outside: outside agents without a job, "
+                                               "who seek one in the territory)"},
+                                {"unemployment_rate", "unemployed / labour force (0 without a labour force: a "
+                                                      "cluster site)"},
                                 {"jobs", "filled jobs located in the zone"}});
   b_skills_ = rec.add_breakdown("skills", "skill", skills,
                                 {{"labour_force", "residents employed or unemployed"},

@@ -1380,6 +1380,41 @@ TEST(TerritoryRules, UnemployedResidentsFindOutsideJobsAtTheirRate) {
   }
 }
 
+// The zones table counts each zone's agents as its columns say: the labour
+// force (employed or unemployed) and the unemployed among them by home
+// zone, the outside zone's row its outside agents (its unemployed were left
+// out, so that its rate was 0 beside a labour force of 26,750), and the
+// rate their ratio. Read against the agents after the month's census.
+TEST(TerritoryRules, TheZonesTableCountsEachZonesAgentsTheOutsideZoneIncluded) {
+  using models::territory::kEmployed;
+  using models::territory::kUnemployed;
+  auto s = make(kBaseline, {"months=3"});
+  auto& m = model(*s);
+  s->step();
+  s->step();
+  const auto& zones = *std::find_if(s->recorder().breakdowns().begin(), s->recorder().breakdowns().end(),
+                                    [](const sim::Breakdown& b) { return b.name == "zones"; });
+  const std::size_t nz = zones.categories.size(), nc = zones.columns.size();
+  ASSERT_EQ(zones.columns[1].name, "unemployed");
+  std::vector<std::int64_t> lf(nz, 0), unemployed(nz, 0);
+  for (std::size_t w = 0; w < m.status().size(); ++w) {
+    const auto st = m.status()[w];
+    lf[m.home()[w]] += st == kEmployed || st == kUnemployed;
+    unemployed[m.home()[w]] += st == kUnemployed;
+  }
+  const std::size_t row = (s->recorder().rows() - 1) * nz * nc;
+  for (std::size_t z = 0; z < nz; ++z) {
+    SCOPED_TRACE(zones.categories[z]);
+    EXPECT_EQ(zones.values[row + z * nc + 0], static_cast<double>(lf[z]));
+    EXPECT_EQ(zones.values[row + z * nc + 1], static_cast<double>(unemployed[z]));
+    // A cluster site has no residents: its rate is 0, as the column says.
+    EXPECT_EQ(zones.values[row + z * nc + 2],
+              lf[z] ? static_cast<double>(unemployed[z]) / static_cast<double>(lf[z]) : 0.0);
+  }
+  const std::size_t outside = m.params().outside;
+  EXPECT_GT(unemployed[outside], 1000);  // about 4,000 of the outside agents seek a job at 1:1
+}
+
 // At the month's end, unemployment lengthens by a month; an unemployed
 // resident unemployed for discouragement_after_months or more leaves the
 // labour force with the discouragement rate, and an inactive resident
