@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,25 @@ using sim::Value;
 
 // The type object of terrasim._core.ScenarioError; the module holds the reference.
 PyObject* scenario_error_type = nullptr;
+
+// A Python str as UTF-8. One that holds a lone surrogate ("\ud800", or a
+// file name decoded with surrogateescape) is no Unicode text, which YAML
+// refuses too ("\uD800" in a file: "invalid unicode"): refused naming the
+// field, where pybind11's cast said only "Unable to cast Python instance
+// to C++ type" (a RuntimeError). `what` says where: "title", "a key of zones[0]".
+std::string utf8_text(py::handle text, const std::string& what) {
+  Py_ssize_t size = 0;
+  if (const char* data = PyUnicode_AsUTF8AndSize(text.ptr(), &size)) return std::string(data, static_cast<std::size_t>(size));
+  PyErr_Clear();
+  const Py_ssize_t length = PyUnicode_GetLength(text.ptr());
+  Py_ssize_t at = 0;
+  Py_UCS4 c = 0;
+  while (at < length && !((c = PyUnicode_ReadChar(text.ptr(), at)) >= 0xD800 && c <= 0xDFFF)) ++at;
+  char code[8];
+  std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(c));
+  throw py::value_error(what + ": the text holds a lone surrogate (U+" + code + ", character " + std::to_string(at + 1) +
+                        "), which is not Unicode: a scenario's text is UTF-8, as its files are");
+}
 
 // A Python value (already reduced by terrasim/scenario.py to dict, list,
 // str, int, float, bool, None) as a scenario document. Typed scalars are
@@ -49,14 +69,14 @@ Value to_value(py::handle h, const std::string& path, int depth = 0) {
     }
   }
   if (py::isinstance<py::float_>(h)) return Value::number(h.cast<double>(), loc);
-  if (py::isinstance<py::str>(h)) return Value::string(h.cast<std::string>(), loc);
+  if (py::isinstance<py::str>(h)) return Value::string(utf8_text(h, path.empty() ? "scenario" : path), loc);
   if (py::isinstance<py::dict>(h)) {
     Value map = Value::map(loc);
     for (auto item : h.cast<py::dict>()) {
       if (!py::isinstance<py::str>(item.first))
         throw py::type_error(path + ": mapping keys must be strings, found " +
                              std::string(py::str(py::type::of(item.first).attr("__name__"))));
-      auto key = item.first.cast<std::string>();
+      auto key = utf8_text(item.first, "a key of " + (path.empty() ? std::string("the scenario") : path));
       map.set(key, to_value(item.second, path.empty() ? key : path + "." + key, depth + 1));
     }
     return map;

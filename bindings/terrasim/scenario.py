@@ -27,9 +27,23 @@ Overrides = Union[None, Mapping[str, Any], Iterable[str]]
 _MAX_DEPTH = 64  # the nesting a YAML scenario may have (the loader's limit; the engine refuses deeper dicts too)
 
 
+def _unicode(text: str, where: str) -> str:
+    """`text`, refused (ValueError naming `where`) if it holds a lone surrogate: no Unicode text, which the
+    engine's UTF-8 cannot hold and YAML refuses too (``"\\uD800"``: "invalid unicode"). The engine said
+    only "Unable to cast Python instance to C++ type", or that its function took other arguments."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ValueError(f"{where}: the text holds a lone surrogate (U+{ord(text[e.start]):04X}, character "
+                         f"{e.start + 1}), which is not Unicode: a scenario's text is UTF-8, as its files are") from None
+    return text
+
+
 def _plain(value: Any, path: str = "", depth: int = 0) -> Any:
     """Reduces NumPy scalars, tuples, Mappings, paths... to dict/list/str/int/float/bool/None."""
-    if value is None or isinstance(value, (bool, str)):
+    if isinstance(value, str):
+        return _unicode(value, path or "scenario")
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
         return int(value)
@@ -44,7 +58,8 @@ def _plain(value: Any, path: str = "", depth: int = 0) -> Any:
         where = path[:200] + ("..." if len(path) > 200 else "") or "scenario"
         raise ValueError(f"{where}: nesting deeper than {_MAX_DEPTH} levels: a scenario never needs that many")
     if isinstance(value, Mapping):
-        return {str(k): _plain(v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in value.items()}
+        return {_unicode(str(k), f"a key of {path or 'the scenario'}"): _plain(v, f"{path}.{k}" if path else str(k), depth + 1)
+                for k, v in value.items()}
     if nested:
         items = value.tolist() if hasattr(value, "tolist") else value
         return [_plain(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(items)]
@@ -59,16 +74,16 @@ class _YamlText(str):
     is."""
 
 
-def format_override_value(value: Any) -> str:
+def format_override_value(value: Any, path: str = "") -> str:
     """The YAML text of one override value (the engine parses the text after ``=`` as YAML).
 
     A ``str`` is a string, quoted so that YAML reads back exactly it (``"null"``, ``""``, ``"x #1"``,
     ``"a: b"`` would otherwise be read as null, nothing, ``x`` or refused), except a :class:`_YamlText`,
-    which is YAML text already.
+    which is YAML text already. `path`, the field it goes to, names it in errors.
     """
     if isinstance(value, _YamlText):
-        return str(value)
-    value = _plain(value)
+        return _unicode(str(value), path or "override")
+    value = _plain(value, path)
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -97,7 +112,7 @@ def _escape(match: "re.Match[str]") -> str:
     if ch in _SHORT_ESCAPES:
         return _SHORT_ESCAPES[ch]
     code = ord(ch)
-    if ch.isprintable() or 0xD800 <= code <= 0xDFFF:  # a lone surrogate: refused as a dict's strings are (UTF-8)
+    if ch.isprintable() or 0xD800 <= code <= 0xDFFF:  # a lone surrogate: refused before (_unicode)
         return ch
     # Control characters (which the engine refuses in its text), line and paragraph separators, the byte
     # order mark, format characters: YAML escapes, \uXXXX or \UXXXXXXXX.
@@ -117,14 +132,15 @@ def override_list(overrides: Overrides) -> list[str]:
     if overrides is None:
         return []
     if isinstance(overrides, Mapping):
-        return [f"{path}={format_override_value(v)}" for path, v in overrides.items()]
+        return [f"{_unicode(path, f'overrides[{path!r}]')}={format_override_value(v, path)}"
+                for path, v in overrides.items()]
     if isinstance(overrides, str):
-        return [overrides]
+        return [_unicode(overrides, f"override {overrides!r}")]
     out = []
     for item in overrides:
         if not isinstance(item, str) or "=" not in item:
             raise TypeError(f"an override is a 'path=value' string, found {item!r}")
-        out.append(item)
+        out.append(_unicode(item, f"override {item!r}"))
     return out
 
 

@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
@@ -160,38 +159,89 @@ void ArchiveWriter::write_file(const std::string& path) const {
   write_file_atomically(path, out);
 }
 
+namespace {
+// Reads up to `n` bytes of `fd` into `out` from where it stands; fewer only
+// at the end of the file. Throws CheckpointError naming `path`.
+void read_up_to(int fd, const std::string& path, std::string& out, std::size_t n) {
+  const std::size_t start = out.size();
+  out.resize(start + n);
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t k = ::read(fd, out.data() + start + got, n - got);
+    if (k == 0) break;
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      throw CheckpointError(fmt::format("{}: cannot read checkpoint: {}", path, errno_text()));
+    }
+    got += static_cast<std::size_t>(k);
+  }
+  out.resize(start + got);
+}
+}  // namespace
+
 ArchiveReader ArchiveReader::from_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CheckpointError(fmt::format("{}: cannot open checkpoint: {}", path, errno_text()));
-  if (std::filesystem::is_directory(path)) throw CheckpointError(fmt::format("{}: is a directory, not a checkpoint", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string data = ss.str();
-  if (data.size() < kMagic.size() || std::memcmp(data.data(), kMagic.data(), kMagic.size()) != 0) {
+  // O_NONBLOCK: opening a FIFO to read waits for a writer, and the program
+  // hung (`terrasim resume PIPE`). It changes nothing for a regular file.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw CheckpointError(fmt::format("{}: cannot open checkpoint: {}", path, errno_text()));
+  const struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw CheckpointError(fmt::format("{}: cannot read checkpoint: {}", path, errno_text()));
+  if (S_ISDIR(st.st_mode)) throw CheckpointError(fmt::format("{}: is a directory, not a checkpoint", path));
+  // A FIFO would block the reads, /dev/zero would fill the memory: only a
+  // regular file can be one that save_checkpoint wrote.
+  if (!S_ISREG(st.st_mode))
+    throw CheckpointError(fmt::format("{}: not a regular file (a pipe, a device, a socket), not a checkpoint", path));
+  const auto file_size = static_cast<std::uint64_t>(st.st_size);
+
+  // The header first, judged against the file's size before the payload is
+  // read: a file that is not a checkpoint (or a header whose size is wrong)
+  // is refused without reading it all, and nothing is allocated beyond the
+  // file's own size, whatever the header says.
+  std::string header;
+  read_up_to(fd, path, header, kHeader);
+  if (header.size() < kMagic.size() || std::memcmp(header.data(), kMagic.data(), kMagic.size()) != 0) {
     throw CheckpointError(fmt::format("{}: not a terrasim checkpoint (it does not start with {:?})", path,
                                       std::string_view(kMagic.data(), kMagic.size())));
   }
-  if (data.size() < kHeader) {
-    throw CheckpointError(fmt::format("{}: truncated checkpoint: {} bytes, the header alone is {}", path, data.size(), kHeader));
+  if (header.size() < kHeader) {
+    throw CheckpointError(
+        fmt::format("{}: truncated checkpoint: {} bytes, the header alone is {}", path, header.size(), kHeader));
   }
   std::uint32_t version = 0;
   std::uint64_t size = 0;
-  std::memcpy(&version, data.data() + 8, sizeof version);
-  std::memcpy(&size, data.data() + 12, sizeof size);
+  std::memcpy(&version, header.data() + 8, sizeof version);
+  std::memcpy(&size, header.data() + 12, sizeof size);
   if (version != kCheckpointFormat) {
     throw CheckpointError(fmt::format("{}: checkpoint format {} is not supported by this terrasim (format {})", path,
                                       version, kCheckpointFormat));
   }
-  const std::uint64_t expected = kHeader + size + kTrailer;
-  if (size > data.size() || data.size() != expected) {
-    throw CheckpointError(fmt::format("{}: truncated or padded checkpoint: {} bytes, expected {}", path, data.size(),
-                                      size > data.size() ? std::string("more") : std::to_string(expected)));
+  // Compared without computing kHeader + size + kTrailer, which a size near
+  // 2^64 would wrap round to a small number.
+  const std::uint64_t framing = kHeader + kTrailer;
+  if (file_size < framing || size > file_size - framing) {
+    throw CheckpointError(fmt::format("{}: truncated checkpoint: {} bytes, its header announces a payload of {} bytes "
+                                      "(and {} of header and hash)",
+                                      path, file_size, size, framing));
   }
-  std::string payload = data.substr(kHeader, size);
+  if (size < file_size - framing) {
+    throw CheckpointError(fmt::format("{}: padded checkpoint: {} bytes, expected {} ({} of payload and {} of header "
+                                      "and hash)",
+                                      path, file_size, size + framing, size, framing));
+  }
+  std::string payload;
+  read_up_to(fd, path, payload, size);
+  std::string trailer;
+  read_up_to(fd, path, trailer, kTrailer + 1);  // one byte more: a file that grew since fstat
+  if (payload.size() != size || trailer.size() != kTrailer)
+    throw CheckpointError(fmt::format("{}: truncated or padded checkpoint: it changed while it was read", path));
   Sha256 h;
   h.update(payload);
   const auto digest = h.digest();
-  if (std::memcmp(digest.data(), data.data() + kHeader + size, kTrailer) != 0) {
+  if (std::memcmp(digest.data(), trailer.data(), kTrailer) != 0) {
     throw CheckpointError(fmt::format("{}: corrupt checkpoint: its SHA-256 does not match its content", path));
   }
   return ArchiveReader(std::move(payload), path);

@@ -5,8 +5,9 @@
 //   payload | SHA-256 of the payload (32 bytes)
 // in little-endian byte order. The reader refuses a file with another magic
 // ("not a terrasim checkpoint"), another format version, a size that does
-// not match ("truncated") or a hash that does not match ("corrupt"), naming
-// the file, before anything is restored.
+// not match ("truncated", "padded") or a hash that does not match
+// ("corrupt"), naming the file, before anything is restored; and a path
+// that is no regular file (a FIFO, a device) without reading it.
 #pragma once
 
 #include <cstdint>

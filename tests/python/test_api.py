@@ -108,6 +108,57 @@ def test_a_text_override_of_a_simulation_is_kept_as_it_is():
     assert [child.scenario.title for child in variants] == ["null", "", "x #1"]
 
 
+def test_control_characters_are_one_value_from_a_dict_and_from_yaml_escapes(tmp_path):
+    # A dict's str may hold any character; YAML refuses them written as they are in a file (binary data), and
+    # takes them escaped in a double-quoted scalar: the same configurations, the same hash.
+    text = "A\x00B\x07C\x1b\x7f\x01"
+    escaped = tmp_path / "escaped.yaml"
+    escaped.write_text(f'extends: {SMALL}\nmonths: 6\ntitle: "A\\0B\\aC\\e\\x7f\\u0001"\n')
+    from_yaml = ts.Scenario.load(escaped)
+    from_dict = ts.Scenario.from_dict({**small().config, "title": text})
+    from_set = ts.Scenario.load(SMALL, ["months=6", 'title="A\\0B\\x07C\\e\\x7f\\x01"'])
+    assert from_yaml.title == from_dict.title == from_set.title == text
+    assert from_yaml.config_sha256 == from_dict.config_sha256 == from_set.config_sha256
+    literal = tmp_path / "literal.yaml"
+    literal.write_bytes(f'extends: {SMALL}\ntitle: "A\x07B"\n'.encode())
+    with pytest.raises(ts.ScenarioError, match=r"literal\.yaml:2:10: error: binary data \(control character 0x07\)"):
+        ts.Scenario.load(literal)
+    # A run with them checkpoints (its configuration as JSON, escaped) and resumes.
+    sim = ts.Simulation(from_dict).step()
+    sim.save_checkpoint(tmp_path / "c.ckpt")
+    assert ts.Simulation.resume(tmp_path / "c.ckpt").scenario.title == text
+
+
+def test_a_lone_surrogate_is_refused_naming_the_field(tmp_path):
+    # No Unicode text, which YAML refuses too ("\uD800": invalid unicode). From Python it was a RuntimeError
+    # ("Unable to cast Python instance to C++ type") or a TypeError (the function's arguments), naming nothing.
+    config = small().config
+    zones = [dict(z) for z in config["zones"]]
+    zones[1]["name"] = "Nord\udcff"
+    message = r"the text holds a lone surrogate \(U\+{}, character {}\), which is not Unicode"
+    for document, where, code, at in [({**config, "title": "ab\ud800"}, "title", "D800", 3),
+                                      ({**config, "zones": zones}, r"zones\[1\]\.name", "DCFF", 5),
+                                      ({**config, "ti\udc80tle": 1}, "a key of the scenario", "DC80", 3)]:
+        with pytest.raises(ValueError, match=f"^{where}: {message.format(code, at)}"):
+            ts.Scenario.from_dict(document)
+        with pytest.raises(ValueError, match=f"^{where}: {message.format(code, at)}"):
+            _core.scenario_from_dict(document)  # the engine's own check, without the package's
+    with pytest.raises(ValueError, match=f"^title: {message.format('D800', 1)}"):
+        ts.Scenario.load(SMALL, {"title": "\ud800"})
+    with pytest.raises(ValueError, match=rf"^zones\[1\]\.name: {message.format('DCFF', 5)}"):
+        ts.Scenario.load(SMALL, {"zones": zones})
+    with pytest.raises(ValueError, match=f"^override 'title=\\\\ud800': {message.format('D800', 7)}"):
+        ts.Scenario.load(SMALL, ["title=\ud800"])
+    sim = ts.Simulation(SMALL, {"months": 6}).step()
+    with pytest.raises(ValueError, match=f"^title: {message.format('D800', 1)}"):
+        sim.reconfigure({"title": "\ud800"})
+    assert sim.scenario.title == small().title
+    escaped = tmp_path / "escaped.yaml"
+    escaped.write_text(f'extends: {SMALL}\ntitle: "\\uD800"\n')
+    with pytest.raises(ts.ScenarioError, match="invalid unicode: 55296"):
+        ts.Scenario.load(escaped)
+
+
 def test_override_values_are_written_as_yaml_that_reads_back_the_same():
     from terrasim.scenario import format_override_value
     from terrasim.sweep import _YamlText

@@ -2,9 +2,16 @@
 // scheduler, month labels.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "sim/checkpoint/archive.h"
@@ -182,9 +189,44 @@ TEST(Checkpoint, RefusesForeignTruncatedCorruptAndNewerFiles) {
   spit(dir.file("newer"), newer);
   EXPECT_NE(checkpoint_error(dir.file("newer")).find("format 99 is not supported"), std::string::npos);
 
+  // A header whose size is wrong, either way; sizes near 2^64, where header,
+  // size and hash added up wrap round to 0 or to the header's 20 bytes.
+  std::string padded = good + "x";
+  spit(dir.file("padded"), padded);
+  EXPECT_NE(checkpoint_error(dir.file("padded")).find("padded checkpoint: " + std::to_string(good.size() + 1) +
+                                                      " bytes, expected " + std::to_string(good.size())),
+            std::string::npos);
+  for (const std::uint64_t size : {~std::uint64_t{0}, ~std::uint64_t{0} - 51, ~std::uint64_t{0} - 31}) {
+    std::string huge = good;
+    std::memcpy(huge.data() + 12, &size, sizeof size);
+    spit(dir.file("huge"), huge);
+    EXPECT_NE(checkpoint_error(dir.file("huge")).find("truncated checkpoint: " + std::to_string(good.size()) +
+                                                      " bytes, its header announces a payload of " +
+                                                      std::to_string(size) + " bytes"),
+              std::string::npos)
+        << checkpoint_error(dir.file("huge"));
+  }
+
   EXPECT_NE(checkpoint_error(dir.file("missing")).find("cannot open"), std::string::npos);
   EXPECT_NE(checkpoint_error(dir.path.string()).find("directory"), std::string::npos);
   EXPECT_NE(checkpoint_error(dir.file("foreign")).find(dir.file("foreign")), std::string::npos) << "names the file";
+}
+
+TEST(Checkpoint, RefusesAFifoOrADeviceWithoutReadingIt) {
+  // A FIFO was opened to be read, which waits for a writer: `terrasim
+  // resume PIPE` hung. (A device such as /dev/zero was read without end.)
+  TempDir dir;
+  const std::string fifo = dir.file("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  auto refused = std::async(std::launch::async, [&] { return checkpoint_error(fifo); });
+  if (refused.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    // Opened for writing and closed: the reader sees the end and returns.
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) ::close(fd);
+    ADD_FAILURE() << "reading a FIFO as a checkpoint blocked";
+  }
+  EXPECT_EQ(refused.get(), fifo + ": not a regular file (a pipe, a device, a socket), not a checkpoint");
+  EXPECT_EQ(checkpoint_error("/dev/null"), "/dev/null: not a regular file (a pipe, a device, a socket), not a checkpoint");
 }
 
 TEST(Checkpoint, EmptyColumnsRoundTrip) {
