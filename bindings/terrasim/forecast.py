@@ -410,9 +410,8 @@ class ReportFolder:
         if self.out.exists():
             if not self.out.is_dir():
                 raise ForecastError(f"--out {out}: exists and is not a folder")
-            if any(self.out.iterdir()) and not (self.out / MARKER).is_file():
-                raise ForecastError(f"--out {out}: the folder exists and is not a forecast report (no {MARKER}); "
-                                    "choose another folder: a forecast replaces its folder whole")
+            if any(self.out.iterdir()):
+                _check_replaceable(self.out, f"--out {out}")
         parent = self.out.parent
         if parent.exists() and not parent.is_dir():
             raise ForecastError(f"--out {out}: {parent} is not a folder")
@@ -452,6 +451,66 @@ class ReportFolder:
         else:
             os.rename(self.staging, self.out)
         return self.out
+
+
+#: The most of a forecast.json read to tell whether it is a report's (a report's is a few kB).
+MARKER_MAX_BYTES = 1 << 22
+
+
+def read_marker(folder: pathlib.Path) -> Tuple[Optional[Dict[str, Any]], str]:
+    """The forecast.json of report folder `folder`, or (None, why it is no report's)."""
+    path = folder / MARKER
+    if not path.exists() and not path.is_symlink():
+        return None, f"no {MARKER}"
+    if path.is_symlink() or not path.is_file():
+        return None, f"its {MARKER} is not a file"
+    try:
+        if path.stat().st_size > MARKER_MAX_BYTES:
+            return None, f"its {MARKER} is not one a terrasim forecast wrote"
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        return None, f"its {MARKER} cannot be read ({getattr(e, 'strerror', None) or e})"
+    if not (isinstance(doc, dict) and doc.get("kind") == "terrasim forecast" and isinstance(doc.get("files"), list)
+            and all(isinstance(f, str) for f in doc["files"])):
+        return None, f"its {MARKER} is not one a terrasim forecast wrote"
+    return doc, ""
+
+
+def foreign_entries(folder: pathlib.Path, marker: Dict[str, Any]) -> List[str]:
+    """What report folder `folder` holds that its report did not write (as its forecast.json lists it): paths
+    relative to it, a folder's with a trailing /, sorted. A link or other non-regular file is never the report's."""
+    files = {MARKER} | set(marker["files"])
+    if marker.get("database") == DB_NAME:  # with its journal, should a reader have left one
+        files |= {DB_NAME + suffix for suffix in ("", "-journal", "-wal", "-shm")}
+    folders = {str(parent) for f in files for parent in pathlib.PurePosixPath(f).parents if str(parent) != "."}
+    found: List[str] = []
+
+    def walk(path: pathlib.Path, prefix: str) -> None:
+        for entry in sorted(os.scandir(path), key=lambda e: e.name):
+            name = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if name in folders:
+                    walk(pathlib.Path(entry.path), name + "/")
+                else:
+                    found.append(name + "/")
+            elif not (entry.is_file(follow_symlinks=False) and name in files):
+                found.append(name)
+    walk(folder, "")
+    return found
+
+
+def _check_replaceable(folder: pathlib.Path, option: str) -> None:
+    """Refuses (ForecastError) to replace `folder`, which is not empty, unless it is a forecast report that holds
+    only what its report wrote: a forecast replaces its folder whole, and a user's file in it would be lost."""
+    marker, why = read_marker(folder)
+    if marker is None:
+        raise ForecastError(f"{option}: the folder exists and is not a forecast report ({why}); choose another "
+                            "folder: a forecast replaces its folder whole")
+    foreign = foreign_entries(folder, marker)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise ForecastError(f"{option}: this forecast report holds what its report did not write ({shown}); a "
+                            "forecast replaces its folder whole: move them out of it, or choose another folder")
 
 
 def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed: int) -> Optional[str]:

@@ -628,6 +628,70 @@ def test_bad_input_exits_2_and_writes_nothing(terrasim, tmp_path, args, message)
     assert [p.name for p in occupied.iterdir()] == ["notes.txt"]
 
 
+def _tree(folder):
+    """Every entry under `folder` (not following links): {relative path: bytes, a link's target or "folder"}."""
+    found = {}
+    for top, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = pathlib.Path(top) / name
+            rel = str(path.relative_to(folder))
+            found[rel] = (("link", os.readlink(path)) if path.is_symlink() else "folder" if path.is_dir()
+                          else path.read_bytes())
+    return found
+
+
+def _report_with(made, folder, extra):
+    """A copy of the made report in `folder`, with `extra` ({relative path: text}) written into it."""
+    shutil.copytree(made["out"], folder)
+    for rel, text in extra.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+
+
+@pytest.mark.parametrize("case, message", [
+    ("foreign marker", "the folder exists and is not a forecast report (its forecast.json is not one a terrasim "
+                       "forecast wrote); choose another folder"),
+    ("unreadable marker", "the folder exists and is not a forecast report (its forecast.json cannot be read"),
+    ("notes in a report", "this forecast report holds what its report did not write (minutes.docx, sub/); a "
+                          "forecast replaces its folder whole: move them out of it, or choose another folder"),
+    ("many notes in a report", "did not write (note0.txt, note1.txt, note2.txt, note3.txt, note4.txt and 3 more)"),
+    ("a file among the tables", "did not write (tables/mine.csv)"),
+    ("a link in place of a chart", "did not write (charts/unemployment_fan.svg)"),
+])
+def test_a_folder_that_is_not_wholly_a_report_is_refused_and_left_as_it_was(made, terrasim, tmp_path, case,
+                                                                              message):
+    # Any folder holding a file named forecast.json was taken for a report and deleted whole, with the
+    # user's files beside it (minutes.docx, sub/keep.txt); a report folder with a user's notes in it lost them.
+    out = tmp_path / "victim"
+    if case == "foreign marker":
+        out.mkdir()
+        (out / "forecast.json").write_text('{"weather": "rain"}')
+        (out / "minutes.docx").write_text("minutes")
+        (out / "sub").mkdir()
+        (out / "sub" / "keep.txt").write_text("x")
+    elif case == "unreadable marker":
+        _report_with(made, out, {"forecast.json": "{not json"})
+    elif case == "notes in a report":
+        _report_with(made, out, {"minutes.docx": "minutes", "sub/keep.txt": "x"})
+    elif case == "many notes in a report":
+        _report_with(made, out, {f"note{i}.txt": "x" for i in range(8)})
+    elif case == "a file among the tables":
+        _report_with(made, out, {"tables/mine.csv": "a,b\n"})
+    else:
+        _report_with(made, out, {})
+        mine = tmp_path / "mine.svg"
+        mine.write_text("<svg/>")
+        chart = out / "charts" / "unemployment_fan.svg"
+        assert chart.is_file()
+        chart.unlink()
+        chart.symlink_to(mine)
+    before = _tree(tmp_path)
+    proc = terrasim("forecast", *SMALL, "--no-pdf", "--out", "victim", cwd=tmp_path, check=2)
+    assert proc.stderr.startswith("terrasim: --out victim: ") and message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert _tree(tmp_path) == before  # nothing removed, nothing made beside it
+
+
 def test_scenarios_over_other_months_exit_2_and_write_nothing(terrasim, tmp_path):
     short = tmp_path / "pacte-60.yaml"
     short.write_text(f"extends: {AMIENS / 'pacte.yaml'}\nmonths: 60\n", encoding="utf-8")
