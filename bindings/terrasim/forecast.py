@@ -31,7 +31,10 @@ target sections say so.
 """
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import errno
+import functools
 import hashlib
 import json
 import os
@@ -398,15 +401,22 @@ def _number(section: Any, key: str, where: str) -> float:
 # The report folder: assembled beside `out`, renamed into place.
 
 class ReportFolder:
-    """``out`` replaced whole: the report is assembled in ``.NAME.partial`` beside it, then renamed.
+    """``out`` replaced whole: the report is assembled in ``.NAME.partial`` beside it, then put in its place.
 
     The staging folder also holds the sweep database while the runs are made,
     so a forecast that is interrupted resumes from it when started again; a
     previous report's database is copied in first, so that its runs are reused.
+
+    A symbolic link `out` is followed: the report is replaced where the link
+    points, and the link stays a link (a link to a report kept elsewhere, as
+    ``latest -> reports/2026-12``, is updated as that report would be; the
+    staging folder sits beside the report itself, where a rename can reach).
     """
 
     def __init__(self, out: Union[str, os.PathLike]):
-        self.out = pathlib.Path(os.path.abspath(out))
+        #: `out` as given (absolute, links kept): what the user is told
+        self.given = pathlib.Path(os.path.abspath(out))
+        self.out = pathlib.Path(os.path.realpath(self.given))
         if self.out.exists():
             if not self.out.is_dir():
                 raise ForecastError(f"--out {out}: exists and is not a folder")
@@ -441,16 +451,107 @@ class ReportFolder:
             else:
                 entry.unlink()
 
-    def commit(self) -> pathlib.Path:
-        """Renames the staging folder to `out`, replacing a previous report."""
-        if self.out.exists():
-            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
-            os.rename(self.out, old)
+    def commit(self, log) -> pathlib.Path:
+        """Puts the staging folder in place of `out`; returns `out` as given.
+
+        A previous report is swapped with the new one in one step where the
+        system can (Linux's renameat2 with RENAME_EXCHANGE), so that `out` is
+        never missing, else renamed aside first (and put back should the
+        second rename fail). It is then renamed ``.NAME.old-PID`` and removed;
+        the new report is in place by then, so a failure to remove it is a
+        warning naming what is left, not a failure. Those left so by an
+        earlier forecast (or by one killed between the two renames) are
+        removed too, when they are reports and hold nothing else.
+        """
+        old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+        if not self.out.exists():
             os.rename(self.staging, self.out)
-            shutil.rmtree(old)
+        elif _exchange(self.staging, self.out):
+            try:  # the previous report is at the staging name: out of the way of the next forecast's staging
+                os.rename(self.staging, old)
+            except OSError:
+                old = self.staging
         else:
-            os.rename(self.staging, self.out)
-        return self.out
+            os.rename(self.out, old)
+            try:
+                os.rename(self.staging, self.out)
+            except BaseException:
+                os.rename(old, self.out)
+                raise
+        for leftover in dict.fromkeys([old] + self.leftovers()):
+            if leftover.exists() or leftover.is_symlink():
+                _remove_previous_report(leftover, log)
+        return self.given
+
+    def leftovers(self) -> List[pathlib.Path]:
+        """The ``.NAME.old-*`` beside `out`: previous reports that a forecast could not remove."""
+        prefix = f".{self.out.name}.old-"
+        try:
+            return sorted(p for p in self.out.parent.iterdir() if p.name.startswith(prefix))
+        except OSError:
+            return []
+
+
+def _remove_previous_report(folder: pathlib.Path, log) -> None:
+    """Removes a previous report, set aside by a forecast that replaced it, when it holds nothing else (its
+    forecast.json last: a removal cut short leaves a folder still known as a report); says what it leaves."""
+    try:
+        if folder.is_symlink() or not folder.is_dir():
+            raise ForecastError("it is not a folder")
+        if not any(folder.iterdir()):  # `out` was an empty folder
+            folder.rmdir()
+            return
+        marker, why = read_marker(folder)
+        if marker is None:
+            raise ForecastError(f"it is not a forecast report: {why}")
+        foreign = foreign_entries(folder, marker)
+        if foreign:
+            raise ForecastError(f"it holds what its report did not write: {', '.join(foreign[:5])}"
+                                f"{f' and {len(foreign) - 5} more' if len(foreign) > 5 else ''}")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name == MARKER):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        folder.rmdir()
+    except (OSError, ForecastError) as e:
+        reason = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
+        print(f"terrasim forecast: warning: a previous report is left in {folder}, which could not be removed "
+              f"({reason}); the new report is in place: remove it yourself", file=log)
+
+
+#: renameat2's flag that swaps two paths (linux/fs.h), and the "current folder" of the *at calls.
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2():
+    """libc's renameat2 (glibc 2.28 and later), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _exchange(a: pathlib.Path, b: pathlib.Path) -> bool:
+    """Swaps `a` and `b` (both there) in one step; False, having changed nothing, where the system cannot: no
+    renameat2, or an error by which a kernel or filesystem says it does not swap (EINVAL, ENOSYS, EOPNOTSUPP;
+    EPERM, which a container's system-call filter gives). Other errors raise OSError."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
 
 
 #: The most of a forecast.json read to tell whether it is a report's (a report's is a few kB).
@@ -647,11 +748,11 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
     lang = lang or spec.locale
     folder = ReportFolder(out if out is not None else default_out(spec))
     named = {s.name: s.scenario for s in spec.scenarios}
-    if db is not None and pathlib.Path(os.path.abspath(db)) == folder.out / DB_NAME:
+    if db is not None and pathlib.Path(os.path.realpath(db)) == folder.out / DB_NAME:
         db = None  # the report folder's own database
     if db is not None:
         db_path = pathlib.Path(os.path.abspath(db))
-        if folder.out in db_path.parents:
+        if folder.out in pathlib.Path(os.path.realpath(db_path)).parents:
             raise ForecastError(f"--db {db}: inside the report folder {folder.out}, which a forecast replaces "
                                 f"whole; leave --db out (the report keeps its runs in {DB_NAME}) or choose "
                                 "another place")
@@ -696,7 +797,7 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
     db_in_report = db is None
     _write_marker(folder.staging / MARKER, spec, replicates, base_seed, lang,
                   DB_NAME if db_in_report else str(db_path), written)
-    final = folder.commit()
+    final = folder.commit(log)
     final_db = final / DB_NAME if db_in_report else db_path
     analysis.db = str(final_db)
     return ForecastResult(out=final, html=final / written["html"],

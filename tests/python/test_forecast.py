@@ -9,6 +9,7 @@ request leaving the machine), and a second call that reuses every run.
 import base64
 import csv
 import html.parser
+import importlib
 import io
 import json
 import math
@@ -19,6 +20,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 import time
 import urllib.request
 
@@ -40,6 +42,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 AMIENS = ROOT / "scenarios" / "amiens"
 PACKAGE = pathlib.Path(terrasim.__file__).resolve().parent
 SMALL = ["--replicates", "6", "--set", "scale=0.05"]
+#: A forecast of a few seconds, in this process (terrasim.forecast's arguments but `out`).
+TINY = dict(replicates=2, months=3, overrides=["scale=0.02"], pdf=False, workers=1, progress=False)
+FORECAST = importlib.import_module("terrasim.forecast")  # the module (terrasim.forecast is the function)
 CHARTS = list(charts.CHARTS)
 
 
@@ -690,6 +695,139 @@ def test_a_folder_that_is_not_wholly_a_report_is_refused_and_left_as_it_was(made
     assert proc.stderr.startswith("terrasim: --out victim: ") and message in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert _tree(tmp_path) == before  # nothing removed, nothing made beside it
+
+
+# -- replacing a report ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A report of TINY's forecast: 4 runs of 3 months."""
+    out = tmp_path_factory.mktemp("tiny") / "report"
+    terrasim.forecast(**TINY, out=out, log=io.StringIO())
+    return out
+
+
+def _as_another_user():
+    """subprocess.run's arguments that run a command as a user who cannot remove or write what this one made
+    (as root: nobody; else this user, and the test makes it read-only), or a skip where that cannot be done."""
+    if os.geteuid() != 0:
+        return {}
+    nobody = {"user": 65534, "group": 65534, "extra_groups": []}
+    try:
+        probe = subprocess.run(["/usr/bin/python3", "-c", "import terrasim"], capture_output=True, text=True,
+                               **nobody)
+    except PermissionError as e:
+        pytest.skip(f"running as root, and cannot run a command as another user ({e})")
+    if probe.returncode != 0:
+        pytest.skip(f"running as root, and the user nobody cannot import terrasim from here: "
+                    f"{probe.stderr.strip().splitlines()[-1:]}")
+    return nobody
+
+
+@pytest.fixture
+def shared_folder():
+    """A folder that another user can write (pytest's are the user's alone), removed afterwards."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="terrasim-forecast-"))
+    folder.chmod(0o777)
+    (folder / "mpl").mkdir(mode=0o777)
+    (folder / "mpl").chmod(0o777)
+    yield folder
+    for top, dirs, _ in os.walk(folder):
+        for name in dirs:
+            (pathlib.Path(top) / name).chmod(0o755)
+    shutil.rmtree(folder)
+
+
+def test_a_link_to_a_report_is_updated_where_it_points(made, terrasim, tmp_path):
+    # It failed (exit 1, "Cannot call rmtree on a symbolic link"), left the link replaced by a real folder,
+    # the report it pointed to not updated, and .linkrep.old-PID beside them.
+    shutil.copytree(made["out"], tmp_path / "real_report")
+    (tmp_path / "linkrep").symlink_to("real_report")
+    proc = terrasim("forecast", *SMALL, "--no-pdf", "--lang", "en", "--out", "linkrep", cwd=tmp_path, check=0)
+    assert "0 runs done, 12 already in" in proc.stderr
+    assert os.readlink(tmp_path / "linkrep") == "real_report"
+    assert 'lang="en"' in (tmp_path / "real_report" / "report.html").read_text(encoding="utf-8")
+    assert not (tmp_path / "real_report" / "report.pdf").exists()  # replaced whole
+    assert f"report: {tmp_path / 'linkrep' / 'report.html'}" in proc.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["linkrep", "real_report"]
+
+
+def test_a_previous_report_that_cannot_be_removed_is_a_warning_then_removed_by_the_next_forecast(
+        made, terrasim, terrasim_bin, shared_folder):
+    # An old report owned by another user, in a folder the user can write: exit 1 and a PermissionError
+    # traceback, though the new report was in place, and .rep.old-PID left.
+    user = _as_another_user()
+    rep = shared_folder / "rep"
+    shutil.copytree(made["out"], rep)
+    (rep / "charts").chmod(0o555)  # for a user who is not root; root's copy is another user's already
+    proc = subprocess.run([str(terrasim_bin), "forecast", *SMALL, "--no-pdf", "--lang", "en", "--out", "rep"],
+                          cwd=shared_folder, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "MPLCONFIGDIR": str(shared_folder / "mpl")}, **user)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    left = [p for p in shared_folder.iterdir() if p.name.startswith(".rep.old-")]
+    assert len(left) == 1
+    warning = [line for line in proc.stderr.splitlines() if "warning" in line]
+    assert len(warning) == 1 and warning[0].startswith(
+        f"terrasim forecast: warning: a previous report is left in {left[0]}, which could not be removed "
+        f"(Permission denied: {left[0]}/")
+    assert warning[0].endswith("); the new report is in place: remove it yourself")
+    assert 'lang="en"' in (rep / "report.html").read_text(encoding="utf-8")  # the new report is in place
+    assert sorted(p.name for p in shared_folder.iterdir()) == sorted(["mpl", "rep", left[0].name])
+    # The next forecast, by a user who can, removes it.
+    (left[0] / "charts").chmod(0o755)
+    again = terrasim("forecast", *SMALL, "--no-pdf", "--out", "rep", cwd=shared_folder, check=0)
+    assert "warning" not in again.stderr
+    assert sorted(p.name for p in shared_folder.iterdir()) == ["mpl", "rep"]
+
+
+def test_reports_left_aside_are_removed_when_they_hold_nothing_else(tiny, tmp_path):
+    # As a forecast killed between its two renames leaves them: no report, the new one still in .r.partial and
+    # the previous one in .r.old-PID; and another set aside earlier, with a user's notes put in it since.
+    shutil.copytree(tiny, tmp_path / ".r.partial")
+    shutil.copytree(tiny, tmp_path / ".r.old-7")
+    shutil.copytree(tiny, tmp_path / ".r.old-8")
+    (tmp_path / ".r.old-8" / "notes.txt").write_text("mine")
+    (tmp_path / ".other.old-9").mkdir()  # another report's
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=tmp_path / "r", log=log)
+    assert "0 runs done, 4 already in" in log.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.old-9", ".r.old-8", "r"]
+    assert (f"terrasim forecast: warning: a previous report is left in {tmp_path / '.r.old-8'}, which could not "
+            "be removed (it holds what its report did not write: notes.txt); the new report is in place: remove "
+            "it yourself") in log.getvalue()
+    assert (tmp_path / ".r.old-8" / "notes.txt").read_text() == "mine"
+
+
+def test_a_previous_report_is_swapped_with_the_new_one_in_one_step(tiny, tmp_path, monkeypatch):
+    # It was renamed aside, then the new one renamed in: killed between the two, the folder had no report.
+    if FORECAST._renameat2() is None:
+        pytest.skip("no renameat2 here")
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        folder.mkdir()
+        (folder / "x").write_text(folder.name)
+    assert FORECAST._exchange(a, b)
+    assert (a / "x").read_text() == "b" and (b / "x").read_text() == "a"
+    out = tmp_path / "r"
+    shutil.copytree(tiny, out)
+    renames, rename = [], os.rename
+    monkeypatch.setattr(os, "rename", lambda src, dst: renames.append((pathlib.Path(src), pathlib.Path(dst))) or
+                        rename(src, dst))
+    terrasim.forecast(**{**TINY, "overrides": ["scale=0.03"]}, out=out, log=io.StringIO())
+    assert renames and out not in [src for src, _ in renames]  # never moved away: always a report there
+    assert json.loads((out / "forecast.json").read_text())["forecast"]["scenarios"][0]["config_sha256"] != \
+        json.loads((tiny / "forecast.json").read_text())["forecast"]["scenarios"][0]["config_sha256"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "r"]
+
+
+def test_where_folders_cannot_be_swapped_the_previous_report_is_renamed_aside(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(FORECAST, "_exchange", lambda a, b: False)  # as on a filesystem without RENAME_EXCHANGE
+    out = tmp_path / "r"
+    shutil.copytree(tiny, out)
+    terrasim.forecast(**{**TINY, "lang": "en"}, out=out, log=io.StringIO())
+    assert 'lang="en"' in (out / "report.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
 
 
 def test_scenarios_over_other_months_exit_2_and_write_nothing(terrasim, tmp_path):
