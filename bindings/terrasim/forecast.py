@@ -746,7 +746,11 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
     spec = _spec_of(scenarios).configured(months, overrides, level, creations_reference)
     spec.check_series()
     lang = lang or spec.locale
-    folder = ReportFolder(out if out is not None else default_out(spec))
+    out_option = f"--out {out if out is not None else default_out(spec)}"
+    try:
+        folder = ReportFolder(out if out is not None else default_out(spec))
+    except OSError as e:  # a folder it cannot read
+        raise _cannot_write(out_option, e) from None
     named = {s.name: s.scenario for s in spec.scenarios}
     if db is not None and pathlib.Path(os.path.realpath(db)) == folder.out / DB_NAME:
         db = None  # the report folder's own database
@@ -771,8 +775,13 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
                 f"{'; '.join(grid[:3])}{'; ...' if len(grid) > 3 else ''}); a forecast compares the scenarios as "
                 "written, without overrides, and cannot use a grid's runs: give it a database of its own, or leave "
                 f"--db out (the report keeps its runs in its folder's {DB_NAME})")
-    else:
-        db_path = folder.prepare(named, base_seed, log)
+    try:  # the staging folder first, --db or not: a place it cannot write is said before the runs
+        if db is None:
+            db_path = folder.prepare(named, base_seed, log)
+        else:
+            folder.staging.mkdir(parents=True, exist_ok=True)
+    except (OSError, sqlite3.Error) as e:
+        raise _cannot_write(out_option, e, db=folder.staging / DB_NAME) from None
     try:
         summary = sweep(named, replicates=replicates, db=db_path, executor=executor, workers=workers,
                         base_seed=base_seed, progress=progress)
@@ -782,28 +791,44 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
     print(f"terrasim forecast: {summary.completed} runs done, {summary.skipped} already in {shown}, "
           f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=log)
     try:
-        analysis = report.analyse(db_path, spec, replicates=replicates, base_seed=base_seed)
-        if db is None:
-            _single_file(db_path)
-        folder.staging.mkdir(parents=True, exist_ok=True)
-        folder.clear_report_files(keep_db=db is None)
-        written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
-    except (ForecastError, report.AnalysisError, OSError, sqlite3.Error, MemoryError):
-        raise  # bad input, or the machine's trouble (a disk, a locked database, memory): not the report's bug
-    except Exception as e:  # a bug of the report's code, not bad input: said so, with where the runs are
-        raise ReportInternalError(f"internal error while writing the report ({type(e).__name__}: {e}); the runs "
-                                  f"are kept in {db_path}: the same command resumes from them once it is "
-                                  "fixed") from e
-    db_in_report = db is None
-    _write_marker(folder.staging / MARKER, spec, replicates, base_seed, lang,
-                  DB_NAME if db_in_report else str(db_path), written)
-    final = folder.commit(log)
+        try:
+            analysis = report.analyse(db_path, spec, replicates=replicates, base_seed=base_seed)
+            if db is None:
+                _single_file(db_path)
+            folder.staging.mkdir(parents=True, exist_ok=True)
+            folder.clear_report_files(keep_db=db is None)
+            written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
+        except (ForecastError, report.AnalysisError, OSError, sqlite3.Error, MemoryError):
+            raise  # bad input, or the machine's trouble (a disk, a locked database, memory): not the report's bug
+        except Exception as e:  # a bug of the report's code, not bad input: said so, with where the runs are
+            raise ReportInternalError(f"internal error while writing the report ({type(e).__name__}: {e}); the "
+                                      f"runs are kept in {db_path}: the same command resumes from them once it is "
+                                      "fixed") from e
+        db_in_report = db is None
+        _write_marker(folder.staging / MARKER, spec, replicates, base_seed, lang,
+                      DB_NAME if db_in_report else str(db_path), written)
+        final = folder.commit(log)
+    except (OSError, sqlite3.Error) as e:  # a previous report is as it was; the runs are kept
+        raise _cannot_write(out_option, e, db_path, db_path) from None
     final_db = final / DB_NAME if db_in_report else db_path
     analysis.db = str(final_db)
     return ForecastResult(out=final, html=final / written["html"],
                           pdf=(final / written["pdf"]) if written.get("pdf") else None, db=final_db, sweep=summary,
                           analysis=analysis, summary=written["summary"], lang=lang,
                           wall_seconds=time.perf_counter() - t0)
+
+
+def _cannot_write(option: str, e: Union[OSError, sqlite3.Error], runs: Optional[pathlib.Path] = None,
+                  db: Optional[pathlib.Path] = None) -> ForecastError:
+    """A forecast that could not write (or read) its report folder or database `db`, in one line naming the
+    path (and where its runs are kept, when they were made)."""
+    if isinstance(e, OSError):
+        where = " -> ".join(str(f) for f in (e.filename, e.filename2) if f is not None)
+        what = f"{where}: {e.strerror or e}" if where else str(e.strerror or e)
+    else:
+        what = f"{db}: {e}"
+    return ForecastError(f"{option}: cannot write the report ({what})" +
+                         (f"; the runs are kept in {runs}: the same command resumes from them" if runs else ""))
 
 
 def _spec_of(scenarios) -> ForecastSpec:

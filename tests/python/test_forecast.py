@@ -8,6 +8,7 @@ request leaving the machine), and a second call that reuses every run.
 """
 import base64
 import csv
+import errno
 import html.parser
 import importlib
 import io
@@ -828,6 +829,81 @@ def test_where_folders_cannot_be_swapped_the_previous_report_is_renamed_aside(ti
     terrasim.forecast(**{**TINY, "lang": "en"}, out=out, log=io.StringIO())
     assert 'lang="en"' in (out / "report.html").read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+@pytest.mark.parametrize("with_db", [False, True])
+def test_an_out_where_the_user_cannot_write_exits_2_naming_it(terrasim_bin, shared_folder, with_db):
+    # It was a PermissionError traceback, exit 1 (and with --db, only after every run).
+    user = _as_another_user()
+    locked = shared_folder / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    db = ["--db", str(shared_folder / "runs.sqlite")] if with_db else []
+    proc = subprocess.run([str(terrasim_bin), "forecast", *SMALL, "--no-pdf", "--out", "locked/rep", *db],
+                          cwd=shared_folder, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "MPLCONFIGDIR": str(shared_folder / "mpl")}, **user)
+    assert proc.returncode == 2, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(f"terrasim: --out locked/rep: cannot write the report ({locked}/.rep.")
+    assert line.endswith(": Permission denied)")
+    assert sorted(p.name for p in shared_folder.iterdir()) == ["locked", "mpl"] and not any(locked.iterdir())
+
+
+@pytest.mark.parametrize("where", ["tables", "forecast.json", "swap", "second rename"])
+def test_a_report_that_cannot_be_written_exits_2_and_leaves_the_previous_one(tiny, tmp_path, monkeypatch, capsys,
+                                                                             where):
+    # An OSError while writing the report, its forecast.json or putting it in place was a traceback, exit 1.
+    from terrasim.__main__ import main
+    out, staging = tmp_path / "r", tmp_path / ".r.partial"
+    shutil.copytree(tiny, out)
+    before = _tree(out)
+    if where == "tables":
+        def write_report(analysis, folder, **kwargs):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "tables" / "key_figures.csv"))
+        monkeypatch.setattr(report, "write_report", write_report)
+        failed = f"{staging}/tables/key_figures.csv: No space left on device"
+    elif where == "forecast.json":
+        def write_marker(path, *args):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        monkeypatch.setattr(FORECAST, "_write_marker", write_marker)
+        failed = f"{staging}/forecast.json: Permission denied"
+    elif where == "swap":
+        def exchange(a, b):
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), str(a), None, str(b))
+        monkeypatch.setattr(FORECAST, "_exchange", exchange)
+        failed = f"{staging} -> {out}: Invalid cross-device link"
+    else:  # without a swap: the previous report renamed aside, then the new one not renamed in
+        rename = os.rename
+
+        def failing(src, dst):
+            if pathlib.Path(src) == staging and pathlib.Path(dst) == out:
+                raise OSError(errno.EIO, os.strerror(errno.EIO), str(src), None, str(dst))
+            rename(src, dst)
+        monkeypatch.setattr(FORECAST, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(os, "rename", failing)
+        failed = f"{staging} -> {out}: Input/output error"
+    code = main(["forecast", "-r", "2", "--months", "3", "--set", "scale=0.03", "--no-pdf", "--workers", "1",
+                 "--progress", "never", "--lang", "en", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.splitlines()[-1] == (f"terrasim: --out {out}: cannot write the report ({failed}); the runs are kept "
+                                    f"in {staging / 'runs.sqlite'}: the same command resumes from them")
+    assert "Traceback" not in err
+    assert _tree(out) == before  # the previous report, as it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.partial", "r"]
+
+
+def test_a_chromium_that_cannot_run_leaves_the_report_without_its_pdf(tmp_path, monkeypatch):
+    # A browser binary that does not start (here, not a program) was an OSError out of the forecast.
+    fake = tmp_path / "chromium"
+    fake.write_text("not a program\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("TERRASIM_CHROMIUM", str(fake))
+    log = io.StringIO()
+    result = terrasim.forecast(**{**TINY, "pdf": True}, out=tmp_path / "r", log=log)
+    assert result.pdf is None and not (tmp_path / "r" / "report.pdf").exists()
+    assert f"terrasim forecast: no PDF: cannot run Chromium ({fake}: Exec format error)" in log.getvalue()
+    assert FR["m_files_pdf"] not in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
 
 
 def test_scenarios_over_other_months_exit_2_and_write_nothing(terrasim, tmp_path):
