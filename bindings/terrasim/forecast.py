@@ -31,6 +31,7 @@ target sections say so.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import errno
@@ -428,9 +429,20 @@ class ReportFolder:
         self.staging = parent / f".{self.out.name}.partial"
 
     def prepare(self, scenarios: Dict[str, Scenario], base_seed: int, log) -> pathlib.Path:
-        """Creates the staging folder; returns its database (a previous report's copied in when it fits)."""
+        """Creates the staging folder; returns its database: an interrupted forecast's when it fits (its runs
+        are discarded when not: they are this forecast's scratch, which no user chose), else a previous report's
+        copied in when it fits."""
         self.staging.mkdir(parents=True, exist_ok=True)
         db = self.staging / DB_NAME
+        scratch = [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        if any(f.exists() for f in scratch):
+            why = _incompatibility(db, scenarios, base_seed)
+            if why:
+                print(f"terrasim forecast: the runs in {db}, left by an interrupted forecast, do not fit this one "
+                      f"({why}); discarding them", file=log)
+                for f in scratch:
+                    with contextlib.suppress(FileNotFoundError):
+                        f.unlink()
         previous = self.out / DB_NAME
         if not db.exists() and previous.is_file():
             why = _incompatibility(previous, scenarios, base_seed)
@@ -786,7 +798,9 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
         summary = sweep(named, replicates=replicates, db=db_path, executor=executor, workers=workers,
                         base_seed=base_seed, progress=progress)
     except SweepError as e:
-        raise ForecastError(f"{e} (--db {db_path})" if db is not None else str(e)) from None
+        # which database, when the user named none and the message does not say it
+        raise ForecastError(f"{e} (--db {db_path})" if db is not None else str(e) if str(db_path) in str(e)
+                            else f"{e} (the forecast's database: {db_path})") from None
     shown = folder.out / DB_NAME if db is None else db_path
     print(f"terrasim forecast: {summary.completed} runs done, {summary.skipped} already in {shown}, "
           f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=log)

@@ -916,6 +916,47 @@ def test_scenarios_over_other_months_exit_2_and_write_nothing(terrasim, tmp_path
     assert list(work.iterdir()) == []
 
 
+@pytest.mark.parametrize("left", ["fitting runs", "another configuration", "another version", "not a database"])
+def test_runs_an_interrupted_forecast_left_are_reused_when_they_fit_and_discarded_when_not(tiny, terrasim,
+                                                                                         tmp_path, left):
+    # Runs of an interrupted forecast that no longer fit (a --set changed, terrasim upgraded) blocked every later
+    # forecast into its --out: "scenario 'baseline' has changed since this sweep database was written ... write
+    # to a new database", naming neither the hidden .intC.partial/runs.sqlite nor a way out.
+    staged = tmp_path / ".intC.partial" / "runs.sqlite"
+    staged.parent.mkdir()
+    if left == "not a database":
+        staged.write_bytes(b"half a page")
+    else:
+        shutil.copy(tiny / "runs.sqlite", staged)
+    scale = "scale=0.03" if left == "another configuration" else "scale=0.02"
+    if left == "another version":
+        con = sqlite3.connect(staged)
+        con.execute("UPDATE meta SET value = '0.4.0' WHERE key = 'terrasim_version'")
+        con.commit()
+        con.close()
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", scale, "--no-pdf", "--out", "intC",
+                    "--progress", "never", cwd=tmp_path, check=0)
+    why = {"another configuration": "scenario baseline, pacte had another configuration",
+           "another version": "made by terrasim 0.4.0", "not a database": "unreadable: "}.get(left)
+    if why is None:
+        assert "0 runs done, 4 already in" in proc.stderr and "discarding" not in proc.stderr
+    else:
+        assert (f"terrasim forecast: the runs in {staged}, left by an interrupted forecast, do not fit this one "
+                f"({why}") in proc.stderr
+        assert "); discarding them" in proc.stderr and "4 runs done, 0 already in" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["intC"]
+
+
+def test_a_database_error_of_a_forecast_without_db_names_its_database(tmp_path, monkeypatch):
+    def refusing(*args, db, **kwargs):
+        raise terrasim.SweepError("this sweep database was started with base seed 3, not 1")
+    monkeypatch.setattr(FORECAST, "sweep", refusing)
+    with pytest.raises(ForecastError) as info:
+        terrasim.forecast(**TINY, out=tmp_path / "r", log=io.StringIO())
+    assert str(info.value) == ("this sweep database was started with base seed 3, not 1 (the forecast's database: "
+                               f"{tmp_path / '.r.partial' / 'runs.sqlite'})")
+
+
 def test_a_forecast_killed_mid_way_resumes_from_its_finished_runs(terrasim, terrasim_bin, tmp_path):
     # The README promised it; nothing tested it. Killed (-9) once some runs are in the staging folder's
     # database, the same command runs only the others and writes the report in place of the staging folder.
