@@ -49,7 +49,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _core
 from .scenario import Overrides, Scenario, ScenarioError, override_list
-from .sweep import SweepError, SweepSummary, sweep
+from .sweep import SweepError, SweepSummary, exclusive_lock, sweep
 
 #: Series every scenario of a forecast must record.
 REQUIRED_SERIES = ("unemployment_rate", "jobs_in_territory", "policy_spending_cumulative", "creations")
@@ -415,18 +415,38 @@ class ReportFolder:
     """
 
     def __init__(self, out: Union[str, os.PathLike]):
+        self.option = f"--out {out}"
         #: `out` as given (absolute, links kept): what the user is told
         self.given = pathlib.Path(os.path.abspath(out))
         self.out = pathlib.Path(os.path.realpath(self.given))
+        self.check()
+        self.staging = self.out.parent / f".{self.out.name}.partial"
+
+    def check(self) -> None:
+        """Refuses (ForecastError) an `out` that is not a folder, or not one a forecast may replace."""
         if self.out.exists():
             if not self.out.is_dir():
-                raise ForecastError(f"--out {out}: exists and is not a folder")
+                raise ForecastError(f"{self.option}: exists and is not a folder")
             if any(self.out.iterdir()):
-                _check_replaceable(self.out, f"--out {out}")
+                _check_replaceable(self.out, self.option)
         parent = self.out.parent
         if parent.exists() and not parent.is_dir():
-            raise ForecastError(f"--out {out}: {parent} is not a folder")
-        self.staging = parent / f".{self.out.name}.partial"
+            raise ForecastError(f"{self.option}: {parent} is not a folder")
+
+    @contextlib.contextmanager
+    def locked(self):
+        """Holds ``.NAME.lock`` beside `out` (the sweep's lock: flock, released should this process die) from
+        before anything is written to after the report is in place: a second forecast into the same `out` is
+        refused at once, rather than both writing the staging folder's report and one of them failing.
+        Raises OSError when the lock file cannot be made (the caller says where)."""
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+
+        def busy(holder: str) -> Exception:
+            return ForecastError(f"{self.option}: another forecast is writing this report" +
+                                 (f" ({holder})" if holder else "") + ": wait until it ends, or write the report "
+                                 "to another folder")
+        with exclusive_lock(str(self.out.parent / f".{self.out.name}.lock"), busy, lambda e: e):
+            yield
 
     def prepare(self, scenarios: Dict[str, Scenario], base_seed: int, log) -> pathlib.Path:
         """Creates the staging folder; returns its database: an interrupted forecast's when it fits (its runs
@@ -787,49 +807,55 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
                 f"{'; '.join(grid[:3])}{'; ...' if len(grid) > 3 else ''}); a forecast compares the scenarios as "
                 "written, without overrides, and cannot use a grid's runs: give it a database of its own, or leave "
                 f"--db out (the report keeps its runs in its folder's {DB_NAME})")
-    try:  # the staging folder first, --db or not: a place it cannot write is said before the runs
-        if db is None:
-            db_path = folder.prepare(named, base_seed, log)
-        else:
-            folder.staging.mkdir(parents=True, exist_ok=True)
-    except (OSError, sqlite3.Error) as e:
-        raise _cannot_write(out_option, e, db=folder.staging / DB_NAME) from None
-    try:
-        summary = sweep(named, replicates=replicates, db=db_path, executor=executor, workers=workers,
-                        base_seed=base_seed, progress=progress)
-    except SweepError as e:
-        # which database, when the user named none and the message does not say it
-        raise ForecastError(f"{e} (--db {db_path})" if db is not None else str(e) if str(db_path) in str(e)
-                            else f"{e} (the forecast's database: {db_path})") from None
-    shown = folder.out / DB_NAME if db is None else db_path
-    print(f"terrasim forecast: {summary.completed} runs done, {summary.skipped} already in {shown}, "
-          f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=log)
-    try:
+    with contextlib.ExitStack() as held:
+        # The lock, before anything is written; the folder checked again under it (another forecast may have
+        # replaced it meanwhile); then the staging folder, --db or not: a place it cannot write is said before
+        # the runs.
         try:
-            analysis = report.analyse(db_path, spec, replicates=replicates, base_seed=base_seed)
+            held.enter_context(folder.locked())
+            folder.check()
             if db is None:
-                _single_file(db_path)
-            folder.staging.mkdir(parents=True, exist_ok=True)
-            folder.clear_report_files(keep_db=db is None)
-            written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
-        except (ForecastError, report.AnalysisError, OSError, sqlite3.Error, MemoryError):
-            raise  # bad input, or the machine's trouble (a disk, a locked database, memory): not the report's bug
-        except Exception as e:  # a bug of the report's code, not bad input: said so, with where the runs are
-            raise ReportInternalError(f"internal error while writing the report ({type(e).__name__}: {e}); the "
-                                      f"runs are kept in {db_path}: the same command resumes from them once it is "
-                                      "fixed") from e
-        db_in_report = db is None
-        _write_marker(folder.staging / MARKER, spec, replicates, base_seed, lang,
-                      DB_NAME if db_in_report else str(db_path), written)
-        final = folder.commit(log)
-    except (OSError, sqlite3.Error) as e:  # a previous report is as it was; the runs are kept
-        raise _cannot_write(out_option, e, db_path, db_path) from None
-    final_db = final / DB_NAME if db_in_report else db_path
-    analysis.db = str(final_db)
-    return ForecastResult(out=final, html=final / written["html"],
-                          pdf=(final / written["pdf"]) if written.get("pdf") else None, db=final_db, sweep=summary,
-                          analysis=analysis, summary=written["summary"], lang=lang,
-                          wall_seconds=time.perf_counter() - t0)
+                db_path = folder.prepare(named, base_seed, log)
+            else:
+                folder.staging.mkdir(parents=True, exist_ok=True)
+        except (OSError, sqlite3.Error) as e:
+            raise _cannot_write(out_option, e, db=folder.staging / DB_NAME) from None
+        try:
+            summary = sweep(named, replicates=replicates, db=db_path, executor=executor, workers=workers,
+                            base_seed=base_seed, progress=progress)
+        except SweepError as e:
+            # which database, when the user named none and the message does not say it
+            raise ForecastError(f"{e} (--db {db_path})" if db is not None else str(e) if str(db_path) in str(e)
+                                else f"{e} (the forecast's database: {db_path})") from None
+        shown = folder.out / DB_NAME if db is None else db_path
+        print(f"terrasim forecast: {summary.completed} runs done, {summary.skipped} already in {shown}, "
+              f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=log)
+        try:
+            try:
+                analysis = report.analyse(db_path, spec, replicates=replicates, base_seed=base_seed)
+                if db is None:
+                    _single_file(db_path)
+                folder.staging.mkdir(parents=True, exist_ok=True)
+                folder.clear_report_files(keep_db=db is None)
+                written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
+            except (ForecastError, report.AnalysisError, OSError, sqlite3.Error, MemoryError):
+                raise  # bad input, or the machine's trouble (a disk, a locked database, memory): not the report's bug
+            except Exception as e:  # a bug of the report's code, not bad input: said so, with where the runs are
+                raise ReportInternalError(f"internal error while writing the report ({type(e).__name__}: {e}); the "
+                                          f"runs are kept in {db_path}: the same command resumes from them once it is "
+                                          "fixed") from e
+            db_in_report = db is None
+            _write_marker(folder.staging / MARKER, spec, replicates, base_seed, lang,
+                          DB_NAME if db_in_report else str(db_path), written)
+            final = folder.commit(log)
+        except (OSError, sqlite3.Error) as e:  # a previous report is as it was; the runs are kept
+            raise _cannot_write(out_option, e, db_path, db_path) from None
+        final_db = final / DB_NAME if db_in_report else db_path
+        analysis.db = str(final_db)
+        return ForecastResult(out=final, html=final / written["html"],
+                              pdf=(final / written["pdf"]) if written.get("pdf") else None, db=final_db, sweep=summary,
+                              analysis=analysis, summary=written["summary"], lang=lang,
+                              wall_seconds=time.perf_counter() - t0)
 
 
 def _cannot_write(option: str, e: Union[OSError, sqlite3.Error], runs: Optional[pathlib.Path] = None,

@@ -19,6 +19,7 @@ import pathlib
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -955,6 +956,43 @@ def test_a_database_error_of_a_forecast_without_db_names_its_database(tmp_path, 
         terrasim.forecast(**TINY, out=tmp_path / "r", log=io.StringIO())
     assert str(info.value) == ("this sweep database was started with base seed 3, not 1 (the forecast's database: "
                                f"{tmp_path / '.r.partial' / 'runs.sqlite'})")
+
+
+def test_a_second_forecast_into_the_same_out_is_refused_while_the_first_writes(terrasim, terrasim_bin, tmp_path):
+    # Only the runs were under a lock (the sweep's): two forecasts into one --out both cleared, wrote and renamed
+    # the staging folder's report, and one died ("No such file ... .conc.partial/report.html", or an
+    # sqlite3.OperationalError traceback).
+    args = ["forecast", "-r", "30", "--set", "scale=0.05", "--no-pdf", "--out", "conc", "--progress", "never"]
+    lock = tmp_path / ".conc.lock"
+
+    def holder():
+        try:
+            return lock.read_text()
+        except FileNotFoundError:
+            return ""
+    first = subprocess.Popen([str(terrasim_bin), *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and first.poll() is None and "pid" not in holder():
+            time.sleep(0.01)
+        assert first.poll() is None and holder() == f"pid {first.pid} on {socket.gethostname()}\n", \
+            "the first forecast ended before it held its lock"
+        second = terrasim(*args, cwd=tmp_path)
+        running = first.poll() is None
+        assert second.returncode == 2 and second.stderr == (
+            f"terrasim: --out conc: another forecast is writing this report (pid {first.pid} on "
+            f"{socket.gethostname()}): wait until it ends, or write the report to another folder\n"), second.stderr
+        assert running, "the first forecast ended before the second was refused: make it longer"
+        _, err = first.communicate(timeout=600)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+    assert first.returncode == 0, err
+    assert "60 runs done, 0 already in" in err
+    assert (tmp_path / "conc" / "report.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["conc"]  # no lock, no staging left
 
 
 def test_a_forecast_killed_mid_way_resumes_from_its_finished_runs(terrasim, terrasim_bin, tmp_path):
