@@ -8,8 +8,8 @@ The first scenario is the reference. Replicate r of every scenario uses seed
 database (by default ``runs.sqlite`` inside the report folder) so that a
 second call reuses them, and the report folder (``report.html``, ``report.pdf``
 when Chromium is installed, ``charts/``, ``tables/``) is written whole or not
-at all: it is assembled in a hidden folder beside ``out`` and renamed into
-place.
+at all: it is assembled in a hidden folder beside ``out`` and swapped into
+place (see :class:`ReportFolder`), one forecast at a time.
 
 A *forecast file* (``scenarios/amiens/forecast.yaml``, which ships inside the
 package with the Amiens scenarios) names the scenarios and the outside
@@ -758,12 +758,15 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
       :class:`ForecastSpec`, a list of scenario files / Scenarios (the first is
       the reference) or a dict name -> scenario.
     replicates: paired replicates per scenario; replicate r uses seed base_seed + r everywhere.
-    out: the report folder (default ``forecast-<names>`` in the current folder), replaced whole.
+    out: the report folder (default ``forecast-<names>`` in the current folder), replaced whole: it must be
+      missing, empty, or a report that holds only what its report wrote; a symbolic link is followed.
     db: the sweep database (default ``runs.sqlite`` inside `out`).
     lang: "fr" or "en" (default: the reference scenario's ``locale``).
     months, overrides: applied to every scenario. level, creations_reference: replace the forecast file's.
     pdf: also print ``report.pdf`` with headless Chromium when it is installed.
-    Raises ForecastError (or ScenarioError) on bad input, before anything is written.
+    Raises ForecastError (or ScenarioError) on bad input, before anything is written; ForecastError too when
+    another forecast is writing `out`, or when the report cannot be written (a previous report is then left
+    as it was, and the runs made are kept).
     """
     from . import report
     from .report.locale import LANGUAGES
