@@ -8,8 +8,8 @@ The first scenario is the reference. Replicate r of every scenario uses seed
 database (by default ``runs.sqlite`` inside the report folder) so that a
 second call reuses them, and the report folder (``report.html``, ``report.pdf``
 when Chromium is installed, ``charts/``, ``tables/``) is written whole or not
-at all: it is assembled in a hidden folder beside ``out`` and renamed into
-place.
+at all: it is assembled in a hidden folder beside ``out`` and swapped into
+place (see :class:`ReportFolder`), one forecast at a time.
 
 A *forecast file* (``scenarios/amiens/forecast.yaml``, which ships inside the
 package with the Amiens scenarios) names the scenarios and the outside
@@ -31,7 +31,11 @@ target sections say so.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import dataclasses
+import errno
+import functools
 import hashlib
 import json
 import os
@@ -45,7 +49,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _core
 from .scenario import Overrides, Scenario, ScenarioError, override_list
-from .sweep import SweepError, SweepSummary, sweep
+from .sweep import SweepError, SweepSummary, exclusive_lock, sweep
 
 #: Series every scenario of a forecast must record.
 REQUIRED_SERIES = ("unemployment_rate", "jobs_in_territory", "policy_spending_cumulative", "creations")
@@ -398,30 +402,67 @@ def _number(section: Any, key: str, where: str) -> float:
 # The report folder: assembled beside `out`, renamed into place.
 
 class ReportFolder:
-    """``out`` replaced whole: the report is assembled in ``.NAME.partial`` beside it, then renamed.
+    """``out`` replaced whole: the report is assembled in ``.NAME.partial`` beside it, then put in its place.
 
     The staging folder also holds the sweep database while the runs are made,
     so a forecast that is interrupted resumes from it when started again; a
     previous report's database is copied in first, so that its runs are reused.
+
+    A symbolic link `out` is followed: the report is replaced where the link
+    points, and the link stays a link (a link to a report kept elsewhere, as
+    ``latest -> reports/2026-12``, is updated as that report would be; the
+    staging folder sits beside the report itself, where a rename can reach).
     """
 
     def __init__(self, out: Union[str, os.PathLike]):
-        self.out = pathlib.Path(os.path.abspath(out))
+        self.option = f"--out {out}"
+        #: `out` as given (absolute, links kept): what the user is told
+        self.given = pathlib.Path(os.path.abspath(out))
+        self.out = pathlib.Path(os.path.realpath(self.given))
+        self.check()
+        self.staging = self.out.parent / f".{self.out.name}.partial"
+
+    def check(self) -> None:
+        """Refuses (ForecastError) an `out` that is not a folder, or not one a forecast may replace."""
         if self.out.exists():
             if not self.out.is_dir():
-                raise ForecastError(f"--out {out}: exists and is not a folder")
-            if any(self.out.iterdir()) and not (self.out / MARKER).is_file():
-                raise ForecastError(f"--out {out}: the folder exists and is not a forecast report (no {MARKER}); "
-                                    "choose another folder: a forecast replaces its folder whole")
+                raise ForecastError(f"{self.option}: exists and is not a folder")
+            if any(self.out.iterdir()):
+                _check_replaceable(self.out, self.option)
         parent = self.out.parent
         if parent.exists() and not parent.is_dir():
-            raise ForecastError(f"--out {out}: {parent} is not a folder")
-        self.staging = parent / f".{self.out.name}.partial"
+            raise ForecastError(f"{self.option}: {parent} is not a folder")
+
+    @contextlib.contextmanager
+    def locked(self):
+        """Holds ``.NAME.lock`` beside `out` (the sweep's lock: flock, released should this process die) from
+        before anything is written to after the report is in place: a second forecast into the same `out` is
+        refused at once, rather than both writing the staging folder's report and one of them failing.
+        Raises OSError when the lock file cannot be made (the caller says where)."""
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+
+        def busy(holder: str) -> Exception:
+            return ForecastError(f"{self.option}: another forecast is writing this report" +
+                                 (f" ({holder})" if holder else "") + ": wait until it ends, or write the report "
+                                 "to another folder")
+        with exclusive_lock(str(self.out.parent / f".{self.out.name}.lock"), busy, lambda e: e):
+            yield
 
     def prepare(self, scenarios: Dict[str, Scenario], base_seed: int, log) -> pathlib.Path:
-        """Creates the staging folder; returns its database (a previous report's copied in when it fits)."""
+        """Creates the staging folder; returns its database: an interrupted forecast's when it fits (its runs
+        are discarded when not: they are this forecast's scratch, which no user chose), else a previous report's
+        copied in when it fits."""
         self.staging.mkdir(parents=True, exist_ok=True)
         db = self.staging / DB_NAME
+        scratch = [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        if any(f.exists() for f in scratch):
+            why = _incompatibility(db, scenarios, base_seed)
+            if why:
+                print(f"terrasim forecast: the runs in {db}, left by an interrupted forecast, do not fit this one "
+                      f"({why}); discarding them", file=log)
+                for f in scratch:
+                    with contextlib.suppress(FileNotFoundError):
+                        f.unlink()
         previous = self.out / DB_NAME
         if not db.exists() and previous.is_file():
             why = _incompatibility(previous, scenarios, base_seed)
@@ -442,16 +483,167 @@ class ReportFolder:
             else:
                 entry.unlink()
 
-    def commit(self) -> pathlib.Path:
-        """Renames the staging folder to `out`, replacing a previous report."""
-        if self.out.exists():
-            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
-            os.rename(self.out, old)
+    def commit(self, log) -> pathlib.Path:
+        """Puts the staging folder in place of `out`; returns `out` as given.
+
+        A previous report is swapped with the new one in one step where the
+        system can (Linux's renameat2 with RENAME_EXCHANGE), so that `out` is
+        never missing, else renamed aside first (and put back should the
+        second rename fail). It is then renamed ``.NAME.old-PID`` and removed;
+        the new report is in place by then, so a failure to remove it is a
+        warning naming what is left, not a failure. Those left so by an
+        earlier forecast (or by one killed between the two renames) are
+        removed too, when they are reports and hold nothing else.
+        """
+        old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+        if not self.out.exists():
             os.rename(self.staging, self.out)
-            shutil.rmtree(old)
+        elif _exchange(self.staging, self.out):
+            try:  # the previous report is at the staging name: out of the way of the next forecast's staging
+                os.rename(self.staging, old)
+            except OSError:
+                old = self.staging
         else:
-            os.rename(self.staging, self.out)
-        return self.out
+            os.rename(self.out, old)
+            try:
+                os.rename(self.staging, self.out)
+            except BaseException:
+                os.rename(old, self.out)
+                raise
+        for leftover in dict.fromkeys([old] + self.leftovers()):
+            if leftover.exists() or leftover.is_symlink():
+                _remove_previous_report(leftover, log)
+        return self.given
+
+    def leftovers(self) -> List[pathlib.Path]:
+        """The ``.NAME.old-*`` beside `out`: previous reports that a forecast could not remove."""
+        prefix = f".{self.out.name}.old-"
+        try:
+            return sorted(p for p in self.out.parent.iterdir() if p.name.startswith(prefix))
+        except OSError:
+            return []
+
+
+def _remove_previous_report(folder: pathlib.Path, log) -> None:
+    """Removes a previous report, set aside by a forecast that replaced it, when it holds nothing else (its
+    forecast.json last: a removal cut short leaves a folder still known as a report); says what it leaves."""
+    try:
+        if folder.is_symlink() or not folder.is_dir():
+            raise ForecastError("it is not a folder")
+        if not any(folder.iterdir()):  # `out` was an empty folder
+            folder.rmdir()
+            return
+        marker, why = read_marker(folder)
+        if marker is None:
+            raise ForecastError(f"it is not a forecast report: {why}")
+        foreign = foreign_entries(folder, marker)
+        if foreign:
+            raise ForecastError(f"it holds what its report did not write: {', '.join(foreign[:5])}"
+                                f"{f' and {len(foreign) - 5} more' if len(foreign) > 5 else ''}")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name == MARKER):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        folder.rmdir()
+    except (OSError, ForecastError) as e:
+        reason = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
+        print(f"terrasim forecast: warning: a previous report is left in {folder}, which could not be removed "
+              f"({reason}); the new report is in place: remove it yourself", file=log)
+
+
+#: renameat2's flag that swaps two paths (linux/fs.h), and the "current folder" of the *at calls.
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2():
+    """libc's renameat2 (glibc 2.28 and later), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _exchange(a: pathlib.Path, b: pathlib.Path) -> bool:
+    """Swaps `a` and `b` (both there) in one step; False, having changed nothing, where the system cannot: no
+    renameat2, or an error by which a kernel or filesystem says it does not swap (EINVAL, ENOSYS, EOPNOTSUPP;
+    EPERM, which a container's system-call filter gives). Other errors raise OSError."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+#: The most of a forecast.json read to tell whether it is a report's (a report's is a few kB).
+MARKER_MAX_BYTES = 1 << 22
+
+
+def read_marker(folder: pathlib.Path) -> Tuple[Optional[Dict[str, Any]], str]:
+    """The forecast.json of report folder `folder`, or (None, why it is no report's)."""
+    path = folder / MARKER
+    if not path.exists() and not path.is_symlink():
+        return None, f"no {MARKER}"
+    if path.is_symlink() or not path.is_file():
+        return None, f"its {MARKER} is not a file"
+    try:
+        if path.stat().st_size > MARKER_MAX_BYTES:
+            return None, f"its {MARKER} is not one a terrasim forecast wrote"
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        return None, f"its {MARKER} cannot be read ({getattr(e, 'strerror', None) or e})"
+    if not (isinstance(doc, dict) and doc.get("kind") == "terrasim forecast" and isinstance(doc.get("files"), list)
+            and all(isinstance(f, str) for f in doc["files"])):
+        return None, f"its {MARKER} is not one a terrasim forecast wrote"
+    return doc, ""
+
+
+def foreign_entries(folder: pathlib.Path, marker: Dict[str, Any]) -> List[str]:
+    """What report folder `folder` holds that its report did not write (as its forecast.json lists it): paths
+    relative to it, a folder's with a trailing /, sorted. A link or other non-regular file is never the report's."""
+    files = {MARKER} | set(marker["files"])
+    if marker.get("database") == DB_NAME:  # with its journal, should a reader have left one
+        files |= {DB_NAME + suffix for suffix in ("", "-journal", "-wal", "-shm")}
+    folders = {str(parent) for f in files for parent in pathlib.PurePosixPath(f).parents if str(parent) != "."}
+    found: List[str] = []
+
+    def walk(path: pathlib.Path, prefix: str) -> None:
+        for entry in sorted(os.scandir(path), key=lambda e: e.name):
+            name = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if name in folders:
+                    walk(pathlib.Path(entry.path), name + "/")
+                else:
+                    found.append(name + "/")
+            elif not (entry.is_file(follow_symlinks=False) and name in files):
+                found.append(name)
+    walk(folder, "")
+    return found
+
+
+def _check_replaceable(folder: pathlib.Path, option: str) -> None:
+    """Refuses (ForecastError) to replace `folder`, which is not empty, unless it is a forecast report that holds
+    only what its report wrote: a forecast replaces its folder whole, and a user's file in it would be lost."""
+    marker, why = read_marker(folder)
+    if marker is None:
+        raise ForecastError(f"{option}: the folder exists and is not a forecast report ({why}); choose another "
+                            "folder: a forecast replaces its folder whole")
+    foreign = foreign_entries(folder, marker)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise ForecastError(f"{option}: this forecast report holds what its report did not write ({shown}); a "
+                            "forecast replaces its folder whole: move them out of it, or choose another folder")
 
 
 def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed: int) -> Optional[str]:
@@ -566,12 +758,15 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
       :class:`ForecastSpec`, a list of scenario files / Scenarios (the first is
       the reference) or a dict name -> scenario.
     replicates: paired replicates per scenario; replicate r uses seed base_seed + r everywhere.
-    out: the report folder (default ``forecast-<names>`` in the current folder), replaced whole.
+    out: the report folder (default ``forecast-<names>`` in the current folder), replaced whole: it must be
+      missing, empty, or a report that holds only what its report wrote; a symbolic link is followed.
     db: the sweep database (default ``runs.sqlite`` inside `out`).
     lang: "fr" or "en" (default: the reference scenario's ``locale``).
     months, overrides: applied to every scenario. level, creations_reference: replace the forecast file's.
     pdf: also print ``report.pdf`` with headless Chromium when it is installed.
-    Raises ForecastError (or ScenarioError) on bad input, before anything is written.
+    Raises ForecastError (or ScenarioError) on bad input, before anything is written; ForecastError too when
+    another forecast is writing `out`, or when the report cannot be written (a previous report is then left
+    as it was, and the runs made are kept).
     """
     from . import report
     from .report.locale import LANGUAGES
@@ -586,13 +781,17 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
     spec = _spec_of(scenarios).configured(months, overrides, level, creations_reference)
     spec.check_series()
     lang = lang or spec.locale
-    folder = ReportFolder(out if out is not None else default_out(spec))
+    out_option = f"--out {out if out is not None else default_out(spec)}"
+    try:
+        folder = ReportFolder(out if out is not None else default_out(spec))
+    except OSError as e:  # a folder it cannot read
+        raise _cannot_write(out_option, e) from None
     named = {s.name: s.scenario for s in spec.scenarios}
-    if db is not None and pathlib.Path(os.path.abspath(db)) == folder.out / DB_NAME:
+    if db is not None and pathlib.Path(os.path.realpath(db)) == folder.out / DB_NAME:
         db = None  # the report folder's own database
     if db is not None:
         db_path = pathlib.Path(os.path.abspath(db))
-        if folder.out in db_path.parents:
+        if folder.out in pathlib.Path(os.path.realpath(db_path)).parents:
             raise ForecastError(f"--db {db}: inside the report folder {folder.out}, which a forecast replaces "
                                 f"whole; leave --db out (the report keeps its runs in {DB_NAME}) or choose "
                                 "another place")
@@ -611,39 +810,68 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
                 f"{'; '.join(grid[:3])}{'; ...' if len(grid) > 3 else ''}); a forecast compares the scenarios as "
                 "written, without overrides, and cannot use a grid's runs: give it a database of its own, or leave "
                 f"--db out (the report keeps its runs in its folder's {DB_NAME})")
+    with contextlib.ExitStack() as held:
+        # The lock, before anything is written; the folder checked again under it (another forecast may have
+        # replaced it meanwhile); then the staging folder, --db or not: a place it cannot write is said before
+        # the runs.
+        try:
+            held.enter_context(folder.locked())
+            folder.check()
+            if db is None:
+                db_path = folder.prepare(named, base_seed, log)
+            else:
+                folder.staging.mkdir(parents=True, exist_ok=True)
+        except (OSError, sqlite3.Error) as e:
+            raise _cannot_write(out_option, e, db=folder.staging / DB_NAME) from None
+        try:
+            summary = sweep(named, replicates=replicates, db=db_path, executor=executor, workers=workers,
+                            base_seed=base_seed, progress=progress)
+        except SweepError as e:
+            # which database, when the user named none and the message does not say it
+            raise ForecastError(f"{e} (--db {db_path})" if db is not None else str(e) if str(db_path) in str(e)
+                                else f"{e} (the forecast's database: {db_path})") from None
+        shown = folder.out / DB_NAME if db is None else db_path
+        print(f"terrasim forecast: {summary.completed} runs done, {summary.skipped} already in {shown}, "
+              f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=log)
+        try:
+            try:
+                analysis = report.analyse(db_path, spec, replicates=replicates, base_seed=base_seed)
+                if db is None:
+                    _single_file(db_path)
+                folder.staging.mkdir(parents=True, exist_ok=True)
+                folder.clear_report_files(keep_db=db is None)
+                written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
+            except (ForecastError, report.AnalysisError, OSError, sqlite3.Error, MemoryError):
+                raise  # bad input, or the machine's trouble (a disk, a locked database, memory): not the report's bug
+            except Exception as e:  # a bug of the report's code, not bad input: said so, with where the runs are
+                raise ReportInternalError(f"internal error while writing the report ({type(e).__name__}: {e}); the "
+                                          f"runs are kept in {db_path}: the same command resumes from them once it is "
+                                          "fixed") from e
+            db_in_report = db is None
+            _write_marker(folder.staging / MARKER, spec, replicates, base_seed, lang,
+                          DB_NAME if db_in_report else str(db_path), written)
+            final = folder.commit(log)
+        except (OSError, sqlite3.Error) as e:  # a previous report is as it was; the runs are kept
+            raise _cannot_write(out_option, e, db_path, db_path) from None
+        final_db = final / DB_NAME if db_in_report else db_path
+        analysis.db = str(final_db)
+        return ForecastResult(out=final, html=final / written["html"],
+                              pdf=(final / written["pdf"]) if written.get("pdf") else None, db=final_db, sweep=summary,
+                              analysis=analysis, summary=written["summary"], lang=lang,
+                              wall_seconds=time.perf_counter() - t0)
+
+
+def _cannot_write(option: str, e: Union[OSError, sqlite3.Error], runs: Optional[pathlib.Path] = None,
+                  db: Optional[pathlib.Path] = None) -> ForecastError:
+    """A forecast that could not write (or read) its report folder or database `db`, in one line naming the
+    path (and where its runs are kept, when they were made)."""
+    if isinstance(e, OSError):
+        where = " -> ".join(str(f) for f in (e.filename, e.filename2) if f is not None)
+        what = f"{where}: {e.strerror or e}" if where else str(e.strerror or e)
     else:
-        db_path = folder.prepare(named, base_seed, log)
-    try:
-        summary = sweep(named, replicates=replicates, db=db_path, executor=executor, workers=workers,
-                        base_seed=base_seed, progress=progress)
-    except SweepError as e:
-        raise ForecastError(f"{e} (--db {db_path})" if db is not None else str(e)) from None
-    shown = folder.out / DB_NAME if db is None else db_path
-    print(f"terrasim forecast: {summary.completed} runs done, {summary.skipped} already in {shown}, "
-          f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=log)
-    try:
-        analysis = report.analyse(db_path, spec, replicates=replicates, base_seed=base_seed)
-        if db is None:
-            _single_file(db_path)
-        folder.staging.mkdir(parents=True, exist_ok=True)
-        folder.clear_report_files(keep_db=db is None)
-        written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
-    except (ForecastError, report.AnalysisError, OSError, sqlite3.Error, MemoryError):
-        raise  # bad input, or the machine's trouble (a disk, a locked database, memory): not the report's bug
-    except Exception as e:  # a bug of the report's code, not bad input: said so, with where the runs are
-        raise ReportInternalError(f"internal error while writing the report ({type(e).__name__}: {e}); the runs "
-                                  f"are kept in {db_path}: the same command resumes from them once it is "
-                                  "fixed") from e
-    db_in_report = db is None
-    _write_marker(folder.staging / MARKER, spec, replicates, base_seed, lang,
-                  DB_NAME if db_in_report else str(db_path), written)
-    final = folder.commit()
-    final_db = final / DB_NAME if db_in_report else db_path
-    analysis.db = str(final_db)
-    return ForecastResult(out=final, html=final / written["html"],
-                          pdf=(final / written["pdf"]) if written.get("pdf") else None, db=final_db, sweep=summary,
-                          analysis=analysis, summary=written["summary"], lang=lang,
-                          wall_seconds=time.perf_counter() - t0)
+        what = f"{db}: {e}"
+    return ForecastError(f"{option}: cannot write the report ({what})" +
+                         (f"; the runs are kept in {runs}: the same command resumes from them" if runs else ""))
 
 
 def _spec_of(scenarios) -> ForecastSpec:

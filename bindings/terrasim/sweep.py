@@ -65,7 +65,7 @@ import sys
 import time
 import types
 from collections.abc import Iterable, Mapping
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -505,32 +505,50 @@ def _sole_writer(db: str):
     Two drivers would both run what is missing, and the second to commit a
     run failed on its uniqueness ("UNIQUE constraint failed") or on a lock
     held too long ("database is locked"). SQLite's locks last a transaction
-    and cannot say that a sweep is under way; flock does, and the system
-    releases it when its holder dies (kill -9 too), so a file left behind
-    blocks nothing. Not a lock on the database file itself: closing a
-    descriptor of that file would drop SQLite's own (POSIX) locks on it. The
-    file is removed at the end while still locked; a sweep that locked it
-    meanwhile finds it gone and locks the new one instead.
+    and cannot say that a sweep is under way; flock does (see
+    :func:`exclusive_lock`). Not a lock on the database file itself: closing
+    a descriptor of that file would drop SQLite's own (POSIX) locks on it.
     """
-    if fcntl is None:  # no flock (Windows): unguarded, as before
-        yield
-        return
     # By the file's real path: a symbolic link to the database (or another
     # spelling of its path) must meet the same lock.
     path = os.path.realpath(db) + ".lock"
+
+    def busy(holder: str) -> Exception:
+        return SweepError(f"another sweep is writing {db}" + (f" ({holder})" if holder else "") +
+                          ": wait until it ends (then run this one again to add what it lacks), or write to "
+                          "another database")
+
+    def unwritable(e: OSError) -> Exception:
+        return SweepError(f"{db}: cannot create its lock file {path}: {e.strerror}")
+    with exclusive_lock(path, busy, unwritable):
+        yield
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str, busy: Callable[[str], Exception], unwritable: Callable[[OSError], Exception]):
+    """Holds an exclusive flock on file `path` (made if missing) for the ``with`` block, or raises at once
+    ``busy(holder)`` when another process holds it (`holder`: what it wrote there, ``pid N on HOST``) or
+    ``unwritable(error)`` when the file cannot be made.
+
+    The system releases the lock when its holder dies (kill -9 too), so a
+    file left behind blocks nothing. The file is removed at the end while
+    still locked; a process that locked it meanwhile finds it gone and locks
+    the new one instead. Without flock (Windows), unguarded.
+    """
+    if fcntl is None:
+        yield
+        return
     while True:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
-            raise SweepError(f"{db}: cannot create its lock file {path}: {e.strerror}") from None
+            raise unwritable(e) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.read(fd, 200).decode("utf-8", "replace").strip()
             os.close(fd)
-            raise SweepError(f"another sweep is writing {db}" + (f" ({holder})" if holder else "") +
-                             ": wait until it ends (then run this one again to add what it lacks), or write to "
-                             "another database") from None
+            raise busy(holder) from None
         except BaseException:
             os.close(fd)
             raise

@@ -8,7 +8,9 @@ request leaving the machine), and a second call that reuses every run.
 """
 import base64
 import csv
+import errno
 import html.parser
+import importlib
 import io
 import json
 import math
@@ -17,8 +19,10 @@ import pathlib
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
 import urllib.request
 
@@ -40,6 +44,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 AMIENS = ROOT / "scenarios" / "amiens"
 PACKAGE = pathlib.Path(terrasim.__file__).resolve().parent
 SMALL = ["--replicates", "6", "--set", "scale=0.05"]
+#: A forecast of a few seconds, in this process (terrasim.forecast's arguments but `out`).
+TINY = dict(replicates=2, months=3, overrides=["scale=0.02"], pdf=False, workers=1, progress=False)
+FORECAST = importlib.import_module("terrasim.forecast")  # the module (terrasim.forecast is the function)
 CHARTS = list(charts.CHARTS)
 
 
@@ -628,6 +635,278 @@ def test_bad_input_exits_2_and_writes_nothing(terrasim, tmp_path, args, message)
     assert [p.name for p in occupied.iterdir()] == ["notes.txt"]
 
 
+def _tree(folder):
+    """Every entry under `folder` (not following links): {relative path: bytes, a link's target or "folder"}."""
+    found = {}
+    for top, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = pathlib.Path(top) / name
+            rel = str(path.relative_to(folder))
+            found[rel] = (("link", os.readlink(path)) if path.is_symlink() else "folder" if path.is_dir()
+                          else path.read_bytes())
+    return found
+
+
+def _report_with(made, folder, extra):
+    """A copy of the made report in `folder`, with `extra` ({relative path: text}) written into it."""
+    shutil.copytree(made["out"], folder)
+    for rel, text in extra.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+
+
+@pytest.mark.parametrize("case, message", [
+    ("foreign marker", "the folder exists and is not a forecast report (its forecast.json is not one a terrasim "
+                       "forecast wrote); choose another folder"),
+    ("unreadable marker", "the folder exists and is not a forecast report (its forecast.json cannot be read"),
+    ("notes in a report", "this forecast report holds what its report did not write (minutes.docx, sub/); a "
+                          "forecast replaces its folder whole: move them out of it, or choose another folder"),
+    ("many notes in a report", "did not write (note0.txt, note1.txt, note2.txt, note3.txt, note4.txt and 3 more)"),
+    ("a file among the tables", "did not write (tables/mine.csv)"),
+    ("a link in place of a chart", "did not write (charts/unemployment_fan.svg)"),
+])
+def test_a_folder_that_is_not_wholly_a_report_is_refused_and_left_as_it_was(made, terrasim, tmp_path, case,
+                                                                              message):
+    # Any folder holding a file named forecast.json was taken for a report and deleted whole, with the
+    # user's files beside it (minutes.docx, sub/keep.txt); a report folder with a user's notes in it lost them.
+    out = tmp_path / "victim"
+    if case == "foreign marker":
+        out.mkdir()
+        (out / "forecast.json").write_text('{"weather": "rain"}')
+        (out / "minutes.docx").write_text("minutes")
+        (out / "sub").mkdir()
+        (out / "sub" / "keep.txt").write_text("x")
+    elif case == "unreadable marker":
+        _report_with(made, out, {"forecast.json": "{not json"})
+    elif case == "notes in a report":
+        _report_with(made, out, {"minutes.docx": "minutes", "sub/keep.txt": "x"})
+    elif case == "many notes in a report":
+        _report_with(made, out, {f"note{i}.txt": "x" for i in range(8)})
+    elif case == "a file among the tables":
+        _report_with(made, out, {"tables/mine.csv": "a,b\n"})
+    else:
+        _report_with(made, out, {})
+        mine = tmp_path / "mine.svg"
+        mine.write_text("<svg/>")
+        chart = out / "charts" / "unemployment_fan.svg"
+        assert chart.is_file()
+        chart.unlink()
+        chart.symlink_to(mine)
+    before = _tree(tmp_path)
+    proc = terrasim("forecast", *SMALL, "--no-pdf", "--out", "victim", cwd=tmp_path, check=2)
+    assert proc.stderr.startswith("terrasim: --out victim: ") and message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert _tree(tmp_path) == before  # nothing removed, nothing made beside it
+
+
+# -- replacing a report ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A report of TINY's forecast: 4 runs of 3 months."""
+    out = tmp_path_factory.mktemp("tiny") / "report"
+    terrasim.forecast(**TINY, out=out, log=io.StringIO())
+    return out
+
+
+def _as_another_user():
+    """subprocess.run's arguments that run a command as a user who cannot remove or write what this one made
+    (as root: nobody; else this user, and the test makes it read-only), or a skip where that cannot be done."""
+    if os.geteuid() != 0:
+        return {}
+    nobody = {"user": 65534, "group": 65534, "extra_groups": []}
+    try:
+        probe = subprocess.run(["/usr/bin/python3", "-c", "import terrasim"], capture_output=True, text=True,
+                               **nobody)
+    except PermissionError as e:
+        pytest.skip(f"running as root, and cannot run a command as another user ({e})")
+    if probe.returncode != 0:
+        pytest.skip(f"running as root, and the user nobody cannot import terrasim from here: "
+                    f"{probe.stderr.strip().splitlines()[-1:]}")
+    return nobody
+
+
+@pytest.fixture
+def shared_folder():
+    """A folder that another user can write (pytest's are the user's alone), removed afterwards."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="terrasim-forecast-"))
+    folder.chmod(0o777)
+    (folder / "mpl").mkdir(mode=0o777)
+    (folder / "mpl").chmod(0o777)
+    yield folder
+    for top, dirs, _ in os.walk(folder):
+        for name in dirs:
+            (pathlib.Path(top) / name).chmod(0o755)
+    shutil.rmtree(folder)
+
+
+def test_a_link_to_a_report_is_updated_where_it_points(made, terrasim, tmp_path):
+    # It failed (exit 1, "Cannot call rmtree on a symbolic link"), left the link replaced by a real folder,
+    # the report it pointed to not updated, and .linkrep.old-PID beside them.
+    shutil.copytree(made["out"], tmp_path / "real_report")
+    (tmp_path / "linkrep").symlink_to("real_report")
+    proc = terrasim("forecast", *SMALL, "--no-pdf", "--lang", "en", "--out", "linkrep", cwd=tmp_path, check=0)
+    assert "0 runs done, 12 already in" in proc.stderr
+    assert os.readlink(tmp_path / "linkrep") == "real_report"
+    assert 'lang="en"' in (tmp_path / "real_report" / "report.html").read_text(encoding="utf-8")
+    assert not (tmp_path / "real_report" / "report.pdf").exists()  # replaced whole
+    assert f"report: {tmp_path / 'linkrep' / 'report.html'}" in proc.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["linkrep", "real_report"]
+
+
+def test_a_previous_report_that_cannot_be_removed_is_a_warning_then_removed_by_the_next_forecast(
+        made, terrasim, terrasim_bin, shared_folder):
+    # An old report owned by another user, in a folder the user can write: exit 1 and a PermissionError
+    # traceback, though the new report was in place, and .rep.old-PID left.
+    user = _as_another_user()
+    rep = shared_folder / "rep"
+    shutil.copytree(made["out"], rep)
+    (rep / "charts").chmod(0o555)  # for a user who is not root; root's copy is another user's already
+    proc = subprocess.run([str(terrasim_bin), "forecast", *SMALL, "--no-pdf", "--lang", "en", "--out", "rep"],
+                          cwd=shared_folder, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "MPLCONFIGDIR": str(shared_folder / "mpl")}, **user)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    left = [p for p in shared_folder.iterdir() if p.name.startswith(".rep.old-")]
+    assert len(left) == 1
+    warning = [line for line in proc.stderr.splitlines() if "warning" in line]
+    assert len(warning) == 1 and warning[0].startswith(
+        f"terrasim forecast: warning: a previous report is left in {left[0]}, which could not be removed "
+        f"(Permission denied: {left[0]}/")
+    assert warning[0].endswith("); the new report is in place: remove it yourself")
+    assert 'lang="en"' in (rep / "report.html").read_text(encoding="utf-8")  # the new report is in place
+    assert sorted(p.name for p in shared_folder.iterdir()) == sorted(["mpl", "rep", left[0].name])
+    # The next forecast, by a user who can, removes it.
+    (left[0] / "charts").chmod(0o755)
+    again = terrasim("forecast", *SMALL, "--no-pdf", "--out", "rep", cwd=shared_folder, check=0)
+    assert "warning" not in again.stderr
+    assert sorted(p.name for p in shared_folder.iterdir()) == ["mpl", "rep"]
+
+
+def test_reports_left_aside_are_removed_when_they_hold_nothing_else(tiny, tmp_path):
+    # As a forecast killed between its two renames leaves them: no report, the new one still in .r.partial and
+    # the previous one in .r.old-PID; and another set aside earlier, with a user's notes put in it since.
+    shutil.copytree(tiny, tmp_path / ".r.partial")
+    shutil.copytree(tiny, tmp_path / ".r.old-7")
+    shutil.copytree(tiny, tmp_path / ".r.old-8")
+    (tmp_path / ".r.old-8" / "notes.txt").write_text("mine")
+    (tmp_path / ".other.old-9").mkdir()  # another report's
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=tmp_path / "r", log=log)
+    assert "0 runs done, 4 already in" in log.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.old-9", ".r.old-8", "r"]
+    assert (f"terrasim forecast: warning: a previous report is left in {tmp_path / '.r.old-8'}, which could not "
+            "be removed (it holds what its report did not write: notes.txt); the new report is in place: remove "
+            "it yourself") in log.getvalue()
+    assert (tmp_path / ".r.old-8" / "notes.txt").read_text() == "mine"
+
+
+def test_a_previous_report_is_swapped_with_the_new_one_in_one_step(tiny, tmp_path, monkeypatch):
+    # It was renamed aside, then the new one renamed in: killed between the two, the folder had no report.
+    if FORECAST._renameat2() is None:
+        pytest.skip("no renameat2 here")
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        folder.mkdir()
+        (folder / "x").write_text(folder.name)
+    assert FORECAST._exchange(a, b)
+    assert (a / "x").read_text() == "b" and (b / "x").read_text() == "a"
+    out = tmp_path / "r"
+    shutil.copytree(tiny, out)
+    renames, rename = [], os.rename
+    monkeypatch.setattr(os, "rename", lambda src, dst: renames.append((pathlib.Path(src), pathlib.Path(dst))) or
+                        rename(src, dst))
+    terrasim.forecast(**{**TINY, "overrides": ["scale=0.03"]}, out=out, log=io.StringIO())
+    assert renames and out not in [src for src, _ in renames]  # never moved away: always a report there
+    assert json.loads((out / "forecast.json").read_text())["forecast"]["scenarios"][0]["config_sha256"] != \
+        json.loads((tiny / "forecast.json").read_text())["forecast"]["scenarios"][0]["config_sha256"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "r"]
+
+
+def test_where_folders_cannot_be_swapped_the_previous_report_is_renamed_aside(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(FORECAST, "_exchange", lambda a, b: False)  # as on a filesystem without RENAME_EXCHANGE
+    out = tmp_path / "r"
+    shutil.copytree(tiny, out)
+    terrasim.forecast(**{**TINY, "lang": "en"}, out=out, log=io.StringIO())
+    assert 'lang="en"' in (out / "report.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+@pytest.mark.parametrize("with_db", [False, True])
+def test_an_out_where_the_user_cannot_write_exits_2_naming_it(terrasim_bin, shared_folder, with_db):
+    # It was a PermissionError traceback, exit 1 (and with --db, only after every run).
+    user = _as_another_user()
+    locked = shared_folder / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    db = ["--db", str(shared_folder / "runs.sqlite")] if with_db else []
+    proc = subprocess.run([str(terrasim_bin), "forecast", *SMALL, "--no-pdf", "--out", "locked/rep", *db],
+                          cwd=shared_folder, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "MPLCONFIGDIR": str(shared_folder / "mpl")}, **user)
+    assert proc.returncode == 2, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(f"terrasim: --out locked/rep: cannot write the report ({locked}/.rep.")
+    assert line.endswith(": Permission denied)")
+    assert sorted(p.name for p in shared_folder.iterdir()) == ["locked", "mpl"] and not any(locked.iterdir())
+
+
+@pytest.mark.parametrize("where", ["tables", "forecast.json", "swap", "second rename"])
+def test_a_report_that_cannot_be_written_exits_2_and_leaves_the_previous_one(tiny, tmp_path, monkeypatch, capsys,
+                                                                             where):
+    # An OSError while writing the report, its forecast.json or putting it in place was a traceback, exit 1.
+    from terrasim.__main__ import main
+    out, staging = tmp_path / "r", tmp_path / ".r.partial"
+    shutil.copytree(tiny, out)
+    before = _tree(out)
+    if where == "tables":
+        def write_report(analysis, folder, **kwargs):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "tables" / "key_figures.csv"))
+        monkeypatch.setattr(report, "write_report", write_report)
+        failed = f"{staging}/tables/key_figures.csv: No space left on device"
+    elif where == "forecast.json":
+        def write_marker(path, *args):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        monkeypatch.setattr(FORECAST, "_write_marker", write_marker)
+        failed = f"{staging}/forecast.json: Permission denied"
+    elif where == "swap":
+        def exchange(a, b):
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), str(a), None, str(b))
+        monkeypatch.setattr(FORECAST, "_exchange", exchange)
+        failed = f"{staging} -> {out}: Invalid cross-device link"
+    else:  # without a swap: the previous report renamed aside, then the new one not renamed in
+        rename = os.rename
+
+        def failing(src, dst):
+            if pathlib.Path(src) == staging and pathlib.Path(dst) == out:
+                raise OSError(errno.EIO, os.strerror(errno.EIO), str(src), None, str(dst))
+            rename(src, dst)
+        monkeypatch.setattr(FORECAST, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(os, "rename", failing)
+        failed = f"{staging} -> {out}: Input/output error"
+    code = main(["forecast", "-r", "2", "--months", "3", "--set", "scale=0.03", "--no-pdf", "--workers", "1",
+                 "--progress", "never", "--lang", "en", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.splitlines()[-1] == (f"terrasim: --out {out}: cannot write the report ({failed}); the runs are kept "
+                                    f"in {staging / 'runs.sqlite'}: the same command resumes from them")
+    assert "Traceback" not in err
+    assert _tree(out) == before  # the previous report, as it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.partial", "r"]
+
+
+def test_a_chromium_that_cannot_run_leaves_the_report_without_its_pdf(tmp_path, monkeypatch):
+    # A browser binary that does not start (here, not a program) was an OSError out of the forecast.
+    fake = tmp_path / "chromium"
+    fake.write_text("not a program\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("TERRASIM_CHROMIUM", str(fake))
+    log = io.StringIO()
+    result = terrasim.forecast(**{**TINY, "pdf": True}, out=tmp_path / "r", log=log)
+    assert result.pdf is None and not (tmp_path / "r" / "report.pdf").exists()
+    assert f"terrasim forecast: no PDF: cannot run Chromium ({fake}: Exec format error)" in log.getvalue()
+    assert FR["m_files_pdf"] not in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+
+
 def test_scenarios_over_other_months_exit_2_and_write_nothing(terrasim, tmp_path):
     short = tmp_path / "pacte-60.yaml"
     short.write_text(f"extends: {AMIENS / 'pacte.yaml'}\nmonths: 60\n", encoding="utf-8")
@@ -636,6 +915,84 @@ def test_scenarios_over_other_months_exit_2_and_write_nothing(terrasim, tmp_path
     proc = terrasim("forecast", str(AMIENS / "baseline.yaml"), str(short), "--replicates", "2", cwd=work, check=2)
     assert "pacte-60.yaml: months: 60, where the reference" in proc.stderr and "same months" in proc.stderr
     assert list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize("left", ["fitting runs", "another configuration", "another version", "not a database"])
+def test_runs_an_interrupted_forecast_left_are_reused_when_they_fit_and_discarded_when_not(tiny, terrasim,
+                                                                                         tmp_path, left):
+    # Runs of an interrupted forecast that no longer fit (a --set changed, terrasim upgraded) blocked every later
+    # forecast into its --out: "scenario 'baseline' has changed since this sweep database was written ... write
+    # to a new database", naming neither the hidden .intC.partial/runs.sqlite nor a way out.
+    staged = tmp_path / ".intC.partial" / "runs.sqlite"
+    staged.parent.mkdir()
+    if left == "not a database":
+        staged.write_bytes(b"half a page")
+    else:
+        shutil.copy(tiny / "runs.sqlite", staged)
+    scale = "scale=0.03" if left == "another configuration" else "scale=0.02"
+    if left == "another version":
+        con = sqlite3.connect(staged)
+        con.execute("UPDATE meta SET value = '0.4.0' WHERE key = 'terrasim_version'")
+        con.commit()
+        con.close()
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", scale, "--no-pdf", "--out", "intC",
+                    "--progress", "never", cwd=tmp_path, check=0)
+    why = {"another configuration": "scenario baseline, pacte had another configuration",
+           "another version": "made by terrasim 0.4.0", "not a database": "unreadable: "}.get(left)
+    if why is None:
+        assert "0 runs done, 4 already in" in proc.stderr and "discarding" not in proc.stderr
+    else:
+        assert (f"terrasim forecast: the runs in {staged}, left by an interrupted forecast, do not fit this one "
+                f"({why}") in proc.stderr
+        assert "); discarding them" in proc.stderr and "4 runs done, 0 already in" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["intC"]
+
+
+def test_a_database_error_of_a_forecast_without_db_names_its_database(tmp_path, monkeypatch):
+    def refusing(*args, db, **kwargs):
+        raise terrasim.SweepError("this sweep database was started with base seed 3, not 1")
+    monkeypatch.setattr(FORECAST, "sweep", refusing)
+    with pytest.raises(ForecastError) as info:
+        terrasim.forecast(**TINY, out=tmp_path / "r", log=io.StringIO())
+    assert str(info.value) == ("this sweep database was started with base seed 3, not 1 (the forecast's database: "
+                               f"{tmp_path / '.r.partial' / 'runs.sqlite'})")
+
+
+def test_a_second_forecast_into_the_same_out_is_refused_while_the_first_writes(terrasim, terrasim_bin, tmp_path):
+    # Only the runs were under a lock (the sweep's): two forecasts into one --out both cleared, wrote and renamed
+    # the staging folder's report, and one died ("No such file ... .conc.partial/report.html", or an
+    # sqlite3.OperationalError traceback).
+    args = ["forecast", "-r", "30", "--set", "scale=0.05", "--no-pdf", "--out", "conc", "--progress", "never"]
+    lock = tmp_path / ".conc.lock"
+
+    def holder():
+        try:
+            return lock.read_text()
+        except FileNotFoundError:
+            return ""
+    first = subprocess.Popen([str(terrasim_bin), *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and first.poll() is None and "pid" not in holder():
+            time.sleep(0.01)
+        assert first.poll() is None and holder() == f"pid {first.pid} on {socket.gethostname()}\n", \
+            "the first forecast ended before it held its lock"
+        second = terrasim(*args, cwd=tmp_path)
+        running = first.poll() is None
+        assert second.returncode == 2 and second.stderr == (
+            f"terrasim: --out conc: another forecast is writing this report (pid {first.pid} on "
+            f"{socket.gethostname()}): wait until it ends, or write the report to another folder\n"), second.stderr
+        assert running, "the first forecast ended before the second was refused: make it longer"
+        _, err = first.communicate(timeout=600)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+    assert first.returncode == 0, err
+    assert "60 runs done, 0 already in" in err
+    assert (tmp_path / "conc" / "report.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["conc"]  # no lock, no staging left
 
 
 def test_a_forecast_killed_mid_way_resumes_from_its_finished_runs(terrasim, terrasim_bin, tmp_path):

@@ -50,13 +50,17 @@ def print_pdf(html_file, pdf_file, chromium: Optional[str] = None, timeout: floa
     if not chromium:
         raise BrowserError("Chromium is not installed")
     html_file, pdf_file = pathlib.Path(html_file).resolve(), pathlib.Path(pdf_file).resolve()
-    with tempfile.TemporaryDirectory(prefix="terrasim-chromium-") as profile:
-        args = command(chromium, profile, "--no-pdf-header-footer", f"--print-to-pdf={pdf_file}",
-                       html_file.as_uri())
-        try:
-            proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise BrowserError(f"Chromium did not print {html_file.name} within {timeout:.0f} s") from None
+    try:
+        with tempfile.TemporaryDirectory(prefix="terrasim-chromium-") as profile:
+            args = command(chromium, profile, "--no-pdf-header-footer", f"--print-to-pdf={pdf_file}",
+                           html_file.as_uri())
+            try:
+                proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                                      stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                raise BrowserError(f"Chromium did not print {html_file.name} within {timeout:.0f} s") from None
+    except OSError as e:  # no profile folder (TMPDIR), or a binary that does not start: the PDF alone is lost
+        raise BrowserError(f"cannot run Chromium ({e.filename or chromium}: {e.strerror or e})") from None
     if proc.returncode != 0 or not pdf_file.is_file() or pdf_file.read_bytes()[:5] != b"%PDF-":
         tail = "\n".join(proc.stderr.splitlines()[-5:])
         raise BrowserError(f"Chromium could not print {html_file.name} (exit {proc.returncode}): {tail}")
