@@ -66,8 +66,44 @@ std::span<const double> Recorder::series(const std::string& name) const {
 }
 
 namespace {
+// A provenance line stays one comment line: a control character in a value
+// (a scenario's file name may hold a newline) is written as JSON escapes it,
+// where it would have ended the comment and started a row of the table.
+void append_comment_text(std::string& out, std::string_view text) {
+  for (const char ch : text) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (ch == '\n') out += "\\n";
+    else if (ch == '\r') out += "\\r";
+    else if (ch == '\t') out += "\\t";
+    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\u{:04x}", u);
+    else out += ch;
+  }
+}
+
 void csv_header(std::string& out, const Recorder::Provenance& header) {
-  for (const auto& [k, v] : header) out += fmt::format("# {}: {}\n", k, v);
+  for (const auto& [k, v] : header) {
+    out += "# ";
+    append_comment_text(out, k);
+    out += ": ";
+    append_comment_text(out, v);
+    out += '\n';
+  }
+}
+
+// A field as RFC 4180 writes it: quoted, its quotes doubled, when it holds a
+// comma, a quote or a line break (a category named by the scenario: "Amiens,
+// centre"); as it is otherwise, so that the usual names read as before.
+void append_csv_field(std::string& out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += field;
+    return;
+  }
+  out += '"';
+  for (const char ch : field) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  out += '"';
 }
 
 void json_number(std::string& out, double v) {
@@ -102,7 +138,8 @@ std::string Recorder::breakdown_csv(const Breakdown& b, const Provenance& header
   std::size_t k = 0;
   for (std::size_t r = 0; r < labels_.size(); ++r) {
     for (const auto& cat : b.categories) {
-      out += fmt::format("{},{},{}", months_[r], labels_[r], cat);
+      out += fmt::format("{},{},", months_[r], labels_[r]);
+      append_csv_field(out, cat);
       for (std::size_t c = 0; c < b.columns.size(); ++c) {
         out += ',';
         out += format_number(b.values[k++]);

@@ -74,6 +74,24 @@ TEST(Recorder, CsvHasProvenanceHeaderAndShortestNumbers) {
             "t,month,zone,n\n0,2015-11,A,0\n0,2015-11,B,0\n1,2015-12,A,1\n1,2015-12,B,-1\n2,2016-01,A,2\n2,2016-01,B,-2\n");
 }
 
+// A category named with a comma, a quote or a line break is one field
+// (RFC 4180 quoting: the row shifted its columns); a provenance value with a
+// line break stays one comment line (its second line was a row).
+TEST(Recorder, CsvQuotesCategoriesAndKeepsProvenanceOnItsLines) {
+  Recorder r;
+  const int z = r.add_breakdown("zones", "zone", {"Amiens, centre", "le \"Nord\"", "two\nlines", "Sud"}, {{"n", "number"}});
+  r.begin_row(0, "2015-01");
+  for (std::size_t c = 0; c < 4; ++c) r.set(z, c, 0, static_cast<double>(c));
+  EXPECT_EQ(r.breakdown_csv(r.breakdowns()[0], {{"scenario", "/tmp/a\nb.yaml"}, {"note", std::string("t\tc\r\x01", 6)}}),
+            "# scenario: /tmp/a\\nb.yaml\n"
+            "# note: t\\tc\\r\\u0001\\u0000\n"
+            "t,month,zone,n\n"
+            "0,2015-01,\"Amiens, centre\",0\n"
+            "0,2015-01,\"le \"\"Nord\"\"\",1\n"
+            "0,2015-01,\"two\nlines\",2\n"
+            "0,2015-01,Sud,3\n");
+}
+
 TEST(Recorder, SeriesAreContiguousColumns) {
   const Recorder r = sample_recorder();
   const auto s = r.series("count");
