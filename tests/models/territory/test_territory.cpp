@@ -2512,28 +2512,55 @@ TEST(TerritoryScenario, TargetNamesASeriesTheTerritoryRecords) {
 
 // ------------------------------------------------------------ calibration
 
-// The Amiens baseline, mean of 10 replicates at 1:1 scale (issue 3).
+// The Amiens baseline, mean of 10 replicates (seeds 100-109) at 1:1 scale
+// (issue 3), over its 72 months (2015-2020): the figures docs/model.md
+// (section 1) and scenarios/amiens/README.md ("Calibration") state.
+//  - First-month unemployment 12.5% ± 0.3 points (the article's 12.5%).
+//  - The target band: the gap to the national rate, the mean of the
+//    replicates month by month, within the article's two points, one point
+//    either way, in every month (it was checked over the first 24 months
+//    only until 6 December 2026).
+//  - The gap's path within that band, as the documents give it: its yearly
+//    means 2.50, 2.39, 2.09, 1.61, 1.52 and 1.85 points (2015-2020), each
+//    within 0.2 points (a margin for seed noise: the standard error of a
+//    yearly mean of 10 replicates is 0.03-0.05 points), so that it narrows
+//    by about a point from 2015 to 2019. With `outside_job_finding` 0.022
+//    or 0.026 instead of 0.024 the yearly means are 0.2-0.3 points higher
+//    or lower from 2016 on and the test fails (checked when it was written;
+//    the 24-month check alone passed both).
+//  - Creations 1,034 ± 10% in each of the first two years.
 TEST(TerritoryCalibration, AmiensBaseline) {
   const int reps = 10;
-  std::vector<double> first(reps), gap(24, 0.0), year1(reps), year2(reps);
+  const std::size_t months = 72;
+  std::vector<double> first(reps), gap(months, 0.0), year1(reps), year2(reps);
   for (int i = 0; i < reps; ++i) {
-    auto s = make(kBaseline, {"months=24", "seed=" + std::to_string(100 + i)});
+    auto s = make(kBaseline, {"seed=" + std::to_string(100 + i)});
     s->run();
     const auto& r = s->recorder();
     const auto u = r.series("unemployment_rate"), nat = r.series("national_unemployment_rate");
+    ASSERT_EQ(u.size(), months);
     first[static_cast<std::size_t>(i)] = u[0];
-    for (std::size_t t = 0; t < 24; ++t) gap[t] += (u[t] - nat[t]) / reps;
+    for (std::size_t t = 0; t < months; ++t) gap[t] += (u[t] - nat[t]) / reps;
     year1[static_cast<std::size_t>(i)] = sum(r.series("creations"), 0, 12);
     year2[static_cast<std::size_t>(i)] = sum(r.series("creations"), 12, 24);
   }
   auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); };
   EXPECT_NEAR(mean(first), 0.125, 0.003);
-  for (std::size_t t = 0; t < 24; ++t) EXPECT_NEAR(gap[t], 0.02, 0.01) << "month " << t;
+  for (std::size_t t = 0; t < months; ++t) EXPECT_NEAR(gap[t], 0.02, 0.01) << "month " << t;
+  const double path[] = {2.50, 2.39, 2.09, 1.61, 1.52, 1.85};  // points, 2015-2020
+  std::vector<double> yearly(6);
+  for (std::size_t y = 0; y < 6; ++y) {
+    yearly[y] = 100 * std::accumulate(gap.begin() + 12 * y, gap.begin() + 12 * y + 12, 0.0) / 12;
+    EXPECT_NEAR(yearly[y], path[y], 0.2) << "yearly mean gap of " << 2015 + y << ", points";
+  }
+  EXPECT_GT(yearly[0] - yearly[4], 0.5) << "the gap narrows from 2015 to 2019";
   EXPECT_NEAR(mean(year1), 1034, 103.4);
   EXPECT_NEAR(mean(year2), 1034, 103.4);
   std::cout << "  first month " << mean(first) << ", gap to the national rate "
             << *std::min_element(gap.begin(), gap.end()) << "-" << *std::max_element(gap.begin(), gap.end())
-            << ", creations " << mean(year1) << " and " << mean(year2) << "\n";
+            << " (month by month), yearly means (points):";
+  for (double g : yearly) std::cout << " " << g;
+  std::cout << "; creations " << mean(year1) << " and " << mean(year2) << "\n";
 }
 
 // Firm demography of the Amiens baseline over 2015-2020, mean of 10
