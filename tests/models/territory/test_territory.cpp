@@ -1409,6 +1409,9 @@ TEST(TerritoryRules, LongTermUnemployedAreDiscouragedAndInactiveReturn) {
     } else if (status[w] == models::territory::kInactive) {
       ++inactive;
       returned += m.status()[w] == models::territory::kUnemployed;
+      // A resident who returns keeps the months of unemployment they had (docs/model.md): long-term at once.
+      ASSERT_EQ(m.unemployment_months()[w], months[w]) << w;
+      ASSERT_GE(months[w], after) << w;
     } else {
       ASSERT_EQ(m.status()[w], status[w]) << w;
     }
@@ -2252,6 +2255,71 @@ TEST(TerritoryRules, PortalSupportsItsOwnAndTheBaselinesCreationsOnly) {
   EXPECT_GT(creations_with, creations + 30);
   EXPECT_DOUBLE_EQ(spent_with, spent);
   EXPECT_EQ(supported_with, supported);
+}
+
+// docs/model.md, "Budgets": a policy acts only while some of its budget is
+// left. With a budget of 0 the portal, entrepreneur support, the creation
+// subsidy and the hiring subsidy do nothing at all: the run is the run
+// without them, draw for draw. With a budget above 0 and nothing to pay per
+// unit, nothing is ever spent and the boost runs to the window's end: more
+// creations in the second year than with the same budget and a grant, which
+// the first payment spends out (EUR 20, 1 at scale 0.05).
+TEST(TerritoryRules, APolicyWithABudgetOf0DoesNothingAndOneWithNothingToPayActsForItsWholeWindow) {
+  struct Run {
+    std::vector<double> creations, hires, unemployment;
+    double spent = 0;
+  };
+  auto run = [](std::vector<std::string> overrides) {
+    overrides.insert(overrides.begin(), {kSmall, "months=24"});
+    auto s = make(kBaseline, overrides);
+    s->run();
+    const auto& r = s->recorder();
+    auto copy = [&](const char* name) {
+      const auto v = r.series(name);
+      return std::vector<double>(v.begin(), v.end());
+    };
+    return Run{copy("creations"), copy("hires"), copy("unemployment_rate"), r.series("policy_spending_cumulative").back()};
+  };
+  const Run none = run({});
+  const std::vector<std::vector<std::string>> at_zero = {
+      {"policies.portal.enabled=true", "policies.portal.start=2015-01", "policies.portal.budget_eur=0",
+       "policies.portal.creation_boost=2", "policies.portal.cost_per_creation_eur=0",
+       "policies.portal.supported_cash_months=2"},
+      {"policies.entrepreneur_support.enabled=true", "policies.entrepreneur_support.start=2015-01",
+       "policies.entrepreneur_support.budget_eur=0", "policies.entrepreneur_support.rate_boost=20",
+       "policies.entrepreneur_support.grant_eur=5000"},
+      {"policies.creation_subsidy.enabled=true", "policies.creation_subsidy.start=2015-01",
+       "policies.creation_subsidy.budget_eur=0", "policies.creation_subsidy.creation_boost=2",
+       "policies.creation_subsidy.eur_per_creation=3000"},
+      {"policies.hiring_subsidy.enabled=true", "policies.hiring_subsidy.start=2015-01",
+       "policies.hiring_subsidy.budget_eur=0", "policies.hiring_subsidy.eur_per_hire=0",
+       "policies.hiring_subsidy.priority_bonus=5", "policies.hiring_subsidy.min_unemployment_months=0"}};
+  for (const auto& policy : at_zero) {
+    SCOPED_TRACE(policy[0]);
+    const Run r = run(policy);
+    EXPECT_EQ(r.creations, none.creations);
+    EXPECT_EQ(r.hires, none.hires);
+    EXPECT_EQ(r.unemployment, none.unemployment);
+    EXPECT_EQ(r.spent, 0.0);
+  }
+  for (const char* name : {"entrepreneur_support", "creation_subsidy"}) {
+    SCOPED_TRACE(name);
+    const std::string p = std::string("policies.") + name + ".";
+    const std::string boost = p + (std::string(name) == "creation_subsidy" ? "creation_boost=2" : "rate_boost=20");
+    const std::string unit = p + (std::string(name) == "creation_subsidy" ? "eur_per_creation=" : "grant_eur=");
+    const std::vector<std::string> common = {p + "enabled=true", p + "start=2015-01", p + "budget_eur=20", boost};
+    auto with = [&](const std::string& amount) {
+      auto o = common;
+      o.push_back(unit + amount);
+      return run(o);
+    };
+    const Run free = with("0"), paid = with("1000");
+    EXPECT_EQ(free.spent, 0.0);
+    EXPECT_DOUBLE_EQ(paid.spent, 1.0);  // the budget, EUR 20 scaled to 1, spent by the first (partial) grant
+    // The boost adds about 90-100 creations a year at this scale; the second year's, still there without payments.
+    EXPECT_GT(sum(free.creations, 12, 24), sum(paid.creations, 12, 24) + 40);
+    EXPECT_GT(sum(free.creations, 12, 24), sum(none.creations, 12, 24) + 40);
+  }
 }
 
 TEST(TerritoryRules, DefaultContextHoldsTheYear2019ToItsEnd) {
