@@ -24,7 +24,10 @@ void window_fields(sim::Record& r, const char* what) {
   r.month("start").def("2015-01").doc("first month of the policy");
   r.month("end").def("2020-12").doc("last month of the policy (included)");
   r.number("budget_eur").range(0, 1e12).def(0.0).unit("EUR").doc(
-      "total budget over the window; spending stops when it is spent (scaled by `scale`)");
+      "total budget over the window (scaled by `scale`); the policy acts only while some is left, and a last payment "
+      "is cut to what is left: at 0 the policy does nothing (no boost, priority, grant or place; a training programme "
+      "whose places cost 0 aside), and with an amount per unit of 0 (grant, cost) nothing is spent and it acts for "
+      "its whole window (docs/model.md, Budgets)");
 }
 
 // Series of the national context, 2014-2020: the data sheet's points
@@ -71,7 +74,10 @@ std::vector<std::string> recorded_series(const sim::Value& cfg) {
 void declare_parameters(sim::Record& root) {
   root.number("scale").range(0, 1).exclusive_min().def(1.0).doc(
       "multiplies every count (people, firms, creations, places, event sizes) and every budget; rates, shares, "
-      "wages and unit costs are unchanged");
+      "wages, unit costs, investors' tickets and plant sizes are unchanged. A run at 0.1 is noisier and not exactly "
+      "a tenth of one at 1:1: the Amiens baseline's mean gap to the national rate over 2015-2020 is 2.06 points at "
+      "0.1 against 2.00 at 1:1, its December 2019 unemployment 9.47% against 9.43% (140 seeds each; docs/model.md, "
+      "section 2)");
   root.string("locale").choices({"fr", "en"}).def("fr").doc("language of reports made from this scenario");
   {
     auto& t = root.section("target").optional().doc("the scenario's target, which forecasts report on").section();
@@ -99,7 +105,9 @@ void declare_parameters(sim::Record& root) {
   auto& skill = root.list("skills").min_items(1).max_items(8).doc("skill levels, lowest first").item();
   skill.string("name").doc("skill level");
   skill.number("share").range(0, 1).doc("share of the labour force (and of entrants) at this level");
-  skill.number("wage_factor").range(0.1, 10).def(1.0).doc("wage relative to the sector's mean wage");
+  skill.number("wage_factor").range(0.1, 10).def(1.0).doc(
+      "wage relative to the sector's `wage_eur`: a worker of this level earns wage_eur x this (the sector's mean "
+      "wage is wage_eur x the skills' mean factor)");
   skill.number("unemployment_rate").range(0, 1).doc("unemployment rate of the level at the start");
 
   auto& sector = root.list("sectors").min_items(1).max_items(60).doc("sectors of activity").item();
@@ -168,7 +176,8 @@ void declare_parameters(sim::Record& root) {
   }
   {
     auto& f = root.section("firms").def(sim::Value::map()).doc("establishments: size, demand, cash, productivity").section();
-    f.integer("count").range(1, 10'000'000).def(1000).unit("firms").doc("establishments at the start");
+    f.integer("count").range(1, 10'000'000).def(1000).unit("firms").doc(
+      "establishments at the start, in all: the plants of closure events included (and at least one other)");
     f.number("size_sigma").range(0, 5).def(1.3).doc("log-normal spread of initial establishment sizes");
     f.number("initial_vacancy_rate").range(0, 0.5).def(0.02).doc("share of jobs vacant at the start");
     f.number("demand_volatility").range(0, 2).def(0.03).doc("monthly log-normal volatility of a firm's market share");
@@ -230,7 +239,9 @@ void declare_parameters(sim::Record& root) {
   cluster.boolean("lab").def(false).doc("a research lab linked to the cluster");
   cluster.number("lab_spillover").range(0, 5).def(0.0).doc("productivity gain of cluster firms from the lab");
   cluster.number("creation_share").range(0, 1).def(0.5).doc("share of the sector's new firms that locate at the site once open");
-  cluster.number("budget_eur").range(0, 1e12).def(0.0).unit("EUR").doc("public budget of the cluster (scaled)");
+  cluster.number("budget_eur").range(0, 1e12).def(0.0).unit("EUR").doc(
+      "public budget of the cluster (scaled): it bounds the running cost counted as spending, not what the cluster "
+      "does (it acts whatever is left)");
   cluster.number("monthly_cost_eur").range(0, 1e10).def(0.0).unit("EUR/month").doc("running cost once open (scaled)");
 
   auto& inv = root.list("investors").def(sim::Value::list()).doc("investors: funding of start-ups and expansions, new establishments").item();
@@ -274,13 +285,18 @@ void declare_parameters(sim::Record& root) {
     window_fields(r, "the portal");
     r.number("creation_boost").range(0, 10).def(0.0).doc("relative increase of baseline creations while it runs");
     r.number("supported_cash_months").range(0, 120).def(0.0).unit("months").doc("extra money for the firms it supports, in months of wage bill, held in their reserve (it covers their losses until spent)");
-    r.number("cost_per_creation_eur").range(0, 1e9).def(0.0).unit("EUR").doc("cost of supporting one creation");
+    r.number("cost_per_creation_eur").range(0, 1e9).def(0.0).unit("EUR").doc(
+      "cost of supporting one creation, paid whole or not at all; the portal supports every baseline creation as well "
+      "as its own while what is left pays one (at 0, with a budget above 0, every creation of its window, spending nothing)");
   }
   {
     auto& r = pol.section("entrepreneur_support").def(sim::Value::map()).doc("support to job seekers who create their firm").section();
     window_fields(r, "entrepreneur support");
     r.number("rate_boost").range(0, 20).def(0.0).doc("relative increase of the unemployed's entrepreneurship rate");
-    r.number("grant_eur").range(0, 1e9).def(0.0).unit("EUR").doc("grant to each supported creator, held in the firm's reserve (it covers the firm's losses until spent)");
+    r.number("grant_eur").range(0, 1e9).def(0.0).unit("EUR").doc(
+      "grant to each unemployed founder while the support runs, held in the firm's reserve (it covers the firm's "
+      "losses until spent); the last one is cut to what is left of the budget; at 0, with a budget above 0, nothing is spent and the boost "
+      "runs for the whole window");
   }
   {
     auto& r = pol.list("training").def(sim::Value::list()).doc("training programmes").item();
@@ -288,7 +304,9 @@ void declare_parameters(sim::Record& root) {
     window_fields(r, "the programme");
     r.number("places_per_year").range(0, 1e7).def(0.0).unit("places/year").doc("entries into the programme (scaled)");
     r.integer("duration_months").range(1, 60).def(6).unit("months").doc("length of the training");
-    r.number("cost_per_place_eur").range(0, 1e9).def(0.0).unit("EUR").doc("cost of one place");
+    r.number("cost_per_place_eur").range(0, 1e9).def(0.0).unit("EUR").doc(
+      "cost of one place; the programme takes only the whole places what is left of its budget pays for (at 0, any "
+      "number, whatever the budget)");
     r.number("success_rate").range(0, 1).def(0.7).doc("share of trainees who gain a skill level and the target sector");
     r.string("target_sector").ref("sectors").doc("sector the training prepares for");
     r.integer("min_unemployment_months").range(0, 600).def(6).unit("months").doc("unemployment duration required to enter");
@@ -296,14 +314,21 @@ void declare_parameters(sim::Record& root) {
   {
     auto& r = pol.section("hiring_subsidy").def(sim::Value::map()).doc("a subsidy to firms that hire long-term job seekers").section();
     window_fields(r, "the hiring subsidy");
-    r.number("eur_per_hire").range(0, 1e9).def(0.0).unit("EUR").doc("subsidy per eligible hire, paid to the firm");
-    r.integer("min_unemployment_months").range(0, 600).def(12).unit("months").doc("unemployment duration that makes a hire eligible");
-    r.number("priority_bonus").range(0, 10).def(0.5).doc("how much firms prefer eligible applicants (added to a uniform priority)");
+    r.number("eur_per_hire").range(0, 1e9).def(0.0).unit("EUR").doc(
+      "subsidy per eligible hire, paid to the firm (the last one cut to what is left of the budget); at 0, with a "
+      "budget above 0, nothing is spent and the priority runs for the whole window");
+    r.integer("min_unemployment_months").range(0, 600).def(12).unit("months").doc(
+      "unemployment duration that makes the hire of an unemployed resident eligible (outside job seekers never are)");
+    r.number("priority_bonus").range(0, 10).def(0.5).doc(
+      "how much firms prefer eligible applicants (added to a uniform priority), while the budget is not spent (to the "
+      "end of the month in which it runs out)");
   }
   {
     auto& r = pol.section("creation_subsidy").def(sim::Value::map()).doc("a grant to each new firm").section();
     window_fields(r, "the creation subsidy");
-    r.number("eur_per_creation").range(0, 1e9).def(0.0).unit("EUR").doc("grant per new firm, held in its reserve (it covers its losses until spent)");
+    r.number("eur_per_creation").range(0, 1e9).def(0.0).unit("EUR").doc(
+      "grant per new firm, held in its reserve (it covers its losses until spent); the last one is cut to what is "
+      "left of the budget; at 0, with a budget above 0, nothing is spent and the boost runs for the whole window");
     r.number("creation_boost").range(0, 10).def(0.0).doc("relative increase of baseline creations");
   }
   {
@@ -314,7 +339,8 @@ void declare_parameters(sim::Record& root) {
     auto& site = r.list("sites").def(sim::Value::list()).doc("the zones where it is offered, and how much").item();
     site.string("zone").ref("zones").doc("a zone of the territory");
     site.number("eur_per_job").range(0, 1e9).unit("EUR").doc(
-        "grant per job of an establishment that opens there, paid to it when it opens");
+        "grant per job of an establishment that opens there, paid to it when it opens (the last one cut to what is "
+        "left of the budget)");
   }
   {
     auto& r = pol.section("marketing").def(sim::Value::map()).doc("territorial marketing toward investors").section();

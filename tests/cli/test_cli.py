@@ -545,6 +545,32 @@ def test_amiens_summary_runs_the_program_it_is_given(tmp_path):
     assert f"{missing} not found" in p.stderr
 
 
+def test_amiens_calibration_prints_the_tables_the_readme_quotes(terrasim, terrasim_bin):
+    # At a tiny size (scale 0.05, two seeds): every table, each value a row, and the yearly gap of a value
+    # as one run of the program gives it (the mean over the seeds of each month, averaged by year).
+    import subprocess
+    env = dict(os.environ, TERRASIM_BIN=str(terrasim_bin))
+    out = subprocess.run(["/usr/bin/python3", str(ROOT / "scripts" / "amiens-calibration"), "--seeds", "3-4",
+                          "--values", "0.019,0.024", "--set", "scale=0.05", "--pact", "--jobs", "2"],
+                         capture_output=True, text=True, timeout=600, check=True, env=env).stdout
+    assert "commuting.outside_job_finding = 0.019, 0.024; 2 seeds (3-4)" in out
+    for heading in ("yearly mean gap", "less the data sheet's dated gap", "December 2019", "the pact's effect"):
+        assert heading in out, heading
+    assert "2015  2016  2017  2018  2019  2020" in out
+    lines = out.splitlines()
+    top = next(i for i, l in enumerate(lines) if "2015  2016" in l)
+    rows = {l.split()[0]: l.split() for l in lines[top + 1:top + 3]}
+    assert set(rows) == {"0.019", "0.024"}
+    gaps = []
+    for seed in (3, 4):
+        runs = series(terrasim("run", ROOT / "scenarios" / "amiens" / "baseline.yaml", "--seed", seed, "--set", "scale=0.05",
+                               "--set", "commuting.outside_job_finding=0.024", check=0).stdout)
+        gaps.append([100 * (float(r["unemployment_rate"]) - float(r["national_unemployment_rate"])) for r in runs])
+    monthly = [(a + b) / 2 for a, b in zip(*gaps)]
+    yearly = [sum(monthly[12 * y:12 * y + 12]) / 12 for y in range(6)]
+    assert rows["0.024"][1:7] == [f"{g:.2f}" for g in yearly]
+
+
 def test_subcommands_it_does_not_implement_go_to_python(terrasim, tmp_path):
     import sqlite3
     db = tmp_path / "sweep.sqlite"

@@ -1444,6 +1444,9 @@ TEST(TerritoryRules, LongTermUnemployedAreDiscouragedAndInactiveReturn) {
     } else if (status[w] == models::territory::kInactive) {
       ++inactive;
       returned += m.status()[w] == models::territory::kUnemployed;
+      // A resident who returns keeps the months of unemployment they had (docs/model.md): long-term at once.
+      ASSERT_EQ(m.unemployment_months()[w], months[w]) << w;
+      ASSERT_GE(months[w], after) << w;
     } else {
       ASSERT_EQ(m.status()[w], status[w]) << w;
     }
@@ -2289,6 +2292,71 @@ TEST(TerritoryRules, PortalSupportsItsOwnAndTheBaselinesCreationsOnly) {
   EXPECT_EQ(supported_with, supported);
 }
 
+// docs/model.md, "Budgets": a policy acts only while some of its budget is
+// left. With a budget of 0 the portal, entrepreneur support, the creation
+// subsidy and the hiring subsidy do nothing at all: the run is the run
+// without them, draw for draw. With a budget above 0 and nothing to pay per
+// unit, nothing is ever spent and the boost runs to the window's end: more
+// creations in the second year than with the same budget and a grant, which
+// the first payment spends out (EUR 20, 1 at scale 0.05).
+TEST(TerritoryRules, APolicyWithABudgetOf0DoesNothingAndOneWithNothingToPayActsForItsWholeWindow) {
+  struct Run {
+    std::vector<double> creations, hires, unemployment;
+    double spent = 0;
+  };
+  auto run = [](std::vector<std::string> overrides) {
+    overrides.insert(overrides.begin(), {kSmall, "months=24"});
+    auto s = make(kBaseline, overrides);
+    s->run();
+    const auto& r = s->recorder();
+    auto copy = [&](const char* name) {
+      const auto v = r.series(name);
+      return std::vector<double>(v.begin(), v.end());
+    };
+    return Run{copy("creations"), copy("hires"), copy("unemployment_rate"), r.series("policy_spending_cumulative").back()};
+  };
+  const Run none = run({});
+  const std::vector<std::vector<std::string>> at_zero = {
+      {"policies.portal.enabled=true", "policies.portal.start=2015-01", "policies.portal.budget_eur=0",
+       "policies.portal.creation_boost=2", "policies.portal.cost_per_creation_eur=0",
+       "policies.portal.supported_cash_months=2"},
+      {"policies.entrepreneur_support.enabled=true", "policies.entrepreneur_support.start=2015-01",
+       "policies.entrepreneur_support.budget_eur=0", "policies.entrepreneur_support.rate_boost=20",
+       "policies.entrepreneur_support.grant_eur=5000"},
+      {"policies.creation_subsidy.enabled=true", "policies.creation_subsidy.start=2015-01",
+       "policies.creation_subsidy.budget_eur=0", "policies.creation_subsidy.creation_boost=2",
+       "policies.creation_subsidy.eur_per_creation=3000"},
+      {"policies.hiring_subsidy.enabled=true", "policies.hiring_subsidy.start=2015-01",
+       "policies.hiring_subsidy.budget_eur=0", "policies.hiring_subsidy.eur_per_hire=0",
+       "policies.hiring_subsidy.priority_bonus=5", "policies.hiring_subsidy.min_unemployment_months=0"}};
+  for (const auto& policy : at_zero) {
+    SCOPED_TRACE(policy[0]);
+    const Run r = run(policy);
+    EXPECT_EQ(r.creations, none.creations);
+    EXPECT_EQ(r.hires, none.hires);
+    EXPECT_EQ(r.unemployment, none.unemployment);
+    EXPECT_EQ(r.spent, 0.0);
+  }
+  for (const char* name : {"entrepreneur_support", "creation_subsidy"}) {
+    SCOPED_TRACE(name);
+    const std::string p = std::string("policies.") + name + ".";
+    const std::string boost = p + (std::string(name) == "creation_subsidy" ? "creation_boost=2" : "rate_boost=20");
+    const std::string unit = p + (std::string(name) == "creation_subsidy" ? "eur_per_creation=" : "grant_eur=");
+    const std::vector<std::string> common = {p + "enabled=true", p + "start=2015-01", p + "budget_eur=20", boost};
+    auto with = [&](const std::string& amount) {
+      auto o = common;
+      o.push_back(unit + amount);
+      return run(o);
+    };
+    const Run free = with("0"), paid = with("1000");
+    EXPECT_EQ(free.spent, 0.0);
+    EXPECT_DOUBLE_EQ(paid.spent, 1.0);  // the budget, EUR 20 scaled to 1, spent by the first (partial) grant
+    // The boost adds about 90-100 creations a year at this scale; the second year's, still there without payments.
+    EXPECT_GT(sum(free.creations, 12, 24), sum(paid.creations, 12, 24) + 40);
+    EXPECT_GT(sum(free.creations, 12, 24), sum(none.creations, 12, 24) + 40);
+  }
+}
+
 TEST(TerritoryRules, DefaultContextHoldsTheYear2019ToItsEnd) {
   // Interpolated straight from June 2019 to the 2020 lockdown point, the
   // shock reached back into December 2019, the pact's target month: the
@@ -2547,28 +2615,55 @@ TEST(TerritoryScenario, TargetNamesASeriesTheTerritoryRecords) {
 
 // ------------------------------------------------------------ calibration
 
-// The Amiens baseline, mean of 10 replicates at 1:1 scale (issue 3).
+// The Amiens baseline, mean of 10 replicates (seeds 100-109) at 1:1 scale
+// (issue 3), over its 72 months (2015-2020): the figures docs/model.md
+// (section 1) and scenarios/amiens/README.md ("Calibration") state.
+//  - First-month unemployment 12.5% ± 0.3 points (the article's 12.5%).
+//  - The target band: the gap to the national rate, the mean of the
+//    replicates month by month, within the article's two points, one point
+//    either way, in every month (it was checked over the first 24 months
+//    only until 6 December 2026).
+//  - The gap's path within that band, as the documents give it: its yearly
+//    means 2.50, 2.39, 2.09, 1.61, 1.52 and 1.85 points (2015-2020), each
+//    within 0.2 points (a margin for seed noise: the standard error of a
+//    yearly mean of 10 replicates is 0.03-0.05 points), so that it narrows
+//    by about a point from 2015 to 2019. With `outside_job_finding` 0.022
+//    or 0.026 instead of 0.024 the yearly means are 0.2-0.3 points higher
+//    or lower from 2016 on and the test fails (checked when it was written;
+//    the 24-month check alone passed both).
+//  - Creations 1,034 ± 10% in each of the first two years.
 TEST(TerritoryCalibration, AmiensBaseline) {
   const int reps = 10;
-  std::vector<double> first(reps), gap(24, 0.0), year1(reps), year2(reps);
+  const std::size_t months = 72;
+  std::vector<double> first(reps), gap(months, 0.0), year1(reps), year2(reps);
   for (int i = 0; i < reps; ++i) {
-    auto s = make(kBaseline, {"months=24", "seed=" + std::to_string(100 + i)});
+    auto s = make(kBaseline, {"seed=" + std::to_string(100 + i)});
     s->run();
     const auto& r = s->recorder();
     const auto u = r.series("unemployment_rate"), nat = r.series("national_unemployment_rate");
+    ASSERT_EQ(u.size(), months);
     first[static_cast<std::size_t>(i)] = u[0];
-    for (std::size_t t = 0; t < 24; ++t) gap[t] += (u[t] - nat[t]) / reps;
+    for (std::size_t t = 0; t < months; ++t) gap[t] += (u[t] - nat[t]) / reps;
     year1[static_cast<std::size_t>(i)] = sum(r.series("creations"), 0, 12);
     year2[static_cast<std::size_t>(i)] = sum(r.series("creations"), 12, 24);
   }
   auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); };
   EXPECT_NEAR(mean(first), 0.125, 0.003);
-  for (std::size_t t = 0; t < 24; ++t) EXPECT_NEAR(gap[t], 0.02, 0.01) << "month " << t;
+  for (std::size_t t = 0; t < months; ++t) EXPECT_NEAR(gap[t], 0.02, 0.01) << "month " << t;
+  const double path[] = {2.50, 2.39, 2.09, 1.61, 1.52, 1.85};  // points, 2015-2020
+  std::vector<double> yearly(6);
+  for (std::size_t y = 0; y < 6; ++y) {
+    yearly[y] = 100 * std::accumulate(gap.begin() + 12 * y, gap.begin() + 12 * y + 12, 0.0) / 12;
+    EXPECT_NEAR(yearly[y], path[y], 0.2) << "yearly mean gap of " << 2015 + y << ", points";
+  }
+  EXPECT_GT(yearly[0] - yearly[4], 0.5) << "the gap narrows from 2015 to 2019";
   EXPECT_NEAR(mean(year1), 1034, 103.4);
   EXPECT_NEAR(mean(year2), 1034, 103.4);
   std::cout << "  first month " << mean(first) << ", gap to the national rate "
             << *std::min_element(gap.begin(), gap.end()) << "-" << *std::max_element(gap.begin(), gap.end())
-            << ", creations " << mean(year1) << " and " << mean(year2) << "\n";
+            << " (month by month), yearly means (points):";
+  for (double g : yearly) std::cout << " " << g;
+  std::cout << "; creations " << mean(year1) << " and " << mean(year2) << "\n";
 }
 
 // Firm demography of the Amiens baseline over 2015-2020, mean of 10
