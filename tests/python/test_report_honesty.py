@@ -249,8 +249,8 @@ def test_a_small_significant_difference_is_not_written_0(monkeypatch):
     jobs = analysis.tables["paired_differences"]
     row = jobs[(jobs["quantity"] == "jobs_in_territory") & (jobs["month"] == "2020-12")].iloc[0]
     assert 0 < row["ci_low"] < row["mean"] < row["ci_high"] < 1
-    pattern = {"en": r"With the pact: (\S+) more jobs .*?\(95% interval: (\S+) to (\S+)\);",
-               "fr": "Avec le pacte\u00a0: (\\S+) emplois de plus .*?\\(intervalle à 95\u202f%\u00a0: (\\S+) à (\\S+)\\)\u202f;"}
+    pattern = {"en": r"With the pact: (\S+) more jobs .*?95% interval: (\S+) to (\S+);",
+               "fr": "Avec le pacte\u00a0: (\\S+) emplois de plus .*?intervalle à 95\u202f%\u00a0: (\\S+) à (\\S+)\u202f;"}
     for lang in ("en", "fr"):
         sentences = " ".join(summary.sentences(analysis, lang))
         figures = re.search(pattern[lang], sentences).groups()
@@ -625,3 +625,69 @@ def test_the_cost_says_the_portals_supported_cash_is_not_counted(monkeypatch, la
     assert words in section
     without = ForecastSpec.default().configured(overrides=["policies.portal.enabled=false"])
     assert words not in _page(_analyse(monkeypatch, 5, without, jobs=500.0), lang)
+
+
+# -- an audit of the report (M2: what an interval is) ----------------------------------------
+
+def _jobs_at_horizon(name, n):
+    return analysis_module.SweepResults("fake.sqlite").matrix("jobs_in_territory", name).iloc[:, -1].to_numpy()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_an_effect_and_its_cost_give_the_precision_of_the_mean_and_the_spread_of_the_runs(monkeypatch, lang):
+    # "+1,307 (95% interval: +1,276 to +1,339)" while the runs ranged from +933 to +1,670, and a cost of
+    # 30,500 (29,700 to 31,200) while the runs' own costs ranged from 23,900 to 42,700: the interval is the
+    # precision of the mean over n pairs, which shrinks as runs are added, and was read as the range of
+    # outcomes; the closing caveat said the intervals were the model's random variation.
+    n = 200
+    analysis = _analyse(monkeypatch, n, jobs=1000.0, jobs_sd=200.0, spending=4e7)
+    d = _jobs_at_horizon("pacte", n) - _jobs_at_horizon("baseline", n)
+    from scipy import stats
+    half = stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n)
+    runs = np.sort(d)[[10, n - 11]]  # the middle 180 of the 200
+    # a run's own cost; one with no job more (here one run) costs more than any other, not less than all
+    assert (d <= 0).sum() == 1
+    costs = np.sort(np.where(d > 0, 4e7 / np.where(d > 0, d, 1), np.inf))[[10, n - 11]]
+    assert runs[1] - runs[0] > 10 * 2 * half  # the spread of the runs is no interval of the mean
+    loc = Locale(lang)
+    count = lambda v: loc.count(v, sign=True)  # noqa: E731
+    text = " ".join(summary.sentences(analysis, lang))
+    if lang == "en":
+        assert (f"{loc.count(d.mean())} more jobs located in the territory than the reference in December 2020 "
+                f"(mean of 200 pairs, its 95% interval: {count(d.mean() - half)} to {count(d.mean() + half)}; the "
+                f"middle 180 of the 200 runs between {count(runs[0])} and {count(runs[1])})") in text, text
+        assert f"the middle 180 of the 200 runs between {loc.money(costs[0])} and {loc.money(costs[1])}" in text, text
+        caveat = summary.sentences(analysis, lang)[-1]
+        assert "That of the runs (the middle 180 of the 200 runs) says how much one run differs from another" in caveat
+        assert "95% interval says only how precisely the 200 runs" in caveat and "narrows as runs are added" in caveat
+        assert "Ranges and intervals show the model's random variation" not in text
+    else:
+        nb, nn = "\u00a0", "\u202f"
+        assert (f"{loc.count(d.mean())} emplois de plus que la référence dans le territoire en décembre 2020 "
+                f"(moyenne des 200 paires, son intervalle à 95{nn}%{nb}: {count(d.mean() - half)} à "
+                f"{count(d.mean() + half)}{nn}; les 180 simulations centrales sur 200 entre {count(runs[0])} et "
+                f"{count(runs[1])})") in text, text
+        assert (f"les 180 simulations centrales sur 200 entre {loc.money(costs[0])} et {loc.money(costs[1])}") in text
+        caveat = summary.sentences(analysis, lang)[-1]
+        assert "Celle des simulations (les 180 simulations centrales sur 200) dit de combien une simulation" in caveat
+        assert "intervalle à 95\u202f% dit seulement avec quelle précision les 200 simulations" in caveat
+        assert "Fourchettes et intervalles traduisent la variabilité aléatoire" not in text
+    # the key figures and the cost table give the runs' own range beside the interval
+    key = analysis.tables["key_figures"].set_index("scenario").loc["pacte"]
+    assert (key["jobs_difference_q05"], key["jobs_difference_q95"]) == tuple(runs)
+    assert key["cost_per_net_job_q05"] == pytest.approx(costs[0]) and key["cost_per_net_job_q95"] == pytest.approx(
+        costs[1])
+    page = _page(analysis, lang)
+    table = _text(page[page.index('id="table-key_figures"'):page.index('<section id="levers">')])
+    runs_word = "runs:" if lang == "en" else "simulations\u00a0:"
+    assert f"{runs_word} {count(runs[0])} to {count(runs[1])}".replace(" to ", " to " if lang == "en" else " à ") \
+        in table, table
+    cost = _text(page[page.index('id="table-cost_per_job"'):page.index('<section id="methods">')])
+    assert loc.money(costs[0]) in cost and loc.money(costs[1]) in cost
+    methods = _text(page[page.index('<section id="methods">'):])
+    assert ("narrows as runs are added" if lang == "en" else "se resserre quand on en ajoute") in methods
+
+
+def test_the_runs_own_cost_of_a_pair_that_gains_nothing_is_above_every_other():
+    costs = analysis_module.run_costs([100.0, 100.0, 100.0, -50.0], [10.0, 0.0, -5.0, 10.0])
+    assert list(costs) == [10.0, math.inf, math.inf, -5.0]

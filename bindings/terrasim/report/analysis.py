@@ -15,9 +15,16 @@ Statistics (level 95% unless said):
 - the probability of reaching a target: the share of replicates that reach
   it, with a Wilson score interval;
 - paired differences (scenario minus reference, replicate by replicate): the
-  mean with a Student t interval, and the 5-95% range of the differences;
+  mean with a Student t interval, and the band of 90% of the differences.
+  The two say different things: the t interval is the precision of the mean
+  over n pairs (it narrows as runs are added, as 1/sqrt(n)); the band is the
+  spread of the runs themselves (one run's difference falls there), which
+  more runs do not narrow. The report gives both wherever it quotes an effect;
 - cost per net job: the ratio of the mean paired difference in public
-  spending to the mean paired difference in jobs, with Fieller's interval.
+  spending to the mean paired difference in jobs, with Fieller's interval
+  (again the precision of that ratio of means), and the band of 90% of the
+  runs' own costs (each pair's spending difference over its jobs difference;
+  a pair with no job more counts as a cost above any other, see run_costs).
   Fieller's interval is finite exactly when the t interval of the jobs
   difference excludes 0; otherwise the cost is reported as not defined
   rather than divided by a difference that may be nothing.
@@ -171,6 +178,14 @@ def reaches(values: pd.DataFrame, reference: Optional[pd.DataFrame], threshold: 
         tie = Fraction(math.ulp(largest)) * (len(terms) + len(others)) / 2
         out[r] = difference <= tie if direction == "below" else difference >= -tie
     return out
+
+
+def run_costs(spending, gain) -> np.ndarray:
+    """Each pair's own cost per unit gained: spending / gain, and +inf for a pair that gains nothing (gain <= 0:
+    its money bought no job, which ranks it above any finite cost rather than, divided, among the savings)."""
+    spending, gain = np.asarray(spending, dtype=float), np.asarray(gain, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(gain > 0, spending / np.where(gain > 0, gain, 1.0), np.inf)
 
 
 def _quantile_row(values: np.ndarray) -> Dict[str, float]:
@@ -503,10 +518,11 @@ def _cost_per_job(spec, data) -> pd.DataFrame:
             both = np.isfinite(spent_all) & np.isfinite(denominator_all)
             spent, denominator = spent_all[both], denominator_all[both]
             cash = cash_all[both]
-            with_cash = (np.nan, np.nan, np.nan)
+            with_cash = (np.nan, np.nan, np.nan, np.nan, np.nan)
             if cash.size and np.isfinite(cash).all() and cash.mean() != 0:
                 r, lo, hi, ok = fieller_ratio(spent + cash, denominator)
-                with_cash = (r, lo, hi) if ok and mean_interval(denominator)[1] > 0 else with_cash
+                if ok and mean_interval(denominator)[1] > 0:
+                    with_cash = (r, lo, hi, *middle_band(run_costs(spent + cash, denominator), OUTER))
             s_mean, s_low, s_high = mean_interval(spent)
             d_mean, d_low, d_high = mean_interval(denominator)
             ratio, low, high, bounded = fieller_ratio(spent, denominator)
@@ -520,17 +536,23 @@ def _cost_per_job(spec, data) -> pd.DataFrame:
                 status = "jobs_interval_includes_zero"
             if status != "defined":
                 ratio = low = high = np.nan
+            # The runs' own costs: how much one run's cost differs from another's (Fieller's interval is the
+            # precision of the ratio of means, which more runs narrow; this spread they do not).
+            per_run = run_costs(spent, denominator)
+            run_low, run_high = middle_band(per_run, OUTER) if per_run.size else (np.nan, np.nan)
             rows.append({"scenario": name, "measure": measure, "spending": s_mean, "spending_ci_low": s_low,
                          "spending_ci_high": s_high, "jobs": d_mean, "jobs_ci_low": d_low, "jobs_ci_high": d_high,
                          "cost": ratio, "cost_ci_low": low, "cost_ci_high": high, "status": status,
+                         "run_q05": run_low, "run_q95": run_high, "runs_without_gain": int((denominator <= 0).sum()),
                          "n": int(denominator.size),
                          "uncounted_cash": float(cash.mean()) if cash.size else np.nan,
                          "cost_with_cash": with_cash[0], "cost_with_cash_ci_low": with_cash[1],
-                         "cost_with_cash_ci_high": with_cash[2]})
+                         "cost_with_cash_ci_high": with_cash[2], "cost_with_cash_run_q05": with_cash[3],
+                         "cost_with_cash_run_q95": with_cash[4]})
     return pd.DataFrame(rows, columns=["scenario", "measure", "spending", "spending_ci_low", "spending_ci_high",
                                        "jobs", "jobs_ci_low", "jobs_ci_high", "cost", "cost_ci_low", "cost_ci_high",
-                                       "status", "n", "uncounted_cash", "cost_with_cash", "cost_with_cash_ci_low",
-                                       "cost_with_cash_ci_high"])
+                                       "status", "run_q05", "run_q95", "runs_without_gain", "n", "uncounted_cash", "cost_with_cash", "cost_with_cash_ci_low",
+                                       "cost_with_cash_ci_high", "cost_with_cash_run_q05", "cost_with_cash_run_q95"])
 
 
 # -- levers, files, key figures ---------------------------------------------
@@ -587,7 +609,8 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
 
     A figure without its interval would overstate it (66.7% from 3 runs reads as a finding): the
     unemployment median comes with the band of 90% of the runs, the probabilities with their Wilson
-    interval, the jobs difference and the cost with their 95% interval, and the cost with its status
+    interval, the jobs difference and the cost with their 95% interval (the precision of a mean) and the
+    band of 90% of the runs' own values (the spread from one run to another), and the cost with its status
     (why it is not defined, or "defined").
     """
     month = key_months(spec, months)[0]
@@ -612,10 +635,12 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
                 row[key] = float(p[column].iloc[0]) if len(p) else nan
         d = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "jobs_in_territory")
                   & (diffs["month"] == str(months[-1]))]
-        for column, key in (("mean", ""), ("ci_low", "_ci_low"), ("ci_high", "_ci_high")):
+        for column, key in (("mean", ""), ("ci_low", "_ci_low"), ("ci_high", "_ci_high"), ("q05", "_q05"),
+                            ("q95", "_q95")):
             row[f"jobs_difference{key}"] = float(d[column].iloc[0]) if len(d) else nan
         c = cost[(cost["scenario"] == name) & (cost["measure"] == "net_job")]
-        for column, key in (("cost", ""), ("cost_ci_low", "_ci_low"), ("cost_ci_high", "_ci_high")):
+        for column, key in (("cost", ""), ("cost_ci_low", "_ci_low"), ("cost_ci_high", "_ci_high"),
+                            ("run_q05", "_q05"), ("run_q95", "_q95")):
             row[f"cost_per_net_job{key}"] = float(c[column].iloc[0]) if len(c) else nan
         row["cost_status"] = str(c["status"].iloc[0]) if len(c) else ""
         rows.append(row)
@@ -624,5 +649,6 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
 
 KEY_FIGURES = ["scenario", "month", "unemployment_q50", "unemployment_q05", "unemployment_q95", "target_month",
                "p_target", "p_target_ci_low", "p_target_ci_high", "p_level", "p_level_ci_low", "p_level_ci_high",
-               "jobs_difference", "jobs_difference_ci_low", "jobs_difference_ci_high", "cost_per_net_job",
-               "cost_per_net_job_ci_low", "cost_per_net_job_ci_high", "cost_status"]
+               "jobs_difference", "jobs_difference_ci_low", "jobs_difference_ci_high", "jobs_difference_q05",
+               "jobs_difference_q95", "cost_per_net_job", "cost_per_net_job_ci_low", "cost_per_net_job_ci_high",
+               "cost_per_net_job_q05", "cost_per_net_job_q95", "cost_status"]

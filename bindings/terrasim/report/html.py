@@ -55,7 +55,11 @@ pre.command { background: var(--soft); padding: 2mm 3mm; white-space: pre-wrap; 
 section#summary { break-after: page; }
 @page { size: A4; margin: 12mm 10mm 14mm;
         @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; color: #555; } }
-@media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; } h3 { break-after: avoid; } }
+@media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; } h3 { break-after: avoid; }
+  /* the summary is one printed page: each effect comes with two ranges (the precision of its mean and the
+     runs' own spread), and the trainees' reading and the residents' jobs beside the official figures */
+  ul.summary { font-size: 9pt; line-height: 1.3; } ul.summary li { margin-bottom: 0.8mm; }
+  #summary table.data { font-size: 8pt; margin-bottom: 2mm; } #summary table.data td .ci { font-size: 7pt; } }
 """
 
 
@@ -133,6 +137,14 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             return ""
         return f'<span class="ci">{span(row, lo, hi, f)}{_e(mark)}</span>'
 
+    def runs_line(row, lo, hi, f=loc.percent):
+        """The range of the runs themselves (not an interval of a mean), labelled so, under its figure."""
+        if missing(row[lo]) or missing(row[hi]):
+            return ""
+        high = num(hi, f(row[hi])) if row[hi] != float("inf") else "∞"
+        before, middle, after = _split3(w["key_runs"], "{low}", "{high}")
+        return (f'<span class="ci runs">{_e(before)}{num(lo, f(row[lo]))}{_e(middle)}{high}{_e(after)}</span>')
+
     n = analysis.replicates
     band = band_label(n, OUTER, lang)  # what the ranges of the runs hold, said for n (90% of 6 runs is no run)
     range_header = w["col_range"].format(band=band)
@@ -168,8 +180,10 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         d = enough_decimals([r["jobs_difference"], r["jobs_difference_ci_low"], r["jobs_difference_ci_high"]], 0)
         f = lambda v: count(v, sign=True, decimals=d)  # noqa: E731
         mark = "\u00a0†" if _contains_zero(r["jobs_difference_ci_low"], r["jobs_difference_ci_high"]) else ""
+        d_runs = enough_decimals([r["jobs_difference_q05"], r["jobs_difference_q95"]], 0)
         return num("jobs_difference", f(r["jobs_difference"])) + under(
-            r, "jobs_difference_ci_low", "jobs_difference_ci_high", f, mark)
+            r, "jobs_difference_ci_low", "jobs_difference_ci_high", f, mark) + runs_line(
+            r, "jobs_difference_q05", "jobs_difference_q95", lambda v: count(v, sign=True, decimals=d_runs))
 
     def cost_key_cell(r):
         if r["scenario"] == reference:
@@ -177,19 +191,20 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         if r["cost_status"] != "defined":  # the reason, not a bare "–"
             return _why(w["s_cost_undefined"].format(why=w[f"status_{r['cost_status']}"]))
         return num("cost_per_net_job", loc.money(r["cost_per_net_job"])) + under(
-            r, "cost_per_net_job_ci_low", "cost_per_net_job_ci_high", loc.money)
+            r, "cost_per_net_job_ci_low", "cost_per_net_job_ci_high", loc.money) + runs_line(
+            r, "cost_per_net_job_q05", "cost_per_net_job_q95", loc.money)
 
     count = loc.count
     key_cols = [scen,
                 Col(w["col_unemployment_at"].format(month=loc.month_short(key_month)),
                     lambda r: num("unemployment_q50", loc.percent(r["unemployment_q50"]))
-                    + under(r, "unemployment_q05", "unemployment_q95")),
+                    + runs_line(r, "unemployment_q05", "unemployment_q95")),
                 Col(w["col_p_target"], probability("target"))]
     if spec.level:
         key_cols.append(Col(w["col_p_level"].format(level=level_text), probability("level")))
     key_cols += [Col(w["col_jobs_vs_ref"].format(month=loc.month_short(horizon)), jobs_cell),
                  Col(w["col_cost_net_job"], cost_key_cell)]
-    key_notes = [w["key_intervals"].format(band=band)]
+    key_notes = [w["key_intervals"].format(band=band, n=loc.count(n))]
     others = key[key["scenario"] != reference]
     if any(_contains_zero(lo, hi) for lo, hi in zip(others["jobs_difference_ci_low"],
                                                      others["jobs_difference_ci_high"])):
@@ -330,12 +345,12 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             Col(w["col_quantity"], lambda r: _e(w[f"quantity_{r['quantity']}"]), numeric=False),
             month_col,
             Col(w["col_mean_difference"], lambda r: num("mean", diff(r, estimate)(r["mean"]))),
-            Col(w["col_ci95"], lambda r: span(r, "ci_low", "ci_high", diff(r, estimate))),
+            Col(w["col_ci95_mean"], lambda r: span(r, "ci_low", "ci_high", diff(r, estimate))),
             Col(w["col_range_differences"].format(band=band),
                 lambda r: span(r, "q05", "q95", diff(r, ("q05", "q95")))),
         ])
         + f'<h3>{_e(w["h_cost"])}</h3>'
-        + f'<p class="caption">{_e(w["cap_cost"].format(start=loc.month(analysis.start), end=loc.month(horizon)))}</p>'
+        + f'<p class="caption">{_e(w["cap_cost"].format(start=loc.month(analysis.start), end=loc.month(horizon), band=band))}</p>'
         + table("cost_per_job", cost, [
             scen,
             Col(w["col_measure"], lambda r: _e(_measure(r, analysis, loc, w)), numeric=False),
@@ -343,6 +358,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             Col(w["col_jobs_difference"], lambda r: num("jobs", diff(r, jobs_estimate)(r["jobs"])) + " "
                 + span(r, "jobs_ci_low", "jobs_ci_high", diff(r, jobs_estimate))),
             Col(w["col_cost"], lambda r: _cost_cell(r, loc, w)),
+            Col(w["col_cost_runs"].format(band=band), lambda r: _cost_runs_cell(r, loc)),
         ], ([w["negative_cost"]] if negative else [])
            + [w["portal_cash_uncounted"].format(months=loc.number(m, exact_decimals(m)))
               for m in _portal_cash_months(spec)]) + "</section>\n")
@@ -435,6 +451,23 @@ def _cost_cell(row, loc: Locale, w) -> str:
     return num("cost", loc.money(row["cost"])) + " " + interval
 
 
+def _cost_runs_cell(row, loc: Locale) -> str:
+    """The band of the runs' own costs; open above (≥) when runs that gain nothing reach into it."""
+    if row["status"] != "defined" or missing(row["run_q05"]) or missing(row["run_q95"]):
+        return ""
+    low = num("run_q05", loc.money(row["run_q05"]))
+    if row["run_q95"] == float("inf"):
+        return "≥ " + low
+    return loc.interval(low, num("run_q95", loc.money(row["run_q95"])))
+
+
+def _split3(text: str, first: str, second: str):
+    """A template cut around two of its fields: (before, between, after)."""
+    before, _, rest = text.partition(first)
+    middle, _, after = rest.partition(second)
+    return before, middle, after
+
+
 def _note(analysis: Analysis, key: str, values: dict, lang: str) -> str:
     w, loc = words(lang), Locale(lang)
     v = dict(values)
@@ -489,7 +522,7 @@ def _methods(analysis: Analysis, lang: str, pdf: bool = False, db_here: bool = F
                                                                   str(spec.reference.scenario.model).replace("_", " ")),
                             where=(w["m_db_here"].format(db=pathlib.Path(analysis.db).name) if db_here
                                    else w["m_db_elsewhere"].format(db=analysis.db))),
-        w["m_bands"],
+        w["m_bands"].format(n=loc.count(n)),
         w["m_stats"].format(ranges=_ranges_text(n, lang)),
     ]
     scales = sorted({s.scale for s in spec.scenarios})

@@ -13,6 +13,7 @@ figure that is not 0 is rounded to 0.
 """
 from __future__ import annotations
 
+import math
 from typing import Dict, List, Tuple
 
 from .analysis import OUTER, WITH_TRAINEES, Analysis, key_months
@@ -94,12 +95,16 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
         unemp = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "unemployment_rate")
                       & (diffs["month"] == horizon)].iloc[0]
         # A figure and its interval with the same decimals, enough that none that is not 0 reads 0 (a mean
-        # of 0.4 jobs is no "0 more jobs").
+        # of 0.4 jobs is no "0 more jobs"). The interval is the precision of the mean; the spread of the runs
+        # themselves comes with it (an interval of +1,276 to +1,339 read alone as the range of outcomes
+        # hid runs from +933 to +1,670).
         d = enough_decimals([jobs["mean"], jobs["ci_low"], jobs["ci_high"]], 0)
         unemployment = _unemployment_difference(unemp, horizon, lang)
+        jobs_count = lambda v, decimals: loc.count(v, sign=True, decimals=decimals)  # noqa: E731
         values = dict(label=label(name), month=loc.month(horizon),
-                      ci=ci(loc.count(jobs["ci_low"], sign=True, decimals=d),
-                            loc.count(jobs["ci_high"], sign=True, decimals=d)),
+                      ci=precision(jobs, lambda v: jobs_count(v, d), lang),
+                      spread=spread(jobs, "q05", "q95", lambda v: jobs_count(
+                          v, enough_decimals([jobs["q05"], jobs["q95"]], 0)), lang),
                       unemployment=unemployment)
         if jobs["ci_low"] > 0:
             out.append(w["s_jobs_up"].format(diff=loc.count(jobs["mean"], decimals=d), **values))
@@ -122,22 +127,41 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
     cost = analysis.tables["cost_per_job"]
     for name in analysis.others:
         rows = cost[cost["scenario"] == name].set_index("measure")
-        parts = {measure: cost_words(rows.loc[measure], lang) for measure in ("net_job", "job_year")}
+        # The cost per job-year is in the cost table: the summary keeps to one page.
         spending = rows.loc["net_job", "spending"]
         spent = (w["s_spending_less"].format(value=loc.money(-spending)) if spending < 0
                  else loc.money(spending))
         out.append(w["s_cost"].format(label=label(name), month=loc.month(horizon), spending=spent,
-                                      cost_net=parts["net_job"], cost_year=parts["job_year"]))
+                                      cost_net=cost_words(rows.loc["net_job"], lang)))
         net = rows.loc["net_job"]
         if not missing(net["uncounted_cash"]) and net["uncounted_cash"] > 0:
             counted = {"status": "defined", "cost": net["cost_with_cash"], "cost_ci_low": net["cost_with_cash_ci_low"],
-                       "cost_ci_high": net["cost_with_cash_ci_high"]}
+                       "cost_ci_high": net["cost_with_cash_ci_high"], "run_q05": net["cost_with_cash_run_q05"],
+                       "run_q95": net["cost_with_cash_run_q95"], "n": net["n"]}
             key = "s_portal_cash_only" if missing(net["cost_with_cash"]) else "s_portal_cash"
             out.append(w[key].format(label=label(name), amount=loc.money(net["uncounted_cash"]),
                                      month=loc.month(horizon), cost=cost_words(counted, lang)))
 
-    out.append(w["s_caveat"])
+    out.append(w["s_caveat"].format(n=loc.count(analysis.replicates),
+                                    band=band_label(analysis.replicates, OUTER, lang)))
     return out
+
+
+def precision(row, fmt, lang: str, low: str = "ci_low", high: str = "ci_high") -> str:
+    """The 95% interval of the mean of `row["n"]` pairs, said to be the mean's (its precision, not the runs' spread)."""
+    return words(lang)["ci_precision"].format(n=Locale(lang).count(row["n"]), low=fmt(row[low]),
+                                              high=fmt(row[high]))
+
+
+def spread(row, low: str, high: str, fmt, lang: str, without_gain: int = 0) -> str:
+    """The band of 90% of the runs' own values (row[low] to row[high]), with how many runs it holds; a band whose
+    top is infinite (runs that gain nothing, at no finite cost) is open."""
+    w, loc = words(lang), Locale(lang)
+    band = band_label(int(row["n"]), OUTER, lang)
+    if math.isinf(row[high]):
+        return w["spread_open"].format(band=band, low=fmt(row[low]), k=loc.count(without_gain),
+                                       n=loc.count(row["n"]))
+    return w["spread"].format(band=band, low=fmt(row[low]), high=fmt(row[high]))
 
 
 def scaled_sentence(analysis: Analysis, lang: str) -> str:
@@ -155,9 +179,11 @@ def _unemployment_difference(row, month: str, lang: str) -> str:
     from chance when its interval contains 0."""
     w, loc = words(lang), Locale(lang)
     d = enough_decimals([100 * row[c] for c in ("mean", "ci_low", "ci_high")], 2)
+    d_runs = enough_decimals([100 * row[c] for c in ("q05", "q95")], 2)
     key = "s_unemployment_diff_none" if _indistinguishable(row["ci_low"], row["ci_high"]) else "s_unemployment_diff"
     return w[key].format(month=loc.month(month), udiff=loc.points(row["mean"], d),
-                         uci=w["ci"].format(low=loc.points(row["ci_low"], d), high=loc.points(row["ci_high"], d)))
+                         uci=precision(row, lambda v: loc.points(v, d), lang),
+                         spread=spread(row, "q05", "q95", lambda v: loc.points(v, d_runs), lang))
 
 
 def _indistinguishable(low: float, high: float) -> bool:
@@ -173,18 +199,27 @@ def cost_words(row, lang: str) -> str:
     interval from below 0 to above says the spending difference cannot be told from 0.
     """
     w, loc = words(lang), Locale(lang)
-    ci = lambda low, high: w["ci"].format(low=low, high=high)  # noqa: E731
     if row["status"] != "defined":
         return w["s_cost_undefined"].format(why=w[f"status_{row['status']}"])
     cost, low, high = row["cost"], row["cost_ci_low"], row["cost_ci_high"]
     if missing(cost):
         return w["unknown"]
+    # Each run's own cost, as money or as a saving (a negative cost).
+    money = lambda v: loc.money(v) if v >= 0 else w["saving_of"].format(value=loc.money(-v))  # noqa: E731
+    runs = spread(row, "run_q05", "run_q95", money, lang, int(row.get("runs_without_gain", 0) or 0))
     if high < 0:
-        return w["s_cost_saving"].format(value=loc.money(-cost), ci=ci(loc.money(-high), loc.money(-low)))
+        return w["s_cost_saving"].format(value=loc.money(-cost), spread=runs,
+                                         ci=w["ci_estimate"].format(low=loc.money(-high), high=loc.money(-low)))
     if low < 0:
         value = loc.money(cost) if cost >= 0 else w["saving_of"].format(value=loc.money(-cost))
-        return w["s_cost_either"].format(value=value, saving=loc.money(-low), cost=loc.money(high))
-    return f"{loc.money(cost)} ({ci(loc.money(low), loc.money(high))})"
+        return w["s_cost_either"].format(value=value, saving=loc.money(-low), cost=loc.money(high), spread=runs)
+    interval = w["ci_estimate"].format(low=loc.money(low), high=loc.money(high))
+    return f"{loc.money(cost)} ({interval}{_sep(lang)}{runs})"
+
+
+def _sep(lang: str) -> str:
+    """The semicolon between two clauses: with its narrow no-break space in French."""
+    return Locale(lang).text(" ; ") if lang == "fr" else "; "
 
 
 def text(analysis: Analysis, lang: str) -> str:

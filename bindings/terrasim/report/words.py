@@ -77,7 +77,7 @@ FR: Dict[str, str] = {
     "col_measure": "Mesure",
     "col_spending": "Dépense publique supplémentaire",
     "col_jobs_difference": "Écart d'emplois (ou d'emplois-années)",
-    "col_range_differences": "Fourchette des écarts ({band})",
+    "col_range_differences": "Écart simulation par simulation ({band})",
     "col_cost": "Coût par emploi",
     "col_lever": "Levier",
     "col_name": "Nom",
@@ -126,8 +126,9 @@ FR: Dict[str, str] = {
     "unknown": "–",
     "is_reference": "référence",
     "stated_item": "{label} : {criterion}, {month}",
-    "key_intervals": "Sous chaque chiffre, entre crochets : son intervalle à 95 % ; pour le chômage, la fourchette "
-                     "contenant {band}.",
+    "key_intervals": "Entre crochets : l'intervalle à 95 % du chiffre, sa précision sur {n} simulations (il se "
+                     "resserre quand on en ajoute). « Simulations » : la fourchette des simulations elles-mêmes, "
+                     "{band}, l'écart d'une simulation à l'autre.",
     "key_zero_mark": "† L'intervalle contient 0 : l'écart ne se distingue pas du hasard des simulations.",
     "key_targets": "Chaque probabilité porte sur l'objectif de son scénario : {items}.",
     "negative_cost": "Un coût négatif est une économie : le scénario dépense moins d'argent public que la "
@@ -181,12 +182,16 @@ FR: Dict[str, str] = {
     "cap_creations_reference": "Repère : {reference} ({source}).",
     "cap_investment": "Investissement attiré sur toute la période, par type d'investisseur : médiane et fourchette "
                       "contenant {band}.",
-    "cap_differences": "Écart apparié (scénario moins référence, simulation par simulation, même graine) : moyenne "
-                       "avec son intervalle de confiance à 95 % (Student) et fourchette des écarts ({band}).",
+    "cap_differences": "Écart apparié (scénario moins référence, simulation par simulation, même graine) : sa "
+                       "moyenne, avec l'intervalle à 95 % de cette moyenne (Student : sa précision, qui se resserre "
+                       "quand on ajoute des simulations), et la fourchette des écarts eux-mêmes ({band}), qui dit "
+                       "l'écart d'une simulation à l'autre.",
     "cap_cost": "Dépense publique des politiques du scénario jusqu'en {end}, moins celle de la référence, divisée par "
                 "l'écart d'emplois situés dans le territoire en {end}, ou par l'écart cumulé en emplois-années de "
-                "{start} à {end}. Intervalle à 95 % de Fieller pour un rapport de moyennes ; le coût n'est pas défini "
-                "quand l'intervalle de l'écart d'emplois contient 0.",
+                "{start} à {end}. Coût : dépense moyenne divisée par l'écart moyen, avec l'intervalle à 95 % de "
+                "Fieller (sa précision, qui se resserre quand on ajoute des simulations) ; puis le coût de chaque "
+                "simulation, sa dépense divisée par son propre écart ({band}). Le coût n'est pas défini quand "
+                "l'intervalle de l'écart d'emplois contient 0.",
     # methods
     "m_runs": "Chaque scénario a été simulé {n} fois (répliques 0 à {last}, graines {seed0} à {seed1}). La réplique r "
               "de chaque scénario utilise la même graine (nombres aléatoires communs) : les écarts que le hasard "
@@ -196,10 +201,13 @@ FR: Dict[str, str] = {
                "mêmes nombres.",
     "m_db_here": "Les simulations sont conservées avec ce rapport, dans la base {db}.",
     "m_db_elsewhere": "Les simulations ont été lues dans la base {db}.",
-    "m_bands": "Ce que contiennent les bandes et les intervalles : la variabilité aléatoire du modèle pour des "
-               "paramètres fixés, pas l'incertitude sur les paramètres eux-mêmes. Plusieurs paramètres sont des "
-               "hypothèses (voir la documentation des scénarios) : l'incertitude réelle est plus grande que celle "
-               "montrée ici.",
+    "m_bands": "Ce que contiennent les bandes, les fourchettes et les intervalles. Les bandes et les fourchettes « "
+               "simulation par simulation » : la variabilité aléatoire du modèle pour des paramètres fixés, l'écart "
+               "d'une simulation à l'autre. Les intervalles à 95 % des écarts moyens, des coûts et des probabilités : "
+               "la précision de ces chiffres calculés sur {n} simulations, qui se resserre quand on en ajoute (comme "
+               "1/√n) ; ils ne disent pas l'écart d'une simulation à l'autre. Ni les unes ni les autres ne "
+               "comprennent l'incertitude sur les paramètres eux-mêmes. Plusieurs paramètres sont des hypothèses "
+               "(voir la documentation des scénarios) : l'incertitude réelle est plus grande que celle montrée ici.",
     "m_stats": "Médianes : des simulations. Fourchettes : de la plus basse à la plus haute valeur parmi {ranges}. "
                "Probabilités : part des simulations, intervalle de Wilson à 95 %. Écarts : moyenne des écarts "
                "appariés, intervalle de Student à 95 %. Coûts : rapport des moyennes, intervalle de Fieller à 95 %.",
@@ -221,21 +229,21 @@ FR: Dict[str, str] = {
     "s_target": "Probabilité d'atteindre l'objectif ({criterion}, {when}) dans le modèle, avec ses paramètres tels "
                 "que calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
     "s_target_item": "{label}, {p} ({likelihood} ; {ci})",
-    "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} ({ci}) ; "
+    "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} ({ci} ; {spread}) ; "
                  "{unemployment}.",
-    "s_jobs_down": "{label} : {diff} emplois de moins que la référence dans le territoire en {month} ({ci}) ; "
-                   "{unemployment}.",
+    "s_jobs_down": "{label} : {diff} emplois de moins que la référence dans le territoire en {month} ({ci} ; "
+                   "{spread}) ; {unemployment}.",
     "s_jobs_none": "{label} : en {month}, l'écart d'emplois avec la référence ne se distingue pas du hasard des "
-                   "simulations ({diff}, {ci}) ; {unemployment}.",
-    "s_unemployment_diff": "écart de chômage en {month} : {udiff} ({uci})",
+                   "simulations ({diff}, {ci} ; {spread}) ; {unemployment}.",
+    "s_unemployment_diff": "écart de chômage en {month} : {udiff} ({uci} ; {spread})",
     "s_trainees": "{label} : en comptant comme demandeurs d'emploi les stagiaires en formation (hors de la "
                   "population active ; {trainees} de plus que la référence en {month}), {unemployment}.",
     "s_level": "Probabilité que le chômage soit {criterion} ({when}) dans le modèle, avec ses paramètres tels que "
                "calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
     "s_unemployment_diff_none": "en {month}, l'écart de chômage ne se distingue pas du hasard des simulations "
-                                "({udiff}, {uci})",
+                                "({udiff}, {uci} ; {spread})",
     "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi net : "
-              "{cost_net}. Coût par emploi-année : {cost_year}.",
+              "{cost_net}.",
     "s_portal_cash": "{label} : ces coûts ne comptent pas l'apport en trésorerie du portail ({amount} de plus que la "
                      "référence jusqu'en {month}, traité comme un capital de départ : une hypothèse) ; compté, le "
                      "coût par emploi net serait de {cost}.",
@@ -243,13 +251,24 @@ FR: Dict[str, str] = {
                           "que la référence jusqu'en {month}, traité comme un capital de départ : une hypothèse).",
     "s_spending_less": "{value} de moins que la référence",
     "s_cost_undefined": "non défini ({why})",
-    "s_cost_saving": "une économie de {value} ({ci}) : le scénario dépense moins que la référence et compte plus "
-                     "d'emplois",
-    "s_cost_either": "{value} (intervalle à 95 % : d'une économie de {saving} à un coût de {cost} ; l'écart de "
-                     "dépense ne se distingue pas de 0)",
+    "s_cost_saving": "une économie de {value} ({ci} ; {spread}) : le scénario dépense moins que la référence et "
+                     "compte plus d'emplois",
+    "s_cost_either": "{value} (son intervalle à 95 % : d'une économie de {saving} à un coût de {cost}, l'écart de "
+                     "dépense ne se distingue pas de 0 ; {spread})",
     "saving_of": "une économie de {value}",
-    "s_caveat": "Fourchettes et intervalles traduisent la variabilité aléatoire du modèle à paramètres fixés, pas "
-                "l'incertitude sur les paramètres : la réalité peut s'en écarter davantage.",
+    "s_caveat": "Ne pas confondre les deux fourchettes données avec chaque chiffre. Celle des simulations ({band}) "
+                "dit de combien une simulation diffère d'une autre : la variabilité aléatoire du modèle à paramètres "
+                "fixés. L'intervalle à 95 % dit seulement avec quelle précision les {n} simulations donnent une "
+                "moyenne, un coût ou une probabilité : il se resserre quand on en ajoute, et ne dit pas ce que "
+                "donnerait une simulation de plus. Ni l'une ni l'autre ne comprend l'incertitude sur les paramètres : "
+                "la réalité peut s'écarter davantage.",
+    "ci_precision": "moyenne des {n} paires, son intervalle à 95 % : {low} à {high}",
+    "spread": "{band} entre {low} et {high}",
+    "spread_open": "{band} à {low} ou plus, {k} simulations sur {n} sans gain",
+    "col_ci95_mean": "Intervalle à 95 % de la moyenne",
+    "col_cost_runs": "Coût simulation par simulation ({band})",
+    "key_runs": "simulations : {low} à {high}",
+    "ci_estimate": "son intervalle à 95 % : {low} à {high}",
     "ci": "intervalle à 95 % : {low} à {high}",
     "likelihood_0": "exceptionnellement improbable",
     "likelihood_1": "très improbable",
@@ -325,7 +344,7 @@ EN: Dict[str, str] = {
     "col_measure": "Measure",
     "col_spending": "Extra public spending",
     "col_jobs_difference": "Difference in jobs (or job-years)",
-    "col_range_differences": "Range of the differences ({band})",
+    "col_range_differences": "Difference run by run ({band})",
     "col_cost": "Cost per job",
     "col_lever": "Lever",
     "col_name": "Name",
@@ -373,7 +392,9 @@ EN: Dict[str, str] = {
     "unknown": "–",
     "is_reference": "reference",
     "stated_item": "{label}: {criterion}, {month}",
-    "key_intervals": "Under each figure, in brackets: its 95% interval; for unemployment, the range holding {band}.",
+    "key_intervals": "In brackets: the figure's 95% interval, its precision over {n} runs (it narrows as runs are "
+                     "added). \"Runs\": the range of the runs themselves, {band}, how much one run differs from "
+                     "another.",
     "key_zero_mark": "† The interval contains 0: the difference cannot be told from the runs' randomness.",
     "key_targets": "Each probability is for its scenario's own target: {items}.",
     "negative_cost": "A negative cost is a saving: the scenario spends less public money than the reference, for "
@@ -423,12 +444,16 @@ EN: Dict[str, str] = {
     "cap_creations_reference": "For comparison: {reference} ({source}).",
     "cap_investment": "Investment attracted over the whole period, by type of investor: median and the range holding "
                       "{band}.",
-    "cap_differences": "Paired difference (scenario minus reference, run by run, same seed): the mean with its 95% "
-                       "confidence interval (Student) and the range of the differences ({band}).",
+    "cap_differences": "Paired difference (scenario minus reference, run by run, same seed): its mean, with the 95% "
+                       "interval of that mean (Student: its precision, which narrows as runs are added), and the "
+                       "range of the differences themselves ({band}), which says how much one run differs from "
+                       "another.",
     "cap_cost": "Public spending of the scenario's policies up to {end}, minus the reference's, divided by the "
                 "difference in jobs located in the territory in {end}, or by the cumulated difference in job-years "
-                "from {start} to {end}. Fieller's 95% interval for a ratio of means; the cost is not defined when the "
-                "interval of the jobs difference contains 0.",
+                "from {start} to {end}. Cost: the mean spending divided by the mean difference, with Fieller's 95% "
+                "interval (its precision, which narrows as runs are added); then each run's own cost, its spending "
+                "divided by its own difference ({band}). The cost is not defined when the interval of the jobs "
+                "difference contains 0.",
     "m_runs": "Each scenario was run {n} times (replicates 0 to {last}, seeds {seed0} to {seed1}). Replicate r of "
               "every scenario uses the same seed (common random numbers): this makes the differences that chance "
               "alone would make between scenarios smaller, it does not remove them; the intervals of the "
@@ -437,9 +462,12 @@ EN: Dict[str, str] = {
                "numbers again.",
     "m_db_here": "The runs are kept with this report, in the database {db}.",
     "m_db_elsewhere": "The runs were read from the database {db}.",
-    "m_bands": "What the bands and intervals contain: the model's random variation for fixed parameters, not the "
-               "uncertainty of the parameters themselves. Several parameters are assumptions (see the scenarios' "
-               "documentation): the real uncertainty is larger than shown here.",
+    "m_bands": "What the bands, ranges and intervals contain. The bands and the \"run by run\" ranges: the model's "
+               "random variation for fixed parameters, how much one run differs from another. The 95% intervals of "
+               "the mean differences, the costs and the probabilities: how precisely these figures are known from {n} "
+               "runs, which narrows as runs are added (as 1/√n); they do not say how much one run differs from "
+               "another. Neither includes the uncertainty of the parameters themselves. Several parameters are "
+               "assumptions (see the scenarios' documentation): the real uncertainty is larger than shown here.",
     "m_stats": "Medians: of the runs. Ranges: from the lowest to the highest value among {ranges}. Probabilities: "
                "share of the runs, Wilson 95% interval. Differences: mean of the paired differences, Student 95% "
                "interval. Costs: ratio of means, Fieller 95% interval.",
@@ -458,21 +486,20 @@ EN: Dict[str, str] = {
     "s_target": "Probability of reaching the target ({criterion}, {when}) in the model, with its parameters as "
                 "calibrated (the intervals reflect only the finite number of runs): {values}.",
     "s_target_item": "{label}, {p} ({likelihood}; {ci})",
-    "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} ({ci}); "
+    "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} ({ci}; {spread}); "
                  "{unemployment}.",
-    "s_jobs_down": "{label}: {diff} fewer jobs located in the territory than the reference in {month} ({ci}); "
-                   "{unemployment}.",
+    "s_jobs_down": "{label}: {diff} fewer jobs located in the territory than the reference in {month} ({ci}; "
+                   "{spread}); {unemployment}.",
     "s_jobs_none": "{label}: in {month}, the difference in jobs from the reference cannot be told from the runs' "
-                   "randomness ({diff}, {ci}); {unemployment}.",
-    "s_unemployment_diff": "difference in unemployment in {month}: {udiff} ({uci})",
+                   "randomness ({diff}, {ci}; {spread}); {unemployment}.",
+    "s_unemployment_diff": "difference in unemployment in {month}: {udiff} ({uci}; {spread})",
     "s_trainees": "{label}: counting the residents in training as job seekers (they are out of the labour force; "
                   "{trainees} more than the reference in {month}), {unemployment}.",
     "s_level": "Probability that unemployment is {criterion} ({when}) in the model, with its parameters as "
                "calibrated (the intervals reflect only the finite number of runs): {values}.",
-    "s_unemployment_diff_none": "in {month}, the difference in unemployment cannot be told from the runs' "
-                                "randomness ({udiff}, {uci})",
-    "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per net job: {cost_net}. Cost per "
-              "job-year: {cost_year}.",
+    "s_unemployment_diff_none": "in {month}, the difference in unemployment cannot be told from the runs' randomness "
+                                "({udiff}, {uci}; {spread})",
+    "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per net job: {cost_net}.",
     "s_portal_cash": "{label}: these costs leave out the portal's supported cash ({amount} more than the reference "
                      "up to {month}, taken as start-up capital: an assumption); counted, the cost per net job would "
                      "be {cost}.",
@@ -480,12 +507,23 @@ EN: Dict[str, str] = {
                           "reference up to {month}, taken as start-up capital: an assumption).",
     "s_spending_less": "{value} less than the reference",
     "s_cost_undefined": "not defined ({why})",
-    "s_cost_saving": "a saving of {value} ({ci}): the scenario spends less than the reference and has more jobs",
-    "s_cost_either": "{value} (95% interval: from a saving of {saving} to a cost of {cost}; the difference in "
-                     "spending cannot be told from 0)",
+    "s_cost_saving": "a saving of {value} ({ci}; {spread}): the scenario spends less than the reference and has more "
+                     "jobs",
+    "s_cost_either": "{value} (its 95% interval: from a saving of {saving} to a cost of {cost}, the difference in "
+                     "spending cannot be told from 0; {spread})",
     "saving_of": "a saving of {value}",
-    "s_caveat": "Ranges and intervals show the model's random variation for fixed parameters, not the uncertainty "
-                "of the parameters: reality may differ by more.",
+    "s_caveat": "Do not confuse the two ranges given with each figure. That of the runs ({band}) says how much one "
+                "run differs from another: the model's random variation for fixed parameters. The 95% interval says "
+                "only how precisely the {n} runs give an average, a cost or a probability: it narrows as runs are "
+                "added, and does not say what one more run would give. Neither includes the uncertainty of the "
+                "parameters: reality may differ by more.",
+    "ci_precision": "mean of {n} pairs, its 95% interval: {low} to {high}",
+    "spread": "{band} between {low} and {high}",
+    "spread_open": "{band} at {low} or more, {k} of the {n} runs gaining nothing",
+    "col_ci95_mean": "95% interval of the mean",
+    "col_cost_runs": "Cost run by run ({band})",
+    "key_runs": "runs: {low} to {high}",
+    "ci_estimate": "its 95% interval: {low} to {high}",
     "ci": "95% interval: {low} to {high}",
     "likelihood_0": "exceptionally unlikely",
     "likelihood_1": "very unlikely",
