@@ -225,8 +225,11 @@ def test_summary_is_written_from_the_numbers(made):
     # Trainees are out of the labour force: the difference without them, from the table's row.
     diffs = {(r["quantity"], r["month"]): r for r in csv.DictReader(open(out / "tables" / "paired_differences.csv"))}
     with_trainees = diffs[("unemployment_rate_with_trainees", "2020-12")]
-    trainees = [t for t in summary if "stagiaires en formation" in t]
-    assert len(trainees) == 1
+    trainees = [t for t in summary if "stagiaires en formation (" in t and "décembre 2020" in t]
+    assert len(trainees) == 1, summary
+    # and in the target month, where the summary gives the medians: both readings, the trainees' too
+    assert [t for t in summary if "stagiaires en formation (" in t and "décembre 2019" in t]
+    assert any(t.startswith("Le même mois, en comptant comme demandeurs d'emploi les stagiaires") for t in summary)
     d = enough_decimals([100 * float(with_trainees[c]) for c in ("mean", "ci_low", "ci_high")], 2)
     assert fr.points(float(with_trainees["mean"]), d) in trainees[0]
     assert fr.count(float(diffs[("in_training", "2020-12")]["mean"])) in trainees[0]

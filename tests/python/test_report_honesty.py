@@ -249,8 +249,8 @@ def test_a_small_significant_difference_is_not_written_0(monkeypatch):
     jobs = analysis.tables["paired_differences"]
     row = jobs[(jobs["quantity"] == "jobs_in_territory") & (jobs["month"] == "2020-12")].iloc[0]
     assert 0 < row["ci_low"] < row["mean"] < row["ci_high"] < 1
-    pattern = {"en": r"With the pact: (\S+) more jobs .*?95% interval: (\S+) to (\S+);",
-               "fr": "Avec le pacte\u00a0: (\\S+) emplois de plus .*?intervalle à 95\u202f%\u00a0: (\\S+) à (\\S+)\u202f;"}
+    pattern = {"en": r"With the pact: (\S+) more jobs .*? \[(\S+), (\S+)\] \(runs",
+               "fr": "Avec le pacte\u00a0: (\\S+) emplois de plus .*? \\[(\\S+)\u202f;\u202f(\\S+)\\] \\(simulations"}
     for lang in ("en", "fr"):
         sentences = " ".join(summary.sentences(analysis, lang))
         figures = re.search(pattern[lang], sentences).groups()
@@ -654,23 +654,29 @@ def test_an_effect_and_its_cost_give_the_precision_of_the_mean_and_the_spread_of
     text = " ".join(summary.sentences(analysis, lang))
     if lang == "en":
         assert (f"{loc.count(d.mean())} more jobs located in the territory than the reference in December 2020 "
-                f"(mean of 200 pairs, its 95% interval: {count(d.mean() - half)} to {count(d.mean() + half)}; the "
-                f"middle 180 of the 200 runs between {count(runs[0])} and {count(runs[1])})") in text, text
-        assert f"the middle 180 of the 200 runs between {loc.money(costs[0])} and {loc.money(costs[1])}" in text, text
+                f"[{count(d.mean() - half)}, {count(d.mean() + half)}] (runs: {count(runs[0])} to {count(runs[1])})"
+                ) in text, text
+        assert f"(runs: {loc.money(costs[0])} to {loc.money(costs[1])})" in text, text
+        # what the brackets and "runs:" are, said once before the differences
+        assert ("Differences and costs below: the mean of the 200 pairs of runs, then in brackets its 95% interval, "
+                "which says how precise it is (it narrows as runs are added, and does not say what one more run "
+                "would give); then \"runs:\" the range of the runs themselves (the middle 180 of the 200 runs), "
+                "which says how much one run differs from another.") in summary.sentences(analysis, lang)
         caveat = summary.sentences(analysis, lang)[-1]
-        assert "That of the runs (the middle 180 of the 200 runs) says how much one run differs from another" in caveat
-        assert "95% interval says only how precisely the 200 runs" in caveat and "narrows as runs are added" in caveat
+        assert caveat.startswith("Neither the ranges nor the intervals include the uncertainty of the model's parameters")
         assert "Ranges and intervals show the model's random variation" not in text
     else:
         nb, nn = "\u00a0", "\u202f"
         assert (f"{loc.count(d.mean())} emplois de plus que la référence dans le territoire en décembre 2020 "
-                f"(moyenne des 200 paires, son intervalle à 95{nn}%{nb}: {count(d.mean() - half)} à "
-                f"{count(d.mean() + half)}{nn}; les 180 simulations centrales sur 200 entre {count(runs[0])} et "
+                f"[{count(d.mean() - half)}{nn};{nn}{count(d.mean() + half)}] (simulations{nb}: {count(runs[0])} à "
                 f"{count(runs[1])})") in text, text
-        assert (f"les 180 simulations centrales sur 200 entre {loc.money(costs[0])} et {loc.money(costs[1])}") in text
+        assert f"(simulations{nb}: {loc.money(costs[0])} à {loc.money(costs[1])})" in text, text
+        conventions = [t for t in summary.sentences(analysis, lang) if t.startswith("Écarts et coûts ci-dessous")]
+        assert len(conventions) == 1 and "entre crochets son intervalle à 95\u202f%, qui dit sa précision" in \
+            conventions[0] and "(les 180 simulations centrales sur 200), qui dit l'écart d'une simulation à " \
+            "l'autre" in conventions[0], conventions
         caveat = summary.sentences(analysis, lang)[-1]
-        assert "Celle des simulations (les 180 simulations centrales sur 200) dit de combien une simulation" in caveat
-        assert "intervalle à 95\u202f% dit seulement avec quelle précision les 200 simulations" in caveat
+        assert caveat.startswith("Ni les fourchettes ni les intervalles ne comprennent l'incertitude sur les paramètres")
         assert "Fourchettes et intervalles traduisent la variabilité aléatoire" not in text
     # the key figures and the cost table give the runs' own range beside the interval
     key = analysis.tables["key_figures"].set_index("scenario").loc["pacte"]
@@ -691,3 +697,84 @@ def test_an_effect_and_its_cost_give_the_precision_of_the_mean_and_the_spread_of
 def test_the_runs_own_cost_of_a_pair_that_gains_nothing_is_above_every_other():
     costs = analysis_module.run_costs([100.0, 100.0, 100.0, -50.0], [10.0, 0.0, -5.0, 10.0])
     assert list(costs) == [10.0, math.inf, math.inf, -5.0]
+
+
+# -- M1: the trainees' share of the unemployment difference, where the summary speaks of it --------------
+
+def _trainees(n, seed=5, trainees=250.0, jobs_found=250.0):
+    """An edit of the made-up runs: the pact trains `trainees` residents, who leave the labour force, and finds
+    `jobs_found` jobs for the unemployed; the rates follow from the counts."""
+    rng = np.random.default_rng(seed)
+
+    def edit(matrices):
+        shape = (n, len(MONTHS))
+        labour = np.full(shape, 100000.0) + rng.normal(0, 100, shape)
+        unemployed = np.full(shape, 10000.0) + rng.normal(0, 60, shape)
+        for name in ("baseline", "pacte"):
+            t = np.zeros(shape) if name == "baseline" else np.clip(trainees + rng.normal(0, 15, shape), 0, None)
+            found = 0.0 if name == "baseline" else jobs_found + rng.normal(0, 40, shape)
+            lf = labour - t
+            u = unemployed - t * 0.7 - found + rng.normal(0, 40, shape)  # 70% of the trainees were unemployed
+            matrices[(name, "in_training")] = _matrix(t)
+            matrices[(name, "labour_force")] = _matrix(lf)
+            matrices[(name, "unemployed")] = _matrix(u)
+            matrices[(name, "unemployment_rate")] = _matrix(u / lf)
+    return edit
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_target_months_effect_and_medians_come_with_the_trainees_reading_and_their_share(monkeypatch, lang):
+    # In December 2019 most of the pact's fall in the official rate was its trainees', out of the labour
+    # force (-0.36 point official, -0.10 counting them as job seekers); the summary gave that reading at the
+    # horizon only, and the medians of the target month on the official measure only.
+    n = 200
+    analysis = _analyse(monkeypatch, n, jobs=500.0, edit=_trainees(n))
+    fake = analysis_module.SweepResults("fake.sqlite")
+    month = pd.Period("2019-12", freq="M")
+    at = {name: {s: fake.matrix(s, name)[month].to_numpy() for s in
+                 ("unemployment_rate", "unemployed", "labour_force", "in_training")} for name in ("baseline", "pacte")}
+    counted = {name: (v["unemployed"] + v["in_training"]) / (v["labour_force"] + v["in_training"])
+               for name, v in at.items()}
+    official = at["pacte"]["unemployment_rate"] - at["baseline"]["unemployment_rate"]
+    with_trainees = counted["pacte"] - counted["baseline"]
+    share = (official - with_trainees).mean() / official.mean()
+    assert 0.3 < share < 0.9  # the made-up pact's official fall is mostly its trainees'
+    trainees = (at["pacte"]["in_training"] - at["baseline"]["in_training"]).mean()
+    loc = Locale(lang)
+    sentences = summary.sentences(analysis, lang)
+    text = " ".join(sentences)
+    december = loc.month("2019-12")
+    # the medians of the target month, counting the trainees
+    medians = [s for s in sentences if s.startswith("The same month, counting" if lang == "en" else "Le même mois")]
+    assert len(medians) == 1, sentences
+    for name, label in (("baseline", "Without the pact" if lang == "en" else "Sans le pacte"),
+                        ("pacte", "With the pact" if lang == "en" else "Avec le pacte")):
+        assert f"{label}, {loc.percent(np.median(counted[name]))} (" in medians[0], medians
+    # the target month's official difference and the one counting trainees, and the trainees' share
+    target = [s for s in sentences if december in s and (("counting the residents in training" in s) if lang == "en"
+                                                         else ("en comptant comme demandeurs" in s))]
+    assert len(target) == 1, sentences
+    assert loc.points(with_trainees.mean(), 2) in target[0] and loc.count(trainees) in target[0], target
+    assert f"{loc.percent(share, 0)} [" in target[0], (share, target)
+    assert loc.points(official.mean(), 2) in text
+    # the key figures: the median counting trainees, under the official one
+    page = _page(analysis, lang)
+    key = _text(page[page.index('id="table-key_figures"'):page.index('<section id="levers">')])
+    word = "trainees counted:" if lang == "en" else "stagiaires comptés\u00a0:"
+    assert f"{word} {loc.percent(np.median(counted['pacte']))}" in key, key
+    # the table of the trainees' share, and the chart's third panel
+    table = analysis.tables["trainees_share"].set_index("month").loc["2019-12"]
+    assert table["share"] == pytest.approx(share) and table["in_training"] == pytest.approx(trainees)
+    assert 'id="table-trainees_share"' in page
+    fig = charts.paired_difference(analysis, lang)
+    titles = [ax.get_title().replace("\n", " ") for ax in fig.axes if ax.get_title()]
+    assert (EN if lang == "en" else FR)["diff_with_trainees_title"] in titles, titles
+
+
+def test_no_trainees_reading_where_no_scenario_trains(monkeypatch):
+    analysis = _analyse(monkeypatch, 30, jobs=500.0)
+    assert analysis.tables["trainees_share"].empty
+    assert analysis.tables["unemployment_december"]["q50_with_trainees"].isna().all()
+    text = " ".join(summary.sentences(analysis, "en"))
+    assert "trainees" not in text and "in training" not in text
+    assert len([ax for ax in charts.paired_difference(analysis, "en").axes if ax.get_title()]) == 2

@@ -59,6 +59,7 @@ section#summary { break-after: page; }
   /* the summary is one printed page: each effect comes with two ranges (the precision of its mean and the
      runs' own spread), and the trainees' reading and the residents' jobs beside the official figures */
   ul.summary { font-size: 9pt; line-height: 1.3; } ul.summary li { margin-bottom: 0.8mm; }
+  p.subtitle { display: none; }  /* the summary's first sentence says the same */
   #summary table.data { font-size: 8pt; margin-bottom: 2mm; } #summary table.data td .ci { font-size: 7pt; } }
 """
 
@@ -145,6 +146,16 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         before, middle, after = _split3(w["key_runs"], "{low}", "{high}")
         return (f'<span class="ci runs">{_e(before)}{num(lo, f(row[lo]))}{_e(middle)}{high}{_e(after)}</span>')
 
+    trains = bool(t["unemployment_december"]["q50_with_trainees"].notna().any())
+
+    def with_trainees_line(row):
+        """The median counting trainees as job seekers, when a scenario trains (they are out of the labour force)."""
+        if not trains or missing(row["unemployment_with_trainees_q50"]):
+            return ""
+        before, _, after = w["key_with_trainees"].partition("{value}")
+        value = num("unemployment_with_trainees_q50", loc.percent(row["unemployment_with_trainees_q50"]))
+        return f'<span class="ci">{_e(before)}{value}{_e(after)}</span>'
+
     n = analysis.replicates
     band = band_label(n, OUTER, lang)  # what the ranges of the runs hold, said for n (90% of 6 runs is no run)
     range_header = w["col_range"].format(band=band)
@@ -198,7 +209,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     key_cols = [scen,
                 Col(w["col_unemployment_at"].format(month=loc.month_short(key_month)),
                     lambda r: num("unemployment_q50", loc.percent(r["unemployment_q50"]))
-                    + runs_line(r, "unemployment_q05", "unemployment_q95")),
+                    + runs_line(r, "unemployment_q05", "unemployment_q95") + with_trainees_line(r)),
                 Col(w["col_p_target"], probability("target"))]
     if spec.level:
         key_cols.append(Col(w["col_p_level"].format(level=level_text), probability("level")))
@@ -243,6 +254,9 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                      scen, month_col,
                      Col(w["col_median"], lambda r: num("q50", loc.percent(r["q50"]))),
                      Col(range_header, lambda r: span(r)),
+                     *([Col(w["col_median_with_trainees"],
+                            lambda r: num("q50_with_trainees", loc.percent(r["q50_with_trainees"]))
+                            + under(r, "q05_with_trainees", "q95_with_trainees"))] if trains else []),
                      Col(w["col_national"], lambda r: num("national", loc.percent(r["national"]))),
                  ]) + "</section>\n")
 
@@ -349,6 +363,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             Col(w["col_range_differences"].format(band=band),
                 lambda r: span(r, "q05", "q95", diff(r, ("q05", "q95")))),
         ])
+        + _trainees_table(analysis, lang)
         + f'<h3>{_e(w["h_cost"])}</h3>'
         + f'<p class="caption">{_e(w["cap_cost"].format(start=loc.month(analysis.start), end=loc.month(horizon), band=band))}</p>'
         + table("cost_per_job", cost, [
@@ -449,6 +464,46 @@ def _cost_cell(row, loc: Locale, w) -> str:
     interval = loc.interval(num("cost_ci_low", loc.money(row["cost_ci_low"])),
                             num("cost_ci_high", loc.money(row["cost_ci_high"])))
     return num("cost", loc.money(row["cost"])) + " " + interval
+
+
+def _trainees_table(analysis: Analysis, lang: str) -> str:
+    """How much of each key month's official unemployment difference is the trainees' (analysis._trainees_share);
+    nothing when no scenario trains."""
+    w, loc = words(lang), Locale(lang)
+    share = analysis.tables["trainees_share"]
+    if share.empty:
+        return ""
+    label = lambda name: analysis.spec.scenario(name).display(lang)  # noqa: E731
+
+    def points(row, columns):
+        d = enough_decimals([100 * row[c] for c in columns], 2)
+        return lambda v: loc.points(v, d)
+
+    def official(row):
+        f = points(row, ("official", "official_ci_low", "official_ci_high"))
+        return (num("official", f(row["official"])) + '<span class="ci">'
+                + loc.interval(num("official_ci_low", f(row["official_ci_low"])),
+                               num("official_ci_high", f(row["official_ci_high"]))) + "</span>")
+
+    def share_cell(row):
+        if row["status"] != "defined":
+            return _why(w["s_cost_undefined"].format(why=w[f"status_{row['status']}"]))
+        d = enough_decimals([100 * row[c] for c in ("share", "share_ci_low", "share_ci_high")], 0)
+        f = lambda v: loc.percent(v, d)  # noqa: E731
+        return (num("share", f(row["share"])) + '<span class="ci">'
+                + loc.interval(num("share_ci_low", f(row["share_ci_low"])), num("share_ci_high", f(row["share_ci_high"])))
+                + "</span>")
+
+    return (f'<h3>{_e(w["h_trainees"])}</h3><p class="caption">{_e(w["cap_trainees"])}</p>'
+            + table("trainees_share", share, [
+                Col(w["col_scenario"], lambda r: _e(label(r["scenario"])), numeric=False),
+                Col(w["col_month"], lambda r: _e(loc.month(r["month"])), numeric=False),
+                Col(w["col_trainees_more"], lambda r: num("in_training", loc.count(r["in_training"], sign=True))),
+                Col(w["col_official"], official),
+                Col(w["col_with_trainees"], lambda r: num("with_trainees", points(r, ("with_trainees",))(
+                    r["with_trainees"]))),
+                Col(w["col_share_trainees"], share_cell),
+            ]))
 
 
 def _cost_runs_cell(row, loc: Locale) -> str:

@@ -64,6 +64,16 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
                                              low=loc.percent(at.loc[n, "q05"]), high=loc.percent(at.loc[n, "q95"]))
              for n in spec.names if n in at.index]
     out.append(w["s_unemployment"].format(month=loc.month(month), values=sep.join(items)))
+    # Trainees are out of the labour force: a scenario that trains lowers the official rate by its trainees
+    # alone. The same month's medians counting them as job seekers, each scenario's own.
+    counted = [n for n in spec.names if n in at.index and not missing(at.loc[n, "q50_with_trainees"])]
+    if counted:
+        items = [w["s_unemployment_item"].format(label=label(n), value=loc.percent(at.loc[n, "q50_with_trainees"]),
+                                                 band=band_label(int(runs.get(n, analysis.replicates)), OUTER, lang),
+                                                 low=loc.percent(at.loc[n, "q05_with_trainees"]),
+                                                 high=loc.percent(at.loc[n, "q95_with_trainees"]))
+                 for n in counted]
+        out.append(w["s_unemployment_trainees"].format(values=sep.join(items)))
     national = at["national"].dropna()
     if len(national):
         out.append(w["s_national"].format(month=loc.month(month), value=loc.percent(national.iloc[0])))
@@ -89,40 +99,23 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
 
     diffs = analysis.tables["paired_differences"]
     horizon = str(analysis.horizon)
+    if analysis.others:  # what the brackets and "runs:" of the differences and costs are, said once
+        out.append(w["s_conventions"].format(n=loc.count(analysis.replicates),
+                                             band=band_label(analysis.replicates, OUTER, lang)))
     for name in analysis.others:
-        jobs = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "jobs_in_territory")
-                     & (diffs["month"] == horizon)].iloc[0]
-        unemp = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "unemployment_rate")
-                      & (diffs["month"] == horizon)].iloc[0]
-        # A figure and its interval with the same decimals, enough that none that is not 0 reads 0 (a mean
-        # of 0.4 jobs is no "0 more jobs"). The interval is the precision of the mean; the spread of the runs
-        # themselves comes with it (an interval of +1,276 to +1,339 read alone as the range of outcomes
-        # hid runs from +933 to +1,670).
-        d = enough_decimals([jobs["mean"], jobs["ci_low"], jobs["ci_high"]], 0)
-        unemployment = _unemployment_difference(unemp, horizon, lang)
-        jobs_count = lambda v, decimals: loc.count(v, sign=True, decimals=decimals)  # noqa: E731
-        values = dict(label=label(name), month=loc.month(horizon),
-                      ci=precision(jobs, lambda v: jobs_count(v, d), lang),
-                      spread=spread(jobs, "q05", "q95", lambda v: jobs_count(
-                          v, enough_decimals([jobs["q05"], jobs["q95"]], 0)), lang),
-                      unemployment=unemployment)
-        if jobs["ci_low"] > 0:
-            out.append(w["s_jobs_up"].format(diff=loc.count(jobs["mean"], decimals=d), **values))
-        elif jobs["ci_high"] < 0:
-            out.append(w["s_jobs_down"].format(diff=loc.count(-jobs["mean"], decimals=d), **values))
-        else:
-            out.append(w["s_jobs_none"].format(diff=loc.count(jobs["mean"], sign=True, decimals=d), **values))
-        # Trainees are out of the labour force while they train: the difference without them, when there are.
-        trainees = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "in_training")
-                         & (diffs["month"] == horizon)]
-        with_trainees = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == WITH_TRAINEES)
-                              & (diffs["month"] == horizon)]
-        if len(trainees) and len(with_trainees) and trainees["mean"].iloc[0] > 0:
-            dt = enough_decimals([trainees["mean"].iloc[0]], 0)
-            out.append(w["s_trainees"].format(label=label(name), month=loc.month(horizon),
-                                              trainees=loc.count(trainees["mean"].iloc[0], decimals=dt),
-                                              unemployment=_unemployment_difference(with_trainees.iloc[0],
-                                                                                    horizon, lang)))
+        # The target month first (where the summary gave the medians), then the horizon (with the jobs).
+        for key in [str(m) for m in key_months(spec, analysis.months)]:
+            if key != horizon:
+                unemp = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "unemployment_rate")
+                              & (diffs["month"] == key)]
+                if len(unemp):
+                    out.append(w["s_unemployment_effect"].format(
+                        label=label(name), unemployment=_unemployment_difference(unemp.iloc[0], key, lang)))
+            else:
+                out.append(_jobs_sentence(analysis, name, lang))
+            trainees = _trainees_sentence(analysis, name, key, lang)
+            if trainees:
+                out.append(trainees)
 
     cost = analysis.tables["cost_per_job"]
     for name in analysis.others:
@@ -142,26 +135,78 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
             out.append(w[key].format(label=label(name), amount=loc.money(net["uncounted_cash"]),
                                      month=loc.month(horizon), cost=cost_words(counted, lang)))
 
-    out.append(w["s_caveat"].format(n=loc.count(analysis.replicates),
-                                    band=band_label(analysis.replicates, OUTER, lang)))
+    out.append(w["s_caveat"])
     return out
 
 
+def _jobs_sentence(analysis: Analysis, name: str, lang: str) -> str:
+    """The jobs difference at the horizon, with the official unemployment difference of the same month."""
+    w, loc = words(lang), Locale(lang)
+    diffs = analysis.tables["paired_differences"]
+    horizon = str(analysis.horizon)
+    label = analysis.spec.scenario(name).display(lang)
+    jobs = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "jobs_in_territory")
+                 & (diffs["month"] == horizon)].iloc[0]
+    unemp = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "unemployment_rate")
+                  & (diffs["month"] == horizon)].iloc[0]
+    # A figure and its interval with the same decimals, enough that none that is not 0 reads 0 (a mean
+    # of 0.4 jobs is no "0 more jobs"). The interval is the precision of the mean; the spread of the runs
+    # themselves comes with it (an interval of +1,276 to +1,339 read alone as the range of outcomes
+    # hid runs from +933 to +1,670).
+    d = enough_decimals([jobs["mean"], jobs["ci_low"], jobs["ci_high"]], 0)
+    unemployment = _unemployment_difference(unemp, horizon, lang)
+    jobs_count = lambda v, decimals: loc.count(v, sign=True, decimals=decimals)  # noqa: E731
+    values = dict(label=label, month=loc.month(horizon), ci=precision(jobs, lambda v: jobs_count(v, d), lang),
+                  spread=spread(jobs, "q05", "q95",
+                                lambda v: jobs_count(v, enough_decimals([jobs["q05"], jobs["q95"]], 0)), lang),
+                  unemployment=unemployment)
+    if jobs["ci_low"] > 0:
+        return w["s_jobs_up"].format(diff=loc.count(jobs["mean"], decimals=d), **values)
+    if jobs["ci_high"] < 0:
+        return w["s_jobs_down"].format(diff=loc.count(-jobs["mean"], decimals=d), **values)
+    return w["s_jobs_none"].format(diff=loc.count(jobs["mean"], sign=True, decimals=d), **values)
+
+
+def _trainees_sentence(analysis: Analysis, name: str, month: str, lang: str) -> str:
+    """The unemployment difference of `month` counting trainees as job seekers (they are out of the labour
+    force while they train), and how much of the official difference that leaves out; "" when the scenario
+    trains no more than the reference."""
+    w, loc = words(lang), Locale(lang)
+    diffs = analysis.tables["paired_differences"]
+    label = analysis.spec.scenario(name).display(lang)
+    trainees = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "in_training") & (diffs["month"] == month)]
+    with_trainees = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == WITH_TRAINEES)
+                          & (diffs["month"] == month)]
+    if not (len(trainees) and len(with_trainees) and trainees["mean"].iloc[0] > 0):
+        return ""
+    dt = enough_decimals([trainees["mean"].iloc[0]], 0)
+    text = w["s_trainees"].format(label=label, month=loc.month(month),
+                                  trainees=loc.count(trainees["mean"].iloc[0], decimals=dt),
+                                  unemployment=_unemployment_difference(with_trainees.iloc[0], month, lang))
+    shares = analysis.tables["trainees_share"]
+    share = shares[(shares["scenario"] == name) & (shares["month"] == month)]
+    if len(share) and share["status"].iloc[0] == "defined":
+        r = share.iloc[0]
+        d = enough_decimals([100 * r[c] for c in ("share", "share_ci_low", "share_ci_high")], 0)
+        text += " " + w["s_trainees_share"].format(
+            share=loc.percent(r["share"], d), month=loc.month(month),
+            ci=loc.interval(loc.percent(r["share_ci_low"], d), loc.percent(r["share_ci_high"], d)))
+    return text
+
+
 def precision(row, fmt, lang: str, low: str = "ci_low", high: str = "ci_high") -> str:
-    """The 95% interval of the mean of `row["n"]` pairs, said to be the mean's (its precision, not the runs' spread)."""
-    return words(lang)["ci_precision"].format(n=Locale(lang).count(row["n"]), low=fmt(row[low]),
-                                              high=fmt(row[high]))
+    """The 95% interval of a mean (or of a ratio of means), in brackets: the summary's convention for it (the
+    precision of the mean, said once in s_conventions), apart from the runs' own range (spread)."""
+    return Locale(lang).interval(fmt(row[low]), fmt(row[high]))
 
 
 def spread(row, low: str, high: str, fmt, lang: str, without_gain: int = 0) -> str:
-    """The band of 90% of the runs' own values (row[low] to row[high]), with how many runs it holds; a band whose
-    top is infinite (runs that gain nothing, at no finite cost) is open."""
+    """The band of 90% of the runs' own values (row[low] to row[high]), after "runs:" (s_conventions says how
+    many runs it holds); a band whose top is infinite (runs that gain nothing, at no finite cost) is open."""
     w, loc = words(lang), Locale(lang)
-    band = band_label(int(row["n"]), OUTER, lang)
     if math.isinf(row[high]):
-        return w["spread_open"].format(band=band, low=fmt(row[low]), k=loc.count(without_gain),
-                                       n=loc.count(row["n"]))
-    return w["spread"].format(band=band, low=fmt(row[low]), high=fmt(row[high]))
+        return w["spread_open"].format(low=fmt(row[low]), k=loc.count(without_gain), n=loc.count(row["n"]))
+    return w["key_runs"].format(low=fmt(row[low]), high=fmt(row[high]))
 
 
 def scaled_sentence(analysis: Analysis, lang: str) -> str:
@@ -181,9 +226,10 @@ def _unemployment_difference(row, month: str, lang: str) -> str:
     d = enough_decimals([100 * row[c] for c in ("mean", "ci_low", "ci_high")], 2)
     d_runs = enough_decimals([100 * row[c] for c in ("q05", "q95")], 2)
     key = "s_unemployment_diff_none" if _indistinguishable(row["ci_low"], row["ci_high"]) else "s_unemployment_diff"
+    # The unit once, with the mean: "−0,36 point [−0,37 ; −0,34] (simulations : −0,53 à −0,18)".
+    bare = lambda decimals: lambda v: loc.number(100 * v, enough_decimals([100 * v], decimals), sign=True)  # noqa: E731
     return w[key].format(month=loc.month(month), udiff=loc.points(row["mean"], d),
-                         uci=precision(row, lambda v: loc.points(v, d), lang),
-                         spread=spread(row, "q05", "q95", lambda v: loc.points(v, d_runs), lang))
+                         uci=precision(row, bare(d), lang), spread=spread(row, "q05", "q95", bare(d_runs), lang))
 
 
 def _indistinguishable(low: float, high: float) -> bool:
@@ -209,17 +255,12 @@ def cost_words(row, lang: str) -> str:
     runs = spread(row, "run_q05", "run_q95", money, lang, int(row.get("runs_without_gain", 0) or 0))
     if high < 0:
         return w["s_cost_saving"].format(value=loc.money(-cost), spread=runs,
-                                         ci=w["ci_estimate"].format(low=loc.money(-high), high=loc.money(-low)))
+                                         ci=loc.interval(loc.money(-high), loc.money(-low)))
     if low < 0:
         value = loc.money(cost) if cost >= 0 else w["saving_of"].format(value=loc.money(-cost))
         return w["s_cost_either"].format(value=value, saving=loc.money(-low), cost=loc.money(high), spread=runs)
-    interval = w["ci_estimate"].format(low=loc.money(low), high=loc.money(high))
-    return f"{loc.money(cost)} ({interval}{_sep(lang)}{runs})"
+    return f"{loc.money(cost)} {loc.interval(loc.money(low), loc.money(high))} ({runs})"
 
-
-def _sep(lang: str) -> str:
-    """The semicolon between two clauses: with its narrow no-break space in French."""
-    return Locale(lang).text(" ; ") if lang == "fr" else "; "
 
 
 def text(analysis: Analysis, lang: str) -> str:

@@ -126,9 +126,9 @@ FR: Dict[str, str] = {
     "unknown": "–",
     "is_reference": "référence",
     "stated_item": "{label} : {criterion}, {month}",
-    "key_intervals": "Entre crochets : l'intervalle à 95 % du chiffre, sa précision sur {n} simulations (il se "
-                     "resserre quand on en ajoute). « Simulations » : la fourchette des simulations elles-mêmes, "
-                     "{band}, l'écart d'une simulation à l'autre.",
+    "key_intervals": "Entre crochets : l'intervalle à 95 % du chiffre, qui dit sa précision sur {n} simulations. « "
+                     "Simulations » : la fourchette des simulations elles-mêmes ({band}), qui dit l'écart d'une "
+                     "simulation à l'autre.",
     "key_zero_mark": "† L'intervalle contient 0 : l'écart ne se distingue pas du hasard des simulations.",
     "key_targets": "Chaque probabilité porte sur l'objectif de son scénario : {items}.",
     "negative_cost": "Un coût négatif est une économie : le scénario dépense moins d'argent public que la "
@@ -229,19 +229,19 @@ FR: Dict[str, str] = {
     "s_target": "Probabilité d'atteindre l'objectif ({criterion}, {when}) dans le modèle, avec ses paramètres tels "
                 "que calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
     "s_target_item": "{label}, {p} ({likelihood} ; {ci})",
-    "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} ({ci} ; {spread}) ; "
+    "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} {ci} ({spread}) ; "
                  "{unemployment}.",
-    "s_jobs_down": "{label} : {diff} emplois de moins que la référence dans le territoire en {month} ({ci} ; "
-                   "{spread}) ; {unemployment}.",
+    "s_jobs_down": "{label} : {diff} emplois de moins que la référence dans le territoire en {month} {ci} ({spread}) "
+                   "; {unemployment}.",
     "s_jobs_none": "{label} : en {month}, l'écart d'emplois avec la référence ne se distingue pas du hasard des "
-                   "simulations ({diff}, {ci} ; {spread}) ; {unemployment}.",
-    "s_unemployment_diff": "écart de chômage en {month} : {udiff} ({uci} ; {spread})",
-    "s_trainees": "{label} : en comptant comme demandeurs d'emploi les stagiaires en formation (hors de la "
-                  "population active ; {trainees} de plus que la référence en {month}), {unemployment}.",
+                   "simulations : {diff} {ci} ({spread}) ; {unemployment}.",
+    "s_unemployment_diff": "écart de chômage en {month} : {udiff} {uci} ({spread})",
+    "s_trainees": "{label} : en comptant comme demandeurs d'emploi les stagiaires en formation ({trainees} de plus "
+                  "que la référence en {month}), {unemployment}.",
     "s_level": "Probabilité que le chômage soit {criterion} ({when}) dans le modèle, avec ses paramètres tels que "
                "calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
-    "s_unemployment_diff_none": "en {month}, l'écart de chômage ne se distingue pas du hasard des simulations "
-                                "({udiff}, {uci} ; {spread})",
+    "s_unemployment_diff_none": "en {month}, l'écart de chômage ne se distingue pas du hasard des simulations : "
+                                "{udiff} {uci} ({spread})",
     "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi net : "
               "{cost_net}.",
     "s_portal_cash": "{label} : ces coûts ne comptent pas l'apport en trésorerie du portail ({amount} de plus que la "
@@ -251,24 +251,41 @@ FR: Dict[str, str] = {
                           "que la référence jusqu'en {month}, traité comme un capital de départ : une hypothèse).",
     "s_spending_less": "{value} de moins que la référence",
     "s_cost_undefined": "non défini ({why})",
-    "s_cost_saving": "une économie de {value} ({ci} ; {spread}) : le scénario dépense moins que la référence et "
-                     "compte plus d'emplois",
-    "s_cost_either": "{value} (son intervalle à 95 % : d'une économie de {saving} à un coût de {cost}, l'écart de "
-                     "dépense ne se distingue pas de 0 ; {spread})",
+    "s_cost_saving": "une économie de {value} {ci} ({spread}) : le scénario dépense moins que la référence et compte "
+                     "plus d'emplois",
+    "s_cost_either": "{value} (intervalle à 95 % : d'une économie de {saving} à un coût de {cost}, l'écart de dépense "
+                     "ne se distingue pas de 0 ; {spread})",
     "saving_of": "une économie de {value}",
-    "s_caveat": "Ne pas confondre les deux fourchettes données avec chaque chiffre. Celle des simulations ({band}) "
-                "dit de combien une simulation diffère d'une autre : la variabilité aléatoire du modèle à paramètres "
-                "fixés. L'intervalle à 95 % dit seulement avec quelle précision les {n} simulations donnent une "
-                "moyenne, un coût ou une probabilité : il se resserre quand on en ajoute, et ne dit pas ce que "
-                "donnerait une simulation de plus. Ni l'une ni l'autre ne comprend l'incertitude sur les paramètres : "
-                "la réalité peut s'écarter davantage.",
-    "ci_precision": "moyenne des {n} paires, son intervalle à 95 % : {low} à {high}",
-    "spread": "{band} entre {low} et {high}",
-    "spread_open": "{band} à {low} ou plus, {k} simulations sur {n} sans gain",
+    "s_caveat": "Ni les fourchettes ni les intervalles ne comprennent l'incertitude sur les paramètres du modèle : "
+                "tous sont calculés à paramètres fixés, et la réalité peut s'écarter davantage.",
+    "spread_open": "simulations : {low} ou plus, {k} sur {n} sans gain",
     "col_ci95_mean": "Intervalle à 95 % de la moyenne",
     "col_cost_runs": "Coût simulation par simulation ({band})",
     "key_runs": "simulations : {low} à {high}",
-    "ci_estimate": "son intervalle à 95 % : {low} à {high}",
+    "s_unemployment_trainees": "Le même mois, en comptant comme demandeurs d'emploi les stagiaires en formation (hors "
+                               "de la population active) : {values}.",
+    "s_unemployment_effect": "{label} : {unemployment}.",
+    "s_trainees_share": "Les stagiaires font {share} {ci} de l'écart officiel de {month} : la part qui disparaît "
+                        "quand on les compte comme demandeurs d'emploi.",
+    "h_trainees": "Ce que l'écart de chômage doit aux stagiaires",
+    "cap_trainees": "Les stagiaires en formation sont hors de la population active (la règle du BIT) : un scénario "
+                    "qui forme baisse le taux de chômage officiel de ses seuls stagiaires, le temps de leur "
+                    "formation. Écart de taux officiel, écart en comptant les stagiaires comme demandeurs d'emploi "
+                    "((chômeurs + stagiaires) / (population active + stagiaires)), et la part du premier qui "
+                    "disparaît dans le second : écart moyen des deux lectures divisé par l'écart officiel moyen, avec "
+                    "l'intervalle à 95 % de Fieller.",
+    "col_trainees_more": "Stagiaires de plus",
+    "col_official": "Écart officiel",
+    "col_with_trainees": "Écart, stagiaires comptés",
+    "col_share_trainees": "Part due aux stagiaires",
+    "col_median_with_trainees": "Médiane, stagiaires comptés",
+    "status_official_interval_includes_zero": "l'intervalle de l'écart officiel contient 0",
+    "key_with_trainees": "stagiaires comptés : {value}",
+    "diff_with_trainees_title": "Écart de taux de chômage, stagiaires comptés comme demandeurs d'emploi (points)",
+    "s_conventions": "Écarts et coûts ci-dessous : la moyenne des {n} paires de simulations, puis entre crochets son "
+                     "intervalle à 95 %, qui dit sa précision (il se resserre quand on ajoute des simulations, et ne "
+                     "dit pas ce que donnerait une simulation de plus) ; puis « simulations : » la fourchette des "
+                     "simulations elles-mêmes ({band}), qui dit l'écart d'une simulation à l'autre.",
     "ci": "intervalle à 95 % : {low} à {high}",
     "likelihood_0": "exceptionnellement improbable",
     "likelihood_1": "très improbable",
@@ -392,9 +409,8 @@ EN: Dict[str, str] = {
     "unknown": "–",
     "is_reference": "reference",
     "stated_item": "{label}: {criterion}, {month}",
-    "key_intervals": "In brackets: the figure's 95% interval, its precision over {n} runs (it narrows as runs are "
-                     "added). \"Runs\": the range of the runs themselves, {band}, how much one run differs from "
-                     "another.",
+    "key_intervals": "In brackets: the figure's 95% interval, which says how precise it is over {n} runs. \"Runs\": "
+                     "the range of the runs themselves ({band}), which says how much one run differs from another.",
     "key_zero_mark": "† The interval contains 0: the difference cannot be told from the runs' randomness.",
     "key_targets": "Each probability is for its scenario's own target: {items}.",
     "negative_cost": "A negative cost is a saving: the scenario spends less public money than the reference, for "
@@ -486,19 +502,19 @@ EN: Dict[str, str] = {
     "s_target": "Probability of reaching the target ({criterion}, {when}) in the model, with its parameters as "
                 "calibrated (the intervals reflect only the finite number of runs): {values}.",
     "s_target_item": "{label}, {p} ({likelihood}; {ci})",
-    "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} ({ci}; {spread}); "
+    "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} {ci} ({spread}); "
                  "{unemployment}.",
-    "s_jobs_down": "{label}: {diff} fewer jobs located in the territory than the reference in {month} ({ci}; "
-                   "{spread}); {unemployment}.",
+    "s_jobs_down": "{label}: {diff} fewer jobs located in the territory than the reference in {month} {ci} "
+                   "({spread}); {unemployment}.",
     "s_jobs_none": "{label}: in {month}, the difference in jobs from the reference cannot be told from the runs' "
-                   "randomness ({diff}, {ci}; {spread}); {unemployment}.",
-    "s_unemployment_diff": "difference in unemployment in {month}: {udiff} ({uci}; {spread})",
-    "s_trainees": "{label}: counting the residents in training as job seekers (they are out of the labour force; "
-                  "{trainees} more than the reference in {month}), {unemployment}.",
+                   "randomness: {diff} {ci} ({spread}); {unemployment}.",
+    "s_unemployment_diff": "difference in unemployment in {month}: {udiff} {uci} ({spread})",
+    "s_trainees": "{label}: counting the residents in training as job seekers ({trainees} more than the reference in "
+                  "{month}), {unemployment}.",
     "s_level": "Probability that unemployment is {criterion} ({when}) in the model, with its parameters as "
                "calibrated (the intervals reflect only the finite number of runs): {values}.",
-    "s_unemployment_diff_none": "in {month}, the difference in unemployment cannot be told from the runs' randomness "
-                                "({udiff}, {uci}; {spread})",
+    "s_unemployment_diff_none": "in {month}, the difference in unemployment cannot be told from the runs' randomness: "
+                                "{udiff} {uci} ({spread})",
     "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per net job: {cost_net}.",
     "s_portal_cash": "{label}: these costs leave out the portal's supported cash ({amount} more than the reference "
                      "up to {month}, taken as start-up capital: an assumption); counted, the cost per net job would "
@@ -507,23 +523,41 @@ EN: Dict[str, str] = {
                           "reference up to {month}, taken as start-up capital: an assumption).",
     "s_spending_less": "{value} less than the reference",
     "s_cost_undefined": "not defined ({why})",
-    "s_cost_saving": "a saving of {value} ({ci}; {spread}): the scenario spends less than the reference and has more "
+    "s_cost_saving": "a saving of {value} {ci} ({spread}): the scenario spends less than the reference and has more "
                      "jobs",
-    "s_cost_either": "{value} (its 95% interval: from a saving of {saving} to a cost of {cost}, the difference in "
+    "s_cost_either": "{value} (95% interval: from a saving of {saving} to a cost of {cost}, the difference in "
                      "spending cannot be told from 0; {spread})",
     "saving_of": "a saving of {value}",
-    "s_caveat": "Do not confuse the two ranges given with each figure. That of the runs ({band}) says how much one "
-                "run differs from another: the model's random variation for fixed parameters. The 95% interval says "
-                "only how precisely the {n} runs give an average, a cost or a probability: it narrows as runs are "
-                "added, and does not say what one more run would give. Neither includes the uncertainty of the "
-                "parameters: reality may differ by more.",
-    "ci_precision": "mean of {n} pairs, its 95% interval: {low} to {high}",
-    "spread": "{band} between {low} and {high}",
-    "spread_open": "{band} at {low} or more, {k} of the {n} runs gaining nothing",
+    "s_caveat": "Neither the ranges nor the intervals include the uncertainty of the model's parameters: all are "
+                "computed with the parameters fixed, and reality may differ by more.",
+    "spread_open": "runs: {low} or more, {k} of {n} gaining nothing",
     "col_ci95_mean": "95% interval of the mean",
     "col_cost_runs": "Cost run by run ({band})",
     "key_runs": "runs: {low} to {high}",
-    "ci_estimate": "its 95% interval: {low} to {high}",
+    "s_unemployment_trainees": "The same month, counting the residents in training as job seekers (they are out of "
+                               "the labour force): {values}.",
+    "s_unemployment_effect": "{label}: {unemployment}.",
+    "s_trainees_share": "The trainees make up {share} {ci} of the official difference in {month}: the part that "
+                        "vanishes when they are counted as job seekers.",
+    "h_trainees": "How much of the unemployment difference is the trainees'",
+    "cap_trainees": "Residents in training are out of the labour force (the ILO's rule): a scenario that trains "
+                    "lowers the official unemployment rate by its trainees alone, for as long as they train. The "
+                    "difference in the official rate, the difference counting trainees as job seekers ((unemployed + "
+                    "trainees) / (labour force + trainees)), and the share of the first that vanishes in the second: "
+                    "the mean difference between the two readings over the mean official difference, with Fieller's "
+                    "95% interval.",
+    "col_trainees_more": "More trainees",
+    "col_official": "Official difference",
+    "col_with_trainees": "Difference, trainees counted",
+    "col_share_trainees": "Share due to trainees",
+    "col_median_with_trainees": "Median, trainees counted",
+    "status_official_interval_includes_zero": "the interval of the official difference contains 0",
+    "key_with_trainees": "trainees counted: {value}",
+    "diff_with_trainees_title": "Difference in unemployment rate, trainees counted as job seekers (points)",
+    "s_conventions": "Differences and costs below: the mean of the {n} pairs of runs, then in brackets its 95% "
+                     "interval, which says how precise it is (it narrows as runs are added, and does not say what one "
+                     "more run would give); then \"runs:\" the range of the runs themselves ({band}), which says how "
+                     "much one run differs from another.",
     "ci": "95% interval: {low} to {high}",
     "likelihood_0": "exceptionally unlikely",
     "likelihood_1": "very unlikely",
