@@ -283,11 +283,11 @@ def test_a_negative_cost_is_called_a_saving(monkeypatch):
     analysis = _analyse(monkeypatch, 20, jobs=1000.0, spending=-1e6)
     cost = analysis.tables["cost_per_job"].set_index("measure")
     assert cost.loc["net_job", "status"] == "defined" and cost.loc["net_job", "cost_ci_high"] < 0
-    en = next(s for s in summary.sentences(analysis, "en") if "Cost per net job" in s)
-    assert "Cost per net job: a saving of €" in en and "\u2212€" not in en, en
+    en = next(s for s in summary.sentences(analysis, "en") if "Cost per extra job located" in s)
+    assert "an in-commuter): a saving of €" in en and "\u2212€" not in en, en
     assert "€1.0m less than the reference" in en
-    fr = next(s for s in summary.sentences(analysis, "fr") if "Coût par emploi net" in s)
-    assert "Coût par emploi net\u00a0: une économie de " in fr and "\u2212" not in fr, fr
+    fr = next(s for s in summary.sentences(analysis, "fr") if "Coût par emploi de plus situé" in s)
+    assert "un navetteur)\u00a0: une économie de " in fr and "\u2212" not in fr, fr
     assert EN["negative_cost"] in _page(analysis, "en")  # the tables' signed costs are explained
 
 
@@ -658,10 +658,11 @@ def test_an_effect_and_its_cost_give_the_precision_of_the_mean_and_the_spread_of
                 ) in text, text
         assert f"(runs: {loc.money(costs[0])} to {loc.money(costs[1])})" in text, text
         # what the brackets and "runs:" are, said once before the differences
-        assert ("Differences and costs below: the mean of the 200 pairs of runs, then in brackets its 95% interval, "
-                "which says how precise it is (it narrows as runs are added, and does not say what one more run "
-                "would give); then \"runs:\" the range of the runs themselves (the middle 180 of the 200 runs), "
-                "which says how much one run differs from another.") in summary.sentences(analysis, lang)
+        assert ("95% intervals (in brackets for the differences and costs): how precise the 200 runs make a figure, "
+                "which narrows as runs are added; they do not say what one more run would give. Differences and "
+                "costs: the mean of the 200 pairs, its interval, then \"runs:\" the range of the runs themselves "
+                "(the middle 180 of the 200 runs), how much one run differs from another.") in summary.sentences(
+            analysis, lang)
         caveat = summary.sentences(analysis, lang)[-1]
         assert caveat.startswith("Neither the ranges nor the intervals include the uncertainty of the model's parameters")
         assert "Ranges and intervals show the model's random variation" not in text
@@ -671,9 +672,9 @@ def test_an_effect_and_its_cost_give_the_precision_of_the_mean_and_the_spread_of
                 f"[{count(d.mean() - half)}{nn};{nn}{count(d.mean() + half)}] (simulations{nb}: {count(runs[0])} à "
                 f"{count(runs[1])})") in text, text
         assert f"(simulations{nb}: {loc.money(costs[0])} à {loc.money(costs[1])})" in text, text
-        conventions = [t for t in summary.sentences(analysis, lang) if t.startswith("Écarts et coûts ci-dessous")]
-        assert len(conventions) == 1 and "entre crochets son intervalle à 95\u202f%, qui dit sa précision" in \
-            conventions[0] and "(les 180 simulations centrales sur 200), qui dit l'écart d'une simulation à " \
+        conventions = [t for t in summary.sentences(analysis, lang) if t.startswith("Intervalles à 95\u202f%")]
+        assert len(conventions) == 1 and "la précision que donnent les 200 simulations, qui se resserre" in \
+            conventions[0] and "(les 180 simulations centrales sur 200), l'écart d'une simulation à " \
             "l'autre" in conventions[0], conventions
         caveat = summary.sentences(analysis, lang)[-1]
         assert caveat.startswith("Ni les fourchettes ni les intervalles ne comprennent l'incertitude sur les paramètres")
@@ -778,3 +779,64 @@ def test_no_trainees_reading_where_no_scenario_trains(monkeypatch):
     text = " ".join(summary.sentences(analysis, "en"))
     assert "trainees" not in text and "in training" not in text
     assert len([ax for ax in charts.paired_difference(analysis, "en").axes if ax.get_title()]) == 2
+
+
+# -- M4: which jobs a cost is per ------------------------------------------------------------------------
+
+def _residents(n, seed=7, resident_share=0.67, fewer_unemployed=200.0):
+    """An edit of the made-up runs: of the pact's extra jobs in the territory, `resident_share` go to residents,
+    and the unemployed fall by `fewer_unemployed` only (more residents join the labour force)."""
+    rng = np.random.default_rng(seed)
+
+    def edit(matrices):
+        shape = (n, len(MONTHS))
+        base_jobs = matrices[("baseline", "jobs_in_territory")].to_numpy()
+        extra = matrices[("pacte", "jobs_in_territory")].to_numpy() - base_jobs
+        for name, gain in (("baseline", np.zeros(shape)), ("pacte", extra)):
+            residents = 70000.0 + resident_share * gain + rng.normal(0, 30, shape)
+            unemployed = 9000.0 - (fewer_unemployed / max(extra.mean(), 1.0)) * gain + rng.normal(0, 30, shape)
+            matrices[(name, "jobs_held_by_residents")] = _matrix(residents)
+            matrices[(name, "unemployed")] = _matrix(unemployed)
+            matrices[(name, "labour_force")] = _matrix(residents + unemployed)
+            matrices[(name, "unemployment_rate")] = _matrix(unemployed / (residents + unemployed))
+    return edit
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_cost_says_which_jobs_it_counts_and_gives_the_cost_per_resident_job_and_per_unemployed_fewer(
+        monkeypatch, lang):
+    # "Coût par emploi net" divided by the jobs located in the territory (residents' and in-commuters'):
+    # +1,307 there, but +875 jobs held by residents and 204 unemployed fewer (the labour force grew by 671):
+    # EUR 30,500 a job in the territory, 45,500 a resident's job, about 195,000 an unemployed fewer.
+    n = 200
+    analysis = _analyse(monkeypatch, n, jobs=1000.0, jobs_sd=60.0, spending=4e7, edit=_residents(n))
+    fake = analysis_module.SweepResults("fake.sqlite")
+    at = lambda name, series: fake.matrix(series, name).iloc[:, -1].to_numpy()  # noqa: E731
+    gains = {"net_job": at("pacte", "jobs_in_territory") - at("baseline", "jobs_in_territory"),
+             "resident_job": at("pacte", "jobs_held_by_residents") - at("baseline", "jobs_held_by_residents"),
+             "fewer_unemployed": at("baseline", "unemployed") - at("pacte", "unemployed")}
+    assert gains["fewer_unemployed"].mean() < gains["resident_job"].mean() < gains["net_job"].mean()
+    cost = analysis.tables["cost_per_job"].set_index("measure")
+    loc = Locale(lang)
+    text = " ".join(summary.sentences(analysis, lang))
+    for measure, gain in gains.items():
+        assert cost.loc[measure, "cost"] == pytest.approx(4e7 / gain.mean())
+        runs = np.sort(np.where(gain > 0, 4e7 / np.where(gain > 0, gain, 1), np.inf))[[10, n - 11]]
+        assert (cost.loc[measure, "run_q05"], cost.loc[measure, "run_q95"]) == pytest.approx(tuple(runs))
+        assert f"{loc.money(4e7 / gain.mean())} [" in text, (measure, text)
+    if lang == "en":
+        assert "Cost per extra job located in the territory (held by a resident or an in-commuter): " in text
+        assert (f"Cost per extra job held by a resident: {loc.money(4e7 / gains['resident_job'].mean())} [" in text)
+        assert f"per unemployed fewer: {loc.money(4e7 / gains['fewer_unemployed'].mean())} [" in text
+        assert f"{loc.count(gains['resident_job'].mean(), sign=True)} jobs held by residents" in text
+    else:
+        assert "Coût par emploi de plus situé dans le territoire (tenu par un habitant ou un navetteur)" in text
+        assert (f"Coût par emploi de plus tenu par un habitant\u00a0: "
+                f"{loc.money(4e7 / gains['resident_job'].mean())} [") in text
+        assert f"par chômeur de moins\u00a0: {loc.money(4e7 / gains['fewer_unemployed'].mean())} [" in text
+    page = _page(analysis, lang)
+    table = _text(page[page.index('id="table-cost_per_job"'):page.index('<section id="methods">')])
+    for measure in ("net_job", "resident_job", "fewer_unemployed"):
+        words = (EN if lang == "en" else FR)[f"measure_{measure}"].format(month=loc.month("2020-12"))
+        assert words in table, (words, table)
+    assert "net job" not in page and "emploi net" not in page

@@ -20,8 +20,11 @@ Statistics (level 95% unless said):
   over n pairs (it narrows as runs are added, as 1/sqrt(n)); the band is the
   spread of the runs themselves (one run's difference falls there), which
   more runs do not narrow. The report gives both wherever it quotes an effect;
-- cost per net job: the ratio of the mean paired difference in public
-  spending to the mean paired difference in jobs, with Fieller's interval
+- cost per extra job located in the territory (measure "net_job": jobs held by
+  residents and in-commuters, not a net of displacement), per extra job held
+  by a resident and per unemployed resident fewer (COST_MEASURES): the ratio
+  of the mean paired difference in public spending to the mean paired
+  difference in that quantity, with Fieller's interval
   (again the precision of that ratio of means), and the band of 90% of the
   runs' own costs (each pair's spending difference over its jobs difference;
   a pair with no job more counts as a cost above any other, see run_costs).
@@ -436,6 +439,10 @@ def _investment(spec, data) -> pd.DataFrame:
 # -- differences and cost ------------------------------------------------------
 
 DIFFERENCES = ("jobs_in_territory", "unemployment_rate")
+#: The residents' side of the jobs difference, when the runs record it: the jobs located in the territory go
+#: to residents and to in-commuters, and more jobs for residents draw more residents into the labour force,
+#: so that the unemployed fall by less than the jobs rise (the cost per job is not a cost per unemployed).
+RESIDENTS = ("jobs_held_by_residents", "unemployed", "labour_force")
 
 #: The unemployment rate with the residents in training counted as job seekers: (unemployed + in
 #: training) / (labour force + in training). Trainees are out of the labour force while they train (the
@@ -461,7 +468,7 @@ def _paired_fan(spec, data) -> pd.DataFrame:
     frames = []
     ref = spec.names[0]
     for name in spec.names[1:]:
-        for quantity in DIFFERENCES:
+        for quantity in DIFFERENCES + tuple(q for q in RESIDENTS if data.has(name, q) and data.has(ref, q)):
             d = data(name, quantity) - data(ref, quantity)
             summary = data.res.paired_difference(quantity, name, ref, NO_GRID, level=LEVEL)
             frames.append(_difference_frame(name, quantity, d, summary["mean"].to_numpy(),
@@ -545,22 +552,36 @@ def _trainees_share(spec, data, months) -> pd.DataFrame:
                                        "share_ci_high", "status", "n"])
 
 
+#: What a cost is per, in the cost table's order: the series of the paired difference at the horizon (or summed
+#: over the period, in years) and its sign (+1: more is the gain; -1: fewer is). "net_job" is the jobs located in
+#: the territory (residents' and in-commuters'), not a net of displacement.
+COST_MEASURES = (("net_job", "jobs_in_territory", +1, "horizon"),
+                 ("resident_job", "jobs_held_by_residents", +1, "horizon"),
+                 ("fewer_unemployed", "unemployed", -1, "horizon"),
+                 ("job_year", "jobs_in_territory", +1, "period"))
+
+
 def _cost_per_job(spec, data) -> pd.DataFrame:
-    """Public money per net job: at the horizon, and per job-year over the whole period."""
+    """Public money per unit gained: per extra job located in the territory at the horizon, per extra job held
+    by a resident, per unemployed resident fewer, and per extra job-year in the territory over the period."""
     rows = []
     ref = spec.names[0]
     for name in spec.names[1:]:
         spent_all = (data(name, "policy_spending_cumulative").iloc[:, -1]
                      - data(ref, "policy_spending_cumulative").iloc[:, -1]).to_numpy()
-        jobs = data(name, "jobs_in_territory") - data(ref, "jobs_in_territory")
         # The portal's supported cash, which the spending does not count (docs/model.md): how much more
         # than the reference's, and the cost were it counted.
         cash_all = ((data(name, "portal_cash") - data(ref, "portal_cash")).sum(axis=1, skipna=False).to_numpy()
                     if data.has(name, "portal_cash") and data.has(ref, "portal_cash")
                     else np.full(spent_all.shape, np.nan))
-        # A run with a month missing has no job-years (skipna=False: not the sum of its other months).
-        measures = {"net_job": jobs.iloc[:, -1].to_numpy(),
-                    "job_year": jobs.sum(axis=1, skipna=False).to_numpy() / 12.0}
+        measures = {}
+        for measure, series, sign, span in COST_MEASURES:
+            if not (data.has(name, series) and data.has(ref, series)):
+                continue
+            gain = sign * (data(name, series) - data(ref, series))
+            # A run with a month missing has no job-years (skipna=False: not the sum of its other months).
+            measures[measure] = (gain.iloc[:, -1].to_numpy() if span == "horizon"
+                                 else gain.sum(axis=1, skipna=False).to_numpy() / 12.0)
         for measure, denominator_all in measures.items():
             # The pairs with both figures, as the paired differences count them (SweepResults skips a pair
             # with a missing value): a NaN would otherwise make the interval NaN and the cost "not defined"

@@ -21,6 +21,7 @@ from .analysis import INNER, OUTER, WITH_TRAINEES, Analysis, key_months
 from .charts import (band_label, bands_text, cluster_title, creations_reference_text, criterion_text,
                      inner_band_shown, investor_label, reading_label)
 from .locale import Locale, enough_decimals, exact_decimals, missing, pick, probability_decimals
+from .summary import status_words
 from .words import words
 
 CSS = """
@@ -58,9 +59,10 @@ section#summary { break-after: page; }
 @media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; } h3 { break-after: avoid; }
   /* the summary is one printed page: each effect comes with two ranges (the precision of its mean and the
      runs' own spread), and the trainees' reading and the residents' jobs beside the official figures */
-  ul.summary { font-size: 9pt; line-height: 1.3; } ul.summary li { margin-bottom: 0.8mm; }
+  ul.summary { font-size: 9pt; line-height: 1.25; } ul.summary li { margin-bottom: 0.5mm; }
   p.subtitle { display: none; }  /* the summary's first sentence says the same */
-  #summary table.data { font-size: 8pt; margin-bottom: 2mm; } #summary table.data td .ci { font-size: 7pt; } }
+  #summary table.data { font-size: 8pt; margin-bottom: 2mm; } #summary table.data td .ci { font-size: 7pt; line-height: 1.25; }
+  #summary table.data th, #summary table.data td { padding: 0.8mm 1.4mm; } }
 """
 
 
@@ -200,7 +202,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         if r["scenario"] == reference:
             return _e(w["is_reference"])
         if r["cost_status"] != "defined":  # the reason, not a bare "–"
-            return _why(w["s_cost_undefined"].format(why=w[f"status_{r['cost_status']}"]))
+            return _why(w["s_cost_undefined"].format(why=status_words(r, lang)))
         return num("cost_per_net_job", loc.money(r["cost_per_net_job"])) + under(
             r, "cost_per_net_job_ci_low", "cost_per_net_job_ci_high", loc.money) + runs_line(
             r, "cost_per_net_job_q05", "cost_per_net_job_q95", loc.money)
@@ -420,9 +422,9 @@ def _size(row, loc: Locale, w) -> str:
 
 
 def _measure(row, analysis: Analysis, loc: Locale, w) -> str:
-    if row["measure"] == "net_job":
-        return w["measure_net_job"].format(month=loc.month(analysis.horizon))
-    return w["measure_job_year"].format(start=analysis.start.year, end=analysis.horizon.year)
+    if row["measure"] == "job_year":
+        return w["measure_job_year"].format(start=analysis.start.year, end=analysis.horizon.year)
+    return w[f"measure_{row['measure']}"].format(month=loc.month(analysis.horizon))
 
 
 def _portal_cash_months(spec) -> List[float]:
@@ -460,7 +462,7 @@ def stated_targets(analysis: Analysis, lang: str) -> List[str]:
 
 def _cost_cell(row, loc: Locale, w) -> str:
     if row["status"] != "defined":  # words, outside the span: they are no figure of the CSV
-        return _why(w["s_cost_undefined"].format(why=w[f"status_{row['status']}"]))
+        return _why(w["s_cost_undefined"].format(why=status_words(row, loc.lang)))
     interval = loc.interval(num("cost_ci_low", loc.money(row["cost_ci_low"])),
                             num("cost_ci_high", loc.money(row["cost_ci_high"])))
     return num("cost", loc.money(row["cost"])) + " " + interval

@@ -78,6 +78,10 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
     if len(national):
         out.append(w["s_national"].format(month=loc.month(month), value=loc.percent(national.iloc[0])))
 
+    # What the intervals are (the precision the runs give a figure: not the runs' spread), and the brackets
+    # and "runs:" of the differences and costs, said once before them.
+    out.append(w["s_conventions"].format(n=loc.count(analysis.replicates),
+                                         band=band_label(analysis.replicates, OUTER, lang)))
     # One sentence per criterion and month: each scenario's probability is computed against its own
     # target, which need not be the first scenario's.
     probs = analysis.tables["target_probability"]
@@ -99,9 +103,6 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
 
     diffs = analysis.tables["paired_differences"]
     horizon = str(analysis.horizon)
-    if analysis.others:  # what the brackets and "runs:" of the differences and costs are, said once
-        out.append(w["s_conventions"].format(n=loc.count(analysis.replicates),
-                                             band=band_label(analysis.replicates, OUTER, lang)))
     for name in analysis.others:
         # The target month first (where the summary gave the medians), then the horizon (with the jobs).
         for key in [str(m) for m in key_months(spec, analysis.months)]:
@@ -113,7 +114,8 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
                         label=label(name), unemployment=_unemployment_difference(unemp.iloc[0], key, lang)))
             else:
                 out.append(_jobs_sentence(analysis, name, lang))
-            trainees = _trainees_sentence(analysis, name, key, lang)
+            trainees = _trainees_sentence(analysis, name, key, lang, first=not any(
+                w["s_trainees_share"].split("{")[0] in t for t in out))
             if trainees:
                 out.append(trainees)
 
@@ -126,6 +128,9 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
                  else loc.money(spending))
         out.append(w["s_cost"].format(label=label(name), month=loc.month(horizon), spending=spent,
                                       cost_net=cost_words(rows.loc["net_job"], lang)))
+        residents = _residents_sentence(analysis, name, rows, lang)
+        if residents:
+            out.append(residents)
         net = rows.loc["net_job"]
         if not missing(net["uncounted_cash"]) and net["uncounted_cash"] > 0:
             counted = {"status": "defined", "cost": net["cost_with_cash"], "cost_ci_low": net["cost_with_cash_ci_low"],
@@ -167,10 +172,10 @@ def _jobs_sentence(analysis: Analysis, name: str, lang: str) -> str:
     return w["s_jobs_none"].format(diff=loc.count(jobs["mean"], sign=True, decimals=d), **values)
 
 
-def _trainees_sentence(analysis: Analysis, name: str, month: str, lang: str) -> str:
+def _trainees_sentence(analysis: Analysis, name: str, month: str, lang: str, first: bool = True) -> str:
     """The unemployment difference of `month` counting trainees as job seekers (they are out of the labour
-    force while they train), and how much of the official difference that leaves out; "" when the scenario
-    trains no more than the reference."""
+    force while they train), and how much of the official difference that leaves out (what that share is, said
+    the `first` time); "" when the scenario trains no more than the reference."""
     w, loc = words(lang), Locale(lang)
     diffs = analysis.tables["paired_differences"]
     label = analysis.spec.scenario(name).display(lang)
@@ -188,7 +193,7 @@ def _trainees_sentence(analysis: Analysis, name: str, month: str, lang: str) -> 
     if len(share) and share["status"].iloc[0] == "defined":
         r = share.iloc[0]
         d = enough_decimals([100 * r[c] for c in ("share", "share_ci_low", "share_ci_high")], 0)
-        text += " " + w["s_trainees_share"].format(
+        text += " " + w["s_trainees_share_first" if first else "s_trainees_share"].format(
             share=loc.percent(r["share"], d), month=loc.month(month),
             ci=loc.interval(loc.percent(r["share_ci_low"], d), loc.percent(r["share_ci_high"], d)))
     return text
@@ -238,6 +243,37 @@ def _indistinguishable(low: float, high: float) -> bool:
     return missing(low) or missing(high) or low <= 0 <= high
 
 
+def status_words(row, lang: str) -> str:
+    """Why a cost is not defined, in the words of its measure (fewer unemployed, not fewer jobs)."""
+    w = words(lang)
+    status = row["status"] if "status" in row else row["cost_status"]
+    return w.get(f"status_{status}_{row.get('measure', 'net_job')}", w[f"status_{status}"])
+
+
+def _residents_sentence(analysis: Analysis, name: str, costs, lang: str) -> str:
+    """The residents' side of the jobs at the horizon (jobs they hold, unemployed, labour force: more jobs draw
+    more residents into the labour force, so the unemployed fall by less than the jobs rise), with the cost per
+    extra job held by a resident and per unemployed resident fewer; "" when the runs do not record them."""
+    w, loc = words(lang), Locale(lang)
+    diffs = analysis.tables["paired_differences"]
+    horizon = str(analysis.horizon)
+    mine = diffs[(diffs["scenario"] == name) & (diffs["month"] == horizon)].set_index("quantity")
+    needed = ("jobs_held_by_residents", "unemployed", "labour_force")
+    if not all(q in mine.index for q in needed) or not {"resident_job", "fewer_unemployed"} <= set(costs.index):
+        return ""
+    values = {}
+    for key, quantity in zip(("resident_jobs", "unemployed", "labour"), needed):
+        r = mine.loc[quantity]
+        d = enough_decimals([r["mean"], r["ci_low"], r["ci_high"]], 0)
+        f = lambda v, d=d: loc.count(v, sign=True, decimals=d)  # noqa: E731
+        values[key], values[f"{key}_ci"] = f(r["mean"]), precision(r, f, lang)
+    return w["s_cost_residents"].format(
+        label=analysis.spec.scenario(name).display(lang), month=loc.month(horizon),
+        resident_ci=values.pop("resident_jobs_ci"), unemployed_ci=values.pop("unemployed_ci"),
+        labour_ci=values.pop("labour_ci"), cost_resident=cost_words(costs.loc["resident_job"], lang),
+        cost_unemployed=cost_words(costs.loc["fewer_unemployed"], lang), **values)
+
+
 def cost_words(row, lang: str) -> str:
     """A cost per job of the cost_per_job table in words, with its interval; a negative cost as a saving.
 
@@ -246,7 +282,7 @@ def cost_words(row, lang: str) -> str:
     """
     w, loc = words(lang), Locale(lang)
     if row["status"] != "defined":
-        return w["s_cost_undefined"].format(why=w[f"status_{row['status']}"])
+        return w["s_cost_undefined"].format(why=status_words(row, lang))
     cost, low, high = row["cost"], row["cost_ci_low"], row["cost_ci_high"]
     if missing(cost):
         return w["unknown"]

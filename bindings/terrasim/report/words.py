@@ -51,7 +51,7 @@ FR: Dict[str, str] = {
     "h_creations": "Créations d'entreprises",
     "h_investment": "Investissement attiré, par type d'investisseur",
     "h_differences": "Ce que change chaque scénario, et à quel coût",
-    "h_cost": "Coût public par emploi net",
+    "h_cost": "Coût public par emploi de plus, par chômeur de moins",
     "h_methods": "Méthode",
     "h_files": "Scénarios, fichiers et empreintes",
     # table headers
@@ -76,9 +76,9 @@ FR: Dict[str, str] = {
     "col_mean_difference": "Écart moyen",
     "col_measure": "Mesure",
     "col_spending": "Dépense publique supplémentaire",
-    "col_jobs_difference": "Écart d'emplois (ou d'emplois-années)",
+    "col_jobs_difference": "Écart (emplois, chômeurs de moins ou emplois-années)",
     "col_range_differences": "Écart simulation par simulation ({band})",
-    "col_cost": "Coût par emploi",
+    "col_cost": "Coût",
     "col_lever": "Levier",
     "col_name": "Nom",
     "col_window": "Période",
@@ -90,7 +90,7 @@ FR: Dict[str, str] = {
     "col_p_target": "Probabilité : objectif énoncé",
     "col_p_level": "Probabilité : niveau de {level}",
     "col_jobs_vs_ref": "Emplois en plus, {month}",
-    "col_cost_net_job": "Coût par emploi net",
+    "col_cost_net_job": "Coût par emploi de plus dans le territoire",
     "col_role": "Rôle",
     "col_file": "Fichier",
     "col_file_sha": "SHA-256 du fichier",
@@ -105,8 +105,9 @@ FR: Dict[str, str] = {
     "places_per_year": "{n} places par an",
     "capacity_jobs": "capacité d'accueil : {n} emplois",
     "event_jobs": "{n} emplois",
-    "measure_net_job": "par emploi net en {month}",
-    "measure_job_year": "par emploi-année sur {start}-{end}",
+    "measure_net_job": "par emploi de plus situé dans le territoire (tenu par un habitant ou un navetteur venu "
+                       "d'ailleurs) en {month}",
+    "measure_job_year": "par emploi-année de plus dans le territoire sur {start}-{end}",
     "status_jobs_interval_includes_zero": "l'intervalle de l'écart d'emplois contient 0",
     "status_fewer_jobs": "le scénario compte moins d'emplois que la référence",
     "status_too_few_runs": "une seule simulation ne donne pas d'intervalle",
@@ -126,9 +127,8 @@ FR: Dict[str, str] = {
     "unknown": "–",
     "is_reference": "référence",
     "stated_item": "{label} : {criterion}, {month}",
-    "key_intervals": "Entre crochets : l'intervalle à 95 % du chiffre, qui dit sa précision sur {n} simulations. « "
-                     "Simulations » : la fourchette des simulations elles-mêmes ({band}), qui dit l'écart d'une "
-                     "simulation à l'autre.",
+    "key_intervals": "Entre crochets : l'intervalle à 95 % du chiffre (sa précision). « Simulations » : la fourchette "
+                     "des simulations elles-mêmes ({band}).",
     "key_zero_mark": "† L'intervalle contient 0 : l'écart ne se distingue pas du hasard des simulations.",
     "key_targets": "Chaque probabilité porte sur l'objectif de son scénario : {items}.",
     "negative_cost": "Un coût négatif est une économie : le scénario dépense moins d'argent public que la "
@@ -227,7 +227,7 @@ FR: Dict[str, str] = {
     "s_unemployment_item": "{label}, {value} ({band} entre {low} et {high})",
     "s_national": "Le taux national en {month}, celui du scénario (France métropolitaine), est de {value}.",
     "s_target": "Probabilité d'atteindre l'objectif ({criterion}, {when}) dans le modèle, avec ses paramètres tels "
-                "que calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
+                "que calibrés : {values}.",
     "s_target_item": "{label}, {p} ({likelihood} ; {ci})",
     "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} {ci} ({spread}) ; "
                  "{unemployment}.",
@@ -239,14 +239,14 @@ FR: Dict[str, str] = {
     "s_trainees": "{label} : en comptant comme demandeurs d'emploi les stagiaires en formation ({trainees} de plus "
                   "que la référence en {month}), {unemployment}.",
     "s_level": "Probabilité que le chômage soit {criterion} ({when}) dans le modèle, avec ses paramètres tels que "
-               "calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
+               "calibrés : {values}.",
     "s_unemployment_diff_none": "en {month}, l'écart de chômage ne se distingue pas du hasard des simulations : "
                                 "{udiff} {uci} ({spread})",
-    "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi net : "
-              "{cost_net}.",
+    "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi de plus situé "
+              "dans le territoire (tenu par un habitant ou un navetteur) : {cost_net}.",
     "s_portal_cash": "{label} : ces coûts ne comptent pas l'apport en trésorerie du portail ({amount} de plus que la "
                      "référence jusqu'en {month}, traité comme un capital de départ : une hypothèse) ; compté, le "
-                     "coût par emploi net serait de {cost}.",
+                     "coût par emploi de plus dans le territoire serait de {cost}.",
     "s_portal_cash_only": "{label} : ces coûts ne comptent pas l'apport en trésorerie du portail ({amount} de plus "
                           "que la référence jusqu'en {month}, traité comme un capital de départ : une hypothèse).",
     "s_spending_less": "{value} de moins que la référence",
@@ -265,8 +265,7 @@ FR: Dict[str, str] = {
     "s_unemployment_trainees": "Le même mois, en comptant comme demandeurs d'emploi les stagiaires en formation (hors "
                                "de la population active) : {values}.",
     "s_unemployment_effect": "{label} : {unemployment}.",
-    "s_trainees_share": "Les stagiaires font {share} {ci} de l'écart officiel de {month} : la part qui disparaît "
-                        "quand on les compte comme demandeurs d'emploi.",
+    "s_trainees_share": "Les stagiaires font {share} {ci} de l'écart officiel de {month}.",
     "h_trainees": "Ce que l'écart de chômage doit aux stagiaires",
     "cap_trainees": "Les stagiaires en formation sont hors de la population active (la règle du BIT) : un scénario "
                     "qui forme baisse le taux de chômage officiel de ses seuls stagiaires, le temps de leur "
@@ -282,10 +281,27 @@ FR: Dict[str, str] = {
     "status_official_interval_includes_zero": "l'intervalle de l'écart officiel contient 0",
     "key_with_trainees": "stagiaires comptés : {value}",
     "diff_with_trainees_title": "Écart de taux de chômage, stagiaires comptés comme demandeurs d'emploi (points)",
-    "s_conventions": "Écarts et coûts ci-dessous : la moyenne des {n} paires de simulations, puis entre crochets son "
-                     "intervalle à 95 %, qui dit sa précision (il se resserre quand on ajoute des simulations, et ne "
-                     "dit pas ce que donnerait une simulation de plus) ; puis « simulations : » la fourchette des "
-                     "simulations elles-mêmes ({band}), qui dit l'écart d'une simulation à l'autre.",
+    "s_conventions": "Intervalles à 95 % (entre crochets pour les écarts et les coûts) : la précision que donnent les "
+                     "{n} simulations, qui se resserre quand on en ajoute ; ils ne disent pas ce que donnerait une "
+                     "simulation de plus. Écarts et coûts : moyenne des {n} paires, son intervalle, puis « "
+                     "simulations : » la fourchette des simulations elles-mêmes ({band}), l'écart d'une simulation à "
+                     "l'autre.",
+    "measure_resident_job": "par emploi de plus tenu par un habitant (dans le territoire ou dehors) en {month}",
+    "measure_fewer_unemployed": "par chômeur de moins parmi les habitants en {month}",
+    "status_jobs_interval_includes_zero_resident_job": "l'intervalle de l'écart d'emplois tenus par des habitants "
+                                                       "contient 0",
+    "status_fewer_jobs_resident_job": "le scénario compte moins d'emplois tenus par des habitants que la référence",
+    "status_jobs_interval_includes_zero_fewer_unemployed": "l'intervalle de l'écart de chômeurs contient 0",
+    "status_fewer_jobs_fewer_unemployed": "le scénario compte plus de chômeurs que la référence",
+    "s_cost_residents": "{label} : ces emplois ne vont pas tous aux habitants, et ne retirent pas tous un chômeur. En "
+                        "{month} : {resident_jobs} emplois tenus par des habitants {resident_ci}, {unemployed} "
+                        "chômeurs parmi eux {unemployed_ci}, {labour} actifs {labour_ci}. Coût par emploi de plus "
+                        "tenu par un habitant : {cost_resident} ; par chômeur de moins : {cost_unemployed}.",
+    "quantity_jobs_held_by_residents": "emplois tenus par des habitants (dans le territoire ou dehors)",
+    "quantity_unemployed": "chômeurs parmi les habitants",
+    "quantity_labour_force": "population active (habitants en emploi ou au chômage)",
+    "s_trainees_share_first": "Les stagiaires font {share} {ci} de l'écart officiel de {month} : la part qui "
+                              "disparaît quand on les compte comme demandeurs d'emploi.",
     "ci": "intervalle à 95 % : {low} à {high}",
     "likelihood_0": "exceptionnellement improbable",
     "likelihood_1": "très improbable",
@@ -336,7 +352,7 @@ EN: Dict[str, str] = {
     "h_creations": "Firm creations",
     "h_investment": "Investment attracted, by type of investor",
     "h_differences": "What each scenario changes, and at what cost",
-    "h_cost": "Public cost per net job",
+    "h_cost": "Public cost per extra job, per unemployed fewer",
     "h_methods": "Methods",
     "h_files": "Scenarios, files and hashes",
     "col_scenario": "Scenario",
@@ -360,9 +376,9 @@ EN: Dict[str, str] = {
     "col_mean_difference": "Mean difference",
     "col_measure": "Measure",
     "col_spending": "Extra public spending",
-    "col_jobs_difference": "Difference in jobs (or job-years)",
+    "col_jobs_difference": "Difference (jobs, unemployed fewer or job-years)",
     "col_range_differences": "Difference run by run ({band})",
-    "col_cost": "Cost per job",
+    "col_cost": "Cost",
     "col_lever": "Lever",
     "col_name": "Name",
     "col_window": "Period",
@@ -374,7 +390,7 @@ EN: Dict[str, str] = {
     "col_p_target": "Probability: stated target",
     "col_p_level": "Probability: level of {level}",
     "col_jobs_vs_ref": "Extra jobs, {month}",
-    "col_cost_net_job": "Cost per net job",
+    "col_cost_net_job": "Cost per extra job in the territory",
     "col_role": "Role",
     "col_file": "File",
     "col_file_sha": "File SHA-256",
@@ -388,8 +404,8 @@ EN: Dict[str, str] = {
     "places_per_year": "{n} places a year",
     "capacity_jobs": "room for {n} jobs",
     "event_jobs": "{n} jobs",
-    "measure_net_job": "per net job in {month}",
-    "measure_job_year": "per job-year over {start}-{end}",
+    "measure_net_job": "per extra job located in the territory (held by a resident or an in-commuter) in {month}",
+    "measure_job_year": "per extra job-year in the territory over {start}-{end}",
     "status_jobs_interval_includes_zero": "the interval of the jobs difference contains 0",
     "status_fewer_jobs": "the scenario has fewer jobs than the reference",
     "status_too_few_runs": "a single run gives no interval",
@@ -409,8 +425,8 @@ EN: Dict[str, str] = {
     "unknown": "–",
     "is_reference": "reference",
     "stated_item": "{label}: {criterion}, {month}",
-    "key_intervals": "In brackets: the figure's 95% interval, which says how precise it is over {n} runs. \"Runs\": "
-                     "the range of the runs themselves ({band}), which says how much one run differs from another.",
+    "key_intervals": "In brackets: the figure's 95% interval (its precision). \"Runs\": the range of the runs "
+                     "themselves ({band}).",
     "key_zero_mark": "† The interval contains 0: the difference cannot be told from the runs' randomness.",
     "key_targets": "Each probability is for its scenario's own target: {items}.",
     "negative_cost": "A negative cost is a saving: the scenario spends less public money than the reference, for "
@@ -500,7 +516,7 @@ EN: Dict[str, str] = {
     "s_unemployment_item": "{label}, {value} ({band} between {low} and {high})",
     "s_national": "The national rate in {month}, the scenario's (metropolitan France), is {value}.",
     "s_target": "Probability of reaching the target ({criterion}, {when}) in the model, with its parameters as "
-                "calibrated (the intervals reflect only the finite number of runs): {values}.",
+                "calibrated: {values}.",
     "s_target_item": "{label}, {p} ({likelihood}; {ci})",
     "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} {ci} ({spread}); "
                  "{unemployment}.",
@@ -512,13 +528,14 @@ EN: Dict[str, str] = {
     "s_trainees": "{label}: counting the residents in training as job seekers ({trainees} more than the reference in "
                   "{month}), {unemployment}.",
     "s_level": "Probability that unemployment is {criterion} ({when}) in the model, with its parameters as "
-               "calibrated (the intervals reflect only the finite number of runs): {values}.",
+               "calibrated: {values}.",
     "s_unemployment_diff_none": "in {month}, the difference in unemployment cannot be told from the runs' randomness: "
                                 "{udiff} {uci} ({spread})",
-    "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per net job: {cost_net}.",
-    "s_portal_cash": "{label}: these costs leave out the portal's supported cash ({amount} more than the reference "
-                     "up to {month}, taken as start-up capital: an assumption); counted, the cost per net job would "
-                     "be {cost}.",
+    "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per extra job located in the territory "
+              "(held by a resident or an in-commuter): {cost_net}.",
+    "s_portal_cash": "{label}: these costs leave out the portal's supported cash ({amount} more than the reference up "
+                     "to {month}, taken as start-up capital: an assumption); counted, the cost per extra job in the "
+                     "territory would be {cost}.",
     "s_portal_cash_only": "{label}: these costs leave out the portal's supported cash ({amount} more than the "
                           "reference up to {month}, taken as start-up capital: an assumption).",
     "s_spending_less": "{value} less than the reference",
@@ -537,8 +554,7 @@ EN: Dict[str, str] = {
     "s_unemployment_trainees": "The same month, counting the residents in training as job seekers (they are out of "
                                "the labour force): {values}.",
     "s_unemployment_effect": "{label}: {unemployment}.",
-    "s_trainees_share": "The trainees make up {share} {ci} of the official difference in {month}: the part that "
-                        "vanishes when they are counted as job seekers.",
+    "s_trainees_share": "The trainees make up {share} {ci} of the official difference in {month}.",
     "h_trainees": "How much of the unemployment difference is the trainees'",
     "cap_trainees": "Residents in training are out of the labour force (the ILO's rule): a scenario that trains "
                     "lowers the official unemployment rate by its trainees alone, for as long as they train. The "
@@ -554,10 +570,26 @@ EN: Dict[str, str] = {
     "status_official_interval_includes_zero": "the interval of the official difference contains 0",
     "key_with_trainees": "trainees counted: {value}",
     "diff_with_trainees_title": "Difference in unemployment rate, trainees counted as job seekers (points)",
-    "s_conventions": "Differences and costs below: the mean of the {n} pairs of runs, then in brackets its 95% "
-                     "interval, which says how precise it is (it narrows as runs are added, and does not say what one "
-                     "more run would give); then \"runs:\" the range of the runs themselves ({band}), which says how "
-                     "much one run differs from another.",
+    "s_conventions": "95% intervals (in brackets for the differences and costs): how precise the {n} runs make a "
+                     "figure, which narrows as runs are added; they do not say what one more run would give. "
+                     "Differences and costs: the mean of the {n} pairs, its interval, then \"runs:\" the range of the "
+                     "runs themselves ({band}), how much one run differs from another.",
+    "measure_resident_job": "per extra job held by a resident (in the territory or outside) in {month}",
+    "measure_fewer_unemployed": "per unemployed resident fewer in {month}",
+    "status_jobs_interval_includes_zero_resident_job": "the interval of the difference in jobs held by residents "
+                                                       "contains 0",
+    "status_fewer_jobs_resident_job": "the scenario has fewer jobs held by residents than the reference",
+    "status_jobs_interval_includes_zero_fewer_unemployed": "the interval of the difference in unemployed contains 0",
+    "status_fewer_jobs_fewer_unemployed": "the scenario has more unemployed than the reference",
+    "s_cost_residents": "{label}: not all these jobs go to residents, nor does each take one off the unemployed. In "
+                        "{month}: {resident_jobs} jobs held by residents {resident_ci}, {unemployed} unemployed among "
+                        "them {unemployed_ci}, {labour} in the labour force {labour_ci}. Cost per extra job held by a "
+                        "resident: {cost_resident}; per unemployed fewer: {cost_unemployed}.",
+    "quantity_jobs_held_by_residents": "jobs held by residents (in the territory or outside)",
+    "quantity_unemployed": "unemployed residents",
+    "quantity_labour_force": "labour force (residents employed or unemployed)",
+    "s_trainees_share_first": "The trainees make up {share} {ci} of the official difference in {month}: the part that "
+                              "vanishes when they are counted as job seekers.",
     "ci": "95% interval: {low} to {high}",
     "likelihood_0": "exceptionally unlikely",
     "likelihood_1": "very unlikely",
