@@ -235,11 +235,13 @@ def test_summary_is_written_from_the_numbers(made):
     assert fr.count(float(diffs[("in_training", "2020-12")]["mean"])) in trainees[0]
     # The portal's supported cash, which the spending leaves out, with the cost were it counted.
     cash = [t for t in summary if "l'apport en trésorerie du portail" in t]
-    assert len(cash) == 1 and fr.money(float(costs["net_job"]["uncounted_cash"])) in cash[0]
-    assert float(costs["net_job"]["uncounted_cash"]) > 0
-    if costs["net_job"]["cost_with_cash"]:  # defined: the jobs difference's interval is above 0
-        assert fr.money(float(costs["net_job"]["cost_with_cash"])) in cash[0]
-        assert float(costs["net_job"]["cost_with_cash"]) > float(costs["net_job"]["cost"])
+    assert len(cash) == 1 and fr.money(float(costs["net_job"]["portal_cash"])) in cash[0]
+    assert float(costs["net_job"]["portal_cash"]) > 0 and costs["net_job"]["portal_cash_counted"] == "False"
+    counted = costs["net_job_with_portal_cash"]  # the cost table's row that counts it
+    assert counted["portal_cash_counted"] == "True" and float(counted["spending"]) > float(costs["net_job"]["spending"])
+    if counted["status"] == "defined":  # the jobs difference's interval is above 0
+        assert fr.money(float(counted["cost"])) in cash[0]
+        assert float(counted["cost"]) > float(costs["net_job"]["cost"])
     else:
         assert costs["net_job"]["status"] != "defined" and "compté" not in cash[0]
     # The fixed level is a level, not the goal.

@@ -587,43 +587,51 @@ def _cost_per_job(spec, data) -> pd.DataFrame:
             # with a missing value): a NaN would otherwise make the interval NaN and the cost "not defined"
             # beside a jobs difference the same report calls significant.
             both = np.isfinite(spent_all) & np.isfinite(denominator_all)
-            spent, denominator = spent_all[both], denominator_all[both]
-            cash = cash_all[both]
-            with_cash = (np.nan, np.nan, np.nan, np.nan, np.nan)
-            if cash.size and np.isfinite(cash).all() and cash.mean() != 0:
-                r, lo, hi, ok = fieller_ratio(spent + cash, denominator)
-                if ok and mean_interval(denominator)[1] > 0:
-                    with_cash = (r, lo, hi, *middle_band(run_costs(spent + cash, denominator), OUTER))
-            s_mean, s_low, s_high = mean_interval(spent)
-            d_mean, d_low, d_high = mean_interval(denominator)
-            ratio, low, high, bounded = fieller_ratio(spent, denominator)
-            if denominator.size < 2:
-                status = "too_few_runs"
-            elif bounded and d_low > 0:
-                status = "defined"
-            elif bounded:
-                status = "fewer_jobs"  # the scenario has significantly fewer jobs: no job is created to pay for
-            else:
-                status = "jobs_interval_includes_zero"
-            if status != "defined":
-                ratio = low = high = np.nan
-            # The runs' own costs: how much one run's cost differs from another's (Fieller's interval is the
-            # precision of the ratio of means, which more runs narrow; this spread they do not).
-            per_run = run_costs(spent, denominator)
-            run_low, run_high = middle_band(per_run, OUTER) if per_run.size else (np.nan, np.nan)
-            rows.append({"scenario": name, "measure": measure, "spending": s_mean, "spending_ci_low": s_low,
-                         "spending_ci_high": s_high, "jobs": d_mean, "jobs_ci_low": d_low, "jobs_ci_high": d_high,
-                         "cost": ratio, "cost_ci_low": low, "cost_ci_high": high, "status": status,
-                         "run_q05": run_low, "run_q95": run_high, "runs_without_gain": int((denominator <= 0).sum()),
-                         "n": int(denominator.size),
-                         "uncounted_cash": float(cash.mean()) if cash.size else np.nan,
-                         "cost_with_cash": with_cash[0], "cost_with_cash_ci_low": with_cash[1],
-                         "cost_with_cash_ci_high": with_cash[2], "cost_with_cash_run_q05": with_cash[3],
-                         "cost_with_cash_run_q95": with_cash[4]})
-    return pd.DataFrame(rows, columns=["scenario", "measure", "spending", "spending_ci_low", "spending_ci_high",
-                                       "jobs", "jobs_ci_low", "jobs_ci_high", "cost", "cost_ci_low", "cost_ci_high",
-                                       "status", "run_q05", "run_q95", "runs_without_gain", "n", "uncounted_cash", "cost_with_cash", "cost_with_cash_ci_low",
-                                       "cost_with_cash_ci_high", "cost_with_cash_run_q05", "cost_with_cash_run_q95"])
+            spent, denominator, cash = spent_all[both], denominator_all[both], cash_all[both]
+            has_cash = bool(cash.size and np.isfinite(cash).all() and cash.mean() != 0)
+            portal_cash = float(cash.mean()) if has_cash else 0.0
+            rows.append({"scenario": name, "measure": measure, **_cost_row(spent, denominator),
+                         "portal_cash": portal_cash, "portal_cash_counted": False})
+            if measure == "net_job" and has_cash:
+                # The cost were the portal's supported cash counted as public money, in the table beside the
+                # cost that leaves it out (it was only in the summary).
+                rows.append({"scenario": name, "measure": "net_job_with_portal_cash",
+                             **_cost_row(spent + cash, denominator), "portal_cash": portal_cash,
+                             "portal_cash_counted": True})
+    return pd.DataFrame(rows, columns=COST_COLUMNS)
+
+
+#: The cost table's columns. portal_cash: the portal's supported cash more than the reference's (0 without a
+#: portal that gives any), which only the row portal_cash_counted (measure net_job_with_portal_cash) counts.
+COST_COLUMNS = ["scenario", "measure", "spending", "spending_ci_low", "spending_ci_high", "jobs", "jobs_ci_low",
+                "jobs_ci_high", "cost", "cost_ci_low", "cost_ci_high", "status", "run_q05", "run_q95",
+                "runs_without_gain", "n", "portal_cash", "portal_cash_counted"]
+
+
+def _cost_row(spent: np.ndarray, denominator: np.ndarray) -> Dict[str, object]:
+    """A cost: the mean spending, the mean gain, their ratio with Fieller's interval (or why it is not defined),
+    and the band of the runs' own costs."""
+    s_mean, s_low, s_high = mean_interval(spent)
+    d_mean, d_low, d_high = mean_interval(denominator)
+    ratio, low, high, bounded = fieller_ratio(spent, denominator)
+    if denominator.size < 2:
+        status = "too_few_runs"
+    elif bounded and d_low > 0:
+        status = "defined"
+    elif bounded:
+        status = "fewer_jobs"  # the scenario has significantly fewer jobs: no job is created to pay for
+    else:
+        status = "jobs_interval_includes_zero"
+    if status != "defined":
+        ratio = low = high = np.nan
+    # The runs' own costs: how much one run's cost differs from another's (Fieller's interval is the
+    # precision of the ratio of means, which more runs narrow; this spread they do not).
+    per_run = run_costs(spent, denominator)
+    run_low, run_high = middle_band(per_run, OUTER) if per_run.size else (np.nan, np.nan)
+    return {"spending": s_mean, "spending_ci_low": s_low, "spending_ci_high": s_high, "jobs": d_mean,
+            "jobs_ci_low": d_low, "jobs_ci_high": d_high, "cost": ratio, "cost_ci_low": low, "cost_ci_high": high,
+            "status": status, "run_q05": run_low, "run_q95": run_high,
+            "runs_without_gain": int((denominator <= 0).sum()), "n": int(denominator.size)}
 
 
 # -- levers, files, key figures ---------------------------------------------

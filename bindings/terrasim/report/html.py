@@ -370,7 +370,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         + f'<p class="caption">{_e(w["cap_cost"].format(start=loc.month(analysis.start), end=loc.month(horizon), band=band))}</p>'
         + table("cost_per_job", cost, [
             scen,
-            Col(w["col_measure"], lambda r: _e(_measure(r, analysis, loc, w)), numeric=False),
+            Col(w["col_measure"], lambda r: _measure(r, analysis, loc, w), numeric=False),
             Col(w["col_spending"], lambda r: num("spending", loc.money(r["spending"]))),
             Col(w["col_jobs_difference"], lambda r: num("jobs", diff(r, jobs_estimate)(r["jobs"])) + " "
                 + span(r, "jobs_ci_low", "jobs_ci_high", diff(r, jobs_estimate))),
@@ -422,9 +422,13 @@ def _size(row, loc: Locale, w) -> str:
 
 
 def _measure(row, analysis: Analysis, loc: Locale, w) -> str:
+    """What a cost is per, as HTML (the portal's supported cash that a row counts is a figure of the CSV)."""
     if row["measure"] == "job_year":
-        return w["measure_job_year"].format(start=analysis.start.year, end=analysis.horizon.year)
-    return w[f"measure_{row['measure']}"].format(month=loc.month(analysis.horizon))
+        return _e(w["measure_job_year"].format(start=analysis.start.year, end=analysis.horizon.year))
+    before, _, after = w[f"measure_{row['measure']}"].format(month=loc.month(analysis.horizon),
+                                                              amount="{amount}").partition("{amount}")
+    amount = num("portal_cash", loc.money(row["portal_cash"])) if _ else ""
+    return _e(before) + amount + _e(after)
 
 
 def _portal_cash_months(spec) -> List[float]:

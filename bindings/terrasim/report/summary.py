@@ -132,12 +132,10 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
         if residents:
             out.append(residents)
         net = rows.loc["net_job"]
-        if not missing(net["uncounted_cash"]) and net["uncounted_cash"] > 0:
-            counted = {"status": "defined", "cost": net["cost_with_cash"], "cost_ci_low": net["cost_with_cash_ci_low"],
-                       "cost_ci_high": net["cost_with_cash_ci_high"], "run_q05": net["cost_with_cash_run_q05"],
-                       "run_q95": net["cost_with_cash_run_q95"], "n": net["n"]}
-            key = "s_portal_cash_only" if missing(net["cost_with_cash"]) else "s_portal_cash"
-            out.append(w[key].format(label=label(name), amount=loc.money(net["uncounted_cash"]),
+        if net["portal_cash"] > 0:
+            counted = rows.loc["net_job_with_portal_cash"]
+            key = "s_portal_cash" if counted["status"] == "defined" else "s_portal_cash_only"
+            out.append(w[key].format(label=label(name), amount=loc.money(net["portal_cash"]),
                                      month=loc.month(horizon), cost=cost_words(counted, lang)))
 
     out.append(w["s_caveat"])

@@ -83,7 +83,11 @@ FR: Dict[str, str] = {
     "col_name": "Nom",
     "col_window": "Période",
     "col_budget": "Budget (plafond)",
-    "portal_cash_uncounted": "L'apport en trésorerie du portail ({months} mois de masse salariale pour chaque entreprise qu'il accompagne) va dans les réserves de ces entreprises et n'est pas compté dans la dépense ci-dessus : le modèle le traite comme un capital de départ que le portail aide les créateurs à réunir, non comme de l'argent public (une hypothèse).",
+    "portal_cash_uncounted": "L'apport en trésorerie du portail ({months} mois de masse salariale pour chaque "
+                             "entreprise qu'il accompagne) va dans les réserves de ces entreprises et n'est pas "
+                             "compté dans la dépense ci-dessus, sauf dans la ligne qui le dit : le modèle le traite "
+                             "comme un capital de départ que le portail aide les créateurs à réunir, non comme de "
+                             "l'argent public (une hypothèse).",
     "levers_spent": "Les budgets sont des plafonds. Le coût par emploi utilise l'argent que les politiques ont réellement dépensé jusqu'en {month} : moins que les budgets là où un budget n'a pas été épuisé (un cluster ne dépense que son coût de fonctionnement), et en comptant les fonds partenaires quand ils sont versés aux investisseurs.",
     "col_size": "Ampleur",
     "col_unemployment_at": "Chômage médian, {month}",
@@ -107,6 +111,8 @@ FR: Dict[str, str] = {
     "event_jobs": "{n} emplois",
     "measure_net_job": "par emploi de plus situé dans le territoire (tenu par un habitant ou un navetteur venu "
                        "d'ailleurs) en {month}",
+    "measure_net_job_with_portal_cash": "par emploi de plus dans le territoire en {month}, en comptant l'apport en "
+                                        "trésorerie du portail ({amount} de plus que la référence)",
     "measure_job_year": "par emploi-année de plus dans le territoire sur {start}-{end}",
     "status_jobs_interval_includes_zero": "l'intervalle de l'écart d'emplois contient 0",
     "status_fewer_jobs": "le scénario compte moins d'emplois que la référence",
@@ -383,7 +389,10 @@ EN: Dict[str, str] = {
     "col_name": "Name",
     "col_window": "Period",
     "col_budget": "Budget (ceiling)",
-    "portal_cash_uncounted": "The portal's supported cash ({months} months of wage bill for each firm it supports) goes into those firms' reserves and is not counted in the spending above: the model takes it as start-up capital the portal helps founders raise, not as public money (an assumption).",
+    "portal_cash_uncounted": "The portal's supported cash ({months} months of wage bill for each firm it supports) "
+                             "goes into those firms' reserves and is not counted in the spending above, but in the "
+                             "row that says so: the model takes it as start-up capital the portal helps founders "
+                             "raise, not as public money (an assumption).",
     "levers_spent": "The budgets are ceilings. The cost per job uses the money the policies actually spent up to {month}: less than the budgets where a budget was not used up (a cluster spends its running cost only), and including partner funds when they are moved into the investors' pots.",
     "col_size": "Size",
     "col_unemployment_at": "Median unemployment, {month}",
@@ -405,6 +414,8 @@ EN: Dict[str, str] = {
     "capacity_jobs": "room for {n} jobs",
     "event_jobs": "{n} jobs",
     "measure_net_job": "per extra job located in the territory (held by a resident or an in-commuter) in {month}",
+    "measure_net_job_with_portal_cash": "per extra job in the territory in {month}, counting the portal's supported "
+                                        "cash ({amount} more than the reference)",
     "measure_job_year": "per extra job-year in the territory over {start}-{end}",
     "status_jobs_interval_includes_zero": "the interval of the jobs difference contains 0",
     "status_fewer_jobs": "the scenario has fewer jobs than the reference",
