@@ -357,6 +357,13 @@ def test_report_tables_follow_from_the_runs(made):
     assert float(cost["spending"]) == pytest.approx(spent.mean())
     if cost["status"] == "defined":
         assert float(cost["cost"]) == pytest.approx(spent.mean() / jobs.mean())
+    # the levers as the runs spent them: the portal's last month of spending, from spending_portal
+    rows = con.execute("SELECT r.replicate, v.month FROM series v JOIN runs r USING (run_id) JOIN scenarios s "
+                       "USING (scenario_id) WHERE s.name = 'pacte' AND v.name = 'spending_portal' AND v.value > 0 "
+                       "ORDER BY r.replicate, v.month").fetchall()
+    last = sorted({rep: month for rep, month in rows}.values())
+    portal = next(r for r in csv.DictReader(open(out / "tables" / "levers.csv")) if r["policy"] == "portal")
+    assert portal["last_month_q50"] == last[(len(last) - 1) // 2] and portal["end"] == "2020-12"
     creations = list(csv.DictReader(open(out / "tables" / "creations_per_year.csv")))
     assert {r["year"] for r in creations} == {str(y) for y in range(2015, 2021)}
     assert float(creations[0]["reference"]) == pytest.approx(1034 * 0.05)

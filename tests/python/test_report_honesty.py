@@ -872,3 +872,43 @@ def test_the_cost_table_has_the_portals_supported_cash_and_the_cost_were_it_coun
         month=loc.month("2020-12"), amount=loc.money(cash.mean()))
     assert words in table and loc.money(counted) in table and loc.money(4e7 + cash.mean()) in table, table
     assert ("but in the row that says so" if lang == "en" else "sauf dans la ligne qui le dit") in table
+
+
+# -- M5: the levers as the runs spent them ---------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_levers_say_when_each_lever_spent_in_the_runs(monkeypatch, lang):
+    # The portal was shown "juil. 2015 à déc. 2020" (as configured) while its budget ran out in June-August
+    # 2016 in every run; the README said the table shows the levers "as the runs used them".
+    n = 30
+    ends = [17 + r % 3 for r in range(n)]  # the budget runs out in 2016-06, -07 or -08
+
+    def edit(matrices):
+        for name in ("baseline", "pacte"):
+            portal = np.zeros((n, len(MONTHS)))
+            if name == "pacte":
+                for r, end in enumerate(ends):
+                    portal[r, 6:end + 1] = 1e4
+            matrices[(name, "spending_portal")] = _matrix(portal)
+    analysis = _analyse(monkeypatch, n, jobs=500.0, edit=edit)
+    levers = analysis.tables["levers"].set_index(["scenario", "policy"])
+    portal = levers.loc[("pacte", "portal")]
+    assert portal["start"] == "2015-07" and portal["end"] == "2020-12"  # as planned
+    last = sorted(MONTHS[end] for end in ends)
+    assert (portal["first_month"], portal["last_month_q50"]) == ("2015-07", str(last[(n - 1) // 2]))
+    assert (portal["last_month_q05"], portal["last_month_q95"]) == (str(last[1]), str(last[-2]))  # the middle 28
+    assert portal["spent_q50"] == pytest.approx(np.median([(end - 5) * 1e4 for end in ends]))
+    assert portal["runs_spending"] == n
+    loc = Locale(lang)
+    page = _page(analysis, lang)
+    section = _text(page[page.index('<section id="levers">'):page.index('<section id="unemployment">')])
+    window = (EN if lang == "en" else FR)["window"]
+    assert window.format(start=loc.month_short("2015-07"), end=loc.month_short("2020-12")) in section  # planned
+    assert window.format(start=loc.month_short("2015-07"), end=loc.month_short(last[(n - 1) // 2])) in section
+    assert (EN if lang == "en" else FR)["last_spending"].format(low=loc.month_short(last[1]),
+                                                                high=loc.month_short(last[-2])) in section
+    assert ("Planned period" if lang == "en" else "Période prévue") in section
+    # the other levers' spending is not in these runs: said, not made up
+    assert (EN if lang == "en" else FR)["levers_not_recorded"] in section
+    marketing = levers.loc[("pacte", "marketing")]
+    assert math.isnan(marketing["spent_q50"]) and marketing["last_month_q50"] == ""

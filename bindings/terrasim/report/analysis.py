@@ -252,7 +252,7 @@ def analyse(db, spec: "ForecastSpec", replicates: int, base_seed: int = 1) -> An
         tables["paired_differences"] = _paired_rows(spec, charts["paired_difference"], months)
         tables["trainees_share"] = _trainees_share(spec, data, months)
         tables["cost_per_job"] = _cost_per_job(spec, data)
-        tables["levers"] = _levers(spec)
+        tables["levers"] = _levers(spec, data)
         tables["scenarios"] = _scenario_files(spec, res)
         tables["key_figures"] = _key_figures(spec, tables, months)
     return Analysis(spec=spec, replicates=replicates, base_seed=base_seed, version=_core.__version__,
@@ -636,14 +636,21 @@ def _cost_row(spent: np.ndarray, denominator: np.ndarray) -> Dict[str, object]:
 
 # -- levers, files, key figures ---------------------------------------------
 
-def _levers(spec) -> pd.DataFrame:
-    """Each scenario's policies and clusters: what, when, with what budget (scaled as the runs were)."""
+def _levers(spec, data=None) -> pd.DataFrame:
+    """Each scenario's policies and clusters: what, when, with what budget (scaled as the runs were), and what the
+    runs spent on each and when (from the series spending_<policy>, when the runs record it).
+
+    The budget is a ceiling and the window is what the scenario asks: a policy stops when its budget is spent
+    (the pact's portal ran out in mid-2016 in every run, its window running to 2020), so the table gives, over
+    the runs, the money spent to the horizon (median and band) and the months of the first and last spending
+    (the median run's, and the band of the last).
+    """
     rows = []
     for s in spec.scenarios:
         config = s.scenario.config
         for c in open_clusters(s):
-            rows.append({"scenario": s.name, "lever": "cluster", "name": c["name"], "start": c["opening"], "end": "",
-                         "budget_eur": float(c.get("budget_eur", 0.0)) * s.scale,
+            rows.append({"scenario": s.name, "lever": "cluster", "name": c["name"], "policy": f"cluster_{c['name']}",
+                         "start": c["opening"], "end": "", "budget_eur": float(c.get("budget_eur", 0.0)) * s.scale,
                          "quantity": float(c.get("capacity_jobs", np.nan)) * s.scale, "sector": c.get("sector", "")})
         for key, section in config.get("policies", {}).items():
             items = section if isinstance(section, list) else [section]
@@ -652,17 +659,55 @@ def _levers(spec) -> pd.DataFrame:
                     continue
                 if key == "events":
                     rows.append({"scenario": s.name, "lever": f"event_{item.get('kind', '')}",
-                                 "name": item.get("name", ""), "start": item.get("month", ""), "end": "",
+                                 "name": item.get("name", ""), "policy": "", "start": item.get("month", ""), "end": "",
                                  "budget_eur": np.nan, "quantity": float(item.get("jobs", np.nan)) * s.scale,
                                  "sector": item.get("sector", "")})
                     continue
                 quantity = item.get("places_per_year", np.nan)
-                rows.append({"scenario": s.name, "lever": key, "name": item.get("name", key),
+                # The model's name of the policy (TerritoryModel::policy_names): a list's items by their name.
+                policy = {"training": f"training_{item.get('name', '')}",
+                          "partner_funds": f"fund_{item.get('name', '')}"}.get(key, key)
+                rows.append({"scenario": s.name, "lever": key, "name": item.get("name", key), "policy": policy,
                              "start": item.get("start", ""), "end": item.get("end", ""),
                              "budget_eur": float(item.get("budget_eur", 0.0)) * s.scale,
                              "quantity": float(quantity) * s.scale, "sector": item.get("target_sector", "")})
-    return pd.DataFrame(rows, columns=["scenario", "lever", "name", "start", "end", "budget_eur", "quantity",
-                                       "sector"])
+    for row in rows:
+        row.update(_spent(data, row["scenario"], row["policy"]))
+    return pd.DataFrame(rows, columns=LEVER_COLUMNS)
+
+
+#: The levers table's columns: as configured, then as the runs spent (NaN and "" where the runs do not record
+#: the lever's spending, or for an event).
+LEVER_COLUMNS = ["scenario", "lever", "name", "policy", "start", "end", "budget_eur", "quantity", "sector",
+                 "spent_q50", "spent_q05", "spent_q95", "runs_spending", "first_month", "last_month_q50",
+                 "last_month_q05", "last_month_q95", "n"]
+
+
+def _spent(data, scenario: str, policy: str) -> Dict[str, object]:
+    """What the runs spent on a policy, from spending_<policy>: the total to the horizon (median and band of 90%
+    of the runs), how many runs spent anything, the median run's first month of spending, and the last month of
+    spending (median and band of 90% of the runs that spent)."""
+    empty = {"spent_q50": np.nan, "spent_q05": np.nan, "spent_q95": np.nan, "runs_spending": np.nan,
+             "first_month": "", "last_month_q50": "", "last_month_q05": "", "last_month_q95": "", "n": np.nan}
+    if data is None or not policy or not data.has(scenario, f"spending_{policy}"):
+        return empty
+    m = data(scenario, f"spending_{policy}")
+    months = m.columns
+    total = m.sum(axis=1, skipna=False).to_numpy()
+    q = _quantile_row(total)
+    paid = (m.fillna(0) > 0).to_numpy()
+    spending = paid.any(axis=1)
+    out = {**empty, "spent_q50": q["q50"], "spent_q05": q["q05"], "spent_q95": q["q95"],
+           "runs_spending": int(spending.sum()), "n": int(len(total))}
+    if spending.any():
+        first = np.sort([np.argmax(r) for r in paid[spending]])
+        last = np.sort([len(r) - 1 - np.argmax(r[::-1]) for r in paid[spending]])
+        low, high = middle_band(last.astype(float), OUTER)
+        # the median run's month: the lower middle of an even number of runs, a month that a run had
+        out.update({"first_month": str(months[first[(len(first) - 1) // 2]]),
+                    "last_month_q50": str(months[last[(len(last) - 1) // 2]]),
+                    "last_month_q05": str(months[int(low)]), "last_month_q95": str(months[int(high)])})
+    return out
 
 
 def _scenario_files(spec, res: SweepResults) -> pd.DataFrame:

@@ -50,6 +50,8 @@ table.data tr { break-inside: avoid; }
 table.data tr.note td { color: var(--muted); font-style: italic; }
 table.data td .ci { display: block; color: var(--muted); font-size: 8pt; }
 table.data td .why { display: block; white-space: normal; text-align: left; font-size: 8pt; }
+table.data td.nowrap { white-space: nowrap; }
+table.data td.num .ci.wrap { white-space: normal; }
 td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; max-width: 36mm; }
 pre.command { background: var(--soft); padding: 2mm 3mm; white-space: pre-wrap; word-break: break-all;
   font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
@@ -62,7 +64,9 @@ section#summary { break-after: page; }
   ul.summary { font-size: 9pt; line-height: 1.25; } ul.summary li { margin-bottom: 0.5mm; }
   p.subtitle { display: none; }  /* the summary's first sentence says the same */
   #summary table.data { font-size: 8pt; margin-bottom: 2mm; } #summary table.data td .ci { font-size: 7pt; line-height: 1.25; }
-  #summary table.data th, #summary table.data td { padding: 0.8mm 1.4mm; } }
+  #summary table.data th, #summary table.data td { padding: 0.8mm 1.4mm; }
+  /* the levers, as planned and as the runs spent them, on one page */
+  #levers table.data { font-size: 8.5pt; } #levers table.data th, #levers table.data td { padding: 0.9mm 1.4mm; } }
 """
 
 
@@ -234,17 +238,23 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     # -- levers ----------------------------------------------------------------
     lever_notes = [loc.text(f'{label(n)} : {w["no_lever"]}') if lang == "fr" else f'{label(n)}: {w["no_lever"]}'
                    for n in spec.names if n not in set(t["levers"]["scenario"])]
-    if len(t["levers"]):
+    levers = t["levers"]
+    recorded = levers["n"].notna() | (levers["policy"] == "")
+    if len(levers):
         # The budgets are ceilings; the cost per job divides what was spent (reviewers added the budgets up
-        # to 51.0 M€ beside a cost computed from 39.8 M€ without a word on the gap).
-        lever_notes.append(w["levers_spent"].format(month=loc.month(analysis.horizon)))
-    parts.append(f'<section id="levers"><h2>{_e(w["h_levers"])}</h2>' + table("levers", t["levers"], [
+        # to 51.0 M€ beside a cost computed from 39.8 M€ without a word on the gap), and a policy stops when
+        # its budget is spent (the portal, shown "juil. 2015 à déc. 2020", ran out in mid-2016 in every run).
+        lever_notes.append(w["levers_spent"].format(month=loc.month(analysis.horizon), band=band))
+        if not recorded.all():
+            lever_notes.append(w["levers_not_recorded"])
+    parts.append(f'<section id="levers"><h2>{_e(w["h_levers"])}</h2>' + table("levers", levers, [
         scen,
-        Col(w["col_lever"], lambda r: _e(w.get(f"lever_{r['lever']}", r["lever"].replace("_", " "))), numeric=False),
-        Col(w["col_name"], lambda r: _e(lever_name(r, spec, lang)), numeric=False),
-        Col(w["col_window"], lambda r: _e(_window(r, loc, w)), numeric=False),
+        Col(w["col_lever"], lambda r: _e(_lever_text(r, spec, lang)), numeric=False),
+        Col(w["col_window"], lambda r: _e(_window(r, loc, w)), numeric=False, css="nowrap"),
         Col(w["col_budget"], lambda r: num("budget_eur", loc.money(r["budget_eur"]))),
-        Col(w["col_size"], lambda r: _size(r, loc, w)),
+        Col(w["col_spent"].format(month=loc.month_short(horizon)), lambda r: _spent_cell(r, loc, w)),
+        Col(w["col_spending_months"], lambda r: _spending_months_cell(r, loc, w), numeric=False),
+        Col(w["col_size"], lambda r: _size(r, loc, w), numeric=False),
     ], lever_notes) + "</section>\n")
 
     # -- unemployment ---------------------------------------------------------------
@@ -403,6 +413,47 @@ def lever_name(row, spec, lang: str) -> str:
     w, name = words(lang), str(row["name"])
     return (spec.label_of(name, lang) or w.get(f"lever_{name}") or w.get(f"investor_{name}")
             or name.replace("_", " "))
+
+
+def _lever_text(row, spec, lang: str) -> str:
+    """The lever's kind, and its name where that says more (``formation : compétences des clusters``)."""
+    w = words(lang)
+    kind = w.get(f"lever_{row['lever']}", str(row["lever"]).replace("_", " "))
+    name = lever_name(row, spec, lang)
+    if name.lower() == kind.lower():
+        return kind
+    return Locale(lang).text(f"{kind} : {name}") if lang == "fr" else f"{kind}: {name}"
+
+
+def _spent_cell(row, loc: Locale, w) -> str:
+    """The money the runs spent on a lever to the horizon: the median, and the runs' band when it is not one
+    figure."""
+    if missing(row["spent_q50"]):
+        return ""
+    big = any(not missing(row[c]) and abs(row[c]) >= 1e6 for c in ("budget_eur", "spent_q50", "spent_q95"))
+    f = lambda v: loc.money(v, millions=big)  # noqa: E731
+    text = num("spent_q50", f(row["spent_q50"]))
+    if f(row["spent_q05"]) != f(row["spent_q95"]):
+        before, middle, after = _split3(w["key_runs"], "{low}", "{high}")
+        text += (f'<span class="ci wrap">{_e(before)}{num("spent_q05", f(row["spent_q05"]))}{_e(middle)}'
+                 f'{num("spent_q95", f(row["spent_q95"]))}{_e(after)}</span>')
+    return text
+
+
+def _spending_months_cell(row, loc: Locale, w) -> str:
+    """When the runs spent on a lever: the median run's first and last months, the band of the last month
+    (when it is not one month), and how many runs spent anything (when not all)."""
+    if missing(row["runs_spending"]):
+        return ""
+    if row["runs_spending"] == 0:
+        return _e(w["no_spending"])
+    text = _e(w["window"].format(start=loc.month_short(row["first_month"]), end=loc.month_short(row["last_month_q50"])))
+    if row["last_month_q05"] != row["last_month_q95"]:
+        text += f'<span class="ci">{_e(w["last_spending"].format(low=loc.month_short(row["last_month_q05"]), high=loc.month_short(row["last_month_q95"])))}</span>'
+    if row["runs_spending"] < row["n"]:
+        k, n = (loc.count(row[c]) for c in ("runs_spending", "n"))
+        text += f'<span class="ci">{_e(w["runs_spending"].format(k=k, n=n))}</span>'
+    return text
 
 
 def _window(row, loc: Locale, w) -> str:

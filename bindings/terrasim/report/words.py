@@ -81,14 +81,26 @@ FR: Dict[str, str] = {
     "col_cost": "Coût",
     "col_lever": "Levier",
     "col_name": "Nom",
-    "col_window": "Période",
+    "col_window": "Période prévue",
     "col_budget": "Budget (plafond)",
     "portal_cash_uncounted": "L'apport en trésorerie du portail ({months} mois de masse salariale pour chaque "
                              "entreprise qu'il accompagne) va dans les réserves de ces entreprises et n'est pas "
                              "compté dans la dépense ci-dessus, sauf dans la ligne qui le dit : le modèle le traite "
                              "comme un capital de départ que le portail aide les créateurs à réunir, non comme de "
                              "l'argent public (une hypothèse).",
-    "levers_spent": "Les budgets sont des plafonds. Le coût par emploi utilise l'argent que les politiques ont réellement dépensé jusqu'en {month} : moins que les budgets là où un budget n'a pas été épuisé (un cluster ne dépense que son coût de fonctionnement), et en comptant les fonds partenaires quand ils sont versés aux investisseurs.",
+    "levers_spent": "Les budgets sont des plafonds, et la période prévue n'est pas toujours celle où le levier a agi "
+                    ": un budget épuisé arrête sa politique. Les deux colonnes suivantes disent ce que les politiques "
+                    "ont réellement dépensé jusqu'en {month} et quand, dans les simulations : la médiane, et « "
+                    "simulations » : {band} ; pour les mois, celui de la simulation médiane, puis la fourchette du "
+                    "dernier mois de dépense. Le coût par emploi utilise ces dépenses, en comptant les fonds "
+                    "partenaires quand ils sont versés aux investisseurs.",
+    "col_spent": "Dépensé jusqu'en {month}",
+    "col_spending_months": "Mois de dépense, dans les simulations",
+    "last_spending": "dernière : {low} à {high}",
+    "runs_spending": "{k} simulations sur {n}",
+    "no_spending": "aucune dépense",
+    "levers_not_recorded": "Ces simulations n'enregistrent pas la dépense de chaque levier : le tableau montre les "
+                           "leviers tels que prévus, pas tels qu'ils ont dépensé.",
     "col_size": "Ampleur",
     "col_unemployment_at": "Chômage médian, {month}",
     "col_p_target": "Probabilité : objectif énoncé",
@@ -387,13 +399,24 @@ EN: Dict[str, str] = {
     "col_cost": "Cost",
     "col_lever": "Lever",
     "col_name": "Name",
-    "col_window": "Period",
+    "col_window": "Planned period",
     "col_budget": "Budget (ceiling)",
     "portal_cash_uncounted": "The portal's supported cash ({months} months of wage bill for each firm it supports) "
                              "goes into those firms' reserves and is not counted in the spending above, but in the "
                              "row that says so: the model takes it as start-up capital the portal helps founders "
                              "raise, not as public money (an assumption).",
-    "levers_spent": "The budgets are ceilings. The cost per job uses the money the policies actually spent up to {month}: less than the budgets where a budget was not used up (a cluster spends its running cost only), and including partner funds when they are moved into the investors' pots.",
+    "levers_spent": "The budgets are ceilings, and the planned period is not always when the lever acted: a policy "
+                    "stops when its budget is spent. The next two columns say what the policies actually spent up to "
+                    "{month} and when, in the runs: the median, and \"runs\": {band}; for the months, the median "
+                    "run's, then the range of the last month of spending. The cost per job uses this spending, "
+                    "including partner funds when they are moved into the investors' pots.",
+    "col_spent": "Spent up to {month}",
+    "col_spending_months": "Months of spending, in the runs",
+    "last_spending": "last: {low} to {high}",
+    "runs_spending": "{k} of the {n} runs",
+    "no_spending": "no spending",
+    "levers_not_recorded": "These runs do not record each lever's spending: the table shows the levers as planned, "
+                           "not as they spent.",
     "col_size": "Size",
     "col_unemployment_at": "Median unemployment, {month}",
     "col_p_target": "Probability: stated target",
