@@ -912,3 +912,47 @@ def test_the_levers_say_when_each_lever_spent_in_the_runs(monkeypatch, lang):
     assert (EN if lang == "en" else FR)["levers_not_recorded"] in section
     marketing = levers.loc[("pacte", "marketing")]
     assert math.isnan(marketing["spent_q50"]) and marketing["last_month_q50"] == ""
+
+
+# -- M7: the investment includes the pact's partner funds, which the spending counts too ----------------
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_investment_says_it_includes_the_partner_funds_that_the_spending_counts(monkeypatch, lang):
+    # "Investissement attiré" included the pact's partner funds (Région, Caisse des dépôts, CCI to the business
+    # angels, Université to venture capital: 17.5 M€), which the public spending counts too.
+    n = 20
+    rng = np.random.default_rng(3)
+    spec = ForecastSpec.default()
+    investors = [i["name"] for i in spec.scenario("pacte").scenario.config["investors"]]
+    funds = {f["name"]: f["investor"] for f in spec.scenario("pacte").scenario.config["policies"]["partner_funds"]}
+
+    def edit(matrices):
+        for name in ("baseline", "pacte"):
+            for inv in investors:
+                matrices[(name, f"investment_{inv}")] = _matrix(rng.uniform(0, 2e5, (n, len(MONTHS))))
+        for fund in funds:
+            matrices[("pacte", f"spending_fund_{fund}")] = _matrix(rng.uniform(5e4, 1.5e5, (n, len(MONTHS))))
+    analysis = _analyse(monkeypatch, n, jobs=500.0, edit=edit)
+    fake = analysis_module.SweepResults("fake.sqlite")
+    paid = {f: np.median(fake.matrix(f"spending_fund_{f}", "pacte").sum(axis=1)) for f in funds}
+    table = analysis.tables["investment_by_type"].set_index(["scenario", "investor"])
+    assert table.loc[("pacte", "region"), "partner_funds_q50"] == pytest.approx(paid["region"])
+    assert table.loc[("pacte", "business_angels"), "partner_funds_q50"] == pytest.approx(paid["cci"])
+    assert math.isnan(table.loc[("pacte", "outside_companies"), "partner_funds_q50"])
+    assert table.loc[("baseline", "region"), ["partner_funds_q50"]].isna().all()
+    loc = Locale(lang)
+    page = _page(analysis, lang)
+    section = _text(page[page.index('id="table-investment_by_type"'):page.index('<section id="differences">')])
+    words = EN if lang == "en" else FR
+    region = words["fund_to_paid"].format(fund="Région", investor=charts.investor_label("region", "public_fund", lang),
+                                          paid=loc.money(paid["region"]))
+    assert region in section, section
+    assert ("already counted in the scenario's spending" if lang == "en" else "déjà compté dans la dépense du "
+                                                                              "scénario") in section
+    assert words["col_partner_funds"] in section
+    assert "attracted" not in page and "attiré" not in page
+    # without the funds' series: said, with the funds and their investors, and no amount made up
+    analysis = _analyse(monkeypatch, n, jobs=500.0)
+    text = _text(_page(analysis, lang))
+    assert ("these runs do not record the amounts paid" if lang == "en"
+            else "ces simulations n'enregistrent pas les montants versés") in text

@@ -423,17 +423,37 @@ def _creations(spec, data, months, notes) -> pd.DataFrame:
 
 
 def _investment(spec, data) -> pd.DataFrame:
+    """Investment made over the period by each investor (median, band, mean), and the scenario's partner funds
+    paid into that investor's pot (spending_fund_<name>, summed per run): public money, which the scenario's
+    spending already counts, invested with the investor's own (the pact's Région, Caisse des dépôts, CCI to the
+    business angels and Université to venture capital: 17.5 M€), so that the investment includes what was
+    invested of it (not necessarily all: a pot may hold some at the horizon). NaN where no partner fund pays
+    that investor, or where the runs do not record it."""
     rows = []
     for s in spec.scenarios:
+        funds = partner_funds(s)
         for inv in s.scenario.config.get("investors", []):
             series = f"investment_{inv['name']}"
             if not data.has(s.name, series):
                 continue
             total = data(s.name, series).sum(axis=1, skipna=False).to_numpy()
             row = _quantile_row(total)
+            mine = [f"spending_fund_{f['name']}" for f in funds if f.get("investor") == inv["name"]]
+            paid = {"q50": np.nan, "q05": np.nan, "q95": np.nan, "mean": np.nan}
+            if mine and all(data.has(s.name, m) for m in mine):
+                paid = _quantile_row(sum(data(s.name, m).sum(axis=1, skipna=False).to_numpy() for m in mine))
             rows.append({"scenario": s.name, "investor": inv["name"], "kind": inv.get("kind", ""),
-                         "q50": row["q50"], "q05": row["q05"], "q95": row["q95"], "mean": row["mean"]})
-    return pd.DataFrame(rows, columns=["scenario", "investor", "kind", "q50", "q05", "q95", "mean"])
+                         "q50": row["q50"], "q05": row["q05"], "q95": row["q95"], "mean": row["mean"],
+                         "partner_funds_q50": paid["q50"], "partner_funds_q05": paid["q05"],
+                         "partner_funds_q95": paid["q95"], "partner_funds_mean": paid["mean"]})
+    return pd.DataFrame(rows, columns=["scenario", "investor", "kind", "q50", "q05", "q95", "mean", "partner_funds_q50",
+                                       "partner_funds_q05", "partner_funds_q95", "partner_funds_mean"])
+
+
+def partner_funds(s) -> List[dict]:
+    """The partner funds a scenario enables (each pays an investor's pot from the public budget)."""
+    funds = s.scenario.config.get("policies", {}).get("partner_funds", [])
+    return [f for f in funds if isinstance(f, dict) and f.get("enabled")]
 
 
 # -- differences and cost ------------------------------------------------------

@@ -346,7 +346,10 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             Col(w["col_median"], lambda r: num("q50", row_money(r)(r["q50"]))),
             Col(range_header, lambda r: span(r, f=row_money(r))),
             Col(w["col_mean"], lambda r: num("mean", row_money(r)(r["mean"]))),
-        ]) + "</section>\n")
+            *([Col(w["col_partner_funds"], lambda r: "" if missing(r["partner_funds_q50"]) else num(
+                "partner_funds_q50", row_money(r)(r["partner_funds_q50"])))]
+              if t["investment_by_type"]["partner_funds_q50"].notna().any() else []),
+        ], _partner_funds_notes(analysis, lang)) + "</section>\n")
 
     # -- differences and cost -------------------------------------------------
     def diff(row, columns):
@@ -561,6 +564,36 @@ def _trainees_table(analysis: Analysis, lang: str) -> str:
                     r["with_trainees"]))),
                 Col(w["col_share_trainees"], share_cell),
             ]))
+
+
+def _partner_funds_notes(analysis: Analysis, lang: str) -> List[str]:
+    """That the investment of a scenario with partner funds includes them: public money its spending already
+    counts, paid into the investors' pots (the pact's 17.5 M€), with each fund's investor and, when the runs
+    record it, the money paid (the levers table's figures). The reader must not count it twice."""
+    from .analysis import partner_funds
+    w, loc = words(lang), Locale(lang)
+    levers = analysis.tables["levers"]
+    notes = []
+    for s in analysis.spec.scenarios:
+        funds = partner_funds(s)
+        if not funds:
+            continue
+        kinds = {i["name"]: i.get("kind", "") for i in s.scenario.config.get("investors", [])}
+        items, recorded = [], True
+        for f in funds:
+            fund = lever_name({"name": f["name"]}, analysis.spec, lang)
+            investor = investor_label(f.get("investor", ""), kinds.get(f.get("investor", ""), ""), lang)
+            row = levers[(levers["scenario"] == s.name) & (levers["policy"] == f"fund_{f['name']}")]
+            if len(row) and not missing(row["spent_q50"].iloc[0]):
+                items.append(w["fund_to_paid"].format(fund=fund, investor=investor,
+                                                      paid=loc.money(row["spent_q50"].iloc[0])))
+            else:
+                recorded = False
+                items.append(w["fund_to"].format(fund=fund, investor=investor))
+        key = "partner_funds_note" if recorded else "partner_funds_note_unrecorded"
+        notes.append(w[key].format(label=s.display(lang), month=loc.month(analysis.horizon),
+                                   items=(loc.text(" ; ") if lang == "fr" else "; ").join(items)))
+    return notes
 
 
 def _cost_runs_cell(row, loc: Locale) -> str:

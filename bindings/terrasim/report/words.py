@@ -32,7 +32,7 @@ FR: Dict[str, str] = {
     "creations_reference": "{count} créations en {year}",
     "creations_reference_scaled": "{count} créations en {year} ({scaled} à l'échelle {scale})",
     "creations_per_year": "créations d'entreprises par an",
-    "investment_axis": "investissement attiré sur la période (M€)",
+    "investment_axis": "investissement réalisé sur la période, fonds partenaires compris (M€)",
     "diff_unemployment_title": "Écart de taux de chômage (points)",
     "diff_jobs_title": "Écart d'emplois situés dans le territoire",
     "ci95_mean": "intervalle à 95 % de l'écart moyen",
@@ -49,7 +49,7 @@ FR: Dict[str, str] = {
     "h_activity": "Emplois, entreprises, investissement",
     "h_clusters": "Emplois dans les clusters",
     "h_creations": "Créations d'entreprises",
-    "h_investment": "Investissement attiré, par type d'investisseur",
+    "h_investment": "Investissement réalisé, par type d'investisseur",
     "h_differences": "Ce que change chaque scénario, et à quel coût",
     "h_cost": "Coût public par emploi de plus, par chômeur de moins",
     "h_methods": "Méthode",
@@ -198,8 +198,21 @@ FR: Dict[str, str] = {
                     "tirets, la capacité du site. Tableau : au dernier mois simulé.",
     "cap_creations": "Créations d'entreprises par année civile complète : médiane et fourchette contenant {band}.",
     "cap_creations_reference": "Repère : {reference} ({source}).",
-    "cap_investment": "Investissement attiré sur toute la période, par type d'investisseur : médiane et fourchette "
-                      "contenant {band}.",
+    "cap_investment": "Investissement réalisé sur toute la période par chaque type d'investisseur, fonds partenaires "
+                      "du scénario compris : médiane et fourchette contenant {band}.",
+    "col_partner_funds": "Fonds partenaires versés à son enveloppe (médiane)",
+    "partner_funds_note": "{label} : ces montants comprennent ce que ces investisseurs ont investi des fonds "
+                          "partenaires du scénario, versés dans leur enveloppe jusqu'en {month} ({items} : médianes "
+                          "des simulations) ; c'est de l'argent public, déjà compté dans la dépense du scénario : ne "
+                          "pas l'ajouter à la dépense publique, ni le compter comme de l'investissement venu "
+                          "d'ailleurs.",
+    "partner_funds_note_unrecorded": "{label} : ces montants comprennent ce que ces investisseurs ont investi des "
+                                     "fonds partenaires du scénario, versés dans leur enveloppe ({items} ; ces "
+                                     "simulations n'enregistrent pas les montants versés) ; c'est de l'argent public, "
+                                     "déjà compté dans la dépense du scénario : ne pas l'ajouter à la dépense "
+                                     "publique, ni le compter comme de l'investissement venu d'ailleurs.",
+    "fund_to": "{fund} → {investor}",
+    "fund_to_paid": "{fund} → {investor}, {paid}",
     "cap_differences": "Écart apparié (scénario moins référence, simulation par simulation, même graine) : sa "
                        "moyenne, avec l'intervalle à 95 % de cette moyenne (Student : sa précision, qui se resserre "
                        "quand on ajoute des simulations), et la fourchette des écarts eux-mêmes ({band}), qui dit "
@@ -352,7 +365,7 @@ EN: Dict[str, str] = {
     "creations_reference": "{count} creations in {year}",
     "creations_reference_scaled": "{count} creations in {year} ({scaled} at scale {scale})",
     "creations_per_year": "firm creations per year",
-    "investment_axis": "investment attracted over the period (EUR million)",
+    "investment_axis": "investment made over the period, partner funds included (EUR million)",
     "diff_unemployment_title": "Difference in unemployment rate (points)",
     "diff_jobs_title": "Difference in jobs located in the territory",
     "ci95_mean": "95% interval of the mean difference",
@@ -368,7 +381,7 @@ EN: Dict[str, str] = {
     "h_activity": "Jobs, firms, investment",
     "h_clusters": "Jobs in the clusters",
     "h_creations": "Firm creations",
-    "h_investment": "Investment attracted, by type of investor",
+    "h_investment": "Investment made, by type of investor",
     "h_differences": "What each scenario changes, and at what cost",
     "h_cost": "Public cost per extra job, per unemployed fewer",
     "h_methods": "Methods",
@@ -508,8 +521,20 @@ EN: Dict[str, str] = {
                     "capacity. Table: in the last simulated month.",
     "cap_creations": "Firm creations per full calendar year: median and the range holding {band}.",
     "cap_creations_reference": "For comparison: {reference} ({source}).",
-    "cap_investment": "Investment attracted over the whole period, by type of investor: median and the range holding "
-                      "{band}.",
+    "cap_investment": "Investment made over the whole period by each type of investor, the scenario's partner funds "
+                      "included: median and the range holding {band}.",
+    "col_partner_funds": "Partner funds paid into its pot (median)",
+    "partner_funds_note": "{label}: these amounts include what these investors invested of the scenario's partner "
+                          "funds, paid into their pots up to {month} ({items}: medians of the runs); that is public "
+                          "money, already counted in the scenario's spending: do not add it to the public spending, "
+                          "nor count it as investment from elsewhere.",
+    "partner_funds_note_unrecorded": "{label}: these amounts include what these investors invested of the scenario's "
+                                     "partner funds, paid into their pots ({items}; these runs do not record the "
+                                     "amounts paid); that is public money, already counted in the scenario's "
+                                     "spending: do not add it to the public spending, nor count it as investment from "
+                                     "elsewhere.",
+    "fund_to": "{fund} → {investor}",
+    "fund_to_paid": "{fund} → {investor}, {paid}",
     "cap_differences": "Paired difference (scenario minus reference, run by run, same seed): its mean, with the 95% "
                        "interval of that mean (Student: its precision, which narrows as runs are added), and the "
                        "range of the differences themselves ({band}), which says how much one run differs from "
