@@ -956,3 +956,48 @@ def test_the_investment_says_it_includes_the_partner_funds_that_the_spending_cou
     text = _text(_page(analysis, lang))
     assert ("these runs do not record the amounts paid" if lang == "en"
             else "ces simulations n'enregistrent pas les montants versés") in text
+
+
+# -- M8: a decrease is written with its sign; "too few runs" only when more runs would tell ---------------
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_decrease_is_written_with_the_sign_of_its_interval_and_runs(monkeypatch, lang):
+    # stress-fermeture: "142 fewer jobs ... (95% interval: −193 to −92)", a positive figure beside a negative
+    # interval.
+    analysis = _analyse(monkeypatch, 50, jobs=-150.0, jobs_sd=40.0)
+    jobs = analysis.tables["paired_differences"]
+    row = jobs[(jobs["quantity"] == "jobs_in_territory") & (jobs["month"] == "2020-12")].iloc[0]
+    assert row["ci_high"] < 0
+    loc = Locale(lang)
+    sentence = next(s for s in summary.sentences(analysis, lang)
+                    if ("fewer jobs located" if lang == "en" else "moins d'emplois situés") in s)
+    count = lambda v: loc.count(v, sign=True)  # noqa: E731
+    figures = (f"{count(row['mean'])} {loc.interval(count(row['ci_low']), count(row['ci_high']))} "
+               f"({(EN if lang == 'en' else FR)['key_runs'].format(low=count(row['q05']), high=count(row['q95']))})")
+    assert figures in sentence, (figures, sentence)
+    assert count(row["mean"]).startswith("\u2212") and count(row["q95"]).startswith("\u2212")
+
+
+def test_a_probability_close_to_a_boundary_is_not_blamed_on_too_few_runs(monkeypatch):
+    # p = 0.66 [0.59; 0.72] from 200 runs was "too few runs to tell": 800 runs would leave it across 0.66.
+    from terrasim.results import Probability
+    many = Probability.from_outcomes(np.arange(200) < 132)
+    assert many.ci_low < 0.66 < many.ci_high
+    assert summary.likelihood(many.ci_low, many.ci_high, "en") == \
+        'close to the boundary between "about as likely as not" and "likely"'
+    assert summary.likelihood(many.ci_low, many.ci_high, "fr") == \
+        "proche de la limite entre «\u00a0aussi probable qu'improbable\u00a0» et «\u00a0probable\u00a0»"
+    below = Probability.from_outcomes(np.arange(200) < 60)  # 0.30 [0.24; 0.37]
+    assert summary.likelihood(below.ci_low, below.ci_high, "en") == \
+        'close to the boundary between "unlikely" and "about as likely as not"'
+    # few runs: the interval is wider than the ranges it straddles, and more runs would tell
+    for k, n in ((14, 20), (1, 5), (3, 6), (33, 50)):
+        few = Probability.from_outcomes(np.arange(n) < k)
+        assert summary.likelihood(few.ci_low, few.ci_high, "en") == "too few runs to tell", (k, n)
+
+    def edit(matrices):  # 132 of 200 pact runs at or below 10% in December 2019
+        rates = matrices[("pacte", "unemployment_rate")]
+        rates.loc[:, pd.Period("2019-12", freq="M")] = np.where(np.arange(200) < 132, 0.095, 0.105)
+    text = " ".join(summary.sentences(_analyse(monkeypatch, 200, edit=edit), "en"))
+    assert 'With the pact, 66.0% (close to the boundary between "about as likely as not" and "likely"; 95% ' \
+           'interval: 59.2% to 72.2%)' in text, text

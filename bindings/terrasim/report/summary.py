@@ -26,20 +26,43 @@ from .words import words
 #: the probability lies in its range, so a handful of runs gives no verdict.
 LIKELIHOOD_AT_MOST = ((0.01, "likelihood_0"), (0.10, "likelihood_1"), (0.33, "likelihood_2"))
 LIKELIHOOD_AT_LEAST = ((0.99, "likelihood_6"), (0.90, "likelihood_5"), (0.66, "likelihood_4"))
+#: The boundaries that an interval can straddle without any phrase holding it (the others are nested: an
+#: interval across 0.10 below 0.33 is "unlikely"), with the narrowest range of a phrase on either side
+#: (unlikely 0.10-0.33 and as likely as not 0.33-0.66; as likely as not and likely 0.66-0.90).
+BOUNDARIES = {0.33: ("likelihood_2", "likelihood_3", 0.23), 0.66: ("likelihood_3", "likelihood_4", 0.24)}
+
+
+def _phrase(low: float, high: float):
+    """The key of the strongest phrase that the interval [low, high] of a probability supports, or None."""
+    for bound, key in LIKELIHOOD_AT_MOST:
+        if high <= bound:
+            return key
+    for bound, key in LIKELIHOOD_AT_LEAST:
+        if low >= bound:
+            return key
+    if low >= 0.33 and high <= 0.66:
+        return "likelihood_3"
+    return None
 
 
 def likelihood(low: float, high: float, lang: str) -> str:
-    """The strongest phrase that the interval [low, high] of a probability supports."""
+    """The strongest phrase that the interval [low, high] of a probability supports.
+
+    Without one, the interval straddles 0.33 or 0.66. It blames the number of runs ("too few runs to tell") only
+    when it is wider than the narrowest range of the two phrases on either side: the runs cannot yet tell those
+    ranges apart, and more would narrow it into one of them unless the share sits on the boundary. An interval
+    narrower than that (0.66 [0.59; 0.72] from 200 runs) already tells the ranges apart: the share is close to
+    the boundary, which more runs would not change (at 0.66 no number of runs would), and it is said so.
+    """
     w = words(lang)
-    for bound, key in LIKELIHOOD_AT_MOST:
-        if high <= bound:
-            return w[key]
-    for bound, key in LIKELIHOOD_AT_LEAST:
-        if low >= bound:
-            return w[key]
-    if low >= 0.33 and high <= 0.66:
-        return w["likelihood_3"]
-    return w["likelihood_undecided"]
+    key = _phrase(low, high)
+    if key is not None:
+        return w[key]
+    crossed = [b for b in BOUNDARIES if low < b < high]
+    if len(crossed) != 1 or high - low > BOUNDARIES[crossed[0]][2]:
+        return w["likelihood_undecided"]
+    below, above, _ = BOUNDARIES[crossed[0]]
+    return w["likelihood_boundary"].format(below=w[below], above=w[above])
 
 
 def sentences(analysis: Analysis, lang: str) -> List[str]:
@@ -165,8 +188,8 @@ def _jobs_sentence(analysis: Analysis, name: str, lang: str) -> str:
                   unemployment=unemployment)
     if jobs["ci_low"] > 0:
         return w["s_jobs_up"].format(diff=loc.count(jobs["mean"], decimals=d), **values)
-    if jobs["ci_high"] < 0:
-        return w["s_jobs_down"].format(diff=loc.count(-jobs["mean"], decimals=d), **values)
+    if jobs["ci_high"] < 0:  # signed, as its interval and its runs: "−142 [−193 ; −92]", not "142 (−193 to −92)"
+        return w["s_jobs_down"].format(diff=loc.count(jobs["mean"], sign=True, decimals=d), **values)
     return w["s_jobs_none"].format(diff=loc.count(jobs["mean"], sign=True, decimals=d), **values)
 
 

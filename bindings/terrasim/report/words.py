@@ -262,8 +262,8 @@ FR: Dict[str, str] = {
     "s_target_item": "{label}, {p} ({likelihood} ; {ci})",
     "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} {ci} ({spread}) ; "
                  "{unemployment}.",
-    "s_jobs_down": "{label} : {diff} emplois de moins que la référence dans le territoire en {month} {ci} ({spread}) "
-                   "; {unemployment}.",
+    "s_jobs_down": "{label} : moins d'emplois situés dans le territoire que la référence en {month} : {diff} {ci} "
+                   "({spread}) ; {unemployment}.",
     "s_jobs_none": "{label} : en {month}, l'écart d'emplois avec la référence ne se distingue pas du hasard des "
                    "simulations : {diff} {ci} ({spread}) ; {unemployment}.",
     "s_unemployment_diff": "écart de chômage en {month} : {udiff} {uci} ({spread})",
@@ -342,6 +342,7 @@ FR: Dict[str, str] = {
     "likelihood_5": "très probable",
     "likelihood_6": "quasi certain",
     "likelihood_undecided": "trop peu de simulations pour conclure",
+    "likelihood_boundary": "proche de la limite entre « {below} » et « {above} »",
     "pdf_missing": "Chromium introuvable : pas de PDF (installez le paquet chromium).",
 }
 
@@ -579,7 +580,7 @@ EN: Dict[str, str] = {
     "s_target_item": "{label}, {p} ({likelihood}; {ci})",
     "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} {ci} ({spread}); "
                  "{unemployment}.",
-    "s_jobs_down": "{label}: {diff} fewer jobs located in the territory than the reference in {month} {ci} "
+    "s_jobs_down": "{label}: fewer jobs located in the territory than the reference in {month}: {diff} {ci} "
                    "({spread}); {unemployment}.",
     "s_jobs_none": "{label}: in {month}, the difference in jobs from the reference cannot be told from the runs' "
                    "randomness: {diff} {ci} ({spread}); {unemployment}.",
@@ -658,6 +659,7 @@ EN: Dict[str, str] = {
     "likelihood_5": "very likely",
     "likelihood_6": "virtually certain",
     "likelihood_undecided": "too few runs to tell",
+    "likelihood_boundary": "close to the boundary between \"{below}\" and \"{above}\"",
     "pdf_missing": "Chromium not found: no PDF (install the chromium package).",
 }
 
