@@ -145,6 +145,10 @@ def test_the_package_ships_the_amiens_scenarios_unchanged():
     ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {count: 1034}\n",
      "creations_reference.year: missing"),
     ("scenarios: [baseline.yaml, {file: pacte.yaml, label: {de: Pakt}}]\n", "scenarios[1].label"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncalibrated: [{parameter: commuting.outside_job_findng, label: x, "
+     "how: y, values: [0.019, 0.024]}]\n", "calibrated[0].parameter: commuting.outside_job_findng=0.019 is refused"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncalibrated: [{parameter: commuting.outside_job_finding, label: x, "
+     "how: y, values: [0.019]}]\n", "calibrated[0].values: expected a list of at least two numbers"),
 ])
 def test_bad_forecast_files_are_refused_with_the_field(tmp_path, text, message):
     for name in ("baseline.yaml", "pacte.yaml"):

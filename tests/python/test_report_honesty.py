@@ -1001,3 +1001,35 @@ def test_a_probability_close_to_a_boundary_is_not_blamed_on_too_few_runs(monkeyp
     text = " ".join(summary.sentences(_analyse(monkeypatch, 200, edit=edit), "en"))
     assert 'With the pact, 66.0% (close to the boundary between "about as likely as not" and "likely"; 95% ' \
            'interval: 59.2% to 72.2%)' in text, text
+
+
+# -- M3: the calibrated parameter that the baseline's level rests on ----------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_methods_name_the_calibrated_parameter_and_the_sweep_that_shows_what_rests_on_it(monkeypatch, lang):
+    # "paramètres tels que calibrés" without a word on the one the baseline's level rests on,
+    # commuting.outside_job_finding (0.024, chosen to fit the gap to the national rate).
+    spec = ForecastSpec.default()
+    [calibrated] = spec.calibrated
+    assert calibrated.parameter == "commuting.outside_job_finding"
+    for override, shown in ((None, spec.reference.scenario.config["commuting"]["outside_job_finding"]),
+                            ("commuting.outside_job_finding=0.03", 0.03)):
+        configured = spec.configured(overrides=[override]) if override else spec
+        analysis = _analyse(monkeypatch, 20, configured, jobs=500.0)
+        loc = Locale(lang)
+        methods = _text(_page(analysis, lang).split('<section id="methods">')[1])
+        words = (EN if lang == "en" else FR)["m_calibrated"].split("{")[0]
+        assert words in methods
+        assert f"({calibrated.parameter}), {loc.number(shown, 3 if shown == 0.024 else 2)} " in methods, methods
+        assert loc.text(calibrated.how[lang]) in methods
+        sweep = methods.split("terrasim sweep ")[1].split("terrasim results")[0]
+        assert sweep.startswith("baseline=") and "pacte=" in sweep
+        assert "--grid commuting.outside_job_finding=0.019,0.022,0.024 --replicates 20 --seed 1" in sweep
+        assert "--set commuting.outside_job_finding" not in sweep  # the grid sets it, not the forecast's --set
+        assert "terrasim results sensitivity.sqlite --at-most 0.1 --at 2019-12 --scenario baseline --point 1" \
+            in methods
+        assert "21" not in methods.split(words)[1].split("terrasim sweep")[0]  # no figure of the README's sweep
+    # a forecast without a forecast file says nothing of it
+    plain = ForecastSpec.from_arguments([str(AMIENS / "baseline.yaml"), str(AMIENS / "pacte.yaml")])
+    assert plain.calibrated == []
+    assert "terrasim sweep" not in _page(_analyse(monkeypatch, 5, plain), lang)

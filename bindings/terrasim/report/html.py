@@ -684,5 +684,45 @@ def _methods(analysis: Analysis, lang: str, pdf: bool = False, db_here: bool = F
     if outside:
         paragraphs.append(w["m_outside"].format(items=(loc.text(" ; ") if lang == "fr" else "; ").join(outside)))
     paragraphs.append(w["m_files"].format(pdf=w["m_files_pdf"] if pdf else ""))
-    return ("".join(f"<p>{_e(p)}</p>" for p in paragraphs)
+    return ("".join(f"<p>{_e(p)}</p>" for p in paragraphs) + _calibrated(analysis, lang)
             + f'<p>{_e(w["m_reproduce"])}</p><pre class="command">{_e(reproduce_command(analysis, lang))}</pre>')
+
+
+def _calibrated(analysis: Analysis, lang: str) -> str:
+    """For each parameter of the forecast file's `calibrated`: what it is, its value in these runs (from the
+    reference's configuration), how it was chosen, and the commands of a sweep over its values, with the reading
+    of the probability of the fixed level at the target month at each grid point."""
+    w, loc = words(lang), Locale(lang)
+    spec = analysis.spec
+    out = []
+    for c in spec.calibrated:
+        value = spec.reference.scenario.config
+        for key in c.parameter.split("."):
+            value = value[key]
+        text = w["m_calibrated"].format(label=pick(c.label, lang), parameter=c.parameter,
+                                        value=loc.number(value, exact_decimals(value)), how=loc.text(pick(c.how, lang)),
+                                        values=loc.join(loc.number(v, exact_decimals(v)) for v in c.values),
+                                        k=len(c.values))
+        out.append(f"<p>{_e(text)}</p>")
+        out.append(f'<pre class="command">{_e(chr(10).join(sensitivity_commands(analysis, c)))}</pre>')
+    return "".join(out)
+
+
+def sensitivity_commands(analysis: Analysis, calibrated) -> List[str]:
+    """The sweep over a calibrated parameter's values (the forecast's scenarios, replicates, seed and overrides),
+    and the reading of the first grid point's probability of the fixed level at the target month."""
+    spec = analysis.spec
+    db = "sensitivity.sqlite"
+    sweep = ["terrasim", "sweep", *(f"{s.name}={s.scenario.source}" for s in spec.scenarios),
+             "--grid", f"{calibrated.parameter}={','.join(repr(v) for v in calibrated.values)}",
+             "--replicates", str(analysis.replicates), "--seed", str(analysis.base_seed)]
+    for override in spec.reference.scenario.overrides:
+        if override.split("=", 1)[0].strip() != calibrated.parameter:  # the grid sets it
+            sweep += ["--set", override]
+    commands = [" ".join(shlex.quote(a) for a in sweep + ["--db", db])]
+    target = spec.reference.target
+    if spec.level is not None and target is not None and target.date:
+        commands.append(" ".join(shlex.quote(a) for a in ["terrasim", "results", db, "--at-most", repr(spec.level.value),
+                                                           "--at", target.date, "--scenario", spec.reference.name,
+                                                           "--point", "1"]))
+    return commands
