@@ -1033,3 +1033,23 @@ def test_the_methods_name_the_calibrated_parameter_and_the_sweep_that_shows_what
     plain = ForecastSpec.from_arguments([str(AMIENS / "baseline.yaml"), str(AMIENS / "pacte.yaml")])
     assert plain.calibrated == []
     assert "terrasim sweep" not in _page(_analyse(monkeypatch, 5, plain), lang)
+
+
+# -- tables: brackets are 95% intervals, a range of runs is "a to b"; an open range is shown ----------------
+
+def test_ranges_of_runs_are_not_bracketed_and_an_open_range_of_costs_is_shown(monkeypatch):
+    # The same "[a ; b]" stood for a 95% interval of a mean and for the range of the runs; and a range of the
+    # runs' own costs whose top is infinite (runs with no job more) was left blank (missing() took +inf for "–").
+    analysis = _analyse(monkeypatch, 20, jobs=60.0, jobs_sd=40.0, seed=4)
+    cost = analysis.tables["cost_per_job"].set_index("measure").loc["net_job"]
+    assert cost["status"] == "defined" and cost["run_q95"] == math.inf and cost["runs_without_gain"] >= 2
+    for lang in ("en", "fr"):
+        page = html.page(analysis, lang, SVGS, summary.sentences(analysis, lang))
+        for column in ("q05", "run_q05", "spent_q05", "unemployment_q05", "jobs_difference_q05"):
+            assert f'[<span data-col="{column}"' not in page, column
+        assert '[<span data-col="ci_low"' in page and '[<span data-col="cost_ci_low"' in page  # intervals are
+        loc = Locale(lang)
+        table = page[page.index('id="table-cost_per_job"'):page.index('<section id="methods">')]
+        assert f'≥ <span data-col="run_q05">{html_lib.escape(loc.money(cost["run_q05"]))}</span>' in table
+        key = page[page.index('id="table-key_figures"'):page.index('<section id="levers">')]
+        assert f'≥ <span data-col="cost_per_net_job_q05">' in key

@@ -51,6 +51,7 @@ table.data tr.note td { color: var(--muted); font-style: italic; }
 table.data td .ci { display: block; color: var(--muted); font-size: 8pt; }
 table.data td .why { display: block; white-space: normal; text-align: left; font-size: 8pt; }
 table.data td.nowrap { white-space: nowrap; }
+table.data td.wide { min-width: 38mm; }  /* words beside columns of figures that do not wrap */
 table.data td.num .ci.wrap { white-space: normal; }
 td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; max-width: 36mm; }
 pre.command { background: var(--soft); padding: 2mm 3mm; white-space: pre-wrap; word-break: break-all;
@@ -129,6 +130,11 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     title = spec.title.get(lang) or w["report_title"].format(labels=loc.join(label(n) for n in spec.names))
     horizon = str(analysis.horizon)
 
+    def runs(row, lo="q05", hi="q95", f=loc.percent):
+        """Two columns of a row as the range of the runs themselves: "a à b", not bracketed (brackets are the
+        95% intervals' throughout)."""
+        return _range(num(lo, f(row[lo])), num(hi, f(row[hi])), w)
+
     def span(row, lo="q05", hi="q95", f=loc.percent):
         """Two columns of a row as an interval."""
         return loc.interval(num(lo, f(row[lo])), num(hi, f(row[hi])))
@@ -146,11 +152,13 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
 
     def runs_line(row, lo, hi, f=loc.percent):
         """The range of the runs themselves (not an interval of a mean), labelled so, under its figure."""
-        if missing(row[lo]) or missing(row[hi]):
+        if pd.isna(row[lo]) or pd.isna(row[hi]):  # an infinite top (runs that gain nothing) is written ∞
             return ""
-        high = num(hi, f(row[hi])) if row[hi] != float("inf") else "∞"
         before, middle, after = _split3(w["key_runs"], "{low}", "{high}")
-        return (f'<span class="ci runs">{_e(before)}{num(lo, f(row[lo]))}{_e(middle)}{high}{_e(after)}</span>')
+        if row[hi] == float("inf"):  # runs that gain nothing: a cost above any figure
+            return f'<span class="ci runs">{_e(before)}≥ {num(lo, f(row[lo]))}</span>'
+        return (f'<span class="ci runs">{_e(before)}{num(lo, f(row[lo]))}{_e(middle)}{num(hi, f(row[hi]))}'
+                f'{_e(after)}</span>')
 
     trains = bool(t["unemployment_december"]["q50_with_trainees"].notna().any())
 
@@ -265,10 +273,11 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                  + table("unemployment_december", t["unemployment_december"], [
                      scen, month_col,
                      Col(w["col_median"], lambda r: num("q50", loc.percent(r["q50"]))),
-                     Col(range_header, lambda r: span(r)),
+                     Col(range_header, lambda r: runs(r)),
                      *([Col(w["col_median_with_trainees"],
                             lambda r: num("q50_with_trainees", loc.percent(r["q50_with_trainees"]))
-                            + under(r, "q05_with_trainees", "q95_with_trainees"))] if trains else []),
+                            + f'<span class="ci">{runs(r, "q05_with_trainees", "q95_with_trainees")}</span>')]
+                       if trains else []),
                      Col(w["col_national"], lambda r: num("national", loc.percent(r["national"]))),
                  ]) + "</section>\n")
 
@@ -314,7 +323,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             reference=creations_reference_text(analysis, lang), source=loc.text(pick(ref.source, lang)))
     creation_cols = [scen, Col(w["col_year"], lambda r: _e(int(r["year"])), numeric=False),
                      Col(w["col_median"], lambda r: num("q50", count(r["q50"]))),
-                     Col(range_header, lambda r: span(r, f=count)),
+                     Col(range_header, lambda r: runs(r, f=count)),
                      Col(w["col_mean"], lambda r: num("mean", count(r["mean"])))]
     if ref is not None:
         creation_cols.append(Col(w["col_vs_reference"].format(year=ref.year),
@@ -330,7 +339,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             Col(w["col_opening"], lambda r: _e(loc.month_short(r["opening"])), numeric=False),
             Col(w["col_capacity"], lambda r: num("capacity_jobs", count(r["capacity_jobs"]))),
             Col(w["col_median"], lambda r: num("q50", count(r["q50"]))),
-            Col(range_header, lambda r: span(r, f=count)),
+            Col(range_header, lambda r: runs(r, f=count)),
             Col(w["col_mean"], lambda r: num("mean", count(r["mean"]))),
         ], [] if len(clusters) else [w["no_cluster_table"]])
         + f'<h3>{_e(w["h_creations"])}</h3>'
@@ -344,7 +353,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             scen,
             Col(w["col_investor"], lambda r: _e(investor_label(r["investor"], r["kind"], lang)), numeric=False),
             Col(w["col_median"], lambda r: num("q50", row_money(r)(r["q50"]))),
-            Col(range_header, lambda r: span(r, f=row_money(r))),
+            Col(range_header, lambda r: runs(r, f=row_money(r))),
             Col(w["col_mean"], lambda r: num("mean", row_money(r)(r["mean"]))),
             *([Col(w["col_partner_funds"], lambda r: "" if missing(r["partner_funds_q50"]) else num(
                 "partner_funds_q50", row_money(r)(r["partner_funds_q50"])))]
@@ -371,24 +380,24 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                  w["h_differences"])
         + table("paired_differences", t["paired_differences"], [
             scen,
-            Col(w["col_quantity"], lambda r: _e(w[f"quantity_{r['quantity']}"]), numeric=False),
+            Col(w["col_quantity"], lambda r: _e(w[f"quantity_{r['quantity']}"]), numeric=False, css="wide"),
             month_col,
             Col(w["col_mean_difference"], lambda r: num("mean", diff(r, estimate)(r["mean"]))),
             Col(w["col_ci95_mean"], lambda r: span(r, "ci_low", "ci_high", diff(r, estimate))),
             Col(w["col_range_differences"].format(band=band),
-                lambda r: span(r, "q05", "q95", diff(r, ("q05", "q95")))),
+                lambda r: runs(r, "q05", "q95", diff(r, ("q05", "q95")))),
         ])
         + _trainees_table(analysis, lang)
         + f'<h3>{_e(w["h_cost"])}</h3>'
         + f'<p class="caption">{_e(w["cap_cost"].format(start=loc.month(analysis.start), end=loc.month(horizon), band=band))}</p>'
         + table("cost_per_job", cost, [
             scen,
-            Col(w["col_measure"], lambda r: _measure(r, analysis, loc, w), numeric=False),
+            Col(w["col_measure"], lambda r: _measure(r, analysis, loc, w), numeric=False, css="wide"),
             Col(w["col_spending"], lambda r: num("spending", loc.money(r["spending"]))),
-            Col(w["col_jobs_difference"], lambda r: num("jobs", diff(r, jobs_estimate)(r["jobs"])) + " "
-                + span(r, "jobs_ci_low", "jobs_ci_high", diff(r, jobs_estimate))),
+            Col(w["col_jobs_difference"], lambda r: num("jobs", diff(r, jobs_estimate)(r["jobs"]))
+                + under(r, "jobs_ci_low", "jobs_ci_high", diff(r, jobs_estimate))),
             Col(w["col_cost"], lambda r: _cost_cell(r, loc, w)),
-            Col(w["col_cost_runs"].format(band=band), lambda r: _cost_runs_cell(r, loc)),
+            Col(w["col_cost_runs"].format(band=band), lambda r: _cost_runs_cell(r, loc, w)),
         ], ([w["negative_cost"]] if negative else [])
            + [w["portal_cash_uncounted"].format(months=loc.number(m, exact_decimals(m)))
               for m in _portal_cash_months(spec)]) + "</section>\n")
@@ -523,7 +532,7 @@ def _cost_cell(row, loc: Locale, w) -> str:
         return _why(w["s_cost_undefined"].format(why=status_words(row, loc.lang)))
     interval = loc.interval(num("cost_ci_low", loc.money(row["cost_ci_low"])),
                             num("cost_ci_high", loc.money(row["cost_ci_high"])))
-    return num("cost", loc.money(row["cost"])) + " " + interval
+    return num("cost", loc.money(row["cost"])) + f'<span class="ci">{interval}</span>'
 
 
 def _trainees_table(analysis: Analysis, lang: str) -> str:
@@ -596,14 +605,21 @@ def _partner_funds_notes(analysis: Analysis, lang: str) -> List[str]:
     return notes
 
 
-def _cost_runs_cell(row, loc: Locale) -> str:
+def _cost_runs_cell(row, loc: Locale, w) -> str:
     """The band of the runs' own costs; open above (≥) when runs that gain nothing reach into it."""
-    if row["status"] != "defined" or missing(row["run_q05"]) or missing(row["run_q95"]):
+    # missing() says "–" for an infinite bound too: the top of the band is +inf when runs gain nothing
+    if row["status"] != "defined" or pd.isna(row["run_q05"]) or pd.isna(row["run_q95"]):
         return ""
     low = num("run_q05", loc.money(row["run_q05"]))
     if row["run_q95"] == float("inf"):
         return "≥ " + low
-    return loc.interval(low, num("run_q95", loc.money(row["run_q95"])))
+    return _range(low, num("run_q95", loc.money(row["run_q95"])), w)
+
+
+def _range(low: str, high: str, w) -> str:
+    """Two formatted bounds (HTML) as a range of runs: "a à b"."""
+    before, middle, after = _split3(w["range"], "{low}", "{high}")
+    return f"{_e(before)}{low}{_e(middle)}{high}{_e(after)}"
 
 
 def _split3(text: str, first: str, second: str):

@@ -338,6 +338,7 @@ FR: Dict[str, str] = {
     "quantity_labour_force": "population active (habitants en emploi ou au chômage)",
     "s_trainees_share_first": "Les stagiaires font {share} {ci} de l'écart officiel de {month} : la part qui "
                               "disparaît quand on les compte comme demandeurs d'emploi.",
+    "range": "{low} à {high}",
     "ci": "intervalle à 95 % : {low} à {high}",
     "likelihood_0": "exceptionnellement improbable",
     "likelihood_1": "très improbable",
@@ -660,6 +661,7 @@ EN: Dict[str, str] = {
     "quantity_labour_force": "labour force (residents employed or unemployed)",
     "s_trainees_share_first": "The trainees make up {share} {ci} of the official difference in {month}: the part that "
                               "vanishes when they are counted as job seekers.",
+    "range": "{low} to {high}",
     "ci": "95% interval: {low} to {high}",
     "likelihood_0": "exceptionally unlikely",
     "likelihood_1": "very unlikely",
