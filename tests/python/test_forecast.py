@@ -7,6 +7,7 @@ rendering in headless Chromium (not blank, every chart present and sized, no
 request leaving the machine), and a second call that reuses every run.
 """
 import base64
+import contextlib
 import csv
 import html.parser
 import io
@@ -484,12 +485,12 @@ class _DevTools:
         return self.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"]["value"]
 
 
-def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
-    page = (made["out"] / "report.html").resolve().as_uri()
-    profile, netlog = tmp_path / "profile", tmp_path / "netlog.json"
+@contextlib.contextmanager
+def _browser(chromium, profile, *flags, size="1000,1400"):
+    """Headless Chromium with the DevTools protocol on its first tab; closed (and waited for) on leaving."""
     proc = subprocess.Popen([chromium, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-                             "--remote-allow-origins=*", f"--log-net-log={netlog}", "--window-size=1000,1400",
-                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--remote-allow-origins=*", *flags, f"--window-size={size}", "about:blank"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
@@ -500,6 +501,20 @@ def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
         targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30))
         tab = next(t for t in targets if t["type"] == "page")
         dt = _DevTools(tab["webSocketDebuggerUrl"])
+        yield dt
+        dt.call("Browser.close")
+    finally:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
+    page = (made["out"] / "report.html").resolve().as_uri()
+    profile, netlog = tmp_path / "profile", tmp_path / "netlog.json"
+    with _browser(chromium, profile, f"--log-net-log={netlog}") as dt:
         dt.call("Page.enable")
         dt.call("Network.enable")
         dt.call("Page.navigate", url=page)
@@ -522,13 +537,6 @@ def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
         dt.call("Emulation.setDeviceMetricsOverride", width=718, height=1024, deviceScaleFactor=1, mobile=False)
         dt.call("Emulation.setEmulatedMedia", media="print")
         summary_bottom = dt.evaluate("document.querySelector('#summary').getBoundingClientRect().bottom")
-        dt.call("Browser.close")
-    finally:
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
     assert 500 < summary_bottom <= 1024
     import matplotlib.image
     pixels = matplotlib.image.imread(io.BytesIO(shot), format="png")[..., :3]
@@ -543,6 +551,34 @@ def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
     activity = _network_activity(netlog)
     assert activity["sent"] == [], activity
     assert all(initiator == "not an origin" for url, initiator in activity["requests"]), activity
+
+
+def test_the_report_is_readable_on_a_phone(made, chromium, tmp_path):
+    # At 390 px the charts were shrunk to about 330 px (text 4-5 px high) and the tables' notes, rows as wide
+    # as their table, ran off the screen's edge.
+    page = (made["out"] / "report.html").resolve().as_uri()
+    with _browser(chromium, tmp_path / "profile", size="390,2000") as dt:
+        dt.call("Emulation.setDeviceMetricsOverride", width=390, height=2000, deviceScaleFactor=1, mobile=True)
+        dt.call("Page.enable")
+        dt.call("Page.navigate", url=page)
+        dt.wait_for("Page.loadEventFired")
+        view = dt.evaluate("document.documentElement.clientWidth")
+        charts = json.loads(dt.evaluate("""JSON.stringify([...document.querySelectorAll('figure.chart')].map(f => {
+            const r = f.querySelector('img').getBoundingClientRect(), c = f.querySelector('figcaption');
+            return {width: r.width, scrolls: f.scrollWidth > f.clientWidth,
+                    caption: c.getBoundingClientRect().right};}))"""))
+        notes = json.loads(dt.evaluate("""JSON.stringify([...document.querySelectorAll('tr.note .note-text')].map(
+            n => n.getBoundingClientRect().right))"""))
+        page_width = dt.evaluate("document.documentElement.scrollWidth")
+        # and the desktop as before: a chart as wide as the text
+        dt.call("Emulation.setDeviceMetricsOverride", width=1000, height=1400, deviceScaleFactor=1, mobile=False)
+        desktop = dt.evaluate("document.querySelector('figure.chart img').getBoundingClientRect().width")
+    assert view == 390 and page_width <= view  # the page itself does not scroll sideways
+    assert len(charts) == len(CHARTS)
+    for chart in charts:  # readable: at least 600 of the chart's 740 px, scrolling in its box
+        assert chart["width"] >= 600 and chart["scrolls"] and chart["caption"] <= view, chart
+    assert len(notes) >= 5 and max(notes) <= view, notes
+    assert 600 < desktop <= 720
 
 
 def _network_activity(path):

@@ -57,6 +57,16 @@ td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-bre
 pre.command { background: var(--soft); padding: 2mm 3mm; white-space: pre-wrap; word-break: break-all;
   font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
 section#summary { break-after: page; }
+/* A phone (390 px): a chart is drawn at a readable size and scrolls sideways in its box (shrunk to the
+   screen its text was 4-5 px high), and a table's notes wrap at the screen's width (they ran off its edge with
+   the table, which scrolls in its box). The desktop and the print are as above. */
+@media screen and (max-width: 640px) {
+  body { padding: 6mm 4mm 12mm; }
+  figure.chart { overflow-x: auto; }
+  figure.chart img { width: 640px; max-width: none; }
+  figure.chart figcaption { position: sticky; left: 0; width: calc(100vw - 8mm); }
+  tr.note td .note-text { position: sticky; left: 1.6mm; width: calc(100vw - 8mm - 3.2mm); white-space: normal; }
+}
 @page { size: A4; margin: 12mm 10mm 14mm;
         @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; color: #555; } }
 @media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; } h3 { break-after: avoid; }
@@ -99,7 +109,8 @@ def table(name: str, df: pd.DataFrame, columns: Sequence[Col], notes: Sequence[s
         cells = "".join(f'<td class="{c.css}">{c.render(row)}</td>' for c in columns)
         body.append(f'<tr data-row="{i}">{cells}</tr>')
     for note in notes:
-        body.append(f'<tr class="note"><td colspan="{len(columns)}">{_e(note)}</td></tr>')
+        # in a block of its own, which a narrow screen holds to its width (the row is the table's width)
+        body.append(f'<tr class="note"><td colspan="{len(columns)}"><div class="note-text">{_e(note)}</div></td></tr>')
     # In a box that scrolls sideways on a narrow screen, rather than the page;
     # a short table is printed on one page (Chromium left its last two rows
     # on the next), a long one breaks between rows, its header repeated.
