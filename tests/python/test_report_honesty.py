@@ -1053,3 +1053,20 @@ def test_ranges_of_runs_are_not_bracketed_and_an_open_range_of_costs_is_shown(mo
         assert f'≥ <span data-col="run_q05">{html_lib.escape(loc.money(cost["run_q05"]))}</span>' in table
         key = page[page.index('id="table-key_figures"'):page.index('<section id="levers">')]
         assert f'≥ <span data-col="cost_per_net_job_q05">' in key
+
+
+def test_a_scenario_with_fewer_jobs_gets_no_residents_sentence_and_each_cost_says_why_in_its_words(monkeypatch):
+    # A plant closure: "not all these jobs go to residents" of jobs that were not there, and "per unemployed
+    # fewer: not defined (the interval of the jobs difference contains 0)" of a difference in unemployed.
+    n = 50
+    analysis = _analyse(monkeypatch, n, jobs=-150.0, jobs_sd=20.0, spending=0.0,
+                        edit=_residents(n, resident_share=0.6, fewer_unemployed=0.5))  # 75 more unemployed
+    cost = analysis.tables["cost_per_job"].set_index("measure")
+    assert cost.loc["net_job", "status"] == "fewer_jobs" and cost.loc["resident_job", "status"] == "fewer_jobs"
+    text = " ".join(summary.sentences(analysis, "en"))
+    assert "not all these jobs go to residents" not in text
+    page = _page(analysis, "en")
+    table = _text(page[page.index('id="table-cost_per_job"'):page.index('<section id="methods">')])
+    assert "not defined (the scenario has fewer jobs held by residents than the reference)" in table
+    assert cost.loc["fewer_unemployed", "status"] == "fewer_jobs"
+    assert "not defined (the scenario has more unemployed than the reference)" in table

@@ -268,7 +268,9 @@ def status_words(row, lang: str) -> str:
     """Why a cost is not defined, in the words of its measure (fewer unemployed, not fewer jobs)."""
     w = words(lang)
     status = row["status"] if "status" in row else row["cost_status"]
-    return w.get(f"status_{status}_{row.get('measure', 'net_job')}", w[f"status_{status}"])
+    # the measure: a column, or the row's label in a table indexed by measure (the key figures' is net_job)
+    measure = row["measure"] if "measure" in row else getattr(row, "name", None)
+    return w.get(f"status_{status}_{measure if isinstance(measure, str) else 'net_job'}", w[f"status_{status}"])
 
 
 def _residents_sentence(analysis: Analysis, name: str, costs, lang: str) -> str:
@@ -281,6 +283,8 @@ def _residents_sentence(analysis: Analysis, name: str, costs, lang: str) -> str:
     mine = diffs[(diffs["scenario"] == name) & (diffs["month"] == horizon)].set_index("quantity")
     needed = ("jobs_held_by_residents", "unemployed", "labour_force")
     if not all(q in mine.index for q in needed) or not {"resident_job", "fewer_unemployed"} <= set(costs.index):
+        return ""
+    if costs.loc["net_job", "status"] != "defined":  # no job more to share out between residents and others
         return ""
     values = {}
     for key, quantity in zip(("resident_jobs", "unemployed", "labour"), needed):
