@@ -1070,3 +1070,16 @@ def test_a_scenario_with_fewer_jobs_gets_no_residents_sentence_and_each_cost_say
     assert "not defined (the scenario has fewer jobs held by residents than the reference)" in table
     assert cost.loc["fewer_unemployed", "status"] == "fewer_jobs"
     assert "not defined (the scenario has more unemployed than the reference)" in table
+
+
+def test_the_partner_funds_note_writes_its_amounts_in_one_unit(monkeypatch):
+    # The final run's note read "Région → Région, 10,0 M€ ; … Université → capital-risque, 1 000 000 €": a fund of
+    # 1.0 M€ paid in 69 monthly parts sums to 999 999.99 €, below the million of its own row's unit.
+    n = 5
+    funds = {"region": 1e7, "caisse_des_depots": 5e6, "cci": 1.5e6, "universite": 1e6 - 1e-8}
+
+    def edit(matrices):
+        for fund, total in funds.items():
+            matrices[("pacte", f"spending_fund_{fund}")] = _matrix(np.full((n, len(MONTHS)), total / len(MONTHS)))
+    text = _text(_page(_analyse(monkeypatch, n, jobs=500.0, edit=edit), "en"))
+    assert "university → venture capital, €1.0m" in text and "€1,000,000" not in text

@@ -599,14 +599,17 @@ def _partner_funds_notes(analysis: Analysis, lang: str) -> List[str]:
         if not funds:
             continue
         kinds = {i["name"]: i.get("kind", "") for i in s.scenario.config.get("investors", [])}
+        mine = levers[levers["scenario"] == s.name].set_index("policy")["spent_q50"]
+        paid = [mine.get(f"fund_{f['name']}", float("nan")) for f in funds]
+        # one unit for all (a fund of 1.0 M€ paid in monthly parts sums to 999 999.99 €, which read "1 000 000 €")
+        millions = any(not missing(v) and abs(v) >= 0.9995e6 for v in paid)
         items, recorded = [], True
-        for f in funds:
+        for f, amount in zip(funds, paid):
             fund = lever_name({"name": f["name"]}, analysis.spec, lang)
             investor = investor_label(f.get("investor", ""), kinds.get(f.get("investor", ""), ""), lang)
-            row = levers[(levers["scenario"] == s.name) & (levers["policy"] == f"fund_{f['name']}")]
-            if len(row) and not missing(row["spent_q50"].iloc[0]):
+            if not missing(amount):
                 items.append(w["fund_to_paid"].format(fund=fund, investor=investor,
-                                                      paid=loc.money(row["spent_q50"].iloc[0])))
+                                                      paid=loc.money(amount, millions=millions)))
             else:
                 recorded = False
                 items.append(w["fund_to"].format(fund=fund, investor=investor))
