@@ -21,6 +21,9 @@ figures the report draws beside the model's results:
     title: {fr: ..., en: ...}        # optional
     level: {value: 0.10, source: ...}                          # optional: a fixed level
     creations_reference: {year: 2013, count: 1034, source: ...}  # optional
+    calibrated:                      # optional: parameters the results rest on, calibrated rather than measured
+      - {parameter: commuting.outside_job_finding, label: {fr: ..., en: ...}, how: {fr: ..., en: ...},
+         values: [0.019, 0.022, 0.024]}                          # the values a sensitivity sweep would take
 
 Each scenario states its own target (``target:`` in the scenario file). The
 report reads it twice when a ``level`` is given: as stated (for Amiens: at or
@@ -99,6 +102,17 @@ class Level:
 
 
 @dataclasses.dataclass(frozen=True)
+class Calibrated:
+    """A parameter that the results rest on, calibrated rather than measured: the report's Methods name it, give
+    its value in the runs (from the scenarios' configuration), say how it was chosen, and give the sweep over
+    `values` that shows how the probabilities move with it."""
+    parameter: str                   # its path in the scenario, as --set and --grid take it
+    label: Dict[str, str]            # what it is, per language
+    how: Dict[str, str]              # how it was calibrated, per language
+    values: Tuple[float, ...]        # the sensitivity sweep's grid
+
+
+@dataclasses.dataclass(frozen=True)
 class CreationsReference:
     """Firm creations of a past year, drawn beside the simulated years."""
     year: int
@@ -141,6 +155,8 @@ class ForecastSpec:
     #: ``{numerique: {fr: numérique, en: digital}}``; the report falls back to its own words, then to the
     #: identifier with its underscores as spaces.
     labels: Dict[str, Dict[str, str]] = dataclasses.field(default_factory=dict)
+    #: The parameters calibrated on the reference that the results rest on (the forecast file's `calibrated`).
+    calibrated: List[Calibrated] = dataclasses.field(default_factory=list)
 
     def label_of(self, identifier: str, lang: str) -> Optional[str]:
         texts = self.labels.get(str(identifier))
@@ -175,7 +191,7 @@ class ForecastSpec:
         doc = _read_yaml(path)
         if not is_forecast_document(doc):
             raise ForecastError(f"{path}: not a forecast file: expected a mapping with `scenarios:` (a list)")
-        known = {"scenarios", "title", "level", "creations_reference", "labels"}
+        known = {"scenarios", "title", "level", "creations_reference", "labels", "calibrated"}
         for key in doc:
             if key not in known:
                 raise ForecastError(f"{path}: {key}: unknown field; expected one of {', '.join(sorted(known))}")
@@ -216,6 +232,7 @@ class ForecastSpec:
             spec.creations_reference = CreationsReference(int(year), _number(ref, "count", where),
                                                           _source(_field(ref, "source", where, ""),
                                                                   f"{where}.source"))
+        spec.calibrated = _calibrated(doc.get("calibrated"), f"{path}: calibrated", spec.reference.scenario)
         spec._check_names()
         return spec
 
@@ -315,6 +332,7 @@ class ForecastSpec:
             "level": dataclasses.asdict(self.level) if self.level else None,
             "creations_reference": dataclasses.asdict(self.creations_reference) if self.creations_reference else None,
             "labels": self.labels,
+            "calibrated": [dataclasses.asdict(c) for c in self.calibrated],
         }
 
 
@@ -389,6 +407,39 @@ def _field(section: Any, key: str, where: str, default: Any = dataclasses.MISSIN
             raise ForecastError(f"{where}.{key}: missing")
         return default
     return section[key]
+
+
+def _calibrated(value: Any, where: str, reference: Scenario) -> List[Calibrated]:
+    """The forecast file's `calibrated`: a list of {parameter, label, how, values}, each parameter a path that the
+    reference scenario takes at each of the values (checked, as --grid would)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ForecastError(f"{where}: expected a list of {{parameter: PATH, label: ..., how: ..., values: [...]}}, "
+                            f"found {value!r}")
+    out = []
+    for i, item in enumerate(value):
+        at = f"{where}[{i}]"
+        if not isinstance(item, Mapping):
+            raise ForecastError(f"{at}: expected a mapping, found {item!r}")
+        for key in item:
+            if key not in ("parameter", "label", "how", "values"):
+                raise ForecastError(f"{at}.{key}: unknown field; expected parameter, label, how or values")
+        parameter = _field(item, "parameter", at)
+        values = _field(item, "values", at)
+        if not isinstance(parameter, str) or not parameter:
+            raise ForecastError(f"{at}.parameter: expected a parameter's path (as --set takes it), found {parameter!r}")
+        if not isinstance(values, list) or len(values) < 2 or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            raise ForecastError(f"{at}.values: expected a list of at least two numbers, found {values!r}")
+        for v in values:
+            try:
+                reference.with_overrides([f"{parameter}={v!r}"])
+            except ScenarioError as e:
+                raise ForecastError(f"{at}.parameter: {parameter}={v!r} is refused by {reference.source}: {e}") from None
+        out.append(Calibrated(parameter, _texts(_field(item, "label", at), f"{at}.label"),
+                              _texts(_field(item, "how", at), f"{at}.how"), tuple(float(v) for v in values)))
+    return out
 
 
 def _number(section: Any, key: str, where: str) -> float:

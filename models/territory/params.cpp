@@ -68,6 +68,14 @@ std::vector<std::string> recorded_series(const sim::Value& cfg) {
   for (const auto& i : cfg["investors"].items()) names.push_back("investment_" + i["name"].as_string());
   for (const char* n : {"policy_spending", "policy_spending_cumulative", "national_unemployment_rate", "portal_cash"})
     names.emplace_back(n);
+  // Each policy's spending, in TerritoryModel's order of policies (policy_names()).
+  for (const char* n : {"portal", "entrepreneur_support", "hiring_subsidy", "creation_subsidy", "marketing",
+                        "establishment_grant"})
+    names.push_back(std::string("spending_") + n);
+  for (const auto& t : cfg["policies"]["training"].items()) names.push_back("spending_training_" + t["name"].as_string());
+  for (const auto& c : cfg["clusters"].items()) names.push_back("spending_cluster_" + c["name"].as_string());
+  for (const auto& f : cfg["policies"]["partner_funds"].items())
+    names.push_back("spending_fund_" + f["name"].as_string());
   return names;
 }
 

@@ -203,6 +203,12 @@ void TerritoryModel::declare(sim::Recorder& rec) {
   s_national_ = rec.add_series("national_unemployment_rate", "the national context's unemployment rate this month");
   s_portal_cash_ = rec.add_series("portal_cash", "the portal's supported cash granted this month, into the reserves of "
                                                  "the firms it supports, EUR: not counted in policy_spending");
+  // Each policy's spending of the month (its part of policy_spending), so that a report can say when each
+  // lever spent: the budgets are ceilings, and a policy may stop long before its window ends.
+  s_policy_spending_.clear();
+  for (const auto& name : policy_names_)
+    s_policy_spending_.push_back(rec.add_series("spending_" + name, "spending this month of policy " + name +
+                                                                        " (its part of policy_spending), EUR"));
   std::vector<std::string> zones, skills, sectors;
   for (const auto& z : p_.zones) zones.push_back(z.name);
   for (const auto& k : p_.skills) skills.push_back(k.name);
@@ -577,6 +583,7 @@ void TerritoryModel::record(sim::Recorder& rec, const sim::MonthContext& ctx) {
     rec.set(b_sectors_, s, 2, d(svac[s]));
   }
   for (std::size_t k = 0; k < budget_.size(); ++k) {
+    rec.set(s_policy_spending_[k], month_policy_spending_[k]);
     rec.set(b_policies_, k, 0, month_policy_spending_[k]);
     rec.set(b_policies_, k, 1, spent_[k]);
     rec.set(b_policies_, k, 2, budget_[k]);

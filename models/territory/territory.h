@@ -400,7 +400,7 @@ class TerritoryModel final : public sim::Model {
   int s_creations_ = 0, s_closures_ = 0, s_vacancies_ = 0, s_hires_ = 0, s_separations_ = 0, s_wage_ = 0;
   int s_jobs_ = 0, s_jobs_res_ = 0, s_in_comm_ = 0, s_out_comm_ = 0, s_spending_ = 0, s_spending_cum_ = 0;
   int s_national_ = 0;
-  std::vector<int> s_cluster_, s_invest_;
+  std::vector<int> s_cluster_, s_invest_, s_policy_spending_;
   int b_zones_ = 0, b_skills_ = 0, b_sectors_ = 0, b_policies_ = 0;
 };
 

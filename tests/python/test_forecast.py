@@ -7,6 +7,7 @@ rendering in headless Chromium (not blank, every chart present and sized, no
 request leaving the machine), and a second call that reuses every run.
 """
 import base64
+import contextlib
 import csv
 import errno
 import html.parser
@@ -152,6 +153,10 @@ def test_the_package_ships_the_amiens_scenarios_unchanged():
     ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {count: 1034}\n",
      "creations_reference.year: missing"),
     ("scenarios: [baseline.yaml, {file: pacte.yaml, label: {de: Pakt}}]\n", "scenarios[1].label"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncalibrated: [{parameter: commuting.outside_job_findng, label: x, "
+     "how: y, values: [0.019, 0.024]}]\n", "calibrated[0].parameter: commuting.outside_job_findng=0.019 is refused"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncalibrated: [{parameter: commuting.outside_job_finding, label: x, "
+     "how: y, values: [0.019]}]\n", "calibrated[0].values: expected a list of at least two numbers"),
 ])
 def test_bad_forecast_files_are_refused_with_the_field(tmp_path, text, message):
     for name in ("baseline.yaml", "pacte.yaml"):
@@ -232,18 +237,23 @@ def test_summary_is_written_from_the_numbers(made):
     # Trainees are out of the labour force: the difference without them, from the table's row.
     diffs = {(r["quantity"], r["month"]): r for r in csv.DictReader(open(out / "tables" / "paired_differences.csv"))}
     with_trainees = diffs[("unemployment_rate_with_trainees", "2020-12")]
-    trainees = [t for t in summary if "stagiaires en formation" in t]
-    assert len(trainees) == 1
+    trainees = [t for t in summary if "stagiaires en formation (" in t and "décembre 2020" in t]
+    assert len(trainees) == 1, summary
+    # and in the target month, where the summary gives the medians: both readings, the trainees' too
+    assert [t for t in summary if "stagiaires en formation (" in t and "décembre 2019" in t]
+    assert any(t.startswith("Le même mois, en comptant comme demandeurs d'emploi les stagiaires") for t in summary)
     d = enough_decimals([100 * float(with_trainees[c]) for c in ("mean", "ci_low", "ci_high")], 2)
     assert fr.points(float(with_trainees["mean"]), d) in trainees[0]
     assert fr.count(float(diffs[("in_training", "2020-12")]["mean"])) in trainees[0]
     # The portal's supported cash, which the spending leaves out, with the cost were it counted.
     cash = [t for t in summary if "l'apport en trésorerie du portail" in t]
-    assert len(cash) == 1 and fr.money(float(costs["net_job"]["uncounted_cash"])) in cash[0]
-    assert float(costs["net_job"]["uncounted_cash"]) > 0
-    if costs["net_job"]["cost_with_cash"]:  # defined: the jobs difference's interval is above 0
-        assert fr.money(float(costs["net_job"]["cost_with_cash"])) in cash[0]
-        assert float(costs["net_job"]["cost_with_cash"]) > float(costs["net_job"]["cost"])
+    assert len(cash) == 1 and fr.money(float(costs["net_job"]["portal_cash"])) in cash[0]
+    assert float(costs["net_job"]["portal_cash"]) > 0 and costs["net_job"]["portal_cash_counted"] == "False"
+    counted = costs["net_job_with_portal_cash"]  # the cost table's row that counts it
+    assert counted["portal_cash_counted"] == "True" and float(counted["spending"]) > float(costs["net_job"]["spending"])
+    if counted["status"] == "defined":  # the jobs difference's interval is above 0
+        assert fr.money(float(counted["cost"])) in cash[0]
+        assert float(counted["cost"]) > float(costs["net_job"]["cost"])
     else:
         assert costs["net_job"]["status"] != "defined" and "compté" not in cash[0]
     # The fixed level is a level, not the goal.
@@ -359,6 +369,13 @@ def test_report_tables_follow_from_the_runs(made):
     assert float(cost["spending"]) == pytest.approx(spent.mean())
     if cost["status"] == "defined":
         assert float(cost["cost"]) == pytest.approx(spent.mean() / jobs.mean())
+    # the levers as the runs spent them: the portal's last month of spending, from spending_portal
+    rows = con.execute("SELECT r.replicate, v.month FROM series v JOIN runs r USING (run_id) JOIN scenarios s "
+                       "USING (scenario_id) WHERE s.name = 'pacte' AND v.name = 'spending_portal' AND v.value > 0 "
+                       "ORDER BY r.replicate, v.month").fetchall()
+    last = sorted({rep: month for rep, month in rows}.values())
+    portal = next(r for r in csv.DictReader(open(out / "tables" / "levers.csv")) if r["policy"] == "portal")
+    assert portal["last_month_q50"] == last[(len(last) - 1) // 2] and portal["end"] == "2020-12"
     creations = list(csv.DictReader(open(out / "tables" / "creations_per_year.csv")))
     assert {r["year"] for r in creations} == {str(y) for y in range(2015, 2021)}
     assert float(creations[0]["reference"]) == pytest.approx(1034 * 0.05)
@@ -475,12 +492,12 @@ class _DevTools:
         return self.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"]["value"]
 
 
-def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
-    page = (made["out"] / "report.html").resolve().as_uri()
-    profile, netlog = tmp_path / "profile", tmp_path / "netlog.json"
+@contextlib.contextmanager
+def _browser(chromium, profile, *flags, size="1000,1400"):
+    """Headless Chromium with the DevTools protocol on its first tab; closed (and waited for) on leaving."""
     proc = subprocess.Popen([chromium, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-                             "--remote-allow-origins=*", f"--log-net-log={netlog}", "--window-size=1000,1400",
-                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--remote-allow-origins=*", *flags, f"--window-size={size}", "about:blank"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
@@ -491,6 +508,20 @@ def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
         targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30))
         tab = next(t for t in targets if t["type"] == "page")
         dt = _DevTools(tab["webSocketDebuggerUrl"])
+        yield dt
+        dt.call("Browser.close")
+    finally:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
+    page = (made["out"] / "report.html").resolve().as_uri()
+    profile, netlog = tmp_path / "profile", tmp_path / "netlog.json"
+    with _browser(chromium, profile, f"--log-net-log={netlog}") as dt:
         dt.call("Page.enable")
         dt.call("Network.enable")
         dt.call("Page.navigate", url=page)
@@ -513,13 +544,6 @@ def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
         dt.call("Emulation.setDeviceMetricsOverride", width=718, height=1024, deviceScaleFactor=1, mobile=False)
         dt.call("Emulation.setEmulatedMedia", media="print")
         summary_bottom = dt.evaluate("document.querySelector('#summary').getBoundingClientRect().bottom")
-        dt.call("Browser.close")
-    finally:
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
     assert 500 < summary_bottom <= 1024
     import matplotlib.image
     pixels = matplotlib.image.imread(io.BytesIO(shot), format="png")[..., :3]
@@ -534,6 +558,34 @@ def test_report_renders_offline_in_chromium(made, chromium, tmp_path):
     activity = _network_activity(netlog)
     assert activity["sent"] == [], activity
     assert all(initiator == "not an origin" for url, initiator in activity["requests"]), activity
+
+
+def test_the_report_is_readable_on_a_phone(made, chromium, tmp_path):
+    # At 390 px the charts were shrunk to about 330 px (text 4-5 px high) and the tables' notes, rows as wide
+    # as their table, ran off the screen's edge.
+    page = (made["out"] / "report.html").resolve().as_uri()
+    with _browser(chromium, tmp_path / "profile", size="390,2000") as dt:
+        dt.call("Emulation.setDeviceMetricsOverride", width=390, height=2000, deviceScaleFactor=1, mobile=True)
+        dt.call("Page.enable")
+        dt.call("Page.navigate", url=page)
+        dt.wait_for("Page.loadEventFired")
+        view = dt.evaluate("document.documentElement.clientWidth")
+        charts = json.loads(dt.evaluate("""JSON.stringify([...document.querySelectorAll('figure.chart')].map(f => {
+            const r = f.querySelector('img').getBoundingClientRect(), c = f.querySelector('figcaption');
+            return {width: r.width, scrolls: f.scrollWidth > f.clientWidth,
+                    caption: c.getBoundingClientRect().right};}))"""))
+        notes = json.loads(dt.evaluate("""JSON.stringify([...document.querySelectorAll('tr.note .note-text')].map(
+            n => n.getBoundingClientRect().right))"""))
+        page_width = dt.evaluate("document.documentElement.scrollWidth")
+        # and the desktop as before: a chart as wide as the text
+        dt.call("Emulation.setDeviceMetricsOverride", width=1000, height=1400, deviceScaleFactor=1, mobile=False)
+        desktop = dt.evaluate("document.querySelector('figure.chart img').getBoundingClientRect().width")
+    assert view == 390 and page_width <= view  # the page itself does not scroll sideways
+    assert len(charts) == len(CHARTS)
+    for chart in charts:  # readable: at least 600 of the chart's 740 px, scrolling in its box
+        assert chart["width"] >= 600 and chart["scrolls"] and chart["caption"] <= view, chart
+    assert len(notes) >= 5 and max(notes) <= view, notes
+    assert 600 < desktop <= 720
 
 
 def _network_activity(path):

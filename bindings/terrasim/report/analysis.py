@@ -15,9 +15,19 @@ Statistics (level 95% unless said):
 - the probability of reaching a target: the share of replicates that reach
   it, with a Wilson score interval;
 - paired differences (scenario minus reference, replicate by replicate): the
-  mean with a Student t interval, and the 5-95% range of the differences;
-- cost per net job: the ratio of the mean paired difference in public
-  spending to the mean paired difference in jobs, with Fieller's interval.
+  mean with a Student t interval, and the band of 90% of the differences.
+  The two say different things: the t interval is the precision of the mean
+  over n pairs (it narrows as runs are added, as 1/sqrt(n)); the band is the
+  spread of the runs themselves (one run's difference falls there), which
+  more runs do not narrow. The report gives both wherever it quotes an effect;
+- cost per extra job located in the territory (measure "net_job": jobs held by
+  residents and in-commuters, not a net of displacement), per extra job held
+  by a resident and per unemployed resident fewer (COST_MEASURES): the ratio
+  of the mean paired difference in public spending to the mean paired
+  difference in that quantity, with Fieller's interval
+  (again the precision of that ratio of means), and the band of 90% of the
+  runs' own costs (each pair's spending difference over its jobs difference;
+  a pair with no job more counts as a cost above any other, see run_costs).
   Fieller's interval is finite exactly when the t interval of the jobs
   difference excludes 0; otherwise the cost is reported as not defined
   rather than divided by a difference that may be nothing.
@@ -173,6 +183,14 @@ def reaches(values: pd.DataFrame, reference: Optional[pd.DataFrame], threshold: 
     return out
 
 
+def run_costs(spending, gain) -> np.ndarray:
+    """Each pair's own cost per unit gained: spending / gain, and +inf for a pair that gains nothing (gain <= 0:
+    its money bought no job, which ranks it above any finite cost rather than, divided, among the savings)."""
+    spending, gain = np.asarray(spending, dtype=float), np.asarray(gain, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(gain > 0, spending / np.where(gain > 0, gain, 1.0), np.inf)
+
+
 def _quantile_row(values: np.ndarray) -> Dict[str, float]:
     q05, q95 = middle_band(values, OUTER)
     q25, q75 = middle_band(values, INNER)
@@ -225,15 +243,16 @@ def analyse(db, spec: "ForecastSpec", replicates: int, base_seed: int = 1) -> An
 
         charts["unemployment_fan"] = _unemployment_fan(spec, data)
         tables["unemployment_december"] = _december_rows(charts["unemployment_fan"], months,
-                                                         key_months(spec, months))
+                                                         key_months(spec, months), spec, data)
         tables["target_probability"] = _target_probabilities(spec, data, months, notes)
         charts["cluster_jobs"], tables["cluster_jobs"] = _cluster_jobs(spec, data)
         tables["creations_per_year"] = _creations(spec, data, months, notes)
         tables["investment_by_type"] = _investment(spec, data)
         charts["paired_difference"] = _paired_fan(spec, data)
         tables["paired_differences"] = _paired_rows(spec, charts["paired_difference"], months)
+        tables["trainees_share"] = _trainees_share(spec, data, months)
         tables["cost_per_job"] = _cost_per_job(spec, data)
-        tables["levers"] = _levers(spec)
+        tables["levers"] = _levers(spec, data)
         tables["scenarios"] = _scenario_files(spec, res)
         tables["key_figures"] = _key_figures(spec, tables, months)
     return Analysis(spec=spec, replicates=replicates, base_seed=base_seed, version=_core.__version__,
@@ -298,11 +317,24 @@ def _unemployment_fan(spec, data) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _december_rows(fan: pd.DataFrame, months: pd.PeriodIndex, extra: List[pd.Period]) -> pd.DataFrame:
-    """Each December, the target month and the horizon."""
+def _december_rows(fan: pd.DataFrame, months: pd.PeriodIndex, extra: List[pd.Period], spec=None,
+                   data=None) -> pd.DataFrame:
+    """Each December, the target month and the horizon; with, when a scenario trains, the unemployment rate
+    counting the trainees as job seekers (WITH_TRAINEES): its median and band, each scenario's own (NaN for
+    every scenario when none trains)."""
     keep = {str(p) for p in months if p.month == 12} | {str(p) for p in extra}
-    rows = fan[fan["month"].isin(keep)]
-    return rows[["scenario", "month", "q50", "q05", "q95", "national"]].reset_index(drop=True)
+    rows = fan[fan["month"].isin(keep)][["scenario", "month", "q50", "q05", "q95", "national"]].reset_index(drop=True)
+    columns = ["q50_with_trainees", "q05_with_trainees", "q95_with_trainees"]
+    for c in columns:
+        rows[c] = np.nan
+    if spec is not None and any(_trains(data, name) for name in spec.names):
+        for i, r in rows.iterrows():
+            if not data.has(r["scenario"], "in_training"):
+                continue
+            values = _with_trainees(data, r["scenario"])[pd.Period(r["month"], freq="M")].to_numpy()
+            q = _quantile_row(values)
+            rows.loc[i, columns] = [q["q50"], q["q05"], q["q95"]]
+    return rows
 
 
 # -- the target --------------------------------------------------------------
@@ -391,22 +423,46 @@ def _creations(spec, data, months, notes) -> pd.DataFrame:
 
 
 def _investment(spec, data) -> pd.DataFrame:
+    """Investment made over the period by each investor (median, band, mean), and the scenario's partner funds
+    paid into that investor's pot (spending_fund_<name>, summed per run): public money, which the scenario's
+    spending already counts, invested with the investor's own (the pact's Région, Caisse des dépôts, CCI to the
+    business angels and Université to venture capital: 17.5 M€), so that the investment includes what was
+    invested of it (not necessarily all: a pot may hold some at the horizon). NaN where no partner fund pays
+    that investor, or where the runs do not record it."""
     rows = []
     for s in spec.scenarios:
+        funds = partner_funds(s)
         for inv in s.scenario.config.get("investors", []):
             series = f"investment_{inv['name']}"
             if not data.has(s.name, series):
                 continue
             total = data(s.name, series).sum(axis=1, skipna=False).to_numpy()
             row = _quantile_row(total)
+            mine = [f"spending_fund_{f['name']}" for f in funds if f.get("investor") == inv["name"]]
+            paid = {"q50": np.nan, "q05": np.nan, "q95": np.nan, "mean": np.nan}
+            if mine and all(data.has(s.name, m) for m in mine):
+                paid = _quantile_row(sum(data(s.name, m).sum(axis=1, skipna=False).to_numpy() for m in mine))
             rows.append({"scenario": s.name, "investor": inv["name"], "kind": inv.get("kind", ""),
-                         "q50": row["q50"], "q05": row["q05"], "q95": row["q95"], "mean": row["mean"]})
-    return pd.DataFrame(rows, columns=["scenario", "investor", "kind", "q50", "q05", "q95", "mean"])
+                         "q50": row["q50"], "q05": row["q05"], "q95": row["q95"], "mean": row["mean"],
+                         "partner_funds_q50": paid["q50"], "partner_funds_q05": paid["q05"],
+                         "partner_funds_q95": paid["q95"], "partner_funds_mean": paid["mean"]})
+    return pd.DataFrame(rows, columns=["scenario", "investor", "kind", "q50", "q05", "q95", "mean", "partner_funds_q50",
+                                       "partner_funds_q05", "partner_funds_q95", "partner_funds_mean"])
+
+
+def partner_funds(s) -> List[dict]:
+    """The partner funds a scenario enables (each pays an investor's pot from the public budget)."""
+    funds = s.scenario.config.get("policies", {}).get("partner_funds", [])
+    return [f for f in funds if isinstance(f, dict) and f.get("enabled")]
 
 
 # -- differences and cost ------------------------------------------------------
 
 DIFFERENCES = ("jobs_in_territory", "unemployment_rate")
+#: The residents' side of the jobs difference, when the runs record it: the jobs located in the territory go
+#: to residents and to in-commuters, and more jobs for residents draw more residents into the labour force,
+#: so that the unemployed fall by less than the jobs rise (the cost per job is not a cost per unemployed).
+RESIDENTS = ("jobs_held_by_residents", "unemployed", "labour_force")
 
 #: The unemployment rate with the residents in training counted as job seekers: (unemployed + in
 #: training) / (labour force + in training). Trainees are out of the labour force while they train (the
@@ -432,7 +488,7 @@ def _paired_fan(spec, data) -> pd.DataFrame:
     frames = []
     ref = spec.names[0]
     for name in spec.names[1:]:
-        for quantity in DIFFERENCES:
+        for quantity in DIFFERENCES + tuple(q for q in RESIDENTS if data.has(name, q) and data.has(ref, q)):
             d = data(name, quantity) - data(ref, quantity)
             summary = data.res.paired_difference(quantity, name, ref, NO_GRID, level=LEVEL)
             frames.append(_difference_frame(name, quantity, d, summary["mean"].to_numpy(),
@@ -480,69 +536,141 @@ def _paired_rows(spec, fan: pd.DataFrame, months) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+def _trainees_share(spec, data, months) -> pd.DataFrame:
+    """How much of the official unemployment difference is the trainees', at each key month, for a scenario
+    (or reference) that trains: the mean paired difference in the official rate, in the rate counting trainees
+    as job seekers (WITH_TRAINEES), and the share of the first that the second does not have,
+    mean(official - with trainees) / mean(official), with Fieller's interval. Trainees are out of the labour
+    force while they train: an official fall of 0.36 point can be 0.10 point once they are counted.
+
+    The share is not defined (status) when the official difference's interval contains 0: there is then no
+    difference to share out."""
+    rows = []
+    ref = spec.names[0]
+    for name in spec.names[1:]:
+        if not (_trains(data, name) or _trains(data, ref)):
+            continue
+        for month in key_months(spec, months):
+            official = (data(name, "unemployment_rate") - data(ref, "unemployment_rate"))[month].to_numpy()
+            counted = (_with_trainees(data, name) - _with_trainees(data, ref))[month].to_numpy()
+            trainees = (data(name, "in_training") - data(ref, "in_training"))[month].to_numpy()
+            both = np.isfinite(official) & np.isfinite(counted)
+            o, c = official[both], counted[both]
+            o_mean, o_low, o_high = mean_interval(o)
+            share, low, high, bounded = fieller_ratio(o - c, o)
+            status = "defined" if bounded and not (o_low <= 0 <= o_high) else "official_interval_includes_zero"
+            if o.size < 2:
+                status = "too_few_runs"
+            if status != "defined":
+                share = low = high = np.nan
+            rows.append({"scenario": name, "month": str(month), "in_training": float(np.nanmean(trainees)),
+                         "official": o_mean, "official_ci_low": o_low, "official_ci_high": o_high,
+                         "with_trainees": float(c.mean()) if c.size else np.nan, "share": share,
+                         "share_ci_low": low, "share_ci_high": high, "status": status, "n": int(o.size)})
+    return pd.DataFrame(rows, columns=["scenario", "month", "in_training", "official", "official_ci_low",
+                                       "official_ci_high", "with_trainees", "share", "share_ci_low",
+                                       "share_ci_high", "status", "n"])
+
+
+#: What a cost is per, in the cost table's order: the series of the paired difference at the horizon (or summed
+#: over the period, in years) and its sign (+1: more is the gain; -1: fewer is). "net_job" is the jobs located in
+#: the territory (residents' and in-commuters'), not a net of displacement.
+COST_MEASURES = (("net_job", "jobs_in_territory", +1, "horizon"),
+                 ("resident_job", "jobs_held_by_residents", +1, "horizon"),
+                 ("fewer_unemployed", "unemployed", -1, "horizon"),
+                 ("job_year", "jobs_in_territory", +1, "period"))
+
+
 def _cost_per_job(spec, data) -> pd.DataFrame:
-    """Public money per net job: at the horizon, and per job-year over the whole period."""
+    """Public money per unit gained: per extra job located in the territory at the horizon, per extra job held
+    by a resident, per unemployed resident fewer, and per extra job-year in the territory over the period."""
     rows = []
     ref = spec.names[0]
     for name in spec.names[1:]:
         spent_all = (data(name, "policy_spending_cumulative").iloc[:, -1]
                      - data(ref, "policy_spending_cumulative").iloc[:, -1]).to_numpy()
-        jobs = data(name, "jobs_in_territory") - data(ref, "jobs_in_territory")
         # The portal's supported cash, which the spending does not count (docs/model.md): how much more
         # than the reference's, and the cost were it counted.
         cash_all = ((data(name, "portal_cash") - data(ref, "portal_cash")).sum(axis=1, skipna=False).to_numpy()
                     if data.has(name, "portal_cash") and data.has(ref, "portal_cash")
                     else np.full(spent_all.shape, np.nan))
-        # A run with a month missing has no job-years (skipna=False: not the sum of its other months).
-        measures = {"net_job": jobs.iloc[:, -1].to_numpy(),
-                    "job_year": jobs.sum(axis=1, skipna=False).to_numpy() / 12.0}
+        measures = {}
+        for measure, series, sign, span in COST_MEASURES:
+            if not (data.has(name, series) and data.has(ref, series)):
+                continue
+            gain = sign * (data(name, series) - data(ref, series))
+            # A run with a month missing has no job-years (skipna=False: not the sum of its other months).
+            measures[measure] = (gain.iloc[:, -1].to_numpy() if span == "horizon"
+                                 else gain.sum(axis=1, skipna=False).to_numpy() / 12.0)
         for measure, denominator_all in measures.items():
             # The pairs with both figures, as the paired differences count them (SweepResults skips a pair
             # with a missing value): a NaN would otherwise make the interval NaN and the cost "not defined"
             # beside a jobs difference the same report calls significant.
             both = np.isfinite(spent_all) & np.isfinite(denominator_all)
-            spent, denominator = spent_all[both], denominator_all[both]
-            cash = cash_all[both]
-            with_cash = (np.nan, np.nan, np.nan)
-            if cash.size and np.isfinite(cash).all() and cash.mean() != 0:
-                r, lo, hi, ok = fieller_ratio(spent + cash, denominator)
-                with_cash = (r, lo, hi) if ok and mean_interval(denominator)[1] > 0 else with_cash
-            s_mean, s_low, s_high = mean_interval(spent)
-            d_mean, d_low, d_high = mean_interval(denominator)
-            ratio, low, high, bounded = fieller_ratio(spent, denominator)
-            if denominator.size < 2:
-                status = "too_few_runs"
-            elif bounded and d_low > 0:
-                status = "defined"
-            elif bounded:
-                status = "fewer_jobs"  # the scenario has significantly fewer jobs: no job is created to pay for
-            else:
-                status = "jobs_interval_includes_zero"
-            if status != "defined":
-                ratio = low = high = np.nan
-            rows.append({"scenario": name, "measure": measure, "spending": s_mean, "spending_ci_low": s_low,
-                         "spending_ci_high": s_high, "jobs": d_mean, "jobs_ci_low": d_low, "jobs_ci_high": d_high,
-                         "cost": ratio, "cost_ci_low": low, "cost_ci_high": high, "status": status,
-                         "n": int(denominator.size),
-                         "uncounted_cash": float(cash.mean()) if cash.size else np.nan,
-                         "cost_with_cash": with_cash[0], "cost_with_cash_ci_low": with_cash[1],
-                         "cost_with_cash_ci_high": with_cash[2]})
-    return pd.DataFrame(rows, columns=["scenario", "measure", "spending", "spending_ci_low", "spending_ci_high",
-                                       "jobs", "jobs_ci_low", "jobs_ci_high", "cost", "cost_ci_low", "cost_ci_high",
-                                       "status", "n", "uncounted_cash", "cost_with_cash", "cost_with_cash_ci_low",
-                                       "cost_with_cash_ci_high"])
+            spent, denominator, cash = spent_all[both], denominator_all[both], cash_all[both]
+            has_cash = bool(cash.size and np.isfinite(cash).all() and cash.mean() != 0)
+            portal_cash = float(cash.mean()) if has_cash else 0.0
+            rows.append({"scenario": name, "measure": measure, **_cost_row(spent, denominator),
+                         "portal_cash": portal_cash, "portal_cash_counted": False})
+            if measure == "net_job" and has_cash:
+                # The cost were the portal's supported cash counted as public money, in the table beside the
+                # cost that leaves it out (it was only in the summary).
+                rows.append({"scenario": name, "measure": "net_job_with_portal_cash",
+                             **_cost_row(spent + cash, denominator), "portal_cash": portal_cash,
+                             "portal_cash_counted": True})
+    return pd.DataFrame(rows, columns=COST_COLUMNS)
+
+
+#: The cost table's columns. portal_cash: the portal's supported cash more than the reference's (0 without a
+#: portal that gives any), which only the row portal_cash_counted (measure net_job_with_portal_cash) counts.
+COST_COLUMNS = ["scenario", "measure", "spending", "spending_ci_low", "spending_ci_high", "jobs", "jobs_ci_low",
+                "jobs_ci_high", "cost", "cost_ci_low", "cost_ci_high", "status", "run_q05", "run_q95",
+                "runs_without_gain", "n", "portal_cash", "portal_cash_counted"]
+
+
+def _cost_row(spent: np.ndarray, denominator: np.ndarray) -> Dict[str, object]:
+    """A cost: the mean spending, the mean gain, their ratio with Fieller's interval (or why it is not defined),
+    and the band of the runs' own costs."""
+    s_mean, s_low, s_high = mean_interval(spent)
+    d_mean, d_low, d_high = mean_interval(denominator)
+    ratio, low, high, bounded = fieller_ratio(spent, denominator)
+    if denominator.size < 2:
+        status = "too_few_runs"
+    elif bounded and d_low > 0:
+        status = "defined"
+    elif bounded:
+        status = "fewer_jobs"  # the scenario has significantly fewer jobs: no job is created to pay for
+    else:
+        status = "jobs_interval_includes_zero"
+    if status != "defined":
+        ratio = low = high = np.nan
+    # The runs' own costs: how much one run's cost differs from another's (Fieller's interval is the
+    # precision of the ratio of means, which more runs narrow; this spread they do not).
+    per_run = run_costs(spent, denominator)
+    run_low, run_high = middle_band(per_run, OUTER) if per_run.size else (np.nan, np.nan)
+    return {"spending": s_mean, "spending_ci_low": s_low, "spending_ci_high": s_high, "jobs": d_mean,
+            "jobs_ci_low": d_low, "jobs_ci_high": d_high, "cost": ratio, "cost_ci_low": low, "cost_ci_high": high,
+            "status": status, "run_q05": run_low, "run_q95": run_high,
+            "runs_without_gain": int((denominator <= 0).sum()), "n": int(denominator.size)}
 
 
 # -- levers, files, key figures ---------------------------------------------
 
-def _levers(spec) -> pd.DataFrame:
-    """Each scenario's policies and clusters: what, when, with what budget (scaled as the runs were)."""
+def _levers(spec, data=None) -> pd.DataFrame:
+    """Each scenario's policies and clusters: what, when, with what budget (scaled as the runs were), and what the
+    runs spent on each and when (from the series spending_<policy>, when the runs record it).
+
+    The budget is a ceiling and the window is what the scenario asks: a policy stops when its budget is spent
+    (the pact's portal ran out in mid-2016 in every run, its window running to 2020), so the table gives, over
+    the runs, the money spent to the horizon (median and band) and the months of the first and last spending
+    (the median run's, and the band of the last).
+    """
     rows = []
     for s in spec.scenarios:
         config = s.scenario.config
         for c in open_clusters(s):
-            rows.append({"scenario": s.name, "lever": "cluster", "name": c["name"], "start": c["opening"], "end": "",
-                         "budget_eur": float(c.get("budget_eur", 0.0)) * s.scale,
+            rows.append({"scenario": s.name, "lever": "cluster", "name": c["name"], "policy": f"cluster_{c['name']}",
+                         "start": c["opening"], "end": "", "budget_eur": float(c.get("budget_eur", 0.0)) * s.scale,
                          "quantity": float(c.get("capacity_jobs", np.nan)) * s.scale, "sector": c.get("sector", "")})
         for key, section in config.get("policies", {}).items():
             items = section if isinstance(section, list) else [section]
@@ -551,17 +679,55 @@ def _levers(spec) -> pd.DataFrame:
                     continue
                 if key == "events":
                     rows.append({"scenario": s.name, "lever": f"event_{item.get('kind', '')}",
-                                 "name": item.get("name", ""), "start": item.get("month", ""), "end": "",
+                                 "name": item.get("name", ""), "policy": "", "start": item.get("month", ""), "end": "",
                                  "budget_eur": np.nan, "quantity": float(item.get("jobs", np.nan)) * s.scale,
                                  "sector": item.get("sector", "")})
                     continue
                 quantity = item.get("places_per_year", np.nan)
-                rows.append({"scenario": s.name, "lever": key, "name": item.get("name", key),
+                # The model's name of the policy (TerritoryModel::policy_names): a list's items by their name.
+                policy = {"training": f"training_{item.get('name', '')}",
+                          "partner_funds": f"fund_{item.get('name', '')}"}.get(key, key)
+                rows.append({"scenario": s.name, "lever": key, "name": item.get("name", key), "policy": policy,
                              "start": item.get("start", ""), "end": item.get("end", ""),
                              "budget_eur": float(item.get("budget_eur", 0.0)) * s.scale,
                              "quantity": float(quantity) * s.scale, "sector": item.get("target_sector", "")})
-    return pd.DataFrame(rows, columns=["scenario", "lever", "name", "start", "end", "budget_eur", "quantity",
-                                       "sector"])
+    for row in rows:
+        row.update(_spent(data, row["scenario"], row["policy"]))
+    return pd.DataFrame(rows, columns=LEVER_COLUMNS)
+
+
+#: The levers table's columns: as configured, then as the runs spent (NaN and "" where the runs do not record
+#: the lever's spending, or for an event).
+LEVER_COLUMNS = ["scenario", "lever", "name", "policy", "start", "end", "budget_eur", "quantity", "sector",
+                 "spent_q50", "spent_q05", "spent_q95", "runs_spending", "first_month", "last_month_q50",
+                 "last_month_q05", "last_month_q95", "n"]
+
+
+def _spent(data, scenario: str, policy: str) -> Dict[str, object]:
+    """What the runs spent on a policy, from spending_<policy>: the total to the horizon (median and band of 90%
+    of the runs), how many runs spent anything, the median run's first month of spending, and the last month of
+    spending (median and band of 90% of the runs that spent)."""
+    empty = {"spent_q50": np.nan, "spent_q05": np.nan, "spent_q95": np.nan, "runs_spending": np.nan,
+             "first_month": "", "last_month_q50": "", "last_month_q05": "", "last_month_q95": "", "n": np.nan}
+    if data is None or not policy or not data.has(scenario, f"spending_{policy}"):
+        return empty
+    m = data(scenario, f"spending_{policy}")
+    months = m.columns
+    total = m.sum(axis=1, skipna=False).to_numpy()
+    q = _quantile_row(total)
+    paid = (m.fillna(0) > 0).to_numpy()
+    spending = paid.any(axis=1)
+    out = {**empty, "spent_q50": q["q50"], "spent_q05": q["q05"], "spent_q95": q["q95"],
+           "runs_spending": int(spending.sum()), "n": int(len(total))}
+    if spending.any():
+        first = np.sort([np.argmax(r) for r in paid[spending]])
+        last = np.sort([len(r) - 1 - np.argmax(r[::-1]) for r in paid[spending]])
+        low, high = middle_band(last.astype(float), OUTER)
+        # the median run's month: the lower middle of an even number of runs, a month that a run had
+        out.update({"first_month": str(months[first[(len(first) - 1) // 2]]),
+                    "last_month_q50": str(months[last[(len(last) - 1) // 2]]),
+                    "last_month_q05": str(months[int(low)]), "last_month_q95": str(months[int(high)])})
+    return out
 
 
 def _scenario_files(spec, res: SweepResults) -> pd.DataFrame:
@@ -587,7 +753,8 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
 
     A figure without its interval would overstate it (66.7% from 3 runs reads as a finding): the
     unemployment median comes with the band of 90% of the runs, the probabilities with their Wilson
-    interval, the jobs difference and the cost with their 95% interval, and the cost with its status
+    interval, the jobs difference and the cost with their 95% interval (the precision of a mean) and the
+    band of 90% of the runs' own values (the spread from one run to another), and the cost with its status
     (why it is not defined, or "defined").
     """
     month = key_months(spec, months)[0]
@@ -602,6 +769,7 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
         u = fan[(fan["scenario"] == name) & (fan["month"] == str(month))]
         for column in ("q50", "q05", "q95"):
             row[f"unemployment_{column}"] = float(u[column].iloc[0]) if len(u) else nan
+            row[f"unemployment_with_trainees_{column}"] = float(u[f"{column}_with_trainees"].iloc[0]) if len(u) else nan
         row["target_month"] = ""
         for reading in ("target", "level"):
             p = probs[(probs["scenario"] == name) & (probs["reading"] == reading) & (probs["moment"] == "month")]
@@ -612,17 +780,22 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
                 row[key] = float(p[column].iloc[0]) if len(p) else nan
         d = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "jobs_in_territory")
                   & (diffs["month"] == str(months[-1]))]
-        for column, key in (("mean", ""), ("ci_low", "_ci_low"), ("ci_high", "_ci_high")):
+        for column, key in (("mean", ""), ("ci_low", "_ci_low"), ("ci_high", "_ci_high"), ("q05", "_q05"),
+                            ("q95", "_q95")):
             row[f"jobs_difference{key}"] = float(d[column].iloc[0]) if len(d) else nan
         c = cost[(cost["scenario"] == name) & (cost["measure"] == "net_job")]
-        for column, key in (("cost", ""), ("cost_ci_low", "_ci_low"), ("cost_ci_high", "_ci_high")):
+        for column, key in (("cost", ""), ("cost_ci_low", "_ci_low"), ("cost_ci_high", "_ci_high"),
+                            ("run_q05", "_q05"), ("run_q95", "_q95")):
             row[f"cost_per_net_job{key}"] = float(c[column].iloc[0]) if len(c) else nan
         row["cost_status"] = str(c["status"].iloc[0]) if len(c) else ""
         rows.append(row)
     return pd.DataFrame(rows, columns=KEY_FIGURES)
 
 
-KEY_FIGURES = ["scenario", "month", "unemployment_q50", "unemployment_q05", "unemployment_q95", "target_month",
+KEY_FIGURES = ["scenario", "month", "unemployment_q50", "unemployment_q05", "unemployment_q95",
+               "unemployment_with_trainees_q50", "unemployment_with_trainees_q05", "unemployment_with_trainees_q95",
+               "target_month",
                "p_target", "p_target_ci_low", "p_target_ci_high", "p_level", "p_level_ci_low", "p_level_ci_high",
-               "jobs_difference", "jobs_difference_ci_low", "jobs_difference_ci_high", "cost_per_net_job",
-               "cost_per_net_job_ci_low", "cost_per_net_job_ci_high", "cost_status"]
+               "jobs_difference", "jobs_difference_ci_low", "jobs_difference_ci_high", "jobs_difference_q05",
+               "jobs_difference_q95", "cost_per_net_job", "cost_per_net_job_ci_low", "cost_per_net_job_ci_high",
+               "cost_per_net_job_q05", "cost_per_net_job_q95", "cost_status"]

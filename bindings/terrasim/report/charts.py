@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
-from .analysis import INNER, OUTER, Analysis, band_trim
+from .analysis import INNER, OUTER, WITH_TRAINEES, Analysis, band_trim
 from .locale import Locale, exact_decimals, probability_decimals
 from .words import words
 
@@ -291,12 +291,21 @@ def investment(analysis: Analysis, lang: str) -> Figure:
 
 
 def paired_difference(analysis: Analysis, lang: str) -> Figure:
-    """Scenario minus reference, replicate by replicate: jobs and unemployment over time."""
+    """Scenario minus reference, replicate by replicate: jobs and unemployment over time; with a scenario that
+    trains, the unemployment difference counting trainees as job seekers too, on the same scale as the
+    official one (its trainees are out of the labour force: the official fall is partly theirs)."""
     w, loc, col = words(lang), Locale(lang), colours(analysis)
     fan = analysis.chart_data["paired_difference"]
+    quantities = ["jobs_in_territory", "unemployment_rate"]
+    if (fan["quantity"] == WITH_TRAINEES).any():
+        quantities.append(WITH_TRAINEES)
     with style():
-        fig, axes, legend_ax = _panels(1, 2, 2.8, legend_lines=1)
-        for ax, quantity in zip(axes, ("jobs_in_territory", "unemployment_rate")):
+        fig, axes, legend_ax = _panels(1, len(quantities), 2.8, legend_lines=1)
+        if len(quantities) == 3:
+            axes[2].sharey(axes[1])
+        titles = {"jobs_in_territory": w["diff_jobs_title"], "unemployment_rate": w["diff_unemployment_title"],
+                  WITH_TRAINEES: w["diff_with_trainees_title"]}
+        for ax, quantity in zip(axes, quantities):
             for name in analysis.others:
                 f = fan[(fan["scenario"] == name) & (fan["quantity"] == quantity)]
                 x = _x(f["month"])
@@ -304,14 +313,14 @@ def paired_difference(analysis: Analysis, lang: str) -> Figure:
                 ax.fill_between(x, f["ci_low"], f["ci_high"], color=col[name], alpha=0.45, linewidth=0)
                 ax.plot(x, f["mean"], color=col[name], linewidth=1.6, label=_label(analysis, name, lang))
             ax.axhline(0, color=NATIONAL, linewidth=0.8)
-            _year_axis(ax)
-            if quantity == "unemployment_rate":
+            _year_axis(ax, 2 if len(quantities) > 2 else 1)
+            if quantity != "jobs_in_territory":
                 points = LocaleFormatter(lambda v, d: loc.number(100 * v, max(d - 2, 0), sign=True))
                 ax.yaxis.set_major_formatter(points)
-                ax.set_title(w["diff_unemployment_title"])
             else:
                 ax.yaxis.set_major_formatter(LocaleFormatter(lambda v, d: loc.number(v, d, sign=True)))
-                ax.set_title(w["diff_jobs_title"])
+            # Wrapped: three panels side by side leave a title some 30 characters.
+            ax.set_title(textwrap.fill(titles[quantity], 34 if len(quantities) > 2 else 60))
             ax.yaxis.set_major_locator(MaxNLocator(6))
         handles, labels = axes[0].get_legend_handles_labels()
         swatch = _band_swatch(analysis, analysis.others)

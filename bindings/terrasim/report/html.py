@@ -21,6 +21,7 @@ from .analysis import INNER, OUTER, WITH_TRAINEES, Analysis, key_months
 from .charts import (band_label, bands_text, cluster_title, creations_reference_text, criterion_text,
                      inner_band_shown, investor_label, reading_label)
 from .locale import Locale, enough_decimals, exact_decimals, missing, pick, probability_decimals
+from .summary import status_words
 from .words import words
 
 CSS = """
@@ -49,13 +50,34 @@ table.data tr { break-inside: avoid; }
 table.data tr.note td { color: var(--muted); font-style: italic; }
 table.data td .ci { display: block; color: var(--muted); font-size: 8pt; }
 table.data td .why { display: block; white-space: normal; text-align: left; font-size: 8pt; }
+table.data td.nowrap { white-space: nowrap; }
+table.data td.wide { min-width: 38mm; }  /* words beside columns of figures that do not wrap */
+table.data td.num .ci.wrap { white-space: normal; }
 td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; max-width: 36mm; }
 pre.command { background: var(--soft); padding: 2mm 3mm; white-space: pre-wrap; word-break: break-all;
   font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
 section#summary { break-after: page; }
+/* A phone (390 px): a chart is drawn at a readable size and scrolls sideways in its box (shrunk to the
+   screen its text was 4-5 px high), and a table's notes wrap at the screen's width (they ran off its edge with
+   the table, which scrolls in its box). The desktop and the print are as above. */
+@media screen and (max-width: 640px) {
+  body { padding: 6mm 4mm 12mm; }
+  figure.chart { overflow-x: auto; }
+  figure.chart img { width: 640px; max-width: none; }
+  figure.chart figcaption { position: sticky; left: 0; width: calc(100vw - 8mm); }
+  tr.note td .note-text { position: sticky; left: 1.6mm; width: calc(100vw - 8mm - 3.2mm); white-space: normal; }
+}
 @page { size: A4; margin: 12mm 10mm 14mm;
         @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; color: #555; } }
-@media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; } h3 { break-after: avoid; } }
+@media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; } h3 { break-after: avoid; }
+  /* the summary is one printed page: each effect comes with two ranges (the precision of its mean and the
+     runs' own spread), and the trainees' reading and the residents' jobs beside the official figures */
+  ul.summary { font-size: 9pt; line-height: 1.25; } ul.summary li { margin-bottom: 0.5mm; }
+  p.subtitle { display: none; }  /* the summary's first sentence says the same */
+  #summary table.data { font-size: 8pt; margin-bottom: 2mm; } #summary table.data td .ci { font-size: 7pt; line-height: 1.25; }
+  #summary table.data th, #summary table.data td { padding: 0.8mm 1.4mm; }
+  /* the levers, as planned and as the runs spent them, on one page */
+  #levers table.data { font-size: 8.5pt; } #levers table.data th, #levers table.data td { padding: 0.9mm 1.4mm; } }
 """
 
 
@@ -87,7 +109,8 @@ def table(name: str, df: pd.DataFrame, columns: Sequence[Col], notes: Sequence[s
         cells = "".join(f'<td class="{c.css}">{c.render(row)}</td>' for c in columns)
         body.append(f'<tr data-row="{i}">{cells}</tr>')
     for note in notes:
-        body.append(f'<tr class="note"><td colspan="{len(columns)}">{_e(note)}</td></tr>')
+        # in a block of its own, which a narrow screen holds to its width (the row is the table's width)
+        body.append(f'<tr class="note"><td colspan="{len(columns)}"><div class="note-text">{_e(note)}</div></td></tr>')
     # In a box that scrolls sideways on a narrow screen, rather than the page;
     # a short table is printed on one page (Chromium left its last two rows
     # on the next), a long one breaks between rows, its header repeated.
@@ -118,6 +141,11 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     title = spec.title.get(lang) or w["report_title"].format(labels=loc.join(label(n) for n in spec.names))
     horizon = str(analysis.horizon)
 
+    def runs(row, lo="q05", hi="q95", f=loc.percent):
+        """Two columns of a row as the range of the runs themselves: "a à b", not bracketed (brackets are the
+        95% intervals' throughout)."""
+        return _range(num(lo, f(row[lo])), num(hi, f(row[hi])), w)
+
     def span(row, lo="q05", hi="q95", f=loc.percent):
         """Two columns of a row as an interval."""
         return loc.interval(num(lo, f(row[lo])), num(hi, f(row[hi])))
@@ -132,6 +160,26 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         if missing(row[lo]) or missing(row[hi]):
             return ""
         return f'<span class="ci">{span(row, lo, hi, f)}{_e(mark)}</span>'
+
+    def runs_line(row, lo, hi, f=loc.percent):
+        """The range of the runs themselves (not an interval of a mean), labelled so, under its figure."""
+        if pd.isna(row[lo]) or pd.isna(row[hi]):  # an infinite top (runs that gain nothing) is written ∞
+            return ""
+        before, middle, after = _split3(w["key_runs"], "{low}", "{high}")
+        if row[hi] == float("inf"):  # runs that gain nothing: a cost above any figure
+            return f'<span class="ci runs">{_e(before)}≥ {num(lo, f(row[lo]))}</span>'
+        return (f'<span class="ci runs">{_e(before)}{num(lo, f(row[lo]))}{_e(middle)}{num(hi, f(row[hi]))}'
+                f'{_e(after)}</span>')
+
+    trains = bool(t["unemployment_december"]["q50_with_trainees"].notna().any())
+
+    def with_trainees_line(row):
+        """The median counting trainees as job seekers, when a scenario trains (they are out of the labour force)."""
+        if not trains or missing(row["unemployment_with_trainees_q50"]):
+            return ""
+        before, _, after = w["key_with_trainees"].partition("{value}")
+        value = num("unemployment_with_trainees_q50", loc.percent(row["unemployment_with_trainees_q50"]))
+        return f'<span class="ci">{_e(before)}{value}{_e(after)}</span>'
 
     n = analysis.replicates
     band = band_label(n, OUTER, lang)  # what the ranges of the runs hold, said for n (90% of 6 runs is no run)
@@ -168,28 +216,31 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         d = enough_decimals([r["jobs_difference"], r["jobs_difference_ci_low"], r["jobs_difference_ci_high"]], 0)
         f = lambda v: count(v, sign=True, decimals=d)  # noqa: E731
         mark = "\u00a0†" if _contains_zero(r["jobs_difference_ci_low"], r["jobs_difference_ci_high"]) else ""
+        d_runs = enough_decimals([r["jobs_difference_q05"], r["jobs_difference_q95"]], 0)
         return num("jobs_difference", f(r["jobs_difference"])) + under(
-            r, "jobs_difference_ci_low", "jobs_difference_ci_high", f, mark)
+            r, "jobs_difference_ci_low", "jobs_difference_ci_high", f, mark) + runs_line(
+            r, "jobs_difference_q05", "jobs_difference_q95", lambda v: count(v, sign=True, decimals=d_runs))
 
     def cost_key_cell(r):
         if r["scenario"] == reference:
             return _e(w["is_reference"])
         if r["cost_status"] != "defined":  # the reason, not a bare "–"
-            return _why(w["s_cost_undefined"].format(why=w[f"status_{r['cost_status']}"]))
+            return _why(w["s_cost_undefined"].format(why=status_words(r, lang)))
         return num("cost_per_net_job", loc.money(r["cost_per_net_job"])) + under(
-            r, "cost_per_net_job_ci_low", "cost_per_net_job_ci_high", loc.money)
+            r, "cost_per_net_job_ci_low", "cost_per_net_job_ci_high", loc.money) + runs_line(
+            r, "cost_per_net_job_q05", "cost_per_net_job_q95", loc.money)
 
     count = loc.count
     key_cols = [scen,
                 Col(w["col_unemployment_at"].format(month=loc.month_short(key_month)),
                     lambda r: num("unemployment_q50", loc.percent(r["unemployment_q50"]))
-                    + under(r, "unemployment_q05", "unemployment_q95")),
+                    + runs_line(r, "unemployment_q05", "unemployment_q95") + with_trainees_line(r)),
                 Col(w["col_p_target"], probability("target"))]
     if spec.level:
         key_cols.append(Col(w["col_p_level"].format(level=level_text), probability("level")))
     key_cols += [Col(w["col_jobs_vs_ref"].format(month=loc.month_short(horizon)), jobs_cell),
                  Col(w["col_cost_net_job"], cost_key_cell)]
-    key_notes = [w["key_intervals"].format(band=band)]
+    key_notes = [w["key_intervals"].format(band=band, n=loc.count(n))]
     others = key[key["scenario"] != reference]
     if any(_contains_zero(lo, hi) for lo, hi in zip(others["jobs_difference_ci_low"],
                                                      others["jobs_difference_ci_high"])):
@@ -206,17 +257,23 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     # -- levers ----------------------------------------------------------------
     lever_notes = [loc.text(f'{label(n)} : {w["no_lever"]}') if lang == "fr" else f'{label(n)}: {w["no_lever"]}'
                    for n in spec.names if n not in set(t["levers"]["scenario"])]
-    if len(t["levers"]):
+    levers = t["levers"]
+    recorded = levers["n"].notna() | (levers["policy"] == "")
+    if len(levers):
         # The budgets are ceilings; the cost per job divides what was spent (reviewers added the budgets up
-        # to 51.0 M€ beside a cost computed from 39.8 M€ without a word on the gap).
-        lever_notes.append(w["levers_spent"].format(month=loc.month(analysis.horizon)))
-    parts.append(f'<section id="levers"><h2>{_e(w["h_levers"])}</h2>' + table("levers", t["levers"], [
+        # to 51.0 M€ beside a cost computed from 39.8 M€ without a word on the gap), and a policy stops when
+        # its budget is spent (the portal, shown "juil. 2015 à déc. 2020", ran out in mid-2016 in every run).
+        lever_notes.append(w["levers_spent"].format(month=loc.month(analysis.horizon), band=band))
+        if not recorded.all():
+            lever_notes.append(w["levers_not_recorded"])
+    parts.append(f'<section id="levers"><h2>{_e(w["h_levers"])}</h2>' + table("levers", levers, [
         scen,
-        Col(w["col_lever"], lambda r: _e(w.get(f"lever_{r['lever']}", r["lever"].replace("_", " "))), numeric=False),
-        Col(w["col_name"], lambda r: _e(lever_name(r, spec, lang)), numeric=False),
-        Col(w["col_window"], lambda r: _e(_window(r, loc, w)), numeric=False),
+        Col(w["col_lever"], lambda r: _e(_lever_text(r, spec, lang)), numeric=False),
+        Col(w["col_window"], lambda r: _e(_window(r, loc, w)), numeric=False, css="nowrap"),
         Col(w["col_budget"], lambda r: num("budget_eur", loc.money(r["budget_eur"]))),
-        Col(w["col_size"], lambda r: _size(r, loc, w)),
+        Col(w["col_spent"].format(month=loc.month_short(horizon)), lambda r: _spent_cell(r, loc, w)),
+        Col(w["col_spending_months"], lambda r: _spending_months_cell(r, loc, w), numeric=False),
+        Col(w["col_size"], lambda r: _size(r, loc, w), numeric=False),
     ], lever_notes) + "</section>\n")
 
     # -- unemployment ---------------------------------------------------------------
@@ -227,7 +284,11 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                  + table("unemployment_december", t["unemployment_december"], [
                      scen, month_col,
                      Col(w["col_median"], lambda r: num("q50", loc.percent(r["q50"]))),
-                     Col(range_header, lambda r: span(r)),
+                     Col(range_header, lambda r: runs(r)),
+                     *([Col(w["col_median_with_trainees"],
+                            lambda r: num("q50_with_trainees", loc.percent(r["q50_with_trainees"]))
+                            + f'<span class="ci">{runs(r, "q05_with_trainees", "q95_with_trainees")}</span>')]
+                       if trains else []),
                      Col(w["col_national"], lambda r: num("national", loc.percent(r["national"]))),
                  ]) + "</section>\n")
 
@@ -273,7 +334,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             reference=creations_reference_text(analysis, lang), source=loc.text(pick(ref.source, lang)))
     creation_cols = [scen, Col(w["col_year"], lambda r: _e(int(r["year"])), numeric=False),
                      Col(w["col_median"], lambda r: num("q50", count(r["q50"]))),
-                     Col(range_header, lambda r: span(r, f=count)),
+                     Col(range_header, lambda r: runs(r, f=count)),
                      Col(w["col_mean"], lambda r: num("mean", count(r["mean"])))]
     if ref is not None:
         creation_cols.append(Col(w["col_vs_reference"].format(year=ref.year),
@@ -289,7 +350,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             Col(w["col_opening"], lambda r: _e(loc.month_short(r["opening"])), numeric=False),
             Col(w["col_capacity"], lambda r: num("capacity_jobs", count(r["capacity_jobs"]))),
             Col(w["col_median"], lambda r: num("q50", count(r["q50"]))),
-            Col(range_header, lambda r: span(r, f=count)),
+            Col(range_header, lambda r: runs(r, f=count)),
             Col(w["col_mean"], lambda r: num("mean", count(r["mean"]))),
         ], [] if len(clusters) else [w["no_cluster_table"]])
         + f'<h3>{_e(w["h_creations"])}</h3>'
@@ -303,9 +364,12 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             scen,
             Col(w["col_investor"], lambda r: _e(investor_label(r["investor"], r["kind"], lang)), numeric=False),
             Col(w["col_median"], lambda r: num("q50", row_money(r)(r["q50"]))),
-            Col(range_header, lambda r: span(r, f=row_money(r))),
+            Col(range_header, lambda r: runs(r, f=row_money(r))),
             Col(w["col_mean"], lambda r: num("mean", row_money(r)(r["mean"]))),
-        ]) + "</section>\n")
+            *([Col(w["col_partner_funds"], lambda r: "" if missing(r["partner_funds_q50"]) else num(
+                "partner_funds_q50", row_money(r)(r["partner_funds_q50"])))]
+              if t["investment_by_type"]["partner_funds_q50"].notna().any() else []),
+        ], _partner_funds_notes(analysis, lang)) + "</section>\n")
 
     # -- differences and cost -------------------------------------------------
     def diff(row, columns):
@@ -327,22 +391,24 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                  w["h_differences"])
         + table("paired_differences", t["paired_differences"], [
             scen,
-            Col(w["col_quantity"], lambda r: _e(w[f"quantity_{r['quantity']}"]), numeric=False),
+            Col(w["col_quantity"], lambda r: _e(w[f"quantity_{r['quantity']}"]), numeric=False, css="wide"),
             month_col,
             Col(w["col_mean_difference"], lambda r: num("mean", diff(r, estimate)(r["mean"]))),
-            Col(w["col_ci95"], lambda r: span(r, "ci_low", "ci_high", diff(r, estimate))),
+            Col(w["col_ci95_mean"], lambda r: span(r, "ci_low", "ci_high", diff(r, estimate))),
             Col(w["col_range_differences"].format(band=band),
-                lambda r: span(r, "q05", "q95", diff(r, ("q05", "q95")))),
+                lambda r: runs(r, "q05", "q95", diff(r, ("q05", "q95")))),
         ])
+        + _trainees_table(analysis, lang)
         + f'<h3>{_e(w["h_cost"])}</h3>'
-        + f'<p class="caption">{_e(w["cap_cost"].format(start=loc.month(analysis.start), end=loc.month(horizon)))}</p>'
+        + f'<p class="caption">{_e(w["cap_cost"].format(start=loc.month(analysis.start), end=loc.month(horizon), band=band))}</p>'
         + table("cost_per_job", cost, [
             scen,
-            Col(w["col_measure"], lambda r: _e(_measure(r, analysis, loc, w)), numeric=False),
+            Col(w["col_measure"], lambda r: _measure(r, analysis, loc, w), numeric=False, css="wide"),
             Col(w["col_spending"], lambda r: num("spending", loc.money(r["spending"]))),
-            Col(w["col_jobs_difference"], lambda r: num("jobs", diff(r, jobs_estimate)(r["jobs"])) + " "
-                + span(r, "jobs_ci_low", "jobs_ci_high", diff(r, jobs_estimate))),
+            Col(w["col_jobs_difference"], lambda r: num("jobs", diff(r, jobs_estimate)(r["jobs"]))
+                + under(r, "jobs_ci_low", "jobs_ci_high", diff(r, jobs_estimate))),
             Col(w["col_cost"], lambda r: _cost_cell(r, loc, w)),
+            Col(w["col_cost_runs"].format(band=band), lambda r: _cost_runs_cell(r, loc, w)),
         ], ([w["negative_cost"]] if negative else [])
            + [w["portal_cash_uncounted"].format(months=loc.number(m, exact_decimals(m)))
               for m in _portal_cash_months(spec)]) + "</section>\n")
@@ -372,6 +438,47 @@ def lever_name(row, spec, lang: str) -> str:
             or name.replace("_", " "))
 
 
+def _lever_text(row, spec, lang: str) -> str:
+    """The lever's kind, and its name where that says more (``formation : compétences des clusters``)."""
+    w = words(lang)
+    kind = w.get(f"lever_{row['lever']}", str(row["lever"]).replace("_", " "))
+    name = lever_name(row, spec, lang)
+    if name.lower() == kind.lower():
+        return kind
+    return Locale(lang).text(f"{kind} : {name}") if lang == "fr" else f"{kind}: {name}"
+
+
+def _spent_cell(row, loc: Locale, w) -> str:
+    """The money the runs spent on a lever to the horizon: the median, and the runs' band when it is not one
+    figure."""
+    if missing(row["spent_q50"]):
+        return ""
+    big = any(not missing(row[c]) and abs(row[c]) >= 1e6 for c in ("budget_eur", "spent_q50", "spent_q95"))
+    f = lambda v: loc.money(v, millions=big)  # noqa: E731
+    text = num("spent_q50", f(row["spent_q50"]))
+    if f(row["spent_q05"]) != f(row["spent_q95"]):
+        before, middle, after = _split3(w["key_runs"], "{low}", "{high}")
+        text += (f'<span class="ci wrap">{_e(before)}{num("spent_q05", f(row["spent_q05"]))}{_e(middle)}'
+                 f'{num("spent_q95", f(row["spent_q95"]))}{_e(after)}</span>')
+    return text
+
+
+def _spending_months_cell(row, loc: Locale, w) -> str:
+    """When the runs spent on a lever: the median run's first and last months, the band of the last month
+    (when it is not one month), and how many runs spent anything (when not all)."""
+    if missing(row["runs_spending"]):
+        return ""
+    if row["runs_spending"] == 0:
+        return _e(w["no_spending"])
+    text = _e(w["window"].format(start=loc.month_short(row["first_month"]), end=loc.month_short(row["last_month_q50"])))
+    if row["last_month_q05"] != row["last_month_q95"]:
+        text += f'<span class="ci">{_e(w["last_spending"].format(low=loc.month_short(row["last_month_q05"]), high=loc.month_short(row["last_month_q95"])))}</span>'
+    if row["runs_spending"] < row["n"]:
+        k, n = (loc.count(row[c]) for c in ("runs_spending", "n"))
+        text += f'<span class="ci">{_e(w["runs_spending"].format(k=k, n=n))}</span>'
+    return text
+
+
 def _window(row, loc: Locale, w) -> str:
     if row["end"]:
         return w["window"].format(start=loc.month_short(row["start"]), end=loc.month_short(row["end"]))
@@ -389,9 +496,13 @@ def _size(row, loc: Locale, w) -> str:
 
 
 def _measure(row, analysis: Analysis, loc: Locale, w) -> str:
-    if row["measure"] == "net_job":
-        return w["measure_net_job"].format(month=loc.month(analysis.horizon))
-    return w["measure_job_year"].format(start=analysis.start.year, end=analysis.horizon.year)
+    """What a cost is per, as HTML (the portal's supported cash that a row counts is a figure of the CSV)."""
+    if row["measure"] == "job_year":
+        return _e(w["measure_job_year"].format(start=analysis.start.year, end=analysis.horizon.year))
+    before, _, after = w[f"measure_{row['measure']}"].format(month=loc.month(analysis.horizon),
+                                                              amount="{amount}").partition("{amount}")
+    amount = num("portal_cash", loc.money(row["portal_cash"])) if _ else ""
+    return _e(before) + amount + _e(after)
 
 
 def _portal_cash_months(spec) -> List[float]:
@@ -429,10 +540,107 @@ def stated_targets(analysis: Analysis, lang: str) -> List[str]:
 
 def _cost_cell(row, loc: Locale, w) -> str:
     if row["status"] != "defined":  # words, outside the span: they are no figure of the CSV
-        return _why(w["s_cost_undefined"].format(why=w[f"status_{row['status']}"]))
+        return _why(w["s_cost_undefined"].format(why=status_words(row, loc.lang)))
     interval = loc.interval(num("cost_ci_low", loc.money(row["cost_ci_low"])),
                             num("cost_ci_high", loc.money(row["cost_ci_high"])))
-    return num("cost", loc.money(row["cost"])) + " " + interval
+    return num("cost", loc.money(row["cost"])) + f'<span class="ci">{interval}</span>'
+
+
+def _trainees_table(analysis: Analysis, lang: str) -> str:
+    """How much of each key month's official unemployment difference is the trainees' (analysis._trainees_share);
+    nothing when no scenario trains."""
+    w, loc = words(lang), Locale(lang)
+    share = analysis.tables["trainees_share"]
+    if share.empty:
+        return ""
+    label = lambda name: analysis.spec.scenario(name).display(lang)  # noqa: E731
+
+    def points(row, columns):
+        d = enough_decimals([100 * row[c] for c in columns], 2)
+        return lambda v: loc.points(v, d)
+
+    def official(row):
+        f = points(row, ("official", "official_ci_low", "official_ci_high"))
+        return (num("official", f(row["official"])) + '<span class="ci">'
+                + loc.interval(num("official_ci_low", f(row["official_ci_low"])),
+                               num("official_ci_high", f(row["official_ci_high"]))) + "</span>")
+
+    def share_cell(row):
+        if row["status"] != "defined":
+            return _why(w["s_cost_undefined"].format(why=w[f"status_{row['status']}"]))
+        d = enough_decimals([100 * row[c] for c in ("share", "share_ci_low", "share_ci_high")], 0)
+        f = lambda v: loc.percent(v, d)  # noqa: E731
+        return (num("share", f(row["share"])) + '<span class="ci">'
+                + loc.interval(num("share_ci_low", f(row["share_ci_low"])), num("share_ci_high", f(row["share_ci_high"])))
+                + "</span>")
+
+    return (f'<h3>{_e(w["h_trainees"])}</h3><p class="caption">{_e(w["cap_trainees"])}</p>'
+            + table("trainees_share", share, [
+                Col(w["col_scenario"], lambda r: _e(label(r["scenario"])), numeric=False),
+                Col(w["col_month"], lambda r: _e(loc.month(r["month"])), numeric=False),
+                Col(w["col_trainees_more"], lambda r: num("in_training", loc.count(r["in_training"], sign=True))),
+                Col(w["col_official"], official),
+                Col(w["col_with_trainees"], lambda r: num("with_trainees", points(r, ("with_trainees",))(
+                    r["with_trainees"]))),
+                Col(w["col_share_trainees"], share_cell),
+            ]))
+
+
+def _partner_funds_notes(analysis: Analysis, lang: str) -> List[str]:
+    """That the investment of a scenario with partner funds includes them: public money its spending already
+    counts, paid into the investors' pots (the pact's 17.5 M€), with each fund's investor and, when the runs
+    record it, the money paid (the levers table's figures). The reader must not count it twice."""
+    from .analysis import partner_funds
+    w, loc = words(lang), Locale(lang)
+    levers = analysis.tables["levers"]
+    notes = []
+    for s in analysis.spec.scenarios:
+        funds = partner_funds(s)
+        if not funds:
+            continue
+        kinds = {i["name"]: i.get("kind", "") for i in s.scenario.config.get("investors", [])}
+        mine = levers[levers["scenario"] == s.name].set_index("policy")["spent_q50"]
+        paid = [mine.get(f"fund_{f['name']}", float("nan")) for f in funds]
+        # one unit for all (a fund of 1.0 M€ paid in monthly parts sums to 999 999.99 €, which read "1 000 000 €")
+        millions = any(not missing(v) and abs(v) >= 0.9995e6 for v in paid)
+        items, recorded = [], True
+        for f, amount in zip(funds, paid):
+            fund = lever_name({"name": f["name"]}, analysis.spec, lang)
+            investor = investor_label(f.get("investor", ""), kinds.get(f.get("investor", ""), ""), lang)
+            if not missing(amount):
+                items.append(w["fund_to_paid"].format(fund=fund, investor=investor,
+                                                      paid=loc.money(amount, millions=millions)))
+            else:
+                recorded = False
+                items.append(w["fund_to"].format(fund=fund, investor=investor))
+        key = "partner_funds_note" if recorded else "partner_funds_note_unrecorded"
+        notes.append(w[key].format(label=s.display(lang), month=loc.month(analysis.horizon),
+                                   items=(loc.text(" ; ") if lang == "fr" else "; ").join(items)))
+    return notes
+
+
+def _cost_runs_cell(row, loc: Locale, w) -> str:
+    """The band of the runs' own costs; open above (≥) when runs that gain nothing reach into it."""
+    # missing() says "–" for an infinite bound too: the top of the band is +inf when runs gain nothing
+    if row["status"] != "defined" or pd.isna(row["run_q05"]) or pd.isna(row["run_q95"]):
+        return ""
+    low = num("run_q05", loc.money(row["run_q05"]))
+    if row["run_q95"] == float("inf"):
+        return "≥ " + low
+    return _range(low, num("run_q95", loc.money(row["run_q95"])), w)
+
+
+def _range(low: str, high: str, w) -> str:
+    """Two formatted bounds (HTML) as a range of runs: "a à b"."""
+    before, middle, after = _split3(w["range"], "{low}", "{high}")
+    return f"{_e(before)}{low}{_e(middle)}{high}{_e(after)}"
+
+
+def _split3(text: str, first: str, second: str):
+    """A template cut around two of its fields: (before, between, after)."""
+    before, _, rest = text.partition(first)
+    middle, _, after = rest.partition(second)
+    return before, middle, after
 
 
 def _note(analysis: Analysis, key: str, values: dict, lang: str) -> str:
@@ -489,7 +697,7 @@ def _methods(analysis: Analysis, lang: str, pdf: bool = False, db_here: bool = F
                                                                   str(spec.reference.scenario.model).replace("_", " ")),
                             where=(w["m_db_here"].format(db=pathlib.Path(analysis.db).name) if db_here
                                    else w["m_db_elsewhere"].format(db=analysis.db))),
-        w["m_bands"],
+        w["m_bands"].format(n=loc.count(n)),
         w["m_stats"].format(ranges=_ranges_text(n, lang)),
     ]
     scales = sorted({s.scale for s in spec.scenarios})
@@ -506,5 +714,45 @@ def _methods(analysis: Analysis, lang: str, pdf: bool = False, db_here: bool = F
     if outside:
         paragraphs.append(w["m_outside"].format(items=(loc.text(" ; ") if lang == "fr" else "; ").join(outside)))
     paragraphs.append(w["m_files"].format(pdf=w["m_files_pdf"] if pdf else ""))
-    return ("".join(f"<p>{_e(p)}</p>" for p in paragraphs)
+    return ("".join(f"<p>{_e(p)}</p>" for p in paragraphs) + _calibrated(analysis, lang)
             + f'<p>{_e(w["m_reproduce"])}</p><pre class="command">{_e(reproduce_command(analysis, lang))}</pre>')
+
+
+def _calibrated(analysis: Analysis, lang: str) -> str:
+    """For each parameter of the forecast file's `calibrated`: what it is, its value in these runs (from the
+    reference's configuration), how it was chosen, and the commands of a sweep over its values, with the reading
+    of the probability of the fixed level at the target month at each grid point."""
+    w, loc = words(lang), Locale(lang)
+    spec = analysis.spec
+    out = []
+    for c in spec.calibrated:
+        value = spec.reference.scenario.config
+        for key in c.parameter.split("."):
+            value = value[key]
+        text = w["m_calibrated"].format(label=pick(c.label, lang), parameter=c.parameter,
+                                        value=loc.number(value, exact_decimals(value)), how=loc.text(pick(c.how, lang)),
+                                        values=loc.join(loc.number(v, exact_decimals(v)) for v in c.values),
+                                        k=len(c.values))
+        out.append(f"<p>{_e(text)}</p>")
+        out.append(f'<pre class="command">{_e(chr(10).join(sensitivity_commands(analysis, c)))}</pre>')
+    return "".join(out)
+
+
+def sensitivity_commands(analysis: Analysis, calibrated) -> List[str]:
+    """The sweep over a calibrated parameter's values (the forecast's scenarios, replicates, seed and overrides),
+    and the reading of the first grid point's probability of the fixed level at the target month."""
+    spec = analysis.spec
+    db = "sensitivity.sqlite"
+    sweep = ["terrasim", "sweep", *(f"{s.name}={s.scenario.source}" for s in spec.scenarios),
+             "--grid", f"{calibrated.parameter}={','.join(repr(v) for v in calibrated.values)}",
+             "--replicates", str(analysis.replicates), "--seed", str(analysis.base_seed)]
+    for override in spec.reference.scenario.overrides:
+        if override.split("=", 1)[0].strip() != calibrated.parameter:  # the grid sets it
+            sweep += ["--set", override]
+    commands = [" ".join(shlex.quote(a) for a in sweep + ["--db", db])]
+    target = spec.reference.target
+    if spec.level is not None and target is not None and target.date:
+        commands.append(" ".join(shlex.quote(a) for a in ["terrasim", "results", db, "--at-most", repr(spec.level.value),
+                                                           "--at", target.date, "--scenario", spec.reference.name,
+                                                           "--point", "1"]))
+    return commands

@@ -32,7 +32,7 @@ FR: Dict[str, str] = {
     "creations_reference": "{count} créations en {year}",
     "creations_reference_scaled": "{count} créations en {year} ({scaled} à l'échelle {scale})",
     "creations_per_year": "créations d'entreprises par an",
-    "investment_axis": "investissement attiré sur la période (M€)",
+    "investment_axis": "investissement réalisé sur la période, fonds partenaires compris (M€)",
     "diff_unemployment_title": "Écart de taux de chômage (points)",
     "diff_jobs_title": "Écart d'emplois situés dans le territoire",
     "ci95_mean": "intervalle à 95 % de l'écart moyen",
@@ -49,9 +49,9 @@ FR: Dict[str, str] = {
     "h_activity": "Emplois, entreprises, investissement",
     "h_clusters": "Emplois dans les clusters",
     "h_creations": "Créations d'entreprises",
-    "h_investment": "Investissement attiré, par type d'investisseur",
+    "h_investment": "Investissement réalisé, par type d'investisseur",
     "h_differences": "Ce que change chaque scénario, et à quel coût",
-    "h_cost": "Coût public par emploi net",
+    "h_cost": "Coût public par emploi de plus, par chômeur de moins",
     "h_methods": "Méthode",
     "h_files": "Scénarios, fichiers et empreintes",
     # table headers
@@ -76,21 +76,37 @@ FR: Dict[str, str] = {
     "col_mean_difference": "Écart moyen",
     "col_measure": "Mesure",
     "col_spending": "Dépense publique supplémentaire",
-    "col_jobs_difference": "Écart d'emplois (ou d'emplois-années)",
-    "col_range_differences": "Fourchette des écarts ({band})",
-    "col_cost": "Coût par emploi",
+    "col_jobs_difference": "Écart (emplois, chômeurs de moins ou emplois-années)",
+    "col_range_differences": "Écart simulation par simulation ({band})",
+    "col_cost": "Coût",
     "col_lever": "Levier",
     "col_name": "Nom",
-    "col_window": "Période",
+    "col_window": "Période prévue",
     "col_budget": "Budget (plafond)",
-    "portal_cash_uncounted": "L'apport en trésorerie du portail ({months} mois de masse salariale pour chaque entreprise qu'il accompagne) va dans les réserves de ces entreprises et n'est pas compté dans la dépense ci-dessus : le modèle le traite comme un capital de départ que le portail aide les créateurs à réunir, non comme de l'argent public (une hypothèse).",
-    "levers_spent": "Les budgets sont des plafonds. Le coût par emploi utilise l'argent que les politiques ont réellement dépensé jusqu'en {month} : moins que les budgets là où un budget n'a pas été épuisé (un cluster ne dépense que son coût de fonctionnement), et en comptant les fonds partenaires quand ils sont versés aux investisseurs.",
+    "portal_cash_uncounted": "L'apport en trésorerie du portail ({months} mois de masse salariale pour chaque "
+                             "entreprise qu'il accompagne) va dans les réserves de ces entreprises et n'est pas "
+                             "compté dans la dépense ci-dessus, sauf dans la ligne qui le dit : le modèle le traite "
+                             "comme un capital de départ que le portail aide les créateurs à réunir, non comme de "
+                             "l'argent public (une hypothèse).",
+    "levers_spent": "Les budgets sont des plafonds, et la période prévue n'est pas toujours celle où le levier a agi "
+                    ": un budget épuisé arrête sa politique. Les deux colonnes suivantes disent ce que les politiques "
+                    "ont réellement dépensé jusqu'en {month} et quand, dans les simulations : la médiane, et « "
+                    "simulations » : {band} ; pour les mois, celui de la simulation médiane, puis la fourchette du "
+                    "dernier mois de dépense. Le coût par emploi utilise ces dépenses, en comptant les fonds "
+                    "partenaires quand ils sont versés aux investisseurs.",
+    "col_spent": "Dépensé jusqu'en {month}",
+    "col_spending_months": "Mois de dépense, dans les simulations",
+    "last_spending": "dernière : {low} à {high}",
+    "runs_spending": "{k} simulations sur {n}",
+    "no_spending": "aucune dépense",
+    "levers_not_recorded": "Ces simulations n'enregistrent pas la dépense de chaque levier : le tableau montre les "
+                           "leviers tels que prévus, pas tels qu'ils ont dépensé.",
     "col_size": "Ampleur",
     "col_unemployment_at": "Chômage médian, {month}",
     "col_p_target": "Probabilité : objectif énoncé",
     "col_p_level": "Probabilité : niveau de {level}",
     "col_jobs_vs_ref": "Emplois en plus, {month}",
-    "col_cost_net_job": "Coût par emploi net",
+    "col_cost_net_job": "Coût par emploi de plus dans le territoire",
     "col_role": "Rôle",
     "col_file": "Fichier",
     "col_file_sha": "SHA-256 du fichier",
@@ -105,8 +121,11 @@ FR: Dict[str, str] = {
     "places_per_year": "{n} places par an",
     "capacity_jobs": "capacité d'accueil : {n} emplois",
     "event_jobs": "{n} emplois",
-    "measure_net_job": "par emploi net en {month}",
-    "measure_job_year": "par emploi-année sur {start}-{end}",
+    "measure_net_job": "par emploi de plus situé dans le territoire (tenu par un habitant ou un navetteur venu "
+                       "d'ailleurs) en {month}",
+    "measure_net_job_with_portal_cash": "par emploi de plus dans le territoire en {month}, en comptant l'apport en "
+                                        "trésorerie du portail ({amount} de plus que la référence)",
+    "measure_job_year": "par emploi-année de plus dans le territoire sur {start}-{end}",
     "status_jobs_interval_includes_zero": "l'intervalle de l'écart d'emplois contient 0",
     "status_fewer_jobs": "le scénario compte moins d'emplois que la référence",
     "status_too_few_runs": "une seule simulation ne donne pas d'intervalle",
@@ -126,8 +145,8 @@ FR: Dict[str, str] = {
     "unknown": "–",
     "is_reference": "référence",
     "stated_item": "{label} : {criterion}, {month}",
-    "key_intervals": "Sous chaque chiffre, entre crochets : son intervalle à 95 % ; pour le chômage, la fourchette "
-                     "contenant {band}.",
+    "key_intervals": "Entre crochets : l'intervalle à 95 % du chiffre (sa précision). « Simulations » : la fourchette "
+                     "des simulations elles-mêmes ({band}).",
     "key_zero_mark": "† L'intervalle contient 0 : l'écart ne se distingue pas du hasard des simulations.",
     "key_targets": "Chaque probabilité porte sur l'objectif de son scénario : {items}.",
     "negative_cost": "Un coût négatif est une économie : le scénario dépense moins d'argent public que la "
@@ -179,14 +198,31 @@ FR: Dict[str, str] = {
                     "tirets, la capacité du site. Tableau : au dernier mois simulé.",
     "cap_creations": "Créations d'entreprises par année civile complète : médiane et fourchette contenant {band}.",
     "cap_creations_reference": "Repère : {reference} ({source}).",
-    "cap_investment": "Investissement attiré sur toute la période, par type d'investisseur : médiane et fourchette "
-                      "contenant {band}.",
-    "cap_differences": "Écart apparié (scénario moins référence, simulation par simulation, même graine) : moyenne "
-                       "avec son intervalle de confiance à 95 % (Student) et fourchette des écarts ({band}).",
+    "cap_investment": "Investissement réalisé sur toute la période par chaque type d'investisseur, fonds partenaires "
+                      "du scénario compris : médiane et fourchette contenant {band}.",
+    "col_partner_funds": "Fonds partenaires versés à son enveloppe (médiane)",
+    "partner_funds_note": "{label} : ces montants comprennent ce que ces investisseurs ont investi des fonds "
+                          "partenaires du scénario, versés dans leur enveloppe jusqu'en {month} ({items} : médianes "
+                          "des simulations) ; c'est de l'argent public, déjà compté dans la dépense du scénario : ne "
+                          "pas l'ajouter à la dépense publique, ni le compter comme de l'investissement venu "
+                          "d'ailleurs.",
+    "partner_funds_note_unrecorded": "{label} : ces montants comprennent ce que ces investisseurs ont investi des "
+                                     "fonds partenaires du scénario, versés dans leur enveloppe ({items} ; ces "
+                                     "simulations n'enregistrent pas les montants versés) ; c'est de l'argent public, "
+                                     "déjà compté dans la dépense du scénario : ne pas l'ajouter à la dépense "
+                                     "publique, ni le compter comme de l'investissement venu d'ailleurs.",
+    "fund_to": "{fund} → {investor}",
+    "fund_to_paid": "{fund} → {investor}, {paid}",
+    "cap_differences": "Écart apparié (scénario moins référence, simulation par simulation, même graine) : sa "
+                       "moyenne, avec l'intervalle à 95 % de cette moyenne (Student : sa précision, qui se resserre "
+                       "quand on ajoute des simulations), et la fourchette des écarts eux-mêmes ({band}), qui dit "
+                       "l'écart d'une simulation à l'autre.",
     "cap_cost": "Dépense publique des politiques du scénario jusqu'en {end}, moins celle de la référence, divisée par "
                 "l'écart d'emplois situés dans le territoire en {end}, ou par l'écart cumulé en emplois-années de "
-                "{start} à {end}. Intervalle à 95 % de Fieller pour un rapport de moyennes ; le coût n'est pas défini "
-                "quand l'intervalle de l'écart d'emplois contient 0.",
+                "{start} à {end}. Coût : dépense moyenne divisée par l'écart moyen, avec l'intervalle à 95 % de "
+                "Fieller (sa précision, qui se resserre quand on ajoute des simulations) ; puis le coût de chaque "
+                "simulation, sa dépense divisée par son propre écart ({band}). Le coût n'est pas défini quand "
+                "l'intervalle de l'écart d'emplois contient 0.",
     # methods
     "m_runs": "Chaque scénario a été simulé {n} fois (répliques 0 à {last}, graines {seed0} à {seed1}). La réplique r "
               "de chaque scénario utilise la même graine (nombres aléatoires communs) : les écarts que le hasard "
@@ -196,15 +232,23 @@ FR: Dict[str, str] = {
                "mêmes nombres.",
     "m_db_here": "Les simulations sont conservées avec ce rapport, dans la base {db}.",
     "m_db_elsewhere": "Les simulations ont été lues dans la base {db}.",
-    "m_bands": "Ce que contiennent les bandes et les intervalles : la variabilité aléatoire du modèle pour des "
-               "paramètres fixés, pas l'incertitude sur les paramètres eux-mêmes. Plusieurs paramètres sont des "
-               "hypothèses (voir la documentation des scénarios) : l'incertitude réelle est plus grande que celle "
-               "montrée ici.",
+    "m_bands": "Ce que contiennent les bandes, les fourchettes et les intervalles. Les bandes et les fourchettes « "
+               "simulation par simulation » : la variabilité aléatoire du modèle pour des paramètres fixés, l'écart "
+               "d'une simulation à l'autre. Les intervalles à 95 % des écarts moyens, des coûts et des probabilités : "
+               "la précision de ces chiffres calculés sur {n} simulations, qui se resserre quand on en ajoute (comme "
+               "1/√n) ; ils ne disent pas l'écart d'une simulation à l'autre. Ni les unes ni les autres ne "
+               "comprennent l'incertitude sur les paramètres eux-mêmes. Plusieurs paramètres sont des hypothèses "
+               "(voir la documentation des scénarios) : l'incertitude réelle est plus grande que celle montrée ici.",
     "m_stats": "Médianes : des simulations. Fourchettes : de la plus basse à la plus haute valeur parmi {ranges}. "
                "Probabilités : part des simulations, intervalle de Wilson à 95 %. Écarts : moyenne des écarts "
                "appariés, intervalle de Student à 95 %. Coûts : rapport des moyennes, intervalle de Fieller à 95 %.",
     "m_ranges_two": "{outer} (pour la bande foncée du graphique du chômage : parmi {inner})",
     "m_scale": "Échelle {scale} : effectifs, créations et budgets sont multipliés par {scale} (simulation réduite).",
+    "m_calibrated": "Le niveau du chômage simulé, et donc les probabilités d'atteindre l'objectif et le niveau fixe, "
+                    "reposent en partie sur un paramètre calibré, non mesuré : {label} ({parameter}), {value} dans "
+                    "ces simulations, {how}. Pour voir comment les probabilités changent avec lui, relancer les "
+                    "simulations sur une grille de ses valeurs ({values}), puis lire la probabilité de chaque point "
+                    "de la grille (--point 1 à {k}, dans l'ordre des valeurs) :",
     "m_reproduce": "Pour refaire ce rapport :",
     "m_outside": "Chiffres extérieurs au modèle : {items}.",
     "m_level_item": "niveau de {level} ({source})",
@@ -219,37 +263,82 @@ FR: Dict[str, str] = {
     "s_unemployment_item": "{label}, {value} ({band} entre {low} et {high})",
     "s_national": "Le taux national en {month}, celui du scénario (France métropolitaine), est de {value}.",
     "s_target": "Probabilité d'atteindre l'objectif ({criterion}, {when}) dans le modèle, avec ses paramètres tels "
-                "que calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
+                "que calibrés : {values}.",
     "s_target_item": "{label}, {p} ({likelihood} ; {ci})",
-    "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} ({ci}) ; "
+    "s_jobs_up": "{label} : {diff} emplois de plus que la référence dans le territoire en {month} {ci} ({spread}) ; "
                  "{unemployment}.",
-    "s_jobs_down": "{label} : {diff} emplois de moins que la référence dans le territoire en {month} ({ci}) ; "
-                   "{unemployment}.",
+    "s_jobs_down": "{label} : moins d'emplois situés dans le territoire que la référence en {month} : {diff} {ci} "
+                   "({spread}) ; {unemployment}.",
     "s_jobs_none": "{label} : en {month}, l'écart d'emplois avec la référence ne se distingue pas du hasard des "
-                   "simulations ({diff}, {ci}) ; {unemployment}.",
-    "s_unemployment_diff": "écart de chômage en {month} : {udiff} ({uci})",
-    "s_trainees": "{label} : en comptant comme demandeurs d'emploi les stagiaires en formation (hors de la "
-                  "population active ; {trainees} de plus que la référence en {month}), {unemployment}.",
+                   "simulations : {diff} {ci} ({spread}) ; {unemployment}.",
+    "s_unemployment_diff": "écart de chômage en {month} : {udiff} {uci} ({spread})",
+    "s_trainees": "{label} : en comptant comme demandeurs d'emploi les stagiaires en formation ({trainees} de plus "
+                  "que la référence en {month}), {unemployment}.",
     "s_level": "Probabilité que le chômage soit {criterion} ({when}) dans le modèle, avec ses paramètres tels que "
-               "calibrés (les intervalles ne traduisent que le nombre fini de simulations) : {values}.",
-    "s_unemployment_diff_none": "en {month}, l'écart de chômage ne se distingue pas du hasard des simulations "
-                                "({udiff}, {uci})",
-    "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi net : "
-              "{cost_net}. Coût par emploi-année : {cost_year}.",
+               "calibrés : {values}.",
+    "s_unemployment_diff_none": "en {month}, l'écart de chômage ne se distingue pas du hasard des simulations : "
+                                "{udiff} {uci} ({spread})",
+    "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi de plus situé "
+              "dans le territoire (tenu par un habitant ou un navetteur) : {cost_net}.",
     "s_portal_cash": "{label} : ces coûts ne comptent pas l'apport en trésorerie du portail ({amount} de plus que la "
                      "référence jusqu'en {month}, traité comme un capital de départ : une hypothèse) ; compté, le "
-                     "coût par emploi net serait de {cost}.",
+                     "coût par emploi de plus dans le territoire serait de {cost}.",
     "s_portal_cash_only": "{label} : ces coûts ne comptent pas l'apport en trésorerie du portail ({amount} de plus "
                           "que la référence jusqu'en {month}, traité comme un capital de départ : une hypothèse).",
     "s_spending_less": "{value} de moins que la référence",
     "s_cost_undefined": "non défini ({why})",
-    "s_cost_saving": "une économie de {value} ({ci}) : le scénario dépense moins que la référence et compte plus "
-                     "d'emplois",
-    "s_cost_either": "{value} (intervalle à 95 % : d'une économie de {saving} à un coût de {cost} ; l'écart de "
-                     "dépense ne se distingue pas de 0)",
+    "s_cost_saving": "une économie de {value} {ci} ({spread}) : le scénario dépense moins que la référence et compte "
+                     "plus d'emplois",
+    "s_cost_either": "{value} (intervalle à 95 % : d'une économie de {saving} à un coût de {cost}, l'écart de dépense "
+                     "ne se distingue pas de 0 ; {spread})",
     "saving_of": "une économie de {value}",
-    "s_caveat": "Fourchettes et intervalles traduisent la variabilité aléatoire du modèle à paramètres fixés, pas "
-                "l'incertitude sur les paramètres : la réalité peut s'en écarter davantage.",
+    "s_caveat": "Ni les fourchettes ni les intervalles ne comprennent l'incertitude sur les paramètres du modèle : "
+                "tous sont calculés à paramètres fixés, et la réalité peut s'écarter davantage.",
+    "spread_open": "simulations : {low} ou plus, {k} sur {n} sans gain",
+    "col_ci95_mean": "Intervalle à 95 % de la moyenne",
+    "col_cost_runs": "Coût simulation par simulation ({band})",
+    "key_runs": "simulations : {low} à {high}",
+    "s_unemployment_trainees": "Le même mois, en comptant comme demandeurs d'emploi les stagiaires en formation (hors "
+                               "de la population active) : {values}.",
+    "s_unemployment_effect": "{label} : {unemployment}.",
+    "s_trainees_share": "Les stagiaires font {share} {ci} de l'écart officiel de {month}.",
+    "h_trainees": "Ce que l'écart de chômage doit aux stagiaires",
+    "cap_trainees": "Les stagiaires en formation sont hors de la population active (la règle du BIT) : un scénario "
+                    "qui forme baisse le taux de chômage officiel de ses seuls stagiaires, le temps de leur "
+                    "formation. Écart de taux officiel, écart en comptant les stagiaires comme demandeurs d'emploi "
+                    "((chômeurs + stagiaires) / (population active + stagiaires)), et la part du premier qui "
+                    "disparaît dans le second : écart moyen des deux lectures divisé par l'écart officiel moyen, avec "
+                    "l'intervalle à 95 % de Fieller.",
+    "col_trainees_more": "Stagiaires de plus",
+    "col_official": "Écart officiel",
+    "col_with_trainees": "Écart, stagiaires comptés",
+    "col_share_trainees": "Part due aux stagiaires",
+    "col_median_with_trainees": "Médiane, stagiaires comptés",
+    "status_official_interval_includes_zero": "l'intervalle de l'écart officiel contient 0",
+    "key_with_trainees": "stagiaires comptés : {value}",
+    "diff_with_trainees_title": "Écart de taux de chômage, stagiaires comptés comme demandeurs d'emploi (points)",
+    "s_conventions": "Intervalles à 95 % (entre crochets pour les écarts et les coûts) : la précision que donnent les "
+                     "{n} simulations, qui se resserre quand on en ajoute ; ils ne disent pas ce que donnerait une "
+                     "simulation de plus. Écarts et coûts : moyenne des {n} paires, son intervalle, puis « "
+                     "simulations : » la fourchette des simulations elles-mêmes ({band}), l'écart d'une simulation à "
+                     "l'autre.",
+    "measure_resident_job": "par emploi de plus tenu par un habitant (dans le territoire ou dehors) en {month}",
+    "measure_fewer_unemployed": "par chômeur de moins parmi les habitants en {month}",
+    "status_jobs_interval_includes_zero_resident_job": "l'intervalle de l'écart d'emplois tenus par des habitants "
+                                                       "contient 0",
+    "status_fewer_jobs_resident_job": "le scénario compte moins d'emplois tenus par des habitants que la référence",
+    "status_jobs_interval_includes_zero_fewer_unemployed": "l'intervalle de l'écart de chômeurs contient 0",
+    "status_fewer_jobs_fewer_unemployed": "le scénario compte plus de chômeurs que la référence",
+    "s_cost_residents": "{label} : ces emplois ne vont pas tous aux habitants, et ne retirent pas tous un chômeur. En "
+                        "{month} : {resident_jobs} emplois tenus par des habitants {resident_ci}, {unemployed} "
+                        "chômeurs parmi eux {unemployed_ci}, {labour} actifs {labour_ci}. Coût par emploi de plus "
+                        "tenu par un habitant : {cost_resident} ; par chômeur de moins : {cost_unemployed}.",
+    "quantity_jobs_held_by_residents": "emplois tenus par des habitants (dans le territoire ou dehors)",
+    "quantity_unemployed": "chômeurs parmi les habitants",
+    "quantity_labour_force": "population active (habitants en emploi ou au chômage)",
+    "s_trainees_share_first": "Les stagiaires font {share} {ci} de l'écart officiel de {month} : la part qui "
+                              "disparaît quand on les compte comme demandeurs d'emploi.",
+    "range": "{low} à {high}",
     "ci": "intervalle à 95 % : {low} à {high}",
     "likelihood_0": "exceptionnellement improbable",
     "likelihood_1": "très improbable",
@@ -259,6 +348,7 @@ FR: Dict[str, str] = {
     "likelihood_5": "très probable",
     "likelihood_6": "quasi certain",
     "likelihood_undecided": "trop peu de simulations pour conclure",
+    "likelihood_boundary": "proche de la limite entre « {below} » et « {above} »",
     "pdf_missing": "Chromium introuvable : pas de PDF (installez le paquet chromium).",
 }
 
@@ -282,7 +372,7 @@ EN: Dict[str, str] = {
     "creations_reference": "{count} creations in {year}",
     "creations_reference_scaled": "{count} creations in {year} ({scaled} at scale {scale})",
     "creations_per_year": "firm creations per year",
-    "investment_axis": "investment attracted over the period (EUR million)",
+    "investment_axis": "investment made over the period, partner funds included (EUR million)",
     "diff_unemployment_title": "Difference in unemployment rate (points)",
     "diff_jobs_title": "Difference in jobs located in the territory",
     "ci95_mean": "95% interval of the mean difference",
@@ -298,9 +388,9 @@ EN: Dict[str, str] = {
     "h_activity": "Jobs, firms, investment",
     "h_clusters": "Jobs in the clusters",
     "h_creations": "Firm creations",
-    "h_investment": "Investment attracted, by type of investor",
+    "h_investment": "Investment made, by type of investor",
     "h_differences": "What each scenario changes, and at what cost",
-    "h_cost": "Public cost per net job",
+    "h_cost": "Public cost per extra job, per unemployed fewer",
     "h_methods": "Methods",
     "h_files": "Scenarios, files and hashes",
     "col_scenario": "Scenario",
@@ -324,21 +414,35 @@ EN: Dict[str, str] = {
     "col_mean_difference": "Mean difference",
     "col_measure": "Measure",
     "col_spending": "Extra public spending",
-    "col_jobs_difference": "Difference in jobs (or job-years)",
-    "col_range_differences": "Range of the differences ({band})",
-    "col_cost": "Cost per job",
+    "col_jobs_difference": "Difference (jobs, unemployed fewer or job-years)",
+    "col_range_differences": "Difference run by run ({band})",
+    "col_cost": "Cost",
     "col_lever": "Lever",
     "col_name": "Name",
-    "col_window": "Period",
+    "col_window": "Planned period",
     "col_budget": "Budget (ceiling)",
-    "portal_cash_uncounted": "The portal's supported cash ({months} months of wage bill for each firm it supports) goes into those firms' reserves and is not counted in the spending above: the model takes it as start-up capital the portal helps founders raise, not as public money (an assumption).",
-    "levers_spent": "The budgets are ceilings. The cost per job uses the money the policies actually spent up to {month}: less than the budgets where a budget was not used up (a cluster spends its running cost only), and including partner funds when they are moved into the investors' pots.",
+    "portal_cash_uncounted": "The portal's supported cash ({months} months of wage bill for each firm it supports) "
+                             "goes into those firms' reserves and is not counted in the spending above, but in the "
+                             "row that says so: the model takes it as start-up capital the portal helps founders "
+                             "raise, not as public money (an assumption).",
+    "levers_spent": "The budgets are ceilings, and the planned period is not always when the lever acted: a policy "
+                    "stops when its budget is spent. The next two columns say what the policies actually spent up to "
+                    "{month} and when, in the runs: the median, and \"runs\": {band}; for the months, the median "
+                    "run's, then the range of the last month of spending. The cost per job uses this spending, "
+                    "including partner funds when they are moved into the investors' pots.",
+    "col_spent": "Spent up to {month}",
+    "col_spending_months": "Months of spending, in the runs",
+    "last_spending": "last: {low} to {high}",
+    "runs_spending": "{k} of the {n} runs",
+    "no_spending": "no spending",
+    "levers_not_recorded": "These runs do not record each lever's spending: the table shows the levers as planned, "
+                           "not as they spent.",
     "col_size": "Size",
     "col_unemployment_at": "Median unemployment, {month}",
     "col_p_target": "Probability: stated target",
     "col_p_level": "Probability: level of {level}",
     "col_jobs_vs_ref": "Extra jobs, {month}",
-    "col_cost_net_job": "Cost per net job",
+    "col_cost_net_job": "Cost per extra job in the territory",
     "col_role": "Role",
     "col_file": "File",
     "col_file_sha": "File SHA-256",
@@ -352,8 +456,10 @@ EN: Dict[str, str] = {
     "places_per_year": "{n} places a year",
     "capacity_jobs": "room for {n} jobs",
     "event_jobs": "{n} jobs",
-    "measure_net_job": "per net job in {month}",
-    "measure_job_year": "per job-year over {start}-{end}",
+    "measure_net_job": "per extra job located in the territory (held by a resident or an in-commuter) in {month}",
+    "measure_net_job_with_portal_cash": "per extra job in the territory in {month}, counting the portal's supported "
+                                        "cash ({amount} more than the reference)",
+    "measure_job_year": "per extra job-year in the territory over {start}-{end}",
     "status_jobs_interval_includes_zero": "the interval of the jobs difference contains 0",
     "status_fewer_jobs": "the scenario has fewer jobs than the reference",
     "status_too_few_runs": "a single run gives no interval",
@@ -373,7 +479,8 @@ EN: Dict[str, str] = {
     "unknown": "–",
     "is_reference": "reference",
     "stated_item": "{label}: {criterion}, {month}",
-    "key_intervals": "Under each figure, in brackets: its 95% interval; for unemployment, the range holding {band}.",
+    "key_intervals": "In brackets: the figure's 95% interval (its precision). \"Runs\": the range of the runs "
+                     "themselves ({band}).",
     "key_zero_mark": "† The interval contains 0: the difference cannot be told from the runs' randomness.",
     "key_targets": "Each probability is for its scenario's own target: {items}.",
     "negative_cost": "A negative cost is a saving: the scenario spends less public money than the reference, for "
@@ -421,14 +528,30 @@ EN: Dict[str, str] = {
                     "capacity. Table: in the last simulated month.",
     "cap_creations": "Firm creations per full calendar year: median and the range holding {band}.",
     "cap_creations_reference": "For comparison: {reference} ({source}).",
-    "cap_investment": "Investment attracted over the whole period, by type of investor: median and the range holding "
-                      "{band}.",
-    "cap_differences": "Paired difference (scenario minus reference, run by run, same seed): the mean with its 95% "
-                       "confidence interval (Student) and the range of the differences ({band}).",
+    "cap_investment": "Investment made over the whole period by each type of investor, the scenario's partner funds "
+                      "included: median and the range holding {band}.",
+    "col_partner_funds": "Partner funds paid into its pot (median)",
+    "partner_funds_note": "{label}: these amounts include what these investors invested of the scenario's partner "
+                          "funds, paid into their pots up to {month} ({items}: medians of the runs); that is public "
+                          "money, already counted in the scenario's spending: do not add it to the public spending, "
+                          "nor count it as investment from elsewhere.",
+    "partner_funds_note_unrecorded": "{label}: these amounts include what these investors invested of the scenario's "
+                                     "partner funds, paid into their pots ({items}; these runs do not record the "
+                                     "amounts paid); that is public money, already counted in the scenario's "
+                                     "spending: do not add it to the public spending, nor count it as investment from "
+                                     "elsewhere.",
+    "fund_to": "{fund} → {investor}",
+    "fund_to_paid": "{fund} → {investor}, {paid}",
+    "cap_differences": "Paired difference (scenario minus reference, run by run, same seed): its mean, with the 95% "
+                       "interval of that mean (Student: its precision, which narrows as runs are added), and the "
+                       "range of the differences themselves ({band}), which says how much one run differs from "
+                       "another.",
     "cap_cost": "Public spending of the scenario's policies up to {end}, minus the reference's, divided by the "
                 "difference in jobs located in the territory in {end}, or by the cumulated difference in job-years "
-                "from {start} to {end}. Fieller's 95% interval for a ratio of means; the cost is not defined when the "
-                "interval of the jobs difference contains 0.",
+                "from {start} to {end}. Cost: the mean spending divided by the mean difference, with Fieller's 95% "
+                "interval (its precision, which narrows as runs are added); then each run's own cost, its spending "
+                "divided by its own difference ({band}). The cost is not defined when the interval of the jobs "
+                "difference contains 0.",
     "m_runs": "Each scenario was run {n} times (replicates 0 to {last}, seeds {seed0} to {seed1}). Replicate r of "
               "every scenario uses the same seed (common random numbers): this makes the differences that chance "
               "alone would make between scenarios smaller, it does not remove them; the intervals of the "
@@ -437,14 +560,22 @@ EN: Dict[str, str] = {
                "numbers again.",
     "m_db_here": "The runs are kept with this report, in the database {db}.",
     "m_db_elsewhere": "The runs were read from the database {db}.",
-    "m_bands": "What the bands and intervals contain: the model's random variation for fixed parameters, not the "
-               "uncertainty of the parameters themselves. Several parameters are assumptions (see the scenarios' "
-               "documentation): the real uncertainty is larger than shown here.",
+    "m_bands": "What the bands, ranges and intervals contain. The bands and the \"run by run\" ranges: the model's "
+               "random variation for fixed parameters, how much one run differs from another. The 95% intervals of "
+               "the mean differences, the costs and the probabilities: how precisely these figures are known from {n} "
+               "runs, which narrows as runs are added (as 1/√n); they do not say how much one run differs from "
+               "another. Neither includes the uncertainty of the parameters themselves. Several parameters are "
+               "assumptions (see the scenarios' documentation): the real uncertainty is larger than shown here.",
     "m_stats": "Medians: of the runs. Ranges: from the lowest to the highest value among {ranges}. Probabilities: "
                "share of the runs, Wilson 95% interval. Differences: mean of the paired differences, Student 95% "
                "interval. Costs: ratio of means, Fieller 95% interval.",
     "m_ranges_two": "{outer} (for the darker band of the unemployment chart: among {inner})",
     "m_scale": "Scale {scale}: people, creations and budgets are multiplied by {scale} (a reduced simulation).",
+    "m_calibrated": "The level of simulated unemployment, and so the probabilities of reaching the target and the "
+                    "fixed level, rest in part on a calibrated parameter, not a measured one: {label} ({parameter}), "
+                    "{value} in these runs, {how}. To see how the probabilities move with it, run the simulations "
+                    "again over a grid of its values ({values}), then read each grid point's probability (--point 1 "
+                    "to {k}, in the order of the values):",
     "m_reproduce": "To make this report again:",
     "m_outside": "Figures from outside the model: {items}.",
     "m_level_item": "level of {level} ({source})",
@@ -456,36 +587,81 @@ EN: Dict[str, str] = {
     "s_unemployment_item": "{label}, {value} ({band} between {low} and {high})",
     "s_national": "The national rate in {month}, the scenario's (metropolitan France), is {value}.",
     "s_target": "Probability of reaching the target ({criterion}, {when}) in the model, with its parameters as "
-                "calibrated (the intervals reflect only the finite number of runs): {values}.",
+                "calibrated: {values}.",
     "s_target_item": "{label}, {p} ({likelihood}; {ci})",
-    "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} ({ci}); "
+    "s_jobs_up": "{label}: {diff} more jobs located in the territory than the reference in {month} {ci} ({spread}); "
                  "{unemployment}.",
-    "s_jobs_down": "{label}: {diff} fewer jobs located in the territory than the reference in {month} ({ci}); "
-                   "{unemployment}.",
+    "s_jobs_down": "{label}: fewer jobs located in the territory than the reference in {month}: {diff} {ci} "
+                   "({spread}); {unemployment}.",
     "s_jobs_none": "{label}: in {month}, the difference in jobs from the reference cannot be told from the runs' "
-                   "randomness ({diff}, {ci}); {unemployment}.",
-    "s_unemployment_diff": "difference in unemployment in {month}: {udiff} ({uci})",
-    "s_trainees": "{label}: counting the residents in training as job seekers (they are out of the labour force; "
-                  "{trainees} more than the reference in {month}), {unemployment}.",
+                   "randomness: {diff} {ci} ({spread}); {unemployment}.",
+    "s_unemployment_diff": "difference in unemployment in {month}: {udiff} {uci} ({spread})",
+    "s_trainees": "{label}: counting the residents in training as job seekers ({trainees} more than the reference in "
+                  "{month}), {unemployment}.",
     "s_level": "Probability that unemployment is {criterion} ({when}) in the model, with its parameters as "
-               "calibrated (the intervals reflect only the finite number of runs): {values}.",
-    "s_unemployment_diff_none": "in {month}, the difference in unemployment cannot be told from the runs' "
-                                "randomness ({udiff}, {uci})",
-    "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per net job: {cost_net}. Cost per "
-              "job-year: {cost_year}.",
-    "s_portal_cash": "{label}: these costs leave out the portal's supported cash ({amount} more than the reference "
-                     "up to {month}, taken as start-up capital: an assumption); counted, the cost per net job would "
-                     "be {cost}.",
+               "calibrated: {values}.",
+    "s_unemployment_diff_none": "in {month}, the difference in unemployment cannot be told from the runs' randomness: "
+                                "{udiff} {uci} ({spread})",
+    "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per extra job located in the territory "
+              "(held by a resident or an in-commuter): {cost_net}.",
+    "s_portal_cash": "{label}: these costs leave out the portal's supported cash ({amount} more than the reference up "
+                     "to {month}, taken as start-up capital: an assumption); counted, the cost per extra job in the "
+                     "territory would be {cost}.",
     "s_portal_cash_only": "{label}: these costs leave out the portal's supported cash ({amount} more than the "
                           "reference up to {month}, taken as start-up capital: an assumption).",
     "s_spending_less": "{value} less than the reference",
     "s_cost_undefined": "not defined ({why})",
-    "s_cost_saving": "a saving of {value} ({ci}): the scenario spends less than the reference and has more jobs",
-    "s_cost_either": "{value} (95% interval: from a saving of {saving} to a cost of {cost}; the difference in "
-                     "spending cannot be told from 0)",
+    "s_cost_saving": "a saving of {value} {ci} ({spread}): the scenario spends less than the reference and has more "
+                     "jobs",
+    "s_cost_either": "{value} (95% interval: from a saving of {saving} to a cost of {cost}, the difference in "
+                     "spending cannot be told from 0; {spread})",
     "saving_of": "a saving of {value}",
-    "s_caveat": "Ranges and intervals show the model's random variation for fixed parameters, not the uncertainty "
-                "of the parameters: reality may differ by more.",
+    "s_caveat": "Neither the ranges nor the intervals include the uncertainty of the model's parameters: all are "
+                "computed with the parameters fixed, and reality may differ by more.",
+    "spread_open": "runs: {low} or more, {k} of {n} gaining nothing",
+    "col_ci95_mean": "95% interval of the mean",
+    "col_cost_runs": "Cost run by run ({band})",
+    "key_runs": "runs: {low} to {high}",
+    "s_unemployment_trainees": "The same month, counting the residents in training as job seekers (they are out of "
+                               "the labour force): {values}.",
+    "s_unemployment_effect": "{label}: {unemployment}.",
+    "s_trainees_share": "The trainees make up {share} {ci} of the official difference in {month}.",
+    "h_trainees": "How much of the unemployment difference is the trainees'",
+    "cap_trainees": "Residents in training are out of the labour force (the ILO's rule): a scenario that trains "
+                    "lowers the official unemployment rate by its trainees alone, for as long as they train. The "
+                    "difference in the official rate, the difference counting trainees as job seekers ((unemployed + "
+                    "trainees) / (labour force + trainees)), and the share of the first that vanishes in the second: "
+                    "the mean difference between the two readings over the mean official difference, with Fieller's "
+                    "95% interval.",
+    "col_trainees_more": "More trainees",
+    "col_official": "Official difference",
+    "col_with_trainees": "Difference, trainees counted",
+    "col_share_trainees": "Share due to trainees",
+    "col_median_with_trainees": "Median, trainees counted",
+    "status_official_interval_includes_zero": "the interval of the official difference contains 0",
+    "key_with_trainees": "trainees counted: {value}",
+    "diff_with_trainees_title": "Difference in unemployment rate, trainees counted as job seekers (points)",
+    "s_conventions": "95% intervals (in brackets for the differences and costs): how precise the {n} runs make a "
+                     "figure, which narrows as runs are added; they do not say what one more run would give. "
+                     "Differences and costs: the mean of the {n} pairs, its interval, then \"runs:\" the range of the "
+                     "runs themselves ({band}), how much one run differs from another.",
+    "measure_resident_job": "per extra job held by a resident (in the territory or outside) in {month}",
+    "measure_fewer_unemployed": "per unemployed resident fewer in {month}",
+    "status_jobs_interval_includes_zero_resident_job": "the interval of the difference in jobs held by residents "
+                                                       "contains 0",
+    "status_fewer_jobs_resident_job": "the scenario has fewer jobs held by residents than the reference",
+    "status_jobs_interval_includes_zero_fewer_unemployed": "the interval of the difference in unemployed contains 0",
+    "status_fewer_jobs_fewer_unemployed": "the scenario has more unemployed than the reference",
+    "s_cost_residents": "{label}: not all these jobs go to residents, nor does each take one off the unemployed. In "
+                        "{month}: {resident_jobs} jobs held by residents {resident_ci}, {unemployed} unemployed among "
+                        "them {unemployed_ci}, {labour} in the labour force {labour_ci}. Cost per extra job held by a "
+                        "resident: {cost_resident}; per unemployed fewer: {cost_unemployed}.",
+    "quantity_jobs_held_by_residents": "jobs held by residents (in the territory or outside)",
+    "quantity_unemployed": "unemployed residents",
+    "quantity_labour_force": "labour force (residents employed or unemployed)",
+    "s_trainees_share_first": "The trainees make up {share} {ci} of the official difference in {month}: the part that "
+                              "vanishes when they are counted as job seekers.",
+    "range": "{low} to {high}",
     "ci": "95% interval: {low} to {high}",
     "likelihood_0": "exceptionally unlikely",
     "likelihood_1": "very unlikely",
@@ -495,6 +671,7 @@ EN: Dict[str, str] = {
     "likelihood_5": "very likely",
     "likelihood_6": "virtually certain",
     "likelihood_undecided": "too few runs to tell",
+    "likelihood_boundary": "close to the boundary between \"{below}\" and \"{above}\"",
     "pdf_missing": "Chromium not found: no PDF (install the chromium package).",
 }
 

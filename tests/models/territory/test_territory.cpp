@@ -603,6 +603,42 @@ TEST(TerritoryRules, PortalCashIsTheSupportedCashTheMonthGranted) {
   for (double x : off->recorder().series("portal_cash")) EXPECT_EQ(x, 0.0);
 }
 
+// Each policy's spending of the month is recorded as spending_<policy>
+// (the names of policy_names()): the parts add up to policy_spending every
+// month, each part is the policy's own, and a policy whose budget is spent
+// records 0 from then on (the portal, whose budget runs out long before its
+// window ends), so that a report can say when each lever spent.
+TEST(TerritoryRules, EachPolicysSpendingIsRecordedAndAddsUpToTheTotal) {
+  auto s = make(kPacte, {kSmall, "months=30"});
+  s->run();
+  auto& m = model(*s);
+  const auto& rec = s->recorder();
+  const auto total = rec.series("policy_spending");
+  std::vector<double> sum(total.size(), 0.0);
+  for (std::size_t k = 0; k < m.policy_names().size(); ++k) {
+    const auto part = rec.series("spending_" + m.policy_names()[k]);
+    ASSERT_EQ(part.size(), total.size());
+    double spent = 0;
+    for (std::size_t t = 0; t < part.size(); ++t) {
+      EXPECT_GE(part[t], 0.0);
+      sum[t] += part[t];
+      spent += part[t];
+    }
+    EXPECT_NEAR(spent, m.policy_spent(k), 1e-6 * std::max(1.0, spent)) << m.policy_names()[k];
+  }
+  for (std::size_t t = 0; t < total.size(); ++t) EXPECT_NEAR(sum[t], total[t], 1e-6 * std::max(1.0, total[t]));
+  // The portal (from 2015-07 to 2020-12) spends its budget within the 30 months and records 0 after.
+  const auto portal = rec.series("spending_portal");
+  std::size_t last = 0;
+  for (std::size_t t = 0; t < portal.size(); ++t)
+    if (portal[t] > 0) last = t;
+  EXPECT_GE(last, 6u);
+  EXPECT_LT(last + 1, portal.size());
+  const auto& names = m.policy_names();
+  const auto k = static_cast<std::size_t>(std::find(names.begin(), names.end(), "portal") - names.begin());
+  EXPECT_GT(m.policy_spent(k), m.policy_budget(k) - m.params().portal.cost_per_creation_eur);
+}
+
 // An arrival event's plant is an established company's: the creation
 // subsidy does not pay it and investors do not fund it as a start-up, while
 // the month's start-ups get both (with a subsidy and a fund that reach
