@@ -42,6 +42,7 @@ import os
 import pathlib
 import shutil
 import sqlite3
+import stat
 import sys
 import time
 from collections.abc import Mapping
@@ -451,10 +452,16 @@ class ReportFolder:
     def prepare(self, scenarios: Dict[str, Scenario], base_seed: int, log) -> pathlib.Path:
         """Creates the staging folder; returns its database: an interrupted forecast's when it fits (its runs
         are discarded when not: they are this forecast's scratch, which no user chose), else a previous report's
-        copied in when it fits."""
-        self.staging.mkdir(parents=True, exist_ok=True)
+        copied in when it fits. Refuses (ForecastError) a database there that is not a file: never followed."""
+        self.make_staging()
         db = self.staging / DB_NAME
         scratch = [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        for f in scratch:
+            with contextlib.suppress(FileNotFoundError):
+                if not stat.S_ISREG(os.lstat(f).st_mode):
+                    raise ForecastError(f"{self.option}: {f} is not a file (a symbolic link, a folder): not a database "
+                                        "a forecast wrote, and it is not followed; move it away, or write the report "
+                                        "to another folder")
         if any(f.exists() for f in scratch):
             why = _incompatibility(db, scenarios, base_seed)
             if why:
@@ -473,6 +480,22 @@ class ReportFolder:
                 _copy_database(previous, db)
         return db
 
+    def make_staging(self) -> None:
+        """Makes the staging folder, or takes the one an interrupted forecast of this user left there: a folder
+        this user owns. Anything else at its name (a symbolic link, a file, another user's folder) is refused
+        (ForecastError), neither followed nor cleared: the report would be written, and what is there removed,
+        wherever it leads."""
+        try:
+            self.staging.mkdir()
+            return
+        except FileExistsError:
+            pass
+        why = _not_this_users_folder(self.staging)
+        if why:
+            raise ForecastError(f"{self.option}: {self.staging}, where a forecast assembles its report, is not a "
+                                f"folder this user's forecast made ({why}); it is neither followed nor cleared: move "
+                                "it away, or write the report to another folder")
+
     def clear_report_files(self, keep_db: bool) -> None:
         """Removes what a previous, interrupted attempt wrote in the staging folder (but the database if kept)."""
         for entry in self.staging.iterdir():
@@ -489,31 +512,45 @@ class ReportFolder:
         A previous report is swapped with the new one in one step where the
         system can (Linux's renameat2 with RENAME_EXCHANGE), so that `out` is
         never missing, else renamed aside first (and put back should the
-        second rename fail). It is then renamed ``.NAME.old-PID`` and removed;
-        the new report is in place by then, so a failure to remove it is a
-        warning naming what is left, not a failure. Those left so by an
-        earlier forecast (or by one killed between the two renames) are
-        removed too, when they are reports and hold nothing else.
+        second rename fail). It is then renamed ``.NAME.old-PID`` (a name
+        free then: nothing there is replaced) and removed; the new report is
+        in place by then, so a failure to remove it is a warning naming what
+        is left, not a failure. Those left so by an earlier forecast of this
+        user (or by one killed between the two renames) are removed too,
+        when they are this user's folders, reports, and hold nothing else.
         """
-        old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+        old = None
         if not self.out.exists():
-            os.rename(self.staging, self.out)
+            if not _rename_noreplace(self.staging, self.out):
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(self.staging), None,
+                                      str(self.out))
         elif _exchange(self.staging, self.out):
             try:  # the previous report is at the staging name: out of the way of the next forecast's staging
-                os.rename(self.staging, old)
+                old = self._set_aside(self.staging)
             except OSError:
                 old = self.staging
         else:
-            os.rename(self.out, old)
+            old = self._set_aside(self.out)
             try:
                 os.rename(self.staging, self.out)
             except BaseException:
                 os.rename(old, self.out)
                 raise
-        for leftover in dict.fromkeys([old] + self.leftovers()):
-            if leftover.exists() or leftover.is_symlink():
-                _remove_previous_report(leftover, log)
+        if old is not None:
+            _remove_previous_report(old, log)
+        for leftover in self.leftovers():
+            if leftover != old:
+                _remove_previous_report(leftover, log, earlier=True)
         return self.given
+
+    def _set_aside(self, folder: pathlib.Path) -> pathlib.Path:
+        """Renames `folder` ``.NAME.old-PID`` beside `out` (PID followed by a count where that name is taken:
+        nothing there is replaced); returns its new path."""
+        for n in range(1000):
+            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}{n or ''}"
+            if _rename_noreplace(folder, old):
+                return old
+        raise FileExistsError(errno.EEXIST, "every name .NAME.old-PID... is taken", str(folder), None, str(old))
 
     def leftovers(self) -> List[pathlib.Path]:
         """The ``.NAME.old-*`` beside `out`: previous reports that a forecast could not remove."""
@@ -524,12 +561,27 @@ class ReportFolder:
             return []
 
 
-def _remove_previous_report(folder: pathlib.Path, log) -> None:
+def _not_this_users_folder(path: pathlib.Path, any_owner: bool = False) -> Optional[str]:
+    """Why `path` (which exists) is not a folder of this user that a forecast may write in or remove: it is a
+    symbolic link (never followed), not a folder, or another user's (unless `any_owner`). None: it is one."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        return "it is a symbolic link"
+    if not stat.S_ISDIR(st.st_mode):
+        return "it is not a folder"
+    if not any_owner and st.st_uid != os.geteuid():
+        return f"it belongs to another user (uid {st.st_uid})"
+    return None
+
+
+def _remove_previous_report(folder: pathlib.Path, log, earlier: bool = False) -> None:
     """Removes a previous report, set aside by a forecast that replaced it, when it holds nothing else (its
-    forecast.json last: a removal cut short leaves a folder still known as a report); says what it leaves."""
+    forecast.json last: a removal cut short leaves a folder still known as a report); says what it leaves.
+    `earlier`: set aside by an earlier forecast, removed only when it is this user's own folder."""
     try:
-        if folder.is_symlink() or not folder.is_dir():
-            raise ForecastError("it is not a folder")
+        why = _not_this_users_folder(folder, any_owner=not earlier)
+        if why:
+            raise ForecastError(why)
         if not any(folder.iterdir()):  # `out` was an empty folder
             folder.rmdir()
             return
@@ -552,7 +604,9 @@ def _remove_previous_report(folder: pathlib.Path, log) -> None:
               f"({reason}); the new report is in place: remove it yourself", file=log)
 
 
-#: renameat2's flag that swaps two paths (linux/fs.h), and the "current folder" of the *at calls.
+#: renameat2's flags that refuse to replace the target and that swap two paths (linux/fs.h), and the "current
+#: folder" of the *at calls.
+RENAME_NOREPLACE = 1
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -584,6 +638,25 @@ def _exchange(a: pathlib.Path, b: pathlib.Path) -> bool:
     if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
         return False
     raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def _rename_noreplace(a: pathlib.Path, b: pathlib.Path) -> bool:
+    """Renames `a` to `b` unless something is there (a folder, a link, anything): False then, having changed
+    nothing. In one step where the system can (renameat2's RENAME_NOREPLACE), else checked first. Other errors
+    raise OSError."""
+    renameat2 = _renameat2()
+    if renameat2 is not None:
+        if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_NOREPLACE) == 0:
+            return True
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            return False
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+            raise OSError(err, os.strerror(err), str(a), None, str(b))
+    if os.path.lexists(b):
+        return False
+    os.rename(a, b)
+    return True
 
 
 #: The most of a forecast.json read to tell whether it is a report's (a report's is a few kB).
@@ -820,7 +893,7 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
             if db is None:
                 db_path = folder.prepare(named, base_seed, log)
             else:
-                folder.staging.mkdir(parents=True, exist_ok=True)
+                folder.make_staging()
         except (OSError, sqlite3.Error) as e:
             raise _cannot_write(out_option, e, db=folder.staging / DB_NAME) from None
         try:
@@ -838,7 +911,7 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
                 analysis = report.analyse(db_path, spec, replicates=replicates, base_seed=base_seed)
                 if db is None:
                     _single_file(db_path)
-                folder.staging.mkdir(parents=True, exist_ok=True)
+                folder.make_staging()
                 folder.clear_report_files(keep_db=db is None)
                 written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
             except (ForecastError, report.AnalysisError, OSError, sqlite3.Error, MemoryError):

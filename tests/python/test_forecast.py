@@ -813,9 +813,11 @@ def test_a_previous_report_is_swapped_with_the_new_one_in_one_step(tiny, tmp_pat
     assert (a / "x").read_text() == "b" and (b / "x").read_text() == "a"
     out = tmp_path / "r"
     shutil.copytree(tiny, out)
-    renames, rename = [], os.rename
+    renames, rename, noreplace = [], os.rename, FORECAST._rename_noreplace
     monkeypatch.setattr(os, "rename", lambda src, dst: renames.append((pathlib.Path(src), pathlib.Path(dst))) or
                         rename(src, dst))
+    monkeypatch.setattr(FORECAST, "_rename_noreplace", lambda src, dst: renames.append((src, dst)) or
+                        noreplace(src, dst))
     terrasim.forecast(**{**TINY, "overrides": ["scale=0.03"]}, out=out, log=io.StringIO())
     assert renames and out not in [src for src, _ in renames]  # never moved away: always a report there
     assert json.loads((out / "forecast.json").read_text())["forecast"]["scenarios"][0]["config_sha256"] != \
@@ -1013,3 +1015,99 @@ def test_a_forecast_killed_mid_way_resumes_from_its_finished_runs(terrasim, terr
     done = terrasim(*args, cwd=tmp_path, check=0)
     assert f"{60 - kept} runs done, {kept} already in" in done.stderr
     assert (tmp_path / "report" / "report.html").is_file() and not staged.parent.exists()
+
+
+# -- what a forecast makes beside --out: never followed, never another user's ---------------------------------
+
+def _chown_to_nobody(path):
+    """Gives `path` (not followed) and what it holds to the user nobody; a skip where this user cannot."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to give a folder to another user")
+    for top, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.lchown(os.path.join(top, name), 65534, 65534)
+    os.lchown(path, 65534, 65534)
+
+
+@pytest.mark.parametrize("case", ["link to a folder", "dangling link", "another user's folder", "a file",
+                                  "a link in place of its database"])
+@pytest.mark.parametrize("with_db", [False, True])
+def test_a_staging_folder_that_is_not_this_users_own_is_refused_and_left_as_it_was(tiny, terrasim, tmp_path, case,
+                                                                                  with_db):
+    # A link at .rep.partial (which another user can make in a sticky folder such as /tmp) was taken for the
+    # staging folder: what it pointed to was cleared, the report written there and the link renamed to rep,
+    # exit 0. Another user's leftover .rep.partial, with its runs.sqlite, was reused (as root).
+    data = tmp_path / "rootdata"
+    data.mkdir()
+    (data / "keep.txt").write_text("secret")
+    staging = tmp_path / ".rep.partial"
+    if case == "link to a folder":
+        staging.symlink_to(data)
+        why = "it is a symbolic link"
+    elif case == "dangling link":
+        staging.symlink_to(tmp_path / "nowhere")
+        why = "it is a symbolic link"
+    elif case == "another user's folder":
+        staging.mkdir()
+        shutil.copy(tiny / "runs.sqlite", staging / "runs.sqlite")
+        _chown_to_nobody(staging)
+        why = "it belongs to another user (uid 65534)"
+    elif case == "a file":
+        staging.write_text("mine")
+        why = "it is not a folder"
+    else:
+        staging.mkdir()
+        (staging / "runs.sqlite").symlink_to(data / "keep.txt")
+        if with_db:
+            pytest.skip("with --db, the staging folder's database is not used")
+    before = _tree(tmp_path)
+    db = ["--db", "mine.sqlite"] if with_db else []
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--progress", "never",
+                    "--out", "rep", *db, cwd=tmp_path, check=2)
+    if case == "a link in place of its database":
+        assert proc.stderr == (f"terrasim: --out rep: {staging / 'runs.sqlite'} is not a file (a symbolic link, a "
+                               "folder): not a database a forecast wrote, and it is not followed; move it away, or "
+                               "write the report to another folder\n")
+    else:
+        assert proc.stderr == (f"terrasim: --out rep: {staging}, where a forecast assembles its report, is not a "
+                               f"folder this user's forecast made ({why}); it is neither followed nor cleared: move "
+                               "it away, or write the report to another folder\n")
+    assert _tree(tmp_path) == before  # nothing cleared, nothing written; no lock left
+
+
+def test_a_report_set_aside_by_another_user_is_left_as_it_is(tiny, tmp_path):
+    # Those .NAME.old-* another user's forecast left (or another user made) were removed, as root, with what
+    # they held.
+    shutil.copytree(tiny, tmp_path / ".r.old-5")
+    _chown_to_nobody(tmp_path / ".r.old-5")
+    (tmp_path / ".r.old-6").symlink_to(tiny)
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=tmp_path / "r", log=log)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.old-5", ".r.old-6", "r"]
+    assert f"a previous report is left in {tmp_path / '.r.old-5'}, which could not be removed (it belongs to " \
+           "another user (uid 65534))" in log.getvalue()
+    assert f"a previous report is left in {tmp_path / '.r.old-6'}, which could not be removed (it is a symbolic " \
+           "link)" in log.getvalue()
+    assert (tiny / "report.html").is_file() and (tmp_path / ".r.old-5" / "report.html").is_file()
+
+
+def test_a_previous_report_is_set_aside_under_a_free_name(tiny, tmp_path, monkeypatch):
+    # .NAME.old-PID was renamed over: an empty folder of that name (another user's too, as root) was replaced,
+    # and one holding files failed the forecast once its runs were made (Directory not empty).
+    monkeypatch.setattr(FORECAST, "_exchange", lambda a, b: False)  # the previous report renamed aside first
+    shutil.copytree(tiny, tmp_path / "r")
+    taken = [f".r.old-{os.getpid()}", f".r.old-{os.getpid()}1"]
+    (tmp_path / taken[0]).mkdir()
+    (tmp_path / taken[0] / "notes.txt").write_text("mine")
+    (tmp_path / taken[1]).symlink_to(tmp_path / "nowhere")
+    if os.geteuid() == 0:
+        taken.append(f".r.old-{os.getpid()}2")
+        (tmp_path / taken[2]).mkdir()
+        _chown_to_nobody(tmp_path / taken[2])
+    before = _tree(tmp_path)
+    log = io.StringIO()
+    terrasim.forecast(**{**TINY, "lang": "en"}, out=tmp_path / "r", log=log)
+    assert 'lang="en"' in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(taken + ["r"])
+    assert {k: v for k, v in _tree(tmp_path).items() if not k.startswith("r")} == \
+        {k: v for k, v in before.items() if not k.startswith("r")}
