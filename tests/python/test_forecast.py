@@ -1111,3 +1111,17 @@ def test_a_previous_report_is_set_aside_under_a_free_name(tiny, tmp_path, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(taken + ["r"])
     assert {k: v for k, v in _tree(tmp_path).items() if not k.startswith("r")} == \
         {k: v for k, v in before.items() if not k.startswith("r")}
+
+
+def test_a_lock_path_beside_out_that_is_a_link_is_refused_and_left_as_it_was(terrasim, tmp_path):
+    # .rep.lock was opened following the link: the user's notes.txt was overwritten with "pid N on HOST", and
+    # the link removed. (Every kind of path refused: test_sweep_inputs, for the sweep's lock, the same code.)
+    (tmp_path / "notes.txt").write_text("precious")
+    (tmp_path / ".rep.lock").symlink_to("notes.txt")
+    before = _tree(tmp_path)
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--out", "rep",
+                    cwd=tmp_path, check=2)
+    assert proc.stderr == (f"terrasim: --out rep: cannot write the report ({tmp_path / '.rep.lock'}: it is a "
+                           "symbolic link: not a lock file of this user's, which a lock file must be (it is written "
+                           "and removed); move it away)\n")
+    assert _tree(tmp_path) == before
