@@ -452,7 +452,8 @@ class ReportFolder:
     def prepare(self, scenarios: Dict[str, Scenario], base_seed: int, log) -> pathlib.Path:
         """Creates the staging folder; returns its database: an interrupted forecast's when it fits (its runs
         are discarded when not: they are this forecast's scratch, which no user chose), else a previous report's
-        copied in when it fits. Refuses (ForecastError) a database there that is not a file: never followed."""
+        copied in when it fits. Refuses (ForecastError) a database there that is not a file (never followed),
+        and one, there or in the previous report, that cannot be read: its runs are never discarded unread."""
         self.make_staging()
         db = self.staging / DB_NAME
         scratch = [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
@@ -463,7 +464,7 @@ class ReportFolder:
                                         "a forecast wrote, and it is not followed; move it away, or write the report "
                                         "to another folder")
         if any(f.exists() for f in scratch):
-            why = _incompatibility(db, scenarios, base_seed)
+            why = self._incompatibility(db, scenarios, base_seed, "left by an interrupted forecast")
             if why:
                 print(f"terrasim forecast: the runs in {db}, left by an interrupted forecast, do not fit this one "
                       f"({why}); discarding them", file=log)
@@ -472,13 +473,23 @@ class ReportFolder:
                         f.unlink()
         previous = self.out / DB_NAME
         if not db.exists() and previous.is_file():
-            why = _incompatibility(previous, scenarios, base_seed)
+            why = self._incompatibility(previous, scenarios, base_seed, "of the report it replaces")
             if why:
                 print(f"terrasim forecast: the runs in {previous} do not fit ({why}); starting a new database",
                       file=log)
             else:
                 _copy_database(previous, db)
         return db
+
+    def _incompatibility(self, db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed: int,
+                         whose: str) -> Optional[str]:
+        """_incompatibility(); ForecastError, naming `db`, when it cannot be read."""
+        try:
+            return _incompatibility(db, scenarios, base_seed)
+        except sqlite3.Error as e:
+            raise ForecastError(f"{self.option}: the runs in {db}, {whose}, cannot be read ({e}); they are kept, "
+                                "and neither reused nor discarded: move the file away, or write the report to "
+                                "another folder") from None
 
     def make_staging(self) -> None:
         """Makes the staging folder, or takes the one an interrupted forecast of this user left there: a folder
@@ -720,20 +731,21 @@ def _check_replaceable(folder: pathlib.Path, option: str) -> None:
 
 
 def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed: int) -> Optional[str]:
-    """Why the runs of database `db` cannot serve these scenarios (None: they can)."""
+    """Why the runs of database `db` cannot serve these scenarios (None: they can). Raises sqlite3.Error when
+    `db` cannot be read (not a database, not there, a disk error): its runs are then not judged."""
+    con = sqlite3.connect(_read_only_uri(db), uri=True)
     try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            meta = dict(con.execute("SELECT key, value FROM meta"))
-            hashes = dict(con.execute("SELECT name, config_sha256 FROM scenarios"))
-            # The series of one run of each scenario (a forecast keeps every series its model records).
-            kept = {name: {row[0] for row in con.execute(
-                        "SELECT DISTINCT name FROM series WHERE run_id = (SELECT min(run_id) FROM runs r JOIN "
-                        "scenarios s USING (scenario_id) WHERE s.name = ?)", (name,))} for name in hashes}
-        finally:
-            con.close()
-    except sqlite3.Error as e:
-        return f"unreadable: {e}"
+        tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"meta", "scenarios", "runs", "series"} <= tables:
+            return "not a sweep database"
+        meta = dict(con.execute("SELECT key, value FROM meta"))
+        hashes = dict(con.execute("SELECT name, config_sha256 FROM scenarios"))
+        # The series of one run of each scenario (a forecast keeps every series its model records).
+        kept = {name: {row[0] for row in con.execute(
+                    "SELECT DISTINCT name FROM series WHERE run_id = (SELECT min(run_id) FROM runs r JOIN "
+                    "scenarios s USING (scenario_id) WHERE s.name = ?)", (name,))} for name in hashes}
+    finally:
+        con.close()
     if meta.get("terrasim_version") != _core.__version__:
         return f"made by terrasim {meta.get('terrasim_version')}"
     if meta.get("base_seed") != str(base_seed):
@@ -753,6 +765,13 @@ def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed
     return None
 
 
+def _read_only_uri(db: Union[str, os.PathLike]) -> str:
+    """The URI that opens database file `db` read-only: its path percent-encoded, so that a name holding #, ?
+    or % is the file of that name (``file:NAME?mode=ro`` was cut at a # or ?, or had its %XX decoded: SQLite
+    opened another path, read-write, and made an empty file there)."""
+    return pathlib.Path(os.path.abspath(db)).as_uri() + "?mode=ro"
+
+
 def _grid_points(db: pathlib.Path) -> List[str]:
     """The grid points with overrides of sweep database `db`, as ``a=1, b=2`` (none: [] too when `db` is not
     there, or not a sweep database, which the sweep then reports)."""
@@ -760,7 +779,7 @@ def _grid_points(db: pathlib.Path) -> List[str]:
     if not db.is_file():
         return []
     try:
-        con = sqlite3.connect(db.as_uri() + "?mode=ro", uri=True)
+        con = sqlite3.connect(_read_only_uri(db), uri=True)
         try:
             rows = con.execute("SELECT overrides_json FROM parameters WHERE overrides_json != '{}' "
                                "ORDER BY point_id").fetchall()
@@ -782,7 +801,7 @@ def _single_file(db: pathlib.Path) -> None:
 
 def _copy_database(src: pathlib.Path, dst: pathlib.Path) -> None:
     tmp = dst.with_name(dst.name + ".copy")
-    a = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    a = sqlite3.connect(_read_only_uri(src), uri=True)
     b = sqlite3.connect(tmp)
     try:
         a.backup(b)

@@ -919,16 +919,20 @@ def test_scenarios_over_other_months_exit_2_and_write_nothing(terrasim, tmp_path
     assert list(work.iterdir()) == []
 
 
-@pytest.mark.parametrize("left", ["fitting runs", "another configuration", "another version", "not a database"])
+@pytest.mark.parametrize("left", ["fitting runs", "another configuration", "another version", "no sweep",
+                                  "not a database"])
 def test_runs_an_interrupted_forecast_left_are_reused_when_they_fit_and_discarded_when_not(tiny, terrasim,
                                                                                          tmp_path, left):
     # Runs of an interrupted forecast that no longer fit (a --set changed, terrasim upgraded) blocked every later
     # forecast into its --out: "scenario 'baseline' has changed since this sweep database was written ... write
-    # to a new database", naming neither the hidden .intC.partial/runs.sqlite nor a way out.
+    # to a new database", naming neither the hidden .intC.partial/runs.sqlite nor a way out. A database that
+    # cannot be read is neither: its runs are kept, and the forecast refused.
     staged = tmp_path / ".intC.partial" / "runs.sqlite"
     staged.parent.mkdir()
     if left == "not a database":
         staged.write_bytes(b"half a page")
+    elif left == "no sweep":
+        sqlite3.connect(staged).execute("CREATE TABLE notes (text)").connection.close()
     else:
         shutil.copy(tiny / "runs.sqlite", staged)
     scale = "scale=0.03" if left == "another configuration" else "scale=0.02"
@@ -937,17 +941,43 @@ def test_runs_an_interrupted_forecast_left_are_reused_when_they_fit_and_discarde
         con.execute("UPDATE meta SET value = '0.4.0' WHERE key = 'terrasim_version'")
         con.commit()
         con.close()
-    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", scale, "--no-pdf", "--out", "intC",
-                    "--progress", "never", cwd=tmp_path, check=0)
+    args = ["forecast", "-r", 2, "--months", 3, "--set", scale, "--no-pdf", "--out", "intC", "--progress", "never"]
+    if left == "not a database":
+        proc = terrasim(*args, cwd=tmp_path, check=2)
+        assert proc.stderr == (f"terrasim: --out intC: the runs in {staged}, left by an interrupted forecast, cannot "
+                               "be read (file is not a database); they are kept, and neither reused nor discarded: "
+                               "move the file away, or write the report to another folder\n")
+        assert staged.read_bytes() == b"half a page"
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".intC.partial"]
+        return
+    proc = terrasim(*args, cwd=tmp_path, check=0)
     why = {"another configuration": "scenario baseline, pacte had another configuration",
-           "another version": "made by terrasim 0.4.0", "not a database": "unreadable: "}.get(left)
+           "another version": "made by terrasim 0.4.0", "no sweep": "not a sweep database"}.get(left)
     if why is None:
         assert "0 runs done, 4 already in" in proc.stderr and "discarding" not in proc.stderr
     else:
         assert (f"terrasim forecast: the runs in {staged}, left by an interrupted forecast, do not fit this one "
-                f"({why}") in proc.stderr
-        assert "); discarding them" in proc.stderr and "4 runs done, 0 already in" in proc.stderr
+                f"({why}); discarding them") in proc.stderr
+        assert "4 runs done, 0 already in" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["intC"]
+
+
+@pytest.mark.parametrize("char", ["#", "?", "%41"])
+@pytest.mark.parametrize("runs", ["interrupted", "previous report"])
+def test_runs_in_a_folder_whose_name_holds_a_uri_character_are_reused(tiny, tmp_path, char, runs):
+    # file:PATH?mode=ro, unescaped: SQLite opened PATH cut at # or ?, or with %41 read as A, read-write (an empty
+    # file made there), and the runs were "unreadable" and discarded (or not reused from a previous report).
+    out = tmp_path / f"r{char}1"
+    if runs == "interrupted":
+        (tmp_path / f".{out.name}.partial").mkdir()
+        shutil.copy(tiny / "runs.sqlite", tmp_path / f".{out.name}.partial" / "runs.sqlite")
+    else:
+        shutil.copytree(tiny, out)
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=out, log=log)
+    assert "0 runs done, 4 already in" in log.getvalue(), log.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no stray file
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("runs")) == ["runs.sqlite"]
 
 
 def test_a_database_error_of_a_forecast_without_db_names_its_database(tmp_path, monkeypatch):
