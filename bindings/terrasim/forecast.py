@@ -40,6 +40,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import sqlite3
 import stat
@@ -564,12 +565,16 @@ class ReportFolder:
         raise FileExistsError(errno.EEXIST, "every name .NAME.old-PID... is taken", str(folder), None, str(old))
 
     def leftovers(self) -> List[pathlib.Path]:
-        """The ``.NAME.old-*`` beside `out`: previous reports that a forecast could not remove."""
-        prefix = f".{self.out.name}.old-"
+        """The ``.NAME.old-PID`` beside `out`: previous reports that a forecast could not remove."""
         try:
-            return sorted(p for p in self.out.parent.iterdir() if p.name.startswith(prefix))
+            return sorted(p for p in self.out.parent.iterdir() if self.set_aside(p.name))
         except OSError:
             return []
+
+    def set_aside(self, name: str) -> bool:
+        """Whether `name` is one that :meth:`_set_aside` gives a previous report: ``.NAME.old-`` and digits only
+        (not ``.NAME.old-v1.partial``, the staging folder of an --out named ``NAME.old-v1``)."""
+        return re.fullmatch(rf"\.{re.escape(self.out.name)}\.old-[0-9]+", name) is not None
 
 
 def _not_this_users_folder(path: pathlib.Path, any_owner: bool = False) -> Optional[str]:

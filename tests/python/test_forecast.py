@@ -1155,3 +1155,19 @@ def test_a_lock_path_beside_out_that_is_a_link_is_refused_and_left_as_it_was(ter
                            "symbolic link: not a lock file of this user's, which a lock file must be (it is written "
                            "and removed); move it away)\n")
     assert _tree(tmp_path) == before
+
+
+def test_only_reports_set_aside_are_taken_for_leftovers(tiny, tmp_path):
+    # Any name that began with .r.old- was: another --out named r.old-v1 has its staging folder .r.old-v1.partial
+    # (holding a report and its runs: removed) and its lock .r.old-v1.lock (named in a warning).
+    shutil.copytree(tiny, tmp_path / ".r.old-v1.partial")
+    (tmp_path / ".r.old-v1.lock").write_text("pid 1 on host\n")
+    shutil.copytree(tiny, tmp_path / ".r.old-12x")
+    shutil.copytree(tiny, tmp_path / ".r.old-12")  # set aside by a forecast: removed
+    before = _tree(tmp_path)
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=tmp_path / "r", log=log)
+    assert "warning" not in log.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.old-12x", ".r.old-v1.lock", ".r.old-v1.partial", "r"]
+    assert {k: v for k, v in _tree(tmp_path).items() if not k.startswith("r")} == \
+        {k: v for k, v in before.items() if not k.startswith(".r.old-12/") and k != ".r.old-12"}
