@@ -423,6 +423,7 @@ class ReportFolder:
         self.out = pathlib.Path(os.path.realpath(self.given))
         self.check()
         self.staging = self.out.parent / f".{self.out.name}.partial"
+        self.lock = self.out.parent / f".{self.out.name}.lock"
 
     def check(self) -> None:
         """Refuses (ForecastError) an `out` that is not a folder, or not one a forecast may replace."""
@@ -447,8 +448,23 @@ class ReportFolder:
             return ForecastError(f"{self.option}: another forecast is writing this report" +
                                  (f" ({holder})" if holder else "") + ": wait until it ends, or write the report "
                                  "to another folder")
-        with exclusive_lock(str(self.out.parent / f".{self.out.name}.lock"), busy, lambda e: e):
+        with exclusive_lock(str(self.lock), busy, lambda e: e):
             yield
+
+    def claims(self, path: pathlib.Path) -> Optional[str]:
+        """How the real path `path` meets what this forecast writes or removes beside `out` (its staging folder,
+        its lock file, a report set aside), which no database of the user's may be; None: it does not."""
+        if path == self.lock:
+            return f"the lock file of the forecast ({self.lock}), which it writes and removes"
+        if path.with_name(path.name + ".lock") == self.lock:
+            return f"a database whose lock file would be the forecast's ({self.lock})"
+        for p in (path, *path.parents):
+            if p == self.staging:
+                return (f"inside the staging folder {self.staging}, which a forecast clears and puts in place of "
+                        "--out")
+            if p.parent == self.out.parent and self.set_aside(p.name):
+                return f"inside {p}, a previous report set aside, which a forecast removes"
+        return None
 
     def prepare(self, scenarios: Dict[str, Scenario], base_seed: int, log) -> pathlib.Path:
         """Creates the staging folder; returns its database: an interrupted forecast's when it fits (its runs
@@ -857,7 +873,8 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
     replicates: paired replicates per scenario; replicate r uses seed base_seed + r everywhere.
     out: the report folder (default ``forecast-<names>`` in the current folder), replaced whole: it must be
       missing, empty, or a report that holds only what its report wrote; a symbolic link is followed.
-    db: the sweep database (default ``runs.sqlite`` inside `out`).
+    db: the sweep database (default ``runs.sqlite`` inside `out`); not inside `out`, nor among what the
+      forecast writes or removes beside it (``.NAME.partial``, ``.NAME.lock``, ``.NAME.old-PID``).
     lang: "fr" or "en" (default: the reference scenario's ``locale``).
     months, overrides: applied to every scenario. level, creations_reference: replace the forecast file's.
     pdf: also print ``report.pdf`` with headless Chromium when it is installed.
@@ -888,10 +905,15 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
         db = None  # the report folder's own database
     if db is not None:
         db_path = pathlib.Path(os.path.abspath(db))
-        if folder.out in pathlib.Path(os.path.realpath(db_path)).parents:
+        real = pathlib.Path(os.path.realpath(db_path))
+        if folder.out in real.parents:
             raise ForecastError(f"--db {db}: inside the report folder {folder.out}, which a forecast replaces "
                                 f"whole; leave --db out (the report keeps its runs in {DB_NAME}) or choose "
                                 "another place")
+        clash = folder.claims(real)
+        if clash:
+            raise ForecastError(f"--db {db}: {clash}; leave --db out (the report keeps its runs in {DB_NAME}) or "
+                                "choose another place")
         if db_path.is_dir():
             raise ForecastError(f"--db {db}: is a folder, expected a database file")
         if not db_path.parent.is_dir():

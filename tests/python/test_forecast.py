@@ -1171,3 +1171,27 @@ def test_only_reports_set_aside_are_taken_for_leftovers(tiny, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".r.old-12x", ".r.old-v1.lock", ".r.old-v1.partial", "r"]
     assert {k: v for k, v in _tree(tmp_path).items() if not k.startswith("r")} == \
         {k: v for k, v in before.items() if not k.startswith(".r.old-12/") and k != ".r.old-12"}
+
+
+@pytest.mark.parametrize("where", [".rep.partial/mine.sqlite", ".rep.partial", ".rep.lock", ".rep",
+                                   ".rep.old-12/mine.sqlite", "link.sqlite"])
+def test_a_db_among_what_the_forecast_writes_beside_out_is_refused_before_anything_runs(terrasim, tmp_path,
+                                                                                         where):
+    # --db .rep.partial/mine.sqlite: exit 0, mine.sqlite deleted with the staging folder's other files, and
+    # forecast.json naming a file that no longer existed.
+    (tmp_path / ".rep.partial").mkdir()
+    (tmp_path / ".rep.old-12").mkdir()
+    (tmp_path / "link.sqlite").symlink_to(".rep.partial/mine.sqlite")
+    before = _tree(tmp_path)
+    staging, lock = tmp_path / ".rep.partial", tmp_path / ".rep.lock"
+    inside = f"inside the staging folder {staging}, which a forecast clears and puts in place of --out"
+    clash = {".rep.partial/mine.sqlite": inside, ".rep.partial": inside, "link.sqlite": inside,
+             ".rep.lock": f"the lock file of the forecast ({lock}), which it writes and removes",
+             ".rep": f"a database whose lock file would be the forecast's ({lock})",
+             ".rep.old-12/mine.sqlite": f"inside {tmp_path / '.rep.old-12'}, a previous report set aside, which a "
+                                        "forecast removes"}[where]
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--out", "rep",
+                    "--db", where, cwd=tmp_path, check=2)
+    assert proc.stderr == (f"terrasim: --db {where}: {clash}; leave --db out (the report keeps its runs in "
+                           "runs.sqlite) or choose another place\n")
+    assert _tree(tmp_path) == before
