@@ -546,7 +546,17 @@ class ReportFolder:
         is left, not a failure. Those left so by an earlier forecast of this
         user (or by one killed between the two renames) are removed too,
         when they are this user's folders, reports, and hold nothing else.
+
+        `out` is checked again first (:meth:`check`): what was put in it
+        while the runs were made refuses the swap (ForecastError), the new
+        report left in the staging folder, rather than being set aside with
+        the previous report.
         """
+        try:
+            self.check()
+        except ForecastError as e:
+            raise ForecastError(f"{e}; the new report waits in {self.staging}: the same command puts it in place, "
+                                "reusing its runs") from None
         old = None
         if not self.out.exists():
             if not _rename_noreplace(self.staging, self.out):
@@ -610,6 +620,8 @@ def _remove_previous_report(folder: pathlib.Path, log, earlier: bool = False) ->
     """Removes a previous report, set aside by a forecast that replaced it, when it holds nothing else (its
     forecast.json last: a removal cut short leaves a folder still known as a report); says what it leaves.
     `earlier`: set aside by an earlier forecast, removed only when it is this user's own folder."""
+    advice = "it is left as it is"
+    yours = "move your files out of it, and a later forecast into this folder removes it"
     try:
         why = _not_this_users_folder(folder, any_owner=not earlier)
         if why:
@@ -619,9 +631,11 @@ def _remove_previous_report(folder: pathlib.Path, log, earlier: bool = False) ->
             return
         marker, why = read_marker(folder)
         if marker is None:
+            advice = yours
             raise ForecastError(f"it is not a forecast report: {why}")
         foreign = foreign_entries(folder, marker)
         if foreign:
+            advice = yours
             raise ForecastError(f"it holds what its report did not write: {', '.join(foreign[:5])}"
                                 f"{f' and {len(foreign) - 5} more' if len(foreign) > 5 else ''}")
         for entry in sorted(folder.iterdir(), key=lambda e: e.name == MARKER):
@@ -633,7 +647,7 @@ def _remove_previous_report(folder: pathlib.Path, log, earlier: bool = False) ->
     except (OSError, ForecastError) as e:
         reason = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
         print(f"terrasim forecast: warning: a previous report is left in {folder}, which could not be removed "
-              f"({reason}); the new report is in place: remove it yourself", file=log)
+              f"({reason}); the new report is in place: {advice}", file=log)
 
 
 #: renameat2's flags that refuse to replace the target and that swap two paths (linux/fs.h), and the "current

@@ -773,7 +773,7 @@ def test_a_previous_report_that_cannot_be_removed_is_a_warning_then_removed_by_t
     assert len(warning) == 1 and warning[0].startswith(
         f"terrasim forecast: warning: a previous report is left in {left[0]}, which could not be removed "
         f"(Permission denied: {left[0]}/")
-    assert warning[0].endswith("); the new report is in place: remove it yourself")
+    assert warning[0].endswith("); the new report is in place: it is left as it is")
     assert 'lang="en"' in (rep / "report.html").read_text(encoding="utf-8")  # the new report is in place
     assert sorted(p.name for p in shared_folder.iterdir()) == sorted(["mpl", "rep", left[0].name])
     # The next forecast, by a user who can, removes it.
@@ -796,8 +796,8 @@ def test_reports_left_aside_are_removed_when_they_hold_nothing_else(tiny, tmp_pa
     assert "0 runs done, 4 already in" in log.getvalue()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.old-9", ".r.old-8", "r"]
     assert (f"terrasim forecast: warning: a previous report is left in {tmp_path / '.r.old-8'}, which could not "
-            "be removed (it holds what its report did not write: notes.txt); the new report is in place: remove "
-            "it yourself") in log.getvalue()
+            "be removed (it holds what its report did not write: notes.txt); the new report is in place: move "
+            "your files out of it, and a later forecast into this folder removes it") in log.getvalue()
     assert (tmp_path / ".r.old-8" / "notes.txt").read_text() == "mine"
 
 
@@ -1195,3 +1195,34 @@ def test_a_db_among_what_the_forecast_writes_beside_out_is_refused_before_anythi
     assert proc.stderr == (f"terrasim: --db {where}: {clash}; leave --db out (the report keeps its runs in "
                            "runs.sqlite) or choose another place\n")
     assert _tree(tmp_path) == before
+
+
+def test_files_put_in_out_while_the_runs_were_made_refuse_the_swap_and_stay(tiny, tmp_path, monkeypatch):
+    # The folder was checked before the runs only: notes put in it meanwhile went with the previous report into
+    # the hidden .r.old-PID, and the warning said "remove it yourself".
+    out = tmp_path / "r"
+    shutil.copytree(tiny, out)
+    before = _tree(out)
+    sweep = FORECAST.sweep
+
+    def sweeping(*args, **kwargs):
+        summary = sweep(*args, **kwargs)
+        (out / "notes.txt").write_text("mine")
+        return summary
+    monkeypatch.setattr(FORECAST, "sweep", sweeping)
+    with pytest.raises(ForecastError) as info:
+        terrasim.forecast(**{**TINY, "overrides": ["scale=0.03"]}, out=out, log=io.StringIO())
+    staging = tmp_path / ".r.partial"
+    assert str(info.value) == (f"--out {out}: this forecast report holds what its report did not write (notes.txt); a "
+                               "forecast replaces its folder whole: move them out of it, or choose another folder; "
+                               f"the new report waits in {staging}: the same command puts it in place, reusing its "
+                               "runs")
+    assert _tree(out) == {**before, "notes.txt": b"mine"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.partial", "r"]
+    assert (staging / "report.html").is_file()
+    monkeypatch.setattr(FORECAST, "sweep", sweep)
+    (out / "notes.txt").rename(tmp_path / "notes.txt")
+    log = io.StringIO()
+    terrasim.forecast(**{**TINY, "overrides": ["scale=0.03"]}, out=out, log=log)
+    assert "0 runs done, 4 already in" in log.getvalue() and "warning" not in log.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "r"]
