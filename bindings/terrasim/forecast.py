@@ -426,10 +426,15 @@ class ReportFolder:
         self.lock = self.out.parent / f".{self.out.name}.lock"
 
     def check(self) -> None:
-        """Refuses (ForecastError) an `out` that is not a folder, or not one a forecast may replace."""
+        """Refuses (ForecastError) an `out` that is not a folder, or not one a forecast may replace (a mount
+        point cannot be renamed: the forecast would fail once its runs were made, and every time after)."""
         if self.out.exists():
             if not self.out.is_dir():
                 raise ForecastError(f"{self.option}: exists and is not a folder")
+            if _is_mount_point(self.out):
+                raise ForecastError(f"{self.option}: {self.out} is a mount point, which a forecast cannot replace "
+                                    "(it renames the new report into the folder's place): write the report to a "
+                                    "folder inside it")
             if any(self.out.iterdir()):
                 _check_replaceable(self.out, self.option)
         parent = self.out.parent
@@ -613,7 +618,25 @@ def _not_this_users_folder(path: pathlib.Path, any_owner: bool = False) -> Optio
         return "it is not a folder"
     if not any_owner and st.st_uid != os.geteuid():
         return f"it belongs to another user (uid {st.st_uid})"
+    if _is_mount_point(path):
+        return "it is a mount point"
     return None
+
+
+def _is_mount_point(path: pathlib.Path) -> bool:
+    """Whether a filesystem is mounted at `path` (a real path): another one (its device is not its parent's), or
+    a folder of the same one mounted there too (a bind mount), which only /proc/self/mountinfo lists."""
+    if os.path.ismount(path):
+        return True
+    try:
+        with open("/proc/self/mountinfo", "rb") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return False
+    def unescaped(field: bytes) -> bytes:  # space, tab, newline and backslash are written in octal (\040)
+        return re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), field)
+    mount_points = {unescaped(fields[4]) for fields in (line.split(b" ") for line in lines) if len(fields) > 4}
+    return os.fsencode(path) in mount_points
 
 
 def _remove_previous_report(folder: pathlib.Path, log, earlier: bool = False) -> None:

@@ -1226,3 +1226,27 @@ def test_files_put_in_out_while_the_runs_were_made_refuse_the_swap_and_stay(tiny
     terrasim.forecast(**{**TINY, "overrides": ["scale=0.03"]}, out=out, log=log)
     assert "0 runs done, 4 already in" in log.getvalue() and "warning" not in log.getvalue()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "r"]
+
+
+@pytest.mark.parametrize("kind", ["tmpfs", "bind mount"])
+def test_an_out_that_is_a_mount_point_is_refused_before_the_runs(terrasim, tmp_path, kind):
+    # Refused only once every run was made ("Device or resource busy ... the same command resumes"), and so
+    # every time after.
+    out = tmp_path / "rep"
+    out.mkdir()
+    mount = ["mount", "-t", "tmpfs", "none", str(out)] if kind == "tmpfs" else ["mount", "--bind", str(out), str(out)]
+    try:
+        mounted = subprocess.run(mount, capture_output=True, text=True)
+    except FileNotFoundError:
+        pytest.skip("no mount program")
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount here: {mounted.stderr.strip()}")
+    try:
+        proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--out", "rep",
+                        cwd=tmp_path, check=2)
+        assert proc.stderr == (f"terrasim: --out rep: {out} is a mount point, which a forecast cannot replace (it "
+                               "renames the new report into the folder's place): write the report to a folder "
+                               "inside it\n")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"] and not any(out.iterdir())
+    finally:
+        subprocess.run(["umount", str(out)], check=True)
