@@ -58,6 +58,8 @@ REQUIRED_SERIES = ("unemployment_rate", "jobs_in_territory", "policy_spending_cu
 #: Marks a folder as a forecast report (and holds what made it).
 MARKER = "forecast.json"
 DB_NAME = "runs.sqlite"
+#: The report's database and the files SQLite may keep beside it: what a report folder holds of its runs.
+DB_FILES = tuple(DB_NAME + suffix for suffix in ("", "-journal", "-wal", "-shm"))
 DEFAULT_REPLICATES = 200
 
 
@@ -478,7 +480,7 @@ class ReportFolder:
         and one, there or in the previous report, that cannot be read: its runs are never discarded unread."""
         self.make_staging()
         db = self.staging / DB_NAME
-        scratch = [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        scratch = [self.staging / name for name in DB_FILES]
         for f in scratch:
             with contextlib.suppress(FileNotFoundError):
                 if not stat.S_ISREG(os.lstat(f).st_mode):
@@ -530,9 +532,10 @@ class ReportFolder:
                                 "it away, or write the report to another folder")
 
     def clear_report_files(self, keep_db: bool) -> None:
-        """Removes what a previous, interrupted attempt wrote in the staging folder (but the database if kept)."""
+        """Removes what a previous, interrupted attempt wrote in the staging folder (but the database and its
+        journals if kept, exactly those that a report holds: a copy left half made goes too)."""
         for entry in self.staging.iterdir():
-            if keep_db and entry.name.startswith(DB_NAME):
+            if keep_db and entry.name in DB_FILES:
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry)
@@ -756,7 +759,7 @@ def foreign_entries(folder: pathlib.Path, marker: Dict[str, Any]) -> List[str]:
     relative to it, a folder's with a trailing /, sorted. A link or other non-regular file is never the report's."""
     files = {MARKER} | set(marker["files"])
     if marker.get("database") == DB_NAME:  # with its journal, should a reader have left one
-        files |= {DB_NAME + suffix for suffix in ("", "-journal", "-wal", "-shm")}
+        files |= set(DB_FILES)
     folders = {str(parent) for f in files for parent in pathlib.PurePosixPath(f).parents if str(parent) != "."}
     found: List[str] = []
 
@@ -859,6 +862,8 @@ def _single_file(db: pathlib.Path) -> None:
 
 def _copy_database(src: pathlib.Path, dst: pathlib.Path) -> None:
     tmp = dst.with_name(dst.name + ".copy")
+    with contextlib.suppress(FileNotFoundError):  # left by a copy cut short: not added to
+        tmp.unlink()
     a = sqlite3.connect(_read_only_uri(src), uri=True)
     b = sqlite3.connect(tmp)
     try:

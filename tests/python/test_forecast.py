@@ -1250,3 +1250,31 @@ def test_an_out_that_is_a_mount_point_is_refused_before_the_runs(terrasim, tmp_p
         assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"] and not any(out.iterdir())
     finally:
         subprocess.run(["umount", str(out)], check=True)
+
+
+def test_the_staging_folder_keeps_only_its_database_and_journals(tiny, tmp_path):
+    # Every name that began with runs.sqlite was kept: a runs.sqlite.copy left by a copy cut short went into the
+    # report, and the next forecast refused the folder for holding what its report did not write.
+    staging = tmp_path / ".r.partial"
+    staging.mkdir()
+    shutil.copy(tiny / "runs.sqlite", staging / "runs.sqlite")
+    (staging / "runs.sqlite.copy").write_bytes(b"half a copy")
+    (staging / "runs.sqlite-old").write_bytes(b"?")
+    (staging / "report.html").write_text("half a page")
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=tmp_path / "r", log=log)
+    assert "0 runs done, 4 already in" in log.getvalue()
+    marker, _ = FORECAST.read_marker(tmp_path / "r")
+    assert FORECAST.foreign_entries(tmp_path / "r", marker) == []
+    assert not any(p.name.startswith("runs.sqlite.") or p.name == "runs.sqlite-old" for p in (tmp_path / "r").iterdir())
+    terrasim.forecast(**{**TINY, "lang": "en"}, out=tmp_path / "r", log=io.StringIO())  # not refused
+
+
+def test_a_copy_of_the_previous_reports_runs_cut_short_is_made_again(tiny, tmp_path):
+    shutil.copytree(tiny, tmp_path / "r")
+    (tmp_path / ".r.partial").mkdir()
+    (tmp_path / ".r.partial" / "runs.sqlite.copy").write_bytes(b"half a copy")
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=tmp_path / "r", log=log)
+    assert "0 runs done, 4 already in" in log.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
