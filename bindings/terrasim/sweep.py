@@ -763,7 +763,7 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
             point_ids.append(cur.lastrowid)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        _roll_back(con)
         raise
     return scenario_ids, point_ids
 
@@ -827,8 +827,16 @@ def _commit(con: sqlite3.Connection, result: Dict[str, Any], seed: int) -> None:
                  for j, col in enumerate(columns)])
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        _roll_back(con)
         raise
+
+
+def _roll_back(con: sqlite3.Connection) -> None:
+    """Rolls back the transaction under way, if one is: an interrupt (Ctrl-C) that comes once COMMIT is done
+    finds none, and a ROLLBACK then ("no transaction is active") would take its place and be reported as a
+    database error ("cannot write a finished run"), exit 2, instead of the interrupt."""
+    if con.in_transaction:
+        con.execute("ROLLBACK")
 
 
 # ---------------------------------------------------------------------------

@@ -636,6 +636,36 @@ def test_a_lock_path_that_is_not_this_users_own_file_is_refused_and_left_as_it_w
                    "which a lock file must be (it is written and removed); move it away")
     assert _tree(tmp_path) == before
 
+
+@pytest.mark.parametrize("after", ["the preparation", "a run"])
+def test_an_interrupt_once_a_commit_is_done_is_an_interrupt(tmp_path, monkeypatch, capsys, after):
+    # Ctrl-C just after a COMMIT: the ROLLBACK that followed failed ("cannot rollback - no transaction is
+    # active"), and the sweep said "cannot write a finished run (...)", exit 2.
+    from terrasim.__main__ import main
+
+    class Interrupted(sqlite3.Connection):
+        ran = False
+
+        def execute(self, sql, *args):
+            cursor = super().execute(sql, *args)
+            if sql.startswith("INSERT INTO runs"):
+                self.ran = True
+            if sql == "COMMIT" and (after == "the preparation" or self.ran):
+                raise KeyboardInterrupt
+            return cursor
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: connect(*args, factory=Interrupted, **kwargs))
+    db = tmp_path / "i.sqlite"
+    args = ["sweep", str(SMALL), "--months", "2", "-r", "2", "--workers", "1", "--progress", "never", "--db", str(db)]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 130 and err == "\nterrasim: interrupted\n", err
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    kept = 1 if after == "a run" else 0  # the run committed before the interrupt
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM runs").fetchone()[0] == kept
+    assert main(args) == 0
+    assert f"{2 - kept} runs done, {kept} already in" in capsys.readouterr().err
+
 # ---------------------------------------------------------------------------
 # 7. Results: bad arguments are named.
 
