@@ -180,21 +180,30 @@ void read_up_to(int fd, const std::string& path, std::string& out, std::size_t n
 }  // namespace
 
 ArchiveReader ArchiveReader::from_file(const std::string& path) {
-  // O_NONBLOCK: opening a FIFO to read waits for a writer, and the program
-  // hung (`terrasim resume PIPE`). It changes nothing for a regular file.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  // What the path is, before it is opened: opening a FIFO to read waits for
+  // a writer (`terrasim resume PIPE` hung), and /dev/zero would fill the
+  // memory; only a regular file can be one that save_checkpoint wrote.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw CheckpointError(fmt::format("{}: cannot open checkpoint: {}", path, errno_text()));
+  const auto refuse_kind = [&path](const struct stat& s) {
+    if (S_ISDIR(s.st_mode)) throw CheckpointError(fmt::format("{}: is a directory, not a checkpoint", path));
+    if (!S_ISREG(s.st_mode))
+      throw CheckpointError(fmt::format("{}: not a regular file (a pipe, a device, a socket), not a checkpoint", path));
+  };
+  refuse_kind(st);
+  // A regular file is opened as other programs open it, without O_NONBLOCK:
+  // with it, the open failed (EAGAIN) while another process held a lease on
+  // the file (Samba's oplocks, nfsd's delegations), where this one waits
+  // for the holder to let it go.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw CheckpointError(fmt::format("{}: cannot open checkpoint: {}", path, errno_text()));
   const struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
-  struct stat st {};
   if (::fstat(fd, &st) != 0) throw CheckpointError(fmt::format("{}: cannot read checkpoint: {}", path, errno_text()));
-  if (S_ISDIR(st.st_mode)) throw CheckpointError(fmt::format("{}: is a directory, not a checkpoint", path));
-  // A FIFO would block the reads, /dev/zero would fill the memory: only a
-  // regular file can be one that save_checkpoint wrote.
-  if (!S_ISREG(st.st_mode))
-    throw CheckpointError(fmt::format("{}: not a regular file (a pipe, a device, a socket), not a checkpoint", path));
+  refuse_kind(st);  // replaced meanwhile
   const auto file_size = static_cast<std::uint64_t>(st.st_size);
 
   // The header first, judged against the file's size before the payload is

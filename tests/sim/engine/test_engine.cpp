@@ -4,10 +4,12 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -245,6 +247,49 @@ TEST(Checkpoint, RefusesAFifoOrADeviceWithoutReadingIt) {
   }
   EXPECT_EQ(refused.get(), fifo + ": not a regular file (a pipe, a device, a socket), not a checkpoint");
   EXPECT_EQ(checkpoint_error("/dev/null"), "/dev/null: not a regular file (a pipe, a device, a socket), not a checkpoint");
+}
+
+TEST(Checkpoint, AFileLeasedByAnotherProcessIsOpenedOnceTheLeaseIsLetGo) {
+  // Opened with O_NONBLOCK, a file on which another process held a write
+  // lease (Samba's oplocks, nfsd's delegations) could not be opened
+  // ("Resource temporarily unavailable"), where other programs wait for the
+  // holder to let it go. Here a child process takes the lease; the reader's
+  // open breaks it, and the child is sent SIGIO, which ends it, its lease
+  // with it (else the system breaks the lease after lease-break-time).
+  TempDir dir;
+  const std::string file = dir.file("leased.ckpt");
+  ArchiveWriter w;
+  w.put_string("leased");
+  w.write_file(file);
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0) << std::strerror(errno);
+  if (child == 0) {  // async-signal-safe calls only: the parent may have threads
+    ::close(ready[0]);
+    const int fd = ::open(file.c_str(), O_RDONLY);
+    const char taken = fd >= 0 && ::fcntl(fd, F_SETLEASE, F_WRLCK) == 0 ? 'y' : 'n';
+    if (::write(ready[1], &taken, 1) == 1 && taken == 'y') ::sleep(60);
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  char taken = 'n';
+  const bool told = ::read(ready[0], &taken, 1) == 1;
+  ::close(ready[0]);
+  if (!told || taken != 'y') {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    GTEST_SKIP() << "cannot take a lease here (it needs the file's owner or CAP_LEASE, and fs.leases-enable)";
+  }
+  std::string error;
+  try {
+    EXPECT_EQ(ArchiveReader::from_file(file).get_string(), "leased");
+  } catch (const CheckpointError& e) {
+    error = e.what();
+  }
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  EXPECT_EQ(error, "");
 }
 
 TEST(Checkpoint, EmptyColumnsRoundTrip) {
