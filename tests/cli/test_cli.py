@@ -168,6 +168,31 @@ def test_resume_refuses_a_change_of_scale(terrasim, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_a_checkpoint_is_resumed_from_a_pipe(terrasim_bin, tmp_path):
+    # `cat c.ckpt | terrasim resume /dev/stdin` and `terrasim resume <(zstd -dc c.ckpt.zst)` worked, then every
+    # pipe was refused ("not a regular file (a pipe, a device, a socket)").
+    import subprocess
+    ckpt = tmp_path / "state.ckpt"
+    subprocess.run([terrasim_bin, "run", SMALL, "--months", "12", "--checkpoint-at", "5", ckpt], check=True,
+                   capture_output=True)
+    subprocess.run([terrasim_bin, "resume", ckpt, "--out", tmp_path / "file"], check=True, capture_output=True)
+    with open(ckpt, "rb") as f:
+        piped = subprocess.run([terrasim_bin, "resume", "/dev/stdin", "--out", tmp_path / "stdin"], stdin=f,
+                               capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    substituted = subprocess.run(["bash", "-c", f'"$0" resume <(cat "$1") --out "$2"', terrasim_bin, ckpt,
+                                  tmp_path / "substituted"], capture_output=True, text=True, timeout=120)
+    assert substituted.returncode == 0, substituted.stderr
+    for name in ("series.csv", "zones.csv"):
+        file = [line for line in (tmp_path / "file" / name).read_text().splitlines() if "state.ckpt" not in line]
+        for other in ("stdin", "substituted"):
+            lines = (tmp_path / other / name).read_text().splitlines()
+            assert [line for line in lines if "/dev/" not in line] == file, (other, name)
+    cut = subprocess.run([terrasim_bin, "resume", "/dev/stdin"], input=ckpt.read_bytes()[:100], capture_output=True,
+                         timeout=120)
+    assert cut.returncode == 2 and cut.stderr.startswith(b"terrasim: /dev/stdin: truncated checkpoint: 100 bytes")
+
+
 def test_truncated_or_foreign_checkpoint_is_refused(terrasim, tmp_path):
     ckpt = tmp_path / "state.ckpt"
     terrasim("run", SMALL, "--months", 5, "--checkpoint-at", 2, ckpt, check=0)
