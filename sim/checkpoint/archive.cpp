@@ -287,21 +287,7 @@ ArchiveReader ArchiveReader::from_file(const std::string& path) {
                                        "bytes (and {} of header and hash)",
                                        path, bytes, size, framing));
   };
-  std::string payload;
-  std::string trailer;
-  if (stream) {
-    // Its length is known once it is read: the payload, the hash, and one
-    // byte more, which should not come.
-    read_stream_up_to(fd, path, payload, size);
-    if (payload.size() < size) throw truncated(kHeader + payload.size());
-    read_up_to(fd, path, trailer, kTrailer + 1);
-    if (trailer.size() < kTrailer) throw truncated(kHeader + size + trailer.size());
-    if (trailer.size() > kTrailer) {
-      throw CheckpointError(fmt::format("{}: padded checkpoint: more than {} bytes, expected {} ({} of payload and {} "
-                                        "of header and hash)",
-                                        path, size + framing, size + framing, size, framing));
-    }
-  } else {
+  if (!stream) {
     struct stat st {};
     if (::fstat(fd, &st) != 0)
       throw CheckpointError(fmt::format("{}: cannot read checkpoint: {}", path, errno_text()));
@@ -312,10 +298,49 @@ ArchiveReader ArchiveReader::from_file(const std::string& path) {
                                         "and hash)",
                                         path, file_size, size + framing, size, framing));
     }
-    read_up_to(fd, path, payload, size);
-    read_up_to(fd, path, trailer, kTrailer + 1);  // one byte more: a file that grew since fstat
-    if (payload.size() != size || trailer.size() != kTrailer)
-      throw CheckpointError(fmt::format("{}: truncated or padded checkpoint: it changed while it was read", path));
+  }
+  // A size that the file vouches for may still be more than the memory can
+  // hold (a sparse file: truncate -s 100G), and a stream's buffer grows with
+  // what it gives: refused naming the file, rather than ended by
+  // std::bad_alloc (the program aborted, exit 134; Python had a MemoryError
+  // without the path).
+  const auto too_large = [&](std::string_view why) {
+    return CheckpointError(fmt::format("{}: too large to read: {} bytes ({})", path, size + framing, why));
+  };
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGE_SIZE);
+  if (!stream && pages > 0 && page_size > 0 &&
+      size > static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size)) {
+    throw too_large(fmt::format("more than this machine's memory, {} bytes",
+                                static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size)));
+  }
+  std::string payload;
+  try {
+    // From a stream, the buffer grows as the bytes arrive: a header that
+    // announces more than will come allocates no more than what came.
+    if (stream)
+      read_stream_up_to(fd, path, payload, size);
+    else
+      read_up_to(fd, path, payload, size);
+  } catch (const std::bad_alloc&) {
+    throw too_large("the memory to hold it cannot be allocated");
+  } catch (const std::length_error&) {
+    throw too_large("the memory to hold it cannot be allocated");
+  }
+  std::string trailer;
+  // The hash, and one byte more, which should not come: from a stream, its
+  // length is known only once it is read; a file may have grown since fstat.
+  read_up_to(fd, path, trailer, kTrailer + 1);
+  if (stream) {
+    if (payload.size() < size) throw truncated(kHeader + payload.size());
+    if (trailer.size() < kTrailer) throw truncated(kHeader + size + trailer.size());
+    if (trailer.size() > kTrailer) {
+      throw CheckpointError(fmt::format("{}: padded checkpoint: more than {} bytes, expected {} ({} of payload and {} "
+                                        "of header and hash)",
+                                        path, size + framing, size + framing, size, framing));
+    }
+  } else if (payload.size() != size || trailer.size() != kTrailer) {
+    throw CheckpointError(fmt::format("{}: truncated or padded checkpoint: it changed while it was read", path));
   }
   Sha256 h;
   h.update(payload);

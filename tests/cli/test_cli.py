@@ -205,6 +205,36 @@ def test_truncated_or_foreign_checkpoint_is_refused(terrasim, tmp_path):
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
 
 
+def test_a_checkpoint_too_large_for_the_memory_is_refused_naming_it(terrasim_bin, tmp_path):
+    # A sparse file with a valid header announcing its size (truncate -s 100G) ended in std::bad_alloc: the
+    # program aborted (exit 134), Python had a MemoryError without the path. Here the memory is a 2 GB address
+    # space (RLIMIT_AS) and the file 4 GiB. (Larger than the machine's memory: Checkpoint.AFileLargerThan...)
+    import resource
+    import struct
+    import subprocess
+    import sys
+    big = tmp_path / "big.ckpt"
+    with open(big, "wb") as f:
+        f.write(b"TSIMCKPT" + struct.pack("<IQ", 3, (4 << 30) - 52))
+        f.truncate(4 << 30)
+
+    package = os.environ.get("TERRASIM_PYTHON", str(pathlib.Path(terrasim_bin).parents[1] / "python"))
+
+    def limited(*command):
+        return subprocess.run(command, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": package},
+                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)))
+    if limited(str(terrasim_bin), "--version").returncode != 0:
+        pytest.skip("the program does not start in a 2 GB address space (a sanitizer's build?)")
+    message = f"{big}: too large to read: {4 << 30} bytes (the memory to hold it cannot be allocated)"
+    p = limited(str(terrasim_bin), "resume", str(big))
+    assert (p.returncode, p.stderr) == (2, f"terrasim: {message}\n")
+    p = limited(sys.executable, "-c", "import sys, terrasim\n"
+                "try:\n    terrasim.Simulation.resume(sys.argv[1])\n"
+                "except terrasim.CheckpointError as e:\n    print(e)", str(big))
+    assert (p.returncode, p.stdout) == (0, f"{message}\n"), p.stderr
+
+
 def test_checkpoint_with_a_valid_hash_but_an_inconsistent_state_is_refused(terrasim, tmp_path):
     import hashlib
     import struct

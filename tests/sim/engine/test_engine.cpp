@@ -388,6 +388,27 @@ TEST(Checkpoint, AFileLeasedByAnotherProcessIsOpenedOnceTheLeaseIsLetGo) {
   EXPECT_EQ(error, "");
 }
 
+TEST(Checkpoint, AFileLargerThanTheMemoryIsRefusedNamingIt) {
+  // A sparse file with a valid header announcing its size (truncate -s
+  // 100G) ended in std::bad_alloc: the program aborted (exit 134), Python
+  // had a MemoryError without the path. (When the allocation itself fails:
+  // test_a_checkpoint_too_large_for_the_memory_is_refused_naming_it.)
+  TempDir dir;
+  const std::string file = dir.file("huge.ckpt");
+  const std::uint64_t bytes = std::uint64_t{1} << 43;  // 8 TiB, sparse
+  std::string header = "TSIMCKPT";
+  const std::uint32_t version = kCheckpointFormat;
+  const std::uint64_t size = bytes - 52;
+  header.append(reinterpret_cast<const char*>(&version), sizeof version);
+  header.append(reinterpret_cast<const char*>(&size), sizeof size);
+  spit(file, header);
+  if (::truncate(file.c_str(), static_cast<off_t>(bytes)) != 0)
+    GTEST_SKIP() << "cannot make a sparse file of 8 TiB here: " << std::strerror(errno);
+  const std::string error = checkpoint_error(file);
+  EXPECT_EQ(error.rfind(file + ": too large to read: 8796093022208 bytes (more than this machine's memory, ", 0), 0u)
+      << error;
+}
+
 TEST(Checkpoint, EmptyColumnsRoundTrip) {
   // An empty vector's data() is null: copying zero bytes from or to it must
   // not reach memcpy (undefined behaviour; UBSan in the debug preset).
