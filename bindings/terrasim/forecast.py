@@ -416,6 +416,13 @@ class ReportFolder:
     points, and the link stays a link (a link to a report kept elsewhere, as
     ``latest -> reports/2026-12``, is updated as that report would be; the
     staging folder sits beside the report itself, where a rename can reach).
+
+    What it makes or removes beside `out` is never followed nor taken over:
+    the staging folder must be a folder of this user's own (a link, a file
+    or another user's folder there is refused), the lock file likewise (see
+    :func:`terrasim.sweep.exclusive_lock`), and a previous report is set
+    aside under a free ``.NAME.old-PID`` name; those an earlier forecast left
+    are removed only when they are this user's.
     """
 
     def __init__(self, out: Union[str, os.PathLike]):
@@ -914,7 +921,8 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
       the reference) or a dict name -> scenario.
     replicates: paired replicates per scenario; replicate r uses seed base_seed + r everywhere.
     out: the report folder (default ``forecast-<names>`` in the current folder), replaced whole: it must be
-      missing, empty, or a report that holds only what its report wrote; a symbolic link is followed.
+      missing, empty, or a report that holds only what its report wrote, and no mount point; a symbolic link
+      is followed.
     db: the sweep database (default ``runs.sqlite`` inside `out`); not inside `out`, nor among what the
       forecast writes or removes beside it (``.NAME.partial``, ``.NAME.lock``, ``.NAME.old-PID``).
     lang: "fr" or "en" (default: the reference scenario's ``locale``).
