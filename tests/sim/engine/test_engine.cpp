@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -326,20 +327,24 @@ TEST(Checkpoint, AFifoIsReadWithoutWaitingForAWriterAndADeviceIsRefused) {
   w.put_string("through a FIFO");
   w.write_file(dir.file("good.ckpt"));
   const std::string good = slurp(dir.file("good.ckpt"));
-  const int held = ::open(fifo.c_str(), O_RDWR);  // a writer there before the reader, as `cat x > FIFO &`
+  // A writer there before the reader, as `cat x.ckpt > FIFO &`, whose bytes wait in the FIFO; it lets go
+  // once the reader has taken them (closed before the reader opens the FIFO, they would be lost with it).
+  const int held = ::open(fifo.c_str(), O_RDWR);
   ASSERT_GE(held, 0) << std::strerror(errno);
-  std::thread writer([&] {
-    EXPECT_EQ(::write(held, good.data(), good.size()), static_cast<ssize_t>(good.size()));
-    ::close(held);
+  ASSERT_EQ(::write(held, good.data(), good.size()), static_cast<ssize_t>(good.size()));
+  auto read = std::async(std::launch::async, [&] {
+    try {
+      return ArchiveReader::from_file(fifo).get_string();
+    } catch (const CheckpointError& e) {
+      return std::string(e.what());
+    }
   });
-  std::string read;
-  try {
-    read = ArchiveReader::from_file(fifo).get_string();
-  } catch (const CheckpointError& e) {
-    read = e.what();
-  }
-  writer.join();
-  EXPECT_EQ(read, "through a FIFO");
+  int waiting = 1;
+  for (int i = 0; i < 10000 && waiting > 0 && ::ioctl(held, FIONREAD, &waiting) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ::close(held);
+  EXPECT_EQ(waiting, 0) << "the reader did not take the FIFO's bytes";
+  EXPECT_EQ(read.get(), "through a FIFO");
 
   EXPECT_EQ(checkpoint_error("/dev/null"), "/dev/null: not a file or a pipe (a device, a socket), not a checkpoint");
   EXPECT_EQ(checkpoint_error("/dev/zero"), "/dev/zero: not a file or a pipe (a device, a socket), not a checkpoint");
