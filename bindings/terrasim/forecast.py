@@ -43,8 +43,10 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import sqlite3
+import stat
 import sys
 import time
 from collections.abc import Mapping
@@ -59,6 +61,8 @@ REQUIRED_SERIES = ("unemployment_rate", "jobs_in_territory", "policy_spending_cu
 #: Marks a folder as a forecast report (and holds what made it).
 MARKER = "forecast.json"
 DB_NAME = "runs.sqlite"
+#: The report's database and the files SQLite may keep beside it: what a report folder holds of its runs.
+DB_FILES = tuple(DB_NAME + suffix for suffix in ("", "-journal", "-wal", "-shm"))
 DEFAULT_REPLICATES = 200
 
 
@@ -463,6 +467,13 @@ class ReportFolder:
     points, and the link stays a link (a link to a report kept elsewhere, as
     ``latest -> reports/2026-12``, is updated as that report would be; the
     staging folder sits beside the report itself, where a rename can reach).
+
+    What it makes or removes beside `out` is never followed nor taken over:
+    the staging folder must be a folder of this user's own (a link, a file
+    or another user's folder there is refused), the lock file likewise (see
+    :func:`terrasim.sweep.exclusive_lock`), and a previous report is set
+    aside under a free ``.NAME.old-PID`` name; those an earlier forecast left
+    are removed only when they are this user's.
     """
 
     def __init__(self, out: Union[str, os.PathLike]):
@@ -472,12 +483,18 @@ class ReportFolder:
         self.out = pathlib.Path(os.path.realpath(self.given))
         self.check()
         self.staging = self.out.parent / f".{self.out.name}.partial"
+        self.lock = self.out.parent / f".{self.out.name}.lock"
 
     def check(self) -> None:
-        """Refuses (ForecastError) an `out` that is not a folder, or not one a forecast may replace."""
+        """Refuses (ForecastError) an `out` that is not a folder, or not one a forecast may replace (a mount
+        point cannot be renamed: the forecast would fail once its runs were made, and every time after)."""
         if self.out.exists():
             if not self.out.is_dir():
                 raise ForecastError(f"{self.option}: exists and is not a folder")
+            if _is_mount_point(self.out):
+                raise ForecastError(f"{self.option}: {self.out} is a mount point, which a forecast cannot replace "
+                                    "(it renames the new report into the folder's place): write the report to a "
+                                    "folder inside it")
             if any(self.out.iterdir()):
                 _check_replaceable(self.out, self.option)
         parent = self.out.parent
@@ -496,18 +513,40 @@ class ReportFolder:
             return ForecastError(f"{self.option}: another forecast is writing this report" +
                                  (f" ({holder})" if holder else "") + ": wait until it ends, or write the report "
                                  "to another folder")
-        with exclusive_lock(str(self.out.parent / f".{self.out.name}.lock"), busy, lambda e: e):
+        with exclusive_lock(str(self.lock), busy, lambda e: e):
             yield
+
+    def claims(self, path: pathlib.Path) -> Optional[str]:
+        """How the real path `path` meets what this forecast writes or removes beside `out` (its staging folder,
+        its lock file, a report set aside), which no database of the user's may be; None: it does not."""
+        if path == self.lock:
+            return f"the lock file of the forecast ({self.lock}), which it writes and removes"
+        if path.with_name(path.name + ".lock") == self.lock:
+            return f"a database whose lock file would be the forecast's ({self.lock})"
+        for p in (path, *path.parents):
+            if p == self.staging:
+                return (f"inside the staging folder {self.staging}, which a forecast clears and puts in place of "
+                        "--out")
+            if p.parent == self.out.parent and self.set_aside(p.name):
+                return f"inside {p}, a previous report set aside, which a forecast removes"
+        return None
 
     def prepare(self, scenarios: Dict[str, Scenario], base_seed: int, log) -> pathlib.Path:
         """Creates the staging folder; returns its database: an interrupted forecast's when it fits (its runs
         are discarded when not: they are this forecast's scratch, which no user chose), else a previous report's
-        copied in when it fits."""
-        self.staging.mkdir(parents=True, exist_ok=True)
+        copied in when it fits. Refuses (ForecastError) a database there that is not a file (never followed),
+        and one, there or in the previous report, that cannot be read: its runs are never discarded unread."""
+        self.make_staging()
         db = self.staging / DB_NAME
-        scratch = [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        scratch = [self.staging / name for name in DB_FILES]
+        for f in scratch:
+            with contextlib.suppress(FileNotFoundError):
+                if not stat.S_ISREG(os.lstat(f).st_mode):
+                    raise ForecastError(f"{self.option}: {f} is not a file (a symbolic link, a folder): not a database "
+                                        "a forecast wrote, and it is not followed; move it away, or write the report "
+                                        "to another folder")
         if any(f.exists() for f in scratch):
-            why = _incompatibility(db, scenarios, base_seed)
+            why = self._incompatibility(db, scenarios, base_seed, "left by an interrupted forecast")
             if why:
                 print(f"terrasim forecast: the runs in {db}, left by an interrupted forecast, do not fit this one "
                       f"({why}); discarding them", file=log)
@@ -516,7 +555,7 @@ class ReportFolder:
                         f.unlink()
         previous = self.out / DB_NAME
         if not db.exists() and previous.is_file():
-            why = _incompatibility(previous, scenarios, base_seed)
+            why = self._incompatibility(previous, scenarios, base_seed, "of the report it replaces")
             if why:
                 print(f"terrasim forecast: the runs in {previous} do not fit ({why}); starting a new database",
                       file=log)
@@ -524,10 +563,37 @@ class ReportFolder:
                 _copy_database(previous, db)
         return db
 
+    def _incompatibility(self, db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed: int,
+                         whose: str) -> Optional[str]:
+        """_incompatibility(); ForecastError, naming `db`, when it cannot be read."""
+        try:
+            return _incompatibility(db, scenarios, base_seed)
+        except sqlite3.Error as e:
+            raise ForecastError(f"{self.option}: the runs in {db}, {whose}, cannot be read ({e}); they are kept, "
+                                "and neither reused nor discarded: move the file away, or write the report to "
+                                "another folder") from None
+
+    def make_staging(self) -> None:
+        """Makes the staging folder, or takes the one an interrupted forecast of this user left there: a folder
+        this user owns. Anything else at its name (a symbolic link, a file, another user's folder) is refused
+        (ForecastError), neither followed nor cleared: the report would be written, and what is there removed,
+        wherever it leads."""
+        try:
+            self.staging.mkdir()
+            return
+        except FileExistsError:
+            pass
+        why = _not_this_users_folder(self.staging)
+        if why:
+            raise ForecastError(f"{self.option}: {self.staging}, where a forecast assembles its report, is not a "
+                                f"folder this user's forecast made ({why}); it is neither followed nor cleared: move "
+                                "it away, or write the report to another folder")
+
     def clear_report_files(self, keep_db: bool) -> None:
-        """Removes what a previous, interrupted attempt wrote in the staging folder (but the database if kept)."""
+        """Removes what a previous, interrupted attempt wrote in the staging folder (but the database and its
+        journals if kept, exactly those that a report holds: a copy left half made goes too)."""
         for entry in self.staging.iterdir():
-            if keep_db and entry.name.startswith(DB_NAME):
+            if keep_db and entry.name in DB_FILES:
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry)
@@ -540,55 +606,120 @@ class ReportFolder:
         A previous report is swapped with the new one in one step where the
         system can (Linux's renameat2 with RENAME_EXCHANGE), so that `out` is
         never missing, else renamed aside first (and put back should the
-        second rename fail). It is then renamed ``.NAME.old-PID`` and removed;
-        the new report is in place by then, so a failure to remove it is a
-        warning naming what is left, not a failure. Those left so by an
-        earlier forecast (or by one killed between the two renames) are
-        removed too, when they are reports and hold nothing else.
+        second rename fail). It is then renamed ``.NAME.old-PID`` (a name
+        free then: nothing there is replaced) and removed; the new report is
+        in place by then, so a failure to remove it is a warning naming what
+        is left, not a failure. Those left so by an earlier forecast of this
+        user (or by one killed between the two renames) are removed too,
+        when they are this user's folders, reports, and hold nothing else.
+
+        `out` is checked again first (:meth:`check`): what was put in it
+        while the runs were made refuses the swap (ForecastError), the new
+        report left in the staging folder, rather than being set aside with
+        the previous report.
         """
-        old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+        try:
+            self.check()
+        except ForecastError as e:
+            raise ForecastError(f"{e}; the new report waits in {self.staging}: the same command puts it in place, "
+                                "reusing its runs") from None
+        old = None
         if not self.out.exists():
-            os.rename(self.staging, self.out)
+            if not _rename_noreplace(self.staging, self.out):
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(self.staging), None,
+                                      str(self.out))
         elif _exchange(self.staging, self.out):
             try:  # the previous report is at the staging name: out of the way of the next forecast's staging
-                os.rename(self.staging, old)
+                old = self._set_aside(self.staging)
             except OSError:
                 old = self.staging
         else:
-            os.rename(self.out, old)
+            old = self._set_aside(self.out)
             try:
                 os.rename(self.staging, self.out)
             except BaseException:
                 os.rename(old, self.out)
                 raise
-        for leftover in dict.fromkeys([old] + self.leftovers()):
-            if leftover.exists() or leftover.is_symlink():
-                _remove_previous_report(leftover, log)
+        if old is not None:
+            _remove_previous_report(old, log)
+        for leftover in self.leftovers():
+            if leftover != old:
+                _remove_previous_report(leftover, log, earlier=True)
         return self.given
 
+    def _set_aside(self, folder: pathlib.Path) -> pathlib.Path:
+        """Renames `folder` ``.NAME.old-PID`` beside `out` (PID followed by a count where that name is taken:
+        nothing there is replaced); returns its new path."""
+        for n in range(1000):
+            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}{n or ''}"
+            if _rename_noreplace(folder, old):
+                return old
+        raise FileExistsError(errno.EEXIST, "every name .NAME.old-PID... is taken", str(folder), None, str(old))
+
     def leftovers(self) -> List[pathlib.Path]:
-        """The ``.NAME.old-*`` beside `out`: previous reports that a forecast could not remove."""
-        prefix = f".{self.out.name}.old-"
+        """The ``.NAME.old-PID`` beside `out`: previous reports that a forecast could not remove."""
         try:
-            return sorted(p for p in self.out.parent.iterdir() if p.name.startswith(prefix))
+            return sorted(p for p in self.out.parent.iterdir() if self.set_aside(p.name))
         except OSError:
             return []
 
+    def set_aside(self, name: str) -> bool:
+        """Whether `name` is one that :meth:`_set_aside` gives a previous report: ``.NAME.old-`` and digits only
+        (not ``.NAME.old-v1.partial``, the staging folder of an --out named ``NAME.old-v1``)."""
+        return re.fullmatch(rf"\.{re.escape(self.out.name)}\.old-[0-9]+", name) is not None
 
-def _remove_previous_report(folder: pathlib.Path, log) -> None:
-    """Removes a previous report, set aside by a forecast that replaced it, when it holds nothing else (its
-    forecast.json last: a removal cut short leaves a folder still known as a report); says what it leaves."""
+
+def _not_this_users_folder(path: pathlib.Path, any_owner: bool = False) -> Optional[str]:
+    """Why `path` (which exists) is not a folder of this user that a forecast may write in or remove: it is a
+    symbolic link (never followed), not a folder, or another user's (unless `any_owner`). None: it is one."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        return "it is a symbolic link"
+    if not stat.S_ISDIR(st.st_mode):
+        return "it is not a folder"
+    if not any_owner and st.st_uid != os.geteuid():
+        return f"it belongs to another user (uid {st.st_uid})"
+    if _is_mount_point(path):
+        return "it is a mount point"
+    return None
+
+
+def _is_mount_point(path: pathlib.Path) -> bool:
+    """Whether a filesystem is mounted at `path` (a real path): another one (its device is not its parent's), or
+    a folder of the same one mounted there too (a bind mount), which only /proc/self/mountinfo lists."""
+    if os.path.ismount(path):
+        return True
     try:
-        if folder.is_symlink() or not folder.is_dir():
-            raise ForecastError("it is not a folder")
+        with open("/proc/self/mountinfo", "rb") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return False
+    def unescaped(field: bytes) -> bytes:  # space, tab, newline and backslash are written in octal (\040)
+        return re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), field)
+    mount_points = {unescaped(fields[4]) for fields in (line.split(b" ") for line in lines) if len(fields) > 4}
+    return os.fsencode(path) in mount_points
+
+
+def _remove_previous_report(folder: pathlib.Path, log, earlier: bool = False) -> None:
+    """Removes a previous report, set aside by a forecast that replaced it, when it holds nothing else (its
+    forecast.json last: a removal cut short leaves a folder still known as a report); says what it leaves.
+    `earlier`: set aside by an earlier forecast, removed only when it is this user's own folder."""
+    advice = "it is left as it is"
+    yours = "move your files out of it, and a later forecast into this folder removes it"
+    try:
+        why = _not_this_users_folder(folder, any_owner=not earlier)
+        if why:
+            raise ForecastError(why)
         if not any(folder.iterdir()):  # `out` was an empty folder
             folder.rmdir()
             return
         marker, why = read_marker(folder)
         if marker is None:
+            advice = yours
             raise ForecastError(f"it is not a forecast report: {why}")
         foreign = foreign_entries(folder, marker)
         if foreign:
+            advice = yours
             raise ForecastError(f"it holds what its report did not write: {', '.join(foreign[:5])}"
                                 f"{f' and {len(foreign) - 5} more' if len(foreign) > 5 else ''}")
         for entry in sorted(folder.iterdir(), key=lambda e: e.name == MARKER):
@@ -600,10 +731,12 @@ def _remove_previous_report(folder: pathlib.Path, log) -> None:
     except (OSError, ForecastError) as e:
         reason = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
         print(f"terrasim forecast: warning: a previous report is left in {folder}, which could not be removed "
-              f"({reason}); the new report is in place: remove it yourself", file=log)
+              f"({reason}); the new report is in place: {advice}", file=log)
 
 
-#: renameat2's flag that swaps two paths (linux/fs.h), and the "current folder" of the *at calls.
+#: renameat2's flags that refuse to replace the target and that swap two paths (linux/fs.h), and the "current
+#: folder" of the *at calls.
+RENAME_NOREPLACE = 1
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -637,6 +770,25 @@ def _exchange(a: pathlib.Path, b: pathlib.Path) -> bool:
     raise OSError(err, os.strerror(err), str(a), None, str(b))
 
 
+def _rename_noreplace(a: pathlib.Path, b: pathlib.Path) -> bool:
+    """Renames `a` to `b` unless something is there (a folder, a link, anything): False then, having changed
+    nothing. In one step where the system can (renameat2's RENAME_NOREPLACE), else checked first. Other errors
+    raise OSError."""
+    renameat2 = _renameat2()
+    if renameat2 is not None:
+        if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_NOREPLACE) == 0:
+            return True
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            return False
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+            raise OSError(err, os.strerror(err), str(a), None, str(b))
+    if os.path.lexists(b):
+        return False
+    os.rename(a, b)
+    return True
+
+
 #: The most of a forecast.json read to tell whether it is a report's (a report's is a few kB).
 MARKER_MAX_BYTES = 1 << 22
 
@@ -665,7 +817,7 @@ def foreign_entries(folder: pathlib.Path, marker: Dict[str, Any]) -> List[str]:
     relative to it, a folder's with a trailing /, sorted. A link or other non-regular file is never the report's."""
     files = {MARKER} | set(marker["files"])
     if marker.get("database") == DB_NAME:  # with its journal, should a reader have left one
-        files |= {DB_NAME + suffix for suffix in ("", "-journal", "-wal", "-shm")}
+        files |= set(DB_FILES)
     folders = {str(parent) for f in files for parent in pathlib.PurePosixPath(f).parents if str(parent) != "."}
     found: List[str] = []
 
@@ -698,20 +850,21 @@ def _check_replaceable(folder: pathlib.Path, option: str) -> None:
 
 
 def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed: int) -> Optional[str]:
-    """Why the runs of database `db` cannot serve these scenarios (None: they can)."""
+    """Why the runs of database `db` cannot serve these scenarios (None: they can). Raises sqlite3.Error when
+    `db` cannot be read (not a database, not there, a disk error): its runs are then not judged."""
+    con = sqlite3.connect(_read_only_uri(db), uri=True)
     try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            meta = dict(con.execute("SELECT key, value FROM meta"))
-            hashes = dict(con.execute("SELECT name, config_sha256 FROM scenarios"))
-            # The series of one run of each scenario (a forecast keeps every series its model records).
-            kept = {name: {row[0] for row in con.execute(
-                        "SELECT DISTINCT name FROM series WHERE run_id = (SELECT min(run_id) FROM runs r JOIN "
-                        "scenarios s USING (scenario_id) WHERE s.name = ?)", (name,))} for name in hashes}
-        finally:
-            con.close()
-    except sqlite3.Error as e:
-        return f"unreadable: {e}"
+        tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"meta", "scenarios", "runs", "series"} <= tables:
+            return "not a sweep database"
+        meta = dict(con.execute("SELECT key, value FROM meta"))
+        hashes = dict(con.execute("SELECT name, config_sha256 FROM scenarios"))
+        # The series of one run of each scenario (a forecast keeps every series its model records).
+        kept = {name: {row[0] for row in con.execute(
+                    "SELECT DISTINCT name FROM series WHERE run_id = (SELECT min(run_id) FROM runs r JOIN "
+                    "scenarios s USING (scenario_id) WHERE s.name = ?)", (name,))} for name in hashes}
+    finally:
+        con.close()
     if meta.get("terrasim_version") != _core.__version__:
         return f"made by terrasim {meta.get('terrasim_version')}"
     if meta.get("base_seed") != str(base_seed):
@@ -731,6 +884,13 @@ def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed
     return None
 
 
+def _read_only_uri(db: Union[str, os.PathLike]) -> str:
+    """The URI that opens database file `db` read-only: its path percent-encoded, so that a name holding #, ?
+    or % is the file of that name (``file:NAME?mode=ro`` was cut at a # or ?, or had its %XX decoded: SQLite
+    opened another path, read-write, and made an empty file there)."""
+    return pathlib.Path(os.path.abspath(db)).as_uri() + "?mode=ro"
+
+
 def _grid_points(db: pathlib.Path) -> List[str]:
     """The grid points with overrides of sweep database `db`, as ``a=1, b=2`` (none: [] too when `db` is not
     there, or not a sweep database, which the sweep then reports)."""
@@ -738,7 +898,7 @@ def _grid_points(db: pathlib.Path) -> List[str]:
     if not db.is_file():
         return []
     try:
-        con = sqlite3.connect(db.as_uri() + "?mode=ro", uri=True)
+        con = sqlite3.connect(_read_only_uri(db), uri=True)
         try:
             rows = con.execute("SELECT overrides_json FROM parameters WHERE overrides_json != '{}' "
                                "ORDER BY point_id").fetchall()
@@ -760,7 +920,9 @@ def _single_file(db: pathlib.Path) -> None:
 
 def _copy_database(src: pathlib.Path, dst: pathlib.Path) -> None:
     tmp = dst.with_name(dst.name + ".copy")
-    a = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    with contextlib.suppress(FileNotFoundError):  # left by a copy cut short: not added to
+        tmp.unlink()
+    a = sqlite3.connect(_read_only_uri(src), uri=True)
     b = sqlite3.connect(tmp)
     try:
         a.backup(b)
@@ -810,8 +972,10 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
       the reference) or a dict name -> scenario.
     replicates: paired replicates per scenario; replicate r uses seed base_seed + r everywhere.
     out: the report folder (default ``forecast-<names>`` in the current folder), replaced whole: it must be
-      missing, empty, or a report that holds only what its report wrote; a symbolic link is followed.
-    db: the sweep database (default ``runs.sqlite`` inside `out`).
+      missing, empty, or a report that holds only what its report wrote, and no mount point; a symbolic link
+      is followed.
+    db: the sweep database (default ``runs.sqlite`` inside `out`); not inside `out`, nor among what the
+      forecast writes or removes beside it (``.NAME.partial``, ``.NAME.lock``, ``.NAME.old-PID``).
     lang: "fr" or "en" (default: the reference scenario's ``locale``).
     months, overrides: applied to every scenario. level, creations_reference: replace the forecast file's.
     pdf: also print ``report.pdf`` with headless Chromium when it is installed.
@@ -842,10 +1006,15 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
         db = None  # the report folder's own database
     if db is not None:
         db_path = pathlib.Path(os.path.abspath(db))
-        if folder.out in pathlib.Path(os.path.realpath(db_path)).parents:
+        real = pathlib.Path(os.path.realpath(db_path))
+        if folder.out in real.parents:
             raise ForecastError(f"--db {db}: inside the report folder {folder.out}, which a forecast replaces "
                                 f"whole; leave --db out (the report keeps its runs in {DB_NAME}) or choose "
                                 "another place")
+        clash = folder.claims(real)
+        if clash:
+            raise ForecastError(f"--db {db}: {clash}; leave --db out (the report keeps its runs in {DB_NAME}) or "
+                                "choose another place")
         if db_path.is_dir():
             raise ForecastError(f"--db {db}: is a folder, expected a database file")
         if not db_path.parent.is_dir():
@@ -871,7 +1040,7 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
             if db is None:
                 db_path = folder.prepare(named, base_seed, log)
             else:
-                folder.staging.mkdir(parents=True, exist_ok=True)
+                folder.make_staging()
         except (OSError, sqlite3.Error) as e:
             raise _cannot_write(out_option, e, db=folder.staging / DB_NAME) from None
         try:
@@ -889,7 +1058,7 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
                 analysis = report.analyse(db_path, spec, replicates=replicates, base_seed=base_seed)
                 if db is None:
                     _single_file(db_path)
-                folder.staging.mkdir(parents=True, exist_ok=True)
+                folder.make_staging()
                 folder.clear_report_files(keep_db=db is None)
                 written = report.write_report(analysis, folder.staging, lang=lang, pdf=pdf, log=log)
             except (ForecastError, report.AnalysisError, OSError, sqlite3.Error, MemoryError):

@@ -53,6 +53,7 @@ import concurrent.futures.process  # noqa: F401 (cf.process below: not imported 
 import contextlib
 import ctypes
 import dataclasses
+import errno
 import itertools
 import json
 import multiprocessing
@@ -61,6 +62,7 @@ import re
 import signal
 import socket
 import sqlite3
+import stat
 import sys
 import time
 import types
@@ -519,7 +521,7 @@ def _sole_writer(db: str):
                           "another database")
 
     def unwritable(e: OSError) -> Exception:
-        return SweepError(f"{db}: cannot create its lock file {path}: {e.strerror}")
+        return SweepError(f"{db}: cannot use its lock file {path}: {e.strerror}")
     with exclusive_lock(path, busy, unwritable):
         yield
 
@@ -528,36 +530,62 @@ def _sole_writer(db: str):
 def exclusive_lock(path: str, busy: Callable[[str], Exception], unwritable: Callable[[OSError], Exception]):
     """Holds an exclusive flock on file `path` (made if missing) for the ``with`` block, or raises at once
     ``busy(holder)`` when another process holds it (`holder`: what it wrote there, ``pid N on HOST``) or
-    ``unwritable(error)`` when the file cannot be made.
+    ``unwritable(error)`` when the file cannot be made or is not one this process may take as its lock.
 
     The system releases the lock when its holder dies (kill -9 too), so a
     file left behind blocks nothing. The file is removed at the end while
     still locked; a process that locked it meanwhile finds it gone and locks
     the new one instead. Without flock (Windows), unguarded.
+
+    The lock file is written (the holder's pid) and removed, so it must be
+    this user's own: a symbolic link is never followed, and a path that is
+    not a regular file, has other names (hard links) or belongs to another
+    user is refused (`error`'s strerror says which) before anything is
+    written to it; at the end it is removed only while it is still the file
+    this process locked.
     """
     if fcntl is None:
         yield
         return
+
+    def refused(why: str) -> Exception:
+        return unwritable(OSError(errno.EPERM, f"{why}: not a lock file of this user's, which a lock file must be "
+                                               "(it is written and removed); move it away", path))
     while True:
+        with contextlib.suppress(FileNotFoundError):
+            # what opening could act on (a device, a FIFO), or follow, refused before it is opened
+            why = _not_a_lock_file(os.lstat(path), locked=False)
+            if why:
+                raise refused(why)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC, 0o644)
         except OSError as e:
+            if e.errno == errno.ELOOP and os.path.islink(path):  # made meanwhile
+                raise refused("it is a symbolic link") from None
             raise unwritable(e) from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 200).decode("utf-8", "replace").strip()
-            os.close(fd)
-            raise busy(holder) from None
+            why = _not_a_lock_file(os.fstat(fd), locked=False)
+            if why:
+                raise refused(why)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 200).decode("utf-8", "replace").strip()
+                raise busy(holder) from None
+            try:
+                same = os.path.samestat(os.fstat(fd), os.lstat(path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                # Its holder and the name checked once the file is locked and still at `path`: another
+                # process's removal of the file (when it ended) cannot have changed its count of names.
+                why = _not_a_lock_file(os.fstat(fd), locked=True)
+                if why:
+                    raise refused(why)
+                break
         except BaseException:
             os.close(fd)
             raise
-        try:
-            same = os.path.samestat(os.fstat(fd), os.stat(path))
-        except FileNotFoundError:
-            same = False
-        if same:
-            break
         os.close(fd)
     try:
         os.ftruncate(fd, 0)
@@ -565,8 +593,23 @@ def exclusive_lock(path: str, busy: Callable[[str], Exception], unwritable: Call
         yield
     finally:
         with contextlib.suppress(OSError):
-            os.unlink(path)
+            if os.path.samestat(os.fstat(fd), os.lstat(path)):
+                os.unlink(path)
         os.close(fd)
+
+
+def _not_a_lock_file(st: os.stat_result, locked: bool) -> Optional[str]:
+    """Why the file of `st` (lstat's or fstat's) cannot be this user's lock file; None: it can be. Its names
+    and owner are judged once it is `locked` (before, a holder that ends removes it)."""
+    if stat.S_ISLNK(st.st_mode):
+        return "it is a symbolic link"
+    if not stat.S_ISREG(st.st_mode):
+        return "it is not a regular file"
+    if locked and st.st_nlink != 1:
+        return f"it has {st.st_nlink} names (hard links)"
+    if locked and st.st_uid != os.geteuid():
+        return f"it belongs to another user (uid {st.st_uid})"
+    return None
 
 
 SETTINGS = ("series", "breakdowns")
@@ -720,7 +763,7 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
             point_ids.append(cur.lastrowid)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        _roll_back(con)
         raise
     return scenario_ids, point_ids
 
@@ -784,8 +827,16 @@ def _commit(con: sqlite3.Connection, result: Dict[str, Any], seed: int) -> None:
                  for j, col in enumerate(columns)])
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        _roll_back(con)
         raise
+
+
+def _roll_back(con: sqlite3.Connection) -> None:
+    """Rolls back the transaction under way, if one is: an interrupt (Ctrl-C) that comes once COMMIT is done
+    finds none, and a ROLLBACK then ("no transaction is active") would take its place and be reported as a
+    database error ("cannot write a finished run"), exit 2, instead of the interrupt."""
+    if con.in_transaction:
+        con.execute("ROLLBACK")
 
 
 # ---------------------------------------------------------------------------

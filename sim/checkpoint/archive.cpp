@@ -160,14 +160,12 @@ void ArchiveWriter::write_file(const std::string& path) const {
 }
 
 namespace {
-// Reads up to `n` bytes of `fd` into `out` from where it stands; fewer only
-// at the end of the file. Throws CheckpointError naming `path`.
-void read_up_to(int fd, const std::string& path, std::string& out, std::size_t n) {
-  const std::size_t start = out.size();
-  out.resize(start + n);
+// Reads up to `n` bytes of `fd` into `p`; fewer only at the end of the file
+// (or of the stream). Throws CheckpointError naming `path`.
+std::size_t read_into(int fd, const std::string& path, char* p, std::size_t n) {
   std::size_t got = 0;
   while (got < n) {
-    const ssize_t k = ::read(fd, out.data() + start + got, n - got);
+    const ssize_t k = ::read(fd, p + got, n - got);
     if (k == 0) break;
     if (k < 0) {
       if (errno == EINTR) continue;
@@ -175,34 +173,96 @@ void read_up_to(int fd, const std::string& path, std::string& out, std::size_t n
     }
     got += static_cast<std::size_t>(k);
   }
-  out.resize(start + got);
+  return got;
+}
+
+// Appends up to `n` bytes of `fd` to `out`, read from where it stands; fewer
+// only at the end. The buffer is sized for `n` at once: only for a size that
+// the file's own has vouched for.
+void read_up_to(int fd, const std::string& path, std::string& out, std::size_t n) {
+  const std::size_t start = out.size();
+  out.resize(start + n);
+  out.resize(start + read_into(fd, path, out.data() + start, n));
+}
+
+// The same from a stream, whose length nothing vouches for: the buffer grows
+// as the bytes arrive, a chunk at a time, so that a header announcing more
+// than will come allocates no more than what came.
+void read_stream_up_to(int fd, const std::string& path, std::string& out, std::uint64_t n) {
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  for (std::uint64_t got = 0; got < n;) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(n - got, kChunk));
+    const std::size_t start = out.size();
+    out.resize(start + want);
+    const std::size_t k = read_into(fd, path, out.data() + start, want);
+    out.resize(start + k);
+    if (k < want) break;
+    got += k;
+  }
+}
+
+// Opens `path` to read a checkpoint; returns the descriptor, and whether it
+// is a stream (a pipe). Stat'ed before it is opened, so that what opening
+// would wait on or act on is refused or opened without waiting:
+// - a regular file is opened as other programs open it, without O_NONBLOCK:
+//   with it, the open failed (EAGAIN) while another process held a lease on
+//   the file (Samba's oplocks, nfsd's delegations), where this one waits for
+//   the holder to let it go;
+// - a pipe or FIFO (`terrasim resume <(zstd -dc x.ckpt.zst)`, `cat x.ckpt |
+//   terrasim resume /dev/stdin`) is opened with O_NONBLOCK, whose open does
+//   not wait for a writer (`terrasim resume FIFO` hung), then read blocking:
+//   a FIFO that nothing writes to reads as empty, a truncated checkpoint;
+// - a directory, a device (/dev/zero would fill the memory) or a socket is
+//   refused without being opened.
+// The descriptor's type is checked again: the path may be replaced meanwhile.
+std::pair<int, bool> open_checkpoint(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw CheckpointError(fmt::format("{}: cannot open checkpoint: {}", path, errno_text()));
+  const auto refuse_kind = [&path](const struct stat& s) {
+    if (S_ISDIR(s.st_mode)) throw CheckpointError(fmt::format("{}: is a directory, not a checkpoint", path));
+    if (!S_ISREG(s.st_mode) && !S_ISFIFO(s.st_mode))
+      throw CheckpointError(fmt::format("{}: not a file or a pipe (a device, a socket), not a checkpoint", path));
+  };
+  refuse_kind(st);
+  const bool stream = S_ISFIFO(st.st_mode);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (stream ? O_NONBLOCK : 0));
+  if (fd < 0) throw CheckpointError(fmt::format("{}: cannot open checkpoint: {}", path, errno_text()));
+  try {
+    struct stat opened {};
+    if (::fstat(fd, &opened) != 0)
+      throw CheckpointError(fmt::format("{}: cannot read checkpoint: {}", path, errno_text()));
+    refuse_kind(opened);
+    if (S_ISFIFO(opened.st_mode) != stream)
+      throw CheckpointError(fmt::format("{}: replaced while it was opened, not read", path));
+    if (stream) {
+      const int flags = ::fcntl(fd, F_GETFL);
+      if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+        throw CheckpointError(fmt::format("{}: cannot read checkpoint: {}", path, errno_text()));
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  return {fd, stream};
 }
 }  // namespace
 
 ArchiveReader ArchiveReader::from_file(const std::string& path) {
-  // O_NONBLOCK: opening a FIFO to read waits for a writer, and the program
-  // hung (`terrasim resume PIPE`). It changes nothing for a regular file.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw CheckpointError(fmt::format("{}: cannot open checkpoint: {}", path, errno_text()));
+  const auto [fd, stream] = open_checkpoint(path);
   const struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) throw CheckpointError(fmt::format("{}: cannot read checkpoint: {}", path, errno_text()));
-  if (S_ISDIR(st.st_mode)) throw CheckpointError(fmt::format("{}: is a directory, not a checkpoint", path));
-  // A FIFO would block the reads, /dev/zero would fill the memory: only a
-  // regular file can be one that save_checkpoint wrote.
-  if (!S_ISREG(st.st_mode))
-    throw CheckpointError(fmt::format("{}: not a regular file (a pipe, a device, a socket), not a checkpoint", path));
-  const auto file_size = static_cast<std::uint64_t>(st.st_size);
 
-  // The header first, judged against the file's size before the payload is
-  // read: a file that is not a checkpoint (or a header whose size is wrong)
-  // is refused without reading it all, and nothing is allocated beyond the
-  // file's own size, whatever the header says.
+  // The header first, judged before the payload is read: a file that is not
+  // a checkpoint (or a header whose size is wrong) is refused without
+  // reading it all, and nothing is allocated beyond the file's own size (or,
+  // from a stream, beyond what it gave), whatever the header says.
   std::string header;
   read_up_to(fd, path, header, kHeader);
+  if (stream && header.empty())
+    throw CheckpointError(fmt::format("{}: truncated checkpoint: the pipe gave no byte (nothing wrote to it)", path));
   if (header.size() < kMagic.size() || std::memcmp(header.data(), kMagic.data(), kMagic.size()) != 0) {
     throw CheckpointError(fmt::format("{}: not a terrasim checkpoint (it does not start with {:?})", path,
                                       std::string_view(kMagic.data(), kMagic.size())));
@@ -222,22 +282,66 @@ ArchiveReader ArchiveReader::from_file(const std::string& path) {
   // Compared without computing kHeader + size + kTrailer, which a size near
   // 2^64 would wrap round to a small number.
   const std::uint64_t framing = kHeader + kTrailer;
-  if (file_size < framing || size > file_size - framing) {
-    throw CheckpointError(fmt::format("{}: truncated checkpoint: {} bytes, its header announces a payload of {} bytes "
-                                      "(and {} of header and hash)",
-                                      path, file_size, size, framing));
+  const auto truncated = [&](std::uint64_t bytes) {
+    return CheckpointError(fmt::format("{}: truncated checkpoint: {} bytes, its header announces a payload of {} "
+                                       "bytes (and {} of header and hash)",
+                                       path, bytes, size, framing));
+  };
+  if (!stream) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+      throw CheckpointError(fmt::format("{}: cannot read checkpoint: {}", path, errno_text()));
+    const auto file_size = static_cast<std::uint64_t>(st.st_size);
+    if (file_size < framing || size > file_size - framing) throw truncated(file_size);
+    if (size < file_size - framing) {
+      throw CheckpointError(fmt::format("{}: padded checkpoint: {} bytes, expected {} ({} of payload and {} of header "
+                                        "and hash)",
+                                        path, file_size, size + framing, size, framing));
+    }
   }
-  if (size < file_size - framing) {
-    throw CheckpointError(fmt::format("{}: padded checkpoint: {} bytes, expected {} ({} of payload and {} of header "
-                                      "and hash)",
-                                      path, file_size, size + framing, size, framing));
+  // A size that the file vouches for may still be more than the memory can
+  // hold (a sparse file: truncate -s 100G), and a stream's buffer grows with
+  // what it gives: refused naming the file, rather than ended by
+  // std::bad_alloc (the program aborted, exit 134; Python had a MemoryError
+  // without the path).
+  const auto too_large = [&](std::string_view why) {
+    return CheckpointError(fmt::format("{}: too large to read: {} bytes ({})", path, size + framing, why));
+  };
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGE_SIZE);
+  if (!stream && pages > 0 && page_size > 0 &&
+      size > static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size)) {
+    throw too_large(fmt::format("more than this machine's memory, {} bytes",
+                                static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size)));
   }
   std::string payload;
-  read_up_to(fd, path, payload, size);
+  try {
+    // From a stream, the buffer grows as the bytes arrive: a header that
+    // announces more than will come allocates no more than what came.
+    if (stream)
+      read_stream_up_to(fd, path, payload, size);
+    else
+      read_up_to(fd, path, payload, size);
+  } catch (const std::bad_alloc&) {
+    throw too_large("the memory to hold it cannot be allocated");
+  } catch (const std::length_error&) {
+    throw too_large("the memory to hold it cannot be allocated");
+  }
   std::string trailer;
-  read_up_to(fd, path, trailer, kTrailer + 1);  // one byte more: a file that grew since fstat
-  if (payload.size() != size || trailer.size() != kTrailer)
+  // The hash, and one byte more, which should not come: from a stream, its
+  // length is known only once it is read; a file may have grown since fstat.
+  read_up_to(fd, path, trailer, kTrailer + 1);
+  if (stream) {
+    if (payload.size() < size) throw truncated(kHeader + payload.size());
+    if (trailer.size() < kTrailer) throw truncated(kHeader + size + trailer.size());
+    if (trailer.size() > kTrailer) {
+      throw CheckpointError(fmt::format("{}: padded checkpoint: more than {} bytes, expected {} ({} of payload and {} "
+                                        "of header and hash)",
+                                        path, size + framing, size + framing, size, framing));
+    }
+  } else if (payload.size() != size || trailer.size() != kTrailer) {
     throw CheckpointError(fmt::format("{}: truncated or padded checkpoint: it changed while it was read", path));
+  }
   Sha256 h;
   h.update(payload);
   const auto digest = h.digest();

@@ -168,6 +168,31 @@ def test_resume_refuses_a_change_of_scale(terrasim, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_a_checkpoint_is_resumed_from_a_pipe(terrasim_bin, tmp_path):
+    # `cat c.ckpt | terrasim resume /dev/stdin` and `terrasim resume <(zstd -dc c.ckpt.zst)` worked, then every
+    # pipe was refused ("not a regular file (a pipe, a device, a socket)").
+    import subprocess
+    ckpt = tmp_path / "state.ckpt"
+    subprocess.run([terrasim_bin, "run", SMALL, "--months", "12", "--checkpoint-at", "5", ckpt], check=True,
+                   capture_output=True)
+    subprocess.run([terrasim_bin, "resume", ckpt, "--out", tmp_path / "file"], check=True, capture_output=True)
+    with open(ckpt, "rb") as f:
+        piped = subprocess.run([terrasim_bin, "resume", "/dev/stdin", "--out", tmp_path / "stdin"], stdin=f,
+                               capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    substituted = subprocess.run(["bash", "-c", f'"$0" resume <(cat "$1") --out "$2"', terrasim_bin, ckpt,
+                                  tmp_path / "substituted"], capture_output=True, text=True, timeout=120)
+    assert substituted.returncode == 0, substituted.stderr
+    for name in ("series.csv", "zones.csv"):
+        file = [line for line in (tmp_path / "file" / name).read_text().splitlines() if "state.ckpt" not in line]
+        for other in ("stdin", "substituted"):
+            lines = (tmp_path / other / name).read_text().splitlines()
+            assert [line for line in lines if "/dev/" not in line] == file, (other, name)
+    cut = subprocess.run([terrasim_bin, "resume", "/dev/stdin"], input=ckpt.read_bytes()[:100], capture_output=True,
+                         timeout=120)
+    assert cut.returncode == 2 and cut.stderr.startswith(b"terrasim: /dev/stdin: truncated checkpoint: 100 bytes")
+
+
 def test_truncated_or_foreign_checkpoint_is_refused(terrasim, tmp_path):
     ckpt = tmp_path / "state.ckpt"
     terrasim("run", SMALL, "--months", 5, "--checkpoint-at", 2, ckpt, check=0)
@@ -178,6 +203,36 @@ def test_truncated_or_foreign_checkpoint_is_refused(terrasim, tmp_path):
     p = terrasim("resume", SMALL, "--out", tmp_path / "o2", check=2)
     assert "not a terrasim checkpoint" in p.stderr
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
+
+
+def test_a_checkpoint_too_large_for_the_memory_is_refused_naming_it(terrasim_bin, tmp_path):
+    # A sparse file with a valid header announcing its size (truncate -s 100G) ended in std::bad_alloc: the
+    # program aborted (exit 134), Python had a MemoryError without the path. Here the memory is a 2 GB address
+    # space (RLIMIT_AS) and the file 4 GiB. (Larger than the machine's memory: Checkpoint.AFileLargerThan...)
+    import resource
+    import struct
+    import subprocess
+    import sys
+    big = tmp_path / "big.ckpt"
+    with open(big, "wb") as f:
+        f.write(b"TSIMCKPT" + struct.pack("<IQ", 3, (4 << 30) - 52))
+        f.truncate(4 << 30)
+
+    package = os.environ.get("TERRASIM_PYTHON", str(pathlib.Path(terrasim_bin).parents[1] / "python"))
+
+    def limited(*command):
+        return subprocess.run(command, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": package},
+                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)))
+    if limited(str(terrasim_bin), "--version").returncode != 0:
+        pytest.skip("the program does not start in a 2 GB address space (a sanitizer's build?)")
+    message = f"{big}: too large to read: {4 << 30} bytes (the memory to hold it cannot be allocated)"
+    p = limited(str(terrasim_bin), "resume", str(big))
+    assert (p.returncode, p.stderr) == (2, f"terrasim: {message}\n")
+    p = limited(sys.executable, "-c", "import sys, terrasim\n"
+                "try:\n    terrasim.Simulation.resume(sys.argv[1])\n"
+                "except terrasim.CheckpointError as e:\n    print(e)", str(big))
+    assert (p.returncode, p.stdout) == (0, f"{message}\n"), p.stderr
 
 
 def test_checkpoint_with_a_valid_hash_but_an_inconsistent_state_is_refused(terrasim, tmp_path):

@@ -825,7 +825,7 @@ def test_a_previous_report_that_cannot_be_removed_is_a_warning_then_removed_by_t
     assert len(warning) == 1 and warning[0].startswith(
         f"terrasim forecast: warning: a previous report is left in {left[0]}, which could not be removed "
         f"(Permission denied: {left[0]}/")
-    assert warning[0].endswith("); the new report is in place: remove it yourself")
+    assert warning[0].endswith("); the new report is in place: it is left as it is")
     assert 'lang="en"' in (rep / "report.html").read_text(encoding="utf-8")  # the new report is in place
     assert sorted(p.name for p in shared_folder.iterdir()) == sorted(["mpl", "rep", left[0].name])
     # The next forecast, by a user who can, removes it.
@@ -848,8 +848,8 @@ def test_reports_left_aside_are_removed_when_they_hold_nothing_else(tiny, tmp_pa
     assert "0 runs done, 4 already in" in log.getvalue()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.old-9", ".r.old-8", "r"]
     assert (f"terrasim forecast: warning: a previous report is left in {tmp_path / '.r.old-8'}, which could not "
-            "be removed (it holds what its report did not write: notes.txt); the new report is in place: remove "
-            "it yourself") in log.getvalue()
+            "be removed (it holds what its report did not write: notes.txt); the new report is in place: move "
+            "your files out of it, and a later forecast into this folder removes it") in log.getvalue()
     assert (tmp_path / ".r.old-8" / "notes.txt").read_text() == "mine"
 
 
@@ -865,9 +865,11 @@ def test_a_previous_report_is_swapped_with_the_new_one_in_one_step(tiny, tmp_pat
     assert (a / "x").read_text() == "b" and (b / "x").read_text() == "a"
     out = tmp_path / "r"
     shutil.copytree(tiny, out)
-    renames, rename = [], os.rename
+    renames, rename, noreplace = [], os.rename, FORECAST._rename_noreplace
     monkeypatch.setattr(os, "rename", lambda src, dst: renames.append((pathlib.Path(src), pathlib.Path(dst))) or
                         rename(src, dst))
+    monkeypatch.setattr(FORECAST, "_rename_noreplace", lambda src, dst: renames.append((src, dst)) or
+                        noreplace(src, dst))
     terrasim.forecast(**{**TINY, "overrides": ["scale=0.03"]}, out=out, log=io.StringIO())
     assert renames and out not in [src for src, _ in renames]  # never moved away: always a report there
     assert json.loads((out / "forecast.json").read_text())["forecast"]["scenarios"][0]["config_sha256"] != \
@@ -969,16 +971,20 @@ def test_scenarios_over_other_months_exit_2_and_write_nothing(terrasim, tmp_path
     assert list(work.iterdir()) == []
 
 
-@pytest.mark.parametrize("left", ["fitting runs", "another configuration", "another version", "not a database"])
+@pytest.mark.parametrize("left", ["fitting runs", "another configuration", "another version", "no sweep",
+                                  "not a database"])
 def test_runs_an_interrupted_forecast_left_are_reused_when_they_fit_and_discarded_when_not(tiny, terrasim,
                                                                                          tmp_path, left):
     # Runs of an interrupted forecast that no longer fit (a --set changed, terrasim upgraded) blocked every later
     # forecast into its --out: "scenario 'baseline' has changed since this sweep database was written ... write
-    # to a new database", naming neither the hidden .intC.partial/runs.sqlite nor a way out.
+    # to a new database", naming neither the hidden .intC.partial/runs.sqlite nor a way out. A database that
+    # cannot be read is neither: its runs are kept, and the forecast refused.
     staged = tmp_path / ".intC.partial" / "runs.sqlite"
     staged.parent.mkdir()
     if left == "not a database":
         staged.write_bytes(b"half a page")
+    elif left == "no sweep":
+        sqlite3.connect(staged).execute("CREATE TABLE notes (text)").connection.close()
     else:
         shutil.copy(tiny / "runs.sqlite", staged)
     scale = "scale=0.03" if left == "another configuration" else "scale=0.02"
@@ -987,17 +993,43 @@ def test_runs_an_interrupted_forecast_left_are_reused_when_they_fit_and_discarde
         con.execute("UPDATE meta SET value = '0.4.0' WHERE key = 'terrasim_version'")
         con.commit()
         con.close()
-    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", scale, "--no-pdf", "--out", "intC",
-                    "--progress", "never", cwd=tmp_path, check=0)
+    args = ["forecast", "-r", 2, "--months", 3, "--set", scale, "--no-pdf", "--out", "intC", "--progress", "never"]
+    if left == "not a database":
+        proc = terrasim(*args, cwd=tmp_path, check=2)
+        assert proc.stderr == (f"terrasim: --out intC: the runs in {staged}, left by an interrupted forecast, cannot "
+                               "be read (file is not a database); they are kept, and neither reused nor discarded: "
+                               "move the file away, or write the report to another folder\n")
+        assert staged.read_bytes() == b"half a page"
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".intC.partial"]
+        return
+    proc = terrasim(*args, cwd=tmp_path, check=0)
     why = {"another configuration": "scenario baseline, pacte had another configuration",
-           "another version": "made by terrasim 0.4.0", "not a database": "unreadable: "}.get(left)
+           "another version": "made by terrasim 0.4.0", "no sweep": "not a sweep database"}.get(left)
     if why is None:
         assert "0 runs done, 4 already in" in proc.stderr and "discarding" not in proc.stderr
     else:
         assert (f"terrasim forecast: the runs in {staged}, left by an interrupted forecast, do not fit this one "
-                f"({why}") in proc.stderr
-        assert "); discarding them" in proc.stderr and "4 runs done, 0 already in" in proc.stderr
+                f"({why}); discarding them") in proc.stderr
+        assert "4 runs done, 0 already in" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["intC"]
+
+
+@pytest.mark.parametrize("char", ["#", "?", "%41"])
+@pytest.mark.parametrize("runs", ["interrupted", "previous report"])
+def test_runs_in_a_folder_whose_name_holds_a_uri_character_are_reused(tiny, tmp_path, char, runs):
+    # file:PATH?mode=ro, unescaped: SQLite opened PATH cut at # or ?, or with %41 read as A, read-write (an empty
+    # file made there), and the runs were "unreadable" and discarded (or not reused from a previous report).
+    out = tmp_path / f"r{char}1"
+    if runs == "interrupted":
+        (tmp_path / f".{out.name}.partial").mkdir()
+        shutil.copy(tiny / "runs.sqlite", tmp_path / f".{out.name}.partial" / "runs.sqlite")
+    else:
+        shutil.copytree(tiny, out)
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=out, log=log)
+    assert "0 runs done, 4 already in" in log.getvalue(), log.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no stray file
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("runs")) == ["runs.sqlite"]
 
 
 def test_a_database_error_of_a_forecast_without_db_names_its_database(tmp_path, monkeypatch):
@@ -1065,3 +1097,236 @@ def test_a_forecast_killed_mid_way_resumes_from_its_finished_runs(terrasim, terr
     done = terrasim(*args, cwd=tmp_path, check=0)
     assert f"{60 - kept} runs done, {kept} already in" in done.stderr
     assert (tmp_path / "report" / "report.html").is_file() and not staged.parent.exists()
+
+
+# -- what a forecast makes beside --out: never followed, never another user's ---------------------------------
+
+def _chown_to_nobody(path):
+    """Gives `path` (not followed) and what it holds to the user nobody; a skip where this user cannot."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to give a folder to another user")
+    for top, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.lchown(os.path.join(top, name), 65534, 65534)
+    os.lchown(path, 65534, 65534)
+
+
+@pytest.mark.parametrize("case", ["link to a folder", "dangling link", "another user's folder", "a file",
+                                  "a link in place of its database"])
+@pytest.mark.parametrize("with_db", [False, True])
+def test_a_staging_folder_that_is_not_this_users_own_is_refused_and_left_as_it_was(tiny, terrasim, tmp_path, case,
+                                                                                  with_db):
+    # A link at .rep.partial (which another user can make in a sticky folder such as /tmp) was taken for the
+    # staging folder: what it pointed to was cleared, the report written there and the link renamed to rep,
+    # exit 0. Another user's leftover .rep.partial, with its runs.sqlite, was reused (as root).
+    data = tmp_path / "rootdata"
+    data.mkdir()
+    (data / "keep.txt").write_text("secret")
+    staging = tmp_path / ".rep.partial"
+    if case == "link to a folder":
+        staging.symlink_to(data)
+        why = "it is a symbolic link"
+    elif case == "dangling link":
+        staging.symlink_to(tmp_path / "nowhere")
+        why = "it is a symbolic link"
+    elif case == "another user's folder":
+        staging.mkdir()
+        shutil.copy(tiny / "runs.sqlite", staging / "runs.sqlite")
+        _chown_to_nobody(staging)
+        why = "it belongs to another user (uid 65534)"
+    elif case == "a file":
+        staging.write_text("mine")
+        why = "it is not a folder"
+    else:
+        staging.mkdir()
+        (staging / "runs.sqlite").symlink_to(data / "keep.txt")
+        if with_db:
+            pytest.skip("with --db, the staging folder's database is not used")
+    before = _tree(tmp_path)
+    db = ["--db", "mine.sqlite"] if with_db else []
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--progress", "never",
+                    "--out", "rep", *db, cwd=tmp_path, check=2)
+    if case == "a link in place of its database":
+        assert proc.stderr == (f"terrasim: --out rep: {staging / 'runs.sqlite'} is not a file (a symbolic link, a "
+                               "folder): not a database a forecast wrote, and it is not followed; move it away, or "
+                               "write the report to another folder\n")
+    else:
+        assert proc.stderr == (f"terrasim: --out rep: {staging}, where a forecast assembles its report, is not a "
+                               f"folder this user's forecast made ({why}); it is neither followed nor cleared: move "
+                               "it away, or write the report to another folder\n")
+    assert _tree(tmp_path) == before  # nothing cleared, nothing written; no lock left
+
+
+def test_a_report_set_aside_by_another_user_is_left_as_it_is(tiny, tmp_path):
+    # Those .NAME.old-* another user's forecast left (or another user made) were removed, as root, with what
+    # they held.
+    shutil.copytree(tiny, tmp_path / ".r.old-5")
+    _chown_to_nobody(tmp_path / ".r.old-5")
+    (tmp_path / ".r.old-6").symlink_to(tiny)
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=tmp_path / "r", log=log)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.old-5", ".r.old-6", "r"]
+    assert f"a previous report is left in {tmp_path / '.r.old-5'}, which could not be removed (it belongs to " \
+           "another user (uid 65534))" in log.getvalue()
+    assert f"a previous report is left in {tmp_path / '.r.old-6'}, which could not be removed (it is a symbolic " \
+           "link)" in log.getvalue()
+    assert (tiny / "report.html").is_file() and (tmp_path / ".r.old-5" / "report.html").is_file()
+
+
+def test_a_previous_report_is_set_aside_under_a_free_name(tiny, tmp_path, monkeypatch):
+    # .NAME.old-PID was renamed over: an empty folder of that name (another user's too, as root) was replaced,
+    # and one holding files failed the forecast once its runs were made (Directory not empty).
+    monkeypatch.setattr(FORECAST, "_exchange", lambda a, b: False)  # the previous report renamed aside first
+    shutil.copytree(tiny, tmp_path / "r")
+    taken = [f".r.old-{os.getpid()}", f".r.old-{os.getpid()}1"]
+    (tmp_path / taken[0]).mkdir()
+    (tmp_path / taken[0] / "notes.txt").write_text("mine")
+    (tmp_path / taken[1]).symlink_to(tmp_path / "nowhere")
+    if os.geteuid() == 0:
+        taken.append(f".r.old-{os.getpid()}2")
+        (tmp_path / taken[2]).mkdir()
+        _chown_to_nobody(tmp_path / taken[2])
+    before = _tree(tmp_path)
+    log = io.StringIO()
+    terrasim.forecast(**{**TINY, "lang": "en"}, out=tmp_path / "r", log=log)
+    assert 'lang="en"' in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(taken + ["r"])
+    assert {k: v for k, v in _tree(tmp_path).items() if not k.startswith("r")} == \
+        {k: v for k, v in before.items() if not k.startswith("r")}
+
+
+def test_a_lock_path_beside_out_that_is_a_link_is_refused_and_left_as_it_was(terrasim, tmp_path):
+    # .rep.lock was opened following the link: the user's notes.txt was overwritten with "pid N on HOST", and
+    # the link removed. (Every kind of path refused: test_sweep_inputs, for the sweep's lock, the same code.)
+    (tmp_path / "notes.txt").write_text("precious")
+    (tmp_path / ".rep.lock").symlink_to("notes.txt")
+    before = _tree(tmp_path)
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--out", "rep",
+                    cwd=tmp_path, check=2)
+    assert proc.stderr == (f"terrasim: --out rep: cannot write the report ({tmp_path / '.rep.lock'}: it is a "
+                           "symbolic link: not a lock file of this user's, which a lock file must be (it is written "
+                           "and removed); move it away)\n")
+    assert _tree(tmp_path) == before
+
+
+def test_only_reports_set_aside_are_taken_for_leftovers(tiny, tmp_path):
+    # Any name that began with .r.old- was: another --out named r.old-v1 has its staging folder .r.old-v1.partial
+    # (holding a report and its runs: removed) and its lock .r.old-v1.lock (named in a warning).
+    shutil.copytree(tiny, tmp_path / ".r.old-v1.partial")
+    (tmp_path / ".r.old-v1.lock").write_text("pid 1 on host\n")
+    shutil.copytree(tiny, tmp_path / ".r.old-12x")
+    shutil.copytree(tiny, tmp_path / ".r.old-12")  # set aside by a forecast: removed
+    before = _tree(tmp_path)
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=tmp_path / "r", log=log)
+    assert "warning" not in log.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.old-12x", ".r.old-v1.lock", ".r.old-v1.partial", "r"]
+    assert {k: v for k, v in _tree(tmp_path).items() if not k.startswith("r")} == \
+        {k: v for k, v in before.items() if not k.startswith(".r.old-12/") and k != ".r.old-12"}
+
+
+@pytest.mark.parametrize("where", [".rep.partial/mine.sqlite", ".rep.partial", ".rep.lock", ".rep",
+                                   ".rep.old-12/mine.sqlite", "link.sqlite"])
+def test_a_db_among_what_the_forecast_writes_beside_out_is_refused_before_anything_runs(terrasim, tmp_path,
+                                                                                         where):
+    # --db .rep.partial/mine.sqlite: exit 0, mine.sqlite deleted with the staging folder's other files, and
+    # forecast.json naming a file that no longer existed.
+    (tmp_path / ".rep.partial").mkdir()
+    (tmp_path / ".rep.old-12").mkdir()
+    (tmp_path / "link.sqlite").symlink_to(".rep.partial/mine.sqlite")
+    before = _tree(tmp_path)
+    staging, lock = tmp_path / ".rep.partial", tmp_path / ".rep.lock"
+    inside = f"inside the staging folder {staging}, which a forecast clears and puts in place of --out"
+    clash = {".rep.partial/mine.sqlite": inside, ".rep.partial": inside, "link.sqlite": inside,
+             ".rep.lock": f"the lock file of the forecast ({lock}), which it writes and removes",
+             ".rep": f"a database whose lock file would be the forecast's ({lock})",
+             ".rep.old-12/mine.sqlite": f"inside {tmp_path / '.rep.old-12'}, a previous report set aside, which a "
+                                        "forecast removes"}[where]
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--out", "rep",
+                    "--db", where, cwd=tmp_path, check=2)
+    assert proc.stderr == (f"terrasim: --db {where}: {clash}; leave --db out (the report keeps its runs in "
+                           "runs.sqlite) or choose another place\n")
+    assert _tree(tmp_path) == before
+
+
+def test_files_put_in_out_while_the_runs_were_made_refuse_the_swap_and_stay(tiny, tmp_path, monkeypatch):
+    # The folder was checked before the runs only: notes put in it meanwhile went with the previous report into
+    # the hidden .r.old-PID, and the warning said "remove it yourself".
+    out = tmp_path / "r"
+    shutil.copytree(tiny, out)
+    before = _tree(out)
+    sweep = FORECAST.sweep
+
+    def sweeping(*args, **kwargs):
+        summary = sweep(*args, **kwargs)
+        (out / "notes.txt").write_text("mine")
+        return summary
+    monkeypatch.setattr(FORECAST, "sweep", sweeping)
+    with pytest.raises(ForecastError) as info:
+        terrasim.forecast(**{**TINY, "overrides": ["scale=0.03"]}, out=out, log=io.StringIO())
+    staging = tmp_path / ".r.partial"
+    assert str(info.value) == (f"--out {out}: this forecast report holds what its report did not write (notes.txt); a "
+                               "forecast replaces its folder whole: move them out of it, or choose another folder; "
+                               f"the new report waits in {staging}: the same command puts it in place, reusing its "
+                               "runs")
+    assert _tree(out) == {**before, "notes.txt": b"mine"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.partial", "r"]
+    assert (staging / "report.html").is_file()
+    monkeypatch.setattr(FORECAST, "sweep", sweep)
+    (out / "notes.txt").rename(tmp_path / "notes.txt")
+    log = io.StringIO()
+    terrasim.forecast(**{**TINY, "overrides": ["scale=0.03"]}, out=out, log=log)
+    assert "0 runs done, 4 already in" in log.getvalue() and "warning" not in log.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "r"]
+
+
+@pytest.mark.parametrize("kind", ["tmpfs", "bind mount"])
+def test_an_out_that_is_a_mount_point_is_refused_before_the_runs(terrasim, tmp_path, kind):
+    # Refused only once every run was made ("Device or resource busy ... the same command resumes"), and so
+    # every time after.
+    out = tmp_path / "rep"
+    out.mkdir()
+    mount = ["mount", "-t", "tmpfs", "none", str(out)] if kind == "tmpfs" else ["mount", "--bind", str(out), str(out)]
+    try:
+        mounted = subprocess.run(mount, capture_output=True, text=True)
+    except FileNotFoundError:
+        pytest.skip("no mount program")
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount here: {mounted.stderr.strip()}")
+    try:
+        proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--out", "rep",
+                        cwd=tmp_path, check=2)
+        assert proc.stderr == (f"terrasim: --out rep: {out} is a mount point, which a forecast cannot replace (it "
+                               "renames the new report into the folder's place): write the report to a folder "
+                               "inside it\n")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"] and not any(out.iterdir())
+    finally:
+        subprocess.run(["umount", str(out)], check=True)
+
+
+def test_the_staging_folder_keeps_only_its_database_and_journals(tiny, tmp_path):
+    # Every name that began with runs.sqlite was kept: a runs.sqlite.copy left by a copy cut short went into the
+    # report, and the next forecast refused the folder for holding what its report did not write.
+    staging = tmp_path / ".r.partial"
+    staging.mkdir()
+    shutil.copy(tiny / "runs.sqlite", staging / "runs.sqlite")
+    (staging / "runs.sqlite.copy").write_bytes(b"half a copy")
+    (staging / "runs.sqlite-old").write_bytes(b"?")
+    (staging / "report.html").write_text("half a page")
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=tmp_path / "r", log=log)
+    assert "0 runs done, 4 already in" in log.getvalue()
+    marker, _ = FORECAST.read_marker(tmp_path / "r")
+    assert FORECAST.foreign_entries(tmp_path / "r", marker) == []
+    assert not any(p.name.startswith("runs.sqlite.") or p.name == "runs.sqlite-old" for p in (tmp_path / "r").iterdir())
+    terrasim.forecast(**{**TINY, "lang": "en"}, out=tmp_path / "r", log=io.StringIO())  # not refused
+
+
+def test_a_copy_of_the_previous_reports_runs_cut_short_is_made_again(tiny, tmp_path):
+    shutil.copytree(tiny, tmp_path / "r")
+    (tmp_path / ".r.partial").mkdir()
+    (tmp_path / ".r.partial" / "runs.sqlite.copy").write_bytes(b"half a copy")
+    log = io.StringIO()
+    terrasim.forecast(**TINY, out=tmp_path / "r", log=log)
+    assert "0 runs done, 4 already in" in log.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]

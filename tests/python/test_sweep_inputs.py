@@ -598,6 +598,74 @@ def test_a_lock_left_by_a_killed_sweep_blocks_nothing_and_is_removed(tmp_path):
     assert not lock.exists()
 
 
+
+def _tree(folder):
+    """Every entry under `folder`, links not followed: {name: bytes, a link's target, or its kind}."""
+    found = {}
+    for path in sorted(pathlib.Path(folder).rglob("*")):
+        found[str(path.relative_to(folder))] = (("link", os.readlink(path)) if path.is_symlink() else
+                                                path.read_bytes() if path.is_file() else path.lstat().st_mode)
+    return found
+
+
+@pytest.mark.parametrize("case", ["link to a file", "dangling link", "hard link", "fifo", "another user's"])
+def test_a_lock_path_that_is_not_this_users_own_file_is_refused_and_left_as_it_was(tmp_path, case):
+    # DB.lock was opened following links, truncated and written ("pid N on HOST"), then removed: a link at
+    # DB.lock to the user's notes.txt overwrote them, and the link was gone.
+    db, lock, notes = tmp_path / "s.sqlite", tmp_path / "s.sqlite.lock", tmp_path / "notes.txt"
+    notes.write_text("precious")
+    why = {"link to a file": "it is a symbolic link", "dangling link": "it is a symbolic link",
+           "hard link": "it has 2 names (hard links)", "fifo": "it is not a regular file",
+           "another user's": "it belongs to another user (uid 65534)"}[case]
+    if case == "link to a file":
+        lock.symlink_to(notes)
+    elif case == "dangling link":
+        lock.symlink_to(tmp_path / "made.txt")
+    elif case == "hard link":
+        os.link(notes, lock)
+    elif case == "fifo":
+        os.mkfifo(lock)
+    else:
+        if os.geteuid() != 0:
+            pytest.skip("needs root, to give a file to another user")
+        lock.write_text("pid 1 on a host that died\n")
+        os.chown(lock, 65534, 65534)
+    before = _tree(tmp_path)
+    proc = cli("sweep", SMALL, *quick("--db", db))
+    one_line(proc, f"terrasim: {db}: cannot use its lock file {lock}: {why}: not a lock file of this user's, "
+                   "which a lock file must be (it is written and removed); move it away")
+    assert _tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("after", ["the preparation", "a run"])
+def test_an_interrupt_once_a_commit_is_done_is_an_interrupt(tmp_path, monkeypatch, capsys, after):
+    # Ctrl-C just after a COMMIT: the ROLLBACK that followed failed ("cannot rollback - no transaction is
+    # active"), and the sweep said "cannot write a finished run (...)", exit 2.
+    from terrasim.__main__ import main
+
+    class Interrupted(sqlite3.Connection):
+        ran = False
+
+        def execute(self, sql, *args):
+            cursor = super().execute(sql, *args)
+            if sql.startswith("INSERT INTO runs"):
+                self.ran = True
+            if sql == "COMMIT" and (after == "the preparation" or self.ran):
+                raise KeyboardInterrupt
+            return cursor
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: connect(*args, factory=Interrupted, **kwargs))
+    db = tmp_path / "i.sqlite"
+    args = ["sweep", str(SMALL), "--months", "2", "-r", "2", "--workers", "1", "--progress", "never", "--db", str(db)]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 130 and err == "\nterrasim: interrupted\n", err
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    kept = 1 if after == "a run" else 0  # the run committed before the interrupt
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM runs").fetchone()[0] == kept
+    assert main(args) == 0
+    assert f"{2 - kept} runs done, {kept} already in" in capsys.readouterr().err
+
 # ---------------------------------------------------------------------------
 # 7. Results: bad arguments are named.
 

@@ -3,16 +3,22 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
 
 #include "sim/checkpoint/archive.h"
 #include "sim/core/scenario.h"
@@ -230,9 +236,81 @@ TEST(Checkpoint, RefusesForeignTruncatedCorruptAndNewerFiles) {
   EXPECT_NE(checkpoint_error(dir.file("foreign")).find(dir.file("foreign")), std::string::npos) << "names the file";
 }
 
-TEST(Checkpoint, RefusesAFifoOrADeviceWithoutReadingIt) {
+namespace {
+// from_file of a pipe's path (/dev/fd/N, as the shell's <(...) gives),
+// which another thread fills with `bytes` and closes: the payload's string,
+// or the error.
+std::string through_a_pipe(const std::string& bytes) {
+  int ends[2];
+  if (::pipe(ends) != 0) return std::strerror(errno);
+  // A reader that stops early closes its end: the writer is told (EPIPE), not killed.
+  const auto previous = std::signal(SIGPIPE, SIG_IGN);
+  std::thread writer([&] {
+    for (std::size_t done = 0; done < bytes.size();) {
+      const ssize_t n = ::write(ends[1], bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(ends[1]);
+  });
+  std::string result;
+  try {
+    result = ArchiveReader::from_file("/dev/fd/" + std::to_string(ends[0])).get_string();
+  } catch (const CheckpointError& e) {
+    result = e.what();
+  }
+  ::close(ends[0]);
+  writer.join();
+  std::signal(SIGPIPE, previous);
+  return result;
+}
+}  // namespace
+
+TEST(Checkpoint, IsReadFromAPipeAsAStream) {
+  // `terrasim resume <(zstd -dc x.ckpt.zst)` and `cat x.ckpt | terrasim
+  // resume /dev/stdin` worked, then every pipe was refused (a FIFO's open
+  // had hung). A pipe is read as a stream again: header, payload, hash, and
+  // nothing after it; a payload larger than a pipe's buffer too.
+  TempDir dir;
+  ArchiveWriter w;
+  const std::string text(300000, 'x');
+  w.put_string(text);
+  w.write_file(dir.file("good.ckpt"));
+  const std::string good = slurp(dir.file("good.ckpt"));
+  const auto error = [](std::string got) {  // the error without its path, which names a descriptor
+    return got.substr(got.find(": ") + 2);
+  };
+  EXPECT_TRUE(through_a_pipe(good) == text);
+  EXPECT_EQ(error(through_a_pipe(good.substr(0, good.size() - 100))),
+            fmt::format("truncated checkpoint: {} bytes, its header announces a payload of {} bytes (and 52 of header "
+                        "and hash)",
+                        good.size() - 100, good.size() - 52));
+  EXPECT_EQ(error(through_a_pipe(good.substr(0, 10))), "truncated checkpoint: 10 bytes, the header alone is 20");
+  EXPECT_EQ(error(through_a_pipe(good + "x")),
+            fmt::format("padded checkpoint: more than {0} bytes, expected {0} ({1} of payload and 52 of header and hash)",
+                        good.size(), good.size() - 52));
+  std::string corrupt = good;
+  corrupt[500] ^= 1;
+  EXPECT_EQ(error(through_a_pipe(corrupt)), "corrupt checkpoint: its SHA-256 does not match its content");
+  EXPECT_EQ(error(through_a_pipe("model: dock\n")), "not a terrasim checkpoint (it does not start with \"TSIMCKPT\")");
+  EXPECT_EQ(error(through_a_pipe("")), "truncated checkpoint: the pipe gave no byte (nothing wrote to it)");
+  // A header that announces more than will come allocates no more than what came (std::string's resize to
+  // 2^63 would throw length_error, 2^40 bad_alloc).
+  for (const std::uint64_t size : {std::uint64_t{1} << 40, std::uint64_t{1} << 63, ~std::uint64_t{0}}) {
+    std::string huge = good.substr(0, 120);
+    std::memcpy(huge.data() + 12, &size, sizeof size);
+    EXPECT_EQ(error(through_a_pipe(huge)),
+              fmt::format("truncated checkpoint: 120 bytes, its header announces a payload of {} bytes (and 52 of "
+                          "header and hash)",
+                          size));
+  }
+}
+
+TEST(Checkpoint, AFifoIsReadWithoutWaitingForAWriterAndADeviceIsRefused) {
   // A FIFO was opened to be read, which waits for a writer: `terrasim
-  // resume PIPE` hung. (A device such as /dev/zero was read without end.)
+  // resume PIPE` hung. It is opened without waiting: with a writer it is
+  // read; with none, it reads as empty. (A device such as /dev/zero was read
+  // without end.)
   TempDir dir;
   const std::string fifo = dir.file("pipe");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
@@ -243,8 +321,97 @@ TEST(Checkpoint, RefusesAFifoOrADeviceWithoutReadingIt) {
     if (fd >= 0) ::close(fd);
     ADD_FAILURE() << "reading a FIFO as a checkpoint blocked";
   }
-  EXPECT_EQ(refused.get(), fifo + ": not a regular file (a pipe, a device, a socket), not a checkpoint");
-  EXPECT_EQ(checkpoint_error("/dev/null"), "/dev/null: not a regular file (a pipe, a device, a socket), not a checkpoint");
+  EXPECT_EQ(refused.get(), fifo + ": truncated checkpoint: the pipe gave no byte (nothing wrote to it)");
+
+  ArchiveWriter w;
+  w.put_string("through a FIFO");
+  w.write_file(dir.file("good.ckpt"));
+  const std::string good = slurp(dir.file("good.ckpt"));
+  // A writer there before the reader, as `cat x.ckpt > FIFO &`, whose bytes wait in the FIFO; it lets go
+  // once the reader has taken them (closed before the reader opens the FIFO, they would be lost with it).
+  const int held = ::open(fifo.c_str(), O_RDWR);
+  ASSERT_GE(held, 0) << std::strerror(errno);
+  ASSERT_EQ(::write(held, good.data(), good.size()), static_cast<ssize_t>(good.size()));
+  auto read = std::async(std::launch::async, [&] {
+    try {
+      return ArchiveReader::from_file(fifo).get_string();
+    } catch (const CheckpointError& e) {
+      return std::string(e.what());
+    }
+  });
+  int waiting = 1;
+  for (int i = 0; i < 10000 && waiting > 0 && ::ioctl(held, FIONREAD, &waiting) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ::close(held);
+  EXPECT_EQ(waiting, 0) << "the reader did not take the FIFO's bytes";
+  EXPECT_EQ(read.get(), "through a FIFO");
+
+  EXPECT_EQ(checkpoint_error("/dev/null"), "/dev/null: not a file or a pipe (a device, a socket), not a checkpoint");
+  EXPECT_EQ(checkpoint_error("/dev/zero"), "/dev/zero: not a file or a pipe (a device, a socket), not a checkpoint");
+}
+
+TEST(Checkpoint, AFileLeasedByAnotherProcessIsOpenedOnceTheLeaseIsLetGo) {
+  // Opened with O_NONBLOCK, a file on which another process held a write
+  // lease (Samba's oplocks, nfsd's delegations) could not be opened
+  // ("Resource temporarily unavailable"), where other programs wait for the
+  // holder to let it go. Here a child process takes the lease; the reader's
+  // open breaks it, and the child is sent SIGIO, which ends it, its lease
+  // with it (else the system breaks the lease after lease-break-time).
+  TempDir dir;
+  const std::string file = dir.file("leased.ckpt");
+  ArchiveWriter w;
+  w.put_string("leased");
+  w.write_file(file);
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0) << std::strerror(errno);
+  if (child == 0) {  // async-signal-safe calls only: the parent may have threads
+    ::close(ready[0]);
+    const int fd = ::open(file.c_str(), O_RDONLY);
+    const char taken = fd >= 0 && ::fcntl(fd, F_SETLEASE, F_WRLCK) == 0 ? 'y' : 'n';
+    if (::write(ready[1], &taken, 1) == 1 && taken == 'y') ::sleep(60);
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  char taken = 'n';
+  const bool told = ::read(ready[0], &taken, 1) == 1;
+  ::close(ready[0]);
+  if (!told || taken != 'y') {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    GTEST_SKIP() << "cannot take a lease here (it needs the file's owner or CAP_LEASE, and fs.leases-enable)";
+  }
+  std::string error;
+  try {
+    EXPECT_EQ(ArchiveReader::from_file(file).get_string(), "leased");
+  } catch (const CheckpointError& e) {
+    error = e.what();
+  }
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  EXPECT_EQ(error, "");
+}
+
+TEST(Checkpoint, AFileLargerThanTheMemoryIsRefusedNamingIt) {
+  // A sparse file with a valid header announcing its size (truncate -s
+  // 100G) ended in std::bad_alloc: the program aborted (exit 134), Python
+  // had a MemoryError without the path. (When the allocation itself fails:
+  // test_a_checkpoint_too_large_for_the_memory_is_refused_naming_it.)
+  TempDir dir;
+  const std::string file = dir.file("huge.ckpt");
+  const std::uint64_t bytes = std::uint64_t{1} << 43;  // 8 TiB, sparse
+  std::string header = "TSIMCKPT";
+  const std::uint32_t version = kCheckpointFormat;
+  const std::uint64_t size = bytes - 52;
+  header.append(reinterpret_cast<const char*>(&version), sizeof version);
+  header.append(reinterpret_cast<const char*>(&size), sizeof size);
+  spit(file, header);
+  if (::truncate(file.c_str(), static_cast<off_t>(bytes)) != 0)
+    GTEST_SKIP() << "cannot make a sparse file of 8 TiB here: " << std::strerror(errno);
+  const std::string error = checkpoint_error(file);
+  EXPECT_EQ(error.rfind(file + ": too large to read: 8796093022208 bytes (more than this machine's memory, ", 0), 0u)
+      << error;
 }
 
 TEST(Checkpoint, EmptyColumnsRoundTrip) {
