@@ -484,6 +484,9 @@ class ReportFolder:
         self.check()
         self.staging = self.out.parent / f".{self.out.name}.partial"
         self.lock = self.out.parent / f".{self.out.name}.lock"
+        #: the staging folder as this process made it (None: it did not), its own whoever the file system says
+        #: owns it
+        self._made_staging: Optional[os.stat_result] = None
 
     def check(self) -> None:
         """Refuses (ForecastError) an `out` that is not a folder, or not one a forecast may replace (a mount
@@ -580,9 +583,15 @@ class ReportFolder:
         wherever it leads."""
         try:
             self.staging.mkdir()
+            # The folder this process made is its own, whoever the file system says owns it (a share that maps
+            # new files to another user: NFS's root_squash, a CIFS mount's uid=).
+            self._made_staging = os.lstat(self.staging)
             return
         except FileExistsError:
             pass
+        with contextlib.suppress(OSError):
+            if self._made_staging is not None and os.path.samestat(self._made_staging, os.lstat(self.staging)):
+                return
         why = _not_this_users_folder(self.staging)
         if why:
             raise ForecastError(f"{self.option}: {self.staging}, where a forecast assembles its report, is not a "
@@ -1007,7 +1016,7 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
     if db is not None:
         db_path = pathlib.Path(os.path.abspath(db))
         real = pathlib.Path(os.path.realpath(db_path))
-        if folder.out in real.parents:
+        if folder.out == real or folder.out in real.parents:
             raise ForecastError(f"--db {db}: inside the report folder {folder.out}, which a forecast replaces "
                                 f"whole; leave --db out (the report keeps its runs in {DB_NAME}) or choose "
                                 "another place")

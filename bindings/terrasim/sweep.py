@@ -557,8 +557,16 @@ def exclusive_lock(path: str, busy: Callable[[str], Exception], unwritable: Call
             why = _not_a_lock_file(os.lstat(path), locked=False)
             if why:
                 raise refused(why)
+        flags = os.O_RDWR | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC, 0o644)
+            # A file this call makes is this process's own, whoever the file system says owns it (a share that
+            # maps new files to another user: NFS's root_squash, a CIFS mount's uid=).
+            try:
+                fd, made = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o644), True
+            except FileExistsError:
+                fd, made = os.open(path, flags), False
+        except FileNotFoundError:  # removed between the two opens by the holder that ended: try again
+            continue
         except OSError as e:
             if e.errno == errno.ELOOP and os.path.islink(path):  # made meanwhile
                 raise refused("it is a symbolic link") from None
@@ -579,7 +587,7 @@ def exclusive_lock(path: str, busy: Callable[[str], Exception], unwritable: Call
             if same:
                 # Its holder and the name checked once the file is locked and still at `path`: another
                 # process's removal of the file (when it ended) cannot have changed its count of names.
-                why = _not_a_lock_file(os.fstat(fd), locked=True)
+                why = _not_a_lock_file(os.fstat(fd), locked=True, made=made)
                 if why:
                     raise refused(why)
                 break
@@ -598,16 +606,17 @@ def exclusive_lock(path: str, busy: Callable[[str], Exception], unwritable: Call
         os.close(fd)
 
 
-def _not_a_lock_file(st: os.stat_result, locked: bool) -> Optional[str]:
+def _not_a_lock_file(st: os.stat_result, locked: bool, made: bool = False) -> Optional[str]:
     """Why the file of `st` (lstat's or fstat's) cannot be this user's lock file; None: it can be. Its names
-    and owner are judged once it is `locked` (before, a holder that ends removes it)."""
+    and owner are judged once it is `locked` (before, a holder that ends removes it); its owner not when this
+    process `made` it."""
     if stat.S_ISLNK(st.st_mode):
         return "it is a symbolic link"
     if not stat.S_ISREG(st.st_mode):
         return "it is not a regular file"
     if locked and st.st_nlink != 1:
         return f"it has {st.st_nlink} names (hard links)"
-    if locked and st.st_uid != os.geteuid():
+    if locked and not made and st.st_uid != os.geteuid():
         return f"it belongs to another user (uid {st.st_uid})"
     return None
 

@@ -226,7 +226,11 @@ std::pair<int, bool> open_checkpoint(const std::string& path) {
   };
   refuse_kind(st);
   const bool stream = S_ISFIFO(st.st_mode);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (stream ? O_NONBLOCK : 0));
+  // A blocking open may wait (for another process's lease to be let go): a
+  // signal meanwhile is not a failure to open.
+  int fd;
+  do fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (stream ? O_NONBLOCK : 0));
+  while (fd < 0 && errno == EINTR);
   if (fd < 0) throw CheckpointError(fmt::format("{}: cannot open checkpoint: {}", path, errno_text()));
   try {
     struct stat opened {};
@@ -305,7 +309,10 @@ ArchiveReader ArchiveReader::from_file(const std::string& path) {
   // std::bad_alloc (the program aborted, exit 134; Python had a MemoryError
   // without the path).
   const auto too_large = [&](std::string_view why) {
-    return CheckpointError(fmt::format("{}: too large to read: {} bytes ({})", path, size + framing, why));
+    // A stream's header is bounded by nothing: its size with the framing
+    // could wrap past 2^64 (then the payload's size alone is said).
+    const std::uint64_t bytes = size <= UINT64_MAX - framing ? size + framing : size;
+    return CheckpointError(fmt::format("{}: too large to read: {} bytes ({})", path, bytes, why));
   };
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page_size = ::sysconf(_SC_PAGE_SIZE);

@@ -1249,6 +1249,27 @@ def test_a_db_among_what_the_forecast_writes_beside_out_is_refused_before_anythi
     assert _tree(tmp_path) == before
 
 
+def test_a_db_that_is_out_itself_is_refused_before_anything_runs(terrasim, tmp_path):
+    # --out rep --db rep (rep not made yet): the runs were made into a file rep, then "--out rep: exists and is
+    # not a folder; ... the same command puts it in place", which failed the same way at once, every time.
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--out", "rep",
+                    "--db", "rep", cwd=tmp_path, check=2)
+    assert proc.stderr.startswith(f"terrasim: --db rep: inside the report folder {tmp_path / 'rep'}, which a "
+                                  "forecast replaces whole; "), proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staging_folder_this_process_makes_is_its_own_whoever_the_file_system_says_owns_it(tmp_path,
+                                                                                             monkeypatch):
+    # On a share that gives new files another owner (NFS's root_squash, a CIFS mount's uid=), the staging
+    # folder a forecast had just made was refused as another user's once its runs were made. Such a share is
+    # mimicked by an effective uid that no file here has.
+    monkeypatch.setattr(os, "geteuid", lambda: 4242)
+    terrasim.forecast(**TINY, out=tmp_path / "r", log=io.StringIO())
+    assert (tmp_path / "r" / "report.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
 def test_files_put_in_out_while_the_runs_were_made_refuse_the_swap_and_stay(tiny, tmp_path, monkeypatch):
     # The folder was checked before the runs only: notes put in it meanwhile went with the previous report into
     # the hidden .r.old-PID, and the warning said "remove it yourself".

@@ -1020,3 +1020,24 @@ def test_an_override_that_renames_an_item_goes_with_a_grid(tmp_path):
         ts.sweep({"a": base}, grid={"zones.Middle.name": ["Other"]}, overrides={"zones.Centre.name": "Middle"},
                  replicates=1, db=tmp_path / "s.sqlite", workers=1, progress=False)
     assert not (tmp_path / "s.sqlite").exists()
+
+
+def test_a_lock_file_this_process_makes_is_its_own_whoever_the_file_system_says_owns_it(tmp_path, monkeypatch):
+    # On a share that gives new files another owner (NFS's root_squash, a CIFS mount's uid=), the lock file a
+    # sweep had just made was refused as another user's ("move it away"), and left behind to refuse every
+    # later sweep. Such a share is mimicked by an effective uid that no file here has.
+    from terrasim.sweep import exclusive_lock
+    lock = tmp_path / "s.sqlite.lock"
+    monkeypatch.setattr(os, "geteuid", lambda: 4242)
+
+    def fail(*args):
+        raise AssertionError(args)
+    with exclusive_lock(str(lock), fail, fail):
+        assert lock.read_text().startswith(f"pid {os.getpid()} on ")
+    assert not lock.exists()
+    # One it finds there, made by someone else, is still judged by its owner.
+    lock.write_text("pid 1 on a host that died\n")
+    with pytest.raises(OSError, match=r"it belongs to another user \(uid \d+\)"):
+        with exclusive_lock(str(lock), fail, lambda e: e):
+            pass
+    assert lock.read_text() == "pid 1 on a host that died\n"
