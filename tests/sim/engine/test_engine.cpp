@@ -281,6 +281,17 @@ TEST(Checkpoint, IsReadFromAPipeAsAStream) {
     return got.substr(got.find(": ") + 2);
   };
   EXPECT_TRUE(through_a_pipe(good) == text);
+  // The payload is read in chunks of 1 MiB: payloads just under, at and over
+  // one chunk's end, and of several chunks, read whole.
+  for (const std::size_t n : {(std::size_t{1} << 20) - 9, (std::size_t{1} << 20) - 8, (std::size_t{1} << 20) - 7,
+                              (std::size_t{3} << 20) + 5}) {
+    SCOPED_TRACE(n);
+    ArchiveWriter big;
+    const std::string payload(n, 'y');
+    big.put_string(payload);
+    big.write_file(dir.file("big.ckpt"));
+    EXPECT_TRUE(through_a_pipe(slurp(dir.file("big.ckpt"))) == payload);
+  }
   EXPECT_EQ(error(through_a_pipe(good.substr(0, good.size() - 100))),
             fmt::format("truncated checkpoint: {} bytes, its header announces a payload of {} bytes (and 52 of header "
                         "and hash)",
