@@ -1111,9 +1111,11 @@ def _chown_to_nobody(path):
     os.lchown(path, 65534, 65534)
 
 
-@pytest.mark.parametrize("case", ["link to a folder", "dangling link", "another user's folder", "a file",
-                                  "a link in place of its database"])
-@pytest.mark.parametrize("with_db", [False, True])
+@pytest.mark.parametrize("case, with_db", [
+    (case, with_db) for case in ["link to a folder", "dangling link", "another user's folder", "a file",
+                                 "a link in place of its database"]
+    for with_db in [False, True]
+    if not (with_db and case == "a link in place of its database")])  # with --db, the staging's is not used
 def test_a_staging_folder_that_is_not_this_users_own_is_refused_and_left_as_it_was(tiny, terrasim, tmp_path, case,
                                                                                   with_db):
     # A link at .rep.partial (which another user can make in a sticky folder such as /tmp) was taken for the
@@ -1140,8 +1142,6 @@ def test_a_staging_folder_that_is_not_this_users_own_is_refused_and_left_as_it_w
     else:
         staging.mkdir()
         (staging / "runs.sqlite").symlink_to(data / "keep.txt")
-        if with_db:
-            pytest.skip("with --db, the staging folder's database is not used")
     before = _tree(tmp_path)
     db = ["--db", "mine.sqlite"] if with_db else []
     proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--progress", "never",
