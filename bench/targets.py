@@ -16,6 +16,7 @@ out of that target's figures.
 """
 import argparse
 import json
+import os
 import pathlib
 import statistics
 import sys
@@ -140,4 +141,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:  # `| head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
