@@ -54,7 +54,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _core
 from .scenario import Overrides, Scenario, ScenarioError, override_list
-from .sweep import SweepError, SweepSummary, exclusive_lock, sweep
+from .sweep import SweepError, SweepSummary, exclusive_lock, series_of_stored_runs, sweep
 
 #: Series every scenario of a forecast must record.
 REQUIRED_SERIES = ("unemployment_rate", "jobs_in_territory", "policy_spending_cumulative", "creations")
@@ -868,10 +868,9 @@ def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed
             return "not a sweep database"
         meta = dict(con.execute("SELECT key, value FROM meta"))
         hashes = dict(con.execute("SELECT name, config_sha256 FROM scenarios"))
-        # The series of one run of each scenario (a forecast keeps every series its model records).
-        kept = {name: {row[0] for row in con.execute(
-                    "SELECT DISTINCT name FROM series WHERE run_id = (SELECT min(run_id) FROM runs r JOIN "
-                    "scenarios s USING (scenario_id) WHERE s.name = ?)", (name,))} for name in hashes}
+        # The series that runs of each scenario hold (a forecast keeps every series its model records).
+        kept = {name: series_of_stored_runs(con, scenario_id)
+                for name, scenario_id in con.execute("SELECT name, scenario_id FROM scenarios").fetchall()}
     finally:
         con.close()
     if meta.get("terrasim_version") != _core.__version__:
@@ -887,7 +886,7 @@ def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed
     # A build of the same version that recorded fewer series (portal_cash came within 0.4.3): its report would
     # leave out what needs them without a word.
     for name, sc in scenarios.items():
-        missing = sorted(set(sc.series_names) - kept.get(name, set())) if kept.get(name) else []
+        missing = sorted(set().union(*(set(sc.series_names) - held for held in kept.get(name, []))))
         if missing:
             return f"the runs of scenario {name} lack the series {', '.join(missing)}, which this build records"
     return None

@@ -645,6 +645,14 @@ def _settings_of_runs(con: sqlite3.Connection, scenarios: Dict[str, Scenario]) -
     return _settings(series, breakdowns)
 
 
+def series_of_stored_runs(con: sqlite3.Connection, scenario_id: int) -> List[set]:
+    """The series names that the first and the last finished run of a scenario hold (none: it has no run)."""
+    first, last = con.execute("SELECT min(run_id), max(run_id) FROM runs WHERE scenario_id = ?",
+                              (scenario_id,)).fetchone()
+    return [{r[0] for r in con.execute("SELECT DISTINCT name FROM series WHERE run_id = ?", (run_id,))}
+            for run_id in dict.fromkeys(r for r in (first, last) if r is not None)]
+
+
 def _check_stored_series(con: sqlite3.Connection, scenarios: Dict[str, Scenario],
                          scenario_ids: Dict[str, int]) -> None:
     """Refuses to resume runs kept with every series when they hold other series than this build records.
@@ -657,10 +665,7 @@ def _check_stored_series(con: sqlite3.Connection, scenarios: Dict[str, Scenario]
     """
     for name, sc in scenarios.items():
         recorded = _series_of(sc)
-        first, last = con.execute("SELECT min(run_id), max(run_id) FROM runs WHERE scenario_id = ?",
-                                  (scenario_ids[name],)).fetchone()
-        for run_id in dict.fromkeys(r for r in (first, last) if r is not None):
-            held = {r[0] for r in con.execute("SELECT DISTINCT name FROM series WHERE run_id = ?", (run_id,))}
+        for held in series_of_stored_runs(con, scenario_ids[name]):
             if held != recorded:
                 differences = []
                 if recorded - held:
