@@ -490,7 +490,13 @@ class ReportFolder:
 
     def check(self) -> None:
         """Refuses (ForecastError) an `out` that is not a folder, or not one a forecast may replace (a mount
-        point cannot be renamed: the forecast would fail once its runs were made, and every time after)."""
+        point cannot be renamed: the forecast would fail once its runs were made, and every time after), or one
+        inside a forecast report (the folder made there, and this forecast's staging folder and lock beside it,
+        would be what that report did not write, and the next forecast into it would be refused)."""
+        around = report_around(self.out)
+        if around is not None:
+            raise ForecastError(f"{self.option}: inside the forecast report {around}, which a forecast replaces "
+                                f"whole (its {MARKER} lists what it may hold): choose a folder outside that report")
         if self.out.exists():
             if not self.out.is_dir():
                 raise ForecastError(f"{self.option}: exists and is not a folder")
@@ -844,6 +850,16 @@ def foreign_entries(folder: pathlib.Path, marker: Dict[str, Any]) -> List[str]:
     return found
 
 
+def report_around(path: pathlib.Path) -> Optional[pathlib.Path]:
+    """The forecast report folder that the real path `path` lies inside (the nearest, `path` itself not
+    counted; a folder that cannot be read is none), or None."""
+    for folder in path.parents:
+        with contextlib.suppress(OSError):
+            if read_marker(folder)[0] is not None:
+                return folder
+    return None
+
+
 def _check_replaceable(folder: pathlib.Path, option: str) -> None:
     """Refuses (ForecastError) to replace `folder`, which is not empty, unless it is a forecast report that holds
     only what its report wrote: a forecast replaces its folder whole, and a user's file in it would be lost."""
@@ -980,10 +996,10 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
       the reference) or a dict name -> scenario.
     replicates: paired replicates per scenario; replicate r uses seed base_seed + r everywhere.
     out: the report folder (default ``forecast-<names>`` in the current folder), replaced whole: it must be
-      missing, empty, or a report that holds only what its report wrote, and no mount point; a symbolic link
-      is followed.
-    db: the sweep database (default ``runs.sqlite`` inside `out`); not inside `out`, nor among what the
-      forecast writes or removes beside it (``.NAME.partial``, ``.NAME.lock``, ``.NAME.old-PID``).
+      missing, empty, or a report that holds only what its report wrote, and no mount point, nor inside a
+      report (a folder that holds a report lower down is no report); a symbolic link is followed.
+    db: the sweep database (default ``runs.sqlite`` inside `out`); not inside `out` or another report, nor
+      among what the forecast writes or removes beside it (``.NAME.partial``, ``.NAME.lock``, ``.NAME.old-PID``).
     lang: "fr" or "en" (default: the reference scenario's ``locale``).
     months, overrides: applied to every scenario. level, creations_reference: replace the forecast file's.
     pdf: also print ``report.pdf`` with headless Chromium when it is installed.
@@ -1019,6 +1035,10 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
             raise ForecastError(f"--db {db}: inside the report folder {folder.out}, which a forecast replaces "
                                 f"whole; leave --db out (the report keeps its runs in {DB_NAME}) or choose "
                                 "another place")
+        around = report_around(real)
+        if around is not None:
+            raise ForecastError(f"--db {db}: inside the forecast report {around}, which a forecast replaces whole; "
+                                f"leave --db out (the report keeps its runs in {DB_NAME}) or choose another place")
         clash = folder.claims(real)
         if clash:
             raise ForecastError(f"--db {db}: {clash}; leave --db out (the report keeps its runs in {DB_NAME}) or "

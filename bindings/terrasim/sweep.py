@@ -36,7 +36,10 @@ Database schema (``SCHEMA`` below; all text in UTF-8):
 - ``scenarios(scenario_id, name, source, model, title, start, months,
   config_sha256, config_json)``: each scenario's frozen configuration.
 - ``parameters(point_id, overrides_json)``: one row per grid point, its
-  overrides as a JSON object ``{"path": value}`` (``{}``: no override);
+  overrides as a JSON object ``{"path": value}`` (``{}``: no override), each
+  value as the engine reads it, however it was spelt (a ``--grid`` value's
+  YAML text ``~`` is null, ``'x'`` the string x, ``.01`` the number 0.01
+  where the field is a number; see ``_as_the_engine_reads``);
   ``parameter_values(point_id, path, value_json)``: the same, one row per path.
 - ``runs(run_id, scenario_id, point_id, replicate, seed, config_sha256,
   terrasim_version, provenance_json, seconds, host, finished_at)``: one row
@@ -56,6 +59,7 @@ import dataclasses
 import errno
 import itertools
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -368,6 +372,63 @@ def _validate_runs(named: Dict[str, Scenario], bases: Dict[str, Scenario], point
                              "make the same runs (the same configuration of every scenario): give each value once")
         seen[key] = k
     return configs
+
+
+def _as_the_engine_reads(named: Dict[str, Scenario], points: List[Dict[str, Any]],
+                         point_configs: List[Dict[str, str]]) -> List[Dict[str, Any]]:
+    """Each grid point as the database keys it: its values as the engine reads them, each YAML text (the
+    command line's) replaced by the plain value that makes the same configuration of every scenario there
+    (`point_configs`, from :func:`_validate_runs`), so that one point has one key however its values are
+    spelt: ``~``, ``Null``, an empty value and ``null`` are None; ``'x'`` and ``x`` are the string ``x`` (as
+    are ``"x"`` and a Python ``"x"``); ``.01`` is 0.01 and ``True`` is True where a number or a bool is read,
+    and stay the texts ``.01`` and ``True`` where a string is (a title). A text no plain value matches (one
+    with an anchor, say) is kept as it is. Python values are kept: a str is a string, read as it is."""
+    out = []
+    for point, configs in zip(points, point_configs):
+        readings = {path: _plain_readings(v) for path, v in point.items() if isinstance(v, _YamlText)}
+        if not readings:
+            out.append(dict(point))
+            continue
+
+        def same(candidate: Dict[str, Any]) -> bool:
+            overrides = _point_overrides(candidate)
+            try:
+                return all(_at_point(sc, overrides).config_sha256 == configs[name] for name, sc in named.items())
+            except ScenarioError:
+                return False
+        first = {**point, **{path: values[0] for path, values in readings.items() if values}}
+        if same(first):  # at once, as nearly always
+            out.append(first)
+            continue
+        key = dict(point)
+        for path, values in readings.items():
+            key[path] = next((v for v in values if same({**key, path: v})), point[path])
+        out.append(key)
+    return out
+
+
+def _plain_readings(text: str) -> List[Any]:
+    """The plain values that YAML text `text` may be read as, the likeliest first (the engine decides: a
+    plain scalar is a bool or a number only where the field is one)."""
+    text = text.strip(" \t")
+    if re.fullmatch(r"(~|null|Null|NULL)?([ \t]+#.*)?|#.*", text):
+        return [None]
+    if re.fullmatch(r"'([^'\n]|'')*'", text):
+        return [text[1:-1].replace("''", "'")]
+    if re.fullmatch(r'"([^"\\\n]|\\.)*"', text):
+        with contextlib.suppress(ValueError):
+            return [json.loads(text)]  # JSON's escapes mean what YAML's of the same name do
+        return []
+    plain = re.sub(r"[ \t]+#.*", "", text)
+    typed: List[Any] = []
+    if plain in ("true", "True", "TRUE", "false", "False", "FALSE"):
+        typed.append(plain[0] in "tT")
+    elif re.fullmatch(r"[-+]?[0-9]+", plain):
+        typed.append(int(plain))
+    elif re.fullmatch(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?", plain) and \
+            math.isfinite(float(plain)):
+        typed.append(float(plain))
+    return typed + [plain]
 
 
 def _within(inner: str, outer: str) -> bool:
@@ -688,16 +749,17 @@ def _kept(name: str, value: str) -> str:
 
 
 def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: List[Dict[str, Any]],
-             point_configs: List[Dict[str, str]], base_seed: int,
+             keys: List[Dict[str, Any]], point_configs: List[Dict[str, str]], base_seed: int,
              settings: Dict[str, str]) -> Tuple[Dict[str, int], List[int]]:
     """Creates or checks the database; returns scenario ids and point ids.
 
-    A grid point is the database's point of the same overrides, or else of
-    the same runs (the configuration hash of each scenario there, from its
-    finished runs): resuming ``--grid a=.01`` continues the point written as
-    ``a=0.01`` instead of running it again as another point. A point of the
-    same text that ran other configurations (``--grid title=~``, YAML's null,
-    against a Python ``"~"``) is refused.
+    A grid point (`points`, as given; `keys`, as :func:`_as_the_engine_reads` keys them) is the database's
+    point of the same key, or else of the same runs (the configuration hash of each scenario there): resuming
+    ``--grid a=.01`` continues the point written as ``a=0.01``, and ``title=null`` the point an earlier build
+    wrote as ``title=~``, instead of running it again as another point. A point of the same text that ran
+    other configurations (an earlier build's ``--grid title=~``, YAML's null, against a Python ``"~"``) is
+    refused. A point without finished runs that this sweep takes under another key is written anew under its
+    key (it holds nothing that the key would misname).
     """
     version = _core.__version__
     con.executescript(SCHEMA)  # idempotent; executescript commits, so before the transaction
@@ -749,32 +811,40 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
                 scenario_ids[name] = cur.lastrowid
         if settings["series"] == _settings(None, False)["series"]:
             _check_stored_series(con, scenarios, scenario_ids)
-        point_ids = []
-        existing: Optional[Dict[int, Dict[str, str]]] = None  # the database's points' identities, when needed
-        for point, configs in zip(points, point_configs):
-            text = _canonical(point)
+        found: List[Optional[int]] = [None] * len(keys)
+        for k, (point, key, configs) in enumerate(zip(points, keys, point_configs)):
+            text = _canonical(key)
             row = con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?", (text,)).fetchone()
             if row:
-                if any(isinstance(v, str) for v in point.values()) and \
-                        configs not in _stored_point_identities(con, scenarios, row[0], json.loads(text), True, point):
+                if any(isinstance(v, str) for v in key.values()) and \
+                        configs not in _stored_point_identities(con, scenarios, row[0], json.loads(text), key):
                     raise SweepError(
                         f"grid point {_describe(point)}: point {row[0]} of this database has this text but ran other "
                         "configurations: the command line's --grid values are YAML (.01 is a number, ~ is null), a "
                         "Python string is kept as it is (it was read as YAML before terrasim kept it). Give the value "
                         "as its runs read it, or write to a new database.")
-                point_ids.append(row[0])
+                found[k] = row[0]
+        existing: Optional[Dict[int, List[Dict[str, str]]]] = None  # the database's points' identities, when needed
+        for k, (key, configs) in enumerate(zip(keys, point_configs)):
+            if found[k] is not None:
                 continue
             if existing is None:
-                existing = {pid: _stored_point_identities(con, scenarios, pid, json.loads(stored), False)
+                existing = {pid: _stored_point_identities(con, scenarios, pid, json.loads(stored))
                             for pid, stored in con.execute("SELECT point_id, overrides_json FROM parameters").fetchall()}
-            same = [pid for pid, identities in existing.items() if configs in identities]
-            if same:
-                point_ids.append(same[0])
+            same = [pid for pid, identities in existing.items() if pid not in found and configs in identities]
+            if same and con.execute("SELECT EXISTS (SELECT 1 FROM runs WHERE point_id = ?)", (same[0],)).fetchone()[0]:
+                found[k] = same[0]
                 continue
-            cur = con.execute("INSERT INTO parameters (overrides_json) VALUES (?)", (text,))
+            if same:  # without runs: keyed anew, as this sweep reads it
+                found[k] = same[0]
+                con.execute("UPDATE parameters SET overrides_json = ? WHERE point_id = ?", (_canonical(key), found[k]))
+                con.execute("DELETE FROM parameter_values WHERE point_id = ?", (found[k],))
+            else:
+                found[k] = con.execute("INSERT INTO parameters (overrides_json) VALUES (?)",
+                                       (_canonical(key),)).lastrowid
             con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
-                            [(cur.lastrowid, path, json.dumps(_plain(v))) for path, v in point.items()])
-            point_ids.append(cur.lastrowid)
+                            [(found[k], path, json.dumps(_plain(v))) for path, v in key.items()])
+        point_ids = [pid for pid in found if pid is not None]
         con.execute("COMMIT")
     except BaseException:
         _roll_back(con)
@@ -783,36 +853,45 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
 
 
 def _stored_point_identities(con: sqlite3.Connection, scenarios: Dict[str, Scenario], point_id: int,
-                             point: Dict[str, Any], either: bool,
-                             given: Optional[Dict[str, Any]] = None) -> List[Dict[str, str]]:
+                             point: Dict[str, Any], given: Optional[Dict[str, Any]] = None) -> List[Dict[str, str]]:
     """What a point of the database may be (its identity: the configuration hash of each scenario there, as
     _validate_runs makes it); none where these scenarios cannot take it.
 
-    A text value is ambiguous: a string (Python's, kept as it is) or YAML text (the command line's: ``--grid
-    a=.01``, ``title=~``; and every text before terrasim kept Python's strings). Where the two readings make
-    other runs, the point's finished runs say which one it is; without any, it may be `either` (a point of the
-    same text: nothing would be mixed), else it is the string where that is valid (a point of another text,
-    which would name runs of another configuration). `given`: the point as this sweep has it, read as its
-    values' own types say (a command line's --grid may mix a quoted string and YAML text), tried first.
+    A text value is ambiguous: a string (Python's, kept as it is) or YAML text (the command line's, which
+    builds before :func:`_as_the_engine_reads` stored as given: ``--grid a=.01``, ``title=~``; and every text
+    before terrasim kept Python's strings). Where the readings make other runs, the point's finished runs (of
+    any scenario of the database, rebuilt from its stored configuration as the workers built it) say which it
+    is; without any, it may be each of them: it holds nothing that could be mixed. `given`: the point as this
+    sweep has it, tried first.
     """
     readings = ([given] if given is not None else []) + [point]
     if any(isinstance(v, str) for v in point.values()):
         readings.append({path: _YamlText(v) if isinstance(v, str) else v for path, v in point.items()})
-    made: List[Tuple[Dict[str, Any], Dict[str, str]]] = []
+    made: List[Tuple[List[str], Dict[str, str]]] = []
     for reading in readings:
+        overrides = _point_overrides(reading)
         with contextlib.suppress(ScenarioError):
-            identity = {name: _at_point(sc, _point_overrides(reading)).config_sha256 for name, sc in scenarios.items()}
-            if all(identity != other for _, other in made):
-                made.append((reading, identity))
-    ran = []  # a finished run of each of these scenarios at the point, where the readings differ
-    if len(made) > 1:
-        ran = [(name, seed, config) for name, seed, config in con.execute(
-            "SELECT s.name, r.seed, r.config_sha256 FROM runs r JOIN scenarios s USING (scenario_id) "
-            "WHERE r.point_id = ? GROUP BY r.scenario_id", (point_id,)).fetchall() if name in scenarios]
-    for name, seed, config in ran:
-        made = [(reading, identity) for reading, identity in made if scenarios[name].with_overrides(
-            _point_overrides(reading) + [f"seed={seed}"]).config_sha256 == config]
-    return [identity for _, identity in (made if either or ran else made[:1])]
+            made.append((overrides, {name: _at_point(sc, overrides).config_sha256 for name, sc in scenarios.items()}))
+    if len({tuple(overrides) for overrides, _ in made}) > 1:
+        for config_json, source, seed, config in con.execute(
+                "SELECT s.config_json, s.source, r.seed, r.config_sha256 FROM runs r JOIN scenarios s "
+                "USING (scenario_id) WHERE r.point_id = ? GROUP BY r.scenario_id", (point_id,)).fetchall():
+            made = [(overrides, identity) for overrides, identity in made
+                    if _config_of_run(config_json, source, overrides, seed) == config]
+    identities: List[Dict[str, str]] = []
+    for _, identity in made:
+        if identity not in identities:
+            identities.append(identity)
+    return identities
+
+
+def _config_of_run(config_json: str, source: str, overrides: List[str], seed: int) -> Optional[str]:
+    """The configuration hash of a run of the stored scenario `config_json` at a grid point's `overrides` with
+    `seed`, as :func:`execute_run` makes it (None: the scenario refuses them)."""
+    try:
+        return _core.scenario_from_dict(json.loads(config_json), overrides + [f"seed={seed}"], source).config_sha256
+    except _core.ScenarioError:
+        return None
 
 
 def _commit(con: sqlite3.Connection, result: Dict[str, Any], seed: int) -> None:
@@ -1001,7 +1080,13 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     elsewhere) or SweepError (a database that is a folder, in no folder, not a sweep
     database, written with other settings, being written by another sweep,
     or holding a point of the same text that ran other configurations: a
-    --grid value ``~`` (YAML's null) against a Python ``"~"``).
+    --grid value ``~`` (YAML's null) that an earlier build stored as its text,
+    against a Python ``"~"``).
+
+    A grid point is one point of the database however its values are spelt
+    (``~``, ``null`` or an empty --grid value and a Python None; ``'x'``,
+    ``"x"``, ``x`` and a Python ``"x"``; ``1e-2``, ``.01`` and 0.01): resumed
+    under another spelling, it adds to the same runs.
     """
     if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) or replicates < 1:
         raise ValueError(f"replicates: expected a whole number of at least 1, found {replicates!r}")
@@ -1058,6 +1143,7 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     extra_overrides = _point_overrides(extra)
     point_configs = _validate_runs(named, bases, points, point_overrides, _grid_labels(grid, points, _command_line),
                                    extra_overrides, base_seed, replicates, "--seed" if _command_line else "base_seed")
+    keys = _as_the_engine_reads(named, points, point_configs)
     if series:
         _check_series(named, series)
     if os.path.isdir(db):
@@ -1069,7 +1155,7 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     with _sole_writer(db):
         con = _open(db)
         try:
-            return _run(con, db, named, points, point_overrides, point_configs, replicates, base_seed, series,
+            return _run(con, db, named, points, keys, point_overrides, point_configs, replicates, base_seed, series,
                         breakdowns, executor, workers, threads, progress, max_in_flight, t_start)
         finally:
             _close(con)
@@ -1093,13 +1179,13 @@ def _check_db_name(db: str) -> None:
 
 
 def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: List[Dict[str, Any]],
-         point_overrides: List[List[str]], point_configs: List[Dict[str, str]], replicates: int, base_seed: int,
-         series: Optional[List[str]],
+         keys: List[Dict[str, Any]], point_overrides: List[List[str]], point_configs: List[Dict[str, str]],
+         replicates: int, base_seed: int, series: Optional[List[str]],
          breakdowns: bool, executor: Any, workers: Optional[int], threads: int, progress: Union[bool, str],
          max_in_flight: Optional[int], t_start: float) -> SweepSummary:
     """The sweep proper, its database open and held by this process alone."""
     try:
-        scenario_ids, point_ids = _prepare(con, named, points, point_configs, base_seed,
+        scenario_ids, point_ids = _prepare(con, named, points, keys, point_configs, base_seed,
                                            _settings(series, breakdowns))
         done = set(con.execute("SELECT scenario_id, point_id, replicate FROM runs"))
     except sqlite3.Error as e:

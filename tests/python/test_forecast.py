@@ -1259,6 +1259,43 @@ def test_a_db_that_is_out_itself_is_refused_before_anything_runs(terrasim, tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("option, where", [("--out", "rep/sub/x"), ("--out", "rep/charts"), ("--out", "link/x"),
+                                            ("--out", ".rep.old-12/x"), ("--db", "rep/mine.sqlite"),
+                                            ("--db", "rep/runs.sqlite"), ("--db", "rep/sub/mine.sqlite")])
+def test_an_out_or_a_db_inside_a_report_is_refused_before_anything_runs(tiny, terrasim, tmp_path, option, where):
+    # --out rep/sub/x, rep a report: the report was written into rep/sub/x (its staging folder and lock in
+    # rep/sub), and the next forecast into rep was refused, rep holding what its report did not write (sub/).
+    shutil.copytree(tiny, tmp_path / "rep")
+    shutil.copytree(tiny, tmp_path / ".rep.old-12")  # a report set aside is a report too
+    (tmp_path / "link").symlink_to("rep")
+    before = _tree(tmp_path)
+    report = tmp_path / where.split("/")[0] if where[0] == "." else tmp_path / "rep"
+    args = ["--out", where] if option == "--out" else ["--out", "other", "--db", where]
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", *args, cwd=tmp_path,
+                    check=2)
+    assert proc.stderr == (
+        f"terrasim: --out {where}: inside the forecast report {report}, which a forecast replaces whole (its "
+        "forecast.json lists what it may hold): choose a folder outside that report\n" if option == "--out" else
+        f"terrasim: --db {where}: inside the forecast report {report}, which a forecast replaces whole; leave --db "
+        "out (the report keeps its runs in runs.sqlite) or choose another place\n")
+    assert _tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("notes", [False, True])
+def test_an_out_that_holds_a_report_lower_down_is_refused_as_no_report(tiny, terrasim, tmp_path, notes):
+    # The converse: a folder that holds a report (with other files or none) is not one, and a forecast, which
+    # replaces its folder whole, would remove the report in it with the rest.
+    shutil.copytree(tiny, tmp_path / "parent" / "rep")
+    if notes:
+        (tmp_path / "parent" / "notes.txt").write_text("mine")
+    before = _tree(tmp_path)
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--out", "parent",
+                    cwd=tmp_path, check=2)
+    assert proc.stderr == ("terrasim: --out parent: the folder exists and is not a forecast report (no "
+                           "forecast.json); choose another folder: a forecast replaces its folder whole\n")
+    assert _tree(tmp_path) == before
+
+
 def test_a_staging_folder_this_process_makes_is_its_own_whoever_the_file_system_says_owns_it(tmp_path,
                                                                                              monkeypatch):
     # On a share that gives new files another owner (NFS's root_squash, a CIFS mount's uid=), the staging

@@ -437,51 +437,129 @@ def test_a_point_resumed_under_another_spelling_is_the_same_point(tmp_path):
     with ts.SweepResults(db) as res:
         assert list(res.points().index) == [1]
         assert sorted(res.runs()["replicate"]) == [0, 1, 2]
-    # The other way: written as the text .01 (so kept in the database), resumed as 0.01.
+    # The other way: written as the text .01 (kept as the number exit_rate reads), resumed as 0.01.
     db = tmp_path / "t.sqlite"
     assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "exit_rate=.01").returncode == 0
     again = sweep_small(db, 2, grid={"exit_rate": [0.01]})
     assert (again.skipped, again.completed) == (1, 1)
     with ts.SweepResults(db) as res:
-        assert res.points().to_dict("records") == [{"exit_rate": ".01"}]
+        assert res.points().to_dict("records") == [{"exit_rate": 0.01}]
 
 
-def test_a_text_point_of_a_database_is_read_as_its_runs_ran(tmp_path):
-    # A text value in the database is a Python string (kept as it is) or the command line's YAML text: title=~
-    # from --grid is null (the default title), a Python "~" is the title "~". The point's runs say which.
-    db = tmp_path / "y.sqlite"
-    assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=~").returncode == 0
-    again = sweep_small(db, 2, grid={"title": [None]})
-    assert (again.skipped, again.completed) == (1, 1)  # the same runs: the same point
-    # the title "~", written as the point of null: its runs would be taken for this one's
-    with pytest.raises(ts.SweepError, match=r"grid point title=~: point 1 of this database has this text but "
-                                            r"ran other configurations: the command line's --grid values are YAML"):
-        sweep_small(db, 1, grid={"title": ["~"]})
-    db = tmp_path / "s.sqlite"
-    assert sweep_small(db, 1, grid={"title": ["~"]}).completed == 1
-    assert sweep_small(db, 1, grid={"title": [None]}).completed == 1  # was taken for the point of "~"
-    refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=~"),
-            "grid point title=~: point 1 of this database has this text")
-    proc = cli("sweep", *quick(SMALL), "--db", db, "--grid", "title='~'")  # the string, as YAML writes it
-    assert "0 runs done, 1 already in" in proc.stderr, proc.stderr  # point 1
-    # Without a finished run (a sweep stopped early), a point is either reading for its own text (nothing would
-    # be mixed), and the string for another's (which would name runs of another configuration).
-    db = tmp_path / "n.sqlite"
-    assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=~").returncode == 0
+def old_keys(db, *keys):
+    """Rewrites the points of database `db` as builds before the keys of _as_the_engine_reads stored them: a
+    --grid value as its text (`keys`: each point's overrides, by point id from 1)."""
+    con = sqlite3.connect(db)
+    with con:
+        for pid, key in enumerate(keys, 1):
+            con.execute("UPDATE parameters SET overrides_json = ? WHERE point_id = ?",
+                        (json.dumps(key, sort_keys=True, separators=(",", ":")), pid))
+            con.execute("DELETE FROM parameter_values WHERE point_id = ?", (pid,))
+            con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
+                            [(pid, path, json.dumps(v)) for path, v in key.items()])
+    con.close()
+
+
+def no_runs(db):
+    """The runs of database `db` removed: a sweep stopped before its first run finished."""
     con = sqlite3.connect(db)
     with con:
         con.execute("DELETE FROM series")
         con.execute("DELETE FROM runs")
     con.close()
-    assert sweep_small(db, 1, grid={"title": [None]}).completed == 1  # point 2
-    assert sweep_small(db, 1, grid={"title": ["~"]}).completed == 1  # point 1
-    for name in ("y.sqlite", "s.sqlite", "n.sqlite"):
-        titles = {"y.sqlite": {1: None}, "s.sqlite": {1: "~", 2: None}, "n.sqlite": {1: "~", 2: None}}[name]
-        with ts.SweepResults(tmp_path / name) as res:
-            assert len(res.points()) == len(titles)
-            for run in res.runs().itertuples():
-                expected = ts.Scenario.load(SMALL, {"months": 2, "title": titles[run.point_id], "seed": run.seed})
-                assert run.config_sha256 == expected.config_sha256, (name, run)
+
+
+def ran_as(db, titles):
+    """Every run of database `db` ran the title `titles[point_id]` (dock/small.yaml, 2 months)."""
+    with ts.SweepResults(db) as res:
+        assert len(res.points()) == len(titles)
+        for run in res.runs().itertuples():
+            expected = ts.Scenario.load(SMALL, {"months": 2, "title": titles[run.point_id], "seed": run.seed})
+            assert run.config_sha256 == expected.config_sha256, (db, run)
+
+
+def test_a_point_is_one_point_however_its_values_are_spelt(tmp_path):
+    # A point was keyed by its values as given: title=~ from --grid was stored as the text "~", which a Python
+    # "~" also is; without a finished run to say which it was, a resume as title=null made a second point (a
+    # review). It is keyed by its values as the engine reads them, runs or none.
+    for runs in (False, True):
+        db = tmp_path / f"null-{runs}.sqlite"
+        for k, spelling in enumerate(["title=~", "title=null", "title=Null", "title= ", "title=NULL"]):
+            r = k + 1 if runs else 1
+            proc = cli("sweep", SMALL, "--months", 2, "-r", r, "--workers", 1, "--progress", "never",
+                       "--db", db, "--grid", spelling)
+            assert f"1 runs done, {r - 1} already in" in proc.stderr, (runs, spelling, proc.stderr)
+            with ts.SweepResults(db) as res:
+                assert len(res.points()) == 1, (runs, spelling)
+            if not runs:
+                no_runs(db)
+        if runs:
+            assert sweep_small(db, 6, grid={"title": [None]}).completed == 1
+        with ts.SweepResults(db) as res:
+            assert res.points().to_dict("records") == [{"title": None}]
+    db = tmp_path / "x.sqlite"
+    for k, spelling in enumerate(["title='x'", 'title="x"', "title=x", "title=x # a comment", "title=  x  "]):
+        proc = cli("sweep", SMALL, "--months", 2, "-r", k + 1, "--workers", 1, "--progress", "never", "--db", db,
+                   "--grid", spelling, "--grid", "exit_rate=1e-2,.015")
+        assert f"2 runs done, {2 * k} already in" in proc.stderr, (spelling, proc.stderr)
+    assert sweep_small(db, 6, grid={"title": ["x"], "exit_rate": [0.01, 0.015]}).completed == 2
+    with ts.SweepResults(db) as res:
+        assert res.points().to_dict("records") == [{"exit_rate": 0.01, "title": "x"},
+                                                   {"exit_rate": 0.015, "title": "x"}]
+        assert len(res.runs()) == 12
+    # A bool, where the field is one (a title would be the text True).
+    db = tmp_path / "b.sqlite"
+    amiens = [AMIENS / "baseline.yaml", "--set", "scale=0.05", "--months", 2, "--workers", 1, "--progress", "never",
+              "--db", db]
+    for k, spelling in enumerate(["True", "true", "TRUE"]):
+        proc = cli("sweep", *amiens, "-r", k + 1, "--grid", f"policies.portal.enabled={spelling},False")
+        assert f"2 runs done, {2 * k} already in" in proc.stderr, (spelling, proc.stderr)
+    with ts.SweepResults(db) as res:
+        assert res.points().to_dict("records") == [{"policies.portal.enabled": True},
+                                                   {"policies.portal.enabled": False}]
+    # What the engine reads otherwise stays another point: the title True is not the title true, nor is "~" null.
+    db = tmp_path / "d.sqlite"
+    assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=True,~").returncode == 0
+    assert sweep_small(db, grid={"title": [True, "~", "True", None]}).completed == 2
+    ran_as(db, {1: "True", 2: None, 3: "true", 4: "~"})
+
+
+def test_a_point_an_earlier_build_keyed_by_its_text_is_found_by_its_runs(tmp_path):
+    # Builds before the keys of _as_the_engine_reads stored a --grid value as its text: title=~ as the string
+    # "~", which a Python "~" is too. Such a point is found by its runs (they say which it is), and without
+    # any it is either (it holds nothing that could be mixed), and is keyed anew by the sweep that takes it.
+    db = tmp_path / "y.sqlite"
+    assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=~").returncode == 0
+    old_keys(db, {"title": "~"})
+    assert sweep_small(db, 2, grid={"title": [None]}).completed == 1  # its runs are of null: the same point
+    proc = cli("sweep", SMALL, "--months", 2, "-r", 3, "--workers", 1, "--progress", "never", "--db", db,
+               "--grid", "title=~")
+    assert "1 runs done, 2 already in" in proc.stderr, proc.stderr
+    # the title "~", written as the point of null: its runs would be taken for this one's
+    with pytest.raises(ts.SweepError, match=r"grid point title=~: point 1 of this database has this text but "
+                                            r"ran other configurations: the command line's --grid values are YAML"):
+        sweep_small(db, 1, grid={"title": ["~"]})
+    ran_as(db, {1: None})
+    # Without a finished run: found all the same, under another spelling too, and keyed as the engine reads it.
+    for spelling in ("title=null", "title=~"):
+        db = tmp_path / f"n-{spelling[6:]}.sqlite"
+        assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=~").returncode == 0
+        old_keys(db, {"title": "~"})
+        no_runs(db)
+        proc = cli("sweep", *quick(SMALL), "--db", db, "--grid", spelling)
+        assert "1 runs done, 0 already in" in proc.stderr, proc.stderr
+        with ts.SweepResults(db) as res:
+            assert len(res.points()) == 1, spelling
+            assert res.points().to_dict("records") == [{"title": None}]
+        assert sweep_small(db, 1, grid={"title": ["~"]}).completed == 1  # point 2: the title "~"
+        ran_as(db, {1: None, 2: "~"})
+    # Either, but for one point of a sweep: the one of its text, here, and the other is another point.
+    db = tmp_path / "e.sqlite"
+    assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=~").returncode == 0
+    old_keys(db, {"title": "~"})
+    no_runs(db)
+    assert sweep_small(db, 1, grid={"title": [None, "~"]}).completed == 2
+    ran_as(db, {1: "~", 2: None})
 
 
 def test_a_text_value_of_a_grid_or_an_override_is_kept_as_it_is(tmp_path):
@@ -497,14 +575,14 @@ def test_a_text_value_of_a_grid_or_an_override_is_kept_as_it_is(tmp_path):
             expected = ts.Scenario.load(SMALL, {"months": 2, "description": "# run 3", "seed": run.seed,
                                                 "title": texts[run.point_id - 1]})
             assert run.config_sha256 == expected.config_sha256, run
-    # The command line's are YAML: x #2 is the title x, and "# run 3" needs its quotes; x #1 is point 3's text,
-    # which ran the title "x #1".
+    # The command line's are YAML: x #2 is the title x, and "# run 3" needs its quotes; so is x #1, which is not
+    # point 3 (the title "x #1") but the point of x #2.
     proc = cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=x #2", "--set", 'description="# run 3"')
     assert "1 runs done, 0 already in" in proc.stderr, proc.stderr
-    refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=x #1", "--set", 'description="# run 3"'),
-            "grid point title=x #1: point 3 of this database has this text but ran other configurations")
+    proc = cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=x #1", "--set", 'description="# run 3"')
+    assert "0 runs done, 1 already in" in proc.stderr, proc.stderr
     with ts.SweepResults(db) as res:
-        assert list(res.points()["title"]) == texts + ["x #2"]  # the text, as it was given
+        assert list(res.points()["title"]) == texts + ["x"]  # as the engine reads it
         last = res.runs().iloc[-1]
         assert last["config_sha256"] == ts.Scenario.load(SMALL, {"months": 2, "description": "# run 3", "seed": 1,
                                                                  "title": "x"}).config_sha256
@@ -522,8 +600,8 @@ def test_the_command_lines_grid_and_set_values_are_yaml_as_before(tmp_path):
                                     "exit_rate": 0.01, "title": None, "seed": 1}).config_sha256 in expected
     with ts.SweepResults(db) as res:
         assert set(res.runs()["config_sha256"]) == expected and set(res.runs()["seed"]) == {1}
-        assert res.points().to_dict("records") == [{"exit_rate": e, "title": t} for e in (".01", 0.02)
-                                                   for t in ("~", "x #1")]
+        assert res.points().to_dict("records") == [{"exit_rate": e, "title": t} for e in (0.01, 0.02)
+                                                   for t in (None, "x")]
     numbers = ts.Scenario.load(SMALL, ["separation_rate=.03", "entry_rate=4e1", "exit_rate=.01"]).config
     assert (numbers["separation_rate"], numbers["entry_rate"], numbers["exit_rate"]) == (0.03, 40.0, 0.01)
 
