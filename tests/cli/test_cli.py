@@ -4,6 +4,7 @@ import io
 import json
 import os
 import pathlib
+import subprocess
 
 import pytest
 
@@ -647,3 +648,46 @@ def test_help_lists_the_python_subcommands(terrasim):
     assert "sweep" in out and "results" in out and "run" in out and "forecast" in out
     forecast = terrasim("forecast", "--help", check=0).stdout
     assert "--replicates" in forecast and "--out" in forecast and "--lang" in forecast
+
+
+# ---------------------------------------------------------------------------
+# File names that are not UTF-8 (Linux takes any bytes): the program's arguments are bytes, and the Python
+# subcommands read them as Python does, with surrogateescape.
+
+@pytest.fixture
+def undecodable(tmp_path):
+    """(run, folder, scenario): small.yaml as f\\xe9/sc\\xe9.yaml (0xe9 is no UTF-8) beside the default.yaml
+    it extends, and `run(*args)`, the program run on byte arguments (a str is encoded as Python does)."""
+    folder = tmp_path / os.fsdecode(b"f\xe9")
+    folder.mkdir()
+    (folder / "default.yaml").write_bytes(DEFAULT.read_bytes())
+    scenario = folder / os.fsdecode(b"sc\xe9.yaml")
+    scenario.write_bytes(SMALL.read_bytes())
+
+    def run(*args, check=0):
+        binary = os.environ.get("TERRASIM_BIN", ROOT / "build" / "release" / "cli" / "terrasim")
+        proc = subprocess.run([os.fsencode(binary), *(os.fsencode(str(a)) for a in args)], capture_output=True,
+                              timeout=600)
+        assert proc.returncode == check, f"exit {proc.returncode}\nstderr:\n{proc.stderr!r}"
+        return proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")  # UTF-8 text
+    return run, folder, scenario
+
+
+def shown(path):
+    """How text names a path: its bytes that are not UTF-8 as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def test_a_run_records_a_scenario_file_name_that_is_not_utf8_as_text(undecodable):
+    run, folder, scenario = undecodable
+    for fmt, first in (("csv", "series.csv"), ("json", "run.json")):
+        out = folder / os.fsdecode(b"out\xe9-" + fmt.encode())
+        run("run", scenario, "--months", 2, "--out", out, "--format", fmt)
+        text = (out / first).read_bytes().decode("utf-8")  # the raw byte 0xe9 was written: no UTF-8
+        if fmt == "csv":
+            assert f"# scenario: {shown(scenario)}\n" in text
+        else:
+            assert json.loads(text)["provenance"]["scenario"] == shown(scenario)
+    checkpoint = folder / os.fsdecode(b"ck\xe9")
+    run("run", scenario, "--months", 3, "--checkpoint-at", 1, checkpoint)
+    assert f"# scenario: {shown(scenario)}\n" in run("resume", checkpoint)[0]
