@@ -4,6 +4,7 @@ import io
 import json
 import os
 import pathlib
+import sqlite3
 import subprocess
 
 import pytest
@@ -691,3 +692,29 @@ def test_a_run_records_a_scenario_file_name_that_is_not_utf8_as_text(undecodable
     checkpoint = folder / os.fsdecode(b"ck\xe9")
     run("run", scenario, "--months", 3, "--checkpoint-at", 1, checkpoint)
     assert f"# scenario: {shown(scenario)}\n" in run("resume", checkpoint)[0]
+
+
+def test_sweep_results_and_forecast_take_paths_that_are_not_utf8(undecodable):
+    run, folder, scenario = undecodable
+    db = folder / os.fsdecode(b"db\xe9.sqlite")
+    sweep = ["sweep", scenario, "--months", 2, "--db", db, "--workers", 1, "--progress", "never"]
+    assert f"2 runs done, 0 already in {shown(db)}" in run(*sweep, "--replicates", 2)[1]
+    assert f"1 runs done, 2 already in {shown(db)}" in run(*sweep, "--replicates", 3)[1]  # resumed
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT name, source FROM scenarios").fetchall() == [("sc\\xe9", shown(scenario))]
+    con.close()
+    assert "2015-02" in run("results", db, "--fan")[0]
+    table = folder / os.fsdecode(b"all\xe9.csv")
+    run("results", db, "--csv", table)
+    assert table.stat().st_size > 0
+    missing = folder / os.fsdecode(b"no\xe9.sqlite")
+    assert run("results", missing, check=2)[1] == f"terrasim: {shown(missing)}: no such sweep database\n"
+    out, fdb = folder / os.fsdecode(b"report\xe9"), folder / os.fsdecode(b"runs\xe9.sqlite")
+    stdout, stderr = run("forecast", "--replicates", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf",
+                         "--workers", 1, "--progress", "never", "--out", out, "--db", fdb)
+    assert f"report: {shown(out / 'report.html')}" in stdout and f"already in {shown(fdb)}" in stderr
+    assert shown(fdb) in (out / "report.html").read_bytes().decode("utf-8")
+    # a scenario error in such a file names it, with the byte as \xe9
+    bad = folder / os.fsdecode(b"bad\xe9.yaml")
+    bad.write_text("extends: default.yaml\nmonths: x\n")
+    assert run("sweep", bad, "--db", db, check=2)[1].startswith(f"{shown(bad)}:2:9: error: months:")
