@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
   terrasim::bindings::bind_scenario(m);
   terrasim::bindings::bind_recorder(m);
   terrasim::bindings::bind_simulation(m);
+  terrasim::bindings::translate_messages_that_are_not_utf8(m);
 }

@@ -2,9 +2,11 @@
 // errors as terrasim.ScenarioError, the models and their schemas.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -95,17 +97,20 @@ Value to_value(py::handle h, const std::string& path, int depth = 0) {
 
 void bind_scenario(py::module_& m) {
   py::class_<sim::Diagnostic>(m, "Diagnostic", "One problem in a scenario: where, which field, what is wrong.")
-      .def_property_readonly("file", [](const sim::Diagnostic& d) { return d.location.file; })
+      // The file as os.fsdecode names it (a name that is not UTF-8 too);
+      // the texts with such a name's other bytes as \xNN (text_str).
+      .def_property_readonly("file", [](const sim::Diagnostic& d) { return file_name_str(d.location.file); })
       .def_property_readonly("line", [](const sim::Diagnostic& d) { return d.location.line; })
       .def_property_readonly("column", [](const sim::Diagnostic& d) { return d.location.column; })
-      .def_readonly("path", &sim::Diagnostic::path)
-      .def_readonly("message", &sim::Diagnostic::message)
-      .def_readonly("source_line", &sim::Diagnostic::source_line)
-      .def_readonly("note", &sim::Diagnostic::note, "how the value came to be there (a --set, an extends), or empty")
-      .def("__str__", [](const sim::Diagnostic& d) { return sim::ScenarioError::format(d); })
+      .def_property_readonly("path", [](const sim::Diagnostic& d) { return text_str(d.path); })
+      .def_property_readonly("message", [](const sim::Diagnostic& d) { return text_str(d.message); })
+      .def_property_readonly("source_line", [](const sim::Diagnostic& d) { return text_str(d.source_line); })
+      .def_property_readonly("note", [](const sim::Diagnostic& d) { return text_str(d.note); },
+                             "how the value came to be there (a --set, an extends), or empty")
+      .def("__str__", [](const sim::Diagnostic& d) { return text_str(sim::ScenarioError::format(d)); })
       .def("__repr__", [](const sim::Diagnostic& d) {
-        return "<Diagnostic " + d.location.file + ":" + std::to_string(d.location.line) + ":" +
-               std::to_string(d.location.column) + " " + d.path + ": " + d.message + ">";
+        return text_str("<Diagnostic " + d.location.file + ":" + std::to_string(d.location.line) + ":" +
+                        std::to_string(d.location.column) + " " + d.path + ": " + d.message + ">");
       });
 
   scenario_error_type = py::exception<sim::ScenarioError>(m, "ScenarioError", PyExc_ValueError).ptr();
@@ -115,21 +120,27 @@ void bind_scenario(py::module_& m) {
       if (p) std::rethrow_exception(p);
     } catch (const sim::ScenarioError& e) {
       auto type = py::reinterpret_borrow<py::object>(scenario_error_type);
-      py::object error = type(py::str(e.what()));
+      py::object error = type(text_str(e.what()));
       error.attr("diagnostics") = py::cast(e.diagnostics());
       const sim::Diagnostic* first = e.diagnostics().empty() ? nullptr : &e.diagnostics().front();
-      error.attr("file") = first ? py::cast(first->location.file) : py::none();
+      error.attr("file") = first ? py::object(file_name_str(first->location.file)) : py::none();
       error.attr("line") = first ? py::cast(first->location.line) : py::none();
       error.attr("column") = first ? py::cast(first->location.column) : py::none();
-      error.attr("path") = first ? py::cast(first->path) : py::none();
-      error.attr("message") = first ? py::cast(first->message) : py::none();
+      error.attr("path") = first ? py::object(text_str(first->path)) : py::none();
+      error.attr("message") = first ? py::object(text_str(first->message)) : py::none();
       PyErr_SetObject(scenario_error_type, error.ptr());
     }
   });
 
   py::class_<sim::Scenario>(m, "Scenario", "A validated, frozen scenario (the engine's object).")
-      .def_readonly("source", &sim::Scenario::source)
-      .def_readonly("files", &sim::Scenario::files)
+      // File names as os.fsdecode gives them (see file_name_str).
+      .def_property_readonly("source", [](const sim::Scenario& s) { return file_name_str(s.source); })
+      .def_property_readonly("files",
+                             [](const sim::Scenario& s) {
+                               py::list files;
+                               for (const auto& f : s.files) files.append(file_name_str(f));
+                               return files;
+                             })
       .def_readonly("file_sha256", &sim::Scenario::file_sha256)
       .def_readonly("config_sha256", &sim::Scenario::config_sha256)
       .def_property_readonly("model", [](const sim::Scenario& s) { return s.model->name; })
@@ -152,24 +163,31 @@ void bind_scenario(py::module_& m) {
           "The series a run of this scenario records.");
 
   m.def("load_scenario",
-        [](const std::string& path, const std::vector<std::string>& overrides, const std::vector<std::string>& labels) {
-          return sim::load_scenario(path, overrides, sim::ModelRegistry::global(), labels);
+        // A path as Python's open() takes it: str (one decoded with
+        // surrogateescape too), bytes or os.PathLike (pybind11's caster:
+        // os.fspath, then os.fsencode).
+        [](const std::filesystem::path& path, const std::vector<std::string>& overrides,
+           const std::vector<std::string>& labels) {
+          return sim::load_scenario(path.native(), overrides, sim::ModelRegistry::global(), labels);
         },
         py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
         py::arg("labels") = std::vector<std::string>{},
         "Loads a scenario file, resolves `extends`, applies `path=value` overrides, validates; an override's "
         "errors are located in its label (default \"--set #N\").");
   m.def("scenario_from_dict",
-        [](const py::dict& document, const std::vector<std::string>& overrides, std::string source,
-           std::vector<std::string> files, std::string file_sha256, const std::vector<std::string>& labels) {
-          sim::Scenario s = sim::scenario_from_document(to_value(document, ""), std::move(source), overrides,
+        // `source` and `files` name files as load_scenario's path does (the
+        // source may be a label too, "<dict>").
+        [](const py::dict& document, const std::vector<std::string>& overrides, const std::filesystem::path& source,
+           const std::vector<std::filesystem::path>& files, std::string file_sha256,
+           const std::vector<std::string>& labels) {
+          sim::Scenario s = sim::scenario_from_document(to_value(document, ""), source.native(), overrides,
                                                         sim::ModelRegistry::global(), labels);
-          if (!files.empty()) s.files = std::move(files);
+          if (!files.empty()) s.files.assign(files.begin(), files.end());
           if (!file_sha256.empty()) s.file_sha256 = std::move(file_sha256);
           return s;
         },
         py::arg("document"), py::arg("overrides") = std::vector<std::string>{}, py::arg("source") = "<dict>",
-        py::arg("files") = std::vector<std::string>{}, py::arg("file_sha256") = "",
+        py::arg("files") = std::vector<std::filesystem::path>{}, py::arg("file_sha256") = "",
         py::arg("labels") = std::vector<std::string>{},
         "Validates a scenario given as a dict (plain Python values), after `path=value` overrides; `files` and "
         "`file_sha256` name the files it came from (a scenario rebuilt from its configuration).");

@@ -2,12 +2,16 @@
 // (Ctrl-C is checked between months), checkpoints, provenance, profile, and
 // the model's agent columns as read-only NumPy arrays sharing the engine's
 // memory (each array's base is the Simulation, which it keeps alive; the
-// package wraps them in views that check `generation`).
+// package wraps them in views that check `generation`). Paths are taken as
+// Python's open() takes them: str (one decoded with surrogateescape too),
+// bytes or os.PathLike (pybind11's caster: os.fspath, then os.fsencode).
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
 
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -69,9 +73,9 @@ void bind_simulation(py::module_& m) {
            }),
            py::arg("scenario"), py::arg("threads") = 0)
       .def_static("resume",
-                  [](const std::string& path, int threads) {
+                  [](const std::filesystem::path& path, int threads) {
                     py::gil_scoped_release release;
-                    return Simulation::resume(path, threads);
+                    return Simulation::resume(path.native(), threads);
                   },
                   py::arg("path"), py::arg("threads") = 0)
       .def_property_readonly("month", &Simulation::month)
@@ -162,23 +166,30 @@ void bind_simulation(py::module_& m) {
                   },
                   py::arg("payload"), py::arg("threads") = 0)
       .def("write_outputs",
-           [](const Simulation& s, const std::string& folder, const std::string& format) {
+           [](const Simulation& s, const std::filesystem::path& folder, const std::string& format) {
              const ExclusiveCall call(s);
-             py::gil_scoped_release release;
-             return sim::write_run_outputs(s, folder, format);
+             std::vector<std::string> removed;
+             {
+               py::gil_scoped_release release;
+               removed = sim::write_run_outputs(s, folder.native(), format);
+             }
+             py::list names;  // files found in the folder: any bytes
+             for (const auto& name : removed) names.append(file_name_str(name));
+             return names;
            },
            py::arg("folder"), py::arg("format") = "csv",
            "Writes the run's files into the folder as one set, as `terrasim run --out` does; returns the names of "
            "an earlier run's outputs it removed.")
       .def("output_folder_problem",
-           [](const Simulation& s, const std::string& folder, const std::string& format) {
+           [](const Simulation& s, const std::filesystem::path& folder, const std::string& format) {
              const ExclusiveCall call(s);
-             return sim::output_folder_problem(s, folder, format);
+             return text_str(sim::output_folder_problem(s, folder.native(), format));
            },
            py::arg("folder"), py::arg("format") = "csv",
            "Why write_outputs could not write into the folder now, or an empty string if it could.")
       .def("save_checkpoint",
-           [](const Simulation& s, const std::string& path) {
+           [](const Simulation& s, const std::filesystem::path& file) {
+             const std::string& path = file.native();
              // As terrasim run --checkpoint-at: never over a file that is not a checkpoint (the scenario itself).
              if (const std::string why = sim::checkpoint_path_problem(path); !why.empty())
                throw sim::CheckpointError(path + ": " + why);
@@ -240,7 +251,7 @@ void bind_simulation(py::module_& m) {
              check_not_running(&s);
              py::list out;
              for (const auto& h : s.config_history())
-               out.append(py::make_tuple(h.month, h.config_sha256, h.source, h.config_json));
+               out.append(py::make_tuple(h.month, h.config_sha256, file_name_str(h.source), h.config_json));
              return out;
            },
            "The configurations the run has had: (month it took effect, config SHA-256, source, configuration as JSON).")

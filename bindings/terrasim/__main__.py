@@ -15,6 +15,8 @@ import os
 import sys
 from typing import List, Optional
 
+from ._paths import shown
+
 
 def _scenario_arg(text: str):
     """NAME=PATH or PATH."""
@@ -170,7 +172,7 @@ def _output_folder_usable(sim, out: Optional[str]) -> bool:
         return False
     why = sim.output_folder_problem(out) if out else ""
     if why:
-        print(f"terrasim: --out {out}: {why}", file=sys.stderr)
+        print(f"terrasim: --out {shown(out)}: {why}", file=sys.stderr)
     return not why
 
 
@@ -184,10 +186,10 @@ def _write_outputs(sim, out: Optional[str]) -> int:
     try:
         removed = sim.write_outputs(out)
     except (RuntimeError, OSError) as e:  # the message names the file, as the C++ program's
-        print(f"terrasim: {e}", file=sys.stderr)
+        print(f"terrasim: {shown(str(e))}", file=sys.stderr)
         return 1
     if removed:
-        print(f"terrasim: --out {out}: removed an earlier run's {', '.join(removed)}", file=sys.stderr)
+        print(f"terrasim: --out {shown(out)}: removed an earlier run's {shown(', '.join(removed))}", file=sys.stderr)
     return 0
 
 
@@ -227,7 +229,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             if args.print:
                 print(sc.to_json(2))
             else:
-                print(f"{args.scenario}: ok (model {sc.model}, {sc.months} months from {sc.start}, seed {sc.seed}; "
+                print(f"{shown(args.scenario)}: ok (model {sc.model}, {sc.months} months from {sc.start}, seed {sc.seed}; "
                       f"config sha256 {sc.config_sha256})")
         elif args.command == "models":
             for name, summary in ts.models().items():
@@ -241,10 +243,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         elif args.command == "forecast":
             return _forecast(ts, args)
     except ts.ScenarioError as e:
-        print(e, file=sys.stderr)
+        print(shown(str(e)), file=sys.stderr)
         return 2
     except (ts.SweepError, ts.CheckpointError, FileNotFoundError, KeyError, ValueError) as e:
-        print(f"terrasim: {e}", file=sys.stderr)
+        print(f"terrasim: {shown(str(e))}", file=sys.stderr)  # a file name that is not UTF-8 as \xNN
         return 2
     except KeyboardInterrupt:
         print("\nterrasim: interrupted", file=sys.stderr)
@@ -260,8 +262,8 @@ def _sweep(ts, args) -> int:
     for name, path in args.scenarios:
         name = name or os.path.splitext(os.path.basename(path))[0]
         if name in scenarios:
-            raise ValueError(f"two scenarios are named {name!r} ({scenarios[name]} and {path}): give each its own "
-                             "name (NAME=PATH)")
+            raise ValueError(f"two scenarios are named {name!r} ({shown(scenarios[name])} and {shown(path)}): give "
+                             "each its own name (NAME=PATH)")
         scenarios[name] = path
     grid = {}
     for path, values in args.grid:
@@ -273,7 +275,7 @@ def _sweep(ts, args) -> int:
                            executor=executor, workers=args.workers, base_seed=args.seed, months=args.months,
                            overrides=args.overrides, series=args.series, breakdowns=args.breakdowns,
                            progress=_PROGRESS[args.progress], _command_line=True)
-    print(f"terrasim sweep: {summary.completed} runs done, {summary.skipped} already in {summary.db}, "
+    print(f"terrasim sweep: {summary.completed} runs done, {summary.skipped} already in {shown(summary.db)}, "
           f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=sys.stderr)
     return 0
 
@@ -317,7 +319,7 @@ def _forecast(ts, args) -> int:
         return 1
     for sentence in result.summary:
         print(f"- {sentence}")
-    print(f"report: {result.html}" + (f" (and {result.pdf.name})" if result.pdf else ""))
+    print(f"report: {shown(result.html)}" + (f" (and {result.pdf.name})" if result.pdf else ""))
     print(f"terrasim forecast: done in {result.wall_seconds:.1f} s", file=sys.stderr)
     return 0
 
@@ -357,11 +359,11 @@ def _results(ts, args) -> int:
             try:
                 res.to_csv(args.csv)
             except OSError as e:
-                raise ValueError(f"--csv {args.csv}: cannot write it ({e.strerror or e})") from None
+                raise ValueError(f"--csv {shown(args.csv)}: cannot write it ({e.strerror or e})") from None
         for text in texts:
             print(text)
     except KeyError as e:  # str() of a KeyError is its message in quotes
-        raise ValueError(f"{args.db}: {e.args[0] if e.args else e}") from None
+        raise ValueError(f"{shown(args.db)}: {e.args[0] if e.args else e}") from None
     finally:
         res.close()
     return 0

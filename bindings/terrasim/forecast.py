@@ -53,6 +53,7 @@ from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _core
+from ._paths import PathArg, ShownMessage, fs_path, shown
 from .scenario import Overrides, Scenario, ScenarioError, override_list
 from .sweep import SweepError, SweepSummary, exclusive_lock, series_of_stored_runs, sweep
 
@@ -66,7 +67,7 @@ DB_FILES = tuple(DB_NAME + suffix for suffix in ("", "-journal", "-wal", "-shm")
 DEFAULT_REPLICATES = 200
 
 
-class ForecastError(ValueError):
+class ForecastError(ShownMessage, ValueError):
     """Bad input to a forecast: the message names the file or option, the field and what was expected."""
 
 
@@ -189,9 +190,9 @@ class ForecastSpec:
         return cls.load(default_forecast_file())
 
     @classmethod
-    def load(cls, path: Union[str, os.PathLike]) -> "ForecastSpec":
+    def load(cls, path: PathArg) -> "ForecastSpec":
         """Reads a forecast file (see the module's documentation)."""
-        path = pathlib.Path(path)
+        path = pathlib.Path(fs_path(path))
         doc = _read_yaml(path)
         if not is_forecast_document(doc):
             raise ForecastError(f"{path}: not a forecast file: expected a mapping with `scenarios:` (a list)")
@@ -215,7 +216,7 @@ class ForecastSpec:
                 if key not in ("file", "name", "label"):
                     raise ForecastError(f"{where}.{key}: unknown field; expected file, name or label")
             file = path.parent / entry["file"]
-            name = entry.get("name") or file.stem
+            name = entry.get("name") or shown(file.stem)
             scenarios.append(ForecastScenario(name, _load_scenario(file, f"{where}.file"),
                                               _texts(entry.get("label"), f"{where}.label")))
         spec = cls(scenarios, title=_texts(doc.get("title"), f"{path}: title"), source=str(path))
@@ -245,7 +246,8 @@ class ForecastSpec:
                        ) -> "ForecastSpec":
         """Scenario files (or ``(name, path)`` pairs, or Scenarios); one argument may be a forecast file."""
         items = list(arguments)
-        if len(items) == 1 and isinstance(items[0], (str, os.PathLike)) and _looks_like_forecast_file(items[0]):
+        if len(items) == 1 and isinstance(items[0], (str, bytes, os.PathLike)) and \
+                _looks_like_forecast_file(items[0]):
             return cls.load(items[0])
         scenarios = []
         for item in items:
@@ -254,13 +256,13 @@ class ForecastSpec:
                 name, item = item
             if isinstance(item, Scenario):
                 sc = item
-                name = name or (pathlib.Path(sc.source).stem if sc.source not in ("<dict>", "<checkpoint>")
+                name = name or (shown(pathlib.Path(sc.source).stem) if sc.source not in ("<dict>", "<checkpoint>")
                                 else sc.title)
             else:
                 if _looks_like_forecast_file(item):
                     raise ForecastError(f"{item}: a forecast file comes alone, not among scenario files")
-                sc = _load_scenario(pathlib.Path(item), "scenario")
-                name = name or pathlib.Path(item).stem
+                sc = _load_scenario(pathlib.Path(fs_path(item)), "scenario")
+                name = name or shown(pathlib.Path(fs_path(item)).stem)
             scenarios.append(ForecastScenario(str(name), sc))
         if len(scenarios) < 2:
             raise ForecastError("a forecast compares at least two scenarios (the first is the reference); "
@@ -329,8 +331,8 @@ class ForecastSpec:
 
     def to_json(self) -> Dict[str, Any]:
         return {
-            "source": self.source,
-            "scenarios": [{"name": s.name, "label": s.label, "file": s.scenario.source,
+            "source": self.source and shown(self.source),  # None or "": no file
+            "scenarios": [{"name": s.name, "label": s.label, "file": shown(s.scenario.source),
                            "config_sha256": s.scenario.config_sha256} for s in self.scenarios],
             "title": self.title,
             "level": dataclasses.asdict(self.level) if self.level else None,
@@ -356,7 +358,7 @@ def is_forecast_document(doc: Any) -> bool:
 
 
 def _looks_like_forecast_file(path) -> bool:
-    path = pathlib.Path(path)
+    path = pathlib.Path(fs_path(path))
     if not path.is_file() or path.suffix not in (".yaml", ".yml"):
         return False
     try:
@@ -982,9 +984,9 @@ def _slug(text: str) -> str:
     return keep.strip("-.") or "scenario"
 
 
-def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any], Mapping[str, Any]] = None, *,
-             replicates: int = DEFAULT_REPLICATES, out: Union[None, str, os.PathLike] = None,
-             db: Union[None, str, os.PathLike] = None, lang: Optional[str] = None, base_seed: int = 1,
+def forecast(scenarios: Union[None, PathArg, ForecastSpec, Sequence[Any], Mapping[str, Any]] = None, *,
+             replicates: int = DEFAULT_REPLICATES, out: Optional[PathArg] = None,
+             db: Optional[PathArg] = None, lang: Optional[str] = None, base_seed: int = 1,
              months: Optional[int] = None, overrides: Overrides = None, level: Optional[float] = None,
              creations_reference: Optional[Tuple[int, float]] = None, executor: Any = None,
              workers: Optional[int] = None, pdf: bool = True, progress: Union[bool, str] = "auto",
@@ -1017,6 +1019,9 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
         raise ForecastError(f"lang: expected one of {', '.join(LANGUAGES)}, found {lang!r}")
     if months is not None and (isinstance(months, bool) or not isinstance(months, int) or months < 1):
         raise ForecastError(f"months: expected a whole number of at least 1, found {months!r}")
+    # Paths as open() takes them: str, bytes or PathLike (see terrasim._paths).
+    out = None if out is None else fs_path(out)
+    db = None if db is None else fs_path(db)
     spec = _spec_of(scenarios).configured(months, overrides, level, creations_reference)
     spec.check_series()
     lang = lang or spec.locale
@@ -1078,8 +1083,8 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
             # which database, when the user named none and the message does not say it
             raise ForecastError(f"{e} (--db {db_path})" if db is not None else str(e) if str(db_path) in str(e)
                                 else f"{e} (the forecast's database: {db_path})") from None
-        shown = folder.out / DB_NAME if db is None else db_path
-        print(f"terrasim forecast: {summary.completed} runs done, {summary.skipped} already in {shown}, "
+        kept_in = folder.out / DB_NAME if db is None else db_path
+        print(f"terrasim forecast: {summary.completed} runs done, {summary.skipped} already in {shown(kept_in)}, "
               f"{summary.total} in all; {summary.wall_seconds:.1f} s", file=log)
         try:
             try:
@@ -1093,11 +1098,11 @@ def forecast(scenarios: Union[None, str, os.PathLike, ForecastSpec, Sequence[Any
                 raise  # bad input, or the machine's trouble (a disk, a locked database, memory): not the report's bug
             except Exception as e:  # a bug of the report's code, not bad input: said so, with where the runs are
                 raise ReportInternalError(f"internal error while writing the report ({type(e).__name__}: {e}); the "
-                                          f"runs are kept in {db_path}: the same command resumes from them once it is "
+                                          f"runs are kept in {shown(db_path)}: the same command resumes from them once it is "
                                           "fixed") from e
             db_in_report = db is None
             _write_marker(folder.staging / MARKER, spec, replicates, base_seed, lang,
-                          DB_NAME if db_in_report else str(db_path), written)
+                          DB_NAME if db_in_report else shown(db_path), written)
             final = folder.commit(log)
         except (OSError, sqlite3.Error) as e:  # a previous report is as it was; the runs are kept
             raise _cannot_write(out_option, e, db_path, db_path) from None
@@ -1127,7 +1132,7 @@ def _spec_of(scenarios) -> ForecastSpec:
         return ForecastSpec.default()
     if isinstance(scenarios, ForecastSpec):
         return scenarios
-    if isinstance(scenarios, (str, os.PathLike, Scenario)):
+    if isinstance(scenarios, (str, bytes, os.PathLike, Scenario)):
         return ForecastSpec.from_arguments([scenarios])
     if isinstance(scenarios, Mapping):
         return ForecastSpec.from_arguments(list(scenarios.items()))

@@ -19,6 +19,8 @@ from typing import Dict, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
+from ._paths import PathArg, fs_path, shown
+
 Point = Union[None, int, Dict]
 
 
@@ -168,12 +170,12 @@ def _open_read_only(path: str):
         if con is not None:
             con.close()
         if _error_name(e) == "SQLITE_NOTADB":
-            raise ValueError(f"{path}: not a sweep database ({e})") from None
+            raise ValueError(f"{shown(path)}: not a sweep database ({e})") from None
         hint = ""
         if os.path.exists(path + "-wal") and not os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
-            hint = (f"; its writes in {os.path.basename(path)}-wal need a -shm file beside it, which cannot be made "
-                    "in its folder here")
-        raise ValueError(f"{path}: cannot read it ({e}){hint}") from None
+            hint = (f"; its writes in {shown(os.path.basename(path))}-wal need a -shm file beside it, which cannot "
+                    "be made in its folder here")
+        raise ValueError(f"{shown(path)}: cannot read it ({e}){hint}") from None
 
 
 def _journal_beside(path: str) -> bool:
@@ -217,12 +219,12 @@ class SweepResults:
     of a database that may hold more, so that a figure does not depend on what else was run.
     """
 
-    def __init__(self, db: Union[str, os.PathLike], replicates: Optional[int] = None):
-        self.path = os.fspath(db)
+    def __init__(self, db: PathArg, replicates: Optional[int] = None):
+        self.path = fs_path(db)  # str, bytes or a PathLike, as open() takes it (see terrasim._paths)
         if not os.path.exists(self.path):
-            raise FileNotFoundError(f"{self.path}: no such sweep database")
+            raise FileNotFoundError(f"{shown(self.path)}: no such sweep database")
         if os.path.isdir(self.path):
-            raise ValueError(f"{self.path}: is a folder, expected a sweep database file")
+            raise ValueError(f"{shown(self.path)}: is a folder, expected a sweep database file")
         if replicates is not None and (isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer))
                                        or replicates < 1):
             raise ValueError(f"replicates: expected a whole number of at least 1, found {replicates!r}")
@@ -233,7 +235,7 @@ class SweepResults:
         missing = [t for t in _TABLES if t not in tables]
         if missing:
             self._con.close()
-            raise ValueError(f"{self.path}: not a sweep database (" +
+            raise ValueError(f"{shown(self.path)}: not a sweep database (" +
                              ("it is empty" if not tables else f"it has no table {', '.join(missing)}") + ")")
 
     def close(self) -> None:
@@ -351,8 +353,8 @@ class SweepResults:
         df.insert(2, "point", df["point_id"].map(self._points()).astype(object))
         return df
 
-    def to_csv(self, path: Union[str, os.PathLike], name: Optional[str] = None) -> None:
-        self.to_pandas(name).to_csv(path, index=False)
+    def to_csv(self, path: PathArg, name: Optional[str] = None) -> None:
+        self.to_pandas(name).to_csv(fs_path(path), index=False)
 
     # -- statistics ----------------------------------------------------------
     def fan(self, name: str, scenario: Optional[str] = None, point: Point = None,

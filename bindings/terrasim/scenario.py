@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Iterable, Optional, Union
 
 from . import _core
+from ._paths import PathArg, fs_path
 
 ScenarioError = _core.ScenarioError
 
@@ -164,10 +165,13 @@ class Scenario:
 
     # -- construction -------------------------------------------------------
     @classmethod
-    def load(cls, path: Union[str, os.PathLike], overrides: Overrides = None) -> "Scenario":
-        """Loads a YAML file (``extends:`` resolved), applies overrides, validates."""
+    def load(cls, path: PathArg, overrides: Overrides = None) -> "Scenario":
+        """Loads a YAML file (``extends:`` resolved), applies overrides, validates.
+
+        path: a str, bytes or an ``os.PathLike``, as ``open()`` takes it (a name that is not UTF-8 too: see
+        :mod:`terrasim._paths`)."""
         ov = override_list(overrides)
-        return cls(_core.load_scenario(os.fspath(path), ov, override_labels(overrides)), ov)
+        return cls(_core.load_scenario(fs_path(path), ov, override_labels(overrides)), ov)
 
     @classmethod
     def from_dict(cls, document: Mapping[str, Any], overrides: Overrides = None,
@@ -211,7 +215,8 @@ class Scenario:
     months = property(lambda self: self._core.months)
     start = property(lambda self: self._core.start, doc="first month, YYYY-MM")
     title = property(lambda self: self._core.title)
-    source = property(lambda self: self._core.source, doc="the file loaded, or '<dict>'")
+    source = property(lambda self: self._core.source,
+                      doc="the file loaded (as os.fsdecode names it: see terrasim._paths), or '<dict>'")
     files = property(lambda self: list(self._core.files))
     config_sha256 = property(lambda self: self._core.config_sha256)
     file_sha256 = property(lambda self: self._core.file_sha256)
@@ -238,7 +243,7 @@ def _from_config_json(text: str, source: str, overrides: Sequence[str], files: S
     return Scenario(_core.scenario_from_dict(json.loads(text), [], source, list(files), file_sha256), overrides)
 
 
-ScenarioLike = Union[Scenario, str, os.PathLike, Mapping[str, Any]]
+ScenarioLike = Union[Scenario, str, bytes, os.PathLike, Mapping[str, Any]]
 
 
 def load(scenario: ScenarioLike, overrides: Overrides = None) -> Scenario:

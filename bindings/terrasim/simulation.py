@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import operator
-import os
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._paths import PathArg, fs_path
 from .scenario import Overrides, Scenario, ScenarioLike
 
 
@@ -348,7 +348,7 @@ class Simulation:
         """Series and breakdowns exactly as ``terrasim run --format json`` writes them."""
         return self._recorder.to_json(self._sim.provenance())
 
-    def write_outputs(self, folder: Union[str, os.PathLike], format: str = "csv") -> List[str]:
+    def write_outputs(self, folder: PathArg, format: str = "csv") -> List[str]:
         """Writes the run's files into ``folder`` as ``terrasim run --out``
         does, with the same code: series.csv and a CSV per breakdown (or
         run.json for ``format="json"``), config.json and, for a run changed
@@ -358,24 +358,25 @@ class Simulation:
         the run would write over that is not a terrasim output (a CSV without
         the provenance line, a ``config.json`` without a run's series beside
         it) is refused, and nothing is written."""
-        return self._sim.write_outputs(os.fspath(folder), format)
+        return self._sim.write_outputs(fs_path(folder), format)
 
-    def output_folder_problem(self, folder: Union[str, os.PathLike], format: str = "csv") -> str:
+    def output_folder_problem(self, folder: PathArg, format: str = "csv") -> str:
         """Why :meth:`write_outputs` could not write into ``folder`` now, or
         ``""`` if it could (a missing folder can: it is made): the path is not
         a folder, the folder cannot be written in, or a file there that the
         run would write over is not a terrasim output. Ask it before a long
         run, so that the result is not lost to a folder found wrong after."""
-        return self._sim.output_folder_problem(os.fspath(folder), format)
+        return self._sim.output_folder_problem(fs_path(folder), format)
 
     # -- checkpoints and forks ----------------------------------------------
-    def save_checkpoint(self, path: Union[str, os.PathLike]) -> None:
-        """Saves the whole state; :meth:`resume` continues it bit-identically."""
-        self._sim.save_checkpoint(os.fspath(path))
+    def save_checkpoint(self, path: PathArg) -> None:
+        """Saves the whole state; :meth:`resume` continues it bit-identically. A path, as everywhere in
+        terrasim, is a str, bytes or an ``os.PathLike``, as ``open()`` takes it (see :mod:`terrasim._paths`)."""
+        self._sim.save_checkpoint(fs_path(path))
 
     @classmethod
-    def resume(cls, path: Union[str, os.PathLike], threads: int = 1) -> "Simulation":
-        return cls(None, _core_sim=_core.Simulation.resume(os.fspath(path), _threads(threads)))
+    def resume(cls, path: PathArg, threads: int = 1) -> "Simulation":
+        return cls(None, _core_sim=_core.Simulation.resume(fs_path(path), _threads(threads)))
 
     def reconfigure(self, overrides: Overrides = None, *, scenario: Optional[ScenarioLike] = None) -> "Simulation":
         """Changes the configuration from the next month on: a policy that

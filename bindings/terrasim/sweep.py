@@ -81,6 +81,7 @@ except ImportError:  # pragma: no cover (Windows)
     fcntl = None
 
 from . import _core
+from ._paths import PathArg, ShownMessage, fs_path, shown
 from .scenario import (Overrides, Scenario, ScenarioError, ScenarioLike, _plain, _YamlText, format_override_value,
                        override_labels, override_list)
 
@@ -114,7 +115,7 @@ CREATE TABLE IF NOT EXISTS breakdowns (
 TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
 
 
-class SweepError(RuntimeError):
+class SweepError(ShownMessage, RuntimeError):
     """A sweep that cannot run or resume (the message says why)."""
 
 
@@ -152,7 +153,7 @@ def execute_run(task: Tuple) -> Dict[str, Any]:
         # the error must reach the driver, and a ScenarioError cannot: its
         # Diagnostic objects do not pickle, and the driver would report
         # "cannot pickle 'Diagnostic'" in its place. Its text does.
-        raise SweepError(f"{source}, overrides {list(overrides)}, seed {seed}: {e}") from None
+        raise SweepError(f"{shown(source)}, overrides {list(overrides)}, seed {seed}: {e}") from None
     sim = _core.Simulation(scenario, threads)
     sim.run(-1, None, False)
     rec = sim.recorder
@@ -220,20 +221,21 @@ def named_scenarios(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mappi
     """
     if isinstance(scenarios, Mapping) and "model" in scenarios:  # a single scenario document
         scenarios = [scenarios]
-    if isinstance(scenarios, (str, os.PathLike, Scenario)):
+    if isinstance(scenarios, (str, bytes, os.PathLike, Scenario)):
         scenarios = [scenarios]
     items = list(scenarios.items()) if isinstance(scenarios, Mapping) else [(None, s) for s in scenarios]
     out: Dict[str, Scenario] = {}
     for name, spec in items:
         sc = Scenario.coerce(spec, overrides)
         if name is None:
-            if isinstance(spec, (str, os.PathLike)):
-                name = os.path.splitext(os.path.basename(os.fspath(spec)))[0]
+            if isinstance(spec, (str, bytes, os.PathLike)):
+                name = os.path.splitext(os.path.basename(fs_path(spec)))[0]
             elif isinstance(spec, Scenario) and spec.source not in ("<dict>", "<checkpoint>"):
                 name = os.path.splitext(os.path.basename(spec.source))[0]
             else:
                 name = sc.title
-        name = str(name)
+        # Text, which the database and the results key runs by: a file name's bytes that are not UTF-8 as \xNN.
+        name = shown(str(name))
         if name in out:
             raise ValueError(f"two scenarios are named {name!r} ({_origin(out[name])} and {_origin(sc)}): give each "
                              "its own name, with a dict {name: scenario}")
@@ -243,7 +245,7 @@ def named_scenarios(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mappi
 
 def _origin(sc: Scenario) -> str:
     """Where a scenario came from, for a message: its file, else its title."""
-    return sc.source if sc.source not in ("<dict>", "<checkpoint>") else f"the scenario titled {sc.title!r}"
+    return shown(sc.source) if sc.source not in ("<dict>", "<checkpoint>") else f"the scenario titled {sc.title!r}"
 
 
 def _canonical(point: Mapping[str, Any]) -> str:
@@ -807,7 +809,8 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
                 cur = con.execute(
                     "INSERT INTO scenarios (name, source, model, title, start, months, config_sha256, config_json) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (name, sc.source, sc.model, sc.title, sc.start, sc.months, sc.config_sha256, sc.to_json(-1)))
+                    (name, shown(sc.source), sc.model, sc.title, sc.start, sc.months, sc.config_sha256,
+                     sc.to_json(-1)))
                 scenario_ids[name] = cur.lastrowid
         if settings["series"] == _settings(None, False)["series"]:
             _check_stored_series(con, scenarios, scenario_ids)
@@ -1036,7 +1039,7 @@ def _mpi_workers() -> Optional[int]:
 def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, ScenarioLike]],
           grid: Union[None, Mapping[str, Sequence[Any]], Sequence[Mapping[str, Any]]] = None,
           replicates: int = 1,
-          db: Union[str, os.PathLike] = "sweep.sqlite", *,
+          db: PathArg = "sweep.sqlite", *,
           executor: Any = None, workers: Optional[int] = None, base_seed: int = 1,
           months: Optional[int] = None, overrides: Overrides = None,
           series: Optional[Sequence[str]] = None, breakdowns: bool = False, threads: int = 1,
@@ -1108,7 +1111,7 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
         raise ValueError(f"threads (--threads): expected a whole number from 1 to 1024, found {threads!r}")
     workers = None if workers is None else int(workers)
     threads = int(threads)
-    db = os.fspath(db)
+    db = fs_path(db)
     _check_db_name(db)
     max_in_flight = None if max_in_flight is None else int(max_in_flight)
     if isinstance(series, str):

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "sim/scenario/loader.h"
+#include "sim/util/utf8.h"
 
 namespace terrasim::sim {
 
@@ -72,9 +73,12 @@ bool Simulation::run(const std::function<bool(int)>& keep_going) {
 }
 
 Recorder::Provenance Simulation::provenance() const {
-  // The scenario the run started from, then every change.
+  // The scenario the run started from, then every change. A source is a
+  // file name, which need not be UTF-8 (Linux takes any bytes): its other
+  // bytes are written \xNN, so that the JSON and CSV files stay UTF-8 text.
   const ConfigChange& first = history_.front();
-  Recorder::Provenance p{{"terrasim", kVersion}, {"model", scenario_.model->name}, {"scenario", first.source}};
+  Recorder::Provenance p{
+      {"terrasim", kVersion}, {"model", scenario_.model->name}, {"scenario", printable_utf8(first.source)}};
   if (!first.file_sha256.empty()) p.push_back({"scenario_sha256", first.file_sha256});
   p.push_back({"config_sha256", first.config_sha256});
   if (history_.size() > 1) {
@@ -84,7 +88,7 @@ Recorder::Provenance Simulation::provenance() const {
       const auto& h = history_[i];
       if (!changes.empty()) changes += "; ";
       changes += "from " + month_label(scenario_.start(), h.month) + ": config_sha256 " + h.config_sha256 + " (" +
-                 h.source + ")";
+                 printable_utf8(h.source) + ")";
     }
     p.push_back({"reconfigured", changes});
   }

@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "sim/scenario/value_access.h"
+#include "sim/util/utf8.h"
 
 namespace terrasim::sim {
 
@@ -133,30 +134,8 @@ class TextCheck {
       }
       // A multi-byte sequence: its length from the lead byte, then
       // continuation bytes, no overlong form, no surrogate, <= U+10FFFF.
-      std::size_t length = 0;
-      std::uint32_t code = 0;
-      if (c >= 0xC2 && c <= 0xDF) {
-        length = 2;
-        code = c & 0x1Fu;
-      } else if (c >= 0xE0 && c <= 0xEF) {
-        length = 3;
-        code = c & 0x0Fu;
-      } else if (c >= 0xF0 && c <= 0xF4) {
-        length = 4;
-        code = c & 0x07u;
-      }
-      bool valid = length > 0 && i + length <= n;
-      for (std::size_t k = 1; valid && k < length; ++k) {
-        const auto cc = static_cast<unsigned char>(text_[i + k]);
-        if ((cc & 0xC0) != 0x80) valid = false;
-        code = (code << 6) | (cc & 0x3Fu);
-      }
-      if (valid) {
-        if ((length == 3 && code < 0x800) || (length == 4 && (code < 0x10000 || code > 0x10FFFF)) ||
-            (code >= 0xD800 && code <= 0xDFFF))
-          valid = false;
-      }
-      if (!valid)
+      const std::size_t length = utf8_length_at(text_, i);
+      if (length == 0)
         fail_at(line, i - line_start,
                 fmt::format("binary data (invalid UTF-8 byte 0x{:02x}): expected YAML text", c), false);
       i += length;

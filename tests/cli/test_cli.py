@@ -4,6 +4,8 @@ import io
 import json
 import os
 import pathlib
+import sqlite3
+import subprocess
 
 import pytest
 
@@ -647,3 +649,72 @@ def test_help_lists_the_python_subcommands(terrasim):
     assert "sweep" in out and "results" in out and "run" in out and "forecast" in out
     forecast = terrasim("forecast", "--help", check=0).stdout
     assert "--replicates" in forecast and "--out" in forecast and "--lang" in forecast
+
+
+# ---------------------------------------------------------------------------
+# File names that are not UTF-8 (Linux takes any bytes): the program's arguments are bytes, and the Python
+# subcommands read them as Python does, with surrogateescape.
+
+@pytest.fixture
+def undecodable(tmp_path):
+    """(run, folder, scenario): small.yaml as f\\xe9/sc\\xe9.yaml (0xe9 is no UTF-8) beside the default.yaml
+    it extends, and `run(*args)`, the program run on byte arguments (a str is encoded as Python does)."""
+    folder = tmp_path / os.fsdecode(b"f\xe9")
+    folder.mkdir()
+    (folder / "default.yaml").write_bytes(DEFAULT.read_bytes())
+    scenario = folder / os.fsdecode(b"sc\xe9.yaml")
+    scenario.write_bytes(SMALL.read_bytes())
+
+    def run(*args, check=0):
+        binary = os.environ.get("TERRASIM_BIN", ROOT / "build" / "release" / "cli" / "terrasim")
+        proc = subprocess.run([os.fsencode(binary), *(os.fsencode(str(a)) for a in args)], capture_output=True,
+                              timeout=600)
+        assert proc.returncode == check, f"exit {proc.returncode}\nstderr:\n{proc.stderr!r}"
+        return proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")  # UTF-8 text
+    return run, folder, scenario
+
+
+def shown(path):
+    """How text names a path: its bytes that are not UTF-8 as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def test_a_run_records_a_scenario_file_name_that_is_not_utf8_as_text(undecodable):
+    run, folder, scenario = undecodable
+    for fmt, first in (("csv", "series.csv"), ("json", "run.json")):
+        out = folder / os.fsdecode(b"out\xe9-" + fmt.encode())
+        run("run", scenario, "--months", 2, "--out", out, "--format", fmt)
+        text = (out / first).read_bytes().decode("utf-8")  # the raw byte 0xe9 was written: no UTF-8
+        if fmt == "csv":
+            assert f"# scenario: {shown(scenario)}\n" in text
+        else:
+            assert json.loads(text)["provenance"]["scenario"] == shown(scenario)
+    checkpoint = folder / os.fsdecode(b"ck\xe9")
+    run("run", scenario, "--months", 3, "--checkpoint-at", 1, checkpoint)
+    assert f"# scenario: {shown(scenario)}\n" in run("resume", checkpoint)[0]
+
+
+def test_sweep_results_and_forecast_take_paths_that_are_not_utf8(undecodable):
+    run, folder, scenario = undecodable
+    db = folder / os.fsdecode(b"db\xe9.sqlite")
+    sweep = ["sweep", scenario, "--months", 2, "--db", db, "--workers", 1, "--progress", "never"]
+    assert f"2 runs done, 0 already in {shown(db)}" in run(*sweep, "--replicates", 2)[1]
+    assert f"1 runs done, 2 already in {shown(db)}" in run(*sweep, "--replicates", 3)[1]  # resumed
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT name, source FROM scenarios").fetchall() == [("sc\\xe9", shown(scenario))]
+    con.close()
+    assert "2015-02" in run("results", db, "--fan")[0]
+    table = folder / os.fsdecode(b"all\xe9.csv")
+    run("results", db, "--csv", table)
+    assert table.stat().st_size > 0
+    missing = folder / os.fsdecode(b"no\xe9.sqlite")
+    assert run("results", missing, check=2)[1] == f"terrasim: {shown(missing)}: no such sweep database\n"
+    out, fdb = folder / os.fsdecode(b"report\xe9"), folder / os.fsdecode(b"runs\xe9.sqlite")
+    stdout, stderr = run("forecast", "--replicates", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf",
+                         "--workers", 1, "--progress", "never", "--out", out, "--db", fdb)
+    assert f"report: {shown(out / 'report.html')}" in stdout and f"already in {shown(fdb)}" in stderr
+    assert shown(fdb) in (out / "report.html").read_bytes().decode("utf-8")
+    # a scenario error in such a file names it, with the byte as \xe9
+    bad = folder / os.fsdecode(b"bad\xe9.yaml")
+    bad.write_text("extends: default.yaml\nmonths: x\n")
+    assert run("sweep", bad, "--db", db, check=2)[1].startswith(f"{shown(bad)}:2:9: error: months:")

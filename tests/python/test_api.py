@@ -5,6 +5,9 @@ import io
 import json
 import os
 import pathlib
+import pickle
+import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -869,3 +872,97 @@ def test_python_command_line_says_why_outputs_cannot_be_written(tmp_path):
     p = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "run", str(SMALL), "--months", "5000"],
                        capture_output=True, text=True)
     assert p.returncode == 2 and p.stderr.startswith("--months:1:8: error: months:"), p.stderr  # was "--set #1"
+
+
+# ---------------------------------------------------------------------------
+# file names that are not UTF-8 (Linux takes any bytes): taken as open() takes them (str, one decoded with
+# surrogateescape as os.listdir gives it, bytes, PathLike), given back as os.fsdecode names them, written in
+# messages and provenance with their other bytes as \xNN
+
+def undecodable_scenario(tmp_path, name=b"sc\xe9.yaml", text=None):
+    """small.yaml (and the default.yaml it extends) as a file whose name, as its folder's, holds the byte
+    0xe9, which is no UTF-8; `text` in its place when given."""
+    folder = tmp_path / os.fsdecode(b"f\xe9")
+    folder.mkdir(exist_ok=True)
+    shutil.copy(DEFAULT, folder / "default.yaml")
+    path = folder / os.fsdecode(name)
+    path.write_text(text if text is not None else SMALL.read_text())
+    return path
+
+
+def shown(path):
+    """How messages and provenance write a path: its bytes that are not UTF-8 as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def test_a_scenario_whose_file_name_is_not_utf8_loads_from_a_str_bytes_or_path(tmp_path):
+    path = undecodable_scenario(tmp_path)
+    assert "\\xe9" in shown(path) and "\udce9" in str(path)
+    for given in (str(path), os.fsencode(path), path):
+        sc = ts.Scenario.load(given, {"months": 2})
+        assert sc.source == str(path)  # as os.fsdecode names it: the same file
+        assert [os.path.samefile(f, g) for f, g in zip(sc.files, [path, path.parent / "default.yaml"])] == [True, True]
+        assert ts.Scenario.load(sc.source, {"months": 2}) == sc
+        again = pickle.loads(pickle.dumps(sc))
+        assert (again, again.source, again.files) == (sc, sc.source, sc.files)
+        assert ts.validate(given).source == str(path) and ts.Simulation(given).scenario.source == str(path)
+
+
+def test_a_run_of_a_file_whose_name_is_not_utf8_records_the_name_as_text(tmp_path):
+    path = undecodable_scenario(tmp_path)
+    sim = ts.Simulation(ts.Scenario.load(path, {"months": 2}))
+    sim.run()
+    assert sim.provenance["scenario"] == shown(path)
+    assert f"# scenario: {shown(path)}\n" in sim.series_csv()
+    for i, given in enumerate((str, os.fsencode, pathlib.Path)):
+        out = path.parent / os.fsdecode(b"out\xe9%d" % i)
+        assert sim.output_folder_problem(given(out)) == ""
+        assert sim.write_outputs(given(out)) == []
+        text = (out / "series.csv").read_bytes().decode("utf-8")  # UTF-8 text, as every output
+        assert f"# scenario: {shown(path)}\n" in text
+        sim.write_outputs(given(out), "json")
+        run = json.loads((out / "run.json").read_bytes().decode("utf-8"))
+        assert run["provenance"]["scenario"] == shown(path)
+    # a name that is UTF-8 is written as it is (here in the folder f\xe9)
+    utf8 = undecodable_scenario(tmp_path, name="sc\u00e9.yaml".encode())
+    assert ts.Simulation(ts.Scenario.load(utf8, {"months": 1})).provenance["scenario"] == shown(utf8)
+    assert shown(utf8).endswith("f\\xe9/sc\u00e9.yaml")
+
+
+def test_checkpoints_at_paths_that_are_not_utf8_are_saved_and_resumed(tmp_path):
+    path = undecodable_scenario(tmp_path)
+    sim = ts.Simulation(ts.Scenario.load(path, {"months": 4}))
+    sim.step(2)
+    for i, given in enumerate((str, os.fsencode, pathlib.Path)):
+        checkpoint = path.parent / os.fsdecode(b"ck\xe9%d" % i)
+        sim.save_checkpoint(given(checkpoint))
+        resumed = ts.Simulation.resume(given(checkpoint))
+        assert resumed.month == 2 and resumed.scenario.source == str(path)
+        assert resumed.provenance == sim.provenance and resumed.provenance["scenario"] == shown(path)
+        assert resumed.config_history["source"].tolist() == [str(path)]
+    # the refusals name the file with its other bytes as \xNN (they were empty)
+    with pytest.raises(ts.CheckpointError) as e:
+        sim.save_checkpoint(path)
+    assert str(e.value) == f"{shown(path)}: exists and is not a terrasim checkpoint: refusing to write over it"
+    with pytest.raises(ts.CheckpointError, match=r"^" + re.escape(shown(path)) + ": not a terrasim checkpoint"):
+        ts.Simulation.resume(os.fsencode(path))
+    with pytest.raises(ts.CheckpointError, match=re.escape(shown(path.parent / os.fsdecode(b"no\xe9")))):
+        ts.Simulation.resume(path.parent / os.fsdecode(b"no\xe9"))
+
+
+def test_a_scenario_error_in_a_file_whose_name_is_not_utf8_names_the_file(tmp_path):
+    bad = undecodable_scenario(tmp_path, b"bad\xe9.yaml", "extends: default.yaml\nmonths: x\n")
+    for given in (str(bad), os.fsencode(bad), bad):
+        with pytest.raises(ts.ScenarioError) as e:
+            ts.Scenario.load(given)
+        assert str(e.value).startswith(f"{shown(bad)}:2:9: error: months: expected an integer")
+        assert (e.value.file, e.value.line, e.value.column, e.value.path) == (str(bad), 2, 9, "months")
+        assert os.path.samefile(e.value.file, bad)  # the field names the file itself
+        d = e.value.diagnostics[0]
+        assert (d.file, d.path) == (str(bad), "months")
+        assert str(d).startswith(f"{shown(bad)}:2:9: error:") and shown(bad) in repr(d)
+    missing = bad.parent / os.fsdecode(b"missing\xe9.yaml")
+    with pytest.raises(ts.ScenarioError, match=r"^" + re.escape(shown(missing)) + ": error: cannot open file"):
+        ts.Scenario.load(missing)
+    with pytest.raises(ValueError, match="NUL"):  # as open(): no file name holds one
+        ts.Scenario.load(str(bad) + "\0")

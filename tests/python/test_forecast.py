@@ -1388,3 +1388,30 @@ def test_a_copy_of_the_previous_reports_runs_cut_short_is_made_again(tiny, tmp_p
     terrasim.forecast(**TINY, out=tmp_path / "r", log=log)
     assert "0 runs done, 4 already in" in log.getvalue()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+def test_a_forecast_writes_its_report_and_database_at_paths_that_are_not_utf8(tmp_path):
+    # Linux file names are bytes: 0xe9 is no UTF-8, and Python names it with a surrogate escape ('\udce9')
+    folder = tmp_path / os.fsdecode(b"f\xe9")
+    folder.mkdir()
+
+    def shown(path):  # how text names it: its bytes that are not UTF-8 as \xNN
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    out, db = folder / os.fsdecode(b"report\xe9"), folder / os.fsdecode(b"runs\xe9.sqlite")
+    for given in (str, os.fsencode, pathlib.Path):
+        log = io.StringIO()
+        result = terrasim.forecast(**TINY, out=given(out), db=given(db), log=log)
+        assert (result.out, result.db) == (out, db)
+        assert f"already in {shown(db)}, 4 in all" in log.getvalue()
+        page = (out / "report.html").read_bytes().decode("utf-8")  # UTF-8 text
+        assert shown(db) in page
+        marker = json.loads((out / "forecast.json").read_bytes().decode("utf-8"))
+        assert marker["database"] == shown(db)
+    log = io.StringIO()
+    alone = folder / os.fsdecode(b"alone\xe9")
+    terrasim.forecast(**TINY, out=os.fsencode(alone), log=log)  # the runs in the report folder
+    assert f"4 runs done, 0 already in {shown(alone / 'runs.sqlite')}, 4 in all" in log.getvalue()
+    assert json.loads((alone / "forecast.json").read_bytes().decode("utf-8"))["database"] == "runs.sqlite"
+    # refusals name the path with the byte as \xe9
+    with pytest.raises(ForecastError, match=re.escape(f"--db {shown(out)}: inside the report folder")):
+        terrasim.forecast(**TINY, out=out, db=out)

@@ -2,9 +2,12 @@
 processes, threads, Dask, MPI), the SQLite database, resuming after kill -9,
 refusals, and the results helpers."""
 import concurrent.futures as cf
+import json
 import math
 import os
 import pathlib
+import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -282,3 +285,38 @@ def test_a_script_without_a_main_guard_can_sweep(tmp_path):
         "print('completed', s.completed)\n")
     out = subprocess.run([PY, str(script)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.count("completed 4") == 1, out.stdout + out.stderr
+
+
+def test_a_sweep_of_files_whose_names_are_not_utf8_into_a_database_at_such_a_path(tmp_path):
+    # Linux file names are bytes: 0xe9 is no UTF-8, and Python names it with a surrogate escape ('\udce9')
+    folder = tmp_path / os.fsdecode(b"f\xe9")
+    folder.mkdir()
+    shutil.copy(DEFAULT, folder / "default.yaml")
+    scenario = folder / os.fsdecode(b"sc\xe9.yaml")
+    shutil.copy(SMALL, scenario)
+    shown = os.fsencode(scenario).decode("utf-8", "backslashreplace")  # how text names it: f\xe9/sc\xe9.yaml
+    for i, given in enumerate((str, os.fsencode, pathlib.Path)):
+        db = folder / os.fsdecode(b"db\xe9%d.sqlite" % i)
+        first = ts.sweep(given(scenario), replicates=2, months=2, db=given(db), workers=1, progress=False)
+        assert (first.completed, first.db) == (2, str(db))
+        resumed = ts.sweep([given(scenario)], replicates=3, months=2, db=given(db), workers=1, progress=False)
+        assert (resumed.completed, resumed.skipped) == (1, 2)
+        # the database's text is UTF-8: the name (the file's stem) and source with the byte as \xe9
+        con = sqlite3.connect(db)
+        assert con.execute("SELECT name, source FROM scenarios").fetchall() == [("sc\\xe9", shown)]
+        provenance = [json.loads(p) for p, in con.execute("SELECT provenance_json FROM runs")]
+        assert {p["scenario"] for p in provenance} == {shown}
+        con.close()
+        with ts.SweepResults(given(db)) as res:
+            assert res.path == str(db)
+            assert res.runs()["scenario"].tolist() == ["sc\\xe9"] * 3
+            assert len(res.fan("unemployment_rate")) == 2  # months
+            csv_file = folder / os.fsdecode(b"all\xe9%d.csv" % i)
+            res.to_csv(given(csv_file))
+            assert csv_file.stat().st_size > 0
+    # refusals name the database with the byte as \xe9
+    with pytest.raises(FileNotFoundError, match=re.escape(shown.replace("sc\\xe9.yaml", "no\\xe9.sqlite"))):
+        ts.SweepResults(folder / os.fsdecode(b"no\xe9.sqlite"))
+    (folder / os.fsdecode(b"other\xe9.sqlite")).write_bytes(b"not SQLite" * 100)
+    with pytest.raises(ts.SweepError, match=r"f\\xe9/other\\xe9.sqlite: cannot open it as a sweep database"):
+        ts.sweep(scenario, months=2, db=folder / os.fsdecode(b"other\xe9.sqlite"), workers=1, progress=False)

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import pathlib
 from fractions import Fraction
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
@@ -44,6 +43,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 import numpy as np
 import pandas as pd
 
+from .._paths import ShownMessage, fs_path
 from ..results import Probability, SweepResults, _t_quantile
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,7 +54,7 @@ OUTER, INNER = 0.90, 0.50  # the bands: "q05"-"q95" and "q25"-"q75"
 NO_GRID = {}  # the forecast's sweep has one grid point, without overrides
 
 
-class AnalysisError(ValueError):
+class AnalysisError(ShownMessage, ValueError):
     """The database does not hold what the report needs (an incomplete sweep, another sweep...)."""
 
 
@@ -226,7 +226,7 @@ class _Data:
 def analyse(db, spec: "ForecastSpec", replicates: int, base_seed: int = 1) -> Analysis:
     """Reads the runs of `spec`'s scenarios from sweep database `db` and computes every table."""
     from .. import _core
-    db = os.fspath(db)
+    db = fs_path(db)
     with SweepResults(db, replicates=replicates) as res:
         _check_complete(res, spec, replicates, base_seed)
         data = _Data(res)

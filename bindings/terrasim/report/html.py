@@ -17,6 +17,7 @@ from typing import Callable, Dict, List, Sequence
 
 import pandas as pd
 
+from .._paths import shown
 from .analysis import INNER, OUTER, WITH_TRAINEES, Analysis, key_months
 from .charts import (band_label, bands_text, cluster_title, creations_reference_text, criterion_text,
                      inner_band_shown, investor_label, reading_label)
@@ -662,11 +663,12 @@ def reproduce_command(analysis: Analysis, lang: str) -> str:
     spec = analysis.spec
     args = ["terrasim", "forecast"]
     if spec.source and spec.source != str(default_forecast_file()):
-        args.append(spec.source)
+        args.append(shown(spec.source))
     elif not spec.source:
         for s in spec.scenarios:
-            stem = s.scenario.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            args.append(s.scenario.source if stem == s.name else f"{s.name}={s.scenario.source}")
+            source = shown(s.scenario.source)  # text (see terrasim._paths), as the scenario's name is
+            stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            args.append(source if stem == s.name else f"{s.name}={source}")
     args += ["--replicates", str(analysis.replicates), "--seed", str(analysis.base_seed)]
     for override in spec.reference.scenario.overrides:
         args += ["--set", override]
@@ -695,8 +697,8 @@ def _methods(analysis: Analysis, lang: str, pdf: bool = False, db_here: bool = F
                            seed1=analysis.base_seed + n - 1),
         w["m_model"].format(version=analysis.version, model=w.get(f"model_{spec.reference.scenario.model}",
                                                                   str(spec.reference.scenario.model).replace("_", " ")),
-                            where=(w["m_db_here"].format(db=pathlib.Path(analysis.db).name) if db_here
-                                   else w["m_db_elsewhere"].format(db=analysis.db))),
+                            where=(w["m_db_here"].format(db=shown(pathlib.Path(analysis.db).name)) if db_here
+                                   else w["m_db_elsewhere"].format(db=shown(analysis.db)))),
         w["m_bands"].format(n=loc.count(n)),
         w["m_stats"].format(ranges=_ranges_text(n, lang)),
     ]
@@ -743,7 +745,7 @@ def sensitivity_commands(analysis: Analysis, calibrated) -> List[str]:
     and the reading of the first grid point's probability of the fixed level at the target month."""
     spec = analysis.spec
     db = "sensitivity.sqlite"
-    sweep = ["terrasim", "sweep", *(f"{s.name}={s.scenario.source}" for s in spec.scenarios),
+    sweep = ["terrasim", "sweep", *(f"{s.name}={shown(s.scenario.source)}" for s in spec.scenarios),
              "--grid", f"{calibrated.parameter}={','.join(repr(v) for v in calibrated.values)}",
              "--replicates", str(analysis.replicates), "--seed", str(analysis.base_seed)]
     for override in spec.reference.scenario.overrides:

@@ -1,5 +1,6 @@
-// Value: construction, typed access, mappings in order, JSON text, equality.
+// Value: construction, typed access, mappings in order, JSON text, equality; UTF-8 text of any bytes.
 #include "sim/scenario/value.h"
+#include "sim/util/utf8.h"
 
 #include <gtest/gtest.h>
 
@@ -148,6 +149,23 @@ TEST(Value, StructuralEquality) {
   EXPECT_TRUE(Value::number(std::nan("")) == Value::number(std::nan("")));
   EXPECT_TRUE(Value::null() == Value::null());
   EXPECT_FALSE(Value::string("1") == Value::integer(1));
+}
+
+// A file name that is not UTF-8 goes into a run's provenance and messages as
+// Python's errors="backslashreplace" decodes it: each byte outside a UTF-8
+// sequence as \xNN, the rest as it is.
+TEST(Utf8, PrintableTextWritesTheBytesThatAreNotUtf8AsEscapes) {
+  EXPECT_EQ(printable_utf8("scenarios/dock/small.yaml"), "scenarios/dock/small.yaml");
+  EXPECT_EQ(printable_utf8("sc\xc3\xa9.yaml \xe2\x86\x92 \xf0\x9f\x98\x80"), "sc\xc3\xa9.yaml \xe2\x86\x92 \xf0\x9f\x98\x80");
+  EXPECT_EQ(printable_utf8("sc\xe9.yaml"), "sc\\xe9.yaml");
+  EXPECT_EQ(printable_utf8("f\xe9/sc\xe9"), "f\\xe9/sc\\xe9");
+  EXPECT_EQ(printable_utf8("\xc0\xaf"), "\\xc0\\xaf");              // overlong
+  EXPECT_EQ(printable_utf8("\xed\xa0\x80"), "\\xed\\xa0\\x80");     // a surrogate
+  EXPECT_EQ(printable_utf8("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // past U+10FFFF
+  EXPECT_EQ(printable_utf8("ok \xe2\x82"), "ok \\xe2\\x82");        // cut short
+  EXPECT_EQ(printable_utf8("\xe2\x82" "a\xc3\xa9"), "\\xe2\\x82a\xc3\xa9");
+  EXPECT_EQ(printable_utf8(std::string_view("a\0b", 3)), std::string("a\0b", 3));
+  EXPECT_EQ(printable_utf8(""), "");
 }
 
 }  // namespace
