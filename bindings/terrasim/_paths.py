@@ -19,6 +19,7 @@ cannot hold. So, everywhere in terrasim:
 from __future__ import annotations
 
 import os
+import shlex
 from typing import Union
 
 PathArg = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
@@ -53,3 +54,27 @@ class ShownMessage:
 
     def __init__(self, message: str = ""):
         super().__init__(shown(message))
+
+
+def shell_word(arg: PathArg) -> str:
+    """`arg` as one word of a shell command line that a reader may paste: ``shlex.quote``'s, or, where it holds
+    bytes of a file name that are not UTF-8 (surrogate escapes in a str), bash's ANSI-C quoting, ``$'...'``,
+    with those bytes as ``\\xNN`` (``$'f\\xe9/sc\\xe9.yaml'``), so that the command names the same file; the
+    ``\\xNN`` that :func:`shown` writes would name another."""
+    if isinstance(arg, os.PathLike):
+        arg = os.fspath(arg)
+    if isinstance(arg, bytes):
+        arg = os.fsdecode(arg)
+    if not any("\udc80" <= c <= "\udcff" for c in arg):
+        return shlex.quote(arg)
+    quoted = []
+    for c in arg:
+        if "\udc80" <= c <= "\udcff":
+            quoted.append(f"\\x{ord(c) - 0xDC00:02x}")
+        elif c in "\\'":
+            quoted.append("\\" + c)
+        elif c < " " or c == "\x7f":
+            quoted.append(f"\\x{ord(c):02x}")
+        else:
+            quoted.append(c)
+    return "$'" + "".join(quoted) + "'"

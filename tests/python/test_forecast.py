@@ -1415,3 +1415,39 @@ def test_a_forecast_writes_its_report_and_database_at_paths_that_are_not_utf8(tm
     # refusals name the path with the byte as \xe9
     with pytest.raises(ForecastError, match=re.escape(f"--db {shown(out)}: inside the report folder")):
         terrasim.forecast(**TINY, out=out, db=out)
+
+
+def _words_as_bash_reads_them(command: str) -> list:
+    """The arguments that bash passes to `terrasim` in `command`, as bytes."""
+    proc = subprocess.run(["bash", "-c", "terrasim() { printf '%s\\0' \"$@\"; }; " + command],
+                          capture_output=True, check=True)
+    return proc.stdout.split(b"\0")[:-1]
+
+
+def test_shell_words_name_the_same_bytes_when_pasted_into_bash():
+    from terrasim._paths import shell_word
+    for arg in [os.fsdecode(b"f\xe9/sc\xe9.yaml"), os.fsdecode(b"it's \\x41 \xff\xfe a\x01b\nc\x7f"),
+                "plain.yaml", "with space's.yaml", "é/ü.yaml", os.fsdecode(b"\xe9a9")]:
+        for given in (arg, os.fsencode(arg), pathlib.Path(arg)):
+            assert _words_as_bash_reads_them("terrasim " + shell_word(given)) == [os.fsencode(arg)], arg
+    assert shell_word("plain.yaml") == "plain.yaml"  # shlex.quote's word where it serves
+    assert shell_word(os.fsdecode(b"f\xe9.yaml")) == "$'f\\xe9.yaml'"
+
+
+def test_the_reports_command_names_scenario_files_that_are_not_utf8(tmp_path):
+    # The report's "make this report again" command, pasted into bash, names the files the forecast read: their
+    # bytes that are not UTF-8 were written \xe9 in plain quotes, which names another file.
+    folder = tmp_path / os.fsdecode(b"f\xe9")
+    folder.mkdir()
+    shutil.copy(AMIENS / "baseline.yaml", folder / "baseline.yaml")
+    pact = folder / os.fsdecode(b"pac\xe9.yaml")
+    shutil.copy(AMIENS / "pacte.yaml", pact)
+    out = tmp_path / "r"
+    terrasim.forecast([os.fsencode(folder / "baseline.yaml"), pathlib.Path(pact)], **TINY, out=out, log=io.StringIO())
+    page = (out / "report.html").read_text(encoding="utf-8")
+    command = next(html.unescape(c) for c in re.findall(r'<pre class="command">(.*?)</pre>', page, re.S)
+                   if "terrasim forecast" in c)
+    words = _words_as_bash_reads_them(command)
+    assert words[:3] == [b"forecast", os.fsencode(folder / "baseline.yaml"), os.fsencode(pact)]
+    assert words[3:] == [b"--replicates", b"2", b"--seed", b"1", b"--set", b"scale=0.02", b"--set", b"months=3",
+                         b"--lang", b"fr"]

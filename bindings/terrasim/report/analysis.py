@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 import numpy as np
 import pandas as pd
 
-from .._paths import ShownMessage, fs_path
+from .._paths import ShownMessage, fs_path, shown
 from ..results import Probability, SweepResults, _t_quantile
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -738,7 +738,7 @@ def _scenario_files(spec, res: SweepResults) -> pd.DataFrame:
         mine = runs[runs["scenario"] == s.name]
         for i, path in enumerate(s.files):
             rows.append({"scenario": s.name, "role": "scenario" if i == 0 else "extends",
-                         "file": pathlib.Path(path).name, "file_sha256": file_sha256(path),
+                         "file": shown(pathlib.Path(path).name), "file_sha256": file_sha256(path),
                          "config_sha256": s.scenario.config_sha256 if i == 0 else "",
                          "scale": s.scale if i == 0 else np.nan,
                          "months": s.scenario.months if i == 0 else np.nan,

@@ -12,12 +12,11 @@ from __future__ import annotations
 import base64
 import html
 import pathlib
-import shlex
 from typing import Callable, Dict, List, Sequence
 
 import pandas as pd
 
-from .._paths import shown
+from .._paths import shell_word, shown
 from .analysis import INNER, OUTER, WITH_TRAINEES, Analysis, key_months
 from .charts import (band_label, bands_text, cluster_title, creations_reference_text, criterion_text,
                      inner_band_shown, investor_label, reading_label)
@@ -663,11 +662,11 @@ def reproduce_command(analysis: Analysis, lang: str) -> str:
     spec = analysis.spec
     args = ["terrasim", "forecast"]
     if spec.source and spec.source != str(default_forecast_file()):
-        args.append(shown(spec.source))
+        args.append(spec.source)
     elif not spec.source:
         for s in spec.scenarios:
-            source = shown(s.scenario.source)  # text (see terrasim._paths), as the scenario's name is
-            stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            source = s.scenario.source  # the file's name, which shell_word quotes whatever its bytes
+            stem = shown(source).rsplit("/", 1)[-1].rsplit(".", 1)[0]  # text, as the scenario's name is
             args.append(source if stem == s.name else f"{s.name}={source}")
     args += ["--replicates", str(analysis.replicates), "--seed", str(analysis.base_seed)]
     for override in spec.reference.scenario.overrides:
@@ -678,7 +677,7 @@ def reproduce_command(analysis: Analysis, lang: str) -> str:
     if ref and ref.source == "--creations-reference":
         args += ["--creations-reference", f"{ref.year}={ref.count:g}"]
     args += ["--lang", lang]
-    return " ".join(shlex.quote(a) for a in args)
+    return " ".join(map(shell_word, args))
 
 
 def _ranges_text(n: int, lang: str) -> str:
@@ -745,16 +744,16 @@ def sensitivity_commands(analysis: Analysis, calibrated) -> List[str]:
     and the reading of the first grid point's probability of the fixed level at the target month."""
     spec = analysis.spec
     db = "sensitivity.sqlite"
-    sweep = ["terrasim", "sweep", *(f"{s.name}={shown(s.scenario.source)}" for s in spec.scenarios),
+    sweep = ["terrasim", "sweep", *(f"{s.name}={s.scenario.source}" for s in spec.scenarios),
              "--grid", f"{calibrated.parameter}={','.join(repr(v) for v in calibrated.values)}",
              "--replicates", str(analysis.replicates), "--seed", str(analysis.base_seed)]
     for override in spec.reference.scenario.overrides:
         if override.split("=", 1)[0].strip() != calibrated.parameter:  # the grid sets it
             sweep += ["--set", override]
-    commands = [" ".join(shlex.quote(a) for a in sweep + ["--db", db])]
+    commands = [" ".join(map(shell_word, sweep + ["--db", db]))]
     target = spec.reference.target
     if spec.level is not None and target is not None and target.date:
-        commands.append(" ".join(shlex.quote(a) for a in ["terrasim", "results", db, "--at-most", repr(spec.level.value),
-                                                           "--at", target.date, "--scenario", spec.reference.name,
-                                                           "--point", "1"]))
+        commands.append(" ".join(map(shell_word, ["terrasim", "results", db, "--at-most", repr(spec.level.value),
+                                                  "--at", target.date, "--scenario", spec.reference.name,
+                                                  "--point", "1"])))
     return commands
