@@ -114,8 +114,8 @@ void bind_scenario(py::module_& m) {
       });
 
   scenario_error_type = py::exception<sim::ScenarioError>(m, "ScenarioError", PyExc_ValueError).ptr();
-  py::register_exception<sim::CheckpointError>(m, "CheckpointError", PyExc_RuntimeError);
-  py::register_exception_translator([](std::exception_ptr p) {
+  py::register_local_exception<sim::CheckpointError>(m, "CheckpointError", PyExc_RuntimeError);
+  py::register_local_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const sim::ScenarioError& e) {

@@ -64,7 +64,7 @@ void check_not_running(const void* object) {
 
 void bind_simulation(py::module_& m) {
   using sim::Simulation;
-  py::register_exception<sim::ReconfigureError>(m, "ReconfigureError", PyExc_ValueError);
+  py::register_local_exception<sim::ReconfigureError>(m, "ReconfigureError", PyExc_ValueError);
   py::class_<Simulation, std::unique_ptr<Simulation>>(m, "Simulation", "A running simulation (the engine's object).")
       .def(py::init([](const sim::Scenario& scenario, int threads) {
              sim::Scenario copy = scenario;

@@ -66,8 +66,11 @@ void translate_messages_that_are_not_utf8(py::module_& m) {
   checkpoint_error_type = m.attr("CheckpointError").ptr();
   reconfigure_error_type = m.attr("ReconfigureError").ptr();
   // Tried before the translators registered earlier; passes on (rethrows)
-  // every exception it does not change.
-  py::register_exception_translator([](std::exception_ptr p) {
+  // every exception it does not change. Local to terrasim._core, as the
+  // module's other translators are: registered for the whole process, it
+  // turned another pybind11 extension's own exception whose message is not
+  // UTF-8 into a RuntimeError.
+  py::register_local_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const py::builtin_exception&) {

@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -966,3 +967,33 @@ def test_a_scenario_error_in_a_file_whose_name_is_not_utf8_names_the_file(tmp_pa
         ts.Scenario.load(missing)
     with pytest.raises(ValueError, match="NUL"):  # as open(): no file name holds one
         ts.Scenario.load(str(bad) + "\0")
+
+
+OTHER_EXTENSION = r"""
+// Another pybind11 extension in the same process, with an exception type of its own.
+#include <pybind11/pybind11.h>
+#include <stdexcept>
+#include <string>
+namespace py = pybind11;
+struct OtherError : std::runtime_error { using std::runtime_error::runtime_error; };
+PYBIND11_MODULE(other_extension, m) {
+  py::register_exception<OtherError>(m, "OtherError", PyExc_RuntimeError);
+  m.def("fail", [](py::bytes message) { throw OtherError(std::string(message)); });
+}
+"""
+
+
+def test_terrasims_exception_translators_leave_other_extensions_exceptions_alone(tmp_path):
+    # The translator that gives an engine message that is not UTF-8 its text (\xNN) was registered for every
+    # pybind11 extension of the process: once terrasim was imported, another extension's own exception whose
+    # message is not UTF-8 came out as a builtin RuntimeError. terrasim's translators are now its module's own.
+    import sysconfig
+    (tmp_path / "other.cpp").write_text(OTHER_EXTENSION)
+    so = tmp_path / ("other_extension" + sysconfig.get_config_var("EXT_SUFFIX"))
+    subprocess.run(["g++", "-O0", "-std=c++17", "-shared", "-fPIC", f"-I{sysconfig.get_paths()['include']}",
+                    str(tmp_path / "other.cpp"), "-o", str(so)], check=True)
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import other_extension, terrasim  # terrasim last\n"
+              "try:\n    other_extension.fail(b'caf\\xe9')\n"
+              "except Exception as e:\n    print(type(e).__module__, type(e).__name__)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["other_extension", "OtherError"]
