@@ -559,8 +559,8 @@ class ReportFolder:
         if any(f.exists() for f in scratch):
             why = self._incompatibility(db, scenarios, base_seed, "left by an interrupted forecast")
             if why:
-                print(f"terrasim forecast: the runs in {db}, left by an interrupted forecast, do not fit this one "
-                      f"({why}); discarding them", file=log)
+                print(shown(f"terrasim forecast: the runs in {db}, left by an interrupted forecast, do not fit this "
+                            f"one ({why}); discarding them"), file=log)
                 for f in scratch:
                     with contextlib.suppress(FileNotFoundError):
                         f.unlink()
@@ -568,7 +568,7 @@ class ReportFolder:
         if not db.exists() and previous.is_file():
             why = self._incompatibility(previous, scenarios, base_seed, "of the report it replaces")
             if why:
-                print(f"terrasim forecast: the runs in {previous} do not fit ({why}); starting a new database",
+                print(shown(f"terrasim forecast: the runs in {previous} do not fit ({why}); starting a new database"),
                       file=log)
             else:
                 _copy_database(previous, db)
@@ -747,8 +747,8 @@ def _remove_previous_report(folder: pathlib.Path, log, earlier: bool = False) ->
         folder.rmdir()
     except (OSError, ForecastError) as e:
         reason = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
-        print(f"terrasim forecast: warning: a previous report is left in {folder}, which could not be removed "
-              f"({reason}); the new report is in place: {advice}", file=log)
+        print(shown(f"terrasim forecast: warning: a previous report is left in {folder}, which could not be removed "
+                    f"({reason}); the new report is in place: {advice}"), file=log)
 
 
 #: renameat2's flags that refuse to replace the target and that swap two paths (linux/fs.h), and the "current
@@ -1000,8 +1000,9 @@ def forecast(scenarios: Union[None, PathArg, ForecastSpec, Sequence[Any], Mappin
     out: the report folder (default ``forecast-<names>`` in the current folder), replaced whole: it must be
       missing, empty, or a report that holds only what its report wrote, and no mount point, nor inside a
       report (a folder that holds a report lower down is no report); a symbolic link is followed.
-    db: the sweep database (default ``runs.sqlite`` inside `out`); not inside `out` or another report, nor
-      among what the forecast writes or removes beside it (``.NAME.partial``, ``.NAME.lock``, ``.NAME.old-PID``).
+    db: the sweep database (default ``runs.sqlite`` inside `out`); not inside `out` or another report (but that
+      report's own ``runs.sqlite``, whose runs another report may use), nor among what the forecast writes or
+      removes beside it (``.NAME.partial``, ``.NAME.lock``, ``.NAME.old-PID``).
     lang: "fr" or "en" (default: the reference scenario's ``locale``).
     months, overrides: applied to every scenario. level, creations_reference: replace the forecast file's.
     pdf: also print ``report.pdf`` with headless Chromium when it is installed.
@@ -1041,7 +1042,9 @@ def forecast(scenarios: Union[None, PathArg, ForecastSpec, Sequence[Any], Mappin
                                 f"whole; leave --db out (the report keeps its runs in {DB_NAME}) or choose "
                                 "another place")
         around = report_around(real)
-        if around is not None:
+        if around is not None and not (real == around / DB_NAME and read_marker(around)[0].get("database") == DB_NAME):
+            # A report's own database may serve another report of the same runs (in another language, say): it
+            # is what the report keeps of its runs, which a forecast into that report reuses as they are.
             raise ForecastError(f"--db {db}: inside the forecast report {around}, which a forecast replaces whole; "
                                 f"leave --db out (the report keeps its runs in {DB_NAME}) or choose another place")
         clash = folder.claims(real)

@@ -1261,7 +1261,7 @@ def test_a_db_that_is_out_itself_is_refused_before_anything_runs(terrasim, tmp_p
 
 @pytest.mark.parametrize("option, where", [("--out", "rep/sub/x"), ("--out", "rep/charts"), ("--out", "link/x"),
                                             ("--out", ".rep.old-12/x"), ("--db", "rep/mine.sqlite"),
-                                            ("--db", "rep/runs.sqlite"), ("--db", "rep/sub/mine.sqlite")])
+                                            ("--db", "rep/sub/mine.sqlite"), ("--db", "rep/charts/runs.sqlite")])
 def test_an_out_or_a_db_inside_a_report_is_refused_before_anything_runs(tiny, terrasim, tmp_path, option, where):
     # --out rep/sub/x, rep a report: the report was written into rep/sub/x (its staging folder and lock in
     # rep/sub), and the next forecast into rep was refused, rep holding what its report did not write (sub/).
@@ -1279,6 +1279,23 @@ def test_an_out_or_a_db_inside_a_report_is_refused_before_anything_runs(tiny, te
         f"terrasim: --db {where}: inside the forecast report {report}, which a forecast replaces whole; leave --db "
         "out (the report keeps its runs in runs.sqlite) or choose another place\n")
     assert _tree(tmp_path) == before
+
+
+def test_a_reports_own_database_serves_another_report_of_its_runs(tiny, terrasim, tmp_path):
+    # The same runs reported in another language: --db rep/runs.sqlite, the report's own database, is not a
+    # file put into a report (the refusal of a --db inside a report refused it, where it had served).
+    shutil.copytree(tiny, tmp_path / "rep")
+    before = _tree(tmp_path / "rep")
+    proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--lang", "en", "--out",
+                    "rep-en", "--db", "rep/runs.sqlite", cwd=tmp_path, check=0)
+    assert f"0 runs done, 4 already in {tmp_path / 'rep' / 'runs.sqlite'}, 4 in all" in proc.stderr
+    assert 'lang="en"' in (tmp_path / "rep-en" / "report.html").read_text(encoding="utf-8")
+    after = _tree(tmp_path / "rep")  # the same files; the database's header counts the sweep's transaction
+    assert after.keys() == before.keys()
+    assert {k: v for k, v in after.items() if k != "runs.sqlite"} == {k: v for k, v in before.items() if k != "runs.sqlite"}
+    assert finished_runs(tmp_path / "rep" / "runs.sqlite") == 4
+    terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--out", "rep", cwd=tmp_path,
+             check=0)  # and the report stays one that a forecast replaces
 
 
 @pytest.mark.parametrize("notes", [False, True])
@@ -1451,3 +1468,18 @@ def test_the_reports_command_names_scenario_files_that_are_not_utf8(tmp_path):
     assert words[:3] == [b"forecast", os.fsencode(folder / "baseline.yaml"), os.fsencode(pact)]
     assert words[3:] == [b"--replicates", b"2", b"--seed", b"1", b"--set", b"scale=0.02", b"--set", b"months=3",
                          b"--lang", b"fr"]
+
+
+def test_a_forecast_says_what_it_discards_at_a_path_that_is_not_utf8_into_a_strict_log(tiny, tmp_path):
+    # The lines a forecast logs as it goes (runs discarded, a previous report left) named their paths as Python
+    # holds them, with surrogate escapes: a log that encodes strictly (a file opened with errors="strict") raised
+    # UnicodeEncodeError part-way through the forecast. They name them as text does, \xe9.
+    out = tmp_path / os.fsdecode(b"int\xe9")
+    staged = tmp_path / os.fsdecode(b".int\xe9.partial") / "runs.sqlite"
+    staged.parent.mkdir()
+    shutil.copy(tiny / "runs.sqlite", staged)
+    log = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", write_through=True)
+    terrasim.forecast(**{**TINY, "overrides": ["scale=0.03"]}, out=out, log=log)
+    text = log.buffer.getvalue().decode("utf-8")
+    assert f"the runs in {tmp_path}/.int\\xe9.partial/runs.sqlite, left by an interrupted forecast, do not fit" in text
+    assert "4 runs done, 0 already in" in text

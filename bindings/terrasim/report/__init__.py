@@ -14,6 +14,7 @@ import pathlib
 import sys
 from typing import Any, Dict, Optional
 
+from .._paths import fs_path
 from . import charts, summary
 from .analysis import Analysis, AnalysisError, analyse, fieller_ratio, mean_interval
 from .browser import BrowserError, find_chromium, print_pdf
@@ -28,7 +29,7 @@ def write_report(analysis: Analysis, folder, lang: str = "fr", pdf: bool = True,
     """
     from . import html
     log = log or sys.stderr
-    folder = pathlib.Path(folder)
+    folder = pathlib.Path(fs_path(folder))  # a path as open() takes it (terrasim._paths)
     (folder / "charts").mkdir(parents=True, exist_ok=True)
     (folder / "tables").mkdir(parents=True, exist_ok=True)
     files = []
