@@ -26,7 +26,7 @@ import terrasim
 from terrasim.forecast import ForecastError, ForecastSpec
 from terrasim.report import analysis as analysis_module
 from terrasim.report import charts, html, summary
-from terrasim.report.locale import Locale
+from terrasim.report.locale import Locale, pick
 from terrasim.report.words import EN, FR
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -1011,8 +1011,10 @@ def test_the_methods_name_the_calibrated_parameter_and_the_sweep_that_shows_what
     # "paramètres tels que calibrés" without a word on the one the baseline's level rests on,
     # commuting.outside_job_finding (0.024, chosen to fit the gap to the national rate).
     spec = ForecastSpec.default()
-    [calibrated] = spec.calibrated
+    calibrated, assumed = spec.calibrated
     assert calibrated.parameter == "commuting.outside_job_finding"
+    # and the assumption that shapes the baseline's path after 2016 (docs/model.md: J), which no source gives
+    assert assumed.parameter == "commuting.outside_finding_elasticity" and assumed.values == (1, 2)
     for override, shown in ((None, spec.reference.scenario.config["commuting"]["outside_job_finding"]),
                             ("commuting.outside_job_finding=0.03", 0.03)):
         configured = spec.configured(overrides=[override]) if override else spec
@@ -1030,6 +1032,12 @@ def test_the_methods_name_the_calibrated_parameter_and_the_sweep_that_shows_what
         assert "terrasim results sensitivity.sqlite --at-most 0.1 --at 2019-12 --scenario baseline --point 1" \
             in methods
         assert "21" not in methods.split(words)[1].split("terrasim sweep")[0]  # no figure of the README's sweep
+        assert methods.count(words) == 2
+        second = methods.split(words)[2]
+        assert second.startswith(pick(assumed.label, lang)) and f"({assumed.parameter}), 2 " in second, second
+        assert loc.text(assumed.how[lang]) in second
+        assert "--grid commuting.outside_finding_elasticity=1.0,2.0 --replicates 20 --seed 1" in second
+        assert "--point 1" in second
     # a forecast without a forecast file says nothing of it
     plain = ForecastSpec.from_arguments([str(AMIENS / "baseline.yaml"), str(AMIENS / "pacte.yaml")])
     assert plain.calibrated == []
