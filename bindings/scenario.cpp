@@ -111,7 +111,24 @@ void bind_scenario(py::module_& m) {
       .def("__repr__", [](const sim::Diagnostic& d) {
         return text_str("<Diagnostic " + d.location.file + ":" + std::to_string(d.location.line) + ":" +
                         std::to_string(d.location.column) + " " + d.path + ": " + d.message + ">");
-      });
+      })
+      // Picklable, as the ScenarioError that holds it must be: an error raised in a worker process (a
+      // user's own executor) is pickled back. Its texts as bytes, kept as they were.
+      .def(py::pickle(
+          [](const sim::Diagnostic& d) {
+            return py::make_tuple(py::bytes(d.location.file), d.location.line, d.location.column, py::bytes(d.path),
+                                  py::bytes(d.message), py::bytes(d.source_line), py::bytes(d.note));
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 7) throw std::runtime_error("Diagnostic: not a pickled Diagnostic");
+            sim::Diagnostic d;
+            d.location = {t[0].cast<std::string>(), t[1].cast<int>(), t[2].cast<int>()};
+            d.path = t[3].cast<std::string>();
+            d.message = t[4].cast<std::string>();
+            d.source_line = t[5].cast<std::string>();
+            d.note = t[6].cast<std::string>();
+            return d;
+          }));
 
   scenario_error_type = py::exception<sim::ScenarioError>(m, "ScenarioError", PyExc_ValueError).ptr();
   py::register_local_exception<sim::CheckpointError>(m, "CheckpointError", PyExc_RuntimeError);

@@ -997,3 +997,21 @@ def test_terrasims_exception_translators_leave_other_extensions_exceptions_alone
               "except Exception as e:\n    print(type(e).__module__, type(e).__name__)\n")
     proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True)
     assert proc.stdout.split() == ["other_extension", "OtherError"]
+
+
+def test_a_scenario_error_pickles_with_its_diagnostics(tmp_path):
+    # An error raised in a worker process of the user's own executor comes back pickled: a ScenarioError raised
+    # "TypeError: cannot pickle 'terrasim._core.Diagnostic' object" in its place.
+    bad = tmp_path / os.fsdecode(b"bad\xe9.yaml")
+    bad.write_text("extends: " + str(SMALL) + "\nmonths: -3\nseed: x\n")
+    with pytest.raises(ts.ScenarioError) as raised:
+        ts.Scenario.load(bad)
+    error = raised.value
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error) and str(back) == str(error)
+    assert (back.file, back.line, back.column, back.path, back.message) == \
+        (error.file, error.line, error.column, error.path, error.message)
+    assert back.file == str(bad) and len(back.diagnostics) == 2
+    for got, want in zip(back.diagnostics, error.diagnostics):
+        assert (got.file, got.line, got.column, got.path, got.message, got.source_line, got.note, str(got)) == \
+            (want.file, want.line, want.column, want.path, want.message, want.source_line, want.note, str(want))
