@@ -53,7 +53,7 @@ from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _core
-from ._paths import PathArg, ShownMessage, fs_path, shown
+from ._paths import PathArg, ShownMessage, fs_path, shell_word, shown
 from .scenario import Overrides, Scenario, ScenarioError, override_list
 from .sweep import SweepError, SweepSummary, exclusive_lock, series_of_stored_runs, sweep
 
@@ -1000,9 +1000,9 @@ def forecast(scenarios: Union[None, PathArg, ForecastSpec, Sequence[Any], Mappin
     out: the report folder (default ``forecast-<names>`` in the current folder), replaced whole: it must be
       missing, empty, or a report that holds only what its report wrote, and no mount point, nor inside a
       report (a folder that holds a report lower down is no report); a symbolic link is followed.
-    db: the sweep database (default ``runs.sqlite`` inside `out`); not inside `out` or another report (but that
-      report's own ``runs.sqlite``, whose runs another report may use), nor among what the forecast writes or
-      removes beside it (``.NAME.partial``, ``.NAME.lock``, ``.NAME.old-PID``).
+    db: the sweep database (default ``runs.sqlite`` inside `out`); not inside `out` or another report (to report
+      a report's runs again, give a copy of its ``runs.sqlite``), nor among what the forecast writes or removes
+      beside it (``.NAME.partial``, ``.NAME.lock``, ``.NAME.old-PID``).
     lang: "fr" or "en" (default: the reference scenario's ``locale``).
     months, overrides: applied to every scenario. level, creations_reference: replace the forecast file's.
     pdf: also print ``report.pdf`` with headless Chromium when it is installed.
@@ -1042,9 +1042,14 @@ def forecast(scenarios: Union[None, PathArg, ForecastSpec, Sequence[Any], Mappin
                                 f"whole; leave --db out (the report keeps its runs in {DB_NAME}) or choose "
                                 "another place")
         around = report_around(real)
-        if around is not None and not (real == around / DB_NAME and read_marker(around)[0].get("database") == DB_NAME):
-            # A report's own database may serve another report of the same runs (in another language, say): it
-            # is what the report keeps of its runs, which a forecast into that report reuses as they are.
+        if around is not None and real == around / DB_NAME:
+            # Another report of the same runs (in another language, say) would add to that report's database
+            # the runs it lacks, under that report's feet and without its lock: a copy serves, the report stays.
+            raise ForecastError(f"--db {db}: the database of the forecast report {around}, which this forecast "
+                                "would write to (the runs it lacks) while that report stands on it; to report its "
+                                f"runs again, give a copy of it: cp {shell_word(db)} runs-copy.sqlite, then "
+                                "--db runs-copy.sqlite")
+        if around is not None:
             raise ForecastError(f"--db {db}: inside the forecast report {around}, which a forecast replaces whole; "
                                 f"leave --db out (the report keeps its runs in {DB_NAME}) or choose another place")
         clash = folder.claims(real)

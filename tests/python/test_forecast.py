@@ -1281,21 +1281,25 @@ def test_an_out_or_a_db_inside_a_report_is_refused_before_anything_runs(tiny, te
     assert _tree(tmp_path) == before
 
 
-def test_a_reports_own_database_serves_another_report_of_its_runs(tiny, terrasim, tmp_path):
-    # The same runs reported in another language: --db rep/runs.sqlite, the report's own database, is not a
-    # file put into a report (the refusal of a --db inside a report refused it, where it had served).
+def test_a_reports_own_database_is_refused_as_db_and_a_copy_of_it_serves(tiny, terrasim, tmp_path):
+    # The same runs reported in another language: --db rep/runs.sqlite would add to rep's database the runs the
+    # new report lacks (a third replicate here), under rep's feet and without its lock, and rep would then say
+    # it was made of fewer runs than its database holds. Refused, saying how: a copy serves, rep stays as it was.
     shutil.copytree(tiny, tmp_path / "rep")
-    before = _tree(tmp_path / "rep")
+    before = _tree(tmp_path)
+    proc = terrasim("forecast", "-r", 3, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--lang", "en", "--out",
+                    "rep-en", "--db", "rep/runs.sqlite", cwd=tmp_path, check=2)
+    assert proc.stderr == (f"terrasim: --db rep/runs.sqlite: the database of the forecast report {tmp_path / 'rep'}, "
+                           "which this forecast would write to (the runs it lacks) while that report stands on it; "
+                           "to report its runs again, give a copy of it: cp rep/runs.sqlite runs-copy.sqlite, then "
+                           "--db runs-copy.sqlite\n")
+    assert _tree(tmp_path) == before
+    shutil.copy(tmp_path / "rep" / "runs.sqlite", tmp_path / "runs-copy.sqlite")
     proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--lang", "en", "--out",
-                    "rep-en", "--db", "rep/runs.sqlite", cwd=tmp_path, check=0)
-    assert f"0 runs done, 4 already in {tmp_path / 'rep' / 'runs.sqlite'}, 4 in all" in proc.stderr
+                    "rep-en", "--db", "runs-copy.sqlite", cwd=tmp_path, check=0)
+    assert f"0 runs done, 4 already in {tmp_path / 'runs-copy.sqlite'}, 4 in all" in proc.stderr
     assert 'lang="en"' in (tmp_path / "rep-en" / "report.html").read_text(encoding="utf-8")
-    after = _tree(tmp_path / "rep")  # the same files; the database's header counts the sweep's transaction
-    assert after.keys() == before.keys()
-    assert {k: v for k, v in after.items() if k != "runs.sqlite"} == {k: v for k, v in before.items() if k != "runs.sqlite"}
-    assert finished_runs(tmp_path / "rep" / "runs.sqlite") == 4
-    terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--out", "rep", cwd=tmp_path,
-             check=0)  # and the report stays one that a forecast replaces
+    assert _tree(tmp_path / "rep") == _tree(tiny)  # the report, its database too, as it was
 
 
 @pytest.mark.parametrize("notes", [False, True])
@@ -1483,3 +1487,30 @@ def test_a_forecast_says_what_it_discards_at_a_path_that_is_not_utf8_into_a_stri
     text = log.buffer.getvalue().decode("utf-8")
     assert f"the runs in {tmp_path}/.int\\xe9.partial/runs.sqlite, left by an interrupted forecast, do not fit" in text
     assert "4 runs done, 0 already in" in text
+
+
+def test_the_reports_command_names_a_scenario_file_whose_name_starts_with_a_dash(tmp_path, monkeypatch):
+    # ./-b.yaml was written -b.yaml, which the command, pasted, read as an option ("unrecognized arguments").
+    for name in ("baseline.yaml", "pacte.yaml"):
+        shutil.copy(AMIENS / name, tmp_path / name)
+    shutil.copy(AMIENS / "baseline.yaml", tmp_path / "-b.yaml")
+    monkeypatch.chdir(tmp_path)
+    terrasim.forecast(["./-b.yaml", "pacte.yaml"], **TINY, out="r", log=io.StringIO())
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    command = next(html.unescape(c) for c in re.findall(r'<pre class="command">(.*?)</pre>', page, re.S)
+                   if "terrasim forecast" in c)
+    assert _words_as_bash_reads_them(command)[:3] == [b"forecast", b"./-b.yaml", b"pacte.yaml"]
+
+
+def test_a_browser_whose_name_is_not_utf8_that_fails_leaves_the_report_without_pdf(tiny, tmp_path, monkeypatch):
+    # "no PDF: ..." named the browser as Python holds its name: into a log that encodes strictly, it raised
+    # UnicodeEncodeError, and the report was lost after its runs (an internal error).
+    browser = tmp_path / os.fsdecode(b"chrom\xe9")
+    browser.write_text("#!/nonexistent/interpreter\n")
+    browser.chmod(0o755)
+    monkeypatch.setenv("TERRASIM_CHROMIUM", str(browser))
+    log = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", write_through=True)
+    result = terrasim.forecast(**{**TINY, "pdf": True}, out=tmp_path / "r", log=log)
+    text = log.buffer.getvalue().decode("utf-8")
+    assert "terrasim forecast: no PDF: " in text and "chrom\\xe9" in text, text
+    assert result.pdf is None and not (tmp_path / "r" / "report.pdf").exists()

@@ -1029,15 +1029,20 @@ def test_the_methods_name_the_calibrated_parameter_and_the_sweep_that_shows_what
         assert sweep.startswith("baseline=") and "pacte=" in sweep
         assert "--grid commuting.outside_job_finding=0.019,0.022,0.024 --replicates 20 --seed 1" in sweep
         assert "--set commuting.outside_job_finding" not in sweep  # the grid sets it, not the forecast's --set
-        assert "terrasim results sensitivity.sqlite --at-most 0.1 --at 2019-12 --scenario baseline --point 1" \
-            in methods
+        assert "--db sensitivity-commuting.outside_job_finding.sqlite" in sweep
+        assert "terrasim results sensitivity-commuting.outside_job_finding.sqlite --at-most 0.1 --at 2019-12 " \
+            "--scenario baseline --point 1" in methods
         assert "21" not in methods.split(words)[1].split("terrasim sweep")[0]  # no figure of the README's sweep
         assert methods.count(words) == 2
         second = methods.split(words)[2]
         assert second.startswith(pick(assumed.label, lang)) and f"({assumed.parameter}), 2 " in second, second
         assert loc.text(assumed.how[lang]) in second
         assert "--grid commuting.outside_finding_elasticity=1.0,2.0 --replicates 20 --seed 1" in second
-        assert "--point 1" in second
+        # each sweep into a database of its own: in one, the second sweep's 2.0 made the first's runs at 0.024
+        # (its point 3), and its "--point 1" read the first sweep's 0.019
+        assert "--db sensitivity-commuting.outside_finding_elasticity.sqlite" in second
+        assert "terrasim results sensitivity-commuting.outside_finding_elasticity.sqlite --at-most 0.1 --at " \
+            "2019-12 --scenario baseline --point 1" in second
     # a forecast without a forecast file says nothing of it
     plain = ForecastSpec.from_arguments([str(AMIENS / "baseline.yaml"), str(AMIENS / "pacte.yaml")])
     assert plain.calibrated == []

@@ -14,7 +14,7 @@ import pathlib
 import sys
 from typing import Any, Dict, Optional
 
-from .._paths import fs_path
+from .._paths import fs_path, shown
 from . import charts, summary
 from .analysis import Analysis, AnalysisError, analyse, fieller_ratio, mean_interval
 from .browser import BrowserError, find_chromium, print_pdf
@@ -65,7 +65,7 @@ def write_report(analysis: Analysis, folder, lang: str = "fr", pdf: bool = True,
             pdf_name = "report.pdf"
             files.append(pdf_name)
         except BrowserError as e:  # the report stands without its PDF, and no longer names one
-            print(f"terrasim forecast: no PDF: {e}", file=log)
+            print(shown(f"terrasim forecast: no PDF: {e}"), file=log)  # it may name a file (terrasim._paths)
             write_page(False)
     return {"html": "report.html", "pdf": pdf_name, "summary": sentences, "files": files}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import pathlib
+import re
 from typing import Callable, Dict, List, Sequence
 
 import pandas as pd
@@ -662,12 +663,12 @@ def reproduce_command(analysis: Analysis, lang: str) -> str:
     spec = analysis.spec
     args = ["terrasim", "forecast"]
     if spec.source and spec.source != str(default_forecast_file()):
-        args.append(spec.source)
+        args.append(_path_word(spec.source))
     elif not spec.source:
         for s in spec.scenarios:
             source = s.scenario.source  # the file's name, which shell_word quotes whatever its bytes
             stem = shown(source).rsplit("/", 1)[-1].rsplit(".", 1)[0]  # text, as the scenario's name is
-            args.append(source if stem == s.name else f"{s.name}={source}")
+            args.append(_path_word(source) if stem == s.name else f"{s.name}={source}")
     args += ["--replicates", str(analysis.replicates), "--seed", str(analysis.base_seed)]
     for override in spec.reference.scenario.overrides:
         args += ["--set", override]
@@ -678,6 +679,12 @@ def reproduce_command(analysis: Analysis, lang: str) -> str:
         args += ["--creations-reference", f"{ref.year}={ref.count:g}"]
     args += ["--lang", lang]
     return " ".join(map(shell_word, args))
+
+
+def _path_word(path: str) -> str:
+    """A file's path as a command's argument: ``./-b.yaml`` for a relative ``-b.yaml``, which would be read as
+    an option."""
+    return "./" + path if path.startswith("-") else path
 
 
 def _ranges_text(n: int, lang: str) -> str:
@@ -741,9 +748,12 @@ def _calibrated(analysis: Analysis, lang: str) -> str:
 
 def sensitivity_commands(analysis: Analysis, calibrated) -> List[str]:
     """The sweep over a calibrated parameter's values (the forecast's scenarios, replicates, seed and overrides),
-    and the reading of the first grid point's probability of the fixed level at the target month."""
+    and the reading of the first grid point's probability of the fixed level at the target month. Each parameter
+    has a database of its own: in one, the points of every sweep are numbered together, and a sweep's value that
+    made the same runs as another's (its value in the forecast) is that point, so that `--point 1` of the second
+    sweep read the first's."""
     spec = analysis.spec
-    db = "sensitivity.sqlite"
+    db = "sensitivity-" + re.sub(r"[^A-Za-z0-9._-]", "_", calibrated.parameter) + ".sqlite"
     sweep = ["terrasim", "sweep", *(f"{s.name}={s.scenario.source}" for s in spec.scenarios),
              "--grid", f"{calibrated.parameter}={','.join(repr(v) for v in calibrated.values)}",
              "--replicates", str(analysis.replicates), "--seed", str(analysis.base_seed)]

@@ -245,7 +245,7 @@ FR: Dict[str, str] = {
     "m_ranges_two": "{outer} (pour la bande foncée du graphique du chômage : parmi {inner})",
     "m_scale": "Échelle {scale} : effectifs, créations et budgets sont multipliés par {scale} (simulation réduite).",
     "m_calibrated": "Le niveau du chômage simulé, et donc les probabilités d'atteindre l'objectif et le niveau fixe, "
-                    "reposent en partie sur un paramètre choisi, non mesuré : {label} ({parameter}), {value} dans "
+                    "repose en partie sur un paramètre choisi, non mesuré : {label} ({parameter}), {value} dans "
                     "ces simulations, {how}. Pour voir comment les probabilités changent avec lui, relancer les "
                     "simulations sur une grille de ses valeurs ({values}), puis lire la probabilité de chaque point "
                     "de la grille (--point 1 à {k}, dans l'ordre des valeurs) :",
@@ -572,7 +572,7 @@ EN: Dict[str, str] = {
     "m_ranges_two": "{outer} (for the darker band of the unemployment chart: among {inner})",
     "m_scale": "Scale {scale}: people, creations and budgets are multiplied by {scale} (a reduced simulation).",
     "m_calibrated": "The level of simulated unemployment, and so the probabilities of reaching the target and the "
-                    "fixed level, rest in part on a parameter that was chosen, not measured: {label} ({parameter}), "
+                    "fixed level, rests in part on a parameter that was chosen, not measured: {label} ({parameter}), "
                     "{value} in these runs, {how}. To see how the probabilities move with it, run the simulations "
                     "again over a grid of its values ({values}), then read each grid point's probability (--point 1 "
                     "to {k}, in the order of the values):",
