@@ -760,8 +760,10 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
     ``--grid a=.01`` continues the point written as ``a=0.01``, and ``title=null`` the point an earlier build
     wrote as ``title=~``, instead of running it again as another point. A point of the same text that ran
     other configurations (an earlier build's ``--grid title=~``, YAML's null, against a Python ``"~"``) is
-    refused. A point without finished runs that this sweep takes under another key is written anew under its
-    key (it holds nothing that the key would misname).
+    refused. Where several points may be a grid point, one with finished runs is taken (never one of its key
+    without runs beside it: the runs of one configuration are never split between two points). A point
+    without finished runs that this sweep takes under another key is written anew under its key (it holds
+    nothing that the key would misname). See :func:`_points_of`.
     """
     version = _core.__version__
     con.executescript(SCHEMA)  # idempotent; executescript commits, so before the transaction
@@ -814,45 +816,76 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
                 scenario_ids[name] = cur.lastrowid
         if settings["series"] == _settings(None, False)["series"]:
             _check_stored_series(con, scenarios, scenario_ids)
-        found: List[Optional[int]] = [None] * len(keys)
-        for k, (point, key, configs) in enumerate(zip(points, keys, point_configs)):
-            text = _canonical(key)
-            row = con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?", (text,)).fetchone()
-            if row:
-                if any(isinstance(v, str) for v in key.values()) and \
-                        configs not in _stored_point_identities(con, scenarios, row[0], json.loads(text), key):
-                    raise SweepError(
-                        f"grid point {_describe(point)}: point {row[0]} of this database has this text but ran other "
-                        "configurations: the command line's --grid values are YAML (.01 is a number, ~ is null), a "
-                        "Python string is kept as it is (it was read as YAML before terrasim kept it). Give the value "
-                        "as its runs read it, or write to a new database.")
-                found[k] = row[0]
-        existing: Optional[Dict[int, List[Dict[str, str]]]] = None  # the database's points' identities, when needed
-        for k, (key, configs) in enumerate(zip(keys, point_configs)):
-            if found[k] is not None:
-                continue
-            if existing is None:
-                existing = {pid: _stored_point_identities(con, scenarios, pid, json.loads(stored))
-                            for pid, stored in con.execute("SELECT point_id, overrides_json FROM parameters").fetchall()}
-            same = [pid for pid, identities in existing.items() if pid not in found and configs in identities]
-            if same and con.execute("SELECT EXISTS (SELECT 1 FROM runs WHERE point_id = ?)", (same[0],)).fetchone()[0]:
-                found[k] = same[0]
-                continue
-            if same:  # without runs: keyed anew, as this sweep reads it
-                found[k] = same[0]
-                con.execute("UPDATE parameters SET overrides_json = ? WHERE point_id = ?", (_canonical(key), found[k]))
-                con.execute("DELETE FROM parameter_values WHERE point_id = ?", (found[k],))
-            else:
-                found[k] = con.execute("INSERT INTO parameters (overrides_json) VALUES (?)",
-                                       (_canonical(key),)).lastrowid
-            con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
-                            [(found[k], path, json.dumps(_plain(v))) for path, v in key.items()])
-        point_ids = [pid for pid in found if pid is not None]
+        point_ids = _points_of(con, scenarios, points, keys, point_configs)
         con.execute("COMMIT")
     except BaseException:
         _roll_back(con)
         raise
     return scenario_ids, point_ids
+
+
+def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: List[Dict[str, Any]],
+               keys: List[Dict[str, Any]], point_configs: List[Dict[str, str]]) -> List[int]:
+    """The database's point of each grid point (see :func:`_prepare`), written where it has none; in the
+    transaction of :func:`_prepare`.
+
+    Of the points that may be a grid point (its key's, or one whose identities hold its configurations), one
+    with finished runs is taken first, so that its runs are never split between two points of one
+    configuration: a point of the key without runs is taken only where no other point with runs may be this
+    one, and one of another key without runs is keyed anew only where neither is found. Each grid point
+    takes a point of its own."""
+    with_runs = {pid for (pid,) in con.execute("SELECT DISTINCT point_id FROM runs")}
+    by_key: List[Optional[int]] = []
+    for point, key, configs in zip(points, keys, point_configs):
+        text = _canonical(key)
+        row = con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?", (text,)).fetchone()
+        if row and any(isinstance(v, str) for v in key.values()) and \
+                configs not in _stored_point_identities(con, scenarios, row[0], json.loads(text), key):
+            raise SweepError(
+                f"grid point {_describe(point)}: point {row[0]} of this database has this text but ran other "
+                "configurations: the command line's --grid values are YAML (.01 is a number, ~ is null), a "
+                "Python string is kept as it is (it was read as YAML before terrasim kept it). Give the value "
+                "as its runs read it, or write to a new database.")
+        by_key.append(row[0] if row else None)
+    stored: Optional[List[Tuple[int, str]]] = None
+    identities: Dict[int, List[Dict[str, str]]] = {}  # the database's points' identities, when needed
+
+    def matching(configs: Dict[str, str], taken: set, runs_only: bool) -> List[int]:
+        """The points not `taken` that may be the grid point of `configs`, those with runs first."""
+        nonlocal stored
+        if stored is None:
+            stored = con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id").fetchall()
+        out = []
+        for pid, text in stored:
+            if pid in taken or (runs_only and pid not in with_runs):
+                continue
+            if pid not in identities:
+                identities[pid] = _stored_point_identities(con, scenarios, pid, json.loads(text))
+            if configs in identities[pid]:
+                out.append(pid)
+        return sorted(out, key=lambda pid: pid not in with_runs)
+
+    found: List[Optional[int]] = [pid if pid in with_runs else None for pid in by_key]
+    for k, pid in enumerate(by_key):  # a point of its key without runs: unless another with runs is this one
+        if pid is not None and found[k] is None:
+            others = matching(point_configs[k], {p for p in found if p is not None}, True)
+            found[k] = others[0] if others else pid
+    for k, (key, configs) in enumerate(zip(keys, point_configs)):
+        if found[k] is not None:
+            continue
+        same = matching(configs, {p for p in found if p is not None}, False)
+        if same and same[0] in with_runs:
+            found[k] = same[0]
+            continue
+        if same:  # without runs: keyed anew, as this sweep reads it
+            found[k] = same[0]
+            con.execute("UPDATE parameters SET overrides_json = ? WHERE point_id = ?", (_canonical(key), found[k]))
+            con.execute("DELETE FROM parameter_values WHERE point_id = ?", (found[k],))
+        else:
+            found[k] = con.execute("INSERT INTO parameters (overrides_json) VALUES (?)", (_canonical(key),)).lastrowid
+        con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
+                        [(found[k], path, json.dumps(_plain(v))) for path, v in key.items()])
+    return [pid for pid in found if pid is not None]
 
 
 def _stored_point_identities(con: sqlite3.Connection, scenarios: Dict[str, Scenario], point_id: int,

@@ -562,6 +562,48 @@ def test_a_point_an_earlier_build_keyed_by_its_text_is_found_by_its_runs(tmp_pat
     ran_as(db, {1: "~", 2: None})
 
 
+def runs_only_of(db, point_id):
+    """The runs of point `point_id` of database `db` removed: that point's sweep stopped before a run finished."""
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("DELETE FROM series WHERE run_id IN (SELECT run_id FROM runs WHERE point_id = ?)", (point_id,))
+        con.execute("DELETE FROM runs WHERE point_id = ?", (point_id,))
+    con.close()
+
+
+def test_a_point_with_runs_is_taken_before_one_of_the_same_configuration_without(tmp_path):
+    # An earlier build's database: `--grid title=~` stopped before any run (point 1, the text "~", no runs),
+    # then `--grid title=Null` made point 2 and ran it. Resumed under any spelling of null, the sweep took
+    # the first point that matched, point 1, and ran everything there: two points of one configuration, the
+    # runs of null split between them (a review). The point with runs is taken.
+    for k, spelling in enumerate(["title=~", "title=Null", "title=null", None]):
+        db = tmp_path / f"s{k}.sqlite"
+        assert sweep_small(db, grid={"title": ["placeholder", None]}).completed == 2
+        old_keys(db, {"title": "~"}, {"title": "Null"})
+        runs_only_of(db, 1)
+        if spelling is None:
+            assert sweep_small(db, 2, grid={"title": [None]}).completed == 1
+        else:
+            proc = cli("sweep", SMALL, "--months", 2, "-r", 2, "--workers", 1, "--progress", "never", "--db", db,
+                       "--grid", spelling)
+            assert "1 runs done, 1 already in" in proc.stderr, (spelling, proc.stderr)
+        with ts.SweepResults(db) as res:
+            assert list(res.runs()["point_id"]) == [2, 2], spelling
+        ran_as(db, {1: "~", 2: None})  # point 1 has no runs: it is left as it was
+    # The same where the sweep's key is the text of the point without runs: a Python "~" is the title "~",
+    # which point 1 (an earlier build's `--grid title=~`, no runs) may be, and point 2 (its `title='~'`) ran.
+    db = tmp_path / "t.sqlite"
+    assert sweep_small(db, grid={"title": ["placeholder", "~"]}).completed == 2
+    old_keys(db, {"title": "placeholder"}, {"title": "'~'"})
+    old_keys(db, {"title": "~"})
+    runs_only_of(db, 1)
+    assert sweep_small(db, 2, grid={"title": ["~"]}).completed == 1  # replicate 1 of point 2, not 2 runs of 1
+    with ts.SweepResults(db) as res:
+        assert list(res.runs()["point_id"]) == [2, 2]
+    ran_as(db, {1: "~", 2: "~"})
+
+
+
 def test_a_text_value_of_a_grid_or_an_override_is_kept_as_it_is(tmp_path):
     # Python strings were read as YAML: "null" and "" both gave the default title (refused: "the points make
     # the same runs"), "x #1" gave "x", and "Scenario B: more exits" was refused.
