@@ -294,8 +294,8 @@ def _check_paths(points: List[Dict[str, Any]], override_paths: Sequence[str]) ->
             if path in override_paths:
                 raise ValueError(f"{path}: both in the grid (--grid) and in the overrides (--set), where the "
                                  "grid's values would replace the override in every run: give it in one of them")
-        text = _canonical(point)
-        if text in seen:
+        text = (_canonical(point), tuple(sorted(path for path, v in point.items() if isinstance(v, _YamlText))))
+        if text in seen:  # YAML text and a str of the same text are read apart (see _check_keys)
             raise ValueError(f"grid (--grid): the point {_describe(point)} comes twice: give each value once")
         seen.add(text)
 
@@ -407,6 +407,41 @@ def _as_the_engine_reads(named: Dict[str, Scenario], points: List[Dict[str, Any]
             key[path] = next((v for v in values if same({**key, path: v})), point[path])
         out.append(key)
     return out
+
+
+def _check_keys(named: Dict[str, Scenario], points: List[Dict[str, Any]], keys: List[Dict[str, Any]]) -> None:
+    """Refuses two grid points (which make other runs: :func:`_validate_runs`) that the database would key as
+    one: a YAML text that no plain value spells (``&a x``, an anchor, which the engine reads as ``x``) is kept
+    as its text, the key of the string of that text too (a quoted ``'&a x'``, a Python ``"&a x"``), and their
+    runs would be filed under one point."""
+    seen: Dict[str, int] = {}
+    for k, key in enumerate(keys):
+        text = _canonical(key)
+        if text not in seen:
+            seen[text] = k
+            continue
+        j = seen[text]
+        spell = []
+        for path, value in [(path, v) for i in (j, k) for path, v in keys[i].items() if isinstance(v, _YamlText)]:
+            read = _read_back(next(iter(named.values())), path, value)
+            spell.append(f"{path}={value}" + (f" as {path}={format_override_value(read[0])}" if read else ""))
+        raise ValueError(
+            f"grid (--grid): the points {_describe(points[j])} and {_describe(points[k])} make other runs but "
+            f"would be stored as one point, {_canonical(key)}: YAML text that no plain value spells (an anchor, an "
+            f"alias, a tag) is stored as its text, which is the string of the other. Give {' and '.join(spell)} "
+            "(the value the engine reads from it), or sweep the two into separate databases")
+
+
+def _read_back(scenario: Scenario, path: str, text: str) -> Optional[List[Any]]:
+    """``[value]``: the value the engine reads from YAML text `text` at `path` of `scenario` (None where that
+    alone is refused)."""
+    with contextlib.suppress(ScenarioError, LookupError, TypeError, ValueError):
+        field = _core.override_paths(scenario._core, [f"{path}={text}"])[0]
+        value: Any = scenario.with_overrides([f"{path}={text}"]).config
+        for name, index in re.findall(r"([^.\[\]]+)|\[([0-9]+)\]", field):
+            value = value[int(index)] if index else value[name]
+        return [value]
+    return None
 
 
 def _plain_readings(text: str) -> List[Any]:
@@ -885,7 +920,13 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
             found[k] = con.execute("INSERT INTO parameters (overrides_json) VALUES (?)", (_canonical(key),)).lastrowid
         con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
                         [(found[k], path, json.dumps(_plain(v))) for path, v in key.items()])
-    return [pid for pid in found if pid is not None]
+    point_ids = [pid for pid in found if pid is not None]
+    if len(set(point_ids)) != len(point_ids):  # _check_keys keeps it from happening: never two in one point
+        twice = next(k for k, pid in enumerate(point_ids) if point_ids.index(pid) != k)
+        raise SweepError(f"grid points {_describe(points[point_ids.index(point_ids[twice])])} and "
+                         f"{_describe(points[twice])} would both be point {point_ids[twice]} of this database: "
+                         "their runs would be mixed (an internal error; nothing was run)")
+    return point_ids
 
 
 def _stored_point_identities(con: sqlite3.Connection, scenarios: Dict[str, Scenario], point_id: int,
@@ -1109,7 +1150,9 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     grid and the overrides, or a grid path that sets what an override or
     another grid path sets under another spelling (``zones[0].x`` and
     ``zones.NAME.x``) or within it, a grid point twice or two points that make
-    the same runs, a grid path without values or an empty list of points,
+    the same runs, two that make other runs but would be stored as one point
+    (a --grid value ``&a x``, YAML that no plain value spells, stored as its
+    text, beside a quoted ``'&a x'``), a grid path without values or an empty list of points,
     no scenario or two of one name, an unknown series,
     `workers`, `threads` or `max_in_flight` not a whole number of at least 1,
     `db` empty, ``:memory:`` or a ``file:`` URI, which SQLite keeps nowhere or
@@ -1180,6 +1223,7 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     point_configs = _validate_runs(named, bases, points, point_overrides, _grid_labels(grid, points, _command_line),
                                    extra_overrides, base_seed, replicates, "--seed" if _command_line else "base_seed")
     keys = _as_the_engine_reads(named, points, point_configs)
+    _check_keys(named, points, keys)
     if series:
         _check_series(named, series)
     if os.path.isdir(db):

@@ -603,6 +603,41 @@ def test_a_point_with_runs_is_taken_before_one_of_the_same_configuration_without
     ran_as(db, {1: "~", 2: "~"})
 
 
+def test_two_values_that_the_engine_reads_apart_are_never_one_point(tmp_path):
+    # A --grid value that no plain value spells (&a x, an anchor: the title x) is stored as its text, which is
+    # the key of the string '&a x' too: on a fresh database the sweep failed on "UNIQUE constraint failed",
+    # and where a point '&a x' without runs was there, both grid points were that point, the runs of either
+    # filed under the other's value (a review). The two are refused, before anything runs.
+    db = tmp_path / "a.sqlite"
+    for grid in ["title=&a x,'&a x'", 'title=&a x,"&a x"']:  # the second was "comes twice"
+        refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", grid), "the points title=&a x and title=",
+                'make other runs but would be stored as one point, {"title":"&a x"}', 'Give title=&a x as title="x"')
+        assert not db.exists()
+    assert sweep_small(db, grid={"title": ["&a x"]}).completed == 1
+    no_runs(db)
+    refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=&a x,'&a x'"), "would be stored as one point")
+    with ts.SweepResults(db) as res:
+        assert len(res.runs()) == 0 and res.points().to_dict("records") == [{"title": "&a x"}]
+    # Each alone is a point of its own; the title "&a x" runs in the point of its text, and then the title x
+    # is refused there (as before).
+    assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "title='&a x'").returncode == 0
+    ran_as(db, {1: "&a x"})
+    refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=&a x"), "has this text but ran other")
+    # Never two grid points in one point of the database, whatever their keys.
+    import importlib
+    from terrasim.scenario import _YamlText
+    sw = importlib.import_module("terrasim.sweep")
+    no_runs(db)
+    named = {"small": ts.Scenario.load(SMALL).with_overrides({"months": 2})}
+    points = [{"title": _YamlText("&a x")}, {"title": "&a x"}]
+    configs = [{"small": sw._at_point(named["small"], sw._point_overrides(p)).config_sha256} for p in points]
+    con = sw._open(str(db))
+    try:
+        with pytest.raises(ts.SweepError, match=r"grid points title=&a x and title=&a x would both be point 1 "):
+            sw._prepare(con, named, points, points, configs, 1, sw._settings(None, False))
+    finally:
+        sw._close(con)
+
 
 def test_a_text_value_of_a_grid_or_an_override_is_kept_as_it_is(tmp_path):
     # Python strings were read as YAML: "null" and "" both gave the default title (refused: "the points make
