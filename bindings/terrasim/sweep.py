@@ -384,29 +384,78 @@ def _as_the_engine_reads(named: Dict[str, Scenario], points: List[Dict[str, Any]
     spelt: ``~``, ``Null``, an empty value and ``null`` are None; ``'x'`` and ``x`` are the string ``x`` (as
     are ``"x"`` and a Python ``"x"``); ``.01`` is 0.01 and ``True`` is True where a number or a bool is read,
     and stay the texts ``.01`` and ``True`` where a string is (a title). A text no plain value matches (one
-    with an anchor, say) is kept as it is. Python values are kept: a str is a string, read as it is."""
+    with an anchor, say) is kept as it is. Python values are kept: a str is a string, read as it is.
+
+    Each text is read once at its path (a grid of 10 x 100 values has 110), by the engine where need be
+    (see :func:`_reading`): how a field reads a value does not hang on the point's other values, the
+    fields being typed by their paths."""
+    readings: Dict[Tuple[str, str], Any] = {}
     out = []
     for point, configs in zip(points, point_configs):
-        readings = {path: _plain_readings(v) for path, v in point.items() if isinstance(v, _YamlText)}
-        if not readings:
-            out.append(dict(point))
-            continue
-
-        def same(candidate: Dict[str, Any]) -> bool:
-            overrides = _point_overrides(candidate)
-            try:
-                return all(_at_point(sc, overrides).config_sha256 == configs[name] for name, sc in named.items())
-            except ScenarioError:
-                return False
-        first = {**point, **{path: values[0] for path, values in readings.items() if values}}
-        if same(first):  # at once, as nearly always
-            out.append(first)
-            continue
         key = dict(point)
-        for path, values in readings.items():
-            key[path] = next((v for v in values if same({**key, path: v})), point[path])
+        for path, text in point.items():
+            if isinstance(text, _YamlText):
+                if (path, text) not in readings:
+                    readings[path, text] = _reading(named, path, text, configs if len(point) == 1 else None)
+                key[path] = readings[path, text]
+        if any(v is _UNREAD for v in key.values()):  # read at this point alone, all its texts together
+            key = _read_at_point(named, point, configs)
         out.append(key)
     return out
+
+
+_UNREAD = object()  # a text that _reading could not read alone
+
+_PLAIN_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*( [A-Za-z0-9_.\-]+)*")
+
+
+def _as_itself(text: str) -> bool:
+    """Whether YAML text `text` is read by the engine as the string it is, in any field that takes it, as a
+    quoted string is: a plain scalar of words starting with a letter, neither null, a bool nor a number
+    (`t0`, `Scenario B`). The engine types a plain scalar by its field: a string field (or a month) reads it
+    as its text, as it reads a quoted one, and a bool, integer or number field refuses both (``inf`` and
+    ``nan`` are refused as not finite)."""
+    return _PLAIN_WORDS.fullmatch(text) is not None and _plain_readings(text) == [text]
+
+
+def _reading(named: Dict[str, Scenario], path: str, text: str, configs: Optional[Dict[str, str]]) -> Any:
+    """The plain value that YAML text `text` is at `path`, as :func:`_as_the_engine_reads` keys it; `text`
+    itself where no plain value is, _UNREAD where `text` alone is refused there. `configs`: those of the grid
+    point where `path=text` is its only override."""
+    values = _plain_readings(text)
+    for v in values[:1]:
+        if format_override_value(v) == text or _as_itself(text):
+            return v  # the engine is given the same text, or reads it as the string it is
+    reference: Dict[str, str] = {}
+    for name, sc in named.items():
+        if configs is not None:
+            reference[name] = configs[name]
+            continue
+        try:
+            reference[name] = _at_point(sc, [f"{path}={text}"]).config_sha256
+        except ScenarioError:
+            return _UNREAD
+    for v in values:
+        overrides = [f"{path}={format_override_value(v)}"]
+        with contextlib.suppress(ScenarioError):
+            if all(_at_point(sc, overrides).config_sha256 == reference[name] for name, sc in named.items()):
+                return v
+    return text
+
+
+def _read_at_point(named: Dict[str, Scenario], point: Dict[str, Any], configs: Dict[str, str]) -> Dict[str, Any]:
+    """The key of grid point `point`, its YAML texts read at the point, one after the other."""
+    def same(candidate: Dict[str, Any]) -> bool:
+        overrides = _point_overrides(candidate)
+        try:
+            return all(_at_point(sc, overrides).config_sha256 == configs[name] for name, sc in named.items())
+        except ScenarioError:
+            return False
+    key = dict(point)
+    for path, text in point.items():
+        if isinstance(text, _YamlText):
+            key[path] = next((v for v in _plain_readings(text) if same({**key, path: v})), text)
+    return key
 
 
 def _check_keys(named: Dict[str, Scenario], points: List[Dict[str, Any]], keys: List[Dict[str, Any]]) -> None:
@@ -870,12 +919,16 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
     one, and one of another key without runs is keyed anew only where neither is found. Each grid point
     takes a point of its own."""
     with_runs = {pid for (pid,) in con.execute("SELECT DISTINCT point_id FROM runs")}
+    known: Dict[Tuple[str, ...], Optional[Dict[str, str]]] = {}
+    for point, key, configs in zip(points, keys, point_configs):  # each key makes its point's configurations
+        known[tuple(_point_overrides(point))] = known[tuple(_point_overrides(key))] = configs
+    stored_points = _StoredPoints(con, scenarios, known)
     by_key: List[Optional[int]] = []
     for point, key, configs in zip(points, keys, point_configs):
         text = _canonical(key)
         row = con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?", (text,)).fetchone()
         if row and any(isinstance(v, str) for v in key.values()) and \
-                configs not in _stored_point_identities(con, scenarios, row[0], json.loads(text), key):
+                configs not in stored_points.identities(row[0], json.loads(text), key):
             raise SweepError(
                 f"grid point {_describe(point)}: point {row[0]} of this database has this text but ran other "
                 "configurations: the command line's --grid values are YAML (.01 is a number, ~ is null), a "
@@ -895,7 +948,7 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
             if pid in taken or (runs_only and pid not in with_runs):
                 continue
             if pid not in identities:
-                identities[pid] = _stored_point_identities(con, scenarios, pid, json.loads(text))
+                identities[pid] = stored_points.identities(pid, json.loads(text))
             if configs in identities[pid]:
                 out.append(pid)
         return sorted(out, key=lambda pid: pid not in with_runs)
@@ -929,46 +982,76 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
     return point_ids
 
 
-def _stored_point_identities(con: sqlite3.Connection, scenarios: Dict[str, Scenario], point_id: int,
-                             point: Dict[str, Any], given: Optional[Dict[str, Any]] = None) -> List[Dict[str, str]]:
-    """What a point of the database may be (its identity: the configuration hash of each scenario there, as
-    _validate_runs makes it); none where these scenarios cannot take it.
+class _StoredPoints:
+    """What the database's points may be, for one :func:`_prepare`: each configuration made once (those of
+    the grid points' own overrides and keys are known already, from :func:`_validate_runs`), each stored
+    scenario's configuration parsed once, each run's configuration rebuilt once."""
 
-    A text value is ambiguous: a string (Python's, kept as it is) or YAML text (the command line's, which
-    builds before :func:`_as_the_engine_reads` stored as given: ``--grid a=.01``, ``title=~``; and every text
-    before terrasim kept Python's strings). Where the readings make other runs, the point's finished runs (of
-    any scenario of the database, rebuilt from its stored configuration as the workers built it) say which it
-    is; without any, it may be each of them: it holds nothing that could be mixed. `given`: the point as this
-    sweep has it, tried first.
-    """
-    readings = ([given] if given is not None else []) + [point]
-    if any(isinstance(v, str) for v in point.values()):
-        readings.append({path: _YamlText(v) if isinstance(v, str) else v for path, v in point.items()})
-    made: List[Tuple[List[str], Dict[str, str]]] = []
-    for reading in readings:
-        overrides = _point_overrides(reading)
-        with contextlib.suppress(ScenarioError):
-            made.append((overrides, {name: _at_point(sc, overrides).config_sha256 for name, sc in scenarios.items()}))
-    if len({tuple(overrides) for overrides, _ in made}) > 1:
-        for config_json, source, seed, config in con.execute(
-                "SELECT s.config_json, s.source, r.seed, r.config_sha256 FROM runs r JOIN scenarios s "
-                "USING (scenario_id) WHERE r.point_id = ? GROUP BY r.scenario_id", (point_id,)).fetchall():
-            made = [(overrides, identity) for overrides, identity in made
-                    if _config_of_run(config_json, source, overrides, seed) == config]
-    identities: List[Dict[str, str]] = []
-    for _, identity in made:
-        if identity not in identities:
-            identities.append(identity)
-    return identities
+    def __init__(self, con: sqlite3.Connection, scenarios: Dict[str, Scenario],
+                 known: Dict[Tuple[str, ...], Optional[Dict[str, str]]]):
+        self.con, self.scenarios, self.known = con, scenarios, known
+        self.stored: Dict[int, Tuple[Any, str]] = {}  # scenario id: its configuration (parsed) and source
+        self.runs: Dict[Tuple[int, Tuple[str, ...], int], Optional[str]] = {}
 
+    def identity(self, overrides: List[str]) -> Optional[Dict[str, str]]:
+        """The configuration hash of each scenario at a grid point of `overrides` (None: one refuses them)."""
+        key = tuple(overrides)
+        if key not in self.known:
+            try:
+                self.known[key] = {name: _at_point(sc, overrides).config_sha256 for name, sc in self.scenarios.items()}
+            except ScenarioError:
+                self.known[key] = None
+        return self.known[key]
 
-def _config_of_run(config_json: str, source: str, overrides: List[str], seed: int) -> Optional[str]:
-    """The configuration hash of a run of the stored scenario `config_json` at a grid point's `overrides` with
-    `seed`, as :func:`execute_run` makes it (None: the scenario refuses them)."""
-    try:
-        return _core.scenario_from_dict(json.loads(config_json), overrides + [f"seed={seed}"], source).config_sha256
-    except _core.ScenarioError:
-        return None
+    def identities(self, point_id: int, point: Dict[str, Any],
+                   given: Optional[Dict[str, Any]] = None) -> List[Dict[str, str]]:
+        """What a point of the database may be (its identity: the configuration hash of each scenario there,
+        as _validate_runs makes it); none where these scenarios cannot take it.
+
+        A text value is ambiguous: a string (Python's, kept as it is) or YAML text (the command line's, which
+        builds before :func:`_as_the_engine_reads` stored as given: ``--grid a=.01``, ``title=~``; and every
+        text before terrasim kept Python's strings). Where the readings make other runs, the point's finished
+        runs (of any scenario of the database, rebuilt from its stored configuration as the workers built it)
+        say which it is; without any, it may be each of them: it holds nothing that could be mixed. `given`:
+        the point as this sweep has it, tried first.
+        """
+        readings = ([given] if given is not None else []) + [point]
+        if any(isinstance(v, str) and not _as_itself(v) for v in point.values()):
+            readings.append({path: _YamlText(v) if isinstance(v, str) and not _as_itself(v) else v
+                             for path, v in point.items()})
+        made: List[Tuple[List[str], Dict[str, str]]] = []
+        for reading in readings:
+            overrides = _point_overrides(reading)
+            identity = self.identity(overrides)
+            if identity is not None:
+                made.append((overrides, identity))
+        if any(identity != made[0][1] for _, identity in made):  # the readings make other runs: which ran?
+            for scenario_id, seed, config in self.con.execute(
+                    "SELECT scenario_id, seed, config_sha256 FROM runs WHERE point_id = ? GROUP BY scenario_id",
+                    (point_id,)).fetchall():
+                made = [(overrides, identity) for overrides, identity in made
+                        if self.config_of_run(scenario_id, overrides, seed) == config]
+        identities: List[Dict[str, str]] = []
+        for _, identity in made:
+            if identity not in identities:
+                identities.append(identity)
+        return identities
+
+    def config_of_run(self, scenario_id: int, overrides: List[str], seed: int) -> Optional[str]:
+        """The configuration hash of a run of the stored scenario `scenario_id` at a grid point's `overrides`
+        with `seed`, as :func:`execute_run` makes it (None: the scenario refuses them)."""
+        key = (scenario_id, tuple(overrides), seed)
+        if key not in self.runs:
+            if scenario_id not in self.stored:
+                config_json, source = self.con.execute("SELECT config_json, source FROM scenarios WHERE scenario_id = ?",
+                                                       (scenario_id,)).fetchone()
+                self.stored[scenario_id] = (json.loads(config_json), source)
+            document, source = self.stored[scenario_id]
+            try:
+                self.runs[key] = _core.scenario_from_dict(document, overrides + [f"seed={seed}"], source).config_sha256
+            except _core.ScenarioError:
+                self.runs[key] = None
+        return self.runs[key]
 
 
 def _commit(con: sqlite3.Connection, result: Dict[str, Any], seed: int) -> None:
