@@ -294,8 +294,8 @@ def _check_paths(points: List[Dict[str, Any]], override_paths: Sequence[str]) ->
             if path in override_paths:
                 raise ValueError(f"{path}: both in the grid (--grid) and in the overrides (--set), where the "
                                  "grid's values would replace the override in every run: give it in one of them")
-        text = _canonical(point)
-        if text in seen:
+        text = (_canonical(point), tuple(sorted(path for path, v in point.items() if isinstance(v, _YamlText))))
+        if text in seen:  # YAML text and a str of the same text are read apart (see _check_keys)
             raise ValueError(f"grid (--grid): the point {_describe(point)} comes twice: give each value once")
         seen.add(text)
 
@@ -384,29 +384,113 @@ def _as_the_engine_reads(named: Dict[str, Scenario], points: List[Dict[str, Any]
     spelt: ``~``, ``Null``, an empty value and ``null`` are None; ``'x'`` and ``x`` are the string ``x`` (as
     are ``"x"`` and a Python ``"x"``); ``.01`` is 0.01 and ``True`` is True where a number or a bool is read,
     and stay the texts ``.01`` and ``True`` where a string is (a title). A text no plain value matches (one
-    with an anchor, say) is kept as it is. Python values are kept: a str is a string, read as it is."""
+    with an anchor, say) is kept as it is. Python values are kept: a str is a string, read as it is.
+
+    Each text is read once at its path (a grid of 10 x 100 values has 110), by the engine where need be
+    (see :func:`_reading`): how a field reads a value does not hang on the point's other values, the
+    fields being typed by their paths."""
+    readings: Dict[Tuple[str, str], Any] = {}
     out = []
     for point, configs in zip(points, point_configs):
-        readings = {path: _plain_readings(v) for path, v in point.items() if isinstance(v, _YamlText)}
-        if not readings:
-            out.append(dict(point))
-            continue
-
-        def same(candidate: Dict[str, Any]) -> bool:
-            overrides = _point_overrides(candidate)
-            try:
-                return all(_at_point(sc, overrides).config_sha256 == configs[name] for name, sc in named.items())
-            except ScenarioError:
-                return False
-        first = {**point, **{path: values[0] for path, values in readings.items() if values}}
-        if same(first):  # at once, as nearly always
-            out.append(first)
-            continue
         key = dict(point)
-        for path, values in readings.items():
-            key[path] = next((v for v in values if same({**key, path: v})), point[path])
+        for path, text in point.items():
+            if isinstance(text, _YamlText):
+                if (path, text) not in readings:
+                    readings[path, text] = _reading(named, path, text, configs if len(point) == 1 else None)
+                key[path] = readings[path, text]
+        if any(v is _UNREAD for v in key.values()):  # read at this point alone, all its texts together
+            key = _read_at_point(named, point, configs)
         out.append(key)
     return out
+
+
+_UNREAD = object()  # a text that _reading could not read alone
+
+_PLAIN_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*( [A-Za-z0-9_.\-]+)*")
+
+
+def _as_itself(text: str) -> bool:
+    """Whether YAML text `text` is read by the engine as the string it is, in any field that takes it, as a
+    quoted string is: a plain scalar of words starting with a letter, neither null, a bool nor a number
+    (`t0`, `Scenario B`). The engine types a plain scalar by its field: a string field (or a month) reads it
+    as its text, as it reads a quoted one, and a bool, integer or number field refuses both (``inf`` and
+    ``nan`` are refused as not finite)."""
+    return _PLAIN_WORDS.fullmatch(text) is not None and _plain_readings(text) == [text]
+
+
+def _reading(named: Dict[str, Scenario], path: str, text: str, configs: Optional[Dict[str, str]]) -> Any:
+    """The plain value that YAML text `text` is at `path`, as :func:`_as_the_engine_reads` keys it; `text`
+    itself where no plain value is, _UNREAD where `text` alone is refused there. `configs`: those of the grid
+    point where `path=text` is its only override."""
+    values = _plain_readings(text)
+    for v in values[:1]:
+        if format_override_value(v) == text or _as_itself(text):
+            return v  # the engine is given the same text, or reads it as the string it is
+    reference: Dict[str, str] = {}
+    for name, sc in named.items():
+        if configs is not None:
+            reference[name] = configs[name]
+            continue
+        try:
+            reference[name] = _at_point(sc, [f"{path}={text}"]).config_sha256
+        except ScenarioError:
+            return _UNREAD
+    for v in values:
+        overrides = [f"{path}={format_override_value(v)}"]
+        with contextlib.suppress(ScenarioError):
+            if all(_at_point(sc, overrides).config_sha256 == reference[name] for name, sc in named.items()):
+                return v
+    return text
+
+
+def _read_at_point(named: Dict[str, Scenario], point: Dict[str, Any], configs: Dict[str, str]) -> Dict[str, Any]:
+    """The key of grid point `point`, its YAML texts read at the point, one after the other."""
+    def same(candidate: Dict[str, Any]) -> bool:
+        overrides = _point_overrides(candidate)
+        try:
+            return all(_at_point(sc, overrides).config_sha256 == configs[name] for name, sc in named.items())
+        except ScenarioError:
+            return False
+    key = dict(point)
+    for path, text in point.items():
+        if isinstance(text, _YamlText):
+            key[path] = next((v for v in _plain_readings(text) if same({**key, path: v})), text)
+    return key
+
+
+def _check_keys(named: Dict[str, Scenario], points: List[Dict[str, Any]], keys: List[Dict[str, Any]]) -> None:
+    """Refuses two grid points (which make other runs: :func:`_validate_runs`) that the database would key as
+    one: a YAML text that no plain value spells (``&a x``, an anchor, which the engine reads as ``x``) is kept
+    as its text, the key of the string of that text too (a quoted ``'&a x'``, a Python ``"&a x"``), and their
+    runs would be filed under one point."""
+    seen: Dict[str, int] = {}
+    for k, key in enumerate(keys):
+        text = _canonical(key)
+        if text not in seen:
+            seen[text] = k
+            continue
+        j = seen[text]
+        spell = []
+        for path, value in [(path, v) for i in (j, k) for path, v in keys[i].items() if isinstance(v, _YamlText)]:
+            read = _read_back(next(iter(named.values())), path, value)
+            spell.append(f"{path}={value}" + (f" as {path}={format_override_value(read[0])}" if read else ""))
+        raise ValueError(
+            f"grid (--grid): the points {_describe(points[j])} and {_describe(points[k])} make other runs but "
+            f"would be stored as one point, {_canonical(key)}: YAML text that no plain value spells (an anchor, an "
+            f"alias, a tag) is stored as its text, which is the string of the other. Give {' and '.join(spell)} "
+            "(the value the engine reads from it), or sweep the two into separate databases")
+
+
+def _read_back(scenario: Scenario, path: str, text: str) -> Optional[List[Any]]:
+    """``[value]``: the value the engine reads from YAML text `text` at `path` of `scenario` (None where that
+    alone is refused)."""
+    with contextlib.suppress(ScenarioError, LookupError, TypeError, ValueError):
+        field = _core.override_paths(scenario._core, [f"{path}={text}"])[0]
+        value: Any = scenario.with_overrides([f"{path}={text}"]).config
+        for name, index in re.findall(r"([^.\[\]]+)|\[([0-9]+)\]", field):
+            value = value[int(index)] if index else value[name]
+        return [value]
+    return None
 
 
 def _plain_readings(text: str) -> List[Any]:
@@ -760,8 +844,10 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
     ``--grid a=.01`` continues the point written as ``a=0.01``, and ``title=null`` the point an earlier build
     wrote as ``title=~``, instead of running it again as another point. A point of the same text that ran
     other configurations (an earlier build's ``--grid title=~``, YAML's null, against a Python ``"~"``) is
-    refused. A point without finished runs that this sweep takes under another key is written anew under its
-    key (it holds nothing that the key would misname).
+    refused. Where several points may be a grid point, one with finished runs is taken (never one of its key
+    without runs beside it: the runs of one configuration are never split between two points). A point
+    without finished runs that this sweep takes under another key is written anew under its key (it holds
+    nothing that the key would misname). See :func:`_points_of`.
     """
     version = _core.__version__
     con.executescript(SCHEMA)  # idempotent; executescript commits, so before the transaction
@@ -814,40 +900,7 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
                 scenario_ids[name] = cur.lastrowid
         if settings["series"] == _settings(None, False)["series"]:
             _check_stored_series(con, scenarios, scenario_ids)
-        found: List[Optional[int]] = [None] * len(keys)
-        for k, (point, key, configs) in enumerate(zip(points, keys, point_configs)):
-            text = _canonical(key)
-            row = con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?", (text,)).fetchone()
-            if row:
-                if any(isinstance(v, str) for v in key.values()) and \
-                        configs not in _stored_point_identities(con, scenarios, row[0], json.loads(text), key):
-                    raise SweepError(
-                        f"grid point {_describe(point)}: point {row[0]} of this database has this text but ran other "
-                        "configurations: the command line's --grid values are YAML (.01 is a number, ~ is null), a "
-                        "Python string is kept as it is (it was read as YAML before terrasim kept it). Give the value "
-                        "as its runs read it, or write to a new database.")
-                found[k] = row[0]
-        existing: Optional[Dict[int, List[Dict[str, str]]]] = None  # the database's points' identities, when needed
-        for k, (key, configs) in enumerate(zip(keys, point_configs)):
-            if found[k] is not None:
-                continue
-            if existing is None:
-                existing = {pid: _stored_point_identities(con, scenarios, pid, json.loads(stored))
-                            for pid, stored in con.execute("SELECT point_id, overrides_json FROM parameters").fetchall()}
-            same = [pid for pid, identities in existing.items() if pid not in found and configs in identities]
-            if same and con.execute("SELECT EXISTS (SELECT 1 FROM runs WHERE point_id = ?)", (same[0],)).fetchone()[0]:
-                found[k] = same[0]
-                continue
-            if same:  # without runs: keyed anew, as this sweep reads it
-                found[k] = same[0]
-                con.execute("UPDATE parameters SET overrides_json = ? WHERE point_id = ?", (_canonical(key), found[k]))
-                con.execute("DELETE FROM parameter_values WHERE point_id = ?", (found[k],))
-            else:
-                found[k] = con.execute("INSERT INTO parameters (overrides_json) VALUES (?)",
-                                       (_canonical(key),)).lastrowid
-            con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
-                            [(found[k], path, json.dumps(_plain(v))) for path, v in key.items()])
-        point_ids = [pid for pid in found if pid is not None]
+        point_ids = _points_of(con, scenarios, points, keys, point_configs)
         con.execute("COMMIT")
     except BaseException:
         _roll_back(con)
@@ -855,46 +908,150 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
     return scenario_ids, point_ids
 
 
-def _stored_point_identities(con: sqlite3.Connection, scenarios: Dict[str, Scenario], point_id: int,
-                             point: Dict[str, Any], given: Optional[Dict[str, Any]] = None) -> List[Dict[str, str]]:
-    """What a point of the database may be (its identity: the configuration hash of each scenario there, as
-    _validate_runs makes it); none where these scenarios cannot take it.
+def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: List[Dict[str, Any]],
+               keys: List[Dict[str, Any]], point_configs: List[Dict[str, str]]) -> List[int]:
+    """The database's point of each grid point (see :func:`_prepare`), written where it has none; in the
+    transaction of :func:`_prepare`.
 
-    A text value is ambiguous: a string (Python's, kept as it is) or YAML text (the command line's, which
-    builds before :func:`_as_the_engine_reads` stored as given: ``--grid a=.01``, ``title=~``; and every text
-    before terrasim kept Python's strings). Where the readings make other runs, the point's finished runs (of
-    any scenario of the database, rebuilt from its stored configuration as the workers built it) say which it
-    is; without any, it may be each of them: it holds nothing that could be mixed. `given`: the point as this
-    sweep has it, tried first.
-    """
-    readings = ([given] if given is not None else []) + [point]
-    if any(isinstance(v, str) for v in point.values()):
-        readings.append({path: _YamlText(v) if isinstance(v, str) else v for path, v in point.items()})
-    made: List[Tuple[List[str], Dict[str, str]]] = []
-    for reading in readings:
-        overrides = _point_overrides(reading)
-        with contextlib.suppress(ScenarioError):
-            made.append((overrides, {name: _at_point(sc, overrides).config_sha256 for name, sc in scenarios.items()}))
-    if len({tuple(overrides) for overrides, _ in made}) > 1:
-        for config_json, source, seed, config in con.execute(
-                "SELECT s.config_json, s.source, r.seed, r.config_sha256 FROM runs r JOIN scenarios s "
-                "USING (scenario_id) WHERE r.point_id = ? GROUP BY r.scenario_id", (point_id,)).fetchall():
-            made = [(overrides, identity) for overrides, identity in made
-                    if _config_of_run(config_json, source, overrides, seed) == config]
-    identities: List[Dict[str, str]] = []
-    for _, identity in made:
-        if identity not in identities:
-            identities.append(identity)
-    return identities
+    Of the points that may be a grid point (its key's, or one whose identities hold its configurations), one
+    with finished runs is taken first, so that its runs are never split between two points of one
+    configuration: a point of the key without runs is taken only where no other point with runs may be this
+    one, and one of another key without runs is keyed anew only where neither is found. Each grid point
+    takes a point of its own."""
+    with_runs = {pid for (pid,) in con.execute("SELECT DISTINCT point_id FROM runs")}
+    known: Dict[Tuple[str, ...], Optional[Dict[str, str]]] = {}
+    for point, key, configs in zip(points, keys, point_configs):  # each key makes its point's configurations
+        known[tuple(_point_overrides(point))] = known[tuple(_point_overrides(key))] = configs
+    stored_points = _StoredPoints(con, scenarios, known)
+    by_key: List[Optional[int]] = []
+    for point, key, configs in zip(points, keys, point_configs):
+        text = _canonical(key)
+        row = con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?", (text,)).fetchone()
+        if row and any(isinstance(v, str) for v in key.values()) and \
+                configs not in stored_points.identities(row[0], json.loads(text), key):
+            raise SweepError(
+                f"grid point {_describe(point)}: point {row[0]} of this database has this text but ran other "
+                "configurations: the command line's --grid values are YAML (.01 is a number, ~ is null), a "
+                "Python string is kept as it is (it was read as YAML before terrasim kept it). Give the value "
+                "as its runs read it, or write to a new database.")
+        by_key.append(row[0] if row else None)
+    stored: Optional[List[Tuple[int, str]]] = None
+    identities: Dict[int, List[Dict[str, str]]] = {}  # the database's points' identities, when needed
+
+    def matching(configs: Dict[str, str], taken: set, runs_only: bool) -> List[int]:
+        """The points not `taken` that may be the grid point of `configs`, those with runs first."""
+        nonlocal stored
+        if stored is None:
+            stored = con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id").fetchall()
+        out = []
+        for pid, text in stored:
+            if pid in taken or (runs_only and pid not in with_runs):
+                continue
+            if pid not in identities:
+                identities[pid] = stored_points.identities(pid, json.loads(text))
+            if configs in identities[pid]:
+                out.append(pid)
+        return sorted(out, key=lambda pid: pid not in with_runs)
+
+    found: List[Optional[int]] = [pid if pid in with_runs else None for pid in by_key]
+    for k, pid in enumerate(by_key):  # a point of its key without runs: unless another with runs is this one
+        if pid is not None and found[k] is None:
+            others = matching(point_configs[k], {p for p in found if p is not None}, True)
+            found[k] = others[0] if others else pid
+    for k, (key, configs) in enumerate(zip(keys, point_configs)):
+        if found[k] is not None:
+            continue
+        same = matching(configs, {p for p in found if p is not None}, False)
+        if same and same[0] in with_runs:
+            found[k] = same[0]
+            continue
+        if same:  # without runs: keyed anew, as this sweep reads it
+            found[k] = same[0]
+            con.execute("UPDATE parameters SET overrides_json = ? WHERE point_id = ?", (_canonical(key), found[k]))
+            con.execute("DELETE FROM parameter_values WHERE point_id = ?", (found[k],))
+        else:
+            found[k] = con.execute("INSERT INTO parameters (overrides_json) VALUES (?)", (_canonical(key),)).lastrowid
+        con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
+                        [(found[k], path, json.dumps(_plain(v))) for path, v in key.items()])
+    point_ids = [pid for pid in found if pid is not None]
+    if len(set(point_ids)) != len(point_ids):  # _check_keys keeps it from happening: never two in one point
+        twice = next(k for k, pid in enumerate(point_ids) if point_ids.index(pid) != k)
+        raise SweepError(f"grid points {_describe(points[point_ids.index(point_ids[twice])])} and "
+                         f"{_describe(points[twice])} would both be point {point_ids[twice]} of this database: "
+                         "their runs would be mixed (an internal error; nothing was run)")
+    return point_ids
 
 
-def _config_of_run(config_json: str, source: str, overrides: List[str], seed: int) -> Optional[str]:
-    """The configuration hash of a run of the stored scenario `config_json` at a grid point's `overrides` with
-    `seed`, as :func:`execute_run` makes it (None: the scenario refuses them)."""
-    try:
-        return _core.scenario_from_dict(json.loads(config_json), overrides + [f"seed={seed}"], source).config_sha256
-    except _core.ScenarioError:
-        return None
+class _StoredPoints:
+    """What the database's points may be, for one :func:`_prepare`: each configuration made once (those of
+    the grid points' own overrides and keys are known already, from :func:`_validate_runs`), each stored
+    scenario's configuration parsed once, each run's configuration rebuilt once."""
+
+    def __init__(self, con: sqlite3.Connection, scenarios: Dict[str, Scenario],
+                 known: Dict[Tuple[str, ...], Optional[Dict[str, str]]]):
+        self.con, self.scenarios, self.known = con, scenarios, known
+        self.stored: Dict[int, Tuple[Any, str]] = {}  # scenario id: its configuration (parsed) and source
+        self.runs: Dict[Tuple[int, Tuple[str, ...], int], Optional[str]] = {}
+
+    def identity(self, overrides: List[str]) -> Optional[Dict[str, str]]:
+        """The configuration hash of each scenario at a grid point of `overrides` (None: one refuses them)."""
+        key = tuple(overrides)
+        if key not in self.known:
+            try:
+                self.known[key] = {name: _at_point(sc, overrides).config_sha256 for name, sc in self.scenarios.items()}
+            except ScenarioError:
+                self.known[key] = None
+        return self.known[key]
+
+    def identities(self, point_id: int, point: Dict[str, Any],
+                   given: Optional[Dict[str, Any]] = None) -> List[Dict[str, str]]:
+        """What a point of the database may be (its identity: the configuration hash of each scenario there,
+        as _validate_runs makes it); none where these scenarios cannot take it.
+
+        A text value is ambiguous: a string (Python's, kept as it is) or YAML text (the command line's, which
+        builds before :func:`_as_the_engine_reads` stored as given: ``--grid a=.01``, ``title=~``; and every
+        text before terrasim kept Python's strings). Where the readings make other runs, the point's finished
+        runs (of any scenario of the database, rebuilt from its stored configuration as the workers built it)
+        say which it is; without any, it may be each of them: it holds nothing that could be mixed. `given`:
+        the point as this sweep has it, tried first.
+        """
+        readings = ([given] if given is not None else []) + [point]
+        if any(isinstance(v, str) and not _as_itself(v) for v in point.values()):
+            readings.append({path: _YamlText(v) if isinstance(v, str) and not _as_itself(v) else v
+                             for path, v in point.items()})
+        made: List[Tuple[List[str], Dict[str, str]]] = []
+        for reading in readings:
+            overrides = _point_overrides(reading)
+            identity = self.identity(overrides)
+            if identity is not None:
+                made.append((overrides, identity))
+        if any(identity != made[0][1] for _, identity in made):  # the readings make other runs: which ran?
+            for scenario_id, seed, config in self.con.execute(
+                    "SELECT scenario_id, seed, config_sha256 FROM runs WHERE point_id = ? GROUP BY scenario_id",
+                    (point_id,)).fetchall():
+                made = [(overrides, identity) for overrides, identity in made
+                        if self.config_of_run(scenario_id, overrides, seed) == config]
+        identities: List[Dict[str, str]] = []
+        for _, identity in made:
+            if identity not in identities:
+                identities.append(identity)
+        return identities
+
+    def config_of_run(self, scenario_id: int, overrides: List[str], seed: int) -> Optional[str]:
+        """The configuration hash of a run of the stored scenario `scenario_id` at a grid point's `overrides`
+        with `seed`, as :func:`execute_run` makes it (None: the scenario refuses them)."""
+        key = (scenario_id, tuple(overrides), seed)
+        if key not in self.runs:
+            if scenario_id not in self.stored:
+                config_json, source = self.con.execute("SELECT config_json, source FROM scenarios WHERE scenario_id = ?",
+                                                       (scenario_id,)).fetchone()
+                self.stored[scenario_id] = (json.loads(config_json), source)
+            document, source = self.stored[scenario_id]
+            try:
+                self.runs[key] = _core.scenario_from_dict(document, overrides + [f"seed={seed}"], source).config_sha256
+            except _core.ScenarioError:
+                self.runs[key] = None
+        return self.runs[key]
 
 
 def _commit(con: sqlite3.Connection, result: Dict[str, Any], seed: int) -> None:
@@ -1076,7 +1233,9 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     grid and the overrides, or a grid path that sets what an override or
     another grid path sets under another spelling (``zones[0].x`` and
     ``zones.NAME.x``) or within it, a grid point twice or two points that make
-    the same runs, a grid path without values or an empty list of points,
+    the same runs, two that make other runs but would be stored as one point
+    (a --grid value ``&a x``, YAML that no plain value spells, stored as its
+    text, beside a quoted ``'&a x'``), a grid path without values or an empty list of points,
     no scenario or two of one name, an unknown series,
     `workers`, `threads` or `max_in_flight` not a whole number of at least 1,
     `db` empty, ``:memory:`` or a ``file:`` URI, which SQLite keeps nowhere or
@@ -1147,6 +1306,7 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     point_configs = _validate_runs(named, bases, points, point_overrides, _grid_labels(grid, points, _command_line),
                                    extra_overrides, base_seed, replicates, "--seed" if _command_line else "base_seed")
     keys = _as_the_engine_reads(named, points, point_configs)
+    _check_keys(named, points, keys)
     if series:
         _check_series(named, series)
     if os.path.isdir(db):

@@ -562,6 +562,111 @@ def test_a_point_an_earlier_build_keyed_by_its_text_is_found_by_its_runs(tmp_pat
     ran_as(db, {1: "~", 2: None})
 
 
+def runs_only_of(db, point_id):
+    """The runs of point `point_id` of database `db` removed: that point's sweep stopped before a run finished."""
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("DELETE FROM series WHERE run_id IN (SELECT run_id FROM runs WHERE point_id = ?)", (point_id,))
+        con.execute("DELETE FROM runs WHERE point_id = ?", (point_id,))
+    con.close()
+
+
+def test_a_point_with_runs_is_taken_before_one_of_the_same_configuration_without(tmp_path):
+    # An earlier build's database: `--grid title=~` stopped before any run (point 1, the text "~", no runs),
+    # then `--grid title=Null` made point 2 and ran it. Resumed under any spelling of null, the sweep took
+    # the first point that matched, point 1, and ran everything there: two points of one configuration, the
+    # runs of null split between them (a review). The point with runs is taken.
+    for k, spelling in enumerate(["title=~", "title=Null", "title=null", None]):
+        db = tmp_path / f"s{k}.sqlite"
+        assert sweep_small(db, grid={"title": ["placeholder", None]}).completed == 2
+        old_keys(db, {"title": "~"}, {"title": "Null"})
+        runs_only_of(db, 1)
+        if spelling is None:
+            assert sweep_small(db, 2, grid={"title": [None]}).completed == 1
+        else:
+            proc = cli("sweep", SMALL, "--months", 2, "-r", 2, "--workers", 1, "--progress", "never", "--db", db,
+                       "--grid", spelling)
+            assert "1 runs done, 1 already in" in proc.stderr, (spelling, proc.stderr)
+        with ts.SweepResults(db) as res:
+            assert list(res.runs()["point_id"]) == [2, 2], spelling
+        ran_as(db, {1: "~", 2: None})  # point 1 has no runs: it is left as it was
+    # The same where the sweep's key is the text of the point without runs: a Python "~" is the title "~",
+    # which point 1 (an earlier build's `--grid title=~`, no runs) may be, and point 2 (its `title='~'`) ran.
+    db = tmp_path / "t.sqlite"
+    assert sweep_small(db, grid={"title": ["placeholder", "~"]}).completed == 2
+    old_keys(db, {"title": "placeholder"}, {"title": "'~'"})
+    old_keys(db, {"title": "~"})
+    runs_only_of(db, 1)
+    assert sweep_small(db, 2, grid={"title": ["~"]}).completed == 1  # replicate 1 of point 2, not 2 runs of 1
+    with ts.SweepResults(db) as res:
+        assert list(res.runs()["point_id"]) == [2, 2]
+    ran_as(db, {1: "~", 2: "~"})
+
+
+def test_two_values_that_the_engine_reads_apart_are_never_one_point(tmp_path):
+    # A --grid value that no plain value spells (&a x, an anchor: the title x) is stored as its text, which is
+    # the key of the string '&a x' too: on a fresh database the sweep failed on "UNIQUE constraint failed",
+    # and where a point '&a x' without runs was there, both grid points were that point, the runs of either
+    # filed under the other's value (a review). The two are refused, before anything runs.
+    db = tmp_path / "a.sqlite"
+    for grid in ["title=&a x,'&a x'", 'title=&a x,"&a x"']:  # the second was "comes twice"
+        refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", grid), "the points title=&a x and title=",
+                'make other runs but would be stored as one point, {"title":"&a x"}', 'Give title=&a x as title="x"')
+        assert not db.exists()
+    assert sweep_small(db, grid={"title": ["&a x"]}).completed == 1
+    no_runs(db)
+    refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=&a x,'&a x'"), "would be stored as one point")
+    with ts.SweepResults(db) as res:
+        assert len(res.runs()) == 0 and res.points().to_dict("records") == [{"title": "&a x"}]
+    # Each alone is a point of its own; the title "&a x" runs in the point of its text, and then the title x
+    # is refused there (as before).
+    assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "title='&a x'").returncode == 0
+    ran_as(db, {1: "&a x"})
+    refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=&a x"), "has this text but ran other")
+    # Never two grid points in one point of the database, whatever their keys.
+    import importlib
+    from terrasim.scenario import _YamlText
+    sw = importlib.import_module("terrasim.sweep")
+    no_runs(db)
+    named = {"small": ts.Scenario.load(SMALL).with_overrides({"months": 2})}
+    points = [{"title": _YamlText("&a x")}, {"title": "&a x"}]
+    configs = [{"small": sw._at_point(named["small"], sw._point_overrides(p)).config_sha256} for p in points]
+    con = sw._open(str(db))
+    try:
+        with pytest.raises(ts.SweepError, match=r"grid points title=&a x and title=&a x would both be point 1 "):
+            sw._prepare(con, named, points, points, configs, 1, sw._settings(None, False))
+    finally:
+        sw._close(con)
+
+
+def test_a_sweep_reads_each_grid_value_once_and_a_resume_rebuilds_no_run(tmp_path, monkeypatch):
+    # Keying the points as the engine reads them loaded every scenario once more per grid point, a resume
+    # three more times to say what each stored point may be, and rebuilt its runs from their stored
+    # configuration where every reading was the same: resuming 1,000 points of two Amiens scenarios took twice
+    # as long as before the keys (a review). Each value is read once, the points' configurations made once.
+    import importlib
+    from terrasim.scenario import _YamlText
+    sw = importlib.import_module("terrasim.sweep")
+    calls = {}
+    for name in ("scenario_with_overrides", "scenario_from_dict"):
+        def counted(*args, _f=getattr(sw._core, name), _name=name, **kwargs):
+            calls[_name] = calls.get(_name, 0) + 1
+            return _f(*args, **kwargs)
+        monkeypatch.setattr(sw._core, name, counted)
+    grid = {"exit_rate": [_YamlText(".01"), _YamlText(".02")], "title": [_YamlText(f"t {i}") for i in range(10)]}
+    db = tmp_path / "c.sqlite"
+    assert sweep_small(db, grid=grid, _command_line=True).completed == 20
+    calls.clear()
+    summary = sweep_small(db, grid=grid, _command_line=True)
+    assert (summary.completed, summary.skipped) == (0, 20)
+    # --months, the seed and the 20 points (_validate_runs); .01 and .02 each read once (the text and 0.01);
+    # the titles need no reading, and the points are found by their keys
+    assert calls == {"scenario_with_overrides": 1 + 1 + 20 + 2 * 2}
+    with ts.SweepResults(db) as res:
+        assert res.points().to_dict("records") == [{"exit_rate": e, "title": f"t {i}"} for e in (0.01, 0.02)
+                                                   for i in range(10)]
+
+
 def test_a_text_value_of_a_grid_or_an_override_is_kept_as_it_is(tmp_path):
     # Python strings were read as YAML: "null" and "" both gave the default title (refused: "the points make
     # the same runs"), "x #1" gave "x", and "Scenario B: more exits" was refused.
