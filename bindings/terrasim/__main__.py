@@ -328,11 +328,17 @@ def _yaml_scalar(text: str):
     """A grid value from the command line: a JSON number/bool/null, else YAML text (``.01``, ``Middle``), which
     the engine reads as --set's (a Python str would be a string, kept as it is)."""
     import json
+    import math
     from .scenario import _YamlText
+    def refuse(constant: str):  # NaN, Infinity: no JSON, and YAML's text (--set title=NaN is the title NaN)
+        raise ValueError(constant)
     try:
-        return json.loads(text)
+        value = json.loads(text, parse_constant=refuse)
     except ValueError:
         return _YamlText(text)
+    if isinstance(value, float) and not math.isfinite(value):  # 1e999: the engine says it is beyond a double
+        return _YamlText(text)
+    return value
 
 
 def _results(ts, args) -> int:

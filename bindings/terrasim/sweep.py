@@ -1248,7 +1248,9 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     A grid point is one point of the database however its values are spelt
     (``~``, ``null`` or an empty --grid value and a Python None; ``'x'``,
     ``"x"``, ``x`` and a Python ``"x"``; ``1e-2``, ``.01`` and 0.01): resumed
-    under another spelling, it adds to the same runs.
+    under another spelling, it adds to the same runs. Its paths are applied
+    in sorted order, as the database keys it, whatever order they are given
+    in (it matters only where one path renames what another names).
     """
     if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) or replicates < 1:
         raise ValueError(f"replicates: expected a whole number of at least 1, found {replicates!r}")
@@ -1292,7 +1294,10 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
                              "give it once")
         extra["months"] = months
         extra_labels["months"] = "--months" if _command_line else "months"
-    points = grid_points(grid)
+    # A point's paths in sorted order, as the database keys it: applied in the order given, a point whose
+    # paths rename list items and look one up by name (zones[1].name=Centre, zones.Centre.x_km=30) set
+    # another field in another order, and both orders, one point of the database, ran under it.
+    points = [dict(sorted(point.items())) for point in grid_points(grid)]
     _check_paths(points, list(extra))
     # Everything is loaded and checked before the database is opened: bad
     # input leaves no database, and an existing one as it was.

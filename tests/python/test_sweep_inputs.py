@@ -156,7 +156,7 @@ def test_a_scenario_error_in_a_worker_comes_back_whole():
     # point (its sorted paths) did not keep, and a resume in the other order mixed two configurations
     ([AMIENS / "baseline.yaml", "--set", "scale=0.05", "--grid", "zones[0].labour_force=50000",
       "--grid", "zones.amiens_ville.labour_force=70000"],
-     "grid (--grid): zones[0].labour_force and zones.amiens_ville.labour_force set one field of scenario "
+     "grid (--grid): zones.amiens_ville.labour_force and zones[0].labour_force set one field of scenario "
      "'baseline' (both are zones[0].labour_force)"),
     ([SMALL, "--grid", "exit_rate=0.01,0.02", "--set", "exit_rate=0.1"],
      "exit_rate: both in the grid (--grid) and in the overrides (--set)"),
@@ -188,12 +188,12 @@ def test_the_api_refuses_seed_and_months_in_the_grid(tmp_path):
 
 @pytest.mark.parametrize("grid, overrides, message", [
     ({"zones[0].x_km": [1.0], "zones.Centre.x_km": [2.0]}, None,
-     "grid (--grid): zones[0].x_km and zones.Centre.x_km set one field of scenario 'a' (both are zones[0].x_km)"),
+     "grid (--grid): zones.Centre.x_km and zones[0].x_km set one field of scenario 'a' (both are zones[0].x_km)"),
     ({"zones.0.x_km": [1.0], "zones[0].x_km": [1.0]}, None, "zones.0.x_km and zones[0].x_km set one field"),
     ([{"zones.Centre.x_km": 2.0, "zones[0].x_km": 1.0}], None, "zones.Centre.x_km and zones[0].x_km set one field"),
     ({"zones[1]": [{"name": "Nord", "x_km": 0.0, "y_km": 5.0, "worker_share": 0.15, "firm_share": 0.15}],
       "zones.Nord.y_km": [6.0]}, None,
-     "grid (--grid): zones[1] and zones.Nord.y_km set one field of scenario 'a' (zones[1].y_km is within zones[1])"),
+     "grid (--grid): zones.Nord.y_km and zones[1] set one field of scenario 'a' (zones[1].y_km is within zones[1])"),
     ({"zones.Centre.x_km": [1.0]}, {"zones[0]": {"name": "Centre", "x_km": 0.5, "y_km": 0.0, "worker_share": 0.3,
                                                  "firm_share": 0.4}},
      "grid point zones.Centre.x_km=1.0 sets, in scenario 'a', a field that an override (--set zones[0]="),
@@ -1224,3 +1224,42 @@ def test_a_lock_file_this_process_makes_is_its_own_whoever_the_file_system_says_
         with exclusive_lock(str(lock), fail, lambda e: e):
             pass
     assert lock.read_text() == "pid 1 on a host that died\n"
+
+
+def test_a_points_paths_make_one_configuration_in_whatever_order_they_are_given(tmp_path):
+    # Applied in the order given, a point that renames list items and looks one up by name set another field in
+    # another order: zones.Centre.x_km=30 last moved the zone renamed Centre, first the zone named Centre at the
+    # start. Both orders are one point of the database, and both ran under it. Now they are applied sorted, as
+    # the database keys the point, whatever their order.
+    db = tmp_path / "order.sqlite"
+    given = [{"zones[0].name": "Nord", "zones[1].name": "Centre", "zones.Centre.x_km": 30},
+             {"zones.Centre.x_km": 30, "zones[0].name": "Nord", "zones[1].name": "Centre"}]
+    base = ts.Scenario.load(SMALL)
+    orders = [base.with_overrides([f"{k}={v}" for k, v in point.items()] + ["seed=1"]) for point in given]
+    assert orders[0].config_sha256 != orders[1].config_sha256  # the two orders are other configurations
+    for point, replicates in zip(given, (1, 2)):
+        ts.sweep(SMALL, [point], replicates=replicates, db=db, months=2, workers=1, progress=False)
+    sorted_overrides = ["months=2", "zones.Centre.x_km=30", "zones[0].name=Nord", "zones[1].name=Centre"]
+    con = sqlite3.connect(db)
+    runs = con.execute("SELECT point_id, seed, config_sha256 FROM runs ORDER BY seed").fetchall()
+    con.close()
+    assert [(point, seed) for point, seed, _ in runs] == [(1, 1), (1, 2)]
+    for _, seed, config in runs:
+        assert config == base.with_overrides(sorted_overrides + [f"seed={seed}"]).config_sha256
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_a_command_line_grid_value_json_would_read_as_a_constant_is_yaml_text(tmp_path, text):
+    # json.loads read NaN and Infinity (no JSON) as floats: --grid title=NaN ran the title .nan where --set
+    # title=NaN is NaN, and the database stored {"title":NaN}, which no JSON reader takes; 1e999 became .inf.
+    db = tmp_path / "c.sqlite"
+    proc = cli("sweep", SMALL, "--grid", f"title={text}", "-r", 1, "--months", 2, "--db", db, "--progress", "never")
+    assert proc.returncode == 0, proc.stderr
+    con = sqlite3.connect(db)
+    [(stored,)] = con.execute("SELECT overrides_json FROM parameters").fetchall()
+    con.close()
+
+    def strict(constant):
+        raise ValueError(constant)
+    assert json.loads(stored, parse_constant=strict) == {"title": text}  # the title the engine reads
+    assert ts.Scenario.load(SMALL).with_overrides([f"title={text}"]).config["title"] == text
