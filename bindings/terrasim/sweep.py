@@ -435,26 +435,24 @@ def _reading(named: Dict[str, Scenario], path: str, text: str, configs: Optional
             reference[name] = _at_point(sc, [f"{path}={text}"]).config_sha256
         except ScenarioError:
             return _UNREAD
-    for v in values:
-        overrides = [f"{path}={format_override_value(v)}"]
-        with contextlib.suppress(ScenarioError):
-            if all(_at_point(sc, overrides).config_sha256 == reference[name] for name, sc in named.items()):
-                return v
-    return text
+    return next((v for v in values if _makes(named, {path: v}, reference)), text)
+
+
+def _makes(named: Dict[str, Scenario], point: Dict[str, Any], configs: Dict[str, str]) -> bool:
+    """Whether grid point `point` makes configuration `configs` of every scenario (False where refused)."""
+    overrides = _point_overrides(point)
+    try:
+        return all(_at_point(sc, overrides).config_sha256 == configs[name] for name, sc in named.items())
+    except ScenarioError:
+        return False
 
 
 def _read_at_point(named: Dict[str, Scenario], point: Dict[str, Any], configs: Dict[str, str]) -> Dict[str, Any]:
     """The key of grid point `point`, its YAML texts read at the point, one after the other."""
-    def same(candidate: Dict[str, Any]) -> bool:
-        overrides = _point_overrides(candidate)
-        try:
-            return all(_at_point(sc, overrides).config_sha256 == configs[name] for name, sc in named.items())
-        except ScenarioError:
-            return False
     key = dict(point)
     for path, text in point.items():
         if isinstance(text, _YamlText):
-            key[path] = next((v for v in _plain_readings(text) if same({**key, path: v})), text)
+            key[path] = next((v for v in _plain_readings(text) if _makes(named, {**key, path: v}, configs)), text)
     return key
 
 
