@@ -379,29 +379,52 @@ def _validate_runs(named: Dict[str, Scenario], bases: Dict[str, Scenario], point
 def _as_the_engine_reads(named: Dict[str, Scenario], points: List[Dict[str, Any]],
                          point_configs: List[Dict[str, str]]) -> List[Dict[str, Any]]:
     """Each grid point as the database keys it: its values as the engine reads them, each YAML text (the
-    command line's) replaced by the plain value that makes the same configuration of every scenario there
-    (`point_configs`, from :func:`_validate_runs`), so that one point has one key however its values are
-    spelt: ``~``, ``Null``, an empty value and ``null`` are None; ``'x'`` and ``x`` are the string ``x`` (as
-    are ``"x"`` and a Python ``"x"``); ``.01`` is 0.01 and ``True`` is True where a number or a bool is read,
-    and stay the texts ``.01`` and ``True`` where a string is (a title). A text no plain value matches (one
-    with an anchor, say) is kept as it is. Python values are kept: a str is a string, read as it is.
+    command line's) and each bool or number replaced by the plain value that the engine puts in the field,
+    checked by the configuration it makes of every scenario there (`point_configs`, from
+    :func:`_validate_runs`), so that one point has one key however its values are spelt: ``~``, ``Null``,
+    an empty value and ``null`` are None; ``'x'`` and ``x`` are the string ``x`` (as are ``"x"`` and a
+    Python ``"x"``); ``.01`` is 0.01 and ``true`` is True where a number or a bool is read (``1`` stays the
+    number 1 where the field holds 1.0), and the strings ".01" and "true" where a string is (a title), as
+    are the command line's JSON-like true and 1 and Python's True and 1 there; ``|`` is the empty string,
+    and ``&a x`` (an anchor) the string x. A text no plain value matches (a mapping, a list) is kept as it
+    is. A Python str is a string, read as it is, and None is null.
 
-    Each text is read once at its path (a grid of 10 x 100 values has 110), by the engine where need be
+    Each value is read once at its path (a grid of 10 x 100 values has 110), by the engine where need be
     (see :func:`_reading`): how a field reads a value does not hang on the point's other values, the
     fields being typed by their paths."""
     readings: Dict[Tuple[str, str], Any] = {}
+    as_given: Dict[str, str] = {}  # path: the kind of Python value (a bool, a number) its field reads as given
     out = []
     for point, configs in zip(points, point_configs):
+        texts = {path: _as_text(v) for path, v in point.items()}
         key = dict(point)
-        for path, text in point.items():
-            if isinstance(text, _YamlText):
-                if (path, text) not in readings:
-                    readings[path, text] = _reading(named, path, text, configs if len(point) == 1 else None)
-                key[path] = readings[path, text]
+        for path, text in texts.items():
+            value = point[path]
+            if text is None or (as_given.get(path) == _kind(value) and not isinstance(value, _YamlText)):
+                continue  # kept as it is (no engine call: a 1,000-value grid of one number reads one)
+            if (path, text) not in readings:
+                readings[path, text] = _reading(named, path, text, configs if len(point) == 1 else None)
+            key[path] = readings[path, text]
+            if not isinstance(value, _YamlText) and _kind(key[path]) == _kind(value) and key[path] == value:
+                as_given[path] = _kind(value)
         if any(v is _UNREAD for v in key.values()):  # read at this point alone, all its texts together
-            key = _read_at_point(named, point, configs)
+            key = _read_at_point(named, {path: point[path] if text is None else text for path, text in texts.items()},
+                                 configs)
+        for path, text in texts.items():
+            if key[path] is text and not isinstance(point[path], _YamlText):
+                key[path] = point[path]  # a bool or a number no plain value matches: kept as given
         out.append(key)
     return out
+
+
+def _as_text(value: Any) -> Optional[_YamlText]:
+    """The YAML text of a grid value that the engine reads by its field (the command line's texts, a bool, a
+    number), None for a value keyed as it is (a str, None, a mapping, a list)."""
+    if isinstance(value, _YamlText):
+        return value
+    if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return _YamlText(format_override_value(value))
+    return None
 
 
 _UNREAD = object()  # a text that _reading could not read alone
@@ -421,21 +444,66 @@ def _as_itself(text: str) -> bool:
 def _reading(named: Dict[str, Scenario], path: str, text: str, configs: Optional[Dict[str, str]]) -> Any:
     """The plain value that YAML text `text` is at `path`, as :func:`_as_the_engine_reads` keys it; `text`
     itself where no plain value is, _UNREAD where `text` alone is refused there. `configs`: those of the grid
-    point where `path=text` is its only override."""
-    values = _plain_readings(text)
-    for v in values[:1]:
-        if format_override_value(v) == text or _as_itself(text):
-            return v  # the engine is given the same text, or reads it as the string it is
+    point where `path=text` is its only override.
+
+    The value is the one the engine put at the field (:func:`_read_field`), checked by the configurations it
+    makes: ``true`` and ``1`` are the strings "true" and "1" in a string field (a title), and ``|`` the empty
+    string."""
+    if _as_itself(text):
+        return str(text)  # read as the string it is, as a quoted one is (no engine call)
     reference: Dict[str, str] = {}
+    read: Optional[List[Any]] = None
     for name, sc in named.items():
-        if configs is not None:
+        if configs is not None and read is not None:
             reference[name] = configs[name]
             continue
         try:
-            reference[name] = _at_point(sc, [f"{path}={text}"]).config_sha256
+            at = _at_point(sc, [f"{path}={text}"])
         except ScenarioError:
             return _UNREAD
+        reference[name] = at.config_sha256
+        if read is None:
+            read = _read_field(sc, at, [f"{path}={text}"], [0])[0]
+    values = _candidates(text, read)
+    for v in values[:1]:
+        if format_override_value(v) == text:
+            return v  # the engine is given the same text
     return next((v for v in values if _makes(named, {path: v}, reference)), text)
+
+
+def _read_field(scenario: Scenario, at: Scenario, overrides: List[str], which: List[int]) -> List[Optional[List[Any]]]:
+    """``[value]`` for each override of `overrides` that `which` numbers: the value that `at` (`scenario` with
+    `overrides`) has at the field it sets (None where that cannot be found)."""
+    out: List[Optional[List[Any]]] = [None] * len(which)
+    with contextlib.suppress(ScenarioError, LookupError, TypeError, ValueError):
+        fields = _core.override_paths(scenario._core, overrides)
+        config = at.config
+        for k, i in enumerate(which):
+            with contextlib.suppress(LookupError, TypeError, ValueError):
+                value: Any = config
+                for name, index in re.findall(r"([^.\[\]]+)|\[([0-9]+)\]", fields[i]):
+                    value = value[int(index)] if index else value[name]
+                out[k] = [value]
+    return out
+
+
+def _candidates(text: str, read: Optional[List[Any]]) -> List[Any]:
+    """The plain values YAML text `text` may be keyed as, the likeliest first: those of
+    :func:`_plain_readings` that are the value the engine read (`read`: ``[value]``, None where unknown), of
+    its kind (``1`` is the number 1 where the engine read 1.0, the string "1" where it read "1"), else that
+    value. Null is None (the engine reads it as the field's default); a mapping or a list read is keyed by
+    its text."""
+    values = _plain_readings(text)
+    if values == [None] or read is None or not (read[0] is None or isinstance(read[0], (bool, int, float, str))):
+        return values
+    same = [v for v in values if _kind(v) == _kind(read[0]) and v == read[0]]
+    return same or [read[0]]
+
+
+def _kind(value: Any) -> str:
+    """What a plain value is, as a field reads it: "bool", "number" (an int or a float), "str", ..."""
+    return "bool" if isinstance(value, (bool, np.bool_)) else \
+        "number" if isinstance(value, (int, float, np.integer, np.floating)) else type(value).__name__
 
 
 def _makes(named: Dict[str, Scenario], point: Dict[str, Any], configs: Dict[str, str]) -> bool:
@@ -448,11 +516,19 @@ def _makes(named: Dict[str, Scenario], point: Dict[str, Any], configs: Dict[str,
 
 
 def _read_at_point(named: Dict[str, Scenario], point: Dict[str, Any], configs: Dict[str, str]) -> Dict[str, Any]:
-    """The key of grid point `point`, its YAML texts read at the point, one after the other."""
+    """The key of grid point `point`, its YAML texts read at the point (where one alone is refused: a lookup
+    by a name another of its paths gives), one after the other."""
     key = dict(point)
-    for path, text in point.items():
-        if isinstance(text, _YamlText):
-            key[path] = next((v for v in _plain_readings(text) if _makes(named, {**key, path: v}, configs)), text)
+    sc = next(iter(named.values()))
+    overrides = _point_overrides(point)
+    texts = [path for path, v in point.items() if isinstance(v, _YamlText)]
+    try:
+        reads = _read_field(sc, _at_point(sc, overrides), overrides, [list(point).index(path) for path in texts])
+    except ScenarioError:
+        reads = [None] * len(texts)
+    for path, read in zip(texts, reads):
+        key[path] = next((v for v in _candidates(point[path], read) if _makes(named, {**key, path: v}, configs)),
+                         point[path])
     return key
 
 
@@ -482,13 +558,10 @@ def _check_keys(named: Dict[str, Scenario], points: List[Dict[str, Any]], keys: 
 def _read_back(scenario: Scenario, path: str, text: str) -> Optional[List[Any]]:
     """``[value]``: the value the engine reads from YAML text `text` at `path` of `scenario` (None where that
     alone is refused)."""
-    with contextlib.suppress(ScenarioError, LookupError, TypeError, ValueError):
-        field = _core.override_paths(scenario._core, [f"{path}={text}"])[0]
-        value: Any = scenario.with_overrides([f"{path}={text}"]).config
-        for name, index in re.findall(r"([^.\[\]]+)|\[([0-9]+)\]", field):
-            value = value[int(index)] if index else value[name]
-        return [value]
-    return None
+    try:
+        return _read_field(scenario, scenario.with_overrides([f"{path}={text}"]), [f"{path}={text}"], [0])[0]
+    except ScenarioError:
+        return None
 
 
 def _plain_readings(text: str) -> List[Any]:
@@ -914,8 +987,9 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
     Of the points that may be a grid point (its key's, or one whose identities hold its configurations), one
     with finished runs is taken first, so that its runs are never split between two points of one
     configuration: a point of the key without runs is taken only where no other point with runs may be this
-    one, and one of another key without runs is keyed anew only where neither is found. Each grid point
-    takes a point of its own."""
+    one (else it is removed: looked up by its key, it would hold none of the point's runs), and one of
+    another key without runs is keyed anew only where neither is found. Each grid point takes a point of its
+    own."""
     with_runs = {pid for (pid,) in con.execute("SELECT DISTINCT point_id FROM runs")}
     known: Dict[Tuple[str, ...], Optional[Dict[str, str]]] = {}
     for point, key, configs in zip(points, keys, point_configs):  # each key makes its point's configurations
@@ -933,35 +1007,34 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
                 "Python string is kept as it is (it was read as YAML before terrasim kept it). Give the value "
                 "as its runs read it, or write to a new database.")
         by_key.append(row[0] if row else None)
-    stored: Optional[List[Tuple[int, str]]] = None
-    identities: Dict[int, List[Dict[str, str]]] = {}  # the database's points' identities, when needed
+    index: Optional[Dict[Tuple[Tuple[str, str], ...], List[int]]] = None  # identity: the points it may be
 
     def matching(configs: Dict[str, str], taken: set, runs_only: bool) -> List[int]:
         """The points not `taken` that may be the grid point of `configs`, those with runs first."""
-        nonlocal stored
-        if stored is None:
-            stored = con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id").fetchall()
-        out = []
-        for pid, text in stored:
-            if pid in taken or (runs_only and pid not in with_runs):
-                continue
-            if pid not in identities:
-                identities[pid] = stored_points.identities(pid, json.loads(text))
-            if configs in identities[pid]:
-                out.append(pid)
+        nonlocal index
+        if index is None:  # each stored point's identities made once, indexed (a resume of N points is not N^2)
+            index = {}
+            for pid, text in con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id"):
+                for identity in stored_points.identities(pid, json.loads(text)):
+                    index.setdefault(tuple(sorted(identity.items())), []).append(pid)
+        out = [pid for pid in index.get(tuple(sorted(configs.items())), [])
+               if pid not in taken and (pid in with_runs or not runs_only)]
         return sorted(out, key=lambda pid: pid not in with_runs)
 
     found: List[Optional[int]] = [pid if pid in with_runs else None for pid in by_key]
+    taken = {pid for pid in found if pid is not None}
     for k, pid in enumerate(by_key):  # a point of its key without runs: unless another with runs is this one
         if pid is not None and found[k] is None:
-            others = matching(point_configs[k], {p for p in found if p is not None}, True)
+            others = matching(point_configs[k], taken, True)
             found[k] = others[0] if others else pid
+            taken.add(found[k])
     for k, (key, configs) in enumerate(zip(keys, point_configs)):
         if found[k] is not None:
             continue
-        same = matching(configs, {p for p in found if p is not None}, False)
+        same = matching(configs, taken, False)
         if same and same[0] in with_runs:
             found[k] = same[0]
+            taken.add(found[k])
             continue
         if same:  # without runs: keyed anew, as this sweep reads it
             found[k] = same[0]
@@ -969,8 +1042,12 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
             con.execute("DELETE FROM parameter_values WHERE point_id = ?", (found[k],))
         else:
             found[k] = con.execute("INSERT INTO parameters (overrides_json) VALUES (?)", (_canonical(key),)).lastrowid
+        taken.add(found[k])
         con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
                         [(found[k], path, json.dumps(_plain(v))) for path, v in key.items()])
+    passed_over = [(pid,) for pid in by_key if pid is not None and pid not in taken and pid not in with_runs]
+    con.executemany("DELETE FROM parameter_values WHERE point_id = ?", passed_over)  # its key found it, not its runs
+    con.executemany("DELETE FROM parameters WHERE point_id = ?", passed_over)
     point_ids = [pid for pid in found if pid is not None]
     if len(set(point_ids)) != len(point_ids):  # _check_keys keeps it from happening: never two in one point
         twice = next(k for k, pid in enumerate(point_ids) if point_ids.index(pid) != k)
@@ -990,6 +1067,7 @@ class _StoredPoints:
         self.con, self.scenarios, self.known = con, scenarios, known
         self.stored: Dict[int, Tuple[Any, str]] = {}  # scenario id: its configuration (parsed) and source
         self.runs: Dict[Tuple[int, Tuple[str, ...], int], Optional[str]] = {}
+        self.a_run_of: Optional[Dict[int, List[Tuple[int, int, str]]]] = None  # point: a run of each scenario
 
     def identity(self, overrides: List[str]) -> Optional[Dict[str, str]]:
         """The configuration hash of each scenario at a grid point of `overrides` (None: one refuses them)."""
@@ -1024,9 +1102,12 @@ class _StoredPoints:
             if identity is not None:
                 made.append((overrides, identity))
         if any(identity != made[0][1] for _, identity in made):  # the readings make other runs: which ran?
-            for scenario_id, seed, config in self.con.execute(
-                    "SELECT scenario_id, seed, config_sha256 FROM runs WHERE point_id = ? GROUP BY scenario_id",
-                    (point_id,)).fetchall():
+            if self.a_run_of is None:  # one query for all points (runs has no index by point)
+                self.a_run_of = {}
+                for pid, scenario_id, seed, config in self.con.execute(
+                        "SELECT point_id, scenario_id, seed, config_sha256 FROM runs GROUP BY point_id, scenario_id"):
+                    self.a_run_of.setdefault(pid, []).append((scenario_id, seed, config))
+            for scenario_id, seed, config in self.a_run_of.get(point_id, []):
                 made = [(overrides, identity) for overrides, identity in made
                         if self.config_of_run(scenario_id, overrides, seed) == config]
         identities: List[Dict[str, str]] = []

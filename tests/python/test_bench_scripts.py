@@ -161,3 +161,16 @@ def test_targets_reads_the_kept_runs():
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith(f"{len(kept)} runs, ")
     assert "no runs" not in p.stdout and "over the hand-tuned peer, 10^7, 2 threads" in p.stdout
+
+
+def test_sweep_bookkeeping_times_fresh_sweeps_and_resumes_under_both_keys(tmp_path):
+    # Each resume (same keys, then keys an earlier build wrote) runs nothing again: the script says so and
+    # stops otherwise, so a table is a table of bookkeeping.
+    out = tmp_path / "b.json"
+    p = subprocess.run(["/usr/bin/python3", ROOT / "bench" / "sweep_bookkeeping.py", "--points", "6", "12",
+                        "--repeats", "1", "--workers", "1", "--json", out], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["points"] for r in rows] == [6, 12] and rows[0]["growth"] == 1.0
+    assert all(r["fresh_s"] > 0 and r["resume_s"] > 0 and r["resume_other_keys_s"] > 0 for r in rows)
+    assert "     12 " in p.stdout

@@ -600,34 +600,45 @@ def test_a_point_with_runs_is_taken_before_one_of_the_same_configuration_without
     assert sweep_small(db, 2, grid={"title": ["~"]}).completed == 1  # replicate 1 of point 2, not 2 runs of 1
     with ts.SweepResults(db) as res:
         assert list(res.runs()["point_id"]) == [2, 2]
-    ran_as(db, {1: "~", 2: "~"})
+        # Point 1, passed over, is removed: it stayed, without runs, and point={"title": "~"} found it and no
+        # run (the last session's note).
+        with pytest.raises(KeyError, match=r"no grid point \{'title': '~'\} in this sweep \(its points: 2: title='~'\)"):
+            res.matrix("unemployment_rate", point={"title": "~"})
+    ran_as(db, {2: "~"})
 
 
-def test_two_values_that_the_engine_reads_apart_are_never_one_point(tmp_path):
-    # A --grid value that no plain value spells (&a x, an anchor: the title x) is stored as its text, which is
+def test_two_values_that_the_engine_reads_apart_are_never_one_point(tmp_path, monkeypatch):
+    # A --grid value that no plain value spelt (&a x, an anchor: the title x) was stored as its text, which is
     # the key of the string '&a x' too: on a fresh database the sweep failed on "UNIQUE constraint failed",
     # and where a point '&a x' without runs was there, both grid points were that point, the runs of either
-    # filed under the other's value (a review). The two are refused, before anything runs.
+    # filed under the other's value (a review). The anchor is now keyed as the title the engine reads, x.
     db = tmp_path / "a.sqlite"
     for grid in ["title=&a x,'&a x'", 'title=&a x,"&a x"']:  # the second was "comes twice"
-        refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", grid), "the points title=&a x and title=",
-                'make other runs but would be stored as one point, {"title":"&a x"}', 'Give title=&a x as title="x"')
-        assert not db.exists()
-    assert sweep_small(db, grid={"title": ["&a x"]}).completed == 1
-    no_runs(db)
-    refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=&a x,'&a x'"), "would be stored as one point")
-    with ts.SweepResults(db) as res:
-        assert len(res.runs()) == 0 and res.points().to_dict("records") == [{"title": "&a x"}]
-    # Each alone is a point of its own; the title "&a x" runs in the point of its text, and then the title x
-    # is refused there (as before).
-    assert cli("sweep", *quick(SMALL), "--db", db, "--grid", "title='&a x'").returncode == 0
-    ran_as(db, {1: "&a x"})
-    refused(cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=&a x"), "has this text but ran other")
-    # Never two grid points in one point of the database, whatever their keys.
+        proc = cli("sweep", *quick(SMALL), "--db", db, "--grid", grid)
+        assert proc.returncode == 0, proc.stderr
+        with ts.SweepResults(db) as res:
+            assert res.points().to_dict("records") == [{"title": "x"}, {"title": "&a x"}]
+        ran_as(db, {1: "x", 2: "&a x"})
+        db.unlink()
+    # Where a text is kept as it is (no value the engine reads makes its runs), two such points are refused
+    # before anything runs.
     import importlib
     from terrasim.scenario import _YamlText
     sw = importlib.import_module("terrasim.sweep")
-    no_runs(db)
+    with monkeypatch.context() as m:
+        m.setattr(sw, "_candidates", lambda text, read: [])
+        grid = {"title": [_YamlText("&a x"), "&a x"]}
+        with pytest.raises(ValueError, match=r"the points title=&a x and title=&a x make other runs but would be "
+                                             r'stored as one point, \{"title":"&a x"\}.*Give title=&a x as title="x" '):
+            sweep_small(db, grid=grid, _command_line=True)
+        assert not db.exists()
+        assert sweep_small(db, grid={"title": ["&a x"]}).completed == 1
+        no_runs(db)
+        with pytest.raises(ValueError, match="would be stored as one point"):
+            sweep_small(db, grid=grid, _command_line=True)
+    with ts.SweepResults(db) as res:
+        assert len(res.runs()) == 0 and res.points().to_dict("records") == [{"title": "&a x"}]
+    # Never two grid points in one point of the database, whatever their keys.
     named = {"small": ts.Scenario.load(SMALL).with_overrides({"months": 2})}
     points = [{"title": _YamlText("&a x")}, {"title": "&a x"}]
     configs = [{"small": sw._at_point(named["small"], sw._point_overrides(p)).config_sha256} for p in points]
@@ -637,6 +648,32 @@ def test_two_values_that_the_engine_reads_apart_are_never_one_point(tmp_path):
             sw._prepare(con, named, points, points, configs, 1, sw._settings(None, False))
     finally:
         sw._close(con)
+
+
+def test_a_value_is_keyed_as_its_field_reads_it(tmp_path):
+    # Keys were guessed from a text's spelling, by YAML's rules for plain scalars: in a string field, true and 1
+    # were keyed as the bool True and the number 1, and | (a block scalar, the empty string) as "|"; the
+    # points showed True, 1 and "|", and SweepResults(point={"title": "true"}) found no point (the last
+    # session's note). A key is now the value the engine put in the field, of the kind the field holds.
+    db = tmp_path / "k.sqlite"
+    proc = cli("sweep", *quick(SMALL), "--db", db, "--grid", "title=true,1,|,.5", "--grid", "zones[0].name=true",
+               "--grid", "exit_rate=1e-2", "--grid", "applications=2")
+    assert proc.returncode == 0, proc.stderr
+    titles = ["true", "1", "", ".5"]
+    with ts.SweepResults(db) as res:
+        points = res.points().to_dict("records")
+        assert sorted(points, key=lambda p: titles.index(p["title"])) == [
+            {"title": t, "zones[0].name": "true", "exit_rate": 0.01, "applications": 2} for t in titles]
+        assert all(type(p["title"]) is str and type(p["applications"]) is int for p in points)
+        for t in titles:
+            point = {"title": t, "zones[0].name": "true", "exit_rate": 0.01, "applications": 2}
+            assert len(res.matrix("unemployment_rate", point=point)) == 1
+            run = res.runs().set_index("point_id").loc[res._point_id(point)]
+            assert run["config_sha256"] == ts.Scenario.load(SMALL, {**point, "months": 2, "seed": 1}).config_sha256
+    # The same values from Python are the same points: nothing more to run.
+    summary = sweep_small(db, grid={"title": titles, "zones[0].name": ["true"], "exit_rate": [0.01],
+                                    "applications": [2]})
+    assert (summary.completed, summary.skipped) == (0, 4)
 
 
 def test_a_sweep_reads_each_grid_value_once_and_a_resume_rebuilds_no_run(tmp_path, monkeypatch):
