@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/printable_stream.h"
 #include "sim/core/simulation.h"
 
 namespace {
@@ -51,6 +52,8 @@ bool implemented_here(std::string_view command) {
 int main(int argc, char** argv) {
   using namespace terrasim::cli;
   if (argc > 1 && !implemented_here(argv[1])) return hand_to_python(argc, argv);
+  // What this program writes is UTF-8 text, a file name that is not UTF-8 included ("sc\xe9.yaml").
+  const PrintableStream printable_out(std::cout), printable_err(std::cerr);
   CLI::App app{"terrasim: an agent-based territorial economic simulator", "terrasim"};
   app.set_version_flag("--version", std::string("terrasim ") + terrasim::sim::kVersion);
   app.require_subcommand(1);

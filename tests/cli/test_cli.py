@@ -694,6 +694,32 @@ def test_a_run_records_a_scenario_file_name_that_is_not_utf8_as_text(undecodable
     assert f"# scenario: {shown(scenario)}\n" in run("resume", checkpoint)[0]
 
 
+def test_the_programs_messages_name_a_file_that_is_not_utf8_as_text(undecodable):
+    # The C++ program wrote such a name's bytes as they were: its messages were no UTF-8 (the fixture's
+    # decoding failed), where the Python subcommands and the run's files write \xNN.
+    run, folder, scenario = undecodable
+    out, _ = run("check", scenario)
+    assert out.startswith(f"{shown(scenario)}: ok (model dock, 120 months from 2015-01")
+    bad = folder / os.fsdecode(b"bad\xe9.yaml")
+    bad.write_text("extends: default.yaml\nworkers: -1\n")
+    _, err = run("run", bad, check=2)
+    assert f"{shown(bad)}:2:10: error: workers: expected an integer in [1, 50000000], found -1" in err
+    missing = folder / os.fsdecode(b"missing\xe9.yaml")
+    _, err = run("check", missing, check=2)
+    assert err == f"{shown(missing)}: error: cannot open file (No such file or directory)\n"
+    taken = folder / os.fsdecode(b"file\xe9")
+    taken.write_text("x")
+    _, err = run("run", scenario, "--months", 1, "--out", taken, check=2)
+    assert err == f"terrasim: --out {shown(taken)}: exists and is not a folder\n"
+    # UTF-8 passes as it is, on both streams; a run's series on standard output are whole.
+    utf8 = folder / "scénario.yaml"
+    utf8.write_bytes(SMALL.read_bytes())
+    assert run("check", utf8)[0].startswith(f"{shown(folder)}/scénario.yaml: ok")
+    series = run("run", scenario, "--months", 2)[0]
+    assert f"# scenario: {shown(scenario)}\n" in series and series.endswith("\n") and "\\x" not in series.replace(
+        shown(scenario), "")
+
+
 def test_sweep_results_and_forecast_take_paths_that_are_not_utf8(undecodable):
     run, folder, scenario = undecodable
     db = folder / os.fsdecode(b"db\xe9.sqlite")

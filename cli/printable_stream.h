@@ -1,0 +1,66 @@
+// A standard stream made UTF-8 text: each byte written to it that is no part
+// of a UTF-8 sequence (a file name's: Linux takes any bytes) goes out as the
+// four characters \xNN, as Python's terrasim writes such a name (errors=
+// "backslashreplace"); UTF-8 passes unchanged.
+#pragma once
+
+#include <cstddef>
+#include <ostream>
+#include <streambuf>
+#include <string>
+
+#include "sim/util/utf8.h"
+
+namespace terrasim::cli {
+
+// Installs itself as `stream`'s buffer for its lifetime and passes what is
+// written on to the buffer it replaced: at each flush (std::cerr flushes
+// after every insertion), else a whole line at a time once 64 KiB wait, so
+// that a sequence is never cut. A failed write fails the stream, as the
+// replaced buffer would.
+class PrintableStream : public std::streambuf {
+ public:
+  explicit PrintableStream(std::ostream& stream) : stream_(stream), out_(stream.rdbuf()) { stream_.rdbuf(this); }
+  PrintableStream(const PrintableStream&) = delete;
+  PrintableStream& operator=(const PrintableStream&) = delete;
+  ~PrintableStream() override {
+    sync();
+    stream_.rdbuf(out_);
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return sync() == 0 ? traits_type::not_eof(c) : c;
+    const char ch = traits_type::to_char_type(c);
+    return xsputn(&ch, 1) == 1 ? c : traits_type::eof();
+  }
+
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    pending_.append(s, static_cast<std::size_t>(n));
+    if (pending_.size() >= kHeld) {
+      const std::size_t end = pending_.find_last_of('\n');
+      if (end != std::string::npos && !pass_on(end + 1)) return 0;
+    }
+    return n;
+  }
+
+  int sync() override { return pass_on(pending_.size()) && out_->pubsync() == 0 ? 0 : -1; }
+
+ private:
+  static constexpr std::size_t kHeld = 64 * 1024;
+
+  // Passes on the first `count` bytes waiting, as text.
+  bool pass_on(std::size_t count) {
+    if (count == 0) return true;
+    const std::string text = sim::printable_utf8(std::string_view(pending_).substr(0, count));
+    pending_.erase(0, count);
+    return out_->sputn(text.data(), static_cast<std::streamsize>(text.size())) ==
+           static_cast<std::streamsize>(text.size());
+  }
+
+  std::ostream& stream_;
+  std::streambuf* out_;
+  std::string pending_;
+};
+
+}  // namespace terrasim::cli
