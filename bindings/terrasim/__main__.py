@@ -325,8 +325,10 @@ def _forecast(ts, args) -> int:
 
 
 def _yaml_scalar(text: str):
-    """A grid value from the command line: a JSON number/bool/null, else YAML text (``.01``, ``Middle``), which
-    the engine reads as --set's (a Python str would be a string, kept as it is)."""
+    """A grid value from the command line: a JSON number written as JSON writes it (``1``, ``0.5``), a JSON
+    bool, null, string, list or mapping, else YAML text (``.01``, ``Middle``, ``-0``, ``1.50``), which the
+    engine reads as --set's (a Python str would be a string, kept as it is). JSON's reading of ``-0`` (0) and
+    ``1.50`` (1.5) is not YAML's: the sign of -0.0, the title "1.50"."""
     import json
     import math
     from .scenario import _YamlText
@@ -337,6 +339,8 @@ def _yaml_scalar(text: str):
     except ValueError:
         return _YamlText(text)
     if isinstance(value, float) and not math.isfinite(value):  # 1e999: the engine says it is beyond a double
+        return _YamlText(text)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and json.dumps(value) != text:
         return _YamlText(text)
     return value
 

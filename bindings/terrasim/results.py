@@ -295,10 +295,35 @@ class SweepResults:
         from .sweep import _canonical
         row = self._con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?",
                                 (_canonical(point),)).fetchone()
-        if not row:
-            listed = "; ".join(f"{pid}: {text}" for pid, text in self._points().items())
-            raise KeyError(f"no grid point {point!r} in this sweep (its points: {listed})")
-        return row[0]
+        if row:
+            return row[0]
+        found = self._points_read_as(point)
+        if len(found) == 1:
+            return found[0]
+        listed = "; ".join(f"{pid}: {text}" for pid, text in self._points().items())
+        if found:
+            raise KeyError(f"grid point {point!r} may be any of points {', '.join(map(str, found))} of this sweep, "
+                           f"whose fields read its values as strings or as given (its points: {listed}): name it by "
+                           "its id, or give each value as the point's list shows it")
+        raise KeyError(f"no grid point {point!r} in this sweep (its points: {listed})")
+
+    def _points_read_as(self, point: Dict) -> list:
+        """The points that grid point `point` (as the sweep was given it) made, where the database keys some of
+        its values as the engine read them: a bool or a number given to a string field (a title) is the
+        string of its YAML text there (True: "true", 1: "1"; see terrasim.sweep._as_the_engine_reads)."""
+        from .scenario import _plain, format_override_value
+
+        def same(given, stored) -> bool:
+            return json.dumps(given) == json.dumps(stored) or (
+                isinstance(stored, str) and isinstance(given, (bool, int, float)) and
+                format_override_value(given) == stored)
+        given = _plain(dict(point))
+        found = []
+        for pid, text in self._con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id"):
+            stored = json.loads(text)
+            if stored.keys() == given.keys() and all(same(given[path], stored[path]) for path in given):
+                found.append(pid)
+        return found
 
     def _scenario_name(self, scenario: Optional[str]) -> str:
         names = [r[0] for r in self._con.execute("SELECT name FROM scenarios ORDER BY scenario_id")]

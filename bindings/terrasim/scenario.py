@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -51,7 +52,12 @@ def _plain(value: Any, path: str = "", depth: int = 0) -> Any:
     if isinstance(value, float):
         return float(value)
     if hasattr(value, "item") and getattr(value, "shape", None) == ():  # NumPy scalar
-        return _plain(value.item(), path)
+        item = value.item()
+        if type(item) is type(value):  # np.longdouble: no Python type holds it (item() gave it back)
+            if isinstance(item, numbers.Real):
+                return float(item)  # the engine's numbers are doubles, as it rounds a decimal text
+            raise TypeError(f"{path or 'scenario'}: cannot use a value of type {type(value).__name__} in a scenario")
+        return _plain(item, path)
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     nested = isinstance(value, Mapping) or isinstance(value, Sequence) or hasattr(value, "tolist")

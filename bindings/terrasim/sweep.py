@@ -399,7 +399,7 @@ def _as_the_engine_reads(named: Dict[str, Scenario], points: List[Dict[str, Any]
         texts = {path: _as_text(v) for path, v in point.items()}
         key = dict(point)
         for path, text in texts.items():
-            value = point[path]
+            value = _plain(point[path]) if getattr(point[path], "shape", None) == () else point[path]
             if text is None or (as_given.get(path) == _kind(value) and not isinstance(value, _YamlText)):
                 continue  # kept as it is (no engine call: a 1,000-value grid of one number reads one)
             if (path, text) not in readings:
@@ -419,9 +419,11 @@ def _as_the_engine_reads(named: Dict[str, Scenario], points: List[Dict[str, Any]
 
 def _as_text(value: Any) -> Optional[_YamlText]:
     """The YAML text of a grid value that the engine reads by its field (the command line's texts, a bool, a
-    number), None for a value keyed as it is (a str, None, a mapping, a list)."""
+    number, NumPy's too), None for a value keyed as it is (a str, None, a mapping, a list)."""
     if isinstance(value, _YamlText):
         return value
+    if getattr(value, "shape", None) == () and hasattr(value, "item"):  # a NumPy scalar or 0-d array
+        value = _plain(value)
     if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
         return _YamlText(format_override_value(value))
     return None
@@ -490,14 +492,17 @@ def _read_field(scenario: Scenario, at: Scenario, overrides: List[str], which: L
 def _candidates(text: str, read: Optional[List[Any]]) -> List[Any]:
     """The plain values YAML text `text` may be keyed as, the likeliest first: those of
     :func:`_plain_readings` that are the value the engine read (`read`: ``[value]``, None where unknown), of
-    its kind (``1`` is the number 1 where the engine read 1.0, the string "1" where it read "1"), else that
-    value. Null is None (the engine reads it as the field's default); a mapping or a list read is keyed by
+    its kind (``1`` is the number 1 where the engine read 1.0, the string "1" where it read "1"), then the
+    others of its kind (2^53 + 1 as given, where the engine read 2^53), then that value (``-00``: -0.0, which
+    0 does not make). Null is None (the engine reads it as the field's default); a mapping or a list read is keyed by
     its text."""
     values = _plain_readings(text)
     if values == [None] or read is None or not (read[0] is None or isinstance(read[0], (bool, int, float, str))):
         return values
-    same = [v for v in values if _kind(v) == _kind(read[0]) and v == read[0]]
-    return same or [read[0]]
+    kind = _kind(read[0])
+    same = [v for v in values if _kind(v) == kind and v == read[0]]
+    alike = [v for v in values if _kind(v) == kind and not any(v is u for u in same)]
+    return same + alike + [read[0]]
 
 
 def _kind(value: Any) -> str:
@@ -581,7 +586,8 @@ def _plain_readings(text: str) -> List[Any]:
     if plain in ("true", "True", "TRUE", "false", "False", "FALSE"):
         typed.append(plain[0] in "tT")
     elif re.fullmatch(r"[-+]?[0-9]+", plain):
-        typed.append(int(plain))
+        with contextlib.suppress(ValueError):  # past Python's 4,300 digits: a string (no field holds the number)
+            typed.append(int(plain))
     elif re.fullmatch(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?", plain) and \
             math.isfinite(float(plain)):
         typed.append(float(plain))

@@ -20,6 +20,7 @@ import tempfile
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import terrasim as ts
@@ -144,7 +145,7 @@ def test_a_scenario_error_in_a_worker_comes_back_whole():
     ([SMALL, SMALL], "two scenarios are named 'small'"),
     ([SMALL, "--grid", "separation_rate=0.02,0.03", "--grid", "separation_rate=0.04"],
      "--grid separation_rate: given twice"),
-    ([SMALL, "--grid", "exit_rate=0.01,1e-2"], "the point exit_rate=0.01 comes twice"),
+    ([SMALL, "--grid", "exit_rate=0.01,1e-2"], "the points exit_rate=0.01 and exit_rate=1e-2 make the same runs"),
     # spelt differently, the same runs: once two points, each run twice under two ids
     ([SMALL, "--grid", "exit_rate=0.01,.01"], "the points exit_rate=0.01 and exit_rate=.01 make the same runs"),
     ([SMALL, "--grid", "exit_rate=0,0.0"], "the points exit_rate=0 and exit_rate=0.0 make the same runs"),
@@ -674,6 +675,61 @@ def test_a_value_is_keyed_as_its_field_reads_it(tmp_path):
     summary = sweep_small(db, grid={"title": titles, "zones[0].name": ["true"], "exit_rate": [0.01],
                                     "applications": [2]})
     assert (summary.completed, summary.skipped) == (0, 4)
+    # A point is found by the values a Python sweep was given too: True and 1 in a title (a review: "no grid
+    # point {'title': 1}", its points listed as "title=1").
+    with ts.SweepResults(db) as res:
+        for given, stored in ((True, "true"), (1, "1"), (np.int64(1), "1")):
+            point = {"title": given, "zones[0].name": True, "exit_rate": 0.01, "applications": 2}
+            pd.testing.assert_frame_equal(res.matrix("unemployment_rate", point=point),
+                                          res.matrix("unemployment_rate", point={**point, "title": stored,
+                                                                                 "zones[0].name": "true"}))
+        with pytest.raises(KeyError, match=r"no grid point \{'title': 2, "):
+            res.matrix("unemployment_rate", point={"title": 2, "zones[0].name": True, "exit_rate": 0.01,
+                                                   "applications": 2})
+
+
+def test_a_values_key_hangs_on_the_value_alone(tmp_path):
+    # A review of the keys read from the fields.
+    import importlib
+    from terrasim.scenario import _YamlText
+    sw = importlib.import_module("terrasim.sweep")
+
+    def keys(scenario, points):
+        named = {"s": ts.Scenario.load(scenario)}
+        configs = [{"s": sw._at_point(named["s"], sw._point_overrides(p)).config_sha256} for p in points]
+        return [sw._canonical(k) for k in sw._as_the_engine_reads(named, points, configs)]
+    # 2^53 + 1 in a number field, which holds 2^53: keyed 2^53 + 1 after 0 (the field had read a number as
+    # given) and 2^53 (a float) before it, and so in two points of one sweep.
+    big, t = 2 ** 53 + 1, "target.threshold"
+    baseline = AMIENS / "baseline.yaml"
+    assert keys(baseline, [{t: 0}, {t: big}]) == keys(baseline, [{t: big}, {t: 0}])[::-1] == \
+        ['{"target.threshold":0}', f'{{"target.threshold":{big}}}']
+    assert keys(baseline, [{t: big, "title": "a"}, {t: 0, "title": "a"}, {t: big, "title": "b"}]) == \
+        [f'{{"target.threshold":{big},"title":"a"}}', '{"target.threshold":0,"title":"a"}',
+         f'{{"target.threshold":{big},"title":"b"}}']
+    # -00, the number -0.0, was keyed as the string "-00": 0, which it equals, does not make its runs.
+    assert keys(SMALL, [{"entry_rate": _YamlText("-00")}]) == ['{"entry_rate":-0.0}']
+    # NumPy: a 0-d array was kept a number in a title, and a long double raised RecursionError.
+    assert keys(SMALL, [{"title": np.array(1)}, {"title": np.int64(2)}, {"title": np.longdouble(0.5)},
+                        {"exit_rate": np.longdouble(0.25)}]) == \
+        ['{"title":"1"}', '{"title":"2"}', '{"title":"0.5"}', '{"exit_rate":0.25}']
+    with pytest.raises(TypeError, match="cannot use a value of type complex"):
+        keys(SMALL, [{"exit_rate": np.clongdouble(1)}])
+    # A title of 4,400 digits: past Python's limit for an int's text, where the sweep failed.
+    assert keys(SMALL, [{"title": _YamlText("1" * 4400)}]) == [f'{{"title":"{"1" * 4400}"}}']
+    # The command line's -0 is YAML's -0.0, as --set reads it, and 1.50 the title "1.50": JSON's reading had
+    # run 0 and the title "1.5".
+    db = tmp_path / "z.sqlite"
+    proc = cli("sweep", *quick(SMALL), "--db", db, "--grid", "entry_rate=-0,0", "--grid", "title=1.50")
+    assert proc.returncode == 0, proc.stderr
+    with ts.SweepResults(db) as res:
+        points = res.points().to_dict("records")
+        assert points == [{"entry_rate": 0.0, "title": "1.50"}] * 2
+        assert [math.copysign(1, p["entry_rate"]) for p in points] == [-1, 1]
+        for run in res.runs().itertuples():
+            expected = ts.Scenario.load(SMALL, {"months": 2, "seed": 1, "title": "1.50",
+                                                "entry_rate": [-0.0, 0][run.point_id - 1]})
+            assert run.config_sha256 == expected.config_sha256
 
 
 def test_a_sweep_reads_each_grid_value_once_and_a_resume_rebuilds_no_run(tmp_path, monkeypatch):
