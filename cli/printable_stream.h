@@ -36,11 +36,17 @@ class PrintableStream : public std::streambuf {
   }
 
   std::streamsize xsputn(const char* s, std::streamsize n) override {
-    pending_.append(s, static_cast<std::size_t>(n));
-    if (pending_.size() >= kHeld) {
-      const std::size_t end = pending_.find_last_of('\n');
-      if (end != std::string::npos && !pass_on(end + 1)) return 0;
+    const auto count = static_cast<std::size_t>(n);
+    // The last line break, looked for in what comes only (a line written
+    // a character at a time is not searched again at each one).
+    for (std::size_t k = count; k-- > 0;) {
+      if (s[k] == '\n') {
+        line_end_ = pending_.size() + k + 1;
+        break;
+      }
     }
+    pending_.append(s, count);
+    if (pending_.size() >= kHeld && line_end_ > 0 && !pass_on(line_end_)) return 0;
     return n;
   }
 
@@ -54,6 +60,7 @@ class PrintableStream : public std::streambuf {
     if (count == 0) return true;
     const std::string text = sim::printable_utf8(std::string_view(pending_).substr(0, count));
     pending_.erase(0, count);
+    line_end_ = line_end_ > count ? line_end_ - count : 0;
     return out_->sputn(text.data(), static_cast<std::streamsize>(text.size())) ==
            static_cast<std::streamsize>(text.size());
   }
@@ -61,6 +68,7 @@ class PrintableStream : public std::streambuf {
   std::ostream& stream_;
   std::streambuf* out_;
   std::string pending_;
+  std::size_t line_end_ = 0;  // the bytes waiting up to their last line break (0: none waits)
 };
 
 }  // namespace terrasim::cli

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -310,13 +311,22 @@ class SweepResults:
     def _points_read_as(self, point: Dict) -> list:
         """The points that grid point `point` (as the sweep was given it) made, where the database keys some of
         its values as the engine read them: a bool or a number given to a string field (a title) is the
-        string of its YAML text there (True: "true", 1: "1"; see terrasim.sweep._as_the_engine_reads)."""
+        string of its YAML text there (True: "true", 1: "1"; see terrasim.sweep._as_the_engine_reads), and a
+        number given to a number field the double it holds (an earlier build keyed 2^53 + 1 as 2^53)."""
         from .scenario import _plain, format_override_value
 
+        def number(v) -> bool:
+            return isinstance(v, (int, float)) and not isinstance(v, bool)
+
         def same(given, stored) -> bool:
-            return json.dumps(given) == json.dumps(stored) or (
-                isinstance(stored, str) and isinstance(given, (bool, int, float)) and
-                format_override_value(given) == stored)
+            if json.dumps(given, sort_keys=True) == json.dumps(stored, sort_keys=True):
+                return True
+            if isinstance(stored, str) and isinstance(given, (bool, int, float)):
+                return format_override_value(given) == stored
+            with contextlib.suppress(OverflowError):  # the double a number field holds (2^53 + 1: 2^53)
+                return number(given) and number(stored) and float(given) == float(stored) and \
+                    math.copysign(1, float(given)) == math.copysign(1, float(stored))
+            return False
         given = _plain(dict(point))
         found = []
         for pid, text in self._con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id"):

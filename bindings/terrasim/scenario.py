@@ -48,6 +48,9 @@ def _plain(value: Any, path: str = "", depth: int = 0) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
+        if value.bit_length() > 14_000:  # about 4,215 digits, under the 4,300 that Python writes an int with
+            raise ValueError(f"{path or 'scenario'}: an integer of {value.bit_length():,} bits, more than any field "
+                             "holds (a number is a double, at most about 1.8e308): give a text as a str")
         return int(value)
     if isinstance(value, float):
         return float(value)

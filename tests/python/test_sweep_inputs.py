@@ -686,6 +686,16 @@ def test_a_value_is_keyed_as_its_field_reads_it(tmp_path):
         with pytest.raises(KeyError, match=r"no grid point \{'title': 2, "):
             res.matrix("unemployment_rate", point={"title": 2, "zones[0].name": True, "exit_rate": 0.01,
                                                    "applications": 2})
+    # A point holding a mapping, found by the mapping in any order of its keys (the database sorts them), and a
+    # number an earlier build keyed as the double its field holds (2^53 + 1 as 2^53: here 2 as 2.0).
+    db = tmp_path / "m.sqlite"
+    zone = {"x_km": 0, "name": "Centre", "y_km": 0, "worker_share": 0.3, "firm_share": 0.4}
+    assert sweep_small(db, grid={"title": [1], "zones[0]": [zone], "applications": [2]}).completed == 1
+    old_keys(db, {"applications": 2.0, "title": "1", "zones[0]": zone})
+    with ts.SweepResults(db) as res:
+        assert len(res.matrix("unemployment_rate", point={"title": 1, "zones[0]": zone, "applications": 2})) == 1
+        with pytest.raises(KeyError, match="no grid point"):
+            res.matrix("unemployment_rate", point={"title": 1, "zones[0]": zone, "applications": 3})
 
 
 def test_a_values_key_hangs_on_the_value_alone(tmp_path):
@@ -717,6 +727,8 @@ def test_a_values_key_hangs_on_the_value_alone(tmp_path):
         keys(SMALL, [{"exit_rate": np.clongdouble(1)}])
     # A title of 4,400 digits: past Python's limit for an int's text, where the sweep failed.
     assert keys(SMALL, [{"title": _YamlText("1" * 4400)}]) == [f'{{"title":"{"1" * 4400}"}}']
+    with pytest.raises(ValueError, match=r"^title: an integer of 14,617 bits, more than any field holds"):
+        sweep_small(tmp_path / "big.sqlite", grid={"title": [10 ** 4400]})
     # The command line's -0 is YAML's -0.0, as --set reads it, and 1.50 the title "1.50": JSON's reading had
     # run 0 and the title "1.5".
     db = tmp_path / "z.sqlite"
