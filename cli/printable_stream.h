@@ -15,16 +15,16 @@ namespace terrasim::cli {
 
 // Installs itself as `stream`'s buffer for its lifetime and passes what is
 // written on to the buffer it replaced: at each flush (std::cerr flushes
-// after every insertion), else a whole line at a time once 64 KiB wait, so
-// that a sequence is never cut. A failed write fails the stream, as the
-// replaced buffer would.
+// after every insertion) but for a character's first bytes, else whole lines
+// once 64 KiB wait, so that a UTF-8 sequence is never cut. A failed write
+// fails the stream, as the replaced buffer would.
 class PrintableStream : public std::streambuf {
  public:
   explicit PrintableStream(std::ostream& stream) : stream_(stream), out_(stream.rdbuf()) { stream_.rdbuf(this); }
   PrintableStream(const PrintableStream&) = delete;
   PrintableStream& operator=(const PrintableStream&) = delete;
   ~PrintableStream() override {
-    sync();
+    if (pass_on(pending_.size())) out_->pubsync();  // an unfinished sequence too, escaped
     stream_.rdbuf(out_);
   }
 
@@ -50,10 +50,25 @@ class PrintableStream : public std::streambuf {
     return n;
   }
 
-  int sync() override { return pass_on(pending_.size()) && out_->pubsync() == 0 ? 0 : -1; }
+  // Everything waiting but the first bytes of a character that more bytes
+  // may finish (std::cerr flushes after each insertion, which may end
+  // within a character written a byte at a time).
+  int sync() override { return pass_on(pending_.size() - unfinished(pending_)) && out_->pubsync() == 0 ? 0 : -1; }
 
  private:
   static constexpr std::size_t kHeld = 64 * 1024;
+
+  // How many bytes at the end of `text` begin a UTF-8 sequence that more
+  // bytes may finish (0 to 3).
+  static std::size_t unfinished(std::string_view text) {
+    for (std::size_t back = 1; back <= 3 && back <= text.size(); ++back) {
+      const auto c = static_cast<unsigned char>(text[text.size() - back]);
+      if ((c & 0xC0) == 0x80) continue;  // a continuation byte: its lead lies further back
+      const std::size_t length = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 1;
+      return length > back ? back : 0;
+    }
+    return 0;
+  }
 
   // Passes on the first `count` bytes waiting, as text.
   bool pass_on(std::size_t count) {

@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import math
@@ -23,6 +22,14 @@ import pandas as pd
 from ._paths import PathArg, fs_path, shown
 
 Point = Union[None, int, Dict]
+
+
+def _as_double(value: int) -> Optional[float]:
+    """The double nearest int `value` (None past the largest)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def _stats():
@@ -303,30 +310,33 @@ class SweepResults:
             return found[0]
         listed = "; ".join(f"{pid}: {text}" for pid, text in self._points().items())
         if found:
-            raise KeyError(f"grid point {point!r} may be any of points {', '.join(map(str, found))} of this sweep, "
-                           f"whose fields read its values as strings or as given (its points: {listed}): name it by "
-                           "its id, or give each value as the point's list shows it")
+            stored = dict(self._con.execute(
+                f"SELECT point_id, overrides_json FROM parameters WHERE point_id IN ({','.join('?' * len(found))})",
+                found))
+            raise KeyError(f"grid point {point!r} may be any of points "
+                           f"{'; '.join(f'{pid}: {stored[pid]}' for pid in found)} of this sweep, which an earlier "
+                           "build stored under other spellings: name it by its id (point=ID, --point ID)")
         raise KeyError(f"no grid point {point!r} in this sweep (its points: {listed})")
 
     def _points_read_as(self, point: Dict) -> list:
         """The points that grid point `point` (as the sweep was given it) made, where the database keys some of
         its values as the engine read them: a bool or a number given to a string field (a title) is the
         string of its YAML text there (True: "true", 1: "1"; see terrasim.sweep._as_the_engine_reads), and a
-        number given to a number field the double it holds (an earlier build keyed 2^53 + 1 as 2^53)."""
+        int past 2^53 given to a number field the double it holds (an earlier build keyed 2^53 + 1 as 2^53); and
+        a string where an earlier build keyed the bool or the number the command line's text spelt (True for
+        "true" in a title)."""
         from .scenario import _plain, format_override_value
-
-        def number(v) -> bool:
-            return isinstance(v, (int, float)) and not isinstance(v, bool)
 
         def same(given, stored) -> bool:
             if json.dumps(given, sort_keys=True) == json.dumps(stored, sort_keys=True):
                 return True
             if isinstance(stored, str) and isinstance(given, (bool, int, float)):
-                return format_override_value(given) == stored
-            with contextlib.suppress(OverflowError):  # the double a number field holds (2^53 + 1: 2^53)
-                return number(given) and number(stored) and float(given) == float(stored) and \
-                    math.copysign(1, float(given)) == math.copysign(1, float(stored))
-            return False
+                return format_override_value(given) == stored  # True in a title: "true"
+            if isinstance(given, str) and isinstance(stored, (bool, int, float)):
+                return format_override_value(stored) == given  # an earlier build's key: True for "true"
+            # An earlier build keyed an int past 2^53 in a number field as the double the field holds.
+            return isinstance(given, int) and not isinstance(given, bool) and abs(given) > 2 ** 53 and \
+                isinstance(stored, float) and math.isfinite(stored) and _as_double(given) == stored
         given = _plain(dict(point))
         found = []
         for pid, text in self._con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id"):

@@ -295,7 +295,7 @@ def _check_paths(points: List[Dict[str, Any]], override_paths: Sequence[str]) ->
                 raise ValueError(f"{path}: both in the grid (--grid) and in the overrides (--set), where the "
                                  "grid's values would replace the override in every run: give it in one of them")
         text = (_canonical(point), tuple(sorted(path for path, v in point.items() if isinstance(v, _YamlText))))
-        if text in seen:  # YAML text and a str of the same text are read apart (see _check_keys)
+        if text in seen:  # YAML text and a str of the same text are read apart (see _as_the_engine_reads)
             raise ValueError(f"grid (--grid): the point {_describe(point)} comes twice: give each value once")
         seen.add(text)
 
@@ -539,9 +539,12 @@ def _read_at_point(named: Dict[str, Scenario], point: Dict[str, Any], configs: D
 
 def _check_keys(named: Dict[str, Scenario], points: List[Dict[str, Any]], keys: List[Dict[str, Any]]) -> None:
     """Refuses two grid points (which make other runs: :func:`_validate_runs`) that the database would key as
-    one: a YAML text that no plain value spells (``&a x``, an anchor, which the engine reads as ``x``) is kept
-    as its text, the key of the string of that text too (a quoted ``'&a x'``, a Python ``"&a x"``), and their
-    runs would be filed under one point."""
+    one: a YAML text that no plain value of its field's kind makes is kept as its text, the key of the string
+    of that text too, and their runs would be filed under one point.
+
+    A guard: with the fields of today's models no input reaches it (a scalar is keyed as the value the engine
+    read; a text kept as it is is a mapping's or a list's, where a string is refused). The tests reach it by
+    keeping a text (an anchor, ``&a x``, beside the string ``"&a x"``)."""
     seen: Dict[str, int] = {}
     for k, key in enumerate(keys):
         text = _canonical(key)
@@ -993,9 +996,9 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
     Of the points that may be a grid point (its key's, or one whose identities hold its configurations), one
     with finished runs is taken first, so that its runs are never split between two points of one
     configuration: a point of the key without runs is taken only where no other point with runs may be this
-    one (else it is removed: looked up by its key, it would hold none of the point's runs), and one of
-    another key without runs is keyed anew only where neither is found. Each grid point takes a point of its
-    own."""
+    one (else it is removed, and the point with runs takes its key: looked up by its key, it held none of the
+    point's runs), and one of another key without runs is keyed anew only where neither is found. Each grid
+    point takes a point of its own."""
     with_runs = {pid for (pid,) in con.execute("SELECT DISTINCT point_id FROM runs")}
     known: Dict[Tuple[str, ...], Optional[Dict[str, str]]] = {}
     for point, key, configs in zip(points, keys, point_configs):  # each key makes its point's configurations
@@ -1051,9 +1054,14 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
         taken.add(found[k])
         con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
                         [(found[k], path, json.dumps(_plain(v))) for path, v in key.items()])
-    passed_over = [(pid,) for pid in by_key if pid is not None and pid not in taken and pid not in with_runs]
-    con.executemany("DELETE FROM parameter_values WHERE point_id = ?", passed_over)  # its key found it, not its runs
-    con.executemany("DELETE FROM parameters WHERE point_id = ?", passed_over)
+    for k, pid in enumerate(by_key):  # a point of the key without runs, passed over: its key names the runs
+        if pid is not None and pid not in taken and pid not in with_runs:
+            con.execute("DELETE FROM parameter_values WHERE point_id = ?", (pid,))
+            con.execute("DELETE FROM parameters WHERE point_id = ?", (pid,))
+            con.execute("UPDATE parameters SET overrides_json = ? WHERE point_id = ?", (_canonical(keys[k]), found[k]))
+            con.execute("DELETE FROM parameter_values WHERE point_id = ?", (found[k],))
+            con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
+                            [(found[k], path, json.dumps(_plain(v))) for path, v in keys[k].items()])
     point_ids = [pid for pid in found if pid is not None]
     if len(set(point_ids)) != len(point_ids):  # _check_keys keeps it from happening: never two in one point
         twice = next(k for k, pid in enumerate(point_ids) if point_ids.index(pid) != k)
@@ -1319,8 +1327,9 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     another grid path sets under another spelling (``zones[0].x`` and
     ``zones.NAME.x``) or within it, a grid point twice or two points that make
     the same runs, two that make other runs but would be stored as one point
-    (a --grid value ``&a x``, YAML that no plain value spells, stored as its
-    text, beside a quoted ``'&a x'``), a grid path without values or an empty list of points,
+    (a guard: a value is stored as the engine read it, and no field of
+    today's models leaves a text stored as its text beside a string of that
+    text), a grid path without values or an empty list of points,
     no scenario or two of one name, an unknown series,
     `workers`, `threads` or `max_in_flight` not a whole number of at least 1,
     `db` empty, ``:memory:`` or a ``file:`` URI, which SQLite keeps nowhere or

@@ -49,6 +49,18 @@ TEST(PrintableStream, PassesOnWholeLinesOnceManyWaitAndTheRestWhenFlushed) {
   EXPECT_EQ(os.str(), expected);
 }
 
+TEST(PrintableStream, ACharacterWrittenAByteAtATimeIsNotCutByAFlush) {
+  std::ostringstream os;
+  {
+    const PrintableStream text(os);
+    os << std::unitbuf;  // as std::cerr: a flush after each insertion
+    for (const char c : std::string("sc\xc3\xa9nario \xf0\x9f\x99\x82 \xe9 \xc3")) os << c;
+  }
+  // UTF-8 as it is, a byte that starts no sequence escaped, and a lead byte
+  // left without its continuation escaped when the stream is given back.
+  EXPECT_EQ(os.str(), "sc\xc3\xa9nario \xf0\x9f\x99\x82 \\xe9 \\xc3");
+}
+
 // A buffer whose writes fail (a full disk, a closed pipe).
 class Failing : public std::streambuf {
  protected:

@@ -601,10 +601,10 @@ def test_a_point_with_runs_is_taken_before_one_of_the_same_configuration_without
     assert sweep_small(db, 2, grid={"title": ["~"]}).completed == 1  # replicate 1 of point 2, not 2 runs of 1
     with ts.SweepResults(db) as res:
         assert list(res.runs()["point_id"]) == [2, 2]
-        # Point 1, passed over, is removed: it stayed, without runs, and point={"title": "~"} found it and no
-        # run (the last session's note).
-        with pytest.raises(KeyError, match=r"no grid point \{'title': '~'\} in this sweep \(its points: 2: title='~'\)"):
-            res.matrix("unemployment_rate", point={"title": "~"})
+        # Point 1, passed over, is removed, and point 2 takes its key: point 1 stayed, without runs, and
+        # point={"title": "~"} found it and no run (the last session's note).
+        assert res.points().to_dict("index") == {2: {"title": "~"}}
+        assert len(res.matrix("unemployment_rate", point={"title": "~"})) == 2
     ran_as(db, {2: "~"})
 
 
@@ -680,22 +680,43 @@ def test_a_value_is_keyed_as_its_field_reads_it(tmp_path):
     with ts.SweepResults(db) as res:
         for given, stored in ((True, "true"), (1, "1"), (np.int64(1), "1")):
             point = {"title": given, "zones[0].name": True, "exit_rate": 0.01, "applications": 2}
-            pd.testing.assert_frame_equal(res.matrix("unemployment_rate", point=point),
-                                          res.matrix("unemployment_rate", point={**point, "title": stored,
-                                                                                 "zones[0].name": "true"}))
+            assert res._point_id(point) == res._point_id({**point, "title": stored, "zones[0].name": "true"})
+            assert len(res.matrix("unemployment_rate", point=point)) == 1
+        assert len({res._point_id({"title": t, "zones[0].name": "true", "exit_rate": 0.01, "applications": 2})
+                    for t in titles}) == 4
         with pytest.raises(KeyError, match=r"no grid point \{'title': 2, "):
             res.matrix("unemployment_rate", point={"title": 2, "zones[0].name": True, "exit_rate": 0.01,
                                                    "applications": 2})
-    # A point holding a mapping, found by the mapping in any order of its keys (the database sorts them), and a
-    # number an earlier build keyed as the double its field holds (2^53 + 1 as 2^53: here 2 as 2.0).
+    # A point holding a mapping, found by the mapping in any order of its keys (the database sorts them).
     db = tmp_path / "m.sqlite"
     zone = {"x_km": 0, "name": "Centre", "y_km": 0, "worker_share": 0.3, "firm_share": 0.4}
-    assert sweep_small(db, grid={"title": [1], "zones[0]": [zone], "applications": [2]}).completed == 1
-    old_keys(db, {"applications": 2.0, "title": "1", "zones[0]": zone})
+    assert sweep_small(db, grid={"title": [1], "zones[0]": [zone]}).completed == 1
     with ts.SweepResults(db) as res:
-        assert len(res.matrix("unemployment_rate", point={"title": 1, "zones[0]": zone, "applications": 2})) == 1
-        with pytest.raises(KeyError, match="no grid point"):
-            res.matrix("unemployment_rate", point={"title": 1, "zones[0]": zone, "applications": 3})
+        assert len(res.matrix("unemployment_rate", point={"title": 1, "zones[0]": zone})) == 1
+    # Keys an earlier build wrote: the command line's true and 1 in a title as the bool and the number, and an
+    # int past 2^53 in a number field as the double it holds. Found by the strings and the int; a title 1.0
+    # (a number 1.0 before, which ran the title "1.0") is not the title 1.
+    db = tmp_path / "o.sqlite"
+    big = 2 ** 53 + 1
+    assert ts.sweep({"b": AMIENS / "baseline.yaml"}, grid=[{"title": "true"}, {"title": "1"}, {"title": "1.0"},
+                                                           {"target.threshold": big}],
+                    months=1, replicates=1, db=db, workers=1, progress=False, overrides={"scale": 0.02}).completed == 4
+    old_keys(db, {"title": True}, {"title": 1}, {"title": 1.0}, {"target.threshold": float(big)})
+    with ts.SweepResults(db) as res:
+        assert [res._point_id(p) for p in ({"title": "true"}, {"title": True}, {"title": "1"}, {"title": 1},
+                                           {"title": "1.0"}, {"target.threshold": big})] == [1, 1, 2, 2, 3, 4]
+        for p in ({"title": 100}, {"target.threshold": 2 ** 53}, {"target.threshold": float(big) + 2}):
+            with pytest.raises(KeyError, match="no grid point"):
+                res._point_id(p)
+    # Where the given values may be either of two points, the message names both, and how to choose.
+    db = tmp_path / "a2.sqlite"
+    assert sweep_small(db, grid={"title": ["a", "b"]}).completed == 2
+    old_keys(db, {"title": "true", "description": 1}, {"title": True, "description": "1"})
+    with ts.SweepResults(db) as res:
+        with pytest.raises(KeyError, match=r"""may be any of points 1: \{"description":1,"title":"true"\}; 2: """
+                                           r"""\{"description":"1","title":true\} of this sweep, which an earlier """
+                                           r"build stored under other spellings: name it by its id \(point=ID"):
+            res._point_id({"title": True, "description": 1})
 
 
 def test_a_values_key_hangs_on_the_value_alone(tmp_path):
