@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   using namespace terrasim::cli;
   if (argc > 1 && !implemented_here(argv[1])) return hand_to_python(argc, argv);
   // What this program writes is UTF-8 text, a file name that is not UTF-8 included ("sc\xe9.yaml").
-  const PrintableStream printable_out(std::cout), printable_err(std::cerr);
+  PrintableStream printable_out(std::cout), printable_err(std::cerr);
   CLI::App app{"terrasim: an agent-based territorial economic simulator", "terrasim"};
   app.set_version_flag("--version", std::string("terrasim ") + terrasim::sim::kVersion);
   app.require_subcommand(1);
@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
   // What was written to standard output must have reached it (a full disk,
   // a closed pipe): otherwise say so, and fail.
   errno = 0;
-  std::cout.flush();
+  printable_out.finish();
   if (!std::cout) {
     std::cerr << "terrasim: cannot write to standard output" << (errno != 0 ? std::string(": ") + std::strerror(errno) : "")
               << "\n";

@@ -24,8 +24,16 @@ class PrintableStream : public std::streambuf {
   PrintableStream(const PrintableStream&) = delete;
   PrintableStream& operator=(const PrintableStream&) = delete;
   ~PrintableStream() override {
-    if (pass_on(pending_.size())) out_->pubsync();  // an unfinished sequence too, escaped
+    finish();
     stream_.rdbuf(out_);
+  }
+
+  // Passes on everything waiting, an unfinished sequence too (escaped), and
+  // flushes: false, and the stream failed, where that cannot be written.
+  bool finish() {
+    if (pass_on(pending_.size()) && out_->pubsync() == 0) return true;
+    stream_.setstate(std::ios::badbit);
+    return false;
   }
 
  protected:

@@ -320,30 +320,59 @@ class SweepResults:
 
     def _points_read_as(self, point: Dict) -> list:
         """The points that grid point `point` (as the sweep was given it) made, where the database keys some of
-        its values as the engine read them: a bool or a number given to a string field (a title) is the
-        string of its YAML text there (True: "true", 1: "1"; see terrasim.sweep._as_the_engine_reads), and a
-        int past 2^53 given to a number field the double it holds (an earlier build keyed 2^53 + 1 as 2^53); and
-        a string where an earlier build keyed the bool or the number the command line's text spelt (True for
-        "true" in a title)."""
+        its values as the engine read them, judged by the kind of each field (its value in the stored
+        scenarios' configuration): in a string field (a title), a bool or a number given is the string of its
+        YAML text (True: "true", 1: "1"; see terrasim.sweep._as_the_engine_reads), and a string given is the
+        bool or the number an earlier build keyed for the command line's text (True for "true"); in a number
+        field, a number is the double the field holds (0 and 0.0; an int past 2^53, which an earlier build
+        keyed as that double)."""
         from .scenario import _plain, format_override_value
 
-        def same(given, stored) -> bool:
+        def number(v) -> bool:
+            return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+        def same(given, stored, kind: str) -> bool:
             if json.dumps(given, sort_keys=True) == json.dumps(stored, sort_keys=True):
                 return True
-            if isinstance(stored, str) and isinstance(given, (bool, int, float)):
-                return format_override_value(given) == stored  # True in a title: "true"
-            if isinstance(given, str) and isinstance(stored, (bool, int, float)):
-                return format_override_value(stored) == given  # an earlier build's key: True for "true"
-            # An earlier build keyed an int past 2^53 in a number field as the double the field holds.
-            return isinstance(given, int) and not isinstance(given, bool) and abs(given) > 2 ** 53 and \
-                isinstance(stored, float) and math.isfinite(stored) and _as_double(given) == stored
+            if kind in ("str", "?"):
+                if isinstance(stored, str) and isinstance(given, (bool, int, float)):
+                    return format_override_value(given) == stored  # True in a title: "true"
+                if isinstance(given, str) and isinstance(stored, (bool, int, float)):
+                    return format_override_value(stored) == given  # an earlier build's key: True for "true"
+            if kind in ("number", "?") and number(given) and number(stored):
+                g, t = _as_double(given), _as_double(stored)
+                return g is not None and g == t and math.copysign(1, g) == math.copysign(1, t)
+            return False
         given = _plain(dict(point))
+        kinds = {path: self._field_kind(path) for path in given}
         found = []
         for pid, text in self._con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id"):
             stored = json.loads(text)
-            if stored.keys() == given.keys() and all(same(given[path], stored[path]) for path in given):
+            if stored.keys() == given.keys() and all(same(given[path], stored[path], kinds[path]) for path in given):
                 found.append(pid)
         return found
+
+    def _field_kind(self, path: str) -> str:
+        """What the field at grid path `path` holds in the first stored scenario that has it: "str",
+        "number", "bool", "other", or "?" where none has it (a list item looked up by its name, as
+        ``zones.Centre.x_km``, is found by its ``name``)."""
+        for (config_json,) in self._con.execute("SELECT config_json FROM scenarios ORDER BY scenario_id"):
+            value = json.loads(config_json)
+            try:
+                for name, index in re.findall(r"([^.\[\]]+)|\[([0-9]+)\]", path.strip()):
+                    if index:
+                        value = value[int(index)]
+                    elif isinstance(value, list):
+                        value = next(v for v in value if isinstance(v, dict) and v.get("name") == name)
+                    else:
+                        value = value[name]
+            except (LookupError, TypeError, ValueError, StopIteration):
+                continue
+            if value is None:  # an optional field unset: its kind unknown here
+                continue
+            return "bool" if isinstance(value, bool) else "number" if isinstance(value, (int, float)) else \
+                "str" if isinstance(value, str) else "other"
+        return "?"
 
     def _scenario_name(self, scenario: Optional[str]) -> str:
         names = [r[0] for r in self._con.execute("SELECT name FROM scenarios ORDER BY scenario_id")]

@@ -1055,15 +1055,18 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
         con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
                         [(found[k], path, json.dumps(_plain(v))) for path, v in key.items()])
     for k, pid in enumerate(by_key):  # a point of the key without runs, passed over: its key names the runs
-        if pid is not None and pid not in taken and pid not in with_runs:
+        if pid is None or pid == found[k] or pid in with_runs:
+            continue
+        if pid not in taken:  # else another grid point took it, keyed anew
             con.execute("DELETE FROM parameter_values WHERE point_id = ?", (pid,))
             con.execute("DELETE FROM parameters WHERE point_id = ?", (pid,))
+        if con.execute("SELECT 1 FROM parameters WHERE overrides_json = ?", (_canonical(keys[k]),)).fetchone() is None:
             con.execute("UPDATE parameters SET overrides_json = ? WHERE point_id = ?", (_canonical(keys[k]), found[k]))
             con.execute("DELETE FROM parameter_values WHERE point_id = ?", (found[k],))
             con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
                             [(found[k], path, json.dumps(_plain(v))) for path, v in keys[k].items()])
     point_ids = [pid for pid in found if pid is not None]
-    if len(set(point_ids)) != len(point_ids):  # _check_keys keeps it from happening: never two in one point
+    if len(set(point_ids)) != len(point_ids):  # an internal check (see _check_keys): never two in one point
         twice = next(k for k, pid in enumerate(point_ids) if point_ids.index(pid) != k)
         raise SweepError(f"grid points {_describe(points[point_ids.index(point_ids[twice])])} and "
                          f"{_describe(points[twice])} would both be point {point_ids[twice]} of this database: "

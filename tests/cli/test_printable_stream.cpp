@@ -61,6 +61,17 @@ TEST(PrintableStream, ACharacterWrittenAByteAtATimeIsNotCutByAFlush) {
   EXPECT_EQ(os.str(), "sc\xc3\xa9nario \xf0\x9f\x99\x82 \\xe9 \\xc3");
 }
 
+TEST(PrintableStream, FinishPassesOnAnUnfinishedSequenceAndSaysWhetherItWasWritten) {
+  std::ostringstream os;
+  auto* const under = static_cast<std::stringbuf*>(os.rdbuf());
+  PrintableStream text(os);
+  os << "ok \xc3" << std::flush;
+  EXPECT_EQ(under->str(), "ok ");  // the lead byte held: a character may follow
+  EXPECT_TRUE(text.finish());
+  EXPECT_EQ(under->str(), "ok \\xc3");
+  EXPECT_TRUE(os.good());
+}
+
 // A buffer whose writes fail (a full disk, a closed pipe).
 class Failing : public std::streambuf {
  protected:
@@ -72,8 +83,12 @@ TEST(PrintableStream, AFailedWriteFailsTheStream) {
   Failing failing;
   std::ostream os(&failing);
   {
-    const PrintableStream text(os);
+    PrintableStream text(os);
     os << "lost" << std::flush;
+    EXPECT_TRUE(os.bad());
+    os.clear();
+    os << "\xc3";  // held by the flush, written by finish, which fails
+    EXPECT_FALSE(text.finish());
     EXPECT_TRUE(os.bad());
   }
   EXPECT_EQ(os.rdbuf(), &failing);  // the stream's own buffer given back

@@ -606,6 +606,18 @@ def test_a_point_with_runs_is_taken_before_one_of_the_same_configuration_without
         assert res.points().to_dict("index") == {2: {"title": "~"}}
         assert len(res.matrix("unemployment_rate", point={"title": "~"})) == 2
     ran_as(db, {2: "~"})
+    # The same where another grid point (None) takes the passed-over point: its key is free, and the point
+    # with the runs of "~" takes it (it kept '~', and point={"title": "~"} found nothing: a review).
+    db = tmp_path / "u.sqlite"
+    assert sweep_small(db, grid={"title": ["placeholder", "~"]}).completed == 2
+    old_keys(db, {"title": "placeholder"}, {"title": "'~'"})
+    old_keys(db, {"title": "~"})
+    runs_only_of(db, 1)
+    assert sweep_small(db, 2, grid={"title": ["~", None]}).completed == 3
+    with ts.SweepResults(db) as res:
+        assert res.points().to_dict("index") == {1: {"title": None}, 2: {"title": "~"}}
+        assert res._point_id({"title": "~"}) == 2 and res._point_id({"title": None}) == 1
+    ran_as(db, {1: None, 2: "~"})
 
 
 def test_two_values_that_the_engine_reads_apart_are_never_one_point(tmp_path, monkeypatch):
@@ -705,7 +717,18 @@ def test_a_value_is_keyed_as_its_field_reads_it(tmp_path):
     with ts.SweepResults(db) as res:
         assert [res._point_id(p) for p in ({"title": "true"}, {"title": True}, {"title": "1"}, {"title": 1},
                                            {"title": "1.0"}, {"target.threshold": big})] == [1, 1, 2, 2, 3, 4]
-        for p in ({"title": 100}, {"target.threshold": 2 ** 53}, {"target.threshold": float(big) + 2}):
+        assert res._point_id({"target.threshold": 2 ** 53}) == 4  # the same double, the same runs
+        for p in ({"title": 100}, {"target.threshold": float(big) + 2}):
+            with pytest.raises(KeyError, match="no grid point"):
+                res._point_id(p)
+    # A number field's number by the double it holds (0 for 0.0), not a title's (100 is not the title 100.0,
+    # which an earlier build keyed as a number).
+    db = tmp_path / "n.sqlite"
+    assert sweep_small(db, grid=[{"exit_rate": 0.0}, {"title": "100.0"}]).completed == 2
+    old_keys(db, {"exit_rate": 0.0}, {"title": 100.0})
+    with ts.SweepResults(db) as res:
+        assert res._point_id({"exit_rate": 0}) == 1 and res._point_id({"title": "100.0"}) == 2
+        for p in ({"exit_rate": -0.0}, {"title": 100}, {"exit_rate": "0.0"}):
             with pytest.raises(KeyError, match="no grid point"):
                 res._point_id(p)
     # Where the given values may be either of two points, the message names both, and how to choose.
