@@ -67,13 +67,23 @@ class PrintableStream : public std::streambuf {
   static constexpr std::size_t kHeld = 64 * 1024;
 
   // How many bytes at the end of `text` begin a UTF-8 sequence that more
-  // bytes may finish (0 to 3).
+  // bytes may finish (0 to 3): a lead byte, and the continuation bytes after
+  // it, the second in the range its lead allows (E0 A0-BF, ED 80-9F, F0
+  // 90-BF, F4 80-8F: no overlong form, surrogate or code past U+10FFFF).
   static std::size_t unfinished(std::string_view text) {
     for (std::size_t back = 1; back <= 3 && back <= text.size(); ++back) {
-      const auto c = static_cast<unsigned char>(text[text.size() - back]);
+      const std::size_t at = text.size() - back;
+      const auto c = static_cast<unsigned char>(text[at]);
       if ((c & 0xC0) == 0x80) continue;  // a continuation byte: its lead lies further back
       const std::size_t length = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 1;
-      return length > back ? back : 0;
+      if (length <= back) return 0;
+      if (back >= 2) {
+        const auto second = static_cast<unsigned char>(text[at + 1]);
+        const unsigned char low = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+        const unsigned char high = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+        if (second < low || second > high) return 0;
+      }
+      return back;
     }
     return 0;
   }

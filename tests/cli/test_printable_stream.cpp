@@ -61,6 +61,28 @@ TEST(PrintableStream, ACharacterWrittenAByteAtATimeIsNotCutByAFlush) {
   EXPECT_EQ(os.str(), "sc\xc3\xa9nario \xf0\x9f\x99\x82 \\xe9 \\xc3");
 }
 
+TEST(PrintableStream, AFlushPassesOnBytesThatNoByteCouldFinish) {
+  // An overlong form, a surrogate and a code past U+10FFFF begun: escaped at
+  // the flush, not held for a byte that could never make them UTF-8.
+  for (const std::string begun : {"\xe0\x80", "\xed\xa0", "\xf4\x90", "\xf0\x80\x80"}) {
+    std::ostringstream os;
+    auto* const under = static_cast<std::stringbuf*>(os.rdbuf());
+    const PrintableStream text(os);
+    os << "x" << begun << std::flush;
+    std::string expected(1, 'x');
+    expected += terrasim::sim::printable_utf8(begun);
+    EXPECT_EQ(under->str(), expected);
+  }
+  // A character that may still be finished is held: \xf0\x9f\x99 of U+1F642.
+  std::ostringstream os;
+  auto* const under = static_cast<std::stringbuf*>(os.rdbuf());
+  const PrintableStream text(os);
+  os << "x\xf0\x9f\x99" << std::flush;
+  EXPECT_EQ(under->str(), "x");
+  os << "\x82" << std::flush;
+  EXPECT_EQ(under->str(), "x\xf0\x9f\x99\x82");
+}
+
 TEST(PrintableStream, FinishPassesOnAnUnfinishedSequenceAndSaysWhetherItWasWritten) {
   std::ostringstream os;
   auto* const under = static_cast<std::stringbuf*>(os.rdbuf());
