@@ -327,9 +327,7 @@ class SweepResults:
         field, a number is the double the field holds (0 and 0.0; an int past 2^53, which an earlier build
         keyed as that double)."""
         from .scenario import _plain, format_override_value
-
-        def number(v) -> bool:
-            return isinstance(v, (int, float)) and not isinstance(v, bool)
+        from .sweep import _kind
 
         def same(given, stored, kind: str) -> bool:
             if json.dumps(given, sort_keys=True) == json.dumps(stored, sort_keys=True):
@@ -339,7 +337,7 @@ class SweepResults:
                     return format_override_value(given) == stored  # True in a title: "true"
                 if isinstance(given, str) and isinstance(stored, (bool, int, float)):
                     return format_override_value(stored) == given  # an earlier build's key: True for "true"
-            if kind in ("number", "?") and number(given) and number(stored):
+            if kind in ("number", "?") and _kind(given) == _kind(stored) == "number":
                 g, t = _as_double(given), _as_double(stored)
                 return g is not None and g == t and math.copysign(1, g) == math.copysign(1, t)
             return False
@@ -353,25 +351,13 @@ class SweepResults:
         return found
 
     def _field_kind(self, path: str) -> str:
-        """What the field at grid path `path` holds in the first stored scenario that has it: "str",
-        "number", "bool", "other", or "?" where none has it (a list item looked up by its name, as
-        ``zones.Centre.x_km``, is found by its ``name``)."""
+        """What the field at grid path `path` holds in the first stored scenario that has it set (see
+        terrasim.sweep._kind: "str", "number", "bool"...), or "?" where none has."""
+        from .sweep import _field_at, _kind
         for (config_json,) in self._con.execute("SELECT config_json FROM scenarios ORDER BY scenario_id"):
-            value = json.loads(config_json)
-            try:
-                for name, index in re.findall(r"([^.\[\]]+)|\[([0-9]+)\]", path.strip()):
-                    if index:
-                        value = value[int(index)]
-                    elif isinstance(value, list):
-                        value = next(v for v in value if isinstance(v, dict) and v.get("name") == name)
-                    else:
-                        value = value[name]
-            except (LookupError, TypeError, ValueError, StopIteration):
-                continue
-            if value is None:  # an optional field unset: its kind unknown here
-                continue
-            return "bool" if isinstance(value, bool) else "number" if isinstance(value, (int, float)) else \
-                "str" if isinstance(value, str) else "other"
+            value = _field_at(json.loads(config_json), path)
+            if value is not None and value[0] is not None:  # an optional field unset: its kind unknown here
+                return _kind(value[0])
         return "?"
 
     def _scenario_name(self, scenario: Optional[str]) -> str:

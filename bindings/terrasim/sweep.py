@@ -481,12 +481,25 @@ def _read_field(scenario: Scenario, at: Scenario, overrides: List[str], which: L
         fields = _core.override_paths(scenario._core, overrides)
         config = at.config
         for k, i in enumerate(which):
-            with contextlib.suppress(LookupError, TypeError, ValueError):
-                value: Any = config
-                for name, index in re.findall(r"([^.\[\]]+)|\[([0-9]+)\]", fields[i]):
-                    value = value[int(index)] if index else value[name]
-                out[k] = [value]
+            out[k] = _field_at(config, fields[i])
     return out
+
+
+def _field_at(config: Any, path: str) -> Optional[List[Any]]:
+    """``[value]``: the value at `path` (``a.b[2].c``; a list item by its ``name`` too, ``zones.Centre.x_km``)
+    of configuration `config` (plain values), None where it has none."""
+    value = config
+    try:
+        for name, index in re.findall(r"([^.\[\]]+)|\[([0-9]+)\]", path.strip()):
+            if index:
+                value = value[int(index)]
+            elif isinstance(value, list):
+                value = next(v for v in value if isinstance(v, dict) and v.get("name") == name)
+            else:
+                value = value[name]
+    except (LookupError, TypeError, ValueError, StopIteration):
+        return None
+    return [value]
 
 
 def _candidates(text: str, read: Optional[List[Any]]) -> List[Any]:
@@ -1047,13 +1060,11 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
             continue
         if same:  # without runs: keyed anew, as this sweep reads it
             found[k] = same[0]
-            con.execute("UPDATE parameters SET overrides_json = ? WHERE point_id = ?", (_canonical(key), found[k]))
-            con.execute("DELETE FROM parameter_values WHERE point_id = ?", (found[k],))
+            _write_key(con, found[k], key)
         else:
             found[k] = con.execute("INSERT INTO parameters (overrides_json) VALUES (?)", (_canonical(key),)).lastrowid
+            _write_key(con, found[k], key)
         taken.add(found[k])
-        con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
-                        [(found[k], path, json.dumps(_plain(v))) for path, v in key.items()])
     for k, pid in enumerate(by_key):  # a point of the key without runs, passed over: its key names the runs
         if pid is None or pid == found[k] or pid in with_runs:
             continue
@@ -1061,10 +1072,7 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
             con.execute("DELETE FROM parameter_values WHERE point_id = ?", (pid,))
             con.execute("DELETE FROM parameters WHERE point_id = ?", (pid,))
         if con.execute("SELECT 1 FROM parameters WHERE overrides_json = ?", (_canonical(keys[k]),)).fetchone() is None:
-            con.execute("UPDATE parameters SET overrides_json = ? WHERE point_id = ?", (_canonical(keys[k]), found[k]))
-            con.execute("DELETE FROM parameter_values WHERE point_id = ?", (found[k],))
-            con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
-                            [(found[k], path, json.dumps(_plain(v))) for path, v in keys[k].items()])
+            _write_key(con, found[k], keys[k])
     point_ids = [pid for pid in found if pid is not None]
     if len(set(point_ids)) != len(point_ids):  # an internal check (see _check_keys): never two in one point
         twice = next(k for k, pid in enumerate(point_ids) if point_ids.index(pid) != k)
@@ -1072,6 +1080,14 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
                          f"{_describe(points[twice])} would both be point {point_ids[twice]} of this database: "
                          "their runs would be mixed (an internal error; nothing was run)")
     return point_ids
+
+
+def _write_key(con: sqlite3.Connection, point_id: int, key: Dict[str, Any]) -> None:
+    """Point `point_id` of the database keyed `key`: its text and a row of each path's value."""
+    con.execute("UPDATE parameters SET overrides_json = ? WHERE point_id = ?", (_canonical(key), point_id))
+    con.execute("DELETE FROM parameter_values WHERE point_id = ?", (point_id,))
+    con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?)",
+                    [(point_id, path, json.dumps(_plain(v))) for path, v in key.items()])
 
 
 class _StoredPoints:
