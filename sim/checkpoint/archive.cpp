@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/util/memory_limit.h"
 #include "sim/util/sha256.h"
 
 namespace terrasim::sim {
@@ -176,6 +177,19 @@ std::size_t read_into(int fd, const std::string& path, char* p, std::size_t n) {
   return got;
 }
 
+// Reads up to `n` bytes of `fd` without keeping them; returns how many came
+// (fewer only at the end).
+std::uint64_t skip_up_to(int fd, const std::string& path, std::uint64_t n) {
+  std::array<char, 1 << 16> chunk;
+  std::uint64_t got = 0;
+  while (got < n) {
+    const std::size_t k = read_into(fd, path, chunk.data(), static_cast<std::size_t>(std::min<std::uint64_t>(n - got, chunk.size())));
+    got += k;
+    if (k == 0) break;
+  }
+  return got;
+}
+
 // Appends up to `n` bytes of `fd` to `out`, read from where it stands; fewer
 // only at the end. The buffer is sized for `n` at once: only for a size that
 // the file's own has vouched for.
@@ -314,12 +328,19 @@ ArchiveReader ArchiveReader::from_file(const std::string& path) {
     const std::uint64_t bytes = size <= UINT64_MAX - framing ? size + framing : size;
     return CheckpointError(fmt::format("{}: too large to read: {} bytes ({})", path, bytes, why));
   };
-  const long pages = ::sysconf(_SC_PHYS_PAGES);
-  const long page_size = ::sysconf(_SC_PAGE_SIZE);
-  if (!stream && pages > 0 && page_size > 0 &&
-      size > static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size)) {
-    throw too_large(fmt::format("more than this machine's memory, {} bytes",
-                                static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size)));
+  // The memory this process may use: a control group's limit (a container,
+  // a cluster job) may be far below the machine's, and past it the kernel
+  // kills the process without a word rather than failing the allocation.
+  const auto memory = usable_memory();
+  if (memory && size > memory->bytes) {
+    const auto beyond = [&] { return too_large(fmt::format("more than {}, {} bytes", memory->source, memory->bytes)); };
+    if (!stream) throw beyond();
+    // A stream's header may announce more than will come: read on without
+    // keeping what comes, to tell a truncated stream from one too large to
+    // hold (which, kept, the kernel would have killed the process for).
+    if (const std::uint64_t came = skip_up_to(fd, path, memory->bytes + 1); came <= memory->bytes)
+      throw truncated(kHeader + came);
+    throw beyond();
   }
   std::string payload;
   try {

@@ -5,7 +5,9 @@ import json
 import os
 import pathlib
 import sqlite3
+import struct
 import subprocess
+import sys
 
 import pytest
 
@@ -207,34 +209,98 @@ def test_truncated_or_foreign_checkpoint_is_refused(terrasim, tmp_path):
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
 
 
+def _sparse_checkpoint(path, size):
+    """A sparse file of `size` bytes whose header is a checkpoint's, announcing a payload that fills it."""
+    with open(path, "wb") as f:
+        f.write(b"TSIMCKPT" + struct.pack("<IQ", 3, size - 52))
+        f.truncate(size)
+    return path
+
+
+def _assert_resume_refused(terrasim_bin, checkpoint, message, preexec_fn):
+    """`terrasim resume` and `Simulation.resume` of `checkpoint`, each in a process started with
+    `preexec_fn`, refuse it with `message`: exit 2 and the message, a CheckpointError that says it."""
+    package = os.environ.get("TERRASIM_PYTHON", str(pathlib.Path(terrasim_bin).parents[1] / "python"))
+
+    def run(*command):
+        return subprocess.run(command, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": package}, preexec_fn=preexec_fn)
+    p = run(str(terrasim_bin), "resume", str(checkpoint))
+    assert (p.returncode, p.stderr) == (2, f"terrasim: {message}\n")
+    p = run(sys.executable, "-c", "import sys, terrasim\n"
+            "try:\n    terrasim.Simulation.resume(sys.argv[1])\n"
+            "except terrasim.CheckpointError as e:\n    print(e)", str(checkpoint))
+    assert (p.returncode, p.stdout) == (0, f"{message}\n"), p.stderr
+
+
 def test_a_checkpoint_too_large_for_the_memory_is_refused_naming_it(terrasim_bin, tmp_path):
     # A sparse file with a valid header announcing its size (truncate -s 100G) ended in std::bad_alloc: the
     # program aborted (exit 134), Python had a MemoryError without the path. Here the memory is a 2 GB address
     # space (RLIMIT_AS) and the file 4 GiB. (Larger than the machine's memory: Checkpoint.AFileLargerThan...)
     import resource
-    import struct
-    import subprocess
-    import sys
-    big = tmp_path / "big.ckpt"
-    with open(big, "wb") as f:
-        f.write(b"TSIMCKPT" + struct.pack("<IQ", 3, (4 << 30) - 52))
-        f.truncate(4 << 30)
 
-    package = os.environ.get("TERRASIM_PYTHON", str(pathlib.Path(terrasim_bin).parents[1] / "python"))
-
-    def limited(*command):
-        return subprocess.run(command, capture_output=True, text=True, timeout=120,
-                              env={**os.environ, "PYTHONPATH": package},
-                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)))
-    if limited(str(terrasim_bin), "--version").returncode != 0:
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    if subprocess.run([str(terrasim_bin), "--version"], capture_output=True, preexec_fn=limit).returncode != 0:
         pytest.skip("the program does not start in a 2 GB address space (a sanitizer's build?)")
-    message = f"{big}: too large to read: {4 << 30} bytes (the memory to hold it cannot be allocated)"
-    p = limited(str(terrasim_bin), "resume", str(big))
-    assert (p.returncode, p.stderr) == (2, f"terrasim: {message}\n")
-    p = limited(sys.executable, "-c", "import sys, terrasim\n"
-                "try:\n    terrasim.Simulation.resume(sys.argv[1])\n"
-                "except terrasim.CheckpointError as e:\n    print(e)", str(big))
-    assert (p.returncode, p.stdout) == (0, f"{message}\n"), p.stderr
+    big = _sparse_checkpoint(tmp_path / "big.ckpt", 4 << 30)
+    _assert_resume_refused(terrasim_bin, big, f"{big}: too large to read: {4 << 30} bytes (the memory to hold it "
+                           "cannot be allocated)", limit)
+
+
+def _memory_control_group(tmp_path, limit):
+    """A new memory control group below this process's, limited to `limit` bytes, as a folder whose
+    cgroup.procs takes a process; None where this machine does not let the test make one (not root, no
+    memory controller mounted, v2 without the memory controller delegated)."""
+    lines = pathlib.Path("/proc/self/cgroup").read_text().splitlines()
+    v1 = [line.split(":", 2)[2] for line in lines if "memory" in line.split(":", 2)[1].split(",")]
+    v2 = [line.split(":", 2)[2] for line in lines if line.startswith("0::")]
+    tries = [(pathlib.Path("/sys/fs/cgroup/memory" + path), "memory.limit_in_bytes") for path in v1]
+    tries += [(pathlib.Path("/sys/fs/cgroup" + path.rstrip("/")), "memory.max") for path in v2]
+    for parent, limit_file in tries:
+        group = parent / f"terrasim-test-{os.getpid()}-{tmp_path.name}"
+        try:
+            group.mkdir()
+        except OSError:
+            continue
+        try:
+            (group / limit_file).write_text(str(limit))
+            return group
+        except OSError:
+            group.rmdir()
+    return None
+
+
+def test_a_checkpoint_too_large_for_a_control_groups_memory_is_refused_naming_it(terrasim_bin, tmp_path):
+    # A cluster job's or a container's memory is a control group's limit, far below the machine's: a
+    # checkpoint the machine could hold but the group cannot was read until the kernel killed the process
+    # (exit 137, not a word). Here a group of 1 GiB and a sparse file of 4 GiB.
+    group = _memory_control_group(tmp_path, 1 << 30)
+    if group is None:
+        pytest.skip("cannot make a memory control group here (needs root and a memory controller)")
+    try:
+        big = _sparse_checkpoint(tmp_path / "big.ckpt", 4 << 30)
+        _assert_resume_refused(terrasim_bin, big, f"{big}: too large to read: {4 << 30} bytes (more than the "
+                               f"limit of the control group {group}, {1 << 30} bytes)",
+                               lambda: (group / "cgroup.procs").write_text(str(os.getpid())))
+        # From a pipe (`terrasim resume <(zstd -dc x.ckpt.zst)`), whose header may announce more than comes:
+        # what comes is counted, not kept, past the group's memory (kept, the process was killed too).
+        writer = subprocess.Popen([sys.executable, "-c", "import struct, sys\n"
+                                   "out = sys.stdout.buffer\n"
+                                   f"out.write(b'TSIMCKPT' + struct.pack('<IQ', 3, {2 << 30}))\n"
+                                   "try:\n"
+                                   f"    for _ in range({(2 << 30) >> 20}):\n        out.write(bytes(1 << 20))\n"
+                                   "    out.flush()\n"
+                                   "except BrokenPipeError:\n    sys.stderr.close()\n"],
+                                  stdout=subprocess.PIPE)
+        p = subprocess.run([str(terrasim_bin), "resume", "/dev/stdin"], stdin=writer.stdout, capture_output=True,
+                           text=True, timeout=120, preexec_fn=lambda: (group / "cgroup.procs").write_text(str(os.getpid())))
+        writer.stdout.close()
+        writer.wait(timeout=120)
+        assert (p.returncode, p.stderr) == (2, f"terrasim: /dev/stdin: too large to read: {(2 << 30) + 52} bytes "
+                                               f"(more than the limit of the control group {group}, {1 << 30} bytes)\n")
+    finally:
+        group.rmdir()
 
 
 def test_checkpoint_with_a_valid_hash_but_an_inconsistent_state_is_refused(terrasim, tmp_path):
