@@ -245,7 +245,7 @@ void bind_scenario(py::module_& m) {
     const auto* info = sim::ModelRegistry::global().find(model);
     if (!info) throw py::key_error("no model named '" + model + "'");
     return sim::json_schema(sim::scenario_record(*info), "terrasim scenario (model " + info->name + ")");
-  });
+  }, py::arg("model"));  // by name too, as _core.pyi declares it
 }
 
 }  // namespace terrasim::bindings

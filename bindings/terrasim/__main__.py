@@ -290,7 +290,11 @@ def _executor(name: str):
         yield name
         return
     from distributed import Client
-    client = Client(name.replace("dask://", "tcp://"))
+    address = name.replace("dask://", "tcp://")
+    try:
+        client = Client(address)
+    except OSError as e:  # no scheduler there: an option's error (exit 2), not a traceback
+        raise ValueError(f"--executor {name}: cannot reach a Dask scheduler at {address}: {e}") from None
     try:
         yield client
     finally:

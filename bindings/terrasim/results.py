@@ -266,6 +266,8 @@ class SweepResults:
     def points(self) -> pd.DataFrame:
         """Grid points: one column per overridden path."""
         rows = self._con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id").fetchall()
+        if not rows:  # a sweep stopped before its first commit: no point yet (was KeyError 'point_id')
+            return pd.DataFrame(index=pd.Index([], name="point_id", dtype="int64"))
         return pd.DataFrame([{"point_id": pid, **json.loads(text)} for pid, text in rows]).set_index("point_id")
 
     def runs(self) -> pd.DataFrame:
@@ -362,6 +364,9 @@ class SweepResults:
 
     def _scenario_name(self, scenario: Optional[str]) -> str:
         names = [r[0] for r in self._con.execute("SELECT name FROM scenarios ORDER BY scenario_id")]
+        if not names:  # a sweep stopped before its first commit ("this sweep has scenarios : name one")
+            raise KeyError(f"no scenario in this sweep yet{'' if scenario is None else f' (asked for {scenario!r})'}: "
+                           "it stopped before its first run was written; the same sweep command resumes it")
         if scenario is not None:
             if scenario not in names:
                 raise KeyError(f"no scenario {scenario!r} in this sweep (its scenarios: {', '.join(names)})")

@@ -88,6 +88,12 @@ class View:
     def _read(self, key=None):
         """array[key] (the whole array for None), copied when it is an array; for the engine's memory,
         checked and read as one call of the engine, so that no step starts in between."""
+        # A key that is itself a view is read first, as an array: NumPy converting it inside the engine's call
+        # asked for the same simulation again, which refused it as "busy" (sim.column(...)[other_view]).
+        if isinstance(key, View):
+            key = key._read()
+        elif isinstance(key, tuple) and any(isinstance(k, View) for k in key):
+            key = tuple(k._read() if isinstance(k, View) else k for k in key)
         if not self._shared:
             part = self._checked() if key is None else self._checked()[key]
             return part.copy() if isinstance(part, np.ndarray) and key is None else part
@@ -214,7 +220,12 @@ class Simulation:
 
     # -- running -------------------------------------------------------------
     def step(self, months: int = 1) -> "Simulation":
-        """Simulates `months` more months (stops at the end)."""
+        """Simulates `months` more months (stops at the end).
+
+        A month whose rule raises (a state the model refuses, memory that
+        runs out) leaves the state part of that month's: the simulation then
+        refuses to step, run, change or be checkpointed (RuntimeError, saying
+        why), while its months before stay readable."""
         for _ in range(months):
             if self._sim.done:
                 break
@@ -394,18 +405,23 @@ class Simulation:
         Raises :class:`ReconfigureError` (a ValueError), changing nothing,
         for another model, seed or start, fewer months than already
         simulated, other series or breakdowns (zones, sectors, clusters,
-        policies), or a state the configuration cannot hold (another number
+        policies), a state the configuration cannot hold (another number
         of workers in the docking model, a budget below what is already
-        spent). Fields used only to build the
-        initial state (initial populations) have no effect after month 0.
-        Views taken before become stale.
+        spent), a field that only builds the initial state (the initial
+        populations, the firms at the start: each model lists them), or a
+        territory's closure event changed other than by moving a closure
+        still to come to a month still to come (its plant opened with the
+        run). Views taken before become stale. The same configuration
+        (no overrides: ``fork([{}])``'s unchanged variant) changes nothing
+        and records no change.
         """
         if scenario is not None:
             new = Scenario.coerce(scenario, overrides)
         else:
             new = self._scenario.with_overrides(overrides)
         self._sim.reconfigure(new._core)
-        self._scenario = new
+        if new.config_sha256 != self._scenario.config_sha256:  # the engine keeps the run's own otherwise
+            self._scenario = new
         return self
 
     @property
@@ -447,7 +463,9 @@ class Simulation:
         return [resume().reconfigure(overrides) for overrides in variants]
 
     def __repr__(self) -> str:
-        return f"<terrasim.Simulation {self._scenario.title!r} month {self.month}/{self.months}>"
+        # The scenario's months, not the engine's: Jupyter shows a simulation that another thread runs, when the
+        # engine refuses every call but the month's count.
+        return f"<terrasim.Simulation {self._scenario.title!r} month {self.month}/{self._scenario.months}>"
 
 
 class Result:
@@ -476,7 +494,7 @@ def run(scenario: ScenarioLike, overrides: Overrides = None, *, seed: Optional[i
         extra["seed"] = seed
     if months is not None:
         extra["months"] = months
-    sc = sc.with_overrides(extra)
+    sc = sc.with_overrides(extra, list(extra))  # an error names the argument: seed, months (not overrides[...])
     t0 = time.perf_counter()
     sim = Simulation(sc, threads=threads)
     sim.run(progress=progress)

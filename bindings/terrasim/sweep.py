@@ -1275,13 +1275,18 @@ def _end_with_parent(parent: int) -> None:
 def _resolve_executor(executor: Any, workers: Optional[int]):
     """(concurrent.futures executor, owned?, worker count or None)."""
     if executor is None or executor == "local" or executor == "processes":
-        n = workers or os.cpu_count() or 1
+        # The cores this process may run on (a Slurm allocation, taskset), as Simulation(threads=0) counts
+        # them: all the machine's were one simulation's memory each on a node shared with other jobs.
+        n = workers or _usable_cores()
         # spawn: the parent may hold TBB threads, which fork does not copy.
         return cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
                                       initializer=_end_with_parent, initargs=(os.getpid(),)), True, n
     if executor == "mpi":
         from mpi4py.futures import MPIPoolExecutor
-        pool = MPIPoolExecutor(max_workers=workers) if workers else MPIPoolExecutor()
+        # main=False: the workers do not import the caller's __main__, which ran a script without an
+        # `if __name__ == "__main__":` guard again in each of them (mpi4py starts them later than
+        # _main_module_hidden can hide it, from its own thread).
+        pool = MPIPoolExecutor(max_workers=workers, main=False) if workers else MPIPoolExecutor(main=False)
         return pool, True, workers or _mpi_workers()
     if type(executor).__name__ == "Client" and hasattr(executor, "get_executor"):  # dask.distributed
         n = len(executor.scheduler_info().get("workers", {})) or None
@@ -1292,6 +1297,14 @@ def _resolve_executor(executor: Any, workers: Optional[int]):
     error = ValueError if isinstance(executor, str) else TypeError
     raise error(f"executor: expected None, 'local', 'mpi', a dask Client or a concurrent.futures executor, "
                 f"found {executor!r}")
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _mpi_workers() -> Optional[int]:
@@ -1324,7 +1337,9 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
       scenario as it is.
     replicates: replicate r uses seed ``base_seed + r`` everywhere (common
       random numbers).
-    executor: None or "local" (a process per core), "mpi" (MPIPoolExecutor),
+    executor: None or "local" (a process per core this process may run on:
+      ``workers`` of them, by default its CPU affinity's count, a Slurm
+      allocation's), "mpi" (MPIPoolExecutor),
       a dask ``distributed.Client``, or any concurrent.futures executor.
     months, overrides: applied to every scenario before hashing.
       A str value (of the grid or an overrides dict) is a string, kept as it
@@ -1535,8 +1550,16 @@ def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: L
                                    f"replicate {replicate} (seed {seed}); {kept}")
                     raise error
         except BaseException:
-            for future in pending:
-                future.cancel()
+            # The runs in flight cannot be cancelled, and their results would not be written: a pool of this
+            # sweep's own processes is stopped rather than waited for (Ctrl-C, or a failed run, waited for every
+            # run in flight, then dropped them; a review measured 16 s). Its futures are left to the pool, which
+            # fails them as it finds its processes gone (one cancelled here made its thread raise
+            # InvalidStateError). Another executor's queued runs are cancelled.
+            if owned and isinstance(pool, cf.ProcessPoolExecutor):
+                _stop_processes(pool)
+            else:
+                for future in pending:
+                    future.cancel()
             raise
         finally:
             if owned and _accepts_cancel(pool):
@@ -1549,6 +1572,17 @@ def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: L
     return SweepSummary(db=db, total=total, skipped=skipped, completed=completed,
                         wall_seconds=time.perf_counter() - t_start, run_seconds=run_seconds,
                         db_seconds=db_seconds, workers=n_workers)
+
+
+def _stop_processes(pool: cf.ProcessPoolExecutor) -> None:
+    """Stops a local process pool's workers now, without waiting for their runs."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(5)
 
 
 @contextlib.contextmanager

@@ -606,7 +606,13 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
       if (p_.sectors[sector].return_rate < inv.hurdle_rate + interest_ || investor_funds_[k] < inv.ticket_eur) continue;
       if (seekers.empty()) count_seekers();
       const bool granting = site_grant.active(t) && spent_[kEstablishmentGrant] < budget_[kEstablishmentGrant];
-      std::vector<double> weight(nz, 0.0);
+      // A logit over the zones: prior x exp(score), taken relative to the
+      // highest score, so that scores past exp's range (attractiveness.labour
+      // of 100: scores near 1,000) do not overflow to inf, whose cumulative
+      // weights sent every plant to the last zone, the outside one. Zones
+      // with no prior weigh 0 (0 x inf was NaN).
+      std::vector<double> weight(nz, 0.0), scores(nz, 0.0);
+      double top = -std::numeric_limits<double>::infinity();
       for (std::size_t z = 0; z < nz; ++z) {
         if (z == p_.outside) continue;
         double score = 0, prior = p_.zones[z].job_share;
@@ -624,8 +630,12 @@ void TerritoryModel::invest(const sim::MonthContext& ctx) {
         for (std::size_t h = 0; h < nz; ++h) reach += seekers[h] * gravity_(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(z));
         score += p_.attract_labour * sim::dmath::log1p(reach / p_.scale);
         if (granting) score += p_.attract_grant * site_grant.eur_per_job[z] / 1000.0;
-        weight[z] = prior * sim::dmath::exp(score);
+        weight[z] = prior;
+        scores[z] = score;
+        if (prior > 0) top = std::max(top, score);
       }
+      for (std::size_t z = 0; z < nz; ++z)
+        if (weight[z] > 0) weight[z] *= sim::dmath::exp(scores[z] - top);
       const std::size_t zone = index_from_cumulative(d.uniform(), cumulative(weight));
       const double jobs = 1.0 + static_cast<double>(sim::rng::poisson(d, std::max(0.0, inv.plant_jobs_mean - 1.0)));
       investor_funds_[k] -= inv.ticket_eur;

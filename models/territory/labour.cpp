@@ -146,7 +146,10 @@ void TerritoryModel::age_retire_and_migrate(const sim::MonthContext& ctx) {
   const std::size_t n = status_.size();
   const auto retire_at = static_cast<std::uint16_t>(std::clamp(p_.retirement_age * 12, 0, 0xFFFF));
   const double push = std::max(0.0, 1.0 + p_.migration_gap_sensitivity * 100.0 * (last_local_u_ - national_u_ - p_.reference_gap));
-  const double out_u = p_.out_migration_unemployed * push, out_e = p_.out_migration_employed * push;
+  // Probabilities: at most 1 however hard the push (past 1, the thinning
+  // below kept the employed with out_e / out_u).
+  const double out_u = std::min(1.0, p_.out_migration_unemployed * push);
+  const double out_e = std::min(1.0, p_.out_migration_employed * push);
   const auto outside = static_cast<std::uint8_t>(p_.outside);
   auto leave = [&](std::size_t w) -> std::int64_t {
     const bool had_job = status_[w] == kEmployed;
@@ -298,7 +301,10 @@ void TerritoryModel::run_training(const sim::MonthContext& ctx) {
     auto places = sim::rng::poisson(count, prog.places_per_year / 12.0);
     const std::size_t k = kFirstTraining + i;
     if (prog.cost_per_place_eur > 0)
-      places = std::min<std::uint64_t>(places, static_cast<std::uint64_t>(std::floor((budget_[k] - spent_[k]) / prog.cost_per_place_eur)));
+      // Clamped before the cast: a quotient past 2^64 (a cost of 1e-300 a
+      // place) was undefined behaviour, and gave 0 places on x86.
+      places = std::min<std::uint64_t>(
+          places, clamp_cast<std::uint64_t>(std::floor((budget_[k] - spent_[k]) / prog.cost_per_place_eur), 0x1p63));
     if (places == 0) continue;
     const BlockedStream choice(ctx.seed, kTrainingChoice ^ (i * 0x9e3779b97f4a7c15ull), month, n);
     std::vector<std::pair<double, std::uint32_t>> eligible;

@@ -89,9 +89,9 @@ void declare_parameters(sim::Record& root) {
   root.string("locale").choices({"fr", "en"}).def("fr").doc("language of reports made from this scenario");
   {
     auto& t = root.section("target").optional().doc("the scenario's target, which forecasts report on").section();
-    t.string("series").def("unemployment_rate").doc("the series the target is about");
+    t.string("series").def("unemployment_rate").doc("the rate the target is about (unemployment_rate or national_unemployment_rate)");
     t.number("threshold").optional().doc("the target value of the series (or, with `reference`, the gap to it)");
-    t.string("reference").optional().doc("a reference series the target compares with (national_unemployment_rate)");
+    t.string("reference").optional().doc("a reference rate the target compares with (national_unemployment_rate)");
     t.string("direction").choices({"below", "above"}).def("below").doc("whether the series should end below or above");
     t.month("date").optional().doc("the month by which the target should be reached");
   }
@@ -259,12 +259,14 @@ void declare_parameters(sim::Record& root) {
   inv.number("hurdle_rate").range(-1, 5).def(0.05).unit("1/year").doc("return required over the interest rate");
   inv.number("ticket_eur").range(0, 1e10).def(100000.0).unit("EUR").doc("size of one investment");
   inv.number("awareness").range(0, 1).def(0.5).doc("awareness of the territory at the start");
-  inv.number("startup_share").range(0, 1).def(0.0).doc("share of new firms (preferred sectors, aware) that ask this investor");
-  inv.number("deals_per_year").range(0, 1e6).def(0.0).unit("1/year").doc("expansions of existing firms considered (scaled)");
+  inv.number("startup_share").range(0, 1).def(0.0).doc(
+      "share of new firms (preferred sectors, aware) that ask this investor (not an outside company)");
+  inv.number("deals_per_year").range(0, 1e6).def(0.0).unit("1/year").doc(
+      "expansions of existing firms considered (not an outside company; scaled)");
   inv.number("arrivals_per_year").range(0, 1e6).def(0.0).unit("1/year").doc(
       "new establishments considered, at full awareness (outside companies; scaled)");
   inv.number("plant_jobs_mean").range(0, 1e6).def(50.0).unit("jobs").doc(
-      "mean size of a new establishment (not scaled: their number is, with arrivals_per_year)");
+      "mean size of a new establishment (outside companies; not scaled: their number is, with arrivals_per_year)");
   inv.number("other_sectors_weight").range(0, 100).def(1.0).doc("preference weight of sectors not listed");
   auto& pref = inv.list("preferences").def(sim::Value::list()).doc("sector preference weights").item();
   pref.string("sector").ref("sectors").doc("a sector");
@@ -455,9 +457,26 @@ void declare_parameters(sim::Record& root) {
         report(sectors.items()[i]["name"], fmt::format("sectors[{}].name", i), "use lowercase letters, digits and _");
 
     unique_names(cfg["clusters"], "clusters", report);
-    for (std::size_t i = 0; i < cfg["clusters"].items().size(); ++i)
-      if (!valid_identifier(cfg["clusters"].items()[i]["name"].as_string()))
-        report(cfg["clusters"].items()[i]["name"], fmt::format("clusters[{}].name", i), "use lowercase letters, digits and _");
+    const auto& clusters = cfg["clusters"].items();
+    for (std::size_t i = 0; i < clusters.size(); ++i) {
+      if (!valid_identifier(clusters[i]["name"].as_string()))
+        report(clusters[i]["name"], fmt::format("clusters[{}].name", i), "use lowercase letters, digits and _");
+      if (outside == 1 && clusters[i]["site"].as_string() == outside_name)
+        report(clusters[i]["site"], fmt::format("clusters[{}].site", i),
+               "a cluster in the outside zone: its firms' jobs would be counted as the territory's; expected a zone "
+               "of the territory");
+      // A site's firms of a sector belong to one cluster: a second cluster
+      // of the same sector and site counted no job and drew no
+      // productivity, while it spent its running cost (a review).
+      for (std::size_t j = 0; j < i; ++j)
+        if (clusters[j]["site"].as_string() == clusters[i]["site"].as_string() &&
+            clusters[j]["sector"].as_string() == clusters[i]["sector"].as_string())
+          report(clusters[i]["sector"], fmt::format("clusters[{}].sector", i),
+                 fmt::format("cluster {} has the sector {} at the site {}, as cluster {} (clusters[{}]) has: a site's "
+                             "firms of a sector belong to one cluster",
+                             clusters[i]["name"].as_string(), clusters[i]["sector"].as_string(),
+                             clusters[i]["site"].as_string(), clusters[j]["name"].as_string(), j));
+    }
     unique_names(cfg["investors"], "investors", report);
     for (std::size_t i = 0; i < cfg["investors"].items().size(); ++i)
       if (!valid_identifier(cfg["investors"].items()[i]["name"].as_string()))
@@ -465,22 +484,53 @@ void declare_parameters(sim::Record& root) {
       else if (cfg["investors"].items()[i]["name"].as_string() == "startups")  // the stream territory.invest.startups
         report(cfg["investors"].items()[i]["name"], fmt::format("investors[{}].name", i),
                "\"startups\" is reserved (the start-up funding's random stream has that name): choose another");
+    // What each kind does: outside companies open establishments; the
+    // others fund start-ups and expansions. A field of the other kind's
+    // was taken and ignored (deals_per_year of 1,000 for an outside company
+    // changed nothing; a review).
+    for (std::size_t i = 0; i < cfg["investors"].items().size(); ++i) {
+      const sim::Value& investor = cfg["investors"].items()[i];
+      const bool outside_company = investor["kind"].as_string() == "outside_company";
+      for (const char* field : {"startup_share", "deals_per_year", "arrivals_per_year"}) {
+        const bool theirs = std::string_view(field) == "arrivals_per_year" ? outside_company : !outside_company;
+        if (!theirs && investor[field].as_double() != 0)
+          report(investor[field], fmt::format("investors[{}].{}", i, field),
+                 outside_company ? fmt::format("an outside company opens establishments (arrivals_per_year, "
+                                               "plant_jobs_mean) and funds no start-up or expansion: expected 0, "
+                                               "found {}", investor[field].as_double())
+                                 : fmt::format("only an outside company opens establishments; an investor of kind {} "
+                                               "funds start-ups (startup_share) and expansions (deals_per_year): expected 0, found {}",
+                                               investor["kind"].as_string(), investor[field].as_double()));
+      }
+    }
     const auto& w = cfg["workers"];
     if (w["entry_age"].as_int() >= w["retirement_age"].as_int())
       report(w["entry_age"], "workers.entry_age", "must be below workers.retirement_age");
-    // The target's series, which forecasts read: one the territory records.
+    // The target's series, which forecasts read: a rate the territory
+    // records. The report reads a target and its fixed level as a share of
+    // the labour force, and draws it on the unemployment chart: a target of
+    // jobs (90,050) was written "9,005,000%".
     if (!cfg["target"].is_null()) {
       const std::vector<std::string> series = recorded_series(cfg);
+      std::vector<std::string> rates;
+      std::copy_if(series.begin(), series.end(), std::back_inserter(rates),
+                   [](const std::string& name) { return name.ends_with("_rate"); });
       for (const char* field : {"series", "reference"}) {
         const sim::Value& v = cfg["target"][field];
-        if (v.is_null() || std::find(series.begin(), series.end(), v.as_string()) != series.end()) continue;
+        if (v.is_null() || std::find(rates.begin(), rates.end(), v.as_string()) != rates.end()) continue;
+        if (std::find(series.begin(), series.end(), v.as_string()) != series.end()) {
+          report(v, fmt::format("target.{}", field),
+                 fmt::format("{:?} is not a rate: a target is a share of the labour force, as forecasts read "
+                             "it; expected one of {}", v.as_string(), fmt::join(rates, ", ")));
+          continue;
+        }
         std::string closest;
         std::size_t best = 4;  // suggest only a near name
-        for (const auto& name : series)
+        for (const auto& name : rates)
           if (const std::size_t d = sim::edit_distance(name, v.as_string()); d < best) best = d, closest = name;
         report(v, fmt::format("target.{}", field),
                fmt::format("{:?} is not a series the territory records{}", v.as_string(),
-                           closest.empty() ? fmt::format(": expected one of {}", fmt::join(series, ", "))
+                           closest.empty() ? fmt::format(": expected one of {}", fmt::join(rates, ", "))
                                            : fmt::format("; did you mean `{}`?", closest)));
       }
     }
@@ -531,8 +581,15 @@ void declare_parameters(sim::Record& root) {
     }
     for (const char* name : {"training", "partner_funds"}) {
       unique_names(policies[name], fmt::format("policies.{}", name), report);
-      for (std::size_t i = 0; i < policies[name].items().size(); ++i)
+      for (std::size_t i = 0; i < policies[name].items().size(); ++i) {
         window(policies[name].items()[i], fmt::format("policies.{}[{}]", name, i));
+        // Each names a series (spending_training_NAME, spending_fund_NAME):
+        // "a,b" split the series file's header into one column more than its
+        // rows (a review).
+        if (!valid_identifier(policies[name].items()[i]["name"].as_string()))
+          report(policies[name].items()[i]["name"], fmt::format("policies.{}[{}].name", name, i),
+                 "use lowercase letters, digits and _");
+      }
     }
 
     // Links: between two zones, once; and every zone reached (travel times
@@ -840,6 +897,41 @@ Params Params::from_config(const sim::Value& c) {
 }
 
 namespace {
+// A closure event's plant opens with the initial state and knows its event
+// by its place in the list; its closure acts at its month. So a
+// reconfiguration keeps each closure event at its place with its plant
+// (name, kind, zone, sector, jobs), moves its month only while the old and
+// the new month are both to come, and adds none: changed, the run went on
+// as before (jobs=10 for a plant of 1,100: the same separations), or a plant
+// closed at another event's month, or never closed (a review).
+std::string closure_events_problem(const sim::Value& running, const sim::Value& next, int month) {
+  const auto& before = running["policies"]["events"].items();
+  const auto& after = next["policies"]["events"].items();
+  const std::string& start = running["start"].as_string();
+  const auto closure = [](const sim::Value& e) { return e["kind"].as_string() == "closure"; };
+  const char* why = "its plant opened with the run's initial state; change it in the scenario and run from the start";
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    if (!closure(before[i])) continue;
+    const std::string path = fmt::format("policies.events[{}]", i);
+    if (i >= after.size())
+      return fmt::format("it removes {} (the closure {}): {}", path, before[i]["name"].as_string(), why);
+    for (const char* field : {"name", "kind", "zone", "sector", "jobs"})
+      if (after[i][field].to_json() != before[i][field].to_json())
+        return fmt::format("it changes {}.{} (the closure {}): {}", path, field, before[i]["name"].as_string(), why);
+    const int was = months_between(start, before[i]["month"].as_string());
+    const int is = months_between(start, after[i]["month"].as_string());
+    if (was != is && (was < month || is < month))
+      return fmt::format("it changes {}.month (the closure {}) from {} to {}, {}: only a closure still to come moves, "
+                         "to a month still to come", path, before[i]["name"].as_string(), before[i]["month"].as_string(),
+                         after[i]["month"].as_string(), was < month ? "a closure that has happened" : "a month gone");
+  }
+  for (std::size_t i = 0; i < after.size(); ++i)
+    if (closure(after[i]) && (i >= before.size() || !closure(before[i])))
+      return fmt::format("it adds policies.events[{}], the closure {}: a closure's plant opens with the run's initial "
+                         "state; add it in the scenario and run from the start", i, after[i]["name"].as_string());
+  return "";
+}
+
 const sim::ModelRegistration kRegistration{{
     "territory",
     "the territorial model: workers, firms, investors, clusters and policies of a territory",
@@ -850,6 +942,7 @@ const sim::ModelRegistration kRegistration{{
      "commuting.outside_job_seekers", "commuting.out_commuter_share", "workers.initial_duration_mean_months",
      "skills[].unemployment_rate"},
     {"scale"},
+    closure_events_problem,
 }};
 }  // namespace
 

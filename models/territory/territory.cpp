@@ -147,7 +147,11 @@ std::uint32_t TerritoryModel::open_firm(std::uint64_t seed, std::uint64_t stream
   firm_event_[f] = -1;
   firm_size_[f] = 0;
   firm_latent_[f] = latent;
-  firm_target_[f] = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::llround(std::min(latent, 1e9))));
+  // Capped at the worker slots, as update_demand caps it (docs/model.md): a
+  // plant of a million jobs a million times a year summed past the vacancies
+  // the matching can list, and the run stopped (a review).
+  const double max_jobs = static_cast<double>(std::max<std::size_t>(home_.size(), 1));
+  firm_target_[f] = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::llround(std::min(latent, max_jobs))));
   firm_cash_[f] = cash;
   firm_reserve_[f] = 0;
   firm_prod_[f] = static_cast<float>(1.0 - p_.young_productivity_penalty);

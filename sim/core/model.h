@@ -108,6 +108,12 @@ struct ModelInfo {
   // changes one is refused, since the state would keep the old size while
   // its flows took the new one.
   std::vector<std::string> fixed_during_run = {};
+  // What else the model cannot take in a reconfiguration before month
+  // `month` from the running configuration to `next`: "" where it can, or
+  // why not (said after "it changes ..." or the like). For what the lists
+  // above cannot say: the territory's closure events, whose plants opened
+  // with the initial state and know their event by its place in the list.
+  std::function<std::string(const Value& running, const Value& next, int month)> reconfigure_problem = {};
 };
 
 class ModelRegistry {

@@ -40,16 +40,35 @@ Simulation::Simulation(Scenario scenario, int threads) : Simulation(std::move(sc
   scheduler_.add_timing("initial state", seconds_since(t0));
 }
 
+void Simulation::refuse_if_failed(const char* what) const {
+  if (!failed_.empty())
+    throw std::logic_error(fmt::format("cannot {}: {}; its state is part of that month's: load the scenario again, or "
+                                       "resume a checkpoint",
+                                       what, failed_));
+}
+
 void Simulation::step() {
+  refuse_if_failed("simulate a month");
   if (done()) throw std::logic_error("the simulation has already run all its months");
   const MonthContext ctx{month_, scenario_.seed()};
   ++generation_;  // before the month: a step that throws halfway has changed the state too
   replaced_models_.clear();
-  run_on_threads([&] { scheduler_.run_month(ctx); });
-  const auto t0 = std::chrono::steady_clock::now();
-  recorder_.begin_row(month_, month_label(scenario_.start(), month_));
-  model_->record(recorder_, ctx);
-  scheduler_.add_timing("record", seconds_since(t0));
+  try {
+    run_on_threads([&] { scheduler_.run_month(ctx); });
+    const auto t0 = std::chrono::steady_clock::now();
+    recorder_.begin_row(month_, month_label(scenario_.start(), month_));
+    model_->record(recorder_, ctx);
+    scheduler_.add_timing("record", seconds_since(t0));
+  } catch (const std::exception& e) {
+    // The phases before the one that threw have changed the state: a
+    // second step ran them again on it (a review).
+    failed_ = fmt::format("the simulation failed in month {} ({}): {}", month_, month_label(scenario_.start(), month_),
+                          e.what());
+    throw;
+  } catch (...) {
+    failed_ = fmt::format("the simulation failed in month {} ({})", month_, month_label(scenario_.start(), month_));
+    throw;
+  }
   ++month_;
 }
 
@@ -128,12 +147,14 @@ std::string declaration_difference(const Recorder& a, const Recorder& b) {
 }  // namespace
 
 void Simulation::save_checkpoint(const std::string& path) const {
+  refuse_if_failed("save a checkpoint");
   ArchiveWriter out;
   write_state(out);
   out.write_file(path);
 }
 
 std::string Simulation::checkpoint_payload() const {
+  refuse_if_failed("save a checkpoint");
   ArchiveWriter out;
   write_state(out);
   return out.bytes();
@@ -249,6 +270,11 @@ std::string json_at(const Value& v, std::string_view path) {
 }  // namespace
 
 void Simulation::reconfigure(Scenario next) {
+  // The configuration the run has: nothing to change, nothing recorded
+  // (`fork([{}])`, the unchanged variant, wrote a change to the same
+  // configuration in its outputs, and made every view stale).
+  refuse_if_failed("change the configuration");
+  if (next.config_sha256 == scenario_.config_sha256) return;
   const auto refuse = [&](const std::string& why) {
     throw ReconfigureError("cannot reconfigure the run at month " + std::to_string(month_) + " with " + next.source +
                            ": " + why);
@@ -272,6 +298,9 @@ void Simulation::reconfigure(Scenario next) {
     if (json_at(next.config, path) != json_at(scenario_.config, path))
       refuse("it changes " + path + ", which shapes the initial state only: the run would go on as if it had not "
              "changed (a run with it from the start differs); change it in the scenario and run from the start");
+  if (scenario_.model->reconfigure_problem)
+    if (const std::string why = scenario_.model->reconfigure_problem(scenario_.config, next.config, month_); !why.empty())
+      refuse(why);
 
   std::unique_ptr<Model> model = next.model->create(next.config);
   Recorder declared;

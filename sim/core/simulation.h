@@ -46,8 +46,14 @@ class Simulation {
   // invalid at the next.
   std::uint64_t generation() const { return generation_; }
 
-  // Simulates one month. Throws std::logic_error when done().
+  // Simulates one month. Throws std::logic_error when done(). A month that
+  // throws halfway (a phase refusing a state, an allocation failing) leaves
+  // the state part of a month's: the simulation is then failed(), and a
+  // step, run, reconfigure or checkpoint of it throws std::logic_error
+  // saying why (the months and series before stay readable).
   void step();
+  // Why a month failed, or "".
+  const std::string& failed() const { return failed_; }
   // Simulates to the end, or until `keep_going(months_done)` returns false.
   // Returns true when the run is complete.
   bool run(const std::function<bool(int)>& keep_going = {});
@@ -70,9 +76,10 @@ class Simulation {
   // declares other series or breakdowns (another list of zones, sectors,
   // policies or clusters), does not match the state (say, another number
   // of workers in the docking model), or under which the state breaks the
-  // model's accounting identities (a budget below what is already spent).
-  // Fields used only to build the initial state (initial populations) have
-  // no effect after month 0.
+  // model's accounting identities (a budget below what is already spent),
+  // or changes what the model lists as fixed (ModelInfo: the fields that
+  // only build the initial state, those that size the run, and what its
+  // reconfigure_problem refuses). The same configuration changes nothing.
   void reconfigure(Scenario next);
 
   // The configurations this run has had: months simulated when it took
@@ -121,6 +128,8 @@ class Simulation {
   int month_ = 0;
   std::uint64_t generation_ = 0;
   std::vector<ConfigChange> history_;
+  std::string failed_;  // why a month failed halfway (step)
+  void refuse_if_failed(const char* what) const;
 };
 
 }  // namespace terrasim::sim

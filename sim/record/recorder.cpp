@@ -116,7 +116,10 @@ std::string Recorder::series_csv(const Provenance& header) const {
   std::string out;
   csv_header(out, header);
   out += "t,month";
-  for (const auto& s : info_) out += "," + s.name;
+  for (const auto& s : info_) {
+    out += ',';
+    append_csv_field(out, s.name);  // quoted where it holds a comma or a quote, as the breakdowns' categories
+  }
   out += '\n';
   for (std::size_t r = 0; r < labels_.size(); ++r) {
     out += fmt::format("{},{}", months_[r], labels_[r]);

@@ -663,6 +663,79 @@ def test_fork_identical_copies_continue_identically():
         pd.testing.assert_frame_equal(f.run().series(), final, check_exact=True)
 
 
+def test_a_month_that_fails_halfway_leaves_a_simulation_that_refuses_to_go_on(tmp_path):
+    # A phase that throws left the earlier phases' changes in place: the next step ran the month's phases again
+    # on them (the firms' vacancies grew from one refusal to the next), and a transient error then a retry would
+    # have given a wrong run without a word.
+    sim = ts.Simulation(small(6, workers=500, firms=10, init_size_mu=20), threads=1)
+    with pytest.raises(RuntimeError, match="dock: month 0: the firms have") as first:
+        sim.step()
+    failed = f"the simulation failed in month 0 (2015-01): {first.value}; its state is part of that month's"
+    for what, call in (("simulate a month", sim.step), ("simulate a month", sim.run),
+                       ("change the configuration", lambda: sim.reconfigure({"exit_rate": 0.05})),
+                       ("save a checkpoint", lambda: sim.save_checkpoint(tmp_path / "x.ckpt")),
+                       ("save a checkpoint", lambda: sim.fork(1))):
+        with pytest.raises(RuntimeError) as e:
+            call()
+        assert str(e.value).startswith(f"cannot {what}: {failed}"), (what, str(e.value))
+    assert sim.month == 0 and len(sim.series()) == 0 and not (tmp_path / "x.ckpt").exists()
+
+
+def test_a_view_indexed_by_another_view_of_its_simulation(tmp_path):
+    # NumPy converted the key view inside the engine's call, which asked for the same simulation again and was
+    # refused as "busy ... in another thread", on one thread.
+    sim = ts.Simulation(small(4), threads=1).run(until=2)
+    sizes, homes = sim.column("firms", "size"), sim.column("workers", "home")
+    small_index = sim.column("firms", "zone")
+    assert np.array_equal(sizes[small_index], np.asarray(sizes)[np.asarray(small_index)])
+    assert np.array_equal(sizes[(small_index,)], np.asarray(sizes)[np.asarray(small_index)])
+    assert len(homes) > 0
+
+
+def test_a_simulation_running_in_another_thread_shows_itself():
+    # repr read the engine's months, which it refuses during a run: Jupyter could not show the simulation.
+    import threading
+    sim = ts.Simulation(small(120, workers=200000), threads=1)
+    started = threading.Event()
+
+    def run():
+        sim.run(progress=lambda done, total: started.set())
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        assert started.wait(60)
+        assert re.fullmatch(r"<terrasim\.Simulation '.*' month \d+/120>", repr(sim)), repr(sim)
+    finally:
+        worker.join()
+
+
+def test_run_names_its_own_arguments_in_an_error():
+    with pytest.raises(ts.ScenarioError, match=r"^seed:1:\d+: error: seed"):
+        ts.run(small(2), seed=-1)
+    with pytest.raises(ts.ScenarioError, match=r"^months:1:\d+: error: months"):
+        ts.run(small(2), months=0)
+
+
+def test_the_schema_is_had_by_the_models_name():
+    assert ts._core.schema_json(model="dock") == ts._core.schema_json("dock")
+
+
+def test_the_unchanged_variant_of_a_fork_records_no_change(tmp_path):
+    # fork([{}]), the README's unchanged variant, recorded a change to the same configuration: its outputs had
+    # a changes.json and a "reconfigured" line that a plain copy's had not, and every view went stale.
+    sim = ts.Simulation(small(10)).run(until=4)
+    view = sim.column("firms", "size")
+    (same,), (copy,) = sim.fork([{}]), sim.fork(1)
+    sim.reconfigure({})
+    assert len(sim.config_history) == len(same.config_history) == 1
+    assert len(view) > 0  # still current: nothing changed
+    for child, folder in ((same, tmp_path / "same"), (copy, tmp_path / "copy")):
+        child.run().write_outputs(folder)
+    assert sorted(p.name for p in (tmp_path / "same").iterdir()) == sorted(p.name for p in (tmp_path / "copy").iterdir())
+    assert not (tmp_path / "same" / "changes.json").exists()
+    assert (tmp_path / "same" / "series.csv").read_bytes() == (tmp_path / "copy" / "series.csv").read_bytes()
+
+
 def test_fork_variants_share_history_and_random_numbers():
     sim = ts.Simulation(small(10)).run(until=4)
     same, faster_exits, longer = sim.fork([{}, {"exit_rate": 0.05}, {"months": 12}])

@@ -124,6 +124,65 @@ def test_mpi_pool_executor(tmp_path):
     assert db_content(db) == db_content(tmp_path / "local.sqlite")
 
 
+def test_an_mpi_sweep_from_a_script_without_a_main_guard_runs_the_script_once(tmp_path):
+    # mpi4py's workers imported the caller's __main__ from their own thread, after the sweep had put it back:
+    # a script without `if __name__ == "__main__":` ran again in each, and its sweep refused the database the
+    # first held ("another sweep is writing ..."; MPI_ABORT).
+    script = tmp_path / "script.py"
+    db = tmp_path / "m.sqlite"
+    script.write_text("import os, terrasim as ts\n"
+                      "print('script body', os.getpid(), flush=True)\n"
+                      f"s = ts.sweep({{'small': {str(SMALL)!r}}}, replicates=4, db={str(db)!r}, executor='mpi',\n"
+                      "             workers=1, months=6, progress=False)\n"
+                      "print('completed', s.completed, flush=True)\n", encoding="utf-8")
+    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_btl": "self,tcp",
+           "OMPI_MCA_btl_tcp_if_include": "lo", "OMPI_MCA_oob_tcp_if_include": "lo"}
+    proc = subprocess.run(["mpiexec", "--allow-run-as-root", "--oversubscribe", "-n", "1", PY, str(script)],
+                          capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("script body") == 1 and "completed 4" in proc.stdout, proc.stdout
+
+
+def test_the_local_executor_starts_a_worker_per_core_this_process_may_use(tmp_path):
+    # Under taskset (a Slurm allocation), a sweep started one worker per core of the machine: a simulation's
+    # memory each, on cores the job did not have.
+    code = ("import os, terrasim as ts\n"
+            f"s = ts.sweep({{'small': {str(SMALL)!r}}}, replicates=2, db={str(tmp_path / 'a.sqlite')!r}, months=2,\n"
+            "             progress=False)\n"
+            "print(s.workers, len(os.sched_getaffinity(0)))\n")
+    proc = subprocess.run(["taskset", "-c", "0", PY, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(ts.__file__))})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["1", "1"], proc.stdout
+
+
+def test_an_unreachable_dask_scheduler_is_an_options_error(tmp_path):
+    proc = subprocess.run([PY, "-m", "terrasim", "sweep", str(SMALL), "--months", "2", "--db", str(tmp_path / "d.sqlite"),
+                           "--executor", "dask://127.0.0.1:1", "--progress", "never"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("terrasim: --executor dask://127.0.0.1:1: cannot reach a Dask scheduler at "
+                                  "tcp://127.0.0.1:1"), proc.stderr
+
+
+def test_a_database_without_a_run_yet_says_so(tmp_path):
+    # A sweep killed before its first commit leaves its tables: points() raised KeyError 'point_id', matrix()
+    # "this sweep has scenarios : name one".
+    db = tmp_path / "empty.sqlite"
+    ts.sweep({"small": ts.Scenario.load(SMALL, {"months": 2})}, replicates=1, db=db, workers=1, progress=False)
+    con = sqlite3.connect(db)
+    for table in ("series", "runs", "parameters", "scenarios"):
+        con.execute(f"DELETE FROM {table}")
+    con.commit()
+    con.close()
+    res = ts.SweepResults(db)
+    assert res.points().empty and res.points().index.name == "point_id"
+    with pytest.raises(KeyError, match="no scenario in this sweep yet: it stopped before its first run was written"):
+        res.matrix("firms")
+
+
 def _sweep_cmd(db):
     return [PY, "-m", "terrasim", "sweep", f"a={DEFAULT}", f"b={SMALL}", "--months", "60", "--replicates", "8",
             "--grid", "exit_rate=0.005,0.01", "--db", str(db), "--workers", "2", "--progress", "never"]

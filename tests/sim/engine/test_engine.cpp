@@ -97,6 +97,13 @@ TEST(Recorder, CsvQuotesCategoriesAndKeepsProvenanceOnItsLines) {
             "0,2015-01,\"le \"\"Nord\"\"\",1\n"
             "0,2015-01,\"two\nlines\",2\n"
             "0,2015-01,Sud,3\n");
+  // A series named with a comma is one column of the series file too (its
+  // header had one field more than its rows; a review).
+  Recorder named;
+  const int a = named.add_series("spending_a,b", "a series");
+  named.begin_row(0, "2015-01");
+  named.set(a, 1.0);
+  EXPECT_EQ(named.series_csv({}), "t,month,\"spending_a,b\"\n0,2015-01,1\n");
 }
 
 TEST(Recorder, SeriesAreContiguousColumns) {
