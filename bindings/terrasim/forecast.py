@@ -300,13 +300,19 @@ class ForecastSpec:
         for s in self.scenarios[1:]:
             # The paired differences, the spending and the cost per job compare runs month by month up to one
             # horizon: a scenario that starts or ends elsewhere would be divided over other months than it spent.
-            for field, mine, theirs in (("start", s.scenario.start, ref.start), ("months", s.scenario.months,
-                                                                                   ref.months)):
+            # They compare counts of workers, jobs and euros too, which a scenario at another scale counts in
+            # other units (at 0.5, half the jobs: -44,421 jobs "fewer than the reference").
+            for field, mine, theirs, why in (
+                    ("start", s.scenario.start, ref.start, "over the same months (the same start and months; "
+                     "--months sets every scenario's length)"),
+                    ("months", s.scenario.months, ref.months, "over the same months (the same start and months; "
+                     "--months sets every scenario's length)"),
+                    ("scale", s.scale, self.reference.scale, "at the same scale (their jobs, workers and euros are "
+                     "counted alike; --set scale=... sets every scenario's)")):
                 if mine != theirs:
                     raise ForecastError(
                         f"{s.scenario.source}: {field}: {mine}, where the reference ({ref.source}) has {theirs}: "
-                        "a forecast compares its scenarios over the same months (the same start and months; "
-                        "--months sets every scenario's length)")
+                        f"a forecast compares its scenarios {why}")
         for s in self.scenarios:
             recorded = set(_core.Simulation(s.scenario._core, 1).recorder.series_names)
             needed = list(REQUIRED_SERIES)

@@ -1097,3 +1097,141 @@ def test_the_partner_funds_note_writes_its_amounts_in_one_unit(monkeypatch):
             matrices[("pacte", f"spending_fund_{fund}")] = _matrix(np.full((n, len(MONTHS)), total / len(MONTHS)))
     text = _text(_page(_analyse(monkeypatch, n, jobs=500.0, edit=edit), "en"))
     assert "university → venture capital, €1.0m" in text and "€1,000,000" not in text
+
+
+# -- a review of the report (6 December 2026, night) ---------------------------------------------------
+
+def test_scenarios_at_other_scales_are_refused(tmp_path):
+    # A pact at scale 0.5 beside a reference at 1 was compared pair by pair: "-44,421 jobs [-44,584; -44,259]
+    # fewer than the reference", its spending and creations likewise, in units half the reference's.
+    spec = _short_pact(tmp_path, "scale", 0.5)
+    with pytest.raises(ForecastError, match=r"pacte-scale.yaml: scale: 0.5, where the reference "
+                                            r"\(.*baseline.yaml\) has 1.0: a forecast compares its scenarios at "
+                                            r"the same scale"):
+        spec.check_series()
+    spec.configured(overrides=["scale=0.5"]).check_series()  # --set scale=... gives every scenario one scale
+
+
+def test_a_target_that_is_not_a_rate_is_refused_where_the_scenario_is_read(tmp_path):
+    # A target of jobs (90,050) was read as a share: "Probability of reaching the target (≥ 9,005,000%)", against
+    # the level of 10%, drawn on the unemployment chart.
+    path = tmp_path / "jobs-target.yaml"
+    path.write_text(f"extends: {AMIENS / 'pacte.yaml'}\ntarget:\n  series: jobs_in_territory\n"
+                    "  reference: null\n  threshold: 90050\n  direction: above\n", encoding="utf-8")
+    with pytest.raises(terrasim.ScenarioError, match=r"jobs-target.yaml:3:11: error: target.series: "
+                                                      r"\"jobs_in_territory\" is not a rate"):
+        terrasim.Scenario.load(path)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_runs_costs_are_not_ranked_where_some_runs_spend_less_than_the_reference(monkeypatch, lang):
+    # A pact that spends less than the reference in some runs: "a saving of €167,000 (runs: a saving of €590,000
+    # or more, 3 of 40 gaining nothing)", where the runs went from a saving of €590,000 to any cost; money per
+    # job ranks runs only where each spends more (a smaller saving per job can be the better run).
+    n = 40
+    analysis = _analyse(monkeypatch, n, jobs=25.0, jobs_sd=15.0, spending=-4e6)
+    cost = analysis.tables["cost_per_job"].set_index("measure").loc["net_job"]
+    assert math.isnan(cost["run_q05"]) and math.isnan(cost["run_q95"])
+    w = EN if lang == "en" else FR
+    text = " ".join(summary.sentences(analysis, lang))
+    assert w["spread_unranked"] in text, text
+    assert ("or more" if lang == "en" else "ou plus") not in text
+    page = _page(analysis, lang)
+    assert w["runs_unranked"] in _text(page[page.index('id="table-cost_per_job"'):page.index('<section id="methods">')])
+    # Where every run spends more, the band is there as before.
+    spending = _analyse(monkeypatch, n, jobs=25.0, jobs_sd=15.0, spending=4e6)
+    cost = spending.tables["cost_per_job"].set_index("measure").loc["net_job"]
+    assert 0 < cost["run_q05"] < cost["run_q95"]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_jobs_difference_from_one_pair_says_it_has_no_interval(monkeypatch, lang):
+    # With one replicate the key figures showed "+18 | runs: +18 to +18" with no interval and no mark, while the
+    # summary said the difference cannot be told from chance.
+    analysis = _analyse(monkeypatch, 1, jobs=18.0)
+    w = EN if lang == "en" else FR
+    page = _page(analysis, lang)
+    key = _text(page[page.index('id="table-key_figures"'):page.index('<section id="levers">')])
+    assert w["key_no_interval"] in key, key
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_target_that_is_not_evaluated_is_said_in_the_summary_and_the_key_figures(monkeypatch, lang):
+    # A forecast of 59 months (to November 2019, the target December 2019): no target sentence at all in the
+    # summary, a bare "–" in the key figures.
+    spec = ForecastSpec.default()
+    months = MONTHS[:59]
+
+    def edit(matrices):
+        for key in list(matrices):
+            matrices[key] = matrices[key].loc[:, months]
+    analysis = _analyse(monkeypatch, 4, spec, edit=edit)
+    assert [key for key, _ in analysis.notes].count("target_out_of_range") == 2
+    w = EN if lang == "en" else FR
+    sentences = summary.sentences(analysis, lang)
+    said = [s for s in sentences if s.startswith(w["target_out_of_range"].split("{")[0])]
+    assert len(said) == 2, sentences
+    page = _page(analysis, lang)
+    key = _text(page[page.index('id="table-key_figures"'):page.index('<section id="levers">')])
+    assert key.count(w["key_target_out_of_range"]) == 4, key  # the stated target and the level, 2 scenarios
+
+
+def test_the_key_figures_table_names_the_month_of_each_figure(monkeypatch):
+    # Its one "month" column said 2019-12 beside the jobs difference and cost of 2020-12.
+    analysis = _analyse(monkeypatch, 8, jobs=100.0)
+    key = analysis.tables["key_figures"].set_index("scenario").loc["pacte"]
+    assert (key["unemployment_month"], key["target_month"], key["horizon"]) == ("2019-12", "2019-12", "2020-12")
+    diffs = analysis.tables["paired_differences"]
+    at = diffs[(diffs["scenario"] == "pacte") & (diffs["quantity"] == "jobs_in_territory")].set_index("month")
+    assert key["jobs_difference"] == at.loc["2020-12", "mean"] != at.loc["2019-12", "mean"]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_less_supported_cash_than_the_reference_is_said_so(monkeypatch, lang):
+    # With the pact as the reference: "counting the portal's supported cash (-€1.1m more than the reference)",
+    # and no word in the summary (it spoke only of more).
+    n = 20
+
+    def edit(matrices):
+        matrices[("baseline", "portal_cash")] = _matrix(np.full((n, len(MONTHS)), 2e4))
+        matrices[("pacte", "portal_cash")] = _matrix(np.full((n, len(MONTHS)), 5e3))
+    analysis = _analyse(monkeypatch, n, jobs=1000.0, jobs_sd=60.0, edit=edit)
+    cost = analysis.tables["cost_per_job"].set_index("measure")
+    assert cost.loc["net_job", "portal_cash"] == pytest.approx(-1.5e4 * len(MONTHS))
+    w, loc = (EN if lang == "en" else FR), Locale(lang)
+    amount = loc.money(1.5e4 * len(MONTHS))
+    text = " ".join(summary.sentences(analysis, lang))
+    label = analysis.spec.scenario("pacte").display(lang)
+    assert w["s_portal_cash_less"].split("{amount}")[0].format(label=label) in text
+    assert f"{amount} {'less than' if lang == 'en' else 'de moins que'}" in text, text
+    page = _page(analysis, lang)
+    table = _text(page[page.index('id="table-cost_per_job"'):page.index('<section id="methods">')])
+    assert w["measure_net_job_with_portal_cash_less"].format(month=loc.month("2020-12"), amount=amount) in table
+    assert "-" + amount not in table and "\u2212" + amount not in table
+
+
+def test_a_probability_of_0_or_1_has_no_standard_error_in_the_table(monkeypatch):
+    # target_probability.csv gave stderr 0.0 beside p = 0, which reads as exact (the text already left it out).
+    analysis = _analyse(monkeypatch, 8, unemployment=0.099, pact_unemployment=0.094)
+    probs = analysis.tables["target_probability"]
+    extreme = probs[probs["p"].isin([0.0, 1.0])]
+    assert len(extreme) and extreme["stderr"].isna().all()
+    inner = _analyse(monkeypatch, 40, unemployment=0.1, pact_unemployment=0.1).tables["target_probability"]
+    inner = inner[(inner["p"] > 0) & (inner["p"] < 1)]
+    assert len(inner) and (inner["stderr"] > 0).all()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_paired_difference_charts_titles_lie_within_the_figure(monkeypatch, lang):
+    # Three panels (with the trainees' reading): the third title, wrapped at 34 characters, ran past the
+    # figure's right edge and was cut in the PNG ("...trainees counted as job seeker").
+    n = 20
+    analysis = _analyse(monkeypatch, n, edit=_trainees(n))
+    with charts.style():  # the report's fonts, as it draws and saves its charts
+        fig = charts.CHARTS["paired_difference"](analysis, lang)
+        fig.draw_without_rendering()
+        titles = [ax.title for ax in fig.axes if ax.get_title()]
+        assert len(titles) == 3
+        for title in titles:
+            box = title.get_window_extent()
+            assert 0 <= box.x0 and box.x1 <= fig.bbox.width, (title.get_text(), box.x0, box.x1, fig.bbox.width)

@@ -27,7 +27,9 @@ Statistics (level 95% unless said):
   difference in that quantity, with Fieller's interval
   (again the precision of that ratio of means), and the band of 90% of the
   runs' own costs (each pair's spending difference over its jobs difference;
-  a pair with no job more counts as a cost above any other, see run_costs).
+  a pair with no job more counts as a cost above any other, see run_costs;
+  given only where every pair spends more than the reference, the one case
+  where money per job ranks the runs).
   Fieller's interval is finite exactly when the t interval of the jobs
   difference excludes 0; otherwise the cost is reported as not defined
   rather than divided by a difference that may be nothing.
@@ -368,7 +370,10 @@ def _target_probabilities(spec, data, months, notes) -> pd.DataFrame:
                     "scenario": s.name, "reading": reading, "moment": moment, "first_month": str(span[0]),
                     "last_month": str(span[-1]), "series": target.series, "reference": reference or "",
                     "threshold": threshold, "direction": target.direction, "successes": int(outcome.sum()),
-                    "n": p.n, "p": p.p, "ci_low": p.ci_low, "ci_high": p.ci_high, "stderr": p.stderr})
+                    "n": p.n, "p": p.p, "ci_low": p.ci_low, "ci_high": p.ci_high,
+                    # At 0 or 1 the plug-in standard error is 0, which reads as exact: not written (the Wilson
+                    # interval says how far the runs place it), as Probability's text leaves it out.
+                    "stderr": p.stderr if 0 < p.p < 1 else float("nan")})
     return pd.DataFrame(rows, columns=["scenario", "reading", "moment", "first_month", "last_month", "series",
                                        "reference", "threshold", "direction", "successes", "n", "p", "ci_low",
                                        "ci_high", "stderr"])
@@ -645,9 +650,14 @@ def _cost_row(spent: np.ndarray, denominator: np.ndarray) -> Dict[str, object]:
     if status != "defined":
         ratio = low = high = np.nan
     # The runs' own costs: how much one run's cost differs from another's (Fieller's interval is the
-    # precision of the ratio of means, which more runs narrow; this spread they do not).
+    # precision of the ratio of means, which more runs narrow; this spread they do not). A run's money per
+    # job ranks runs only where each spends more than the reference: with less, a smaller saving per job can
+    # be the better run (1 M EUR saved for 100 jobs against 1 M EUR for one job), and a run that saves money
+    # and loses jobs has no place on the scale (it was ranked the dearest, and the band of savings read
+    # "a saving of X or more" where the runs went from a saving of X to any cost). No band then.
     per_run = run_costs(spent, denominator)
-    run_low, run_high = middle_band(per_run, OUTER) if per_run.size else (np.nan, np.nan)
+    run_low, run_high = (middle_band(per_run, OUTER) if per_run.size and (spent > 0).all()
+                         else (np.nan, np.nan))
     return {"spending": s_mean, "spending_ci_low": s_low, "spending_ci_high": s_high, "jobs": d_mean,
             "jobs_ci_low": d_low, "jobs_ci_high": d_high, "cost": ratio, "cost_ci_low": low, "cost_ci_high": high,
             "status": status, "run_q05": run_low, "run_q95": run_high,
@@ -765,7 +775,9 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
     nan = float("nan")
     rows = []
     for name in spec.names:
-        row = {"scenario": name, "month": str(month)}
+        # The unemployment figures and probabilities are of the target month, the jobs and the cost of the
+        # horizon: each month named (one "month" column labelled the horizon's figures with the target's).
+        row = {"scenario": name, "unemployment_month": str(month), "horizon": str(months[-1])}
         u = fan[(fan["scenario"] == name) & (fan["month"] == str(month))]
         for column in ("q50", "q05", "q95"):
             row[f"unemployment_{column}"] = float(u[column].iloc[0]) if len(u) else nan
@@ -792,10 +804,10 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=KEY_FIGURES)
 
 
-KEY_FIGURES = ["scenario", "month", "unemployment_q50", "unemployment_q05", "unemployment_q95",
+KEY_FIGURES = ["scenario", "unemployment_month", "unemployment_q50", "unemployment_q05", "unemployment_q95",
                "unemployment_with_trainees_q50", "unemployment_with_trainees_q05", "unemployment_with_trainees_q95",
                "target_month",
                "p_target", "p_target_ci_low", "p_target_ci_high", "p_level", "p_level_ci_low", "p_level_ci_high",
-               "jobs_difference", "jobs_difference_ci_low", "jobs_difference_ci_high", "jobs_difference_q05",
+               "horizon", "jobs_difference", "jobs_difference_ci_low", "jobs_difference_ci_high", "jobs_difference_q05",
                "jobs_difference_q95", "cost_per_net_job", "cost_per_net_job_ci_low", "cost_per_net_job_ci_high",
                "cost_per_net_job_q05", "cost_per_net_job_q95", "cost_status"]

@@ -216,7 +216,8 @@ def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
             cap = capacities.get(cluster, np.nan)
             if np.isfinite(cap):
                 ax.axhline(cap, color=NATIONAL, linestyle="--", linewidth=0.9, label=w["capacity"])
-            # Wrapped: three panels side by side leave a title some 30 characters.
+            # Wrapped: three panels side by side leave a title some 26 characters (at 34, the third ran past
+            # the figure's right edge).
             ax.set_title(textwrap.fill(cluster_title(cluster, sectors.get(cluster, ""), lang, analysis.spec), 30))
             _year_axis(ax, 2 if ncols > 1 else 1)
             ax.yaxis.set_major_formatter(LocaleFormatter(loc.number))
@@ -319,8 +320,9 @@ def paired_difference(analysis: Analysis, lang: str) -> Figure:
                 ax.yaxis.set_major_formatter(points)
             else:
                 ax.yaxis.set_major_formatter(LocaleFormatter(lambda v, d: loc.number(v, d, sign=True)))
-            # Wrapped: three panels side by side leave a title some 30 characters.
-            ax.set_title(textwrap.fill(titles[quantity], 34 if len(quantities) > 2 else 60))
+            # Wrapped: three panels side by side leave a title some 26 characters (at 34, the third ran past
+            # the figure's right edge).
+            ax.set_title(textwrap.fill(titles[quantity], 26 if len(quantities) > 2 else 60))
             ax.yaxis.set_major_locator(MaxNLocator(6))
         handles, labels = axes[0].get_legend_handles_labels()
         swatch = _band_swatch(analysis, analysis.others)

@@ -22,7 +22,7 @@ from .analysis import INNER, OUTER, WITH_TRAINEES, Analysis, key_months
 from .charts import (band_label, bands_text, cluster_title, creations_reference_text, criterion_text,
                      inner_band_shown, investor_label, reading_label)
 from .locale import Locale, enough_decimals, exact_decimals, missing, pick, probability_decimals
-from .summary import status_words
+from .summary import note_text, status_words
 from .words import words
 
 CSS = """
@@ -204,9 +204,15 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     reference = analysis.reference
     key = t["key_figures"]
 
+    # Why a scenario has no probability: no target stated, or its month not simulated (a bare "–" before).
+    not_evaluated = {values["scenario"]: key for key, values in analysis.notes
+                     if key in ("no_target", "target_out_of_range")}
+
     def probability(reading):
         def cell(r):
             p, lo, hi = f"p_{reading}", f"p_{reading}_ci_low", f"p_{reading}_ci_high"
+            if missing(r[p]) and r["scenario"] in not_evaluated:
+                return _why(w[f"key_{not_evaluated[r['scenario']]}"])
             d = probability_decimals([r[p], r[lo], r[hi]])  # no "0.0%" for 1 run in 500
             return num(p, loc.percent(r[p], d)) + under(r, lo, hi, lambda v: loc.percent(v, d))
         return cell
@@ -218,8 +224,12 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         f = lambda v: count(v, sign=True, decimals=d)  # noqa: E731
         mark = "\u00a0†" if _contains_zero(r["jobs_difference_ci_low"], r["jobs_difference_ci_high"]) else ""
         d_runs = enough_decimals([r["jobs_difference_q05"], r["jobs_difference_q95"]], 0)
-        return num("jobs_difference", f(r["jobs_difference"])) + under(
-            r, "jobs_difference_ci_low", "jobs_difference_ci_high", f, mark) + runs_line(
+        # One pair has no interval, and tells nothing apart from chance (as the summary says): said under
+        # the figure, which stood alone as if it were a finding.
+        interval = (under(r, "jobs_difference_ci_low", "jobs_difference_ci_high", f, mark)
+                    if not (missing(r["jobs_difference_ci_low"]) or missing(r["jobs_difference_ci_high"]))
+                    else f'<span class="ci">{_e(w["key_no_interval"])}</span>')
+        return num("jobs_difference", f(r["jobs_difference"])) + interval + runs_line(
             r, "jobs_difference_q05", "jobs_difference_q95", lambda v: count(v, sign=True, decimals=d_runs))
 
     def cost_key_cell(r):
@@ -295,7 +305,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
 
     # -- target ------------------------------------------------------------------
     probs = t["target_probability"]
-    notes = [_note(analysis, key, values, lang) for key, values in analysis.notes
+    notes = [note_text(analysis, key, values, lang) for key, values in analysis.notes
              if key in ("no_target", "target_out_of_range")]
     target_text = ""
     if not probs.empty:
@@ -340,7 +350,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     if ref is not None:
         creation_cols.append(Col(w["col_vs_reference"].format(year=ref.year),
                                  lambda r: num("mean_vs_reference", loc.percent(r["mean_vs_reference"], 1, sign=True))))
-    year_notes = [_note(analysis, key, values, lang) for key, values in analysis.notes if key == "partial_years"]
+    year_notes = [note_text(analysis, key, values, lang) for key, values in analysis.notes if key == "partial_years"]
     parts.append(
         f'<section id="activity"><h2>{_e(w["h_activity"])}</h2>'
         f'<h3>{_e(w["h_clusters"])}</h3>'
@@ -500,9 +510,13 @@ def _measure(row, analysis: Analysis, loc: Locale, w) -> str:
     """What a cost is per, as HTML (the portal's supported cash that a row counts is a figure of the CSV)."""
     if row["measure"] == "job_year":
         return _e(w["measure_job_year"].format(start=analysis.start.year, end=analysis.horizon.year))
-    before, _, after = w[f"measure_{row['measure']}"].format(month=loc.month(analysis.horizon),
-                                                              amount="{amount}").partition("{amount}")
-    amount = num("portal_cash", loc.money(row["portal_cash"])) if _ else ""
+    # Less supported cash than the reference's (pacte as the reference) is said so, not "-€1.1m more"; the
+    # figure is then the CSV's with its sign dropped, written as text.
+    less = row["measure"] == "net_job_with_portal_cash" and row["portal_cash"] < 0
+    key = f"measure_{row['measure']}" + ("_less" if less else "")
+    before, _, after = w[key].format(month=loc.month(analysis.horizon), amount="{amount}").partition("{amount}")
+    amount = (_e(loc.money(-row["portal_cash"])) if less else num("portal_cash", loc.money(row["portal_cash"]))
+              if _ else "")
     return _e(before) + amount + _e(after)
 
 
@@ -623,8 +637,10 @@ def _partner_funds_notes(analysis: Analysis, lang: str) -> List[str]:
 def _cost_runs_cell(row, loc: Locale, w) -> str:
     """The band of the runs' own costs; open above (≥) when runs that gain nothing reach into it."""
     # missing() says "–" for an infinite bound too: the top of the band is +inf when runs gain nothing
-    if row["status"] != "defined" or pd.isna(row["run_q05"]) or pd.isna(row["run_q95"]):
+    if row["status"] != "defined":
         return ""
+    if pd.isna(row["run_q05"]) or pd.isna(row["run_q95"]):  # runs that spend no more: no band (analysis._cost_row)
+        return _why(w["runs_unranked"])
     low = num("run_q05", loc.money(row["run_q05"]))
     if row["run_q95"] == float("inf"):
         return "≥ " + low
@@ -642,19 +658,6 @@ def _split3(text: str, first: str, second: str):
     before, _, rest = text.partition(first)
     middle, _, after = rest.partition(second)
     return before, middle, after
-
-
-def _note(analysis: Analysis, key: str, values: dict, lang: str) -> str:
-    w, loc = words(lang), Locale(lang)
-    v = dict(values)
-    if "scenario" in v:
-        v["scenario"] = analysis.spec.scenario(v["scenario"]).display(lang)
-    for k in ("date", "first", "last"):
-        if k in v:
-            v[k] = loc.month(v[k])
-    if "years" in v:
-        v["years"] = loc.join(str(y) for y in v["years"])
-    return w["no_target_stated" if key == "no_target" else key].format(**v)
 
 
 def reproduce_command(analysis: Analysis, lang: str) -> str:

@@ -123,6 +123,10 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
             out.append(template.format(criterion=criterion, when=when, values=sep.join(items)))
         if reading == "level" and groups and spec.level is not None and spec.level.note:
             out.append(loc.text(pick(spec.level.note, lang)))  # what the level is: not the goal itself, for Amiens
+    # A target that is not evaluated (none stated, or its month not simulated) is said, not left out: the
+    # summary had no target sentence at all for a forecast stopped before the target month.
+    out += [note_text(analysis, key, values, lang) for key, values in analysis.notes
+            if key in ("no_target", "target_out_of_range")]
 
     diffs = analysis.tables["paired_differences"]
     horizon = str(analysis.horizon)
@@ -155,14 +159,30 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
         if residents:
             out.append(residents)
         net = rows.loc["net_job"]
-        if net["portal_cash"] > 0:
+        # More supported cash than the reference's, or less (pacte as the reference): said either way.
+        if net["portal_cash"] != 0:
             counted = rows.loc["net_job_with_portal_cash"]
-            key = "s_portal_cash" if counted["status"] == "defined" else "s_portal_cash_only"
-            out.append(w[key].format(label=label(name), amount=loc.money(net["portal_cash"]),
+            key = ("s_portal_cash" if counted["status"] == "defined" else "s_portal_cash_only") + (
+                "_less" if net["portal_cash"] < 0 else "")
+            out.append(w[key].format(label=label(name), amount=loc.money(abs(net["portal_cash"])),
                                      month=loc.month(horizon), cost=cost_words(counted, lang)))
 
     out.append(w["s_caveat"])
     return out
+
+
+def note_text(analysis: Analysis, key: str, values: dict, lang: str) -> str:
+    """One of the analysis's notes (a key and its values) in words."""
+    w, loc = words(lang), Locale(lang)
+    v = dict(values)
+    if "scenario" in v:
+        v["scenario"] = analysis.spec.scenario(v["scenario"]).display(lang)
+    for k in ("date", "first", "last"):
+        if k in v:
+            v[k] = loc.month(v[k])
+    if "years" in v:
+        v["years"] = loc.join(str(y) for y in v["years"])
+    return w["no_target_stated" if key == "no_target" else key].format(**v)
 
 
 def _jobs_sentence(analysis: Analysis, name: str, lang: str) -> str:
@@ -313,7 +333,9 @@ def cost_words(row, lang: str) -> str:
         return w["unknown"]
     # Each run's own cost, as money or as a saving (a negative cost).
     money = lambda v: loc.money(v) if v >= 0 else w["saving_of"].format(value=loc.money(-v))  # noqa: E731
-    runs = spread(row, "run_q05", "run_q95", money, lang, int(row.get("runs_without_gain", 0) or 0))
+    # No band where some runs spend less than the reference (the analysis's _cost_row).
+    runs = (w["spread_unranked"] if math.isnan(row["run_q05"]) or math.isnan(row["run_q95"])
+            else spread(row, "run_q05", "run_q95", money, lang, int(row.get("runs_without_gain", 0) or 0)))
     if high < 0:
         return w["s_cost_saving"].format(value=loc.money(-cost), spread=runs,
                                          ci=loc.interval(loc.money(-high), loc.money(-low)))

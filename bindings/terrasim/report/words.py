@@ -125,6 +125,8 @@ FR: Dict[str, str] = {
                        "d'ailleurs) en {month}",
     "measure_net_job_with_portal_cash": "par emploi de plus dans le territoire en {month}, en comptant l'apport en "
                                         "trésorerie du portail ({amount} de plus que la référence)",
+    "measure_net_job_with_portal_cash_less": "par emploi de plus dans le territoire en {month}, en comptant "
+                                             "l'apport en trésorerie du portail ({amount} de moins que la référence)",
     "measure_job_year": "par emploi-année de plus dans le territoire sur {start}-{end}",
     "status_jobs_interval_includes_zero": "l'intervalle de l'écart d'emplois contient 0",
     "status_fewer_jobs": "le scénario compte moins d'emplois que la référence",
@@ -148,6 +150,9 @@ FR: Dict[str, str] = {
     "key_intervals": "Entre crochets : l'intervalle à 95 % du chiffre (sa précision). « Simulations » : la fourchette "
                      "des simulations elles-mêmes ({band}).",
     "key_zero_mark": "† L'intervalle contient 0 : l'écart ne se distingue pas du hasard des simulations.",
+    "key_no_target": "pas d'objectif énoncé",
+    "key_target_out_of_range": "non évaluée : le mois de l'objectif n'est pas simulé",
+    "key_no_interval": "pas d'intervalle (une seule paire de simulations) : l'écart ne se distingue pas du hasard",
     "key_targets": "Chaque probabilité porte sur l'objectif de son scénario : {items}.",
     "negative_cost": "Un coût négatif est une économie : le scénario dépense moins d'argent public que la "
                      "référence, pour plus d'emplois.",
@@ -285,6 +290,12 @@ FR: Dict[str, str] = {
                      "coût par emploi de plus dans le territoire serait de {cost}.",
     "s_portal_cash_only": "{label} : ces coûts ne comptent pas l'apport en trésorerie du portail ({amount} de plus "
                           "que la référence jusqu'en {month}, traité comme un capital de départ : une hypothèse).",
+    "s_portal_cash_less": "{label} : ces coûts ne comptent pas l'apport en trésorerie du portail ({amount} de moins "
+                          "que la référence jusqu'en {month}, traité comme un capital de départ : une hypothèse) ; "
+                          "compté, le coût par emploi de plus dans le territoire serait de {cost}.",
+    "s_portal_cash_only_less": "{label} : ces coûts ne comptent pas l'apport en trésorerie du portail ({amount} de "
+                               "moins que la référence jusqu'en {month}, traité comme un capital de départ : une "
+                               "hypothèse).",
     "s_spending_less": "{value} de moins que la référence",
     "s_cost_undefined": "non défini ({why})",
     "s_cost_saving": "une économie de {value} {ci} ({spread}) : le scénario dépense moins que la référence et compte "
@@ -295,6 +306,9 @@ FR: Dict[str, str] = {
     "s_caveat": "Ni les fourchettes ni les intervalles ne comprennent l'incertitude sur les paramètres du modèle : "
                 "tous sont calculés à paramètres fixés, et la réalité peut s'écarter davantage.",
     "spread_open": "simulations : {low} ou plus, {k} sur {n} sans gain",
+    "runs_unranked": "sans éventail : certaines simulations ne dépensent pas plus que la référence",
+    "spread_unranked": "pas d'éventail des coûts par simulation : certaines ne dépensent pas plus que la "
+                       "référence, et l'argent par emploi ne les classe plus",
     "col_ci95_mean": "Intervalle à 95 % de la moyenne",
     "col_cost_runs": "Coût simulation par simulation ({band})",
     "key_runs": "simulations : {low} à {high}",
@@ -459,6 +473,8 @@ EN: Dict[str, str] = {
     "measure_net_job": "per extra job located in the territory (held by a resident or an in-commuter) in {month}",
     "measure_net_job_with_portal_cash": "per extra job in the territory in {month}, counting the portal's supported "
                                         "cash ({amount} more than the reference)",
+    "measure_net_job_with_portal_cash_less": "per extra job in the territory in {month}, counting the portal's "
+                                             "supported cash ({amount} less than the reference)",
     "measure_job_year": "per extra job-year in the territory over {start}-{end}",
     "status_jobs_interval_includes_zero": "the interval of the jobs difference contains 0",
     "status_fewer_jobs": "the scenario has fewer jobs than the reference",
@@ -482,6 +498,9 @@ EN: Dict[str, str] = {
     "key_intervals": "In brackets: the figure's 95% interval (its precision). \"Runs\": the range of the runs "
                      "themselves ({band}).",
     "key_zero_mark": "† The interval contains 0: the difference cannot be told from the runs' randomness.",
+    "key_no_target": "no target stated",
+    "key_target_out_of_range": "not evaluated: the target month is not simulated",
+    "key_no_interval": "no interval (one pair of runs): the difference cannot be told from chance",
     "key_targets": "Each probability is for its scenario's own target: {items}.",
     "negative_cost": "A negative cost is a saving: the scenario spends less public money than the reference, for "
                      "more jobs.",
@@ -609,6 +628,11 @@ EN: Dict[str, str] = {
                      "territory would be {cost}.",
     "s_portal_cash_only": "{label}: these costs leave out the portal's supported cash ({amount} more than the "
                           "reference up to {month}, taken as start-up capital: an assumption).",
+    "s_portal_cash_less": "{label}: these costs leave out the portal's supported cash ({amount} less than the "
+                          "reference up to {month}, taken as start-up capital: an assumption); counted, the cost per "
+                          "extra job in the territory would be {cost}.",
+    "s_portal_cash_only_less": "{label}: these costs leave out the portal's supported cash ({amount} less than the "
+                               "reference up to {month}, taken as start-up capital: an assumption).",
     "s_spending_less": "{value} less than the reference",
     "s_cost_undefined": "not defined ({why})",
     "s_cost_saving": "a saving of {value} {ci} ({spread}): the scenario spends less than the reference and has more "
@@ -619,6 +643,9 @@ EN: Dict[str, str] = {
     "s_caveat": "Neither the ranges nor the intervals include the uncertainty of the model's parameters: all are "
                 "computed with the parameters fixed, and reality may differ by more.",
     "spread_open": "runs: {low} or more, {k} of {n} gaining nothing",
+    "runs_unranked": "no band: some runs spend no more than the reference",
+    "spread_unranked": "no band of the runs' own costs: some spend no more than the reference, where money "
+                       "per job no longer ranks them",
     "col_ci95_mean": "95% interval of the mean",
     "col_cost_runs": "Cost run by run ({band})",
     "key_runs": "runs: {low} to {high}",
