@@ -1235,3 +1235,27 @@ def test_the_paired_difference_charts_titles_lie_within_the_figure(monkeypatch, 
         for title in titles:
             box = title.get_window_extent()
             assert 0 <= box.x0 and box.x1 <= fig.bbox.width, (title.get_text(), box.x0, box.x1, fig.bbox.width)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_range_of_fewer_runs_than_the_report_says_so(monkeypatch, lang):
+    # A run without a value in December 2019: the summary said "all 19 runs", the December table's header
+    # "the middle 18 of the 20 runs" for that row too, whose range is of 19.
+    n = 20
+
+    def edit(matrices):
+        m = matrices[("baseline", "unemployment_rate")].copy()
+        m.loc[3, pd.Period("2019-12", freq="M")] = np.nan
+        matrices[("baseline", "unemployment_rate")] = m
+    analysis = _analyse(monkeypatch, n, edit=edit)
+    december = analysis.tables["unemployment_december"].set_index(["scenario", "month"])
+    assert december.loc[("baseline", "2019-12"), "n"] == 19 and december.loc[("pacte", "2019-12"), "n"] == 20
+    w = EN if lang == "en" else FR
+    said = w["runs_fewer"].format(band=charts.band_label(19, analysis_module.OUTER, lang), k=1)
+    page = _page(analysis, lang)
+    table = page[page.index('id="table-unemployment_december"'):]
+    table = table[:table.index("</table>")]
+    rows = [_text(r) for r in table.split("<tr")[1:]]
+    noted = [r for r in rows if said in r]
+    label = analysis.spec.scenario("baseline").display(lang)
+    assert len(noted) == 1 and label in noted[0] and ("December 2019" in noted[0] or "décembre 2019" in noted[0]), rows

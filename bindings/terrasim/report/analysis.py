@@ -325,7 +325,8 @@ def _december_rows(fan: pd.DataFrame, months: pd.PeriodIndex, extra: List[pd.Per
     counting the trainees as job seekers (WITH_TRAINEES): its median and band, each scenario's own (NaN for
     every scenario when none trains)."""
     keep = {str(p) for p in months if p.month == 12} | {str(p) for p in extra}
-    rows = fan[fan["month"].isin(keep)][["scenario", "month", "q50", "q05", "q95", "national"]].reset_index(drop=True)
+    rows = fan[fan["month"].isin(keep)][["scenario", "month", "q50", "q05", "q95", "national", "n"]].reset_index(
+        drop=True)  # n: the runs with a value that month, which the band is of
     columns = ["q50_with_trainees", "q05_with_trainees", "q95_with_trainees"]
     for c in columns:
         rows[c] = np.nan

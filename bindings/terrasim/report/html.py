@@ -144,8 +144,14 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
 
     def runs(row, lo="q05", hi="q95", f=loc.percent):
         """Two columns of a row as the range of the runs themselves: "a à b", not bracketed (brackets are the
-        95% intervals' throughout)."""
-        return _range(num(lo, f(row[lo])), num(hi, f(row[hi])), w)
+        95% intervals' throughout). Where the row counts fewer runs than the report (a run without a value
+        that month), what its range holds is said beside it: the column's header says it for every run."""
+        text = _range(num(lo, f(row[lo])), num(hi, f(row[hi])), w)
+        counted = row.get("n")
+        if counted is not None and not pd.isna(counted) and 0 < int(counted) < n:
+            text += " " + _why(w["runs_fewer"].format(band=band_label(int(counted), OUTER, lang),
+                                                     k=loc.count(n - int(counted))))
+        return text
 
     def span(row, lo="q05", hi="q95", f=loc.percent):
         """Two columns of a row as an interval."""
