@@ -1507,6 +1507,7 @@ def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: L
         window = max_in_flight or max(4, 4 * (n_workers or 4))
         pending: Dict[cf.Future, Tuple] = {}
         queue = iter(tasks)
+        stopped = False  # the pool's processes stopped (an interrupt, a failed run)
         try:
             while True:
                 for task in itertools.islice(queue, max(0, window - len(pending))):
@@ -1557,12 +1558,15 @@ def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: L
             # InvalidStateError). Another executor's queued runs are cancelled.
             if owned and isinstance(pool, cf.ProcessPoolExecutor):
                 _stop_processes(pool)
+                stopped = True
             else:
                 for future in pending:
                     future.cancel()
             raise
         finally:
-            if owned and _accepts_cancel(pool):
+            if stopped:
+                pool.shutdown(wait=False, cancel_futures=True)  # its processes are gone: nothing to wait for
+            elif owned and _accepts_cancel(pool):
                 pool.shutdown(wait=True, cancel_futures=True)
             elif owned:
                 pool.shutdown(wait=True)
@@ -1575,7 +1579,15 @@ def _run(con: sqlite3.Connection, db: str, named: Dict[str, Scenario], points: L
 
 
 def _stop_processes(pool: cf.ProcessPoolExecutor) -> None:
-    """Stops a local process pool's workers now, without waiting for their runs."""
+    """Stops a local process pool's workers now, without waiting for their runs.
+
+    The task queue's feeder thread is let go first: a task still in the pipe (a scenario over 64 KiB, which a
+    stopped worker will never read) made the pool's own thread wait on it for ever, and the sweep's shutdown
+    wait on that thread (CPython gh-94777, before 3.12)."""
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:
+        with contextlib.suppress(Exception):
+            call_queue.cancel_join_thread()
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
         with contextlib.suppress(Exception):

@@ -512,9 +512,9 @@ void declare_parameters(sim::Record& root) {
     // jobs (90,050) was written "9,005,000%".
     if (!cfg["target"].is_null()) {
       const std::vector<std::string> series = recorded_series(cfg);
-      std::vector<std::string> rates;
-      std::copy_if(series.begin(), series.end(), std::back_inserter(rates),
-                   [](const std::string& name) { return name.ends_with("_rate"); });
+      // Named, not matched by their ending: a cluster or investor named
+      // growth_rate makes a count that ends in "_rate" (a review).
+      const std::vector<std::string> rates{"unemployment_rate", "national_unemployment_rate"};
       for (const char* field : {"series", "reference"}) {
         const sim::Value& v = cfg["target"][field];
         if (v.is_null() || std::find(rates.begin(), rates.end(), v.as_string()) != rates.end()) continue;
@@ -903,7 +903,9 @@ namespace {
 // (name, kind, zone, sector, jobs), moves its month only while the old and
 // the new month are both to come, and adds none: changed, the run went on
 // as before (jobs=10 for a plant of 1,100: the same separations), or a plant
-// closed at another event's month, or never closed (a review).
+// closed at another event's month, or never closed (a review). An arrival
+// that has happened stays as it was, and one to come moves only to a month
+// to come (moved on, a plant that had opened opened again).
 std::string closure_events_problem(const sim::Value& running, const sim::Value& next, int month) {
   const auto& before = running["policies"]["events"].items();
   const auto& after = next["policies"]["events"].items();
@@ -911,19 +913,41 @@ std::string closure_events_problem(const sim::Value& running, const sim::Value& 
   const auto closure = [](const sim::Value& e) { return e["kind"].as_string() == "closure"; };
   const char* why = "its plant opened with the run's initial state; change it in the scenario and run from the start";
   for (std::size_t i = 0; i < before.size(); ++i) {
-    if (!closure(before[i])) continue;
     const std::string path = fmt::format("policies.events[{}]", i);
-    if (i >= after.size())
-      return fmt::format("it removes {} (the closure {}): {}", path, before[i]["name"].as_string(), why);
-    for (const char* field : {"name", "kind", "zone", "sector", "jobs"})
-      if (after[i][field].to_json() != before[i][field].to_json())
-        return fmt::format("it changes {}.{} (the closure {}): {}", path, field, before[i]["name"].as_string(), why);
+    const std::string& name = before[i]["name"].as_string();
     const int was = months_between(start, before[i]["month"].as_string());
+    if (i >= after.size()) {
+      if (closure(before[i])) return fmt::format("it removes {} (the closure {}): {}", path, name, why);
+      continue;
+    }
     const int is = months_between(start, after[i]["month"].as_string());
-    if (was != is && (was < month || is < month))
-      return fmt::format("it changes {}.month (the closure {}) from {} to {}, {}: only a closure still to come moves, "
-                         "to a month still to come", path, before[i]["name"].as_string(), before[i]["month"].as_string(),
-                         after[i]["month"].as_string(), was < month ? "a closure that has happened" : "a month gone");
+    if (closure(before[i])) {
+      // Another event in its place (one inserted before it, or the list
+      // reordered): the plant would close at that event's month.
+      if (after[i]["name"].as_string() != name)
+        return fmt::format("it puts the event {} at {}, the place of the closure {}: a closure's plant knows its "
+                           "event by its place in the list, so events are neither inserted before a closure nor "
+                           "reordered; change them in the scenario and run from the start",
+                           after[i]["name"].as_string(), path, name);
+      for (const char* field : {"kind", "zone", "sector", "jobs"})
+        if (after[i][field].to_json() != before[i][field].to_json())
+          return fmt::format("it changes {}.{} (the closure {}): {}", path, field, name, why);
+      if (was != is && (was < month || is < month))
+        return fmt::format("it changes {}.month (the closure {}) from {} to {}, {}: only a closure still to come "
+                           "moves, to a month still to come", path, name, before[i]["month"].as_string(),
+                           after[i]["month"].as_string(), was < month ? "a closure that has happened" : "a month gone");
+      continue;
+    }
+    // An arrival opens its plant in its month: one that has happened is
+    // done (moved to a month to come, it opened a second plant; a review),
+    // and one moved to a month gone would never happen.
+    if (was < month && (after[i].to_json() != before[i].to_json()))
+      return fmt::format("it changes {} (the arrival {}, in {}), which has happened: its plant opened then; change it "
+                         "in the scenario and run from the start", path, name, before[i]["month"].as_string());
+    if (was >= month && is < month && !closure(after[i]))
+      return fmt::format("it changes {}.month (the arrival {}) from {} to {}, a month gone: the plant would never "
+                         "open; only a month still to come", path, name, before[i]["month"].as_string(),
+                         after[i]["month"].as_string());
   }
   for (std::size_t i = 0; i < after.size(); ++i)
     if (closure(after[i]) && (i >= before.size() || !closure(before[i])))

@@ -111,8 +111,9 @@ struct ModelInfo {
   // What else the model cannot take in a reconfiguration before month
   // `month` from the running configuration to `next`: "" where it can, or
   // why not (said after "it changes ..." or the like). For what the lists
-  // above cannot say: the territory's closure events, whose plants opened
-  // with the initial state and know their event by its place in the list.
+  // above cannot say: the territory's events (a closure's plant opened with
+  // the initial state and knows its event by its place in the list; an
+  // arrival that has happened is done).
   std::function<std::string(const Value& running, const Value& next, int month)> reconfigure_problem = {};
 };
 

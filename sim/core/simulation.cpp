@@ -331,7 +331,12 @@ void Simulation::reconfigure(Scenario next) {
   // first entry). Each appended, they made the history longer than a
   // checkpoint may hold (months + 2), and its checkpoint unreadable.
   ConfigChange change{month_, next.config_sha256, next.source, next.file_sha256, next.config.to_json()};
-  if (history_.size() > 1 && history_.back().month == month_)
+  // Back to the configuration before the first change of this month: no
+  // change at all (it was recorded as one; a review).
+  if (history_.size() > 1 && history_.back().month == month_ &&
+      history_[history_.size() - 2].config_sha256 == next.config_sha256)
+    history_.pop_back();
+  else if (history_.size() > 1 && history_.back().month == month_)
     history_.back() = std::move(change);
   else
     history_.push_back(std::move(change));

@@ -734,6 +734,14 @@ def test_the_unchanged_variant_of_a_fork_records_no_change(tmp_path):
     assert sorted(p.name for p in (tmp_path / "same").iterdir()) == sorted(p.name for p in (tmp_path / "copy").iterdir())
     assert not (tmp_path / "same" / "changes.json").exists()
     assert (tmp_path / "same" / "series.csv").read_bytes() == (tmp_path / "copy" / "series.csv").read_bytes()
+    # A change, then back to the configuration before it, at one month: no change either (a second review
+    # found it recorded, changes.json naming the run's own configuration).
+    back = ts.Simulation(small(10)).run(until=3)
+    rate = back.scenario.config["exit_rate"]
+    back.reconfigure({"exit_rate": 0.05}).reconfigure({"exit_rate": rate})
+    assert len(back.config_history) == 1
+    back.run().write_outputs(tmp_path / "back")
+    assert not (tmp_path / "back" / "changes.json").exists()
 
 
 def test_fork_variants_share_history_and_random_numbers():

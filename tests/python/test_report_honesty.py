@@ -1138,6 +1138,7 @@ def test_the_runs_costs_are_not_ranked_where_some_runs_spend_less_than_the_refer
     assert ("or more" if lang == "en" else "ou plus") not in text
     page = _page(analysis, lang)
     assert w["runs_unranked"] in _text(page[page.index('id="table-cost_per_job"'):page.index('<section id="methods">')])
+    assert w["runs_unranked"] in _text(page[page.index('id="table-key_figures"'):page.index('<section id="levers">')])
     # Where every run spends more, the band is there as before.
     spending = _analyse(monkeypatch, n, jobs=25.0, jobs_sd=15.0, spending=4e6)
     cost = spending.tables["cost_per_job"].set_index("measure").loc["net_job"]

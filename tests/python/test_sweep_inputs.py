@@ -1277,10 +1277,14 @@ def test_a_sweep_killed_by_a_signal_leaves_no_worker_running(tmp_path):
 
 def test_an_interrupted_sweep_stops_its_runs_in_flight_rather_than_waiting_for_them(tmp_path):
     # Ctrl-C in Jupyter (SIGINT to the driver alone): the sweep waited for every run in flight, then dropped
-    # their results (16 s for runs of 10 s; a review). Here each run would take minutes.
+    # their results (16 s for runs of 10 s; a review). Here each run would take minutes. Its scenario is over
+    # 64 KiB (a title of 100,000 characters), as a territory of many zones may be: a task left in the pool's pipe
+    # made the pool wait for ever once its workers were stopped (a second review).
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(f"extends: {DEFAULT}\ntitle: {'x' * 100000}\n", encoding="utf-8")
     db = tmp_path / "long.sqlite"
-    proc = subprocess.Popen([PY, "-m", "terrasim", "sweep", str(DEFAULT), "-r", "4", "--months", "1200", "--set", "workers=2000000", "--workers",
-                             "2", "--progress", "never", "--db", str(db)],
+    proc = subprocess.Popen([PY, "-m", "terrasim", "sweep", str(scenario), "-r", "8", "--months", "1200", "--set",
+                             "workers=2000000", "--workers", "2", "--progress", "never", "--db", str(db)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     workers = []

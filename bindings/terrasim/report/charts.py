@@ -216,8 +216,7 @@ def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
             cap = capacities.get(cluster, np.nan)
             if np.isfinite(cap):
                 ax.axhline(cap, color=NATIONAL, linestyle="--", linewidth=0.9, label=w["capacity"])
-            # Wrapped: three panels side by side leave a title some 26 characters (at 34, the third ran past
-            # the figure's right edge).
+            # Wrapped: three panels side by side leave a title some 30 characters.
             ax.set_title(textwrap.fill(cluster_title(cluster, sectors.get(cluster, ""), lang, analysis.spec), 30))
             _year_axis(ax, 2 if ncols > 1 else 1)
             ax.yaxis.set_major_formatter(LocaleFormatter(loc.number))

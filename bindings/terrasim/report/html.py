@@ -243,9 +243,11 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             return _e(w["is_reference"])
         if r["cost_status"] != "defined":  # the reason, not a bare "–"
             return _why(w["s_cost_undefined"].format(why=status_words(r, lang)))
+        unranked = pd.isna(r["cost_per_net_job_q05"]) or pd.isna(r["cost_per_net_job_q95"])  # analysis._cost_row
         return num("cost_per_net_job", loc.money(r["cost_per_net_job"])) + under(
-            r, "cost_per_net_job_ci_low", "cost_per_net_job_ci_high", loc.money) + runs_line(
-            r, "cost_per_net_job_q05", "cost_per_net_job_q95", loc.money)
+            r, "cost_per_net_job_ci_low", "cost_per_net_job_ci_high", loc.money) + (
+            f'<span class="ci runs">{_why(w["runs_unranked"])}</span>' if unranked else runs_line(
+                r, "cost_per_net_job_q05", "cost_per_net_job_q95", loc.money))
 
     count = loc.count
     key_cols = [scen,

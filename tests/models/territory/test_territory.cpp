@@ -2802,8 +2802,7 @@ TEST(TerritoryConformance, ClosureEventsAreKeptByAReconfiguration) {
   };
   const std::string because = "its plant opened with the run's initial state";
   for (const char* change : {"policies.events[0].jobs=10", "policies.events[0].zone=amiens_ville",
-                             "policies.events[0].sector=trade", "policies.events[0].kind=arrival",
-                             "policies.events[0].name=autre"}) {
+                             "policies.events[0].sector=trade", "policies.events[0].kind=arrival"}) {
     const std::string field = std::string(change).substr(0, std::string(change).find('='));
     EXPECT_NE(error_of({change}).find("it changes " + field + " (the closure fermeture_usine): " + because),
               std::string::npos)
@@ -2814,11 +2813,15 @@ TEST(TerritoryConformance, ClosureEventsAreKeptByAReconfiguration) {
                       "month gone"),
             std::string::npos);
   EXPECT_EQ(error_of({"policies.events[0].month=2016-03"}), "accepted");  // to come, to a month to come
-  // Another event put before it takes its place in the list.
+  // Another event put before it takes its place in the list: said so (it
+  // was "it changes policies.events[0].name", which the user had not).
   EXPECT_NE(error_of({"policies.events=[{name: arrivee, kind: arrival, month: \"2016-01\", zone: couronne_nord, "
                       "sector: industry, jobs: 50}, {name: fermeture_usine, kind: closure, month: \"2015-09\", zone: "
                       "couronne_nord, sector: industry, jobs: 1100}]"})
-                .find("it changes policies.events[0].name (the closure fermeture_usine)"),
+                .find("it puts the event arrivee at policies.events[0], the place of the closure fermeture_usine"),
+            std::string::npos);
+  EXPECT_NE(error_of({"policies.events[0].name=autre"})
+                .find("it puts the event autre at policies.events[0], the place of the closure fermeture_usine"),
             std::string::npos);
   EXPECT_NE(error_of({"policies.events=[{name: fermeture_usine, kind: closure, month: \"2015-09\", zone: "
                       "couronne_nord, sector: industry, jobs: 1100}, {name: autre, kind: closure, month: "
@@ -2835,6 +2838,36 @@ TEST(TerritoryConformance, ClosureEventsAreKeptByAReconfiguration) {
     EXPECT_NE(std::string(e.what()).find("from 2015-09 to 2015-11, a closure that has happened"), std::string::npos)
         << e.what();
   }
+}
+
+// An arrival opens its plant in its month: one that has happened is done
+// (moved to a month to come, it opened a second plant: one firm and 65 jobs
+// more in the month it was moved to; a review), and one to come moves only
+// to a month to come.
+TEST(TerritoryConformance, ArrivalEventsThatHappenedAreKeptByAReconfiguration) {
+  const std::string historique = kDir + "historique.yaml";
+  auto error_at = [&](int month, std::vector<std::string> overrides) {
+    auto s = make(historique, {kSmall});
+    while (s->month() < month) s->step();
+    overrides.insert(overrides.begin(), kSmall);
+    try {
+      s->reconfigure(sim::load_scenario(historique, overrides));
+    } catch (const sim::ReconfigureError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  // amazon_logistique (events[3]) in 2017-09, month 32.
+  EXPECT_NE(error_at(34, {"policies.events[3].month=2018-03"})
+                .find("it changes policies.events[3] (the arrival amazon_logistique, in 2017-09), which has happened"),
+            std::string::npos);
+  EXPECT_NE(error_at(34, {"policies.events[3].jobs=10"}).find("which has happened"), std::string::npos);
+  EXPECT_NE(error_at(30, {"policies.events[3].month=2016-03"})
+                .find("it changes policies.events[3].month (the arrival amazon_logistique) from 2017-09 to 2016-03, a "
+                      "month gone"),
+            std::string::npos);
+  EXPECT_EQ(error_at(30, {"policies.events[3].month=2018-03", "policies.events[3].jobs=10"}), "accepted");
+  EXPECT_EQ(error_at(32, {"policies.events[3].jobs=10"}), "accepted");  // its month, still to run
 }
 
 // ------------------------------------------------------------ calibration
