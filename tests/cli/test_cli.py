@@ -283,38 +283,33 @@ def test_a_checkpoint_too_large_for_a_control_groups_memory_is_refused_naming_it
         _assert_resume_refused(terrasim_bin, big, f"{big}: too large to read: {4 << 30} bytes (more than the "
                                f"limit of the control group {group}, {1 << 30} bytes)",
                                lambda: (group / "cgroup.procs").write_text(str(os.getpid())))
+        in_group = lambda: (group / "cgroup.procs").write_text(str(os.getpid()))  # noqa: E731
+
+        def resume_piped(announced, sent):
+            """`terrasim resume /dev/stdin` in the group, fed a header announcing `announced` bytes of payload,
+            then `sent` MiB of zeros."""
+            writer = subprocess.Popen([sys.executable, "-c", "import struct, sys\n"
+                                       "out = sys.stdout.buffer\n"
+                                       f"out.write(b'TSIMCKPT' + struct.pack('<IQ', 3, {announced}))\n"
+                                       "try:\n"
+                                       f"    for _ in range({sent}):\n        out.write(bytes(1 << 20))\n"
+                                       "    out.flush()\n"
+                                       "except BrokenPipeError:\n    sys.stderr.close()\n"],
+                                      stdout=subprocess.PIPE)
+            p = subprocess.run([str(terrasim_bin), "resume", "/dev/stdin"], stdin=writer.stdout, capture_output=True,
+                               text=True, timeout=120, preexec_fn=in_group)
+            writer.stdout.close()
+            writer.wait(timeout=120)
+            return p
         # From a pipe (`terrasim resume <(zstd -dc x.ckpt.zst)`), whose header may announce more than comes:
         # what comes is counted, not kept, past the group's memory (kept, the process was killed too).
-        writer = subprocess.Popen([sys.executable, "-c", "import struct, sys\n"
-                                   "out = sys.stdout.buffer\n"
-                                   f"out.write(b'TSIMCKPT' + struct.pack('<IQ', 3, {2 << 30}))\n"
-                                   "try:\n"
-                                   f"    for _ in range({(2 << 30) >> 20}):\n        out.write(bytes(1 << 20))\n"
-                                   "    out.flush()\n"
-                                   "except BrokenPipeError:\n    sys.stderr.close()\n"],
-                                  stdout=subprocess.PIPE)
-        p = subprocess.run([str(terrasim_bin), "resume", "/dev/stdin"], stdin=writer.stdout, capture_output=True,
-                           text=True, timeout=120, preexec_fn=lambda: (group / "cgroup.procs").write_text(str(os.getpid())))
-        writer.stdout.close()
-        writer.wait(timeout=120)
+        p = resume_piped(2 << 30, (2 << 30) >> 20)
         assert (p.returncode, p.stderr) == (2, f"terrasim: /dev/stdin: too large to read: {(2 << 30) + 52} bytes "
                                                f"(more than the limit of the control group {group}, {1 << 30} bytes)\n")
         # Within the limit, a stream is read into room made for it once: grown by doubling, its old and new
-        # buffers were held at once, and 600 MiB in the group of 1 GiB was killed (exit 137; a review). Here its
-        # bytes are zeros, whose hash is not the trailer's: refused as corrupt, having been read whole.
-        size = 600 << 20
-        writer = subprocess.Popen([sys.executable, "-c", "import struct, sys\n"
-                                   "out = sys.stdout.buffer\n"
-                                   f"out.write(b'TSIMCKPT' + struct.pack('<IQ', 3, {size}))\n"
-                                   "try:\n"
-                                   f"    for _ in range({(size >> 20) + 1}):\n        out.write(bytes(1 << 20))\n"
-                                   "    out.flush()\n"
-                                   "except BrokenPipeError:\n    sys.stderr.close()\n"],
-                                  stdout=subprocess.PIPE)
-        p = subprocess.run([str(terrasim_bin), "resume", "/dev/stdin"], stdin=writer.stdout, capture_output=True,
-                           text=True, timeout=120, preexec_fn=lambda: (group / "cgroup.procs").write_text(str(os.getpid())))
-        writer.stdout.close()
-        writer.wait(timeout=120)
+        # buffers were held at once, and 600 MiB in the group of 1 GiB was killed (exit 137; a review). Here one
+        # MiB more than announced comes: refused as padded, having been read whole.
+        p = resume_piped(600 << 20, 601)
         assert p.returncode == 2 and "padded checkpoint" in p.stderr, (p.returncode, p.stderr)
     finally:
         group.rmdir()
