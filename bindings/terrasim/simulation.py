@@ -408,11 +408,11 @@ class Simulation:
         policies), a state the configuration cannot hold (another number
         of workers in the docking model, a budget below what is already
         spent), a field that only builds the initial state (the initial
-        populations, the firms at the start: each model lists them), or a
-        territory's event changed other than by moving an event still to
-        come to a month still to come (a closure's plant opened with the
-        run; an arrival that has happened is done), or changed in another
-        way than its month where it is a closure. Views taken before become stale. The same configuration
+        populations, the firms at the start: each model lists them), or, in
+        a territory's events: another number of events, a closure changed
+        other than by moving it, still to come, to a month still to come
+        (its plant opened with the run), an arrival that has happened
+        changed at all, or one to come moved to a month gone. Views taken before become stale. The same configuration
         (no overrides: ``fork([{}])``'s unchanged variant) changes nothing
         and records no change.
         """

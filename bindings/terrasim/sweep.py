@@ -1595,6 +1595,12 @@ def _stop_processes(pool: cf.ProcessPoolExecutor) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(5)
+    # The pipe's reading end closed too: a feeder thread still writing to it (the pool's own thread may already
+    # wait on it, after a worker died) then fails at once, as Python 3.12's pool does (gh-94777); left open, a
+    # process that went on (Jupyter) kept a blocked thread, and one that exited hung there.
+    if call_queue is not None:
+        with contextlib.suppress(Exception):
+            call_queue._reader.close()
 
 
 @contextlib.contextmanager

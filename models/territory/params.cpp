@@ -912,14 +912,35 @@ std::string closure_events_problem(const sim::Value& running, const sim::Value& 
   const std::string& start = running["start"].as_string();
   const auto closure = [](const sim::Value& e) { return e["kind"].as_string() == "closure"; };
   const char* why = "its plant opened with the run's initial state; change it in the scenario and run from the start";
+  // The running state counts the events: one added or removed was refused
+  // later, as a checkpoint that "does not match the configuration's ...
+  // events", naming neither the event nor the rule (a review).
+  if (after.size() != before.size()) {
+    const auto names_of = [](const std::vector<sim::Value>& events) {
+      std::vector<std::string> names;
+      for (const auto& e : events) names.push_back(e["name"].as_string());
+      return names;
+    };
+    const auto had = names_of(before), has = names_of(after);
+    std::vector<std::string> added, removed;
+    for (const auto& name : has)
+      if (std::find(had.begin(), had.end(), name) == had.end()) added.push_back(name);
+    for (const auto& name : had)
+      if (std::find(has.begin(), has.end(), name) == has.end()) removed.push_back(name);
+    std::string what;
+    if (!added.empty()) what += fmt::format("adds the event{} {}", added.size() > 1 ? "s" : "", fmt::join(added, ", "));
+    if (!removed.empty())
+      what += fmt::format("{}removes the event{} {}", what.empty() ? "" : " and ", removed.size() > 1 ? "s" : "",
+                          fmt::join(removed, ", "));
+    if (what.empty()) what = fmt::format("has {} events where the run has {}", after.size(), before.size());
+    return fmt::format("it {} (policies.events): the events of a run are fixed in number from its start; change "
+                       "them in the scenario and run from the start",
+                       what);
+  }
   for (std::size_t i = 0; i < before.size(); ++i) {
     const std::string path = fmt::format("policies.events[{}]", i);
     const std::string& name = before[i]["name"].as_string();
     const int was = months_between(start, before[i]["month"].as_string());
-    if (i >= after.size()) {
-      if (closure(before[i])) return fmt::format("it removes {} (the closure {}): {}", path, name, why);
-      continue;
-    }
     const int is = months_between(start, after[i]["month"].as_string());
     if (closure(before[i])) {
       // Another event in its place (one inserted before it, or the list
@@ -950,9 +971,9 @@ std::string closure_events_problem(const sim::Value& running, const sim::Value& 
                          after[i]["month"].as_string());
   }
   for (std::size_t i = 0; i < after.size(); ++i)
-    if (closure(after[i]) && (i >= before.size() || !closure(before[i])))
-      return fmt::format("it adds policies.events[{}], the closure {}: a closure's plant opens with the run's initial "
-                         "state; add it in the scenario and run from the start", i, after[i]["name"].as_string());
+    if (closure(after[i]) && !closure(before[i]))
+      return fmt::format("it makes policies.events[{}], {}, a closure: a closure's plant opens with the run's initial "
+                         "state; change it in the scenario and run from the start", i, after[i]["name"].as_string());
   return "";
 }
 

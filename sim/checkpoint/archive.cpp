@@ -200,8 +200,9 @@ void read_up_to(int fd, const std::string& path, std::string& out, std::size_t n
 }
 
 // The same from a stream, whose length nothing vouches for: the buffer grows
-// as the bytes arrive, a chunk at a time, so that a header announcing more
-// than will come allocates no more than what came.
+// as the bytes arrive, a chunk at a time (into room the caller may have
+// reserved, which is address space until written), so that a header
+// announcing more than will come uses no more memory than what came.
 void read_stream_up_to(int fd, const std::string& path, std::string& out, std::uint64_t n) {
   constexpr std::size_t kChunk = std::size_t{1} << 20;
   for (std::uint64_t got = 0; got < n;) {
@@ -344,14 +345,23 @@ ArchiveReader ArchiveReader::from_file(const std::string& path) {
   }
   std::string payload;
   try {
-    // From a stream, the buffer grows as the bytes arrive: a header that
-    // announces more than will come allocates no more than what came.
+    // From a stream, the buffer fills as the bytes arrive: a header that
+    // announces more than will come uses no more memory than what came.
     if (stream) {
       // Room for what the header announces, within the memory (checked
       // above): a buffer grown by doubling held its old and new copies at
       // once (a 600 MiB stream in a 1 GiB group was killed). Pages not
-      // written are not used, so a header that lies costs no memory.
-      if (memory) payload.reserve(static_cast<std::size_t>(size));
+      // written are not used, so a header that lies costs no memory, but
+      // address space: where that is limited (ulimit -v) and the room cannot
+      // be had, the buffer grows with what comes, as before, so that a
+      // header that lies is still reported as truncated.
+      if (memory) {
+        try {
+          payload.reserve(static_cast<std::size_t>(size));
+        } catch (const std::bad_alloc&) {
+        } catch (const std::length_error&) {
+        }
+      }
       read_stream_up_to(fd, path, payload, size);
     }
     else {

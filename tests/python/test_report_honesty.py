@@ -1260,3 +1260,9 @@ def test_a_range_of_fewer_runs_than_the_report_says_so(monkeypatch, lang):
     noted = [r for r in rows if said in r]
     label = analysis.spec.scenario("baseline").display(lang)
     assert len(noted) == 1 and label in noted[0] and ("December 2019" in noted[0] or "décembre 2019" in noted[0]), rows
+    # The key figures too (their note says the band of every run), for the unemployment of the month.
+    key = analysis.tables["key_figures"].set_index("scenario")
+    assert (key.loc["baseline", "unemployment_n"], key.loc["pacte", "unemployment_n"]) == (19, 20)
+    key_table = page[page.index('id="table-key_figures"'):page.index('<section id="levers">')]
+    key_rows = [_text(r) for r in key_table.split("<tr")[1:]]
+    assert [label in r for r in key_rows if said in r] == [True], key_rows

@@ -1245,9 +1245,9 @@ def _alive(pid):
         return False
 
 
-def _started_sweep(db, workers):
+def _started_sweep(db, workers, scenario=DEFAULT):
     """A command-line sweep long enough to be caught running, and its worker processes once running."""
-    proc = subprocess.Popen([PY, "-m", "terrasim", "sweep", str(DEFAULT), "-r", "40", "--workers", str(workers),
+    proc = subprocess.Popen([PY, "-m", "terrasim", "sweep", str(scenario), "-r", "40", "--workers", str(workers),
                              "--progress", "never", "--db", str(db)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
@@ -1304,12 +1304,24 @@ def test_an_interrupted_sweep_stops_its_runs_in_flight_rather_than_waiting_for_t
     assert sqlite3.connect(db).execute("SELECT count(*) FROM runs").fetchone()[0] == 0
 
 
-def test_a_worker_killed_mid_run_is_reported_with_how_to_resume(tmp_path):
+@pytest.mark.parametrize("title", [None, 100000])
+def test_a_worker_killed_mid_run_is_reported_with_how_to_resume(tmp_path, title):
+    # With a scenario over 64 KiB (a title of 100,000 characters), a task left in the pool's pipe made the pool's
+    # thread, then the sweep's exit, wait for ever (a review).
     db = tmp_path / "broken.sqlite"
-    proc, workers = _started_sweep(db, 1)
+    scenario = DEFAULT
+    if title:
+        scenario = tmp_path / "long.yaml"
+        scenario.write_text(f"extends: {DEFAULT}\ntitle: {'x' * title}\n", encoding="utf-8")
+    proc, workers = _started_sweep(db, 1, scenario)
     os.kill(workers[0], signal.SIGKILL)
+    try:
+        code = proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the sweep hung after its worker was killed")
     err = proc.stderr.read()
-    assert proc.wait(30) == 2, err
+    assert code == 2, err
     assert "Traceback" not in err, err
     assert "a worker process ended abruptly (killed, or out of memory)" in err and "the same command resumes" in err
 

@@ -783,6 +783,7 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
         for column in ("q50", "q05", "q95"):
             row[f"unemployment_{column}"] = float(u[column].iloc[0]) if len(u) else nan
             row[f"unemployment_with_trainees_{column}"] = float(u[f"{column}_with_trainees"].iloc[0]) if len(u) else nan
+        row["unemployment_n"] = float(u["n"].iloc[0]) if len(u) else nan  # the runs with a value, of the range
         row["target_month"] = ""
         for reading in ("target", "level"):
             p = probs[(probs["scenario"] == name) & (probs["reading"] == reading) & (probs["moment"] == "month")]
@@ -794,7 +795,7 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
         d = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "jobs_in_territory")
                   & (diffs["month"] == str(months[-1]))]
         for column, key in (("mean", ""), ("ci_low", "_ci_low"), ("ci_high", "_ci_high"), ("q05", "_q05"),
-                            ("q95", "_q95")):
+                            ("q95", "_q95"), ("n", "_n")):
             row[f"jobs_difference{key}"] = float(d[column].iloc[0]) if len(d) else nan
         c = cost[(cost["scenario"] == name) & (cost["measure"] == "net_job")]
         for column, key in (("cost", ""), ("cost_ci_low", "_ci_low"), ("cost_ci_high", "_ci_high"),
@@ -806,9 +807,10 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
 
 
 KEY_FIGURES = ["scenario", "unemployment_month", "unemployment_q50", "unemployment_q05", "unemployment_q95",
+               "unemployment_n",
                "unemployment_with_trainees_q50", "unemployment_with_trainees_q05", "unemployment_with_trainees_q95",
                "target_month",
                "p_target", "p_target_ci_low", "p_target_ci_high", "p_level", "p_level_ci_low", "p_level_ci_high",
                "horizon", "jobs_difference", "jobs_difference_ci_low", "jobs_difference_ci_high", "jobs_difference_q05",
-               "jobs_difference_q95", "cost_per_net_job", "cost_per_net_job_ci_low", "cost_per_net_job_ci_high",
+               "jobs_difference_q95", "jobs_difference_n", "cost_per_net_job", "cost_per_net_job_ci_low", "cost_per_net_job_ci_high",
                "cost_per_net_job_q05", "cost_per_net_job_q95", "cost_status"]

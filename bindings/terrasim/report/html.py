@@ -146,12 +146,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         """Two columns of a row as the range of the runs themselves: "a à b", not bracketed (brackets are the
         95% intervals' throughout). Where the row counts fewer runs than the report (a run without a value
         that month), what its range holds is said beside it: the column's header says it for every run."""
-        text = _range(num(lo, f(row[lo])), num(hi, f(row[hi])), w)
-        counted = row.get("n")
-        if counted is not None and not pd.isna(counted) and 0 < int(counted) < n:
-            text += " " + _why(w["runs_fewer"].format(band=band_label(int(counted), OUTER, lang),
-                                                     k=loc.count(n - int(counted))))
-        return text
+        return _range(num(lo, f(row[lo])), num(hi, f(row[hi])), w) + fewer(row.get("n"))
 
     def span(row, lo="q05", hi="q95", f=loc.percent):
         """Two columns of a row as an interval."""
@@ -168,15 +163,25 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             return ""
         return f'<span class="ci">{span(row, lo, hi, f)}{_e(mark)}</span>'
 
-    def runs_line(row, lo, hi, f=loc.percent):
-        """The range of the runs themselves (not an interval of a mean), labelled so, under its figure."""
+    def fewer(counted) -> str:
+        """What a range of fewer runs than the report's holds, said beside it ("" for all of them): a run
+        without a value that month; the headers and notes say it for every run."""
+        if counted is None or pd.isna(counted) or not 0 < int(counted) < n:
+            return ""
+        return " " + _why(w["runs_fewer"].format(band=band_label(int(counted), OUTER, lang),
+                                                  k=loc.count(n - int(counted))))
+
+    def runs_line(row, lo, hi, f=loc.percent, count_column=None):
+        """The range of the runs themselves (not an interval of a mean), labelled so, under its figure; of
+        row[count_column] runs where that is fewer than the report's."""
         if pd.isna(row[lo]) or pd.isna(row[hi]):  # an infinite top (runs that gain nothing) is written ∞
             return ""
         before, middle, after = _split3(w["key_runs"], "{low}", "{high}")
+        note = fewer(row.get(count_column)) if count_column else ""
         if row[hi] == float("inf"):  # runs that gain nothing: a cost above any figure
-            return f'<span class="ci runs">{_e(before)}≥ {num(lo, f(row[lo]))}</span>'
+            return f'<span class="ci runs">{_e(before)}≥ {num(lo, f(row[lo]))}{note}</span>'
         return (f'<span class="ci runs">{_e(before)}{num(lo, f(row[lo]))}{_e(middle)}{num(hi, f(row[hi]))}'
-                f'{_e(after)}</span>')
+                f'{_e(after)}{note}</span>')
 
     trains = bool(t["unemployment_december"]["q50_with_trainees"].notna().any())
 
@@ -236,7 +241,8 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                     if not (missing(r["jobs_difference_ci_low"]) or missing(r["jobs_difference_ci_high"]))
                     else f'<span class="ci">{_e(w["key_no_interval"])}</span>')
         return num("jobs_difference", f(r["jobs_difference"])) + interval + runs_line(
-            r, "jobs_difference_q05", "jobs_difference_q95", lambda v: count(v, sign=True, decimals=d_runs))
+            r, "jobs_difference_q05", "jobs_difference_q95", lambda v: count(v, sign=True, decimals=d_runs),
+            count_column="jobs_difference_n")
 
     def cost_key_cell(r):
         if r["scenario"] == reference:
@@ -253,7 +259,8 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     key_cols = [scen,
                 Col(w["col_unemployment_at"].format(month=loc.month_short(key_month)),
                     lambda r: num("unemployment_q50", loc.percent(r["unemployment_q50"]))
-                    + runs_line(r, "unemployment_q05", "unemployment_q95") + with_trainees_line(r)),
+                    + runs_line(r, "unemployment_q05", "unemployment_q95", count_column="unemployment_n")
+                    + with_trainees_line(r)),
                 Col(w["col_p_target"], probability("target"))]
     if spec.level:
         key_cols.append(Col(w["col_p_level"].format(level=level_text), probability("level")))

@@ -2739,6 +2739,11 @@ TEST(TerritoryScenario, TargetNamesASeriesTheTerritoryRecords) {
             std::string::npos);
   EXPECT_NE(error_of({"target.reference=employed"}).find("error: target.reference: \"employed\" is not a rate"),
             std::string::npos);
+  // Named, not by their ending: a cluster named growth_rate makes a count that ends in "_rate".
+  EXPECT_NE(error_of({"clusters=[{name: growth_rate, sector: digital, site: site_numerique}]",
+                      "target.series=jobs_cluster_growth_rate"})
+                .find("error: target.series: \"jobs_cluster_growth_rate\" is not a rate"),
+            std::string::npos);
 }
 
 // What the model cannot honour is refused where the scenario is read, each
@@ -2813,12 +2818,13 @@ TEST(TerritoryConformance, ClosureEventsAreKeptByAReconfiguration) {
                       "month gone"),
             std::string::npos);
   EXPECT_EQ(error_of({"policies.events[0].month=2016-03"}), "accepted");  // to come, to a month to come
-  // Another event put before it takes its place in the list: said so (it
-  // was "it changes policies.events[0].name", which the user had not).
+  // Another event inserted before it: refused as an event added (their
+  // number is fixed); another in its place (a name changed, the list
+  // reordered) is said so (it was "it changes policies.events[0].name").
   EXPECT_NE(error_of({"policies.events=[{name: arrivee, kind: arrival, month: \"2016-01\", zone: couronne_nord, "
                       "sector: industry, jobs: 50}, {name: fermeture_usine, kind: closure, month: \"2015-09\", zone: "
                       "couronne_nord, sector: industry, jobs: 1100}]"})
-                .find("it puts the event arrivee at policies.events[0], the place of the closure fermeture_usine"),
+                .find("it adds the event arrivee (policies.events)"),
             std::string::npos);
   EXPECT_NE(error_of({"policies.events[0].name=autre"})
                 .find("it puts the event autre at policies.events[0], the place of the closure fermeture_usine"),
@@ -2826,7 +2832,10 @@ TEST(TerritoryConformance, ClosureEventsAreKeptByAReconfiguration) {
   EXPECT_NE(error_of({"policies.events=[{name: fermeture_usine, kind: closure, month: \"2015-09\", zone: "
                       "couronne_nord, sector: industry, jobs: 1100}, {name: autre, kind: closure, month: "
                       "\"2016-01\", zone: couronne_nord, sector: industry, jobs: 50}]"})
-                .find("it adds policies.events[1], the closure autre"),
+                .find("it adds the event autre (policies.events): the events of a run are fixed in number from its "
+                      "start"),
+            std::string::npos);
+  EXPECT_NE(error_of({"policies.events=[]"}).find("it removes the event fermeture_usine (policies.events)"),
             std::string::npos);
   // Once it has happened, its month stays.
   auto s = make(kStress, {kSmall, "months=12"});
@@ -2868,6 +2877,22 @@ TEST(TerritoryConformance, ArrivalEventsThatHappenedAreKeptByAReconfiguration) {
             std::string::npos);
   EXPECT_EQ(error_at(30, {"policies.events[3].month=2018-03", "policies.events[3].jobs=10"}), "accepted");
   EXPECT_EQ(error_at(32, {"policies.events[3].jobs=10"}), "accepted");  // its month, still to run
+  // An arrival to come made a closure: its plant would have had to open with the run.
+  EXPECT_NE(error_at(30, {"policies.events[5].kind=closure"})
+                .find("it makes policies.events[5], coriolis, a closure"),
+            std::string::npos);
+  // Their number is fixed: one removed or added is named (it was refused as a checkpoint that "does not
+  // match the configuration's ... events").
+  const std::string four =
+      "policies.events=[{name: whirlpool, kind: closure, month: \"2018-06\", zone: couronne_nord, sector: industry, "
+      "jobs: 290}, {name: whirlpool_interim_soustraitance, kind: closure, month: \"2018-06\", zone: couronne_nord, "
+      "sector: business_services, jobs: 330}, {name: tiamat, kind: arrival, month: \"2017-06\", zone: site_energie, "
+      "sector: energy_storage, jobs: 15}, {name: amazon_logistique, kind: arrival, month: \"2017-09\", zone: "
+      "couronne_sud, sector: trade, jobs: 900}, {name: cgi, kind: arrival, month: \"2018-09\", zone: amiens_ville, "
+      "sector: digital, jobs: 400}]";
+  EXPECT_NE(error_at(34, {four}).find("it removes the event coriolis (policies.events): the events of a run are "
+                                      "fixed in number"),
+            std::string::npos);
 }
 
 // ------------------------------------------------------------ calibration
