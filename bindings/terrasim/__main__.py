@@ -210,8 +210,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                 threads=args.threads)
             if not _output_folder_usable(sim, args.out):
                 return 2
-            sim.run()
-            return _write_outputs(sim, args.out)
+            return _run_and_write(sim, args.out)
         elif args.command == "resume":
             sim = ts.Simulation.resume(args.checkpoint, threads=args.threads)
             ov = list(args.overrides) + ([f"months={args.months}"] if args.months is not None else [])
@@ -222,8 +221,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                                                                  labels=labels), ov))
             if not _output_folder_usable(sim, args.out):
                 return 2
-            sim.run()
-            return _write_outputs(sim, args.out)
+            return _run_and_write(sim, args.out)
         elif args.command == "check":
             sc = ts.Scenario.load(args.scenario, args.overrides)
             if args.print:
@@ -252,6 +250,21 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("\nterrasim: interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def _run_and_write(sim, out) -> int:
+    """Runs to the end and writes the outputs; a month that fails is said as the C++ program says it (exit 1,
+    one line, no folder), not as a traceback."""
+    try:
+        sim.run()
+    except MemoryError:
+        print(f"terrasim: not enough memory at month {sim.month}: the scenario's agents, or its firms' vacancies, "
+              "need more than this machine has", file=sys.stderr)
+        return 1
+    except RuntimeError as e:
+        print(f"terrasim: {shown(str(e))}", file=sys.stderr)
+        return 1
+    return _write_outputs(sim, out)
 
 
 def _sweep(ts, args) -> int:

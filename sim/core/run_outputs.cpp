@@ -163,6 +163,12 @@ std::string output_folder_problem(const Simulation& s, const std::string& folder
 std::vector<std::string> write_run_outputs(const Simulation& s, const std::string& folder, std::string_view format) {
   if (format != "csv" && format != "json")
     throw std::invalid_argument(fmt::format("output format '{}': expected csv or json", format));
+  // A run's files say a run: of a failed simulation they were its months
+  // before, with nothing to say it had failed.
+  if (!s.failed().empty())
+    throw std::logic_error(fmt::format("cannot write the outputs to {}: {}; its months before are its series, "
+                                       "which Python reads",
+                                       folder, s.failed()));
   if (const std::string why = output_folder_problem(s, folder, format); !why.empty())
     throw std::runtime_error(fmt::format("--out {}: {}", folder, why));
   fs::create_directories(folder);

@@ -21,7 +21,8 @@ class Simulation;
 // their names returned; other files stay. A file of the folder that the run
 // would write over and that is not a terrasim output (is_run_output) is
 // refused before anything is written. Throws std::invalid_argument for a
-// format other than "csv" or "json", std::runtime_error or
+// format other than "csv" or "json", std::logic_error for a simulation
+// whose month failed (Simulation::failed), std::runtime_error or
 // std::filesystem::filesystem_error when the files cannot be written.
 std::vector<std::string> write_run_outputs(const Simulation& s, const std::string& folder, std::string_view format);
 

@@ -318,6 +318,15 @@ def test_an_override_that_breaks_a_check_in_the_file_is_noted_and_options_are_ch
         assert p.returncode == 2 and f"argument {option}: expected a whole number" in p.stderr, p.stderr
 
 
+def test_a_run_that_fails_is_said_in_one_line_by_both_programs(tmp_path, terrasim_bin):
+    # python3 -m terrasim run printed a traceback where the C++ program says one line (exit 1, no folder).
+    args = [str(SMALL), "--set", "workers=500", "--set", "firms=10", "--set", "init_size_mu=20"]
+    for program, out in ((["/usr/bin/python3", "-m", "terrasim"], tmp_path / "py"), ([str(terrasim_bin)], tmp_path / "cc")):
+        p = subprocess.run([*program, "run", *args, "--out", str(out)], capture_output=True, text=True)
+        assert p.returncode == 1 and p.stderr.startswith("terrasim: dock: month 0: the firms have "), p.stderr
+        assert "Traceback" not in p.stderr and len(p.stderr.splitlines()) == 1 and not out.exists()
+
+
 def test_a_dict_overrides_errors_name_its_key():
     # They were located in "--set #1", which a Python user never typed.
     with pytest.raises(ts.ScenarioError) as e:
@@ -679,6 +688,10 @@ def test_a_month_that_fails_halfway_leaves_a_simulation_that_refuses_to_go_on(tm
             call()
         assert str(e.value).startswith(f"cannot {what}: {failed}"), (what, str(e.value))
     assert sim.month == 0 and len(sim.series()) == 0 and not (tmp_path / "x.ckpt").exists()
+    # Nor are its outputs written as a run's (they were, its months before, with no sign of the failure).
+    with pytest.raises(RuntimeError, match=f"^cannot write the outputs to .*out: the simulation failed in month 0"):
+        sim.write_outputs(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_view_indexed_by_another_view_of_its_simulation(tmp_path):
