@@ -89,9 +89,13 @@ void declare_parameters(sim::Record& root) {
   root.string("locale").choices({"fr", "en"}).def("fr").doc("language of reports made from this scenario");
   {
     auto& t = root.section("target").optional().doc("the scenario's target, which forecasts report on").section();
-    t.string("series").def("unemployment_rate").doc("the rate the target is about (unemployment_rate or national_unemployment_rate)");
+    // Rates only, as forecasts read a target (a share of the labour force):
+    // declared, so that the reference and the JSON Schema list them too.
+    t.string("series").choices({"unemployment_rate", "national_unemployment_rate"}).def("unemployment_rate").doc(
+        "the rate the target is about");
     t.number("threshold").optional().doc("the target value of the series (or, with `reference`, the gap to it)");
-    t.string("reference").optional().doc("a reference rate the target compares with (national_unemployment_rate)");
+    t.string("reference").choices({"unemployment_rate", "national_unemployment_rate"}).optional().doc(
+        "a reference rate the target compares with");
     t.string("direction").choices({"below", "above"}).def("below").doc("whether the series should end below or above");
     t.month("date").optional().doc("the month by which the target should be reached");
   }
@@ -506,35 +510,6 @@ void declare_parameters(sim::Record& root) {
     const auto& w = cfg["workers"];
     if (w["entry_age"].as_int() >= w["retirement_age"].as_int())
       report(w["entry_age"], "workers.entry_age", "must be below workers.retirement_age");
-    // The target's series, which forecasts read: a rate the territory
-    // records. The report reads a target and its fixed level as a share of
-    // the labour force, and draws it on the unemployment chart: a target of
-    // jobs (90,050) was written "9,005,000%".
-    if (!cfg["target"].is_null()) {
-      const std::vector<std::string> series = recorded_series(cfg);
-      // Named, not matched by their ending: a cluster or investor named
-      // growth_rate makes a count that ends in "_rate" (a review).
-      const std::vector<std::string> rates{"unemployment_rate", "national_unemployment_rate"};
-      for (const char* field : {"series", "reference"}) {
-        const sim::Value& v = cfg["target"][field];
-        if (v.is_null() || std::find(rates.begin(), rates.end(), v.as_string()) != rates.end()) continue;
-        if (std::find(series.begin(), series.end(), v.as_string()) != series.end()) {
-          report(v, fmt::format("target.{}", field),
-                 fmt::format("{:?} is not a rate: a target is a share of the labour force, as forecasts read "
-                             "it; expected one of {}", v.as_string(), fmt::join(rates, ", ")));
-          continue;
-        }
-        std::string closest;
-        std::size_t best = 4;  // suggest only a near name
-        for (const auto& name : rates)
-          if (const std::size_t d = sim::edit_distance(name, v.as_string()); d < best) best = d, closest = name;
-        report(v, fmt::format("target.{}", field),
-               fmt::format("{:?} is not a series the territory records{}", v.as_string(),
-                           closest.empty() ? fmt::format(": expected one of {}", fmt::join(rates, ", "))
-                                           : fmt::format("; did you mean `{}`?", closest)));
-      }
-    }
-
     const auto& events = cfg["policies"]["events"];
     unique_names(events, "policies.events", report);
     if (events.items().size() > 30000) report(events, "policies.events", "at most 30000 events");

@@ -750,6 +750,9 @@ Value field_schema(const Field& f) {
       if (!f.allowed().empty()) {
         Value e = Value::list();
         for (const auto& a : f.allowed()) e.push_back(Value::string(a));
+        // An optional field takes null too, as its type says: an enum of
+        // the choices alone refused `reference: null` in an editor.
+        if (f.is_optional()) e.push_back(Value::null());
         s.set("enum", std::move(e));
       }
       break;

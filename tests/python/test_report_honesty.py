@@ -1112,14 +1112,26 @@ def test_scenarios_at_other_scales_are_refused(tmp_path):
     spec.configured(overrides=["scale=0.5"]).check_series()  # --set scale=... gives every scenario one scale
 
 
+def test_the_scenario_reference_and_schema_list_the_rates_a_target_takes():
+    # They said "any" string, while loading refused all but two (a review of the README): an editor using the
+    # schema took a target the program then refused. The optional reference takes null too.
+    import json
+    target = json.loads(terrasim._core.schema_json("territory"))["properties"]["target"]["properties"]
+    assert target["series"]["enum"] == ["unemployment_rate", "national_unemployment_rate"]
+    assert target["reference"]["enum"] == ["unemployment_rate", "national_unemployment_rate", None]
+    reference = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    assert "| `series` | string | `unemployment_rate`, `national_unemployment_rate` |" in reference, reference
+
+
 def test_a_target_that_is_not_a_rate_is_refused_where_the_scenario_is_read(tmp_path):
     # A target of jobs (90,050) was read as a share: "Probability of reaching the target (≥ 9,005,000%)", against
     # the level of 10%, drawn on the unemployment chart.
     path = tmp_path / "jobs-target.yaml"
     path.write_text(f"extends: {AMIENS / 'pacte.yaml'}\ntarget:\n  series: jobs_in_territory\n"
                     "  reference: null\n  threshold: 90050\n  direction: above\n", encoding="utf-8")
-    with pytest.raises(terrasim.ScenarioError, match=r"jobs-target.yaml:3:11: error: target.series: "
-                                                      r"\"jobs_in_territory\" is not a rate"):
+    with pytest.raises(terrasim.ScenarioError, match=r"jobs-target.yaml:3:11: error: target.series: expected one "
+                                                      r"of unemployment_rate, national_unemployment_rate, found "
+                                                      r"\"jobs_in_territory\""):
         terrasim.Scenario.load(path)
 
 
