@@ -1058,12 +1058,10 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
             found[k] = same[0]
             taken.add(found[k])
             continue
-        if same:  # without runs: keyed anew, as this sweep reads it
-            found[k] = same[0]
-            _write_key(con, found[k], key)
-        else:
-            found[k] = con.execute("INSERT INTO parameters (overrides_json) VALUES (?)", (_canonical(key),)).lastrowid
-            _write_key(con, found[k], key)
+        # Without runs, a point is keyed anew, as this sweep reads it.
+        found[k] = same[0] if same else con.execute("INSERT INTO parameters (overrides_json) VALUES (?)",
+                                                    (_canonical(key),)).lastrowid
+        _write_key(con, found[k], key)
         taken.add(found[k])
     for k, pid in enumerate(by_key):  # a point of the key without runs, passed over: its key names the runs
         if pid is None or pid == found[k] or pid in with_runs:

@@ -881,7 +881,7 @@ namespace {
 // closed at another event's month, or never closed (a review). An arrival
 // that has happened stays as it was, and one to come moves only to a month
 // to come (moved on, a plant that had opened opened again).
-std::string closure_events_problem(const sim::Value& running, const sim::Value& next, int month) {
+std::string events_problem(const sim::Value& running, const sim::Value& next, int month) {
   const auto& before = running["policies"]["events"].items();
   const auto& after = next["policies"]["events"].items();
   const std::string& start = running["start"].as_string();
@@ -962,7 +962,7 @@ const sim::ModelRegistration kRegistration{{
      "commuting.outside_job_seekers", "commuting.out_commuter_share", "workers.initial_duration_mean_months",
      "skills[].unemployment_rate"},
     {"scale"},
-    closure_events_problem,
+    events_problem,
 }};
 }  // namespace
 
