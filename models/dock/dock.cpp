@@ -203,6 +203,9 @@ const sim::ModelRegistration kRegistration{{
     declare_parameters,
     [](const sim::Value& config) { return std::make_unique<DockModel>(Params::from_config(config)); },
     {"firms", "init_size_mu", "init_size_sigma", "zones[].worker_share"},
+    // The workers' columns are drawn at the start (their number was refused
+    // as "inconsistent checkpoint" by the state's reader).
+    {"workers"},
 }};
 }  // namespace
 

@@ -53,6 +53,9 @@ void Simulation::step() {
   const MonthContext ctx{month_, scenario_.seed()};
   ++generation_;  // before the month: a step that throws halfway has changed the state too
   replaced_models_.clear();
+  // A month that fails while it is recorded leaves no row of it: its series
+  // read from Python would have had a month of NaN and partial values.
+  const std::size_t rows_before = recorder_.rows();
   try {
     run_on_threads([&] { scheduler_.run_month(ctx); });
     const auto t0 = std::chrono::steady_clock::now();
@@ -64,9 +67,11 @@ void Simulation::step() {
     // second step ran them again on it (a review).
     failed_ = fmt::format("the simulation failed in month {} ({}): {}", month_, month_label(scenario_.start(), month_),
                           e.what());
+    recorder_.truncate(rows_before);
     throw;
   } catch (...) {
     failed_ = fmt::format("the simulation failed in month {} ({})", month_, month_label(scenario_.start(), month_));
+    recorder_.truncate(rows_before);
     throw;
   }
   ++month_;
@@ -292,8 +297,8 @@ void Simulation::reconfigure(Scenario next) {
   for (const std::string& path : scenario_.model->fixed_during_run)
     if (json_at(next.config, path) != json_at(scenario_.config, path))
       refuse("it changes " + path + ", which sizes the whole run: the population drawn at the start would keep "
-             "the old size while its flows and budgets took the new one; change it in the scenario and run from "
-             "the start");
+             "the old size while what is read from the configuration took the new one; change it in the scenario "
+             "and run from the start");
   for (const std::string& path : scenario_.model->initial_state_only)
     if (json_at(next.config, path) != json_at(scenario_.config, path))
       refuse("it changes " + path + ", which shapes the initial state only: the run would go on as if it had not "

@@ -45,6 +45,18 @@ void Recorder::begin_row(int t, std::string label) {
   for (auto& b : breakdowns_) b.values.resize(b.values.size() + b.categories.size() * b.columns.size(), std::nan(""));
 }
 
+void Recorder::truncate(std::size_t rows) {
+  // Each column on its own: begin_row may have stopped between two of them.
+  if (months_.size() > rows) months_.resize(rows);
+  if (labels_.size() > rows) labels_.resize(rows);
+  for (auto& c : columns_)
+    if (c.size() > rows) c.resize(rows);
+  for (auto& b : breakdowns_) {
+    const std::size_t width = b.categories.size() * b.columns.size();
+    if (b.values.size() > rows * width) b.values.resize(rows * width);
+  }
+}
+
 void Recorder::set(int series, double value) { columns_[static_cast<std::size_t>(series)].back() = value; }
 
 void Recorder::set(int breakdown, std::size_t category, int column, double value) {

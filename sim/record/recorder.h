@@ -43,6 +43,10 @@ class Recorder {
   void begin_row(int t, std::string label);
   void set(int series, double value);
   void set(int breakdown, std::size_t category, int column, double value);
+  // Removes the rows from the `rows`-th on (a month that failed while it was
+  // recorded: its row, partly filled or not begun in every column, is not a
+  // month of the run). Nothing for rows() or more.
+  void truncate(std::size_t rows);
 
   std::size_t rows() const { return labels_.size(); }
   const std::vector<SeriesInfo>& series_info() const { return info_; }

@@ -162,13 +162,20 @@ def test_resume_refuses_a_change_of_what_shapes_the_initial_state_only(terrasim,
              check=0)  # a change of the run's rules is still taken
 
 
-def test_resume_refuses_a_change_of_scale(terrasim, tmp_path):
+@pytest.mark.parametrize("scenario, extra, change", [
     # Accepted, it mixed two scales: the population drawn at 1:20 with the flows and budgets of 1:10.
+    (ROOT / "scenarios" / "amiens" / "baseline.yaml", ["--set", "scale=0.05"], "scale=0.1"),
+    # Refused as a checkpoint that "does not fit": "the running state: inconsistent checkpoint: the worker
+    # columns do not match the configuration's number of workers", of a checkpoint that was sound.
+    (SMALL, [], "workers=5000"),
+])
+def test_resume_refuses_a_change_of_what_sizes_the_run(terrasim, tmp_path, scenario, extra, change):
     ckpt = tmp_path / "state.ckpt"
-    terrasim("run", ROOT / "scenarios" / "amiens" / "baseline.yaml", "--set", "scale=0.05", "--months", 4,
-             "--checkpoint-at", 2, ckpt, check=0)
-    p = terrasim("resume", ckpt, "--set", "scale=0.1", "--out", tmp_path / "o", check=2)
-    assert "it changes scale, which sizes the whole run" in p.stderr, p.stderr
+    terrasim("run", scenario, *extra, "--months", 4, "--checkpoint-at", 2, ckpt, check=0)
+    p = terrasim("resume", ckpt, "--set", change, "--out", tmp_path / "o", check=2)
+    path = change.split("=")[0]
+    assert f"with {ckpt} --set {change}: it changes {path}, which sizes the whole run" in p.stderr, p.stderr
+    assert "checkpoint" not in p.stderr.split(": it changes")[1], p.stderr
     assert not (tmp_path / "o").exists()
 
 

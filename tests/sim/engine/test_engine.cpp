@@ -22,7 +22,9 @@
 
 #include "sim/checkpoint/archive.h"
 #include "sim/core/scenario.h"
+#include "sim/core/model.h"
 #include "sim/core/scheduler.h"
+#include "sim/core/simulation.h"
 #include "sim/record/recorder.h"
 #include "sim/territory/territory.h"
 #include "sim/util/memory_limit.h"
@@ -582,4 +584,62 @@ TEST(Scheduler, RunsPhasesInOrderAndTimesThem) {
   const std::string table = s.profile_table();
   EXPECT_NE(table.find("phase"), std::string::npos);
   EXPECT_NE(table.find("total"), std::string::npos);
+}
+
+// A model of one count and its breakdown by two halves, which fails to
+// record the month its `fail_in` names (an allocation failing, a model's
+// own check), after its first values are set.
+class FailsToRecord final : public Model {
+ public:
+  explicit FailsToRecord(int fail_in) : fail_in_(fail_in) {}
+  void declare(Recorder& rec) override {
+    count_series_ = rec.add_series("count", "months simulated");
+    halves_ = rec.add_breakdown("halves", "half", {"first", "second"}, {{"count", "months simulated"}});
+  }
+  void initialize(std::uint64_t) override {}
+  std::vector<Phase> phases() override {
+    return {{"count", [this](const MonthContext&) { ++count_; }}};
+  }
+  void record(Recorder& rec, const MonthContext& ctx) override {
+    rec.set(count_series_, count_);
+    rec.set(halves_, 0, 0, count_);
+    if (ctx.month == fail_in_) throw std::runtime_error("the count cannot be recorded");
+    rec.set(halves_, 1, 0, count_);
+  }
+  void save(ArchiveWriter&) const override {}
+  void load(ArchiveReader&) override {}
+  std::vector<std::string> check_invariants(const Recorder&) const override { return {}; }
+
+ private:
+  int fail_in_;
+  double count_ = 0;
+  int count_series_ = -1;
+  int halves_ = -1;
+};
+
+TEST(Simulation, AMonthThatFailsWhileItIsRecordedLeavesNoRowOfIt) {
+  // Its row stayed, with the values set before the failure and NaN for the
+  // rest: Python's series() showed a month the run never finished.
+  ModelRegistry registry;
+  registry.add({.name = "fails_to_record",
+                .summary = "a count that cannot be recorded in month fail_in",
+                .default_months = 6,
+                .declare_parameters = [](Record& r) { r.integer("fail_in").range(0, 100); },
+                .create = [](const Value& config) {
+                  return std::make_unique<FailsToRecord>(static_cast<int>(config["fail_in"].as_int()));
+                }});
+  TempDir dir;
+  spit((dir.path / "s.yaml").string(), "model: fails_to_record\nfail_in: 2\n");
+  Simulation sim(load_scenario((dir.path / "s.yaml").string(), {}, registry), 1);
+  sim.step();
+  sim.step();
+  EXPECT_THROW(sim.step(), std::runtime_error);
+  EXPECT_NE(sim.failed().find("the count cannot be recorded"), std::string::npos) << sim.failed();
+  const Recorder& rec = sim.recorder();
+  EXPECT_EQ(sim.month(), 2);
+  EXPECT_EQ(rec.rows(), 2u);
+  EXPECT_EQ(rec.months(), (std::vector<int>{0, 1}));
+  EXPECT_EQ(rec.labels().size(), 2u);
+  EXPECT_EQ(std::vector<double>(rec.series(0).begin(), rec.series(0).end()), (std::vector<double>{1, 2}));
+  EXPECT_EQ(rec.breakdowns()[0].values, (std::vector<double>{1, 1, 2, 2}));
 }
