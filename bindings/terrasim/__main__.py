@@ -371,6 +371,9 @@ def _results(ts, args) -> int:
         raise ValueError("--at needs --at-most THRESHOLD")
     res = ts.SweepResults(args.db)
     try:
+        if args.csv:
+            from .results import _check_export_path
+            _check_export_path(args.csv, res.path, "--csv")
         # Everything asked is computed first: a question the database cannot answer (a series it lacks, a
         # scenario to name) then writes no --csv file and prints nothing.
         texts = []

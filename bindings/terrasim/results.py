@@ -216,6 +216,38 @@ def _snapshot(uri: str, path: str) -> sqlite3.Connection:
     return copy
 
 
+def _database_files(db: str) -> Dict[str, str]:
+    """The files that make the sweep database at `db`, each with what it is ("" for the database itself):
+    SQLite's -wal, -journal and -shm files beside it (beside the path as given and the file a link leads to),
+    and the lock that a sweep holds while it writes it (see terrasim.sweep._sole_writer)."""
+    real = os.path.realpath(db)
+    files: Dict[str, str] = {}
+    for base in dict.fromkeys((db, real)):
+        files.setdefault(base, "")
+        for suffix, what in (("-wal", "write-ahead log"), ("-journal", "rollback journal"),
+                             ("-shm", "shared-memory index"), (".lock", "lock")):
+            files.setdefault(base + suffix, f"the {what} ({suffix[1:]} file)")
+    return files
+
+
+def _check_export_path(path: str, db: str, label: str) -> None:
+    """Refuses (ValueError naming `label`) an export to `path` that would overwrite the sweep database `db` or
+    one of its files: under another spelling, through a link, its -wal file... (the export replaced the
+    database, every run lost, and said nothing)."""
+    def same(a: str, b: str) -> bool:
+        try:
+            if os.path.exists(a) and os.path.exists(b):
+                return os.path.samefile(a, b)  # a hard link too
+        except OSError:
+            pass
+        return os.path.realpath(a) == os.path.realpath(b)
+    for name, what in _database_files(db).items():
+        if same(path, name):
+            it = f"{what} of the sweep database {shown(db)}" if what else f"the sweep database {shown(db)} itself"
+            raise ValueError(f"{label} {shown(path)}: is {it}, which the export would overwrite (its runs lost): "
+                             "write it to another file")
+
+
 def _tables(con: sqlite3.Connection) -> set:
     return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
@@ -419,7 +451,10 @@ class SweepResults:
         return df
 
     def to_csv(self, path: PathArg, name: Optional[str] = None) -> None:
-        self.to_pandas(name).to_csv(fs_path(path), index=False)
+        """Writes :meth:`to_pandas` to CSV file `path` (never over the database or one of its files)."""
+        path = fs_path(path)
+        _check_export_path(path, self.path, "path")
+        self.to_pandas(name).to_csv(path, index=False)
 
     # -- statistics ----------------------------------------------------------
     def fan(self, name: str, scenario: Optional[str] = None, point: Point = None,

@@ -12,6 +12,7 @@ import math
 import os
 import pathlib
 import pickle
+import re
 import shutil
 import signal
 import sqlite3
@@ -1220,6 +1221,37 @@ def test_bad_executor_csv_and_names_in_results(sweep_db, tmp_path):
     assert not out.exists()
     assert cli("results", sweep_db, "--scenario", "a", "--at-most", 0.1, "--at", "2015-03", "--csv", out).returncode == 0
     assert out.read_text().count("\n") > 10
+
+
+@pytest.mark.parametrize("given, target, what", [
+    ("r.sqlite", "r.sqlite", "the sweep database {db} itself"),
+    ("r.sqlite", "./sub/../r.sqlite", "the sweep database {db} itself"),
+    ("r.sqlite", "link.sqlite", "the sweep database {db} itself"),
+    ("r.sqlite", "hard.sqlite", "the sweep database {db} itself"),
+    ("link.sqlite", "r.sqlite", "the sweep database {db} itself"),
+    ("r.sqlite", "r.sqlite-wal", "the write-ahead log (wal file) of the sweep database {db}"),
+    ("r.sqlite", "r.sqlite-journal", "the rollback journal (journal file) of the sweep database {db}"),
+    ("link.sqlite", "r.sqlite-journal", "the rollback journal (journal file) of the sweep database {db}"),
+    ("r.sqlite", "r.sqlite.lock", "the lock (lock file) of the sweep database {db}"),
+])
+def test_an_export_over_the_database_or_one_of_its_files_is_refused(sweep_db, tmp_path, given, target, what):
+    # `terrasim results DB --csv DB` (or a link to it, another spelling of it, its -wal file...) overwrote the
+    # sweep database with the CSV and exited 0: every run was lost. SweepResults.to_csv did the same.
+    db = tmp_path / given
+    shutil.copy(sweep_db, tmp_path / "r.sqlite")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.sqlite").symlink_to(tmp_path / "r.sqlite")
+    os.link(tmp_path / "r.sqlite", tmp_path / "hard.sqlite")
+    before = db.read_bytes()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    err = one_line(cli("results", db, "--csv", target, cwd=tmp_path),
+                   f"--csv {target}: is {what.format(db=db)}, which the export would overwrite")
+    assert "write it to another file" in err
+    with ts.SweepResults(db) as res:
+        with pytest.raises(ValueError, match=re.escape(f"path {tmp_path / target}: is {what.format(db=db)}")):
+            res.to_csv(tmp_path / target)
+    assert db.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == names
+    assert cli("results", db, "--csv", "all.csv", cwd=tmp_path).returncode == 0  # a file of its own is written
 
 
 def _children(pid):
