@@ -100,9 +100,13 @@ class Probability:
 
     @classmethod
     def from_outcomes(cls, outcomes, level: float = 0.95) -> "Probability":
-        """The share of true outcomes (one per replicate), with its Wilson score interval."""
+        """The share of true outcomes (one per replicate), with its Wilson score interval.
+
+        `outcomes`: booleans, or numbers each 0, 1 or NaN; a NaN (a run without a value) has not reached the
+        target and stays counted, as in :meth:`SweepResults.probability_at_most` and the report.
+        """
         _check_level(level)
-        outcomes = np.asarray(outcomes, dtype=bool)
+        outcomes = _outcomes(outcomes)
         n = int(outcomes.size)
         if n == 0:
             nan = float("nan")
@@ -116,6 +120,28 @@ class Probability:
         low = 0.0 if p == 0.0 else max(0.0, centre - half)
         high = 1.0 if p == 1.0 else min(1.0, centre + half)
         return cls(p=p, n=n, stderr=math.sqrt(p * (1 - p) / n), ci_low=low, ci_high=high, level=level)
+
+
+def _outcomes(outcomes) -> np.ndarray:
+    """`outcomes` as booleans: booleans as they are, numbers 0 and 1 as False and True, NaN as False; anything
+    else refused, naming its first value (np.asarray(dtype=bool) counted NaN and any number but 0 as True)."""
+    values = np.asarray(outcomes)
+    if values.dtype == bool:
+        return values
+    if values.dtype.kind not in "iuf":  # each value as it was given ([True, "x"] is no array of strings)
+        values = np.asarray(outcomes, dtype=object)
+    flat = values.ravel()
+    if values.dtype.kind in "iuf":
+        good = (flat == 0) | (flat == 1) | (np.isnan(flat) if values.dtype.kind == "f" else False)
+    else:  # objects (a list of bools and numbers mixed), strings...
+        good = np.array([isinstance(v, (bool, np.bool_)) or (
+            isinstance(v, (int, float, np.integer, np.floating)) and (v == 0 or v == 1 or math.isnan(v)))
+            for v in flat], dtype=bool)
+    if not good.all():
+        first = flat[int(np.argmin(good))]
+        raise ValueError(f"outcomes: expected booleans, or numbers each 0, 1 or NaN (a run without a value, "
+                         f"which does not reach the target), found {getattr(first, 'item', lambda: first)()!r}")
+    return np.asarray(flat == 1, dtype=bool)  # NaN == 1 is False
 
 
 def _check_level(level: float) -> None:

@@ -1036,6 +1036,22 @@ def test_paired_difference_and_wilson_interval_name_a_bad_level(sweep_db):
         ts.Probability.from_outcomes([True, False], level=1.0)
 
 
+def test_a_nan_outcome_does_not_reach_and_a_number_but_0_or_1_is_refused():
+    # Probability.from_outcomes did np.asarray(outcomes, dtype=bool): NaN and any number but 0 counted as a
+    # success ([1.0, nan, 0, 0] gave 2 of 4), against the module's rule that a run with NaN does not reach.
+    p = ts.Probability.from_outcomes([1.0, math.nan, 0, 0])
+    assert (p.successes, p.n, p.p) == (1, 4, 0.25)
+    assert ts.Probability.from_outcomes(np.array([1, 0, 1, 1])).successes == 3
+    assert ts.Probability.from_outcomes([True, math.nan, 1, False]).successes == 2
+    assert ts.Probability.from_outcomes(np.arange(10) < 3).successes == 3
+    for bad, found in [([1.0, 0.5], "0.5"), ([1, 2], "2"), ([0, math.inf], "inf"), ([True, "x"], "'x'"),
+                       (["1"], "'1'"), ([None], "None")]:
+        with pytest.raises(ValueError, match=re.escape("outcomes: expected booleans, or numbers each 0, 1 or NaN "
+                                                       "(a run without a value, which does not reach the target), "
+                                                       f"found {found}")):
+            ts.Probability.from_outcomes(bad)
+
+
 def test_what_a_sweep_lacks_is_named_never_none(sweep_db):
     res = ts.SweepResults(sweep_db)
     with pytest.raises(KeyError) as info:
