@@ -91,8 +91,11 @@ class Probability:
 
     def __str__(self) -> str:
         # At 0 or 1 the plug-in standard error is 0, which says nothing: only the Wilson interval does.
-        se = f"Monte Carlo s.e. {self.stderr:.3f}; " if 0 < self.p < 1 else ""
-        return f"{self.p:.3f} ({se}{self.level:.0%} interval {self.ci_low:.3f}-{self.ci_high:.3f}; {self.n} runs)"
+        shown = [self.p, self.ci_low, self.ci_high] + ([self.stderr] if 0 < self.p < 1 else [])
+        d = _decimals(shown)
+        se = f"Monte Carlo s.e. {self.stderr:.{d}f}; " if 0 < self.p < 1 else ""
+        return (f"{self.p:.{d}f} ({se}{_percent(self.level)} interval {self.ci_low:.{d}f}-{self.ci_high:.{d}f}; "
+                f"{self.n} runs)")
 
     @property
     def successes(self) -> int:
@@ -120,6 +123,27 @@ class Probability:
         low = 0.0 if p == 0.0 else max(0.0, centre - half)
         high = 1.0 if p == 1.0 else min(1.0, centre + half)
         return cls(p=p, n=n, stderr=math.sqrt(p * (1 - p) / n), ci_low=low, ci_high=high, level=level)
+
+
+def _decimals(values: Sequence[float], decimals: int = 3) -> int:
+    """The decimals with which to write all of `values` (probabilities and their errors): `decimals`, or more
+    where one that is not 0 would read 0 (then two significant digits of it) or one below 1 would read 1 (then
+    as many as tell it from 1): 1 success in 5,000 was "0.000 (Monte Carlo s.e. 0.000 ...)"."""
+    out = decimals
+    for v in values:
+        if not math.isfinite(v) or v == 0:
+            continue
+        if float(f"{abs(v):.{out}f}") == 0:
+            out = max(out, 1 - math.floor(math.log10(abs(v))))
+        while out < 17 and v < 1 and float(f"{v:.{out}f}") == 1:
+            out += 1
+    return out
+
+
+def _percent(level: float) -> str:
+    """A confidence level as a percentage, exactly (0.999: "99.9%", 0.975: "97.5%"; {:.0%} wrote 100%, 98%)."""
+    from decimal import Decimal
+    return f"{Decimal(repr(float(level))).scaleb(2).normalize():f}%"
 
 
 def _outcomes(outcomes) -> np.ndarray:
@@ -150,6 +174,9 @@ def _check_level(level: float) -> None:
             or not 0 < level < 1:
         raise ValueError(f"level: expected a confidence level between 0 and 1 (excluded), e.g. 0.95, "
                          f"found {level!r}")
+    if 0.5 + level / 2 == 1.0:  # the interval's quantile is that of 1: infinite ("math domain error")
+        raise ValueError(f"level: expected a confidence level between 0 and 1 (excluded), e.g. 0.95, found "
+                         f"{level!r}, so close to 1 that its interval's quantile is infinite")
 
 
 def _month(at: str) -> pd.Period:

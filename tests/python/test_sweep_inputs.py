@@ -1052,6 +1052,33 @@ def test_a_nan_outcome_does_not_reach_and_a_number_but_0_or_1_is_refused():
             ts.Probability.from_outcomes(bad)
 
 
+def test_a_probability_is_written_with_its_exact_level_and_no_figure_that_is_not_0_as_0(sweep_db):
+    # Probability's text wrote its level with {:.0%} (0.999: "100% interval", 0.975: "98%") and its figures
+    # with {:.3f}: 1 success in 5,000 read "0.000 (Monte Carlo s.e. 0.000; ...)". A level whose 0.5 + level/2
+    # rounds to 1 crashed in _normal_quantile ("math domain error").
+    P = ts.Probability.from_outcomes
+    assert str(P(np.arange(10) < 3, level=0.999)).startswith("0.300 (Monte Carlo s.e. 0.145; 99.9% interval ")
+    assert "; 97.5% interval " in str(P(np.arange(10) < 3, level=0.975))
+    assert str(P(np.arange(10) < 3, level=0.95)).startswith("0.300 (Monte Carlo s.e. 0.145; 95% interval ")
+    for k in (1, 4999):
+        p = P(np.arange(5000) < k)
+        text = str(p)
+        figures = [float(x) for x in re.findall(r"\d\.\d+", text)]
+        assert figures == pytest.approx([p.p, p.stderr, p.ci_low, p.ci_high], rel=0.2), text
+        assert all(0 < x < 1 for x in figures), text  # none that is not 0 (or 1) is written so
+    assert str(P(np.arange(5000) < 1)) == "0.00020 (Monte Carlo s.e. 0.00020; 95% interval 0.00004-0.00113; 5000 runs)"
+    level = 1 - 2 ** -53
+    message = re.escape(f"level: expected a confidence level between 0 and 1 (excluded), e.g. 0.95, found {level!r}, "
+                        "so close to 1 that its interval's quantile is infinite")
+    with pytest.raises(ValueError, match=message):
+        P([True, False], level=level)
+    res = ts.SweepResults(sweep_db)
+    with pytest.raises(ValueError, match=message):
+        res.probability_at_most("unemployment_rate", 0.2, "2015-03", "a", level=level)
+    with pytest.raises(ValueError, match=message):
+        res.paired_difference("unemployment_rate", "b", "a", level=level)
+
+
 def test_what_a_sweep_lacks_is_named_never_none(sweep_db):
     res = ts.SweepResults(sweep_db)
     with pytest.raises(KeyError) as info:
