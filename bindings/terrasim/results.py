@@ -14,7 +14,7 @@ import os
 import pathlib
 import re
 import sqlite3
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -373,7 +373,9 @@ class SweepResults:
         return {pid: _describe(json.loads(text)) for pid, text in
                 self._con.execute("SELECT point_id, overrides_json FROM parameters ORDER BY point_id")}
 
-    def _point_id(self, point: Point) -> int:
+    def _point_id(self, point: Point, label: str = "point") -> int:
+        """The id of grid point `point` (None: the sweep's only one; an id; a dict of its overrides); `label`
+        names the argument in a refusal."""
         if point is None:
             points = self._points()
             if len(points) != 1:
@@ -387,6 +389,9 @@ class SweepResults:
                 listed = "; ".join(f"{pid}: {text}" for pid, text in points.items())
                 raise KeyError(f"no grid point {point} in this sweep (its points: {listed})")
             return int(point)
+        if not isinstance(point, Mapping):  # 2.0, "2", True: a TypeError or ValueError of something else
+            raise ValueError(f"{label}: expected a grid point's id (a whole number, as points() lists them) or a "
+                             f"dict of its overrides (e.g. {{'exit_rate': 0.01}}), found {point!r}")
         from .sweep import _canonical
         row = self._con.execute("SELECT point_id FROM parameters WHERE overrides_json = ?",
                                 (_canonical(point),)).fetchone()
@@ -524,8 +529,10 @@ class SweepResults:
                           level: float = 0.95) -> pd.DataFrame:
         """Mean of (a - b) per month over replicates paired by seed, with a t confidence interval."""
         _check_level(level)
-        ma = self.matrix(name, a, point)
-        mb = self.matrix(name, b, point if point_b == "same" else point_b)
+        point_a = self._point_id(point)
+        point_b = point_a if isinstance(point_b, str) and point_b == "same" else self._point_id(point_b, "point_b")
+        ma = self.matrix(name, a, point_a)
+        mb = self.matrix(name, b, point_b)
         common = ma.index.intersection(mb.index)
         d = ma.loc[common] - mb.loc[common]
         n = d.count()

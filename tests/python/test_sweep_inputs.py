@@ -1079,6 +1079,20 @@ def test_a_probability_is_written_with_its_exact_level_and_no_figure_that_is_not
         res.paired_difference("unemployment_rate", "b", "a", level=level)
 
 
+@pytest.mark.parametrize("point", [2.0, "2", True, [1], np.float64(1.0)])
+def test_a_point_that_is_neither_an_id_nor_a_dict_is_named(sweep_db, point):
+    # point=2.0, '2' or True gave TypeErrors and ValueErrors of dict() ("cannot convert dictionary update
+    # sequence element #0 to a sequence"...), which named neither the argument nor what it takes.
+    res = ts.SweepResults(sweep_db)
+    expected = ": expected a grid point's id (a whole number, as points() lists them) or a dict of its overrides"
+    with pytest.raises(ValueError, match=re.escape(f"point{expected} (e.g. {{'exit_rate': 0.01}}), found {point!r}")):
+        res.fan("unemployment_rate", "a", point=point)
+    with pytest.raises(ValueError, match=re.escape(f"point_b{expected}")):
+        res.paired_difference("unemployment_rate", "b", "a", point_b=point)
+    assert res.fan("unemployment_rate", "a", point=np.int64(1))["n"].max() == 3  # an id, as before
+    assert res.fan("unemployment_rate", "a", point={})["n"].max() == 3  # its overrides, as before
+
+
 def test_what_a_sweep_lacks_is_named_never_none(sweep_db):
     res = ts.SweepResults(sweep_db)
     with pytest.raises(KeyError) as info:
