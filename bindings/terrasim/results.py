@@ -179,6 +179,20 @@ def _check_level(level: float) -> None:
                          f"{level!r}, so close to 1 that its interval's quantile is infinite")
 
 
+def _check_quantiles(quantiles) -> list:
+    """`quantiles` as a list: numbers from 0 to 1, at least one (pandas' refusal named no argument)."""
+    values = None if isinstance(quantiles, (str, bytes)) or not hasattr(quantiles, "__iter__") else list(quantiles)
+    if not values:
+        found = repr(quantiles)
+    else:
+        bad = [q for q in values if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating))
+               or not 0 <= q <= 1]
+        if not bad:
+            return [float(q) for q in values]
+        found = f"{getattr(bad[0], 'item', lambda: bad[0])()!r} in {values!r}"
+    raise ValueError(f"quantiles: expected a sequence of numbers from 0 to 1, e.g. (0.05, 0.5, 0.95), found {found}")
+
+
 def _month(at: str) -> pd.Period:
     """A month written YYYY-MM (a year alone, or a day, would be read as another month without a word)."""
     text = str(at) if isinstance(at, (str, pd.Period)) else None
@@ -494,7 +508,8 @@ class SweepResults:
         """Every value, long: scenario, point_id, point (its overrides, ``a=1, b=x``), replicate, seed, series,
         month, value; replicates below `replicates` when it was given, as the statistics read them."""
         conditions, params = [], []
-        if name:
+        if name is not None:
+            self._check_series(name)  # an unknown name (or "") gave an empty export (or everything) without a word
             conditions.append("v.name = ?")
             params.append(name)
         if self.replicates is not None:
@@ -508,6 +523,15 @@ class SweepResults:
         df.insert(2, "point", df["point_id"].map(self._points()).astype(object))
         return df
 
+    def _check_series(self, name: str) -> None:
+        """Refuses (KeyError, as matrix()) a series that no run recorded, naming those that they did."""
+        if isinstance(name, str) and self._con.execute("SELECT 1 FROM series WHERE name = ? LIMIT 1",
+                                                       (name,)).fetchone():
+            return
+        known = self.series_names()
+        raise KeyError(f"no series {name!r} in the runs of this sweep " +
+                       (f"(their series: {', '.join(known)})" if known else "(no run of it is finished yet)"))
+
     def to_csv(self, path: PathArg, name: Optional[str] = None) -> None:
         """Writes :meth:`to_pandas` to CSV file `path` (never over the database or one of its files)."""
         path = fs_path(path)
@@ -517,9 +541,14 @@ class SweepResults:
     # -- statistics ----------------------------------------------------------
     def fan(self, name: str, scenario: Optional[str] = None, point: Point = None,
             quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> pd.DataFrame:
-        """Quantiles across replicates, per month (fan-chart data), plus the mean and the count."""
+        """Quantiles across replicates, per month (fan-chart data), plus the mean and the count.
+
+        Each quantile is interpolated linearly between the two runs around it (numpy's and pandas' default),
+        over the runs with a value that month (n).
+        """
+        quantiles = _check_quantiles(quantiles)
         m = self.matrix(name, scenario, point)
-        out = m.quantile(list(quantiles)).T
+        out = m.quantile(quantiles).T
         out.columns = [float(q) for q in quantiles]
         out["mean"] = m.mean()
         out["n"] = m.count()

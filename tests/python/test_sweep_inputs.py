@@ -1093,6 +1093,26 @@ def test_a_point_that_is_neither_an_id_nor_a_dict_is_named(sweep_db, point):
     assert res.fan("unemployment_rate", "a", point={})["n"].max() == 3  # its overrides, as before
 
 
+def test_an_export_of_an_unknown_series_and_quantiles_that_are_not_fractions_are_named(sweep_db, tmp_path):
+    # to_csv(path, name="nope") wrote an empty export, to_pandas("") gave every series, without a word; and
+    # fan(quantiles=(5, 50, 95)) gave pandas' "percentiles should all be in the interval [0, 1]", naming no
+    # argument.
+    res = ts.SweepResults(sweep_db)
+    known = "(their series: entries, exits, firms, hires, separations, unemployment_rate, vacancies)"
+    with pytest.raises(KeyError, match=re.escape(f"no series 'nope' in the runs of this sweep {known}")):
+        res.to_csv(tmp_path / "nope.csv", name="nope")
+    assert not (tmp_path / "nope.csv").exists()
+    with pytest.raises(KeyError, match=re.escape(f"no series '' in the runs of this sweep {known}")):
+        res.to_pandas("")
+    assert set(res.to_pandas("hires")["series"]) == {"hires"}
+    for quantiles, found in [((5, 50, 95), "5 in [5, 50, 95]"), ((0.5, math.nan), "nan in [0.5, nan]"),
+                             (0.5, "0.5"), ((), "()"), ("0.5", "'0.5'")]:
+        with pytest.raises(ValueError, match=re.escape("quantiles: expected a sequence of numbers from 0 to 1, e.g. "
+                                                       f"(0.05, 0.5, 0.95), found {found}")):
+            res.fan("hires", "a", quantiles=quantiles)
+    assert list(res.fan("hires", "a", quantiles=np.array([0.1, 0.9])).columns) == [0.1, 0.9, "mean", "n"]
+
+
 def test_what_a_sweep_lacks_is_named_never_none(sweep_db):
     res = ts.SweepResults(sweep_db)
     with pytest.raises(KeyError) as info:
