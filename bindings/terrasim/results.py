@@ -193,6 +193,20 @@ def _check_quantiles(quantiles) -> list:
     raise ValueError(f"quantiles: expected a sequence of numbers from 0 to 1, e.g. (0.05, 0.5, 0.95), found {found}")
 
 
+def _check_seeds(runs: pd.DataFrame, a: str, point_a: int, b: str, point_b: int) -> None:
+    """Refuses a pairing by replicate of runs (`runs`: SweepResults.runs()) that did not share their seed, as the
+    forecast's check of its database does: the difference of two runs of other seeds is no paired difference."""
+    seeds = [runs[(runs["scenario"] == s) & (runs["point_id"] == p)].set_index("replicate")["seed"]
+             for s, p in ((a, point_a), (b, point_b))]
+    pairs = pd.concat(seeds, axis=1, keys=["a", "b"], join="inner").sort_index()
+    wrong = pairs[pairs["a"] != pairs["b"]]
+    if len(wrong):
+        replicate, (seed_a, seed_b) = wrong.index[0], wrong.iloc[0]
+        raise ValueError(f"replicate {replicate} ran with seed {seed_a} in scenario {a!r} (grid point {point_a}) "
+                         f"and seed {seed_b} in scenario {b!r} (grid point {point_b}): a paired difference "
+                         "pairs runs of one seed (common random numbers), and these cannot be paired")
+
+
 def _month(at: str) -> pd.Period:
     """A month written YYYY-MM (a year alone, or a day, would be read as another month without a word)."""
     text = str(at) if isinstance(at, (str, pd.Period)) else None
@@ -562,6 +576,7 @@ class SweepResults:
         point_b = point_a if isinstance(point_b, str) and point_b == "same" else self._point_id(point_b, "point_b")
         ma = self.matrix(name, a, point_a)
         mb = self.matrix(name, b, point_b)
+        _check_seeds(self.runs(), a, point_a, b, point_b)
         common = ma.index.intersection(mb.index)
         d = ma.loc[common] - mb.loc[common]
         n = d.count()

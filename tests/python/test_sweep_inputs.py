@@ -1113,6 +1113,28 @@ def test_an_export_of_an_unknown_series_and_quantiles_that_are_not_fractions_are
     assert list(res.fan("hires", "a", quantiles=np.array([0.1, 0.9])).columns) == [0.1, 0.9, "mean", "n"]
 
 
+def test_a_paired_difference_of_runs_of_other_seeds_is_refused(sweep_db, tmp_path):
+    # paired_difference paired the two scenarios' runs by replicate without checking that they had run with
+    # the same seed (the forecast checks its database): a database whose seeds differ gave a "paired"
+    # difference and its interval, of runs that share no random numbers.
+    db = tmp_path / "s.sqlite"
+    shutil.copy(sweep_db, db)
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE runs SET seed = 99 WHERE replicate = 1 AND scenario_id = "
+                    "(SELECT scenario_id FROM scenarios WHERE name = 'b')")
+    con.close()
+    message = ("replicate 1 ran with seed 2 in scenario 'a' (grid point 1) and seed 99 in scenario 'b' (grid point 1): "
+               "a paired difference pairs runs of one seed (common random numbers), and these cannot be paired")
+    with ts.SweepResults(db) as res:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            res.paired_difference("unemployment_rate", "a", "b")
+        assert res.fan("unemployment_rate", "b")["n"].max() == 3  # what pairs nothing is read as before
+    one_line(cli("results", db, "--diff", "a", "b"), message)
+    with ts.SweepResults(sweep_db) as res:
+        assert (res.paired_difference("unemployment_rate", "a", "b")["n"] == 3).all()
+
+
 def test_what_a_sweep_lacks_is_named_never_none(sweep_db):
     res = ts.SweepResults(sweep_db)
     with pytest.raises(KeyError) as info:
