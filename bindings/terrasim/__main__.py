@@ -384,7 +384,7 @@ def _results(ts, args) -> int:
         if args.at_most is not None:
             texts.append(str(res.probability_at_most(args.series, args.at_most, args.at, args.scenario, args.point)))
         if not (args.csv or args.fan or args.diff or args.at_most is not None):
-            texts.append(res.runs().groupby(["scenario", "point_id"]).size().rename("runs").to_string())
+            texts.append(_run_counts(res))
         if args.csv:
             try:
                 res.to_csv(args.csv)
@@ -397,6 +397,20 @@ def _results(ts, args) -> int:
     finally:
         res.close()
     return 0
+
+
+def _run_counts(res) -> str:
+    """The default summary of `terrasim results DB`: every scenario x grid point of the database, with its
+    overrides and its runs, 0 included ("Series([], )" before a first run, and those without runs left out)."""
+    counts = res._run_counts()
+    total = int(counts["runs"].sum())
+    if counts.empty:
+        return (f"no runs yet in {shown(res.path)}, and no scenario or grid point either: the sweep stopped before "
+                "its first run was written; the same sweep command resumes it")
+    heading = (f"runs finished per scenario and grid point (point: its overrides) in {shown(res.path)}, {total} in "
+               "all:" if total else
+               f"no runs yet in {shown(res.path)}: none of its scenarios and grid points has a finished run")
+    return heading + "\n" + counts.to_string(index=False)
 
 
 def _main_closing_quietly() -> int:

@@ -391,6 +391,17 @@ class SweepResults:
             "r.terrasim_version, r.seconds, r.host, r.finished_at FROM runs r "
             "JOIN scenarios s USING (scenario_id)" + limit + " ORDER BY s.name, r.point_id, r.replicate", params)
 
+    def _run_counts(self) -> pd.DataFrame:
+        """Every scenario x grid point of the database's tables, with its point's overrides (as to_pandas's point
+        column) and its finished runs (0 included; replicates below `replicates` when it was given)."""
+        limit, params = ("", ()) if self.replicates is None else (" AND r.replicate < ?", (self.replicates,))
+        df = self._query(
+            "SELECT s.name AS scenario, p.point_id, count(r.run_id) AS runs FROM scenarios s CROSS JOIN parameters p "
+            "LEFT JOIN runs r ON r.scenario_id = s.scenario_id AND r.point_id = p.point_id" + limit +
+            " GROUP BY s.scenario_id, p.point_id ORDER BY s.name, p.point_id", params)
+        df.insert(2, "point", df["point_id"].map(self._points()).astype(object))
+        return df
+
     def series_names(self) -> list:
         return [r[0] for r in self._con.execute("SELECT DISTINCT name FROM series ORDER BY name")]
 

@@ -1135,6 +1135,46 @@ def test_a_paired_difference_of_runs_of_other_seeds_is_refused(sweep_db, tmp_pat
         assert (res.paired_difference("unemployment_rate", "a", "b")["n"] == 3).all()
 
 
+def test_the_summary_lists_every_scenario_and_point_with_its_runs_and_overrides(tmp_path):
+    # `terrasim results DB` printed pandas' "Series([], )" for a sweep without runs, left out the scenarios and
+    # grid points without runs, and listed a grid sweep's points by their ids alone.
+    db = tmp_path / "g.sqlite"
+    base = ts.Scenario.load(SMALL, {"months": 2})
+    ts.sweep({"a": base, "b": base}, grid={"exit_rate": [0.01, 0.02]}, replicates=2, db=db, workers=1,
+             progress=False)
+    con = sqlite3.connect(db)
+
+    def remove(where):
+        with con:
+            con.execute(f"DELETE FROM series WHERE run_id IN (SELECT run_id FROM runs WHERE {where})")
+            con.execute(f"DELETE FROM runs WHERE {where}")
+    remove("point_id = 2 AND scenario_id = (SELECT scenario_id FROM scenarios WHERE name = 'b')")
+    proc = cli("results", db)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        f"runs finished per scenario and grid point (point: its overrides) in {db}, 6 in all:",
+        "scenario  point_id          point  runs",
+        "       a         1 exit_rate=0.01     2",
+        "       a         2 exit_rate=0.02     2",
+        "       b         1 exit_rate=0.01     2",
+        "       b         2 exit_rate=0.02     0"], proc.stdout
+    remove("1")
+    proc = cli("results", db)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"no runs yet in {db}: none of its scenarios and grid points has a finished run"
+    assert [line.split() for line in lines[2:]] == [["a", "1", "exit_rate=0.01", "0"], ["a", "2", "exit_rate=0.02", "0"],
+                                                    ["b", "1", "exit_rate=0.01", "0"], ["b", "2", "exit_rate=0.02", "0"]]
+    for table in ("parameter_values", "parameters", "scenarios"):
+        with con:
+            con.execute(f"DELETE FROM {table}")
+    con.close()
+    proc = cli("results", db)
+    assert (proc.returncode, proc.stdout) == (0, f"no runs yet in {db}, and no scenario or grid point either: the "
+                                                 "sweep stopped before its first run was written; the same sweep "
+                                                 "command resumes it\n"), proc.stdout + proc.stderr
+
+
 def test_what_a_sweep_lacks_is_named_never_none(sweep_db):
     res = ts.SweepResults(sweep_db)
     with pytest.raises(KeyError) as info:
@@ -1283,7 +1323,8 @@ def test_results_read_a_database_in_a_folder_the_reader_cannot_write(tmp_path):
         for name in ("done.sqlite", "wal.sqlite"):
             proc = results(name)
             assert proc.returncode == 0, proc.stderr
-            assert proc.stdout.split() == ["scenario", "point_id", "a", "1", "2"], proc.stdout
+            assert proc.stdout.splitlines()[1:] == ["scenario  point_id       point  runs",
+                                                    "       a         1 no override     2"], proc.stdout
         # What cannot be read says SQLite's error; it is not "not a sweep database".
         err = one_line(results("pending.sqlite"), "pending.sqlite: cannot read it (unable to open database file); "
                                                   "its writes in pending.sqlite-wal need a -shm file beside it")
