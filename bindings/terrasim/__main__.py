@@ -151,17 +151,43 @@ def _parser() -> argparse.ArgumentParser:
     fc.add_argument("--no-pdf", action="store_true", help="do not print report.pdf")
     _executor_options(fc)
 
-    res = sub.add_parser("results", help="summaries of a sweep database")
+    from .results import FAN_QUANTILES, _percent
+    level = _percent(_RESULTS_LEVEL).replace("%", "%%")  # argparse formats a help text with %
+    res = sub.add_parser(
+        "results", help="summaries of a sweep database",
+        description="Without --fan, --diff, --at-most or --csv: the finished runs of each scenario and grid point. "
+                    f"Intervals are at {_percent(_RESULTS_LEVEL)}: a Student t interval over the replicates for "
+                    "--diff, a Wilson score interval for --at-most.")
     res.add_argument("db", help="a sweep database (terrasim sweep --db)")
     res.add_argument("--series", default="unemployment_rate", help="the series (default: unemployment_rate)")
-    res.add_argument("--scenario", help="the scenario, when the database holds several (--fan, --at-most)")
+    res.add_argument("--scenario", help="the scenario of --fan and --at-most, when the database holds several "
+                                        "(--diff A B names its own two: --scenario without --fan or --at-most is "
+                                        "refused)")
     res.add_argument("--point", type=int, help="the grid point's id, when the sweep had a --grid")
-    res.add_argument("--fan", action="store_true", help="quantiles per month")
-    res.add_argument("--diff", nargs=2, metavar=("A", "B"), help="paired difference A - B per month")
-    res.add_argument("--at-most", type=float, metavar="THRESHOLD", help="P(series <= THRESHOLD at --at)")
+    res.add_argument("--fan", action="store_true",
+                     help=f"per month, the quantiles {_words(FAN_QUANTILES)} across the runs, each interpolated "
+                          "linearly between the two runs around it (numpy's and pandas' default), their mean and n, "
+                          "the runs with a value")
+    res.add_argument("--diff", nargs=2, metavar=("A", "B"),
+                     help="per month, the mean paired difference A - B over the replicates, paired by seed (refused "
+                          f"where a pair's seeds differ), its standard deviation, n pairs, and a {level} Student t "
+                          "interval (n - 1 degrees of freedom)")
+    res.add_argument("--at-most", type=float, metavar="THRESHOLD",
+                     help="P(series <= THRESHOLD at --at) over the runs, a run without a value that month counting "
+                          f"as not reaching it, with its Monte Carlo standard error and {level} Wilson score interval")
     res.add_argument("--at", metavar="YYYY-MM", help="the month of --at-most")
-    res.add_argument("--csv", metavar="FILE", help="export every value to CSV")
+    res.add_argument("--csv", metavar="FILE", help="export every value to CSV (never over the database or its files)")
     return p
+
+
+# The confidence level of terrasim results' intervals.
+_RESULTS_LEVEL = 0.95
+
+
+def _words(values) -> str:
+    """0.05, 0.25 and 0.5."""
+    items = [f"{v:g}" for v in values]
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def _output_folder_usable(sim, out: Optional[str]) -> bool:
@@ -369,20 +395,44 @@ def _results(ts, args) -> int:
         raise ValueError("--at-most needs --at YYYY-MM")
     if args.at and args.at_most is None:
         raise ValueError("--at needs --at-most THRESHOLD")
+    if args.scenario is not None and not (args.fan or args.at_most is not None):
+        # It was ignored without a word (with --diff A B, which names its own two scenarios).
+        raise ValueError(f"--scenario {args.scenario}: is the scenario of --fan and --at-most, and neither is given" +
+                         (" (--diff A B compares its own two scenarios, A and B)" if args.diff else "") +
+                         ": leave it out")
+    from .results import _check_export_path, _percent
     res = ts.SweepResults(args.db)
     try:
         if args.csv:
-            from .results import _check_export_path
             _check_export_path(args.csv, res.path, "--csv")
         # Everything asked is computed first: a question the database cannot answer (a series it lacks, a
-        # scenario to name) then writes no --csv file and prints nothing.
+        # scenario to name) then writes no --csv file and prints nothing. Each block says what it is.
         texts = []
+
+        def grid_point() -> str:
+            pid = res._point_id(args.point)
+            return f"grid point {pid} ({res._points()[pid]})"
+
+        def scenario() -> str:
+            return f"scenario {res._scenario_name(args.scenario)}, {grid_point()}"
         if args.fan:
-            texts.append(res.fan(args.series, args.scenario, args.point).to_string())
+            fan = res.fan(args.series, args.scenario, args.point)
+            quantiles = [q for q in fan.columns if q not in ("mean", "n")]
+            texts.append(f"{args.series}, {scenario()}: per month, the quantiles {_words(quantiles)} across the runs "
+                         "(linear interpolation between runs), their mean and n, the runs with a value\n" +
+                         fan.to_string())
         if args.diff:
-            texts.append(res.paired_difference(args.series, args.diff[0], args.diff[1], args.point).to_string())
+            a, b = args.diff
+            diff = res.paired_difference(args.series, a, b, args.point, level=_RESULTS_LEVEL)
+            texts.append(f"{args.series}, {a} - {b}, {grid_point()}: per month, the mean paired difference over the "
+                         "replicates paired by seed, its standard deviation sd, n pairs, and its "
+                         f"{_percent(_RESULTS_LEVEL)} Student t interval (ci_low, ci_high)\n" + diff.to_string())
         if args.at_most is not None:
-            texts.append(str(res.probability_at_most(args.series, args.at_most, args.at, args.scenario, args.point)))
+            p, missing = res._at_most(args.series, args.at_most, args.at, args.scenario, args.point,
+                                      level=_RESULTS_LEVEL)
+            texts.append(f"P({args.series} <= {args.at_most!r} in {args.at}), {scenario()}, with a Wilson score "
+                         f"interval: {p}; {missing} of the {p.n} runs had no value that month (they count as not "
+                         "reaching it)")
         if not (args.csv or args.fan or args.diff or args.at_most is not None):
             texts.append(_run_counts(res))
         if args.csv:
@@ -390,8 +440,8 @@ def _results(ts, args) -> int:
                 res.to_csv(args.csv)
             except OSError as e:
                 raise ValueError(f"--csv {shown(args.csv)}: cannot write it ({e.strerror or e})") from None
-        for text in texts:
-            print(text)
+        if texts:
+            print("\n\n".join(texts))  # a blank line between blocks
     except KeyError as e:  # str() of a KeyError is its message in quotes
         raise ValueError(f"{shown(args.db)}: {e.args[0] if e.args else e}") from None
     finally:

@@ -14,7 +14,7 @@ import os
 import pathlib
 import re
 import sqlite3
-from typing import Dict, Mapping, Optional, Sequence, Union
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ import pandas as pd
 from ._paths import PathArg, fs_path, shown
 
 Point = Union[None, int, Dict]
+
+# The quantiles of fan() (and of terrasim results --fan).
+FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def _as_double(value: int) -> Optional[float]:
@@ -565,7 +568,7 @@ class SweepResults:
 
     # -- statistics ----------------------------------------------------------
     def fan(self, name: str, scenario: Optional[str] = None, point: Point = None,
-            quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> pd.DataFrame:
+            quantiles: Sequence[float] = FAN_QUANTILES) -> pd.DataFrame:
         """Quantiles across replicates, per month (fan-chart data), plus the mean and the count.
 
         Each quantile is interpolated linearly between the two runs around it (numpy's and pandas' default),
@@ -602,6 +605,11 @@ class SweepResults:
 
         A run whose value is NaN does not reach the threshold and stays counted (n is every run).
         """
+        return self._at_most(name, threshold, at, scenario, point, level)[0]
+
+    def _at_most(self, name: str, threshold: float, at: str, scenario: Optional[str] = None, point: Point = None,
+                 level: float = 0.95) -> Tuple[Probability, int]:
+        """probability_at_most's Probability, and how many of its runs have no value (NaN) that month."""
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)) \
                 or not math.isfinite(threshold):
             raise ValueError(f"threshold (--at-most): expected a finite number, found {threshold!r}")
@@ -613,4 +621,4 @@ class SweepResults:
         # Dropping a NaN run would make n smaller and the probability larger than the report's, which
         # counts it as a failure (a run that says nothing of the month has not reached the target).
         values = m[month].to_numpy(dtype=float)
-        return Probability.from_outcomes(values <= threshold, level)  # NaN <= x is False
+        return Probability.from_outcomes(values <= threshold, level), int(np.isnan(values).sum())  # NaN <= x: False

@@ -1363,6 +1363,43 @@ def test_bad_executor_csv_and_names_in_results(sweep_db, tmp_path):
     assert out.read_text().count("\n") > 10
 
 
+def test_each_results_block_says_what_it_is_and_the_help_how_it_is_computed(sweep_db, tmp_path):
+    # The blocks of `terrasim results` had no heading (which series, scenario, point, interval), the --at-most
+    # line said neither its question nor how many runs had no value that month, --help said neither which
+    # quantiles --fan gives nor how, nor the intervals' level and method, and --scenario with --diff alone was
+    # ignored without a word.
+    db = tmp_path / "n.sqlite"
+    shutil.copy(sweep_db, db)
+    con = sqlite3.connect(db)
+    with con:  # replicate 2 of scenario a has no value in 2015-03
+        con.execute("UPDATE series SET value = NULL WHERE name = 'unemployment_rate' AND month = '2015-03' AND run_id = "
+                    "(SELECT run_id FROM runs JOIN scenarios USING (scenario_id) WHERE name = 'a' AND replicate = 2)")
+    con.close()
+    proc = cli("results", db, "--scenario", "a", "--fan", "--diff", "b", "a", "--at-most", 0.2, "--at", "2015-03")
+    assert proc.returncode == 0, proc.stderr
+    blocks = proc.stdout.split("\n\n")
+    assert [block.splitlines()[0] for block in blocks[:2]] == [
+        "unemployment_rate, scenario a, grid point 1 (no override): per month, the quantiles 0.05, 0.25, 0.5, 0.75 "
+        "and 0.95 across the runs (linear interpolation between runs), their mean and n, the runs with a value",
+        "unemployment_rate, b - a, grid point 1 (no override): per month, the mean paired difference over the "
+        "replicates paired by seed, its standard deviation sd, n pairs, and its 95% Student t interval (ci_low, "
+        "ci_high)"], proc.stdout
+    at_most = blocks[2].strip()
+    assert at_most.startswith("P(unemployment_rate <= 0.2 in 2015-03), scenario a, grid point 1 (no override), with "
+                              "a Wilson score interval: 0.667 (Monte Carlo s.e. 0.272; 95% interval "), at_most
+    assert at_most.endswith("; 3 runs); 1 of the 3 runs had no value that month (they count as not reaching it)")
+    help_text = " ".join(cli("results", "--help").stdout.split())
+    for words in ["Intervals are at 95%: a Student t interval over the replicates for --diff, a Wilson score interval "
+                  "for --at-most", "the quantiles 0.05, 0.25, 0.5, 0.75 and 0.95 across the runs, each interpolated "
+                  "linearly between the two runs around it", "a 95% Student t interval (n - 1 degrees of freedom)",
+                  "with its Monte Carlo standard error and 95% Wilson score interval",
+                  "--scenario without --fan or --at-most is refused"]:
+        assert words in help_text, help_text
+    one_line(cli("results", db, "--scenario", "a", "--diff", "b", "a"),
+             "--scenario a: is the scenario of --fan and --at-most, and neither is given (--diff A B compares its own "
+             "two scenarios, A and B): leave it out")
+
+
 @pytest.mark.parametrize("given, target, what", [
     ("r.sqlite", "r.sqlite", "the sweep database {db} itself"),
     ("r.sqlite", "./sub/../r.sqlite", "the sweep database {db} itself"),
