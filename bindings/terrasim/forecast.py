@@ -274,8 +274,17 @@ class ForecastSpec:
     def configured(self, months: Optional[int] = None, overrides: Overrides = None,
                    level: Optional[float] = None,
                    creations_reference: Optional[Tuple[int, float]] = None) -> "ForecastSpec":
-        """A copy with `months` and `overrides` applied to every scenario, and the outside figures replaced."""
+        """A copy with `months` and `overrides` applied to every scenario, and the outside figures replaced.
+        Refuses (ForecastError) an override of `seed`, which the runs would not use."""
         extra = override_list(overrides)
+        for item in extra:
+            # The sweep sets seed=base_seed+r last in every run: an override of it changed only the report's
+            # Methods, which repeated it.
+            if item.partition("=")[0].strip() == "seed":
+                raise ForecastError(f"overrides (--set): {item}: a forecast sets the seeds itself: replicate r of "
+                                    "every scenario runs with seed base seed + r, so that the differences are "
+                                    "paired; for other seeds give the base seed (--seed, base_seed), for more "
+                                    "seeds more replicates (--replicates)")
         if months is not None:
             extra.append(f"months={months}")
         scenarios = []

@@ -673,6 +673,8 @@ def test_three_scenarios_two_of_them_with_the_same_clusters(terrasim, tmp_path):
     (["{root}/scenarios/dock/small.yaml", "{root}/scenarios/dock/default.yaml"], "needs the series"),
     (["--set", "workers.separaton_rate=0.1"], "separaton_rate"),
     (["--out", "occupied"], "is not a forecast report"),
+    # Was accepted and ignored: the runs used the replicates' seeds, and the report's Methods repeated --set seed=777.
+    (["--set", "seed=777"], "overrides (--set): seed=777: a forecast sets the seeds itself"),
 ])
 def test_bad_input_exits_2_and_writes_nothing(terrasim, tmp_path, args, message):
     occupied = tmp_path / "occupied"
