@@ -41,6 +41,8 @@ import errno
 import functools
 import hashlib
 import json
+import math
+import numbers
 import os
 import pathlib
 import re
@@ -105,6 +107,9 @@ class Level:
     #: is not read as reaching the goal.
     note: Optional[Dict[str, str]] = None
 
+    def __post_init__(self):
+        _rate_of(self.value, "level.value")
+
 
 @dataclasses.dataclass(frozen=True)
 class Calibrated:
@@ -123,6 +128,44 @@ class CreationsReference:
     year: int
     count: float
     source: Union[str, Dict[str, str]] = ""  # a text, or one per language
+
+    def __post_init__(self):
+        _year_of(self.year, "creations_reference.year")
+        _count_of(self.count, "creations_reference.count")
+
+
+#: The years a creations reference may have: those of a scenario's months (the engine's `start`), beside which
+#: the report draws it.
+YEARS = (1900, 2200)
+
+
+def _real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _rate_of(value: Any, where: str) -> float:
+    """`value` as a level of a rate (the target's series: 0.10 is 10%), refused (ForecastError naming `where`)
+    unless a number in [0, 1]: NaN or an infinity made a report that said "a level of –", and a forecast.json
+    that is no JSON."""
+    if not (_real(value) and 0 <= value <= 1):
+        raise ForecastError(f"{where}: expected a rate in [0, 1] (0.10 for 10%), found {value!r}")
+    return float(value)
+
+
+def _count_of(value: Any, where: str) -> float:
+    """`value` as a count of firm creations: a finite number, at least 0 (ForecastError naming `where`)."""
+    if not (_real(value) and math.isfinite(value) and value >= 0):
+        raise ForecastError(f"{where}: expected a number of firm creations, finite and at least 0, found {value!r}")
+    return float(value)
+
+
+def _year_of(value: Any, where: str) -> int:
+    """`value` as a year in YEARS (a whole number; ForecastError naming `where`)."""
+    whole = _real(value) and (isinstance(value, numbers.Integral) or float(value).is_integer())
+    if not (whole and YEARS[0] <= value <= YEARS[1]):
+        raise ForecastError(f"{where}: expected a year from {YEARS[0]} to {YEARS[1]} (those of a scenario's months), "
+                            f"found {value!r}")
+    return int(value)
 
 
 @dataclasses.dataclass
@@ -225,16 +268,14 @@ class ForecastSpec:
             raise ForecastError(f"{path}: labels: expected a mapping of identifiers to labels, found {labels!r}")
         spec.labels = {str(k): _texts(v, f"{path}: labels.{k}") for k, v in labels.items()}
         if doc.get("level") is not None:
-            spec.level = Level(_number(doc["level"], "value", f"{path}: level"),
+            spec.level = Level(_rate_of(_number(doc["level"], "value", f"{path}: level"), f"{path}: level.value"),
                                _source(_field(doc["level"], "source", f"{path}: level", ""), f"{path}: level.source"),
                                _texts(_field(doc["level"], "note", f"{path}: level", None),
                                       f"{path}: level.note") or None)
         if doc.get("creations_reference") is not None:
             ref, where = doc["creations_reference"], f"{path}: creations_reference"
-            year = _number(ref, "year", where)
-            if year != int(year):
-                raise ForecastError(f"{where}.year: expected a year, found {year!r}")
-            spec.creations_reference = CreationsReference(int(year), _number(ref, "count", where),
+            spec.creations_reference = CreationsReference(_year_of(_number(ref, "year", where), f"{where}.year"),
+                                                          _count_of(_number(ref, "count", where), f"{where}.count"),
                                                           _source(_field(ref, "source", where, ""),
                                                                   f"{where}.source"))
         spec.calibrated = _calibrated(doc.get("calibrated"), f"{path}: calibrated", spec.reference.scenario)
@@ -296,10 +337,15 @@ class ForecastSpec:
             scenarios.append(ForecastScenario(s.name, sc, dict(s.label), list(s.files)))
         spec = dataclasses.replace(self, scenarios=scenarios)
         if level is not None:
-            spec.level = Level(float(level), "--level")
+            spec.level = Level(_rate_of(level, "level (--level)"), "--level")
         if creations_reference is not None:
-            spec.creations_reference = CreationsReference(int(creations_reference[0]),
-                                                          float(creations_reference[1]), "--creations-reference")
+            where = "creations_reference (--creations-reference)"
+            if isinstance(creations_reference, (str, bytes)) or not isinstance(creations_reference, Sequence) or \
+                    len(creations_reference) != 2:
+                raise ForecastError(f"{where}: expected (year, count), found {creations_reference!r}")
+            spec.creations_reference = CreationsReference(_year_of(creations_reference[0], f"{where}: year"),
+                                                          _count_of(creations_reference[1], f"{where}: count"),
+                                                          "--creations-reference")
         return spec
 
     def check_series(self) -> None:

@@ -157,6 +157,21 @@ def test_the_package_ships_the_amiens_scenarios_unchanged():
      "how: y, values: [0.019, 0.024]}]\n", "calibrated[0].parameter: commuting.outside_job_findng=0.019 is refused"),
     ("scenarios: [baseline.yaml, pacte.yaml]\ncalibrated: [{parameter: commuting.outside_job_finding, label: x, "
      "how: y, values: [0.019]}]\n", "calibrated[0].values: expected a list of at least two numbers"),
+    # Outside figures that are no numbers the report can draw: NaN and infinities were taken (the report said
+    # "a level of –", forecast.json held a bare NaN, no JSON), a year of .inf was an OverflowError's traceback
+    # and one of .nan "cannot convert float NaN to integer", with neither file nor field.
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevel: {value: .nan}\n", "level.value: expected a rate in [0, 1]"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevel: {value: .inf}\n", "level.value: expected a rate in [0, 1]"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevel: {value: 10}\n", "level.value: expected a rate in [0, 1] "
+     "(0.10 for 10%), found 10.0"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {year: 2013, count: .nan}\n",
+     "creations_reference.count: expected a number of firm creations, finite and at least 0, found nan"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {year: .inf, count: 3}\n",
+     "creations_reference.year: expected a year from 1900 to 2200 (those of a scenario's months), found inf"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {year: .nan, count: 3}\n",
+     "creations_reference.year: expected a year from 1900 to 2200"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {year: 2013.5, count: 3}\n",
+     "creations_reference.year: expected a year from 1900 to 2200"),
 ])
 def test_bad_forecast_files_are_refused_with_the_field(tmp_path, text, message):
     for name in ("baseline.yaml", "pacte.yaml"):
@@ -634,6 +649,23 @@ def test_explicit_scenarios_without_a_target_and_a_short_horizon(terrasim, tmp_p
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 6
 
 
+@pytest.mark.parametrize("figures, message", [
+    (dict(level="0.1"), "level (--level): expected a rate in [0, 1] (0.10 for 10%), found '0.1'"),
+    (dict(level=True), "level (--level): expected a rate in [0, 1] (0.10 for 10%), found True"),
+    (dict(creations_reference=(2013,)), "creations_reference (--creations-reference): expected (year, count), "
+                                        "found (2013,)"),
+    (dict(creations_reference=("2013", 5)), "creations_reference (--creations-reference): year: expected a year"),
+    (dict(creations_reference=(2013, float("inf"))), "creations_reference (--creations-reference): count: "
+                                                     "expected a number of firm creations, finite and at least 0"),
+])
+def test_outside_figures_that_are_no_numbers_are_refused_in_python(tmp_path, figures, message):
+    # A level given as a str was taken (float("0.1")), a (2013,) was an IndexError.
+    with pytest.raises(ForecastError) as info:
+        terrasim.forecast(**TINY, **figures, out=tmp_path / "r", log=io.StringIO())
+    assert message in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_bug_in_the_report_is_an_internal_error_that_keeps_the_runs(monkeypatch, tmp_path):
     # It was reported as bad input (exit 2) when a pandas ValueError came out of the report's code.
     import terrasim as ts
@@ -675,6 +707,16 @@ def test_three_scenarios_two_of_them_with_the_same_clusters(terrasim, tmp_path):
     (["--out", "occupied"], "is not a forecast report"),
     # Was accepted and ignored: the runs used the replicates' seeds, and the report's Methods repeated --set seed=777.
     (["--set", "seed=777"], "overrides (--set): seed=777: a forecast sets the seeds itself"),
+    # Were accepted: the report said "a level of –" and its forecast.json held a bare NaN (no JSON).
+    (["--level", "nan"], "level (--level): expected a rate in [0, 1] (0.10 for 10%), found nan"),
+    (["--level", "inf"], "level (--level): expected a rate in [0, 1] (0.10 for 10%), found inf"),
+    (["--level", "-1"], "level (--level): expected a rate in [0, 1] (0.10 for 10%), found -1.0"),
+    (["--creations-reference", "2013=nan"], "creations_reference (--creations-reference): count: expected a number "
+                                            "of firm creations, finite and at least 0, found nan"),
+    (["--creations-reference", "2013=-5"], "count: expected a number of firm creations, finite and at least 0, "
+                                           "found -5.0"),
+    (["--creations-reference", "99999=5"], "creations_reference (--creations-reference): year: expected a year "
+                                           "from 1900 to 2200 (those of a scenario's months), found 99999"),
 ])
 def test_bad_input_exits_2_and_writes_nothing(terrasim, tmp_path, args, message):
     occupied = tmp_path / "occupied"
