@@ -57,7 +57,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 from . import _core
 from ._paths import PathArg, ShownMessage, fs_path, shell_word, shown
 from .scenario import Overrides, Scenario, ScenarioError, override_list
-from .sweep import SweepError, SweepSummary, exclusive_lock, series_of_stored_runs, sweep
+from .sweep import (SweepError, SweepSummary, check_sweep, exclusive_lock, read_only_uri, series_of_stored_runs,
+                    sweep)
 
 #: Series every scenario of a forecast must record.
 REQUIRED_SERIES = ("unemployment_rate", "jobs_in_territory", "policy_spending_cumulative", "creations")
@@ -667,6 +668,15 @@ class ReportFolder:
                                 f"folder this user's forecast made ({why}); it is neither followed nor cleared: move "
                                 "it away, or write the report to another folder")
 
+    def remove_staging_if_empty(self) -> None:
+        """Removes the staging folder when this process made it and it holds nothing, as a forecast refused before
+        it wrote there leaves it (a folder it took over, or one that holds runs, is kept)."""
+        with contextlib.suppress(OSError):
+            if self._made_staging is not None and os.path.samestat(self._made_staging, os.lstat(self.staging)) \
+                    and not any(self.staging.iterdir()):
+                self.staging.rmdir()
+                self._made_staging = None
+
     def clear_report_files(self, keep_db: bool) -> None:
         """Removes what a previous, interrupted attempt wrote in the staging folder (but the database and its
         journals if kept, exactly those that a report holds: a copy left half made goes too)."""
@@ -940,7 +950,7 @@ def _check_replaceable(folder: pathlib.Path, option: str) -> None:
 def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed: int) -> Optional[str]:
     """Why the runs of database `db` cannot serve these scenarios (None: they can). Raises sqlite3.Error when
     `db` cannot be read (not a database, not there, a disk error): its runs are then not judged."""
-    con = sqlite3.connect(_read_only_uri(db), uri=True)
+    con = sqlite3.connect(read_only_uri(db), uri=True)
     try:
         tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"meta", "scenarios", "runs", "series"} <= tables:
@@ -971,13 +981,6 @@ def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed
     return None
 
 
-def _read_only_uri(db: Union[str, os.PathLike]) -> str:
-    """The URI that opens database file `db` read-only: its path percent-encoded, so that a name holding #, ?
-    or % is the file of that name (``file:NAME?mode=ro`` was cut at a # or ?, or had its %XX decoded: SQLite
-    opened another path, read-write, and made an empty file there)."""
-    return pathlib.Path(os.path.abspath(db)).as_uri() + "?mode=ro"
-
-
 def _grid_points(db: pathlib.Path) -> List[str]:
     """The grid points with overrides of sweep database `db`, as ``a=1, b=2`` (none: [] too when `db` is not
     there, or not a sweep database, which the sweep then reports)."""
@@ -985,7 +988,7 @@ def _grid_points(db: pathlib.Path) -> List[str]:
     if not db.is_file():
         return []
     try:
-        con = sqlite3.connect(_read_only_uri(db), uri=True)
+        con = sqlite3.connect(read_only_uri(db), uri=True)
         try:
             rows = con.execute("SELECT overrides_json FROM parameters WHERE overrides_json != '{}' "
                                "ORDER BY point_id").fetchall()
@@ -1009,7 +1012,7 @@ def _copy_database(src: pathlib.Path, dst: pathlib.Path) -> None:
     tmp = dst.with_name(dst.name + ".copy")
     with contextlib.suppress(FileNotFoundError):  # left by a copy cut short: not added to
         tmp.unlink()
-    a = sqlite3.connect(_read_only_uri(src), uri=True)
+    a = sqlite3.connect(read_only_uri(src), uri=True)
     b = sqlite3.connect(tmp)
     try:
         a.backup(b)
@@ -1132,6 +1135,13 @@ def forecast(scenarios: Union[None, PathArg, ForecastSpec, Sequence[Any], Mappin
                 f"{'; '.join(grid[:3])}{'; ...' if len(grid) > 3 else ''}); a forecast compares the scenarios as "
                 "written, without overrides, and cannot use a grid's runs: give it a database of its own, or leave "
                 f"--db out (the report keeps its runs in its folder's {DB_NAME})")
+    # What the sweep would refuse (base_seed, executor, workers, the seeds the runs would take, and --db, read),
+    # refused before anything is written: the staging folder of a refused forecast was left behind.
+    try:
+        check_sweep(named, replicates=replicates, db=None if db is None else db_path, executor=executor,
+                    workers=workers, base_seed=base_seed, progress=progress)
+    except SweepError as e:
+        raise ForecastError(f"{e} (--db {db_path})" if db is not None else str(e)) from None
     with contextlib.ExitStack() as held:
         # The lock, before anything is written; the folder checked again under it (another forecast may have
         # replaced it meanwhile); then the staging folder, --db or not: a place it cannot write is said before
@@ -1139,10 +1149,14 @@ def forecast(scenarios: Union[None, PathArg, ForecastSpec, Sequence[Any], Mappin
         try:
             held.enter_context(folder.locked())
             folder.check()
-            if db is None:
-                db_path = folder.prepare(named, base_seed, log)
-            else:
-                folder.make_staging()
+            try:
+                if db is None:
+                    db_path = folder.prepare(named, base_seed, log)
+                else:
+                    folder.make_staging()
+            except BaseException:  # refused (a previous report's runs that cannot be read): nothing left behind
+                folder.remove_staging_if_empty()
+                raise
         except (OSError, sqlite3.Error) as e:
             raise _cannot_write(out_option, e, db=folder.staging / DB_NAME) from None
         try:

@@ -731,6 +731,37 @@ def test_bad_input_exits_2_and_writes_nothing(terrasim, tmp_path, args, message)
     assert [p.name for p in occupied.iterdir()] == ["notes.txt"]
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--db", "notdb.sqlite"], "notdb.sqlite: cannot open it as a sweep database (file is not a database)"),
+    (["--db", "other.sqlite"], "other.sqlite: an SQLite database, but not a sweep database (it has no table meta"),
+    (["--db", "sweep.sqlite", "--seed", "2"], "this sweep database was started with base seed 1, not 2"),
+    (["--seed", "-3"], "seed: expected an integer in [0, 9007199254740991], found -3"),
+    ({"base_seed": 1.5}, "base_seed (--seed): expected a whole number, found 1.5"),
+    ({"executor": "foo"}, "executor (--executor): expected one of"),
+    ({"workers": 0}, "workers (--workers): expected a whole number of at least 1, found 0"),
+    ({"out": "unreadable"}, "of the report it replaces, cannot be read (file is not a database)"),
+])
+def test_a_refused_forecast_leaves_nothing_behind(tiny, terrasim, tmp_path, args, message):
+    # Each was refused only once the staging folder was made: .forecast-baseline-pacte.partial (or
+    # .unreadable.partial) stayed behind, where the README promises that nothing is written.
+    (tmp_path / "notdb.sqlite").write_bytes(b"half a page")
+    sqlite3.connect(tmp_path / "other.sqlite").execute("CREATE TABLE foo (x)").connection.close()
+    shutil.copy(tiny / "runs.sqlite", tmp_path / "sweep.sqlite")  # TINY's runs, with base seed 1
+    shutil.copytree(tiny, tmp_path / "unreadable")
+    (tmp_path / "unreadable" / "runs.sqlite").write_bytes(b"half a page")
+    before = _tree(tmp_path)
+    if isinstance(args, list):
+        proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--progress", "never",
+                        *args, cwd=tmp_path, check=2)
+        assert message in proc.stderr
+    else:
+        with pytest.raises((ForecastError, ValueError)) as info:
+            FORECAST.forecast(**{**TINY, "out": tmp_path / "report", **args,
+                                 **({"out": tmp_path / args["out"]} if "out" in args else {})}, log=io.StringIO())
+        assert message in str(info.value)
+    assert _tree(tmp_path) == before
+
+
 def _tree(folder):
     """Every entry under `folder` (not following links): {relative path: bytes, a link's target or "folder"}."""
     found = {}
