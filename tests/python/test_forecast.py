@@ -154,7 +154,7 @@ def test_the_package_ships_the_amiens_scenarios_unchanged():
      "creations_reference.year: missing"),
     ("scenarios: [baseline.yaml, {file: pacte.yaml, label: {de: Pakt}}]\n", "scenarios[1].label"),
     ("scenarios: [baseline.yaml, pacte.yaml]\ncalibrated: [{parameter: commuting.outside_job_findng, label: x, "
-     "how: y, values: [0.019, 0.024]}]\n", "calibrated[0].parameter: commuting.outside_job_findng=0.019 is refused"),
+     "how: y, values: [0.019, 0.024]}]\n", "calibrated[0].values[0]: commuting.outside_job_findng=0.019 is refused"),
     ("scenarios: [baseline.yaml, pacte.yaml]\ncalibrated: [{parameter: commuting.outside_job_finding, label: x, "
      "how: y, values: [0.019]}]\n", "calibrated[0].values: expected a list of at least two numbers"),
     # Outside figures that are no numbers the report can draw: NaN and infinities were taken (the report said
@@ -172,16 +172,42 @@ def test_the_package_ships_the_amiens_scenarios_unchanged():
      "creations_reference.year: expected a year from 1900 to 2200"),
     ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {year: 2013.5, count: 3}\n",
      "creations_reference.year: expected a year from 1900 to 2200"),
+    # A key given twice: the last one won, without a word.
+    ("scenarios: [baseline.yaml, pacte.yaml]\nscenarios: [pacte.yaml, baseline.yaml]\n",
+     "2:1: not valid YAML: scenarios: given twice in one mapping (first at line 1, column 1), where one would "
+     "replace the other without a word: give it once"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevel: {value: 0.1, value: 0.5}\n", "2:21: not valid YAML: value: given "
+     "twice in one mapping (first at line 2, column 9)"),
+    # Without its line and column.
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevel: {value: 'x'}\n", "2:16: level.value: expected a number, found 'x'"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ntitle: {fr: a, de: b}\n", "2:8: title: expected a text or {fr: ..., en: "
+     "...}"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\n\ncreations_reference:\n  year: 2013\n",
+     "4:3: creations_reference.count: missing"),  # where the mapping that lacks it begins
+    # Not UTF-8: "'utf-8' codec can't decode byte 0xe9", without the file.
+    (b"scenarios: [baseline.yaml, pacte.yaml]\ntitle: caf\xe9\n", "2:11: not UTF-8 text (byte 0xe9): a forecast file "
+     "is UTF-8, as scenario files are"),
+    # A name that is no text: 3 and true ran every run, then failed ("scenario 3 has 0 of the 2 replicates");
+    # [1] was a TypeError; "" took the file's name.
+    ("scenarios: [{file: baseline.yaml, name: 3}, pacte.yaml]\n", "1:41: scenarios[0].name: expected a name, a text "
+     "that is not empty (quote one that YAML reads as a number or true: \"3\"), found 3"),
+    ("scenarios: [{file: baseline.yaml, name: true}, pacte.yaml]\n", "1:41: scenarios[0].name: expected a name"),
+    ("scenarios: [baseline.yaml, {file: pacte.yaml, name: [1]}]\n", "1:53: scenarios[1].name: expected a name, a text "
+     "that is not empty (quote one that YAML reads as a number or true: \"3\"), found [1]"),
+    ("scenarios: [{file: baseline.yaml, name: ''}, pacte.yaml]\n", "1:41: scenarios[0].name: expected a name"),
+    ("scenarios: [{file: baseline.yaml, name: a}, {file: pacte.yaml, name: a}]\n",
+     "1:70: scenarios[1].name: two scenarios are named 'a' (scenarios[0] too): give each its own name (name: ...)"),
 ])
 def test_bad_forecast_files_are_refused_with_the_field(tmp_path, text, message):
     for name in ("baseline.yaml", "pacte.yaml"):
         shutil.copy(AMIENS / name, tmp_path / name)
     path = tmp_path / "forecast.yaml"
-    path.write_text(text)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
     with pytest.raises(ForecastError) as info:
         ForecastSpec.load(path)
-    assert str(path) in str(info.value) or "nowhere" in message
     assert message in str(info.value)
+    if "nowhere" not in message:  # the file, the line and column, then the field
+        assert re.match(rf"{re.escape(str(path))}:[0-9]+:[0-9]+: [^ ]", str(info.value)), str(info.value)
 
 
 # ---------------------------------------------------------------------------
