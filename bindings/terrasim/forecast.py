@@ -41,6 +41,8 @@ import errno
 import functools
 import hashlib
 import json
+import math
+import numbers
 import os
 import pathlib
 import re
@@ -55,7 +57,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 from . import _core
 from ._paths import PathArg, ShownMessage, fs_path, shell_word, shown
 from .scenario import Overrides, Scenario, ScenarioError, override_list
-from .sweep import SweepError, SweepSummary, exclusive_lock, series_of_stored_runs, sweep
+from .sweep import (SweepError, SweepSummary, check_sweep, exclusive_lock, read_only_uri, series_of_stored_runs,
+                    sweep)
 
 #: Series every scenario of a forecast must record.
 REQUIRED_SERIES = ("unemployment_rate", "jobs_in_territory", "policy_spending_cumulative", "creations")
@@ -105,6 +108,9 @@ class Level:
     #: is not read as reaching the goal.
     note: Optional[Dict[str, str]] = None
 
+    def __post_init__(self):
+        _rate_of(self.value, "level.value")
+
 
 @dataclasses.dataclass(frozen=True)
 class Calibrated:
@@ -123,6 +129,44 @@ class CreationsReference:
     year: int
     count: float
     source: Union[str, Dict[str, str]] = ""  # a text, or one per language
+
+    def __post_init__(self):
+        _year_of(self.year, "creations_reference.year")
+        _count_of(self.count, "creations_reference.count")
+
+
+#: The years a creations reference may have: those of a scenario's months (the engine's `start`), beside which
+#: the report draws it.
+YEARS = (1900, 2200)
+
+
+def _real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _rate_of(value: Any, where: str) -> float:
+    """`value` as a level of a rate (the target's series: 0.10 is 10%), refused (ForecastError naming `where`)
+    unless a number in [0, 1]: NaN or an infinity made a report that said "a level of –", and a forecast.json
+    that is no JSON."""
+    if not (_real(value) and 0 <= value <= 1):
+        raise ForecastError(f"{where}: expected a rate in [0, 1] (0.10 for 10%), found {value!r}")
+    return float(value)
+
+
+def _count_of(value: Any, where: str) -> float:
+    """`value` as a count of firm creations: a finite number, at least 0 (ForecastError naming `where`)."""
+    if not (_real(value) and math.isfinite(value) and value >= 0):
+        raise ForecastError(f"{where}: expected a number of firm creations, finite and at least 0, found {value!r}")
+    return float(value)
+
+
+def _year_of(value: Any, where: str) -> int:
+    """`value` as a year in YEARS (a whole number; ForecastError naming `where`)."""
+    whole = _real(value) and (isinstance(value, numbers.Integral) or float(value).is_integer())
+    if not (whole and YEARS[0] <= value <= YEARS[1]):
+        raise ForecastError(f"{where}: expected a year from {YEARS[0]} to {YEARS[1]} (those of a scenario's months), "
+                            f"found {value!r}")
+    return int(value)
 
 
 @dataclasses.dataclass
@@ -191,22 +235,24 @@ class ForecastSpec:
 
     @classmethod
     def load(cls, path: PathArg) -> "ForecastSpec":
-        """Reads a forecast file (see the module's documentation)."""
+        """Reads a forecast file (see the module's documentation). Refuses (ForecastError naming the file, the
+        line and column, and the field) what it cannot use, and a key given twice in a mapping."""
         path = pathlib.Path(fs_path(path))
         doc = _read_yaml(path)
+        top = _At(str(path), "", getattr(doc, "mark", None))
         if not is_forecast_document(doc):
-            raise ForecastError(f"{path}: not a forecast file: expected a mapping with `scenarios:` (a list)")
+            raise ForecastError(f"{top}: not a forecast file: expected a mapping with `scenarios:` (a list)")
         known = {"scenarios", "title", "level", "creations_reference", "labels", "calibrated"}
         for key in doc:
             if key not in known:
-                raise ForecastError(f"{path}: {key}: unknown field; expected one of {', '.join(sorted(known))}")
-        entries = doc["scenarios"]
+                raise ForecastError(f"{top.key(doc, key)}: unknown field; expected one of {', '.join(sorted(known))}")
+        entries, at = doc["scenarios"], top.of(doc, "scenarios")
         if not isinstance(entries, list) or len(entries) < 2:
-            raise ForecastError(f"{path}: scenarios: expected a list of at least two scenarios (the first is the "
-                                f"reference), found {entries!r}")
-        scenarios = []
+            raise ForecastError(f"{at}: expected a list of at least two scenarios (the first is the reference), "
+                                f"found {entries!r}")
+        scenarios, named_at = [], {}
         for i, entry in enumerate(entries):
-            where = f"{path}: scenarios[{i}]"
+            where = at.of(entries, i)
             if isinstance(entry, str):
                 entry = {"file": entry}
             if not isinstance(entry, Mapping) or not isinstance(entry.get("file"), str):
@@ -214,30 +260,31 @@ class ForecastSpec:
                                     f"found {entry!r}")
             for key in entry:
                 if key not in ("file", "name", "label"):
-                    raise ForecastError(f"{where}.{key}: unknown field; expected file, name or label")
+                    raise ForecastError(f"{where.key(entry, key)}: unknown field; expected file, name or label")
             file = path.parent / entry["file"]
-            name = entry.get("name") or shown(file.stem)
-            scenarios.append(ForecastScenario(name, _load_scenario(file, f"{where}.file"),
-                                              _texts(entry.get("label"), f"{where}.label")))
-        spec = cls(scenarios, title=_texts(doc.get("title"), f"{path}: title"), source=str(path))
-        labels = doc.get("labels") or {}
+            name = _scenario_name(entry, where) or shown(file.stem)
+            if name in named_at:
+                raise ForecastError(f"{where.of(entry, 'name')}: two scenarios are named {name!r} (scenarios["
+                                    f"{named_at[name]}] too): give each its own name (name: ...)")
+            named_at[name] = i
+            scenarios.append(ForecastScenario(name, _load_scenario(file, str(where.of(entry, "file"))),
+                                              _texts(entry.get("label"), where.of(entry, "label"))))
+        spec = cls(scenarios, title=_texts(doc.get("title"), top.of(doc, "title")), source=str(path))
+        labels, at = doc.get("labels") or {}, top.of(doc, "labels")
         if not isinstance(labels, Mapping):
-            raise ForecastError(f"{path}: labels: expected a mapping of identifiers to labels, found {labels!r}")
-        spec.labels = {str(k): _texts(v, f"{path}: labels.{k}") for k, v in labels.items()}
+            raise ForecastError(f"{at}: expected a mapping of identifiers to labels, found {labels!r}")
+        spec.labels = {str(k): _texts(v, at.of(labels, k)) for k, v in labels.items()}
         if doc.get("level") is not None:
-            spec.level = Level(_number(doc["level"], "value", f"{path}: level"),
-                               _source(_field(doc["level"], "source", f"{path}: level", ""), f"{path}: level.source"),
-                               _texts(_field(doc["level"], "note", f"{path}: level", None),
-                                      f"{path}: level.note") or None)
+            level, at = doc["level"], top.of(doc, "level")
+            spec.level = Level(_rate_of(_number(level, "value", at), at.of(level, "value")),
+                               _source(_field(level, "source", at, ""), at.of(level, "source")),
+                               _texts(_field(level, "note", at, None), at.of(level, "note")) or None)
         if doc.get("creations_reference") is not None:
-            ref, where = doc["creations_reference"], f"{path}: creations_reference"
-            year = _number(ref, "year", where)
-            if year != int(year):
-                raise ForecastError(f"{where}.year: expected a year, found {year!r}")
-            spec.creations_reference = CreationsReference(int(year), _number(ref, "count", where),
-                                                          _source(_field(ref, "source", where, ""),
-                                                                  f"{where}.source"))
-        spec.calibrated = _calibrated(doc.get("calibrated"), f"{path}: calibrated", spec.reference.scenario)
+            ref, at = doc["creations_reference"], top.of(doc, "creations_reference")
+            spec.creations_reference = CreationsReference(_year_of(_number(ref, "year", at), at.of(ref, "year")),
+                                                          _count_of(_number(ref, "count", at), at.of(ref, "count")),
+                                                          _source(_field(ref, "source", at, ""), at.of(ref, "source")))
+        spec.calibrated = _calibrated(doc.get("calibrated"), top.of(doc, "calibrated"), spec.reference.scenario)
         spec._check_names()
         return spec
 
@@ -274,8 +321,17 @@ class ForecastSpec:
     def configured(self, months: Optional[int] = None, overrides: Overrides = None,
                    level: Optional[float] = None,
                    creations_reference: Optional[Tuple[int, float]] = None) -> "ForecastSpec":
-        """A copy with `months` and `overrides` applied to every scenario, and the outside figures replaced."""
+        """A copy with `months` and `overrides` applied to every scenario, and the outside figures replaced.
+        Refuses (ForecastError) an override of `seed`, which the runs would not use."""
         extra = override_list(overrides)
+        for item in extra:
+            # The sweep sets seed=base_seed+r last in every run: an override of it changed only the report's
+            # Methods, which repeated it.
+            if item.partition("=")[0].strip() == "seed":
+                raise ForecastError(f"overrides (--set): {item}: a forecast sets the seeds itself: replicate r of "
+                                    "every scenario runs with seed base seed + r, so that the differences are "
+                                    "paired; for other seeds give the base seed (--seed, base_seed), for more "
+                                    "seeds more replicates (--replicates)")
         if months is not None:
             extra.append(f"months={months}")
         scenarios = []
@@ -287,10 +343,15 @@ class ForecastSpec:
             scenarios.append(ForecastScenario(s.name, sc, dict(s.label), list(s.files)))
         spec = dataclasses.replace(self, scenarios=scenarios)
         if level is not None:
-            spec.level = Level(float(level), "--level")
+            spec.level = Level(_rate_of(level, "level (--level)"), "--level")
         if creations_reference is not None:
-            spec.creations_reference = CreationsReference(int(creations_reference[0]),
-                                                          float(creations_reference[1]), "--creations-reference")
+            where = "creations_reference (--creations-reference)"
+            if isinstance(creations_reference, (str, bytes)) or not isinstance(creations_reference, Sequence) or \
+                    len(creations_reference) != 2:
+                raise ForecastError(f"{where}: expected (year, count), found {creations_reference!r}")
+            spec.creations_reference = CreationsReference(_year_of(creations_reference[0], f"{where}: year"),
+                                                          _count_of(creations_reference[1], f"{where}: count"),
+                                                          "--creations-reference")
         return spec
 
     def check_series(self) -> None:
@@ -373,15 +434,113 @@ def _looks_like_forecast_file(path) -> bool:
         return False
 
 
+@dataclasses.dataclass(frozen=True)
+class _At:
+    """Where a value of a forecast file is, as its errors name it: ``FILE:LINE:COLUMN: FIELD``."""
+    file: str
+    field: str = ""
+    mark: Any = None  # the YAML node's start (None: no position known, the file alone is named)
+
+    def __str__(self) -> str:
+        place = self.file if self.mark is None else f"{self.file}:{self.mark.line + 1}:{self.mark.column + 1}"
+        return f"{place}: {self.field}" if self.field else place
+
+    def _field_of(self, container: Any, key: Any) -> str:
+        if isinstance(container, list):
+            return f"{self.field}[{key}]"
+        return f"{self.field}.{key}" if self.field else str(key)
+
+    def of(self, container: Any, key: Any) -> "_At":
+        """The value at `key` (a mapping's key, a list's index) of `container`, a value read here: at its own
+        position, else (missing, or not read from the file) at the container's."""
+        marks = getattr(container, "marks", None)
+        mark = marks.get(key, (None, None))[1] if isinstance(marks, dict) else (
+            marks[key] if marks is not None and isinstance(key, int) and key < len(marks) else None)
+        return _At(self.file, self._field_of(container, key), mark or self.mark)
+
+    def key(self, container: Any, key: Any) -> "_At":
+        """The key `key` of mapping `container` itself (an unknown field), at its position."""
+        marks = getattr(container, "marks", None)
+        mark = marks.get(key, (None, None))[0] if isinstance(marks, dict) else None
+        return _At(self.file, self._field_of(container, key), mark or self.mark)
+
+
+class _Map(dict):
+    """A YAML mapping as read, with `mark` (its position) and `marks` (each key's and value's)."""
+    mark: Any = None
+    marks: Dict[Any, Tuple[Any, Any]] = {}
+
+
+class _Seq(list):
+    """A YAML sequence as read, with `mark` (its position) and `marks` (each item's)."""
+    mark: Any = None
+    marks: List[Any] = []
+
+
+def _loader():
+    """PyYAML's SafeLoader, whose mappings and sequences keep where their items are (:class:`_Map`,
+    :class:`_Seq`), and which refuses a key given twice in a mapping (yaml.safe_load kept the last one)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_yaml_map(self, node):
+            data = _Map()
+            data.mark = node.start_mark
+            yield data
+            seen: Dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # <<: a merge, whose keys its own may replace
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                with contextlib.suppress(TypeError):  # an unhashable key, which construct_mapping refuses
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"{key}: given twice in one mapping (first at line {seen[key].line + 1}, "
+                            f"column {seen[key].column + 1}), where one would replace the other without a word: "
+                            "give it once", key_node.start_mark)
+                    seen[key] = key_node.start_mark
+            data.update(self.construct_mapping(node))
+            data.marks = {self.construct_object(k, deep=True): (k.start_mark, v.start_mark)
+                          for k, v in node.value}  # merged (flattened) keys first: the mapping's own win
+
+        def construct_yaml_seq(self, node):
+            data = _Seq()
+            data.mark = node.start_mark
+            yield data
+            data.extend(self.construct_sequence(node))
+            data.marks = [item.start_mark for item in node.value]
+
+    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
+    Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_yaml_seq)
+    return Loader
+
+
 def _read_yaml(path: pathlib.Path) -> Any:
+    """The YAML document of `path`, its mappings and sequences with their positions (see :func:`_loader`);
+    ForecastError naming the file (and the line and column) when it is no UTF-8 text or no valid YAML."""
     import yaml
     try:
-        with open(path, encoding="utf-8") as f:
-            return yaml.safe_load(f)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ForecastError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ForecastError(f"{path}: is a folder, expected a YAML file") from None
+    except OSError as e:
+        raise ForecastError(f"{path}: cannot be read ({e.strerror or e})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise ForecastError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[e.start]:02x}): a forecast file "
+                            "is UTF-8, as scenario files are") from None
+    try:
+        return yaml.load(text, Loader=_loader())
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        what = ", ".join(str(t) for t in (e.context, e.problem) if t)
+        raise ForecastError(f"{where}: not valid YAML: {what}") from None
     except yaml.YAMLError as e:
         raise ForecastError(f"{path}: not valid YAML: {e}") from None
 
@@ -394,7 +553,7 @@ def _load_scenario(path: pathlib.Path, field: str) -> Scenario:
     return Scenario.load(path)  # a ScenarioError names the file, line, column and field
 
 
-def _texts(value: Any, where: str) -> Dict[str, str]:
+def _texts(value: Any, where: Union[str, _At]) -> Dict[str, str]:
     """A label: ``"text"`` or ``{fr: ..., en: ...}``."""
     from .report.locale import LANGUAGES
     if value is None:
@@ -406,22 +565,37 @@ def _texts(value: Any, where: str) -> Dict[str, str]:
     raise ForecastError(f"{where}: expected a text or {{fr: ..., en: ...}}, found {value!r}")
 
 
-def _source(value: Any, where: str) -> Union[str, Dict[str, str]]:
+def _source(value: Any, where: _At) -> Union[str, Dict[str, str]]:
     """A source: a text (any scalar, as written), or ``{fr: ..., en: ...}``."""
     return _texts(value, where) if isinstance(value, Mapping) else str(value)
 
 
-def _field(section: Any, key: str, where: str, default: Any = dataclasses.MISSING) -> Any:
+def _field(section: Any, key: str, where: _At, default: Any = dataclasses.MISSING) -> Any:
+    """`section`'s `key` (`where`: the section's place): refused when `section` is no mapping, or `key` is
+    missing and has no default."""
     if not isinstance(section, Mapping):
         raise ForecastError(f"{where}: expected a mapping, found {section!r}")
     if key not in section:
         if default is dataclasses.MISSING:
-            raise ForecastError(f"{where}.{key}: missing")
+            raise ForecastError(f"{where.of(section, key)}: missing")
         return default
     return section[key]
 
 
-def _calibrated(value: Any, where: str, reference: Scenario) -> List[Calibrated]:
+def _scenario_name(entry: Mapping, where: _At) -> Optional[str]:
+    """A scenario's `name` in a forecast file (None: none given): a text, by which the sweep's database keys
+    its runs and the report names it (3 or true ran every run, then found none of "scenario 3"; [1] was a
+    TypeError)."""
+    if "name" not in entry:
+        return None
+    name = entry["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise ForecastError(f"{where.of(entry, 'name')}: expected a name, a text that is not empty (quote one "
+                            f"that YAML reads as a number or true: \"3\"), found {name!r}")
+    return shown(name)
+
+
+def _calibrated(value: Any, where: _At, reference: Scenario) -> List[Calibrated]:
     """The forecast file's `calibrated`: a list of {parameter, label, how, values}, each parameter a path that the
     reference scenario takes at each of the values (checked, as --grid would)."""
     if value is None:
@@ -431,33 +605,35 @@ def _calibrated(value: Any, where: str, reference: Scenario) -> List[Calibrated]
                             f"found {value!r}")
     out = []
     for i, item in enumerate(value):
-        at = f"{where}[{i}]"
+        at = where.of(value, i)
         if not isinstance(item, Mapping):
             raise ForecastError(f"{at}: expected a mapping, found {item!r}")
         for key in item:
             if key not in ("parameter", "label", "how", "values"):
-                raise ForecastError(f"{at}.{key}: unknown field; expected parameter, label, how or values")
+                raise ForecastError(f"{at.key(item, key)}: unknown field; expected parameter, label, how or values")
         parameter = _field(item, "parameter", at)
         values = _field(item, "values", at)
         if not isinstance(parameter, str) or not parameter:
-            raise ForecastError(f"{at}.parameter: expected a parameter's path (as --set takes it), found {parameter!r}")
+            raise ForecastError(f"{at.of(item, 'parameter')}: expected a parameter's path (as --set takes it), "
+                                f"found {parameter!r}")
         if not isinstance(values, list) or len(values) < 2 or not all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            raise ForecastError(f"{at}.values: expected a list of at least two numbers, found {values!r}")
-        for v in values:
+            raise ForecastError(f"{at.of(item, 'values')}: expected a list of at least two numbers, found {values!r}")
+        for j, v in enumerate(values):
             try:
                 reference.with_overrides([f"{parameter}={v!r}"])
             except ScenarioError as e:
-                raise ForecastError(f"{at}.parameter: {parameter}={v!r} is refused by {reference.source}: {e}") from None
-        out.append(Calibrated(parameter, _texts(_field(item, "label", at), f"{at}.label"),
-                              _texts(_field(item, "how", at), f"{at}.how"), tuple(float(v) for v in values)))
+                raise ForecastError(f"{at.of(item, 'values').of(values, j)}: {parameter}={v!r} is refused by "
+                                    f"{reference.source}: {e}") from None
+        out.append(Calibrated(parameter, _texts(_field(item, "label", at), at.of(item, "label")),
+                              _texts(_field(item, "how", at), at.of(item, "how")), tuple(float(v) for v in values)))
     return out
 
 
-def _number(section: Any, key: str, where: str) -> float:
+def _number(section: Any, key: str, where: _At) -> float:
     value = _field(section, key, where)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ForecastError(f"{where}.{key}: expected a number, found {value!r}")
+        raise ForecastError(f"{where.of(section, key)}: expected a number, found {value!r}")
     return float(value)
 
 
@@ -611,6 +787,15 @@ class ReportFolder:
             raise ForecastError(f"{self.option}: {self.staging}, where a forecast assembles its report, is not a "
                                 f"folder this user's forecast made ({why}); it is neither followed nor cleared: move "
                                 "it away, or write the report to another folder")
+
+    def remove_staging_if_empty(self) -> None:
+        """Removes the staging folder when this process made it and it holds nothing, as a forecast refused before
+        it wrote there leaves it (a folder it took over, or one that holds runs, is kept)."""
+        with contextlib.suppress(OSError):
+            if self._made_staging is not None and os.path.samestat(self._made_staging, os.lstat(self.staging)) \
+                    and not any(self.staging.iterdir()):
+                self.staging.rmdir()
+                self._made_staging = None
 
     def clear_report_files(self, keep_db: bool) -> None:
         """Removes what a previous, interrupted attempt wrote in the staging folder (but the database and its
@@ -885,7 +1070,7 @@ def _check_replaceable(folder: pathlib.Path, option: str) -> None:
 def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed: int) -> Optional[str]:
     """Why the runs of database `db` cannot serve these scenarios (None: they can). Raises sqlite3.Error when
     `db` cannot be read (not a database, not there, a disk error): its runs are then not judged."""
-    con = sqlite3.connect(_read_only_uri(db), uri=True)
+    con = sqlite3.connect(read_only_uri(db), uri=True)
     try:
         tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"meta", "scenarios", "runs", "series"} <= tables:
@@ -916,13 +1101,6 @@ def _incompatibility(db: pathlib.Path, scenarios: Dict[str, Scenario], base_seed
     return None
 
 
-def _read_only_uri(db: Union[str, os.PathLike]) -> str:
-    """The URI that opens database file `db` read-only: its path percent-encoded, so that a name holding #, ?
-    or % is the file of that name (``file:NAME?mode=ro`` was cut at a # or ?, or had its %XX decoded: SQLite
-    opened another path, read-write, and made an empty file there)."""
-    return pathlib.Path(os.path.abspath(db)).as_uri() + "?mode=ro"
-
-
 def _grid_points(db: pathlib.Path) -> List[str]:
     """The grid points with overrides of sweep database `db`, as ``a=1, b=2`` (none: [] too when `db` is not
     there, or not a sweep database, which the sweep then reports)."""
@@ -930,7 +1108,7 @@ def _grid_points(db: pathlib.Path) -> List[str]:
     if not db.is_file():
         return []
     try:
-        con = sqlite3.connect(_read_only_uri(db), uri=True)
+        con = sqlite3.connect(read_only_uri(db), uri=True)
         try:
             rows = con.execute("SELECT overrides_json FROM parameters WHERE overrides_json != '{}' "
                                "ORDER BY point_id").fetchall()
@@ -954,7 +1132,7 @@ def _copy_database(src: pathlib.Path, dst: pathlib.Path) -> None:
     tmp = dst.with_name(dst.name + ".copy")
     with contextlib.suppress(FileNotFoundError):  # left by a copy cut short: not added to
         tmp.unlink()
-    a = sqlite3.connect(_read_only_uri(src), uri=True)
+    a = sqlite3.connect(read_only_uri(src), uri=True)
     b = sqlite3.connect(tmp)
     try:
         a.backup(b)
@@ -1077,6 +1255,13 @@ def forecast(scenarios: Union[None, PathArg, ForecastSpec, Sequence[Any], Mappin
                 f"{'; '.join(grid[:3])}{'; ...' if len(grid) > 3 else ''}); a forecast compares the scenarios as "
                 "written, without overrides, and cannot use a grid's runs: give it a database of its own, or leave "
                 f"--db out (the report keeps its runs in its folder's {DB_NAME})")
+    # What the sweep would refuse (base_seed, executor, workers, the seeds the runs would take, and --db, read),
+    # refused before anything is written: the staging folder of a refused forecast was left behind.
+    try:
+        check_sweep(named, replicates=replicates, db=None if db is None else db_path, executor=executor,
+                    workers=workers, base_seed=base_seed, progress=progress)
+    except SweepError as e:
+        raise ForecastError(f"{e} (--db {db_path})" if db is not None else str(e)) from None
     with contextlib.ExitStack() as held:
         # The lock, before anything is written; the folder checked again under it (another forecast may have
         # replaced it meanwhile); then the staging folder, --db or not: a place it cannot write is said before
@@ -1084,10 +1269,14 @@ def forecast(scenarios: Union[None, PathArg, ForecastSpec, Sequence[Any], Mappin
         try:
             held.enter_context(folder.locked())
             folder.check()
-            if db is None:
-                db_path = folder.prepare(named, base_seed, log)
-            else:
-                folder.make_staging()
+            try:
+                if db is None:
+                    db_path = folder.prepare(named, base_seed, log)
+                else:
+                    folder.make_staging()
+            except BaseException:  # refused (a previous report's runs that cannot be read): nothing left behind
+                folder.remove_staging_if_empty()
+                raise
         except (OSError, sqlite3.Error) as e:
             raise _cannot_write(out_option, e, db=folder.staging / DB_NAME) from None
         try:

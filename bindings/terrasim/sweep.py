@@ -62,6 +62,7 @@ import json
 import math
 import multiprocessing
 import os
+import pathlib
 import re
 import signal
 import socket
@@ -668,28 +669,39 @@ def _check_series(named: Dict[str, Scenario], series: Sequence[str]) -> None:
 # ---------------------------------------------------------------------------
 # The database.
 
-def _open(db: str) -> sqlite3.Connection:
-    """The database for writing; refused, naming the file, when it cannot be a sweep database."""
+def _cannot_open(db: str, e: sqlite3.Error) -> SweepError:
+    return SweepError(f"{db}: cannot open it as a sweep database ({e})")
+
+
+def _connect(db: str, target: str, pragmas: Sequence[str] = (), **options: Any) -> sqlite3.Connection:
+    """A connection to `target` (`db`, or a URI of it) whose database is a sweep database or empty, read to
+    know before `pragmas` are run (so that another program's database is left as it was); refused (SweepError
+    naming `db`) when it cannot be one."""
     try:
-        con = sqlite3.connect(db, isolation_level=None, timeout=60)
+        con = sqlite3.connect(target, **options)
     except sqlite3.Error as e:
-        raise SweepError(f"{db}: cannot open it as a sweep database ({e})") from None
+        raise _cannot_open(db, e) from None
     try:
-        # Read before anything is written, so that another program's database is left as it was.
         why = _not_a_sweep_database(con)
         if why:
             raise SweepError(f"{db}: an SQLite database, but not a sweep database ({why}): write the sweep to "
                              "another file")
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a killed process
-        con.execute("PRAGMA foreign_keys=ON")
-    except sqlite3.Error as e:  # not SQLite ("file is not a database"), read-only...
+        for pragma in pragmas:
+            con.execute(pragma)
+    except sqlite3.Error as e:  # not SQLite ("file is not a database"), unreadable, read-only...
         con.close()
-        raise SweepError(f"{db}: cannot open it as a sweep database ({e})") from None
+        raise _cannot_open(db, e) from None
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _open(db: str) -> sqlite3.Connection:
+    """The database for writing; refused, naming the file, when it cannot be a sweep database."""
+    return _connect(db, db, ("PRAGMA journal_mode=WAL",
+                             "PRAGMA synchronous=NORMAL",  # with WAL: safe against a killed process
+                             "PRAGMA foreign_keys=ON"), isolation_level=None, timeout=60)
 
 
 # What the meta of every sweep database holds (written in the transaction that writes the first row).
@@ -927,6 +939,76 @@ def _kept(name: str, value: str) -> str:
     return "the breakdowns (--breakdowns)" if value else "no breakdowns"
 
 
+def _check_meta(con: sqlite3.Connection, meta: Dict[str, str], scenarios: Dict[str, Scenario], base_seed: int,
+                settings: Dict[str, str]) -> Dict[str, str]:
+    """Refuses (SweepError) to add to a database whose `meta` (not empty) is another version's, schema's, base
+    seed's or settings'; returns the settings it lacks (written before meta kept them), found from its runs.
+    Reads only."""
+    version = _core.__version__
+    if meta.get("terrasim_version") != version:
+        raise SweepError(
+            f"this sweep database was written by terrasim {meta.get('terrasim_version')}, and this is "
+            f"terrasim {version}: results of two versions cannot be mixed. Resume with terrasim "
+            f"{meta.get('terrasim_version')}, or write to a new database.")
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise SweepError(f"this sweep database has schema version {meta.get('schema_version')}, "
+                         f"expected {SCHEMA_VERSION}")
+    if int(meta.get("base_seed", base_seed)) != base_seed:
+        raise SweepError(f"this sweep database was started with base seed {meta['base_seed']}, "
+                         f"not {base_seed}: resume with the same seed, or write to a new database")
+    missing = [key for key in SETTINGS if key not in meta]
+    found = {}
+    if missing:
+        runs = _settings_of_runs(con, scenarios) or settings
+        found = {key: runs[key] for key in missing}
+    for key in SETTINGS:
+        kept = meta.get(key, found.get(key))
+        if kept != settings[key]:
+            raise SweepError(
+                f"this sweep database keeps {_kept(key, kept)} of each run, and this sweep would keep "
+                f"{_kept(key, settings[key])}: its runs could not be compared. Resume with the same "
+                f"--{key}, or write to a new database.")
+    return found
+
+
+def _check_scenario_hash(name: str, stored: str, sc: Scenario) -> None:
+    if stored != sc.config_sha256:
+        raise SweepError(
+            f"scenario {name!r} has changed since this sweep database was written (its configuration "
+            f"hash was {stored[:16]}..., it is now {sc.config_sha256[:16]}...): resuming would mix "
+            f"results of two scenarios. Restore the scenario, or write to a new database.")
+
+
+def read_only_uri(db: Union[str, os.PathLike]) -> str:
+    """The URI that opens database file `db` read-only: its path percent-encoded, so that a name holding #, ?
+    or % is the file of that name (``file:NAME?mode=ro`` was cut at a # or ?, or had its %XX decoded: SQLite
+    opened another path, read-write, and made an empty file there)."""
+    return pathlib.Path(os.path.abspath(db)).as_uri() + "?mode=ro"
+
+
+def _check_database(db: str, scenarios: Dict[str, Scenario], base_seed: int, settings: Dict[str, str]) -> None:
+    """What :func:`_open` and :func:`_prepare` would refuse of database `db`, when it is there, raised as they
+    raise it (SweepError naming it), read-only: nothing is written to it, nor made beside it, when it is
+    refused or not there. Its grid points are not judged (see :func:`_points_of`)."""
+    if not os.path.exists(db):
+        return
+    con = _connect(db, read_only_uri(db), uri=True)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        meta = dict(con.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
+        if not meta:
+            return
+        _check_meta(con, meta, scenarios, base_seed, settings)
+        stored = dict(con.execute("SELECT name, config_sha256 FROM scenarios"))
+        for name, sc in scenarios.items():
+            if name in stored:
+                _check_scenario_hash(name, stored[name], sc)
+    except sqlite3.Error as e:
+        raise _cannot_open(db, e) from None
+    finally:
+        con.close()
+
+
 def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: List[Dict[str, Any]],
              keys: List[Dict[str, Any]], point_configs: List[Dict[str, str]], base_seed: int,
              settings: Dict[str, str]) -> Tuple[Dict[str, int], List[int]]:
@@ -948,28 +1030,8 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
     try:
         meta = dict(con.execute("SELECT key, value FROM meta"))
         if meta:
-            if meta.get("terrasim_version") != version:
-                raise SweepError(
-                    f"this sweep database was written by terrasim {meta.get('terrasim_version')}, and this is "
-                    f"terrasim {version}: results of two versions cannot be mixed. Resume with terrasim "
-                    f"{meta.get('terrasim_version')}, or write to a new database.")
-            if meta.get("schema_version") != SCHEMA_VERSION:
-                raise SweepError(f"this sweep database has schema version {meta.get('schema_version')}, "
-                                 f"expected {SCHEMA_VERSION}")
-            if int(meta.get("base_seed", base_seed)) != base_seed:
-                raise SweepError(f"this sweep database was started with base seed {meta['base_seed']}, "
-                                 f"not {base_seed}: resume with the same seed, or write to a new database")
-            missing = [key for key in SETTINGS if key not in meta]
-            if missing:  # written before meta kept them
-                found = _settings_of_runs(con, scenarios) or settings
-                con.executemany("INSERT INTO meta VALUES (?, ?)", [(key, found[key]) for key in missing])
-                meta.update({key: found[key] for key in missing})
-            for key in SETTINGS:
-                if meta[key] != settings[key]:
-                    raise SweepError(
-                        f"this sweep database keeps {_kept(key, meta[key])} of each run, and this sweep would keep "
-                        f"{_kept(key, settings[key])}: its runs could not be compared. Resume with the same "
-                        f"--{key}, or write to a new database.")
+            found = _check_meta(con, meta, scenarios, base_seed, settings)
+            con.executemany("INSERT INTO meta VALUES (?, ?)", list(found.items()))  # written before meta kept them
         else:
             con.executemany("INSERT INTO meta VALUES (?, ?)",
                             [("schema_version", SCHEMA_VERSION), ("terrasim_version", version),
@@ -978,11 +1040,7 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
         for name, sc in scenarios.items():
             row = con.execute("SELECT scenario_id, config_sha256 FROM scenarios WHERE name = ?", (name,)).fetchone()
             if row:
-                if row[1] != sc.config_sha256:
-                    raise SweepError(
-                        f"scenario {name!r} has changed since this sweep database was written (its configuration "
-                        f"hash was {row[1][:16]}..., it is now {sc.config_sha256[:16]}...): resuming would mix "
-                        f"results of two scenarios. Restore the scenario, or write to a new database.")
+                _check_scenario_hash(name, row[1], sc)
                 scenario_ids[name] = row[0]
             else:
                 cur = con.execute(
@@ -1324,7 +1382,7 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
           months: Optional[int] = None, overrides: Overrides = None,
           series: Optional[Sequence[str]] = None, breakdowns: bool = False, threads: int = 1,
           progress: Union[bool, str] = "auto", max_in_flight: Optional[int] = None,
-          _command_line: bool = False) -> SweepSummary:
+          _command_line: bool = False, _check_only: bool = False) -> Optional[SweepSummary]:
     """Runs every scenario x grid point x replicate not already in `db`.
 
     scenarios: a path, dict or Scenario, a list of them (named by file stem;
@@ -1398,8 +1456,9 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
         raise ValueError(f"threads (--threads): expected a whole number from 1 to 1024, found {threads!r}")
     workers = None if workers is None else int(workers)
     threads = int(threads)
-    db = fs_path(db)
-    _check_db_name(db)
+    if db is not None or not _check_only:  # _check_only: None is a database to be named later
+        db = fs_path(db)
+        _check_db_name(db)
     max_in_flight = None if max_in_flight is None else int(max_in_flight)
     if isinstance(series, str):
         series = [series]
@@ -1440,11 +1499,18 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
     _check_keys(named, points, keys)
     if series:
         _check_series(named, series)
+    if db is None:
+        return None
     if os.path.isdir(db):
         raise SweepError(f"{db}: is a folder, expected a sweep database file")
     folder = os.path.dirname(os.path.abspath(db))
     if not os.path.isdir(folder):
         raise SweepError(f"{db}: folder {folder} does not exist")
+    if _check_only:
+        # What the sweep would refuse, refused before its caller writes anything (a forecast, its staging
+        # folder): the database is read, not written.
+        _check_database(db, named, base_seed, _settings(series, breakdowns))
+        return None
     t_start = time.perf_counter()
     with _sole_writer(db):
         con = _open(db)
@@ -1453,6 +1519,12 @@ def sweep(scenarios: Union[ScenarioLike, Sequence[ScenarioLike], Mapping[str, Sc
                         breakdowns, executor, workers, threads, progress, max_in_flight, t_start)
         finally:
             _close(con)
+
+
+def check_sweep(scenarios: Any, **kwargs: Any) -> None:
+    """Raises what ``sweep(scenarios, **kwargs)`` would refuse before it runs anything, as it would raise it,
+    writing nothing: its input, and its database `db` (None: one to be named later), read when it is there."""
+    sweep(scenarios, **kwargs, _check_only=True)
 
 
 _EXECUTOR_NAMES = ("local", "processes", "mpi")

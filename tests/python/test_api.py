@@ -1109,3 +1109,34 @@ def test_a_scenario_error_pickles_with_its_diagnostics(tmp_path):
     for got, want in zip(back.diagnostics, error.diagnostics):
         assert (got.file, got.line, got.column, got.path, got.message, got.source_line, got.note, str(got)) == \
             (want.file, want.line, want.column, want.path, want.message, want.source_line, want.note, str(want))
+
+
+@pytest.mark.parametrize("overrides, error, message", [
+    # Read back as the path `title` and the value `x=1`: the title became "x=1".
+    ({"title=x": 1}, ValueError, "overrides['title=x']: a key of an overrides dict is a field's path, which holds "
+                                 "no `=`: give the value as the key's value ({'title': ...})"),
+    # An AttributeError ('int' object has no attribute 'encode').
+    ({1: 2}, TypeError, "overrides[1]: a key of an overrides dict is a field's path, a str"),
+])
+def test_a_dict_overrides_key_that_is_no_path_is_refused_naming_it(overrides, error, message):
+    with pytest.raises(error) as e:
+        ts.load(str(SMALL), overrides)
+    assert message in str(e.value)
+
+
+@pytest.mark.parametrize("how", ["dict", "dict overrides", "list overrides", "str override", "with_overrides"])
+def test_extends_given_in_python_is_refused_not_ignored(how):
+    # The engine drops `extends` from a dict and from an override: the scenario loaded as if it were not there.
+    document = {"model": "dock", "extends": "nonexistent.yaml"}
+    with pytest.raises(ValueError) as e:
+        if how == "dict":
+            ts.load(document)
+        elif how == "dict overrides":
+            ts.load(str(SMALL), {"extends": "nonexistent.yaml"})
+        elif how == "list overrides":
+            ts.load(str(SMALL), ["months=6", "extends=nonexistent.yaml"])
+        elif how == "str override":
+            ts.load(str(SMALL), "extends=nonexistent.yaml")
+        else:
+            ts.load(str(SMALL)).with_overrides({"extends": "default.yaml"})
+    assert "extends: " in str(e.value) and "write `extends: FILE` in" in str(e.value)

@@ -154,19 +154,60 @@ def test_the_package_ships_the_amiens_scenarios_unchanged():
      "creations_reference.year: missing"),
     ("scenarios: [baseline.yaml, {file: pacte.yaml, label: {de: Pakt}}]\n", "scenarios[1].label"),
     ("scenarios: [baseline.yaml, pacte.yaml]\ncalibrated: [{parameter: commuting.outside_job_findng, label: x, "
-     "how: y, values: [0.019, 0.024]}]\n", "calibrated[0].parameter: commuting.outside_job_findng=0.019 is refused"),
+     "how: y, values: [0.019, 0.024]}]\n", "calibrated[0].values[0]: commuting.outside_job_findng=0.019 is refused"),
     ("scenarios: [baseline.yaml, pacte.yaml]\ncalibrated: [{parameter: commuting.outside_job_finding, label: x, "
      "how: y, values: [0.019]}]\n", "calibrated[0].values: expected a list of at least two numbers"),
+    # Outside figures that are no numbers the report can draw: NaN and infinities were taken (the report said
+    # "a level of –", forecast.json held a bare NaN, no JSON), a year of .inf was an OverflowError's traceback
+    # and one of .nan "cannot convert float NaN to integer", with neither file nor field.
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevel: {value: .nan}\n", "level.value: expected a rate in [0, 1]"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevel: {value: .inf}\n", "level.value: expected a rate in [0, 1]"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevel: {value: 10}\n", "level.value: expected a rate in [0, 1] "
+     "(0.10 for 10%), found 10.0"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {year: 2013, count: .nan}\n",
+     "creations_reference.count: expected a number of firm creations, finite and at least 0, found nan"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {year: .inf, count: 3}\n",
+     "creations_reference.year: expected a year from 1900 to 2200 (those of a scenario's months), found inf"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {year: .nan, count: 3}\n",
+     "creations_reference.year: expected a year from 1900 to 2200"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ncreations_reference: {year: 2013.5, count: 3}\n",
+     "creations_reference.year: expected a year from 1900 to 2200"),
+    # A key given twice: the last one won, without a word.
+    ("scenarios: [baseline.yaml, pacte.yaml]\nscenarios: [pacte.yaml, baseline.yaml]\n",
+     "2:1: not valid YAML: scenarios: given twice in one mapping (first at line 1, column 1), where one would "
+     "replace the other without a word: give it once"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevel: {value: 0.1, value: 0.5}\n", "2:21: not valid YAML: value: given "
+     "twice in one mapping (first at line 2, column 9)"),
+    # Without its line and column.
+    ("scenarios: [baseline.yaml, pacte.yaml]\nlevel: {value: 'x'}\n", "2:16: level.value: expected a number, found 'x'"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\ntitle: {fr: a, de: b}\n", "2:8: title: expected a text or {fr: ..., en: "
+     "...}"),
+    ("scenarios: [baseline.yaml, pacte.yaml]\n\ncreations_reference:\n  year: 2013\n",
+     "4:3: creations_reference.count: missing"),  # where the mapping that lacks it begins
+    # Not UTF-8: "'utf-8' codec can't decode byte 0xe9", without the file.
+    (b"scenarios: [baseline.yaml, pacte.yaml]\ntitle: caf\xe9\n", "2:11: not UTF-8 text (byte 0xe9): a forecast file "
+     "is UTF-8, as scenario files are"),
+    # A name that is no text: 3 and true ran every run, then failed ("scenario 3 has 0 of the 2 replicates");
+    # [1] was a TypeError; "" took the file's name.
+    ("scenarios: [{file: baseline.yaml, name: 3}, pacte.yaml]\n", "1:41: scenarios[0].name: expected a name, a text "
+     "that is not empty (quote one that YAML reads as a number or true: \"3\"), found 3"),
+    ("scenarios: [{file: baseline.yaml, name: true}, pacte.yaml]\n", "1:41: scenarios[0].name: expected a name"),
+    ("scenarios: [baseline.yaml, {file: pacte.yaml, name: [1]}]\n", "1:53: scenarios[1].name: expected a name, a text "
+     "that is not empty (quote one that YAML reads as a number or true: \"3\"), found [1]"),
+    ("scenarios: [{file: baseline.yaml, name: ''}, pacte.yaml]\n", "1:41: scenarios[0].name: expected a name"),
+    ("scenarios: [{file: baseline.yaml, name: a}, {file: pacte.yaml, name: a}]\n",
+     "1:70: scenarios[1].name: two scenarios are named 'a' (scenarios[0] too): give each its own name (name: ...)"),
 ])
 def test_bad_forecast_files_are_refused_with_the_field(tmp_path, text, message):
     for name in ("baseline.yaml", "pacte.yaml"):
         shutil.copy(AMIENS / name, tmp_path / name)
     path = tmp_path / "forecast.yaml"
-    path.write_text(text)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
     with pytest.raises(ForecastError) as info:
         ForecastSpec.load(path)
-    assert str(path) in str(info.value) or "nowhere" in message
     assert message in str(info.value)
+    if "nowhere" not in message:  # the file, the line and column, then the field
+        assert re.match(rf"{re.escape(str(path))}:[0-9]+:[0-9]+: [^ ]", str(info.value)), str(info.value)
 
 
 # ---------------------------------------------------------------------------
@@ -634,6 +675,23 @@ def test_explicit_scenarios_without_a_target_and_a_short_horizon(terrasim, tmp_p
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 6
 
 
+@pytest.mark.parametrize("figures, message", [
+    (dict(level="0.1"), "level (--level): expected a rate in [0, 1] (0.10 for 10%), found '0.1'"),
+    (dict(level=True), "level (--level): expected a rate in [0, 1] (0.10 for 10%), found True"),
+    (dict(creations_reference=(2013,)), "creations_reference (--creations-reference): expected (year, count), "
+                                        "found (2013,)"),
+    (dict(creations_reference=("2013", 5)), "creations_reference (--creations-reference): year: expected a year"),
+    (dict(creations_reference=(2013, float("inf"))), "creations_reference (--creations-reference): count: "
+                                                     "expected a number of firm creations, finite and at least 0"),
+])
+def test_outside_figures_that_are_no_numbers_are_refused_in_python(tmp_path, figures, message):
+    # A level given as a str was taken (float("0.1")), a (2013,) was an IndexError.
+    with pytest.raises(ForecastError) as info:
+        terrasim.forecast(**TINY, **figures, out=tmp_path / "r", log=io.StringIO())
+    assert message in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_bug_in_the_report_is_an_internal_error_that_keeps_the_runs(monkeypatch, tmp_path):
     # It was reported as bad input (exit 2) when a pandas ValueError came out of the report's code.
     import terrasim as ts
@@ -673,6 +731,18 @@ def test_three_scenarios_two_of_them_with_the_same_clusters(terrasim, tmp_path):
     (["{root}/scenarios/dock/small.yaml", "{root}/scenarios/dock/default.yaml"], "needs the series"),
     (["--set", "workers.separaton_rate=0.1"], "separaton_rate"),
     (["--out", "occupied"], "is not a forecast report"),
+    # Was accepted and ignored: the runs used the replicates' seeds, and the report's Methods repeated --set seed=777.
+    (["--set", "seed=777"], "overrides (--set): seed=777: a forecast sets the seeds itself"),
+    # Were accepted: the report said "a level of –" and its forecast.json held a bare NaN (no JSON).
+    (["--level", "nan"], "level (--level): expected a rate in [0, 1] (0.10 for 10%), found nan"),
+    (["--level", "inf"], "level (--level): expected a rate in [0, 1] (0.10 for 10%), found inf"),
+    (["--level", "-1"], "level (--level): expected a rate in [0, 1] (0.10 for 10%), found -1.0"),
+    (["--creations-reference", "2013=nan"], "creations_reference (--creations-reference): count: expected a number "
+                                            "of firm creations, finite and at least 0, found nan"),
+    (["--creations-reference", "2013=-5"], "count: expected a number of firm creations, finite and at least 0, "
+                                           "found -5.0"),
+    (["--creations-reference", "99999=5"], "creations_reference (--creations-reference): year: expected a year "
+                                           "from 1900 to 2200 (those of a scenario's months), found 99999"),
 ])
 def test_bad_input_exits_2_and_writes_nothing(terrasim, tmp_path, args, message):
     occupied = tmp_path / "occupied"
@@ -685,6 +755,37 @@ def test_bad_input_exits_2_and_writes_nothing(terrasim, tmp_path, args, message)
     assert message in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["occupied"]
     assert [p.name for p in occupied.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--db", "notdb.sqlite"], "notdb.sqlite: cannot open it as a sweep database (file is not a database)"),
+    (["--db", "other.sqlite"], "other.sqlite: an SQLite database, but not a sweep database (it has no table meta"),
+    (["--db", "sweep.sqlite", "--seed", "2"], "this sweep database was started with base seed 1, not 2"),
+    (["--seed", "-3"], "seed: expected an integer in [0, 9007199254740991], found -3"),
+    ({"base_seed": 1.5}, "base_seed (--seed): expected a whole number, found 1.5"),
+    ({"executor": "foo"}, "executor (--executor): expected one of"),
+    ({"workers": 0}, "workers (--workers): expected a whole number of at least 1, found 0"),
+    ({"out": "unreadable"}, "of the report it replaces, cannot be read (file is not a database)"),
+])
+def test_a_refused_forecast_leaves_nothing_behind(tiny, terrasim, tmp_path, args, message):
+    # Each was refused only once the staging folder was made: .forecast-baseline-pacte.partial (or
+    # .unreadable.partial) stayed behind, where the README promises that nothing is written.
+    (tmp_path / "notdb.sqlite").write_bytes(b"half a page")
+    sqlite3.connect(tmp_path / "other.sqlite").execute("CREATE TABLE foo (x)").connection.close()
+    shutil.copy(tiny / "runs.sqlite", tmp_path / "sweep.sqlite")  # TINY's runs, with base seed 1
+    shutil.copytree(tiny, tmp_path / "unreadable")
+    (tmp_path / "unreadable" / "runs.sqlite").write_bytes(b"half a page")
+    before = _tree(tmp_path)
+    if isinstance(args, list):
+        proc = terrasim("forecast", "-r", 2, "--months", 3, "--set", "scale=0.02", "--no-pdf", "--progress", "never",
+                        *args, cwd=tmp_path, check=2)
+        assert message in proc.stderr
+    else:
+        with pytest.raises((ForecastError, ValueError)) as info:
+            FORECAST.forecast(**{**TINY, "out": tmp_path / "report", **args,
+                                 **({"out": tmp_path / args["out"]} if "out" in args else {})}, log=io.StringIO())
+        assert message in str(info.value)
+    assert _tree(tmp_path) == before
 
 
 def _tree(folder):
