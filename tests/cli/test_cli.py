@@ -455,6 +455,44 @@ def test_out_config_json_beside_a_runs_series_is_that_runs(terrasim, tmp_path):
     assert json.loads((out / "config.json").read_text())["seed"] == 2
 
 
+def test_out_keeps_a_runs_series_saved_under_another_name(terrasim, tmp_path):
+    # Any CSV file with a run's provenance was removed as "an earlier run's", whatever its name: results saved
+    # beside the outputs (seed3.csv, a copy keep.csv) were lost, exit 0.
+    out = tmp_path / "res"
+    out.mkdir()
+    saved = terrasim("run", SMALL, "--months", 2, "--seed", 3, check=0).stdout
+    (out / "seed3.csv").write_text(saved)
+    (out / "keep.csv").write_text(saved)
+    p = terrasim("run", SMALL, "--months", 2, "--out", out, check=0)
+    assert "removed" not in p.stderr
+    assert (out / "seed3.csv").read_text() == saved and (out / "keep.csv").read_text() == saved
+    assert sorted(os.listdir(out)) == ["config.json", "keep.csv", "seed3.csv", "series.csv", "skills.csv", "zones.csv"]
+
+
+def test_a_run_writes_into_its_folder_after_another_writer_is_done(terrasim_bin, tmp_path):
+    # Two runs writing into one folder together left a mix of both (the series of one, the breakdowns and
+    # config.json of the other), both exit 0. Here a holder of the folder's lock keeps the run from writing.
+    import fcntl
+    import time
+    out = tmp_path / "o"
+    out.mkdir()
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        run = subprocess.Popen([str(terrasim_bin), "run", str(SMALL), "--months", "2", "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.05)
+        assert run.poll() is None, run.communicate()  # a run of two months takes a fraction of that
+        assert os.listdir(out) == []  # not even a temporary
+    finally:
+        os.close(fd)  # lets it go
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err
+    assert sorted(os.listdir(out)) == ["config.json", "series.csv", "skills.csv", "zones.csv"]
+
+
 def test_a_checkpoint_is_written_at_its_month_and_survives_a_run_killed_later(terrasim_bin, terrasim, tmp_path):
     # A checkpoint held back to the end of the run (staged with the outputs, for a few hours of 6 December
     # 2026) was lost with a run killed after its month: here by SIGPIPE when the series meet a closed pipe.
