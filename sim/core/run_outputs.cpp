@@ -161,8 +161,29 @@ std::string checkpoint_path_problem(const std::string& file) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return fmt::format("no folder {} to write it in", dir.string());
-  if (const std::string why = cannot_write_in(dir); !why.empty())
-    return fmt::format("cannot write in the folder {}: {}", dir.string(), why);
+  // Probed with the temporary the checkpoint is written to, not a name of
+  // its own: a name that fits the folder but whose temporary (12 bytes
+  // longer) does not passed, and the run failed at its checkpoint's month.
+  std::string probe = temporary_pattern(file);
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ENAMETOOLONG) {
+      const std::size_t name = path.filename().string().size();
+      const std::size_t extra = fs::path(probe).filename().string().size() - name;
+      const long max = ::pathconf(dir.c_str(), _PC_NAME_MAX);
+      return fmt::format("file name too long ({} bytes): the checkpoint is written first to .NAME.tmp-XXXXXX "
+                         "beside it, {} bytes longer; expected {}",
+                         name, extra,
+                         max > static_cast<long>(extra)
+                             ? fmt::format("a name of at most {} bytes (the folder takes names of up to {})",
+                                           max - static_cast<long>(extra), max)
+                             : std::string("a shorter name"));
+    }
+    return fmt::format("cannot write in the folder {}: {}", dir.string(), std::strerror(error));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
   if (!fs::exists(path, ec)) return {};
   if (fs::is_directory(path, ec)) return "is a folder";
   // Read only if a regular file: a FIFO would block the read.

@@ -46,7 +46,8 @@ std::string output_folder_problem(const Simulation& s, const std::string& folder
 
 // Why a checkpoint could not be written at `file` now, or "" if it could:
 // no file name, no folder to write it in, a folder that cannot be written
-// in, a folder at that path, or a file there that is not a terrasim
+// in (probed with the checkpoint's own temporary, so a name too long for it
+// is found here), a folder at that path, or a file there that is not a terrasim
 // checkpoint (the scenario being run, a result), which it would replace.
 std::string checkpoint_path_problem(const std::string& file);
 

@@ -493,6 +493,18 @@ def test_a_run_writes_into_its_folder_after_another_writer_is_done(terrasim_bin,
     assert sorted(os.listdir(out)) == ["config.json", "series.csv", "skills.csv", "zones.csv"]
 
 
+def test_a_checkpoint_name_too_long_for_its_temporary_is_refused_before_the_run(terrasim, tmp_path):
+    # The name fitted the folder, its temporary (.NAME.tmp-XXXXXX, 12 bytes longer) did not: the whole run went
+    # on, then failed at the checkpoint's month, "File name too long".
+    name = "c" * 245
+    p = terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 1, tmp_path / name, "--profile", check=2)
+    assert (f"--checkpoint-at 1 {tmp_path / name}: file name too long (245 bytes): the checkpoint is written first "
+            "to .NAME.tmp-XXXXXX beside it, 12 bytes longer; expected a name of at most 243 bytes") in p.stderr
+    assert "phase" not in p.stderr  # refused before the run
+    assert os.listdir(tmp_path) == []
+    terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 1, tmp_path / ("c" * 243), check=0)
+
+
 def test_a_checkpoint_is_written_at_its_month_and_survives_a_run_killed_later(terrasim_bin, terrasim, tmp_path):
     # A checkpoint held back to the end of the run (staged with the outputs, for a few hours of 6 December
     # 2026) was lost with a run killed after its month: here by SIGPIPE when the series meet a closed pipe.
