@@ -193,6 +193,9 @@ int simulate(Simulation& s, const RunRequest& r, std::ostream& out, std::ostream
   progress.finish();
   if (r.profile) err << s.scheduler().profile_table();
   const int written = write_outputs(s, r, out, err);
+  // Outputs that could not be written (the disk full) leave no folders this
+  // run made: they stayed, empty, where a failed run leaves nothing.
+  if (written != kOk) folder.discard();
   if (!checkpoint_failure.empty()) {
     err << "terrasim: --checkpoint-at: " << checkpoint_failure << " (the run's outputs were written)\n";
     return kFailure;

@@ -505,6 +505,23 @@ def test_a_checkpoint_name_too_long_for_its_temporary_is_refused_before_the_run(
     terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 1, tmp_path / ("c" * 243), check=0)
 
 
+def test_outputs_that_cannot_be_written_leave_no_folder_the_run_made(terrasim_bin, tmp_path):
+    # The disk full when the outputs are written (here a limit on a file's size): exit 1, and the folders the
+    # run had made stayed, empty, where a failed run leaves nothing.
+    import resource
+    import signal
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() then fails with EFBIG rather than killing
+    out = tmp_path / "new" / "deeper"
+    p = subprocess.run([str(terrasim_bin), "run", str(SMALL), "--months", "2", "--out", str(out)],
+                       capture_output=True, text=True, preexec_fn=small_files)
+    assert p.returncode == 1, p.stderr
+    assert "cannot write" in p.stderr
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_checkpoint_is_written_at_its_month_and_survives_a_run_killed_later(terrasim_bin, terrasim, tmp_path):
     # A checkpoint held back to the end of the run (staged with the outputs, for a few hours of 6 December
     # 2026) was lost with a run killed after its month: here by SIGPIPE when the series meet a closed pipe.
