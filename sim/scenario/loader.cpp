@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "sim/scenario/value_access.h"
+#include "sim/util/sha256.h"
 #include "sim/util/utf8.h"
 
 namespace terrasim::sim {
@@ -553,7 +554,9 @@ Value parse_yaml(std::string_view text_in, const std::string& file_name, const P
   return value;
 }
 
-Value parse_yaml_file(const std::string& path, const ParseLimits& limits) {
+namespace {
+// The bytes of the YAML file `path` (at most one past limits.max_bytes).
+std::string read_yaml_file(const std::string& path, const ParseLimits& limits) {
   // An empty path has no name to print before the error: say what it is.
   if (path.empty()) fail(Location{"\"\" (an empty file name)", 0, 0}, "", "expected the path of a YAML file");
   const Location where{path, 0, 0};
@@ -578,7 +581,12 @@ Value parse_yaml_file(const std::string& path, const ParseLimits& limits) {
     text.append(buffer, static_cast<std::size_t>(in.gcount()));
   }
   if (in.bad()) fail(where, "", fmt::format("cannot read file ({})", std::strerror(errno)));
-  return parse_yaml(text, path, limits);
+  return text;
+}
+}  // namespace
+
+Value parse_yaml_file(const std::string& path, const ParseLimits& limits) {
+  return parse_yaml(read_yaml_file(path, limits), path, limits);
 }
 
 // ---------------------------------------------------------------------------
@@ -593,8 +601,11 @@ std::string canonical_name(const fs::path& p) {
 }
 
 Value resolve(const std::string& path, std::vector<std::string>& chain, std::vector<std::string>& names,
-              std::vector<std::string>* files_read, const ParseLimits& limits, std::vector<ExtendsLink>* links) {
-  Value doc = parse_yaml_file(path, limits);
+              std::vector<std::string>* files_read, const ParseLimits& limits, std::vector<ExtendsLink>* links,
+              std::string* file_sha256 = nullptr) {
+  const std::string text = read_yaml_file(path, limits);
+  Value doc = parse_yaml(text, path, limits);
+  if (file_sha256) *file_sha256 = sha256_hex(text);
   if (files_read) files_read->push_back(chain.back());
   const Value* extends = doc.find("extends");
   if (!extends) return doc;
@@ -637,10 +648,10 @@ Value resolve(const std::string& path, std::vector<std::string>& chain, std::vec
 }  // namespace
 
 Value resolve_extends(const std::string& path, std::vector<std::string>* files_read, const ParseLimits& limits,
-                      std::vector<ExtendsLink>* links) {
+                      std::vector<ExtendsLink>* links, std::string* file_sha256) {
   std::vector<std::string> chain{canonical_name(path)};
   std::vector<std::string> names{fs::path(path).lexically_normal().string()};
-  return resolve(path, chain, names, files_read, limits, links);
+  return resolve(path, chain, names, files_read, limits, links, file_sha256);
 }
 
 ScenarioError with_extends_notes(const ScenarioError& error, const std::vector<ExtendsLink>& links) {

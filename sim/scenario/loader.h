@@ -42,13 +42,17 @@ Value parse_yaml_file(const std::string& path, const ParseLimits& limits = {});
 // `files_read`, when given, receives the canonical paths read, top first;
 // `links`, when given, every file read through `extends` and where it was
 // named. A ScenarioError in a file read through `extends` says which file
-// named it (Diagnostic::note).
+// named it (Diagnostic::note). `file_sha256`, when given, receives the
+// SHA-256 (hex) of the bytes of `path` that were parsed: reading the file
+// again to hash it hashed nothing of a pipe (/dev/stdin), and another
+// content of a file changed in between.
 struct ExtendsLink {
   std::string file;   // as errors name it (the path resolved from the naming file's folder)
   Location named_at;  // the `extends:` value that names it
 };
 Value resolve_extends(const std::string& path, std::vector<std::string>* files_read = nullptr,
-                      const ParseLimits& limits = {}, std::vector<ExtendsLink>* links = nullptr);
+                      const ParseLimits& limits = {}, std::vector<ExtendsLink>* links = nullptr,
+                      std::string* file_sha256 = nullptr);
 
 // `error` with a note on each diagnostic located in a file of `links`,
 // naming the file that `extends` it (for errors found after the merge).

@@ -522,6 +522,17 @@ def test_outputs_that_cannot_be_written_leave_no_folder_the_run_made(terrasim_bi
     assert os.listdir(tmp_path) == []
 
 
+def test_a_scenario_read_from_a_pipe_records_the_sha256_of_its_bytes(terrasim_bin, tmp_path):
+    # The file was read a second time to be hashed: a pipe had nothing left, and the run recorded the SHA-256 of
+    # no bytes (e3b0c442...).
+    import hashlib
+    text = SMALL.read_text().replace("extends: ", "extends: " + str(SMALL.parent) + "/")
+    p = subprocess.run([str(terrasim_bin), "run", "/dev/stdin", "--months", "1"], input=text, capture_output=True,
+                       text=True)
+    assert p.returncode == 0, p.stderr
+    assert f"# scenario_sha256: {hashlib.sha256(text.encode()).hexdigest()}" in p.stdout.splitlines()
+
+
 def test_a_checkpoint_is_written_at_its_month_and_survives_a_run_killed_later(terrasim_bin, terrasim, tmp_path):
     # A checkpoint held back to the end of the run (staged with the outputs, for a few hours of 6 December
     # 2026) was lost with a run killed after its month: here by SIGPIPE when the series meet a closed pipe.

@@ -10,9 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/util/sha256.h"
 #include "test_record.h"
 
 namespace terrasim::sim {
@@ -480,6 +483,21 @@ TEST(ResolveExtends, RefusesBadTargets) {
               HasSubstr(":1:1: error: extends: expected the path of a scenario file, found nothing (null)"));
   const std::string number = dir.write("map_extends.yaml", "extends: {a: 1}\n");
   EXPECT_THAT(error_text([&] { resolve_extends(number); }), HasSubstr("found a mapping"));
+}
+
+TEST(ResolveExtends, HashesTheBytesItParsed) {
+  // load_scenario hashed the file by reading it a second time: of a pipe
+  // (/dev/stdin) that was nothing, the SHA-256 of no bytes (e3b0c442...).
+  TempDir dir;
+  const std::string text = "model: dock\n";
+  const std::string fifo = (dir.path / "pipe.yaml").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << text; });
+  std::string sha;
+  const Value doc = resolve_extends(fifo, nullptr, {}, nullptr, &sha);
+  writer.join();
+  EXPECT_EQ(doc["model"].text(), "dock");
+  EXPECT_EQ(sha, sha256_hex(text));
 }
 
 TEST(ResolveExtends, RefusesChainsLongerThanSixteenFiles) {
