@@ -619,6 +619,12 @@ Value resolve(const std::string& path, std::vector<std::string>& chain, std::vec
                           : extends->is_list() ? "a list"
                           : extends->is_null() ? "nothing (null)"
                                                : quoted_text(extends->text())));
+  // A file name cannot hold a NUL: the system reads the path up to it, and
+  // "../tiny.yaml\0x" loaded ../tiny.yaml, what the file did not say.
+  if (const std::size_t nul = extends->text().find('\0'); nul != std::string::npos)
+    fail_here(fmt::format("expected the path of a scenario file, found {}, which holds a NUL character (\\0) at "
+                          "byte {}: a file name cannot hold one",
+                          quoted_text(extends->text()), nul + 1));
   const fs::path parent = (fs::path(path).parent_path() / extends->text()).lexically_normal();
   const std::string parent_canonical = canonical_name(parent);
   if (std::find(chain.begin(), chain.end(), parent_canonical) != chain.end()) {

@@ -485,6 +485,18 @@ TEST(ResolveExtends, RefusesBadTargets) {
   EXPECT_THAT(error_text([&] { resolve_extends(number); }), HasSubstr("found a mapping"));
 }
 
+TEST(ResolveExtends, RefusesAPathThatHoldsANul) {
+  // The path was cut at the NUL by the system: "../tiny.yaml\0x" loaded
+  // ../tiny.yaml, silently.
+  TempDir dir;
+  dir.write("parent.yaml", "model: dock\n");
+  const std::string child = dir.write("child.yaml", "extends: \"parent.yaml\\0x\"\n");
+  EXPECT_THAT(error_text([&] { resolve_extends(child); }),
+              StartsWith(child + ":1:10: error: extends: expected the path of a scenario file, found "
+                                 "\"parent.yaml\\u0000x\", which holds a NUL character (\\0) at byte 12: a file name "
+                                 "cannot hold one"));
+}
+
 TEST(ResolveExtends, HashesTheBytesItParsed) {
   // load_scenario hashed the file by reading it a second time: of a pipe
   // (/dev/stdin) that was nothing, the SHA-256 of no bytes (e3b0c442...).
