@@ -61,6 +61,9 @@ ScenarioError with_extends_notes(const ScenarioError& error, const std::vector<E
 // Applies one `path=value` override (from `--set` or Python) to `document`.
 // `path` is dotted; list items are selected by index (`zones[0].x_km` or
 // `zones.0.x_km`) or by the value of their `name` field (`zones.Centre.x_km`).
+// A dotted segment is the item it names if one has that name, else, if it
+// is digits, the item at that index; `[N]` is always the index (of zones
+// named "1" and "0", `zones.1` is the zone named "1", `zones[1]` the second).
 // Missing mapping keys are created (validation then judges them); a missing
 // list item is an error. The value is parsed as a YAML scalar or flow
 // collection. Errors point into the assignment as written, located in the

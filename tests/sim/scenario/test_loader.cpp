@@ -585,6 +585,35 @@ TEST(ApplyOverride, SetsByPathIndexAndName) {
   EXPECT_EQ(doc["policies"]["portal"]["creation_boost"].location().file, "--set #5");
 }
 
+TEST(ApplyOverride, ADottedSegmentIsTheItemItNamesBeforeAnIndex) {
+  // Digits were always an index: of zones named "1" and "0", zones.1 chose
+  // the zone named "0", and a zone named "80000" could not be chosen ("no
+  // item 80000"). `[1]` stays the index.
+  Value doc = parse("zones:\n  - {name: \"1\", x_km: 0}\n  - {name: \"0\", x_km: 0}\n"
+                    "  - {name: \"80000\", x_km: 0}\n  - {name: Sud, x_km: 0}\n");
+  EXPECT_EQ(apply_override(doc, "zones.1.x_km=7", "--set #1"), "zones[0].x_km");
+  EXPECT_EQ(apply_override(doc, "zones.80000.x_km=8", "--set #2"), "zones[2].x_km");
+  EXPECT_EQ(apply_override(doc, "zones[1].x_km=9", "--set #3"), "zones[1].x_km");
+  EXPECT_EQ(apply_override(doc, "zones.3.x_km=6", "--set #4"), "zones[3].x_km");  // no zone named "3": the index
+  EXPECT_EQ(doc["zones"].items()[0]["x_km"].text(), "7");
+  EXPECT_EQ(doc["zones"].items()[1]["x_km"].text(), "9");
+  EXPECT_EQ(doc["zones"].items()[2]["x_km"].text(), "8");
+  EXPECT_EQ(doc["zones"].items()[3]["x_km"].text(), "6");
+  EXPECT_THAT(error_text([&] { apply_override(doc, "zones.4.x_km=1", "--set #5"); }),
+              StartsWith("--set #5:1:7: error: zones.4: no item 4 in `zones`: it has 4 items, and none is named `4`"));
+}
+
+TEST(ApplyOverride, AnIndexPastAnyListIsNoItemNotAMalformedIndex) {
+  // More than nine digits were "expected a list index (0, 1, ...)", of one.
+  EXPECT_THAT(override_error("zones[99999999999].x_km=1"),
+              StartsWith("--set #1:1:6: error: zones[99999999999]: no item 99999999999 in `zones`: it has 2 items"));
+  EXPECT_THAT(override_error("zones[123456789012345678901234567890]=1"),
+              HasSubstr("no item 123456789012345678901234567890 in `zones`: it has 2 items"));
+  // Read whole: the first 18 digits of 0000000000000000002 were 0, the first item.
+  EXPECT_THAT(override_error("zones.0000000000000000002.x_km=1"),
+              HasSubstr("no item 0000000000000000002 in `zones`: it has 2 items"));
+}
+
 TEST(ApplyOverride, NamesThePathItSetAsErrorsDoAndIsLocatedInItsLabel) {
   Value doc = override_document();
   EXPECT_EQ(apply_override(doc, "zones.Sud.x_km=3", "--set #1"), "zones[1].x_km");
