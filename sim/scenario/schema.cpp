@@ -120,15 +120,24 @@ std::optional<std::int64_t> parse_int(std::string_view s, bool& overflow) {
 // A decimal number, as YAML writes one: [-+]digits[.digits][e[-+]digits],
 // read exactly (std::from_chars, whatever the locale). No hexadecimal, no
 // whitespace; "nan" and "inf" are read, and then refused as not finite.
-std::optional<double> parse_number(std::string_view s, bool& out_of_range) {
-  out_of_range = false;
+// Sets `out_of_range` to 1 for a number too large for a double, -1 for one
+// nearer to 0 than the smallest (4.9e-324, a subnormal), which would be read
+// as 0; else 0. Told apart: a tiny rate was said to be "beyond the range".
+std::optional<double> parse_number(std::string_view s, int& out_of_range) {
+  out_of_range = 0;
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   if (s.empty()) return std::nullopt;
   double out = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
   if (end != s.data() + s.size()) return std::nullopt;
   if (ec == std::errc::result_out_of_range) {
-    out_of_range = true;
+    // Its size read wider; past that too, the sign of its exponent says.
+    long double wide = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), wide, std::chars_format::general);
+    const std::size_t e = s.find_first_of("eE");
+    const bool tiny = r.ec == std::errc() ? std::fabs(wide) < 1
+                                          : e != std::string_view::npos && e + 1 < s.size() && s[e + 1] == '-';
+    out_of_range = tiny ? -1 : 1;
     return std::nullopt;
   }
   if (ec != std::errc()) return std::nullopt;
@@ -395,11 +404,14 @@ class Validator {
     } else if (v.kind() == Value::Kind::Int) {
       d = static_cast<double>(v.as_int());
     } else if (v.kind() == Value::Kind::String && ValueAccess::plain(v)) {
-      bool out_of_range = false;
+      int out_of_range = 0;
       d = parse_number(v.text(), out_of_range);
-      if (out_of_range) {
+      if (out_of_range != 0) {
         error(v.location(), path,
-              fmt::format("expected {}, found {} (beyond the range of a double)", expected, v.text()));
+              fmt::format("expected {}, found {} ({})", expected, v.text(),
+                          out_of_range > 0 ? "beyond the range of a double"
+                                           : "nearer to 0 than the smallest double, 4.9e-324: it would be read as 0; "
+                                             "write 0 if 0 is meant"));
         return std::nullopt;
       }
     }

@@ -235,6 +235,15 @@ TEST(Validate, Numbers) {
   EXPECT_THAT(check_error("x: \"0.5\"\n", r), HasSubstr("found the string \"0.5\""));
   EXPECT_THAT(check_error("x: 0\nany: 1e400\n", r),
               HasSubstr("any: expected a number, found 1e400 (beyond the range of a double)"));
+  // Nearer to 0 than any double: refused as such (it was "beyond the range
+  // of a double", which it is not); a subnormal is a double, and is taken.
+  for (const char* tiny : {"2e-324", "-1e-400", "1e-99999"})
+    EXPECT_THAT(check_error(fmt::format("x: 0\nany: {}\n", tiny), r),
+                HasSubstr(fmt::format("any: expected a number, found {} (nearer to 0 than the smallest double, "
+                                      "4.9e-324: it would be read as 0; write 0 if 0 is meant)",
+                                      tiny)))
+        << tiny;
+  EXPECT_THAT(check_error("x: 0\nany: -1e99999\n", r), HasSubstr("(beyond the range of a double)"));
   Record half;
   half.number("lo").range(0, std::numeric_limits<double>::infinity()).exclusive_min();
   half.number("hi").range(-std::numeric_limits<double>::infinity(), 5).def(0.0);
