@@ -741,9 +741,13 @@ Value schema_type(const char* type, const Field& f) {
   return both;
 }
 
-Value record_schema(const Record& r, const std::string& doc);
+// `merged`: the record is merged key by key with a parent file's (the
+// top level and its sections, not a list's items, which `extends` replaces
+// whole), so that its required fields go in the schema's "else" branch
+// (required_tree) rather than its own "required".
+Value record_schema(const Record& r, const std::string& doc, bool merged = false);
 
-Value field_schema(const Field& f) {
+Value field_schema(const Field& f, bool merged) {
   Value s = Value::map();
   const std::string d = description(f);
   if (!d.empty()) s.set("description", Value::string(d));
@@ -758,8 +762,16 @@ Value field_schema(const Field& f) {
       add_range(s, f, false);
       break;
     case FieldType::String:
-      s.set("type", schema_type("string", f));
-      if (!f.allowed().empty()) {
+      if (f.allowed().empty()) {
+        // A plain scalar is read as its text (`title: 3`, a zone named
+        // 80000), where an editor reads a number or a boolean: "string"
+        // alone refused what the loader takes.
+        Value types = Value::list();
+        for (const char* t : {"string", "number", "boolean"}) types.push_back(Value::string(t));
+        if (f.is_optional()) types.push_back(Value::string("null"));
+        s.set("type", std::move(types));
+      } else {
+        s.set("type", schema_type("string", f));
         Value e = Value::list();
         for (const auto& a : f.allowed()) e.push_back(Value::string(a));
         // An optional field takes null too, as its type says: an enum of
@@ -773,7 +785,7 @@ Value field_schema(const Field& f) {
       s.set("pattern", Value::string(kMonthPattern));
       break;
     case FieldType::Section: {
-      Value r = record_schema(*f.record(), "");
+      Value r = record_schema(*f.record(), "", merged);
       for (auto& [k, v] : r.entries()) s.set(k, std::move(v));
       break;
     }
@@ -802,21 +814,41 @@ Value field_schema(const Field& f) {
   return s;
 }
 
-Value record_schema(const Record& r, const std::string& doc) {
+bool required_in_file(const Field& f) {
+  return f.required() && !(f.type() == FieldType::Section && all_defaultable(*f.record()));
+}
+
+Value record_schema(const Record& r, const std::string& doc, bool merged) {
   Value s = Value::map();
   if (!doc.empty()) s.set("description", Value::string(doc));
   s.set("type", Value::string("object"));
   Value properties = Value::map();
   Value required = Value::list();
   for (const Field& f : r.fields()) {
-    properties.set(f.name(), field_schema(f));
-    if (f.required() && !(f.type() == FieldType::Section && all_defaultable(*f.record())))
-      required.push_back(Value::string(f.name()));
+    properties.set(f.name(), field_schema(f, merged));
+    if (required_in_file(f)) required.push_back(Value::string(f.name()));
   }
   s.set("properties", std::move(properties));
-  if (required.size() > 0) s.set("required", std::move(required));
+  if (required.size() > 0 && !merged) s.set("required", std::move(required));
   s.set("additionalProperties", Value::boolean(false));
   return s;
+}
+
+// The required fields of `r` and of its sections, nested as their
+// properties are: what a file that extends no other must give itself.
+Value required_tree(const Record& r) {
+  Value t = Value::map();
+  Value required = Value::list();
+  Value properties = Value::map();
+  for (const Field& f : r.fields()) {
+    if (required_in_file(f)) required.push_back(Value::string(f.name()));
+    if (f.type() != FieldType::Section) continue;
+    Value inner = required_tree(*f.record());
+    if (inner.size() > 0) properties.set(f.name(), std::move(inner));
+  }
+  if (required.size() > 0) t.set("required", std::move(required));
+  if (properties.size() > 0) t.set("properties", std::move(properties));
+  return t;
 }
 
 // Markdown table cells: no pipes, no line breaks.
@@ -916,8 +948,19 @@ std::string json_schema(const Record& root, const std::string& title) {
   Value s = Value::map();
   s.set("$schema", Value::string("https://json-schema.org/draft/2020-12/schema"));
   s.set("title", Value::string(title));
-  Value body = record_schema(root, root.doc_text());
+  // A file that `extends` another gives only what it changes: its parent
+  // gives the rest (every shipped file with `extends` was refused, its
+  // required fields missing). The fields are required of the others.
+  Value body = record_schema(root, root.doc_text(), true);
   for (auto& [k, v] : body.entries()) s.set(k, std::move(v));
+  if (Value required = required_tree(root); required.size() > 0) {
+    Value extends = Value::map();
+    Value names = Value::list();
+    names.push_back(Value::string("extends"));
+    extends.set("required", std::move(names));
+    s.set("if", std::move(extends));
+    s.set("else", std::move(required));
+  }
   return s.to_json(2) + "\n";
 }
 

@@ -716,6 +716,32 @@ def test_schema_is_json_schema(terrasim):
     assert terrasim("schema", "nomodel", check=2).stderr.startswith("terrasim: no model named")
 
 
+def test_the_json_schema_takes_what_the_loader_takes(terrasim, tmp_path):
+    # Every shipped scenario with `extends:` was refused (the fields its parent gives "missing"), and so was
+    # `title: 3`, which the loader reads as the text "3".
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+    schema = json.loads(terrasim("schema", check=0).stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    files = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml") if "model" in yaml.safe_load(p.read_text())
+                   or "extends" in yaml.safe_load(p.read_text()))
+    assert any("extends" in yaml.safe_load(f.read_text()) for f in files)
+    for f in files:
+        assert [e.message for e in validator.iter_errors(yaml.safe_load(f.read_text()))] == [], f
+    # A file that extends another, and sets what every model has, fits any model's schema.
+    assert list(validator.iter_errors({"extends": "small.yaml", "title": "another title"})) == []
+    doc = yaml.safe_load(DEFAULT.read_text())
+    doc["title"] = 3
+    titled = tmp_path / "titled.yaml"
+    titled.write_text(yaml.safe_dump(doc))
+    terrasim("check", titled, check=0)
+    assert list(validator.iter_errors(doc)) == []
+    # A file that extends no other still has to give what is required.
+    del doc["zones"]
+    dock = jsonschema.Draft202012Validator(json.loads(terrasim("schema", "dock", check=0).stdout))
+    assert [e.message for e in dock.iter_errors(doc)] == ["'zones' is a required property"]
+
+
 def test_generated_scenario_reference_is_up_to_date(terrasim):
     generated = terrasim("schema", "--format", "markdown", check=0).stdout
     committed = (ROOT / "docs" / "scenarios.md").read_text()
