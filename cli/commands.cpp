@@ -193,6 +193,9 @@ int simulate(Simulation& s, const RunRequest& r, std::ostream& out, std::ostream
   progress.finish();
   if (r.profile) err << s.scheduler().profile_table();
   const int written = write_outputs(s, r, out, err);
+  // Outputs that could not be written (the disk full) leave no folders this
+  // run made: they stayed, empty, where a failed run leaves nothing.
+  if (written != kOk) folder.discard();
   if (!checkpoint_failure.empty()) {
     err << "terrasim: --checkpoint-at: " << checkpoint_failure << " (the run's outputs were written)\n";
     return kFailure;
@@ -314,9 +317,11 @@ int schema_command(const std::string& model, const std::string& format, std::ost
         << "\n";
     return kOk;
   }
-  // Several models: one schema per model, each an embedded resource.
+  // Several models: one schema per model, each an embedded resource. Any
+  // of them, not exactly one: a file that extends another need not name its
+  // model, and one that sets only fields every model has (title) fits each.
   out << "{\n  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
-         "  \"title\": \"terrasim scenario\",\n  \"oneOf\": [\n";
+         "  \"title\": \"terrasim scenario\",\n  \"anyOf\": [\n";
   for (std::size_t i = 0; i < models.size(); ++i) {
     std::string one = sim::json_schema(sim::scenario_record(*models[i], registry), "model " + models[i]->name);
     one.insert(one.find('{') + 1, fmt::format("\n  \"$id\": \"urn:terrasim:scenario:{}\",", models[i]->name));

@@ -67,11 +67,15 @@ int main(int argc, char** argv) {
   std::string progress = "auto";
   std::vector<std::string> checkpoint_at;
   std::vector<CLI::Option*> out_options;
+  // How --set's path picks a list's item, in each subcommand's help.
+  const std::string set_items =
+      "; a list's item by name (zones.Centre.x_km) or index (zones[0].x_km): a dotted segment is the item of that "
+      "name, or, digits naming none, the item at that index";
   auto add_run_options = [&](CLI::App* sub, bool with_scenario_options) {
     if (with_scenario_options) {
       sub->add_option("--seed", run.seed, "random seed (overrides the scenario's)");
       sub->add_option("--months", run.months, "months to simulate (overrides the scenario's)");
-      sub->add_option("--set", run.overrides, "override a field: path=value (repeatable)")->take_all();
+      sub->add_option("--set", run.overrides, "override a field: path=value (repeatable)" + set_items)->take_all();
     }
     sub->add_option("--threads", run.threads, "threads (0: every core); the output does not depend on it")
         ->check(CLI::Range(0, 1024));
@@ -96,7 +100,7 @@ int main(int argc, char** argv) {
   resume_cmd->add_option("--months", run.months, "months to simulate in all (at least those already simulated)");
   resume_cmd->add_option("--set", run.overrides,
                          "change a field from the checkpoint's month on: path=value (repeatable); the series "
-                         "before stay as they were")
+                         "before stay as they were" + set_items)
       ->take_all();
   add_run_options(resume_cmd, false);
 
@@ -105,7 +109,7 @@ int main(int argc, char** argv) {
   bool check_print = false;
   auto* check_cmd = app.add_subcommand("check", "check a scenario without running it");
   check_cmd->add_option("scenario", check_file, "scenario file (YAML)")->required();
-  check_cmd->add_option("--set", check_overrides, "override a field: path=value (repeatable)")->take_all();
+  check_cmd->add_option("--set", check_overrides, "override a field: path=value (repeatable)" + set_items)->take_all();
   check_cmd->add_flag("--print", check_print, "print the complete configuration (defaults filled in) as JSON");
 
   std::string schema_model, schema_format = "json";

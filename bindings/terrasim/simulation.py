@@ -365,7 +365,10 @@ class Simulation:
         run.json for ``format="json"``), config.json and, for a run changed
         on the way, changes.json, as one set (a file that cannot be written
         leaves the earlier ones as they were). An earlier run's outputs that
-        this one did not write are removed; their names are returned. A file
+        this one did not write are removed (only the names a run writes: a
+        run's series saved under another name stays); their names are
+        returned. A second writer into the same folder, of this process or
+        another, waits until the first is done. A file
         the run would write over that is not a terrasim output (a CSV without
         the provenance line, a ``config.json`` without a run's series beside
         it) is refused, and nothing is written."""

@@ -206,6 +206,8 @@ const sim::ModelRegistration kRegistration{{
     // The workers' columns are drawn at the start (their number was refused
     // as "inconsistent checkpoint" by the state's reader).
     {"workers"},
+    {},
+    {"zones", "skills"},
 }};
 }  // namespace
 

@@ -963,6 +963,7 @@ const sim::ModelRegistration kRegistration{{
      "skills[].unemployment_rate"},
     {"scale"},
     events_problem,
+    {"zones", "skills", "sectors", "policies"},
 }};
 }  // namespace
 

@@ -40,10 +40,14 @@ bool starts_like_checkpoint(const std::string& path) {
   return in.gcount() == static_cast<std::streamsize>(head.size()) && head == kMagic;
 }
 
-void AtomicFileSet::stage(const std::string& path, std::string_view content) {
+std::string temporary_pattern(const std::string& path) {
   const std::filesystem::path target(path);
   // fmt rather than "." + string: GCC 12 warns (-Wrestrict, a false positive) on the latter.
-  std::string tmp = (folder_of(target) / fmt::format(".{}.tmp-XXXXXX", target.filename().string())).string();
+  return (folder_of(target) / fmt::format(".{}.tmp-XXXXXX", target.filename().string())).string();
+}
+
+void AtomicFileSet::stage(const std::string& path, std::string_view content) {
+  std::string tmp = temporary_pattern(path);
   // Listed before it exists, so that no throw can leak the file; discard()
   // removes it from here on.
   staged_.push_back({path, std::move(tmp)});

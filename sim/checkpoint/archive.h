@@ -114,6 +114,11 @@ class ArchiveReader {
 // magic bytes), whatever follows: what may be written over by a new one.
 bool starts_like_checkpoint(const std::string& path);
 
+// The pattern of the temporary file AtomicFileSet::stage writes `path` to
+// first, beside it (".NAME.tmp-XXXXXX", for mkstemp): what a check before a
+// run must be able to create, its longer name included.
+std::string temporary_pattern(const std::string& path);
+
 // Files replaced together: each is written whole to a temporary file beside
 // its target, and its writing to disk started (stage); only when all are
 // written are they flushed (fsync), renamed over their targets and their

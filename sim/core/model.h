@@ -115,6 +115,12 @@ struct ModelInfo {
   // the initial state and knows its event by its place in the list; an
   // arrival that has happened is done).
   std::function<std::string(const Value& running, const Value& next, int month)> reconfigure_problem = {};
+  // The names of the breakdowns `declare` may make (each written as
+  // NAME.csv): the files an earlier run of any model left in an output
+  // folder, which a new run there removes, whatever its own model; a file of
+  // another name stays (a saved copy of a series). Simulation refuses a
+  // model that declares one not listed here.
+  std::vector<std::string> breakdowns = {};
 };
 
 class ModelRegistry {

@@ -1,6 +1,8 @@
 // The files of a run in a folder: see run_outputs.h.
 #include "sim/core/run_outputs.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "sim/checkpoint/archive.h"
+#include "sim/core/model.h"
 #include "sim/core/simulation.h"
 #include "sim/scenario/loader.h"
 
@@ -87,6 +90,42 @@ std::vector<OutputFile> run_output_files(const Simulation& s, std::string_view f
   return files;
 }
 
+// Every name a run can write in a folder, whatever its model, format or
+// history: what an earlier run may have left there.
+std::vector<std::string> output_names_of_any_run(const Simulation& s) {
+  std::vector<std::string> names = {"series.csv", "run.json", "config.json", "changes.json"};
+  auto add = [&names](const std::string& breakdown) {
+    if (std::find(names.begin(), names.end(), breakdown + ".csv") == names.end()) names.push_back(breakdown + ".csv");
+  };
+  for (const ModelInfo& m : ModelRegistry::global().models())
+    for (const std::string& b : m.breakdowns) add(b);
+  // A model of another registry (a test's) lists its own.
+  for (const std::string& b : s.scenario().model->breakdowns) add(b);
+  return names;
+}
+
+// An exclusive flock(2) on a folder, held while it lives: waits for another
+// holder to let go. The system releases it should its holder die. A folder
+// whose file system cannot lock (ENOLCK, NFS's EBADF for a folder) is
+// written without it, as before there was a lock.
+class FolderLock {
+ public:
+  explicit FolderLock(const fs::path& dir) : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (fd_ < 0)
+      throw std::runtime_error(fmt::format("cannot write {}: opening the folder to keep other runs from writing "
+                                           "there meanwhile: {}",
+                                           dir.string(), std::strerror(errno)));
+    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+  ~FolderLock() { ::close(fd_); }  // closing it releases the lock
+
+ private:
+  int fd_;
+};
+
 }  // namespace
 
 std::vector<std::string> run_output_names(const Simulation& s, std::string_view format) {
@@ -122,8 +161,29 @@ std::string checkpoint_path_problem(const std::string& file) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return fmt::format("no folder {} to write it in", dir.string());
-  if (const std::string why = cannot_write_in(dir); !why.empty())
-    return fmt::format("cannot write in the folder {}: {}", dir.string(), why);
+  // Probed with the temporary the checkpoint is written to, not a name of
+  // its own: a name that fits the folder but whose temporary (12 bytes
+  // longer) does not passed, and the run failed at its checkpoint's month.
+  std::string probe = temporary_pattern(file);
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ENAMETOOLONG) {
+      const std::size_t name = path.filename().string().size();
+      const std::size_t extra = fs::path(probe).filename().string().size() - name;
+      const long max = ::pathconf(dir.c_str(), _PC_NAME_MAX);
+      return fmt::format("file name too long ({} bytes): the checkpoint is written first to .NAME.tmp-XXXXXX "
+                         "beside it, {} bytes longer; expected {}",
+                         name, extra,
+                         max > static_cast<long>(extra)
+                             ? fmt::format("a name of at most {} bytes (the folder takes names of up to {})",
+                                           max - static_cast<long>(extra), max)
+                             : std::string("a shorter name"));
+    }
+    return fmt::format("cannot write in the folder {}: {}", dir.string(), std::strerror(error));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
   if (!fs::exists(path, ec)) return {};
   if (fs::is_directory(path, ec)) return "is a folder";
   // Read only if a regular file: a FIFO would block the read.
@@ -173,6 +233,10 @@ std::vector<std::string> write_run_outputs(const Simulation& s, const std::strin
     throw std::runtime_error(fmt::format("--out {}: {}", folder, why));
   fs::create_directories(folder);
   const fs::path dir(folder);
+  // One writer at a time: two runs writing here together left a mix of both
+  // (the series of one, the breakdowns and config.json of the other). The
+  // second waits, then replaces the first's files whole.
+  const FolderLock lock(dir);
   AtomicFileSet files;
   std::vector<std::string> written;
   for (const OutputFile& f : run_output_files(s, format)) {
@@ -181,12 +245,17 @@ std::vector<std::string> write_run_outputs(const Simulation& s, const std::strin
   }
   // The outputs of an earlier run in the folder that this one does not
   // write, judged before this run's files replace any: the folder holds one
-  // run's files, which config.json repeats. Other files stay.
+  // run's files, which config.json repeats. Only the names a run writes are
+  // candidates: any CSV file with a run's provenance was removed before,
+  // a series saved under another name (seed3.csv) with it.
   std::vector<std::string> earlier;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file() || std::find(written.begin(), written.end(), name) != written.end()) continue;
-    if (is_run_output(entry.path())) earlier.push_back(name);
+  std::error_code ec;
+  for (const std::string& name : output_names_of_any_run(s)) {
+    const fs::path file = dir / name;
+    if (std::find(written.begin(), written.end(), name) != written.end() ||
+        !fs::is_regular_file(fs::symlink_status(file, ec)))
+      continue;
+    if (is_run_output(file)) earlier.push_back(name);
   }
   std::sort(earlier.begin(), earlier.end());
   files.commit();

@@ -18,7 +18,12 @@ class Simulation;
 // run reconfigured on the way, changes.json, every change with its month.
 // The folder holds one run's files: an earlier run's outputs that this one
 // did not write (another format, model or history) are then removed, and
-// their names returned; other files stay. A file of the folder that the run
+// their names returned. Only a name some run writes is removed (series.csv,
+// run.json, config.json, changes.json, a breakdown of a registered model's
+// ModelInfo::breakdowns), and only with a run's content; other files stay,
+// a run's series saved under another name too. One writer at a time: a
+// second process writing into the same folder waits (flock on the folder)
+// until the first is done, then replaces its files. A file of the folder that the run
 // would write over and that is not a terrasim output (is_run_output) is
 // refused before anything is written. Throws std::invalid_argument for a
 // format other than "csv" or "json", std::logic_error for a simulation
@@ -41,7 +46,8 @@ std::string output_folder_problem(const Simulation& s, const std::string& folder
 
 // Why a checkpoint could not be written at `file` now, or "" if it could:
 // no file name, no folder to write it in, a folder that cannot be written
-// in, a folder at that path, or a file there that is not a terrasim
+// in (probed with the checkpoint's own temporary, so a name too long for it
+// is found here), a folder at that path, or a file there that is not a terrasim
 // checkpoint (the scenario being run, a result), which it would replace.
 std::string checkpoint_path_problem(const std::string& file);
 

@@ -195,11 +195,12 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
                        const ModelRegistry& registry, const std::vector<std::string>& labels) {
   std::vector<std::string> files;
   std::vector<ExtendsLink> links;
-  Value doc = resolve_extends(path, &files, {}, &links);
+  std::string file_sha256;
+  Value doc = resolve_extends(path, &files, {}, &links, &file_sha256);
   try {
     Scenario s = scenario_from_document(std::move(doc), path, overrides, registry, labels);
     s.files = std::move(files);
-    s.file_sha256 = sha256_file(path);
+    s.file_sha256 = std::move(file_sha256);
     return s;
   } catch (const ScenarioError& e) {
     if (links.empty()) throw;

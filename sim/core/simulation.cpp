@@ -30,6 +30,15 @@ Simulation::Simulation(Scenario scenario, int threads, Restoring)
     : scenario_(std::move(scenario)), team_(std::make_unique<Team>(resolve_threads(threads))) {
   model_ = scenario_.model->create(scenario_.config);
   model_->declare(recorder_);
+  // The list is what a later run removes from an output folder
+  // (write_run_outputs): a breakdown missing from it would stay there, an
+  // earlier run's file beside the new run's.
+  const auto& listed = scenario_.model->breakdowns;
+  for (const auto& b : recorder_.breakdowns())
+    if (std::find(listed.begin(), listed.end(), b.name) == listed.end())
+      throw std::logic_error(fmt::format("model {} declares the breakdown '{}', which its ModelInfo::breakdowns "
+                                         "does not list ({})",
+                                         scenario_.model->name, b.name, fmt::join(listed, ", ")));
   scheduler_.set_phases(model_->phases());
   history_.push_back({0, scenario_.config_sha256, scenario_.source, scenario_.file_sha256, scenario_.config.to_json()});
 }

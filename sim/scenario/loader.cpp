@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "sim/scenario/value_access.h"
+#include "sim/util/sha256.h"
 #include "sim/util/utf8.h"
 
 namespace terrasim::sim {
@@ -553,7 +554,9 @@ Value parse_yaml(std::string_view text_in, const std::string& file_name, const P
   return value;
 }
 
-Value parse_yaml_file(const std::string& path, const ParseLimits& limits) {
+namespace {
+// The bytes of the YAML file `path` (at most one past limits.max_bytes).
+std::string read_yaml_file(const std::string& path, const ParseLimits& limits) {
   // An empty path has no name to print before the error: say what it is.
   if (path.empty()) fail(Location{"\"\" (an empty file name)", 0, 0}, "", "expected the path of a YAML file");
   const Location where{path, 0, 0};
@@ -578,7 +581,12 @@ Value parse_yaml_file(const std::string& path, const ParseLimits& limits) {
     text.append(buffer, static_cast<std::size_t>(in.gcount()));
   }
   if (in.bad()) fail(where, "", fmt::format("cannot read file ({})", std::strerror(errno)));
-  return parse_yaml(text, path, limits);
+  return text;
+}
+}  // namespace
+
+Value parse_yaml_file(const std::string& path, const ParseLimits& limits) {
+  return parse_yaml(read_yaml_file(path, limits), path, limits);
 }
 
 // ---------------------------------------------------------------------------
@@ -593,8 +601,11 @@ std::string canonical_name(const fs::path& p) {
 }
 
 Value resolve(const std::string& path, std::vector<std::string>& chain, std::vector<std::string>& names,
-              std::vector<std::string>* files_read, const ParseLimits& limits, std::vector<ExtendsLink>* links) {
-  Value doc = parse_yaml_file(path, limits);
+              std::vector<std::string>* files_read, const ParseLimits& limits, std::vector<ExtendsLink>* links,
+              std::string* file_sha256 = nullptr) {
+  const std::string text = read_yaml_file(path, limits);
+  Value doc = parse_yaml(text, path, limits);
+  if (file_sha256) *file_sha256 = sha256_hex(text);
   if (files_read) files_read->push_back(chain.back());
   const Value* extends = doc.find("extends");
   if (!extends) return doc;
@@ -608,6 +619,12 @@ Value resolve(const std::string& path, std::vector<std::string>& chain, std::vec
                           : extends->is_list() ? "a list"
                           : extends->is_null() ? "nothing (null)"
                                                : quoted_text(extends->text())));
+  // A file name cannot hold a NUL: the system reads the path up to it, and
+  // "../tiny.yaml\0x" loaded ../tiny.yaml, what the file did not say.
+  if (const std::size_t nul = extends->text().find('\0'); nul != std::string::npos)
+    fail_here(fmt::format("expected the path of a scenario file, found {}, which holds a NUL character (\\0) at "
+                          "byte {}: a file name cannot hold one",
+                          quoted_text(extends->text()), nul + 1));
   const fs::path parent = (fs::path(path).parent_path() / extends->text()).lexically_normal();
   const std::string parent_canonical = canonical_name(parent);
   if (std::find(chain.begin(), chain.end(), parent_canonical) != chain.end()) {
@@ -637,10 +654,10 @@ Value resolve(const std::string& path, std::vector<std::string>& chain, std::vec
 }  // namespace
 
 Value resolve_extends(const std::string& path, std::vector<std::string>* files_read, const ParseLimits& limits,
-                      std::vector<ExtendsLink>* links) {
+                      std::vector<ExtendsLink>* links, std::string* file_sha256) {
   std::vector<std::string> chain{canonical_name(path)};
   std::vector<std::string> names{fs::path(path).lexically_normal().string()};
-  return resolve(path, chain, names, files_read, limits, links);
+  return resolve(path, chain, names, files_read, limits, links, file_sha256);
 }
 
 ScenarioError with_extends_notes(const ScenarioError& error, const std::vector<ExtendsLink>& links) {
@@ -689,6 +706,17 @@ bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// The index that `digits` write, or SIZE_MAX for one past it: an index is
+// no item of any list then, not a malformed one.
+std::size_t index_value(std::string_view digits) {
+  std::size_t v = 0;
+  for (const char c : digits) {
+    if (v > (SIZE_MAX - 9) / 10) return SIZE_MAX;
+    v = v * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return v;
+}
+
 class Override {
  public:
   Override(std::string_view assignment, std::string label)
@@ -732,10 +760,12 @@ class Override {
         if (close == std::string_view::npos || close >= end)
           fail_at(i, std::string(path), "unclosed `[`: expected a list index such as [0]");
         const std::string_view inside = text_.substr(i + 1, close - i - 1);
-        if (!all_digits(inside) || inside.size() > 9)
+        // Any number of digits: a large index is an item past the end, said
+        // so by assign (it was "expected a list index", of one).
+        if (!all_digits(inside))
           fail_at(i + 1, std::string(text_.substr(begin, close + 1 - begin)),
                   fmt::format("expected a list index (0, 1, ...) in `[...]`, found {}", quoted_text(inside)));
-        seg.index = static_cast<std::size_t>(std::stoul(std::string(inside)));
+        seg.index = index_value(inside);
         seg.key = std::string(inside);
         i = close + 1;
       } else {
@@ -810,7 +840,7 @@ class Override {
       if (current->is_map()) {
         if (seg.index)
           fail_at(seg.begin, path,
-                  fmt::format("`{}` is a mapping: expected a key after it, found the index [{}]", parent, *seg.index));
+                  fmt::format("`{}` is a mapping: expected a key after it, found the index [{}]", parent, seg.key));
         const Location key_loc = location(seg.begin);
         canonical += (canonical.empty() ? "" : ".") + seg.key;
         if (last) {
@@ -822,7 +852,7 @@ class Override {
         if ((!child || child->is_null()) && segments[k + 1].index)  // an absent list: no item to change
           fail_at(segments[k + 1].begin, std::string(text_.substr(segments[0].begin, segments[k + 1].end - segments[0].begin)),
                   fmt::format("`{}` is not set: it has no item [{}] to change (set the whole list: `{}=[...]`)", path,
-                              *segments[k + 1].index, path));
+                              segments[k + 1].key, path));
         if (!child || child->is_null()) {
           Value fresh = Value::map(child ? child->location() : key_loc);
           ValueAccess::set_key_location(fresh, key_loc);
@@ -837,20 +867,29 @@ class Override {
       } else if (current->is_list()) {
         std::vector<Value>& items = current->items();
         std::size_t at = items.size();
-        if (seg.index || all_digits(seg.key)) {
-          const std::size_t i = seg.index ? *seg.index : static_cast<std::size_t>(std::stoull(seg.key.substr(0, 18)));
-          if (i >= items.size())
-            fail_at(seg.begin, path,
-                    fmt::format("no item {} in `{}`: it has {} item{}", seg.key, parent, items.size(),
-                                items.size() == 1 ? "" : "s"));
-          at = i;
+        const auto count = [&items] { return fmt::format("{} item{}", items.size(), items.size() == 1 ? "" : "s"); };
+        if (seg.index) {
+          if (*seg.index >= items.size())
+            fail_at(seg.begin, path, fmt::format("no item {} in `{}`: it has {}", seg.key, parent, count()));
+          at = *seg.index;
         } else {
+          // A name first, digits as an index only where no item has that
+          // name: `zones.1` read as the index 1 chose the zone named "0"
+          // over the zone named "1", and a zone named "80000" could not be
+          // chosen. `zones[1]` is always the index.
           std::vector<std::string> names;
           for (std::size_t i = 0; i < items.size(); ++i) {
             const Value* name = items[i].find("name");
             if (!name || !name->is_scalar()) continue;
             if (name->text() == seg.key && at == items.size()) at = i;
             names.push_back(name->text());
+          }
+          if (at == items.size() && all_digits(seg.key)) {
+            if (index_value(seg.key) >= items.size())
+              fail_at(seg.begin, path,
+                      fmt::format("no item {} in `{}`: it has {}, and none is named `{}`", seg.key, parent, count(),
+                                  seg.key));
+            at = index_value(seg.key);
           }
           if (at == items.size()) {
             std::string known;

@@ -42,13 +42,17 @@ Value parse_yaml_file(const std::string& path, const ParseLimits& limits = {});
 // `files_read`, when given, receives the canonical paths read, top first;
 // `links`, when given, every file read through `extends` and where it was
 // named. A ScenarioError in a file read through `extends` says which file
-// named it (Diagnostic::note).
+// named it (Diagnostic::note). `file_sha256`, when given, receives the
+// SHA-256 (hex) of the bytes of `path` that were parsed: reading the file
+// again to hash it hashed nothing of a pipe (/dev/stdin), and another
+// content of a file changed in between.
 struct ExtendsLink {
   std::string file;   // as errors name it (the path resolved from the naming file's folder)
   Location named_at;  // the `extends:` value that names it
 };
 Value resolve_extends(const std::string& path, std::vector<std::string>* files_read = nullptr,
-                      const ParseLimits& limits = {}, std::vector<ExtendsLink>* links = nullptr);
+                      const ParseLimits& limits = {}, std::vector<ExtendsLink>* links = nullptr,
+                      std::string* file_sha256 = nullptr);
 
 // `error` with a note on each diagnostic located in a file of `links`,
 // naming the file that `extends` it (for errors found after the merge).
@@ -57,6 +61,9 @@ ScenarioError with_extends_notes(const ScenarioError& error, const std::vector<E
 // Applies one `path=value` override (from `--set` or Python) to `document`.
 // `path` is dotted; list items are selected by index (`zones[0].x_km` or
 // `zones.0.x_km`) or by the value of their `name` field (`zones.Centre.x_km`).
+// A dotted segment is the item it names if one has that name, else, if it
+// is digits, the item at that index; `[N]` is always the index (of zones
+// named "1" and "0", `zones.1` is the zone named "1", `zones[1]` the second).
 // Missing mapping keys are created (validation then judges them); a missing
 // list item is an error. The value is parsed as a YAML scalar or flow
 // collection. Errors point into the assignment as written, located in the

@@ -120,15 +120,24 @@ std::optional<std::int64_t> parse_int(std::string_view s, bool& overflow) {
 // A decimal number, as YAML writes one: [-+]digits[.digits][e[-+]digits],
 // read exactly (std::from_chars, whatever the locale). No hexadecimal, no
 // whitespace; "nan" and "inf" are read, and then refused as not finite.
-std::optional<double> parse_number(std::string_view s, bool& out_of_range) {
-  out_of_range = false;
+// Sets `out_of_range` to 1 for a number too large for a double, -1 for one
+// nearer to 0 than the smallest (4.9e-324, a subnormal), which would be read
+// as 0; else 0. Told apart: a tiny rate was said to be "beyond the range".
+std::optional<double> parse_number(std::string_view s, int& out_of_range) {
+  out_of_range = 0;
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   if (s.empty()) return std::nullopt;
   double out = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
   if (end != s.data() + s.size()) return std::nullopt;
   if (ec == std::errc::result_out_of_range) {
-    out_of_range = true;
+    // Its size read wider; past that too, the sign of its exponent says.
+    long double wide = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), wide, std::chars_format::general);
+    const std::size_t e = s.find_first_of("eE");
+    const bool tiny = r.ec == std::errc() ? std::fabs(wide) < 1
+                                          : e != std::string_view::npos && e + 1 < s.size() && s[e + 1] == '-';
+    out_of_range = tiny ? -1 : 1;
     return std::nullopt;
   }
   if (ec != std::errc()) return std::nullopt;
@@ -395,11 +404,14 @@ class Validator {
     } else if (v.kind() == Value::Kind::Int) {
       d = static_cast<double>(v.as_int());
     } else if (v.kind() == Value::Kind::String && ValueAccess::plain(v)) {
-      bool out_of_range = false;
+      int out_of_range = 0;
       d = parse_number(v.text(), out_of_range);
-      if (out_of_range) {
+      if (out_of_range != 0) {
         error(v.location(), path,
-              fmt::format("expected {}, found {} (beyond the range of a double)", expected, v.text()));
+              fmt::format("expected {}, found {} ({})", expected, v.text(),
+                          out_of_range > 0 ? "beyond the range of a double"
+                                           : "nearer to 0 than the smallest double, 4.9e-324: it would be read as 0; "
+                                             "write 0 if 0 is meant"));
         return std::nullopt;
       }
     }
@@ -729,9 +741,13 @@ Value schema_type(const char* type, const Field& f) {
   return both;
 }
 
-Value record_schema(const Record& r, const std::string& doc);
+// `merged`: the record is merged key by key with a parent file's (the
+// top level and its sections, not a list's items, which `extends` replaces
+// whole), so that its required fields go in the schema's "else" branch
+// (required_tree) rather than its own "required".
+Value record_schema(const Record& r, const std::string& doc, bool merged = false);
 
-Value field_schema(const Field& f) {
+Value field_schema(const Field& f, bool merged) {
   Value s = Value::map();
   const std::string d = description(f);
   if (!d.empty()) s.set("description", Value::string(d));
@@ -746,8 +762,16 @@ Value field_schema(const Field& f) {
       add_range(s, f, false);
       break;
     case FieldType::String:
-      s.set("type", schema_type("string", f));
-      if (!f.allowed().empty()) {
+      if (f.allowed().empty()) {
+        // A plain scalar is read as its text (`title: 3`, a zone named
+        // 80000), where an editor reads a number or a boolean: "string"
+        // alone refused what the loader takes.
+        Value types = Value::list();
+        for (const char* t : {"string", "number", "boolean"}) types.push_back(Value::string(t));
+        if (f.is_optional()) types.push_back(Value::string("null"));
+        s.set("type", std::move(types));
+      } else {
+        s.set("type", schema_type("string", f));
         Value e = Value::list();
         for (const auto& a : f.allowed()) e.push_back(Value::string(a));
         // An optional field takes null too, as its type says: an enum of
@@ -761,7 +785,7 @@ Value field_schema(const Field& f) {
       s.set("pattern", Value::string(kMonthPattern));
       break;
     case FieldType::Section: {
-      Value r = record_schema(*f.record(), "");
+      Value r = record_schema(*f.record(), "", merged);
       for (auto& [k, v] : r.entries()) s.set(k, std::move(v));
       break;
     }
@@ -790,21 +814,41 @@ Value field_schema(const Field& f) {
   return s;
 }
 
-Value record_schema(const Record& r, const std::string& doc) {
+bool required_in_file(const Field& f) {
+  return f.required() && !(f.type() == FieldType::Section && all_defaultable(*f.record()));
+}
+
+Value record_schema(const Record& r, const std::string& doc, bool merged) {
   Value s = Value::map();
   if (!doc.empty()) s.set("description", Value::string(doc));
   s.set("type", Value::string("object"));
   Value properties = Value::map();
   Value required = Value::list();
   for (const Field& f : r.fields()) {
-    properties.set(f.name(), field_schema(f));
-    if (f.required() && !(f.type() == FieldType::Section && all_defaultable(*f.record())))
-      required.push_back(Value::string(f.name()));
+    properties.set(f.name(), field_schema(f, merged));
+    if (required_in_file(f)) required.push_back(Value::string(f.name()));
   }
   s.set("properties", std::move(properties));
-  if (required.size() > 0) s.set("required", std::move(required));
+  if (required.size() > 0 && !merged) s.set("required", std::move(required));
   s.set("additionalProperties", Value::boolean(false));
   return s;
+}
+
+// The required fields of `r` and of its sections, nested as their
+// properties are: what a file that extends no other must give itself.
+Value required_tree(const Record& r) {
+  Value t = Value::map();
+  Value required = Value::list();
+  Value properties = Value::map();
+  for (const Field& f : r.fields()) {
+    if (required_in_file(f)) required.push_back(Value::string(f.name()));
+    if (f.type() != FieldType::Section) continue;
+    Value inner = required_tree(*f.record());
+    if (inner.size() > 0) properties.set(f.name(), std::move(inner));
+  }
+  if (required.size() > 0) t.set("required", std::move(required));
+  if (properties.size() > 0) t.set("properties", std::move(properties));
+  return t;
 }
 
 // Markdown table cells: no pipes, no line breaks.
@@ -904,8 +948,19 @@ std::string json_schema(const Record& root, const std::string& title) {
   Value s = Value::map();
   s.set("$schema", Value::string("https://json-schema.org/draft/2020-12/schema"));
   s.set("title", Value::string(title));
-  Value body = record_schema(root, root.doc_text());
+  // A file that `extends` another gives only what it changes: its parent
+  // gives the rest (every shipped file with `extends` was refused, its
+  // required fields missing). The fields are required of the others.
+  Value body = record_schema(root, root.doc_text(), true);
   for (auto& [k, v] : body.entries()) s.set(k, std::move(v));
+  if (Value required = required_tree(root); required.size() > 0) {
+    Value extends = Value::map();
+    Value names = Value::list();
+    names.push_back(Value::string("extends"));
+    extends.set("required", std::move(names));
+    s.set("if", std::move(extends));
+    s.set("else", std::move(required));
+  }
   return s.to_json(2) + "\n";
 }
 

@@ -455,6 +455,84 @@ def test_out_config_json_beside_a_runs_series_is_that_runs(terrasim, tmp_path):
     assert json.loads((out / "config.json").read_text())["seed"] == 2
 
 
+def test_out_keeps_a_runs_series_saved_under_another_name(terrasim, tmp_path):
+    # Any CSV file with a run's provenance was removed as "an earlier run's", whatever its name: results saved
+    # beside the outputs (seed3.csv, a copy keep.csv) were lost, exit 0.
+    out = tmp_path / "res"
+    out.mkdir()
+    saved = terrasim("run", SMALL, "--months", 2, "--seed", 3, check=0).stdout
+    (out / "seed3.csv").write_text(saved)
+    (out / "keep.csv").write_text(saved)
+    p = terrasim("run", SMALL, "--months", 2, "--out", out, check=0)
+    assert "removed" not in p.stderr
+    assert (out / "seed3.csv").read_text() == saved and (out / "keep.csv").read_text() == saved
+    assert sorted(os.listdir(out)) == ["config.json", "keep.csv", "seed3.csv", "series.csv", "skills.csv", "zones.csv"]
+
+
+def test_a_run_writes_into_its_folder_after_another_writer_is_done(terrasim_bin, tmp_path):
+    # Two runs writing into one folder together left a mix of both (the series of one, the breakdowns and
+    # config.json of the other), both exit 0. Here a holder of the folder's lock keeps the run from writing.
+    import fcntl
+    import time
+    out = tmp_path / "o"
+    out.mkdir()
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        run = subprocess.Popen([str(terrasim_bin), "run", str(SMALL), "--months", "2", "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.05)
+        assert run.poll() is None, run.communicate()  # a run of two months takes a fraction of that
+        assert os.listdir(out) == []  # not even a temporary
+    finally:
+        os.close(fd)  # lets it go
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err
+    assert sorted(os.listdir(out)) == ["config.json", "series.csv", "skills.csv", "zones.csv"]
+
+
+def test_a_checkpoint_name_too_long_for_its_temporary_is_refused_before_the_run(terrasim, tmp_path):
+    # The name fitted the folder, its temporary (.NAME.tmp-XXXXXX, 12 bytes longer) did not: the whole run went
+    # on, then failed at the checkpoint's month, "File name too long".
+    name = "c" * 245
+    p = terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 1, tmp_path / name, "--profile", check=2)
+    assert (f"--checkpoint-at 1 {tmp_path / name}: file name too long (245 bytes): the checkpoint is written first "
+            "to .NAME.tmp-XXXXXX beside it, 12 bytes longer; expected a name of at most 243 bytes") in p.stderr
+    assert "phase" not in p.stderr  # refused before the run
+    assert os.listdir(tmp_path) == []
+    terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 1, tmp_path / ("c" * 243), check=0)
+
+
+def test_outputs_that_cannot_be_written_leave_no_folder_the_run_made(terrasim_bin, tmp_path):
+    # The disk full when the outputs are written (here a limit on a file's size): exit 1, and the folders the
+    # run had made stayed, empty, where a failed run leaves nothing.
+    import resource
+    import signal
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() then fails with EFBIG rather than killing
+    out = tmp_path / "new" / "deeper"
+    p = subprocess.run([str(terrasim_bin), "run", str(SMALL), "--months", "2", "--out", str(out)],
+                       capture_output=True, text=True, preexec_fn=small_files)
+    assert p.returncode == 1, p.stderr
+    assert "cannot write" in p.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_scenario_read_from_a_pipe_records_the_sha256_of_its_bytes(terrasim_bin, tmp_path):
+    # The file was read a second time to be hashed: a pipe had nothing left, and the run recorded the SHA-256 of
+    # no bytes (e3b0c442...).
+    import hashlib
+    text = SMALL.read_text().replace("extends: ", "extends: " + str(SMALL.parent) + "/")
+    p = subprocess.run([str(terrasim_bin), "run", "/dev/stdin", "--months", "1"], input=text, capture_output=True,
+                       text=True)
+    assert p.returncode == 0, p.stderr
+    assert f"# scenario_sha256: {hashlib.sha256(text.encode()).hexdigest()}" in p.stdout.splitlines()
+
+
 def test_a_checkpoint_is_written_at_its_month_and_survives_a_run_killed_later(terrasim_bin, terrasim, tmp_path):
     # A checkpoint held back to the end of the run (staged with the outputs, for a few hours of 6 December
     # 2026) was lost with a run killed after its month: here by SIGPIPE when the series meet a closed pipe.
@@ -636,6 +714,32 @@ def test_schema_is_json_schema(terrasim):
     text = json.dumps(schema)
     assert "separation_rate" in text and "zones" in text
     assert terrasim("schema", "nomodel", check=2).stderr.startswith("terrasim: no model named")
+
+
+def test_the_json_schema_takes_what_the_loader_takes(terrasim, tmp_path):
+    # Every shipped scenario with `extends:` was refused (the fields its parent gives "missing"), and so was
+    # `title: 3`, which the loader reads as the text "3".
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+    schema = json.loads(terrasim("schema", check=0).stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    files = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml") if "model" in yaml.safe_load(p.read_text())
+                   or "extends" in yaml.safe_load(p.read_text()))
+    assert any("extends" in yaml.safe_load(f.read_text()) for f in files)
+    for f in files:
+        assert [e.message for e in validator.iter_errors(yaml.safe_load(f.read_text()))] == [], f
+    # A file that extends another, and sets what every model has, fits any model's schema.
+    assert list(validator.iter_errors({"extends": "small.yaml", "title": "another title"})) == []
+    doc = yaml.safe_load(DEFAULT.read_text())
+    doc["title"] = 3
+    titled = tmp_path / "titled.yaml"
+    titled.write_text(yaml.safe_dump(doc))
+    terrasim("check", titled, check=0)
+    assert list(validator.iter_errors(doc)) == []
+    # A file that extends no other still has to give what is required.
+    del doc["zones"]
+    dock = jsonschema.Draft202012Validator(json.loads(terrasim("schema", "dock", check=0).stdout))
+    assert [e.message for e in dock.iter_errors(doc)] == ["'zones' is a required property"]
 
 
 def test_generated_scenario_reference_is_up_to_date(terrasim):

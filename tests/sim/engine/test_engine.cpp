@@ -617,9 +617,9 @@ class FailsToRecord final : public Model {
   int halves_ = -1;
 };
 
-TEST(Simulation, AMonthThatFailsWhileItIsRecordedLeavesNoRowOfIt) {
-  // Its row stayed, with the values set before the failure and NaN for the
-  // rest: Python's series() showed a month the run never finished.
+// FailsToRecord as a model of its own registry, its info listing
+// `breakdowns`; and the scenario of one that fails in month 2.
+ModelRegistry fails_to_record_registry(std::vector<std::string> breakdowns) {
   ModelRegistry registry;
   registry.add({.name = "fails_to_record",
                 .summary = "a count that cannot be recorded in month fail_in",
@@ -627,7 +627,30 @@ TEST(Simulation, AMonthThatFailsWhileItIsRecordedLeavesNoRowOfIt) {
                 .declare_parameters = [](Record& r) { r.integer("fail_in").range(0, 100); },
                 .create = [](const Value& config) {
                   return std::make_unique<FailsToRecord>(static_cast<int>(config["fail_in"].as_int()));
-                }});
+                },
+                .breakdowns = std::move(breakdowns)});
+  return registry;
+}
+
+TEST(Simulation, RefusesAModelThatDeclaresABreakdownItsInfoDoesNotList) {
+  // The list is what a run removes of an earlier run's files in its output
+  // folder: a breakdown not in it would stay there, beside the new run's.
+  const ModelRegistry registry = fails_to_record_registry({"zones"});
+  TempDir dir;
+  spit((dir.path / "s.yaml").string(), "model: fails_to_record\nfail_in: 2\n");
+  try {
+    Simulation sim(load_scenario((dir.path / "s.yaml").string(), {}, registry), 1);
+    FAIL() << "a breakdown not listed was taken";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "model fails_to_record declares the breakdown 'halves', which its ModelInfo::breakdowns "
+                           "does not list (zones)");
+  }
+}
+
+TEST(Simulation, AMonthThatFailsWhileItIsRecordedLeavesNoRowOfIt) {
+  // Its row stayed, with the values set before the failure and NaN for the
+  // rest: Python's series() showed a month the run never finished.
+  const ModelRegistry registry = fails_to_record_registry({"halves"});
   TempDir dir;
   spit((dir.path / "s.yaml").string(), "model: fails_to_record\nfail_in: 2\n");
   Simulation sim(load_scenario((dir.path / "s.yaml").string(), {}, registry), 1);

@@ -10,9 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/util/sha256.h"
 #include "test_record.h"
 
 namespace terrasim::sim {
@@ -482,6 +485,33 @@ TEST(ResolveExtends, RefusesBadTargets) {
   EXPECT_THAT(error_text([&] { resolve_extends(number); }), HasSubstr("found a mapping"));
 }
 
+TEST(ResolveExtends, RefusesAPathThatHoldsANul) {
+  // The path was cut at the NUL by the system: "../tiny.yaml\0x" loaded
+  // ../tiny.yaml, silently.
+  TempDir dir;
+  dir.write("parent.yaml", "model: dock\n");
+  const std::string child = dir.write("child.yaml", "extends: \"parent.yaml\\0x\"\n");
+  EXPECT_THAT(error_text([&] { resolve_extends(child); }),
+              StartsWith(child + ":1:10: error: extends: expected the path of a scenario file, found "
+                                 "\"parent.yaml\\u0000x\", which holds a NUL character (\\0) at byte 12: a file name "
+                                 "cannot hold one"));
+}
+
+TEST(ResolveExtends, HashesTheBytesItParsed) {
+  // load_scenario hashed the file by reading it a second time: of a pipe
+  // (/dev/stdin) that was nothing, the SHA-256 of no bytes (e3b0c442...).
+  TempDir dir;
+  const std::string text = "model: dock\n";
+  const std::string fifo = (dir.path / "pipe.yaml").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << text; });
+  std::string sha;
+  const Value doc = resolve_extends(fifo, nullptr, {}, nullptr, &sha);
+  writer.join();
+  EXPECT_EQ(doc["model"].text(), "dock");
+  EXPECT_EQ(sha, sha256_hex(text));
+}
+
 TEST(ResolveExtends, RefusesChainsLongerThanSixteenFiles) {
   TempDir dir;
   auto chain = [&](int n) {
@@ -553,6 +583,35 @@ TEST(ApplyOverride, SetsByPathIndexAndName) {
   EXPECT_EQ(at.column, 15);
   EXPECT_EQ(doc["list"].items()[1].location().column, 10);
   EXPECT_EQ(doc["policies"]["portal"]["creation_boost"].location().file, "--set #5");
+}
+
+TEST(ApplyOverride, ADottedSegmentIsTheItemItNamesBeforeAnIndex) {
+  // Digits were always an index: of zones named "1" and "0", zones.1 chose
+  // the zone named "0", and a zone named "80000" could not be chosen ("no
+  // item 80000"). `[1]` stays the index.
+  Value doc = parse("zones:\n  - {name: \"1\", x_km: 0}\n  - {name: \"0\", x_km: 0}\n"
+                    "  - {name: \"80000\", x_km: 0}\n  - {name: Sud, x_km: 0}\n");
+  EXPECT_EQ(apply_override(doc, "zones.1.x_km=7", "--set #1"), "zones[0].x_km");
+  EXPECT_EQ(apply_override(doc, "zones.80000.x_km=8", "--set #2"), "zones[2].x_km");
+  EXPECT_EQ(apply_override(doc, "zones[1].x_km=9", "--set #3"), "zones[1].x_km");
+  EXPECT_EQ(apply_override(doc, "zones.3.x_km=6", "--set #4"), "zones[3].x_km");  // no zone named "3": the index
+  EXPECT_EQ(doc["zones"].items()[0]["x_km"].text(), "7");
+  EXPECT_EQ(doc["zones"].items()[1]["x_km"].text(), "9");
+  EXPECT_EQ(doc["zones"].items()[2]["x_km"].text(), "8");
+  EXPECT_EQ(doc["zones"].items()[3]["x_km"].text(), "6");
+  EXPECT_THAT(error_text([&] { apply_override(doc, "zones.4.x_km=1", "--set #5"); }),
+              StartsWith("--set #5:1:7: error: zones.4: no item 4 in `zones`: it has 4 items, and none is named `4`"));
+}
+
+TEST(ApplyOverride, AnIndexPastAnyListIsNoItemNotAMalformedIndex) {
+  // More than nine digits were "expected a list index (0, 1, ...)", of one.
+  EXPECT_THAT(override_error("zones[99999999999].x_km=1"),
+              StartsWith("--set #1:1:6: error: zones[99999999999]: no item 99999999999 in `zones`: it has 2 items"));
+  EXPECT_THAT(override_error("zones[123456789012345678901234567890]=1"),
+              HasSubstr("no item 123456789012345678901234567890 in `zones`: it has 2 items"));
+  // Read whole: the first 18 digits of 0000000000000000002 were 0, the first item.
+  EXPECT_THAT(override_error("zones.0000000000000000002.x_km=1"),
+              HasSubstr("no item 0000000000000000002 in `zones`: it has 2 items"));
 }
 
 TEST(ApplyOverride, NamesThePathItSetAsErrorsDoAndIsLocatedInItsLabel) {

@@ -235,6 +235,15 @@ TEST(Validate, Numbers) {
   EXPECT_THAT(check_error("x: \"0.5\"\n", r), HasSubstr("found the string \"0.5\""));
   EXPECT_THAT(check_error("x: 0\nany: 1e400\n", r),
               HasSubstr("any: expected a number, found 1e400 (beyond the range of a double)"));
+  // Nearer to 0 than any double: refused as such (it was "beyond the range
+  // of a double", which it is not); a subnormal is a double, and is taken.
+  for (const char* tiny : {"2e-324", "-1e-400", "1e-99999"})
+    EXPECT_THAT(check_error(fmt::format("x: 0\nany: {}\n", tiny), r),
+                HasSubstr(fmt::format("any: expected a number, found {} (nearer to 0 than the smallest double, "
+                                      "4.9e-324: it would be read as 0; write 0 if 0 is meant)",
+                                      tiny)))
+        << tiny;
+  EXPECT_THAT(check_error("x: 0\nany: -1e99999\n", r), HasSubstr("(beyond the range of a double)"));
   Record half;
   half.number("lo").range(0, std::numeric_limits<double>::infinity()).exclusive_min();
   half.number("hi").range(-std::numeric_limits<double>::infinity(), 5).def(0.0);
@@ -594,7 +603,12 @@ TEST(JsonSchema, IsValidJsonAndDescribesEveryField) {
   EXPECT_EQ(p["verbose"]["type"].text(), "boolean");
   EXPECT_EQ(p["verbose"]["default"].text(), "false");
   EXPECT_EQ(p["model"]["enum"].size(), 2u);
-  EXPECT_EQ(p["title"]["type"].items()[1].text(), "null");  // optional
+  // A plain scalar is a string field's text: `title: 3` is taken, as an
+  // editor reads it (a number); optional, it may be null.
+  std::vector<std::string> title_types;
+  for (const Value& t : p["title"]["type"].items()) title_types.push_back(t.text());
+  EXPECT_EQ(title_types, (std::vector<std::string>{"string", "number", "boolean", "null"}));
+  EXPECT_EQ(p["model"]["type"].text(), "string");  // a choice is one of its strings
   EXPECT_EQ(p["start"]["pattern"].text(), "^[0-9]{4}-(0[1-9]|1[0-2])$");
   EXPECT_EQ(p["start"]["default"].text(), "2015-01");
   EXPECT_THAT(p["home"]["description"].text(), HasSubstr("the name of an item of `zones`"));
@@ -610,8 +624,13 @@ TEST(JsonSchema, IsValidJsonAndDescribesEveryField) {
   EXPECT_EQ(p["zones"]["items"]["description"].text(), "one zone");
   EXPECT_EQ(p["zones"]["items"]["required"].size(), 3u);
   EXPECT_EQ(p["zones"]["items"]["additionalProperties"].text(), "false");
+  // Required of a file that extends no other (its parent gives the rest):
+  // they were required of every file, and every shipped file with
+  // `extends` was refused. A list's items are replaced whole: theirs stay.
+  EXPECT_FALSE(s.contains("required"));
+  EXPECT_EQ(s["if"]["required"].items()[0].text(), "extends");
   std::vector<std::string> required;
-  for (const Value& r : s["required"].items()) required.push_back(r.text());
+  for (const Value& r : s["else"]["required"].items()) required.push_back(r.text());
   EXPECT_EQ(required, (std::vector<std::string>{"model", "zones"}));
   EXPECT_EQ(s["additionalProperties"].text(), "false");
   // Every good file of the tests would satisfy it; every bad key is refused by it.
