@@ -463,9 +463,40 @@ def _run_counts(res) -> str:
     return heading + "\n" + counts.to_string(index=False)
 
 
+class _StdoutError(OSError):
+    """Standard output could not be written (a full disk, /dev/full)."""
+
+
+class _GuardedStdout:
+    """sys.stdout, whose failures to write are told apart from the other OSErrors of a command (a file it
+    reads): they become _StdoutError, said in one line as the C++ program says them."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _guarded(self, call, *args):
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise _StdoutError(e.errno, e.strerror) from e
+
+    def write(self, text):
+        return self._guarded(self._stream.write, text)
+
+    def flush(self):
+        return self._guarded(self._stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def _main_closing_quietly() -> int:
     """main(), ending as the C++ program does when its reader stops reading (``terrasim results DB | head``):
-    the exit status of a SIGPIPE, 141, without Python's traceback or "Exception ignored" message."""
+    the exit status of a SIGPIPE, 141, without Python's traceback or "Exception ignored" message; and when
+    standard output cannot be written (``> /dev/full``): one line and exit 1, where Python printed a traceback."""
+    sys.stdout = _GuardedStdout(sys.stdout)
     try:
         code = main()
         sys.stdout.flush()  # here, not at the interpreter's exit, where a broken pipe cannot be caught
@@ -474,6 +505,10 @@ def _main_closing_quietly() -> int:
         # Nothing more can be written there: standard output to /dev/null, so that the exit's flush is quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + 13  # SIGPIPE
+    except _StdoutError as e:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush would fail again
+        print(f"terrasim: cannot write to standard output: {e.strerror or e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

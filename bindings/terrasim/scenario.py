@@ -134,10 +134,6 @@ def _quoted(text: str) -> str:
     return '"' + _NEEDS_ESCAPE.sub(_escape, str(text)) + '"'
 
 
-_EXTENDS_WHY = ("a scenario's `extends` is read with its file, before any override, and an override of it was "
-                "ignored: write `extends: FILE` in the scenario file and load that file")
-
-
 def _override_path(path: Any) -> str:
     """A key of an overrides dict: a field's path, as ``--set`` takes it before ``=``. Refused (TypeError,
     ValueError, naming the key) when it is no str, or holds ``=``: ``{"title=x": 1}`` was read back as the
@@ -153,34 +149,26 @@ def _override_path(path: Any) -> str:
     return path
 
 
-def _not_extends(path: str, where: str) -> None:
-    """Refuses (ValueError) an override of `extends`, which the engine would drop without a word."""
-    if path.strip() == "extends":
-        raise ValueError(f"{where}: extends: {_EXTENDS_WHY}")
-
-
 def override_list(overrides: Overrides) -> list[str]:
     """``{"a.b": 1}`` or ``["a.b=1"]`` as the engine's ``path=value`` assignments.
 
     A dict's values are Python values (a ``str`` is a string, as it is: ``{"title": "null"}``); the text
     after ``=`` of a list's, as of ``--set``, is YAML (``"title=null"`` is null). A dict's key that is no
-    path, and an override of ``extends``, are refused (TypeError, ValueError)."""
+    path is refused (TypeError, ValueError)."""
     if overrides is None:
         return []
     if isinstance(overrides, Mapping):
         out = []
         for path, v in overrides.items():
-            _not_extends(_override_path(path), f"overrides[{path!r}]")
+            _override_path(path)
             out.append(f"{path}={format_override_value(v, path)}")
         return out
     if isinstance(overrides, str):
-        _not_extends(overrides.partition("=")[0], f"override {overrides!r}")
         return [_unicode(overrides, f"override {overrides!r}")]
     out = []
     for item in overrides:
         if not isinstance(item, str) or "=" not in item:
             raise TypeError(f"an override is a 'path=value' string, found {item!r}")
-        _not_extends(item.partition("=")[0], f"override {item!r}")
         out.append(_unicode(item, f"override {item!r}"))
     return out
 
@@ -216,12 +204,8 @@ class Scenario:
     @classmethod
     def from_dict(cls, document: Mapping[str, Any], overrides: Overrides = None,
                   source: str = "<dict>") -> "Scenario":
-        """Validates a scenario given as a dict (as a YAML file would hold it, without ``extends``: refused,
-        ValueError, rather than dropped without a word)."""
-        if isinstance(document, Mapping) and "extends" in document:
-            raise ValueError(f"{source}: extends: a scenario given as a dict is one whose `extends` is resolved "
-                             "already: write `extends: FILE` in a scenario file and load that file, or merge the "
-                             "dicts in Python")
+        """Validates a scenario given as a dict (as a YAML file would hold it, without ``extends``, which the
+        engine refuses: ScenarioError)."""
         ov = override_list(overrides)
         return cls(_core.scenario_from_dict(_plain(document), ov, source, labels=override_labels(overrides)), ov)
 

@@ -69,6 +69,7 @@ import socket
 import sqlite3
 import stat
 import sys
+import threading
 import time
 import types
 from collections.abc import Iterable, Mapping
@@ -1665,12 +1666,29 @@ def _stop_processes(pool: cf.ProcessPoolExecutor) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(5)
-    # The pipe's reading end closed too: a feeder thread still writing to it (the pool's own thread may already
-    # wait on it, after a worker died) then fails at once, as Python 3.12's pool does (gh-94777); left open, a
-    # process that went on (Jupyter) kept a blocked thread, and one that exited hung there.
+    # What is left in the pipe is read and thrown away, by a thread of ours on a copy of its reading end: a
+    # feeder thread blocked writing to it (the pool's own thread may wait on it, after a worker died) then
+    # finishes; left blocked, a process that went on (Jupyter) kept a blocked thread, and one that exited hung
+    # there. Closing the reading end instead, as Python 3.12's pool does from its own thread, raced with the
+    # feeder's own close of it when the pool ended meanwhile (a worker killed): EBADF's traceback, or, had the
+    # number been reused between the two closes, another file closed.
     if call_queue is not None:
-        with contextlib.suppress(Exception):
-            call_queue._reader.close()
+        try:
+            reader = os.dup(call_queue._reader.fileno())
+        except (OSError, ValueError, AttributeError):
+            return  # closed already: the feeder has ended
+        threading.Thread(target=_drain, args=(reader,), name="terrasim-sweep-drain", daemon=True).start()
+
+
+def _drain(fd: int) -> None:
+    """Reads `fd` to its end (every writer gone), then closes it."""
+    try:
+        while os.read(fd, 1 << 16):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "sim/scenario/loader.h"
+#include "sim/scenario/value_access.h"
 #include "sim/util/sha256.h"
 
 namespace terrasim::sim {
@@ -175,6 +176,16 @@ Scenario scenario_from_document(Value document, std::string source, const std::v
     applied.push_back(std::move(a));
   }
   try {
+    // A file's `extends` is resolved when the file is read (load_scenario),
+    // and taken out. One here came from an override, a Python dict or a
+    // document of another program, with no file to be relative to: it was
+    // checked as a string, then dropped, and the run went on without the
+    // parent (even one that does not exist) and without a word.
+    if (const Value* extends = document.find("extends"))
+      throw ScenarioError({scenario_detail::diagnostic(
+          extends->location(), "extends",
+          "`extends` is read from a scenario file only, where it names the file it extends relative to its own "
+          "folder: write `extends: FILE` in the scenario file (or give the parent's fields here)")});
     const ModelInfo& model = model_of(document, registry);
     Scenario s;
     s.source = std::move(source);

@@ -128,7 +128,7 @@ def test_resume_with_changes_shares_the_history_and_records_the_change(terrasim,
 def test_resume_with_a_change_the_state_cannot_take_is_refused(terrasim, tmp_path):
     ckpt = tmp_path / "state.ckpt"
     terrasim("run", SMALL, "--months", 10, "--checkpoint-at", 6, ckpt, check=0)
-    for args, why in [(["--set", "workers=20000"], "number of workers"), (["--months", 4], "already simulated"),
+    for args, why in [(["--set", "workers=20000"], "it changes workers, which sizes the whole run"), (["--months", 4], "already simulated"),
                       (["--set", "seed=4"], "seed cannot change"),
                       (["--set", "zones.Centre.name=Middle"], "breakdown 'zones'")]:
         out = tmp_path / "o"
@@ -651,13 +651,28 @@ def test_checkpoint_is_not_written_over_another_file(terrasim, tmp_path):
     assert "2015-03" in terrasim("resume", tmp_path / "c.ckpt", check=0).stdout
 
 
-def test_output_that_cannot_reach_standard_output_fails_with_a_message(terrasim_bin):
+def test_output_that_cannot_reach_standard_output_fails_with_a_message(terrasim_bin, tmp_path):
     import subprocess
-    for args in (["run", str(SMALL), "--months", "2"], ["check", str(SMALL)], ["schema"]):
+    db = tmp_path / "s.sqlite"
+    subprocess.run([str(terrasim_bin), "sweep", f"a={SMALL}", "--months", "2", "-r", "2", "--db", str(db),
+                    "--workers", "1", "--progress", "never"], check=True, capture_output=True)
+    # The Python program's commands printed a traceback (OSError: [Errno 28]) where the C++ program's say it in
+    # one line (a review).
+    for args in (["run", str(SMALL), "--months", "2"], ["check", str(SMALL)], ["schema"],
+                 ["results", str(db), "--fan"], ["results", str(db)]):
         with open("/dev/full", "w") as full:
             p = subprocess.run([str(terrasim_bin), *args], stdout=full, stderr=subprocess.PIPE, text=True)
         assert p.returncode == 1, args
-        assert "cannot write to standard output" in p.stderr, args
+        assert p.stderr.startswith("terrasim: cannot write to standard output") and "Traceback" not in p.stderr, \
+            (args, p.stderr)
+        assert len(p.stderr.splitlines()) == 1, (args, p.stderr)
+    for args in (["run", str(SMALL), "--months", "2"], ["check", str(SMALL)]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run(["/usr/bin/python3", "-m", "terrasim", *args], stdout=full, stderr=subprocess.PIPE,
+                               text=True, env=dict(os.environ, PYTHONPATH=str(pathlib.Path(terrasim_bin).parents[1]
+                                                                             / "python")))
+        assert p.returncode == 1 and p.stderr.startswith("terrasim: cannot write to standard output"), \
+            (args, p.stderr)
 
 
 def test_seed_and_months_errors_name_their_option(terrasim, tmp_path):
@@ -933,3 +948,16 @@ def test_sweep_results_and_forecast_take_paths_that_are_not_utf8(undecodable):
     bad = folder / os.fsdecode(b"bad\xe9.yaml")
     bad.write_text("extends: default.yaml\nmonths: x\n")
     assert run("sweep", bad, "--db", db, check=2)[1].startswith(f"{shown(bad)}:2:9: error: months:")
+
+
+def test_extends_given_other_than_in_a_file_is_refused(terrasim, tmp_path):
+    # `--set extends=...` was checked as a string, then dropped: the run went on without the parent, even one
+    # that does not exist, and exited 0 (a review).
+    out = tmp_path / "o"
+    p = terrasim("run", SMALL, "--set", "extends=nonexistent.yaml", "--months", 2, "--out", out, check=2)
+    assert "--set #1:1:9: error: extends: `extends` is read from a scenario file only" in p.stderr, p.stderr
+    assert not out.exists()
+    ckpt = tmp_path / "c.ckpt"
+    terrasim("run", SMALL, "--months", 4, "--checkpoint-at", 2, ckpt, check=0)
+    p = terrasim("resume", ckpt, "--set", f"extends={SMALL}", check=2)
+    assert "error: extends: `extends` is read from a scenario file only" in p.stderr, p.stderr

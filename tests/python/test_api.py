@@ -365,7 +365,7 @@ def test_python_command_line_resume_with_changes_matches(tmp_path):
         (tmp_path / "cli" / "changes.json").read_text())
     p = subprocess.run(["/usr/bin/python3", "-m", "terrasim", "resume", str(ckpt), "--set", "workers=3"],
                        capture_output=True, text=True)
-    assert p.returncode == 2 and "number of workers" in p.stderr
+    assert p.returncode == 2 and "it changes workers, which sizes the whole run" in p.stderr
 
 
 def test_step_month_by_month_equals_run():
@@ -1126,9 +1126,10 @@ def test_a_dict_overrides_key_that_is_no_path_is_refused_naming_it(overrides, er
 
 @pytest.mark.parametrize("how", ["dict", "dict overrides", "list overrides", "str override", "with_overrides"])
 def test_extends_given_in_python_is_refused_not_ignored(how):
-    # The engine drops `extends` from a dict and from an override: the scenario loaded as if it were not there.
+    # The engine dropped `extends` from a dict and from an override: the scenario loaded as if it were not there,
+    # even a parent that does not exist. The engine refuses it, located (ScenarioError).
     document = {"model": "dock", "extends": "nonexistent.yaml"}
-    with pytest.raises(ValueError) as e:
+    with pytest.raises(ts.ScenarioError) as e:
         if how == "dict":
             ts.load(document)
         elif how == "dict overrides":
@@ -1139,4 +1140,4 @@ def test_extends_given_in_python_is_refused_not_ignored(how):
             ts.load(str(SMALL), "extends=nonexistent.yaml")
         else:
             ts.load(str(SMALL)).with_overrides({"extends": "default.yaml"})
-    assert "extends: " in str(e.value) and "write `extends: FILE` in" in str(e.value)
+    assert e.value.path == "extends" and "write `extends: FILE` in the scenario file" in str(e.value), str(e.value)
