@@ -286,11 +286,12 @@ void declare_parameters(sim::Record& root) {
         .def(series({{"2015-06", 0.011}, {"2016-06", 0.011}, {"2017-06", 0.023}, {"2018-06", 0.019},
                      {"2019-06", 0.018}, {"2019-12", 0.018}, {"2020-06", -0.079}, {"2020-12", 0.0}}))
         .unit("1/year")
-        .doc("annual real GDP growth (Insee national accounts, approximate)");
+        .doc("annual real GDP growth (orders of magnitude of Insee's national accounts, entered from memory, not "
+             "checked against the source: scenarios/amiens/README.md)");
     c.series("interest_rate").range(-0.1, 0.5)
         .def(series({{"2015-01", 0.02}, {"2020-12", 0.015}}))
         .unit("1/year")
-        .doc("lending rate to firms (approximate)");
+        .doc("lending rate to firms (an order of magnitude, entered from memory: scenarios/amiens/README.md)");
   }
 
   auto& pol = root.section("policies").def(sim::Value::map()).doc("the policies; each has a window, a budget and its spending accounted").section();

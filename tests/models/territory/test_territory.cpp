@@ -2515,14 +2515,21 @@ TEST(TerritoryRules, PolicyMoneyHelpsFirmsSurvive) {
   // supported cash of 0 or 12 months, or a creation grant of 0 or 20,000
   // EUR, the runs were the same but for the spending. Held apart, in a
   // reserve that covers losses, it keeps supported firms alive longer.
+  // Over eight seeds: on one, the grant's effect (a few closures in 130) was
+  // within the noise, and a change of the calibration (outside_job_finding
+  // 0.024 to 0.0215) made seed 1 give 133 closures either way.
   auto closures_with = [](std::vector<std::string> overrides) {
     overrides.insert(overrides.end(), {kSmall, "months=36", "policies.portal.budget_eur=1e9",
-                                       "policies.creation_subsidy.budget_eur=1e9"});
-    auto s = make(kPacte, overrides, 1);
-    s->run();
+                                       "policies.creation_subsidy.budget_eur=1e9", ""});
     double closures = 0, reserve = 0;
-    for (double c : s->recorder().series("closures")) closures += c;
-    for (double r : model(*s).firm_reserve()) reserve += r;
+    for (int seed = 1; seed <= 8; ++seed) {
+      overrides.back() = "seed=" + std::to_string(seed);
+      auto s = make(kPacte, overrides, 1);
+      s->run();
+      for (double c : s->recorder().series("closures")) closures += c;
+      for (double r : model(*s).firm_reserve()) reserve += r;
+    }
+    std::cout << "  closures " << closures << ", reserve " << reserve << "\n";
     return std::pair{closures, reserve};
   };
   const auto none = closures_with({"policies.portal.supported_cash_months=0"});
@@ -2895,18 +2902,25 @@ TEST(TerritoryConformance, ArrivalEventsThatHappenedAreKeptByAReconfiguration) {
 // (issue 3), over its 72 months (2015-2020): the figures docs/model.md
 // (section 1) and scenarios/amiens/README.md ("Calibration") state.
 //  - First-month unemployment 12.5% ± 0.3 points (the article's 12.5%).
-//  - The target band: the gap to the national rate, the mean of the
-//    replicates month by month, within the article's two points, one point
-//    either way, in every month (it was checked over the first 24 months
-//    only until 6 December 2026).
-//  - The gap's path within that band, as the documents give it: its yearly
-//    means 2.50, 2.39, 2.09, 1.61, 1.52 and 1.85 points (2015-2020), each
-//    within 0.2 points (a margin for seed noise: the standard error of a
-//    yearly mean of 10 replicates is 0.03-0.05 points), so that it narrows
-//    by about a point from 2015 to 2019. With `outside_job_finding` 0.022
-//    or 0.026 instead of 0.024 the yearly means are 0.2-0.3 points higher
-//    or lower from 2016 on and the test fails (checked when it was written;
-//    the 24-month check alone passed both).
+//  - The calibration's target: the gap to the national rate (metropolitan
+//    France's) in 2015, 2017 and 2018, yearly means, within 0.2 points of
+//    the data sheet's dated gaps on the same basis (2.6, the region, Q3
+//    2015; 2.5, the region, 2017; 1.9, the Somme, Q4 2018). Until 7
+//    December 2026 the target was "the article's two points", which are
+//    against France's 10.4%, not the metropolitan 10.0% of the model's
+//    national series (a review): on the model's basis the article's figures
+//    give 2.5 points, and the old value, 0.024, missed the 2017 and 2018
+//    gaps by 0.4 and 0.3 points.
+//  - A band: every month's gap within 2.5 points (the article's 12.5% less
+//    metropolitan France's 10.0% at the end of 2014), one point either way.
+//  - The gap's path, as the documents give it: its yearly means 2.63,
+//    2.65, 2.41, 1.96, 1.86 and 2.18 points (2015-2020), each within 0.2
+//    points (a margin for seed noise: the standard error of a yearly mean
+//    of 10 replicates is 0.03-0.05 points), so that it narrows by about
+//    0.8 points from 2015 to 2019. With `outside_job_finding` 0.020 or
+//    0.023 instead of 0.0215 the yearly means are 0.1-0.3 points higher or
+//    lower from 2016 on (scripts/amiens-calibration --values 0.020,0.023)
+//    and the test fails.
 //  - Creations 1,034 ± 10% in each of the first two years.
 TEST(TerritoryCalibration, AmiensBaseline) {
   const int reps = 10;
@@ -2925,13 +2939,17 @@ TEST(TerritoryCalibration, AmiensBaseline) {
   }
   auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); };
   EXPECT_NEAR(mean(first), 0.125, 0.003);
-  for (std::size_t t = 0; t < months; ++t) EXPECT_NEAR(gap[t], 0.02, 0.01) << "month " << t;
-  const double path[] = {2.50, 2.39, 2.09, 1.61, 1.52, 1.85};  // points, 2015-2020
+  for (std::size_t t = 0; t < months; ++t) EXPECT_NEAR(gap[t], 0.025, 0.01) << "month " << t;
+  const double path[] = {2.63, 2.65, 2.41, 1.96, 1.86, 2.18};  // points, 2015-2020
   std::vector<double> yearly(6);
   for (std::size_t y = 0; y < 6; ++y) {
     yearly[y] = 100 * std::accumulate(gap.begin() + 12 * y, gap.begin() + 12 * y + 12, 0.0) / 12;
     EXPECT_NEAR(yearly[y], path[y], 0.2) << "yearly mean gap of " << 2015 + y << ", points";
   }
+  // The data sheet's dated gaps: 2015 (the region), 2017 (the region), 2018 (the Somme).
+  EXPECT_NEAR(yearly[0], 2.6, 0.2) << "the region's gap in Q3 2015";
+  EXPECT_NEAR(yearly[2], 2.5, 0.2) << "the region's gap in 2017";
+  EXPECT_NEAR(yearly[3], 1.9, 0.2) << "the Somme's gap in Q4 2018";
   EXPECT_GT(yearly[0] - yearly[4], 0.5) << "the gap narrows from 2015 to 2019";
   EXPECT_NEAR(mean(year1), 1034, 103.4);
   EXPECT_NEAR(mean(year2), 1034, 103.4);
