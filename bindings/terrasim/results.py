@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._paths import PathArg, fs_path, shown
+from .sweep import SCHEMA_VERSION
 
 Point = Union[None, int, Dict]
 
@@ -314,6 +315,23 @@ def _database_files(db: str) -> Dict[str, str]:
     return files
 
 
+def _check_values(df: pd.DataFrame, where: str) -> None:
+    """Refuses (ValueError naming `where`, the run and the month) a value that is not a number: SQLite keeps
+    the text a hand or a damaged file put in a REAL column, and pandas then read the column as text (NaN
+    quantiles and a month gone, or a TypeError's traceback)."""
+    values = df["value"]
+    if values.dtype != object:
+        return
+    bad = values.map(lambda v: v is not None and not (isinstance(v, (int, float)) and not isinstance(v, bool)))
+    if bad.any():
+        row = df[bad].iloc[0]
+        run = f"replicate {row['replicate']}" if "replicate" in row else "a run"
+        series = f"series {row['series']!r}, " if "series" in row else ""
+        raise ValueError(f"{where}: {series}{run}, {row['month']}: the value {row['value']!r} is not a number (the "
+                         "database was changed by hand, or is damaged)")
+    df["value"] = values.astype(float)
+
+
 def _check_export_path(path: str, db: str, label: str) -> None:
     """Refuses (ValueError naming `label`) an export to `path` that would overwrite the sweep database `db` or
     one of its files: under another spelling, through a link, its -wal file... (the export replaced the
@@ -361,6 +379,13 @@ class SweepResults:
             self._con.close()
             raise ValueError(f"{shown(self.path)}: not a sweep database (" +
                              ("it is empty" if not tables else f"it has no table {', '.join(missing)}") + ")")
+        # Another layout of the same tables would be read wrongly, without a word (the sweep refuses to add
+        # to it; the reader read it). Another terrasim version's runs are read: they are what they were.
+        schema = self._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if schema is not None and schema[0] != SCHEMA_VERSION:
+            self._con.close()
+            raise ValueError(f"{shown(self.path)}: a sweep database of schema version {schema[0]}; this terrasim "
+                             f"reads version {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self._con.close()
@@ -528,6 +553,12 @@ class SweepResults:
             if name not in kept:
                 raise KeyError(f"no series {name!r} in the runs of {where} (their series: {', '.join(kept)})")
             raise KeyError(f"no run of {where} in replicates 0 to {self.replicates - 1} is finished yet")
+        _check_values(df, f"{shown(self.path)}: series {name!r} of scenario {scenario!r}, grid point {point_id}")
+        if df.duplicated(["replicate", "month"]).any():
+            r, month = df.loc[df.duplicated(["replicate", "month"]), ["replicate", "month"]].iloc[0]
+            raise ValueError(f"{shown(self.path)}: series {name!r} of scenario {scenario!r}, grid point {point_id}: "
+                             f"replicate {r} has two values for {month} (the database was changed by hand, or is "
+                             "damaged)")
         m = df.pivot(index="replicate", columns="month", values="value").sort_index()
         m.columns = pd.PeriodIndex(m.columns, freq="M", name="month")
         return m
@@ -548,6 +579,7 @@ class SweepResults:
             "SELECT s.name AS scenario, r.point_id, r.replicate, r.seed, v.name AS series, v.month, v.value "
             f"FROM series v JOIN runs r USING (run_id) JOIN scenarios s USING (scenario_id) {where} "
             "ORDER BY s.name, r.point_id, r.replicate, v.name, v.t", tuple(params))
+        _check_values(df, shown(self.path))
         df.insert(2, "point", df["point_id"].map(self._points()).astype(object))
         return df
 

@@ -1113,17 +1113,22 @@ def test_an_export_of_an_unknown_series_and_quantiles_that_are_not_fractions_are
     assert list(res.fan("hires", "a", quantiles=np.array([0.1, 0.9])).columns) == [0.1, 0.9, "mean", "n"]
 
 
+def _altered(db, copy, sql):
+    """A copy of sweep database `db` at `copy`, changed by one SQL statement, as a hand would."""
+    shutil.copy(db, copy)
+    con = sqlite3.connect(copy)
+    with con:
+        con.execute(sql)
+    con.close()
+    return copy
+
+
 def test_a_paired_difference_of_runs_of_other_seeds_is_refused(sweep_db, tmp_path):
     # paired_difference paired the two scenarios' runs by replicate without checking that they had run with
     # the same seed (the forecast checks its database): a database whose seeds differ gave a "paired"
     # difference and its interval, of runs that share no random numbers.
-    db = tmp_path / "s.sqlite"
-    shutil.copy(sweep_db, db)
-    con = sqlite3.connect(db)
-    with con:
-        con.execute("UPDATE runs SET seed = 99 WHERE replicate = 1 AND scenario_id = "
-                    "(SELECT scenario_id FROM scenarios WHERE name = 'b')")
-    con.close()
+    db = _altered(sweep_db, tmp_path / "s.sqlite", "UPDATE runs SET seed = 99 WHERE replicate = 1 AND scenario_id = "
+                  "(SELECT scenario_id FROM scenarios WHERE name = 'b')")
     message = ("replicate 1 ran with seed 2 in scenario 'a' (grid point 1) and seed 99 in scenario 'b' (grid point 1): "
                "a paired difference pairs runs of one seed (common random numbers), and these cannot be paired")
     with ts.SweepResults(db) as res:
@@ -1133,6 +1138,37 @@ def test_a_paired_difference_of_runs_of_other_seeds_is_refused(sweep_db, tmp_pat
     one_line(cli("results", db, "--diff", "a", "b"), message)
     with ts.SweepResults(sweep_db) as res:
         assert (res.paired_difference("unemployment_rate", "a", "b")["n"] == 3).all()
+
+
+def test_a_database_changed_by_hand_or_of_another_layout_is_refused_naming_what(sweep_db, tmp_path):
+    # A text in a value's column (SQLite keeps it) gave NaN quantiles for every month and a month gone from
+    # --fan, exit 0, and a TypeError's traceback from --diff; a database of another schema version was read as
+    # if it were this one's (a review).
+    bad = _altered(sweep_db, tmp_path / "bad.sqlite",
+                   "UPDATE series SET value = 'abc' WHERE t = 1 AND name = 'unemployment_rate' AND run_id = "
+                   "(SELECT run_id FROM runs JOIN scenarios USING (scenario_id) WHERE name = 'b' AND replicate = 2)")
+    where = "series 'unemployment_rate' of scenario 'b', grid point 1: replicate 2, 2015-02: the value 'abc' is " \
+            "not a number (the database was changed by hand, or is damaged)"
+    with ts.SweepResults(bad) as res:
+        for call in (lambda: res.fan("unemployment_rate", "b"), lambda: res.paired_difference("unemployment_rate",
+                                                                                               "a", "b")):
+            with pytest.raises(ValueError, match=re.escape(where)):
+                call()
+        with pytest.raises(ValueError, match="replicate 2, 2015-02: the value 'abc' is not a number"):
+            res.to_pandas()
+        assert res.fan("unemployment_rate", "a")["n"].min() == 3  # the other scenario is read as before
+    for args in (["--fan", "--scenario", "b"], ["--diff", "a", "b"]):
+        one_line(cli("results", bad, *args), where)
+    p = cli("results", bad, "--csv", tmp_path / "all.csv")
+    assert p.returncode == 2 and "is not a number" in p.stderr and not (tmp_path / "all.csv").exists()
+    twice = _altered(sweep_db, tmp_path / "twice.sqlite",
+                     "UPDATE series SET month = '2015-01' WHERE t = 1 AND name = 'unemployment_rate'")
+    with ts.SweepResults(twice) as res, pytest.raises(ValueError, match="replicate 0 has two values for 2015-01"):
+        res.fan("unemployment_rate", "a")
+    other = _altered(sweep_db, tmp_path / "v2.sqlite", "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with pytest.raises(ValueError, match="v2.sqlite: a sweep database of schema version 2; this terrasim reads "
+                                         "version 1"):
+        ts.SweepResults(other)
 
 
 def test_the_summary_lists_every_scenario_and_point_with_its_runs_and_overrides(tmp_path):
