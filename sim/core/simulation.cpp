@@ -127,6 +127,11 @@ Recorder::Provenance Simulation::provenance() const {
   }
   p.push_back({"seed", std::to_string(scenario_.seed())});
   p.push_back({"months", std::to_string(months())});
+  // The outputs of a run stopped before its end (Python's run(until=...))
+  // said "months: 72" over 24 rows, as if the run had ended.
+  if (month_ < months())
+    p.push_back({"stopped", fmt::format("after {} of the {} months ({}): the run has not reached its end", month_,
+                                        months(), month_ == 0 ? "none simulated" : "to " + month_label(scenario_.start(), month_ - 1))});
   return p;
 }
 

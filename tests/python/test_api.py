@@ -942,6 +942,17 @@ def test_write_outputs_is_the_command_lines(tmp_path):
     assert sorted(os.listdir(tmp_path / "api")) == ["config.json", "notes.txt", "run.json"]
 
 
+def test_the_outputs_of_a_run_stopped_before_its_end_say_so(tmp_path):
+    # They said "# months: 6" over 2 rows, as the outputs of a run that had ended (a review).
+    sim = ts.Simulation(small(6)).run(until=2)
+    sim.write_outputs(tmp_path / "part")
+    text = (tmp_path / "part" / "series.csv").read_text()
+    assert "# months: 6\n# stopped: after 2 of the 6 months (to 2015-02): the run has not reached its end\n" in text
+    assert sim.provenance["stopped"].startswith("after 2 of the 6 months")
+    sim.run().write_outputs(tmp_path / "whole")
+    assert "stopped" not in (tmp_path / "whole" / "series.csv").read_text() and "stopped" not in sim.provenance
+
+
 def test_scenario_series_names_without_simulating():
     # What a run records, from the model's declarations alone: the same
     # names as a simulation's, for both models, and cheap for a scenario
