@@ -1279,3 +1279,44 @@ def test_a_range_of_fewer_runs_than_the_report_says_so(monkeypatch, lang):
     key_table = page[page.index('id="table-key_figures"'):page.index('<section id="levers">')]
     key_rows = [_text(r) for r in key_table.split("<tr")[1:]]
     assert [label in r for r in key_rows if said in r] == [True], key_rows
+
+
+# -- the probabilities' paired difference from the reference -----------------------------
+
+@pytest.mark.parametrize("table, low, high", [
+    # Newcombe (1998), Statistics in Medicine 17:2635, the worked examples (a)-(d), method 10, to 4 decimals
+    ((36, 12, 2, 0), 0.0569, 0.3404),
+    ((18, 12, 2, 18), 0.0562, 0.3290),
+    ((53, 0, 0, 1), -0.0729, 0.0729),
+    ((0, 30, 0, 0), 0.8395, 1.0),
+])
+def test_the_paired_interval_is_newcombes_method_10_on_his_published_examples(table, low, high):
+    d = analysis_module.newcombe_paired(*table)
+    both, first, second, neither = table
+    assert d.n == sum(table) and d.difference == (first - second) / sum(table)
+    assert (round(d.ci_low, 4), round(d.ci_high, 4)) == (low, high)
+    # the other way round: the difference and its interval change sign
+    back = analysis_module.newcombe_paired(both, second, first, neither)
+    assert (back.difference, back.ci_low, back.ci_high) == pytest.approx((-d.difference, -d.ci_high, -d.ci_low))
+
+
+def test_the_paired_interval_at_its_edges():
+    newcombe = analysis_module.newcombe_paired
+    # every pair discordant one way: the difference is 1 (or -1), the interval reaches it and stays within [-1, 1]
+    assert (newcombe(0, 0, 30, 0).ci_low, round(newcombe(0, 0, 30, 0).ci_high, 4)) == (-1.0, -0.8395)
+    # no discordant pair: a difference of 0 whose interval is not a point (the Wilson intervals' spread)
+    for table in ((0, 0, 0, 4), (4, 0, 0, 0), (2, 0, 0, 2), (0, 0, 0, 200)):
+        d = newcombe(*table)
+        assert d.difference == 0 and d.ci_low < 0 < d.ci_high and d.ci_low == pytest.approx(-d.ci_high), table
+    # both proportions 0: the interval is that of the Wilson intervals' upper bounds, z^2 / (n + z^2)
+    z2 = 1.959963984540054 ** 2
+    assert newcombe(0, 0, 0, 200).ci_high == pytest.approx(z2 / (200 + z2))
+    # one proportion 1, the other not: no bound beyond [-1, 1], none NaN
+    d = newcombe(187, 13, 0, 0)
+    assert d.difference == 0.065 and 0 < d.ci_low < 0.065 < d.ci_high < 1
+    assert all(math.isnan(v) for v in (lambda e: (e.difference, e.ci_low, e.ci_high))(newcombe(0, 0, 0, 0)))
+    with pytest.raises(ValueError):
+        newcombe(1, -1, 0, 0)
+    with pytest.raises(ValueError):
+        newcombe(1.5, 0, 0, 0)
+

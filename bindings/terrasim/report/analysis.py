@@ -14,6 +14,9 @@ Statistics (level 95% unless said):
   5-95% interpolated range holds 1 of them (see band_trim);
 - the probability of reaching a target: the share of replicates that reach
   it, with a Wilson score interval;
+- the difference of two paired proportions (replicate r of each scenario shares
+  its seed), with Newcombe's hybrid score interval for paired data (Newcombe
+  1998, method 10; see newcombe_paired);
 - paired differences (scenario minus reference, replicate by replicate): the
   mean with a Student t interval, and the band of 90% of the differences.
   The two say different things: the t interval is the precision of the mean
@@ -378,6 +381,61 @@ def _target_probabilities(spec, data, months, notes) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario", "reading", "moment", "first_month", "last_month", "series",
                                        "reference", "threshold", "direction", "successes", "n", "p", "ci_low",
                                        "ci_high", "stderr"])
+
+
+@dataclasses.dataclass
+class PairedDifference:
+    """The difference of two paired proportions (first minus second) from the 2x2 table of the pairs."""
+    both: int          # pairs where both reach
+    first_only: int    # pairs where only the first reaches
+    second_only: int   # pairs where only the second reaches
+    neither: int
+    difference: float  # (first_only - second_only) / n
+    ci_low: float      # Newcombe's hybrid score interval for paired data (method 10)
+    ci_high: float
+    level: float
+
+    @property
+    def n(self) -> int:
+        return self.both + self.first_only + self.second_only + self.neither
+
+
+def newcombe_paired(both: int, first_only: int, second_only: int, neither: int,
+                    level: float = LEVEL) -> PairedDifference:
+    """The difference p1 - p2 of two paired proportions, p1 = (both + first_only) / n and p2 = (both +
+    second_only) / n, with Newcombe's hybrid score interval for paired data (Newcombe 1998, Statistics in
+    Medicine 17:2635-2650, method 10).
+
+    From the Wilson intervals [l1, u1] of p1 and [l2, u2] of p2 and the correlation phi of the pairs:
+        low  = D - sqrt((p1 - l1)^2 - 2 phi (p1 - l1)(u2 - p2) + (u2 - p2)^2)
+        high = D + sqrt((p2 - l2)^2 - 2 phi (p2 - l2)(u1 - p1) + (u1 - p1)^2)
+    with phi = (AD - BC) / sqrt((A+B)(C+D)(A+C)(B+D)) (A both, B first only, C second only, D neither), its
+    numerator AD - BC - n/2, not below 0, where AD > BC (the paper's correction), and phi = 0 where a margin is
+    0. The interval is never a point for n > 0: with no discordant pair it is the spread of the Wilson
+    intervals (53 pairs both, 1 neither: 0 [-0.0729, +0.0729], the paper's example c). n = 0: NaN.
+    """
+    counts = (both, first_only, second_only, neither)
+    if any(int(k) != k or k < 0 for k in counts):
+        raise ValueError(f"the counts of a 2x2 table are whole numbers, not below 0: {counts}")
+    a, b, c, d = (int(k) for k in counts)
+    n = a + b + c + d
+    if n == 0:
+        nan = float("nan")
+        return PairedDifference(a, b, c, d, nan, nan, nan, level)
+    first = Probability.from_outcomes(np.r_[np.ones(a + b), np.zeros(c + d)], level)
+    second = Probability.from_outcomes(np.r_[np.ones(a + c), np.zeros(b + d)], level)
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    cross = a * d - b * c
+    numerator = max(cross - n / 2, 0.0) if cross > 0 else float(cross)
+    phi = numerator / math.sqrt(margins) if margins else 0.0
+    p1, p2 = first.p, second.p
+    down1, up1 = p1 - first.ci_low, first.ci_high - p1
+    down2, up2 = p2 - second.ci_low, second.ci_high - p2
+    difference = (b - c) / n  # exact, rather than p1 - p2 in floats
+    # A sum of squares less a product no larger than it (|phi| <= 1): not negative but for rounding.
+    low = difference - math.sqrt(max(0.0, down1 ** 2 - 2 * phi * down1 * up2 + up2 ** 2))
+    high = difference + math.sqrt(max(0.0, down2 ** 2 - 2 * phi * down2 * up1 + up1 ** 2))
+    return PairedDifference(a, b, c, d, difference, max(-1.0, low), min(1.0, high), level)
 
 
 # -- jobs, firms, investment ---------------------------------------------------
