@@ -404,6 +404,16 @@ def test_report_tables_follow_from_the_runs(made):
     u = np.mean([at("pacte", "unemployment_rate", m) for m in ("2019-10", "2019-11", "2019-12")], axis=0)
     n = np.mean([at("pacte", "national_unemployment_rate", m) for m in ("2019-10", "2019-11", "2019-12")], axis=0)
     assert int(national["successes"]) == int((u <= n).sum())
+    # the paired difference at or below 10% in December 2019: the pairs' 2x2 table, replicate against replicate
+    pdiff = next(r for r in csv.DictReader(open(out / "tables" / "target_probability_difference.csv"))
+                 if r["scenario"] == "pacte" and r["reading"] == "level")
+    ours, theirs = (at(name, "unemployment_rate", "2019-12") <= 0.10 for name in ("pacte", "baseline"))
+    table = [int((ours & theirs).sum()), int((ours & ~theirs).sum()), int((~ours & theirs).sum()),
+             int((~ours & ~theirs).sum())]
+    assert [int(pdiff[c]) for c in ("both", "scenario_only", "reference_only", "neither")] == table
+    assert float(pdiff["difference"]) == pytest.approx(ours.mean() - theirs.mean())
+    key = next(r for r in csv.DictReader(open(out / "tables" / "key_figures.csv")) if r["scenario"] == "pacte")
+    assert float(key["p_level_difference_ci_low"]) == pytest.approx(float(pdiff["ci_low"]))
     spent = at("pacte", "policy_spending_cumulative", "2020-12") - at("baseline", "policy_spending_cumulative",
                                                                       "2020-12")
     cost = next(r for r in csv.DictReader(open(out / "tables" / "cost_per_job.csv")) if r["measure"] == "net_job")

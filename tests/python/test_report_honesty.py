@@ -10,6 +10,8 @@ show one thing each), so that each test is fast and shows what it says for any n
 - the t quantile is scipy's (no approximation that is far too small at small n);
 - no figure that is not 0 is written 0, a threshold is written as given, a negative cost is a saving;
 - a run with a NaN does not reach a target and stays counted, in the report and in probability_at_most.
+- each probability's paired difference from the reference comes with Newcombe's interval (checked on his
+  published examples), in the summary, the key figures and its table, in both languages.
 """
 import html as html_lib
 import math
@@ -26,7 +28,7 @@ import terrasim
 from terrasim.forecast import ForecastError, ForecastSpec
 from terrasim.report import analysis as analysis_module
 from terrasim.report import charts, html, summary
-from terrasim.report.locale import Locale, pick
+from terrasim.report.locale import NNBSP, Locale, pick
 from terrasim.report.words import EN, FR
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -1279,3 +1281,109 @@ def test_a_range_of_fewer_runs_than_the_report_says_so(monkeypatch, lang):
     key_table = page[page.index('id="table-key_figures"'):page.index('<section id="levers">')]
     key_rows = [_text(r) for r in key_table.split("<tr")[1:]]
     assert [label in r for r in key_rows if said in r] == [True], key_rows
+
+
+# -- the probabilities' paired difference from the reference -----------------------------
+
+@pytest.mark.parametrize("table, low, high", [
+    # Newcombe (1998), Statistics in Medicine 17:2635, the worked examples (a)-(d), method 10, to 4 decimals
+    ((36, 12, 2, 0), 0.0569, 0.3404),
+    ((18, 12, 2, 18), 0.0562, 0.3290),
+    ((53, 0, 0, 1), -0.0729, 0.0729),
+    ((0, 30, 0, 0), 0.8395, 1.0),
+])
+def test_the_paired_interval_is_newcombes_method_10_on_his_published_examples(table, low, high):
+    d = analysis_module.newcombe_paired(*table)
+    both, first, second, neither = table
+    assert d.n == sum(table) and d.difference == (first - second) / sum(table)
+    assert (round(d.ci_low, 4), round(d.ci_high, 4)) == (low, high)
+    # the other way round: the difference and its interval change sign
+    back = analysis_module.newcombe_paired(both, second, first, neither)
+    assert (back.difference, back.ci_low, back.ci_high) == pytest.approx((-d.difference, -d.ci_high, -d.ci_low))
+
+
+def test_the_paired_interval_at_its_edges():
+    newcombe = analysis_module.newcombe_paired
+    # every pair discordant one way: the difference is 1 (or -1), the interval reaches it and stays within [-1, 1]
+    assert (newcombe(0, 0, 30, 0).ci_low, round(newcombe(0, 0, 30, 0).ci_high, 4)) == (-1.0, -0.8395)
+    # no discordant pair: a difference of 0 whose interval is not a point (the Wilson intervals' spread)
+    for table in ((0, 0, 0, 4), (4, 0, 0, 0), (2, 0, 0, 2), (0, 0, 0, 200)):
+        d = newcombe(*table)
+        assert d.difference == 0 and d.ci_low < 0 < d.ci_high and d.ci_low == pytest.approx(-d.ci_high), table
+    # both proportions 0: the interval is that of the Wilson intervals' upper bounds, z^2 / (n + z^2)
+    z2 = 1.959963984540054 ** 2
+    assert newcombe(0, 0, 0, 200).ci_high == pytest.approx(z2 / (200 + z2))
+    # one proportion 1, the other not: no bound beyond [-1, 1], none NaN
+    d = newcombe(187, 13, 0, 0)
+    assert d.difference == 0.065 and 0 < d.ci_low < 0.065 < d.ci_high < 1
+    assert all(math.isnan(v) for v in (lambda e: (e.difference, e.ci_low, e.ci_high))(newcombe(0, 0, 0, 0)))
+    with pytest.raises(ValueError):
+        newcombe(1, -1, 0, 0)
+    with pytest.raises(ValueError):
+        newcombe(1.5, 0, 0, 0)
+    # a difference that is not 0 is not written 0, nor its bounds
+    assert summary.difference_points(0.0004, -0.001, 0.003, "en") == ("+0.040 points", "[−0.100, +0.300]")
+
+
+def _seven_pairs_apart(matrices):
+    """Every run of the pact at 9% (both readings reached); the baseline at 11% (neither) in runs 0-6, at 9%
+    otherwise; baseline run 0 without a value in December 2019 (not reaching)."""
+    matrices[("pacte", "unemployment_rate")].iloc[:, :] = 0.09
+    base = matrices[("baseline", "unemployment_rate")]
+    base.iloc[:, :] = 0.09
+    base.iloc[:7, :] = 0.11
+    base.loc[0, pd.Period("2019-12", freq="M")] = np.nan
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_report_gives_each_probabilitys_paired_difference_from_the_reference(monkeypatch, lang):
+    analysis = _analyse(monkeypatch, 20, edit=_seven_pairs_apart)
+    table = analysis.tables["target_probability_difference"].set_index("reading")
+    assert list(table["scenario"]) == ["pacte", "pacte"] and set(table["status"]) == {"defined"}
+    level = table.loc["level"]
+    assert (level["both"], level["scenario_only"], level["reference_only"], level["neither"]) == (13, 7, 0, 0)
+    assert (level["without_value_scenario"], level["without_value_reference"], level["n"]) == (0, 1, 20)
+    expected = analysis_module.newcombe_paired(13, 7, 0, 0)
+    assert (level["difference"], level["ci_low"], level["ci_high"]) == (0.35, expected.ci_low, expected.ci_high)
+    target = table.loc["target"]  # at or below the national 7.8%: no run reaches it, in either scenario
+    assert (target["neither"], target["difference"]) == (20, 0) and target["ci_low"] < 0 < target["ci_high"]
+    # the key figures: new columns after the others, none for the reference
+    key = analysis.tables["key_figures"]
+    assert list(key.columns[-6:]) == ["p_target_difference", "p_target_difference_ci_low",
+                                      "p_target_difference_ci_high", "p_level_difference",
+                                      "p_level_difference_ci_low", "p_level_difference_ci_high"]
+    pact, base = key.set_index("scenario").loc["pacte"], key.set_index("scenario").loc["baseline"]
+    assert (pact["p_level_difference"], pact["p_level_difference_ci_low"]) == (0.35, expected.ci_low)
+    assert math.isnan(base["p_level_difference"]) and math.isnan(base["p_target_difference"])
+    # the summary: one line for the pact, both readings, the discordant pairs and the run without a value
+    w = EN if lang == "en" else FR
+    diff, ci = summary.difference_points(0.35, expected.ci_low, expected.ci_high, lang)
+    assert (diff, ci) == (("+35.0 points", "[+11.7, +56.7]") if lang == "en" else
+                          (f"+35,0{NNBSP}points", f"[+11,7{NNBSP};{NNBSP}+56,7]"))
+    opening = w["s_pdiff"].split("{items}")[0].format(label=analysis.spec.scenario("pacte").display(lang), n=20)
+    lines = [s for s in summary.sentences(analysis, lang) if s.startswith(opening)]
+    assert len(lines) == 1, summary.sentences(analysis, lang)
+    line = lines[0]
+    assert f"{diff} {ci}" in line
+    assert w["s_pdiff_pairs"].format(first=7, second=0) in line
+    assert w["s_pdiff_no_discordant"] in line and w["s_pdiff_chance"] in line  # the target: 0, within chance
+    assert w["s_pdiff_without"].format(k=1) in line
+    page = _page(analysis, lang)
+    key_part = _text(page[page.index('id="table-key_figures"'):page.index('<section id="levers">')])
+    assert w["key_pdiff"].format(diff=diff, ci=ci) in key_part
+    target_part = page[page.index('<section id="target">'):].split("</section>")[0]
+    assert 'data-csv="tables/target_probability_difference.csv"' in target_part
+    assert "13 / 7 / 0 / 0" in _text(target_part)
+    methods = page[page.index('<section id="methods">'):]
+    assert "Newcombe 1998" in methods and ("method 10" in methods or "méthode 10" in methods)
+
+
+def test_no_paired_difference_is_computed_between_two_readings_of_the_target(monkeypatch, tmp_path):
+    analysis = _analyse(monkeypatch, 6, spec=_pact_with_target(tmp_path))  # another criterion and month
+    table = analysis.tables["target_probability_difference"]
+    assert list(table["status"]) == ["different_criteria"] and table["difference"].isna().all()
+    assert analysis.tables["key_figures"]["p_target_difference"].isna().all()
+    for lang, words in (("en", EN), ("fr", FR)):
+        line = next(s for s in summary.sentences(analysis, lang) if words["s_pdiff_differ"].split("{what}")[1] in s)
+        assert line.startswith(analysis.spec.scenario("pacte2").display(lang))
+        assert words["s_pdiff_differ"].split("{what}")[1] in _text(_page(analysis, lang).split('id="target"')[1])

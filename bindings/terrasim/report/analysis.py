@@ -14,6 +14,10 @@ Statistics (level 95% unless said):
   5-95% interpolated range holds 1 of them (see band_trim);
 - the probability of reaching a target: the share of replicates that reach
   it, with a Wilson score interval;
+- the difference in that probability between a scenario and the reference
+  (at the target month): from the 2x2 table of the pairs' outcomes (replicate r
+  of each scenario shares its seed), with Newcombe's hybrid score interval for
+  paired proportions (Newcombe 1998, method 10; see newcombe_paired);
 - paired differences (scenario minus reference, replicate by replicate): the
   mean with a Student t interval, and the band of 90% of the differences.
   The two say different things: the t interval is the precision of the mean
@@ -247,6 +251,7 @@ def analyse(db, spec: "ForecastSpec", replicates: int, base_seed: int = 1) -> An
         tables["unemployment_december"] = _december_rows(charts["unemployment_fan"], months,
                                                          key_months(spec, months), spec, data)
         tables["target_probability"] = _target_probabilities(spec, data, months, notes)
+        tables["target_probability_difference"] = _target_differences(spec, data, tables["target_probability"])
         charts["cluster_jobs"], tables["cluster_jobs"] = _cluster_jobs(spec, data)
         tables["creations_per_year"] = _creations(spec, data, months, notes)
         tables["investment_by_type"] = _investment(spec, data)
@@ -358,14 +363,12 @@ def _target_probabilities(spec, data, months, notes) -> pd.DataFrame:
         moments = [("month", [date])]
         if all(p in months for p in quarter):
             moments.append(("quarter", quarter))
-        values = data(s.name, target.series)
         readings = [("target", target.reference, target.threshold)]
         if spec.level is not None:
             readings.append(("level", None, spec.level.value))
         for reading, reference, threshold in readings:
             for moment, span in moments:
-                outcome = reaches(values[span], data(s.name, reference)[span] if reference else None,
-                                  threshold, target.direction)
+                outcome = _outcomes(data, s.name, target, reference, threshold, span)
                 p = Probability.from_outcomes(outcome, LEVEL)
                 rows.append({
                     "scenario": s.name, "reading": reading, "moment": moment, "first_month": str(span[0]),
@@ -378,6 +381,122 @@ def _target_probabilities(spec, data, months, notes) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario", "reading", "moment", "first_month", "last_month", "series",
                                        "reference", "threshold", "direction", "successes", "n", "p", "ci_low",
                                        "ci_high", "stderr"])
+
+
+def _outcomes(data, name: str, target, reference: Optional[str], threshold: float, span) -> np.ndarray:
+    """Whether each run of scenario `name` reaches a reading of its target over the months `span`."""
+    return reaches(data(name, target.series)[span], data(name, reference)[span] if reference else None,
+                   threshold, target.direction)
+
+
+@dataclasses.dataclass
+class PairedDifference:
+    """The difference of two paired proportions (first minus second) from the 2x2 table of the pairs."""
+    both: int          # pairs where both reach
+    first_only: int    # pairs where only the first reaches
+    second_only: int   # pairs where only the second reaches
+    neither: int
+    difference: float  # (first_only - second_only) / n
+    ci_low: float      # Newcombe's hybrid score interval for paired data (method 10)
+    ci_high: float
+    level: float
+
+    @property
+    def n(self) -> int:
+        return self.both + self.first_only + self.second_only + self.neither
+
+
+def newcombe_paired(both: int, first_only: int, second_only: int, neither: int,
+                    level: float = LEVEL) -> PairedDifference:
+    """The difference p1 - p2 of two paired proportions, p1 = (both + first_only) / n and p2 = (both +
+    second_only) / n, with Newcombe's hybrid score interval for paired data (Newcombe 1998, Statistics in
+    Medicine 17:2635-2650, method 10).
+
+    From the Wilson intervals [l1, u1] of p1 and [l2, u2] of p2 and the correlation phi of the pairs:
+        low  = D - sqrt((p1 - l1)^2 - 2 phi (p1 - l1)(u2 - p2) + (u2 - p2)^2)
+        high = D + sqrt((p2 - l2)^2 - 2 phi (p2 - l2)(u1 - p1) + (u1 - p1)^2)
+    with phi = (AD - BC) / sqrt((A+B)(C+D)(A+C)(B+D)) (A both, B first only, C second only, D neither), its
+    numerator AD - BC - n/2, not below 0, where AD > BC (the paper's correction), and phi = 0 where a margin is
+    0. The interval is never a point for n > 0: with no discordant pair it is the spread of the Wilson
+    intervals (53 pairs both, 1 neither: 0 [-0.0729, +0.0729], the paper's example c). n = 0: NaN.
+    """
+    counts = (both, first_only, second_only, neither)
+    if any(int(k) != k or k < 0 for k in counts):
+        raise ValueError(f"the counts of a 2x2 table are whole numbers, not below 0: {counts}")
+    a, b, c, d = (int(k) for k in counts)
+    n = a + b + c + d
+    if n == 0:
+        nan = float("nan")
+        return PairedDifference(a, b, c, d, nan, nan, nan, level)
+    first = Probability.from_outcomes(np.r_[np.ones(a + b), np.zeros(c + d)], level)
+    second = Probability.from_outcomes(np.r_[np.ones(a + c), np.zeros(b + d)], level)
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    cross = a * d - b * c
+    numerator = max(cross - n / 2, 0.0) if cross > 0 else float(cross)
+    phi = numerator / math.sqrt(margins) if margins else 0.0
+    p1, p2 = first.p, second.p
+    down1, up1 = p1 - first.ci_low, first.ci_high - p1
+    down2, up2 = p2 - second.ci_low, second.ci_high - p2
+    difference = (b - c) / n  # exact, rather than p1 - p2 in floats
+    # A sum of squares less a product no larger than it (|phi| <= 1): not negative but for rounding.
+    low = difference - math.sqrt(max(0.0, down1 ** 2 - 2 * phi * down1 * up2 + up2 ** 2))
+    high = difference + math.sqrt(max(0.0, down2 ** 2 - 2 * phi * down2 * up1 + up1 ** 2))
+    return PairedDifference(a, b, c, d, difference, max(-1.0, low), min(1.0, high), level)
+
+
+DIFFERENCE_COLUMNS = ["scenario", "reference_scenario", "reading", "month", "series", "reference", "threshold",
+                      "direction", "status", "n", "both", "scenario_only", "reference_only", "neither",
+                      "without_value_scenario", "without_value_reference", "p_scenario", "p_reference",
+                      "difference", "ci_low", "ci_high"]
+
+
+def _target_differences(spec, data, probs: pd.DataFrame) -> pd.DataFrame:
+    """For each scenario but the reference and each reading (its stated target, the fixed level), the paired
+    difference of the probability of reaching it at the target month (scenario minus reference, replicate r
+    against replicate r: the same seed), with Newcombe's interval (newcombe_paired).
+
+    Where the two scenarios read the target otherwise (another criterion or month), there is no difference of
+    one probability: status "different_criteria", without figures. A run without a value that month does not
+    reach it (as in the probabilities), and is counted (without_value_*).
+    """
+    rows = []
+    reference = spec.names[0]
+    month = probs[probs["moment"] == "month"]
+    same = ["first_month", "last_month", "series", "reference", "threshold", "direction"]
+    for name in spec.names[1:]:
+        for reading in ("target", "level"):
+            mine = month[(month["scenario"] == name) & (month["reading"] == reading)]
+            theirs = month[(month["scenario"] == reference) & (month["reading"] == reading)]
+            if not len(mine) or not len(theirs):  # not evaluated: the notes say why
+                continue
+            m, r = mine.iloc[0], theirs.iloc[0]
+            row = {"scenario": name, "reference_scenario": reference, "reading": reading, "month": m["last_month"],
+                   "series": m["series"], "reference": m["reference"], "threshold": m["threshold"],
+                   "direction": m["direction"]}
+            if any(m[k] != r[k] for k in same):
+                rows.append({**row, "status": "different_criteria"})
+                continue
+            span = [pd.Period(m["last_month"], freq="M")]
+            targets = {n: spec.scenario(n).target for n in (name, reference)}
+            ours, refs = (_outcomes(data, n, targets[n], m["reference"] or None, m["threshold"], span)
+                          for n in (name, reference))
+            diff = newcombe_paired(int((ours & refs).sum()), int((ours & ~refs).sum()), int((~ours & refs).sum()),
+                                   int((~ours & ~refs).sum()), LEVEL)
+            without = {}
+            for key, n in (("without_value_scenario", name), ("without_value_reference", reference)):
+                values = data(n, m["series"])[span]
+                if m["reference"]:
+                    values = values + data(n, m["reference"])[span]  # NaN where either is missing
+                without[key] = int(values.isna().any(axis=1).sum())
+            rows.append({**row, "status": "defined", "n": diff.n, "both": diff.both,
+                         "scenario_only": diff.first_only, "reference_only": diff.second_only,
+                         "neither": diff.neither, **without, "p_scenario": float(ours.mean()),
+                         "p_reference": float(refs.mean()), "difference": diff.difference,
+                         "ci_low": diff.ci_low, "ci_high": diff.ci_high})
+    out = pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+    counts = ["n", "both", "scenario_only", "reference_only", "neither", "without_value_scenario",
+              "without_value_reference"]
+    return out.astype({c: "Int64" for c in counts})
 
 
 # -- jobs, firms, investment ---------------------------------------------------
@@ -771,6 +890,7 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
     month = key_months(spec, months)[0]
     fan = tables["unemployment_december"]
     probs = tables["target_probability"]
+    pdiffs = tables["target_probability_difference"]
     diffs = tables["paired_differences"]
     cost = tables["cost_per_job"]
     nan = float("nan")
@@ -792,6 +912,12 @@ def _key_figures(spec, tables, months) -> pd.DataFrame:
             for column in ("p", "ci_low", "ci_high"):
                 key = f"p_{reading}" + ("" if column == "p" else f"_{column}")
                 row[key] = float(p[column].iloc[0]) if len(p) else nan
+            # The paired difference from the reference (none for the reference, nor where it is not defined).
+            pd_ = pdiffs[(pdiffs["scenario"] == name) & (pdiffs["reading"] == reading)
+                         & (pdiffs["status"] == "defined")]
+            for column in ("difference", "ci_low", "ci_high"):
+                key = f"p_{reading}_difference" + ("" if column == "difference" else f"_{column}")
+                row[key] = float(pd_[column].iloc[0]) if len(pd_) else nan
         d = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == "jobs_in_territory")
                   & (diffs["month"] == str(months[-1]))]
         for column, key in (("mean", ""), ("ci_low", "_ci_low"), ("ci_high", "_ci_high"), ("q05", "_q05"),
@@ -813,4 +939,8 @@ KEY_FIGURES = ["scenario", "unemployment_month", "unemployment_q50", "unemployme
                "p_target", "p_target_ci_low", "p_target_ci_high", "p_level", "p_level_ci_low", "p_level_ci_high",
                "horizon", "jobs_difference", "jobs_difference_ci_low", "jobs_difference_ci_high", "jobs_difference_q05",
                "jobs_difference_q95", "jobs_difference_n", "cost_per_net_job", "cost_per_net_job_ci_low", "cost_per_net_job_ci_high",
-               "cost_per_net_job_q05", "cost_per_net_job_q95", "cost_status"]
+               "cost_per_net_job_q05", "cost_per_net_job_q95", "cost_status",
+               # added after the others (a reader's columns keep their place): the probabilities' paired
+               # difference from the reference, with Newcombe's interval
+               "p_target_difference", "p_target_difference_ci_low", "p_target_difference_ci_high",
+               "p_level_difference", "p_level_difference_ci_low", "p_level_difference_ci_high"]

@@ -22,7 +22,7 @@ from .analysis import INNER, OUTER, WITH_TRAINEES, Analysis, key_months
 from .charts import (band_label, bands_text, cluster_title, creations_reference_text, criterion_text,
                      inner_band_shown, investor_label, reading_label)
 from .locale import Locale, enough_decimals, exact_decimals, missing, pick, probability_decimals
-from .summary import note_text, status_words
+from .summary import difference_points, note_text, status_words
 from .words import words
 
 CSS = """
@@ -225,7 +225,15 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             if missing(r[p]) and r["scenario"] in not_evaluated:
                 return _why(w[f"key_{not_evaluated[r['scenario']]}"])
             d = probability_decimals([r[p], r[lo], r[hi]])  # no "0.0%" for 1 run in 500
-            return num(p, loc.percent(r[p], d)) + under(r, lo, hi, lambda v: loc.percent(v, d))
+            return num(p, loc.percent(r[p], d)) + under(r, lo, hi, lambda v: loc.percent(v, d)) + difference(r)
+
+        def difference(r):
+            """The paired difference from the reference, with its interval, under the probability's."""
+            column = f"p_{reading}_difference"
+            if r["scenario"] == reference or missing(r[column]):
+                return ""
+            diff, ci = difference_points(r[column], r[f"{column}_ci_low"], r[f"{column}_ci_high"], lang)
+            return f'<span class="ci">{_e(w["key_pdiff"].format(diff=diff, ci=ci))}</span>'
         return cell
 
     def jobs_cell(r):
@@ -348,7 +356,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                                                        lambda v: loc.percent(v, p_decimals(r)))),
                      Col(w["col_reached"], lambda r: num("successes", loc.count(r["successes"])) + " / "
                          + num("n", loc.count(r["n"]))),
-                 ]) + "</section>\n")
+                 ]) + _probability_differences(analysis, lang) + "</section>\n")
 
     # -- activity ------------------------------------------------------------------
     clusters = t["cluster_jobs"]
@@ -710,6 +718,40 @@ def _ranges_text(n: int, lang: str) -> str:
     if inner_band_shown(n):
         return words(lang)["m_ranges_two"].format(outer=band_label(n, OUTER, lang), inner=band_label(n, INNER, lang))
     return band_label(n, OUTER, lang)
+
+
+def _probability_differences(analysis: Analysis, lang: str) -> str:
+    """The table of the probabilities' paired differences from the reference (target_probability_difference),
+    with its caption; "" where there is none (one scenario, or no target evaluated)."""
+    w, loc = words(lang), Locale(lang)
+    t = analysis.tables["target_probability_difference"]
+    if t.empty:
+        return ""
+    probs = analysis.tables["target_probability"]
+    label = lambda name: analysis.spec.scenario(name).display(lang)  # noqa: E731
+
+    def criterion(r):
+        p = probs[(probs["scenario"] == r["scenario"]) & (probs["reading"] == r["reading"])
+                  & (probs["moment"] == "month")]
+        return _e(f'{criterion_text(p.iloc[0], lang)}, {loc.month(r["month"])}')
+
+    def value(r):
+        if r["status"] != "defined":
+            return _why(w["s_pdiff_differ"].format(what=w[f"s_pdiff_what_{r['reading']}"].format(
+                criterion=criterion_text(r, lang))))
+        diff, ci = difference_points(r["difference"], r["ci_low"], r["ci_high"], lang)
+        return num("difference", diff) + f'<span class="ci">{_e(ci)}</span>'
+
+    def pairs(r):
+        if r["status"] != "defined":
+            return ""
+        return _e(" / ".join(loc.count(int(r[c])) for c in ("both", "scenario_only", "reference_only", "neither")))
+    return (f'<h3>{_e(w["h_pdiff"])}</h3><p class="caption">{_e(w["cap_pdiff"])}</p>'
+            + table("target_probability_difference", t, [
+                Col(w["col_scenario"], lambda r: _e(label(r["scenario"])), numeric=False),
+                Col(w["col_criterion"], criterion, numeric=False),
+                Col(w["col_pdiff"], value),
+                Col(w["col_pdiff_pairs"], pairs)]))
 
 
 def _methods(analysis: Analysis, lang: str, pdf: bool = False, db_here: bool = False) -> str:

@@ -123,6 +123,9 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
             out.append(template.format(criterion=criterion, when=when, values=sep.join(items)))
         if reading == "level" and groups and spec.level is not None and spec.level.note:
             out.append(loc.text(pick(spec.level.note, lang)))  # what the level is: not the goal itself, for Amiens
+    # How much each scenario moves those probabilities from the reference, pair by pair (the same seed).
+    out += [line for line in (probability_difference_sentence(analysis, name, lang) for name in analysis.others)
+            if line]
     # A target that is not evaluated (none stated, or its month not simulated) is said, not left out: the
     # summary had no target sentence at all for a forecast stopped before the target month.
     out += [note_text(analysis, key, values, lang) for key, values in analysis.notes
@@ -169,6 +172,49 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
 
     out.append(w["s_caveat"])
     return out
+
+
+def probability_difference_sentence(analysis: Analysis, name: str, lang: str) -> str:
+    """The paired difference in the probability of each reading of the target (the stated target, the fixed
+    level) between scenario `name` and the reference at the target month, with its 95% interval (Newcombe's,
+    analysis.newcombe_paired) and the discordant pairs; "" when neither reading is evaluated."""
+    w, loc = words(lang), Locale(lang)
+    t = analysis.tables["target_probability_difference"]
+    probs = analysis.tables["target_probability"]
+    mine = t[t["scenario"] == name]
+    items, n = [], None
+    for _, r in mine.iterrows():
+        p = probs[(probs["scenario"] == name) & (probs["reading"] == r["reading"]) & (probs["moment"] == "month")]
+        criterion = criterion_text(p.iloc[0], lang)
+        if r["status"] != "defined":
+            what = w[f"s_pdiff_what_{r['reading']}"].format(criterion=criterion)
+            items.append(w["s_pdiff_differ"].format(what=what))
+            continue
+        n = int(r["n"])
+        first, second = int(r["scenario_only"]), int(r["reference_only"])
+        pairs = (w["s_pdiff_pairs"].format(first=loc.count(first), second=loc.count(second)) if first or second
+                 else w["s_pdiff_no_discordant"])
+        without = int(r["without_value_scenario"]) + int(r["without_value_reference"])
+        if without:
+            pairs += w["s_pdiff_without"].format(k=loc.count(without))
+        diff, ci = difference_points(r["difference"], r["ci_low"], r["ci_high"], lang)
+        chance = w["s_pdiff_chance"] if r["ci_low"] <= 0 <= r["ci_high"] else ""
+        items.append(w[f"s_pdiff_{r['reading']}"].format(criterion=criterion, when=loc.month(r["month"]),
+                                                          diff=diff, ci=ci, chance=chance, pairs=pairs))
+    if not items:
+        return ""
+    sep = loc.text(" ; ") if lang == "fr" else "; "
+    return w["s_pdiff"].format(label=analysis.spec.scenario(name).display(lang),
+                               n=loc.count(n if n is not None else analysis.replicates), items=sep.join(items))
+
+
+def difference_points(difference: float, low: float, high: float, lang: str) -> Tuple[str, str]:
+    """A difference of probabilities in percentage points and its interval in brackets, with the same decimals,
+    enough that none that is not 0 reads 0: ("+6.5 points", "[+3.2, +10.8]")."""
+    loc = Locale(lang)
+    d = enough_decimals([100 * v for v in (difference, low, high)], 1)
+    bound = lambda v: loc.number(100 * v, d, sign=True)  # noqa: E731
+    return loc.points(difference, d), loc.interval(bound(low), bound(high))
 
 
 def note_text(analysis: Analysis, key: str, values: dict, lang: str) -> str:

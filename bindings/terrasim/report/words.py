@@ -246,7 +246,12 @@ FR: Dict[str, str] = {
                "(voir la documentation des scénarios) : l'incertitude réelle est plus grande que celle montrée ici.",
     "m_stats": "Médianes : des simulations. Fourchettes : de la plus basse à la plus haute valeur parmi {ranges}. "
                "Probabilités : part des simulations, intervalle de Wilson à 95 %. Écarts : moyenne des écarts "
-               "appariés, intervalle de Student à 95 %. Coûts : rapport des moyennes, intervalle de Fieller à 95 %.",
+               "appariés, intervalle de Student à 95 %. Coûts : rapport des moyennes, intervalle de Fieller à 95 %. "
+               "Écarts de probabilité avec la référence : différence de deux proportions appariées (la "
+               "simulation r de chaque scénario a la même graine), sur le tableau 2 × 2 des paires (les deux "
+               "l'atteignent, l'une seulement, aucune), intervalle à 95 % de score hybride de Newcombe pour "
+               "données appariées (Newcombe 1998, méthode 10 : les deux intervalles de Wilson et la "
+               "corrélation phi des paires).",
     "m_ranges_two": "{outer} (pour la bande foncée du graphique du chômage : parmi {inner})",
     "m_scale": "Échelle {scale} : effectifs, créations et budgets sont multipliés par {scale} (simulation réduite).",
     "m_calibrated": "Le niveau du chômage simulé, et donc les probabilités d'atteindre l'objectif et le niveau fixe, "
@@ -281,6 +286,26 @@ FR: Dict[str, str] = {
                   "que la référence en {month}), {unemployment}.",
     "s_level": "Probabilité que le chômage soit {criterion} ({when}) dans le modèle, avec ses paramètres tels que "
                "calibrés : {values}.",
+    "s_pdiff": "{label} : écart de probabilité avec la référence, paire par paire (même graine ; {n} paires) : "
+               "{items}.",
+    "s_pdiff_target": "d'atteindre l'objectif ({criterion}, {when}), {diff} {ci}{chance} ({pairs})",
+    "s_pdiff_level": "d'être {criterion} ({when}), {diff} {ci}{chance} ({pairs})",
+    "s_pdiff_pairs": "{first} l'atteignent avec ce scénario et non avec la référence, {second} l'inverse",
+    "s_pdiff_no_discordant": "aucune ne l'atteint d'un côté seulement",
+    "s_pdiff_chance": ", ne se distingue pas du hasard",
+    "s_pdiff_without": " ; simulations sans valeur ce mois-là, comptées comme ne l'atteignant pas : {k}",
+    "s_pdiff_differ": "{what} : pas d'écart calculé, ce scénario et la référence ne lisent pas l'objectif de la même "
+                      "façon (critère ou mois)",
+    "s_pdiff_what_target": "d'atteindre l'objectif",
+    "s_pdiff_what_level": "d'être {criterion}",
+    "key_pdiff": "écart avec la référence : {diff} {ci}",
+    "h_pdiff": "Écart de probabilité avec la référence, paire par paire",
+    "cap_pdiff": "Pour chaque scénario et chaque lecture de l'objectif, au mois de l'objectif : l'écart de "
+                 "probabilité avec la référence (scénario moins référence), calculé sur les paires de simulations "
+                 "de même graine, avec son intervalle à 95 % (méthode 10 de Newcombe, 1998). Une simulation sans "
+                 "valeur ce mois-là ne l'atteint pas.",
+    "col_pdiff": "Écart (points)",
+    "col_pdiff_pairs": "Paires : les deux / ce scénario seul / la référence seule / aucun",
     "s_unemployment_diff_none": "en {month}, l'écart de chômage ne se distingue pas du hasard des simulations : "
                                 "{udiff} {uci} ({spread})",
     "s_cost": "{label} : dépense publique supplémentaire jusqu'en {month} : {spending}. Coût par emploi de plus situé "
@@ -588,7 +613,11 @@ EN: Dict[str, str] = {
                "assumptions (see the scenarios' documentation): the real uncertainty is larger than shown here.",
     "m_stats": "Medians: of the runs. Ranges: from the lowest to the highest value among {ranges}. Probabilities: "
                "share of the runs, Wilson 95% interval. Differences: mean of the paired differences, Student 95% "
-               "interval. Costs: ratio of means, Fieller 95% interval.",
+               "interval. Costs: ratio of means, Fieller 95% interval. Differences in probability from the "
+               "reference: difference of two paired proportions (run r of every scenario has the same seed), "
+               "from the 2 × 2 table of the pairs (both reach, one only, neither), Newcombe's hybrid score 95% "
+               "interval for paired data (Newcombe 1998, method 10: the two Wilson intervals and the phi "
+               "correlation of the pairs).",
     "m_ranges_two": "{outer} (for the darker band of the unemployment chart: among {inner})",
     "m_scale": "Scale {scale}: people, creations and budgets are multiplied by {scale} (a reduced simulation).",
     "m_calibrated": "The level of simulated unemployment, and so the probabilities of reaching the target and the "
@@ -620,6 +649,26 @@ EN: Dict[str, str] = {
                   "{month}), {unemployment}.",
     "s_level": "Probability that unemployment is {criterion} ({when}) in the model, with its parameters as "
                "calibrated: {values}.",
+    "s_pdiff": "{label}: difference in probability from the reference, pair by pair (the same seed; {n} pairs): "
+               "{items}.",
+    "s_pdiff_target": "of reaching the target ({criterion}, {when}), {diff} {ci}{chance} ({pairs})",
+    "s_pdiff_level": "of being {criterion} ({when}), {diff} {ci}{chance} ({pairs})",
+    "s_pdiff_pairs": "{first} reach it with this scenario and not with the reference, {second} the other way round",
+    "s_pdiff_no_discordant": "none reaches it on one side only",
+    "s_pdiff_chance": ", which cannot be told from the runs' randomness",
+    "s_pdiff_without": "; runs without a value that month, counted as not reaching it: {k}",
+    "s_pdiff_differ": "{what}: no difference computed, this scenario and the reference read the target otherwise "
+                      "(criterion or month)",
+    "s_pdiff_what_target": "of reaching the target",
+    "s_pdiff_what_level": "of being {criterion}",
+    "key_pdiff": "vs the reference: {diff} {ci}",
+    "h_pdiff": "Difference in probability from the reference, pair by pair",
+    "cap_pdiff": "For each scenario and each reading of the target, at the target month: the difference in "
+                 "probability from the reference (scenario minus reference), from the pairs of runs with the same "
+                 "seed, with its 95% interval (Newcombe's method 10, 1998). A run without a value that month does "
+                 "not reach it.",
+    "col_pdiff": "Difference (points)",
+    "col_pdiff_pairs": "Pairs: both / this scenario only / the reference only / neither",
     "s_unemployment_diff_none": "in {month}, the difference in unemployment cannot be told from the runs' randomness: "
                                 "{udiff} {uci} ({spread})",
     "s_cost": "{label}: extra public spending up to {month}: {spending}. Cost per extra job located in the territory "
