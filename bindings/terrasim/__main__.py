@@ -202,6 +202,15 @@ def _output_folder_usable(sim, out: Optional[str]) -> bool:
     return not why
 
 
+def _folders_to_make(out: str) -> List[str]:
+    """The folders of `out` that do not exist yet, the deepest first."""
+    missing, path = [], os.path.abspath(out)
+    while not os.path.lexists(path) and os.path.dirname(path) != path:
+        missing.append(path)
+        path = os.path.dirname(path)
+    return missing
+
+
 def _write_outputs(sim, out: Optional[str]) -> int:
     """As the C++ program (the same code, Simulation.write_outputs): the
     series on standard output, or the run's files in the folder. Returns an
@@ -209,9 +218,16 @@ def _write_outputs(sim, out: Optional[str]) -> int:
     if not out:
         sys.stdout.write(sim.series_csv())
         return 0
+    made = _folders_to_make(out)
     try:
         removed = sim.write_outputs(out)
     except (RuntimeError, OSError) as e:  # the message names the file, as the C++ program's
+        # The folders made for the files go with them, as the C++ program's (they stayed, empty; a review).
+        for folder in made:
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
         print(f"terrasim: {shown(str(e))}", file=sys.stderr)
         return 1
     if removed:
@@ -395,6 +411,11 @@ def _results(ts, args) -> int:
         raise ValueError("--at-most needs --at YYYY-MM")
     if args.at and args.at_most is None:
         raise ValueError("--at needs --at-most THRESHOLD")
+    if args.point is not None and not (args.fan or args.diff or args.at_most is not None):
+        # It was ignored without a word: the summary and --csv gave every point, a point that does not exist too
+        # (a review).
+        raise ValueError(f"--point {args.point}: is the grid point of --fan, --diff and --at-most, and none is "
+                         "given: leave it out (the summary and --csv give every point)")
     if args.scenario is not None and not (args.fan or args.at_most is not None):
         # It was ignored without a word (with --diff A B, which names its own two scenarios).
         raise ValueError(f"--scenario {args.scenario}: is the scenario of --fan and --at-most, and neither is given" +

@@ -531,7 +531,9 @@ def _read_yaml(path: pathlib.Path) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        # In characters, as the other positions (PyYAML's marks): the line's valid bytes before the bad one,
+        # decoded (they were counted in bytes: 15 for the 12th character after three é; a review).
+        column = len(data[data.rfind(b"\n", 0, e.start) + 1:e.start].decode("utf-8", "replace")) + 1
         raise ForecastError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[e.start]:02x}): a forecast file "
                             "is UTF-8, as scenario files are") from None
     try:

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -168,10 +169,13 @@ std::string checkpoint_path_problem(const std::string& file) {
   const int fd = ::mkstemp(probe.data());
   if (fd < 0) {
     const int error = errno;
-    if (error == ENAMETOOLONG) {
-      const std::size_t name = path.filename().string().size();
-      const std::size_t extra = fs::path(probe).filename().string().size() - name;
-      const long max = ::pathconf(dir.c_str(), _PC_NAME_MAX);
+    const std::size_t name = path.filename().string().size();
+    const std::size_t extra = fs::path(probe).filename().string().size() - name;
+    const long max = ::pathconf(dir.c_str(), _PC_NAME_MAX);
+    // The name's fault only where the temporary's name is past the folder's
+    // limit: a short name in a folder of a path near PATH_MAX was said to be
+    // "too long (6 bytes)" (a review).
+    if (error == ENAMETOOLONG && max > 0 && name + extra > static_cast<std::size_t>(max)) {
       return fmt::format("file name too long ({} bytes): the checkpoint is written first to .NAME.tmp-XXXXXX "
                          "beside it, {} bytes longer; expected {}",
                          name, extra,
@@ -180,6 +184,10 @@ std::string checkpoint_path_problem(const std::string& file) {
                                            max - static_cast<long>(extra), max)
                              : std::string("a shorter name"));
     }
+    if (error == ENAMETOOLONG)
+      return fmt::format("path too long: {} bytes with its temporary's name (.NAME.tmp-XXXXXX beside it), past what "
+                         "the system takes ({} bytes); choose a folder of a shorter path",
+                         fs::absolute(probe, ec).string().size(), PATH_MAX);
     return fmt::format("cannot write in the folder {}: {}", dir.string(), std::strerror(error));
   }
   ::close(fd);

@@ -503,6 +503,16 @@ def test_a_checkpoint_name_too_long_for_its_temporary_is_refused_before_the_run(
     assert "phase" not in p.stderr  # refused before the run
     assert os.listdir(tmp_path) == []
     terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 1, tmp_path / ("c" * 243), check=0)
+    # A short name whose folder's path is near PATH_MAX (4096 bytes): the path is too long, not the name, which
+    # was said to be "too long (6 bytes)" (a review).
+    deep = tmp_path
+    while len(str(deep)) < 4096 - 260:
+        deep = deep / ("d" * 250)
+    deep = deep / ("e" * (4096 - 24 - len(str(deep))))
+    os.makedirs(deep)
+    p = terrasim("run", SMALL, "--months", 3, "--checkpoint-at", 1, deep / "c.ckpt", check=2)
+    assert ": path too long: " in p.stderr and "choose a folder of a shorter path" in p.stderr, p.stderr
+    assert "file name too long" not in p.stderr
 
 
 def test_outputs_that_cannot_be_written_leave_no_folder_the_run_made(terrasim_bin, tmp_path):
@@ -515,11 +525,14 @@ def test_outputs_that_cannot_be_written_leave_no_folder_the_run_made(terrasim_bi
         resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() then fails with EFBIG rather than killing
     out = tmp_path / "new" / "deeper"
-    p = subprocess.run([str(terrasim_bin), "run", str(SMALL), "--months", "2", "--out", str(out)],
-                       capture_output=True, text=True, preexec_fn=small_files)
-    assert p.returncode == 1, p.stderr
-    assert "cannot write" in p.stderr
-    assert os.listdir(tmp_path) == []
+    python = dict(os.environ, PYTHONPATH=str(pathlib.Path(terrasim_bin).parents[1] / "python"))
+    # and so does the Python program's run, which the C++ program's fix had left out (a review)
+    for program in ([str(terrasim_bin)], ["/usr/bin/python3", "-m", "terrasim"]):
+        p = subprocess.run([*program, "run", str(SMALL), "--months", "2", "--out", str(out)],
+                           capture_output=True, text=True, preexec_fn=small_files, env=python)
+        assert p.returncode == 1, (program, p.stderr)
+        assert "cannot write" in p.stderr
+        assert os.listdir(tmp_path) == [], program
 
 
 def test_a_scenario_read_from_a_pipe_records_the_sha256_of_its_bytes(terrasim_bin, tmp_path):

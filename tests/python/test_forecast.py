@@ -187,6 +187,9 @@ def test_the_package_ships_the_amiens_scenarios_unchanged():
     # Not UTF-8: "'utf-8' codec can't decode byte 0xe9", without the file.
     (b"scenarios: [baseline.yaml, pacte.yaml]\ntitle: caf\xe9\n", "2:11: not UTF-8 text (byte 0xe9): a forecast file "
      "is UTF-8, as scenario files are"),
+    # its column in characters, as the other positions: after three é it was counted in bytes (15, not 12)
+    ("scenarios: [baseline.yaml, pacte.yaml]\ntitle: \"\u00e9\u00e9\u00e9".encode() + b"\xe9\n",
+     "2:12: not UTF-8 text (byte 0xe9)"),
     # A name that is no text: 3 and true ran every run, then failed ("scenario 3 has 0 of the 2 replicates");
     # [1] was a TypeError; "" took the file's name.
     ("scenarios: [{file: baseline.yaml, name: 3}, pacte.yaml]\n", "1:41: scenarios[0].name: expected a name, a text "

@@ -1434,6 +1434,11 @@ def test_each_results_block_says_what_it_is_and_the_help_how_it_is_computed(swee
     one_line(cli("results", db, "--scenario", "a", "--diff", "b", "a"),
              "--scenario a: is the scenario of --fan and --at-most, and neither is given (--diff A B compares its own "
              "two scenarios, A and B): leave it out")
+    # --point alone was ignored too: the summary and --csv gave every point, one that does not exist as well.
+    for extra in ([], ["--csv", db.parent / "p.csv"]):
+        one_line(cli("results", db, "--point", 7, *extra),
+                 "--point 7: is the grid point of --fan, --diff and --at-most, and none is given: leave it out")
+    assert not (db.parent / "p.csv").exists()
 
 
 @pytest.mark.parametrize("given, target, what", [
