@@ -173,6 +173,19 @@ Scenario scenario_from_document(Value document, std::string source, const std::v
   for (std::size_t i = 0; i < overrides.size(); ++i) {
     Applied a{i < labels.size() ? labels[i] : fmt::format("--set #{}", i + 1), overrides[i], ""};
     a.path = apply_override(document, overrides[i], a.label);
+    // A field given twice (`--set months=3 --months 5`), or changed then
+    // replaced whole (`--set zones.Nord.x_km=1 --set zones=[...]`): the
+    // last one won without a word (a review). A later change inside an
+    // earlier one's value refines it, and is taken.
+    for (const Applied& earlier : applied)
+      if (within(earlier.path, a.path))
+        throw ScenarioError({{Location{a.label, 1, 1}, a.path,
+                              fmt::format("{} sets {}{}, which {} ({}) set already: the last would win without a "
+                                          "word; give it once",
+                                          a.label, a.path,
+                                          earlier.path == a.path ? "" : fmt::format(", and with it {}", earlier.path),
+                                          earlier.label, earlier.assignment),
+                              a.assignment, ""}});
     applied.push_back(std::move(a));
   }
   try {

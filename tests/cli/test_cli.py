@@ -974,3 +974,25 @@ def test_extends_given_other_than_in_a_file_is_refused(terrasim, tmp_path):
     terrasim("run", SMALL, "--months", 4, "--checkpoint-at", 2, ckpt, check=0)
     p = terrasim("resume", ckpt, "--set", f"extends={SMALL}", check=2)
     assert "error: extends: `extends` is read from a scenario file only" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("sets, error", [
+    (["--set", "months=3", "--months", "5"],
+     "--months:1:1: error: months: --months sets months, which --set #1 (months=3) set already"),
+    (["--set", "exit_rate=0.01", "--set", "exit_rate=0.02"],
+     "--set #2:1:1: error: exit_rate: --set #2 sets exit_rate, which --set #1 (exit_rate=0.01) set already"),
+    # one field under two spellings
+    (["--set", "zones[0].x_km=1", "--set", "zones.Centre.x_km=2"],
+     "--set #2 sets zones[0].x_km, which --set #1 (zones[0].x_km=1) set already"),
+    # a change then its whole value replaced: the change was lost
+    (["--set", "zones.Nord.x_km=1", "--set", "zones=[]"],
+     "--set #2 sets zones, and with it zones[1].x_km, which --set #1 (zones.Nord.x_km=1) set already"),
+])
+def test_a_field_given_twice_is_refused(terrasim, tmp_path, sets, error):
+    # The last one won without a word (a review); the sweep already refused it.
+    p = terrasim("run", SMALL, *sets, "--out", tmp_path / "o", check=2)
+    assert error in p.stderr and "the last would win without a word; give it once" in p.stderr, p.stderr
+    assert not (tmp_path / "o").exists()
+    # a change inside a value given whole refines it, and is taken
+    terrasim("run", SMALL, "--months", 2, "--set", "zones=[{name: A, x_km: 0, y_km: 0, worker_share: 1, "
+             "firm_share: 1}]", "--set", "zones.A.x_km=1", check=0)
