@@ -49,13 +49,6 @@ void unique_names(const sim::Value& list, const std::string& path, const Report&
   }
 }
 
-bool valid_identifier(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  return true;
-}
-
 }  // namespace
 
 // TerritoryModel::declare records them; a test checks that the lists agree.
@@ -123,7 +116,7 @@ void declare_parameters(sim::Record& root) {
   skill.number("unemployment_rate").range(0, 1).doc("unemployment rate of the level at the start");
 
   auto& sector = root.list("sectors").min_items(1).max_items(60).doc("sectors of activity").item();
-  sector.string("name").doc("sector name (a lowercase identifier)");
+  sector.string("name").identifier().doc("sector name");
   sector.number("job_share").range(0, 1).doc("share of the territory's jobs at the start");
   sector.number("tradable_share").range(0, 1).def(0.0).doc(
       "share of the sector's output sold outside the territory (or paid for from outside: public administration)");
@@ -239,7 +232,7 @@ void declare_parameters(sim::Record& root) {
   }
 
   auto& cluster = root.list("clusters").def(sim::Value::list()).doc("innovation clusters: a sector at a site").item();
-  cluster.string("name").doc("cluster name (a lowercase identifier: jobs_cluster_<name>)");
+  cluster.string("name").identifier().doc("cluster name (its series: jobs_cluster_<name>)");
   cluster.string("sector").ref("sectors").doc("the cluster's sector");
   cluster.string("site").ref("zones").doc("the zone of its site");
   cluster.month("opening").optional().doc("month it opens (absent: never in this scenario)");
@@ -257,7 +250,7 @@ void declare_parameters(sim::Record& root) {
   cluster.number("monthly_cost_eur").range(0, 1e10).def(0.0).unit("EUR/month").doc("running cost once open (scaled)");
 
   auto& inv = root.list("investors").def(sim::Value::list()).doc("investors: funding of start-ups and expansions, new establishments").item();
-  inv.string("name").doc("investor type name (a lowercase identifier: investment_<name>)");
+  inv.string("name").identifier().doc("investor type name (its series: investment_<name>)");
   inv.string("kind").choices({"angel", "public_fund", "venture_capital", "outside_company"}).doc("kind of investor");
   inv.number("capital_eur_per_year").range(0, 1e12).def(0.0).unit("EUR/year").doc("money available a year for the territory (scaled)");
   inv.number("hurdle_rate").range(-1, 5).def(0.05).unit("1/year").doc("return required over the interest rate");
@@ -315,7 +308,7 @@ void declare_parameters(sim::Record& root) {
   }
   {
     auto& r = pol.list("training").def(sim::Value::list()).doc("training programmes").item();
-    r.string("name").doc("programme name");
+    r.string("name").identifier().doc("programme name (its series: spending_training_<name>)");
     window_fields(r, "the programme");
     r.number("places_per_year").range(0, 1e7).def(0.0).unit("places/year").doc("entries into the programme (scaled)");
     r.integer("duration_months").range(1, 60).def(6).unit("months").doc("length of the training");
@@ -371,7 +364,7 @@ void declare_parameters(sim::Record& root) {
                   .doc("partners' funds added to an investor's capital: the budget in equal monthly parts over the "
                        "whole window (a window that starts before the scenario leaves the earlier parts unpaid)")
                   .item();
-    r.string("name").doc("fund name");
+    r.string("name").identifier().doc("fund name (its series: spending_fund_<name>)");
     window_fields(r, "the fund");
     r.string("investor").ref("investors").doc("the investor that invests the fund");
   }
@@ -457,15 +450,10 @@ void declare_parameters(sim::Record& root) {
                fmt::format("local purchases from sector {:?} exceed its non-tradable output: lower the input-output "
                            "coefficients from it or its tradable share", s["name"].as_string()));
     }
-    for (std::size_t i = 0; i < sectors.items().size(); ++i)
-      if (!valid_identifier(sectors.items()[i]["name"].as_string()))
-        report(sectors.items()[i]["name"], fmt::format("sectors[{}].name", i), "use lowercase letters, digits and _");
 
     unique_names(cfg["clusters"], "clusters", report);
     const auto& clusters = cfg["clusters"].items();
     for (std::size_t i = 0; i < clusters.size(); ++i) {
-      if (!valid_identifier(clusters[i]["name"].as_string()))
-        report(clusters[i]["name"], fmt::format("clusters[{}].name", i), "use lowercase letters, digits and _");
       if (outside == 1 && clusters[i]["site"].as_string() == outside_name)
         report(clusters[i]["site"], fmt::format("clusters[{}].site", i),
                "a cluster in the outside zone: its firms' jobs would be counted as the territory's; expected a zone "
@@ -484,9 +472,7 @@ void declare_parameters(sim::Record& root) {
     }
     unique_names(cfg["investors"], "investors", report);
     for (std::size_t i = 0; i < cfg["investors"].items().size(); ++i)
-      if (!valid_identifier(cfg["investors"].items()[i]["name"].as_string()))
-        report(cfg["investors"].items()[i]["name"], fmt::format("investors[{}].name", i), "use lowercase letters, digits and _");
-      else if (cfg["investors"].items()[i]["name"].as_string() == "startups")  // the stream territory.invest.startups
+      if (cfg["investors"].items()[i]["name"].as_string() == "startups")  // the stream territory.invest.startups
         report(cfg["investors"].items()[i]["name"], fmt::format("investors[{}].name", i),
                "\"startups\" is reserved (the start-up funding's random stream has that name): choose another");
     // What each kind does: outside companies open establishments; the
@@ -557,15 +543,11 @@ void declare_parameters(sim::Record& root) {
     }
     for (const char* name : {"training", "partner_funds"}) {
       unique_names(policies[name], fmt::format("policies.{}", name), report);
-      for (std::size_t i = 0; i < policies[name].items().size(); ++i) {
+      // Each names a series (spending_training_NAME, spending_fund_NAME),
+      // an identifier (declared): "a,b" split the series file's header into
+      // one column more than its rows (a review).
+      for (std::size_t i = 0; i < policies[name].items().size(); ++i)
         window(policies[name].items()[i], fmt::format("policies.{}[{}]", name, i));
-        // Each names a series (spending_training_NAME, spending_fund_NAME):
-        // "a,b" split the series file's header into one column more than its
-        // rows (a review).
-        if (!valid_identifier(policies[name].items()[i]["name"].as_string()))
-          report(policies[name].items()[i]["name"], fmt::format("policies.{}[{}].name", name, i),
-                 "use lowercase letters, digits and _");
-      }
     }
 
     // Links: between two zones, once; and every zone reached (travel times

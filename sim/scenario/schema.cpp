@@ -67,6 +67,7 @@ std::string expected_phrase(const Field& f, bool detailed) {
     case FieldType::Number: return "a number" + (detailed ? range_phrase(f, false) : std::string());
     case FieldType::String:
       if (detailed && !f.allowed().empty()) return "one of " + join_list(f.allowed());
+      if (detailed && f.is_identifier()) return "a lowercase identifier (letters a-z, digits 0-9 and _)";
       if (!f.ref_path().empty()) return fmt::format("a string naming an item of `{}`", f.ref_path());
       return "a string";
     case FieldType::Month: return "a month YYYY-MM";
@@ -443,6 +444,10 @@ class Validator {
       error(v.location(), path, std::move(message));
       return Value::null(v.location());
     }
+    if (f.is_identifier() && !is_lowercase_identifier(s)) {
+      error(v.location(), path, fmt::format("expected {}, found {}", expected_phrase(f, true), quoted_text(s)));
+      return Value::null(v.location());
+    }
     Value out = frozen(Value::string(s), v);
     if (!f.ref_path().empty()) references_.push_back(Reference{out, path, &f});
     return out;
@@ -588,6 +593,18 @@ Field& Field::choices(std::vector<std::string> allowed) {
   if (type_ != FieldType::String) misuse(name_, "choices() applies to string fields");
   choices_ = std::move(allowed);
   return *this;
+}
+
+Field& Field::identifier() {
+  if (type_ != FieldType::String) misuse(name_, "identifier() applies to string fields");
+  identifier_ = true;
+  return *this;
+}
+
+bool is_lowercase_identifier(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
 }
 
 Field& Field::ref(std::string list_path) {
@@ -770,6 +787,7 @@ Value field_schema(const Field& f, bool merged) {
         for (const char* t : {"string", "number", "boolean"}) types.push_back(Value::string(t));
         if (f.is_optional()) types.push_back(Value::string("null"));
         s.set("type", std::move(types));
+        if (f.is_identifier()) s.set("pattern", Value::string("^[a-z0-9_]+$"));
       } else {
         s.set("type", schema_type("string", f));
         Value e = Value::list();
@@ -883,6 +901,7 @@ std::string allowed_text(const Field& f) {
         return join_list(quoted_choices);
       }
       if (!f.ref_path().empty()) return fmt::format("name of an item of `{}`", f.ref_path());
+      if (f.is_identifier()) return "lowercase identifier: a-z, 0-9, _";
       return "any";
     }
     case FieldType::Month: return fmt::format("YYYY-MM, years {}..{}", min_year, max_year);

@@ -28,6 +28,9 @@
 
 namespace terrasim::sim {
 
+// Whether `s` is a lowercase identifier: not empty, only a-z, 0-9 and _.
+bool is_lowercase_identifier(std::string_view s);
+
 class Record;
 
 enum class FieldType {
@@ -60,6 +63,10 @@ class Field {
   Field& range(double lo, double hi);           // inclusive bounds (Int, Number, Series values)
   Field& exclusive_min(bool on = true);         // lo itself is refused
   Field& choices(std::vector<std::string> allowed);  // String
+  // String: a lowercase identifier (a-z, 0-9 and _), a name that becomes
+  // part of a series' or a stream's name (jobs_cluster_<name>): a comma or a
+  // space there would split a CSV header, a capital would not match.
+  Field& identifier();
   Field& ref(std::string list_path);            // String naming an item of the list at
                                                 // list_path (dotted, from the root), by its `name`
   Field& min_items(std::size_t n);              // List
@@ -78,6 +85,7 @@ class Field {
   double hi() const { return hi_; }
   bool lo_exclusive() const { return lo_exclusive_; }
   const std::vector<std::string>& allowed() const { return choices_; }
+  bool is_identifier() const { return identifier_; }
   const std::string& ref_path() const { return ref_; }
   std::size_t min_count() const { return min_items_; }
   std::size_t max_count() const { return max_items_; }
@@ -93,6 +101,7 @@ class Field {
   double hi_ = std::numeric_limits<double>::infinity();
   bool lo_exclusive_ = false;
   std::vector<std::string> choices_;
+  bool identifier_ = false;
   std::string ref_;
   std::size_t min_items_ = 0;
   std::size_t max_items_ = std::numeric_limits<std::size_t>::max();

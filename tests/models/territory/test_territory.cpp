@@ -2764,12 +2764,16 @@ TEST(TerritoryScenario, ClustersAndPolicyNamesTheModelCannotHonourAreRefused) {
   EXPECT_NE(error_of({"clusters[0].site=hors_territoire"})
                 .find("error: clusters[0].site: a cluster in the outside zone"),
             std::string::npos);
-  EXPECT_NE(error_of({"policies.training[0].name=a,b"})
-                .find("error: policies.training[0].name: use lowercase letters, digits and _"),
-            std::string::npos);
-  EXPECT_NE(error_of({"policies.partner_funds[0].name=Région"})
-                .find("error: policies.partner_funds[0].name: use lowercase letters, digits and _"),
-            std::string::npos);
+  // Declared identifiers since 7 December 2026 (the scenario reference
+  // said "any"): refused where the scenario is validated, as before.
+  for (const std::string path : {"policies.training[0].name", "policies.partner_funds[0].name", "sectors[0].name",
+                                 "clusters[0].name", "investors[0].name"})
+    for (const std::string bad : {"a,b", "Région"})
+      EXPECT_NE(error_of({path + "=" + bad})
+                    .find("error: " + path + ": expected a lowercase identifier (letters a-z, digits 0-9 and _), "
+                          "found \"" + bad + "\""),
+                std::string::npos)
+          << path << "=" << bad << ": " << error_of({path + "=" + bad});
   // Each investor's fields of its kind: an outside company's deals and
   // start-ups, another's arrivals, were taken and ignored.
   EXPECT_NE(error_of({"investors[4].deals_per_year=1000"})

@@ -277,6 +277,22 @@ TEST(Validate, StringsAndChoices) {
   EXPECT_THAT(check_error("s:\n", r), HasSubstr("s: expected a string, found nothing (null)"));
 }
 
+TEST(Validate, Identifiers) {
+  // A name that becomes part of a series' name: declared, so that the
+  // reference and the JSON Schema say what the model refused by hand (the
+  // reference said "any").
+  Record r;
+  r.string("name").identifier();
+  EXPECT_EQ(check("name: energie_2\n", r)["name"].as_string(), "energie_2");
+  EXPECT_EQ(check("name: 2015\n", r)["name"].as_string(), "2015");
+  for (const char* bad : {"a,b", "Nord", "a b", "'é'", "''", "a-b"})
+    EXPECT_THAT(check_error(std::string("name: ") + bad + "\n", r),
+                HasSubstr("name: expected a lowercase identifier (letters a-z, digits 0-9 and _), found "))
+        << bad;
+  EXPECT_THAT(markdown_reference(r, "Test model", 2), HasSubstr("| `name` | string | lowercase identifier: a-z, 0-9, _ |"));
+  EXPECT_THAT(json_schema(r, "Test scenario"), HasSubstr("\"pattern\": \"^[a-z0-9_]+$\""));
+}
+
 TEST(Validate, Months) {
   Record r;
   r.month("m");
