@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <climits>
 #include <cstring>
 #include <fstream>
@@ -106,22 +107,36 @@ std::vector<std::string> output_names_of_any_run(const Simulation& s) {
 }
 
 // An exclusive flock(2) on a folder, held while it lives: waits for another
-// holder to let go. The system releases it should its holder die. A folder
-// whose file system cannot lock (ENOLCK, NFS's EBADF for a folder) is
-// written without it, as before there was a lock.
+// holder to let go, saying so on standard error (the wait was silent: a run
+// behind a stuck writer seemed to hang; a review). The system releases it
+// should its holder die. A folder whose file system cannot lock (ENOLCK,
+// NFS's EBADF for a folder), or that can be written but not read (opening
+// it needs read permission: a -wx folder, which output_folder_problem
+// passes, failed after the whole run; a review), is written without it, as
+// before there was a lock.
 class FolderLock {
  public:
   explicit FolderLock(const fs::path& dir) : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
-    if (fd_ < 0)
+    if (fd_ < 0) {
+      if (errno == EACCES) return;
       throw std::runtime_error(fmt::format("cannot write {}: opening the folder to keep other runs from writing "
                                            "there meanwhile: {}",
                                            dir.string(), std::strerror(errno)));
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+    if (errno == EWOULDBLOCK) {
+      fmt::print(stderr, "terrasim: {}: another run is writing its outputs there; waiting until it is done\n",
+                 dir.string());
+      std::fflush(stderr);
+    }
     while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
     }
   }
   FolderLock(const FolderLock&) = delete;
   FolderLock& operator=(const FolderLock&) = delete;
-  ~FolderLock() { ::close(fd_); }  // closing it releases the lock
+  ~FolderLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing it releases the lock
+  }
 
  private:
   int fd_;
