@@ -147,7 +147,11 @@ def _decimals(values: Sequence[float], decimals: int = 3) -> int:
 def _percent(level: float) -> str:
     """A confidence level as a percentage, exactly (0.999: "99.9%", 0.975: "97.5%"; {:.0%} wrote 100%, 98%)."""
     from decimal import Decimal
-    return f"{Decimal(repr(float(level))).scaleb(2).normalize():f}%"
+    # A NumPy float in its own precision: np.float32(0.95) is 0.949999988079071 as a double, and was written
+    # "94.9999988079071%" (a review).
+    text = np.format_float_positional(level, unique=True, trim="-") if isinstance(level, np.floating) else \
+        repr(float(level))
+    return f"{Decimal(text).scaleb(2).normalize():f}%"
 
 
 def _outcomes(outcomes) -> np.ndarray:

@@ -1060,6 +1060,8 @@ def test_a_probability_is_written_with_its_exact_level_and_no_figure_that_is_not
     assert str(P(np.arange(10) < 3, level=0.999)).startswith("0.300 (Monte Carlo s.e. 0.145; 99.9% interval ")
     assert "; 97.5% interval " in str(P(np.arange(10) < 3, level=0.975))
     assert str(P(np.arange(10) < 3, level=0.95)).startswith("0.300 (Monte Carlo s.e. 0.145; 95% interval ")
+    # a NumPy level in its own precision: np.float32(0.95) read "94.9999988079071% interval" (a review)
+    assert "; 95% interval " in str(P(np.arange(10) < 3, level=np.float32(0.95)))
     for k in (1, 4999):
         p = P(np.arange(5000) < k)
         text = str(p)
