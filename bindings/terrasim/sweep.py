@@ -362,7 +362,15 @@ def _validate_runs(named: Dict[str, Scenario], bases: Dict[str, Scenario], point
                                      f"{base_seed} to {last})") from None
         for k, (point, ov, labels) in enumerate(zip(points, point_overrides, point_labels)):
             try:
-                at_point = _at_point(sc, ov, labels)
+                try:
+                    at_point = _at_point(sc, ov, labels)
+                except ScenarioError:
+                    # One field under two spellings, which the engine refuses too: said in the grid's words,
+                    # which name the --grid or --set that give it (the engine's named the second only).
+                    if ov:
+                        with contextlib.suppress(ScenarioError):
+                            _check_fields(name, bases[name], point, ov, extra_overrides)
+                    raise
                 if ov:  # judged on the scenario before the overrides, which are applied once more with the point's
                     _check_fields(name, bases[name], point, ov, extra_overrides)
             except ScenarioError as e:

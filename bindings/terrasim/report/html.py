@@ -72,8 +72,9 @@ section#summary { break-after: page; }
         @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; color: #555; } }
 @media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; } h3 { break-after: avoid; }
   /* the summary is one printed page: each effect comes with two ranges (the precision of its mean and the
-     runs' own spread), and the trainees' reading and the residents' jobs beside the official figures */
-  ul.summary { font-size: 9pt; line-height: 1.25; } ul.summary li { margin-bottom: 0.5mm; }
+     runs' own spread), the trainees' reading and the residents' jobs beside the official figures, and the
+     paired difference in probability (its line took the page past its end at 1.25) */
+  ul.summary { font-size: 9pt; line-height: 1.2; } ul.summary li { margin-bottom: 0.4mm; }
   p.subtitle { display: none; }  /* the summary's first sentence says the same */
   #summary table.data { font-size: 8pt; margin-bottom: 2mm; } #summary table.data td .ci { font-size: 7pt; line-height: 1.25; }
   #summary table.data th, #summary table.data td { padding: 0.8mm 1.4mm; }

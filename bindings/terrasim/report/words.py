@@ -286,12 +286,11 @@ FR: Dict[str, str] = {
                   "que la référence en {month}), {unemployment}.",
     "s_level": "Probabilité que le chômage soit {criterion} ({when}) dans le modèle, avec ses paramètres tels que "
                "calibrés : {values}.",
-    "s_pdiff": "{label} : écart de probabilité avec la référence, paire par paire (même graine ; {n} paires) : "
-               "{items}.",
+    "s_pdiff": "{label} : écart de probabilité avec la référence, sur {n} paires de même graine : {items}.",
     "s_pdiff_target": "d'atteindre l'objectif ({criterion}, {when}), {diff} {ci}{chance} ({pairs})",
     "s_pdiff_level": "d'être {criterion} ({when}), {diff} {ci}{chance} ({pairs})",
-    "s_pdiff_pairs": "{first} l'atteignent avec ce scénario et non avec la référence, {second} l'inverse",
-    "s_pdiff_no_discordant": "aucune ne l'atteint d'un côté seulement",
+    "s_pdiff_pairs": "paires où un seul l'atteint : {first} pour ce scénario, {second} pour la référence",
+    "s_pdiff_no_discordant": "aucune paire ne l'atteint d'un côté seulement",
     "s_pdiff_chance": ", ne se distingue pas du hasard",
     "s_pdiff_without": " ; simulations sans valeur ce mois-là, comptées comme ne l'atteignant pas : {k}",
     "s_pdiff_differ": "{what} : pas d'écart calculé, ce scénario et la référence ne lisent pas l'objectif de la même "
@@ -649,12 +648,11 @@ EN: Dict[str, str] = {
                   "{month}), {unemployment}.",
     "s_level": "Probability that unemployment is {criterion} ({when}) in the model, with its parameters as "
                "calibrated: {values}.",
-    "s_pdiff": "{label}: difference in probability from the reference, pair by pair (the same seed; {n} pairs): "
-               "{items}.",
+    "s_pdiff": "{label}: difference in probability from the reference, over {n} pairs of one seed: {items}.",
     "s_pdiff_target": "of reaching the target ({criterion}, {when}), {diff} {ci}{chance} ({pairs})",
     "s_pdiff_level": "of being {criterion} ({when}), {diff} {ci}{chance} ({pairs})",
-    "s_pdiff_pairs": "{first} reach it with this scenario and not with the reference, {second} the other way round",
-    "s_pdiff_no_discordant": "none reaches it on one side only",
+    "s_pdiff_pairs": "pairs where one alone reaches it: {first} for this scenario, {second} for the reference",
+    "s_pdiff_no_discordant": "no pair reaches it on one side only",
     "s_pdiff_chance": ", which cannot be told from the runs' randomness",
     "s_pdiff_without": "; runs without a value that month, counted as not reaching it: {k}",
     "s_pdiff_differ": "{what}: no difference computed, this scenario and the reference read the target otherwise "
