@@ -84,11 +84,7 @@ class OutputFolder {
       }
       return true;
     }
-    // The folders it would make, outermost first, to remove on failure.
-    for (fs::path p = fs::path(dir).lexically_normal(); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
-      made_.insert(made_.begin(), p);
-      if (p == p.parent_path()) break;
-    }
+    made_ = sim::missing_folders(dir);  // to remove on failure
     fs::create_directories(dir, ec);
     if (ec) {
       err << "terrasim: --out " << dir << ": cannot make the folder: " << ec.message() << "\n";
@@ -99,9 +95,7 @@ class OutputFolder {
   }
   // Removes the folders prepare() made, innermost first, if they are empty.
   void discard() {
-    std::error_code ec;
-    for (auto it = made_.rbegin(); it != made_.rend(); ++it)
-      if (fs::is_empty(*it, ec) && !ec) fs::remove(*it, ec);
+    sim::remove_empty_folders(made_);
     made_.clear();
   }
 

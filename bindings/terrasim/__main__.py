@@ -202,15 +202,6 @@ def _output_folder_usable(sim, out: Optional[str]) -> bool:
     return not why
 
 
-def _folders_to_make(out: str) -> List[str]:
-    """The folders of `out` that do not exist yet, the deepest first."""
-    missing, path = [], os.path.abspath(out)
-    while not os.path.lexists(path) and os.path.dirname(path) != path:
-        missing.append(path)
-        path = os.path.dirname(path)
-    return missing
-
-
 def _write_outputs(sim, out: Optional[str]) -> int:
     """As the C++ program (the same code, Simulation.write_outputs): the
     series on standard output, or the run's files in the folder. Returns an
@@ -218,16 +209,9 @@ def _write_outputs(sim, out: Optional[str]) -> int:
     if not out:
         sys.stdout.write(sim.series_csv())
         return 0
-    made = _folders_to_make(out)
     try:
-        removed = sim.write_outputs(out)
+        removed = sim.write_outputs(out)  # which removes the folders it made when it fails
     except (RuntimeError, OSError) as e:  # the message names the file, as the C++ program's
-        # The folders made for the files go with them, as the C++ program's (they stayed, empty; a review).
-        for folder in made:
-            try:
-                os.rmdir(folder)
-            except OSError:
-                break
         print(f"terrasim: {shown(str(e))}", file=sys.stderr)
         return 1
     if removed:

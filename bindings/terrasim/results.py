@@ -11,7 +11,6 @@ import dataclasses
 import json
 import math
 import os
-import pathlib
 import re
 import sqlite3
 from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._paths import PathArg, fs_path, shown
-from .sweep import SCHEMA_VERSION
+from .sweep import SCHEMA_VERSION, file_uri, read_only_uri
 
 Point = Union[None, int, Dict]
 
@@ -249,11 +248,10 @@ def _open_read_only(path: str):
     What is not SQLite is "not a sweep database"; what cannot be read says
     SQLite's error.
     """
-    # A URI, so that the path is percent-encoded (a name with ? or # in it is still a file name).
-    uri = pathlib.Path(os.path.abspath(path)).as_uri()
+    uri = file_uri(path)
     con = None
     try:
-        con = sqlite3.connect(uri + "?mode=ro", uri=True)
+        con = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             return con, _tables(con)
         except sqlite3.Error as e:

@@ -362,17 +362,14 @@ def _validate_runs(named: Dict[str, Scenario], bases: Dict[str, Scenario], point
                                      f"{base_seed} to {last})") from None
         for k, (point, ov, labels) in enumerate(zip(points, point_overrides, point_labels)):
             try:
-                try:
-                    at_point = _at_point(sc, ov, labels)
-                except ScenarioError:
-                    # One field under two spellings, which the engine refuses too: said in the grid's words,
-                    # which name the --grid or --set that give it (the engine's named the second only).
-                    if ov:
-                        with contextlib.suppress(ScenarioError):
-                            _check_fields(name, bases[name], point, ov, extra_overrides)
-                    raise
-                if ov:  # judged on the scenario before the overrides, which are applied once more with the point's
-                    _check_fields(name, bases[name], point, ov, extra_overrides)
+                # A field set twice at the point is refused first, in the grid's words, which name the --grid or
+                # --set that give it (the engine refuses one field under two spellings too, naming the second
+                # only); judged on the scenario before the overrides, which are applied once more with the
+                # point's. A path that names no field is left to the engine, whose error says where it stops.
+                if ov:
+                    with contextlib.suppress(ScenarioError):
+                        _check_fields(name, bases[name], point, ov, extra_overrides)
+                at_point = _at_point(sc, ov, labels)
             except ScenarioError as e:
                 raise _in_context(e, f"scenario {name!r}, grid point {_describe(point)}") from None
             configs[k][name] = at_point.config_sha256
@@ -988,11 +985,16 @@ def _check_scenario_hash(name: str, stored: str, sc: Scenario) -> None:
             f"results of two scenarios. Restore the scenario, or write to a new database.")
 
 
-def read_only_uri(db: Union[str, os.PathLike]) -> str:
-    """The URI that opens database file `db` read-only: its path percent-encoded, so that a name holding #, ?
+def file_uri(db: Union[str, os.PathLike]) -> str:
+    """The URI of database file `db`, without a query: its path percent-encoded, so that a name holding #, ?
     or % is the file of that name (``file:NAME?mode=ro`` was cut at a # or ?, or had its %XX decoded: SQLite
     opened another path, read-write, and made an empty file there)."""
-    return pathlib.Path(os.path.abspath(db)).as_uri() + "?mode=ro"
+    return pathlib.Path(os.path.abspath(db)).as_uri()
+
+
+def read_only_uri(db: Union[str, os.PathLike]) -> str:
+    """The URI that opens database file `db` read-only (see :func:`file_uri`)."""
+    return file_uri(db) + "?mode=ro"
 
 
 def _check_database(db: str, scenarios: Dict[str, Scenario], base_seed: int, settings: Dict[str, str]) -> None:

@@ -243,19 +243,29 @@ std::string output_folder_problem(const Simulation& s, const std::string& folder
   return {};
 }
 
-std::vector<std::string> write_run_outputs(const Simulation& s, const std::string& folder, std::string_view format) {
-  if (format != "csv" && format != "json")
-    throw std::invalid_argument(fmt::format("output format '{}': expected csv or json", format));
-  // A run's files say a run: of a failed simulation they were its months
-  // before, with nothing to say it had failed.
-  if (!s.failed().empty())
-    throw std::logic_error(fmt::format("cannot write the outputs to {}: {}; its months before are its series, "
-                                       "which Python reads",
-                                       folder, s.failed()));
-  if (const std::string why = output_folder_problem(s, folder, format); !why.empty())
-    throw std::runtime_error(fmt::format("--out {}: {}", folder, why));
-  fs::create_directories(folder);
-  const fs::path dir(folder);
+std::vector<fs::path> missing_folders(const fs::path& path) {
+  std::error_code ec;
+  fs::path p = fs::absolute(path, ec).lexically_normal();
+  if (ec) return {};
+  if (!p.has_filename() && p.has_relative_path()) p = p.parent_path();  // "a/b/": b
+  std::vector<fs::path> missing;
+  for (; !fs::exists(fs::symlink_status(p, ec)); p = p.parent_path()) {
+    missing.insert(missing.begin(), p);
+    if (p == p.parent_path()) break;
+  }
+  return missing;
+}
+
+void remove_empty_folders(const std::vector<fs::path>& folders) noexcept {
+  std::error_code ec;
+  for (auto it = folders.rbegin(); it != folders.rend(); ++it)
+    if (!fs::is_empty(*it, ec) || ec || !fs::remove(*it, ec)) return;  // a folder left holds the ones above it
+}
+
+namespace {
+
+// write_run_outputs once `dir` is there.
+std::vector<std::string> write_into(const Simulation& s, const fs::path& dir, std::string_view format) {
   // One writer at a time: two runs writing here together left a mix of both
   // (the series of one, the breakdowns and config.json of the other). The
   // second waits, then replaces the first's files whole.
@@ -284,6 +294,31 @@ std::vector<std::string> write_run_outputs(const Simulation& s, const std::strin
   files.commit();
   for (const std::string& name : earlier) fs::remove(dir / name);
   return earlier;
+}
+
+}  // namespace
+
+std::vector<std::string> write_run_outputs(const Simulation& s, const std::string& folder, std::string_view format) {
+  if (format != "csv" && format != "json")
+    throw std::invalid_argument(fmt::format("output format '{}': expected csv or json", format));
+  // A run's files say a run: of a failed simulation they were its months
+  // before, with nothing to say it had failed.
+  if (!s.failed().empty())
+    throw std::logic_error(fmt::format("cannot write the outputs to {}: {}; its months before are its series, "
+                                       "which Python reads",
+                                       folder, s.failed()));
+  if (const std::string why = output_folder_problem(s, folder, format); !why.empty())
+    throw std::runtime_error(fmt::format("--out {}: {}", folder, why));
+  // The folders made for the files go with them when they cannot be written
+  // (the disk full): outputs that were not written leave nothing behind.
+  const std::vector<fs::path> made = missing_folders(folder);
+  try {
+    fs::create_directories(folder);
+    return write_into(s, fs::path(folder), format);
+  } catch (...) {
+    remove_empty_folders(made);
+    throw;
+  }
 }
 
 }  // namespace terrasim::sim

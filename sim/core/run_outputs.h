@@ -11,7 +11,8 @@ namespace terrasim::sim {
 
 class Simulation;
 
-// Writes the outputs of `s` into `folder` (made if missing) as one set
+// Writes the outputs of `s` into `folder` (made if missing; the folders made
+// are removed again when the files cannot be written) as one set
 // (AtomicFileSet: a file that cannot be written leaves every earlier output
 // as it was): series.csv and one CSV per breakdown, or run.json for format
 // "json"; config.json, the configuration the run started from; and, for a
@@ -43,6 +44,15 @@ std::vector<std::string> run_output_names(const Simulation& s, std::string_view 
 // not a terrasim output (or not a regular file). Asked before a run, so
 // that its result is not lost to a folder found wrong afterwards.
 std::string output_folder_problem(const Simulation& s, const std::string& folder, std::string_view format);
+
+// The folders of `path` (itself included) that do not exist now, outermost
+// first: what making it would make.
+std::vector<std::filesystem::path> missing_folders(const std::filesystem::path& path);
+
+// Removes `folders` (outermost first, as missing_folders lists them),
+// innermost first, while each is empty: what a run that failed made for its
+// outputs, taken back.
+void remove_empty_folders(const std::vector<std::filesystem::path>& folders) noexcept;
 
 // Why a checkpoint could not be written at `file` now, or "" if it could:
 // no file name, no folder to write it in, a folder that cannot be written

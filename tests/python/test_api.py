@@ -942,6 +942,30 @@ def test_write_outputs_is_the_command_lines(tmp_path):
     assert sorted(os.listdir(tmp_path / "api")) == ["config.json", "notes.txt", "run.json"]
 
 
+def test_write_outputs_that_cannot_be_written_leave_no_folder_it_made(tmp_path):
+    # The disk full (here a limit on a file's size): the folders write_outputs had made for the files stayed,
+    # empty; both programs removed theirs, the API did not (a review). A folder that was there stays.
+    code = f"""
+import resource, signal, sys
+import terrasim as ts
+resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() then fails with EFBIG rather than killing
+sim = ts.Simulation(ts.Scenario.load({str(SMALL)!r}, ["months=2"])).run()
+for out in sys.argv[1:]:
+    try:
+        sim.write_outputs(out)
+    except RuntimeError as e:
+        print("refused:", e)
+"""
+    (tmp_path / "there").mkdir()
+    outs = [tmp_path / "new" / "deeper", tmp_path / "there" / "a" / "b", tmp_path / "there"]
+    p = subprocess.run([sys.executable, "-c", code, *map(str, outs)], capture_output=True, text=True,
+                       env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count("refused:") == 3 and "cannot write" in p.stdout, p.stdout
+    assert os.listdir(tmp_path) == ["there"] and os.listdir(tmp_path / "there") == []
+
+
 def test_the_outputs_of_a_run_stopped_before_its_end_say_so(tmp_path):
     # They said "# months: 6" over 2 rows, as the outputs of a run that had ended (a review).
     sim = ts.Simulation(small(6)).run(until=2)
