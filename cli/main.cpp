@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "cli/printable_stream.h"
+#include "sim/core/huge_pages.h"
 #include "sim/core/simulation.h"
 
 namespace {
@@ -52,6 +53,7 @@ bool implemented_here(std::string_view command) {
 int main(int argc, char** argv) {
   using namespace terrasim::cli;
   if (argc > 1 && !implemented_here(argv[1])) return hand_to_python(argc, argv);
+  terrasim::sim::heap_in_huge_pages();
   // What this program writes is UTF-8 text, a file name that is not UTF-8 included ("sc\xe9.yaml").
   PrintableStream printable_out(std::cout), printable_err(std::cerr);
   CLI::App app{"terrasim: an agent-based territorial economic simulator", "terrasim"};
