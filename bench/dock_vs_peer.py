@@ -12,6 +12,18 @@ the ratios to the NumPy peer ("x peer") and to the hand-tuned one
 the peak resident memory of each process (from wait4's rusage). Prints one
 table and writes it as JSON.
 
+Each peer runs twice in each repeat: in the environment it is given, and
+with glibc's allocator set as terrasim's own heap is
+(sim::heap_in_huge_pages: `GLIBC_TUNABLES` = PEER_HEAP below: one arena,
+blocks up to 32 MiB from a heap grown 64 MiB at a time, advised to take
+huge pages). On a machine where a page fault is dear (about 10 us on the
+build machine, build/release/bench/page_faults) that changes a peer's time
+more than anything in its code: the NumPy peer makes a fresh array of each
+step's result, and each is faults. The rows "(heap as terrasim's)" and the
+ratios "x peer*" / "x hand*" compare like with like; the others are the
+peers as a user runs them (and as every run before 7 December 2026 was
+measured).
+
 A peak is the larger of the launching Python's resident memory before the
 program replaced it (the kernel keeps it across exec: about 14 MiB) and the
 program's own, so the small sizes' peaks are that floor.
@@ -38,13 +50,18 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 TERRASIM = ROOT / "build" / "release" / "cli" / "terrasim"
 PEER = ROOT / "bench" / "peers" / "dock_numpy.py"
 HANDTUNED = ROOT / "build" / "release" / "bench" / "dock_handtuned"
+# glibc's malloc set as sim::heap_in_huge_pages sets terrasim's (sim/core/huge_pages.h), for the peers.
+PEER_HEAP = ("glibc.malloc.hugetlb=1:glibc.malloc.top_pad=67108864:glibc.malloc.mmap_threshold=33554432:"
+             "glibc.malloc.arena_max=1")
 SCENARIO = ROOT / "scenarios" / "dock" / "default.yaml"
 
 
-def measure(cmd):
-    """Runs cmd; returns (wall seconds, peak RSS in bytes)."""
+def measure(cmd, heap_as_terrasims=False):
+    """Runs cmd (with `heap_as_terrasims`, its allocator set by PEER_HEAP); returns (wall seconds, peak RSS in
+    bytes)."""
+    env = dict(os.environ, GLIBC_TUNABLES=PEER_HEAP) if heap_as_terrasims else None
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
@@ -101,36 +118,44 @@ def main():
         for n in args.sizes:
             times = {t: [] for t in args.threads}
             peaks = {t: 0 for t in args.threads}
-            peer_times, peer_peak = [], 0
-            hand_times, hand_peak = [], 0
+            # (name, heap as terrasim's?) -> (runs, peak)
+            peers = {}
+
+            def peer_run(name, cmd, heap):
+                wall, peak = measure(cmd, heap)
+                runs, top = peers.get((name, heap), ([], 0))
+                peers[(name, heap)] = (runs + [wall], max(top, peak))
+
             for _ in range(args.repeats):
                 for t in args.threads:
                     wall, peak = measure(terrasim_cmd(n, t, args.months, tmp))
                     times[t].append(wall)
                     peaks[t] = max(peaks[t], peak)
-                if not args.no_handtuned:
-                    wall, peak = measure(handtuned_cmd(n, args.months))
-                    hand_times.append(wall)
-                    hand_peak = max(hand_peak, peak)
-                if not args.no_peer:
-                    wall, peak = measure(peer_cmd(n, args.months))
-                    peer_times.append(wall)
-                    peer_peak = max(peer_peak, peak)
-            peer_median = statistics.median(peer_times) if peer_times else None
-            hand_median = statistics.median(hand_times) if hand_times else None
+                for heap in (False, True):
+                    if not args.no_handtuned:
+                        peer_run("hand", handtuned_cmd(n, args.months), heap)
+                    if not args.no_peer:
+                        peer_run("numpy", peer_cmd(n, args.months), heap)
+
+            def median_of(name, heap):
+                return statistics.median(peers[(name, heap)][0]) if (name, heap) in peers else None
 
             def row(model, threads, runs, peak):
-                """A table row: the median of `runs`, and each peer's median over it."""
+                """A table row: the median of `runs`, and each peer's median over it (as given; with its heap
+                as terrasim's: the keys ending in _heap)."""
                 med = statistics.median(runs)
+                ratios = {}
+                for key, name in (("speedup_vs_peer", "numpy"), ("speedup_vs_handtuned", "hand")):
+                    for heap, suffix in ((False, ""), (True, "_heap")):
+                        other = median_of(name, heap)
+                        ratios[key + suffix] = other / med if other else None
                 return {"model": model, "workers": n, "months": args.months, "threads": threads, "seconds": med,
-                        "runs": runs, "agent_months_per_s": n * args.months / med, "peak_bytes": peak,
-                        "speedup_vs_peer": peer_median / med if peer_median else None,
-                        "speedup_vs_handtuned": hand_median / med if hand_median else None}
+                        "runs": runs, "agent_months_per_s": n * args.months / med, "peak_bytes": peak, **ratios}
 
-            if peer_times:
-                rows.append(row("dock (NumPy peer)", 1, peer_times, peer_peak))
-            if hand_times:
-                rows.append(row("dock (hand-tuned C++)", 1, hand_times, hand_peak))
+            for name, model in (("numpy", "dock (NumPy peer)"), ("hand", "dock (hand-tuned C++)")):
+                for heap, label in ((False, ""), (True, " (heap as terrasim's)")):
+                    if (name, heap) in peers:
+                        rows.append(row(model + label, 1, *peers[(name, heap)]))
             for t in args.threads:
                 rows.append(row("dock (terrasim)", t, times[t], peaks[t]))
         slope = None
@@ -141,13 +166,17 @@ def main():
             slope = {"n1": n1, "n2": n2, "months": args.memory_months, "peak1": p1, "peak2": p2,
                      "bytes_per_worker": (p2 - p1) / (n2 - n1)}
 
-    print(f"{'model':<22} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
-          f"{'peak MiB':>9} {'x peer':>7} {'x hand':>7}")
+    print(f"{'model':<43} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
+          f"{'peak MiB':>9} {'x peer':>7} {'x hand':>7} {'x peer*':>7} {'x hand*':>7}")
     for r in rows:
-        speed = f"{r['speedup_vs_peer']:.1f}" if r["speedup_vs_peer"] else "-"
-        hand = f"{r['speedup_vs_handtuned']:.2f}" if r["speedup_vs_handtuned"] else "-"
-        print(f"{r['model']:<22} {r['workers']:>10} {r['months']:>6} {r['threads']:>7} {r['seconds']:>9.3f} "
-              f"{r['agent_months_per_s']:>15.3g} {r['peak_bytes'] / 2**20:>9.1f} {speed:>7} {hand:>7}")
+        def ratio(key, digits):
+            return f"{r[key]:.{digits}f}" if r.get(key) else "-"
+        print(f"{r['model']:<43} {r['workers']:>10} {r['months']:>6} {r['threads']:>7} {r['seconds']:>9.3f} "
+              f"{r['agent_months_per_s']:>15.3g} {r['peak_bytes'] / 2**20:>9.1f} {ratio('speedup_vs_peer', 1):>7} "
+              f"{ratio('speedup_vs_handtuned', 2):>7} {ratio('speedup_vs_peer_heap', 1):>7} "
+              f"{ratio('speedup_vs_handtuned_heap', 2):>7}")
+    print("* against the peer run with its heap as terrasim's (GLIBC_TUNABLES set as sim::heap_in_huge_pages sets "
+          "terrasim's allocator): like with like")
     if slope:
         print(f"peak memory: {slope['peak1'] / 2**20:.1f} MiB at {slope['n1']} workers, "
               f"{slope['peak2'] / 2**20:.1f} MiB at {slope['n2']}: {slope['bytes_per_worker']:.1f} bytes per worker")

@@ -17,7 +17,8 @@ The table: model, workers (resident labour force for the territorial
 model), months, threads, seconds, agent-months per second, peak resident
 memory, and the ratios to the peers of the same size ("x peer": the NumPy
 peer's time over the row's; "x hand": the hand-tuned peer's over the
-row's).
+row's; "x peer*" and "x hand*": the same peers run with their heap as
+terrasim's, like with like: bench/dock_vs_peer.py).
 The JSON (out/bench/all.json by default) keeps every run's time, and what
 two threads could get done against one on the machine before and after the
 runs (bench/core_capacity: a compute kernel and a memory kernel on cpus 0
@@ -145,14 +146,16 @@ def print_capacity(capacity):
 
 
 def print_table(rows, slope):
-    print(f"{'model':<32} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
-          f"{'peak MiB':>9} {'x peer':>7} {'x hand':>7}")
+    print(f"{'model':<43} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
+          f"{'peak MiB':>9} {'x peer':>7} {'x hand':>7} {'x peer*':>7} {'x hand*':>7}")
     for r in rows:
         fmt = lambda v, spec: "-" if v is None else format(v, spec)
-        print(f"{r['model']:<32} {fmt(r['workers'], ''):>10} {r['months']:>6} {r['threads']:>7} "
+        print(f"{r['model']:<43} {fmt(r['workers'], ''):>10} {r['months']:>6} {r['threads']:>7} "
               f"{r['seconds']:>9.3f} {fmt(r['agent_months_per_s'], '.3g'):>15} "
               f"{fmt(r['peak_bytes'] and r['peak_bytes'] / 2**20, '.1f'):>9} {fmt(r['speedup_vs_peer'], '.1f'):>7} "
-              f"{fmt(r.get('speedup_vs_handtuned'), '.2f'):>7}")
+              f"{fmt(r.get('speedup_vs_handtuned'), '.2f'):>7} {fmt(r.get('speedup_vs_peer_heap'), '.1f'):>7} "
+              f"{fmt(r.get('speedup_vs_handtuned_heap'), '.2f'):>7}")
+    print("* against the peers run with their heap as terrasim's (bench/dock_vs_peer.py): like with like")
     for r in rows:
         if "parallel_efficiency" in r:
             print(f"{r['model']}: parallel efficiency {100 * r['parallel_efficiency']:.1f}% "

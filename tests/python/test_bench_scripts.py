@@ -56,13 +56,31 @@ def test_dock_vs_peer_times_terrasim_beside_both_peers(tmp_path):
     p = subprocess.run(["/usr/bin/python3", ROOT / "bench" / "dock_vs_peer.py", "--sizes", "2000", "--threads", "1",
                         "--months", "12", "--repeats", "1", "--json", out], capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "x hand" in p.stdout
+    assert "x hand" in p.stdout and "x peer*" in p.stdout
     rows = {r["model"]: r for r in json.loads(out.read_text())["rows"]}
-    assert set(rows) == {"dock (terrasim)", "dock (NumPy peer)", "dock (hand-tuned C++)"}
+    heap = " (heap as terrasim's)"
+    assert set(rows) == {"dock (terrasim)", "dock (NumPy peer)", "dock (hand-tuned C++)",
+                         "dock (NumPy peer)" + heap, "dock (hand-tuned C++)" + heap}
     ours, peer, hand = rows["dock (terrasim)"], rows["dock (NumPy peer)"], rows["dock (hand-tuned C++)"]
     assert ours["speedup_vs_peer"] == peer["seconds"] / ours["seconds"]
     assert ours["speedup_vs_handtuned"] == hand["seconds"] / ours["seconds"]
     assert hand["speedup_vs_peer"] == peer["seconds"] / hand["seconds"]
+    # like with like: each peer again, with its heap as terrasim's
+    assert ours["speedup_vs_peer_heap"] == rows["dock (NumPy peer)" + heap]["seconds"] / ours["seconds"]
+    assert ours["speedup_vs_handtuned_heap"] == rows["dock (hand-tuned C++)" + heap]["seconds"] / ours["seconds"]
+
+
+def test_dock_vs_peer_runs_a_peer_with_its_heap_as_terrasims():
+    # The "(heap as terrasim's)" runs are given glibc's settings of sim::heap_in_huge_pages, the others none:
+    # measure() exits when the command fails, and the command fails unless it sees what it should.
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("dock_vs_peer", ROOT / "bench" / "dock_vs_peer.py")
+    dvp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dvp)
+    assert "glibc.malloc.hugetlb=1" in dvp.PEER_HEAP and "glibc.malloc.arena_max=1" in dvp.PEER_HEAP
+    assert "mmap_threshold=33554432" in dvp.PEER_HEAP  # 32 MiB, as huge_pages.cpp sets it
+    dvp.measure(["/bin/sh", "-c", f'test "$GLIBC_TUNABLES" = "{dvp.PEER_HEAP}"'], True)
+    dvp.measure(["/bin/sh", "-c", 'test -z "$GLIBC_TUNABLES"'], False)
 
 
 def test_team_waits_tallies_what_the_caller_ran_while_the_team_waited(tmp_path):
@@ -123,6 +141,8 @@ def test_targets_reads_each_target_within_its_own_run(tmp_path):
     # Two made-up runs: each ratio is taken within its run, then the median and the count of runs met.
     def run(date, numpy, dock1, dock2, amiens):
         rows = [{"model": "dock (NumPy peer)", "workers": 100_000, "threads": 1, "seconds": numpy},
+                {"model": "dock (NumPy peer) (heap as terrasim's)", "workers": 100_000, "threads": 1,
+                 "seconds": numpy / 2},
                 {"model": "dock (hand-tuned C++)", "workers": 100_000, "threads": 1, "seconds": numpy / 24},
                 {"model": "dock (terrasim)", "workers": 100_000, "threads": 1, "seconds": dock1},
                 {"model": "dock (terrasim)", "workers": 100_000, "threads": 2, "seconds": dock2},
@@ -143,6 +163,8 @@ def test_targets_reads_each_target_within_its_own_run(tmp_path):
     assert "11.00x-13.00x" in lines["dock at the defaults, 1 thread: >= 12x the NumPy peer"]
     assert "1 of 2" in lines["dock at the defaults, 1 thread: >= 12x the NumPy peer"]
     assert "1 of 2" in lines["the same, 2 threads: >= 20x"]
+    like = "like with like (the peer's heap as terrasim's): defaults, 1 thread: >= 12x"
+    assert "6.00x" in lines[like] and "5.50x-6.50x" in lines[like] and "0 of 2" in lines[like]
     assert "no runs" in lines["10^6 workers, 2 threads: >= 20x"]
     assert "0.250 s" in lines["Amiens baseline, 1 thread: <= 0.25 s"]
     assert "1 of 2" in lines["Amiens baseline, 1 thread: <= 0.25 s"]
