@@ -16,7 +16,9 @@ Each peer runs twice in each repeat: in the environment it is given, and
 with glibc's allocator set as terrasim's own heap is
 (sim::heap_in_huge_pages: `GLIBC_TUNABLES` = PEER_HEAP below: one arena,
 blocks up to 32 MiB from a heap grown 64 MiB at a time, advised to take
-huge pages). On a machine where a page fault is dear (about 10 us on the
+huge pages; glibc.malloc.hugetlb=1 advises all of a peer's heap and its
+mapped blocks, where terrasim advises the heap's first 64 MiB: the
+difference, if any, favours the peers). On a machine where a page fault is dear (about 10 us on the
 build machine, build/release/bench/page_faults) that changes a peer's time
 more than anything in its code: the NumPy peer makes a fresh array of each
 step's result, and each is faults. The rows "(heap as terrasim's)" and the
@@ -59,7 +61,8 @@ SCENARIO = ROOT / "scenarios" / "dock" / "default.yaml"
 def measure(cmd, heap_as_terrasims=False):
     """Runs cmd (with `heap_as_terrasims`, its allocator set by PEER_HEAP); returns (wall seconds, peak RSS in
     bytes)."""
-    env = dict(os.environ, GLIBC_TUNABLES=PEER_HEAP) if heap_as_terrasims else None
+    given = os.environ.get("GLIBC_TUNABLES")
+    env = dict(os.environ, GLIBC_TUNABLES=f"{given}:{PEER_HEAP}" if given else PEER_HEAP) if heap_as_terrasims else None
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -175,8 +178,9 @@ def main():
               f"{r['agent_months_per_s']:>15.3g} {r['peak_bytes'] / 2**20:>9.1f} {ratio('speedup_vs_peer', 1):>7} "
               f"{ratio('speedup_vs_handtuned', 2):>7} {ratio('speedup_vs_peer_heap', 1):>7} "
               f"{ratio('speedup_vs_handtuned_heap', 2):>7}")
-    print("* against the peer run with its heap as terrasim's (GLIBC_TUNABLES set as sim::heap_in_huge_pages sets "
-          "terrasim's allocator): like with like")
+    if any(r.get("speedup_vs_peer_heap") or r.get("speedup_vs_handtuned_heap") for r in rows):
+        print("* against the peer run with its heap as terrasim's (GLIBC_TUNABLES set as sim::heap_in_huge_pages "
+              "sets terrasim's allocator): like with like")
     if slope:
         print(f"peak memory: {slope['peak1'] / 2**20:.1f} MiB at {slope['n1']} workers, "
               f"{slope['peak2'] / 2**20:.1f} MiB at {slope['n2']}: {slope['bytes_per_worker']:.1f} bytes per worker")

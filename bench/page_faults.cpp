@@ -55,15 +55,19 @@ void touch(char* p, std::size_t n) {
 }
 
 // n bytes of fresh memory aligned to a huge page, in a mapping of n + kHuge
-// bytes (its start returned in `raw`, to unmap).
-char* fresh(std::size_t n, void** raw) {
+// bytes (its start returned in `raw`, to unmap), advised to take small
+// pages (where transparent huge pages are "always", an aligned mapping would
+// take huge ones unasked) or huge ones.
+char* fresh(std::size_t n, void** raw, bool huge) {
   *raw = mmap(nullptr, n + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (*raw == MAP_FAILED) {
     std::perror("page_faults: mmap");
     std::exit(1);
   }
   const auto start = reinterpret_cast<std::uintptr_t>(*raw);
-  return reinterpret_cast<char*>((start + kHuge - 1) / kHuge * kHuge);
+  char* p = reinterpret_cast<char*>((start + kHuge - 1) / kHuge * kHuge);
+  if (!huge) madvise(p, n, MADV_NOHUGEPAGE);
+  return p;
 }
 
 long anon_huge_kib() {
@@ -101,7 +105,7 @@ int main(int argc, char** argv) {
   bool populate_works = true;
   for (int r = 0; r < rounds; ++r) {
     void* raw = nullptr;
-    char* p = fresh(n, &raw);
+    char* p = fresh(n, &raw, false);
     auto t0 = std::chrono::steady_clock::now();
     touch(p, n);
     small.push_back(seconds_since(t0));
@@ -110,14 +114,14 @@ int main(int argc, char** argv) {
     rewrite.push_back(seconds_since(t0));
     munmap(raw, n + kHuge);
 
-    p = fresh(n, &raw);
+    p = fresh(n, &raw, false);
     t0 = std::chrono::steady_clock::now();
     populate_works = populate_works && madvise(p, n, MADV_POPULATE_WRITE) == 0;
     touch(p, n);
     populate.push_back(seconds_since(t0));
     munmap(raw, n + kHuge);
 
-    p = fresh(n, &raw);
+    p = fresh(n, &raw, true);
     const bool advised = madvise(p, n, MADV_HUGEPAGE) == 0;
     t0 = std::chrono::steady_clock::now();
     touch(p, n);

@@ -155,7 +155,8 @@ def print_table(rows, slope):
               f"{fmt(r['peak_bytes'] and r['peak_bytes'] / 2**20, '.1f'):>9} {fmt(r['speedup_vs_peer'], '.1f'):>7} "
               f"{fmt(r.get('speedup_vs_handtuned'), '.2f'):>7} {fmt(r.get('speedup_vs_peer_heap'), '.1f'):>7} "
               f"{fmt(r.get('speedup_vs_handtuned_heap'), '.2f'):>7}")
-    print("* against the peers run with their heap as terrasim's (bench/dock_vs_peer.py): like with like")
+    if any(r.get("speedup_vs_peer_heap") or r.get("speedup_vs_handtuned_heap") for r in rows):
+        print("* against the peers run with their heap as terrasim's (bench/dock_vs_peer.py): like with like")
     for r in rows:
         if "parallel_efficiency" in r:
             print(f"{r['model']}: parallel efficiency {100 * r['parallel_efficiency']:.1f}% "

@@ -1,11 +1,13 @@
 #include "sim/core/huge_pages.h"
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 
@@ -61,21 +63,43 @@ void unmap_huge(void* p, std::size_t bytes) noexcept { munmap(p, rounded(bytes))
 
 namespace terrasim::sim {
 
+namespace {
+// glibc's defaults back (mallopt(3): 128 KiB each), where the heap could not
+// be prepared; returns `result`.
+bool restore_heap_options(bool result) noexcept {
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  mallopt(M_TOP_PAD, 128 * 1024);
+  return result;
+}
+}  // namespace
+
 bool heap_in_huge_pages(std::size_t reserve) noexcept {
   using detail::kHugePage;
-  if (!detail::kMapLarge || reserve < kHugePage) return false;
+  if (!detail::kMapLarge || reserve < kHugePage || reserve > (std::size_t{1} << 30)) return false;
+  // Where the address space is limited (ulimit -v, RLIMIT_DATA: a cluster's
+  // job limits) or committed strictly, a heap grown `reserve` at a time would
+  // fail an allocation while `reserve` is still free (glibc does not retry
+  // without the pad): left as it is.
+  rlimit limit{};
+  for (const int resource : {RLIMIT_AS, RLIMIT_DATA})
+    if (getrlimit(resource, &limit) != 0 || limit.rlim_cur != RLIM_INFINITY) return false;
+  if (std::FILE* f = std::fopen("/proc/sys/vm/overcommit_memory", "r")) {
+    const int mode = std::fgetc(f);
+    std::fclose(f);
+    if (mode == '2') return false;
+  }
   // Blocks up to 32 MiB (the most M_MMAP_THRESHOLD takes) come from the heap,
   // in huge pages, rather than each from a mapping of its own in small pages
   // (from 128 KiB on, by default): at 10^6 workers 5,400 page faults
   // became 650. One arena: the team's threads would otherwise each take one
   // of their own, mapped in small pages. The heap is grown `reserve` at a
-  // time. Its top is still given back when `reserve` lies free above the
-  // blocks in use (M_TRIM_THRESHOLD left as it is: never giving it back kept
-  // 15 MiB more at 10^7 workers, for no fewer faults).
-  const int max = std::numeric_limits<int>::max();
-  if (mallopt(M_ARENA_MAX, 1) != 1 || mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 ||
-      mallopt(M_TOP_PAD, static_cast<int>(std::min<std::size_t>(reserve, max))) != 1)
-    return false;
+  // time; its top is given back when more than `reserve` lies free above
+  // the blocks in use (M_TRIM_THRESHOLD left as it is: never giving it back
+  // kept 15 MiB more at 10^7 workers, for no fewer faults).
+  const auto pad = static_cast<int>(reserve);
+  malloc_trim(0);  // the heap's free top given back, so that the block below grows the heap
+  const auto before = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  if (mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 || mallopt(M_TOP_PAD, pad) != 1) return restore_heap_options(false);
   // The heap grown now by `reserve` (with a block freed at once), of which
   // every whole 2 MiB extent above the block is advised to be backed by huge
   // pages when first touched. An extent with a page touched before the
@@ -83,22 +107,28 @@ bool heap_in_huge_pages(std::size_t reserve) noexcept {
   // header of the heap's free rest, is below the first extent advised.
   void* volatile probe = std::malloc(kHugePage);  // volatile: not elided with its free
   const auto block = reinterpret_cast<std::uintptr_t>(probe);
-  if (block == 0) return false;
   std::free(probe);
   const auto end = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  // The block must lie in the heap that brk grew by `reserve` (not where a
+  // malloc other than glibc's, or glibc's own when brk cannot grow, put it),
+  // or the advice would fall on other mappings.
+  if (block == 0 || before == static_cast<std::uintptr_t>(-1) || end == static_cast<std::uintptr_t>(-1) ||
+      end < before + reserve || block + kHugePage > end || block + 2 * kHugePage < before)
+    return restore_heap_options(false);
   const std::uintptr_t first = (block + kHugePage + 64 + kHugePage - 1) / kHugePage * kHugePage;
   const std::uintptr_t last = end / kHugePage * kHugePage;
-  if (end == static_cast<std::uintptr_t>(-1) || last <= first) return false;
+  if (last <= first) return restore_heap_options(false);
 #ifdef MADV_HUGEPAGE
-  if (madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE) != 0) return false;
+  if (madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE) != 0) return restore_heap_options(false);
   // The heap below the first extent advised, from the block on, is taken by
   // one block, kept and never touched (its pages cost nothing), so that the
   // blocks of the run start at that extent, in huge pages.
   void* volatile below = std::malloc(first - block);
   (void)below;
+  mallopt(M_ARENA_MAX, 1);
   return true;
 #else
-  return false;
+  return restore_heap_options(false);
 #endif
 }
 

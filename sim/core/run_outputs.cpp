@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -114,22 +115,40 @@ std::vector<std::string> output_names_of_any_run(const Simulation& s) {
 // it needs read permission: a -wx folder, which output_folder_problem
 // passes, failed after the whole run; a review), is written without it, as
 // before there was a lock.
+// The writer it waited for may have failed and removed the folder it had
+// made (write_run_outputs): the folder locked is then gone, and the waiter's
+// files would have had nowhere to go (a review). It makes the folder again
+// and locks that.
 class FolderLock {
  public:
-  explicit FolderLock(const fs::path& dir) : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
-    if (fd_ < 0) {
-      if (errno == EACCES) return;
-      throw std::runtime_error(fmt::format("cannot write {}: opening the folder to keep other runs from writing "
-                                           "there meanwhile: {}",
-                                           dir.string(), std::strerror(errno)));
-    }
-    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
-    if (errno == EWOULDBLOCK) {
-      fmt::print(stderr, "terrasim: {}: another run is writing its outputs there; waiting until it is done\n",
-                 dir.string());
-      std::fflush(stderr);
-    }
-    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+  explicit FolderLock(const fs::path& dir) {
+    bool said = false;
+    for (int attempt = 0;; ++attempt) {
+      fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd_ < 0 && errno == ENOENT && attempt < 100) {  // removed before it could be opened: made again
+        fs::create_directories(dir);
+        continue;
+      }
+      if (fd_ < 0) {
+        if (errno == EACCES) return;
+        throw std::runtime_error(fmt::format("cannot write {}: opening the folder to keep other runs from "
+                                             "writing there meanwhile: {}",
+                                             dir.string(), std::strerror(errno)));
+      }
+      if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK && !said) {
+          fmt::print(stderr, "terrasim: {}: another run is writing its outputs there; waiting until it is done\n",
+                     dir.string());
+          std::fflush(stderr);
+          said = true;
+        }
+        while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+        }
+      }
+      struct stat st {};
+      if (attempt == 100 || ::fstat(fd_, &st) != 0 || st.st_nlink > 0) return;
+      ::close(fd_);  // removed while this waited: made again
+      fs::create_directories(dir);
     }
   }
   FolderLock(const FolderLock&) = delete;
@@ -139,7 +158,7 @@ class FolderLock {
   }
 
  private:
-  int fd_;
+  int fd_ = -1;
 };
 
 }  // namespace
@@ -244,32 +263,32 @@ std::string output_folder_problem(const Simulation& s, const std::string& folder
 }
 
 std::vector<fs::path> missing_folders(const fs::path& path) {
-  std::error_code ec;
-  fs::path p = fs::absolute(path, ec).lexically_normal();
-  if (ec) return {};
-  if (!p.has_filename() && p.has_relative_path()) p = p.parent_path();  // "a/b/": b
+  // The path as written, as create_directories follows it: "new/../b" makes
+  // new and b (normalised, it would name b alone).
   std::vector<fs::path> missing;
-  for (; !fs::exists(fs::symlink_status(p, ec)); p = p.parent_path()) {
-    missing.insert(missing.begin(), p);
-    if (p == p.parent_path()) break;
+  std::error_code ec;
+  fs::path prefix;
+  for (const fs::path& part : path) {
+    prefix /= part;
+    if (part.empty() || part == "." || part == ".." || part.has_root_directory()) continue;
+    if (!fs::exists(fs::symlink_status(prefix, ec))) missing.push_back(prefix);
   }
   return missing;
 }
 
 void remove_empty_folders(const std::vector<fs::path>& folders) noexcept {
   std::error_code ec;
-  for (auto it = folders.rbegin(); it != folders.rend(); ++it)
-    if (!fs::is_empty(*it, ec) || ec || !fs::remove(*it, ec)) return;  // a folder left holds the ones above it
+  for (auto it = folders.rbegin(); it != folders.rend(); ++it) {
+    // A folder left (not empty, or no longer a folder: a link put there) holds the ones above it.
+    if (!fs::is_directory(fs::symlink_status(*it, ec)) || !fs::is_empty(*it, ec) || ec || !fs::remove(*it, ec))
+      return;
+  }
 }
 
 namespace {
 
-// write_run_outputs once `dir` is there.
+// write_run_outputs once `dir` is there and locked.
 std::vector<std::string> write_into(const Simulation& s, const fs::path& dir, std::string_view format) {
-  // One writer at a time: two runs writing here together left a mix of both
-  // (the series of one, the breakdowns and config.json of the other). The
-  // second waits, then replaces the first's files whole.
-  const FolderLock lock(dir);
   AtomicFileSet files;
   std::vector<std::string> written;
   for (const OutputFile& f : run_output_files(s, format)) {
@@ -312,10 +331,23 @@ std::vector<std::string> write_run_outputs(const Simulation& s, const std::strin
   // The folders made for the files go with them when they cannot be written
   // (the disk full): outputs that were not written leave nothing behind.
   const std::vector<fs::path> made = missing_folders(folder);
+  const fs::path dir(folder);
   try {
-    fs::create_directories(folder);
-    return write_into(s, fs::path(folder), format);
+    fs::create_directories(dir);
   } catch (...) {
+    remove_empty_folders(made);
+    throw;
+  }
+  // One writer at a time: two runs writing here together left a mix of both
+  // (the series of one, the breakdowns and config.json of the other). The
+  // second waits, then replaces the first's files whole.
+  const FolderLock lock(dir);
+  try {
+    return write_into(s, dir, format);
+  } catch (...) {
+    // Removed while locked: a run waiting for the lock then finds the folder
+    // gone and makes it again (FolderLock), rather than writing into a folder
+    // removed after it had checked it.
     remove_empty_folders(made);
     throw;
   }

@@ -958,12 +958,49 @@ for out in sys.argv[1:]:
         print("refused:", e)
 """
     (tmp_path / "there").mkdir()
-    outs = [tmp_path / "new" / "deeper", tmp_path / "there" / "a" / "b", tmp_path / "there"]
+    # "new2/../b" makes new2 and b (a review: the path normalised named b alone, and new2 stayed)
+    outs = [tmp_path / "new" / "deeper", tmp_path / "there" / "a" / "b", tmp_path / "there",
+            tmp_path / "new2" / ".." / "b"]
     p = subprocess.run([sys.executable, "-c", code, *map(str, outs)], capture_output=True, text=True,
                        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
     assert p.returncode == 0, p.stderr
-    assert p.stdout.count("refused:") == 3 and "cannot write" in p.stdout, p.stdout
+    assert p.stdout.count("refused:") == 4 and "cannot write" in p.stdout, p.stdout
     assert os.listdir(tmp_path) == ["there"] and os.listdir(tmp_path / "there") == []
+
+
+def test_a_run_waiting_for_a_writer_that_fails_and_removes_its_folder_still_writes_its_files(tmp_path):
+    # Run A makes the folder, locks it and fails (the disk full: a limit on a file's size), removing the folder
+    # it made; run B, waiting on A's lock, was given a folder that no longer existed, and lost its outputs
+    # (8 times in 8, a review). B makes it again.
+    writer = f"""
+import resource, signal, sys
+import terrasim as ts
+sim = ts.Simulation(ts.Scenario.load({str(SMALL)!r}, ["months=240"])).run()
+resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+print("ready", flush=True)
+sys.stdin.readline()
+try:
+    sim.write_outputs(sys.argv[1])
+except RuntimeError:
+    print("refused", flush=True)
+"""
+    sim = ts.Simulation(small(2)).run()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    for i in range(4):
+        out = tmp_path / f"run{i}" / "out"
+        a = subprocess.Popen([sys.executable, "-c", writer, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True, env=env)
+        assert a.stdout.readline() == "ready\n"
+        a.stdin.write("\n")
+        a.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not out.is_dir() and time.monotonic() < deadline:
+            pass
+        sim.write_outputs(out)  # raised "No such file or directory" before
+        assert a.wait(timeout=60) == 0 and a.stdout.read() == "refused\n"
+        assert "2015-02" in (out / "series.csv").read_text()
+        assert sorted(os.listdir(out)) == sorted(sim.write_outputs(tmp_path / f"check{i}") or os.listdir(out))
 
 
 def test_the_outputs_of_a_run_stopped_before_its_end_say_so(tmp_path):
