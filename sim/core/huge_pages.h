@@ -70,9 +70,13 @@ class HugePageAllocator {
 // defaults made about 740 faults in its heap and its mappings below 2 MiB,
 // some 7% of its time (240 faults in all now, most of them the loading of
 // the program). For a process that runs simulations (the command-line
-// program); a library leaves its host's allocator alone. Returns whether the heap was so prepared (not under
-// AddressSanitizer, which keeps its own heap, nor where malloc refuses an
-// option). Changes where memory lies, never what a model computes.
+// program); a library leaves its host's allocator alone. Returns whether
+// the heap was so prepared: not under AddressSanitizer, which keeps its own
+// heap, nor where the malloc is not glibc's or its heap cannot grow by brk,
+// nor under a limited address space (RLIMIT_AS, RLIMIT_DATA) or strict
+// overcommit, where growing by `reserve` would fail allocations `reserve`
+// early; glibc's options are then put back. Changes where memory lies,
+// never what a model computes.
 bool heap_in_huge_pages(std::size_t reserve = std::size_t{64} << 20) noexcept;
 
 // A vector whose storage, from 2 MiB on, lies in huge pages.
