@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Draws the scaling plot of docs/performance.md from a run of bench/run_all.py:
 time per simulated month against the number of workers (log-log), terrasim
-on each thread count, the NumPy peer and the hand-tuned C++ peer, with the line of linear cost
-through terrasim's 10^5-worker point on one thread.
+on each thread count, the NumPy peer and the hand-tuned C++ peer (each as
+given and, where the run has them, with its heap as terrasim's), with the
+line of linear cost through terrasim's 10^5-worker point on one thread.
 
     bench/plot_scaling.py out/bench/all.json     # writes docs/scaling.svg and docs/scaling.png
 """
@@ -41,12 +42,16 @@ def main():
         x, y = series(rows, "dock (terrasim)", threads)
         if x:
             ax.plot(x, y, style, label=f"terrasim, {threads} thread{'s' if threads > 1 else ''}")
-    x, y = series(rows, "dock (NumPy peer)")
-    if x:
-        ax.plot(x, y, "^--", color="grey", label="NumPy peer (bench/peers)")
-    x, y = series(rows, "dock (hand-tuned C++)")
-    if x:
-        ax.plot(x, y, "v--", color="black", label="hand-tuned C++ peer, 1 thread (bench/peers)")
+    # Each peer as given, and (runs from 7 December 2026 on) with its heap as terrasim's: like with like
+    # (bench/dock_vs_peer.py).
+    for model, marker, colour, label in (("dock (NumPy peer)", "^", "grey", "NumPy peer"),
+                                         ("dock (hand-tuned C++)", "v", "black", "hand-tuned C++ peer, 1 thread")):
+        x, y = series(rows, model)
+        if x:
+            ax.plot(x, y, marker + "--", color=colour, alpha=0.5, label=f"{label} as given (bench/peers)")
+        x, y = series(rows, model + " (heap as terrasim's)")
+        if x:
+            ax.plot(x, y, marker + "-.", color=colour, label=f"{label}, heap as terrasim's (like with like)")
     base = [r for r in rows if r["model"] == "dock (terrasim)" and r["threads"] == 1 and r["workers"] == 100_000]
     if base:
         per_worker = base[0]["seconds"] / base[0]["months"] / 100_000 * 1e3
@@ -60,7 +65,7 @@ def main():
     ax.set_title("Docking model: time per month against workers\n"
                  f"(whole process, median of runs; {doc.get('cpus', '?')} cores, {doc.get('date', '')})", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

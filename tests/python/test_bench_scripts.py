@@ -21,6 +21,15 @@ def test_scaling_plot_from_a_benchmark_json(tmp_path):
                    check=True, capture_output=True)
     svg = (tmp_path / "scaling.svg").read_text()
     assert svg.count("<path") > 10 and (tmp_path / "scaling.png").stat().st_size > 10_000
+    # A run with the peers also run with their heap as terrasim's: two more series (and their legend lines).
+    for n in (10_000, 100_000, 1_000_000):
+        for peer, per in (("dock (NumPy peer)", 1e-5), ("dock (hand-tuned C++)", 1.5e-6)):
+            rows.append({"model": peer + " (heap as terrasim's)", "workers": n, "months": 120, "threads": 1,
+                         "seconds": n * per})
+    src.write_text(json.dumps({"rows": rows, "cpus": 2, "date": "2026-12-07"}))
+    subprocess.run(["/usr/bin/python3", ROOT / "bench" / "plot_scaling.py", src, "--out", tmp_path / "both"],
+                   check=True, capture_output=True)
+    assert (tmp_path / "both.svg").read_text().count("<path") > svg.count("<path") + 6
     bad = tmp_path / "empty.json"
     bad.write_text(json.dumps({"rows": []}))
     p = subprocess.run(["/usr/bin/python3", ROOT / "bench" / "plot_scaling.py", bad, "--out", tmp_path / "x"],
