@@ -147,8 +147,7 @@ class FolderLock {
       }
       struct stat st {};
       if (attempt == 100 || ::fstat(fd_, &st) != 0 || st.st_nlink > 0) return;
-      ::close(fd_);  // removed while this waited: made again
-      fs::create_directories(dir);
+      ::close(fd_);  // removed while this waited: made again by the open above
     }
   }
   FolderLock(const FolderLock&) = delete;
