@@ -50,6 +50,12 @@ void declare_parameters(sim::Record& root);
 
 class DockModel final : public sim::Model {
  public:
+  // The matching on at most kPipelineThreads threads is pipelined: pieces
+  // of kPipePiece unemployed drawn in parallel, offered in order by one
+  // thread at a time (match()); on more, by parts.
+  static constexpr int kPipelineThreads = 4;
+  static constexpr std::size_t kPipePiece = 1024;
+
   explicit DockModel(Params p);
 
   void declare(sim::Recorder& rec) override;
@@ -233,11 +239,12 @@ class DockModel final : public sim::Model {
     std::uint32_t run, open;
   };
   // Several threads: a round's acceptable applications, by piece of workers
-  // and range of runs: the first `count` of `apps`, which has room for every
-  // application of a piece (written without a branch, so pages never
-  // written are never touched). A cache line each, so that two threads
-  // filling neighbouring buckets do not share the lines of their ends
-  // (which cost the drawing half its speed).
+  // (pipelined) or by piece of workers and range of runs (more threads):
+  // the first `count` of `apps`, which has room for every application of a
+  // piece (written without a branch, so pages never written are never
+  // touched). A cache line each, so that two threads filling neighbouring
+  // buckets do not share the lines of their ends (which cost the drawing
+  // half its speed).
   struct alignas(64) Bucket {
     std::unique_ptr<Application[]> apps;  // the heap's pages (written in order, touched as written)
     std::size_t room = 0, count = 0;

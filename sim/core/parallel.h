@@ -10,7 +10,9 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <vector>
 
@@ -100,5 +102,43 @@ T sum_ranges(std::size_t begin, std::size_t end, std::size_t grain, Body&& body)
       [&](const tbb::blocked_range<std::size_t>& r, T acc) { return acc + body(r.begin(), r.end()); },
       [](T a, T b) { return a + b; });
 }
+
+// A serial stage fed by a parallel loop: stage(k) must run for the pieces
+// k = 0, 1, ... in order, each once the loop has made it, on one thread at
+// a time, and need not wait for the last piece. Whichever thread has just
+// made a piece calls made(k): unless another thread holds the turn, it takes
+// it and runs the stage on every piece made from the next one on, while the
+// other threads make the rest; a thread that finds the turn taken leaves its
+// piece to the holder, which looks again after giving the turn up
+// (sequentially consistent: neither can miss the other's piece). After the
+// loop, finish() runs what is left. The order of the calls to stage, and so
+// what they make, is the same whichever threads make them. The loop should
+// claim its pieces in order (Team::Claims::kInOrder), or the holder waits
+// on a piece claimed last.
+class InOrderStage {
+ public:
+  explicit InOrderStage(std::size_t pieces) : made_(pieces) {}
+
+  template <class Stage>
+  void made(std::size_t k, Stage&& stage) {
+    made_[k].store(1);
+    while (!held_.exchange(true)) {
+      while (next_ < made_.size() && made_[next_].load()) stage(next_++);
+      const std::size_t next = next_;  // read while holding the turn
+      held_.store(false);
+      if (next == made_.size() || !made_[next].load()) break;
+    }
+  }
+  // Once the loop has returned: the stage on the pieces not yet taken.
+  template <class Stage>
+  void finish(Stage&& stage) {
+    while (next_ < made_.size()) stage(next_++);
+  }
+
+ private:
+  std::vector<std::atomic<std::uint8_t>> made_;
+  std::atomic<bool> held_{false};
+  std::size_t next_ = 0;  // the next piece for the stage; changed only by the thread holding the turn
+};
 
 }  // namespace terrasim::sim

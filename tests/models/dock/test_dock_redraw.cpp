@@ -14,6 +14,7 @@
 
 using namespace terrasim;
 namespace ts = terrasim::testing;
+using models::dock::DockModel;
 using ts::dock;
 using ts::lists_of;
 
@@ -30,7 +31,9 @@ TEST(DockForcedRedraws, SameOnAnyNumberOfThreads) {
   std::vector<std::vector<std::vector<std::uint32_t>>> lists;
   std::vector<std::uint64_t> redraws;
   std::vector<std::vector<double>> unemployment;
-  for (const int threads : {1, 2, 4}) {
+  // 2 and 4 threads: the offering pipelined; 8: by parts (DockModel::kPipelineThreads).
+  static_assert(DockModel::kPipelineThreads >= 4 && DockModel::kPipelineThreads < 8);
+  for (const int threads : {1, 2, 4, 8}) {
     const std::uint64_t before = models::dock::forced_offer_redraws_so_far();
     sim::Simulation s(sim::load_scenario(kDefault, o), threads);
     while (!s.done()) {
@@ -46,10 +49,13 @@ TEST(DockForcedRedraws, SameOnAnyNumberOfThreads) {
   EXPECT_GT(redraws[0], 100u) << "the seam did not force the redraws";  // 260 in December 2026
   EXPECT_EQ(redraws[1], redraws[0]);
   EXPECT_EQ(redraws[2], redraws[0]);
+  EXPECT_EQ(redraws[3], redraws[0]);
   EXPECT_TRUE(lists[1] == lists[0]) << "2 threads";
   EXPECT_TRUE(lists[2] == lists[0]) << "4 threads";
+  EXPECT_TRUE(lists[3] == lists[0]) << "8 threads";
   EXPECT_EQ(unemployment[1], unemployment[0]);
   EXPECT_EQ(unemployment[2], unemployment[0]);
+  EXPECT_EQ(unemployment[3], unemployment[0]);
 }
 
 // Threads, checkpoints and resumption, reconfiguration: every law of the
