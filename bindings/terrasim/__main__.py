@@ -455,8 +455,9 @@ def _results(ts, args) -> int:
 
 
 def _run_counts(res) -> str:
-    """The default summary of `terrasim results DB`: every scenario x grid point of the database, with its
-    overrides and its runs, 0 included ("Series([], )" before a first run, and those without runs left out)."""
+    """The default summary of `terrasim results DB`: every scenario x grid point that a sweep into the database
+    was to run (SweepResults._run_counts), with its overrides and its runs, 0 included ("Series([], )" before a
+    first run, and those without runs left out)."""
     counts = res._run_counts()
     total = int(counts["runs"].sum())
     if counts.empty:

@@ -374,6 +374,7 @@ class SweepResults:
             raise ValueError(f"replicates: expected a whole number of at least 1, found {replicates!r}")
         self.replicates = None if replicates is None else int(replicates)  # np.int64 as sweep() takes it
         self._con, tables = _open_read_only(self.path)
+        self._table_names = tables
         # What is not a sweep database (an empty file, another program's database) is refused here, naming
         # the file, rather than by the first query that misses a table.
         missing = [t for t in _TABLES if t not in tables]
@@ -422,11 +423,17 @@ class SweepResults:
             "JOIN scenarios s USING (scenario_id)" + limit + " ORDER BY s.name, r.point_id, r.replicate", params)
 
     def _run_counts(self) -> pd.DataFrame:
-        """Every scenario x grid point of the database's tables, with its point's overrides (as to_pandas's point
-        column) and its finished runs (0 included; replicates below `replicates` when it was given)."""
+        """Every scenario x grid point that a sweep planned (the table planned) or ran, with its point's
+        overrides (as to_pandas's point column) and its finished runs (0 included; replicates below
+        `replicates` when it was given). A database written before the plans were kept: every scenario at
+        every grid point."""
         limit, params = ("", ()) if self.replicates is None else (" AND r.replicate < ?", (self.replicates,))
+        planned = "planned" in self._table_names and self._con.execute("SELECT 1 FROM planned LIMIT 1").fetchone()
+        pairs = ("(SELECT scenario_id, point_id FROM planned UNION SELECT scenario_id, point_id FROM runs)" if planned
+                 else "(SELECT scenario_id, point_id FROM scenarios CROSS JOIN parameters)")
         df = self._query(
-            "SELECT s.name AS scenario, p.point_id, count(r.run_id) AS runs FROM scenarios s CROSS JOIN parameters p "
+            f"SELECT s.name AS scenario, p.point_id, count(r.run_id) AS runs FROM {pairs} pair "
+            "JOIN scenarios s ON s.scenario_id = pair.scenario_id JOIN parameters p ON p.point_id = pair.point_id "
             "LEFT JOIN runs r ON r.scenario_id = s.scenario_id AND r.point_id = p.point_id" + limit +
             " GROUP BY s.scenario_id, p.point_id ORDER BY s.name, p.point_id", params)
         df.insert(2, "point", df["point_id"].map(self._points()).astype(object))

@@ -48,6 +48,13 @@ Database schema (``SCHEMA`` below; all text in UTF-8):
 - ``series(run_id, name, t, month, value)``: every monthly value.
 - ``breakdowns(run_id, breakdown, category, column, t, value)``: only when
   the sweep keeps breakdowns.
+- ``planned(scenario_id, point_id)``: each scenario x grid point that a
+  sweep command wrote to the database was to run (each of its scenarios at
+  each of its points), so that two sweeps of other scenarios or grids in one
+  database are not read as each other's unfinished runs. A database written
+  before it was kept has no such rows (the table is added, empty, when a
+  sweep adds to it): ``terrasim results`` then lists every scenario at every
+  point, as before.
 """
 from __future__ import annotations
 
@@ -112,6 +119,9 @@ CREATE TABLE IF NOT EXISTS breakdowns (
   run_id INTEGER NOT NULL REFERENCES runs, breakdown TEXT NOT NULL, category TEXT NOT NULL,
   "column" TEXT NOT NULL, t INTEGER NOT NULL, value REAL,
   PRIMARY KEY (run_id, breakdown, category, "column", t)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS planned (
+  scenario_id INTEGER NOT NULL REFERENCES scenarios, point_id INTEGER NOT NULL REFERENCES parameters,
+  PRIMARY KEY (scenario_id, point_id)) WITHOUT ROWID;
 """
 
 TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
@@ -1063,6 +1073,8 @@ def _prepare(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: Li
         if settings["series"] == _settings(None, False)["series"]:
             _check_stored_series(con, scenarios, scenario_ids)
         point_ids = _points_of(con, scenarios, points, keys, point_configs)
+        con.executemany("INSERT OR IGNORE INTO planned VALUES (?, ?)",
+                        [(sid, pid) for sid in scenario_ids.values() for pid in point_ids])
         con.execute("COMMIT")
     except BaseException:
         _roll_back(con)
@@ -1135,6 +1147,9 @@ def _points_of(con: sqlite3.Connection, scenarios: Dict[str, Scenario], points: 
     for k, pid in enumerate(by_key):  # a point of the key without runs, passed over: its key names the runs
         if pid is None or pid == found[k] or pid in with_runs:
             continue
+        # What the sweeps before planned at it, they planned at this key's point.
+        con.execute("UPDATE OR IGNORE planned SET point_id = ? WHERE point_id = ?", (found[k], pid))
+        con.execute("DELETE FROM planned WHERE point_id = ?", (pid,))
         if pid not in taken:  # else another grid point took it, keyed anew
             con.execute("DELETE FROM parameter_values WHERE point_id = ?", (pid,))
             con.execute("DELETE FROM parameters WHERE point_id = ?", (pid,))

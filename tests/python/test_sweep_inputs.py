@@ -606,6 +606,8 @@ def test_a_point_with_runs_is_taken_before_one_of_the_same_configuration_without
         # point={"title": "~"} found it and no run (the last session's note).
         assert res.points().to_dict("index") == {2: {"title": "~"}}
         assert len(res.matrix("unemployment_rate", point={"title": "~"})) == 2
+        # What was planned at point 1 is planned at point 2 (the table planned refused to lose its point).
+        assert list(res._run_counts()["point_id"]) == [2]
     ran_as(db, {2: "~"})
     # The same where another grid point (None) takes the passed-over point: its key is free, and the point
     # with the runs of "~" takes it (it kept '~', and point={"title": "~"} found nothing: a review).
@@ -1211,6 +1213,37 @@ def test_the_summary_lists_every_scenario_and_point_with_its_runs_and_overrides(
     assert (proc.returncode, proc.stdout) == (0, f"no runs yet in {db}, and no scenario or grid point either: the "
                                                  "sweep stopped before its first run was written; the same sweep "
                                                  "command resumes it\n"), proc.stdout + proc.stderr
+
+
+def test_the_summary_lists_what_each_sweep_planned_not_every_scenario_at_every_point(tmp_path):
+    # Two sweeps into one database, of other scenarios and grids: the summary listed every scenario at every
+    # point, so that "b at exit_rate=0.01" read as a run not yet made, which no sweep had asked for.
+    db = tmp_path / "two.sqlite"
+    base = ts.Scenario.load(SMALL, {"months": 2})
+    ts.sweep({"a": base}, grid={"exit_rate": [0.01, 0.02]}, replicates=1, db=db, workers=1, progress=False)
+    ts.sweep({"b": base}, replicates=2, db=db, workers=1, progress=False)
+    expected = [f"runs finished per scenario and grid point (point: its overrides) in {db}, 4 in all:",
+                "scenario  point_id          point  runs",
+                "       a         1 exit_rate=0.01     1",
+                "       a         2 exit_rate=0.02     1",
+                "       b         3    no override     2"]
+    proc = cli("results", db)
+    assert (proc.returncode, proc.stdout.splitlines()) == (0, expected), proc.stderr
+    # A planned pair without runs yet is listed, with 0.
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("DELETE FROM series WHERE run_id IN (SELECT run_id FROM runs WHERE point_id = 3)")
+        con.execute("DELETE FROM runs WHERE point_id = 3")
+    proc = cli("results", db)
+    assert proc.stdout.splitlines() == [expected[0].replace("4 in all", "2 in all")] + expected[1:4] + [
+        "       b         3    no override     0"], proc.stdout
+    # A database written before the plans were kept (no rows in planned): every scenario at every point.
+    with con:
+        con.execute("DELETE FROM planned")
+    con.close()
+    proc = cli("results", db)
+    assert [line.split()[:2] + line.split()[-1:] for line in proc.stdout.splitlines()[2:]] == [
+        ["a", "1", "1"], ["a", "2", "1"], ["a", "3", "0"], ["b", "1", "0"], ["b", "2", "0"], ["b", "3", "0"]]
 
 
 def test_what_a_sweep_lacks_is_named_never_none(sweep_db):
