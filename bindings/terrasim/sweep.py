@@ -51,10 +51,11 @@ Database schema (``SCHEMA`` below; all text in UTF-8):
 - ``planned(scenario_id, point_id)``: each scenario x grid point that a
   sweep command wrote to the database was to run (each of its scenarios at
   each of its points), so that two sweeps of other scenarios or grids in one
-  database are not read as each other's unfinished runs. A database written
-  before it was kept has no such rows (the table is added, empty, when a
-  sweep adds to it): ``terrasim results`` then lists every scenario at every
-  point, as before.
+  database are not read as each other's unfinished runs (since 0.4.7). A
+  database written before has no such table, and a sweep of this version
+  does not add to it (its version differs): ``terrasim results`` lists every
+  scenario at every point of such a database, and otherwise the pairs the
+  table holds and those with runs.
 """
 from __future__ import annotations
 

@@ -113,8 +113,9 @@ T sum_ranges(std::size_t begin, std::size_t end, std::size_t grain, Body&& body)
 // (sequentially consistent: neither can miss the other's piece). After the
 // loop, finish() runs what is left. The order of the calls to stage, and so
 // what they make, is the same whichever threads make them. The loop should
-// claim its pieces in order (Team::Claims::kInOrder), or the holder waits
-// on a piece claimed last.
+// claim its pieces in order (Team::Claims::kInOrder), or more of the stage
+// is left to finish(). The stage must not throw: the turn would stay
+// taken.
 class InOrderStage {
  public:
   explicit InOrderStage(std::size_t pieces) : made_(pieces) {}

@@ -156,7 +156,7 @@ TEST(Team, InOrderStageTakesEveryPieceOnceInOrderOneAtATime) {
       std::vector<std::atomic<int>> made(pieces);
       std::vector<std::size_t> order;
       std::atomic<int> inside{0};
-      int overlaps = 0, early = 0;
+      std::atomic<int> overlaps{0}, early{0};  // atomic: a failing run would update them from several threads
       auto stage = [&](std::size_t k) {
         if (inside.fetch_add(1) != 0) ++overlaps;
         if (made[k].load() == 0) ++early;
@@ -174,8 +174,8 @@ TEST(Team, InOrderStageTakesEveryPieceOnceInOrderOneAtATime) {
       std::vector<std::size_t> expected(pieces);
       std::iota(expected.begin(), expected.end(), std::size_t{0});
       ASSERT_EQ(order, expected) << threads << " threads, job " << job;
-      ASSERT_EQ(overlaps, 0);
-      ASSERT_EQ(early, 0);
+      ASSERT_EQ(overlaps.load(), 0);
+      ASSERT_EQ(early.load(), 0);
     }
   }
 }
