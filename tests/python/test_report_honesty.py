@@ -353,6 +353,23 @@ def test_each_summary_figure_names_its_month(monkeypatch, lang):
     assert (f"{national} en {target}" if lang == "fr" else f"{national} in {target}") in text
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_scenarios_with_their_own_national_rates_each_have_theirs_said(monkeypatch, lang):
+    # The summary said the first scenario's national rate as "the scenario's", whatever the others' were.
+    def own_national(matrices):
+        matrices[(ForecastSpec.default().names[1], "national_unemployment_rate")] = _matrix(np.full((30, 72), 0.070))
+    loc = Locale(lang)
+    for edit, figures in ((None, [0.078]), (own_national, [0.078, 0.070])):
+        analysis = _analyse(monkeypatch, 30, edit=edit)
+        said = [s for s in summary.sentences(analysis, lang)
+                if s.startswith("Le taux national en" if lang == "fr" else "The national rate in")]
+        assert len(said) == 1, said
+        assert all(loc.percent(f) in said[0] for f in figures), said
+        if edit:
+            names = [analysis.spec.scenario(n).display(lang) for n in analysis.spec.names]
+            assert all(name in said[0] for name in names), said
+
+
 def test_a_rows_money_is_in_one_unit_and_no_sum_reads_zero():
     # The investment table wrote "[0 € ; 6,0 M€]" (a review, 6 December 2026).
     fr, en = Locale("fr"), Locale("en")

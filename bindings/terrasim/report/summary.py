@@ -97,9 +97,14 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
                                                  high=loc.percent(at.loc[n, "q95_with_trainees"]))
                  for n in counted]
         out.append(w["s_unemployment_trainees"].format(values=sep.join(items)))
+    # Each scenario's national series (the mean of its runs): one figure where they agree, each scenario's
+    # where they do not (a scenario may set its own national path; the first one's was said for all).
     national = at["national"].dropna()
-    if len(national):
+    if len(national) and (national == national.iloc[0]).all():
         out.append(w["s_national"].format(month=loc.month(month), value=loc.percent(national.iloc[0])))
+    elif len(national):
+        items = [w["s_national_item"].format(label=label(n), value=loc.percent(v)) for n, v in national.items()]
+        out.append(w["s_national_each"].format(month=loc.month(month), values=sep.join(items)))
 
     # What the intervals are (the precision the runs give a figure: not the runs' spread), and the brackets
     # and "runs:" of the differences and costs, said once before them.

@@ -272,6 +272,8 @@ FR: Dict[str, str] = {
     "s_unemployment": "Chômage médian en {month} : {values}.",
     "s_unemployment_item": "{label}, {value} ({band} entre {low} et {high})",
     "s_national": "Le taux national en {month}, celui du scénario (France métropolitaine), est de {value}.",
+    "s_national_each": "Le taux national en {month}, celui de chaque scénario (France métropolitaine) : {values}.",
+    "s_national_item": "{label}, {value}",
     "s_target": "Probabilité d'atteindre l'objectif ({criterion}, {when}) dans le modèle, avec ses paramètres tels "
                 "que calibrés : {values}.",
     "s_target_item": "{label}, {p} ({likelihood} ; {ci})",
@@ -634,6 +636,8 @@ EN: Dict[str, str] = {
     "s_unemployment": "Median unemployment in {month}: {values}.",
     "s_unemployment_item": "{label}, {value} ({band} between {low} and {high})",
     "s_national": "The national rate in {month}, the scenario's (metropolitan France), is {value}.",
+    "s_national_each": "The national rate in {month}, each scenario's (metropolitan France): {values}.",
+    "s_national_item": "{label}, {value}",
     "s_target": "Probability of reaching the target ({criterion}, {when}) in the model, with its parameters as "
                 "calibrated: {values}.",
     "s_target_item": "{label}, {p} ({likelihood}; {ci})",
