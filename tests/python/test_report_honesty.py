@@ -647,6 +647,28 @@ def test_the_cost_says_the_portals_supported_cash_is_not_counted(monkeypatch, la
     assert words not in _page(_analyse(monkeypatch, 5, without, jobs=500.0), lang)
 
 
+def test_a_run_without_a_month_of_portal_cash_leaves_the_cash_to_the_other_pairs(monkeypatch):
+    # A run with a month of supported cash missing made the cost table's portal_cash 0 and dropped the cost
+    # counting it, as if the pact had no portal.
+    ref, pact = ForecastSpec.default().names[:2]
+
+    def cash(missing):
+        def edit(matrices):
+            matrices[(ref, "portal_cash")] = _matrix(np.zeros((20, 72)))
+            values = np.full((20, 72), 1e5)
+            if missing:
+                values[3, 40] = np.nan
+            matrices[(pact, "portal_cash")] = _matrix(values)
+        return edit
+    for missing in (False, True):
+        costs = _analyse(monkeypatch, 20, jobs=500.0, edit=cash(missing)).tables["cost_per_job"]
+        mine = costs[costs["scenario"] == pact].set_index("measure")
+        assert mine.loc["net_job", "portal_cash"] == pytest.approx(72 * 1e5), missing
+        counted = mine.loc["net_job_with_portal_cash"]
+        assert counted["n"] == (19 if missing else 20) and counted["portal_cash"] == pytest.approx(72 * 1e5)
+        assert mine.loc["net_job", "n"] == 20
+
+
 # -- an audit of the report (M2: what an interval is) ----------------------------------------
 
 def _jobs_at_horizon(name, n):

@@ -732,17 +732,20 @@ def _cost_per_job(spec, data) -> pd.DataFrame:
             # with a missing value): a NaN would otherwise make the interval NaN and the cost "not defined"
             # beside a jobs difference the same report calls significant.
             both = np.isfinite(spent_all) & np.isfinite(denominator_all)
-            spent, denominator, cash = spent_all[both], denominator_all[both], cash_all[both]
-            has_cash = bool(cash.size and np.isfinite(cash).all() and cash.mean() != 0)
-            portal_cash = float(cash.mean()) if has_cash else 0.0
+            spent, denominator = spent_all[both], denominator_all[both]
+            # The supported cash over the pairs that have it too (a run with a month missing has none: it
+            # left the cash out as if there were no portal, "not counted" said of nothing).
+            with_cash = both & np.isfinite(cash_all)
+            has_cash = bool(with_cash.any() and cash_all[with_cash].mean() != 0)
+            portal_cash = float(cash_all[with_cash].mean()) if has_cash else 0.0
             rows.append({"scenario": name, "measure": measure, **_cost_row(spent, denominator),
                          "portal_cash": portal_cash, "portal_cash_counted": False})
             if measure == "net_job" and has_cash:
                 # The cost were the portal's supported cash counted as public money, in the table beside the
                 # cost that leaves it out (it was only in the summary).
                 rows.append({"scenario": name, "measure": "net_job_with_portal_cash",
-                             **_cost_row(spent + cash, denominator), "portal_cash": portal_cash,
-                             "portal_cash_counted": True})
+                             **_cost_row(spent_all[with_cash] + cash_all[with_cash], denominator_all[with_cash]),
+                             "portal_cash": portal_cash, "portal_cash_counted": True})
     return pd.DataFrame(rows, columns=COST_COLUMNS)
 
 
