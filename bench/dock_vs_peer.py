@@ -96,6 +96,23 @@ def handtuned_cmd(workers, months):
             "--entry-rate", str(s["entry_rate"]), "--months", str(months)]
 
 
+def print_rows(rows):
+    """The table of `rows` (this script's, and bench/run_all.py's, whose Amiens rows have no workers or peak)."""
+    print(f"{'model':<43} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
+          f"{'peak MiB':>9} {'x peer':>7} {'x hand':>7} {'x peer*':>7} {'x hand*':>7}")
+    for r in rows:
+        def fmt(v, spec):
+            return "-" if not v else format(v, spec)
+        print(f"{r['model']:<43} {fmt(r['workers'], ''):>10} {r['months']:>6} {r['threads']:>7} "
+              f"{r['seconds']:>9.3f} {fmt(r['agent_months_per_s'], '.3g'):>15} "
+              f"{fmt(r['peak_bytes'] and r['peak_bytes'] / 2**20, '.1f'):>9} "
+              f"{fmt(r.get('speedup_vs_peer'), '.1f'):>7} {fmt(r.get('speedup_vs_handtuned'), '.2f'):>7} "
+              f"{fmt(r.get('speedup_vs_peer_heap'), '.1f'):>7} {fmt(r.get('speedup_vs_handtuned_heap'), '.2f'):>7}")
+    if any(r.get("speedup_vs_peer_heap") or r.get("speedup_vs_handtuned_heap") for r in rows):
+        print("* against the peers run with their heap as terrasim's (GLIBC_TUNABLES set as sim::heap_in_huge_pages "
+              "sets terrasim's allocator): like with like")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100000])
@@ -169,18 +186,7 @@ def main():
             slope = {"n1": n1, "n2": n2, "months": args.memory_months, "peak1": p1, "peak2": p2,
                      "bytes_per_worker": (p2 - p1) / (n2 - n1)}
 
-    print(f"{'model':<43} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
-          f"{'peak MiB':>9} {'x peer':>7} {'x hand':>7} {'x peer*':>7} {'x hand*':>7}")
-    for r in rows:
-        def ratio(key, digits):
-            return f"{r[key]:.{digits}f}" if r.get(key) else "-"
-        print(f"{r['model']:<43} {r['workers']:>10} {r['months']:>6} {r['threads']:>7} {r['seconds']:>9.3f} "
-              f"{r['agent_months_per_s']:>15.3g} {r['peak_bytes'] / 2**20:>9.1f} {ratio('speedup_vs_peer', 1):>7} "
-              f"{ratio('speedup_vs_handtuned', 2):>7} {ratio('speedup_vs_peer_heap', 1):>7} "
-              f"{ratio('speedup_vs_handtuned_heap', 2):>7}")
-    if any(r.get("speedup_vs_peer_heap") or r.get("speedup_vs_handtuned_heap") for r in rows):
-        print("* against the peer run with its heap as terrasim's (GLIBC_TUNABLES set as sim::heap_in_huge_pages "
-              "sets terrasim's allocator): like with like")
+    print_rows(rows)
     if slope:
         print(f"peak memory: {slope['peak1'] / 2**20:.1f} MiB at {slope['n1']} workers, "
               f"{slope['peak2'] / 2**20:.1f} MiB at {slope['n2']}: {slope['bytes_per_worker']:.1f} bytes per worker")

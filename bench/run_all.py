@@ -146,17 +146,10 @@ def print_capacity(capacity):
 
 
 def print_table(rows, slope):
-    print(f"{'model':<43} {'workers':>10} {'months':>6} {'threads':>7} {'seconds':>9} {'agent-months/s':>15} "
-          f"{'peak MiB':>9} {'x peer':>7} {'x hand':>7} {'x peer*':>7} {'x hand*':>7}")
-    for r in rows:
-        fmt = lambda v, spec: "-" if v is None else format(v, spec)
-        print(f"{r['model']:<43} {fmt(r['workers'], ''):>10} {r['months']:>6} {r['threads']:>7} "
-              f"{r['seconds']:>9.3f} {fmt(r['agent_months_per_s'], '.3g'):>15} "
-              f"{fmt(r['peak_bytes'] and r['peak_bytes'] / 2**20, '.1f'):>9} {fmt(r['speedup_vs_peer'], '.1f'):>7} "
-              f"{fmt(r.get('speedup_vs_handtuned'), '.2f'):>7} {fmt(r.get('speedup_vs_peer_heap'), '.1f'):>7} "
-              f"{fmt(r.get('speedup_vs_handtuned_heap'), '.2f'):>7}")
-    if any(r.get("speedup_vs_peer_heap") or r.get("speedup_vs_handtuned_heap") for r in rows):
-        print("* against the peers run with their heap as terrasim's (bench/dock_vs_peer.py): like with like")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from dock_vs_peer import print_rows
+
+    print_rows(rows)
     for r in rows:
         if "parallel_efficiency" in r:
             print(f"{r['model']}: parallel efficiency {100 * r['parallel_efficiency']:.1f}% "

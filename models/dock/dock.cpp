@@ -1164,11 +1164,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
       // threads the matching took 0.43 ms a month by parts, 0.37 so.
       const std::size_t max_pieces = blocks_of(std::min(nu, kRound), kPipePiece);
       if (app_buckets_.size() < max_pieces) app_buckets_.resize(max_pieces);
-      for (std::size_t k = 0; k < max_pieces; ++k)
-        if (app_buckets_[k].room < kPipePiece * a) {
-          app_buckets_[k].room = kPipePiece * a;
-          app_buckets_[k].apps.reset(new Application[app_buckets_[k].room]);
-        }
+      for (std::size_t k = 0; k < max_pieces; ++k) app_buckets_[k].fit(kPipePiece * a, kPipePiece * a);
       for (std::size_t r0 = 0; r0 < nu; r0 += kRound) {
         const std::size_t r1 = std::min(nu, r0 + kRound), pieces = blocks_of(r1 - r0, kPipePiece);
         sim::InOrderStage offering(pieces);
@@ -1242,10 +1238,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
           const std::size_t lo = r0 + (r1 - r0) * piece / pieces, hi = r0 + (r1 - r0) * (piece + 1) / pieces;
           Bucket* bucket = app_buckets_.data() + piece * parts;
           for (std::size_t q = 0; q < parts; ++q) {
-            if (bucket[q].room < (hi - lo) * a) {
-              bucket[q].room = (kRound / pieces + 1) * a;  // every piece of a round fits
-              bucket[q].apps.reset(new Application[bucket[q].room]);
-            }
+            bucket[q].fit((hi - lo) * a, (kRound / pieces + 1) * a);  // grown: every piece of a round fits
             bucket[q].count = 0;
           }
           // Refused applications (key all ones) are written and not kept.

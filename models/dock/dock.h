@@ -248,6 +248,12 @@ class DockModel final : public sim::Model {
   struct alignas(64) Bucket {
     std::unique_ptr<Application[]> apps;  // the heap's pages (written in order, touched as written)
     std::size_t room = 0, count = 0;
+    // Room for at least `needed` applications: `room` of them if it must grow.
+    void fit(std::size_t needed, std::size_t room_if_grown) {
+      if (room >= needed) return;
+      room = room_if_grown;
+      apps.reset(new Application[room]);
+    }
   };
   std::vector<Bucket> app_buckets_;
   sim::LargeVector<std::uint64_t> best_offer_;      // per unemployed worker: (choice key, firm slot)

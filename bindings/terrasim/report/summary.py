@@ -100,7 +100,7 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
     # Each scenario's national series (the mean of its runs): one figure where they agree, each scenario's
     # where they do not (a scenario may set its own national path; the first one's was said for all).
     national = at["national"].dropna()
-    if len(national) and (national == national.iloc[0]).all():
+    if national.nunique() == 1:
         out.append(w["s_national"].format(month=loc.month(month), value=loc.percent(national.iloc[0])))
     elif len(national):
         items = [w["s_national_item"].format(label=label(n), value=loc.percent(v)) for n, v in national.items()]
