@@ -11,6 +11,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "sim/core/parallel.h"
@@ -147,36 +148,50 @@ TEST(Team, ForRangesAndSumRangesDoNotDependOnTheCut) {
 TEST(Team, InOrderStageTakesEveryPieceOnceInOrderOneAtATime) {
   // Pieces made by a team's loop, claimed in order, of uneven lengths: the
   // stage sees each piece once, in order, after it was made, never on two
-  // threads at once (ThreadSanitizer checks the plain writes of `order`).
-  for (const int threads : {2, 4}) {
+  // threads at once (ThreadSanitizer checks the plain writes of `order`);
+  // with Taker::kCreator, only on the thread that made the stage.
+  using Taker = terrasim::sim::InOrderStage::Taker;
+  for (const auto& [threads, taker] : {std::pair{2, Taker::kAny}, std::pair{4, Taker::kAny},
+                                      std::pair{2, Taker::kCreator}, std::pair{4, Taker::kCreator}}) {
     Team team(threads);
     const TeamScope scope(&team);
+    int total_by_loop = 0;
     for (int job = 0; job < 300; ++job) {
       const std::size_t pieces = 1 + static_cast<std::size_t>(job * 7) % 40;
       std::vector<std::atomic<int>> made(pieces);
       std::vector<std::size_t> order;
       std::atomic<int> inside{0};
-      std::atomic<int> overlaps{0}, early{0};  // atomic: a failing run would update them from several threads
+      std::atomic<int> overlaps{0}, early{0}, elsewhere{0};  // atomic: a failing run would update them from several threads
+      std::atomic<int> by_loop{0};  // stages run from inside the loop, rather than by finish()
+      const auto creator = std::this_thread::get_id();
+      bool finishing = false;
       auto stage = [&](std::size_t k) {
         if (inside.fetch_add(1) != 0) ++overlaps;
         if (made[k].load() == 0) ++early;
+        if (taker == Taker::kCreator && std::this_thread::get_id() != creator) ++elsewhere;
+        if (!finishing) ++by_loop;
         order.push_back(k);
         inside.fetch_sub(1);
       };
-      terrasim::sim::InOrderStage in_order(pieces);
+      terrasim::sim::InOrderStage in_order(pieces, taker);
       terrasim::sim::for_each_index(pieces, [&](std::size_t k) {
         volatile std::uint64_t spin = 0;
         for (std::size_t q = 0; q < 200 * ((k * 13 + static_cast<std::size_t>(job)) % 7); ++q) spin = spin + q;
         made[k].store(1);
         in_order.made(k, stage);
       }, Team::Claims::kInOrder);
+      finishing = true;
       in_order.finish(stage);
+      total_by_loop += by_loop.load();
       std::vector<std::size_t> expected(pieces);
       std::iota(expected.begin(), expected.end(), std::size_t{0});
       ASSERT_EQ(order, expected) << threads << " threads, job " << job;
       ASSERT_EQ(overlaps.load(), 0);
       ASSERT_EQ(early.load(), 0);
+      ASSERT_EQ(elsewhere.load(), 0) << threads << " threads, job " << job;
     }
+    // The stage runs within the loop, not all left to finish().
+    EXPECT_GT(total_by_loop, 0) << threads << " threads";
   }
 }
 
