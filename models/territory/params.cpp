@@ -242,7 +242,8 @@ void declare_parameters(sim::Record& root) {
       "productivity of cluster firms grows by this x log(1 + cluster jobs / reference jobs)");
   cluster.number("reference_jobs").range(1, 1e7).def(100.0).unit("jobs").doc("jobs scale of agglomeration (scaled)");
   cluster.boolean("lab").def(false).doc("a research lab linked to the cluster");
-  cluster.number("lab_spillover").range(0, 5).def(0.0).doc("productivity gain of cluster firms from the lab");
+  cluster.number("lab_spillover").range(0, 5).def(0.0).doc(
+      "productivity gain of cluster firms from the lab (only with lab: true; refused otherwise)");
   cluster.number("creation_share").range(0, 1).def(0.5).doc("share of the sector's new firms that locate at the site once open");
   cluster.number("budget_eur").range(0, 1e12).def(0.0).unit("EUR").doc(
       "public budget of the cluster (scaled): it bounds the running cost counted as spending, not what the cluster "
@@ -469,6 +470,13 @@ void declare_parameters(sim::Record& root) {
                              "firms of a sector belong to one cluster",
                              clusters[i]["name"].as_string(), clusters[i]["sector"].as_string(),
                              clusters[i]["site"].as_string(), clusters[j]["name"].as_string(), j));
+      // The spillover is the lab's: without one it was taken and ignored
+      // (the productivity reads 1 + lab_spillover only where lab is true).
+      if (!clusters[i]["lab"].as_bool() && clusters[i]["lab_spillover"].as_double() != 0)
+        report(clusters[i]["lab_spillover"], fmt::format("clusters[{}].lab_spillover", i),
+               fmt::format("cluster {} has no lab (lab: false), and the spillover is the lab's: expected lab: true, "
+                           "or lab_spillover 0, found {}",
+                           clusters[i]["name"].as_string(), clusters[i]["lab_spillover"].as_double()));
     }
     unique_names(cfg["investors"], "investors", report);
     for (std::size_t i = 0; i < cfg["investors"].items().size(); ++i)

@@ -2753,7 +2753,8 @@ TEST(TerritoryScenario, TargetNamesASeriesTheTerritoryRecords) {
 // running cost), a cluster in the outside zone (its jobs counted as the
 // territory's), a training programme or partner fund whose name cannot
 // name its spending series (a comma split the series file's header), an
-// investor's field that its kind does not use.
+// investor's field that its kind does not use, a lab's spillover without
+// the lab.
 TEST(TerritoryScenario, ClustersAndPolicyNamesTheModelCannotHonourAreRefused) {
   auto error_of = [](std::vector<std::string> overrides) { return load_error(kPacte, std::move(overrides)); };
   EXPECT_NE(error_of({"clusters[0].sector=energy_storage", "clusters[0].site=site_energie"})
@@ -2785,6 +2786,16 @@ TEST(TerritoryScenario, ClustersAndPolicyNamesTheModelCannotHonourAreRefused) {
                 .find("error: investors[0].arrivals_per_year: only an outside company opens establishments; an "
                       "investor of kind angel funds"),
             std::string::npos);
+  // The spillover is the lab's: a cluster's lab_spillover without its lab
+  // was taken and ignored (7 December 2026).
+  EXPECT_NE(error_of({"clusters[0].lab_spillover=0.1"})
+                .find("error: clusters[0].lab_spillover: cluster numerique has no lab (lab: false), and the spillover "
+                      "is the lab's: expected lab: true, or lab_spillover 0, found 0.1"),
+            std::string::npos);
+  EXPECT_NE(error_of({"clusters[2].lab=false"}).find("error: clusters[2].lab_spillover: cluster energie has no lab"),
+            std::string::npos);
+  EXPECT_EQ(error_of({"clusters[0].lab=true", "clusters[0].lab_spillover=0.1"}), "accepted");
+  EXPECT_EQ(error_of({"clusters[2].lab=false", "clusters[2].lab_spillover=0"}), "accepted");
 }
 
 // A closure event's plant opens with the initial state and knows its event
