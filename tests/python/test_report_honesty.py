@@ -1322,6 +1322,37 @@ def test_a_range_of_fewer_runs_than_the_report_says_so(monkeypatch, lang):
     assert [label in r for r in key_rows if said in r] == [True], key_rows
 
 
+def _legend_texts(fig):
+    return [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_charts_band_of_fewer_runs_in_some_month_says_so_in_its_legend(monkeypatch, lang):
+    # Two runs without a value in December 2019: the unemployment chart's legend said "the middle 18 of the
+    # 20 runs" for every month, its band there being of 18; the paired difference's too (the pairs with a
+    # value). Without such a month the legends are as they were.
+    n = 20
+
+    def edit(matrices):
+        m = matrices[("baseline", "unemployment_rate")].copy()
+        m.loc[[3, 7], pd.Period("2019-12", freq="M")] = np.nan
+        matrices[("baseline", "unemployment_rate")] = m
+    w = EN if lang == "en" else FR
+    loc = Locale(lang)
+    outer = charts.band_label(n, analysis_module.OUTER, lang)
+    note = w["band_fewer_months"].format(m=loc.count(18))
+    analysis = _analyse(monkeypatch, n, edit=edit)
+    fan = charts.CHARTS["unemployment_fan"](analysis, lang)
+    assert f"{outer}\n{note}" in _legend_texts(fan), _legend_texts(fan)
+    assert outer not in _legend_texts(fan)  # not said bare
+    paired = _legend_texts(charts.CHARTS["paired_difference"](analysis, lang))
+    assert f"{outer}\n{note}" in paired, paired
+    whole = _analyse(monkeypatch, n)
+    assert outer in _legend_texts(charts.CHARTS["unemployment_fan"](whole, lang))
+    assert not any(note in t for t in _legend_texts(charts.CHARTS["unemployment_fan"](whole, lang)))
+    assert outer in _legend_texts(charts.CHARTS["paired_difference"](whole, lang))
+
+
 # -- the probabilities' paired difference from the reference -----------------------------
 
 @pytest.mark.parametrize("table, low, high", [

@@ -518,12 +518,13 @@ def _cluster_jobs(spec, data) -> Tuple[pd.DataFrame, pd.DataFrame]:
             q["q05"], q["q95"] = _band_columns(m, OUTER)
             q["q50"] = m.median()
             q = q[["q05", "q50", "q95"]]
+            q["n"] = m.count()  # the runs with a value that month, which the band is of
             for month, r in q.iterrows():
                 fan.append({"scenario": s.name, "cluster": c["name"], "month": str(month), **r.to_dict()})
             rows.append({"scenario": s.name, "cluster": c["name"], "sector": c.get("sector", ""),
                          "opening": c["opening"], "capacity_jobs": float(c.get("capacity_jobs", np.nan)) * s.scale,
                          "month": str(m.columns[-1]), **_quantile_row(m.iloc[:, -1].to_numpy())})
-    fan_df = pd.DataFrame(fan, columns=["scenario", "cluster", "month", "q05", "q50", "q95"])
+    fan_df = pd.DataFrame(fan, columns=["scenario", "cluster", "month", "q05", "q50", "q95", "n"])
     cols = ["scenario", "cluster", "sector", "opening", "capacity_jobs", "month", "q50", "q05", "q95", "mean"]
     return fan_df, pd.DataFrame(rows, columns=cols + ["q25", "q75"])[cols]
 

@@ -113,17 +113,19 @@ def unemployment_fan(analysis: Analysis, lang: str) -> Figure:
     with style():
         ncols = min(len(names), 3)
         nrows = -(-len(names) // ncols)
-        fig, axes, legend_ax = _panels(nrows, ncols, 2.8, legend_lines=3, sharey=True)
+        # A band's label takes a second line where some month has fewer runs (band_legend).
+        fig, axes, legend_ax = _panels(nrows, ncols, 2.8, legend_lines=3 + (fewest_runs(analysis, fan) is not None),
+                                       sharey=True)
         level = analysis.spec.level
         for ax, name in zip(axes, names):
             f = fan[fan["scenario"] == name]
             x = _x(f["month"])
             c = col[name]
             ax.fill_between(x, f["q05"], f["q95"], color=c, alpha=0.18, linewidth=0,
-                            label=band_label(analysis.replicates, OUTER, lang))
+                            label=band_legend(analysis, fan, OUTER, lang))
             if inner_band_shown(analysis.replicates):  # with few runs it would be the same band again
                 ax.fill_between(x, f["q25"], f["q75"], color=c, alpha=0.38, linewidth=0,
-                                label=band_label(analysis.replicates, INNER, lang))
+                                label=band_legend(analysis, fan, INNER, lang))
             ax.plot(x, f["q50"], color=c, linewidth=1.8, label=w["median"])
             if f["national"].notna().any():
                 ax.plot(x, f["national"], color=NATIONAL, linewidth=1.1, linestyle="--", label=w["national_rate"])
@@ -148,7 +150,7 @@ def unemployment_fan(analysis: Analysis, lang: str) -> Figure:
             # The median and the bands of every panel, each in its scenario's colour: the legend's in a neutral
             # grey, not the first scenario's.
             neutral = "#666666"
-            bands = {band_label(analysis.replicates, OUTER, lang): 0.18, band_label(analysis.replicates, INNER, lang): 0.38}
+            bands = {band_legend(analysis, fan, OUTER, lang): 0.18, band_legend(analysis, fan, INNER, lang): 0.38}
             handles = [matplotlib.lines.Line2D([], [], color=neutral, linewidth=1.8) if label == w["median"]
                        else matplotlib.patches.Patch(color=neutral, alpha=bands[label]) if label in bands else h
                        for h, label in zip(handles, labels)]
@@ -201,7 +203,7 @@ def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
             return fig
         ncols = min(len(clusters), 3)
         nrows = -(-len(clusters) // ncols)
-        fig, axes, legend_ax = _panels(nrows, ncols, 2.3)
+        fig, axes, legend_ax = _panels(nrows, ncols, 2.3, legend_lines=1 + (fewest_runs(analysis, fan) is not None))
         capacities = analysis.tables["cluster_jobs"].groupby("cluster")["capacity_jobs"].max()
         # One sector a cluster (its rows repeat it, one a scenario that opens it).
         sectors = analysis.tables["cluster_jobs"].drop_duplicates("cluster").set_index("cluster")["sector"]
@@ -227,7 +229,7 @@ def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
         handles, labels = axes[0].get_legend_handles_labels()
         handles.append(matplotlib.patches.Patch(color=_band_swatch(analysis, list(dict.fromkeys(fan["scenario"]))),
                                                 alpha=0.3))
-        labels.append(band_label(analysis.replicates, OUTER, lang))
+        labels.append(band_legend(analysis, fan, OUTER, lang))
         _legend(legend_ax, handles, labels, 4)
     return fig
 
@@ -300,7 +302,8 @@ def paired_difference(analysis: Analysis, lang: str) -> Figure:
     if (fan["quantity"] == WITH_TRAINEES).any():
         quantities.append(WITH_TRAINEES)
     with style():
-        fig, axes, legend_ax = _panels(1, len(quantities), 2.8, legend_lines=1)
+        fig, axes, legend_ax = _panels(1, len(quantities), 2.8, legend_lines=1 + (
+            fewest_runs(analysis, fan[fan["quantity"].isin(quantities)]) is not None))
         if len(quantities) == 3:
             axes[2].sharey(axes[1])
         titles = {"jobs_in_territory": w["diff_jobs_title"], "unemployment_rate": w["diff_unemployment_title"],
@@ -327,7 +330,7 @@ def paired_difference(analysis: Analysis, lang: str) -> Figure:
         swatch = _band_swatch(analysis, analysis.others)
         handles += [matplotlib.patches.Patch(color=swatch, alpha=0.6),
                     matplotlib.patches.Patch(color=swatch, alpha=0.2)]
-        labels += [w["ci95_mean"], band_label(analysis.replicates, OUTER, lang)]
+        labels += [w["ci95_mean"], band_legend(analysis, fan[fan["quantity"].isin(quantities)], OUTER, lang)]
         _legend(legend_ax, handles, labels, 3)
     return fig
 
@@ -376,6 +379,25 @@ def band_label(n: int, share: float, lang: str) -> str:
     if k == 0:
         return w["band_all"].format(n=loc.count(n))
     return w["band_middle"].format(m=loc.count(n - 2 * k), n=loc.count(n))
+
+
+def band_legend(analysis: Analysis, frame: pd.DataFrame, share: float, lang: str) -> str:
+    """A chart's legend label for its bands of `share`, drawn from `frame` (a row a month, its column n the
+    runs with a value): band_label of the report's runs, and where some month has fewer (a run without a
+    value that month), how few the band then holds."""
+    label = band_label(analysis.replicates, share, lang)
+    fewest = fewest_runs(analysis, frame)
+    if fewest is not None:
+        label += "\n" + words(lang)["band_fewer_months"].format(m=Locale(lang).count(fewest))  # a line of its own
+    return label
+
+
+def fewest_runs(analysis: Analysis, frame: pd.DataFrame):
+    """The fewest runs with a value in a month of `frame` (its column n), where fewer than the report's; else None."""
+    counted = frame["n"].dropna() if "n" in frame else pd.Series(dtype=float)
+    if len(counted) and int(counted.min()) < analysis.replicates:
+        return int(counted.min())
+    return None
 
 
 def inner_band_shown(n: int) -> bool:
