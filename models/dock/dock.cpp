@@ -1156,14 +1156,15 @@ void DockModel::match(const sim::MonthContext& ctx) {
       // bucket of its own; the pieces drawn are offered in order, one after
       // the other, by the calling thread between the pieces it draws, while
       // the other threads draw. The firms' counts and offer slots are then
-      // written by one core all month (offered by whichever thread had just
-      // drawn a piece, as the count appends the hired below, they moved
-      // from core to core: at 10^6 workers on two threads the matching took
-      // 4.3-4.5 ms a month against 3.9-4.0 so; the defaults, whose slots
-      // fit a core's cache, the same). The offers are made as on one
-      // thread, in the same order. An offer costs about a seventh of a draw (at the
-      // defaults, one thread: 38 us of offers a month against 245 us of
-      // draws), so one thread offering keeps up with a few drawing; the
+      // written by one core throughout the offering (by whichever thread
+      // had just drawn a piece, as the count appends the hired below, they
+      // moved from core to core: at 10^6 workers on two threads the
+      // matching took 4.3-4.5 ms a month against 3.9-4.0 so; the defaults,
+      // whose slots fit a core's cache, about the same). The offers are
+      // made as on one thread, in the same order. An offer costs about a
+      // seventh of a draw (at the defaults, one thread: 38 us of offers a
+      // month against 245 us of draws), so one thread offering keeps up
+      // with a few drawing; the
       // offering by parts (below) is for more. At the defaults on two
       // threads the matching took 0.43 ms a month by parts, 0.37 so.
       const std::size_t max_pieces = blocks_of(std::min(nu, kRound), kPipePiece);

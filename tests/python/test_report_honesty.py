@@ -1328,29 +1328,43 @@ def _legend_texts(fig):
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_a_charts_band_of_fewer_runs_in_some_month_says_so_in_its_legend(monkeypatch, lang):
-    # Two runs without a value in December 2019: the unemployment chart's legend said "the middle 18 of the
-    # 20 runs" for every month, its band there being of 18; the paired difference's too (the pairs with a
-    # value). Without such a month the legends are as they were.
+    # Three of 20 runs without a value in December 2019: the unemployment chart's legend said "the middle 18
+    # of the 20 runs" for every month, its band there being of all 17 (a first mend said "the middle 18 of
+    # the 20 runs (of 17 in some months)", a review found: 18 of 17); the paired difference's too (the pairs
+    # with a value), and the clusters' jobs. The note says what the band of the fewest holds, and whose bands
+    # those are where another scenario drawn has every run. Without such a month the legends are as they were.
     n = 20
+    december = pd.Period("2019-12", freq="M")
 
     def edit(matrices):
         m = matrices[("baseline", "unemployment_rate")].copy()
-        m.loc[[3, 7], pd.Period("2019-12", freq="M")] = np.nan
+        m.loc[[3, 7, 11], december] = np.nan
         matrices[("baseline", "unemployment_rate")] = m
+        jobs = _matrix(np.full((n, 72), 150.0))
+        jobs.loc[[2], december] = np.nan
+        matrices[("pacte", "jobs_cluster_energie")] = jobs
     w = EN if lang == "en" else FR
-    loc = Locale(lang)
     outer = charts.band_label(n, analysis_module.OUTER, lang)
-    note = w["band_fewer_months"].format(m=loc.count(18))
+    assert outer == w["band_middle"].format(m=18, n=20)
     analysis = _analyse(monkeypatch, n, edit=edit)
-    fan = charts.CHARTS["unemployment_fan"](analysis, lang)
-    assert f"{outer}\n{note}" in _legend_texts(fan), _legend_texts(fan)
-    assert outer not in _legend_texts(fan)  # not said bare
-    paired = _legend_texts(charts.CHARTS["paired_difference"](analysis, lang))
-    assert f"{outer}\n{note}" in paired, paired
+
+    def said(label):
+        return label.replace("\n", " ")  # the note is wrapped (at spaces: a no-break space stays)
+    fan = [said(t) for t in _legend_texts(charts.CHARTS["unemployment_fan"](analysis, lang))]
+    baseline = analysis.spec.scenario("baseline").display(lang)
+    note = w["band_fewer_months_of"].format(scenarios=baseline, band=w["band_all"].format(n=17))
+    assert f"{outer} {note}" in fan, fan  # 17 runs: all of them in the band of 90%
+    assert outer not in fan  # not said bare
+    paired = [said(t) for t in _legend_texts(charts.CHARTS["paired_difference"](analysis, lang))]
+    assert f"{outer} {w['band_fewer_months'].format(band=w['band_all'].format(n=17))}" in paired, paired
+    clusters = [said(t) for t in _legend_texts(charts.CHARTS["cluster_jobs"](analysis, lang))]
+    assert f"{outer} {w['band_fewer_months'].format(band=w['band_all'].format(n=19))}" in clusters, clusters
+    table = analysis.chart_data["cluster_jobs"]
+    assert table["n"].dtype.name == "Int64" and table["n"].min() == 19
     whole = _analyse(monkeypatch, n)
-    assert outer in _legend_texts(charts.CHARTS["unemployment_fan"](whole, lang))
-    assert not any(note in t for t in _legend_texts(charts.CHARTS["unemployment_fan"](whole, lang)))
-    assert outer in _legend_texts(charts.CHARTS["paired_difference"](whole, lang))
+    for chart in ("unemployment_fan", "paired_difference"):
+        texts = _legend_texts(charts.CHARTS[chart](whole, lang))
+        assert outer in texts and not any("\n" in t for t in texts), texts
 
 
 # -- the probabilities' paired difference from the reference -----------------------------

@@ -525,6 +525,7 @@ def _cluster_jobs(spec, data) -> Tuple[pd.DataFrame, pd.DataFrame]:
                          "opening": c["opening"], "capacity_jobs": float(c.get("capacity_jobs", np.nan)) * s.scale,
                          "month": str(m.columns[-1]), **_quantile_row(m.iloc[:, -1].to_numpy())})
     fan_df = pd.DataFrame(fan, columns=["scenario", "cluster", "month", "q05", "q50", "q95", "n"])
+    fan_df["n"] = fan_df["n"].astype("Int64")  # a count (iterrows made it a float), written 20 not 20.0
     cols = ["scenario", "cluster", "sector", "opening", "capacity_jobs", "month", "q50", "q05", "q95", "mean"]
     return fan_df, pd.DataFrame(rows, columns=cols + ["q25", "q75"])[cols]
 

@@ -113,19 +113,22 @@ def unemployment_fan(analysis: Analysis, lang: str) -> Figure:
     with style():
         ncols = min(len(names), 3)
         nrows = -(-len(names) // ncols)
-        # A band's label takes a second line where some month has fewer runs (band_legend).
-        fig, axes, legend_ax = _panels(nrows, ncols, 2.8, legend_lines=3 + (fewest_runs(analysis, fan) is not None),
-                                       sharey=True)
+        # A band's label takes more lines where some month has fewer runs (band_legend).
+        outer_label, inner_label = band_legend(analysis, fan, OUTER, lang), band_legend(analysis, fan, INNER, lang)
+        # The bands' labels are the first column of the legend.
+        band_column = 1 + legend_lines_of(outer_label) + (1 + legend_lines_of(inner_label)) * inner_band_shown(
+            analysis.replicates)
+        fig, axes, legend_ax = _panels(nrows, ncols, 2.8, legend_lines=max(3, band_column), sharey=True)
         level = analysis.spec.level
         for ax, name in zip(axes, names):
             f = fan[fan["scenario"] == name]
             x = _x(f["month"])
             c = col[name]
             ax.fill_between(x, f["q05"], f["q95"], color=c, alpha=0.18, linewidth=0,
-                            label=band_legend(analysis, fan, OUTER, lang))
+                            label=outer_label)
             if inner_band_shown(analysis.replicates):  # with few runs it would be the same band again
                 ax.fill_between(x, f["q25"], f["q75"], color=c, alpha=0.38, linewidth=0,
-                                label=band_legend(analysis, fan, INNER, lang))
+                                label=inner_label)
             ax.plot(x, f["q50"], color=c, linewidth=1.8, label=w["median"])
             if f["national"].notna().any():
                 ax.plot(x, f["national"], color=NATIONAL, linewidth=1.1, linestyle="--", label=w["national_rate"])
@@ -150,7 +153,7 @@ def unemployment_fan(analysis: Analysis, lang: str) -> Figure:
             # The median and the bands of every panel, each in its scenario's colour: the legend's in a neutral
             # grey, not the first scenario's.
             neutral = "#666666"
-            bands = {band_legend(analysis, fan, OUTER, lang): 0.18, band_legend(analysis, fan, INNER, lang): 0.38}
+            bands = {outer_label: 0.18, inner_label: 0.38}
             handles = [matplotlib.lines.Line2D([], [], color=neutral, linewidth=1.8) if label == w["median"]
                        else matplotlib.patches.Patch(color=neutral, alpha=bands[label]) if label in bands else h
                        for h, label in zip(handles, labels)]
@@ -203,7 +206,8 @@ def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
             return fig
         ncols = min(len(clusters), 3)
         nrows = -(-len(clusters) // ncols)
-        fig, axes, legend_ax = _panels(nrows, ncols, 2.3, legend_lines=1 + (fewest_runs(analysis, fan) is not None))
+        band = band_legend(analysis, fan, OUTER, lang)
+        fig, axes, legend_ax = _panels(nrows, ncols, 2.3, legend_lines=1 + legend_lines_of(band))
         capacities = analysis.tables["cluster_jobs"].groupby("cluster")["capacity_jobs"].max()
         # One sector a cluster (its rows repeat it, one a scenario that opens it).
         sectors = analysis.tables["cluster_jobs"].drop_duplicates("cluster").set_index("cluster")["sector"]
@@ -229,7 +233,7 @@ def cluster_jobs(analysis: Analysis, lang: str) -> Figure:
         handles, labels = axes[0].get_legend_handles_labels()
         handles.append(matplotlib.patches.Patch(color=_band_swatch(analysis, list(dict.fromkeys(fan["scenario"]))),
                                                 alpha=0.3))
-        labels.append(band_legend(analysis, fan, OUTER, lang))
+        labels.append(band)
         _legend(legend_ax, handles, labels, 4)
     return fig
 
@@ -302,8 +306,8 @@ def paired_difference(analysis: Analysis, lang: str) -> Figure:
     if (fan["quantity"] == WITH_TRAINEES).any():
         quantities.append(WITH_TRAINEES)
     with style():
-        fig, axes, legend_ax = _panels(1, len(quantities), 2.8, legend_lines=1 + (
-            fewest_runs(analysis, fan[fan["quantity"].isin(quantities)]) is not None))
+        band = band_legend(analysis, fan[fan["quantity"].isin(quantities)], OUTER, lang)
+        fig, axes, legend_ax = _panels(1, len(quantities), 2.8, legend_lines=1 + legend_lines_of(band))
         if len(quantities) == 3:
             axes[2].sharey(axes[1])
         titles = {"jobs_in_territory": w["diff_jobs_title"], "unemployment_rate": w["diff_unemployment_title"],
@@ -330,7 +334,7 @@ def paired_difference(analysis: Analysis, lang: str) -> Figure:
         swatch = _band_swatch(analysis, analysis.others)
         handles += [matplotlib.patches.Patch(color=swatch, alpha=0.6),
                     matplotlib.patches.Patch(color=swatch, alpha=0.2)]
-        labels += [w["ci95_mean"], band_legend(analysis, fan[fan["quantity"].isin(quantities)], OUTER, lang)]
+        labels += [w["ci95_mean"], band]
         _legend(legend_ax, handles, labels, 3)
     return fig
 
@@ -382,14 +386,30 @@ def band_label(n: int, share: float, lang: str) -> str:
 
 
 def band_legend(analysis: Analysis, frame: pd.DataFrame, share: float, lang: str) -> str:
-    """A chart's legend label for its bands of `share`, drawn from `frame` (a row a month, its column n the
-    runs with a value): band_label of the report's runs, and where some month has fewer (a run without a
-    value that month), how few the band then holds."""
+    """A chart's legend label for its bands of `share`, drawn from `frame` (a row a month and scenario, its
+    column n the runs with a value): band_label of the report's runs; where some month has fewer (a run
+    without a value that month), below it, what the band of the fewest holds (band_label of those: "all 17
+    runs", not "the middle 18"), and whose bands those are when not every scenario drawn has such a month
+    (the legend stands for every panel)."""
+    w, loc = words(lang), Locale(lang)
     label = band_label(analysis.replicates, share, lang)
     fewest = fewest_runs(analysis, frame)
-    if fewest is not None:
-        label += "\n" + words(lang)["band_fewer_months"].format(m=Locale(lang).count(fewest))  # a line of its own
-    return label
+    if fewest is None:
+        return label
+    band = band_label(fewest, share, lang)
+    drawn = list(dict.fromkeys(frame["scenario"]))
+    short = [name for name in drawn if fewest_runs(analysis, frame[frame["scenario"] == name]) is not None]
+    if len(short) < len(drawn):
+        note = w["band_fewer_months_of"].format(band=band, scenarios=loc.join([_label(analysis, name, lang)
+                                                                              for name in short]))
+    else:
+        note = w["band_fewer_months"].format(band=band)
+    return label + "\n" + textwrap.fill(note, 48)  # lines of their own, about as wide as the label
+
+
+def legend_lines_of(label: str) -> int:
+    """The lines a legend label takes beyond its first."""
+    return label.count("\n")
 
 
 def fewest_runs(analysis: Analysis, frame: pd.DataFrame):
