@@ -47,8 +47,9 @@ class View:
     ``pd.Series(view)``, ``view[a:b]``, ``iter(view)``, :meth:`copy`, the
     comparisons ``view == x``...) gets a copy, which stays valid, read as
     one call of the engine (refused while another thread's call on the
-    simulation runs). A series' or breakdown's view holds its own array of
-    the months recorded so far (a few hundred numbers), which stays valid too.
+    simulation runs; ``repr`` then says it did not read them). A series' or
+    breakdown's view holds its own array of the months recorded so far (a
+    few hundred numbers), which stays valid too.
     """
 
     __slots__ = ("_owner", "_array", "_month", "_generation", "_retake", "_shared", "name")
@@ -151,8 +152,29 @@ class View:
         return self._array.dtype
 
     def __repr__(self) -> str:
-        state = "stale" if self.stale else repr(self._array)
-        return f"<terrasim.View {self.name!r} at month {self._month}: {state}>"
+        return f"<terrasim.View {self.name!r} at month {self._month}: {self._state()}>"
+
+    def _state(self) -> str:
+        """The values for repr: NumPy's, or "stale"; the engine's memory read as one call of the engine, as
+        _read reads it (a step that another thread had begun, the check passed, could free it under NumPy's
+        read), only its ends where NumPy would print those alone."""
+        if self.stale:
+            return "stale"
+        if not self._shared:
+            return repr(self._array)
+        n, options = len(self._array), np.get_printoptions()
+        edge = options["edgeitems"]
+        key = None if n <= options["threshold"] else np.r_[0:edge, n - edge:n]
+        try:
+            current, part = self._owner._sim._read_if_current(self._array, self._generation, key)
+        except RuntimeError:  # another thread's call on the simulation runs
+            return "not read, the simulation being busy"
+        if not current:
+            return "stale"
+        if key is None:
+            return repr(part)
+        ends = [np.array2string(half, separator=", ")[1:-1] for half in (part[:edge], part[edge:])]
+        return f"array([{ends[0]}, ..., {ends[1]}], dtype={part.dtype})"
 
 
 def _period_index(labels: Sequence[str]) -> pd.PeriodIndex:

@@ -137,6 +137,40 @@ def test_stale_column_raises_a_clear_error():
     assert len(sim.column("firms", "size")) > 0  # a new view is fine
 
 
+def test_a_views_repr_reads_the_engines_memory_as_one_call_of_the_engine():
+    # repr read the column's memory itself after the staleness check: a step that another thread had begun
+    # (its call registered, the GIL released, the generation not yet counted) could free it under the read.
+    sim = territory(3).step(1)
+    small, large = sim.column("firms", "size"), sim.column("workers", "employer")
+    assert len(small) <= np.get_printoptions()["threshold"] < len(large)  # printed whole, and summarised
+    assert repr(small) == f"<terrasim.View 'firms.size' at month 1: {small.copy()!r}>"
+    values = large.copy()
+    assert repr(large) == (f"<terrasim.View 'workers.employer' at month 1: array([{values[0]}, {values[1]}, {values[2]}, "
+                           f"..., {values[-3]}, {values[-2]}, {values[-1]}], dtype={values.dtype})>")
+    # The simulation busy (a call of another thread): the memory is not read.
+
+    class Busy:
+        generation = sim._sim.generation
+
+        def _read_if_current(self, array, generation, key):
+            raise RuntimeError("this Simulation is busy: a call on it is running")
+
+    class Owner:
+        _sim = Busy()
+
+    class Unreadable:
+        def __len__(self):
+            return 10
+
+        def __repr__(self):
+            raise AssertionError("the engine's memory was read outside the engine's call")
+
+    view = ts.View(Owner(), Unreadable(), "workers.employer", Busy.generation, 1, shared=True)
+    assert repr(view) == "<terrasim.View 'workers.employer' at month 1: not read, the simulation being busy>"
+    sim.step()
+    assert repr(large) == "<terrasim.View 'workers.employer' at month 1: stale>"
+
+
 def test_generation_counts_steps_and_resume(tmp_path):
     sim = dock(6)
     assert sim._sim.generation == 0
