@@ -354,8 +354,14 @@ class Simulation:
 
     def series(self) -> pd.DataFrame:
         """The monthly series (a copy), indexed by month (a PeriodIndex)."""
+        # Each series is a call of the engine: a step of another thread between two added a month to the later
+        # ones (pandas refused them: "All arrays must be of the same length"). The months recorded never
+        # change, so all are taken to the month of the shortest, as the labels (breakdown() does so too).
         data = {name: np.array(self._recorder.series_view(name)) for name in self._recorder.series_names}
-        return pd.DataFrame(data, index=_period_index(self._recorder.labels))
+        labels = self._recorder.labels
+        rows = min([len(values) for values in data.values()], default=len(labels))
+        return pd.DataFrame({name: values[:rows] for name, values in data.items()},
+                            index=_period_index(labels[:rows]))
 
     def breakdown(self, name: str) -> pd.DataFrame:
         """One breakdown (a copy), indexed by (month, category)."""

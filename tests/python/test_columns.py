@@ -171,6 +171,47 @@ def test_a_views_repr_reads_the_engines_memory_as_one_call_of_the_engine():
     assert repr(large) == "<terrasim.View 'workers.employer' at month 1: stale>"
 
 
+@pytest.mark.parametrize("read", ["series", "breakdown"])
+def test_a_read_of_several_engine_calls_that_a_step_interrupts_gives_the_month_it_began_at(read):
+    # series() read each series in a call of its own: another thread's step between two added a month to the
+    # later ones, and pandas refused them ("All arrays must be of the same length"). The months recorded do
+    # not change: the read gives the month it began at (breakdown() too, its values read before the labels).
+    # Here the step comes between the reads, as a thread's could.
+    sim = dock(6).step(2)
+    name = sim.breakdown_names[0]
+    call = (lambda: sim.series()) if read == "series" else (lambda: sim.breakdown(name))
+    before = call()
+
+    class SteppingBetween:
+        """The recorder, whose first read is followed by a step of the simulation."""
+
+        def __init__(self, recorder):
+            self._recorder, self._stepped = recorder, False
+
+        def __getattr__(self, attribute):
+            value = getattr(self._recorder, attribute)
+            if attribute not in ("series_view", "breakdown_view"):
+                return value
+
+            def read_then_step(*args):
+                out = value(*args)
+                if not self._stepped:
+                    self._stepped = True
+                    sim._sim.step()
+                return out
+            return read_then_step
+    recorder = sim._recorder
+    sim._recorder = SteppingBetween(recorder)
+    try:
+        during = call()
+    finally:
+        sim._recorder = recorder
+    assert sim.month == 3
+    pd.testing.assert_frame_equal(during, before)  # month 2's, whole
+    months = call().index.get_level_values(0).unique()
+    assert len(months) == 3  # read again: month 3's
+
+
 def test_generation_counts_steps_and_resume(tmp_path):
     sim = dock(6)
     assert sim._sim.generation == 0
