@@ -205,7 +205,8 @@ def _quantile_row(values: np.ndarray) -> Dict[str, float]:
     have = np.asarray(values, dtype=float)
     have = have[~np.isnan(have)]
     return {"q05": q05, "q25": q25, "q50": float(np.median(have)) if have.size else float("nan"),
-            "q75": q75, "q95": q95, "mean": float(np.mean(have)) if have.size else float("nan")}
+            "q75": q75, "q95": q95, "mean": float(np.mean(have)) if have.size else float("nan"),
+            "n": int(have.size)}  # the runs with a value, which the band is of (html says it where fewer)
 
 
 class _Data:
@@ -526,7 +527,7 @@ def _cluster_jobs(spec, data) -> Tuple[pd.DataFrame, pd.DataFrame]:
                          "month": str(m.columns[-1]), **_quantile_row(m.iloc[:, -1].to_numpy())})
     fan_df = pd.DataFrame(fan, columns=["scenario", "cluster", "month", "q05", "q50", "q95", "n"])
     fan_df["n"] = fan_df["n"].astype("Int64")  # a count (iterrows made it a float), written 20 not 20.0
-    cols = ["scenario", "cluster", "sector", "opening", "capacity_jobs", "month", "q50", "q05", "q95", "mean"]
+    cols = ["scenario", "cluster", "sector", "opening", "capacity_jobs", "month", "q50", "q05", "q95", "mean", "n"]
     return fan_df, pd.DataFrame(rows, columns=cols + ["q25", "q75"])[cols]
 
 
@@ -543,9 +544,9 @@ def _creations(spec, data, months, notes) -> pd.DataFrame:
             row = _quantile_row(per_run)
             reference = ref.count * s.scale if ref else np.nan
             rows.append({"scenario": s.name, "year": year, "q50": row["q50"], "q05": row["q05"], "q95": row["q95"],
-                         "mean": row["mean"], "reference_year": ref.year if ref else np.nan,
+                         "mean": row["mean"], "n": row["n"], "reference_year": ref.year if ref else np.nan,
                          "reference": reference, "mean_vs_reference": row["mean"] / reference - 1 if ref else np.nan})
-    return pd.DataFrame(rows, columns=["scenario", "year", "q50", "q05", "q95", "mean", "reference_year",
+    return pd.DataFrame(rows, columns=["scenario", "year", "q50", "q05", "q95", "mean", "n", "reference_year",
                                        "reference", "mean_vs_reference"])
 
 
@@ -570,11 +571,12 @@ def _investment(spec, data) -> pd.DataFrame:
             if mine and all(data.has(s.name, m) for m in mine):
                 paid = _quantile_row(sum(data(s.name, m).sum(axis=1, skipna=False).to_numpy() for m in mine))
             rows.append({"scenario": s.name, "investor": inv["name"], "kind": inv.get("kind", ""),
-                         "q50": row["q50"], "q05": row["q05"], "q95": row["q95"], "mean": row["mean"],
+                         "q50": row["q50"], "q05": row["q05"], "q95": row["q95"], "mean": row["mean"], "n": row["n"],
                          "partner_funds_q50": paid["q50"], "partner_funds_q05": paid["q05"],
                          "partner_funds_q95": paid["q95"], "partner_funds_mean": paid["mean"]})
-    return pd.DataFrame(rows, columns=["scenario", "investor", "kind", "q50", "q05", "q95", "mean", "partner_funds_q50",
-                                       "partner_funds_q05", "partner_funds_q95", "partner_funds_mean"])
+    return pd.DataFrame(rows, columns=["scenario", "investor", "kind", "q50", "q05", "q95", "mean", "n",
+                                       "partner_funds_q50", "partner_funds_q05", "partner_funds_q95",
+                                       "partner_funds_mean"])
 
 
 def partner_funds(s) -> List[dict]:
