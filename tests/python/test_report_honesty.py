@@ -1324,9 +1324,10 @@ def test_a_range_of_fewer_runs_than_the_report_says_so(monkeypatch, lang):
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_activity_tables_say_where_their_ranges_hold_fewer_runs(monkeypatch, lang):
-    # The clusters' jobs at the horizon, the creations of a year and an investor's total, each with a run
-    # without a value: their ranges were of 19 runs under a header of 20, said nowhere (the unemployment
-    # tables said it since 6 December; the chart legends since 7 December).
+    # The clusters' jobs at the horizon, the creations of a year, an investor's total and a lever's spending,
+    # each with a run without a value (in a month of a total): their ranges were of 19 runs under a header
+    # of 20, said nowhere (the unemployment tables said it since 6 December; the chart legends since 7
+    # December).
     n = 20
 
     def edit(matrices):
@@ -1339,6 +1340,9 @@ def test_the_activity_tables_say_where_their_ranges_hold_fewer_runs(monkeypatch,
         for name in ("baseline", "pacte"):
             matrices[(name, "investment_region")] = _matrix(np.full((n, 72), 1000.0))
         matrices[("pacte", "investment_region")].loc[[5], MONTHS[3]] = np.nan
+        portal = _matrix(np.full((n, 72), 1000.0))
+        portal.loc[[6], MONTHS[10]] = np.nan
+        matrices[("pacte", "spending_portal")] = portal
     analysis = _analyse(monkeypatch, n, edit=edit)
     tables = analysis.tables
     assert tables["cluster_jobs"].set_index("cluster").loc["energie", "n"] == 19
@@ -1346,19 +1350,24 @@ def test_the_activity_tables_say_where_their_ranges_hold_fewer_runs(monkeypatch,
     assert creations.loc[("baseline", 2017)] == 19 and creations.loc[("baseline", 2018)] == 20
     investment = tables["investment_by_type"].set_index(["scenario", "investor"])["n"]
     assert (investment.loc[("pacte", "region")], investment.loc[("baseline", "region")]) == (19, 20)
+    levers = tables["levers"].set_index("policy")
+    assert (levers.loc["portal", "spent_n"], levers.loc["portal", "n"]) == (19, 20)
     w = EN if lang == "en" else FR
     said = w["runs_fewer"].format(band=charts.band_label(19, analysis_module.OUTER, lang), k=1)
+    # Totals (a year's creations, the period's investment or spending): a month of them without a value.
+    said_total = w["runs_fewer_total"].format(band=charts.band_label(19, analysis_module.OUTER, lang), k=1)
     page = _page(analysis, lang)
 
     def rows_of(table):
         part = page[page.index(f'id="table-{table}"'):]
         return [_text(r) for r in part[:part.index("</table>")].split("<tr")[1:]]
     assert [said in r for r in rows_of("cluster_jobs")].count(True) == 1
-    creation_rows = [r for r in rows_of("creations_per_year") if said in r]
+    creation_rows = [r for r in rows_of("creations_per_year") if said_total in r]
     assert len(creation_rows) == 1 and "2017" in creation_rows[0]
     pact = analysis.spec.scenario("pacte").display(lang)
-    investment_rows = [r for r in rows_of("investment_by_type") if said in r]
+    investment_rows = [r for r in rows_of("investment_by_type") if said_total in r]
     assert len(investment_rows) == 1 and pact in investment_rows[0]
+    assert [said_total in r for r in rows_of("levers")].count(True) == 1
 
 
 def _legend_texts(fig):

@@ -837,7 +837,7 @@ def _levers(spec, data=None) -> pd.DataFrame:
 #: the lever's spending, or for an event).
 LEVER_COLUMNS = ["scenario", "lever", "name", "policy", "start", "end", "budget_eur", "quantity", "sector",
                  "spent_q50", "spent_q05", "spent_q95", "runs_spending", "first_month", "last_month_q50",
-                 "last_month_q05", "last_month_q95", "n"]
+                 "last_month_q05", "last_month_q95", "n", "spent_n"]
 
 
 def _spent(data, scenario: str, policy: str) -> Dict[str, object]:
@@ -845,7 +845,8 @@ def _spent(data, scenario: str, policy: str) -> Dict[str, object]:
     of the runs), how many runs spent anything, the median run's first month of spending, and the last month of
     spending (median and band of 90% of the runs that spent)."""
     empty = {"spent_q50": np.nan, "spent_q05": np.nan, "spent_q95": np.nan, "runs_spending": np.nan,
-             "first_month": "", "last_month_q50": "", "last_month_q05": "", "last_month_q95": "", "n": np.nan}
+             "first_month": "", "last_month_q50": "", "last_month_q05": "", "last_month_q95": "", "n": np.nan,
+             "spent_n": np.nan}
     if data is None or not policy or not data.has(scenario, f"spending_{policy}"):
         return empty
     m = data(scenario, f"spending_{policy}")
@@ -855,7 +856,8 @@ def _spent(data, scenario: str, policy: str) -> Dict[str, object]:
     paid = (m.fillna(0) > 0).to_numpy()
     spending = paid.any(axis=1)
     out = {**empty, "spent_q50": q["q50"], "spent_q05": q["q05"], "spent_q95": q["q95"],
-           "runs_spending": int(spending.sum()), "n": int(len(total))}
+           "runs_spending": int(spending.sum()), "n": int(len(total)),
+           "spent_n": q["n"]}  # the runs with every month recorded, which the spent band is of
     if spending.any():
         first = np.sort([np.argmax(r) for r in paid[spending]])
         last = np.sort([len(r) - 1 - np.argmax(r[::-1]) for r in paid[spending]])

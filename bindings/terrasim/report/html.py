@@ -143,11 +143,12 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     title = spec.title.get(lang) or w["report_title"].format(labels=loc.join(label(n) for n in spec.names))
     horizon = str(analysis.horizon)
 
-    def runs(row, lo="q05", hi="q95", f=loc.percent):
+    def runs(row, lo="q05", hi="q95", f=loc.percent, total=False):
         """Two columns of a row as the range of the runs themselves: "a à b", not bracketed (brackets are the
         95% intervals' throughout). Where the row counts fewer runs than the report (a run without a value
-        that month), what its range holds is said beside it: the column's header says it for every run."""
-        return _range(num(lo, f(row[lo])), num(hi, f(row[hi])), w) + fewer(row.get("n"))
+        that month, or in a month of a `total`), what its range holds is said beside it: the column's header
+        says it for every run."""
+        return _range(num(lo, f(row[lo])), num(hi, f(row[hi])), w) + fewer(row.get("n"), total)
 
     def span(row, lo="q05", hi="q95", f=loc.percent):
         """Two columns of a row as an interval."""
@@ -164,13 +165,11 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             return ""
         return f'<span class="ci">{span(row, lo, hi, f)}{_e(mark)}</span>'
 
-    def fewer(counted) -> str:
+    def fewer(counted, total=False) -> str:
         """What a range of fewer runs than the report's holds, said beside it ("" for all of them): a run
-        without a value that month; the headers and notes say it for every run."""
-        if counted is None or pd.isna(counted) or not 0 < int(counted) < n:
-            return ""
-        return " " + _why(w["runs_fewer"].format(band=band_label(int(counted), OUTER, lang),
-                                                  k=loc.count(n - int(counted))))
+        without a value that month (in one of the months of a total); the headers and notes say it for every
+        run."""
+        return _fewer_runs(counted, n, w, loc, total)
 
     def runs_line(row, lo, hi, f=loc.percent, count_column=None):
         """The range of the runs themselves (not an interval of a mean), labelled so, under its figure; of
@@ -369,7 +368,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             reference=creations_reference_text(analysis, lang), source=loc.text(pick(ref.source, lang)))
     creation_cols = [scen, Col(w["col_year"], lambda r: _e(int(r["year"])), numeric=False),
                      Col(w["col_median"], lambda r: num("q50", count(r["q50"]))),
-                     Col(range_header, lambda r: runs(r, f=count)),
+                     Col(range_header, lambda r: runs(r, f=count, total=True)),
                      Col(w["col_mean"], lambda r: num("mean", count(r["mean"])))]
     if ref is not None:
         creation_cols.append(Col(w["col_vs_reference"].format(year=ref.year),
@@ -399,7 +398,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
             scen,
             Col(w["col_investor"], lambda r: _e(investor_label(r["investor"], r["kind"], lang)), numeric=False),
             Col(w["col_median"], lambda r: num("q50", row_money(r)(r["q50"]))),
-            Col(range_header, lambda r: runs(r, f=row_money(r))),
+            Col(range_header, lambda r: runs(r, f=row_money(r), total=True)),
             Col(w["col_mean"], lambda r: num("mean", row_money(r)(r["mean"]))),
             *([Col(w["col_partner_funds"], lambda r: "" if missing(r["partner_funds_q50"]) else num(
                 "partner_funds_q50", row_money(r)(r["partner_funds_q50"])))]
@@ -495,7 +494,18 @@ def _spent_cell(row, loc: Locale, w) -> str:
         before, middle, after = _split3(w["key_runs"], "{low}", "{high}")
         text += (f'<span class="ci wrap">{_e(before)}{num("spent_q05", f(row["spent_q05"]))}{_e(middle)}'
                  f'{num("spent_q95", f(row["spent_q95"]))}{_e(after)}</span>')
-    return text
+    # The totals of the runs that recorded every month of the lever's spending: fewer are said.
+    return text + _fewer_runs(row.get("spent_n"), row["n"], w, loc, total=True)
+
+
+def _fewer_runs(counted, n, w, loc: Locale, total: bool) -> str:
+    """What a range of `counted` runs of the report's n holds, beside it ("" for all of them, or none): the
+    others without a value that month, or in one of the months of a `total`."""
+    if counted is None or missing(counted) or missing(n) or not 0 < int(counted) < int(n):
+        return ""
+    words_key = "runs_fewer_total" if total else "runs_fewer"
+    return " " + _why(w[words_key].format(band=band_label(int(counted), OUTER, loc.lang),
+                                          k=loc.count(int(n) - int(counted))))
 
 
 def _spending_months_cell(row, loc: Locale, w) -> str:
