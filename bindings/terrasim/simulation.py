@@ -164,17 +164,21 @@ class View:
             return repr(self._array)
         n, options = len(self._array), np.get_printoptions()
         edge = options["edgeitems"]
-        key = None if n <= options["threshold"] else np.r_[0:edge, n - edge:n]
+        summarised = n > options["threshold"] and n > 2 * edge  # NumPy then prints the ends alone
+        key = np.r_[0:edge, n - edge:n] if summarised else None
         try:
             current, part = self._owner._sim._read_if_current(self._array, self._generation, key)
         except RuntimeError:  # another thread's call on the simulation runs
             return "not read, the simulation being busy"
         if not current:
             return "stale"
-        if key is None:
+        if not summarised:
             return repr(part)
-        ends = [np.array2string(half, separator=", ")[1:-1] for half in (part[:edge], part[edge:])]
-        return f"array([{ends[0]}, ..., {ends[1]}], dtype={part.dtype})"
+        # NumPy's own text: an array of n with those ends (zeros elsewhere, which it does not print; memory
+        # the system gives zeroed, touched only at the ends).
+        shown = np.zeros(n, dtype=part.dtype)
+        shown[:edge], shown[n - edge:] = part[:edge], part[edge:]
+        return repr(shown)
 
 
 def _period_index(labels: Sequence[str]) -> pd.PeriodIndex:

@@ -1370,6 +1370,30 @@ def test_the_activity_tables_say_where_their_ranges_hold_fewer_runs(monkeypatch,
     assert [said_total in r for r in rows_of("levers")].count(True) == 1
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_unemployment_counting_trainees_says_its_own_runs_with_a_value(monkeypatch, lang):
+    # A run without its trainees counted in December 2019 (the official rate has all 20): the range counting
+    # trainees as job seekers is of 19, and said so; it took the official rate's count, and said nothing.
+    n = 20
+    december = pd.Period("2019-12", freq="M")
+    trainees = _trainees(n)
+
+    def edit(matrices):
+        trainees(matrices)
+        matrices[("pacte", "in_training")].loc[[4], december] = np.nan
+    analysis = _analyse(monkeypatch, n, edit=edit)
+    rows = analysis.tables["unemployment_december"].set_index(["scenario", "month"])
+    assert (rows.loc[("pacte", "2019-12"), "n"], rows.loc[("pacte", "2019-12"), "n_with_trainees"]) == (20, 19)
+    assert rows.loc[("pacte", "2018-12"), "n_with_trainees"] == 20
+    w = EN if lang == "en" else FR
+    said = w["runs_fewer"].format(band=charts.band_label(19, analysis_module.OUTER, lang), k=1)
+    page = _page(analysis, lang)
+    table = page[page.index('id="table-unemployment_december"'):]
+    noted = [r for r in (_text(r) for r in table[:table.index("</table>")].split("<tr")[1:]) if said in r]
+    label = analysis.spec.scenario("pacte").display(lang)
+    assert len(noted) == 1 and label in noted[0] and ("December 2019" in noted[0] or "décembre 2019" in noted[0])
+
+
 def _legend_texts(fig):
     return [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
 

@@ -333,7 +333,7 @@ def _december_rows(fan: pd.DataFrame, months: pd.PeriodIndex, extra: List[pd.Per
     keep = {str(p) for p in months if p.month == 12} | {str(p) for p in extra}
     rows = fan[fan["month"].isin(keep)][["scenario", "month", "q50", "q05", "q95", "national", "n"]].reset_index(
         drop=True)  # n: the runs with a value that month, which the band is of
-    columns = ["q50_with_trainees", "q05_with_trainees", "q95_with_trainees"]
+    columns = ["q50_with_trainees", "q05_with_trainees", "q95_with_trainees", "n_with_trainees"]
     for c in columns:
         rows[c] = np.nan
     if spec is not None and any(_trains(data, name) for name in spec.names):
@@ -342,7 +342,7 @@ def _december_rows(fan: pd.DataFrame, months: pd.PeriodIndex, extra: List[pd.Per
                 continue
             values = _with_trainees(data, r["scenario"])[pd.Period(r["month"], freq="M")].to_numpy()
             q = _quantile_row(values)
-            rows.loc[i, columns] = [q["q50"], q["q05"], q["q95"]]
+            rows.loc[i, columns] = [q["q50"], q["q05"], q["q95"], q["n"]]  # n: its own runs with a value
     return rows
 
 
@@ -830,7 +830,8 @@ def _levers(spec, data=None) -> pd.DataFrame:
                              "quantity": float(quantity) * s.scale, "sector": item.get("target_sector", "")})
     for row in rows:
         row.update(_spent(data, row["scenario"], row["policy"]))
-    return pd.DataFrame(rows, columns=LEVER_COLUMNS)
+    # Counts, written 20 not 20.0 (an event's row, or a lever whose spending is not recorded, has none).
+    return pd.DataFrame(rows, columns=LEVER_COLUMNS).astype({"runs_spending": "Int64", "n": "Int64", "spent_n": "Int64"})
 
 
 #: The levers table's columns: as configured, then as the runs spent (NaN and "" where the runs do not record

@@ -143,12 +143,12 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     title = spec.title.get(lang) or w["report_title"].format(labels=loc.join(label(n) for n in spec.names))
     horizon = str(analysis.horizon)
 
-    def runs(row, lo="q05", hi="q95", f=loc.percent, total=False):
+    def runs(row, lo="q05", hi="q95", f=loc.percent, total=False, count="n"):
         """Two columns of a row as the range of the runs themselves: "a à b", not bracketed (brackets are the
-        95% intervals' throughout). Where the row counts fewer runs than the report (a run without a value
-        that month, or in a month of a `total`), what its range holds is said beside it: the column's header
-        says it for every run."""
-        return _range(num(lo, f(row[lo])), num(hi, f(row[hi])), w) + fewer(row.get("n"), total)
+        95% intervals' throughout). Where the row counts fewer runs than the report (row[count]: a run
+        without a value that month, or in a month of a `total`), what its range holds is said beside it: the
+        column's header says it for every run."""
+        return _range(num(lo, f(row[lo])), num(hi, f(row[hi])), w) + fewer(row.get(count), total)
 
     def span(row, lo="q05", hi="q95", f=loc.percent):
         """Two columns of a row as an interval."""
@@ -321,7 +321,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
                      Col(range_header, lambda r: runs(r)),
                      *([Col(w["col_median_with_trainees"],
                             lambda r: num("q50_with_trainees", loc.percent(r["q50_with_trainees"]))
-                            + f'<span class="ci">{runs(r, "q05_with_trainees", "q95_with_trainees")}</span>')]
+                            + f'<span class="ci">{runs(r, "q05_with_trainees", "q95_with_trainees", count="n_with_trainees")}</span>')]
                        if trains else []),
                      Col(w["col_national"], lambda r: num("national", loc.percent(r["national"]))),
                  ]) + "</section>\n")

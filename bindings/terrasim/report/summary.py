@@ -92,7 +92,7 @@ def sentences(analysis: Analysis, lang: str) -> List[str]:
     counted = [n for n in spec.names if n in at.index and not missing(at.loc[n, "q50_with_trainees"])]
     if counted:
         items = [w["s_unemployment_item"].format(label=label(n), value=loc.percent(at.loc[n, "q50_with_trainees"]),
-                                                 band=band_label(int(runs.get(n, analysis.replicates)), OUTER, lang),
+                                                 band=band_label(int(at.loc[n, "n_with_trainees"]), OUTER, lang),
                                                  low=loc.percent(at.loc[n, "q05_with_trainees"]),
                                                  high=loc.percent(at.loc[n, "q95_with_trainees"]))
                  for n in counted]

@@ -335,7 +335,7 @@ FR: Dict[str, str] = {
                 "tous sont calculés à paramètres fixés, et la réalité peut s'écarter davantage.",
     "spread_open": "simulations : {low} ou plus, {k} sur {n} sans gain",
     "runs_fewer": "({band} ; {k} sans valeur ce mois-là)",
-    "runs_fewer_total": "({band} ; {k} sans valeur l'un de ces mois)",
+    "runs_fewer_total": "({band} ; {k} avec au moins un mois sans valeur)",
     "runs_unranked": "sans éventail : certaines simulations ne dépensent pas plus que la référence",
     "spread_unranked": "pas d'éventail des coûts par simulation : certaines ne dépensent pas plus que la "
                        "référence, et l'argent par emploi ne les classe plus",
@@ -701,7 +701,7 @@ EN: Dict[str, str] = {
                 "computed with the parameters fixed, and reality may differ by more.",
     "spread_open": "runs: {low} or more, {k} of {n} gaining nothing",
     "runs_fewer": "({band}; {k} without a value that month)",
-    "runs_fewer_total": "({band}; {k} without a value in one of its months)",
+    "runs_fewer_total": "({band}; {k} with a month or more without a value)",
     "runs_unranked": "no band: some runs spend no more than the reference",
     "spread_unranked": "no band of the runs' own costs: some spend no more than the reference, where money "
                        "per job no longer ranks them",
