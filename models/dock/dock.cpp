@@ -1164,9 +1164,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
       // made as on one thread, in the same order. An offer costs about a
       // seventh of a draw (at the defaults, one thread: 38 us of offers a
       // month against 245 us of draws), so one thread offering keeps up
-      // with a few drawing; the
-      // offering by parts (below) is for more. At the defaults on two
-      // threads the matching took 0.43 ms a month by parts, 0.37 so.
+      // with a few drawing; the offering by parts (below) is for more. At
+      // the defaults on two threads the matching took 0.43 ms a month by
+      // parts, 0.37 so.
       const std::size_t max_pieces = blocks_of(std::min(nu, kRound), kPipePiece);
       if (app_buckets_.size() < max_pieces) app_buckets_.resize(max_pieces);
       for (std::size_t k = 0; k < max_pieces; ++k) app_buckets_[k].fit(kPipePiece * a, kPipePiece * a);

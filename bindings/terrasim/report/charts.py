@@ -393,15 +393,15 @@ def band_legend(analysis: Analysis, frame: pd.DataFrame, share: float, lang: str
     (the legend stands for every panel)."""
     w, loc = words(lang), Locale(lang)
     label = band_label(analysis.replicates, share, lang)
-    fewest = fewest_runs(analysis, frame)
-    if fewest is None:
+    counted = frame.dropna(subset=["n"]) if "n" in frame else frame.iloc[0:0]
+    fewest = counted.groupby("scenario", sort=False)["n"].min()  # each scenario's fewest runs in a month
+    short = fewest[fewest < analysis.replicates]
+    if short.empty:
         return label
-    band = band_label(fewest, share, lang)
-    drawn = list(dict.fromkeys(frame["scenario"]))
-    short = [name for name in drawn if fewest_runs(analysis, frame[frame["scenario"] == name]) is not None]
-    if len(short) < len(drawn):
+    band = band_label(int(short.min()), share, lang)
+    if len(short) < frame["scenario"].nunique():
         note = w["band_fewer_months_of"].format(band=band, scenarios=loc.join([_label(analysis, name, lang)
-                                                                              for name in short]))
+                                                                              for name in short.index]))
     else:
         note = w["band_fewer_months"].format(band=band)
     return label + "\n" + textwrap.fill(note, 48)  # lines of their own, about as wide as the label
@@ -410,14 +410,6 @@ def band_legend(analysis: Analysis, frame: pd.DataFrame, share: float, lang: str
 def legend_lines_of(label: str) -> int:
     """The lines a legend label takes beyond its first."""
     return label.count("\n")
-
-
-def fewest_runs(analysis: Analysis, frame: pd.DataFrame):
-    """The fewest runs with a value in a month of `frame` (its column n), where fewer than the report's; else None."""
-    counted = frame["n"].dropna() if "n" in frame else pd.Series(dtype=float)
-    if len(counted) and int(counted.min()) < analysis.replicates:
-        return int(counted.min())
-    return None
 
 
 def inner_band_shown(n: int) -> bool:
