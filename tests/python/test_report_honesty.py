@@ -1370,6 +1370,45 @@ def test_the_activity_tables_say_where_their_ranges_hold_fewer_runs(monkeypatch,
     assert [said_total in r for r in rows_of("levers")].count(True) == 1
 
 
+def _figcaption(page, chart):
+    part = page[page.index(f'id="chart-{chart}"'):]
+    return _text(part[part.index("<figcaption>"):part.index("</figcaption>")])
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_bar_charts_caption_says_where_its_whiskers_hold_fewer_runs(monkeypatch, lang):
+    # The creations and investment charts' whiskers are the band of 90% of each bar's runs with a value (the
+    # tables' n), and their legends name only the scenarios: their captions said "the range holding the
+    # middle 18 of the 20 runs" for every bar, a bar of 19 runs included. They now say what the fewest hold,
+    # and whose bars those are when not every scenario has one; with every run, nothing more.
+    n = 20
+
+    def edit(matrices):
+        creations = matrices[("baseline", "creations")].copy()
+        creations.loc[[4, 9], pd.Period("2017-03", freq="M")] = np.nan
+        matrices[("baseline", "creations")] = creations
+        for name in ("baseline", "pacte"):
+            matrices[(name, "investment_region")] = _matrix(np.full((n, 72), 1000.0))
+            matrices[(name, "investment_region")].loc[[5], MONTHS[3]] = np.nan
+    w = EN if lang == "en" else FR
+    analysis = _analyse(monkeypatch, n, edit=edit)
+    assert analysis.tables["creations_per_year"]["n"].min() == 18
+    page = _page(analysis, lang)
+    outer = charts.band_label(n, analysis_module.OUTER, lang)
+    baseline = analysis.spec.scenario("baseline").display(lang)
+    creations = _figcaption(page, "creations_per_year")
+    assert _text(w["cap_creations"].format(band=outer)) in creations
+    # 18 runs: the band of 90% keeps all of them; only the baseline has such a bar.
+    assert _text(w["band_fewer_bars_of"].format(scenarios=baseline, band=w["band_all"].format(n=18))) in creations
+    investment = _figcaption(page, "investment_by_type")
+    assert _text(w["band_fewer_bars"].format(band=w["band_all"].format(n=19))) in investment, investment
+    whole = _page(_analyse(monkeypatch, n), lang)
+    for chart, key in (("creations_per_year", "cap_creations"), ("investment_by_type", "cap_investment")):
+        caption = _figcaption(whole, chart)
+        assert _text(w[key].format(band=outer)) in caption
+        assert _text(w["band_fewer_bars"].split(",")[0]) not in caption, caption
+
+
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_unemployment_counting_trainees_says_its_own_runs_with_a_value(monkeypatch, lang):
     # A run without its trainees counted in December 2019 (the official rate has all 20): the range counting

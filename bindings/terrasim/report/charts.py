@@ -385,26 +385,42 @@ def band_label(n: int, share: float, lang: str) -> str:
     return w["band_middle"].format(m=loc.count(n - 2 * k), n=loc.count(n))
 
 
+def _fewer_runs_note(analysis: Analysis, frame: pd.DataFrame, share: float, lang: str, words_key: str):
+    """Where some row of `frame` (a row a month, year or investor and scenario, its column n the runs with a
+    value) holds fewer than the report's runs: w[words_key] (or its ``_of`` form, naming the scenarios
+    concerned when not every scenario drawn has such a row), saying what the band of the fewest holds
+    (band_label of those: "all 17 runs", not "the middle 18"); None where every row holds every run."""
+    w, loc = words(lang), Locale(lang)
+    counted = frame.dropna(subset=["n"]) if "n" in frame else frame.iloc[0:0]
+    fewest = counted.groupby("scenario", sort=False)["n"].min()  # each scenario's fewest runs in a row
+    short = fewest[fewest < analysis.replicates]
+    if short.empty:
+        return None
+    band = band_label(int(short.min()), share, lang)
+    if len(short) < frame["scenario"].nunique():
+        return w[words_key + "_of"].format(band=band, scenarios=loc.join([_label(analysis, name, lang)
+                                                                        for name in short.index]))
+    return w[words_key].format(band=band)
+
+
 def band_legend(analysis: Analysis, frame: pd.DataFrame, share: float, lang: str) -> str:
     """A chart's legend label for its bands of `share`, drawn from `frame` (a row a month and scenario, its
     column n the runs with a value): band_label of the report's runs; where some month has fewer (a run
-    without a value that month), below it, what the band of the fewest holds (band_label of those: "all 17
-    runs", not "the middle 18"), and whose bands those are when not every scenario drawn has such a month
-    (the legend stands for every panel)."""
-    w, loc = words(lang), Locale(lang)
+    without a value that month), below it, what the band of the fewest holds, and whose bands those are when
+    not every scenario drawn has such a month (the legend stands for every panel): _fewer_runs_note."""
     label = band_label(analysis.replicates, share, lang)
-    counted = frame.dropna(subset=["n"]) if "n" in frame else frame.iloc[0:0]
-    fewest = counted.groupby("scenario", sort=False)["n"].min()  # each scenario's fewest runs in a month
-    short = fewest[fewest < analysis.replicates]
-    if short.empty:
-        return label
-    band = band_label(int(short.min()), share, lang)
-    if len(short) < frame["scenario"].nunique():
-        note = w["band_fewer_months_of"].format(band=band, scenarios=loc.join([_label(analysis, name, lang)
-                                                                              for name in short.index]))
-    else:
-        note = w["band_fewer_months"].format(band=band)
-    return label + "\n" + textwrap.fill(note, 48)  # lines of their own, about as wide as the label
+    note = _fewer_runs_note(analysis, frame, share, lang, "band_fewer_months")
+    return label if note is None else label + "\n" + textwrap.fill(note, 48)  # about as wide as the label
+
+
+def bars_note(analysis: Analysis, table: pd.DataFrame, lang: str) -> str:
+    """For the caption of a chart of bars with whiskers of the band of 90% (_grouped_bars), drawn from
+    `table` (a row a bar, its column n the runs with a value): where some bar holds fewer runs than the
+    report's (a run without a value in a month that the bar adds up), a sentence saying what the whiskers of
+    the fewest hold and, when not every scenario has such a bar, whose; "" where every bar holds every run.
+    The bars' legend names only the scenarios, so the caption is where the band is said."""
+    note = _fewer_runs_note(analysis, table, OUTER, lang, "band_fewer_bars")
+    return "" if note is None else " " + note
 
 
 def legend_lines_of(label: str) -> int:

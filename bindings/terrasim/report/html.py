@@ -19,8 +19,8 @@ import pandas as pd
 
 from .._paths import shell_word, shown
 from .analysis import INNER, OUTER, WITH_TRAINEES, Analysis, key_months
-from .charts import (band_label, bands_text, cluster_title, creations_reference_text, criterion_text,
-                     inner_band_shown, investor_label, reading_label)
+from .charts import (band_label, bands_text, bars_note, cluster_title, creations_reference_text,
+                     criterion_text, inner_band_shown, investor_label, reading_label)
 from .locale import Locale, enough_decimals, exact_decimals, missing, pick, probability_decimals
 from .summary import difference_points, note_text, status_words
 from .words import words
@@ -362,7 +362,7 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
     clusters = t["cluster_jobs"]
     creations = t["creations_per_year"]
     ref = spec.creations_reference
-    creation_caption = w["cap_creations"].format(band=band)
+    creation_caption = w["cap_creations"].format(band=band) + bars_note(analysis, creations, lang)
     if ref is not None:
         creation_caption += " " + w["cap_creations_reference"].format(
             reference=creations_reference_text(analysis, lang), source=loc.text(pick(ref.source, lang)))
@@ -392,7 +392,8 @@ def page(analysis: Analysis, lang: str, svgs: Dict[str, bytes], summary: List[st
         + "".join(f'<p class="note">{_e(n)}</p>' for n in year_notes)
         + table("creations_per_year", creations, creation_cols)
         + f'<h3>{_e(w["h_investment"])}</h3>'
-        + figure("investment_by_type", svgs["investment_by_type"], w["cap_investment"].format(band=band),
+        + figure("investment_by_type", svgs["investment_by_type"],
+                 w["cap_investment"].format(band=band) + bars_note(analysis, t["investment_by_type"], lang),
                  w["h_investment"])
         + table("investment_by_type", t["investment_by_type"], [
             scen,

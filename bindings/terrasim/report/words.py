@@ -18,6 +18,12 @@ FR: Dict[str, str] = {
     "band_one": "l'unique simulation",
     "band_fewer_months": "(certains mois, parmi les simulations ayant une valeur : {band})",
     "band_fewer_months_of": "({scenarios}, certains mois, parmi les simulations ayant une valeur : {band})",
+    "band_fewer_bars": "Certaines barres portent sur moins de simulations, celles sans valeur pour l'un des mois "
+                       "qu'elles additionnent étant écartées : la fourchette de la moins fournie contient {band} ; "
+                       "le tableau donne les simulations de chaque barre.",
+    "band_fewer_bars_of": "Certaines barres ({scenarios}) portent sur moins de simulations, celles sans valeur "
+                          "pour l'un des mois qu'elles additionnent étant écartées : la fourchette de la moins "
+                          "fournie contient {band} ; le tableau donne les simulations de chaque barre.",
     "bands_one": "la bande contenant {outer}",
     "bands_two": "des bandes contenant {inner} et {outer}",
     "median": "médiane",
@@ -402,6 +408,11 @@ EN: Dict[str, str] = {
     "band_one": "the single run",
     "band_fewer_months": "(in some months, of the runs with a value: {band})",
     "band_fewer_months_of": "({scenarios}, in some months, of the runs with a value: {band})",
+    "band_fewer_bars": "Some bars count fewer runs, a run without a value in one of the months they add up being "
+                       "left out: the range of the fewest holds {band}; the table gives each bar's runs.",
+    "band_fewer_bars_of": "Some bars ({scenarios}) count fewer runs, a run without a value in one of the months "
+                          "they add up being left out: the range of the fewest holds {band}; the table gives "
+                          "each bar's runs.",
     "bands_one": "the band holding {outer}",
     "bands_two": "bands holding {inner} and {outer}",
     "median": "median",
