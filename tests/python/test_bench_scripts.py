@@ -4,6 +4,8 @@ import json
 import pathlib
 import subprocess
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -205,3 +207,53 @@ def test_sweep_bookkeeping_times_fresh_sweeps_and_resumes_under_both_keys(tmp_pa
     assert [r["points"] for r in rows] == [6, 12] and rows[0]["growth"] == 1.0
     assert all(r["fresh_s"] > 0 and r["resume_s"] > 0 and r["resume_other_keys_s"] > 0 for r in rows)
     assert "     12 " in p.stdout
+
+
+def test_instruction_counts_by_phase_add_up_and_refuse_a_build_they_cannot_read(tmp_path):
+    # bench/instructions.py: callgrind's inclusive count of each phase's function, terrasim's and the
+    # hand-tuned peer's; the phases and what lies outside them make the whole program.
+    terrasim = ROOT / "build" / "release" / "cli" / "terrasim"
+    out = tmp_path / "i.json"
+    p = subprocess.run(["/usr/bin/python3", ROOT / "bench" / "instructions.py", "--workers", "2000", "--months", "3",
+                        "--binary", terrasim, "--json", out], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(out.read_text())
+    assert (doc["workers"], doc["months"], doc["threads"]) == (2000, 3, 1)
+    by = {}
+    for r in doc["rows"]:
+        by.setdefault(r["program"], {})[r["phase"]] = r["instructions"]
+        assert r["per_worker_month"] == r["instructions"] / 6000
+    ours, hand = by["terrasim"], by["hand-tuned"]
+    assert set(ours) == {"matching", "separations, targets and exits", "entries", "initial state",
+                         "outside the phases", "whole program"}
+    assert sum(v for k, v in ours.items() if k != "whole program") == ours["whole program"]
+    assert all(v > 0 for v in ours.values()) and ours["matching"] > ours["entries"]
+    assert hand["matching"] > 0 and hand["matching"] + hand["the rest (initial state, other steps, start, exit)"] \
+        == hand["whole program"]
+    assert "hand-tuned:" in p.stdout and "x the instructions of terrasim" in p.stdout
+    # A program that is not there: refused, nothing written.
+    out.unlink()
+    p = subprocess.run(["/usr/bin/python3", ROOT / "bench" / "instructions.py", "--binary", tmp_path / "none",
+                        "--no-peer", "--json", out], capture_output=True, text=True)
+    assert p.returncode != 0 and "no such program" in p.stderr and not out.exists()
+
+
+def test_instruction_counts_refuse_a_function_split_by_debug_information():
+    # With debug information, callgrind_annotate lists a function once per source file of its inlined code
+    # ("/work/main/sim/rng/philox.h:...DockModel::enter_firms(...)"), none of them its whole count: refused.
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("instructions", ROOT / "bench" / "instructions.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    name = "terrasim::models::dock::DockModel::{}(terrasim::sim::MonthContext const&) [/x/terrasim]"
+    plain = [(900, "???:" + name.format("match")), (200, "???:" + name.format("update_firms")),
+             (10, "???:" + name.format("enter_firms")),
+             (50, "???:terrasim::models::dock::DockModel::initialize(unsigned long) [/x/terrasim]")]
+    assert mod.phase_counts(1200, plain, mod.TERRASIM_PHASES, "t") == {
+        "matching": 900, "separations, targets and exits": 200, "entries": 10, "initial state": 50,
+        "outside the phases": 40}
+    split = plain + [(7, "/work/main/sim/rng/philox.h:" + name.format("enter_firms"))]
+    with pytest.raises(SystemExit, match="debug information"):
+        mod.phase_counts(1200, split, mod.TERRASIM_PHASES, "t")
+    with pytest.raises(SystemExit, match="inlined"):
+        mod.phase_counts(1200, plain[1:], mod.TERRASIM_PHASES, "t")
