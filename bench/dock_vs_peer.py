@@ -40,6 +40,7 @@ program.
 """
 import argparse
 import json
+import math
 import os
 import pathlib
 import statistics
@@ -74,7 +75,10 @@ def measure(cmd, heap_as_terrasims=False):
 
 
 def scaled(workers):
-    return {"workers": workers, "firms": round(9500 * workers / 100000), "entry_rate": 48 * workers / 100000}
+    """The specification's scaling (dock-model.md): firms 9,500 and entries 48 a month per 100,000 workers,
+    rounded as it rounds, floor(x + 0.5) (Python's round() goes to the even integer at a half)."""
+    return {"workers": workers, "firms": math.floor(9500 * (workers / 100000) + 0.5),
+            "entry_rate": 48 * workers / 100000}
 
 
 def terrasim_cmd(workers, threads, months, out):

@@ -22,7 +22,7 @@ with it, callgrind_annotate splits a function's count by the source file of
 its inlined code.
 
   bench/instructions.py                                  # the defaults (10^5 workers, 120 months)
-  bench/instructions.py --workers 1000000 --months 12    # firms and entries scaled as the specification says
+  bench/instructions.py --workers 1000000 --months 24    # firms and entries scaled as the specification says
   bench/instructions.py --binary /tmp/before --binary build/release/cli/terrasim --no-peer
   bench/instructions.py --json out.json
 
@@ -42,6 +42,8 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+import dock_vs_peer  # noqa: E402  (its scaling of the model, shared)
 DOCK = ROOT / "scenarios" / "dock" / "default.yaml"
 TERRASIM = ROOT / "build" / "release" / "cli" / "terrasim"
 HANDTUNED = ROOT / "build" / "release" / "bench" / "dock_handtuned"
@@ -61,8 +63,11 @@ LINE = re.compile(r"^\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?(\S.*)$")
 
 def inclusive_counts(out_file: pathlib.Path):
     """(program total, [(count, function)]) from a callgrind output, every function listed."""
-    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(out_file)],
-                          check=True, capture_output=True, text=True).stdout
+    p = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(out_file)],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"instructions: callgrind_annotate failed on {out_file} ({p.returncode}):\n{p.stderr[-2000:]}")
+    text = p.stdout
     total, functions = None, []
     for line in text.splitlines():
         m = LINE.match(line)
@@ -107,21 +112,25 @@ def callgrind(cmd, work: pathlib.Path, name: str):
 
 
 def scaled(workers: int):
-    """firms and entry rate for `workers`, as the specification scales them (dock-model.md)."""
-    return round(9500 * workers / 100000), 48 * workers / 100000
+    """firms and entry rate for `workers`, as the specification scales them (dock-model.md) and as
+    bench/dock_vs_peer.py does: floor(x + 0.5), as the specification rounds."""
+    s = dock_vs_peer.scaled(workers)
+    return s["firms"], s["entry_rate"]
 
 
 def run_terrasim(binary, workers, months, work, name):
     firms, entry = scaled(workers)
     out = work / f"{name}-out"
     cmd = [binary, "run", DOCK, "--threads", "1", "--months", str(months), "--set", f"workers={workers}",
-           "--set", f"firms={firms}", "--set", f"entry_rate={entry:g}", "--out", out]
+           "--set", f"firms={firms}", "--set", f"entry_rate={entry!r}", "--out", out]
     total, functions = callgrind(cmd, work, name)
     return total, phase_counts(total, functions, TERRASIM_PHASES, str(binary))
 
 
 def run_handtuned(binary, workers, months, work):
-    cmd = [binary, "--scale", str(workers), "--months", str(months), "--csv", work / "handtuned.csv"]
+    firms, entry = scaled(workers)  # the same figures as terrasim's, written the same way
+    cmd = [binary, "--workers", str(workers), "--firms", str(firms), "--entry-rate", repr(entry), "--months",
+           str(months), "--csv", work / "handtuned.csv"]
     total, functions = callgrind(cmd, work, "hand-tuned")
     phases = phase_counts(total, functions, HANDTUNED_PHASES, str(binary))
     # run_all holds the initial state and the other steps of the month: one figure, with the start and exit.

@@ -1379,34 +1379,69 @@ def _figcaption(page, chart):
 def test_a_bar_charts_caption_says_where_its_whiskers_hold_fewer_runs(monkeypatch, lang):
     # The creations and investment charts' whiskers are the band of 90% of each bar's runs with a value (the
     # tables' n), and their legends name only the scenarios: their captions said "the range holding the
-    # middle 18 of the 20 runs" for every bar, a bar of 19 runs included. They now say what the fewest hold,
-    # and whose bars those are when not every scenario has one; with every run, nothing more.
+    # middle 18 of the 20 runs" for every bar, a bar of 19 runs included. They now say what the fewest hold
+    # (one bar, or several), and whose bars those are when not every scenario has one; that a bar of no run
+    # is not drawn (a review: "the fewest hold all 0 runs"); with every run, nothing more.
     n = 20
 
     def edit(matrices):
         creations = matrices[("baseline", "creations")].copy()
         creations.loc[[4, 9], pd.Period("2017-03", freq="M")] = np.nan
         matrices[("baseline", "creations")] = creations
-        for name in ("baseline", "pacte"):
+        for name, missing in (("baseline", [5, 6, 7]), ("pacte", [5])):
             matrices[(name, "investment_region")] = _matrix(np.full((n, 72), 1000.0))
-            matrices[(name, "investment_region")].loc[[5], MONTHS[3]] = np.nan
+            matrices[(name, "investment_region")].loc[missing, MONTHS[3]] = np.nan
     w = EN if lang == "en" else FR
     analysis = _analyse(monkeypatch, n, edit=edit)
-    assert analysis.tables["creations_per_year"]["n"].min() == 18
+    counts = analysis.tables["creations_per_year"].set_index(["scenario", "year"])["n"]
+    assert counts.loc[("baseline", 2017)] == 18 and (counts.drop(("baseline", 2017)) == n).all()
     page = _page(analysis, lang)
     outer = charts.band_label(n, analysis_module.OUTER, lang)
     baseline = analysis.spec.scenario("baseline").display(lang)
     creations = _figcaption(page, "creations_per_year")
     assert _text(w["cap_creations"].format(band=outer)) in creations
-    # 18 runs: the band of 90% keeps all of them; only the baseline has such a bar.
-    assert _text(w["band_fewer_bars_of"].format(scenarios=baseline, band=w["band_all"].format(n=18))) in creations
+    # One bar of 18 runs, the baseline's: the band of 90% keeps all of them.
+    assert _text(w["band_fewer_bar_of"].format(scenarios=baseline, band=w["band_all"].format(n=18))) in creations
+    # Two bars, one a scenario, the fewest 17 runs.
     investment = _figcaption(page, "investment_by_type")
-    assert _text(w["band_fewer_bars"].format(band=w["band_all"].format(n=19))) in investment, investment
-    whole = _page(_analyse(monkeypatch, n), lang)
+    assert _text(w["band_fewer_bars"].format(band=w["band_all"].format(n=17))) in investment, investment
+    assert _text(w["bars_none"]) not in creations + investment
+    whole = _analyse(monkeypatch, n)
+    for table in ("creations_per_year", "investment_by_type"):
+        assert charts.bars_note(whole, whole.tables[table], lang) == ""
+    whole_page = _page(whole, lang)
     for chart, key in (("creations_per_year", "cap_creations"), ("investment_by_type", "cap_investment")):
-        caption = _figcaption(whole, chart)
-        assert _text(w[key].format(band=outer)) in caption
-        assert _text(w["band_fewer_bars"].split(",")[0]) not in caption, caption
+        assert _text(w[key].format(band=outer)) in _figcaption(whole_page, chart)
+
+    # A year that no run has whole (every run lacks a month of it): no bar, said so, and not counted as the
+    # fewest; its table row says why its range is empty.
+    def none(matrices):
+        edit(matrices)
+        matrices[("baseline", "creations")].loc[:, pd.Period("2018-05", freq="M")] = np.nan
+    analysis = _analyse(monkeypatch, n, edit=none)
+    assert analysis.tables["creations_per_year"].set_index(["scenario", "year"])["n"].loc[("baseline", 2018)] == 0
+    page = _page(analysis, lang)
+    creations = _figcaption(page, "creations_per_year")
+    assert _text(w["band_fewer_bar_of"].format(scenarios=baseline, band=w["band_all"].format(n=18))) in creations
+    assert _text(w["bars_none"]) in creations and w["band_all"].format(n=0) not in creations
+    part = page[page.index('id="table-creations_per_year"'):]
+    rows = [_text(r) for r in part[:part.index("</table>")].split("<tr")[1:]]
+    assert [r for r in rows if w["runs_none_total"] in r and "2018" in r and baseline in r], rows
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_bands_legend_leaves_out_a_month_of_no_run(monkeypatch, lang):
+    # A month without any run's value draws no band: the legend's note said "the fewest hold all 0 runs".
+    analysis = _analyse(monkeypatch, 20)
+    frame = pd.DataFrame({"scenario": ["baseline"] * 3 + ["pacte"] * 3, "n": [20, 0, 20, 20, 20, 19]})
+    label = charts.band_legend(analysis, frame, analysis_module.OUTER, lang)
+    w = EN if lang == "en" else FR
+    pact = analysis.spec.scenario("pacte").display(lang)
+    assert label.replace("\n", " ") == charts.band_label(20, analysis_module.OUTER, lang) + " " + w[
+        "band_fewer_months_of"].format(scenarios=pact, band=w["band_all"].format(n=19))
+    frame["n"] = [20, 0, 20, 20, 20, 20]
+    assert charts.band_legend(analysis, frame, analysis_module.OUTER, lang) == charts.band_label(
+        20, analysis_module.OUTER, lang)
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

@@ -385,22 +385,26 @@ def band_label(n: int, share: float, lang: str) -> str:
     return w["band_middle"].format(m=loc.count(n - 2 * k), n=loc.count(n))
 
 
-def _fewer_runs_note(analysis: Analysis, frame: pd.DataFrame, share: float, lang: str, words_key: str):
+def _fewer_runs_note(analysis: Analysis, frame: pd.DataFrame, share: float, lang: str, words_key: str,
+                     drawn: int, singular: bool = False):
     """Where some row of `frame` (a row a month, year or investor and scenario, its column n the runs with a
-    value) holds fewer than the report's runs: w[words_key] (or its ``_of`` form, naming the scenarios
-    concerned when not every scenario drawn has such a row), saying what the band of the fewest holds
-    (band_label of those: "all 17 runs", not "the middle 18"); None where every row holds every run."""
+    value) holds fewer than the report's runs, and some: w[words_key] (or its ``_of`` form, naming the
+    scenarios concerned when fewer than the `drawn` scenarios have such a row), saying what the band of the
+    fewest holds (band_label of those: "all 17 runs", not "the middle 18"); with `singular`, where one row
+    alone is short, the ``words_key`` form of one (its key without the final s). None where every row holds
+    every run or none (a row of no run draws nothing: the gap in a band, or a bar's absence, says so)."""
     w, loc = words(lang), Locale(lang)
     counted = frame.dropna(subset=["n"]) if "n" in frame else frame.iloc[0:0]
-    fewest = counted.groupby("scenario", sort=False)["n"].min()  # each scenario's fewest runs in a row
-    short = fewest[fewest < analysis.replicates]
-    if short.empty:
+    rows = counted[(counted["n"] > 0) & (counted["n"] < analysis.replicates)]
+    if rows.empty:
         return None
+    short = rows.groupby("scenario", sort=False)["n"].min()  # each scenario's fewest runs in a short row
     band = band_label(int(short.min()), share, lang)
-    if len(short) < frame["scenario"].nunique():
-        return w[words_key + "_of"].format(band=band, scenarios=loc.join([_label(analysis, name, lang)
-                                                                        for name in short.index]))
-    return w[words_key].format(band=band)
+    key = words_key[:-1] if singular and len(rows) == 1 else words_key
+    if len(short) < drawn:
+        return w[key + "_of"].format(band=band, scenarios=loc.join([_label(analysis, name, lang)
+                                                                  for name in short.index]))
+    return w[key].format(band=band)
 
 
 def band_legend(analysis: Analysis, frame: pd.DataFrame, share: float, lang: str) -> str:
@@ -409,18 +413,22 @@ def band_legend(analysis: Analysis, frame: pd.DataFrame, share: float, lang: str
     without a value that month), below it, what the band of the fewest holds, and whose bands those are when
     not every scenario drawn has such a month (the legend stands for every panel): _fewer_runs_note."""
     label = band_label(analysis.replicates, share, lang)
-    note = _fewer_runs_note(analysis, frame, share, lang, "band_fewer_months")
+    note = _fewer_runs_note(analysis, frame, share, lang, "band_fewer_months", frame["scenario"].nunique())
     return label if note is None else label + "\n" + textwrap.fill(note, 48)  # about as wide as the label
 
 
 def bars_note(analysis: Analysis, table: pd.DataFrame, lang: str) -> str:
-    """For the caption of a chart of bars with whiskers of the band of 90% (_grouped_bars), drawn from
-    `table` (a row a bar, its column n the runs with a value): where some bar holds fewer runs than the
-    report's (a run without a value in a month that the bar adds up), a sentence saying what the whiskers of
-    the fewest hold and, when not every scenario has such a bar, whose; "" where every bar holds every run.
-    The bars' legend names only the scenarios, so the caption is where the band is said."""
-    note = _fewer_runs_note(analysis, table, OUTER, lang, "band_fewer_bars")
-    return "" if note is None else " " + note
+    """For the caption of a chart of bars with whiskers of the band of 90% (_grouped_bars, a bar for each of
+    the report's scenarios), drawn from `table` (a row a bar, its column n the runs with a value): where some
+    bar holds fewer runs than the report's (a run without a value in a month that the bar adds up), a
+    sentence saying what the whiskers of the fewest hold and, when not every scenario has such a bar, whose;
+    where a bar holds no run, that it is not drawn; "" where every bar holds every run. The bars' legend
+    names only the scenarios, so the caption is where the band is said."""
+    note = _fewer_runs_note(analysis, table, OUTER, lang, "band_fewer_bars", len(analysis.spec.names), singular=True)
+    text = "" if note is None else " " + note
+    if "n" in table and (table["n"] == 0).any():
+        text += " " + words(lang)["bars_none"]
+    return text
 
 
 def legend_lines_of(label: str) -> int:

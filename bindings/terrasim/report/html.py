@@ -500,10 +500,12 @@ def _spent_cell(row, loc: Locale, w) -> str:
 
 
 def _fewer_runs(counted, n, w, loc: Locale, total: bool) -> str:
-    """What a range of `counted` runs of the report's n holds, beside it ("" for all of them, or none): the
-    others without a value that month, or in one of the months of a `total`."""
-    if counted is None or missing(counted) or missing(n) or not 0 < int(counted) < int(n):
+    """What a range of `counted` runs of the report's n holds, beside it ("" for all of them): the others
+    without a value that month, or in one of the months of a `total`; or that no run has one."""
+    if counted is None or missing(counted) or missing(n) or not 0 <= int(counted) < int(n):
         return ""
+    if int(counted) == 0:  # its range is "– to –"
+        return " " + _why(w["runs_none_total" if total else "runs_none"])
     words_key = "runs_fewer_total" if total else "runs_fewer"
     return " " + _why(w[words_key].format(band=band_label(int(counted), OUTER, loc.lang),
                                           k=loc.count(int(n) - int(counted))))

@@ -18,6 +18,15 @@ FR: Dict[str, str] = {
     "band_one": "l'unique simulation",
     "band_fewer_months": "(certains mois, parmi les simulations ayant une valeur : {band})",
     "band_fewer_months_of": "({scenarios}, certains mois, parmi les simulations ayant une valeur : {band})",
+    "band_fewer_bar": "Une barre porte sur moins de simulations, celles sans valeur pour l'un des mois qu'elle "
+                      "additionne étant écartées : sa fourchette contient {band} ; le tableau donne ses simulations.",
+    "band_fewer_bar_of": "Une barre ({scenarios}) porte sur moins de simulations, celles sans valeur pour l'un "
+                         "des mois qu'elle additionne étant écartées : sa fourchette contient {band} ; le tableau "
+                         "donne ses simulations.",
+    "bars_none": "Une barre dont aucune simulation n'a de valeur pour chacun des mois qu'elle additionne "
+                 "n'est pas tracée.",
+    "runs_none": "(aucune simulation n'a de valeur ce mois-là)",
+    "runs_none_total": "(aucune simulation n'a de valeur pour chacun de ses mois)",
     "band_fewer_bars": "Certaines barres portent sur moins de simulations, celles sans valeur pour l'un des mois "
                        "qu'elles additionnent étant écartées : la fourchette de la moins fournie contient {band} ; "
                        "le tableau donne les simulations de chaque barre.",
@@ -408,6 +417,13 @@ EN: Dict[str, str] = {
     "band_one": "the single run",
     "band_fewer_months": "(in some months, of the runs with a value: {band})",
     "band_fewer_months_of": "({scenarios}, in some months, of the runs with a value: {band})",
+    "band_fewer_bar": "One bar counts fewer runs, a run without a value in one of the months it adds up being "
+                      "left out: its range holds {band}; the table gives its runs.",
+    "band_fewer_bar_of": "One bar ({scenarios}) counts fewer runs, a run without a value in one of the months "
+                         "it adds up being left out: its range holds {band}; the table gives its runs.",
+    "bars_none": "A bar for which no run has a value in every month it adds up is not drawn.",
+    "runs_none": "(no run with a value that month)",
+    "runs_none_total": "(no run with a value in every one of its months)",
     "band_fewer_bars": "Some bars count fewer runs, a run without a value in one of the months they add up being "
                        "left out: the range of the fewest holds {band}; the table gives each bar's runs.",
     "band_fewer_bars_of": "Some bars ({scenarios}) count fewer runs, a run without a value in one of the months "
