@@ -260,3 +260,15 @@ def test_instruction_counts_refuse_a_function_split_by_debug_information():
         mod.phase_counts(1200, split, mod.TERRASIM_PHASES, "t")
     with pytest.raises(SystemExit, match="inlined"):
         mod.phase_counts(1200, plain[1:], mod.TERRASIM_PHASES, "t")
+
+
+def test_the_benchmarks_scale_the_model_as_the_specification_rounds():
+    # firms = round(9,500 x workers / 100,000) with round(x) = floor(x + 0.5) (dock-model.md), as the
+    # hand-tuned peer's --scale computes it: Python's round() went to the even integer at a half, so that at
+    # 300, 700, 1,100... workers terrasim and the NumPy peer had one firm fewer than the hand-tuned peer.
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("dock_vs_peer", ROOT / "bench" / "dock_vs_peer.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert [mod.scaled(w)["firms"] for w in (300, 700, 1100, 100000, 1000000)] == [29, 67, 105, 9500, 95000]
+    assert mod.scaled(123456)["entry_rate"] == 48 * 123456 / 100000
