@@ -81,9 +81,9 @@ def scaled(workers):
             "entry_rate": 48 * workers / 100000}
 
 
-def terrasim_cmd(workers, threads, months, out):
+def terrasim_cmd(workers, threads, months, out, binary=TERRASIM):
     s = scaled(workers)
-    return [str(TERRASIM), "run", str(SCENARIO), "--threads", str(threads), "--months", str(months),
+    return [str(binary), "run", str(SCENARIO), "--threads", str(threads), "--months", str(months),
             "--set", f"workers={s['workers']}", "--set", f"firms={s['firms']}",
             "--set", f"entry_rate={s['entry_rate']}", "--out", out, "--progress", "never"]
 
@@ -94,9 +94,9 @@ def peer_cmd(workers, months):
             "--entry-rate", str(s["entry_rate"]), "--months", str(months)]
 
 
-def handtuned_cmd(workers, months):
+def handtuned_cmd(workers, months, binary=HANDTUNED):
     s = scaled(workers)
-    return [str(HANDTUNED), "--workers", str(s["workers"]), "--firms", str(s["firms"]),
+    return [str(binary), "--workers", str(s["workers"]), "--firms", str(s["firms"]),
             "--entry-rate", str(s["entry_rate"]), "--months", str(months)]
 
 

@@ -43,10 +43,9 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-import dock_vs_peer  # noqa: E402  (its scaling of the model, shared)
-DOCK = ROOT / "scenarios" / "dock" / "default.yaml"
-TERRASIM = ROOT / "build" / "release" / "cli" / "terrasim"
-HANDTUNED = ROOT / "build" / "release" / "bench" / "dock_handtuned"
+# Its commands for both programs (the model scaled as the specification says, the same figures to each).
+from dock_vs_peer import HANDTUNED, TERRASIM, handtuned_cmd, terrasim_cmd  # noqa: E402
+
 
 # (phase, pattern of the function whose inclusive count it is), in the order printed.
 TERRASIM_PHASES = [
@@ -67,9 +66,8 @@ def inclusive_counts(out_file: pathlib.Path):
                        capture_output=True, text=True)
     if p.returncode != 0:
         raise SystemExit(f"instructions: callgrind_annotate failed on {out_file} ({p.returncode}):\n{p.stderr[-2000:]}")
-    text = p.stdout
     total, functions = None, []
-    for line in text.splitlines():
+    for line in p.stdout.splitlines():
         m = LINE.match(line)
         if not m:
             continue
@@ -88,16 +86,16 @@ def phase_counts(total, functions, phases, program):
     found (inlined by another build) is an error, not a zero."""
     out = {}
     for phase, pattern in phases:
-        found = [c for c, name in functions if re.search(pattern, name)]
-        if any(re.search(pattern, name) and not name.startswith("???:") for _, name in functions):
+        matching = [(c, name) for c, name in functions if re.search(pattern, name)]
+        if any(not name.startswith("???:") for _, name in matching):
             # With debug information callgrind_annotate splits a function by the file of its inlined code,
             # and no line gives the function's whole inclusive count.
             raise SystemExit(f"instructions: {program} has debug information: its phases' counts would be split by "
                              "source file; give a build without it (the release build)")
-        if not found:
+        if not matching:
             raise SystemExit(f"instructions: {program}: no function matches {pattern!r} (phase {phase}); "
                              "was it inlined?")
-        out[phase] = max(found)
+        out[phase] = max(c for c, _ in matching)
     out["outside the phases"] = total - sum(out.values())
     return out
 
@@ -111,27 +109,13 @@ def callgrind(cmd, work: pathlib.Path, name: str):
     return inclusive_counts(out_file)
 
 
-def scaled(workers: int):
-    """firms and entry rate for `workers`, as the specification scales them (dock-model.md) and as
-    bench/dock_vs_peer.py does: floor(x + 0.5), as the specification rounds."""
-    s = dock_vs_peer.scaled(workers)
-    return s["firms"], s["entry_rate"]
-
-
 def run_terrasim(binary, workers, months, work, name):
-    firms, entry = scaled(workers)
-    out = work / f"{name}-out"
-    cmd = [binary, "run", DOCK, "--threads", "1", "--months", str(months), "--set", f"workers={workers}",
-           "--set", f"firms={firms}", "--set", f"entry_rate={entry!r}", "--out", out]
-    total, functions = callgrind(cmd, work, name)
+    total, functions = callgrind(terrasim_cmd(workers, 1, months, work / f"{name}-out", binary), work, name)
     return total, phase_counts(total, functions, TERRASIM_PHASES, str(binary))
 
 
 def run_handtuned(binary, workers, months, work):
-    firms, entry = scaled(workers)  # the same figures as terrasim's, written the same way
-    cmd = [binary, "--workers", str(workers), "--firms", str(firms), "--entry-rate", repr(entry), "--months",
-           str(months), "--csv", work / "handtuned.csv"]
-    total, functions = callgrind(cmd, work, "hand-tuned")
+    total, functions = callgrind(handtuned_cmd(workers, months, binary), work, "hand-tuned")
     phases = phase_counts(total, functions, HANDTUNED_PHASES, str(binary))
     # run_all holds the initial state and the other steps of the month: one figure, with the start and exit.
     phases["the rest (initial state, other steps, start, exit)"] = phases.pop("outside the phases")
@@ -154,8 +138,7 @@ def main(argv=None):
         if shutil.which(tool) is None:
             ap.error(f"{tool} is not installed (Debian's valgrind package; scripts/install-deps installs it)")
     binaries = args.binary or [TERRASIM]
-    programs = [b for b in binaries] + ([] if args.no_peer else [args.handtuned])
-    for b in programs:
+    for b in [*binaries, *([] if args.no_peer else [args.handtuned])]:
         if not b.is_file():
             ap.error(f"{b}: no such program (build it: cmake --build build/release)")
     worker_months = args.workers * args.months
