@@ -23,6 +23,7 @@
 #include <cstring>
 #include <numeric>
 #include <stdexcept>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -1021,10 +1022,18 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // The number of applications is a compile-time constant for the
     // default (a = 3), so that the loops over them unroll.
     constexpr std::size_t kBatch = 256;
-    // The applications of the unemployed [lo, hi): emit(run, open, key) for
-    // each, key all ones for an application refused or repeated.
-    auto draw = [&]<std::size_t A>(std::size_t lo, std::size_t hi, auto&& emit) {
+    // The applications of the unemployed [lo, hi), to `out`: an Application*
+    // keeps the acceptable ones there, in order, and the count is returned;
+    // a callable is called emit(run, open, key) for each, key all ones for
+    // an application refused or repeated. (The pointer keeps the count in a
+    // register: a callable's captured count and array were loaded and
+    // stored again at each application, 3 instructions of about 90.)
+    auto draw = [&]<std::size_t A, class Out>(std::size_t lo, std::size_t hi, Out&& out) -> std::size_t {
+      constexpr bool keep = std::is_same_v<std::remove_cvref_t<Out>, Application*>;
       const std::size_t na = A ? A : a;
+      const Vacancy* const vac_at = vac;  // locals, kept in registers
+      const std::uint64_t accept_under = accept_below;
+      std::size_t kept = 0;
       std::uint32_t pos[kBatch * 16];
       std::uint64_t key[kBatch * 16];
       std::uint8_t skill[kBatch];
@@ -1045,10 +1054,11 @@ void DockModel::match(const sim::MonthContext& ctx) {
             continue;
           }
           auto search = search_draws(w);
+          const auto zones = zone_pick.row(h);
 #pragma GCC unroll 16
           for (std::size_t j = 0; j < na; ++j) {
             const std::uint64_t word = search.bits();
-            const std::size_t z = zone_pick.find(h, static_cast<std::uint32_t>(word >> 32));
+            const std::size_t z = zones.find(static_cast<std::uint32_t>(word >> 32));
             const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
             pos[at + j] = first + search.below32(static_cast<std::uint32_t>(word), count);
             key[at + j] = search.bits();
@@ -1059,31 +1069,37 @@ void DockModel::match(const sim::MonthContext& ctx) {
           // The vacancy entries of a worker 8 places on, fetched ahead.
           if (i + 8 < b1)
 #pragma GCC unroll 16
-            for (std::size_t j = 0; j < na; ++j) __builtin_prefetch(vac + pos[at + 8 * na + j]);
+            for (std::size_t j = 0; j < na; ++j) __builtin_prefetch(vac_at + pos[at + 8 * na + j]);
           const std::uint8_t s = skill[i - b0];
           if (s == kNoSkill) continue;
           std::uint32_t runs[16];
 #pragma GCC unroll 16
           for (std::size_t j = 0; j < na; ++j) {
-            const Vacancy v = vac[pos[at + j]];
+            const Vacancy v = vac_at[pos[at + j]];
             runs[j] = v.run;  // one run per firm
             bool repeat = false;
 #pragma GCC unroll 16
             for (std::size_t q = 0; q < j; ++q) repeat |= runs[q] == v.run;
             const std::uint64_t k = key[at + j];
             // Masks rather than branches: acceptance is a coin toss.
-            const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill() == s) | ((k >> 32) < accept_below);
+            const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill() == s) | ((k >> 32) < accept_under);
             const std::uint64_t refused = (acceptable & ~static_cast<std::uint64_t>(repeat)) - 1;  // all ones or 0
-            emit(v.run, v.open(), (k << 32) | (i * na + j) | refused);
+            const std::uint64_t app_key = (k << 32) | (i * na + j) | refused;
+            if constexpr (keep) {
+              // Refused applications are written and not kept.
+              out[kept] = {app_key, v.run, v.open()};
+              kept += app_key != kNone;
+            } else {
+              out(v.run, v.open(), app_key);
+            }
           }
         }
       }
+      return kept;
     };
-    auto draw_any = [&](std::size_t lo, std::size_t hi, auto&& emit) {
-      if (a == 3)
-        draw.template operator()<3>(lo, hi, emit);
-      else
-        draw.template operator()<0>(lo, hi, emit);
+    auto draw_any = [&](std::size_t lo, std::size_t hi, auto&& out) -> std::size_t {
+      if (a == 3) return draw.template operator()<3>(lo, hi, out);
+      return draw.template operator()<0>(lo, hi, out);
     };
     // The rare redraws of a firm's choice (below): worker w's application j
     // takes its r-th from draw r * a + j of w's stream.
@@ -1098,22 +1114,26 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // are megabytes, out of cache).
     auto offer_all = [&](const Application* apps, std::size_t count, std::size_t part) {
       const std::uint32_t turned_away = total_vacancies + static_cast<std::uint32_t>(part * kTurnedAway);
-      for (std::size_t x = 0; x < count; ++x) {
-        if (x + 16 < count) {
-          __builtin_prefetch(applicants + apps[x + 16].run, 1);
-          __builtin_prefetch(offer_slots + apps[x + 16].run, 1);
-        }
-        const Application& app = apps[x];
+      std::uint32_t* const slot = offer_slots;  // locals, kept in registers
+      std::uint32_t* const seen = applicants;
+      auto offer = [&](const Application& app) __attribute__((always_inline)) {
         const auto id = static_cast<std::uint32_t>(app.key);
         const std::uint32_t j = sim::rng::reservoir_slot(
-            ++applicants[app.run], app.open, reservoir_bits(static_cast<std::uint32_t>(app.key >> 32)),
+            ++seen[app.run], app.open, reservoir_bits(static_cast<std::uint32_t>(app.key >> 32)),
             [&, r = std::uint64_t{0}]() mutable {
               count_offer_redraw();
               return offer_draws(unemployed_[id / a]).bits_ahead(r++ * a + id % a) >> 32;
             });
         const std::uint32_t taken = 0u - static_cast<std::uint32_t>(j < app.open);  // all ones or 0
-        offer_slots[((app.run + j) & taken) | (turned_away & ~taken)] = id;
+        slot[((app.run + j) & taken) | (turned_away & ~taken)] = id;
+      };
+      std::size_t x = 0;
+      for (; x + 16 < count; ++x) {
+        __builtin_prefetch(seen + apps[x + 16].run, 1);
+        __builtin_prefetch(slot + apps[x + 16].run, 1);
+        offer(apps[x]);
       }
+      for (; x < count; ++x) offer(apps[x]);
     };
     // Pieces of the vacancy entries, for the passes over the offer slots
     // (below): of at least 4,096 entries; a run belongs to the piece where
@@ -1139,17 +1159,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
       // its mispredictions for every application.
       constexpr std::size_t kKept = 2048;
       std::array<Application, kKept> kept;
-      std::size_t count = 0;
-      auto offer_kept = [&] {
-        offer_all(kept.data(), count, 0);
-        count = 0;
-      };
-      draw_any(0, nu, [&](std::uint32_t run, std::uint32_t open, std::uint64_t k) {
-        kept[count] = {k, run, open};
-        count += k != kNone;
-        if (count == kKept) offer_kept();
-      });
-      offer_kept();
+      const std::size_t piece = kKept / a;  // workers whose applications fit
+      for (std::size_t lo = 0; lo < nu; lo += piece)
+        offer_all(kept.data(), draw_any(lo, std::min(nu, lo + piece), kept.data()), 0);
     } else if (pipelined) {
       // A few threads: they draw the applications of pieces of kPipePiece
       // unemployed, claimed in order, each piece's acceptable ones into a
@@ -1175,15 +1187,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
         sim::InOrderStage offering(pieces, sim::InOrderStage::Taker::kCreator);
         auto offer_piece = [&](std::size_t k) { offer_all(app_buckets_[k].apps.get(), app_buckets_[k].count, 0); };
         sim::for_each_index(pieces, [&](std::size_t k) {
-          Application* to = app_buckets_[k].apps.get();
-          std::size_t count = 0;
-          // Refused applications (key all ones) are written and not kept.
-          draw_any(r0 + k * kPipePiece, std::min(r1, r0 + (k + 1) * kPipePiece),
-                   [&](std::uint32_t run, std::uint32_t open, std::uint64_t key) {
-                     to[count] = {key, run, open};
-                     count += key != kNone;
-                   });
-          app_buckets_[k].count = count;
+          app_buckets_[k].count =
+              draw_any(r0 + k * kPipePiece, std::min(r1, r0 + (k + 1) * kPipePiece), app_buckets_[k].apps.get());
           offering.made(k, offer_piece);
         }, sim::Team::Claims::kInOrder);  // the offering takes the pieces in order
         offering.finish(offer_piece);
@@ -1445,23 +1450,33 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // of one zone would wait on each other's count), from each worker's
     // zone and skill as the drawing saw them.
     std::int64_t zones[4][256] = {}, skills[4][256] = {};
-    std::int64_t taken = 0;
     std::uint32_t* list = unemployed_.data();
     std::uint16_t* profile = unemployed_profile_.data();
     std::uint64_t* best = best_offer_.data();
-    std::size_t kept = lo;
-    for (std::size_t i = lo; i != hi; ++i) {
+    std::size_t kept = lo;  // before worker i: kept - lo stay, i - kept were hired
+    // Worker i into tally q (i mod 4, a constant in the loop unrolled by 4).
+    auto one = [&](std::size_t i, std::size_t q) __attribute__((always_inline)) {
       const std::uint64_t offer = best[i];
+      const std::uint16_t pr = profile[i];
+      const std::uint32_t w = list[i];
       const std::int64_t left = offer == kNone;
-      zones[i & 3][profile[i] & 0xFF] += left;
-      skills[i & 3][profile[i] >> 8] += left;
+      zones[q][pr & 0xFF] += left;
+      skills[q][pr >> 8] += left;
       // The hired, (worker << 32 | firm), over their offers (read already).
-      best[lo + taken] = std::uint64_t{list[i]} << 32 | static_cast<std::uint32_t>(offer);
-      taken += 1 - left;
-      list[kept] = list[i];
-      profile[kept] = profile[i];
+      best[lo + i - kept] = std::uint64_t{w} << 32 | static_cast<std::uint32_t>(offer);
+      list[kept] = w;
+      profile[kept] = pr;
       kept += static_cast<std::size_t>(left);
+    };
+    std::size_t i = lo;  // lo is a multiple of 4
+    for (; i + 4 <= hi; i += 4) {
+      one(i, 0);
+      one(i + 1, 1);
+      one(i + 2, 2);
+      one(i + 3, 3);
     }
+    for (; i != hi; ++i) one(i, i & 3);
+    const auto taken = static_cast<std::int64_t>(hi - kept);
     c[0] = taken;
     c[1] = static_cast<std::int64_t>(kept - lo);
     for (std::size_t q = 0; q < 4; ++q) {

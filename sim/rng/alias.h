@@ -19,9 +19,18 @@
 namespace terrasim::sim::rng {
 
 class AliasRows {
+  // A column's threshold and alias side by side (one load). kAlways keeps
+  // every fraction but the last, 2^32 - 1, which moves to the alias, and
+  // a column kept always is its own alias: the column in either case.
+  struct Column {
+    std::uint32_t keep_below;  // keep the column when the fraction is below this
+    std::uint32_t alias;
+  };
+  static constexpr std::uint32_t kAlways = 0xFFFFFFFFu;
+
  public:
   AliasRows(std::size_t rows, std::size_t categories)
-      : n_(categories), keep_below_(rows * categories), alias_(rows * categories), total_(rows) {}
+      : n_(categories), column_(rows * categories), total_(rows) {}
 
   // Fills every row from weight(row, category) >= 0.
   template <class Weight>
@@ -32,10 +41,9 @@ class AliasRows {
       double total = 0;
       for (std::size_t k = 0; k < n_; ++k) total += q[k] = weight(r, k);
       total_[r] = total;
-      std::uint64_t* keep = &keep_below_[r * n_];
-      std::uint32_t* alias = &alias_[r * n_];
+      Column* col = &column_[r * n_];
       if (!(total > 0)) {
-        for (std::size_t k = 0; k < n_; ++k) keep[k] = kAlways, alias[k] = static_cast<std::uint32_t>(k);
+        for (std::size_t k = 0; k < n_; ++k) col[k] = {kAlways, static_cast<std::uint32_t>(k)};
         continue;
       }
       std::size_t heaviest = 0;
@@ -49,8 +57,7 @@ class AliasRows {
       while (!small.empty() && !large.empty()) {
         const std::uint32_t s = small.back(), l = large.back();
         small.pop_back();
-        keep[s] = static_cast<std::uint64_t>(q[s] * 0x1.0p32);
-        alias[s] = l;
+        col[s] = {static_cast<std::uint32_t>(q[s] * 0x1.0p32), l};
         q[l] = std::max(0.0, q[l] - (1.0 - q[s]));
         if (q[l] < 1.0) {
           large.pop_back();
@@ -59,33 +66,44 @@ class AliasRows {
       }
       // What rounding leaves over is (within rounding) exactly one column;
       // a zero-weight category must still never be returned.
-      for (std::uint32_t k : large) keep[k] = kAlways, alias[k] = k;
+      for (std::uint32_t k : large) col[k] = {kAlways, k};
       for (std::uint32_t k : small) {
         const bool positive = weight(r, k) > 0;
-        keep[k] = positive ? kAlways : 0;
-        alias[k] = positive ? k : static_cast<std::uint32_t>(heaviest);
+        col[k] = positive ? Column{kAlways, k} : Column{0, static_cast<std::uint32_t>(heaviest)};
       }
     }
   }
 
   double total(std::size_t row) const { return total_[row]; }
 
+  // One row's distribution: for a caller that draws from one row many times,
+  // its place computed once.
+  class Row {
+   public:
+    // The category of 32 random bits x; needs total(row) > 0.
+    std::size_t find(std::uint32_t x) const {
+      const std::uint64_t m = std::uint64_t{x} * n_;
+      const std::uint32_t self = static_cast<std::uint32_t>(m >> 32), frac = static_cast<std::uint32_t>(m);
+      const Column c = column_[self];
+      // A conditional move, not a branch: which way a draw goes is unpredictable.
+      return frac >= c.keep_below ? c.alias : self;
+    }
+
+   private:
+    friend class AliasRows;
+    Row(const Column* column, std::uint64_t n) : column_(column), n_(n) {}
+    const Column* column_;
+    std::uint64_t n_;
+  };
+
+  Row row(std::size_t r) const { return Row(column_.data() + r * n_, n_); }
+
   // The category of 32 random bits x for `row`; needs total(row) > 0.
-  std::size_t find(std::size_t row, std::uint32_t x) const {
-    const std::uint64_t m = std::uint64_t{x} * n_;
-    const std::size_t k = row * n_ + static_cast<std::size_t>(m >> 32);
-    const std::uint64_t frac = static_cast<std::uint32_t>(m);
-    // Select without a branch: which way a draw goes is unpredictable.
-    const std::uint64_t self = static_cast<std::uint64_t>(m >> 32), other = alias_[k];
-    const std::uint64_t moves = 0 - static_cast<std::uint64_t>(frac >= keep_below_[k]);
-    return static_cast<std::size_t>(self ^ ((self ^ other) & moves));
-  }
+  std::size_t find(std::size_t r, std::uint32_t x) const { return row(r).find(x); }
 
  private:
-  static constexpr std::uint64_t kAlways = std::uint64_t{1} << 32;
   std::size_t n_;
-  std::vector<std::uint64_t> keep_below_;  // keep the column when the fraction is below this
-  std::vector<std::uint32_t> alias_;
+  std::vector<Column> column_;
   std::vector<double> total_;
 };
 

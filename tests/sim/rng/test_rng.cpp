@@ -419,6 +419,23 @@ TEST(Alias, FollowsItsWeightsAndNeverReturnsAZeroWeight) {
   for (std::uint32_t x : {0u, 0xFFFFFFFFu}) EXPECT_LT(alias.find(1, x), 5u);
 }
 
+// A column kept always keeps the last fraction too, 2^32 - 1, where its
+// threshold (2^32 - 1) sends the draw to its alias: itself.
+TEST(Alias, AColumnKeptAlwaysKeepsTheLastFraction) {
+  rng::AliasRows one(1, 1);
+  one.assign([](std::size_t, std::size_t) { return 1.0; });
+  EXPECT_EQ(one.find(0, 0xFFFFFFFFu), 0u);
+  // Three equal weights: 0x55555555 * 3 = 0xFFFFFFFF, column 0 at its last fraction.
+  rng::AliasRows even(2, 3);
+  even.assign([](std::size_t r, std::size_t k) { return r == 0 || k > 0 ? 1.0 : 0.0; });
+  EXPECT_EQ(even.find(0, 0x55555555u), 0u);
+  EXPECT_EQ(even.row(0).find(0x55555555u), 0u);
+  // Row 1 gives column 0 no weight: the same bits go elsewhere.
+  EXPECT_NE(even.find(1, 0x55555555u), 0u);
+  for (std::uint32_t x = 0; x < 0xFFFF0000u; x += 0x10001u)
+    EXPECT_EQ(even.row(1).find(x), even.find(1, x));
+}
+
 // The guided search and, up to kCounted categories, the count give the
 // definition's answer: the first category whose cumulative weight exceeds
 // u x total (the last if rounding leaves none), never one of zero weight;
