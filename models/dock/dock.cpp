@@ -903,7 +903,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
       const std::uint32_t open = firm_target_[f] - firm_size_[f];
       widest = std::max(widest, open);
       std::uint32_t& at = fill[firm_zone_[f]];
-      const Vacancy v{at, std::min(open, kMaxOpen) << 8 | firm_skill_[f]};
+      const Vacancy v(at, std::min(open, kMaxOpen), firm_skill_[f]);
       std::fill_n(vacancies_.begin() + at, open, v);
       std::fill_n(offer_slots_.begin() + at, open, kNoOffer);
       run_firm_[at] = f;
@@ -1024,7 +1024,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     constexpr std::size_t kBatch = 256;
     // The applications of the unemployed [lo, hi), to `out`: an Application*
     // keeps the acceptable ones there, in order, and the count is returned;
-    // a callable is called emit(run, open, key) for each, key all ones for
+    // a callable is called emit(vacancy, key) for each, key all ones for
     // an application refused or repeated. (The pointer keeps the count in a
     // register: a callable's captured count and array were loaded and
     // stored again at each application, 3 instructions of about 90.)
@@ -1033,6 +1033,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
       const std::size_t na = A ? A : a;
       const Vacancy* const vac_at = vac;  // locals, kept in registers
       const std::uint64_t accept_under = accept_below;
+      Application* to = nullptr;  // the pointer's value, not a reference to it
+      if constexpr (keep) to = out;
       std::size_t kept = 0;
       std::uint32_t pos[kBatch * 16];
       std::uint64_t key[kBatch * 16];
@@ -1076,21 +1078,24 @@ void DockModel::match(const sim::MonthContext& ctx) {
 #pragma GCC unroll 16
           for (std::size_t j = 0; j < na; ++j) {
             const Vacancy v = vac_at[pos[at + j]];
-            runs[j] = v.run;  // one run per firm
+            runs[j] = v.run();  // one run per firm
             bool repeat = false;
 #pragma GCC unroll 16
-            for (std::size_t q = 0; q < j; ++q) repeat |= runs[q] == v.run;
+            for (std::size_t q = 0; q < j; ++q) repeat |= runs[q] == v.run();
             const std::uint64_t k = key[at + j];
             // Masks rather than branches: acceptance is a coin toss.
             const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill() == s) | ((k >> 32) < accept_under);
             const std::uint64_t refused = (acceptable & ~static_cast<std::uint64_t>(repeat)) - 1;  // all ones or 0
             const std::uint64_t app_key = (k << 32) | (i * na + j) | refused;
             if constexpr (keep) {
-              // Refused applications are written and not kept.
-              out[kept] = {app_key, v.run, v.open()};
-              kept += app_key != kNone;
+              // Refused applications are written and not kept: the key is
+              // kNone exactly when refused is all ones (an id, below
+              // 50,000,000 workers x 16 applications, is never 2^32 - 1),
+              // so the count moves on by 1 + refused.
+              to[kept] = {app_key, v};
+              kept += 1 + refused;
             } else {
-              out(v.run, v.open(), app_key);
+              out(v, app_key);
             }
           }
         }
@@ -1118,19 +1123,20 @@ void DockModel::match(const sim::MonthContext& ctx) {
       std::uint32_t* const seen = applicants;
       auto offer = [&](const Application& app) __attribute__((always_inline)) {
         const auto id = static_cast<std::uint32_t>(app.key);
+        const std::uint32_t open = app.vacancy.open();
         const std::uint32_t j = sim::rng::reservoir_slot(
-            ++seen[app.run], app.open, reservoir_bits(static_cast<std::uint32_t>(app.key >> 32)),
+            ++seen[app.vacancy.run()], open, reservoir_bits(static_cast<std::uint32_t>(app.key >> 32)),
             [&, r = std::uint64_t{0}]() mutable {
               count_offer_redraw();
               return offer_draws(unemployed_[id / a]).bits_ahead(r++ * a + id % a) >> 32;
             });
-        const std::uint32_t taken = 0u - static_cast<std::uint32_t>(j < app.open);  // all ones or 0
-        slot[((app.run + j) & taken) | (turned_away & ~taken)] = id;
+        const std::uint32_t taken = 0u - static_cast<std::uint32_t>(j < open);  // all ones or 0
+        slot[((app.vacancy.run() + j) & taken) | (turned_away & ~taken)] = id;
       };
       std::size_t x = 0;
       for (; x + 16 < count; ++x) {
-        __builtin_prefetch(seen + apps[x + 16].run, 1);
-        __builtin_prefetch(slot + apps[x + 16].run, 1);
+        __builtin_prefetch(seen + apps[x + 16].vacancy.run(), 1);
+        __builtin_prefetch(slot + apps[x + 16].vacancy.run(), 1);
         offer(apps[x]);
       }
       for (; x < count; ++x) offer(apps[x]);
@@ -1146,7 +1152,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // by entry, took each piece to the end of a firm of 10^8 vacancies.)
     auto run_start = [&](std::size_t at) -> std::size_t {
       if (at >= total_vacancies) return total_vacancies;
-      const std::uint32_t run = vac[at].run;
+      const std::uint32_t run = vac[at].run();
       if (run == at) return at;
       const std::uint32_t f = run_firm_[run];
       return std::size_t{run} + (firm_target_[f] - firm_size_[f]);
@@ -1239,7 +1245,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         for (std::size_t q = lo; q < hi; ++q) {
           const std::uint32_t app = offered[q];
           if (app == kNoOffer) continue;  // slots past a firm's applicants, or past kMaxOpen
-          to[fill[app / per_piece]++] = {app, run_firm_[vac[q].run]};
+          to[fill[app / per_piece]++] = {app, run_firm_[vac[q].run()]};
         }
       };
       for (std::size_t r0 = 0; r0 < nu; r0 += kRound) {
@@ -1252,9 +1258,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
             bucket[q].count = 0;
           }
           // Refused applications (key all ones) are written and not kept.
-          draw_any(lo, hi, [&](std::uint32_t run, std::uint32_t open, std::uint64_t k) {
-            Bucket& to = bucket[(run * part_scale) >> 32];
-            to.apps[to.count] = {k, run, open};
+          draw_any(lo, hi, [&](const Vacancy& v, std::uint64_t k) {
+            Bucket& to = bucket[(v.run() * part_scale) >> 32];
+            to.apps[to.count] = {k, v};
             to.count += k != kNone;
           });
         });
@@ -1289,7 +1295,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
             __builtin_prefetch(best_offer_.data() + ahead, 1);
           }
           if (offered[p] == kNoOffer) continue;  // slots past a firm's applicants, or past kMaxOpen
-          body(offered[p], run_firm_[vac[p].run]);
+          body(offered[p], run_firm_[vac[p].run()]);
         }
       });
     };
@@ -1360,7 +1366,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
             const std::uint32_t ahead = std::min(offered[p + 16] / static_cast<std::uint32_t>(a), last_unemployed);
             __builtin_prefetch(best + ahead);
           }
-          if (vac[p].run != run) {  // the next firm's run
+          if (vac[p].run() != run) {  // the next firm's run
             close_run();
             run = static_cast<std::uint32_t>(p);
             firm = run_firm_[p];

@@ -206,11 +206,18 @@ class DockModel final : public sim::Model {
   // probability proportional to v_f. `run` is the first of the firm's
   // entries, so that the firm's offer slots are offer_slots_[run .. run + open).
   // 8 bytes, so that the entries of 10^6 workers' vacancies stay in cache.
+  // run | (open << 8 | firm skill) << 32, open = min(v_f, kMaxOpen): one
+  // 64-bit word, read in one load and copied whole (as a struct of two
+  // 32-bit fields GCC kept it in a vector register and took each field out
+  // of it with two more instructions).
   struct Vacancy {
-    std::uint32_t run;
-    std::uint32_t open_skill;  // open << 8 | firm skill; open = min(v_f, kMaxOpen)
-    std::uint32_t open() const { return open_skill >> 8; }
-    std::uint8_t skill() const { return static_cast<std::uint8_t>(open_skill); }
+    std::uint64_t bits;
+    Vacancy() = default;
+    Vacancy(std::uint32_t run, std::uint32_t open, std::uint8_t skill)
+        : bits(run | std::uint64_t{open << 8 | skill} << 32) {}
+    std::uint32_t run() const { return static_cast<std::uint32_t>(bits); }
+    std::uint32_t open() const { return static_cast<std::uint32_t>(bits >> 40); }
+    std::uint8_t skill() const { return static_cast<std::uint8_t>(bits >> 32); }
   };
   static constexpr std::uint32_t kMaxOpen = (1u << 24) - 1;
   // The most vacancy entries a month (indices are 32-bit; 20 bytes each).
@@ -234,9 +241,11 @@ class DockModel final : public sim::Model {
   sim::LargeVector<std::uint32_t> run_applicants_;
   static constexpr std::size_t kTurnedAway = 16;  // entries between two parts' slots for the turned away (64 bytes)
   static constexpr std::uint32_t kNoOffer = ~std::uint32_t{0};
+  // An acceptable application: its key (32 random bits, then its id) and
+  // the vacancy entry it drew, copied whole (run and open_skill).
   struct Application {
     std::uint64_t key;
-    std::uint32_t run, open;
+    Vacancy vacancy;
   };
   // Several threads: a round's acceptable applications, by piece of workers
   // (pipelined) or by piece of workers and range of runs (more threads):
