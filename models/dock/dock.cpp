@@ -31,6 +31,7 @@
 #include "sim/core/parallel.h"
 #include "sim/rng/distributions.h"
 #include "sim/rng/alias.h"
+#include "sim/util/select.h"
 #include "sim/rng/reservoir.h"
 #include "sim/rng/ziggurat.h"
 #include "sim/rng/philox.h"
@@ -1130,8 +1131,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
               count_offer_redraw();
               return offer_draws(unemployed_[id / a]).bits_ahead(r++ * a + id % a) >> 32;
             });
-        const std::uint32_t taken = 0u - static_cast<std::uint32_t>(j < open);  // all ones or 0
-        slot[((app.vacancy.run() + j) & taken) | (turned_away & ~taken)] = id;
+        // A conditional move, not a branch (taken or not is a coin toss).
+        slot[sim::select_if_below(j, open, app.vacancy.run() + j, turned_away)] = id;
       };
       std::size_t x = 0;
       for (; x + 16 < count; ++x) {

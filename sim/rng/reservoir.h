@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "sim/rng/philox.h"
+#include "sim/util/select.h"
 
 namespace terrasim::sim::rng {
 
@@ -24,10 +25,9 @@ template <class MoreBits>
 inline std::uint32_t reservoir_slot(std::uint32_t c, std::uint32_t k, std::uint32_t bits, MoreBits&& more_bits) {
   std::uint64_t m = std::uint64_t{bits} * c;
   if (static_cast<std::uint32_t>(m) < c && c > k) [[unlikely]] m = lemire_redraw32(m, c, more_bits);
-  // A mask rather than a branch: whether the slots are full changes at
-  // random points of a stream of candidates to many reservoirs.
-  const std::uint32_t full = 0u - static_cast<std::uint32_t>(c > k);
-  return ((c - 1) & ~full) | (static_cast<std::uint32_t>(m >> 32) & full);
+  // A conditional move rather than a branch: whether the slots are full
+  // changes at random points of a stream of candidates to many reservoirs.
+  return select_if_above(c, k, static_cast<std::uint32_t>(m >> 32), c - 1);
 }
 
 }  // namespace terrasim::sim::rng
