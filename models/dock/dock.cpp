@@ -833,6 +833,7 @@ void DockModel::enter_firms(const sim::MonthContext& ctx) {
 
 // Step 5, one simultaneous round.
 void DockModel::match(const sim::MonthContext& ctx) {
+  static_assert(16 <= kAppMask + 1, "applications (at most 16): an index j must fit an id's low bits");
   const std::size_t slots = firm_id_.size();
   const std::size_t nz = p_.zone_names.size();
   const auto a = static_cast<std::size_t>(p_.applications);
@@ -983,7 +984,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     for (std::size_t part = 0; part < parts; ++part) {
       const std::uint32_t* start = offer_piece_start_.data() + part * (tally_pieces + 1);
       for (std::uint32_t x = start[k], end = start[k + 1]; x != end; ++x) {
-        const std::size_t i = offers[x].app / a, j = offers[x].app % a;
+        const std::size_t i = offers[x].app >> kAppBits, j = offers[x].app & kAppMask;
         best[i] = std::min(best[i], offer_of(i, j, offers[x].firm));
       }
     }
@@ -1087,7 +1088,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
             // Masks rather than branches: acceptance is a coin toss.
             const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill() == s) | ((k >> 32) < accept_under);
             const std::uint64_t refused = (acceptable & ~static_cast<std::uint64_t>(repeat)) - 1;  // all ones or 0
-            const std::uint64_t app_key = (k << 32) | (i * na + j) | refused;
+            const std::uint64_t app_key = (k << 32) | (i << kAppBits | j) | refused;
             if constexpr (keep) {
               // Refused applications are written and not kept: the key is
               // kNone exactly when refused is all ones (an id, below
@@ -1129,7 +1130,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
             ++seen[app.vacancy.run()], open, reservoir_bits(static_cast<std::uint32_t>(app.key >> 32)),
             [&, r = std::uint64_t{0}]() mutable {
               count_offer_redraw();
-              return offer_draws(unemployed_[id / a]).bits_ahead(r++ * a + id % a) >> 32;
+              return offer_draws(unemployed_[id >> kAppBits]).bits_ahead(r++ * a + (id & kAppMask)) >> 32;
             });
         // A conditional move, not a branch (taken or not is a coin toss).
         slot[sim::select_if_below(j, open, app.vacancy.run() + j, turned_away)] = id;
@@ -1236,9 +1237,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
         std::uint32_t* start = offer_piece_start_.data() + part * (tally_pieces + 1);
         std::fill_n(start, tally_pieces + 1, 0u);
         const std::uint32_t* offered = offer_slots_.data();
-        const auto per_piece = static_cast<std::uint32_t>(a * kTallyPiece);  // application ids a piece
+        constexpr unsigned piece_bits = kAppBits + std::countr_zero(kTallyPiece);  // id >> piece_bits: its piece
         for (std::size_t q = lo; q < hi; ++q)
-          if (offered[q] != kNoOffer) ++start[offered[q] / per_piece + 1];
+          if (offered[q] != kNoOffer) ++start[(offered[q] >> piece_bits) + 1];
         start[0] = static_cast<std::uint32_t>(lo);
         for (std::size_t k = 0; k < tally_pieces; ++k) start[k + 1] += start[k];
         std::vector<std::uint32_t> fill(start, start + tally_pieces);
@@ -1246,7 +1247,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         for (std::size_t q = lo; q < hi; ++q) {
           const std::uint32_t app = offered[q];
           if (app == kNoOffer) continue;  // slots past a firm's applicants, or past kMaxOpen
-          to[fill[app / per_piece]++] = {app, run_firm_[vac[q].run()]};
+          to[fill[app >> piece_bits]++] = {app, run_firm_[vac[q].run()]};
         }
       };
       for (std::size_t r0 = 0; r0 < nu; r0 += kRound) {
@@ -1291,7 +1292,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         for (std::size_t p = lo; p < hi; ++p) {
           if (p + 16 < hi) {
             // An empty slot names no worker: the last one is fetched.
-            const std::uint32_t ahead = std::min(offered[p + 16] / static_cast<std::uint32_t>(a), last_unemployed);
+            const std::uint32_t ahead = std::min(offered[p + 16] >> kAppBits, last_unemployed);
             __builtin_prefetch(unemployed_.data() + ahead);
             __builtin_prefetch(best_offer_.data() + ahead, 1);
           }
@@ -1307,7 +1308,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // thread took as long: 0.035 ms a month at the defaults).
     const bool shared = sim::concurrency() > 1 && run_pieces > 1;
     if (!offers_by_piece) for_offers([&](std::uint32_t app, std::uint32_t firm) {
-      const std::size_t i = app / a, j = app % a;
+      const std::size_t i = app >> kAppBits, j = app & kAppMask;
       const std::uint64_t offer = offer_of(i, j, firm);
       if (!shared) {
         best_offer_[i] = std::min(best_offer_[i], offer);
@@ -1364,7 +1365,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
         };
         for (std::size_t p = lo; p < hi; ++p) {
           if (p + 16 < hi) {
-            const std::uint32_t ahead = std::min(offered[p + 16] / static_cast<std::uint32_t>(a), last_unemployed);
+            const std::uint32_t ahead = std::min(offered[p + 16] >> kAppBits, last_unemployed);
             __builtin_prefetch(best + ahead);
           }
           if (vac[p].run() != run) {  // the next firm's run
@@ -1374,7 +1375,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
             h = 0;
           }
           if (offered[p] == kNoOffer) continue;  // slots past a firm's applicants, or past kMaxOpen
-          const std::uint32_t i = offered[p] / static_cast<std::uint32_t>(a);
+          const std::uint32_t i = offered[p] >> kAppBits;
           if (static_cast<std::uint32_t>(best[i]) != firm) continue;
           offered[run + h++] = i;  // run + h <= p: read already
         }

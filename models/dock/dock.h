@@ -233,7 +233,7 @@ class DockModel final : public sim::Model {
   std::vector<std::vector<Hiring>> hiring_by_piece_;
   std::vector<std::uint32_t> zone_start_;      // into vacancies_, by zone
   // Per vacancy run (a firm's entries): the applications it offers a job
-  // (application ids, i * a + j; kNoOffer where none), then, for each
+  // (application ids, i << kAppBits | j; kNoOffer where none), then, for each
   // part of the offering, an entry that takes the applications it turns
   // away; and at each run's first entry, how many acceptable applications
   // it has had so far.
@@ -241,6 +241,11 @@ class DockModel final : public sim::Model {
   sim::LargeVector<std::uint32_t> run_applicants_;
   static constexpr std::size_t kTurnedAway = 16;  // entries between two parts' slots for the turned away (64 bytes)
   static constexpr std::uint32_t kNoOffer = ~std::uint32_t{0};
+  // Application j of the i-th unemployed worker is known by i << kAppBits | j
+  // (at most 16 applications; below 50,000,000 workers the ids stay under
+  // 2^30): a shift and a mask take it apart, where i * a + j took a division.
+  static constexpr unsigned kAppBits = 4;
+  static constexpr std::uint32_t kAppMask = (1u << kAppBits) - 1;
   // An acceptable application: its key (32 random bits, then its id) and
   // the vacancy entry it drew, copied whole (run and open_skill).
   struct Application {
