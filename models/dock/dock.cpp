@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <type_traits>
@@ -226,9 +227,11 @@ DockModel::DockModel(Params p) : p_(std::move(p)) {
                .matrix();
   const std::size_t nz = p_.zone_names.size();
   // The table stops at 4,096 (larger targets take an exp).
-  log_round_up_.resize(4096 + 1);
-  for (std::size_t k = 0; k < log_round_up_.size(); ++k)
-    log_round_up_[k] = sim::dmath::log(static_cast<double>(k) + 0.5);
+  // [0] and [4097] are sentinels that no comparison passes (NaN), so that
+  // the search below needs no bounds of its own.
+  log_round_up_.resize(kLogTable + 2);
+  for (std::size_t k = 1; k <= kLogTable; ++k) log_round_up_[k] = sim::dmath::log(static_cast<double>(k) + 0.5);
+  log_round_up_.front() = log_round_up_.back() = std::numeric_limits<double>::quiet_NaN();
   workers_by_zone_.assign(nz, 0);
   workers_by_skill_.assign(static_cast<std::size_t>(p_.skills), 0);
   unemployed_by_zone_.assign(nz, 0);
@@ -252,16 +255,17 @@ std::uint32_t DockModel::firm_target_of(double latent) const {
 // from `near` (the firm's previous target), a shock of sigma moves it by a
 // step or two. Targets beyond the table take the exp. Inlined into the
 // targets' loop (a call a firm cost 5% of a run at the defaults).
-[[gnu::always_inline]] inline std::uint32_t DockModel::firm_target_of_log(double log_latent, std::uint32_t near) const {
-  const double* up = log_round_up_.data();
-  const std::uint32_t top = static_cast<std::uint32_t>(log_round_up_.size());
+[[gnu::always_inline]] inline std::uint32_t DockModel::firm_target_of_log(double log_latent, std::uint32_t near,
+                                                                         const double* up) const {
+  constexpr std::uint32_t top = kLogTable + 1;  // up[top] a sentinel
   std::uint32_t k = std::clamp<std::uint32_t>(near, 1, top - 1);
   // Most targets move by at most one: that step without a branch (its
   // direction is the shock's sign, a coin toss), then the loops, which
-  // then rarely turn.
-  k = k + static_cast<std::uint32_t>(log_latent >= up[k]) - static_cast<std::uint32_t>(k > 1 && log_latent < up[k - 1]);
-  while (k < top && log_latent >= up[k]) ++k;
-  while (k > 1 && log_latent < up[k - 1]) --k;
+  // then rarely turn. The sentinels up[0] and up[top] (NaN) stop them at
+  // 1 and top.
+  k = k + static_cast<std::uint32_t>(log_latent >= up[k]) - static_cast<std::uint32_t>(log_latent < up[k - 1]);
+  while (log_latent >= up[k]) ++k;
+  while (log_latent < up[k - 1]) --k;
   return k < top ? k : firm_target_of(sim::dmath::exp(log_latent));
 }
 
@@ -710,6 +714,12 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
     std::uint32_t* target = firm_target_.data();
     std::uint32_t* staff = staff_.get();
     const Room* rooms = rooms_.data();
+    const auto& zig = sim::rng::ziggurat_tables();
+    // Locals, not the captures (read through the closure at each firm, as
+    // the calls in the loop could have changed them).
+    const double shock_sd = sigma, shock_mean = drift;
+    const double* log_up = log_round_up_.data();
+    const auto targets_of = target_draws.view(), dismissals_of = dismissal_draws.view();
     // The block's released through a local (threads pushing to neighbouring
     // vectors of released_ would share the lines of their ends).
     std::vector<std::uint32_t> out;
@@ -717,10 +727,15 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
     std::vector<std::uint32_t> place;  // a firm's leavers or dismissed, by place in its list
     std::vector<std::uint64_t> scratch;  // sample_sorted's, for a firm dismissing many
     // Removes the places `place` (ascending) from firm f's list of s.
+    // (Written through a pointer into room made for them at once: a
+    // push_back each, with its test of the capacity, took 24 instructions.)
     auto release = [&](std::size_t f, std::uint32_t s) {
       std::uint32_t* list = staff + rooms[f].at;
-      for (std::size_t k = place.size(); k-- > 0;) {
-        out.push_back(list[place[k]]);
+      const std::size_t n = place.size(), at = out.size();
+      out.resize(at + n);
+      std::uint32_t* to = out.data() + at;
+      for (std::size_t k = n; k-- > 0;) {
+        *to++ = list[place[k]];
         list[place[k]] = list[--s];
       }
       size[f] = s;
@@ -764,10 +779,10 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
         gap -= s;
       }
       // 2.
-      auto draws = target_draws(id[f]);
-      const double log_target = latent[f] + (sigma * sim::rng::normal_ziggurat(draws) + drift);
+      auto draws = targets_of(id[f]);
+      const double log_target = latent[f] + (shock_sd * sim::rng::normal_ziggurat(draws, zig) + shock_mean);
       latent[f] = log_target;
-      const std::uint32_t t = firm_target_of_log(log_target, target[f]);
+      const std::uint32_t t = firm_target_of_log(log_target, target[f], log_up);
       target[f] = t;
       const std::uint32_t s = size[f];
       if (closing[f]) {  // 3. rare
@@ -777,7 +792,7 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
       }
       if (s <= t) continue;
       place.resize(s - t);
-      auto dd = dismissal_draws(id[f]);
+      auto dd = dismissals_of(id[f]);
       sim::rng::sample_sorted(dd, s, s - t, place.data(), scratch);
       release(f, s);
     }
@@ -1642,7 +1657,7 @@ void DockModel::load(sim::ArchiveReader& in) {
     if (firm_zone_[f] >= p_.zone_names.size() || firm_skill_[f] >= p_.skills) in.fail("a firm has an unknown zone or skill");
     // Its target follows from its latent size (within the rounding of the
     // two ways it is computed), now that targets are not capped at N.
-    const std::uint32_t t = firm_target_of_log(firm_latent_[f], firm_target_[f]);
+    const std::uint32_t t = firm_target_of_log(firm_latent_[f], firm_target_[f], log_round_up_.data());
     if (t > firm_target_[f] + 1u || t + 1u < firm_target_[f]) in.fail("a firm's target does not follow from its latent size");
   }
   for (std::size_t w = 0; w < n; ++w)

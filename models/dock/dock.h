@@ -111,7 +111,10 @@ class DockModel final : public sim::Model {
   std::uint32_t allocate_firm_slot();
   std::int64_t count_vacancies() const;  // sum of max(0, n*_f - size_f) over live firms
   std::uint32_t firm_target_of(double latent) const;
-  [[gnu::always_inline]] inline std::uint32_t firm_target_of_log(double log_latent, std::uint32_t near) const;  // defined in dock.cpp, its only caller
+  // From the table `up` (log_round_up_'s, which a loop over the firms holds
+  // in a local); defined in dock.cpp, its only caller.
+  [[gnu::always_inline]] inline std::uint32_t firm_target_of_log(double log_latent, std::uint32_t near, const double* up) const;
+  static constexpr std::uint32_t kLogTable = 4096;  // log_round_up_'s entries, [1 .. kLogTable]
   // A new arena holding the live firms' lists, in slot order, each with some
   // room to spare: firm f's employees are lists[first[f] .. + firm_size_[f]).
   void place_staff(const std::uint32_t* lists, const std::uint64_t* first);
@@ -138,7 +141,7 @@ class DockModel final : public sim::Model {
   std::vector<double> worker_cum_, firm_cum_;  // cumulative zone shares (drawn from with u scaled by their total)
   Eigen::MatrixXd distance_km_;                // d(i, j)
   Eigen::MatrixXd decay_;                      // exp(-d(i, j) / L)
-  std::vector<double> log_round_up_;           // [k] = log(k + 0.5): where round(T) passes k
+  std::vector<double> log_round_up_;           // [k] = log(k + 0.5), k = 1..kLogTable: where round(T) passes k; [0], [kLogTable + 1] NaN
 
   // Workers: home zone and skill. Who employs them is in the firms' lists
   // below; employer() derives it into employer_view_ when asked.

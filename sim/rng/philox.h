@@ -200,6 +200,20 @@ class KeyedUnitDraws : public DrawInterface<KeyedUnitDraws<Output>> {
 using UnitDraws = KeyedUnitDraws<SplitMix64Output>;
 using WyrandUnitDraws = KeyedUnitDraws<WyrandOutput>;
 
+// A stream's keys by pointer (see KeyedBlockedStream::view): a handle that
+// a loop keeps in a register, where the stream's vector of keys is reached
+// through the stream, again after each call the loop makes.
+template <class Unit>
+class KeyedBlockedView {
+ public:
+  static constexpr std::uint64_t kUnitsPerBlock = 4096;
+  explicit KeyedBlockedView(const std::uint64_t* keys) : keys_(keys) {}
+  Unit operator()(std::uint64_t unit) const { return Unit(keys_[unit / kUnitsPerBlock], unit % kUnitsPerBlock); }
+
+ private:
+  const std::uint64_t* keys_;
+};
+
 // One stream for one month, over units 0..n-1 (agent ids) in fixed blocks of
 // kUnitsPerBlock: a Philox key per block, computed once; then draws for any
 // unit in O(1). A unit may take up to 2^24 draws a month, unless it is the
@@ -216,6 +230,9 @@ class KeyedBlockedStream {
   }
   // The draws of `unit`; unit < units.
   Unit operator()(std::uint64_t unit) const { return Unit(keys_[unit / kUnitsPerBlock], unit % kUnitsPerBlock); }
+  // The same draws through a handle valid while the stream lives.
+  KeyedBlockedView<Unit> view() const { return KeyedBlockedView<Unit>(keys_.data()); }
+  static_assert(KeyedBlockedView<Unit>::kUnitsPerBlock == kUnitsPerBlock);
 
  private:
   std::vector<std::uint64_t> keys_;

@@ -74,9 +74,12 @@ template <class G>
 
 // A standard normal draw. Layer i (1..127) spans |z| in [x[i+1], x[i]); layer
 // 0 is the base strip and the tail beyond R.
+// The tables for a caller drawing many normals: normal_ziggurat(d, t) then
+// skips the check, at each draw, that they are built (a local static's).
+inline const detail::ZigguratTables& ziggurat_tables() { return detail::ziggurat_tables(); }
+
 template <class G>
-inline double normal_ziggurat(G& d) {
-  const auto& t = detail::ziggurat_tables();
+inline double normal_ziggurat(G& d, const detail::ZigguratTables& t) {
   const std::uint64_t w = d.bits();
   const int i = static_cast<int>(w & 127u);
   // A uniform on (-1, 1) from the top 53 bits.
@@ -84,6 +87,11 @@ inline double normal_ziggurat(G& d) {
   const double z = u * t.x[i];
   if (std::fabs(z) < t.x[i + 1]) [[likely]] return z;  // inside the layer's rectangle: accept
   return detail::normal_ziggurat_rest(d, w);
+}
+
+template <class G>
+inline double normal_ziggurat(G& d) {
+  return normal_ziggurat(d, detail::ziggurat_tables());
 }
 
 }  // namespace terrasim::sim::rng
