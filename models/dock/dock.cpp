@@ -755,8 +755,20 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
       }
       return gaps[next_gap++];
     };
+    const std::size_t first = b * kReleaseBlock, hi = std::min(slots, first + kReleaseBlock);
+    // 2. first, over the block's firms, in a loop of its own: a target
+    // depends on nothing the other steps change, and the loop keeps more
+    // of what it uses in registers (3 instructions a firm fewer than in one
+    // loop with steps 1 and 3).
+    for (std::size_t f = first; f < hi; ++f) {
+      if (!alive[f]) continue;
+      auto draws = targets_of(id[f]);
+      const double log_target = latent[f] + (shock_sd * sim::rng::normal_ziggurat(draws, zig) + shock_mean);
+      latent[f] = log_target;
+      target[f] = firm_target_of_log(log_target, target[f], log_up);
+    }
     std::uint64_t gap = separating ? gap_of() : ~std::uint64_t{0};
-    for (std::size_t f = b * kReleaseBlock, hi = std::min(slots, f + kReleaseBlock); f < hi; ++f) {
+    for (std::size_t f = first; f < hi; ++f) {
       if (fetch_lists && f + 8 < hi) {
         __builtin_prefetch(staff + rooms[f + 8].at, 1);
         __builtin_prefetch(staff + rooms[f + 8].at + size[f + 8], 1);
@@ -778,13 +790,7 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
       } else {
         gap -= s;
       }
-      // 2.
-      auto draws = targets_of(id[f]);
-      const double log_target = latent[f] + (shock_sd * sim::rng::normal_ziggurat(draws, zig) + shock_mean);
-      latent[f] = log_target;
-      const std::uint32_t t = firm_target_of_log(log_target, target[f], log_up);
-      target[f] = t;
-      const std::uint32_t s = size[f];
+      const std::uint32_t t = target[f], s = size[f];
       if (closing[f]) {  // 3. rare
         out.insert(out.end(), staff + rooms[f].at, staff + rooms[f].at + s);
         size[f] = 0;
