@@ -927,8 +927,18 @@ void DockModel::match(const sim::MonthContext& ctx) {
       widest = std::max(widest, open);
       std::uint32_t& at = fill[firm_zone_[f]];
       const Vacancy v(at, std::min(open, kMaxOpen), firm_skill_[f]);
-      std::fill_n(vacancies_.begin() + at, open, v);
-      std::fill_n(offer_slots_.begin() + at, open, kNoOffer);
+      if (open <= 4) {
+        // Most firms have a vacancy or two: written here, where a call of
+        // memset for each took about 13 instructions more.
+#pragma GCC unroll 4
+        for (std::uint32_t q = 0; q < open; ++q) {
+          vacancies_[at + q] = v;
+          offer_slots_[at + q] = kNoOffer;
+        }
+      } else {
+        std::fill_n(vacancies_.begin() + at, open, v);
+        std::fill_n(offer_slots_.begin() + at, open, kNoOffer);
+      }
       run_firm_[at] = f;
       run_applicants_[at] = 0;
       at += open;
