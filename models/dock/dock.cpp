@@ -1003,9 +1003,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
   // The offer from `firm` to application j of unemployed worker i: its
   // key (the high half) and the firm.
   auto offer_of = [&](std::size_t i, std::size_t j, std::uint32_t firm) -> std::uint64_t {
-    auto choice = choice_draws(unemployed_[i]);
-    std::uint64_t bits = 0;
-    for (std::size_t q = 0; q <= j; ++q) bits = choice.bits();
+    const std::uint64_t bits = choice_draws(unemployed_[i]).bits_ahead(j);  // the stream's draw j
     return (bits & 0xFFFFFFFF00000000ull) | firm;
   };
   auto choose_in_piece = [&](std::size_t k) {
@@ -1320,15 +1318,18 @@ void DockModel::match(const sim::MonthContext& ctx) {
         const std::size_t lo = run_start(total_vacancies * k / run_pieces);
         const std::size_t hi = run_start(total_vacancies * (k + 1) / run_pieces);
         const std::uint32_t* offered = offer_slots_.data();
+        const std::uint32_t* unemployed = unemployed_.data();
+        const std::uint64_t* best = best_offer_.data();
+        const std::uint32_t* firm_of_run = run_firm_.data();
         for (std::size_t p = lo; p < hi; ++p) {
           if (p + 16 < hi) {
             // An empty slot names no worker: the last one is fetched.
             const std::uint32_t ahead = std::min(offered[p + 16] >> kAppBits, last_unemployed);
-            __builtin_prefetch(unemployed_.data() + ahead);
-            __builtin_prefetch(best_offer_.data() + ahead, 1);
+            __builtin_prefetch(unemployed + ahead);
+            __builtin_prefetch(best + ahead, 1);
           }
           if (offered[p] == kNoOffer) continue;  // slots past a firm's applicants, or past kMaxOpen
-          body(offered[p], run_firm_[vac[p].run()]);
+          body(offered[p], firm_of_run[vac[p].run()]);
         }
       });
     };
