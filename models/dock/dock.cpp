@@ -1063,6 +1063,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
       constexpr bool keep = std::is_same_v<std::remove_cvref_t<Out>, Application*>;
       const std::size_t na = A ? A : a;
       const Vacancy* const vac_at = vac;  // locals, kept in registers
+      const std::uint32_t* const zone_from = zone_start;
+      const auto search_of = search_draws.view();
       const std::uint64_t accept_under = accept_below;
       Application* to = nullptr;  // the pointer's value, not a reference to it
       if constexpr (keep) to = out;
@@ -1086,13 +1088,13 @@ void DockModel::match(const sim::MonthContext& ctx) {
             std::fill_n(pos + at, na, 0u);  // read by the prefetch
             continue;
           }
-          auto search = search_draws(w);
+          auto search = search_of(w);
           const auto zones = zone_pick.row(h);
 #pragma GCC unroll 16
           for (std::size_t j = 0; j < na; ++j) {
             const std::uint64_t word = search.bits();
             const std::size_t z = zones.find(static_cast<std::uint32_t>(word >> 32));
-            const std::uint32_t first = zone_start[z], count = zone_start[z + 1] - first;
+            const std::uint32_t first = zone_from[z], count = zone_from[z + 1] - first;
             pos[at + j] = first + search.below32(static_cast<std::uint32_t>(word), count);
             key[at + j] = search.bits();
           }
