@@ -717,7 +717,8 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
     const auto& zig = sim::rng::ziggurat_tables();
     // Locals, not the captures (read through the closure at each firm, as
     // the calls in the loop could have changed them).
-    const double shock_sd = sigma, shock_mean = drift;
+    const double shock_sd = sigma, shock_mean = drift, leave_log1m = separation_log1m;
+    const bool fetch = fetch_lists;
     const double* log_up = log_round_up_.data();
     const auto targets_of = target_draws.view(), dismissals_of = dismissal_draws.view();
     // The block's released through a local (threads pushing to neighbouring
@@ -750,7 +751,7 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
     std::size_t next_gap = kGaps;
     auto gap_of = [&] {
       if (next_gap == kGaps) {
-        for (std::size_t k = 0; k < kGaps; ++k) gaps[k] = sim::rng::geometric_gap(d, separation_log1m);
+        for (std::size_t k = 0; k < kGaps; ++k) gaps[k] = sim::rng::geometric_gap(d, leave_log1m);
         next_gap = 0;
       }
       return gaps[next_gap++];
@@ -769,7 +770,7 @@ void DockModel::update_firms(const sim::MonthContext& ctx) {
     }
     std::uint64_t gap = separating ? gap_of() : ~std::uint64_t{0};
     for (std::size_t f = first; f < hi; ++f) {
-      if (fetch_lists && f + 8 < hi) {
+      if (fetch && f + 8 < hi) {
         __builtin_prefetch(staff + rooms[f + 8].at, 1);
         __builtin_prefetch(staff + rooms[f + 8].at + size[f + 8], 1);
       }
@@ -1341,14 +1342,17 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // compare-and-swap (with the pipelined offering, a minimum on one
     // thread took as long: 0.035 ms a month at the defaults).
     const bool shared = sim::concurrency() > 1 && run_pieces > 1;
-    if (!offers_by_piece) for_offers([&](std::uint32_t app, std::uint32_t firm) {
+    // (What the loop reads, by value in its closure: one load each, where
+    // a reference to a local took two.)
+    if (!offers_by_piece) for_offers([=, choice_of = choice_draws.view(), unemployed = unemployed_.data(),
+                                      best_of = best_offer_.data()](std::uint32_t app, std::uint32_t firm) {
       const std::size_t i = app >> kAppBits, j = app & kAppMask;
-      const std::uint64_t offer = offer_of(i, j, firm);
+      const std::uint64_t offer = (choice_of(unemployed[i]).bits_ahead(j) & 0xFFFFFFFF00000000ull) | firm;
       if (!shared) {
-        best_offer_[i] = std::min(best_offer_[i], offer);
+        best_of[i] = std::min(best_of[i], offer);
         return;
       }
-      std::atomic_ref<std::uint64_t> best(best_offer_[i]);
+      std::atomic_ref<std::uint64_t> best(best_of[i]);
       std::uint64_t seen = best.load(std::memory_order_relaxed);
       while (offer < seen && !best.compare_exchange_weak(seen, offer, std::memory_order_relaxed)) {
       }
