@@ -1060,13 +1060,16 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // an application refused or repeated. (The pointer keeps the count in a
     // register: a callable's captured count and array were loaded and
     // stored again at each application, 3 instructions of about 90.)
-    auto draw = [&]<std::size_t A, class Out>(std::size_t lo, std::size_t hi, Out&& out) -> std::size_t {
+    // All: every application across skills acceptable (accept_below 2^32).
+    auto draw = [&]<std::size_t A, bool All, class Out>(std::size_t lo, std::size_t hi, Out&& out) -> std::size_t {
       constexpr bool keep = std::is_same_v<std::remove_cvref_t<Out>, Application*>;
       const std::size_t na = A ? A : a;
       const Vacancy* const vac_at = vac;  // locals, kept in registers
       const std::uint32_t* const zone_from = zone_start;
       const auto search_of = search_draws.view();
-      const std::uint64_t accept_under = accept_below;
+      // The coin as a comparison of the whole word: (k >> 32) < accept_below
+      // is k < accept_below << 32, which holds in 64 bits unless all pass.
+      const std::uint64_t accept_key = All ? 0 : accept_below << 32;
       Application* to = nullptr;  // the pointer's value, not a reference to it
       if constexpr (keep) to = out;
       std::size_t kept = 0;
@@ -1118,7 +1121,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
             for (std::size_t q = 0; q < j; ++q) repeat |= runs[q] == v.run();
             const std::uint64_t k = key[at + j];
             // Masks rather than branches: acceptance is a coin toss.
-            const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill() == s) | ((k >> 32) < accept_under);
+            const std::uint64_t acceptable = static_cast<std::uint64_t>(v.skill() == s) | (All || k < accept_key);
             const std::uint64_t refused = (acceptable & ~static_cast<std::uint64_t>(repeat)) - 1;  // all ones or 0
             const std::uint64_t app_key = (k << 32) | (i << kAppBits | j) | refused;
             if constexpr (keep) {
@@ -1137,8 +1140,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
       return kept;
     };
     auto draw_any = [&](std::size_t lo, std::size_t hi, auto&& out) -> std::size_t {
-      if (a == 3) return draw.template operator()<3>(lo, hi, out);
-      return draw.template operator()<0>(lo, hi, out);
+      const bool all = accept_below >> 32 != 0;
+      if (a == 3) return all ? draw.template operator()<3, true>(lo, hi, out) : draw.template operator()<3, false>(lo, hi, out);
+      return all ? draw.template operator()<0, true>(lo, hi, out) : draw.template operator()<0, false>(lo, hi, out);
     };
     // The rare redraws of a firm's choice (below): worker w's application j
     // takes its r-th from draw r * a + j of w's stream.

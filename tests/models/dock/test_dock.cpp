@@ -473,6 +473,19 @@ TEST(DockRules, RepeatedDrawsOfOneFirmCountOnce) {
   EXPECT_NEAR(hired, 0.5 + 0.5 * 0.25, 5 * std::sqrt(0.25 * 0.75 / 10000) + 5 * std::sqrt(0.25 / 20000));
 }
 
+TEST(DockRules, WithFullMismatchAcceptanceEveryApplicationIsAcceptable) {
+  // As above, one firm with room for everybody: with mismatch_acceptance 1,
+  // or so near it that the coin's threshold rounds up to 2^32, every
+  // application across skills is acceptable and every worker is hired.
+  for (const char* accept : {"mismatch_acceptance=1", "mismatch_acceptance=0.9999999999"}) {
+    auto s = make(kSmall, {"months=1", "workers=20000", "firms=1", "skills=2", "applications=2", "init_size_mu=10",
+                           "init_size_sigma=0", "separation_rate=1", "target_volatility=0", "exit_rate=0",
+                           "entry_rate=0", accept});
+    s->run();
+    EXPECT_EQ(s->recorder().series("hires")[0], 20000.0) << accept;
+  }
+}
+
 TEST(DockRules, FirmsOfferUniformlyAmongTheirApplicants) {
   // One firm of 1,000 jobs, 20,000 workers who all apply to it (one skill),
   // everybody separated every month: each month the firm offers its 1,000
