@@ -127,7 +127,7 @@ std::uint64_t forced_offer_redraws_so_far() { return forced_offer_redraws.load()
 // ---------------------------------------------------------------- parameters
 
 void declare_parameters(sim::Record& root) {
-  root.integer("workers").range(1, 50'000'000).def(100000).unit("workers").doc("N, number of workers");
+  root.integer("workers").range(1, DockModel::kMaxWorkers).def(100000).unit("workers").doc("N, number of workers");
   root.integer("firms").range(1, 10'000'000).def(9500).unit("firms").doc("M0, initial number of firms");
   root.integer("skills").range(1, 255).def(4).doc("S, number of skill types");
   root.number("separation_rate").range(0, 1).def(0.02).unit("1/month").doc(
@@ -140,7 +140,7 @@ void declare_parameters(sim::Record& root) {
       "entrant latent target = 1 + Poisson(this)");
   root.number("init_size_mu").range(-20, 20).def(1.5).doc("initial latent target = exp(mu + sigma Z): mu");
   root.number("init_size_sigma").range(0, 10).def(1.2).doc("initial latent target = exp(mu + sigma Z): sigma");
-  root.integer("applications").range(1, 16).def(3).doc("a, applications sent by each unemployed worker a month");
+  root.integer("applications").range(1, DockModel::kMaxApplications).def(3).doc("a, applications sent by each unemployed worker a month");
   root.number("distance_scale_km").range(0, 1e6).exclusive_min().def(8.0).unit("km").doc(
       "L, distance decay of job search");
   root.number("mismatch_acceptance").range(0, 1).def(0.25).doc(
@@ -227,8 +227,11 @@ DockModel::DockModel(Params p) : p_(std::move(p)) {
                .matrix();
   const std::size_t nz = p_.zone_names.size();
   // The table stops at 4,096 (larger targets take an exp).
-  // [0] and [4097] are sentinels that no comparison passes (NaN), so that
-  // the search below needs no bounds of its own.
+  // [0] and [kLogTable + 1] are sentinels that no comparison passes (NaN),
+  // so that the search below needs no bounds of its own.
+#if defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#error "the targets' table ends in NaN sentinels: build without -ffinite-math-only (or -ffast-math)"
+#endif
   log_round_up_.resize(kLogTable + 2);
   for (std::size_t k = 1; k <= kLogTable; ++k) log_round_up_[k] = sim::dmath::log(static_cast<double>(k) + 0.5);
   log_round_up_.front() = log_round_up_.back() = std::numeric_limits<double>::quiet_NaN();
@@ -641,8 +644,9 @@ std::vector<sim::Phase> DockModel::phases() {
   };
 }
 
-// Steps 1 to 3, firm by firm (each firm's employees are its own list), in
-// fixed blocks of slots, in parallel:
+// Steps 1 to 3 (each firm's employees are its own list), in fixed blocks of
+// slots, in parallel; in each block step 2 for every firm first (a target
+// depends on nothing steps 1 and 3 change), then steps 1 and 3 firm by firm:
 // 1. Separations. Each employed worker leaves its job with probability
 //    delta. Over each block, the hits are drawn by skipping geometric gaps
 //    over the block's employees, firm after firm in slot order, each firm's
@@ -855,7 +859,6 @@ void DockModel::enter_firms(const sim::MonthContext& ctx) {
 
 // Step 5, one simultaneous round.
 void DockModel::match(const sim::MonthContext& ctx) {
-  static_assert(16 <= kAppMask + 1, "applications (at most 16): an index j must fit an id's low bits");
   const std::size_t slots = firm_id_.size();
   const std::size_t nz = p_.zone_names.size();
   const auto a = static_cast<std::size_t>(p_.applications);
@@ -991,6 +994,7 @@ void DockModel::match(const sim::MonthContext& ctx) {
   // Pieces of the list of the unemployed for the count (below), and for
   // the choice among offers when the offering was by parts.
   constexpr std::size_t kTallyPiece = 4096;
+  static_assert(std::has_single_bit(kTallyPiece));  // an application's piece is its id shifted
   const std::size_t tally_pieces = blocks_of(nu, kTallyPiece);
   bool offers_by_piece = false;  // each part's offers sorted by piece of the unemployed (below)
   // e. Each worker with offers accepts one, chosen uniformly: the offer of
@@ -1001,21 +1005,26 @@ void DockModel::match(const sim::MonthContext& ctx) {
   // sorted so, a plain minimum in lines no other thread writes. Otherwise
   // over the offer slots (below).
   const sim::rng::WyrandBlockedStream choice_draws(ctx.seed, kChoice, month, n);
-  // The offer from `firm` to application j of unemployed worker i: its
-  // key (the high half) and the firm.
-  auto offer_of = [&](std::size_t i, std::size_t j, std::uint32_t firm) -> std::uint64_t {
-    const std::uint64_t bits = choice_draws(unemployed_[i]).bits_ahead(j);  // the stream's draw j
+  // The offer from `firm` to the application `app` (i << kAppBits | j): its
+  // key, the high half of worker i's choice draw j, and the firm. What it
+  // reads comes as arguments (no capture), so that the loops that call it
+  // can hold them in registers.
+  const auto offer_of = [](sim::rng::KeyedBlockedView<sim::rng::WyrandUnitDraws> choice_of,
+                           const std::uint32_t* unemployed, std::uint32_t app, std::uint32_t firm) -> std::uint64_t {
+    const std::uint64_t bits = choice_of(unemployed[app >> kAppBits]).bits_ahead(app & kAppMask);
     return (bits & 0xFFFFFFFF00000000ull) | firm;
   };
   auto choose_in_piece = [&](std::size_t k) {
     const std::size_t parts = offer_piece_start_.size() / (tally_pieces + 1);
     std::uint64_t* best = best_offer_.data();
     const PieceOffer* offers = offers_by_piece_.data();
+    const auto choice_of = choice_draws.view();
+    const std::uint32_t* unemployed = unemployed_.data();
     for (std::size_t part = 0; part < parts; ++part) {
       const std::uint32_t* start = offer_piece_start_.data() + part * (tally_pieces + 1);
       for (std::uint32_t x = start[k], end = start[k + 1]; x != end; ++x) {
-        const std::size_t i = offers[x].app >> kAppBits, j = offers[x].app & kAppMask;
-        best[i] = std::min(best[i], offer_of(i, j, offers[x].firm));
+        const std::size_t i = offers[x].app >> kAppBits;
+        best[i] = std::min(best[i], offer_of(choice_of, unemployed, offers[x].app, offers[x].firm));
       }
     }
   };
@@ -1350,8 +1359,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
     // a reference to a local took two.)
     if (!offers_by_piece) for_offers([=, choice_of = choice_draws.view(), unemployed = unemployed_.data(),
                                       best_of = best_offer_.data()](std::uint32_t app, std::uint32_t firm) {
-      const std::size_t i = app >> kAppBits, j = app & kAppMask;
-      const std::uint64_t offer = (choice_of(unemployed[i]).bits_ahead(j) & 0xFFFFFFFF00000000ull) | firm;
+      const std::size_t i = app >> kAppBits;
+      const std::uint64_t offer = offer_of(choice_of, unemployed, app, firm);
       if (!shared) {
         best_of[i] = std::min(best_of[i], offer);
         return;

@@ -55,6 +55,9 @@ class DockModel final : public sim::Model {
   // thread at a time (match()); on more, by parts.
   static constexpr int kPipelineThreads = 4;
   static constexpr std::size_t kPipePiece = 1024;
+  // The most workers and applications a scenario may set (the matching's
+  // application ids rest on them).
+  static constexpr std::int64_t kMaxWorkers = 50'000'000, kMaxApplications = 16;
 
   explicit DockModel(Params p);
 
@@ -249,8 +252,12 @@ class DockModel final : public sim::Model {
   // 2^30): a shift and a mask take it apart, where i * a + j took a division.
   static constexpr unsigned kAppBits = 4;
   static constexpr std::uint32_t kAppMask = (1u << kAppBits) - 1;
+  static_assert(kMaxApplications <= kAppMask + 1, "an application's index j must fit an id's low bits");
+  // The ids, and with them the keys of acceptable applications, are never
+  // kNoOffer or all ones (match() counts the kept by that).
+  static_assert((std::uint64_t{kMaxWorkers} << kAppBits) < kNoOffer);
   // An acceptable application: its key (32 random bits, then its id) and
-  // the vacancy entry it drew, copied whole (run and open_skill).
+  // the vacancy entry it drew, copied whole (its one word: run, open, skill).
   struct Application {
     std::uint64_t key;
     Vacancy vacancy;

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/util/select.h"
+
 namespace terrasim::sim::rng {
 
 class AliasRows {
@@ -85,8 +87,9 @@ class AliasRows {
       const std::uint64_t m = std::uint64_t{x} * n_;
       const std::uint32_t self = static_cast<std::uint32_t>(m >> 32), frac = static_cast<std::uint32_t>(m);
       const Column c = column_[self];
-      // A conditional move, not a branch: which way a draw goes is unpredictable.
-      return frac >= c.keep_below ? c.alias : self;
+      // A conditional move, not a branch: which way a draw goes is
+      // unpredictable (a plain ternary is GCC's to make a branch of).
+      return sim::select_if_below(frac, c.keep_below, self, c.alias);
     }
 
    private:

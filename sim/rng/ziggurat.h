@@ -72,12 +72,12 @@ template <class G>
 }
 }  // namespace detail
 
-// A standard normal draw. Layer i (1..127) spans |z| in [x[i+1], x[i]); layer
-// 0 is the base strip and the tail beyond R.
 // The tables for a caller drawing many normals: normal_ziggurat(d, t) then
 // skips the check, at each draw, that they are built (a local static's).
 inline const detail::ZigguratTables& ziggurat_tables() { return detail::ziggurat_tables(); }
 
+// A standard normal draw. Layer i (1..127) spans |z| in [x[i+1], x[i]); layer
+// 0 is the base strip and the tail beyond R. `t` is ziggurat_tables().
 template <class G>
 inline double normal_ziggurat(G& d, const detail::ZigguratTables& t) {
   const std::uint64_t w = d.bits();
@@ -89,6 +89,7 @@ inline double normal_ziggurat(G& d, const detail::ZigguratTables& t) {
   return detail::normal_ziggurat_rest(d, w);
 }
 
+// The same, finding the tables itself.
 template <class G>
 inline double normal_ziggurat(G& d) {
   return normal_ziggurat(d, detail::ziggurat_tables());

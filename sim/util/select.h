@@ -29,7 +29,7 @@ inline std::uint32_t select_if_below_masked(std::uint32_t c, std::uint32_t k, st
 // c > k ? a : b, on unsigned 32-bit values, without a branch.
 inline std::uint32_t select_if_above(std::uint32_t c, std::uint32_t k, std::uint32_t a, std::uint32_t b) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  asm("cmpl %[k], %[c]\n\tcmova %[a], %[r]" : [r] "+r"(b) : [c] "r"(c), [k] "r"(k), [a] "r"(a) : "cc");
+  asm("cmpl %[k], %[c]\n\tcmova %[a], %[r]" : [r] "+r"(b) : [c] "r"(c), [k] "rm"(k), [a] "rm"(a) : "cc");
   return b;
 #else
   return select_if_above_masked(c, k, a, b);
@@ -39,7 +39,7 @@ inline std::uint32_t select_if_above(std::uint32_t c, std::uint32_t k, std::uint
 // c < k ? a : b, on unsigned 32-bit values, without a branch.
 inline std::uint32_t select_if_below(std::uint32_t c, std::uint32_t k, std::uint32_t a, std::uint32_t b) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  asm("cmpl %[k], %[c]\n\tcmovb %[a], %[r]" : [r] "+r"(b) : [c] "r"(c), [k] "r"(k), [a] "r"(a) : "cc");
+  asm("cmpl %[k], %[c]\n\tcmovb %[a], %[r]" : [r] "+r"(b) : [c] "r"(c), [k] "rm"(k), [a] "rm"(a) : "cc");
   return b;
 #else
   return select_if_below_masked(c, k, a, b);
