@@ -32,13 +32,13 @@
 #include "sim/core/parallel.h"
 #include "sim/rng/distributions.h"
 #include "sim/rng/alias.h"
-#include "sim/util/select.h"
 #include "sim/rng/reservoir.h"
 #include "sim/rng/ziggurat.h"
 #include "sim/rng/philox.h"
 #include "sim/rng/sampling.h"
 #include "sim/territory/territory.h"
 #include "sim/util/detmath.h"
+#include "sim/util/select.h"
 
 namespace terrasim::models::dock {
 
@@ -1135,9 +1135,9 @@ void DockModel::match(const sim::MonthContext& ctx) {
             const std::uint64_t app_key = (k << 32) | (i << kAppBits | j) | refused;
             if constexpr (keep) {
               // Refused applications are written and not kept: the key is
-              // kNone exactly when refused is all ones (an id, below
-              // 50,000,000 workers x 16 applications, is never 2^32 - 1),
-              // so the count moves on by 1 + refused.
+              // kNone exactly when refused is all ones (an id is never
+              // 2^32 - 1: dock.h asserts it), so the count moves on by
+              // 1 + refused.
               to[kept] = {app_key, v};
               kept += 1 + refused;
             } else {

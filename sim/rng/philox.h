@@ -221,7 +221,7 @@ class KeyedBlockedView {
 template <class Unit>
 class KeyedBlockedStream {
  public:
-  static constexpr std::uint64_t kUnitsPerBlock = 4096;
+  static constexpr std::uint64_t kUnitsPerBlock = KeyedBlockedView<Unit>::kUnitsPerBlock;
 
   KeyedBlockedStream(std::uint64_t seed, std::uint64_t stream, std::uint64_t month, std::uint64_t units) {
     const std::uint64_t blocks = (units + kUnitsPerBlock - 1) / kUnitsPerBlock;
@@ -229,10 +229,9 @@ class KeyedBlockedStream {
     for (std::uint64_t b = 0; b < blocks; ++b) keys_.push_back(Draws(seed, stream, month, b).bits());
   }
   // The draws of `unit`; unit < units.
-  Unit operator()(std::uint64_t unit) const { return Unit(keys_[unit / kUnitsPerBlock], unit % kUnitsPerBlock); }
+  Unit operator()(std::uint64_t unit) const { return view()(unit); }
   // The same draws through a handle valid while the stream lives.
   KeyedBlockedView<Unit> view() const { return KeyedBlockedView<Unit>(keys_.data()); }
-  static_assert(KeyedBlockedView<Unit>::kUnitsPerBlock == kUnitsPerBlock);
 
  private:
   std::vector<std::uint64_t> keys_;

@@ -15,35 +15,33 @@
 
 namespace terrasim::sim {
 
-// The same selections by masks: the fallback, and the reference the tests
-// check the conditional moves against.
+// c > k ? a : b by masks: the fallback, and the reference the tests check
+// the conditional move against.
 inline std::uint32_t select_if_above_masked(std::uint32_t c, std::uint32_t k, std::uint32_t a, std::uint32_t b) {
   const std::uint32_t above = 0u - static_cast<std::uint32_t>(c > k);  // all ones or 0
   return (a & above) | (b & ~above);
-}
-inline std::uint32_t select_if_below_masked(std::uint32_t c, std::uint32_t k, std::uint32_t a, std::uint32_t b) {
-  const std::uint32_t below = 0u - static_cast<std::uint32_t>(c < k);  // all ones or 0
-  return (a & below) | (b & ~below);
 }
 
 // c > k ? a : b, on unsigned 32-bit values, without a branch.
 inline std::uint32_t select_if_above(std::uint32_t c, std::uint32_t k, std::uint32_t a, std::uint32_t b) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  asm("cmpl %[k], %[c]\n\tcmova %[a], %[r]" : [r] "+r"(b) : [c] "r"(c), [k] "rm"(k), [a] "rm"(a) : "cc");
+  // Either comparand may be in memory, not both (two alternatives).
+  asm("cmpl %[k], %[c]\n\tcmova %[a], %[r]"
+      : [r] "+r,r"(b)
+      : [c] "r,rm"(c), [k] "rm,r"(k), [a] "rm,rm"(a)
+      : "cc");
   return b;
 #else
   return select_if_above_masked(c, k, a, b);
 #endif
 }
 
-// c < k ? a : b, on unsigned 32-bit values, without a branch.
+// c < k ? a : b, on unsigned 32-bit values, without a branch: k > c.
 inline std::uint32_t select_if_below(std::uint32_t c, std::uint32_t k, std::uint32_t a, std::uint32_t b) {
-#if defined(__x86_64__) && defined(__GNUC__)
-  asm("cmpl %[k], %[c]\n\tcmovb %[a], %[r]" : [r] "+r"(b) : [c] "r"(c), [k] "rm"(k), [a] "rm"(a) : "cc");
-  return b;
-#else
-  return select_if_below_masked(c, k, a, b);
-#endif
+  return select_if_above(k, c, a, b);
+}
+inline std::uint32_t select_if_below_masked(std::uint32_t c, std::uint32_t k, std::uint32_t a, std::uint32_t b) {
+  return select_if_above_masked(k, c, a, b);
 }
 
 }  // namespace terrasim::sim
