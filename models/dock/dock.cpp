@@ -1056,7 +1056,11 @@ void DockModel::match(const sim::MonthContext& ctx) {
     constexpr std::size_t kRound = 1 << 16;
     if (best_offer_.size() < nu) best_offer_.resize(nu);  // the first nu, emptied by the drawing
     const Vacancy* vac = vacancies_.data();
-    const std::uint32_t* zone_start = zone_start_.data();
+    // Each zone's entries as one word, first | count << 32: one load an
+    // application where two were (and a subtraction).
+    std::array<std::uint64_t, 256> zone_span;
+    for (std::size_t z = 0; z < nz; ++z)
+      zone_span[z] = zone_start_[z] | std::uint64_t{zone_start_[z + 1] - zone_start_[z]} << 32;
     // Workers in batches: first their draws (arithmetic only, no branch
     // that depends on them), then the applications, whose loads of vacancy
     // entries and offer slots then overlap.
@@ -1074,14 +1078,14 @@ void DockModel::match(const sim::MonthContext& ctx) {
       constexpr bool keep = std::is_same_v<std::remove_cvref_t<Out>, Application*>;
       const std::size_t na = A ? A : a;
       const Vacancy* const vac_at = vac;  // locals, kept in registers
-      const std::uint32_t* const zone_from = zone_start;
+      const std::uint64_t* const span_of = zone_span.data();
       const auto search_of = search_draws.view();
       // The coin as a comparison of the whole word: (k >> 32) < accept_below
       // is k < accept_below << 32, which holds in 64 bits unless all pass.
       const std::uint64_t accept_key = All ? 0 : accept_below << 32;
       Application* to = nullptr;  // the pointer's value, not a reference to it
       if constexpr (keep) to = out;
-      std::size_t kept = 0;
+      Application* const first_kept = to;
       std::uint32_t pos[kBatch * 16];
       std::uint64_t key[kBatch * 16];
       std::uint8_t skill[kBatch];
@@ -1107,7 +1111,8 @@ void DockModel::match(const sim::MonthContext& ctx) {
           for (std::size_t j = 0; j < na; ++j) {
             const std::uint64_t word = search.bits();
             const std::size_t z = zones.find(static_cast<std::uint32_t>(word >> 32));
-            const std::uint32_t first = zone_from[z], count = zone_from[z + 1] - first;
+            const std::uint64_t span = span_of[z];
+            const auto first = static_cast<std::uint32_t>(span), count = static_cast<std::uint32_t>(span >> 32);
             pos[at + j] = first + search.below32(static_cast<std::uint32_t>(word), count);
             key[at + j] = search.bits();
           }
@@ -1136,17 +1141,18 @@ void DockModel::match(const sim::MonthContext& ctx) {
             if constexpr (keep) {
               // Refused applications are written and not kept: the key is
               // kNone exactly when refused is all ones (an id is never
-              // 2^32 - 1: dock.h asserts it), so the count moves on by
+              // 2^32 - 1: dock.h asserts it), so the pointer moves on by
               // 1 + refused.
-              to[kept] = {app_key, v};
-              kept += 1 + refused;
+              to->key = app_key;
+              to->vacancy = v;
+              to += 1 + refused;
             } else {
               out(v, app_key);
             }
           }
         }
       }
-      return kept;
+      return static_cast<std::size_t>(to - first_kept);
     };
     auto draw_any = [&](std::size_t lo, std::size_t hi, auto&& out) -> std::size_t {
       const bool all = accept_below >> 32 != 0;
