@@ -238,6 +238,45 @@ void BM_RecorderRow(benchmark::State& state) {
 }
 BENCHMARK(BM_RecorderRow);
 
+// The text forms of a run's outputs, shaped as the dock model's at the
+// defaults (120 months; 7 series; zones and skills breakdowns of 6 and 4
+// categories by 3 columns: two counts and a rate of 7 to 17 digits).
+void BM_RecorderCsv(benchmark::State& state) {
+  sim::Recorder rec;
+  for (int i = 0; i < 7; ++i) rec.add_series(fmt::format("s{}", i), "");
+  const std::vector<sim::SeriesInfo> columns{{"workers", ""}, {"unemployed", ""}, {"unemployment_rate", ""}};
+  const int zones = rec.add_breakdown("zones", "zone", {"Centre", "Nord", "Sud", "Est", "Ouest", "Peripherie"}, columns);
+  const int skills = rec.add_breakdown("skills", "skill", {"0", "1", "2", "3"}, columns);
+  std::uint64_t n = 12345;
+  auto count = [&] { return static_cast<double>((n = n * 6364136223846793005ull + 1442695040888963407ull) >> 48); };
+  auto rate = [&] { return count() / 65537.0; };
+  for (int t = 0; t < 120; ++t) {
+    rec.begin_row(t, fmt::format("{}-{:02}", 2015 + t / 12, t % 12 + 1));
+    rec.set(0, rate());
+    for (int i = 1; i < 7; ++i) rec.set(i, count());
+    for (std::size_t c = 0; c < 6; ++c) {
+      rec.set(zones, c, 0, count());
+      rec.set(zones, c, 1, count());
+      rec.set(zones, c, 2, rate());
+    }
+    for (std::size_t c = 0; c < 4; ++c) {
+      rec.set(skills, c, 0, count());
+      rec.set(skills, c, 1, count());
+      rec.set(skills, c, 2, rate());
+    }
+  }
+  const sim::Recorder::Provenance header{{"terrasim", "0"}, {"model", "dock"}};
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    std::string series = rec.series_csv(header);
+    bytes += series.size();
+    for (const auto& b : rec.breakdowns()) bytes += rec.breakdown_csv(b, header).size();
+    benchmark::DoNotOptimize(series);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_RecorderCsv)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

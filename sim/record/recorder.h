@@ -79,5 +79,7 @@ class Recorder {
 // A number as the outputs print it: the shortest text that reads back as the
 // same double ("0.1", "3", "1e-07"), "nan" for NaN.
 std::string format_number(double v);
+// The same, appended to `out`.
+void append_number(std::string& out, double v);
 
 }  // namespace terrasim::sim
