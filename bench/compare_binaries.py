@@ -11,6 +11,7 @@ drift of the machine's speed falls on both alike, and prints the medians.
   bench/compare_binaries.py OLD NEW                 # identity check, then timing
   bench/compare_binaries.py OLD NEW --no-timing     # identity only
   bench/compare_binaries.py OLD NEW --quick         # a few small configurations
+  bench/compare_binaries.py OLD NEW --workers 1000000 10000000 --repeats 5   # the dock timed at these sizes too
 
 Keep a copy of the binary before a change (cp build/release/cli/terrasim
 /tmp/before), build, then compare /tmp/before with build/release/cli/terrasim.
@@ -23,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from dock_vs_peer import scaled  # this script's folder is first on the import path
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DOCK = ROOT / "scenarios" / "dock" / "default.yaml"
@@ -110,6 +113,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a few small configurations, 3 timed repeats")
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--repeats", type=int, default=11)
+    ap.add_argument("--workers", type=int, nargs="+", default=[],
+                    help="also time the dock model at these numbers of workers (firms and entries scaled as "
+                         "bench/dock_vs_peer.py scales them)")
     a = ap.parse_args()
     old, new = a.old.resolve(), a.new.resolve()
     identical = same_outputs(old, new, a.quick)
@@ -118,6 +124,10 @@ def main():
         for threads in (1, 2):
             timing(old, new, DOCK, threads, repeats, [])
             timing(old, new, AMIENS / "baseline.yaml", threads, repeats, [])
+            for n in a.workers:
+                s = scaled(n)
+                timing(old, new, DOCK, threads, repeats, ["--set", f"workers={s['workers']}", "--set",
+                                                          f"firms={s['firms']}", "--set", f"entry_rate={s['entry_rate']}"])
     sys.exit(0 if identical else 1)
 
 

@@ -60,6 +60,20 @@ while [ $# -gt 1 ]; do [ "$1" = --out ] && echo extra >> "$2/series.csv"; shift;
     assert "DIFFERENT  series.csv" in diff.stdout and "outputs differ" in diff.stdout
 
 
+def test_compare_binaries_times_the_dock_at_the_sizes_asked(tmp_path):
+    # --workers adds timed dock runs at those sizes, firms and entries scaled
+    # as dock_vs_peer.py scales them, on one thread and two.
+    import os
+    terrasim = pathlib.Path(os.environ.get("TERRASIM_BIN", ROOT / "build" / "release" / "cli" / "terrasim"))
+    p = subprocess.run(["/usr/bin/python3", ROOT / "bench" / "compare_binaries.py", terrasim, terrasim, "--quick",
+                        "--workers", "2000"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    sized = [line for line in p.stdout.splitlines() if "workers=2000 " in line]
+    assert len(sized) == 2, p.stdout
+    assert all("firms=190 " in line and "entry_rate=0.96 " in line and "medians of 3" in line for line in sized)
+    assert "threads=1:" in sized[0] and "threads=2:" in sized[1]
+
+
 def test_dock_vs_peer_times_terrasim_beside_both_peers(tmp_path):
     # One small size, one run each: the table and the JSON hold the three
     # programs, with each ratio computed from the same run's medians.
