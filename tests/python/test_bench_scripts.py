@@ -74,6 +74,32 @@ def test_compare_binaries_times_the_dock_at_the_sizes_asked(tmp_path):
     assert "threads=1:" in sized[0] and "threads=2:" in sized[1]
 
 
+def test_phase_times_reads_each_phase_of_the_profile(tmp_path):
+    # Medians of --profile's phases by size and thread count, with what lies outside them.
+    import os
+    terrasim = pathlib.Path(os.environ.get("TERRASIM_BIN", ROOT / "build" / "release" / "cli" / "terrasim"))
+    script = ROOT / "bench" / "phase_times.py"
+    out = tmp_path / "p.json"
+    p = subprocess.run(["/usr/bin/python3", script, "--binary", terrasim, "--sizes", "3000", "--months", "6",
+                        "--repeats", "2", "--json", out, "--markdown"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["workers"], r["threads"], r["months"], r["repeats"]) for r in rows] == [(3000, 1, 6, 2), (3000, 2, 6, 2)]
+    for r in rows:
+        assert {"matching", "separations, targets and exits", "entries", "initial state"} <= set(r["calls"])
+        assert r["calls"]["matching"] == 6 and r["calls"]["initial state"] == 1
+        assert all(ms >= 0 for ms in r["phases_ms_per_call"].values())
+        assert 0 < r["profile_total_s"] < r["wall_s"] and r["outside_ms"] > 0
+    assert "| matching |" in p.stdout and "| initial state (once) |" in p.stdout and "3,000, 2 thr" in p.stdout
+    # A binary that prints no profile table: said, not an empty table.
+    silent = tmp_path / "silent"
+    silent.write_text("#!/bin/sh\nexit 0\n")
+    silent.chmod(0o755)
+    q = subprocess.run(["/usr/bin/python3", script, "--binary", silent, "--sizes", "3000", "--months", "6",
+                        "--repeats", "1", "--threads", "1"], capture_output=True, text=True)
+    assert q.returncode != 0 and "no --profile table" in q.stderr
+
+
 def test_dock_vs_peer_times_terrasim_beside_both_peers(tmp_path):
     # One small size, one run each: the table and the JSON hold the three
     # programs, with each ratio computed from the same run's medians.
