@@ -12,6 +12,15 @@
 //   memory    a sum over a private buffer per thread of --mib MiB (past the
 //             shared L3 when two run: they share the memory's bandwidth)
 //
+// and the round trip of a cache line between cpus 0 and 1 (each thread
+// waits for the other's write, then writes): what every hand-off between
+// the two threads of a run costs, its team's jobs and the data one thread
+// reads of what the other wrote. It moves with where the hypervisor runs
+// the two vCPUs: 87-101 ns at some hours, 374-419 ns at others, and a run
+// of the dock model at the defaults on two threads took half as long again
+// at the latter (docs/performance-log.md, "Thirtieth round"), which neither
+// kernel sees.
+//
 // Each round times the kernel on cpu 0 alone, on cpu 1 alone, then on both
 // at once, each thread timing its own work after a common start; the
 // round's speedup is 2 x (cpu 0 alone) / (the slower of the two together):
@@ -104,6 +113,25 @@ std::vector<double> run_pinned(const std::vector<int>& cpus, Work&& work) {
   return seconds;
 }
 
+// The round trips of one cache line between cpus 0 and 1, `trips` of them:
+// nanoseconds a round trip (0 if a thread cannot be pinned). Run after the
+// kernels, which have found both cpus (unpinned on one cpu, each wait would
+// last a time slice).
+double round_trip_ns(long trips) {
+  alignas(64) static std::atomic<long> line{0};
+  line.store(0);
+  const auto seconds = run_pinned({0, 1}, [&](std::size_t k) -> std::uint64_t {
+    // cpu 0 writes the odd values on seeing an even one, cpu 1 the even.
+    for (long i = static_cast<long>(k); i < 2 * trips; i += 2) {
+      while (line.load(std::memory_order_acquire) != i) {
+      }
+      line.store(i + 1, std::memory_order_release);
+    }
+    return 0;
+  });
+  return seconds.empty() ? 0.0 : seconds[0] * 1e9 / static_cast<double>(trips);
+}
+
 struct Kernel {
   const char* name;
   bool memory;          // the memory kernel, else the compute one
@@ -188,7 +216,24 @@ int main(int argc, char** argv) {
                   kk ? ", " : "", kernel.name, m0, m1, mb, s.q1, s.median, s.q3);
     out += row;
   }
-  out += "}}\n";
+  out += "}";
+  // The round trip: 20,000 a round (2-8 ms), as many rounds as the kernels.
+  std::vector<double> trips;
+  for (int r = 0; r < rounds; ++r) {
+    const double ns = round_trip_ns(20000);
+    if (ns <= 0) {
+      std::fprintf(stderr, "core_capacity: cannot pin threads to cpus 0 and 1\n");
+      return 1;
+    }
+    trips.push_back(ns);
+  }
+  const Quartiles t = quartiles(trips);
+  std::printf("a cache line's round trip between cpus 0 and 1: %.0f / %.0f / %.0f ns (q1 / median / q3)\n", t.q1,
+              t.median, t.q3);
+  char row[160];
+  std::snprintf(row, sizeof row, ", \"round_trip_ns\": {\"q1\": %.4g, \"median\": %.4g, \"q3\": %.4g}}\n", t.q1,
+                t.median, t.q3);
+  out += row;
   if (!json.empty()) {
     FILE* f = std::fopen(json.c_str(), "w");
     const bool written = f && std::fputs(out.c_str(), f) >= 0;

@@ -22,7 +22,8 @@ terrasim's, like with like: bench/dock_vs_peer.py).
 The JSON (out/bench/all.json by default) keeps every run's time, and what
 two threads could get done against one on the machine before and after the
 runs (bench/core_capacity: a compute kernel and a memory kernel on cpus 0
-and 1, alone and together), which the two-thread rows depend on.
+and 1, alone and together, and a cache line's round trip between them),
+which the two-thread rows depend on.
 """
 import argparse
 import json
@@ -142,6 +143,9 @@ def print_capacity(capacity):
         if c:
             parts = [f"{name} {k['speedup_median']:.2f}x (quartiles {k['speedup_q1']:.2f}-{k['speedup_q3']:.2f})"
                      for name, k in c["kernels"].items()]
+            trip = c.get("round_trip_ns")  # runs before 7 December 2026, 22:00, have none
+            if trip:
+                parts.append(f"a cache line's round trip {trip['median']:.0f} ns")
             print(f"two threads against one, {tag} the runs (bench/core_capacity): " + ", ".join(parts))
 
 

@@ -119,6 +119,23 @@ HANDTUNED = [
 ]
 
 
+def round_trip_before(data):
+    """bench/core_capacity's median round trip of a cache line between the two cpus before the run, in ns (runs
+    before 7 December 2026, 22:00, have none)."""
+    before = (data.get("core_capacity") or {}).get("before") or {}
+    return (before.get("round_trip_ns") or {}).get("median")
+
+
+# What the machine gave two threads, measured before each run (bench/core_capacity): not targets, what explains the
+# two-thread rows of a run (docs/performance.md, "Where the targets stand").
+MACHINE = [
+    ("the two cpus before the run: a cache line's round trip", round_trip_before, " ns"),
+    ("the two cpus before the run: the memory kernel, two threads over one",
+     lambda d: (((d.get("core_capacity") or {}).get("before") or {}).get("kernels", {}).get("memory") or {})
+     .get("speedup_median"), "x"),
+]
+
+
 def load(paths):
     """The runs, oldest first (by the date each JSON records)."""
     runs = []
@@ -136,7 +153,7 @@ def load(paths):
 
 
 def fmt(value, unit):
-    digits = 3 if unit == " s" and value < 1 else 2 if unit in ("x", " s") else 1
+    digits = 3 if unit == " s" and value < 1 else 2 if unit in ("x", " s") else 0 if unit == " ns" else 1
     return f"{value:.{digits}f}{unit}"
 
 
@@ -165,6 +182,11 @@ def main(argv=None):
         if values:
             span = f"{min(values):.2f}x-{max(values):.2f}x"
             print(f"{label:<76} {statistics.median(values):>8.2f}x {span:>19}")
+    for label, measure, unit in MACHINE:
+        values = [v for v in (measure(data) for _, _, data in runs) if v is not None]
+        if values:
+            span = f"{fmt(min(values), unit)}-{fmt(max(values), unit)}"
+            print(f"{label:<76} {fmt(statistics.median(values), unit):>9} {span:>19} {len(values):>3} run{'s' if len(values) > 1 else ''}")
 
 
 if __name__ == "__main__":

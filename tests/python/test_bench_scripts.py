@@ -181,6 +181,11 @@ def test_core_capacity_times_both_kernels_alone_and_together(tmp_path):
         assert k["cpu0_alone_s"] > 0 and k["cpu1_alone_s"] > 0 and k["both_s"] > 0
         assert k["speedup_q1"] == k["speedup_median"] == k["speedup_q3"]
         assert k["speedup_median"] == pytest.approx(2 * k["cpu0_alone_s"] / k["both_s"], rel=1e-3)
+    # A cache line's round trip between the two cpus: one round, so its quartiles are one figure; a round trip
+    # costs more than nothing and less than a time slice (pinned on two cpus, no thread waits for the other's turn).
+    trip = doc["round_trip_ns"]
+    assert trip["q1"] == trip["median"] == trip["q3"] and 10 < trip["median"] < 100_000
+    assert f"round trip between cpus 0 and 1: {trip['median']:.0f} / " in p.stdout
     bad = subprocess.run([exe, "--rounds"], capture_output=True, text=True)
     assert bad.returncode == 2 and "usage" in bad.stderr
     unwritable = subprocess.run([exe, "--rounds", "1", "--ms", "1", "--mib", "1", "--json", tmp_path / "no" / "c.json"],
@@ -204,6 +209,9 @@ def test_targets_reads_each_target_within_its_own_run(tmp_path):
     for name, data in (("b", run("2026-12-06 10:00", 1.3, 0.1, 0.05, 0.26)),   # 13x, 26x
                        ("a", run("2026-12-05 10:00", 1.1, 0.1, 0.1, 0.24))):   # 11x, 11x
         paths.append(tmp_path / f"{name}.json")
+        if name == "b":  # the machine measured before the run (bench/core_capacity): the other run has none
+            data["core_capacity"] = {"before": {"kernels": {"memory": {"speedup_median": 1.5}},
+                                                "round_trip_ns": {"q1": 380, "median": 400, "q3": 410}}}
         paths[-1].write_text(json.dumps(data))
     script = ROOT / "bench" / "targets.py"
     p = subprocess.run(["/usr/bin/python3", script, *paths], capture_output=True, text=True)
@@ -219,6 +227,9 @@ def test_targets_reads_each_target_within_its_own_run(tmp_path):
     assert "no runs" in lines["10^6 workers, 2 threads: >= 20x"]
     assert "0.250 s" in lines["Amiens baseline, 1 thread: <= 0.25 s"]
     assert "1 of 2" in lines["Amiens baseline, 1 thread: <= 0.25 s"]
+    trip = lines["the two cpus before the run: a cache line's round trip"]
+    assert "400 ns" in trip and "400 ns-400 ns" in trip and trip.endswith("  1 run")
+    assert "1.50x" in lines["the two cpus before the run: the memory kernel, two threads over one"]
     # --last keeps the most recent by date, whatever the order of the files.
     p = subprocess.run(["/usr/bin/python3", script, "--last", "1", *paths], capture_output=True, text=True)
     assert p.stdout.startswith("1 run, 2026-12-06 10:00") and "13.00x" in p.stdout, p.stdout
