@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from dock_vs_peer import scaled  # this script's folder is first on the import path
+from dock_vs_peer import scaled_sets  # this script's folder is first on the import path
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DOCK = ROOT / "scenarios" / "dock" / "default.yaml"
@@ -125,9 +125,7 @@ def main():
             timing(old, new, DOCK, threads, repeats, [])
             timing(old, new, AMIENS / "baseline.yaml", threads, repeats, [])
             for n in a.workers:
-                s = scaled(n)
-                timing(old, new, DOCK, threads, repeats, ["--set", f"workers={s['workers']}", "--set",
-                                                          f"firms={s['firms']}", "--set", f"entry_rate={s['entry_rate']}"])
+                timing(old, new, DOCK, threads, repeats, scaled_sets(n))
     sys.exit(0 if identical else 1)
 
 

@@ -81,11 +81,15 @@ def scaled(workers):
             "entry_rate": 48 * workers / 100000}
 
 
-def terrasim_cmd(workers, threads, months, out, binary=TERRASIM):
+def scaled_sets(workers):
+    """terrasim's --set arguments for the dock scenario at `workers`, scaled as scaled() scales it."""
     s = scaled(workers)
+    return ["--set", f"workers={s['workers']}", "--set", f"firms={s['firms']}", "--set", f"entry_rate={s['entry_rate']}"]
+
+
+def terrasim_cmd(workers, threads, months, out, binary=TERRASIM):
     return [str(binary), "run", str(SCENARIO), "--threads", str(threads), "--months", str(months),
-            "--set", f"workers={s['workers']}", "--set", f"firms={s['firms']}",
-            "--set", f"entry_rate={s['entry_rate']}", "--out", out, "--progress", "never"]
+            *scaled_sets(workers), "--out", out, "--progress", "never"]
 
 
 def peer_cmd(workers, months):

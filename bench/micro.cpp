@@ -5,6 +5,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <initializer_list>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -254,15 +256,12 @@ void BM_RecorderCsv(benchmark::State& state) {
     rec.begin_row(t, fmt::format("{}-{:02}", 2015 + t / 12, t % 12 + 1));
     rec.set(0, rate());
     for (int i = 1; i < 7; ++i) rec.set(i, count());
-    for (std::size_t c = 0; c < 6; ++c) {
-      rec.set(zones, c, 0, count());
-      rec.set(zones, c, 1, count());
-      rec.set(zones, c, 2, rate());
-    }
-    for (std::size_t c = 0; c < 4; ++c) {
-      rec.set(skills, c, 0, count());
-      rec.set(skills, c, 1, count());
-      rec.set(skills, c, 2, rate());
+    for (const auto& [breakdown, categories] : {std::pair{zones, 6}, std::pair{skills, 4}}) {
+      for (std::size_t c = 0; c < static_cast<std::size_t>(categories); ++c) {
+        rec.set(breakdown, c, 0, count());
+        rec.set(breakdown, c, 1, count());
+        rec.set(breakdown, c, 2, rate());
+      }
     }
   }
   const sim::Recorder::Provenance header{{"terrasim", "0"}, {"model", "dock"}};

@@ -119,20 +119,19 @@ HANDTUNED = [
 ]
 
 
-def round_trip_before(data):
-    """bench/core_capacity's median round trip of a cache line between the two cpus before the run, in ns (runs
-    before 7 December 2026, 22:00, have none)."""
-    before = (data.get("core_capacity") or {}).get("before") or {}
-    return (before.get("round_trip_ns") or {}).get("median")
+def capacity_before(data):
+    """bench/core_capacity's record made before the run ({} where there is none)."""
+    return (data.get("core_capacity") or {}).get("before") or {}
 
 
 # What the machine gave two threads, measured before each run (bench/core_capacity): not targets, what explains the
-# two-thread rows of a run (docs/performance.md, "Where the targets stand").
+# two-thread rows of a run (docs/performance.md, "Where the targets stand"). Runs before 7 December 2026, 22:00,
+# have no round trip.
 MACHINE = [
-    ("the two cpus before the run: a cache line's round trip", round_trip_before, " ns"),
+    ("the two cpus before the run: a cache line's round trip",
+     lambda d: (capacity_before(d).get("round_trip_ns") or {}).get("median"), " ns"),
     ("the two cpus before the run: the memory kernel, two threads over one",
-     lambda d: (((d.get("core_capacity") or {}).get("before") or {}).get("kernels", {}).get("memory") or {})
-     .get("speedup_median"), "x"),
+     lambda d: (capacity_before(d).get("kernels", {}).get("memory") or {}).get("speedup_median"), "x"),
 ]
 
 
@@ -150,6 +149,11 @@ def load(paths):
         runs.append((str(data.get("date", "")), str(path), data))
     runs.sort(key=lambda run: run[0])
     return runs
+
+
+def values_of(measure, runs):
+    """measure(run) for each run that has what it needs."""
+    return [v for v in (measure(data) for _, _, data in runs) if v is not None]
 
 
 def fmt(value, unit):
@@ -170,7 +174,7 @@ def main(argv=None):
     print(f"{len(runs)} run{'s' if len(runs) > 1 else ''}, {runs[0][0] or runs[0][1]} to {runs[-1][0] or runs[-1][1]}")
     print(f"{'target':<76} {'median':>9} {'range':>19} {'met':>9}")
     for label, measure, unit, met in TARGETS:
-        values = [v for v in (measure(data) for _, _, data in runs) if v is not None]
+        values = values_of(measure, runs)
         if not values:
             print(f"{label:<76} {'-':>9} {'':>19} {'no runs':>9}")
             continue
@@ -178,12 +182,12 @@ def main(argv=None):
         print(f"{label:<76} {fmt(statistics.median(values), unit):>9} {span:>19} "
               f"{sum(map(met, values)):>3} of {len(values):<3}")
     for label, measure in HANDTUNED:
-        values = [v for v in (measure(data) for _, _, data in runs) if v is not None]
+        values = values_of(measure, runs)
         if values:
             span = f"{min(values):.2f}x-{max(values):.2f}x"
             print(f"{label:<76} {statistics.median(values):>8.2f}x {span:>19}")
     for label, measure, unit in MACHINE:
-        values = [v for v in (measure(data) for _, _, data in runs) if v is not None]
+        values = values_of(measure, runs)
         if values:
             span = f"{fmt(min(values), unit)}-{fmt(max(values), unit)}"
             print(f"{label:<76} {fmt(statistics.median(values), unit):>9} {span:>19} {len(values):>3} run{'s' if len(values) > 1 else ''}")
