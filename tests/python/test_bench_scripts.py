@@ -74,6 +74,21 @@ def test_compare_binaries_times_the_dock_at_the_sizes_asked(tmp_path):
     assert "threads=1:" in sized[0] and "threads=2:" in sized[1]
 
 
+def test_micro_benchmarks_run_each_hot_path(tmp_path):
+    # bench_micro, each benchmark briefly: every hot path the issue names is there (the RNG, the firms' step and
+    # separations, the matching, the recorder) and runs to the end with a time.
+    exe = ROOT / "build" / "release" / "bench" / "bench_micro"
+    out = tmp_path / "micro.json"
+    p = subprocess.run([exe, "--benchmark_min_time=0.001", "--benchmark_format=json", f"--benchmark_out={out}"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    runs = {b["name"]: b for b in json.loads(out.read_text())["benchmarks"]}
+    for name in ("BM_PhiloxBits", "BM_GeometricGap", "BM_Normal", "BM_DockFirms", "BM_DockMatching", "BM_DockMonth",
+                 "BM_TerritoryMatching", "BM_RecorderRow", "BM_RecorderCsv"):
+        assert name in runs and runs[name]["iterations"] > 0 and runs[name]["real_time"] > 0, name
+    assert "error_occurred" not in str(runs)
+
+
 def test_phase_times_reads_each_phase_of_the_profile(tmp_path):
     # Medians of --profile's phases by size and thread count, with what lies outside them.
     import os
